@@ -14,7 +14,9 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   ├── SignatureError
     │   └── KeystoreError
     │       ├── WrongPasswordError
-    │       └── KeystoreFormatError (ValueError)
+    │       ├── KeystoreFormatError (ValueError)
+    │       ├── AccountNotFound (LookupError)
+    │       └── AccountExists
     ├── EncodingError (ValueError)
     │   ├── HexError
     │   ├── TarsError
@@ -70,6 +72,8 @@ __all__ = [
     "KeystoreError",
     "WrongPasswordError",
     "KeystoreFormatError",
+    "AccountNotFound",
+    "AccountExists",
     "EncodingError",
     "HexError",
     "TarsError",
@@ -193,6 +197,25 @@ class KeystoreFormatError(KeystoreError, ValueError):
         where = f"{path}: " if path else ""
         super().__init__(f"{where}not a readable key file: {reason}")
         self.reason = reason
+        self.path = path
+
+
+class AccountNotFound(KeystoreError, LookupError):
+    """No account with this name or address in the account directory."""
+
+    def __init__(self, key: str, directory: str | None = None) -> None:
+        where = f" in {directory}" if directory else ""
+        super().__init__(f"no account {key!r}{where}")
+        self.key = key
+        self.directory = directory
+
+
+class AccountExists(KeystoreError):
+    """An account with this name (or this address) is already in the account directory."""
+
+    def __init__(self, key: str, path: str | None = None) -> None:
+        super().__init__(f"account {key!r} already exists" + (f" ({path})" if path else ""))
+        self.key = key
         self.path = path
 
 
