@@ -1,0 +1,400 @@
+"""A small in-process EVM harness for the contract tests (pyrevm 0.3.7).
+
+* :class:`Chain` wraps one ``pyrevm.EVM``: block number and timestamp (the timestamp is in
+  MILLISECONDS, as on FISCO BCOS), deploy, snapshot/restore.
+* :class:`Contract` calls and transacts with eth-abi encoding; a revert becomes :class:`Reverted`
+  carrying the custom error's name and decoded arguments (looked up by selector in every ABI the
+  chain knows), and a successful transaction returns a :class:`TxResult` with the gas used and
+  the decoded events (from ``evm.result.logs``).
+* :func:`load_artifacts` reads the committed artifacts in ``fisco_drugtrace/contracts/artifacts``.
+
+pyrevm quirks this module hides (all in one place):
+
+* a revert surfaces as ``RuntimeError("Revert { gas_used: N, output: 0x.. }")`` — the only way to
+  get the revert data is to parse that text (``_revert_output``);
+* a checkpoint can be reverted to only once, so :meth:`Chain.restore` takes a fresh one;
+* pyrevm never finalises the journal between calls, so storage slots touched by an earlier call
+  stay "warm" with their session-start original value: gas of a later call that rewrites them is
+  UNDER-counted. :meth:`Chain.fresh_copy` rebuilds the current state into a new EVM's database so
+  the next call is measured like the first transaction of a block (used by ``bench/gas_report.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
+from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
+
+__all__ = [
+    "ARTIFACTS_DIR",
+    "Artifact",
+    "load_artifacts",
+    "Reverted",
+    "Event",
+    "TxResult",
+    "Contract",
+    "Chain",
+    "DAY_MS",
+    "address_of",
+]
+
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "fisco_drugtrace" / "contracts" / "artifacts"
+DAY_MS = 86_400_000
+_START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z in milliseconds
+
+
+def address_of(n: int) -> str:
+    """A deterministic test account address (lower-case hex)."""
+    return "0x" + (n + 0x1000).to_bytes(20, "big").hex()
+
+
+# --------------------------------------------------------------------------- ABI helpers
+
+
+def _type_str(param: Mapping[str, Any]) -> str:
+    t = param["type"]
+    if t.startswith("tuple"):
+        inner = ",".join(_type_str(c) for c in param["components"])
+        return f"({inner}){t[len('tuple'):]}"
+    return t
+
+
+def _sig(item: Mapping[str, Any]) -> str:
+    return f"{item['name']}({','.join(_type_str(p) for p in item.get('inputs', []))})"
+
+
+def _normalise(value: Any) -> Any:
+    """Make decoded values comparable: addresses lower-case, tuples stay tuples."""
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return value.lower()
+    if isinstance(value, (list, tuple)):
+        return tuple(_normalise(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """Name, ABI and creation bytecode of one compiled contract."""
+
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: bytes
+
+
+def load_artifacts(directory: Path = ARTIFACTS_DIR) -> dict[str, Artifact]:
+    """All committed artifacts (``manifest.json`` excluded), by contract name."""
+    out: dict[str, Artifact] = {}
+    for path in sorted(directory.glob("*.json")):
+        if path.name == "manifest.json":
+            continue
+        data = json.loads(path.read_text())
+        code = data.get("bytecode") or data.get("bin") or ""
+        if isinstance(code, dict):
+            code = code.get("object", "")
+        code = code[2:] if code.startswith("0x") else code
+        if not code:
+            continue  # interfaces and abstract contracts
+        out[data.get("name", path.stem)] = Artifact(data.get("name", path.stem), data["abi"], bytes.fromhex(code))
+    return out
+
+
+# --------------------------------------------------------------------------- results
+
+
+class Reverted(Exception):
+    """A call or transaction reverted; ``name``/``args`` come from the ABI's custom errors."""
+
+    def __init__(self, name: str, args: tuple[Any, ...], raw: bytes, gas_used: int | None) -> None:
+        self.name = name
+        self.args_ = args
+        self.raw = raw
+        self.gas_used = gas_used
+        super().__init__(f"{name}{args!r}")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One decoded log: contract address, event name and arguments by name."""
+
+    address: str
+    name: str
+    args: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.args[key]
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """Outcome of a successful transaction."""
+
+    gas_used: int
+    events: list[Event]
+    output: Any = None
+
+    def named(self, name: str) -> list[Event]:
+        return [e for e in self.events if e.name == name]
+
+    def one(self, name: str) -> Event:
+        found = self.named(name)
+        if len(found) != 1:
+            raise AssertionError(f"expected exactly one {name} event, got {[e.name for e in self.events]}")
+        return found[0]
+
+
+_REVERT_RE = re.compile(r"Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
+_HALT_RE = re.compile(r"Halt \{ reason: (\w+), gas_used: (\d+) \}")
+
+
+def _revert_output(exc: RuntimeError) -> tuple[bytes, int | None] | None:
+    """The revert data from pyrevm's error text (the one place that parses it)."""
+    text = str(exc)
+    m = _REVERT_RE.search(text)
+    if m:
+        return bytes.fromhex(m.group(2)), int(m.group(1))
+    m = _HALT_RE.search(text)
+    if m:
+        return b"", int(m.group(2))
+    return None
+
+
+# --------------------------------------------------------------------------- contract
+
+
+class Contract:
+    """A deployed contract: ``call`` (no state change kept) and ``transact``."""
+
+    def __init__(self, chain: "Chain", name: str, abi: list[dict[str, Any]], address: str) -> None:
+        self.chain = chain
+        self.name = name
+        self.abi = abi
+        self.address = address.lower()
+        self._functions: dict[str, list[dict[str, Any]]] = {}
+        for item in abi:
+            if item.get("type") == "function":
+                self._functions.setdefault(item["name"], []).append(item)
+
+    def __repr__(self) -> str:
+        return f"Contract({self.name} @ {self.address})"
+
+    def has(self, fn: str) -> bool:
+        return fn in self._functions
+
+    def function(self, fn: str, nargs: int | None = None) -> dict[str, Any]:
+        items = self._functions.get(fn)
+        if not items:
+            raise AttributeError(f"{self.name} has no function {fn}")
+        if nargs is not None:
+            items = [i for i in items if len(i.get("inputs", [])) == nargs] or items
+        return items[0]
+
+    def encode(self, fn: str, args: Sequence[Any]) -> bytes:
+        item = self.function(fn, len(args))
+        types = [_type_str(p) for p in item.get("inputs", [])]
+        return keccak(text=_sig(item))[:4] + abi_encode(types, list(args))
+
+    def _decode_output(self, fn: str, nargs: int, data: bytes) -> Any:
+        item = self.function(fn, nargs)
+        outs = item.get("outputs", [])
+        if not outs:
+            return None
+        values = _normalise(abi_decode([_type_str(o) for o in outs], data))
+        return values[0] if len(values) == 1 else values
+
+    def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:
+        """A read: executed and thrown away (snapshot + restore)."""
+        data = self.encode(fn, args)
+        out = self.chain._execute(sender or self.chain.reader, self.address, data, keep=False)
+        return self._decode_output(fn, len(args), out)
+
+    def transact(self, fn: str, *args: Any, sender: str) -> TxResult:
+        """A transaction from ``sender``; raises :class:`Reverted` and leaves no trace on revert."""
+        data = self.encode(fn, args)
+        out = self.chain._execute(sender, self.address, data, keep=True)
+        result = self.chain.evm.result
+        return TxResult(result.gas_used, self.chain.decode_logs(result.logs), self._decode_output(fn, len(args), out))
+
+
+# --------------------------------------------------------------------------- chain
+
+
+@dataclass
+class _AbiIndex:
+    errors: dict[bytes, tuple[str, list[str], list[str]]] = field(default_factory=dict)
+    events: dict[bytes, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, abi: Iterable[Mapping[str, Any]]) -> None:
+        for item in abi:
+            if item.get("type") == "error":
+                sel = keccak(text=_sig(item))[:4]
+                self.errors[sel] = (
+                    item["name"],
+                    [_type_str(p) for p in item.get("inputs", [])],
+                    [p["name"] for p in item.get("inputs", [])],
+                )
+            elif item.get("type") == "event" and not item.get("anonymous"):
+                self.events[keccak(text=_sig(item))] = dict(item)
+
+
+_PANIC = keccak(text="Panic(uint256)")[:4]
+_ERROR = keccak(text="Error(string)")[:4]
+
+
+class Chain:
+    """One pyrevm EVM plus block environment (timestamp in milliseconds)."""
+
+    def __init__(self, *, chain_id: int = 20200, number: int = 1, timestamp_ms: int = _START_MS) -> None:
+        self.chain_id = chain_id
+        self.number = number
+        self.timestamp_ms = timestamp_ms
+        self.evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id), block=self._block()))
+        self.reader = address_of(0xFFFF)
+        self.index = _AbiIndex()
+        self.contracts: dict[str, Contract] = {}
+        self._nonce = 0
+
+    # -- time
+    def _block(self) -> BlockEnv:
+        return BlockEnv(number=self.number, timestamp=self.timestamp_ms, gas_limit=2**63)
+
+    def set_time(self, timestamp_ms: int, number: int | None = None) -> None:
+        """Set the block timestamp (ms) and optionally the block number."""
+        self.timestamp_ms = timestamp_ms
+        if number is not None:
+            self.number = number
+        self.evm.set_block_env(self._block())
+
+    def advance(self, ms: int, blocks: int = 1) -> None:
+        self.set_time(self.timestamp_ms + ms, self.number + blocks)
+
+    # -- state
+    def snapshot(self) -> Any:
+        return self.evm.snapshot()
+
+    def restore(self, checkpoint: Any) -> Any:
+        """Go back to ``checkpoint``; returns a fresh checkpoint of the same state."""
+        self.evm.revert(checkpoint)
+        return self.evm.snapshot()
+
+    # -- deploy
+    def deploy(self, artifact: Artifact, *ctor_args: Any, sender: str, at: str | None = None) -> Contract:
+        """Deploy ``artifact``; ``at`` places it at a chosen address (FISCO-style fixed addresses)."""
+        ctor = next((i for i in artifact.abi if i.get("type") == "constructor"), None)
+        types = [_type_str(p) for p in (ctor or {}).get("inputs", [])]
+        initcode = artifact.bytecode + (abi_encode(types, list(ctor_args)) if types else b"")
+        self.index.add(artifact.abi)
+        try:
+            if at is None:
+                address = self.evm.deploy(sender, initcode, gas=2**62)
+            else:
+                address = at
+                self.evm.insert_account_info(at, AccountInfo(code=initcode))
+                runtime = self.evm.message_call(sender, at, b"", gas=2**62)
+                self.evm.insert_account_info(at, AccountInfo(code=runtime, nonce=1))
+        except RuntimeError as exc:
+            raise self._reverted(exc) from exc
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
+    # -- execution
+    def _execute(self, sender: str, to: str, data: bytes, *, keep: bool) -> bytes:
+        checkpoint = self.evm.snapshot()
+        try:
+            out = self.evm.message_call(sender, to, data, gas=30_000_000_000)
+        except RuntimeError as exc:
+            self.evm.revert(checkpoint)
+            raise self._reverted(exc) from exc
+        if keep:
+            self.evm.commit()
+        else:
+            self.evm.revert(checkpoint)
+        return bytes(out)
+
+    def _reverted(self, exc: RuntimeError) -> Exception:
+        parsed = _revert_output(exc)
+        if parsed is None:
+            return exc
+        raw, gas = parsed
+        name, args = self.decode_error(raw)
+        return Reverted(name, args, raw, gas)
+
+    def decode_error(self, raw: bytes) -> tuple[str, tuple[Any, ...]]:
+        """Custom error (by selector), ``Error(string)``, ``Panic(uint256)`` or ``<empty>``."""
+        if len(raw) < 4:
+            return ("<empty>", ())
+        sel, body = raw[:4], raw[4:]
+        if sel == _ERROR:
+            return ("Error", tuple(abi_decode(["string"], body)))
+        if sel == _PANIC:
+            return ("Panic", tuple(abi_decode(["uint256"], body)))
+        known = self.index.errors.get(sel)
+        if known is None:
+            return (f"<unknown 0x{sel.hex()}>", (body,))
+        name, types, _names = known
+        return (name, _normalise(abi_decode(types, body)))
+
+    def decode_logs(self, logs: Sequence[Any]) -> list[Event]:
+        """Decode pyrevm logs with every ABI seen by this chain (unknown logs are skipped)."""
+        out: list[Event] = []
+        for log in logs:
+            topics, data = log.data
+            if not topics:
+                continue
+            item = self.index.events.get(bytes(topics[0]))
+            if item is None:
+                out.append(Event(log.address.lower(), f"<unknown 0x{bytes(topics[0]).hex()}>", {}))
+                continue
+            args: dict[str, Any] = {}
+            indexed = [p for p in item["inputs"] if p.get("indexed")]
+            plain = [p for p in item["inputs"] if not p.get("indexed")]
+            for p, topic in zip(indexed, topics[1:]):
+                t = _type_str(p)
+                if t in ("string", "bytes") or t.endswith("]") or t.startswith("("):
+                    args[p["name"]] = bytes(topic)  # hashed
+                else:
+                    args[p["name"]] = _normalise(abi_decode([t], bytes(topic))[0])
+            values = abi_decode([_type_str(p) for p in plain], bytes(data)) if plain else ()
+            for p, v in zip(plain, values):
+                args[p["name"]] = _normalise(v)
+            out.append(Event(log.address.lower(), item["name"], args))
+        return out
+
+    # -- gas measurement support
+    _ACCOUNT_RE = re.compile(r"(0x[0-9a-f]{40}): Account \{")
+    _SLOT_RE = re.compile(r"(\d+): StorageSlot \{ previous_or_original_value: \d+, present_value: (\d+)")
+
+    def fresh_copy(self) -> "Chain":
+        """A new Chain whose EVM database holds this chain's current state, journal empty.
+
+        pyrevm exposes storage only through the journal's debug text, so this parses
+        ``journal_str`` (the single place that depends on that format).
+        """
+        text = self.evm.journal_str
+        starts = [(m.start(), m.group(1)) for m in self._ACCOUNT_RE.finditer(text)]
+        twin = Chain(chain_id=self.chain_id, number=self.number, timestamp_ms=self.timestamp_ms)
+        twin.index = self.index
+        twin.reader = self.reader
+        for i, (pos, addr) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+            segment = text[pos:end]
+            info = self.evm.basic(addr)
+            code = self.evm.get_code(addr)
+            twin.evm.insert_account_info(addr, AccountInfo(code=code or None, nonce=info.nonce))
+            for slot, value in self._SLOT_RE.findall(segment):
+                twin.evm.insert_account_storage(addr, int(slot), int(value))
+        for name, c in self.contracts.items():
+            twin.contracts[name] = Contract(twin, c.name, c.abi, c.address)
+        return twin
+
+
+def checksum(address: str) -> str:
+    """EIP-55 form (for messages only)."""
+    return to_checksum_address(address)
