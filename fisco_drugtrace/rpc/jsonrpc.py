@@ -1,0 +1,144 @@
+"""The JSON-RPC 2.0 envelope as FISCO BCOS nodes speak it.
+
+:class:`JsonRpc` numbers requests with integer ids (3.x reads ``id`` as int64), validates the
+answer (half a JSON, HTML or a non-envelope -> :class:`BadResponseError` with a body excerpt),
+turns error objects into typed :class:`RpcError` subclasses through a dialect ``error_mapper``,
+and retries **reads** on transport failures with bounded exponential backoff.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from fisco_drugtrace.errors import (
+    BadResponseError,
+    ConnectError,
+    RequestTimeout,
+    RpcError,
+    TransportError,
+    rpc_error_from,
+)
+from fisco_drugtrace.rpc.transport import Transport, body_excerpt
+
+__all__ = ["ErrorMapper", "RetryPolicy", "JsonRpc", "encode_request", "parse_response"]
+
+#: ``(code, message, data, method) -> RpcError``: the dialect's error table.
+ErrorMapper = Callable[[int, str, Any, str], RpcError]
+
+
+def _default_mapper(code: int, message: str, data: Any, method: str) -> RpcError:
+    return rpc_error_from(code, message, data, method=method)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff, for idempotent requests only.
+
+    :param attempts: total tries (1 = no retry).
+    :param backoff: seconds before the first retry; doubled each time up to ``max_backoff``.
+    """
+
+    attempts: int = 3
+    backoff: float = 0.1
+    max_backoff: float = 2.0
+
+    def delays(self) -> list[float]:
+        """The pauses between consecutive attempts."""
+        return [min(self.backoff * (2**i), self.max_backoff) for i in range(max(self.attempts - 1, 0))]
+
+
+def _is_retryable(exc: TransportError) -> bool:
+    if isinstance(exc, (ConnectError, RequestTimeout)):
+        return True
+    if isinstance(exc, BadResponseError):
+        return exc.status is None or exc.status >= 500
+    return False  # TLS problems do not heal by themselves
+
+
+def encode_request(request_id: int, method: str, params: Sequence[Any]) -> bytes:
+    """The request body: a single JSON-RPC 2.0 object with an integer id."""
+    return json.dumps(
+        {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}, separators=(",", ":")
+    ).encode()
+
+
+def parse_response(body: bytes, *, request_id: int, method: str, error_mapper: ErrorMapper = _default_mapper,
+                   url: str | None = None) -> Any:
+    """Validate an answer body and return its ``result`` (or raise the mapped :class:`RpcError`)."""
+    try:
+        envelope = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        excerpt = body_excerpt(body)
+        raise BadResponseError(f"{method}: the answer is not JSON: {excerpt!r}", url=url,
+                               body_excerpt=excerpt) from exc
+    if not isinstance(envelope, dict) or ("result" not in envelope and "error" not in envelope):
+        excerpt = body_excerpt(body)
+        raise BadResponseError(f"{method}: the answer is not a JSON-RPC envelope: {excerpt!r}", url=url,
+                               body_excerpt=excerpt)
+    answered_id = envelope.get("id")
+    error = envelope.get("error")
+    if error is not None:
+        if not isinstance(error, dict) or not isinstance(error.get("code"), int) or isinstance(error.get("code"), bool):
+            excerpt = body_excerpt(body)
+            raise BadResponseError(f"{method}: malformed error object: {excerpt!r}", url=url, body_excerpt=excerpt)
+        raise error_mapper(error["code"], str(error.get("message", "")), error.get("data"), method)
+    if answered_id != request_id:
+        excerpt = body_excerpt(body)
+        raise BadResponseError(f"{method}: answer id {answered_id!r} does not match request id {request_id}",
+                               url=url, body_excerpt=excerpt)
+    return envelope["result"]
+
+
+class JsonRpc:
+    """JSON-RPC requests over a :class:`Transport`.
+
+    :param transport: where the bytes go.
+    :param error_mapper: the dialect's ``(code, message, data, method) -> RpcError`` table.
+    :param retry: retry policy for reads (``request(..., idempotent=True)``).
+    :param sleep: injectable for tests.
+    """
+
+    def __init__(self, transport: Transport, error_mapper: ErrorMapper | None = None, *,
+                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.transport = transport
+        self.error_mapper: ErrorMapper = error_mapper or _default_mapper
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def request(self, method: str, params: Sequence[Any] = (), *, idempotent: bool = True,
+                timeout: float | None = None) -> Any:
+        """Call ``method`` and return its result.
+
+        Reads (``idempotent=True``) are retried on connection failures, timeouts and HTTP 5xx,
+        up to ``retry.attempts`` tries. Writes are tried once; callers that know a write is safe
+        to repeat (the same signed transaction bytes) retry themselves.
+        """
+        delays = self.retry.delays() if idempotent else []
+        attempt = 0
+        while True:
+            request_id = self._next_id()
+            body = encode_request(request_id, method, params)
+            try:
+                answer = self.transport.send(body, timeout=timeout)
+            except TransportError as exc:
+                if attempt < len(delays) and _is_retryable(exc):
+                    self._sleep(delays[attempt])
+                    attempt += 1
+                    continue
+                raise
+            return parse_response(answer, request_id=request_id, method=method, error_mapper=self.error_mapper,
+                                  url=getattr(self.transport, "url", None))
+
+    def close(self) -> None:
+        self.transport.close()
