@@ -1,0 +1,144 @@
+"""The 20-digit NMPA drug traceability code (药品追溯码, NMPAB/T 1002-2019).
+
+Structure checked here: exactly 20 ASCII digits, the first 7 being the drug identifier code
+(药品标识码) that names the product and package level. A batch's code list must not repeat a code;
+problems are reported with 1-based line numbers in :class:`~fisco_drugtrace.errors.TraceCodeError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from fisco_drugtrace.errors import TraceCodeError
+
+__all__ = [
+    "CODE_LENGTH",
+    "PREFIX_LENGTH",
+    "code_problem",
+    "drug_identifier",
+    "validate_codes",
+    "read_code_lines",
+    "load_codes",
+    "codes_from_sequence",
+]
+
+CODE_LENGTH = 20
+PREFIX_LENGTH = 7
+_MAX_PROBLEMS = 100
+
+
+def code_problem(code: str, expected_prefix: str | None = None) -> str | None:
+    """Why ``code`` is not a valid 20-digit code (with the expected 7-digit prefix), or ``None``."""
+    if len(code) != CODE_LENGTH:
+        return f"expected {CODE_LENGTH} digits, got {len(code)} characters"
+    if not (code.isascii() and code.isdigit()):
+        return "a traceability code has digits only"
+    if expected_prefix is not None and code[:PREFIX_LENGTH] != expected_prefix:
+        return f"drug identifier code {code[:PREFIX_LENGTH]} is not the product's {expected_prefix}"
+    return None
+
+
+def drug_identifier(code: str) -> str:
+    """The first 7 digits: the drug identifier code."""
+    return code[:PREFIX_LENGTH]
+
+
+def validate_codes(
+    numbered: Iterable[tuple[int, str]],
+    *,
+    expected_prefix: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Check ``(line_number, code)`` pairs; return the codes in order or raise ``TraceCodeError``.
+
+    Every malformed code and every repeat (naming the line of the first occurrence) is collected,
+    up to 100 problems, so a user fixes a file in one pass.
+    """
+    if expected_prefix is not None and code_problem(expected_prefix + "0" * 13) is not None:
+        raise ValueError(f"expected prefix must be {PREFIX_LENGTH} digits")
+    seen: dict[str, int] = {}
+    codes: list[str] = []
+    problems: list[tuple[int, str, str]] = []
+    for count, (line, code) in enumerate(numbered, 1):
+        reason = code_problem(code, expected_prefix)
+        if reason is None and code in seen:
+            reason = f"duplicate of line {seen[code]}"
+        if reason is not None:
+            if len(problems) < _MAX_PROBLEMS:
+                problems.append((line, code, reason))
+        else:
+            seen[code] = line
+            codes.append(code)
+        if on_progress is not None and count % 10_000 == 0:
+            on_progress(10_000)
+    if problems:
+        raise TraceCodeError(problems)
+    if not codes:
+        raise TraceCodeError([(0, "", "no codes")])
+    return codes
+
+
+def read_code_lines(text: str) -> list[tuple[int, str]]:
+    """``(line_number, code)`` from a text file (one code a line) or a CSV file.
+
+    In CSV the code is the first column, or the column headed ``code``/``trace_code``/``追溯码``.
+    Blank lines and ``#`` comments are skipped; a header line of letters is skipped.
+    """
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if "," not in first and ";" not in first and "\t" not in first:
+        return [(n, ln.strip()) for n, ln in enumerate(lines, 1)
+                if ln.strip() and not ln.lstrip().startswith("#") and not _is_header(ln.strip())]
+    return _read_csv(text)
+
+
+def _is_header(cell: str) -> bool:
+    return cell.lower() in _HEADERS
+
+
+_HEADERS = {"code", "codes", "trace_code", "tracecode", "traceability_code", "追溯码", "药品追溯码"}
+
+
+def _read_csv(text: str) -> list[tuple[int, str]]:
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    column = 0
+    out: list[tuple[int, str]] = []
+    header_done = False
+    for row in reader:
+        line = reader.line_num
+        if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+            continue
+        if not header_done:
+            header_done = True
+            lowered = [c.strip().lower() for c in row]
+            named = [i for i, c in enumerate(lowered) if c in _HEADERS]
+            if named:
+                column = named[0]
+                continue
+        cell = row[column].strip() if column < len(row) else ""
+        out.append((line, cell))
+    return out
+
+
+def load_codes(
+    path: str | Path,
+    *,
+    expected_prefix: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Read and validate a code file (text or CSV, UTF-8, optional BOM)."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return validate_codes(read_code_lines(text), expected_prefix=expected_prefix, on_progress=on_progress)
+
+
+def codes_from_sequence(codes: Sequence[str], *, expected_prefix: str | None = None) -> list[str]:
+    """Validate an in-memory list (line numbers are 1-based positions)."""
+    return validate_codes(enumerate(codes, 1), expected_prefix=expected_prefix)

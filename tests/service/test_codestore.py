@@ -1,0 +1,67 @@
+"""The local code store: locate, proofs on demand, cross-batch duplicates, replace."""
+
+from __future__ import annotations
+
+import pytest
+
+from fisco_drugtrace.drugtrace import ids
+from fisco_drugtrace.drugtrace.codestore import CodeStore
+from fisco_drugtrace.drugtrace.merkle import build_batch_tree, verify_proof
+from fisco_drugtrace.errors import TraceCodeError
+
+PRODUCT = ids.product_id("国药准字H20203001", "10 tablets")
+
+
+def _codes(start: int, n: int) -> list[str]:
+    return [f"8123456{i:013d}" for i in range(start, start + n)]
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with CodeStore(tmp_path / "codes.sqlite") as s:
+        yield s
+
+
+def test_locate_and_proof_from_stored_levels(store: CodeStore) -> None:
+    batch = ids.batch_id(PRODUCT, "L1")
+    codes = _codes(0, 1001)
+    tree = build_batch_tree(batch, codes)
+    stored = store.put_batch(tree, codes, product_id=PRODUCT, lot="L1")
+    assert stored.root == tree.root and stored.unit_count == 1001
+    for i in (0, 500, 1000):
+        loc = store.locate(codes[i])
+        assert loc is not None and (loc.batch_id, loc.index) == (batch, i)
+        proof = store.proof(batch, i)
+        assert proof == tree.proof(i)
+        assert verify_proof(tree.root, store.leaf(batch, i), proof)
+    assert store.locate("81234569999999999999") is None
+    assert store.codes(batch) == codes
+    assert store.code_at(batch, 7) == codes[7]
+
+
+def test_a_code_in_another_batch_is_rejected_with_its_line(store: CodeStore) -> None:
+    b1, b2 = ids.batch_id(PRODUCT, "L1"), ids.batch_id(PRODUCT, "L2")
+    first = _codes(0, 10)
+    store.put_batch(build_batch_tree(b1, first), first, product_id=PRODUCT, lot="L1")
+    second = _codes(100, 5) + [first[3]]
+    with pytest.raises(TraceCodeError) as info:
+        store.put_batch(build_batch_tree(b2, second), second, product_id=PRODUCT, lot="L2")
+    assert info.value.problems[0][0] == 6 and info.value.problems[0][1] == first[3]
+    assert store.batch(b2) is None  # rolled back
+    assert store.locate(second[0]) is None
+
+
+def test_storing_a_batch_again_replaces_it(store: CodeStore, tmp_path) -> None:
+    b1 = ids.batch_id(PRODUCT, "L1")
+    store.put_batch(build_batch_tree(b1, _codes(0, 4)), _codes(0, 4), product_id=PRODUCT, lot="L1")
+    again = _codes(50, 3)
+    tree = build_batch_tree(b1, again)
+    store.put_batch(tree, again, product_id=PRODUCT, lot="L1")
+    assert store.codes(b1) == again and store.batch(b1).root == tree.root
+    assert store.locate(_codes(0, 1)[0]) is None
+    assert [b.lot for b in store.batches()] == ["L1"]
+
+
+def test_proof_for_unknown_batch_raises(store: CodeStore) -> None:
+    with pytest.raises(KeyError):
+        store.proof(b"\x09" * 32, 0)
