@@ -1,0 +1,182 @@
+"""The auditor's SQLite event index: storage, anchoring to the chain, incremental appends.
+
+:class:`AuditIndex` knows nothing about RPC or ABIs; :mod:`.sync` feeds it decoded events.
+Writing goes through :meth:`AuditIndex.append`, which stores the events, the block hashes that
+anchor them and the projections (see :mod:`.projection`) in one SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from fisco_drugtrace.drugtrace.audit.projection import Projection
+from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, IndexedEvent
+from fisco_drugtrace.drugtrace.audit.schema import SCHEMA, SCHEMA_VERSION
+from fisco_drugtrace.errors import AuditError, IndexMismatchError
+
+__all__ = ["AuditIndex", "event_row_values", "iter_events"]
+
+_EVENT_COLUMNS = (
+    "block_number", "tx_hash", "position", "log_index", "contract", "address", "name", "ts_ms",
+    "batch_id", "product_id", "shipment_id", "recall_id", "observation_id", "code_hash", "org_id",
+    "actor_org", "args",
+)
+_INSERT = (
+    f"INSERT OR IGNORE INTO events ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
+)
+_BLOB_KEYS = {"batch_id", "product_id", "code_hash", "org_id", "actor_org"}
+
+
+def _key_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in _BLOB_KEYS:
+        if isinstance(value, str):
+            return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+        return bytes(value)
+    return int(value)
+
+
+def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
+    """The ``events`` row for one event (key columns pulled out of its arguments)."""
+    keys: dict[str, Any] = {}
+    for arg, column in KEY_COLUMNS.items():
+        if arg in event.args and column not in keys:
+            keys[column] = _key_value(column, event.args[arg])
+    return (
+        event.block_number, event.tx_hash, event.position, event.log_index, event.contract,
+        event.address, event.name, event.ts_ms,
+        keys.get("batch_id"), keys.get("product_id"), keys.get("shipment_id"), keys.get("recall_id"),
+        keys.get("observation_id"), keys.get("code_hash"), keys.get("org_id"), keys.get("actor_org"),
+        json.dumps(event.args, separators=(",", ":"), sort_keys=True),
+    )
+
+
+class AuditIndex:
+    """One deployment's event index in a SQLite file (``":memory:"`` for tests and benches)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA temp_store=MEMORY")
+        with self.db:
+            self.db.executescript(SCHEMA)
+            self._projection = Projection(self.db)
+            self._projection.create()
+            version = self.get_meta("schema_version")
+            if version is None:
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
+            elif int(version) != SCHEMA_VERSION:
+                raise AuditError(f"index {self.path} has schema {version}, this version reads {SCHEMA_VERSION}; "
+                                 "delete it and sync again")
+
+    # -- meta ----------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def bind(self, identity: Mapping[str, Any]) -> None:
+        """Tie the index to a deployment (chain, group, addresses); refuse a different one."""
+        text = json.dumps(dict(identity), sort_keys=True)
+        with self.db:
+            stored = self.get_meta("deployment")
+            if stored is None:
+                self.set_meta("deployment", text)
+            elif stored != text:
+                raise AuditError(f"index {self.path} belongs to another deployment: {stored}")
+
+    @property
+    def last_block(self) -> int:
+        """The last block synced (0 = nothing yet)."""
+        value = self.get_meta("last_block")
+        return int(value) if value is not None else 0
+
+    @property
+    def event_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    # -- anchoring -----------------------------------------------------------------------
+    def block_time(self, number: int) -> int | None:
+        row = self.db.execute("SELECT ts_ms FROM blocks WHERE number = ?", (number,)).fetchone()
+        return row[0] if row else None
+
+    def block_hash(self, number: int) -> str | None:
+        row = self.db.execute("SELECT hash FROM blocks WHERE number = ?", (number,)).fetchone()
+        return row[0] if row else None
+
+    def anchors(self, limit: int | None = None) -> list[tuple[int, str]]:
+        """Stored ``(block, hash)`` pairs, newest first."""
+        sql = "SELECT number, hash FROM blocks ORDER BY number DESC"
+        rows = self.db.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
+        return [(int(n), str(h)) for n, h in rows]
+
+    def check_anchor(self, number: int, chain_hash: str | None) -> None:
+        """Raise ``IndexMismatchError`` when the chain's hash of ``number`` is not the stored one."""
+        stored = self.block_hash(number)
+        if stored is not None and (chain_hash is None or _norm(chain_hash) != _norm(stored)):
+            raise IndexMismatchError(number, stored, chain_hash or "(no such block)")
+
+    # -- writing -------------------------------------------------------------------------
+    def append(self, events: Sequence[IndexedEvent], blocks: Mapping[int, tuple[str, int | None]],
+               last_block: int) -> None:
+        """Store events, block anchors ``{number: (hash, ts_ms)}`` and projections; advance
+        ``last_block`` — all in one transaction."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO blocks (number, hash, ts_ms) VALUES (?, ?, ?)",
+                ((n, _norm(h), ts) for n, (h, ts) in blocks.items()),
+            )
+            before = self.db.total_changes
+            self.db.executemany(_INSERT, (event_row_values(e) for e in events))
+            if self.db.total_changes - before != len(events):
+                raise AuditError("some events were already indexed: the index and the sync disagree")
+            self._projection.apply(events)
+            self.set_meta("last_block", str(max(last_block, self.last_block)))
+
+    # -- reading -------------------------------------------------------------------------
+    def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "block_number, seq",
+             limit: int | None = None) -> Iterator[sqlite3.Row]:
+        """Raw event rows (as ``sqlite3.Row``) for the query layer."""
+        sql = "SELECT * FROM events" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cur = self.db.cursor()
+        cur.row_factory = sqlite3.Row
+        return iter(cur.execute(sql, tuple(params)))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "AuditIndex":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _norm(h: str) -> str:
+    h = h.lower()
+    return h if h.startswith("0x") else "0x" + h
+
+
+def iter_events(rows: Iterable[sqlite3.Row]) -> Iterator[IndexedEvent]:
+    """Rows back to :class:`IndexedEvent` records."""
+    for r in rows:
+        yield IndexedEvent(
+            block_number=r["block_number"], tx_hash=r["tx_hash"], log_index=r["log_index"],
+            contract=r["contract"], address=r["address"], name=r["name"], args=json.loads(r["args"]),
+            ts_ms=r["ts_ms"], position=r["position"],
+        )
+
+

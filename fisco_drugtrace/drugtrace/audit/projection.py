@@ -1,0 +1,157 @@
+"""Projections kept beside the event log: holdings per (batch, org) and shipments by id.
+
+They replay the CustodyLedger's quantity rules from its events, so "where is every unit of a
+batch now" is a lookup of a few rows, not a scan of the batch's (possibly 10^6) events. They are
+written in the same transaction as the events they come from (see ``AuditIndex.append``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Callable, Mapping, Sequence
+
+from fisco_drugtrace.drugtrace.audit.records import IndexedEvent
+
+__all__ = ["Projection", "PROJECTION_SCHEMA"]
+
+PROJECTION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS holdings (
+    batch_id    BLOB NOT NULL,
+    org_id      BLOB NOT NULL,
+    quantity    INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    received    INTEGER NOT NULL DEFAULT 0,
+    dispensed   INTEGER NOT NULL DEFAULT 0,
+    destroyed   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch_id, org_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shipments (
+    shipment_id INTEGER PRIMARY KEY,
+    batch_id    BLOB NOT NULL,
+    from_org    BLOB NOT NULL,
+    to_org      BLOB NOT NULL,
+    carrier_org BLOB NOT NULL,
+    quantity    INTEGER NOT NULL,
+    received    INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    is_return   INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    excursion   INTEGER NOT NULL DEFAULT 0,
+    dispatched_block INTEGER NOT NULL,
+    dispatched_ms    INTEGER
+);
+CREATE INDEX IF NOT EXISTS shipments_batch ON shipments (batch_id, status);
+"""
+
+_UPSERT = (
+    "INSERT INTO holdings (batch_id, org_id, quantity, quarantined, received, dispensed, destroyed) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, org_id) DO UPDATE SET "
+    "quantity = quantity + excluded.quantity, quarantined = max(0, quarantined + excluded.quarantined), "
+    "received = received + excluded.received, dispensed = dispensed + excluded.dispensed, "
+    "destroyed = destroyed + excluded.destroyed"
+)
+
+
+def _b(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    return bytes(value)
+
+
+class Projection:
+    """Applies custody events to the ``holdings`` and ``shipments`` tables."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._handlers: Mapping[str, Callable[[IndexedEvent], None]] = {
+            "HoldingCredited": self._credited,
+            "ShipmentDispatched": self._dispatched,
+            "ShipmentReceived": self._received,
+            "ShipmentRejected": self._rejected,
+            "ShipmentExcursionFlagged": self._excursion,
+            "HoldingQuarantined": self._quarantined,
+            "QuarantineReleased": self._released,
+            "HoldingDestroyed": self._destroyed,
+            "UnitDispensed": self._dispensed,
+        }
+
+    def create(self) -> None:
+        self.db.executescript(PROJECTION_SCHEMA)
+
+    def apply(self, events: Sequence[IndexedEvent]) -> None:
+        handlers = self._handlers
+        for event in events:
+            handler = handlers.get(event.name)
+            if handler is not None:
+                handler(event)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _holding(self, batch: Any, org: Any, quantity: int = 0, quarantined: int = 0, received: int = 0,
+                 dispensed: int = 0, destroyed: int = 0) -> None:
+        self.db.execute(_UPSERT, (_b(batch), _b(org), quantity, quarantined, received, dispensed, destroyed))
+
+    def _quarantined_of(self, batch: Any, org: Any) -> int:
+        row = self.db.execute("SELECT quarantined FROM holdings WHERE batch_id = ? AND org_id = ?",
+                              (_b(batch), _b(org))).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- handlers ------------------------------------------------------------------------
+    def _credited(self, e: IndexedEvent) -> None:
+        a = e.args
+        self._holding(a["batchId"], a["orgId"], quantity=int(a["quantity"]))
+
+    def _dispatched(self, e: IndexedEvent) -> None:
+        a = e.args
+        qty = int(a["quantity"])
+        is_return = bool(a.get("isReturn"))
+        # returns leave quarantined units first (ICustodyLedger.dispatchReturn)
+        from_q = min(qty, self._quarantined_of(a["batchId"], a["fromOrgId"])) if is_return else 0
+        self._holding(a["batchId"], a["fromOrgId"], quantity=-qty, quarantined=-from_q)
+        self.db.execute(
+            "INSERT OR REPLACE INTO shipments (shipment_id, batch_id, from_org, to_org, carrier_org, quantity, "
+            "is_return, status, dispatched_block, dispatched_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (int(a["shipmentId"]), _b(a["batchId"]), _b(a["fromOrgId"]), _b(a["toOrgId"]), _b(a["carrierOrgId"]),
+             qty, int(is_return), "DISPATCHED", e.block_number, e.ts_ms),
+        )
+
+    def _received(self, e: IndexedEvent) -> None:
+        a = e.args
+        got, quarantined = int(a["received"]), int(a.get("quarantined", 0))
+        self._holding(a["batchId"], a["toOrgId"], quantity=got, quarantined=quarantined, received=got)
+        self.db.execute(
+            "UPDATE shipments SET received = ?, quarantined = ?, "
+            "status = CASE WHEN ? < quantity THEN 'PARTIAL' ELSE 'RECEIVED' END WHERE shipment_id = ?",
+            (got, quarantined, got, int(a["shipmentId"])),
+        )
+
+    def _rejected(self, e: IndexedEvent) -> None:
+        a = e.args
+        row = self.db.execute("SELECT from_org, is_return FROM shipments WHERE shipment_id = ?",
+                              (int(a["shipmentId"]),)).fetchone()
+        if row is None:
+            return
+        qty = int(a["quantity"])
+        # a refused return goes back to the sender's quarantine, a refused delivery to its stock
+        self._holding(a["batchId"], row[0], quantity=qty, quarantined=qty if row[1] else 0)
+        self.db.execute("UPDATE shipments SET status = 'REJECTED' WHERE shipment_id = ?", (int(a["shipmentId"]),))
+
+    def _excursion(self, e: IndexedEvent) -> None:
+        self.db.execute("UPDATE shipments SET excursion = 1 WHERE shipment_id = ?", (int(e.args["shipmentId"]),))
+
+    def _quarantined(self, e: IndexedEvent) -> None:
+        a = e.args
+        self._holding(a["batchId"], a["orgId"], quarantined=int(a["quantity"]))
+
+    def _released(self, e: IndexedEvent) -> None:
+        a = e.args
+        self._holding(a["batchId"], a["orgId"], quarantined=-int(a["quantity"]))
+
+    def _destroyed(self, e: IndexedEvent) -> None:
+        a = e.args
+        qty = int(a["quantity"])
+        from_q = min(qty, self._quarantined_of(a["batchId"], a["orgId"]))
+        self._holding(a["batchId"], a["orgId"], quantity=-qty, quarantined=-from_q, destroyed=qty)
+
+    def _dispensed(self, e: IndexedEvent) -> None:
+        a = e.args
+        self._holding(a["batchId"], a["orgId"], quantity=-1, dispensed=1)

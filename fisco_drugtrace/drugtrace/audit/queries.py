@@ -1,0 +1,255 @@
+"""The auditor's questions, answered from the index (no RPC).
+
+Every function takes an :class:`AuditIndex` and returns frozen records; :mod:`.report` turns them
+into JSON, CSV and Markdown. Each query is a handful of index lookups (see ``schema.py``), so it
+stays in milliseconds at 10^6 indexed events.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+
+__all__ = [
+    "TraceEntry",
+    "UnitTrace",
+    "BatchTrace",
+    "ShipmentCustody",
+    "HoldingRow",
+    "InTransit",
+    "BatchWhereabouts",
+    "Alert",
+    "unit_trace",
+    "batch_trace",
+    "shipment_custody",
+    "where_is",
+    "alerts",
+    "events_named",
+    "ALERT_EVENTS",
+]
+
+#: per-unit events: left out of a batch trace (counted instead), kept in a unit's trace
+UNIT_EVENTS = ("UnitDispensed", "DuplicateDispense")
+
+#: events that are alerts by themselves
+ALERT_EVENTS: Mapping[str, str] = {
+    "DuplicateDispense": "duplicate dispense: counterfeit or diversion suspected",
+    "ShipmentDiscrepancy": "fewer units received than dispatched",
+    "ShipmentExcursionFlagged": "temperature excursion in transport",
+    "HoldingQuarantined": "stock quarantined",
+}
+
+
+def _hex(value: Any) -> str | None:
+    if value is None:
+        return None
+    return "0x" + bytes(value).hex()
+
+
+def _b(value: bytes | str) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    return bytes(value)
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    """One event in a trace."""
+
+    block_number: int
+    ts_ms: int | None
+    contract: str
+    event: str
+    tx_hash: str
+    position: int
+    args: Mapping[str, Any]
+
+
+def _entries(rows: Iterable[Any]) -> list[TraceEntry]:
+    return [TraceEntry(r["block_number"], r["ts_ms"], r["contract"], r["name"], r["tx_hash"], r["position"],
+                       json.loads(r["args"])) for r in rows]
+
+
+@dataclass(frozen=True)
+class UnitTrace:
+    """A unit's story: its batch's events (custody at batch level) and its own terminal events."""
+
+    batch_id: str
+    code_hash: str
+    dispensed: bool
+    dispense_count: int
+    entries: tuple[TraceEntry, ...]
+
+
+@dataclass(frozen=True)
+class BatchTrace:
+    """Every event of a batch, with per-unit events counted rather than listed."""
+
+    batch_id: str
+    entries: tuple[TraceEntry, ...]
+    units_dispensed: int
+    duplicate_dispenses: int
+
+
+@dataclass(frozen=True)
+class ShipmentCustody:
+    """The custody chain of one shipment: sender -> carrier -> addressee, with its events."""
+
+    shipment_id: int
+    batch_id: str | None
+    from_org: str | None
+    carrier_org: str | None
+    to_org: str | None
+    quantity: int
+    received: int
+    status: str
+    is_return: bool
+    excursion: bool
+    entries: tuple[TraceEntry, ...]
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    org_id: str
+    quantity: int
+    quarantined: int
+    received: int
+    dispensed: int
+    destroyed: int
+
+
+@dataclass(frozen=True)
+class InTransit:
+    shipment_id: int
+    from_org: str
+    to_org: str
+    carrier_org: str
+    quantity: int
+    is_return: bool
+    excursion: bool
+
+
+@dataclass(frozen=True)
+class BatchWhereabouts:
+    """Where every unit of a batch is now, by quantity."""
+
+    batch_id: str
+    unit_count: int
+    holdings: tuple[HoldingRow, ...]
+    in_transit: tuple[InTransit, ...]
+    dispensed: int
+    destroyed: int
+    missing: int = 0
+    accounted: int = field(default=0)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An event that needs someone's attention."""
+
+    kind: str
+    description: str
+    block_number: int
+    ts_ms: int | None
+    tx_hash: str
+    batch_id: str | None
+    shipment_id: int | None
+    args: Mapping[str, Any]
+
+
+# --------------------------------------------------------------------------- queries
+def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str) -> UnitTrace:
+    """The trace of one unit: batch-level events plus the unit's own (dispense, duplicates)."""
+    b, c = _b(batch_id), _b(code_hash)
+    rows = list(index.rows("batch_id = ? AND code_hash IS NULL", (b,)))
+    own = list(index.rows("code_hash = ?", (c,)))
+    shipment_rows = _shipment_side_events(index, b)
+    merged = sorted(rows + own + shipment_rows, key=lambda r: (r["block_number"], r["seq"]))
+    dispensed = sum(1 for r in own if r["name"] == "UnitDispensed")
+    return UnitTrace(_hex(b) or "", _hex(c) or "", dispensed > 0, dispensed + sum(
+        1 for r in own if r["name"] == "DuplicateDispense"), tuple(_entries(merged)))
+
+
+def _shipment_side_events(index: AuditIndex, batch: bytes) -> list[Any]:
+    """Events about the batch's shipments that do not name the batch (e.g. carrier observations)."""
+    return list(index.rows(
+        "batch_id IS NULL AND shipment_id IN (SELECT shipment_id FROM shipments WHERE batch_id = ?)", (batch,)))
+
+
+def batch_trace(index: AuditIndex, batch_id: bytes | str) -> BatchTrace:
+    """Every event of a batch in chain order (dispenses counted, not listed)."""
+    b = _b(batch_id)
+    rows = list(index.rows("batch_id = ? AND code_hash IS NULL", (b,))) + _shipment_side_events(index, b)
+    rows.sort(key=lambda r: (r["block_number"], r["seq"]))
+    counts = dict(index.db.execute(
+        "SELECT name, count(*) FROM events WHERE batch_id = ? AND code_hash IS NOT NULL GROUP BY name", (b,)))
+    return BatchTrace(_hex(b) or "", tuple(_entries(rows)), int(counts.get("UnitDispensed", 0)),
+                      int(counts.get("DuplicateDispense", 0)))
+
+
+def shipment_custody(index: AuditIndex, shipment_id: int) -> ShipmentCustody:
+    """The custody chain of a shipment, from its projection row and its events."""
+    row = index.db.execute(
+        "SELECT batch_id, from_org, carrier_org, to_org, quantity, received, status, is_return, excursion "
+        "FROM shipments WHERE shipment_id = ?", (int(shipment_id),)).fetchone()
+    entries = tuple(_entries(index.rows("shipment_id = ?", (int(shipment_id),))))
+    if row is None:
+        return ShipmentCustody(int(shipment_id), None, None, None, None, 0, 0, "UNKNOWN", False, False, entries)
+    return ShipmentCustody(int(shipment_id), _hex(row[0]), _hex(row[1]), _hex(row[2]), _hex(row[3]), int(row[4]),
+                           int(row[5]), str(row[6]), bool(row[7]), bool(row[8]), entries)
+
+
+def where_is(index: AuditIndex, batch_id: bytes | str) -> BatchWhereabouts:
+    """Where every unit of a batch is now: holders, in transit, dispensed, destroyed, missing."""
+    b = _b(batch_id)
+    committed = next(index.rows("batch_id = ? AND name = 'BatchCommitted'", (b,), limit=1), None)
+    unit_count = int(json.loads(committed["args"]).get("unitCount", 0)) if committed is not None else 0
+    holdings = tuple(
+        HoldingRow(_hex(r[0]) or "", int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))
+        for r in index.db.execute(
+            "SELECT org_id, quantity, quarantined, received, dispensed, destroyed FROM holdings "
+            "WHERE batch_id = ? ORDER BY org_id", (b,)))
+    transit = tuple(
+        InTransit(int(r[0]), _hex(r[1]) or "", _hex(r[2]) or "", _hex(r[3]) or "", int(r[4]), bool(r[5]), bool(r[6]))
+        for r in index.db.execute(
+            "SELECT shipment_id, from_org, to_org, carrier_org, quantity, is_return, excursion FROM shipments "
+            "WHERE batch_id = ? AND status = 'DISPATCHED' ORDER BY shipment_id", (b,)))
+    (missing,) = index.db.execute(
+        "SELECT coalesce(sum(quantity - received), 0) FROM shipments WHERE batch_id = ? AND status = 'PARTIAL'",
+        (b,)).fetchone()
+    dispensed = sum(h.dispensed for h in holdings)
+    destroyed = sum(h.destroyed for h in holdings)
+    accounted = sum(h.quantity for h in holdings) + sum(t.quantity for t in transit) + dispensed + destroyed + missing
+    return BatchWhereabouts(_hex(b) or "", unit_count, holdings, transit, dispensed, destroyed, int(missing),
+                            int(accounted))
+
+
+def alerts(index: AuditIndex, *, since_block: int = 0, extra: Mapping[str, str] | None = None,
+           observation_filter: str | None = None) -> list[Alert]:
+    """Alert events (duplicate dispenses, discrepancies, excursions, quarantines, and ``extra``)."""
+    kinds = dict(ALERT_EVENTS)
+    kinds.update(extra or {})
+    names = sorted(kinds)
+    rows = list(index.rows(f"name IN ({','.join('?' * len(names))}) AND block_number >= ?",
+                           (*names, since_block)))
+    out = [_alert(r, r["name"], kinds[r["name"]]) for r in rows]
+    if observation_filter:
+        for r in index.rows(observation_filter + " AND block_number >= ?", (since_block,)):
+            out.append(_alert(r, "Observation", "observation outside limits"))
+    out.sort(key=lambda a: (a.block_number, a.tx_hash))
+    return out
+
+
+def _alert(r: Any, kind: str, description: str) -> Alert:
+    return Alert(kind, description, r["block_number"], r["ts_ms"], r["tx_hash"], _hex(r["batch_id"]),
+                 r["shipment_id"], json.loads(r["args"]))
+
+
+def events_named(index: AuditIndex, names: Sequence[str], where: str = "", params: Sequence[Any] = ()
+                 ) -> list[TraceEntry]:
+    """Entries of the given event names (optionally further filtered)."""
+    cond = f"name IN ({','.join('?' * len(names))})" + (f" AND {where}" if where else "")
+    return _entries(index.rows(cond, (*names, *params)))

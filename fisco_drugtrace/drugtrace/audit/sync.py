@@ -1,0 +1,124 @@
+"""Incremental indexing of the suite's events from a chain into an :class:`AuditIndex`.
+
+Logs come through the client's ``get_logs`` in block ranges (3.x: ``getLogs``; 2.x: the client
+scans blocks and receipts). Before appending, the index's anchors are checked against the chain:
+a stored block hash the chain no longer has means another chain or a reset, and the sync stops
+with ``IndexMismatchError`` instead of mixing two histories.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, Sequence
+
+from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.records import IndexedEvent, SyncResult
+from fisco_drugtrace.errors import IndexMismatchError
+from fisco_drugtrace.types import Log
+
+__all__ = ["ChainReader", "sync_index", "check_anchors", "DEFAULT_STEP"]
+
+DEFAULT_STEP = 500
+
+
+class ChainReader(Protocol):
+    """The part of ``FiscoClient`` the indexer needs."""
+
+    def block_number(self) -> int: ...
+
+    def get_logs(self, from_block: int, to_block: int, addresses: Sequence[str],
+                 topics: Sequence[Any] | None = None) -> list[Log]: ...
+
+    def get_block_hash(self, number: int) -> str: ...
+
+
+def _chain_hash(client: ChainReader, number: int) -> str | None:
+    from fisco_drugtrace.errors import BlockNotFound, RpcError
+
+    try:
+        return client.get_block_hash(number)
+    except (BlockNotFound, RpcError):
+        return None
+
+
+def _block_time(client: Any, number: int) -> int | None:
+    """The block's timestamp in ms, when the client can tell (``block_timestamp(n)``)."""
+    getter = getattr(client, "block_timestamp", None)
+    if getter is None:
+        return None
+    try:
+        return int(getter(number))
+    except Exception:  # noqa: BLE001 - a timestamp is nice to have, never a reason to fail the sync
+        return None
+
+
+def check_anchors(index: AuditIndex, client: ChainReader, *, sample: int = 2) -> int:
+    """Compare the newest ``sample`` anchors (and the oldest) with the chain; return how many."""
+    anchors = index.anchors(limit=sample)
+    oldest = index.db.execute("SELECT number, hash FROM blocks ORDER BY number LIMIT 1").fetchone()
+    if oldest is not None and all(n != oldest[0] for n, _ in anchors):
+        anchors.append((int(oldest[0]), str(oldest[1])))
+    head = client.block_number()
+    for number, stored in anchors:
+        if number > head:
+            raise IndexMismatchError(number, stored, f"(chain head is {head})")
+        index.check_anchor(number, _chain_hash(client, number))
+    return len(anchors)
+
+
+def sync_index(
+    index: AuditIndex,
+    client: ChainReader,
+    decoder: EventDecoder,
+    *,
+    start_block: int = 0,
+    to_block: int | None = None,
+    step: int = DEFAULT_STEP,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SyncResult:
+    """Index every suite event from the last synced block (or ``start_block``) to the head.
+
+    :param on_progress: called with ``(blocks done, blocks total)`` after each range.
+    :raises IndexMismatchError: the chain does not hold a block the index was anchored to.
+    """
+    checked = check_anchors(index, client)
+    head = client.block_number() if to_block is None else to_block
+    first = max(index.last_block + 1, start_block)
+    total_events = 0
+    total = max(0, head - first + 1)
+    for a in range(first, head + 1, step):
+        b = min(a + step - 1, head)
+        logs = client.get_logs(a, b, decoder.addresses, None)
+        events, blocks = _decode_range(client, decoder, logs)
+        end_hash = _chain_hash(client, b)
+        if end_hash is not None:
+            blocks[b] = (end_hash, blocks.get(b, (None, _block_time(client, b)))[1])
+        index.append(events, blocks, b)
+        total_events += len(events)
+        if on_progress is not None:
+            on_progress(b - first + 1, total)
+    return SyncResult(from_block=first, to_block=head, events=total_events, blocks_checked=checked)
+
+
+def _decode_range(client: Any, decoder: EventDecoder, logs: Sequence[Log]
+                  ) -> tuple[list[IndexedEvent], dict[int, tuple[str, int | None]]]:
+    positions: dict[str, int] = {}
+    times: dict[int, int | None] = {}
+    blocks: dict[int, tuple[str, int | None]] = {}
+    events: list[IndexedEvent] = []
+    for log in logs:
+        number = int(log.block_number or 0)
+        if number not in times:
+            times[number] = _block_time(client, number)
+        tx = str(log.transaction_hash or "").lower()
+        position = positions.get(tx, 0)
+        positions[tx] = position + 1
+        event = decoder.decode(log, position=position, ts_ms=times[number])
+        if event is None:
+            continue
+        events.append(event)
+        if number not in blocks:
+            hsh = log.block_hash or _chain_hash(client, number)
+            if hsh is not None:
+                blocks[number] = (hsh, times[number])
+    return events, blocks
