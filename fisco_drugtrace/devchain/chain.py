@@ -1,0 +1,301 @@
+"""The chain itself: admission, the sealer thread, execution, commit, replay on start.
+
+Block production: a sealer thread drains the pool into one block per round (up to
+``tx_count_limit`` transactions), executes them in order, writes the block durably and only then
+wakes the requests waiting for those receipts. So several transactions share a block under load,
+and an answered transaction is always on disk.
+
+Persistence: blocks, transactions, receipts and logs live in SQLite; the EVM state is rebuilt on
+start by re-executing every stored transaction with its stored block number and timestamp. The
+replay also re-derives each block's receipts root and hash, so a damaged or tampered data dir is
+detected (:class:`DataDirError`) instead of silently reused.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+from collections import deque
+from dataclasses import replace
+
+from fisco_drugtrace.crypto.ecdsa import ECDSA
+from fisco_drugtrace.crypto.suite import CryptoSuite
+from fisco_drugtrace.errors import DataDirError, DevChainError, RpcError
+
+from .codec import Admission, TxCodec, codec_for
+from .config import DevChainConfig
+from .evm import Executor
+from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
+from .storage import SCHEMA_VERSION, ChainStore
+from .txpool import TxPool
+
+__all__ = ["Chain", "now_ms"]
+
+_pack_q = struct.Struct(">q").pack
+
+
+def now_ms() -> int:
+    """Wall-clock time in milliseconds (FISCO's unit for timestamps)."""
+    return time.time_ns() // 1_000_000
+
+
+class _Waiter:
+    __slots__ = ("event", "receipt", "error")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.receipt: ChainReceipt | None = None
+        self.error: BaseException | None = None
+
+
+class Chain:
+    """One dev chain's state machine (dialect-neutral); the RPC handlers sit on top of it."""
+
+    def __init__(self, config: DevChainConfig, suite: CryptoSuite = ECDSA) -> None:
+        self.config = config
+        self.suite = suite
+        self.codec: TxCodec = codec_for(config.dialect, suite, config.chain_id or "")
+        self.store = ChainStore(config.data_dir)  # type: ignore[arg-type]
+        self.executor = Executor(config.dialect, gas_limit=config.gas_limit, evm_chain_id=config.evm_chain_id,
+                                 address_rule=self.codec.contract_address)
+        self.pool = TxPool(config.dialect, chain_id=config.chain_id or "", group_id=config.group_id or "",
+                           block_limit=config.block_limit, pool_limit=config.pool_limit)
+        self._lock = threading.Lock()
+        self._new_block = threading.Condition(self._lock)
+        self._waiters: dict[bytes, list[_Waiter]] = {}
+        self._admitted: deque[tuple[int, bytes]] = deque(maxlen=100_000)
+        self._admitted_seq = 0
+        self._failed: BaseException | None = None
+        self._closed = False
+        self.total_txs = 0
+        self.failed_txs = 0
+        self.replay_seconds = 0.0
+        try:
+            self.head = self._open()
+        except BaseException:
+            self.store.close()
+            raise
+        self.pool.set_head(self.head.number)
+        self._sealer = threading.Thread(target=self._seal_loop, name="devchain-sealer", daemon=True)
+        self._sealer.start()
+
+    # ================================================================== opening
+    def _identity(self) -> dict[str, str]:
+        c = self.config
+        return {"dialect": c.dialect.value, "chain_id": str(c.chain_id), "group_id": str(c.group_id),
+                "crypto": self.suite.name}
+
+    def _open(self) -> ChainBlock:
+        store = self.store
+        if store.fresh:
+            return self._create_genesis()
+        meta = store.meta()
+        where = store.location
+        if meta.get("schema") != SCHEMA_VERSION:
+            raise DataDirError(where, f"damaged or unknown schema version {meta.get('schema')!r}")
+        mine = self._identity()
+        theirs = {k: meta.get(k) for k in mine}
+        if theirs != mine:
+            diff = ", ".join(f"{k}={theirs[k]!r} (expected {mine[k]!r})" for k in mine if theirs[k] != mine[k])
+            raise DataDirError(where, f"belongs to another chain: {diff}")
+        wanted = self.config.genesis_timestamp
+        if wanted is not None and meta.get("genesis_timestamp") != str(wanted):
+            raise DataDirError(where, f"belongs to another chain: genesis timestamp {meta.get('genesis_timestamp')}")
+        started = time.perf_counter()
+        head = self._replay(meta.get("genesis_hash", ""))
+        self.replay_seconds = time.perf_counter() - started
+        return head
+
+    def _genesis_state_root(self) -> bytes:
+        c = self.config
+        return self.suite.hash(f"fisco-drugtrace-devchain|{c.dialect.value}|{c.chain_id}|{c.group_id}".encode())
+
+    def _create_genesis(self) -> ChainBlock:
+        timestamp = self.config.genesis_timestamp if self.config.genesis_timestamp is not None else now_ms()
+        genesis = self._make_block(0, ZERO_HASH, timestamp, (), (), self._genesis_state_root(), 0)
+        self.store.set_meta({**self._identity(), "schema": SCHEMA_VERSION, "genesis_timestamp": str(timestamp),
+                             "genesis_hash": genesis.hash.hex()})
+        self.store.write_block(genesis, (), (), {})
+        return genesis
+
+    def _make_block(self, number: int, parent: bytes, timestamp: int, tx_hashes: tuple[bytes, ...],
+                    receipt_hashes: tuple[bytes, ...], state_root: bytes, gas_used: int) -> ChainBlock:
+        h = self.suite.hash
+        txs_root = h(b"".join(tx_hashes)) if tx_hashes else ZERO_HASH
+        receipts_root = h(b"".join(receipt_hashes)) if receipt_hashes else ZERO_HASH
+        block_hash = h(_pack_q(number) + parent + txs_root + receipts_root + state_root + _pack_q(timestamp)
+                       + _pack_q(gas_used))
+        return ChainBlock(number, block_hash, parent, timestamp, txs_root, receipts_root, state_root, gas_used,
+                          tx_hashes)
+
+    def _replay(self, genesis_hash: str) -> ChainBlock:
+        """Verify the hash chain and rebuild the EVM state; returns the head block."""
+        where = self.store.location
+        stored_head = self.store.head()
+        previous: ChainBlock | None = None
+        window_start = stored_head - self.config.block_limit + 1
+        for block in self.store.iter_blocks():
+            if previous is None:
+                if block.number != 0 or block.hash.hex() != genesis_hash or block.state_root != self._genesis_state_root():
+                    raise DataDirError(where, "damaged: genesis block does not match the recorded genesis")
+                expected = self._make_block(0, ZERO_HASH, block.timestamp, (), (), block.state_root, 0)
+            else:
+                txs = self.store.txs_in_block(block.number)
+                stored = {r.tx_hash: r for r in self.store.receipts_in_block(block.number)}
+                receipts = self._execute(block.number, block.timestamp, txs)
+                for r in receipts:
+                    if stored.get(r.tx_hash) != r:
+                        raise DataDirError(where, f"damaged: receipt of 0x{r.tx_hash.hex()} in block {block.number} "
+                                                  "differs from re-execution")
+                state_root = self.suite.hash(previous.state_root + self._receipts_root(receipts))
+                expected = self._make_block(block.number, previous.hash, block.timestamp,
+                                            tuple(t.hash for t in txs), tuple(r.hash for r in receipts),
+                                            state_root, sum(r.gas_used for r in receipts))
+                self.total_txs += len(receipts)
+                self.failed_txs += sum(1 for r in receipts if r.status != 0)
+                if block.number >= window_start:
+                    self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
+            if expected != block:
+                raise DataDirError(where, f"damaged: block {block.number} hash chain broken")
+            previous = block
+        if previous is None or previous.number != stored_head:
+            raise DataDirError(where, f"damaged: blocks stop at {previous.number if previous else -1}, "
+                                      f"highest stored is {stored_head}")
+        return previous
+
+    def _receipts_root(self, receipts: list[ChainReceipt]) -> bytes:
+        return self.suite.hash(b"".join(r.hash for r in receipts)) if receipts else ZERO_HASH
+
+    # ================================================================== execution
+    def _execute(self, number: int, timestamp: int, txs: list[ChainTx]) -> list[ChainReceipt]:
+        self.executor.set_block(number, timestamp)
+        receipts = []
+        for index, tx in enumerate(txs):
+            out = self.executor.apply(tx.sender, tx.to, tx.input, index)
+            receipt = ChainReceipt(tx.hash, number, index, out.status, out.output, out.gas_used, out.logs,
+                                   out.contract_address, tx.sender, tx.to)
+            receipts.append(replace(receipt, hash=self.codec.receipt_hash(receipt)))
+        return receipts
+
+    def _seal_loop(self) -> None:
+        while not self._closed:
+            batch = self.pool.take(self.config.tx_count_limit, timeout=0.5)
+            if not batch:
+                continue
+            try:
+                self._seal(batch)
+            except BaseException as exc:  # storage failure: the chain can no longer promise durability
+                self._fail(exc)
+                return
+
+    def _seal(self, batch: list[ChainTx]) -> None:
+        head = self.head
+        number = head.number + 1
+        timestamp = max(now_ms(), head.timestamp)
+        receipts = self._execute(number, timestamp, batch)
+        state_root = self.suite.hash(head.state_root + self._receipts_root(receipts))
+        block = self._make_block(number, head.hash, timestamp, tuple(t.hash for t in batch),
+                                 tuple(r.hash for r in receipts), state_root, sum(r.gas_used for r in receipts))
+        abis = {r.contract_address: t.abi for t, r in zip(batch, receipts) if r.contract_address and t.abi}
+        self.store.write_block(block, batch, receipts, abis)  # durable before anyone hears of it
+        self.pool.committed(number, batch)
+        with self._new_block:
+            self.head = block
+            self.total_txs += len(receipts)
+            self.failed_txs += sum(1 for r in receipts if r.status != 0)
+            woken = [(self._waiters.pop(r.tx_hash, ()), r) for r in receipts]
+            self._new_block.notify_all()
+        for waiters, receipt in woken:
+            for waiter in waiters:
+                waiter.receipt = receipt
+                waiter.event.set()
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._new_block:
+            self._failed = exc
+            waiters = [w for ws in self._waiters.values() for w in ws]
+            self._waiters.clear()
+            self._new_block.notify_all()
+        for waiter in waiters:
+            waiter.error = exc
+            waiter.event.set()
+
+    # ================================================================== submission
+    def decode(self, raw: bytes) -> Admission:
+        """Decode and pre-check signed bytes (raises the node's refusal)."""
+        return self.codec.decode(raw, now_ms())
+
+    def submit(self, admission: Admission) -> bytes:
+        """Admit a decoded transaction to the pool; returns its hash."""
+        self._check_alive()
+        self.pool.admit(admission.tx, chain_id=admission.chain_id, group_id=admission.group_id,
+                        signature_ok=admission.signature_ok)
+        with self._lock:
+            self._admitted_seq += 1
+            self._admitted.append((self._admitted_seq, admission.tx.hash))
+        return admission.tx.hash
+
+    def submit_and_wait(self, admission: Admission, timeout: float) -> ChainReceipt:
+        """Admit and wait until the transaction's block is committed; returns its receipt."""
+        waiter = _Waiter()
+        tx_hash = admission.tx.hash
+        with self._lock:
+            self._waiters.setdefault(tx_hash, []).append(waiter)
+        try:
+            self.submit(admission)
+        except BaseException:
+            with self._lock:
+                mine = self._waiters.get(tx_hash, [])
+                if waiter in mine:
+                    mine.remove(waiter)
+                if not mine:
+                    self._waiters.pop(tx_hash, None)
+            raise
+        if not waiter.event.wait(timeout):
+            raise RpcError(10010, "TransactionPoolTimeout")
+        if waiter.error is not None:
+            raise DevChainError(f"the chain stopped: {waiter.error}") from waiter.error
+        assert waiter.receipt is not None
+        return waiter.receipt
+
+    def _check_alive(self) -> None:
+        if self._failed is not None:
+            raise DevChainError(f"the chain stopped after a storage failure: {self._failed}")
+        if self._closed:
+            raise DevChainError("the chain is closed")
+
+    def wait_for_block(self, number: int, timeout: float) -> bool:
+        """Block until the head reaches ``number`` (True) or ``timeout`` passes (False)."""
+        deadline = time.monotonic() + timeout
+        with self._new_block:
+            while self.head.number < number:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    return False
+                self._new_block.wait(left)
+            return True
+
+    def admitted_since(self, seq: int) -> tuple[int, list[bytes]]:
+        """Hashes admitted after sequence number ``seq`` (for pending-transaction filters)."""
+        with self._lock:
+            return self._admitted_seq, [h for s, h in self._admitted if s > seq]
+
+    # ================================================================== reads
+    def call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
+        return self.executor.call(sender, to, data)
+
+    def block(self, number: int) -> ChainBlock | None:
+        if number == self.head.number:
+            return self.head
+        return self.store.block(number) if 0 <= number <= self.head.number else None
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.pool.close()
+        self._sealer.join(timeout=10)
+        with self._new_block:
+            self._new_block.notify_all()
+        self.store.close()

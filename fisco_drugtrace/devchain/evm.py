@@ -1,0 +1,198 @@
+"""The execution engine: pyrevm with FISCO's environment and FISCO's receipt statuses.
+
+FISCO differences from Ethereum that matter to applications, and how they are mirrored here:
+
+* ``TIMESTAMP`` is in milliseconds (the block's ``timestamp`` field is used as is);
+* ``CHAINID`` is what :attr:`DevChainConfig.evm_chain_id` says (0 by default, as FISCO's host);
+* every transaction runs with the chain's ``tx_gas_limit``, whatever the transaction says;
+* a deployment's address is chosen by the chain (3.x: from block/context/seq; 2.x: from the
+  sender's count of creations), so code is placed at that address and the constructor is run
+  there (pyrevm's own ``deploy`` would use Ethereum's CREATE rule);
+* the outcome is reported with FISCO's status numbers (revert = 16 on 3.x, 0x16 on 2.x).
+
+Internal ``CREATE``/``CREATE2`` inside contracts use the EVM's own (Ethereum) rule. pyrevm is not
+thread-safe: :class:`Executor` serialises every use with its own lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Callable
+
+from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
+
+from fisco_drugtrace.errors import DevChainError
+from fisco_drugtrace.types import Dialect
+
+from .records import ChainLog, ExecOutcome
+
+__all__ = ["Executor", "STATUS", "AddressRule", "error_output"]
+
+#: (block_number, context index, sender, creations-so-far by sender) -> "0x" + 40 hex
+AddressRule = Callable[[int, int, str, int], str]
+
+#: FISCO status numbers by dialect for the outcomes the EVM can produce.
+STATUS: dict[Dialect, dict[str, int]] = {
+    Dialect.V3: {
+        "ok": 0, "unknown": 1, "intrinsic": 2, "bad_instruction": 10, "bad_jump": 11,
+        "out_of_gas": 12, "out_of_stack": 13, "stack_underflow": 14, "revert": 16,
+        "call_address": 19,
+    },
+    Dialect.V2: {
+        "ok": 0x0, "unknown": 0x1, "intrinsic": 0x4, "bad_instruction": 0xA, "bad_jump": 0xB,
+        "out_of_gas": 0xC, "out_of_stack": 0xD, "stack_underflow": 0xE, "revert": 0x16,
+        "call_address": 0x1A,
+    },
+}
+
+#: Largest runtime code a deployment may leave (3.x Paris: 1 MiB; 2.x: 256 KiB).
+MAX_CODE_SIZE = {Dialect.V3: 0x100000, Dialect.V2: 0x40000}
+
+_REVERT_RE = re.compile(r"Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
+_HALT_RE = re.compile(r"Halt \{ reason: (\w+)")
+_HALT_KIND = {
+    "OutOfGas": "out_of_gas",
+    "OpcodeNotFound": "bad_instruction",
+    "InvalidFEOpcode": "bad_instruction",
+    "NotActivated": "bad_instruction",
+    "InvalidJump": "bad_jump",
+    "StackUnderflow": "stack_underflow",
+    "StackOverflow": "out_of_stack",
+    "CreateContractSizeLimit": "out_of_gas",
+    "CreateContractStartingWithEF": "bad_instruction",
+    "CallTooDeep": "out_of_stack",
+}
+_ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+
+def error_output(message: str) -> bytes:
+    """ABI ``Error(string)`` bytes, as FISCO puts in ``output`` for ``CallAddressError``."""
+    text = message.encode()
+    padded = text + bytes((32 - len(text) % 32) % 32)
+    return _ERROR_SELECTOR + (32).to_bytes(32, "big") + len(text).to_bytes(32, "big") + padded
+
+
+def _classify(exc: RuntimeError) -> tuple[str, int | None, bytes]:
+    """pyrevm reports failures only as text; this is the one place that reads it.
+
+    :returns: (outcome kind, gas used if stated, revert output).
+    """
+    text = str(exc)
+    match = _REVERT_RE.search(text)
+    if match:
+        return "revert", int(match.group(1)), bytes.fromhex(match.group(2))
+    match = _HALT_RE.search(text)
+    if match:
+        return _HALT_KIND.get(match.group(1), "unknown"), None, b""
+    if "Transaction(" in text:  # refused before running: intrinsic gas above the limit, ...
+        return "intrinsic", None, b""
+    return "unknown", None, b""
+
+
+class Executor:
+    """One EVM state with FISCO's rules; all methods are thread-safe.
+
+    :param address_rule: computes a top-level deployment's address.
+    """
+
+    def __init__(self, dialect: Dialect, *, gas_limit: int, evm_chain_id: int, address_rule: AddressRule) -> None:
+        self._dialect = dialect
+        self._status = STATUS[dialect]
+        self._gas = gas_limit
+        self._address_rule = address_rule
+        self._max_code = MAX_CODE_SIZE[dialect]
+        self._lock = threading.RLock()
+        self._evm = EVM(
+            env=Env(cfg=CfgEnv(chain_id=evm_chain_id), block=BlockEnv(number=0, timestamp=0, gas_limit=2**63)),
+            gas_limit=gas_limit,
+        )
+        self._creations: dict[str, int] = {}
+        self._block = (0, 0)
+
+    # ------------------------------------------------------------------ block environment
+    def set_block(self, number: int, timestamp_ms: int) -> None:
+        """Set NUMBER and TIMESTAMP (ms) for the following executions."""
+        with self._lock:
+            self._block = (number, timestamp_ms)
+            self._evm.set_block_env(BlockEnv(number=number, timestamp=timestamp_ms, gas_limit=2**63))
+
+    # ------------------------------------------------------------------ transactions
+    def apply(self, sender: str, to: str, data: bytes, context_index: int) -> ExecOutcome:
+        """Execute one transaction of the current block and keep its effects (unless it failed)."""
+        with self._lock:
+            if to:
+                return self._call(sender, to, data, commit=True)
+            return self._deploy(sender, data, context_index)
+
+    def call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
+        """Run a read-only call against the current state; nothing is kept."""
+        with self._lock:
+            checkpoint = self._evm.snapshot()
+            try:
+                return self._call(sender, to, data, commit=False)
+            finally:
+                self._evm.revert(checkpoint)
+
+    def code(self, address: str) -> bytes:
+        with self._lock:
+            return self._evm.get_code(address) or b""
+
+    def storage(self, address: str, slot: int) -> int:
+        with self._lock:
+            return int(self._evm.storage(address, slot))
+
+    # ------------------------------------------------------------------ internals
+    def _call(self, sender: str, to: str, data: bytes, *, commit: bool) -> ExecOutcome:
+        evm = self._evm
+        if not evm.get_code(to):
+            message = f"Error address:{to[2:]}"
+            return ExecOutcome(self._status["call_address"], error_output(message), 0)
+        checkpoint = evm.snapshot() if commit else None
+        try:
+            output = evm.message_call(sender, to, data, gas=self._gas)
+        except RuntimeError as exc:
+            if checkpoint is not None:
+                evm.revert(checkpoint)
+            return self._failure(exc)
+        result = evm.result
+        logs = tuple(
+            ChainLog(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
+            for log in result.logs
+        ) if result is not None else ()
+        return ExecOutcome(self._status["ok"], bytes(output), int(result.gas_used) if result else 0, logs)
+
+    def _deploy(self, sender: str, initcode: bytes, context_index: int) -> ExecOutcome:
+        evm = self._evm
+        created = self._creations.get(sender, 0)
+        address = self._address_rule(self._block[0], context_index, sender, created)
+        # 2.x counts every attempted creation (a reverted deploy still uses its nonce)
+        self._creations[sender] = created + 1
+        if evm.get_code(address):
+            return ExecOutcome(self._status["unknown"], b"", 0)
+        checkpoint = evm.snapshot()
+        evm.insert_account_info(address, AccountInfo(code=initcode))
+        try:
+            runtime = evm.message_call(sender, address, b"", gas=self._gas)
+        except RuntimeError as exc:
+            evm.revert(checkpoint)
+            evm.insert_account_info(address, AccountInfo())
+            return self._failure(exc)
+        result = evm.result
+        if len(runtime) > self._max_code:
+            evm.revert(checkpoint)
+            evm.insert_account_info(address, AccountInfo())
+            return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
+        nonce = evm.basic(address).nonce
+        evm.insert_account_info(address, AccountInfo(code=bytes(runtime), nonce=nonce))
+        logs = tuple(
+            ChainLog(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
+            for log in result.logs
+        ) if result is not None else ()
+        return ExecOutcome(self._status["ok"], b"", int(result.gas_used) if result else 0, logs, address)
+
+    def _failure(self, exc: RuntimeError) -> ExecOutcome:
+        kind, gas_used, output = _classify(exc)
+        if kind not in self._status:  # pragma: no cover - table above only names known kinds
+            raise DevChainError(f"unclassified EVM outcome {kind}")
+        return ExecOutcome(self._status[kind], output, gas_used if gas_used is not None else self._gas)

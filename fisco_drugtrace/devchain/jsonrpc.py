@@ -1,0 +1,145 @@
+"""JSON-RPC envelopes as each node's server frames them.
+
+3.x (``JsonRpcImpl_2_0``): one JSON object per request, ``params`` must be an array, integer ids;
+no batches. 2.x (libjson-rpc-cpp ``RpcProtocolServerV2``): batches allowed (an empty batch is
+-32600), a request without ``id`` is refused with -32604, standard errors carry the library's
+``NAME: text`` messages. Both answer bad JSON with -32700 and unknown methods with -32601.
+Internal failures never leak a traceback: they become -32603.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping
+
+from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
+from fisco_drugtrace.types import Dialect
+
+__all__ = ["Envelope", "V3Envelope", "V2Envelope", "MAX_BATCH"]
+
+MAX_BATCH = 1000
+Handler = Callable[[list], Any]
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+class Envelope:
+    """Base: request bytes/dicts in, response bytes/dicts out, via a method table."""
+
+    dialect: Dialect
+
+    def __init__(self, table: Mapping[str, Handler]) -> None:
+        self.table = table
+
+    def handle(self, request: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def handle_raw(self, body: bytes) -> bytes:
+        try:
+            request = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _dumps(self.parse_error())
+        response = self.handle(request)
+        return b"" if response is None else _dumps(response)
+
+    def parse_error(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class V3Envelope(Envelope):
+    dialect = Dialect.V3
+
+    def parse_error(self) -> dict[str, Any]:
+        return {"jsonrpc": "2.0", "id": None,
+                "error": {"code": -32700, "message": "Invalid JSON was received by the server."}}
+
+    @staticmethod
+    def _error(req_id: Any, code: int, message: str) -> dict[str, Any]:
+        return {"jsonrpc": "2.0", "id": req_id, "error": {"code": code, "message": message}}
+
+    def handle(self, request: Any) -> dict[str, Any]:
+        invalid = "The JSON sent is not a valid Request object."
+        if not isinstance(request, dict):
+            return self._error(None, -32600, invalid)
+        req_id = request.get("id", 0)
+        if isinstance(req_id, bool) or not isinstance(req_id, int):
+            return self._error(None, -32600, invalid)
+        method = request.get("method")
+        params = request.get("params")
+        if not isinstance(request.get("jsonrpc"), str) or not isinstance(method, str) or not isinstance(params, list):
+            return self._error(req_id, -32600, invalid)
+        handler = self.table.get(method)
+        if handler is None:
+            return self._error(req_id, -32601, "The method does not exist/is not available.")
+        try:
+            result = handler(params)
+        except RpcError as exc:
+            return self._error(req_id, exc.code, exc.node_message)
+        except DevChainError as exc:
+            return self._error(req_id, -32603, str(exc))
+        except DrugTraceError as exc:
+            return self._error(req_id, -32602, f"Invalid params: {exc}")
+        except Exception as exc:  # the node answers, never dies: any bug becomes an internal error
+            return self._error(req_id, -32603, f"Internal error: {type(exc).__name__}: {exc}")
+        return {"jsonrpc": "2.0", "id": req_id, "result": result}
+
+
+# libjson-rpc-cpp's standard messages
+_V2_TEXT = {
+    -32700: "JSON_PARSE_ERROR: The JSON-Object is not JSON-Valid",
+    -32600: "INVALID_JSON_REQUEST: The JSON sent is not a valid JSON-RPC Request object",
+    -32601: "METHOD_NOT_FOUND: The method being requested is not available on this server",
+    -32602: "INVALID_PARAMS: Invalid method parameters (invalid name and/or type) recognised",
+    -32604: "PROCEDURE_IS_METHOD: The requested notification is declared as a method",
+}
+
+
+class V2Envelope(Envelope):
+    dialect = Dialect.V2
+
+    def parse_error(self) -> dict[str, Any]:
+        return self._error(None, -32700)
+
+    @staticmethod
+    def _error(req_id: Any, code: int, message: str | None = None, data: Any = ...) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": code, "message": message if message is not None else _V2_TEXT[code]}
+        if data is not ...:
+            error["data"] = data
+        return {"jsonrpc": "2.0", "id": req_id, "error": error}
+
+    def handle(self, request: Any) -> Any:
+        if isinstance(request, list):
+            if not request or len(request) > MAX_BATCH:
+                return self._error(None, -32600)
+            return [self._one(r) for r in request]
+        return self._one(request)
+
+    def _one(self, request: Any) -> dict[str, Any]:
+        if not isinstance(request, dict):
+            return self._error(None, -32600)
+        req_id = request.get("id")
+        if "id" in request and not (req_id is None or isinstance(req_id, (str, int))) or isinstance(req_id, bool):
+            return self._error(None, -32600)
+        method = request.get("method")
+        if request.get("jsonrpc") != "2.0" or not isinstance(method, str):
+            return self._error(req_id, -32600)
+        params = request.get("params", [])
+        if not isinstance(params, (list, dict)):
+            return self._error(req_id, -32600)
+        handler = self.table.get(method)
+        if handler is None:
+            return self._error(req_id, -32601)
+        if "id" not in request:
+            return self._error(None, -32604)
+        if isinstance(params, dict):
+            return self._error(req_id, -32602)
+        try:
+            result = handler(params)
+        except RpcError as exc:
+            text = exc.node_message if exc.code != -32602 else _V2_TEXT[-32602]
+            return self._error(req_id, exc.code, text, exc.data)
+        except Exception as exc:  # the node answers, never dies
+            return self._error(req_id, -32603, f"INTERNAL_ERROR: : {type(exc).__name__}: {exc}", None)
+        return {"jsonrpc": "2.0", "id": req_id, "result": result}

@@ -1,0 +1,257 @@
+"""SQLite persistence for blocks, transactions, receipts and logs.
+
+Durability model: a block is written in ONE SQLite transaction (``synchronous=FULL``, WAL) before
+any of its receipts is returned to a client, so ``kill -9`` never loses an answered transaction.
+The EVM state itself is not stored: on start it is rebuilt by re-executing the stored
+transactions with their stored block environment (see :mod:`.chain`). Without a data dir the same
+schema lives in an in-memory SQLite database.
+
+A data dir is never reused silently: a file that is not SQLite, a missing table, or the identity
+of another chain (dialect, chain id, group id, genesis) raises :class:`DataDirError`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+from fisco_drugtrace.errors import DataDirError
+
+from .records import ChainBlock, ChainLog, ChainReceipt, ChainTx
+
+__all__ = ["ChainStore", "DB_FILENAME", "SCHEMA_VERSION"]
+
+DB_FILENAME = "chain.sqlite"
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE blocks (
+    number INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, parent_hash BLOB NOT NULL,
+    timestamp INTEGER NOT NULL, txs_root BLOB NOT NULL, receipts_root BLOB NOT NULL,
+    state_root BLOB NOT NULL, gas_used INTEGER NOT NULL, tx_count INTEGER NOT NULL);
+CREATE TABLE txs (
+    hash BLOB PRIMARY KEY, block_number INTEGER NOT NULL, idx INTEGER NOT NULL, raw BLOB NOT NULL,
+    sender TEXT NOT NULL, to_addr TEXT NOT NULL, input BLOB NOT NULL, nonce TEXT NOT NULL,
+    block_limit INTEGER NOT NULL, abi TEXT NOT NULL, import_time INTEGER NOT NULL);
+CREATE UNIQUE INDEX txs_position ON txs (block_number, idx);
+CREATE TABLE receipts (
+    tx_hash BLOB PRIMARY KEY, block_number INTEGER NOT NULL, idx INTEGER NOT NULL,
+    status INTEGER NOT NULL, output BLOB NOT NULL, gas_used INTEGER NOT NULL,
+    contract_address TEXT NOT NULL, hash BLOB NOT NULL);
+CREATE TABLE logs (
+    block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_index INTEGER NOT NULL,
+    tx_hash BLOB NOT NULL, address TEXT NOT NULL, topics BLOB NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (block_number, log_index));
+CREATE INDEX logs_tx ON logs (tx_hash);
+CREATE TABLE abis (address TEXT PRIMARY KEY, abi TEXT NOT NULL);
+"""
+_TABLES = ("meta", "blocks", "txs", "receipts", "logs", "abis")
+
+
+def _split_topics(blob: bytes) -> tuple[bytes, ...]:
+    return tuple(blob[i : i + 32] for i in range(0, len(blob), 32))
+
+
+class ChainStore:
+    """The chain's database; every method is thread-safe (one connection, one lock).
+
+    :param data_dir: directory for ``chain.sqlite``; ``None`` keeps everything in memory.
+    """
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self._lock = threading.RLock()
+        self._where = str(data_dir) if data_dir is not None else ":memory:"
+        if data_dir is None:
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            self.fresh = True
+            return
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / DB_FILENAME
+        existed = path.exists() and path.stat().st_size > 0
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            if existed:
+                self._check_tables()
+            else:
+                self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise DataDirError(self._where, f"{DB_FILENAME} is not a readable SQLite database ({exc})") from exc
+        self.fresh = not existed
+
+    def _check_tables(self) -> None:
+        names = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = [t for t in _TABLES if t not in names]
+        if missing:
+            raise DataDirError(self._where, f"damaged: missing table(s) {', '.join(missing)}")
+        self._db.execute("PRAGMA quick_check").fetchall()
+
+    @property
+    def location(self) -> str:
+        return self._where
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ meta
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items()))
+            self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ writes
+    def write_block(
+        self,
+        block: ChainBlock,
+        txs: Sequence[ChainTx],
+        receipts: Sequence[ChainReceipt],
+        abis: Mapping[str, str],
+    ) -> None:
+        """Write one block with everything in it, atomically and durably."""
+        tx_rows = [
+            (t.hash, block.number, i, t.raw, t.sender, t.to, t.input, t.nonce, t.block_limit, t.abi, t.import_time)
+            for i, t in enumerate(txs)
+        ]
+        receipt_rows = [
+            (r.tx_hash, r.block_number, r.index, r.status, r.output, r.gas_used, r.contract_address, r.hash)
+            for r in receipts
+        ]
+        log_rows = []
+        log_index = 0
+        for r in receipts:
+            for log in r.logs:
+                log_rows.append((block.number, log_index, r.index, r.tx_hash, log.address, b"".join(log.topics), log.data))
+                log_index += 1
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                db.execute(
+                    "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?,?)",
+                    (block.number, block.hash, block.parent_hash, block.timestamp, block.txs_root,
+                     block.receipts_root, block.state_root, block.gas_used, len(txs)),
+                )
+                if tx_rows:
+                    db.executemany("INSERT INTO txs VALUES (?,?,?,?,?,?,?,?,?,?,?)", tx_rows)
+                    db.executemany("INSERT INTO receipts VALUES (?,?,?,?,?,?,?,?)", receipt_rows)
+                if log_rows:
+                    db.executemany("INSERT INTO logs VALUES (?,?,?,?,?,?,?)", log_rows)
+                if abis:
+                    db.executemany("INSERT OR REPLACE INTO abis VALUES (?, ?)", list(abis.items()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    # ------------------------------------------------------------------ reads
+    def head(self) -> int:
+        """Highest block number, -1 when there is no block at all."""
+        with self._lock:
+            row = self._db.execute("SELECT MAX(number) FROM blocks").fetchone()
+        return -1 if row[0] is None else int(row[0])
+
+    def block(self, number: int) -> ChainBlock | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM blocks WHERE number = ?", (number,)).fetchone()
+            return self._block_from(row) if row else None
+
+    def block_by_hash(self, block_hash: bytes) -> ChainBlock | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM blocks WHERE hash = ?", (block_hash,)).fetchone()
+            return self._block_from(row) if row else None
+
+    def _block_from(self, row: tuple) -> ChainBlock:
+        hashes = tuple(
+            r[0] for r in self._db.execute("SELECT hash FROM txs WHERE block_number = ? ORDER BY idx", (row[0],))
+        )
+        if len(hashes) != row[8]:
+            raise DataDirError(self._where, f"damaged: block {row[0]} lists {row[8]} txs, {len(hashes)} stored")
+        return ChainBlock(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], hashes)
+
+    def iter_blocks(self, start: int = 0) -> Iterator[ChainBlock]:
+        """Blocks from ``start`` upward, in order (for verification and replay)."""
+        number = start
+        while True:
+            block = self.block(number)
+            if block is None:
+                return
+            yield block
+            number += 1
+
+    def tx(self, tx_hash: bytes) -> tuple[ChainTx, int, int] | None:
+        """The transaction with its block number and index, or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT hash, raw, sender, to_addr, input, nonce, block_limit, abi, import_time, block_number, idx "
+                "FROM txs WHERE hash = ?", (tx_hash,)).fetchone()
+        if row is None:
+            return None
+        return ChainTx(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]), row[9], row[10]
+
+    def txs_in_block(self, number: int) -> list[ChainTx]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT hash, raw, sender, to_addr, input, nonce, block_limit, abi, import_time "
+                "FROM txs WHERE block_number = ? ORDER BY idx", (number,)).fetchall()
+        return [ChainTx(*row) for row in rows]
+
+    def receipt(self, tx_hash: bytes) -> ChainReceipt | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT r.tx_hash, r.block_number, r.idx, r.status, r.output, r.gas_used, r.contract_address, "
+                "r.hash, t.sender, t.to_addr FROM receipts r JOIN txs t ON t.hash = r.tx_hash WHERE r.tx_hash = ?",
+                (tx_hash,)).fetchone()
+            if row is None:
+                return None
+            logs = tuple(
+                ChainLog(a, _split_topics(t), d)
+                for a, t, d in self._db.execute(
+                    "SELECT address, topics, data FROM logs WHERE tx_hash = ? ORDER BY block_number, log_index",
+                    (tx_hash,))
+            )
+        return ChainReceipt(row[0], row[1], row[2], row[3], row[4], row[5], logs, row[6], row[8], row[9], row[7])
+
+    def receipts_in_block(self, number: int) -> list[ChainReceipt]:
+        with self._lock:
+            hashes = [r[0] for r in self._db.execute(
+                "SELECT tx_hash FROM receipts WHERE block_number = ? ORDER BY idx", (number,))]
+        return [r for r in (self.receipt(h) for h in hashes) if r is not None]
+
+    def logs(self, from_block: int, to_block: int) -> list[tuple[int, int, int, bytes, ChainLog]]:
+        """(block number, log index in block, tx index, tx hash, log) for blocks in the range."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT block_number, log_index, tx_index, tx_hash, address, topics, data FROM logs "
+                "WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index",
+                (from_block, to_block)).fetchall()
+        return [(b, li, ti, th, ChainLog(a, _split_topics(t), d)) for b, li, ti, th, a, t, d in rows]
+
+    def abi(self, address: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT abi FROM abis WHERE address = ?", (address,)).fetchone()
+        return row[0] if row else ""
+
+    def nonces_since(self, first_block: int) -> list[tuple[int, str]]:
+        """(block number, nonce) of every committed transaction from ``first_block`` on."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT block_number, nonce FROM txs WHERE block_number >= ? ORDER BY block_number",
+                (first_block,)).fetchall()
+
+    def counts(self) -> tuple[int, int]:
+        """(committed transactions, failed ones)."""
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM receipts").fetchone()[0]
+            failed = self._db.execute("SELECT COUNT(*) FROM receipts WHERE status != 0").fetchone()[0]
+        return int(total), int(failed)
