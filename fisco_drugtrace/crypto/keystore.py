@@ -48,6 +48,7 @@ __all__ = [
     "read_keystore_file",
     "keypair_from_pem",
     "keypair_to_pem",
+    "source_needs_password",
     "AccountInfo",
     "AccountStore",
 ]
@@ -179,6 +180,21 @@ def keypair_to_pem(keypair: KeyPair, password: str | None = None) -> str:
         serialization.BestAvailableEncryption(password.encode("utf-8")) if password else serialization.NoEncryption()
     )
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode("ascii")
+
+
+def source_needs_password(source: str | os.PathLike[str]) -> bool:
+    """True when ``source`` is a file that needs a password to open (keystore JSON or
+    encrypted PEM); false for plain PEM, hex text and paths that are not files."""
+    path = Path(os.fspath(source)).expanduser()
+    if not path.is_file():
+        return False
+    try:
+        head = path.read_bytes()[:1 << 20]
+    except OSError:
+        return False
+    if b"-----BEGIN" in head:
+        return b"ENCRYPTED" in head
+    return True
 
 
 # --------------------------------------------------------------------------- account directory

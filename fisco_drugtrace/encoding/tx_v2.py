@@ -16,6 +16,7 @@ import rlp
 from rlp.exceptions import RLPException
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA, SECP256K1_HALF_N, SECP256K1_N
+from fisco_drugtrace.crypto.sm import SM2
 from fisco_drugtrace.crypto.suite import CryptoSuite, Signer
 from fisco_drugtrace.encoding.hexutil import to_bytes
 from fisco_drugtrace.errors import HexError, RlpError, SignatureError, TransactionDecodeError
@@ -33,9 +34,44 @@ __all__ = [
     "tx_hash_v2",
     "recover_sender_v2",
     "contract_address_v2",
+    "describe_transaction_v2",
 ]
 
-_rlp_encode = rlp.encode
+
+
+# --------------------------------------------------------------------------- lean RLP writer
+# Signing loops encode every transaction twice (preimage, then the signed list); the generic
+# ``rlp.encode`` (sedes inference per item) costs more than the signature itself, so flat lists
+# of ints/bytes are written here. ``rlp`` still decodes, and tests check this writer against it.
+def _rlp_len(length: int, offset: int) -> bytes:
+    if length <= 55:
+        return bytes((offset + length,))
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes((offset + 55 + len(size),)) + size
+
+
+def _rlp_item(value: int | bytes) -> bytes:
+    if type(value) is int:
+        if value < 0x80:
+            return b"\x80" if value == 0 else bytes((value,))  # negative -> ValueError
+        if value >> 256:
+            raise OverflowError(f"integer {value} is wider than 256 bits")
+        value = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    elif type(value) is not bytes:
+        value = bytes(value)  # bytearray/memoryview; anything else -> TypeError
+    if len(value) == 1 and value[0] < 0x80:
+        return value
+    return _rlp_len(len(value), 0x80) + value
+
+
+def _rlp_list_payload(items: list) -> bytes:
+    return b"".join([_rlp_item(item) for item in items])
+
+
+def _rlp_encode(items: list) -> bytes:
+    """RLP of a flat list of non-negative ints and byte strings (same bytes as ``rlp.encode``)."""
+    payload = _rlp_list_payload(items)
+    return _rlp_len(len(payload), 0xC0) + payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +124,30 @@ def _to_bytes20(to: str) -> bytes:
     if not to:
         return b""
     try:
-        raw = to_bytes(to, what="to")
-    except HexError as exc:
+        raw = bytes.fromhex(to[2:] if to[:2] in ("0x", "0X") else to)
+    except (ValueError, TypeError) as exc:
         raise TransactionDecodeError(f"'to' is not hex: {to!r}") from exc
     if len(raw) != 20:
         raise TransactionDecodeError(f"'to' must be 20 bytes or empty, got {len(raw)}")
     return raw
 
 
+def _payload(items: list) -> bytes:
+    try:
+        return _rlp_list_payload(items)
+    except (OverflowError, ValueError, TypeError, AttributeError) as exc:
+        raise TransactionDecodeError(f"a field is not a non-negative integer of at most 256 bits or bytes: {exc}") from exc
+
+
 def _items(tx: TransactionV2) -> list:
-    for name in ("nonce", "gas_price", "gas_limit", "block_limit", "value", "chain_id", "group_id"):
-        value = getattr(tx, name)
-        if not isinstance(value, int) or value < 0 or value >= 1 << 256:
-            raise TransactionDecodeError(f"{name} must be an integer in [0, 2**256), got {value!r}")
-    return [tx.nonce, tx.gas_price, tx.gas_limit, tx.block_limit, _to_bytes20(tx.to), tx.value, bytes(tx.data),
-            tx.chain_id, tx.group_id, bytes(tx.extra_data)]
+    return [tx.nonce, tx.gas_price, tx.gas_limit, tx.block_limit, _to_bytes20(tx.to), tx.value, tx.data,
+            tx.chain_id, tx.group_id, tx.extra_data]
 
 
 def encode_unsigned_v2(tx: TransactionV2) -> bytes:
     """RLP of the first ten items: the signing preimage."""
-    return _rlp_encode(_items(tx))
+    payload = _payload(_items(tx))
+    return _rlp_len(len(payload), 0xC0) + payload
 
 
 def signing_hash(tx: TransactionV2, suite: CryptoSuite) -> bytes:
@@ -126,7 +166,8 @@ def sign_transaction_v2(tx: TransactionV2, signer: Signer) -> SignedTransactionV
 
 def encode_signed_v2(stx: SignedTransactionV2) -> bytes:
     """RLP of the 13 items — what ``sendRawTransaction`` takes (as hex)."""
-    return _rlp_encode(_items(stx.tx) + [stx.v, stx.r, stx.s])
+    payload = _payload(_items(stx.tx) + [stx.v, stx.r, stx.s])
+    return _rlp_len(len(payload), 0xC0) + payload
 
 
 def _int(item: object, name: str) -> int:
@@ -219,3 +260,43 @@ def contract_address_v2(sender: str, nonce: int, suite: CryptoSuite = ECDSA) -> 
     if len(sender_bytes) != 20:
         raise HexError(f"sender must be 20 bytes, got {len(sender_bytes)}")
     return "0x" + suite.hash(_rlp_encode([sender_bytes, nonce]))[12:].hex()
+
+
+def describe_transaction_v2(stx: SignedTransactionV2, suite: CryptoSuite | None = None) -> dict[str, object]:
+    """A plain summary of a decoded 2.x transaction: fields, hashes, sender.
+
+    :param suite: defaults to SM2/SM3 when ``v`` is a public key, ECDSA/Keccak otherwise.
+    ``sender`` is ``None`` (with ``signature_error`` set) when the signature does not recover.
+    """
+    if suite is None:
+        suite = SM2 if isinstance(stx.v, bytes) else ECDSA
+    sender: str | None
+    error: str | None = None
+    try:
+        sender = recover_sender_v2(stx, suite)
+    except SignatureError as exc:
+        sender, error = None, str(exc)
+    tx = stx.tx
+    out: dict[str, object] = {
+        "dialect": "v2",
+        "suite": suite.name,
+        "hash": "0x" + tx_hash_v2(stx, suite).hex(),
+        "signing_hash": "0x" + signing_hash(tx, suite).hex(),
+        "sender": sender,
+        "nonce": tx.nonce,
+        "gas_price": tx.gas_price,
+        "gas_limit": tx.gas_limit,
+        "block_limit": tx.block_limit,
+        "to": tx.to,
+        "value": tx.value,
+        "data": "0x" + tx.data.hex(),
+        "chain_id": tx.chain_id,
+        "group_id": tx.group_id,
+        "extra_data": "0x" + tx.extra_data.hex(),
+        "v": stx.v if isinstance(stx.v, int) else "0x" + stx.v.hex(),
+        "r": "0x%064x" % stx.r,
+        "s": "0x%064x" % stx.s,
+    }
+    if error is not None:
+        out["signature_error"] = error
+    return out

@@ -17,6 +17,8 @@ import os
 import struct
 from dataclasses import dataclass
 
+from fisco_drugtrace.crypto.ecdsa import ECDSA
+from fisco_drugtrace.crypto.sm import SM2
 from fisco_drugtrace.crypto.suite import CryptoSuite, Signer
 from fisco_drugtrace.encoding.hexutil import to_bytes
 from fisco_drugtrace.encoding.tars import (
@@ -31,7 +33,7 @@ from fisco_drugtrace.encoding.tars import (
     put_string,
     read_struct,
 )
-from fisco_drugtrace.errors import TarsError, TransactionDecodeError
+from fisco_drugtrace.errors import SignatureError, TarsError, TransactionDecodeError
 
 __all__ = [
     "BLOCK_LIMIT_OFFSET",
@@ -48,6 +50,7 @@ __all__ = [
     "decode_transaction",
     "recover_sender",
     "contract_address_v3",
+    "describe_transaction",
 ]
 
 #: SDKs set blockLimit = current block + 500 (the node accepts (current, current + 1000]).
@@ -290,3 +293,46 @@ def decode_transaction(raw: bytes | str) -> Transaction:
     except Exception as exc:  # pragma: no cover - defensive: every field getter raises TarsError
         raise TransactionDecodeError(f"malformed transaction: {exc}") from exc
 
+
+
+def describe_transaction(tx: Transaction, suite: CryptoSuite | None = None) -> dict[str, object]:
+    """A plain summary of a decoded transaction: fields, recomputed hash, sender.
+
+    :param suite: defaults to SM2/SM3 for a 128-byte signature, ECDSA/Keccak otherwise.
+    ``sender`` is ``None`` (with ``signature_error`` set) when the signature does not recover.
+    """
+    if suite is None:
+        suite = SM2 if len(tx.signature) == SM2.signature_size else ECDSA
+    digest = data_hash(tx.data, suite)
+    sender: str | None
+    error: str | None = None
+    try:
+        sender = suite.public_to_address(suite.recover(digest, tx.signature))
+    except SignatureError as exc:
+        sender, error = None, str(exc)
+    d = tx.data
+    out: dict[str, object] = {
+        "dialect": "v3",
+        "suite": suite.name,
+        "hash": "0x" + digest.hex(),
+        "hash_matches": (not tx.data_hash) or tx.data_hash == digest,
+        "sender": sender,
+        "version": d.version,
+        "chain_id": d.chain_id,
+        "group_id": d.group_id,
+        "block_limit": d.block_limit,
+        "nonce": d.nonce,
+        "to": d.to,
+        "input": "0x" + d.input.hex(),
+        "abi": d.abi,
+    }
+    if d.version >= 1:
+        out.update(value=d.value, gas_price=d.gas_price, gas_limit=d.gas_limit, max_fee_per_gas=d.max_fee_per_gas,
+                   max_priority_fee_per_gas=d.max_priority_fee_per_gas)
+    if d.version >= 2:
+        out["extension"] = "0x" + d.extension.hex()
+    out.update(data_hash="0x" + tx.data_hash.hex(), signature="0x" + tx.signature.hex(), import_time=tx.import_time,
+               attribute=tx.attribute, extra_data=tx.extra_data)
+    if error is not None:
+        out["signature_error"] = error
+    return out
