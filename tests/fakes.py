@@ -157,3 +157,197 @@ def serve_http(mode: str = "node", node: FakeNode | None = None, *, delay: float
         yield handle
     finally:
         handle.stop()
+
+
+# --------------------------------------------------------------------------- canned FISCO nodes
+NODE_ID = "a1" * 64
+NODE_ID_2 = "b2" * 64
+BLOCK_HASH = "0x" + "ab" * 32
+TX_HASH = "0x" + "cd" * 32
+CONTRACT = "0x" + "12" * 20
+TOPIC = "0x" + "ef" * 32
+
+
+def v3_receipt(tx_hash: str = TX_HASH, *, status: int = 0, output: str = "0x", block_number: int = 5,
+               contract_address: str = "", logs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A 3.x receipt as the node writes it (logEntries addresses without 0x, gasUsed decimal)."""
+    return {
+        "version": 0, "contractAddress": contract_address, "checksumContractAddress": contract_address,
+        "gasUsed": "24363", "status": status, "blockNumber": block_number, "output": output, "message": "",
+        "transactionHash": tx_hash, "hash": "0x" + "99" * 32, "from": "0x" + "34" * 20, "to": CONTRACT,
+        "logEntries": logs if logs is not None else [{"address": CONTRACT[2:], "topics": [TOPIC], "data": "0x01"}],
+    }
+
+
+def v3_node(*, block_number: int = 5, chain_id: str = "chain0") -> FakeNode:
+    """A 3.x node answering every method with the shapes from the protocol notes."""
+    node_info = {
+        "name": "node0", "nodeID": NODE_ID, "type": 0, "microService": False,
+        "iniConfig": json.dumps({"binaryInfo": {"version": "3.16.4", "gitCommitHash": "abc"}, "chainID": chain_id,
+                                 "groupID": "group0", "smCryptoType": False, "isWasm": False}),
+        "serviceInfo": [], "featureKeys": ["feature_x"], "supportConfigs": ["tx_gas_limit"],
+        "protocol": {"minSupportedVersion": 0, "maxSupportedVersion": 2, "compatibilityVersion": 50528256},
+    }
+    group_info = {"chainID": chain_id, "groupID": "group0", "genesisConfig": json.dumps({"consensusType": "pbft"}),
+                  "iniConfig": "", "nodeList": [node_info]}
+    tx = {"version": 0, "hash": TX_HASH, "nonce": "3132", "blockLimit": 505, "to": CONTRACT, "input": "0xabcd",
+          "from": "0x" + "34" * 20, "importTime": 1700000000000, "chainID": chain_id, "groupID": "group0",
+          "abi": "", "signature": "0x" + "11" * 65, "extraData": ""}
+    block = {"hash": BLOCK_HASH, "version": 50528256, "txsRoot": "0x" + "0" * 64, "receiptsRoot": "0x" + "0" * 64,
+             "stateRoot": "0x" + "0" * 64, "number": block_number, "gasUsed": "0", "timestamp": 1700000000123,
+             "sealer": 0, "extraData": "0x", "consensusWeights": [1], "sealerList": ["0x" + NODE_ID],
+             "parentInfo": [{"blockNumber": block_number - 1, "blockHash": "0x" + "aa" * 32}],
+             "signatureList": [], "transactions": [TX_HASH]}
+    log = {"address": CONTRACT, "topics": [TOPIC], "data": "0x01", "logIndex": "0x0", "blockNumber": hex(block_number),
+           "blockHash": BLOCK_HASH, "transactionIndex": "0x0", "transactionHash": TX_HASH, "removed": False}
+    sync = {"isSyncing": False, "genesisHash": "aa" * 32, "nodeID": NODE_ID, "blockNumber": block_number,
+            "latestHash": "bb" * 32, "knownHighestNumber": block_number, "knownLatestHash": "bb" * 32,
+            "archivedBlockNumber": 0,
+            "peers": [{"nodeID": NODE_ID_2, "blockNumber": block_number, "genesisHash": "aa" * 32,
+                       "latestHash": "bb" * 32, "archivedBlockNumber": 0}]}
+    consensus = {"nodeID": NODE_ID, "index": 0, "leaderIndex": 0, "view": 7, "blockNumber": block_number,
+                 "hash": "bb" * 32, "consensusNodesNum": 1, "maxFaultyQuorum": 0, "minRequiredQuorum": 1,
+                 "isConsensusNode": True, "timeout": False, "changeCycle": 0, "connectedNodeList": 0,
+                 "consensusNodeList": [{"index": 0, "nodeID": NODE_ID, "weight": 1}]}
+    peers = {"p2pNodeID": NODE_ID, "endPoint": "127.0.0.1:30300",
+             "groupNodeIDInfo": [{"group": "group0", "nodeIDList": [NODE_ID]}],
+             "peers": [{"p2pNodeID": NODE_ID_2, "endPoint": "127.0.0.1:30301",
+                        "groupNodeIDInfo": [{"group": "group0", "nodeIDList": [NODE_ID_2]}]}]}
+    sealer = [{"nodeID": NODE_ID, "weight": 1, "termWeight": 1}]
+    node = FakeNode()
+    for method, result in {
+        "call": {"blockNumber": block_number, "status": 0, "output": "0x" + "00" * 31 + "2a"},
+        "sendTransaction": v3_receipt(),
+        "getTransaction": tx,
+        "getTransactionReceipt": v3_receipt(),
+        "getBlockByHash": block,
+        "getBlockByNumber": block,
+        "getBlockHashByNumber": BLOCK_HASH,
+        "getBlockNumber": block_number,
+        "getCode": "0x6080",
+        "getABI": "[]",
+        "getSealerList": sealer,
+        "getObserverList": [NODE_ID_2],
+        "getNodeListByType": sealer,
+        "getPbftView": 7,
+        "getPendingTxSize": 0,
+        "getSyncStatus": json.dumps(sync),
+        "getConsensusStatus": json.dumps(consensus),
+        "getSystemConfigByKey": {"value": "3000000000", "blockNumber": 0},
+        "getTotalTransactionCount": {"blockNumber": block_number, "transactionCount": 9, "failedTransactionCount": 1},
+        "getPeers": peers,
+        "getGroupPeers": [NODE_ID, NODE_ID_2],
+        "getGroupList": {"code": 0, "msg": "success", "groupList": ["group0"]},
+        "getGroupInfo": group_info,
+        "getGroupInfoList": [group_info],
+        "getGroupNodeInfo": node_info,
+        "newBlockFilter": "0x1",
+        "newPendingTransactionFilter": "0x2",
+        "newFilter": "0x3",
+        "getLogs": [log],
+        "uninstallFilter": True,
+        "getFilterChanges": [log],
+        "getFilterLogs": [log],
+    }.items():
+        node.on(method, result)
+    return node
+
+
+def v2_receipt(tx_hash: str = TX_HASH, *, status: str = "0x0", block_number: int = 5,
+               contract_address: str = "0x" + "0" * 40, logs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "root": "0x" + "0" * 64, "gasUsed": "0x5f5e100", "remainGas": "0x0", "contractAddress": contract_address,
+        "logsBloom": "0x" + "0" * 512, "status": status, "statusMsg": "None", "output": "0x",
+        "logs": logs if logs is not None else [{"address": CONTRACT, "topics": [TOPIC], "data": "0x01"}],
+        "transactionHash": tx_hash, "transactionIndex": "0x0", "blockNumber": hex(block_number),
+        "blockHash": BLOCK_HASH, "from": "0x" + "34" * 20, "to": CONTRACT, "input": "0xabcd",
+    }
+
+
+def v2_node(*, block_number: int = 5, chain_id: int = 1) -> FakeNode:
+    """A 2.x node answering every method with the shapes from the protocol notes."""
+    tx = {"nonce": "0x1c", "gasPrice": "0x1c9c380", "gas": "0x1c9c380", "blockLimit": "0x1f9", "to": CONTRACT,
+          "value": "0x0", "input": "0xabcd", "chainId": hex(chain_id), "groupId": "0x1", "extraData": "0x",
+          "blockHash": BLOCK_HASH, "blockNumber": hex(block_number), "transactionIndex": "0x0",
+          "from": "0x" + "34" * 20, "hash": TX_HASH[2:],  # 2.x is not consistent about 0x
+          "signature": {"r": "0x" + "01" * 32, "s": "0x" + "02" * 32, "v": "0x0",
+                        "signature": "0x" + "01" * 32 + "02" * 32 + "00"}}
+    block = {"number": hex(block_number), "hash": BLOCK_HASH, "parentHash": "0x" + "aa" * 32,
+             "logsBloom": "0x" + "0" * 512, "transactionsRoot": "0x" + "0" * 64, "receiptsRoot": "0x" + "0" * 64,
+             "dbHash": "0x" + "0" * 64, "stateRoot": "0x" + "0" * 64, "sealer": "0x0", "sealerList": [NODE_ID],
+             "extraData": [], "gasLimit": "0x0", "gasUsed": "0x0", "timestamp": hex(1700000000123),
+             "transactions": [TX_HASH]}
+    header = {k: v for k, v in block.items() if k != "transactions"}
+    header["number"] = block_number
+    sync = {"isSyncing": False, "protocolId": 65544, "genesisHash": "aa" * 32, "nodeId": NODE_ID,
+            "blockNumber": block_number, "latestHash": "bb" * 32, "knownHighestNumber": block_number,
+            "knownLatestHash": "bb" * 32, "txPoolSize": "0",
+            "peers": [{"nodeId": NODE_ID_2, "genesisHash": "aa" * 32, "blockNumber": block_number,
+                       "latestHash": "bb" * 32}]}
+    consensus = [{"nodeNum": 1, "node_index": 0, "max_faulty_leader": 0, "consensusedBlockNumber": block_number,
+                  "highestblockNumber": block_number, "highestblockHash": "0x" + "bb" * 32, "groupId": 1,
+                  "protocolId": 65544, "accountType": 1, "cfgErr": False, "omitEmptyBlock": True,
+                  "nodeId": NODE_ID, "sealer.0": NODE_ID, "allowFutureBlocks": True, "connectedNodes": 0,
+                  "currentView": 3, "toView": 3, "leaderFailed": False},
+                 [{"nodeId": NODE_ID, "view": 3}]]
+    peer = {"NodeID": NODE_ID_2, "IPAndPort": "127.0.0.1:30301", "Agency": "agency", "Node": "node1", "Topic": []}
+    batch = {"blockInfo": {"receiptRoot": "0x" + "0" * 64, "blockNumber": hex(block_number), "blockHash": BLOCK_HASH,
+                           "receiptsCount": "0x1"},
+             "transactionReceipts": [{k: v for k, v in v2_receipt().items()
+                                      if k in ("transactionHash", "transactionIndex", "from", "to", "gasUsed",
+                                               "contractAddress", "logs", "status", "output")}]}
+    ok = {"code": "0x0", "message": "success"}
+    node = FakeNode()
+    for method, result in {
+        "getClientVersion": {"FISCO-BCOS Version": "2.11.1", "Supported Version": "2.11.1", "Chain Id": str(chain_id),
+                             "Build Time": "20240726", "Build Type": "Linux/g++/Release", "Git Branch": "HEAD",
+                             "Git Commit Hash": "2ace59886"},
+        "getNodeInfo": {"NodeID": NODE_ID, "IPAndPort": "0.0.0.0:30300", "Agency": "agency", "Node": "node0",
+                        "Topic": ["t1"]},
+        "getBlockNumber": hex(block_number),
+        "getPbftView": "0x3",
+        "getSealerList": [NODE_ID],
+        "getObserverList": [],
+        "getEpochSealersList": [NODE_ID],
+        "getConsensusStatus": consensus,
+        "getSyncStatus": sync,
+        "getPeers": [peer],
+        "getGroupPeers": [NODE_ID, NODE_ID_2],
+        "getNodeIDList": [NODE_ID, NODE_ID_2],
+        "getGroupList": [1],
+        "getBlockByHash": block,
+        "getBlockByNumber": block,
+        "getBlockHeaderByHash": header,
+        "getBlockHeaderByNumber": header,
+        "getBlockHashByNumber": BLOCK_HASH,
+        "getTransactionByHash": tx,
+        "getTransactionByBlockHashAndIndex": tx,
+        "getTransactionByBlockNumberAndIndex": tx,
+        "getTransactionReceipt": v2_receipt(),
+        "getPendingTransactions": [{k: v for k, v in tx.items()
+                                    if k not in ("blockHash", "blockNumber", "transactionIndex")}],
+        "getPendingTxSize": "0x0",
+        "getCode": "0x6080",
+        "getTotalTransactionCount": {"txSum": "0x9", "blockNumber": hex(block_number), "failedTxSum": "0x1"},
+        "getSystemConfigByKey": "1000",
+        "call": {"currentBlockNumber": hex(block_number), "status": "0x0", "output": "0x" + "00" * 31 + "2a"},
+        "sendRawTransaction": TX_HASH,
+        "sendRawTransactionAndGetProof": TX_HASH,
+        "getTransactionByHashWithProof": {"transaction": tx, "txProof": [{"left": [], "right": []}]},
+        "getTransactionReceiptByHashWithProof": {"transactionReceipt": v2_receipt(),
+                                                 "receiptProof": [{"left": [], "right": []}]},
+        "getBatchReceiptsByBlockNumberAndRange": batch,
+        "getBatchReceiptsByBlockHashAndRange": batch,
+        "generateGroup": {"code": "0x2", "message": "GROUP_ALREADY_EXISTS"},
+        "startGroup": {"code": "0x3", "message": "ALREADY_RUNNING"},
+        "stopGroup": ok,
+        "removeGroup": ok,
+        "recoverGroup": ok,
+        "queryGroupStatus": {"code": "0x0", "message": "", "status": "RUNNING"},
+        "addPeers": ok,
+        "erasePeers": ok,
+        "queryPeers": ["127.0.0.1:30301"],
+        "rpc_modules": {"FISCO BCOS": "2.0"},
+    }.items():
+        node.on(method, result)
+    return node

@@ -1,1 +1,56 @@
-"""client"""
+"""One typed method per node RPC, in both FISCO BCOS dialects, behind one neutral surface.
+
+:func:`connect` builds the transport (HTTP, mutual TLS, failover over several URLs) and the
+dialect client from :class:`~fisco_drugtrace.config.Settings`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from fisco_drugtrace.client.base import DEFAULT_TX_TIMEOUT, FiscoClient
+from fisco_drugtrace.client.error_maps import map_error_v2, map_error_v3
+from fisco_drugtrace.client.records import NodeOverview, SignedTx
+from fisco_drugtrace.client.v2 import ClientV2
+from fisco_drugtrace.client.v3 import ClientV3
+from fisco_drugtrace.config import Settings
+from fisco_drugtrace.rpc import FailoverTransport, HttpTransport, InProcessTransport, JsonRpc, RetryPolicy, TlsFiles
+from fisco_drugtrace.rpc.transport import Transport
+from fisco_drugtrace.types import Dialect
+
+__all__ = [
+    "connect",
+    "client_for_transport",
+    "FiscoClient",
+    "ClientV3",
+    "ClientV2",
+    "SignedTx",
+    "NodeOverview",
+    "DEFAULT_TX_TIMEOUT",
+]
+
+
+def _transport(settings: Settings) -> Transport:
+    tls = None
+    if settings.tls is not None:
+        tls = TlsFiles(ca=settings.tls.ca, cert=settings.tls.cert, key=settings.tls.key)
+    transports = [HttpTransport(url, tls=tls, timeout=settings.timeout) for url in settings.urls]
+    return transports[0] if len(transports) == 1 else FailoverTransport(transports)
+
+
+def client_for_transport(transport: Transport, settings: Settings) -> FiscoClient:
+    """The dialect client over an existing transport (e.g. ``InProcessTransport(devchain.handle_raw)``)."""
+    retry = RetryPolicy(attempts=settings.retries + 1)
+    if settings.dialect is Dialect.V2:
+        rpc = JsonRpc(transport, map_error_v2, retry=retry)
+        chain_v2 = None if settings.chain_id is None else int(settings.chain_id)
+        return ClientV2(rpc, group=int(settings.group), chain_id=chain_v2)
+    rpc = JsonRpc(transport, map_error_v3, retry=retry)
+    chain_v3 = None if settings.chain_id is None else str(settings.chain_id)
+    return ClientV3(rpc, group=str(settings.group), node=settings.node, chain_id=chain_v3)
+
+
+def connect(settings: Settings, *, handler: Callable[[bytes], bytes] | None = None) -> FiscoClient:
+    """A client for the configured node(s); ``handler`` serves requests in-process instead."""
+    transport: Transport = InProcessTransport(handler) if handler is not None else _transport(settings)
+    return client_for_transport(transport, settings)

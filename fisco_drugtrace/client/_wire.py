@@ -1,0 +1,161 @@
+"""Small, strict converters from node JSON values to Python values (shared by both dialects).
+
+Any value of the wrong shape raises :class:`BadResponseError`: the node (or something pretending
+to be one) answered, but not with what the protocol says.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Mapping, Sequence
+
+from fisco_drugtrace.errors import BadResponseError
+from fisco_drugtrace.types import Address, Log, TxHash
+
+__all__ = [
+    "quantity",
+    "opt_quantity",
+    "hex_bytes",
+    "hash32",
+    "address",
+    "opt_address",
+    "json_object",
+    "obj",
+    "log_matches",
+    "to_quantity",
+    "tx_hash",
+    "ZERO_ADDRESS",
+]
+
+ZERO_ADDRESS = "0x" + "0" * 40
+
+
+def _bad(what: str, value: Any) -> BadResponseError:
+    text = repr(value)
+    return BadResponseError(f"unexpected {what} from the node: {text[:120]}", body_excerpt=text[:200])
+
+
+def quantity(value: Any, what: str = "quantity") -> int:
+    """An int from a JSON int, ``"0x.."`` hex or a decimal string."""
+    if isinstance(value, bool):
+        raise _bad(what, value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.lower().startswith(("0x", "-0x")):
+                return int(text, 16)
+            return int(text, 10)
+        except ValueError:
+            pass
+    raise _bad(what, value)
+
+
+def opt_quantity(value: Any, what: str = "quantity") -> int | None:
+    return None if value is None or value == "" else quantity(value, what)
+
+
+def to_quantity(value: int) -> str:
+    """``0x`` hex for a non-negative int (2.x params, filter ids)."""
+    return hex(int(value))
+
+
+def hex_bytes(value: Any, what: str = "hex data") -> bytes:
+    """Bytes from ``"0x.."`` or bare hex; ``None``/``""``/``"0x"`` are empty."""
+    if value is None:
+        return b""
+    if isinstance(value, list) and all(isinstance(b, int) for b in value):  # 3.x extension: byte list
+        return bytes(value)
+    if not isinstance(value, str):
+        raise _bad(what, value)
+    text = value[2:] if value[:2].lower() == "0x" else value
+    try:
+        return bytes.fromhex(text)
+    except ValueError as exc:
+        raise _bad(what, value) from exc
+
+
+def hash32(value: Any, what: str = "hash") -> str:
+    """``0x`` + 64 lower-case hex; accepts the hash with or without ``0x`` (2.x is inconsistent)."""
+    if not isinstance(value, str):
+        raise _bad(what, value)
+    text = value[2:] if value[:2].lower() == "0x" else value
+    if len(text) != 64:
+        raise _bad(what, value)
+    try:
+        bytes.fromhex(text)
+    except ValueError as exc:
+        raise _bad(what, value) from exc
+    return "0x" + text.lower()
+
+
+def address(value: Any, what: str = "address") -> Address:
+    """``0x`` + 40 lower-case hex; accepts no ``0x`` (3.x logEntries) and any case."""
+    if not isinstance(value, str):
+        raise _bad(what, value)
+    text = value[2:] if value[:2].lower() == "0x" else value
+    if len(text) != 40:
+        raise _bad(what, value)
+    try:
+        bytes.fromhex(text)
+    except ValueError as exc:
+        raise _bad(what, value) from exc
+    return Address("0x" + text.lower())
+
+
+def opt_address(value: Any, what: str = "address") -> Address | None:
+    """``None`` for absent, empty or the zero address (2.x uses zeros for "no address")."""
+    if value is None or value in ("", "0x"):
+        return None
+    normalized = address(value, what)
+    return None if normalized == ZERO_ADDRESS else normalized
+
+
+def json_object(value: Any, what: str) -> Any:
+    """A value the node sends as a JSON *string* (3.x sync/consensus status, genesis config)."""
+    if isinstance(value, (dict, list)):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise _bad(what, value) from exc
+    raise _bad(what, value)
+
+
+def obj(value: Any, what: str) -> Mapping[str, Any]:
+    """The value must be a JSON object."""
+    if not isinstance(value, Mapping):
+        raise _bad(what, value)
+    return value
+
+
+def tx_hash(value: Any) -> TxHash:
+    return TxHash(hash32(value, "transaction hash"))
+
+
+def _topic_set(spec: Any) -> set[bytes] | None:
+    if spec is None:
+        return None
+    items: Iterable[Any] = spec if isinstance(spec, (list, tuple, set, frozenset)) else [spec]
+    return {bytes(t) if isinstance(t, (bytes, bytearray)) else hex_bytes(t, "topic") for t in items}
+
+
+def log_matches(log: Log, addresses: Sequence[str] | None, topics: Sequence[Any] | None) -> bool:
+    """Ethereum filter semantics: any listed address; per topic position ``None`` = any,
+    a value = exact, a list = any of them."""
+    if addresses:
+        wanted = {address(a) for a in addresses}
+        if log.address not in wanted:
+            return False
+    for position, spec in enumerate(topics or ()):
+        allowed = _topic_set(spec)
+        if allowed is None:
+            continue
+        if position >= len(log.topics) or log.topics[position] not in allowed:
+            return False
+    return True
+

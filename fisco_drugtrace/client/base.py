@@ -1,0 +1,190 @@
+"""The dialect-neutral client surface used by bindings, the service layer and auditors.
+
+:class:`FiscoClient` holds the shared behaviour — building, signing and (re)sending
+transactions, waiting for receipts, filtering logs — and leaves each wire detail to a dialect
+subclass (:class:`~fisco_drugtrace.client.v3.ClientV3`, :class:`~fisco_drugtrace.client.v2.ClientV2`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from typing import Any, Callable, Sequence
+
+from fisco_drugtrace.accounts import Signer
+from fisco_drugtrace.client.records import NodeOverview, SignedTx
+from fisco_drugtrace.errors import (
+    AlreadyInChain,
+    AlreadyInTxPool,
+    ConnectError,
+    NonceCheckFailed,
+    ReceiptTimeout,
+    RequestTimeout,
+    TransportError,
+    BadResponseError,
+)
+from fisco_drugtrace.rpc.jsonrpc import JsonRpc
+from fisco_drugtrace.types import CallResult, ChainIdentity, Dialect, Log, Receipt, TxHash
+
+__all__ = ["FiscoClient", "DEFAULT_TX_TIMEOUT", "BLOCK_LIMIT_OFFSET"]
+
+#: Seconds ``send_transaction`` waits for the receipt by default.
+DEFAULT_TX_TIMEOUT = 60.0
+#: blockLimit = current block + this (node window is (current, current + 1000]).
+BLOCK_LIMIT_OFFSET = 500
+#: How many times a signed transaction is re-sent after a transport failure.
+SEND_ATTEMPTS = 3
+
+_RESEND_AFTER = (ConnectError, RequestTimeout, BadResponseError)
+
+
+class FiscoClient(ABC):
+    """One node (or a failover set) of one group, in one dialect.
+
+    :param rpc: the JSON-RPC connection (with the dialect's error mapper).
+    :param group: ``"group0"`` (3.x) or ``1`` (2.x).
+    :param chain_id: the chain id; ``None`` = ask the node once, on first use.
+    """
+
+    dialect: Dialect
+
+    def __init__(self, rpc: JsonRpc, *, group: str | int, chain_id: str | int | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rpc = rpc
+        self.group = group
+        self._chain_id = chain_id
+        self._identity: ChainIdentity | None = None
+        self._identity_lock = threading.Lock()
+        self._sleep = sleep
+        self._clock = clock
+
+    # -- identity -------------------------------------------------------------------------
+    def identity(self) -> ChainIdentity:
+        """Chain and group ids every transaction must carry (the chain id is read from the node
+        when it was not configured; the answer is cached)."""
+        with self._identity_lock:
+            if self._identity is None:
+                chain_id = self._chain_id if self._chain_id is not None else self._read_chain_id()
+                self._identity = ChainIdentity(dialect=self.dialect, chain_id=chain_id, group_id=self.group)
+            return self._identity
+
+    @abstractmethod
+    def _read_chain_id(self) -> str | int:
+        """Ask the node for its chain id."""
+
+    # -- reads ----------------------------------------------------------------------------
+    @abstractmethod
+    def block_number(self) -> int:
+        """The latest block number."""
+
+    @abstractmethod
+    def call(self, to: str, data: bytes, *, sender: str | None = None) -> CallResult:
+        """Execute a read-only call against the latest state."""
+
+    @abstractmethod
+    def get_receipt(self, tx_hash: str) -> Receipt | None:
+        """The receipt, or ``None`` while the transaction is not committed."""
+
+    @abstractmethod
+    def get_code(self, address: str) -> bytes:
+        """The runtime code at ``address`` (empty when there is none)."""
+
+    @abstractmethod
+    def get_block_hash(self, number: int) -> str:
+        """The hash of block ``number``."""
+
+    @abstractmethod
+    def get_logs(self, from_block: int, to_block: int, addresses: Sequence[str] | None = None,
+                 topics: Sequence[Any] | None = None) -> list[Log]:
+        """Logs in the inclusive block range that match ``addresses`` and ``topics``.
+
+        ``topics[i]`` is ``None`` (any), one topic (bytes or hex) or a list of alternatives.
+        """
+
+    @abstractmethod
+    def node_overview(self) -> NodeOverview:
+        """A summary of the node: height, ids, sealers, sync state, version."""
+
+    # -- transactions ---------------------------------------------------------------------
+    @abstractmethod
+    def sign_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str = "") -> SignedTx:
+        """Build (blockLimit = current + 500, random nonce, chain/group from :meth:`identity`)
+        and sign a transaction. ``to=None`` or ``""`` deploys ``data`` as init code."""
+
+    @abstractmethod
+    def _submit(self, raw: bytes, tx_hash: str, timeout: float | None) -> Receipt | None:
+        """Hand the signed bytes to the node; 3.x answers with the receipt, 2.x with ``None``."""
+
+    @abstractmethod
+    def send_raw(self, raw: bytes) -> TxHash:
+        """Send signed transaction bytes once (no retry); return the transaction hash.
+
+        3.x answers after commit, 2.x after txpool admission (use :meth:`wait_for_receipt`)."""
+
+    def send_transaction(self, signer: Signer, to: str | None, data: bytes, *, abi: str = "",
+                         timeout: float = DEFAULT_TX_TIMEOUT) -> Receipt:
+        """Build, sign, send and return the receipt (whatever its status).
+
+        Safe to retry: after a transport failure the **same signed bytes** are sent again (same
+        hash); a "known/already in chain" refusal on such a retry means the first attempt got
+        through, and the receipt is fetched instead.
+
+        :raises ReceiptTimeout: no receipt within ``timeout`` seconds.
+        """
+        signed = self.sign_transaction(signer, to, data, abi)
+        deadline = self._clock() + timeout
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                receipt = self._submit(signed.raw, signed.tx_hash, timeout)
+            except _RESEND_AFTER:
+                if attempt + 1 >= SEND_ATTEMPTS:
+                    raise
+                self._sleep(min(0.2 * 2**attempt, 2.0))
+                continue
+            except (AlreadyInTxPool, AlreadyInChain):
+                if attempt == 0:
+                    raise
+                break
+            except NonceCheckFailed:
+                # our own earlier attempt may already be committed (its nonce is then "used")
+                if attempt == 0 or self.get_receipt(signed.tx_hash) is None:
+                    raise
+                break
+            if receipt is not None:
+                return receipt
+            break
+        return self.wait_for_receipt(signed.tx_hash, timeout=max(deadline - self._clock(), 0.0))
+
+    def wait_for_receipt(self, tx_hash: str, timeout: float = DEFAULT_TX_TIMEOUT, poll: float = 0.2) -> Receipt:
+        """Poll :meth:`get_receipt` until it answers or ``timeout`` seconds pass.
+
+        Transport failures while polling are tolerated until the deadline.
+
+        :raises ReceiptTimeout: no receipt in time (the transaction may still commit later).
+        """
+        deadline = self._clock() + timeout
+        while True:
+            try:
+                receipt = self.get_receipt(tx_hash)
+            except TransportError:
+                receipt = None
+                if self._clock() >= deadline:
+                    raise
+            if receipt is not None:
+                return receipt
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise ReceiptTimeout(tx_hash, timeout)
+            self._sleep(min(poll, remaining))
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the connection."""
+        self.rpc.close()
+
+    def __enter__(self) -> "FiscoClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
