@@ -18,6 +18,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import replace
+from pathlib import Path
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
@@ -26,6 +27,7 @@ from fisco_drugtrace.errors import DataDirError, DevChainError, RpcError
 from .codec import Admission, TxCodec, codec_for
 from .config import DevChainConfig
 from .evm import Executor
+from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
 from .storage import SCHEMA_VERSION, ChainStore
 from .txpool import TxPool
@@ -56,7 +58,13 @@ class Chain:
         self.config = config
         self.suite = suite
         self.codec: TxCodec = codec_for(config.dialect, suite, config.chain_id or "")
-        self.store = ChainStore(config.data_dir)  # type: ignore[arg-type]
+        data_dir = Path(config.data_dir) if config.data_dir is not None else None
+        self._dir_lock = DataDirLock(data_dir) if data_dir is not None else None
+        try:
+            self.store = ChainStore(data_dir)
+        except BaseException:
+            self._release_dir()
+            raise
         self.executor = Executor(config.dialect, gas_limit=config.gas_limit, evm_chain_id=config.evm_chain_id,
                                  address_rule=self.codec.contract_address)
         self.pool = TxPool(config.dialect, chain_id=config.chain_id or "", group_id=config.group_id or "",
@@ -75,6 +83,7 @@ class Chain:
             self.head = self._open()
         except BaseException:
             self.store.close()
+            self._release_dir()
             raise
         self.pool.set_head(self.head.number)
         self._sealer = threading.Thread(target=self._seal_loop, name="devchain-sealer", daemon=True)
@@ -299,3 +308,9 @@ class Chain:
         with self._new_block:
             self._new_block.notify_all()
         self.store.close()
+        self._release_dir()
+
+    def _release_dir(self) -> None:
+        if self._dir_lock is not None:
+            self._dir_lock.release()
+            self._dir_lock = None

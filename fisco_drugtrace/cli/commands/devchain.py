@@ -1,0 +1,100 @@
+"""``fisco-drugtrace devchain``: run the embedded FISCO-compatible dev chain."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fisco_drugtrace.cli.options import json_option
+from fisco_drugtrace.cli.render import echo, emit, emit_table
+from fisco_drugtrace.devchain.accounts import DEV_PASSWORD
+
+__all__ = ["devchain"]
+
+
+@click.group()
+def devchain() -> None:
+    """Run a local FISCO BCOS-compatible chain (3.x or 2.x JSON-RPC) for development and tests."""
+
+
+def _data_dir_option(default: str | None) -> Any:
+    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=default,
+                        help="Where the chain is kept (SQLite, keystores, certificates, pid file)."
+                             + ("" if default else " Default: in memory (foreground only)."))
+
+
+@devchain.command()
+@click.option("--dialect", type=click.Choice(["v3", "v2"]), default="v3", show_default=True, help="Protocol.")
+@click.option("--port", type=int, default=20200, show_default=True, help="TCP port (0 = any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@_data_dir_option(None)
+@click.option("--tls", is_flag=True, help="Serve mutual TLS with generated RSA certificates (sdk/ in the data dir).")
+@click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
+@json_option
+def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, as_json: bool) -> None:
+    """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
+    from fisco_drugtrace.devchain import runner
+
+    if detach:
+        data_dir = data_dir or runner.DEFAULT_DATA_DIR
+        argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
+                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else [])
+        info = runner.start_detached(data_dir, argv)
+        emit({"url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
+              "group_id": info.group_id, "data_dir": str(data_dir), "log": str(data_dir / runner.LOG_FILE)},
+             as_json)
+        return
+    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls))
+    stop_event = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+    try:
+        config = running.devchain.config
+        summary: dict[str, Any] = {
+            "url": running.url, "dialect": config.dialect.value, "chain_id": config.chain_id,
+            "group_id": config.group_id, "block_number": running.devchain.block_number,
+            "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
+        if running.tls:
+            summary.update(tls_ca=str(running.tls.sdk_ca), tls_cert=str(running.tls.sdk_cert),
+                           tls_key=str(running.tls.sdk_key))
+        accounts = [{"name": a.name, "address": a.address, "keystore": a.keystore} for a in running.accounts]
+        if as_json:
+            emit({**summary, "accounts": accounts}, True)
+        else:
+            emit(summary, False, title="dev chain")
+            emit_table(accounts, title="dev accounts")
+            echo("Serving; Ctrl-C to stop.", err=True)
+        sys.stdout.flush()
+        while not stop_event.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.close()
+
+
+@devchain.command()
+@_data_dir_option(".devchain")
+@json_option
+def stop(data_dir: Path, as_json: bool) -> None:
+    """Stop a detached dev chain."""
+    from fisco_drugtrace.devchain import runner
+
+    info = runner.stop(data_dir)
+    emit({"stopped": True, "pid": info.pid, "url": info.url}, as_json)
+
+
+@devchain.command()
+@_data_dir_option(".devchain")
+@json_option
+def status(data_dir: Path, as_json: bool) -> None:
+    """Show whether a dev chain serves the data dir, and where."""
+    from fisco_drugtrace.devchain import runner
+
+    info = runner.status(data_dir)
+    emit({"running": True, "pid": info.pid, "url": info.url, "dialect": info.dialect, "chain_id": info.chain_id,
+          "group_id": info.group_id}, as_json)
