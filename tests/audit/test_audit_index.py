@@ -20,7 +20,7 @@ def _append(index: AuditIndex, chain: SyntheticChain, events) -> None:
 
 @pytest.fixture()
 def story():
-    chain = SyntheticChain(txs_per_block=3)
+    chain = SyntheticChain(txs_per_block=1)
     index = AuditIndex(":memory:")
     _append(index, chain, chain.commit_batch(BATCH, PRODUCT, MAH, "L1", 100))
     s1, ev = chain.dispatch(BATCH, MAH, DIST, CARRIER, 60)

@@ -25,7 +25,7 @@ _EVENT_COLUMNS = (
     "actor_org", "args",
 )
 _INSERT = (
-    f"INSERT OR IGNORE INTO events ({', '.join(_EVENT_COLUMNS)}) "
+    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
 )
 _BLOB_KEYS = {"batch_id", "product_id", "code_hash", "org_id", "actor_org"}
@@ -67,6 +67,7 @@ class AuditIndex:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA temp_store=MEMORY")
+        self.db.execute("PRAGMA cache_size=-65536")
         with self.db:
             self.db.executescript(SCHEMA)
             self._projection = Projection(self.db)
@@ -137,10 +138,10 @@ class AuditIndex:
                 "INSERT OR REPLACE INTO blocks (number, hash, ts_ms) VALUES (?, ?, ?)",
                 ((n, _norm(h), ts) for n, (h, ts) in blocks.items()),
             )
-            before = self.db.total_changes
+            floor = self.last_block
+            if events and min(e.block_number for e in events) <= floor and floor > 0:
+                raise AuditError(f"events at or below block {floor} are already indexed")
             self.db.executemany(_INSERT, (event_row_values(e) for e in events))
-            if self.db.total_changes - before != len(events):
-                raise AuditError("some events were already indexed: the index and the sync disagree")
             self._projection.apply(events)
             self.set_meta("last_block", str(max(last_block, self.last_block)))
 

@@ -43,13 +43,12 @@ CREATE TABLE IF NOT EXISTS shipments (
 CREATE INDEX IF NOT EXISTS shipments_batch ON shipments (batch_id, status);
 """
 
-_UPSERT = (
-    "INSERT INTO holdings (batch_id, org_id, quantity, quarantined, received, dispensed, destroyed) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, org_id) DO UPDATE SET "
-    "quantity = quantity + excluded.quantity, quarantined = max(0, quarantined + excluded.quarantined), "
-    "received = received + excluded.received, dispensed = dispensed + excluded.dispensed, "
-    "destroyed = destroyed + excluded.destroyed"
+_SAVE = (
+    "INSERT OR REPLACE INTO holdings (batch_id, org_id, quantity, quarantined, received, dispensed, destroyed) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+# positions in a holding's state list
+_QTY, _QUAR, _RECV, _DISP, _DEST = range(5)
 
 
 def _b(value: Any) -> bytes:
@@ -63,6 +62,7 @@ class Projection:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._cache: dict[tuple[bytes, bytes], list[int]] = {}
         self._handlers: Mapping[str, Callable[[IndexedEvent], None]] = {
             "HoldingCredited": self._credited,
             "ShipmentDispatched": self._dispatched,
@@ -79,21 +79,38 @@ class Projection:
         self.db.executescript(PROJECTION_SCHEMA)
 
     def apply(self, events: Sequence[IndexedEvent]) -> None:
+        """Apply events in order; touched holdings are read once and written once per call."""
+        self._cache: dict[tuple[bytes, bytes], list[int]] = {}
         handlers = self._handlers
         for event in events:
             handler = handlers.get(event.name)
             if handler is not None:
                 handler(event)
+        self.db.executemany(_SAVE, ((b, o, *state) for (b, o), state in self._cache.items()))
+        self._cache = {}
 
     # -- helpers -------------------------------------------------------------------------
+    def _state(self, batch: Any, org: Any) -> list[int]:
+        key = (_b(batch), _b(org))
+        state = self._cache.get(key)
+        if state is None:
+            row = self.db.execute(
+                "SELECT quantity, quarantined, received, dispensed, destroyed FROM holdings "
+                "WHERE batch_id = ? AND org_id = ?", key).fetchone()
+            state = self._cache[key] = list(row) if row else [0, 0, 0, 0, 0]
+        return state
+
     def _holding(self, batch: Any, org: Any, quantity: int = 0, quarantined: int = 0, received: int = 0,
                  dispensed: int = 0, destroyed: int = 0) -> None:
-        self.db.execute(_UPSERT, (_b(batch), _b(org), quantity, quarantined, received, dispensed, destroyed))
+        state = self._state(batch, org)
+        state[_QTY] += quantity
+        state[_QUAR] = max(0, state[_QUAR] + quarantined)
+        state[_RECV] += received
+        state[_DISP] += dispensed
+        state[_DEST] += destroyed
 
     def _quarantined_of(self, batch: Any, org: Any) -> int:
-        row = self.db.execute("SELECT quarantined FROM holdings WHERE batch_id = ? AND org_id = ?",
-                              (_b(batch), _b(org))).fetchone()
-        return int(row[0]) if row else 0
+        return self._state(batch, org)[_QUAR]
 
     # -- handlers ------------------------------------------------------------------------
     def _credited(self, e: IndexedEvent) -> None:

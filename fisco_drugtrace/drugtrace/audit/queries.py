@@ -165,7 +165,7 @@ def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str)
     """The trace of one unit: batch-level events plus the unit's own (dispense, duplicates)."""
     b, c = _b(batch_id), _b(code_hash)
     rows = list(index.rows("batch_id = ? AND code_hash IS NULL", (b,)))
-    own = list(index.rows("code_hash = ?", (c,)))
+    own = list(index.rows("batch_id = ? AND code_hash = ?", (b, c)))
     shipment_rows = _shipment_side_events(index, b)
     merged = sorted(rows + own + shipment_rows, key=lambda r: (r["block_number"], r["seq"]))
     dispensed = sum(1 for r in own if r["name"] == "UnitDispensed")
@@ -233,8 +233,8 @@ def alerts(index: AuditIndex, *, since_block: int = 0, extra: Mapping[str, str] 
     kinds = dict(ALERT_EVENTS)
     kinds.update(extra or {})
     names = sorted(kinds)
-    rows = list(index.rows(f"name IN ({','.join('?' * len(names))}) AND block_number >= ?",
-                           (*names, since_block)))
+    rows = list(index.rows(f"name IN ({','.join('?' * len(names))}) AND name != 'UnitDispensed' "
+                           "AND block_number >= ?", (*names, since_block)))
     out = [_alert(r, r["name"], kinds[r["name"]]) for r in rows]
     if observation_filter:
         for r in index.rows(observation_filter + " AND block_number >= ?", (since_block,)):
@@ -252,4 +252,6 @@ def events_named(index: AuditIndex, names: Sequence[str], where: str = "", param
                  ) -> list[TraceEntry]:
     """Entries of the given event names (optionally further filtered)."""
     cond = f"name IN ({','.join('?' * len(names))})" + (f" AND {where}" if where else "")
+    if "UnitDispensed" not in names:
+        cond += " AND name != 'UnitDispensed'"  # lets SQLite use the partial name index
     return _entries(index.rows(cond, (*names, *params)))
