@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
+import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
+import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
+import {SuiteMember} from "./common/SuiteMember.sol";
+import {UnitMerkle} from "./lib/UnitMerkle.sol";
+import {LifecycleState, OrgKind, ShipmentStatus} from "./common/DrugTraceTypes.sol";
+import {
+    MASK_MANUFACTURER,
+    MASK_DISTRIBUTOR,
+    MASK_LOGISTICS,
+    MASK_PHARMACY,
+    MASK_HOSPITAL,
+    MASK_REGULATORS,
+    MASK_DISPENSERS,
+    MASK_ANY_ORG
+} from "./common/KindMasks.sol";
+
+/**
+ * @title CustodyLedger - who holds how many units of which batch, and what moved where
+ * @notice Quantities per (batch, organisation) with a quarantined part; shipments with a sender,
+ * carrier and addressee; returns toward the manufacturer; once-only dispensing of single units
+ * proven against the batch's Merkle root and recorded in a per-batch bitmap.
+ * @dev Shipments store organisations by their OrgRegistry sequence number so that one shipment
+ * costs two storage slots. Nothing here loops over user-growable data.
+ */
+contract CustodyLedger is ICustodyLedger, SuiteMember {
+    /// @dev `quantity` includes `quarantined`.
+    struct Holding {
+        uint128 quantity;
+        uint128 quarantined;
+    }
+
+    struct Shipment {
+        bytes32 batchId;
+        uint32 fromSeq;
+        uint32 toSeq;
+        uint32 carrierSeq;
+        uint40 quantity;
+        uint40 received;
+        uint48 dispatchedAt;
+        ShipmentStatus status;
+        bool isReturn;
+        bool excursion;
+    }
+
+    uint256 private constant _MAX_SHIPMENT_QUANTITY = type(uint40).max;
+
+    IDrugRegistry private immutable _registry;
+    uint256 private _shipmentCount;
+    mapping(bytes32 => mapping(bytes32 => Holding)) private _holdings;
+    mapping(uint256 => Shipment) private _shipments;
+    mapping(bytes32 => mapping(uint256 => uint256)) private _dispensed;
+
+    /**
+     * @param orgRegistry_ the suite's OrgRegistry.
+     * @param registry the suite's DrugRegistry.
+     */
+    constructor(IOrgRegistry orgRegistry_, IDrugRegistry registry) SuiteMember(orgRegistry_) {
+        _registry = registry;
+    }
+
+    // ================================================================== writes
+
+    /// @inheritdoc ICustodyLedger
+    function dispatch(bytes32 batchId, bytes32 toOrgId, bytes32 carrierOrgId, uint64 quantity, bytes32 manifestHash)
+        external
+        override
+        returns (uint256 shipmentId)
+    {
+        (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_MANUFACTURER | MASK_DISTRIBUTOR);
+        _checkShipmentQuantity(quantity);
+        _requireUsableBatch(batchId);
+        if (toOrgId == fromOrg) revert CustodyLedgerInvalidAddressee(batchId, toOrgId);
+        IOrgRegistry orgs = orgRegistry();
+        (,, uint32 toSeq) = orgs.requireActiveOrg(toOrgId, MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
+        (,, uint32 carrierSeq) = orgs.requireActiveOrg(carrierOrgId, MASK_LOGISTICS);
+        _debitAvailable(batchId, fromOrg, quantity);
+        shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, false);
+        emit ShipmentDispatched(shipmentId, batchId, fromOrg, toOrgId, carrierOrgId, quantity, false, manifestHash);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function dispatchReturn(
+        bytes32 batchId,
+        bytes32 toOrgId,
+        bytes32 carrierOrgId,
+        uint64 quantity,
+        bytes32 manifestHash
+    ) external override returns (uint256 shipmentId) {
+        (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
+        _checkShipmentQuantity(quantity);
+        (uint32 toSeq, uint32 carrierSeq) = _returnParties(batchId, fromOrg, toOrgId, carrierOrgId);
+        _debit(batchId, fromOrg, quantity);
+        shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, true);
+        emit ShipmentDispatched(shipmentId, batchId, fromOrg, toOrgId, carrierOrgId, quantity, true, manifestHash);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function receiveShipment(uint256 shipmentId, uint64 receivedQuantity, bytes32 evidenceHash) external override {
+        (bytes32 callerOrg,,, uint32 callerSeq) = _authorize(MASK_ANY_ORG);
+        Shipment storage s = _inTransitFor(shipmentId, callerOrg, callerSeq);
+        uint256 dispatched = s.quantity;
+        if (receivedQuantity == 0) revert CustodyLedgerInvalidQuantity(0);
+        if (receivedQuantity > dispatched) {
+            revert CustodyLedgerReceivedTooMuch(shipmentId, dispatched, receivedQuantity);
+        }
+        bytes32 batchId = s.batchId;
+        uint256 quarantine = (s.isReturn || s.excursion) ? receivedQuantity : 0;
+        Holding storage h = _holdings[batchId][callerOrg];
+        h.quantity += receivedQuantity;
+        if (quarantine != 0) h.quarantined += uint128(quarantine);
+        s.received = uint40(receivedQuantity);
+        bool isPartial = receivedQuantity < dispatched;
+        s.status = isPartial ? ShipmentStatus.PARTIAL : ShipmentStatus.RECEIVED;
+        emit ShipmentReceived(shipmentId, batchId, callerOrg, receivedQuantity, quarantine, evidenceHash);
+        if (isPartial) emit ShipmentDiscrepancy(shipmentId, batchId, callerOrg, dispatched, receivedQuantity);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function rejectShipment(uint256 shipmentId, bytes32 reasonHash) external override {
+        (bytes32 callerOrg,,, uint32 callerSeq) = _authorize(MASK_ANY_ORG);
+        Shipment storage s = _inTransitFor(shipmentId, callerOrg, callerSeq);
+        bytes32 fromOrg = orgRegistry().orgIdBySeq(s.fromSeq);
+        uint128 quantity = s.quantity;
+        Holding storage h = _holdings[s.batchId][fromOrg];
+        h.quantity += quantity;
+        if (s.isReturn || s.excursion) h.quarantined += quantity;
+        s.status = ShipmentStatus.REJECTED;
+        emit ShipmentRejected(shipmentId, s.batchId, callerOrg, quantity, reasonHash);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function dispense(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof)
+        external
+        override
+        returns (bool dispensed)
+    {
+        (bytes32 orgId,,,) = _authorize(MASK_DISPENSERS);
+        _checkUnit(batchId, index, codeHash, proof);
+        uint256 wordIndex = index >> 8;
+        uint256 bit = 1 << (index & 0xff);
+        uint256 word = _dispensed[batchId][wordIndex];
+        if (word & bit != 0) {
+            // Refused without reverting, so the alert stays on chain; no custody state changes.
+            emit DuplicateDispense(batchId, index, codeHash, orgId);
+            return false;
+        }
+        Holding storage h = _holdings[batchId][orgId];
+        uint256 available = h.quantity - h.quarantined;
+        if (available == 0) revert CustodyLedgerInsufficientStock(batchId, orgId, 0, 1);
+        h.quantity -= 1;
+        _dispensed[batchId][wordIndex] = word | bit;
+        emit UnitDispensed(batchId, index, codeHash, orgId);
+        return true;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function releaseQuarantine(bytes32 batchId, bytes32 holderOrgId, uint64 quantity, bytes32 evidenceHash)
+        external
+        override
+    {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
+        if (kind == OrgKind.REGULATOR_PROVINCIAL) {
+            (,, uint32 holderRegion,,,) = orgRegistry().getOrg(holderOrgId);
+            if (holderRegion != region) revert CustodyLedgerOutsideRemit(callerOrg, holderOrgId);
+        }
+        if (quantity == 0) revert CustodyLedgerInvalidQuantity(0);
+        Holding storage h = _holdings[batchId][holderOrgId];
+        if (h.quarantined < quantity) {
+            revert CustodyLedgerNotQuarantined(batchId, holderOrgId, h.quarantined, quantity);
+        }
+        h.quarantined -= quantity;
+        emit QuarantineReleased(batchId, holderOrgId, quantity, callerOrg, evidenceHash);
+    }
+
+    // ================================================================== system
+
+    /// @inheritdoc ICustodyLedger
+    function systemCredit(bytes32 batchId, bytes32 orgId, uint64 quantity) external override onlySuite {
+        _holdings[batchId][orgId].quantity += quantity;
+        emit HoldingCredited(batchId, orgId, quantity);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function systemQuarantine(bytes32 batchId, bytes32 orgId, uint64 quantity, uint256 reasonId)
+        external
+        override
+        onlySuite
+        returns (uint256 quarantined)
+    {
+        return _quarantine(batchId, orgId, quantity, reasonId);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function systemFlagShipmentExcursion(uint256 shipmentId, uint256 reasonId) external override onlySuite {
+        Shipment storage s = _shipments[shipmentId];
+        ShipmentStatus status = s.status;
+        if (status == ShipmentStatus.NONE) revert CustodyLedgerUnknownShipment(shipmentId);
+        s.excursion = true;
+        emit ShipmentExcursionFlagged(shipmentId, s.batchId, reasonId);
+        if (status == ShipmentStatus.DISPATCHED) return; // quarantined on receipt
+        bool rejected = status == ShipmentStatus.REJECTED;
+        bytes32 holder = orgRegistry().orgIdBySeq(rejected ? s.fromSeq : s.toSeq);
+        _quarantine(s.batchId, holder, rejected ? s.quantity : s.received, reasonId);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function systemDestroy(bytes32 batchId, bytes32 orgId, uint64 quantity, uint256 reasonId)
+        external
+        override
+        onlySuite
+    {
+        _debit(batchId, orgId, quantity);
+        emit HoldingDestroyed(batchId, orgId, quantity, reasonId);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc ICustodyLedger
+    function holdingOf(bytes32 batchId, bytes32 orgId)
+        external
+        view
+        override
+        returns (uint128 quantity, uint128 quarantined)
+    {
+        Holding storage h = _holdings[batchId][orgId];
+        return (h.quantity, h.quarantined);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function getShipment(uint256 shipmentId)
+        external
+        view
+        override
+        returns (
+            bytes32 batchId,
+            bytes32 fromOrgId,
+            bytes32 toOrgId,
+            bytes32 carrierOrgId,
+            uint64 quantity,
+            uint64 received,
+            uint64 dispatchedAt,
+            ShipmentStatus status,
+            bool isReturn,
+            bool excursion
+        )
+    {
+        Shipment storage s = _shipments[shipmentId];
+        IOrgRegistry orgs = orgRegistry();
+        return (
+            s.batchId,
+            orgs.orgIdBySeq(s.fromSeq),
+            orgs.orgIdBySeq(s.toSeq),
+            orgs.orgIdBySeq(s.carrierSeq),
+            s.quantity,
+            s.received,
+            s.dispatchedAt,
+            s.status,
+            s.isReturn,
+            s.excursion
+        );
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function shipmentCount() external view override returns (uint256 count) {
+        return _shipmentCount;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function isDispensed(bytes32 batchId, uint256 index) external view override returns (bool dispensed) {
+        return _dispensed[batchId][index >> 8] & (1 << (index & 0xff)) != 0;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function dispenseWord(bytes32 batchId, uint256 wordIndex) external view override returns (uint256 word) {
+        return _dispensed[batchId][wordIndex];
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function drugRegistry() external view override returns (address registry) {
+        return address(_registry);
+    }
+
+    // ================================================================== internals
+
+    function _checkShipmentQuantity(uint256 quantity) private pure {
+        if (quantity == 0 || quantity > _MAX_SHIPMENT_QUANTITY) revert CustodyLedgerInvalidQuantity(quantity);
+    }
+
+    /// @dev Outbound movements and dispensing need batch and product LISTED and the batch unexpired.
+    function _requireUsable(
+        bytes32 batchId,
+        LifecycleState batchState,
+        LifecycleState productState,
+        uint64 expiryDate
+    ) private view {
+        if (batchState == LifecycleState.NONE) revert CustodyLedgerUnknownBatch(batchId);
+        if (batchState != LifecycleState.LISTED || productState != LifecycleState.LISTED) {
+            revert CustodyLedgerBatchNotListed(batchId, batchState, productState);
+        }
+        if (block.timestamp > expiryDate) revert CustodyLedgerBatchExpired(batchId, expiryDate);
+    }
+
+    /// @dev Sequence numbers of a return's addressee (the batch's MAH or a distributor) and carrier.
+    function _returnParties(bytes32 batchId, bytes32 fromOrg, bytes32 toOrgId, bytes32 carrierOrgId)
+        private
+        view
+        returns (uint32 toSeq, uint32 carrierSeq)
+    {
+        (bytes32 productId, bytes32 mahOrgId) = _registry.batchOwner(batchId);
+        if (productId == bytes32(0)) revert CustodyLedgerUnknownBatch(batchId);
+        if (toOrgId == fromOrg) revert CustodyLedgerInvalidAddressee(batchId, toOrgId);
+        IOrgRegistry orgs = orgRegistry();
+        uint256 toMask = toOrgId == mahOrgId ? MASK_MANUFACTURER : MASK_DISTRIBUTOR;
+        (,, toSeq) = orgs.requireActiveOrg(toOrgId, toMask);
+        (,, carrierSeq) = orgs.requireActiveOrg(carrierOrgId, MASK_LOGISTICS);
+    }
+
+    /// @dev Reads the batch's states and expiry and requires it usable.
+    function _requireUsableBatch(bytes32 batchId) private view {
+        (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) = _registry.usability(batchId);
+        _requireUsable(batchId, batchState, productState, expiryDate);
+    }
+
+    /// @dev Debit unquarantined units (forward shipments).
+    function _debitAvailable(bytes32 batchId, bytes32 orgId, uint64 quantity) private {
+        Holding storage h = _holdings[batchId][orgId];
+        uint256 available = h.quantity - h.quarantined;
+        if (available < quantity) revert CustodyLedgerInsufficientStock(batchId, orgId, available, quantity);
+        h.quantity -= quantity;
+    }
+
+    /// @dev Batch usable, index in range and proof valid, else revert.
+    function _checkUnit(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof) private view {
+        (
+            LifecycleState batchState,
+            LifecycleState productState,
+            uint64 expiryDate,
+            uint64 unitCount,
+            bytes32 unitRoot
+        ) = _registry.unitInfo(batchId);
+        _requireUsable(batchId, batchState, productState, expiryDate);
+        if (index >= unitCount) revert CustodyLedgerUnitOutOfRange(batchId, index, unitCount);
+        if (!UnitMerkle.verify(proof, unitRoot, UnitMerkle.leaf(batchId, index, codeHash))) {
+            revert CustodyLedgerInvalidProof(batchId, index);
+        }
+    }
+
+    /// @dev The shipment, checked to exist, be in transit and be addressed to the caller.
+    function _inTransitFor(uint256 shipmentId, bytes32 callerOrg, uint32 callerSeq)
+        private
+        view
+        returns (Shipment storage s)
+    {
+        s = _shipments[shipmentId];
+        if (s.status == ShipmentStatus.NONE) revert CustodyLedgerUnknownShipment(shipmentId);
+        if (s.toSeq != callerSeq) revert CustodyLedgerNotAddressee(shipmentId, callerOrg);
+        if (s.status != ShipmentStatus.DISPATCHED) revert CustodyLedgerShipmentNotInTransit(shipmentId, s.status);
+    }
+
+    /// @dev Debit a holding, taking quarantined units first (returns, destruction).
+    function _debit(bytes32 batchId, bytes32 orgId, uint64 quantity) private {
+        Holding storage h = _holdings[batchId][orgId];
+        uint128 held = h.quantity;
+        if (held < quantity) revert CustodyLedgerInsufficientStock(batchId, orgId, held, quantity);
+        uint128 quarantined = h.quarantined;
+        h.quarantined = quarantined > quantity ? quarantined - quantity : 0;
+        h.quantity = held - quantity;
+    }
+
+    function _quarantine(bytes32 batchId, bytes32 orgId, uint256 quantity, uint256 reasonId)
+        private
+        returns (uint256 amount)
+    {
+        Holding storage h = _holdings[batchId][orgId];
+        uint256 available = h.quantity - h.quarantined;
+        amount = quantity < available ? quantity : available;
+        if (amount == 0) return 0;
+        h.quarantined += uint128(amount);
+        emit HoldingQuarantined(batchId, orgId, amount, reasonId);
+    }
+
+    function _newShipment(
+        bytes32 batchId,
+        uint32 fromSeq,
+        uint32 toSeq,
+        uint32 carrierSeq,
+        uint64 quantity,
+        bool isReturn
+    ) private returns (uint256 shipmentId) {
+        shipmentId = ++_shipmentCount;
+        _shipments[shipmentId] = Shipment({
+            batchId: batchId,
+            fromSeq: fromSeq,
+            toSeq: toSeq,
+            carrierSeq: carrierSeq,
+            quantity: uint40(quantity),
+            received: 0,
+            dispatchedAt: uint48(block.timestamp),
+            status: ShipmentStatus.DISPATCHED,
+            isReturn: isReturn,
+            excursion: false
+        });
+    }
+}

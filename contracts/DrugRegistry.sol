@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
+import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
+import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
+import {SuiteMember} from "./common/SuiteMember.sol";
+import {LifecycleState, OrgKind} from "./common/DrugTraceTypes.sol";
+import {
+    MASK_NATIONAL,
+    MASK_MANUFACTURER,
+    MASK_REGULATORS,
+    MASK_SYSTEM,
+    MASK_ANY_ORG
+} from "./common/KindMasks.sol";
+
+/**
+ * @title DrugRegistry - products, batches and the lifecycle transition table
+ * @notice Products are registered by the national regulator, batches committed by the product's
+ * MAH with the Merkle root of their unit codes (constant gas whatever the number of codes). All
+ * lifecycle changes go through one internal {_transition} that checks the explicit table
+ * {transitionRoles} and emits one event.
+ * @dev Product-level states are not cascaded to batches (that would loop over a user-growable
+ * list); instead {effectiveState} combines them, and custody checks both.
+ */
+contract DrugRegistry is IDrugRegistry, SuiteMember {
+    struct Product {
+        bytes32 mahOrgId;
+        LifecycleState state;
+        uint64 since;
+        int16 minTemp;
+        int16 maxTemp;
+        uint16 adrThreshold;
+        bool adrAutoStop;
+    }
+
+    struct Batch {
+        bytes32 productId;
+        bytes32 mahOrgId;
+        bytes32 unitRoot;
+        bytes32 aggregationRoot;
+        uint64 productionDate;
+        uint64 expiryDate;
+        uint64 unitCount;
+        LifecycleState state;
+        uint48 since;
+    }
+
+    mapping(bytes32 => Product) private _products;
+    mapping(bytes32 => string) private _approvalNumbers;
+    mapping(bytes32 => string) private _packageSpecs;
+    mapping(bytes32 => Batch) private _batches;
+    mapping(bytes32 => string) private _lots;
+
+    /// @param orgRegistry_ the suite's OrgRegistry.
+    constructor(IOrgRegistry orgRegistry_) SuiteMember(orgRegistry_) {}
+
+    // ================================================================== writes
+
+    /// @inheritdoc IDrugRegistry
+    function registerProduct(
+        string calldata approvalNumber,
+        string calldata packageSpec,
+        bytes32 mahOrgId,
+        int16 minTemp,
+        int16 maxTemp,
+        bytes32 detailsHash
+    ) external override returns (bytes32 productId) {
+        (bytes32 callerOrg,,,) = _authorize(MASK_NATIONAL);
+        orgRegistry().requireActiveOrg(mahOrgId, MASK_MANUFACTURER);
+        if (minTemp > maxTemp) revert DrugRegistryInvalidTemperatureRange(minTemp, maxTemp);
+        productId = keccak256(abi.encode(approvalNumber, packageSpec));
+        Product storage p = _products[productId];
+        if (p.state != LifecycleState.NONE) revert DrugRegistryProductExists(productId);
+        p.mahOrgId = mahOrgId;
+        p.minTemp = minTemp;
+        p.maxTemp = maxTemp;
+        _approvalNumbers[productId] = approvalNumber;
+        _packageSpecs[productId] = packageSpec;
+        emit ProductRegistered(productId, mahOrgId, approvalNumber, packageSpec, minTemp, maxTemp, detailsHash);
+        _transition(false, productId, LifecycleState.LISTED, MASK_NATIONAL, callerOrg, 0, detailsHash);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function setAdrPolicy(bytes32 productId, uint16 threshold, bool autoStop) external override {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
+        Product storage p = _products[productId];
+        if (p.state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        _checkRegion(callerOrg, kind, region, p.mahOrgId);
+        p.adrThreshold = threshold;
+        p.adrAutoStop = autoStop;
+        emit AdrPolicySet(productId, threshold, autoStop, callerOrg);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function commitBatch(
+        bytes32 productId,
+        string calldata lot,
+        uint64 productionDate,
+        uint64 expiryDate,
+        uint64 unitCount,
+        bytes32 unitRoot,
+        bytes32 aggregationRoot
+    ) external override returns (bytes32 batchId) {
+        (bytes32 callerOrg,,,) = _authorize(MASK_MANUFACTURER);
+        Product storage p = _products[productId];
+        if (p.state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        if (p.mahOrgId != callerOrg) revert DrugRegistryNotProductHolder(productId, callerOrg);
+        if (p.state != LifecycleState.LISTED) revert DrugRegistryNotListed(productId, p.state);
+        batchId = keccak256(abi.encode(productId, lot));
+        Batch storage b = _batches[batchId];
+        if (b.state != LifecycleState.NONE) revert DrugRegistryBatchExists(batchId);
+        if (unitCount == 0 || unitRoot == bytes32(0) || expiryDate <= productionDate) {
+            revert DrugRegistryInvalidBatch(batchId);
+        }
+        b.productId = productId;
+        b.mahOrgId = callerOrg;
+        b.unitRoot = unitRoot;
+        b.aggregationRoot = aggregationRoot;
+        b.productionDate = productionDate;
+        b.expiryDate = expiryDate;
+        b.unitCount = unitCount;
+        _lots[batchId] = lot;
+        emit BatchCommitted(
+            batchId, productId, callerOrg, lot, productionDate, expiryDate, unitCount, unitRoot, aggregationRoot
+        );
+        _transition(true, batchId, LifecycleState.LISTED, MASK_MANUFACTURER, callerOrg, 0, bytes32(0));
+        (, address custody,,) = orgRegistry().suite();
+        ICustodyLedger(custody).systemCredit(batchId, callerOrg, unitCount);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function transitionProduct(bytes32 productId, LifecycleState to, uint256 reasonId, bytes32 evidenceHash)
+        external
+        override
+    {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_ORG);
+        Product storage p = _products[productId];
+        if (p.state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        _checkRegion(callerOrg, kind, region, p.mahOrgId);
+        _transition(false, productId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function transitionBatch(bytes32 batchId, LifecycleState to, uint256 reasonId, bytes32 evidenceHash)
+        external
+        override
+    {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_ORG);
+        Batch storage b = _batches[batchId];
+        if (b.state == LifecycleState.NONE) revert DrugRegistryUnknownBatch(batchId);
+        if (kind == OrgKind.MANUFACTURER && b.mahOrgId != callerOrg) {
+            revert DrugRegistryNotProductHolder(b.productId, callerOrg);
+        }
+        _checkRegion(callerOrg, kind, region, b.mahOrgId);
+        _transition(true, batchId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function systemTransitionProduct(
+        bytes32 productId,
+        LifecycleState to,
+        uint256 reasonId,
+        bytes32 evidenceHash,
+        bytes32 byOrgId
+    ) external override onlySuite {
+        if (_products[productId].state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        _transition(false, productId, to, MASK_SYSTEM, byOrgId, reasonId, evidenceHash);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function systemTransitionBatch(
+        bytes32 batchId,
+        LifecycleState to,
+        uint256 reasonId,
+        bytes32 evidenceHash,
+        bytes32 byOrgId
+    ) external override onlySuite {
+        if (_batches[batchId].state == LifecycleState.NONE) revert DrugRegistryUnknownBatch(batchId);
+        _transition(true, batchId, to, MASK_SYSTEM, byOrgId, reasonId, evidenceHash);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IDrugRegistry
+    function transitionRoles(bool isBatch, LifecycleState from, LifecycleState to)
+        public
+        pure
+        override
+        returns (uint256 mask)
+    {
+        // The explicit transition table (docs/domain.md 6.3). Anything not listed is 0 = refused.
+        if (isBatch) {
+            if (from == LifecycleState.NONE && to == LifecycleState.LISTED) return MASK_MANUFACTURER; // T0b
+            if (from == LifecycleState.LISTED && to == LifecycleState.STOPPED) {
+                return MASK_REGULATORS | MASK_MANUFACTURER | MASK_SYSTEM; // T1
+            }
+            if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS; // T2
+            if (from == LifecycleState.STOPPED && to == LifecycleState.RECALLED) return MASK_SYSTEM; // T3
+            if (from == LifecycleState.RECALLED && to == LifecycleState.DESTROYED) return MASK_SYSTEM; // T4
+            return 0;
+        }
+        if (from == LifecycleState.NONE && to == LifecycleState.LISTED) return MASK_NATIONAL; // T0
+        if (from == LifecycleState.LISTED && to == LifecycleState.STOPPED) return MASK_REGULATORS | MASK_SYSTEM; // T1
+        if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS; // T2
+        if (from == LifecycleState.STOPPED && to == LifecycleState.RECALLED) return MASK_SYSTEM; // T3
+        if (from == LifecycleState.STOPPED && to == LifecycleState.DEREGISTERED) return MASK_NATIONAL; // T5
+        if (from == LifecycleState.RECALLED && to == LifecycleState.DEREGISTERED) return MASK_NATIONAL; // T6
+        return 0;
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function getProduct(bytes32 productId)
+        external
+        view
+        override
+        returns (bytes32 mahOrgId, LifecycleState state, uint64 since, int16 minTemp, int16 maxTemp)
+    {
+        Product storage p = _products[productId];
+        return (p.mahOrgId, p.state, p.since, p.minTemp, p.maxTemp);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function productLabel(bytes32 productId)
+        external
+        view
+        override
+        returns (string memory approvalNumber, string memory packageSpec)
+    {
+        return (_approvalNumbers[productId], _packageSpecs[productId]);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function adrPolicy(bytes32 productId) external view override returns (uint16 threshold, bool autoStop) {
+        Product storage p = _products[productId];
+        return (p.adrThreshold, p.adrAutoStop);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function getBatch(bytes32 batchId)
+        external
+        view
+        override
+        returns (
+            bytes32 productId,
+            bytes32 mahOrgId,
+            uint64 productionDate,
+            uint64 expiryDate,
+            uint64 unitCount,
+            LifecycleState state,
+            uint64 since,
+            bytes32 unitRoot,
+            bytes32 aggregationRoot
+        )
+    {
+        Batch storage b = _batches[batchId];
+        return (
+            b.productId,
+            b.mahOrgId,
+            b.productionDate,
+            b.expiryDate,
+            b.unitCount,
+            b.state,
+            b.since,
+            b.unitRoot,
+            b.aggregationRoot
+        );
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function batchLot(bytes32 batchId) external view override returns (string memory lot) {
+        return _lots[batchId];
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function usability(bytes32 batchId)
+        external
+        view
+        override
+        returns (LifecycleState batchState, LifecycleState productState, uint64 expiryDate)
+    {
+        Batch storage b = _batches[batchId];
+        return (b.state, _products[b.productId].state, b.expiryDate);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function unitInfo(bytes32 batchId)
+        external
+        view
+        override
+        returns (
+            LifecycleState batchState,
+            LifecycleState productState,
+            uint64 expiryDate,
+            uint64 unitCount,
+            bytes32 unitRoot
+        )
+    {
+        Batch storage b = _batches[batchId];
+        return (b.state, _products[b.productId].state, b.expiryDate, b.unitCount, b.unitRoot);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function batchOwner(bytes32 batchId) external view override returns (bytes32 productId, bytes32 mahOrgId) {
+        Batch storage b = _batches[batchId];
+        return (b.productId, b.mahOrgId);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function effectiveState(bytes32 batchId) external view override returns (LifecycleState state) {
+        Batch storage b = _batches[batchId];
+        state = b.state;
+        if (state != LifecycleState.LISTED) return state;
+        LifecycleState productState = _products[b.productId].state;
+        return productState == LifecycleState.LISTED ? state : productState;
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function productIdOf(string calldata approvalNumber, string calldata packageSpec)
+        external
+        pure
+        override
+        returns (bytes32 productId)
+    {
+        return keccak256(abi.encode(approvalNumber, packageSpec));
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function batchIdOf(bytes32 productId, string calldata lot) external pure override returns (bytes32 batchId) {
+        return keccak256(abi.encode(productId, lot));
+    }
+
+    // ================================================================== internals
+
+    /**
+     * @dev The one place a lifecycle state changes. Checks the table and the actor's bit, writes
+     * the state and its time, emits the scope's StateChanged event.
+     */
+    function _transition(
+        bool isBatch,
+        bytes32 id,
+        LifecycleState to,
+        uint256 actorBit,
+        bytes32 byOrg,
+        uint256 reasonId,
+        bytes32 evidenceHash
+    ) private {
+        LifecycleState from = isBatch ? _batches[id].state : _products[id].state;
+        uint256 mask = transitionRoles(isBatch, from, to);
+        if (mask == 0) revert DrugRegistryInvalidTransition(id, from, to);
+        if (mask & actorBit == 0) revert DrugRegistryUnauthorizedTransition(id, from, to, byOrg);
+        if (isBatch) {
+            Batch storage b = _batches[id];
+            b.state = to;
+            b.since = uint48(block.timestamp);
+            emit BatchStateChanged(id, from, to, byOrg, reasonId, evidenceHash);
+        } else {
+            Product storage p = _products[id];
+            p.state = to;
+            p.since = uint64(block.timestamp);
+            emit ProductStateChanged(id, from, to, byOrg, reasonId, evidenceHash);
+        }
+    }
+
+    /// @dev Provincial regulators act only on items whose MAH is in their region.
+    function _checkRegion(bytes32 callerOrg, OrgKind kind, uint32 region, bytes32 mahOrgId) private view {
+        if (kind != OrgKind.REGULATOR_PROVINCIAL) return;
+        (,, uint32 mahRegion,,,) = orgRegistry().getOrg(mahOrgId);
+        if (mahRegion != region) revert DrugRegistryOutsideRemit(callerOrg, mahOrgId);
+    }
+}

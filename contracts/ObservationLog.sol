@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {IObservationLog} from "./interfaces/IObservationLog.sol";
+import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
+import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
+import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
+import {SuiteMember} from "./common/SuiteMember.sol";
+import {LifecycleState, ObservationPoint, ObservationResult, OrgKind} from "./common/DrugTraceTypes.sol";
+import {
+    MASK_MANUFACTURER,
+    MASK_DISTRIBUTOR,
+    MASK_LOGISTICS,
+    MASK_PHARMACY,
+    MASK_HOSPITAL,
+    MASK_REGULATORS,
+    MASK_HOLDERS
+} from "./common/KindMasks.sol";
+
+/**
+ * @title ObservationLog - eight observation points with automatic collaborative actions
+ * @notice Records observations (result code, values, evidence hash) by the organisations the
+ * permission matrix allows, and triggers the automatic actions through the DrugRegistry's and
+ * CustodyLedger's "system" functions (this contract must be linked in the OrgRegistry).
+ * @dev Each observation is stored in four slots and announced by {ObservationRecorded}.
+ */
+contract ObservationLog is IObservationLog, SuiteMember {
+    struct Observation {
+        bytes32 subjectId;
+        bytes32 reporterOrgId;
+        bytes32 evidenceHash;
+        ObservationPoint point;
+        ObservationResult result;
+        int64 minValue;
+        int64 maxValue;
+        uint48 recordedAt;
+        uint64 shipmentId;
+    }
+
+    /// @dev The values of one report, passed between the internal steps.
+    struct Report {
+        uint256 id;
+        ObservationPoint point;
+        bytes32 subjectId;
+        uint256 shipmentId;
+        ObservationResult result;
+        int64 minValue;
+        int64 maxValue;
+        bytes32 evidenceHash;
+        bytes32 reporterOrgId;
+        OrgKind reporterKind;
+    }
+
+    IDrugRegistry private immutable _registry;
+    ICustodyLedger private immutable _custody;
+    uint256 private _observationCount;
+    mapping(uint256 => Observation) private _observations;
+    mapping(bytes32 => uint256) private _seriousReactions;
+
+    /**
+     * @param orgRegistry_ the suite's OrgRegistry.
+     * @param registry the suite's DrugRegistry.
+     * @param custody the suite's CustodyLedger.
+     */
+    constructor(IOrgRegistry orgRegistry_, IDrugRegistry registry, ICustodyLedger custody)
+        SuiteMember(orgRegistry_)
+    {
+        _registry = registry;
+        _custody = custody;
+    }
+
+    // ================================================================== writes
+
+    /// @inheritdoc IObservationLog
+    function recordObservation(
+        ObservationPoint point,
+        bytes32 subjectId,
+        uint256 shipmentId,
+        ObservationResult result,
+        int64 minValue,
+        int64 maxValue,
+        bytes32 evidenceHash
+    ) external override returns (uint256 observationId) {
+        uint256 mask = reporterKinds(point);
+        if (mask == 0) revert ObservationLogInvalidPoint(point);
+        Report memory r;
+        r.point = point;
+        r.subjectId = subjectId;
+        r.shipmentId = shipmentId;
+        r.result = result;
+        r.minValue = minValue;
+        r.maxValue = maxValue;
+        r.evidenceHash = evidenceHash;
+        uint32 region;
+        (r.reporterOrgId, r.reporterKind, region,) = _authorize(mask);
+        _checkSubject(r, region);
+        observationId = ++_observationCount;
+        r.id = observationId;
+        _observations[observationId] = Observation({
+            subjectId: subjectId,
+            reporterOrgId: r.reporterOrgId,
+            evidenceHash: evidenceHash,
+            point: point,
+            result: result,
+            minValue: minValue,
+            maxValue: maxValue,
+            recordedAt: uint48(block.timestamp),
+            shipmentId: uint64(shipmentId)
+        });
+        emit ObservationRecorded(
+            observationId, point, subjectId, shipmentId, r.reporterOrgId, result, minValue, maxValue, evidenceHash
+        );
+        _act(r);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IObservationLog
+    function reporterKinds(ObservationPoint point) public pure override returns (uint256 mask) {
+        // The permission matrix of docs/domain.md 6.2 / 6.4, one row per point.
+        if (point == ObservationPoint.PROCESS_DEFINITION) return MASK_MANUFACTURER | MASK_REGULATORS;
+        if (point == ObservationPoint.PROCESS_PROGRESS) return MASK_MANUFACTURER;
+        if (point == ObservationPoint.ORDER) return MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL;
+        if (point == ObservationPoint.TRANSPORT) return MASK_LOGISTICS;
+        if (point == ObservationPoint.STORAGE) return MASK_HOLDERS | MASK_LOGISTICS;
+        if (point == ObservationPoint.INSPECTION) return MASK_REGULATORS | MASK_MANUFACTURER;
+        if (point == ObservationPoint.EFFICACY) return MASK_HOSPITAL;
+        if (point == ObservationPoint.ADVERSE_REACTION) return MASK_MANUFACTURER | MASK_PHARMACY | MASK_HOSPITAL;
+        return 0;
+    }
+
+    /// @inheritdoc IObservationLog
+    function getObservation(uint256 observationId)
+        external
+        view
+        override
+        returns (
+            ObservationPoint point,
+            bytes32 subjectId,
+            uint256 shipmentId,
+            bytes32 reporterOrgId,
+            ObservationResult result,
+            int64 minValue,
+            int64 maxValue,
+            uint64 recordedAt,
+            bytes32 evidenceHash
+        )
+    {
+        Observation storage o = _observations[observationId];
+        return (
+            o.point,
+            o.subjectId,
+            o.shipmentId,
+            o.reporterOrgId,
+            o.result,
+            o.minValue,
+            o.maxValue,
+            o.recordedAt,
+            o.evidenceHash
+        );
+    }
+
+    /// @inheritdoc IObservationLog
+    function observationCount() external view override returns (uint256 count) {
+        return _observationCount;
+    }
+
+    /// @inheritdoc IObservationLog
+    function seriousReactionCount(bytes32 batchId) external view override returns (uint256 count) {
+        return _seriousReactions[batchId];
+    }
+
+    // ================================================================== internals
+
+    /// @dev Subject existence, ownership (manufacturers), region (provincial regulators), shipment.
+    function _checkSubject(Report memory r, uint32 region) private view {
+        bytes32 mahOrgId;
+        if (r.point == ObservationPoint.PROCESS_DEFINITION) {
+            (mahOrgId,,,,) = _registry.getProduct(r.subjectId);
+        } else {
+            (, mahOrgId) = _registry.batchOwner(r.subjectId);
+        }
+        if (mahOrgId == bytes32(0)) revert ObservationLogUnknownSubject(r.point, r.subjectId);
+        if (r.reporterKind == OrgKind.MANUFACTURER && mahOrgId != r.reporterOrgId) {
+            revert ObservationLogUnauthorizedReporter(r.point, r.reporterOrgId);
+        }
+        if (r.reporterKind == OrgKind.REGULATOR_PROVINCIAL) {
+            (,, uint32 mahRegion,,,) = orgRegistry().getOrg(mahOrgId);
+            if (mahRegion != region) revert ObservationLogUnauthorizedReporter(r.point, r.reporterOrgId);
+        }
+        if (r.point == ObservationPoint.TRANSPORT || r.point == ObservationPoint.STORAGE) {
+            if (r.minValue > r.maxValue) revert ObservationLogInvalidRange(r.minValue, r.maxValue);
+        }
+        if (r.point == ObservationPoint.TRANSPORT) {
+            (bytes32 shipBatch,,, bytes32 carrier,,,,,,) = _custody.getShipment(r.shipmentId);
+            if (shipBatch != r.subjectId || carrier != r.reporterOrgId) {
+                revert ObservationLogInvalidShipment(r.shipmentId, r.subjectId, r.reporterOrgId);
+            }
+        }
+        if (r.point == ObservationPoint.ORDER && _registry.effectiveState(r.subjectId) != LifecycleState.LISTED) {
+            revert ObservationLogSubjectNotListed(r.subjectId);
+        }
+    }
+
+    /// @dev The automatic collaborative actions of docs/domain.md 6.4.
+    function _act(Report memory r) private {
+        if (r.point == ObservationPoint.INSPECTION) {
+            if (r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS) _stopIfListed(r);
+        } else if (r.point == ObservationPoint.TRANSPORT || r.point == ObservationPoint.STORAGE) {
+            _checkTemperature(r);
+        } else if (r.point == ObservationPoint.ADVERSE_REACTION && r.result == ObservationResult.SERIOUS) {
+            _countSeriousReaction(r);
+        }
+    }
+
+    function _checkTemperature(Report memory r) private {
+        (bytes32 productId,) = _registry.batchOwner(r.subjectId);
+        (,,, int16 allowedMin, int16 allowedMax) = _registry.getProduct(productId);
+        if (r.minValue >= allowedMin && r.maxValue <= allowedMax) return;
+        emit TemperatureExcursion(
+            r.id, r.subjectId, r.shipmentId, r.reporterOrgId, r.minValue, r.maxValue, allowedMin, allowedMax
+        );
+        if (r.point == ObservationPoint.TRANSPORT) {
+            _custody.systemFlagShipmentExcursion(r.shipmentId, r.id);
+        } else {
+            _custody.systemQuarantine(r.subjectId, r.reporterOrgId, type(uint64).max, r.id);
+        }
+    }
+
+    function _countSeriousReaction(Report memory r) private {
+        uint256 count = ++_seriousReactions[r.subjectId];
+        (bytes32 productId,) = _registry.batchOwner(r.subjectId);
+        emit SeriousAdverseReactionReported(r.id, r.subjectId, productId, count);
+        (uint16 threshold, bool autoStop) = _registry.adrPolicy(productId);
+        if (threshold == 0 || count < threshold) return;
+        bool stopped = autoStop && _stopIfListed(r);
+        emit AdverseReactionThresholdReached(r.id, r.subjectId, productId, count, threshold, stopped);
+    }
+
+    /// @dev T1 on behalf of the reporter, reasonId = observation id; no-op unless the batch is LISTED.
+    function _stopIfListed(Report memory r) private returns (bool stopped) {
+        (,,,,, LifecycleState state,,,) = _registry.getBatch(r.subjectId);
+        if (state != LifecycleState.LISTED) return false;
+        _registry.systemTransitionBatch(r.subjectId, LifecycleState.STOPPED, r.id, r.evidenceHash, r.reporterOrgId);
+        return true;
+    }
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {LifecycleState, ShipmentStatus} from "../common/DrugTraceTypes.sol";
+
+/**
+ * @title ICustodyLedger - holdings, shipments, returns, quarantine and once-only dispensing
+ * @notice Custody is tracked as quantities per (batch, organisation), each with a quarantined
+ * part that may not leave except as a return. Shipments are dispatched by the holder naming a
+ * carrier and an addressee, and received (fully or partially) or rejected by the addressee.
+ * A unit is dispensed once, proven against the batch's Merkle root and recorded in a bitmap; a
+ * second dispense of the same unit emits {DuplicateDispense} and changes nothing, without reverting.
+ * @dev Shipment ids are counters starting at 1. Quantities on shipments fit in uint40.
+ */
+interface ICustodyLedger {
+    // ------------------------------------------------------------------ errors
+    /// @notice Quantity is zero or too large.
+    error CustodyLedgerInvalidQuantity(uint256 quantity);
+    /// @notice The holder's available (unquarantined) quantity is too small.
+    error CustodyLedgerInsufficientStock(bytes32 batchId, bytes32 orgId, uint256 available, uint256 requested);
+    /// @notice The batch (or its product) is not LISTED.
+    error CustodyLedgerBatchNotListed(bytes32 batchId, LifecycleState batchState, LifecycleState productState);
+    /// @notice The batch is past its expiry date.
+    error CustodyLedgerBatchExpired(bytes32 batchId, uint64 expiryDate);
+    /// @notice No batch with this id.
+    error CustodyLedgerUnknownBatch(bytes32 batchId);
+    /// @notice The addressee is the sender, or not a valid addressee for this kind of shipment.
+    error CustodyLedgerInvalidAddressee(bytes32 batchId, bytes32 toOrgId);
+    /// @notice No shipment with this id.
+    error CustodyLedgerUnknownShipment(uint256 shipmentId);
+    /// @notice The caller's organisation is not the shipment's addressee.
+    error CustodyLedgerNotAddressee(uint256 shipmentId, bytes32 callerOrgId);
+    /// @notice The shipment is not in transit.
+    error CustodyLedgerShipmentNotInTransit(uint256 shipmentId, ShipmentStatus status);
+    /// @notice The received quantity exceeds the dispatched quantity.
+    error CustodyLedgerReceivedTooMuch(uint256 shipmentId, uint256 dispatched, uint256 received);
+    /// @notice The unit index is outside the batch.
+    error CustodyLedgerUnitOutOfRange(bytes32 batchId, uint256 index, uint64 unitCount);
+    /// @notice The Merkle proof does not lead to the batch's unit root.
+    error CustodyLedgerInvalidProof(bytes32 batchId, uint256 index);
+    /// @notice More quarantine released than quarantined.
+    error CustodyLedgerNotQuarantined(bytes32 batchId, bytes32 orgId, uint256 quarantined, uint256 requested);
+    /// @notice A provincial regulator acted outside its region.
+    error CustodyLedgerOutsideRemit(bytes32 callerOrgId, bytes32 orgId);
+
+    // ------------------------------------------------------------------ events
+    /// @notice Units were credited to a holding (batch commit).
+    event HoldingCredited(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity);
+    /// @notice A shipment left its sender (forward or return).
+    event ShipmentDispatched(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed fromOrgId,
+        bytes32 toOrgId, bytes32 carrierOrgId, uint256 quantity, bool isReturn, bytes32 manifestHash);
+    /// @notice A shipment was received; `quarantined` of the received units went to quarantine.
+    event ShipmentReceived(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
+        uint256 received, uint256 quarantined, bytes32 evidenceHash);
+    /// @notice Fewer units arrived than were dispatched (suspect-product signal).
+    event ShipmentDiscrepancy(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
+        uint256 dispatched, uint256 received);
+    /// @notice The addressee refused the shipment; its quantity is back with the sender.
+    event ShipmentRejected(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
+        uint256 quantity, bytes32 reasonHash);
+    /// @notice A temperature excursion was reported for a shipment (quarantine on receipt).
+    event ShipmentExcursionFlagged(uint256 indexed shipmentId, bytes32 indexed batchId, uint256 reasonId);
+    /// @notice Units of a holding were put in quarantine.
+    event HoldingQuarantined(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity, uint256 reasonId);
+    /// @notice Quarantined units were released by a regulator.
+    event QuarantineReleased(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity,
+        bytes32 indexed byOrgId, bytes32 evidenceHash);
+    /// @notice Units of a holding were destroyed (counter-signed destruction).
+    event HoldingDestroyed(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity, uint256 reasonId);
+    /// @notice One unit was dispensed / sold.
+    event UnitDispensed(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash, bytes32 indexed orgId);
+    /// @notice A unit already dispensed was presented again (counterfeit / diversion alert). No state changed.
+    event DuplicateDispense(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash, bytes32 indexed orgId);
+
+    // ------------------------------------------------------------------ writes
+    /**
+     * @notice Dispatch units of a batch to a downstream organisation.
+     * @dev Requirements: caller is a manufacturer or distributor; not paused; batch and product
+     * LISTED and not expired; available quantity >= `quantity`; addressee an ACTIVE distributor,
+     * pharmacy or hospital other than the sender; carrier an ACTIVE logistics org.
+     * Emits {ShipmentDispatched}.
+     * @param batchId the batch.
+     * @param toOrgId addressee.
+     * @param carrierOrgId carrier.
+     * @param quantity units shipped (1 .. 2^40-1).
+     * @param manifestHash hash (or Merkle root) of the shipped case/unit code list.
+     * @return shipmentId the new shipment's id.
+     */
+    function dispatch(bytes32 batchId, bytes32 toOrgId, bytes32 carrierOrgId, uint64 quantity, bytes32 manifestHash)
+        external
+        returns (uint256 shipmentId);
+
+    /**
+     * @notice Send units back toward the manufacturer (allowed in any lifecycle state).
+     * @dev Requirements: caller is a distributor, pharmacy or hospital; not paused; holding quantity
+     * (quarantined units first) >= `quantity`; addressee the batch's MAH or an ACTIVE distributor;
+     * carrier an ACTIVE logistics org. Emits {ShipmentDispatched} with isReturn = true.
+     * @param batchId the batch.
+     * @param toOrgId addressee (MAH or distributor).
+     * @param carrierOrgId carrier.
+     * @param quantity units returned.
+     * @param manifestHash hash of the returned code list / return note.
+     * @return shipmentId the new shipment's id.
+     */
+    function dispatchReturn(
+        bytes32 batchId,
+        bytes32 toOrgId,
+        bytes32 carrierOrgId,
+        uint64 quantity,
+        bytes32 manifestHash
+    ) external returns (uint256 shipmentId);
+
+    /**
+     * @notice Receive a shipment, fully or partially.
+     * @dev Requirements: caller's org is the addressee; shipment DISPATCHED; 0 < received <= dispatched.
+     * Received units are credited to the addressee; they are quarantined for returns and for
+     * shipments with a reported temperature excursion. Missing units are not credited anywhere.
+     * Emits {ShipmentReceived}, and {ShipmentDiscrepancy} when received < dispatched.
+     * @param shipmentId the shipment.
+     * @param receivedQuantity units actually received.
+     * @param evidenceHash hash of the receiving record.
+     */
+    function receiveShipment(uint256 shipmentId, uint64 receivedQuantity, bytes32 evidenceHash) external;
+
+    /**
+     * @notice Refuse a shipment; its quantity returns to the sender's holding.
+     * @dev Requirements: caller's org is the addressee; shipment DISPATCHED. Emits {ShipmentRejected}.
+     * @param shipmentId the shipment.
+     * @param reasonHash hash of the refusal note.
+     */
+    function rejectShipment(uint256 shipmentId, bytes32 reasonHash) external;
+
+    /**
+     * @notice Dispense or sell one unit, proven by a Merkle proof.
+     * @dev Requirements: caller is a pharmacy or hospital; not paused; batch and product LISTED,
+     * not expired; index < unitCount; the proof is valid. If the unit was already dispensed, emits
+     * {DuplicateDispense} and returns false WITHOUT reverting and without changing custody state;
+     * otherwise requires one available unit, sets the bit, debits the holding and emits {UnitDispensed}.
+     * @param batchId the batch.
+     * @param index position of the unit in the batch's code list (0-based).
+     * @param codeHash keccak256(utf8(unit code)).
+     * @param proof sibling hashes from the leaf upward.
+     * @return dispensed true if this call dispensed the unit, false for a duplicate.
+     */
+    function dispense(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof)
+        external
+        returns (bool dispensed);
+
+    /**
+     * @notice Release quarantined units of a holding after inspection.
+     * @dev Requirements: national regulator, or provincial regulator of the holder's region.
+     * Emits {QuarantineReleased}.
+     * @param batchId the batch.
+     * @param holderOrgId the holder.
+     * @param quantity units to release.
+     * @param evidenceHash hash of the inspection record.
+     */
+    function releaseQuarantine(bytes32 batchId, bytes32 holderOrgId, uint64 quantity, bytes32 evidenceHash) external;
+
+    // ------------------------------------------------------------------ system (suite contracts only)
+    /**
+     * @notice Credit units to a holding (DrugRegistry on batch commit). Emits {HoldingCredited}.
+     * @param batchId the batch.
+     * @param orgId the holder.
+     * @param quantity units.
+     */
+    function systemCredit(bytes32 batchId, bytes32 orgId, uint64 quantity) external;
+
+    /**
+     * @notice Quarantine up to `quantity` available units of a holding (storage excursion).
+     * Emits {HoldingQuarantined} when something was quarantined.
+     * @param batchId the batch.
+     * @param orgId the holder.
+     * @param quantity upper bound (type(uint64).max = everything available).
+     * @param reasonId observation id.
+     * @return quarantined units actually quarantined.
+     */
+    function systemQuarantine(bytes32 batchId, bytes32 orgId, uint64 quantity, uint256 reasonId)
+        external
+        returns (uint256 quarantined);
+
+    /**
+     * @notice Flag a temperature excursion on a shipment: quarantine on receipt, or at once at the
+     * receiver if it was already received. Emits {ShipmentExcursionFlagged}.
+     * @param shipmentId the shipment.
+     * @param reasonId observation id.
+     */
+    function systemFlagShipmentExcursion(uint256 shipmentId, uint256 reasonId) external;
+
+    /**
+     * @notice Remove destroyed units from a holding (quarantined units first). Emits {HoldingDestroyed}.
+     * @param batchId the batch.
+     * @param orgId the holder.
+     * @param quantity units destroyed.
+     * @param reasonId destruction record id.
+     */
+    function systemDestroy(bytes32 batchId, bytes32 orgId, uint64 quantity, uint256 reasonId) external;
+
+    // ------------------------------------------------------------------ views
+    /**
+     * @notice A holding.
+     * @param batchId the batch.
+     * @param orgId the holder.
+     * @return quantity units held (including quarantined).
+     * @return quarantined units in quarantine.
+     */
+    function holdingOf(bytes32 batchId, bytes32 orgId) external view returns (uint128 quantity, uint128 quarantined);
+
+    /**
+     * @notice A shipment.
+     * @param shipmentId the shipment.
+     * @return batchId the batch (zero if unknown).
+     * @return fromOrgId sender.
+     * @return toOrgId addressee.
+     * @return carrierOrgId carrier.
+     * @return quantity units dispatched.
+     * @return received units received (0 until received).
+     * @return dispatchedAt dispatch time, ms.
+     * @return status status.
+     * @return isReturn true for returns.
+     * @return excursion true if a temperature excursion was reported.
+     */
+    function getShipment(uint256 shipmentId)
+        external
+        view
+        returns (
+            bytes32 batchId,
+            bytes32 fromOrgId,
+            bytes32 toOrgId,
+            bytes32 carrierOrgId,
+            uint64 quantity,
+            uint64 received,
+            uint64 dispatchedAt,
+            ShipmentStatus status,
+            bool isReturn,
+            bool excursion
+        );
+
+    /// @notice Number of shipments so far (ids run 1..shipmentCount).
+    /// @return count the number.
+    function shipmentCount() external view returns (uint256 count);
+
+    /// @notice Whether the unit at `index` of `batchId` was dispensed.
+    /// @param batchId the batch.
+    /// @param index unit index.
+    /// @return dispensed true if dispensed.
+    function isDispensed(bytes32 batchId, uint256 index) external view returns (bool dispensed);
+
+    /// @notice One 256-bit word of a batch's dispense bitmap (bit i of word w = unit w*256+i).
+    /// @param batchId the batch.
+    /// @param wordIndex index / 256.
+    /// @return word the bits.
+    function dispenseWord(bytes32 batchId, uint256 wordIndex) external view returns (uint256 word);
+
+    /// @notice The DrugRegistry this ledger reads batch states from.
+    /// @return registry its address.
+    function drugRegistry() external view returns (address registry);
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {LifecycleState} from "../common/DrugTraceTypes.sol";
+
+/**
+ * @title IDrugRegistry - products, batches and their five-state lifecycle
+ * @notice Products (approvals) are registered by the national regulator; batches are committed by
+ * the product's MAH with the Merkle root of their unit codes. Both follow the lifecycle
+ * LISTED / STOPPED / RECALLED / DESTROYED / DEREGISTERED through one explicit transition table
+ * with a role mask per transition ({transitionRoles}).
+ * @dev Ids: productId = keccak256(abi.encode(approvalNumber, packageSpec));
+ * batchId = keccak256(abi.encode(productId, lot)). Timestamps and dates are milliseconds (FISCO).
+ * Temperatures are in 0.1 degC.
+ */
+interface IDrugRegistry {
+    // ------------------------------------------------------------------ errors
+    /// @notice A product with this id already exists.
+    error DrugRegistryProductExists(bytes32 productId);
+    /// @notice No product with this id.
+    error DrugRegistryUnknownProduct(bytes32 productId);
+    /// @notice A batch with this id already exists.
+    error DrugRegistryBatchExists(bytes32 batchId);
+    /// @notice No batch with this id.
+    error DrugRegistryUnknownBatch(bytes32 batchId);
+    /// @notice The temperature range is empty (min > max).
+    error DrugRegistryInvalidTemperatureRange(int16 minTemp, int16 maxTemp);
+    /// @notice Batch data is invalid (zero units, zero root, expiry not after production).
+    error DrugRegistryInvalidBatch(bytes32 batchId);
+    /// @notice The caller's organisation is not the product's MAH.
+    error DrugRegistryNotProductHolder(bytes32 productId, bytes32 callerOrgId);
+    /// @notice A product or batch is not in the state the operation needs.
+    error DrugRegistryNotListed(bytes32 id, LifecycleState state);
+    /// @notice The transition `from` -> `to` is not in the table for this scope.
+    error DrugRegistryInvalidTransition(bytes32 id, LifecycleState from, LifecycleState to);
+    /// @notice The caller may not perform this (valid) transition.
+    error DrugRegistryUnauthorizedTransition(bytes32 id, LifecycleState from, LifecycleState to, bytes32 callerOrgId);
+    /// @notice A provincial regulator acted on an item whose MAH is outside its region.
+    error DrugRegistryOutsideRemit(bytes32 callerOrgId, bytes32 mahOrgId);
+
+    // ------------------------------------------------------------------ events
+    /// @notice A product (approval) was registered.
+    event ProductRegistered(bytes32 indexed productId, bytes32 indexed mahOrgId, string approvalNumber,
+        string packageSpec, int16 minTemp, int16 maxTemp, bytes32 detailsHash);
+    /// @notice A product changed lifecycle state (including NONE -> LISTED on registration).
+    event ProductStateChanged(bytes32 indexed productId, LifecycleState from, LifecycleState to,
+        bytes32 indexed byOrgId, uint256 reasonId, bytes32 evidenceHash);
+    /// @notice The adverse-reaction policy of a product was set.
+    event AdrPolicySet(bytes32 indexed productId, uint16 threshold, bool autoStop, bytes32 indexed byOrgId);
+    /// @notice A batch was committed (its holding is credited to the MAH in the CustodyLedger).
+    event BatchCommitted(bytes32 indexed batchId, bytes32 indexed productId, bytes32 indexed mahOrgId, string lot,
+        uint64 productionDate, uint64 expiryDate, uint64 unitCount, bytes32 unitRoot, bytes32 aggregationRoot);
+    /// @notice A batch changed lifecycle state (including NONE -> LISTED on commit).
+    event BatchStateChanged(bytes32 indexed batchId, LifecycleState from, LifecycleState to,
+        bytes32 indexed byOrgId, uint256 reasonId, bytes32 evidenceHash);
+
+    // ------------------------------------------------------------------ writes
+    /**
+     * @notice Register a product (T0: NONE -> LISTED).
+     * @dev Requirements: national regulator; not paused; the MAH is an ACTIVE manufacturer; the id
+     * is new; minTemp <= maxTemp. Emits {ProductRegistered} then {ProductStateChanged}.
+     * @param approvalNumber approval number (批准文号).
+     * @param packageSpec package specification.
+     * @param mahOrgId the marketing-authorisation holder.
+     * @param minTemp lowest storage temperature, 0.1 degC.
+     * @param maxTemp highest storage temperature, 0.1 degC.
+     * @param detailsHash hash of the approval documents.
+     * @return productId keccak256(abi.encode(approvalNumber, packageSpec)).
+     */
+    function registerProduct(
+        string calldata approvalNumber,
+        string calldata packageSpec,
+        bytes32 mahOrgId,
+        int16 minTemp,
+        int16 maxTemp,
+        bytes32 detailsHash
+    ) external returns (bytes32 productId);
+
+    /**
+     * @notice Set the adverse-reaction policy of a product.
+     * @dev Requirements: national regulator, or provincial regulator of the MAH's region; product
+     * exists. `threshold` 0 disables the threshold alert. Emits {AdrPolicySet}.
+     * @param productId the product.
+     * @param threshold number of SERIOUS adverse-reaction reports per batch that raises the alert.
+     * @param autoStop whether reaching the threshold also stops the batch (T1).
+     */
+    function setAdrPolicy(bytes32 productId, uint16 threshold, bool autoStop) external;
+
+    /**
+     * @notice Commit a batch (T0b: NONE -> LISTED) and credit its units to the MAH's holding.
+     * @dev Requirements: caller is the product's MAH (manufacturer); product LISTED; unitCount > 0;
+     * unitRoot non-zero; expiryDate > productionDate; batch new. Gas does not depend on unitCount.
+     * Emits {BatchCommitted}, {BatchStateChanged} and the CustodyLedger's {HoldingCredited}.
+     * @param productId the product.
+     * @param lot lot number.
+     * @param productionDate production date, ms.
+     * @param expiryDate expiry date, ms.
+     * @param unitCount number of unit codes (leaves) in the batch.
+     * @param unitRoot Merkle root over the unit codes (rule in docs/architecture.md).
+     * @param aggregationRoot root of the packaging (parent-child) tree, or zero.
+     * @return batchId keccak256(abi.encode(productId, lot)).
+     */
+    function commitBatch(
+        bytes32 productId,
+        string calldata lot,
+        uint64 productionDate,
+        uint64 expiryDate,
+        uint64 unitCount,
+        bytes32 unitRoot,
+        bytes32 aggregationRoot
+    ) external returns (bytes32 batchId);
+
+    /**
+     * @notice Move a product to another lifecycle state (T1, T2, T5, T6).
+     * @dev Requirements: the pair is in the product table and the caller's kind in its role mask
+     * (provincial regulators: MAH in their region). Emits {ProductStateChanged}.
+     * @param productId the product.
+     * @param to target state.
+     * @param reasonId reason reference (e.g. an observation id), 0 if none.
+     * @param evidenceHash hash of the decision document.
+     */
+    function transitionProduct(bytes32 productId, LifecycleState to, uint256 reasonId, bytes32 evidenceHash)
+        external;
+
+    /**
+     * @notice Move a batch to another lifecycle state (T1 incl. MAH self-suspension, T2).
+     * @dev Requirements: as {transitionProduct} with the batch table; manufacturers only for their
+     * own batches. Emits {BatchStateChanged}.
+     * @param batchId the batch.
+     * @param to target state.
+     * @param reasonId reason reference, 0 if none.
+     * @param evidenceHash hash of the decision document.
+     */
+    function transitionBatch(bytes32 batchId, LifecycleState to, uint256 reasonId, bytes32 evidenceHash) external;
+
+    /**
+     * @notice Transition on behalf of a suite contract (automatic T1, recall T3/T4).
+     * @dev Requirements: caller is a linked suite contract; SYSTEM in the role mask. Emits {ProductStateChanged}.
+     * @param productId the product.
+     * @param to target state.
+     * @param reasonId observation or recall id.
+     * @param evidenceHash evidence hash.
+     * @param byOrgId organisation on whose behalf the suite acts.
+     */
+    function systemTransitionProduct(
+        bytes32 productId,
+        LifecycleState to,
+        uint256 reasonId,
+        bytes32 evidenceHash,
+        bytes32 byOrgId
+    ) external;
+
+    /**
+     * @notice Batch transition on behalf of a suite contract (automatic T1, recall T3/T4).
+     * @dev Requirements: as {systemTransitionProduct}. Emits {BatchStateChanged}.
+     * @param batchId the batch.
+     * @param to target state.
+     * @param reasonId observation or recall id.
+     * @param evidenceHash evidence hash.
+     * @param byOrgId organisation on whose behalf the suite acts.
+     */
+    function systemTransitionBatch(
+        bytes32 batchId,
+        LifecycleState to,
+        uint256 reasonId,
+        bytes32 evidenceHash,
+        bytes32 byOrgId
+    ) external;
+
+    // ------------------------------------------------------------------ views
+    /**
+     * @notice Role mask of a transition (0 = not allowed). Bit k = OrgKind(k); bit 15 = suite contract.
+     * @param isBatch true for the batch table, false for the product table.
+     * @param from current state.
+     * @param to target state.
+     * @return mask role mask.
+     */
+    function transitionRoles(bool isBatch, LifecycleState from, LifecycleState to)
+        external
+        pure
+        returns (uint256 mask);
+
+    /**
+     * @notice A product.
+     * @param productId the product.
+     * @return mahOrgId its MAH (zero if unknown).
+     * @return state lifecycle state.
+     * @return since when it entered the state, ms.
+     * @return minTemp lowest storage temperature, 0.1 degC.
+     * @return maxTemp highest storage temperature, 0.1 degC.
+     */
+    function getProduct(bytes32 productId)
+        external
+        view
+        returns (bytes32 mahOrgId, LifecycleState state, uint64 since, int16 minTemp, int16 maxTemp);
+
+    /**
+     * @notice The approval number and package spec of a product.
+     * @param productId the product.
+     * @return approvalNumber approval number.
+     * @return packageSpec package specification.
+     */
+    function productLabel(bytes32 productId)
+        external
+        view
+        returns (string memory approvalNumber, string memory packageSpec);
+
+    /**
+     * @notice The adverse-reaction policy of a product.
+     * @param productId the product.
+     * @return threshold serious reports per batch that raise the alert (0 = off).
+     * @return autoStop whether the threshold stops the batch.
+     */
+    function adrPolicy(bytes32 productId) external view returns (uint16 threshold, bool autoStop);
+
+    /**
+     * @notice A batch.
+     * @param batchId the batch.
+     * @return productId its product (zero if unknown).
+     * @return mahOrgId its MAH.
+     * @return productionDate production date, ms.
+     * @return expiryDate expiry date, ms.
+     * @return unitCount number of units.
+     * @return state lifecycle state.
+     * @return since when it entered the state, ms.
+     * @return unitRoot Merkle root of the unit codes.
+     * @return aggregationRoot packaging tree root.
+     */
+    function getBatch(bytes32 batchId)
+        external
+        view
+        returns (
+            bytes32 productId,
+            bytes32 mahOrgId,
+            uint64 productionDate,
+            uint64 expiryDate,
+            uint64 unitCount,
+            LifecycleState state,
+            uint64 since,
+            bytes32 unitRoot,
+            bytes32 aggregationRoot
+        );
+
+    /// @notice The lot number of a batch.
+    /// @param batchId the batch.
+    /// @return lot lot number.
+    function batchLot(bytes32 batchId) external view returns (string memory lot);
+
+    /**
+     * @notice What custody needs to allow outbound movements of a batch.
+     * @param batchId the batch.
+     * @return batchState batch state (NONE if unknown).
+     * @return productState product state.
+     * @return expiryDate expiry date, ms.
+     */
+    function usability(bytes32 batchId)
+        external
+        view
+        returns (LifecycleState batchState, LifecycleState productState, uint64 expiryDate);
+
+    /**
+     * @notice What custody needs to verify and dispense one unit.
+     * @param batchId the batch.
+     * @return batchState batch state.
+     * @return productState product state.
+     * @return expiryDate expiry date, ms.
+     * @return unitCount number of units.
+     * @return unitRoot Merkle root.
+     */
+    function unitInfo(bytes32 batchId)
+        external
+        view
+        returns (
+            LifecycleState batchState,
+            LifecycleState productState,
+            uint64 expiryDate,
+            uint64 unitCount,
+            bytes32 unitRoot
+        );
+
+    /**
+     * @notice Product and MAH of a batch.
+     * @param batchId the batch.
+     * @return productId its product (zero if unknown).
+     * @return mahOrgId its MAH.
+     */
+    function batchOwner(bytes32 batchId) external view returns (bytes32 productId, bytes32 mahOrgId);
+
+    /**
+     * @notice The effective state of a batch: the more restrictive of its own and its product's
+     * (LISTED only if both are LISTED; otherwise the non-LISTED one, the batch's first).
+     * @param batchId the batch.
+     * @return state effective state.
+     */
+    function effectiveState(bytes32 batchId) external view returns (LifecycleState state);
+
+    /// @notice productId for an approval number and package spec.
+    /// @param approvalNumber approval number.
+    /// @param packageSpec package spec.
+    /// @return productId keccak256(abi.encode(approvalNumber, packageSpec)).
+    function productIdOf(string calldata approvalNumber, string calldata packageSpec)
+        external
+        pure
+        returns (bytes32 productId);
+
+    /// @notice batchId for a product and lot.
+    /// @param productId the product.
+    /// @param lot lot number.
+    /// @return batchId keccak256(abi.encode(productId, lot)).
+    function batchIdOf(bytes32 productId, string calldata lot) external pure returns (bytes32 batchId);
+}

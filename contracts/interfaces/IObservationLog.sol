@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {ObservationPoint, ObservationResult} from "../common/DrugTraceTypes.sol";
+
+/**
+ * @title IObservationLog - the eight observation points and their automatic actions
+ * @notice Each point may be written only by the organisation kinds of {reporterKinds}. Automatic
+ * actions: a FAIL/SERIOUS inspection stops a LISTED batch (T1, reasonId = observation id); a
+ * transport temperature outside the product's range flags the shipment (its units are quarantined
+ * at the receiver on receipt, or at once if already received); a storage excursion quarantines the
+ * reporter's available holding; SERIOUS adverse reactions are counted per batch and, from the
+ * product's threshold on, raise {AdverseReactionThresholdReached} and stop the batch when the
+ * policy's autoStop flag is set.
+ * @dev Observation ids are counters starting at 1. Temperatures are in 0.1 degC.
+ */
+interface IObservationLog {
+    // ------------------------------------------------------------------ errors
+    /// @notice The point is NONE or unknown.
+    error ObservationLogInvalidPoint(ObservationPoint point);
+    /// @notice The reporter's organisation may not write this point for this subject.
+    error ObservationLogUnauthorizedReporter(ObservationPoint point, bytes32 orgId);
+    /// @notice The subject (product or batch) does not exist.
+    error ObservationLogUnknownSubject(ObservationPoint point, bytes32 subjectId);
+    /// @notice The shipment is unknown, not of this batch, or the reporter is not its carrier.
+    error ObservationLogInvalidShipment(uint256 shipmentId, bytes32 subjectId, bytes32 orgId);
+    /// @notice minValue > maxValue.
+    error ObservationLogInvalidRange(int64 minValue, int64 maxValue);
+    /// @notice An order was placed for a batch that is not usable (not LISTED).
+    error ObservationLogSubjectNotListed(bytes32 subjectId);
+
+    // ------------------------------------------------------------------ events
+    /// @notice An observation was recorded.
+    event ObservationRecorded(uint256 indexed observationId, ObservationPoint indexed point, bytes32 indexed subjectId,
+        uint256 shipmentId, bytes32 reporterOrgId, ObservationResult result, int64 minValue, int64 maxValue,
+        bytes32 evidenceHash);
+    /// @notice A transport or storage temperature was outside the product's range.
+    event TemperatureExcursion(uint256 indexed observationId, bytes32 indexed batchId, uint256 indexed shipmentId,
+        bytes32 reporterOrgId, int64 minValue, int64 maxValue, int16 allowedMin, int16 allowedMax);
+    /// @notice A SERIOUS adverse reaction was reported for a batch (alert to MAH and regulators).
+    event SeriousAdverseReactionReported(uint256 indexed observationId, bytes32 indexed batchId,
+        bytes32 indexed productId, uint256 seriousCount);
+    /// @notice The batch's SERIOUS adverse-reaction count reached the product's threshold.
+    event AdverseReactionThresholdReached(uint256 indexed observationId, bytes32 indexed batchId,
+        bytes32 indexed productId, uint256 seriousCount, uint16 threshold, bool batchStopped);
+
+    // ------------------------------------------------------------------ writes
+    /**
+     * @notice Record an observation and run its automatic action.
+     * @dev Requirements: not paused; the caller's kind is in {reporterKinds}(point); manufacturers
+     * only for their own products/batches; the subject exists (productId for PROCESS_DEFINITION,
+     * batchId otherwise); TRANSPORT names a shipment of the batch carried by the reporter; ORDER
+     * needs the batch usable; TRANSPORT/STORAGE need minValue <= maxValue.
+     * Emits {ObservationRecorded}, then the automatic action's events.
+     * @param point the observation point.
+     * @param subjectId productId (PROCESS_DEFINITION) or batchId (all others).
+     * @param shipmentId the shipment for TRANSPORT, else 0 (or an optional reference).
+     * @param result OK / DEVIATION / FAIL / SERIOUS.
+     * @param minValue lowest value (temperature in 0.1 degC for TRANSPORT/STORAGE).
+     * @param maxValue highest value.
+     * @param evidenceHash hash of the full record (logger file, report).
+     * @return observationId the new observation's id.
+     */
+    function recordObservation(
+        ObservationPoint point,
+        bytes32 subjectId,
+        uint256 shipmentId,
+        ObservationResult result,
+        int64 minValue,
+        int64 maxValue,
+        bytes32 evidenceHash
+    ) external returns (uint256 observationId);
+
+    // ------------------------------------------------------------------ views
+    /**
+     * @notice The organisation kinds allowed to write a point (bit k = OrgKind(k)).
+     * @param point the observation point.
+     * @return mask kind mask (0 for NONE).
+     */
+    function reporterKinds(ObservationPoint point) external pure returns (uint256 mask);
+
+    /**
+     * @notice One observation.
+     * @param observationId the observation.
+     * @return point the point (NONE if unknown).
+     * @return subjectId product or batch.
+     * @return shipmentId shipment reference.
+     * @return reporterOrgId reporter.
+     * @return result result code.
+     * @return minValue lowest value.
+     * @return maxValue highest value.
+     * @return recordedAt time, ms.
+     * @return evidenceHash evidence hash.
+     */
+    function getObservation(uint256 observationId)
+        external
+        view
+        returns (
+            ObservationPoint point,
+            bytes32 subjectId,
+            uint256 shipmentId,
+            bytes32 reporterOrgId,
+            ObservationResult result,
+            int64 minValue,
+            int64 maxValue,
+            uint64 recordedAt,
+            bytes32 evidenceHash
+        );
+
+    /// @notice Number of observations (ids run 1..observationCount).
+    /// @return count the number.
+    function observationCount() external view returns (uint256 count);
+
+    /// @notice SERIOUS adverse reactions reported for a batch.
+    /// @param batchId the batch.
+    /// @return count the number.
+    function seriousReactionCount(bytes32 batchId) external view returns (uint256 count);
+}

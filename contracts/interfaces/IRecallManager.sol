@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+import {RecallKind, RecallLevel, RecallStatus, DestructionStatus} from "../common/DrugTraceTypes.sol";
+
+/**
+ * @title IRecallManager - recall cases, notices, progress, recovery and supervised destruction
+ * @notice A recall case is opened voluntarily by the MAH or ordered by a regulator on a STOPPED
+ * batch (or product), moving it to RECALLED (T3). The notice deadline is 1 / 3 / 7 days after the
+ * decision for levels I / II / III; progress reports are due at the same interval. Holders record
+ * recovered quantities; the MAH files the summary; a regulator evaluates it. Destruction is
+ * recorded by the executor and counter-signed by a supervisor (regulator or auditor); the final
+ * destruction moves the batch to DESTROYED (T4).
+ * @dev Times are milliseconds (FISCO block timestamps): 1 day = 86_400_000. Late notices and
+ * overdue progress reports are accepted but flagged in their events (compliance is audited, not blocked).
+ */
+interface IRecallManager {
+    // ------------------------------------------------------------------ errors
+    /// @notice No recall case with this id.
+    error RecallManagerUnknownRecall(uint256 recallId);
+    /// @notice The level is NONE.
+    error RecallManagerInvalidLevel(RecallLevel level);
+    /// @notice The product or batch is unknown, or the batch is not of the product.
+    error RecallManagerInvalidScope(bytes32 productId, bytes32 batchId);
+    /// @notice The caller's organisation may not act on this case (not its MAH, or outside its region).
+    error RecallManagerUnauthorized(uint256 recallId, bytes32 callerOrgId);
+    /// @notice The case is not in a status that allows the operation.
+    error RecallManagerInvalidStatus(uint256 recallId, RecallStatus status);
+    /// @notice Destruction needs a batch-scope recall.
+    error RecallManagerNotBatchScope(uint256 recallId);
+    /// @notice Quantity is zero.
+    error RecallManagerInvalidQuantity(uint256 quantity);
+    /// @notice No destruction record with this id.
+    error RecallManagerUnknownDestruction(uint256 destructionId);
+    /// @notice The destruction record is not awaiting a counter-signature.
+    error RecallManagerDestructionNotPending(uint256 destructionId, DestructionStatus status);
+    /// @notice The executor cannot counter-sign its own destruction.
+    error RecallManagerSelfCountersign(uint256 destructionId, bytes32 orgId);
+
+    // ------------------------------------------------------------------ events
+    /// @notice A recall case was opened (the batch/product moved to RECALLED).
+    event RecallOpened(uint256 indexed recallId, bytes32 indexed productId, bytes32 indexed batchId,
+        RecallLevel level, RecallKind kind, bytes32 initiatorOrgId, uint64 decidedAt, uint64 noticeDeadline,
+        bytes32 reasonHash);
+    /// @notice The MAH issued the recall notice; `late` if after the deadline.
+    event RecallNoticeIssued(uint256 indexed recallId, uint64 issuedAt, bool late, bytes32 noticeHash);
+    /// @notice The MAH reported progress; `overdue` if the interval since the last report was exceeded.
+    event RecallProgressReported(uint256 indexed recallId, uint32 reportNo, uint64 reportedAt, bool overdue,
+        bytes32 reportHash);
+    /// @notice A holder recorded recovered units for the case.
+    event RecoveryRecorded(uint256 indexed recallId, bytes32 indexed orgId, uint64 quantity, uint256 orgTotal,
+        uint256 caseTotal, bytes32 evidenceHash);
+    /// @notice The MAH filed the summary report.
+    event RecallCompleted(uint256 indexed recallId, uint64 completedAt, bytes32 summaryHash);
+    /// @notice A regulator evaluated the summary (accepted closes the case; otherwise recovery resumes).
+    event RecallEvaluated(uint256 indexed recallId, bool accepted, bytes32 indexed byOrgId, bytes32 evaluationHash);
+    /// @notice An executor recorded a destruction awaiting counter-signature.
+    event DestructionRecorded(uint256 indexed destructionId, uint256 indexed recallId, bytes32 indexed executorOrgId,
+        uint64 quantity, bool finalDisposal, bytes32 evidenceHash);
+    /// @notice A supervisor counter-signed a destruction; the units left the executor's holding.
+    event DestructionConfirmed(uint256 indexed destructionId, uint256 indexed recallId,
+        bytes32 indexed supervisorOrgId, bool batchDestroyed);
+
+    // ------------------------------------------------------------------ writes
+    /**
+     * @notice Open a recall case (T3: STOPPED -> RECALLED for the batch, or for the product when
+     * `batchId` is zero).
+     * @dev Requirements: not paused; caller is the product's MAH (VOLUNTARY) or a regulator
+     * (ORDERED; provincial: MAH in its region); level I-III; the target is STOPPED.
+     * Emits {RecallOpened} and the registry's state-change event.
+     * @param productId the product.
+     * @param batchId the batch, or zero for a product-wide case.
+     * @param level recall level.
+     * @param reasonHash hash of the investigation / assessment report.
+     * @return recallId the new case's id.
+     */
+    function openRecall(bytes32 productId, bytes32 batchId, RecallLevel level, bytes32 reasonHash)
+        external
+        returns (uint256 recallId);
+
+    /**
+     * @notice Issue the recall notice.
+     * @dev Requirements: caller is the case's MAH; status OPEN. Emits {RecallNoticeIssued}.
+     * @param recallId the case.
+     * @param noticeHash hash of the notice.
+     */
+    function issueNotice(uint256 recallId, bytes32 noticeHash) external;
+
+    /**
+     * @notice Report progress.
+     * @dev Requirements: caller is the case's MAH; status NOTIFIED. Emits {RecallProgressReported}.
+     * @param recallId the case.
+     * @param reportHash hash of the report.
+     */
+    function reportProgress(uint256 recallId, bytes32 reportHash) external;
+
+    /**
+     * @notice Record units recovered by the caller's organisation (return receipts, local collection).
+     * @dev Requirements: caller is a manufacturer, distributor, pharmacy or hospital; status OPEN or
+     * NOTIFIED; quantity > 0. Emits {RecoveryRecorded}.
+     * @param recallId the case.
+     * @param quantity units recovered.
+     * @param evidenceHash hash of the receipt.
+     */
+    function recordRecovery(uint256 recallId, uint64 quantity, bytes32 evidenceHash) external;
+
+    /**
+     * @notice File the summary report.
+     * @dev Requirements: caller is the case's MAH; status NOTIFIED. Emits {RecallCompleted}.
+     * @param recallId the case.
+     * @param summaryHash hash of the summary.
+     */
+    function completeRecall(uint256 recallId, bytes32 summaryHash) external;
+
+    /**
+     * @notice Evaluate the summary: accept (CLOSED) or send back to recovery (NOTIFIED).
+     * @dev Requirements: regulator (provincial: MAH in its region); status COMPLETED. Emits {RecallEvaluated}.
+     * @param recallId the case.
+     * @param accepted whether the recall was effective.
+     * @param evaluationHash hash of the evaluation.
+     */
+    function evaluateRecall(uint256 recallId, bool accepted, bytes32 evaluationHash) external;
+
+    /**
+     * @notice Record a destruction of recalled units held by the caller's organisation.
+     * @dev Requirements: not paused; caller is a manufacturer, distributor, pharmacy or hospital;
+     * batch-scope case; quantity > 0. Emits {DestructionRecorded}.
+     * @param recallId the case.
+     * @param quantity units destroyed.
+     * @param finalDisposal true if this destruction completes the batch's disposal (T4 on counter-sign).
+     * @param evidenceHash hash of the destruction record.
+     * @return destructionId the new record's id.
+     */
+    function recordDestruction(uint256 recallId, uint64 quantity, bool finalDisposal, bytes32 evidenceHash)
+        external
+        returns (uint256 destructionId);
+
+    /**
+     * @notice Counter-sign a destruction as supervisor.
+     * @dev Requirements: regulator (provincial: executor in its region) or auditor; not the executor;
+     * record RECORDED; the executor still holds the units. Removes the units from the executor's
+     * holding; if final, moves the batch RECALLED -> DESTROYED (T4).
+     * Emits {DestructionConfirmed} (after the ledger's {HoldingDestroyed}).
+     * @param destructionId the record.
+     */
+    function countersignDestruction(uint256 destructionId) external;
+
+    // ------------------------------------------------------------------ views
+    /**
+     * @notice A recall case.
+     * @param recallId the case.
+     * @return productId product.
+     * @return batchId batch (zero for product-wide).
+     * @return mahOrgId the MAH.
+     * @return initiatorOrgId who opened it.
+     * @return level level.
+     * @return kind voluntary or ordered.
+     * @return status status.
+     */
+    function getRecall(uint256 recallId)
+        external
+        view
+        returns (
+            bytes32 productId,
+            bytes32 batchId,
+            bytes32 mahOrgId,
+            bytes32 initiatorOrgId,
+            RecallLevel level,
+            RecallKind kind,
+            RecallStatus status
+        );
+
+    /**
+     * @notice The time line of a recall case (ms; 0 = not yet).
+     * @param recallId the case.
+     * @return decidedAt decision time.
+     * @return noticeDeadline notice deadline.
+     * @return noticeAt notice time.
+     * @return lastProgressAt last progress report.
+     * @return progressCount number of progress reports.
+     * @return completedAt summary time.
+     */
+    function recallTimes(uint256 recallId)
+        external
+        view
+        returns (
+            uint64 decidedAt,
+            uint64 noticeDeadline,
+            uint64 noticeAt,
+            uint64 lastProgressAt,
+            uint32 progressCount,
+            uint64 completedAt
+        );
+
+    /**
+     * @notice Units recovered in a case.
+     * @param recallId the case.
+     * @param orgId a holder (zero for the case total).
+     * @return quantity units.
+     */
+    function recovered(uint256 recallId, bytes32 orgId) external view returns (uint256 quantity);
+
+    /**
+     * @notice A destruction record.
+     * @param destructionId the record.
+     * @return recallId its case.
+     * @return executorOrgId executor.
+     * @return supervisorOrgId supervisor (zero until counter-signed).
+     * @return quantity units.
+     * @return finalDisposal whether it completes the disposal.
+     * @return status status.
+     */
+    function getDestruction(uint256 destructionId)
+        external
+        view
+        returns (
+            uint256 recallId,
+            bytes32 executorOrgId,
+            bytes32 supervisorOrgId,
+            uint64 quantity,
+            bool finalDisposal,
+            DestructionStatus status
+        );
+
+    /// @notice Number of recall cases.
+    /// @return count the number.
+    function recallCount() external view returns (uint256 count);
+
+    /// @notice Number of destruction records.
+    /// @return count the number.
+    function destructionCount() external view returns (uint256 count);
+
+    /// @notice Notice deadline / progress interval for a level, ms (1, 3, 7 days).
+    /// @param level recall level.
+    /// @return interval the interval in ms.
+    function levelInterval(RecallLevel level) external pure returns (uint64 interval);
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.11;
+
+/**
+ * @title UnitMerkle - the suite's unit leaf and sorted-pair Merkle verification
+ * @notice Implements the rule fixed in docs/architecture.md ("Identifiers and the Merkle rule"):
+ * leaf = keccak256(keccak256(abi.encode(batchId, index, codeHash))); node = keccak256 of the
+ * sorted pair. Written for this project in the shape of OpenZeppelin's MerkleProof.verify.
+ * @dev The loop runs over the proof, whose length is bounded by the calldata the caller paid for.
+ */
+library UnitMerkle {
+    /**
+     * @notice The leaf of the unit at `index` of `batchId`.
+     * @param batchId the batch.
+     * @param index position of the unit in the batch's code list.
+     * @param codeHash keccak256(utf8(code)).
+     * @return leaf the double-hashed leaf.
+     */
+    function leaf(bytes32 batchId, uint256 index, bytes32 codeHash) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(keccak256(abi.encode(batchId, index, codeHash))));
+    }
+
+    /**
+     * @notice Whether `proof` leads from `leafHash` to `root`.
+     * @param proof sibling hashes from the leaf upward.
+     * @param root the expected root.
+     * @param leafHash the leaf.
+     * @return ok true if the computed root equals `root`.
+     */
+    function verify(bytes32[] calldata proof, bytes32 root, bytes32 leafHash) internal pure returns (bool) {
+        bytes32 node = leafHash;
+        uint256 length = proof.length;
+        for (uint256 i = 0; i < length;) {
+            node = _hashPair(node, proof[i]);
+            unchecked {
+                ++i;
+            }
+        }
+        return node == root;
+    }
+
+    /// @dev keccak256 of the sorted pair, in scratch space (no memory allocation).
+    function _hashPair(bytes32 a, bytes32 b) private pure returns (bytes32 value) {
+        if (a > b) (a, b) = (b, a);
+        assembly {
+            mstore(0x00, a)
+            mstore(0x20, b)
+            value := keccak256(0x00, 0x40)
+        }
+    }
+}
