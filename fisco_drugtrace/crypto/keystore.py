@@ -15,6 +15,8 @@ cannot read is :class:`KeystoreFormatError`, a key of the wrong curve is :class:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -142,11 +144,19 @@ def read_keystore_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- PEM
+_PEM_PKCS8 = b"-----BEGIN PRIVATE KEY-----"
+_OID_EC_PUBLIC_KEY = bytes.fromhex("2a8648ce3d0201")  # 1.2.840.10045.2.1
+_OID_SM2 = bytes.fromhex("2a811ccf5501822d")  # 1.2.156.10197.1.301
+
+
 def keypair_from_pem(data: bytes | str, password: str | None = None, suite: CryptoSuite = ECDSA, *,
                      path: str | None = None) -> KeyPair:
     """The key pair in a PEM private key (PKCS#8 ``PRIVATE KEY`` or SEC1 ``EC PRIVATE KEY``).
 
-    :raises InvalidKeyError: a key of another curve or algorithm.
+    secp256k1 keys go through ``cryptography``; unencrypted PKCS#8 SM2 keys (curve OID
+    1.2.156.10197.1.301, as the FISCO console writes them) are parsed here and need ``suite=SM2``.
+
+    :raises InvalidKeyError: a key of another curve or algorithm, or of a curve ``suite`` does not use.
     :raises WrongPasswordError: the PEM is encrypted and ``password`` is wrong or missing.
     :raises KeystoreFormatError: not PEM, or a truncated/garbled PEM.
     """
@@ -159,27 +169,100 @@ def keypair_from_pem(data: bytes | str, password: str | None = None, suite: Cryp
     try:
         key = serialization.load_pem_private_key(raw, password.encode("utf-8") if encrypted and password else None)
     except UnsupportedAlgorithm as exc:
-        raise InvalidKeyError("PEM key uses an unsupported curve or algorithm (SM2 PEM is not supported)") from exc
+        if not encrypted and _PEM_PKCS8 in raw:
+            return _sm2_from_pkcs8(raw, suite, path, exc)
+        raise InvalidKeyError("PEM key uses an unsupported curve or algorithm") from exc
     except (ValueError, TypeError) as exc:
         if encrypted:
             raise WrongPasswordError(path) from exc
         raise KeystoreFormatError("malformed PEM private key", path) from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise InvalidKeyError(f"PEM holds a {type(key).__name__.lstrip('_')}, not an EC key")
-    if not isinstance(key.curve, ec.SECP256K1) or suite.name != "ecdsa_secp256k1":
+    if not isinstance(key.curve, ec.SECP256K1):
         raise InvalidKeyError(f"PEM key is on curve {key.curve.name}, not secp256k1")
+    if suite.name != "ecdsa_secp256k1":
+        raise InvalidKeyError(f"PEM holds a secp256k1 key but the suite is {suite.name}")
     return KeyPair.from_private_key(key.private_numbers().private_value.to_bytes(32, "big"), suite)
 
 
 def keypair_to_pem(keypair: KeyPair, password: str | None = None) -> str:
-    """PKCS#8 PEM of an ECDSA key (encrypted with ``password`` when given)."""
+    """PKCS#8 PEM of the key: secp256k1 via ``cryptography`` (encrypted with ``password`` when
+    given); SM2 in the console's unencrypted PKCS#8 layout (``password`` is refused for SM2)."""
+    if keypair.suite.name == "sm2_sm3":
+        if password:
+            raise KeystoreError("encrypted PEM is not supported for SM2 keys; export a keystore instead")
+        return _sm2_to_pkcs8(keypair)
     if keypair.suite.name != "ecdsa_secp256k1":
-        raise InvalidKeyError("only secp256k1 keys can be written as PEM")
+        raise InvalidKeyError(f"no PEM form for suite {keypair.suite.name}")
     key = ec.derive_private_key(int.from_bytes(keypair.private_key, "big"), ec.SECP256K1())
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(password.encode("utf-8")) if password else serialization.NoEncryption()
     )
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption).decode("ascii")
+
+
+def _der_items(der: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) TLVs at one DER level. Raises ValueError on malformed lengths."""
+    items, pos = [], 0
+    while pos < len(der):
+        if pos + 2 > len(der):
+            raise ValueError("truncated DER")
+        tag, length = der[pos], der[pos + 1]
+        pos += 2
+        if length & 0x80:
+            count = length & 0x7F
+            if count == 0 or count > 4 or pos + count > len(der):
+                raise ValueError("bad DER length")
+            length = int.from_bytes(der[pos:pos + count], "big")
+            pos += count
+        if pos + length > len(der):
+            raise ValueError("truncated DER")
+        items.append((tag, der[pos:pos + length]))
+        pos += length
+    return items
+
+
+def _sm2_from_pkcs8(raw: bytes, suite: CryptoSuite, path: str | None, cause: Exception) -> KeyPair:
+    try:
+        body = b"".join(line.strip() for line in raw.split(b"-----BEGIN PRIVATE KEY-----", 1)[1]
+                        .split(b"-----END PRIVATE KEY-----", 1)[0].splitlines())
+        ((outer_tag, outer),) = _der_items(base64.b64decode(body, validate=True))
+        version, algorithm, private = _der_items(outer)[:3]
+        oids = [content for tag, content in _der_items(algorithm[1]) if tag == 0x06]
+        if outer_tag != 0x30 or version != (0x02, b"\x00") or private[0] != 0x04:
+            raise ValueError("not PKCS#8")
+        (ec_tag, ec_key), = _der_items(private[1])
+        fields = _der_items(ec_key)
+    except (ValueError, IndexError, binascii.Error) as exc:
+        raise KeystoreFormatError("malformed PEM private key", path) from exc
+    if oids != [_OID_EC_PUBLIC_KEY, _OID_SM2]:
+        raise InvalidKeyError("PEM key uses an unsupported curve or algorithm") from cause
+    if suite.name != "sm2_sm3":
+        raise InvalidKeyError(f"PEM holds an SM2 key but the suite is {suite.name}") from cause
+    secret = next((content for tag, content in fields if tag == 0x04), None)
+    if ec_tag != 0x30 or secret is None or len(secret) > 32:
+        raise KeystoreFormatError("malformed SM2 private key", path)
+    pair = KeyPair.from_private_key(secret.rjust(32, b"\x00"), suite)
+    embedded = next((content for tag, content in fields if tag == 0xA1), None)
+    if embedded is not None and embedded[-64:] != pair.public_key:
+        raise KeystoreFormatError("the public key in the PEM does not belong to its private key", path)
+    return pair
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    head = bytes((size,)) if size < 0x80 else bytes((0x81, size))  # every part here is < 256 bytes
+    return bytes((tag,)) + head + content
+
+
+def _sm2_to_pkcs8(keypair: KeyPair) -> str:
+    ec_key = _der(0x30, _der(0x02, b"\x01") + _der(0x04, keypair.private_key)
+                  + _der(0xA1, _der(0x03, b"\x00\x04" + keypair.public_key)))
+    algorithm = _der(0x30, _der(0x06, _OID_EC_PUBLIC_KEY) + _der(0x06, _OID_SM2))
+    der = _der(0x30, _der(0x02, b"\x00") + algorithm + _der(0x04, ec_key))
+    text = base64.b64encode(der).decode("ascii")
+    lines = [text[i:i + 64] for i in range(0, len(text), 64)]
+    return "-----BEGIN PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END PRIVATE KEY-----\n"
 
 
 def source_needs_password(source: str | os.PathLike[str]) -> bool:

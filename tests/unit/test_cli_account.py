@@ -58,6 +58,27 @@ def test_new_list_export_import(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert code == 0 and json.loads(out)["address"] == alice["address"]
 
 
+def test_import_from_hidden_prompt(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fisco_drugtrace.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["account", "import", "eve", "-", "--dir", str(tmp_path / "acc"), "--kdf",
+                                      "fast", "--json"], input=V2["private_key"] + "\n")
+    assert result.exit_code == 0, result.output
+    assert V2["address"] in result.output and V2["private_key"] not in result.output
+
+
+def test_sm2_account_and_pem(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    d = str(tmp_path / "gm")
+    pem = VECTORS / "sm2p256v1_0x791a0073e6dfd9dc5e5061aebc43ab4f7aa4ae8b.pem"
+    code, out, _ = run(capsys, "account", "import", "gm", str(pem), "--suite", "sm2", "--dir", d, "--kdf", "fast",
+                       "--json")
+    assert code == 0 and json.loads(out)["address"] == "0x791a0073e6dfd9dc5e5061aebc43ab4f7aa4ae8b"
+    code, _, err = run(capsys, "account", "import", "k1", str(pem), "--dir", d, "--kdf", "fast")
+    assert code == 2 and "SM2" in err
+
+
 def test_default_dir_comes_from_settings(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FISCO_ACCOUNT_DIR", str(tmp_path / "from-env"))

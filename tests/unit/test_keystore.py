@@ -165,9 +165,29 @@ def test_garbled_pem_and_non_pem() -> None:
         keypair_from_pem(b"just some text")
 
 
-def test_sm_keys_are_not_written_as_pem() -> None:
+def test_sm2_pem_read_and_written_like_the_console() -> None:
+    text = SM2_PEM.read_text()
+    pair = keypair_from_pem(text, suite=SM2)
+    assert pair.suite is SM2 and pair.address == "0x791a0073e6dfd9dc5e5061aebc43ab4f7aa4ae8b"
+    assert keypair_to_pem(pair) == text
+    with pytest.raises(KeystoreError):
+        keypair_to_pem(pair, "pw")
+
+
+def test_sm2_pem_with_foreign_public_key_or_bad_der() -> None:
+    pair = KeyPair.from_private_key(KEY, SM2)
+    other = KeyPair.generate(SM2)
+    mixed = keypair_to_pem(KeyPair(pair.private_key, SM2, other.public_key, pair.address))
+    with pytest.raises(KeystoreFormatError):
+        keypair_from_pem(mixed, suite=SM2)
+    lines = SM2_PEM.read_text().splitlines()
+    with pytest.raises(KeystoreFormatError):
+        keypair_from_pem("\n".join(lines[:2] + lines[-1:]), suite=SM2)
+
+
+def test_secp256k1_pem_with_sm2_suite_is_refused() -> None:
     with pytest.raises(InvalidKeyError):
-        keypair_to_pem(KeyPair.from_private_key(KEY, SM2))
+        keypair_from_pem(CONSOLE_PEM.read_bytes(), suite=SM2)
 
 
 # --------------------------------------------------------------------------- AccountStore
@@ -261,3 +281,6 @@ def test_sm2_store(tmp_path: Path) -> None:
     info = sm_store.new("gm", "pw")
     pair = sm_store.load("gm", "pw")
     assert pair.suite is SM2 and pair.address == info.address
+    imported = sm_store.import_key("console-sm", SM2_PEM, "pw")
+    assert imported.address == "0x791a0073e6dfd9dc5e5061aebc43ab4f7aa4ae8b"
+    assert sm_store.export("console-sm", "pw", fmt="pem") == SM2_PEM.read_text()

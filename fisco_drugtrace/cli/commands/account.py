@@ -77,13 +77,16 @@ def new(app: AppContext, name: str, directory: str | None, suite: str, kdf: str,
 @pass_app
 def import_(app: AppContext, name: str, source: str, directory: str | None, suite: str, kdf: str,
             as_json: bool) -> None:
-    """Import SOURCE as account NAME: a keystore .json, a PEM file, or a 64-hex private key.
+    """Import SOURCE as account NAME: a keystore .json, a PEM file, a 64-hex private key, or
+    "-" to type the hex key at a hidden prompt (keeps it out of the shell history).
 
     With $FISCO_KEYSTORE_PASSWORD set, the same password opens an encrypted SOURCE.
     """
     from fisco_drugtrace.crypto.keystore import source_needs_password
 
     store = _store(app, directory, suite, kdf)
+    if source == "-":
+        source = click.prompt("Private key (hex)", hide_input=True)
     source_password = app.password(f"Password of {source}") if source_needs_password(source) else None
     password = app.password(f"Password for account {name}", confirm=True)
     info = store.import_key(name, source, password, source_password=source_password or "")
@@ -93,9 +96,9 @@ def import_(app: AppContext, name: str, source: str, directory: str | None, suit
 @account.command("export")
 @click.argument("account_key", metavar="NAME_OR_ADDRESS")
 @click.option("--format", "fmt", type=click.Choice(["keystore", "pem"]), default="keystore", show_default=True,
-              help="keystore: V3 JSON (encrypted); pem: PKCS#8 PEM (secp256k1 only).")
+              help="keystore: V3 JSON (encrypted); pem: PKCS#8 PEM as the FISCO console writes it.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write here (mode 0600); required for PEM.")
-@click.option("--encrypt-pem", is_flag=True, help="Encrypt the PEM with a new password (asked for).")
+@click.option("--encrypt-pem", is_flag=True, help="Encrypt the PEM with a new password (asked for; secp256k1 only).")
 @dir_option
 @suite_option
 @pass_app
