@@ -41,6 +41,7 @@ __all__ = [
     "TxResult",
     "Contract",
     "Chain",
+    "Snapshot",
     "DAY_MS",
     "address_of",
 ]
@@ -247,6 +248,15 @@ _PANIC = keccak(text="Panic(uint256)")[:4]
 _ERROR = keccak(text="Error(string)")[:4]
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """EVM checkpoint plus block number/timestamp at the time it was taken."""
+
+    checkpoint: Any
+    number: int
+    timestamp_ms: int
+
+
 class Chain:
     """One pyrevm EVM plus block environment (timestamp in milliseconds)."""
 
@@ -275,13 +285,19 @@ class Chain:
         self.set_time(self.timestamp_ms + ms, self.number + blocks)
 
     # -- state
-    def snapshot(self) -> Any:
-        return self.evm.snapshot()
+    def snapshot(self) -> "Snapshot":
+        """A checkpoint of the EVM state plus the block environment (not journaled by pyrevm)."""
+        return Snapshot(self.evm.snapshot(), self.number, self.timestamp_ms)
 
-    def restore(self, checkpoint: Any) -> Any:
-        """Go back to ``checkpoint``; returns a fresh checkpoint of the same state."""
-        self.evm.revert(checkpoint)
-        return self.evm.snapshot()
+    def revert(self, snap: "Snapshot") -> None:
+        """Go back to ``snap`` (each snapshot can be reverted to once)."""
+        self.evm.revert(snap.checkpoint)
+        self.set_time(snap.timestamp_ms, snap.number)
+
+    def restore(self, snap: "Snapshot") -> "Snapshot":
+        """Go back to ``snap`` and return a fresh snapshot of the same state (for repeated use)."""
+        self.revert(snap)
+        return self.snapshot()
 
     # -- deploy
     def deploy(self, artifact: Artifact, *ctor_args: Any, sender: str, at: str | None = None) -> Contract:

@@ -1,0 +1,772 @@
+"""A plain-Python model of the drug-trace rules (docs/domain.md §6), the oracle for the contracts.
+
+The rules (who may do what, the lifecycle table, custody arithmetic, observation triggers, recall
+deadlines) are written here from domain.md §6.2-§6.4; the *order* in which checks fail and the
+names/arguments of the errors follow the contracts' interfaces (``contracts/interfaces/*.sol``),
+so the two can be compared call by call. Every operation either returns a value or raises
+:class:`Rejected(name, args)`; a rejected operation changes nothing (like a revert).
+
+Times are milliseconds (FISCO block timestamps).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+__all__ = [
+    "Kind", "OrgStatus", "State", "ShipmentStatus", "Point", "Result", "Level", "RecallKind",
+    "RecallStatus", "DestructionStatus", "bit", "MASK", "PRODUCT_TRANSITIONS", "BATCH_TRANSITIONS",
+    "transition_mask", "REPORTERS", "DAY_MS", "LEVEL_INTERVAL", "Rejected", "Model", "UINT64_MAX",
+]
+
+DAY_MS = 86_400_000
+UINT64_MAX = 2**64 - 1
+_UINT40_MAX = 2**40 - 1
+
+
+class Kind(IntEnum):
+    NONE = 0
+    NATIONAL = 1
+    PROVINCIAL = 2
+    MANUFACTURER = 3
+    DISTRIBUTOR = 4
+    LOGISTICS = 5
+    PHARMACY = 6
+    HOSPITAL = 7
+    AUDITOR = 8
+
+
+class OrgStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+
+
+class State(IntEnum):
+    NONE = 0
+    LISTED = 1
+    STOPPED = 2
+    RECALLED = 3
+    DESTROYED = 4
+    DEREGISTERED = 5
+
+
+class ShipmentStatus(IntEnum):
+    NONE = 0
+    DISPATCHED = 1
+    RECEIVED = 2
+    PARTIAL = 3
+    REJECTED = 4
+
+
+class Point(IntEnum):
+    NONE = 0
+    PROCESS_DEFINITION = 1
+    PROCESS_PROGRESS = 2
+    ORDER = 3
+    TRANSPORT = 4
+    STORAGE = 5
+    INSPECTION = 6
+    EFFICACY = 7
+    ADVERSE_REACTION = 8
+
+
+class Result(IntEnum):
+    OK = 0
+    DEVIATION = 1
+    FAIL = 2
+    SERIOUS = 3
+
+
+class Level(IntEnum):
+    NONE = 0
+    I = 1  # noqa: E741
+    II = 2
+    III = 3
+
+
+class RecallKind(IntEnum):
+    VOLUNTARY = 0
+    ORDERED = 1
+
+
+class RecallStatus(IntEnum):
+    NONE = 0
+    OPEN = 1
+    NOTIFIED = 2
+    COMPLETED = 3
+    CLOSED = 4
+
+
+class DestructionStatus(IntEnum):
+    NONE = 0
+    RECORDED = 1
+    CONFIRMED = 2
+
+
+def bit(kind: Kind) -> int:
+    return 1 << int(kind)
+
+
+SYSTEM = 1 << 15
+MASK = {
+    "national": bit(Kind.NATIONAL),
+    "regulators": bit(Kind.NATIONAL) | bit(Kind.PROVINCIAL),
+    "manufacturer": bit(Kind.MANUFACTURER),
+    "forward_senders": bit(Kind.MANUFACTURER) | bit(Kind.DISTRIBUTOR),
+    "return_senders": bit(Kind.DISTRIBUTOR) | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+    "addressees": bit(Kind.DISTRIBUTOR) | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+    "logistics": bit(Kind.LOGISTICS),
+    "distributor": bit(Kind.DISTRIBUTOR),
+    "dispensers": bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+    "holders": bit(Kind.MANUFACTURER) | bit(Kind.DISTRIBUTOR) | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+    "supervisors": bit(Kind.NATIONAL) | bit(Kind.PROVINCIAL) | bit(Kind.AUDITOR),
+    "openers": bit(Kind.MANUFACTURER) | bit(Kind.NATIONAL) | bit(Kind.PROVINCIAL),
+    "any": sum(1 << k for k in range(1, 9)),
+    "system": SYSTEM,
+}
+
+_REG = MASK["regulators"]
+_NAT = MASK["national"]
+_MAN = MASK["manufacturer"]
+
+# domain.md §6.3: T0, T1 (regulator; automatic), T2, T3 (through a recall case), T5, T6.
+PRODUCT_TRANSITIONS: dict[tuple[State, State], int] = {
+    (State.NONE, State.LISTED): _NAT,
+    (State.LISTED, State.STOPPED): _REG | SYSTEM,
+    (State.STOPPED, State.LISTED): _REG,
+    (State.STOPPED, State.RECALLED): SYSTEM,
+    (State.STOPPED, State.DEREGISTERED): _NAT,
+    (State.RECALLED, State.DEREGISTERED): _NAT,
+}
+# T0b (MAH), T1 (regulator, MAH self-suspension, automatic), T2, T3 (recall), T4 (counter-signed destruction).
+BATCH_TRANSITIONS: dict[tuple[State, State], int] = {
+    (State.NONE, State.LISTED): _MAN,
+    (State.LISTED, State.STOPPED): _REG | _MAN | SYSTEM,
+    (State.STOPPED, State.LISTED): _REG,
+    (State.STOPPED, State.RECALLED): SYSTEM,
+    (State.RECALLED, State.DESTROYED): SYSTEM,
+}
+
+
+def transition_mask(is_batch: bool, frm: State, to: State) -> int:
+    table = BATCH_TRANSITIONS if is_batch else PRODUCT_TRANSITIONS
+    return table.get((State(frm), State(to)), 0)
+
+
+# domain.md §6.2/§6.4 — who writes each observation point.
+REPORTERS: dict[Point, int] = {
+    Point.PROCESS_DEFINITION: _MAN | _REG,  # MAH, approved by regulator
+    Point.PROCESS_PROGRESS: _MAN,
+    Point.ORDER: MASK["addressees"],
+    Point.TRANSPORT: MASK["logistics"],
+    Point.STORAGE: MASK["holders"] | MASK["logistics"],
+    Point.INSPECTION: _REG | _MAN,
+    Point.EFFICACY: bit(Kind.HOSPITAL),
+    Point.ADVERSE_REACTION: _MAN | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+}
+
+LEVEL_INTERVAL = {Level.I: DAY_MS, Level.II: 3 * DAY_MS, Level.III: 7 * DAY_MS}
+
+
+class Rejected(Exception):
+    """The operation is refused: ``name`` and ``args`` as the contract's custom error."""
+
+    def __init__(self, name: str, *args: Any) -> None:
+        self.name = name
+        self.args_ = tuple(args)
+        super().__init__(f"{name}{self.args_!r}")
+
+
+@dataclass
+class Org:
+    kind: Kind
+    status: OrgStatus
+    region: int
+    seq: int
+    licence_expiry: int = 0
+
+
+@dataclass
+class Product:
+    mah: bytes
+    state: State
+    min_temp: int
+    max_temp: int
+    adr_threshold: int = 0
+    adr_autostop: bool = False
+
+
+@dataclass
+class Batch:
+    product: bytes
+    mah: bytes
+    unit_count: int
+    expiry: int
+    state: State
+
+
+@dataclass
+class Shipment:
+    batch: bytes
+    frm: bytes
+    to: bytes
+    carrier: bytes
+    quantity: int
+    received: int = 0
+    status: ShipmentStatus = ShipmentStatus.DISPATCHED
+    is_return: bool = False
+    excursion: bool = False
+
+
+@dataclass
+class Recall:
+    product: bytes
+    batch: bytes
+    mah: bytes
+    initiator: bytes
+    level: Level
+    kind: RecallKind
+    status: RecallStatus
+    decided_at: int
+    notice_deadline: int
+    notice_at: int = 0
+    last_progress_at: int = 0
+    progress_count: int = 0
+    completed_at: int = 0
+
+
+@dataclass
+class Destruction:
+    recall: int
+    executor: bytes
+    quantity: int
+    final: bool
+    supervisor: bytes = bytes(32)
+    status: DestructionStatus = DestructionStatus.RECORDED
+
+
+ZERO = bytes(32)
+
+
+@dataclass
+class Model:
+    """The whole suite's state; each public method is one transaction."""
+
+    now: int = 0
+    paused: bool = False
+    orgs: dict[bytes, Org] = field(default_factory=dict)
+    accounts: dict[str, bytes] = field(default_factory=dict)
+    by_seq: dict[int, bytes] = field(default_factory=dict)
+    products: dict[bytes, Product] = field(default_factory=dict)
+    batches: dict[bytes, Batch] = field(default_factory=dict)
+    holdings: dict[tuple[bytes, bytes], list[int]] = field(default_factory=dict)  # [quantity, quarantined]
+    shipments: list[Shipment] = field(default_factory=list)
+    dispensed: set[tuple[bytes, int]] = field(default_factory=set)
+    observations: int = 0
+    serious: dict[bytes, int] = field(default_factory=dict)
+    recalls: list[Recall] = field(default_factory=list)
+    recovered: dict[tuple[int, bytes], int] = field(default_factory=dict)
+    destructions: list[Destruction] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ transactions
+
+    def clone(self) -> "Model":
+        return copy.deepcopy(self)
+
+    def apply(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        """Run ``op``; on :class:`Rejected` the state is left exactly as before."""
+        before = self.clone()
+        try:
+            return getattr(self, op)(*args, **kwargs)
+        except Rejected:
+            self.__dict__.update(before.__dict__)
+            raise
+
+    # ------------------------------------------------------------------ organisations
+
+    @classmethod
+    def genesis(cls, root_account: str, root_org: bytes, region: int, now: int) -> "Model":
+        m = cls(now=now)
+        m._add_org(root_org, Kind.NATIONAL, region, 0)
+        m.accounts[root_account] = root_org
+        return m
+
+    def _add_org(self, org_id: bytes, kind: Kind, region: int, licence: int) -> None:
+        seq = len(self.orgs) + 1
+        self.orgs[org_id] = Org(Kind(kind), OrgStatus.ACTIVE, region, seq, licence)
+        self.by_seq[seq] = org_id
+
+    def require_active(self, org_id: bytes, mask: int) -> Org:
+        org = self.orgs.get(org_id)
+        if org is None:
+            raise Rejected("OrgRegistryUnknownOrg", org_id)
+        if org.status != OrgStatus.ACTIVE:
+            raise Rejected("OrgRegistryOrgNotActive", org_id, int(org.status))
+        if org.licence_expiry and self.now > org.licence_expiry:
+            raise Rejected("OrgRegistryLicenceExpired", org_id, org.licence_expiry)
+        if not mask & bit(org.kind):
+            raise Rejected("OrgRegistryUnauthorizedKind", org_id, int(org.kind), mask)
+        return org
+
+    def _caller(self, account: str, mask: int) -> tuple[bytes, Org]:
+        org_id = self.accounts.get(account)
+        if org_id is None:
+            raise Rejected("OrgRegistryUnknownAccount", account)
+        return org_id, self.require_active(org_id, mask)
+
+    def authorize(self, account: str, mask: int) -> tuple[bytes, Org]:
+        if self.paused:
+            raise Rejected("OrgRegistryEnforcedPause")
+        return self._caller(account, mask)
+
+    def _remit(self, caller_id: bytes, caller: Org, org_id: bytes, kind: Kind, region: int) -> None:
+        if caller.kind == Kind.NATIONAL:
+            return
+        if kind in (Kind.NATIONAL, Kind.PROVINCIAL) or region != caller.region:
+            raise Rejected("OrgRegistryOutsideRemit", caller_id, org_id)
+
+    def register_org(self, sender: str, org_id: bytes, kind: Kind, region: int, licence: int = 0) -> None:
+        if self.paused:
+            raise Rejected("OrgRegistryEnforcedPause")
+        caller_id, caller = self._caller(sender, _REG)
+        if kind in (Kind.NONE, Kind.NATIONAL):
+            raise Rejected("OrgRegistryInvalidKind", int(kind))
+        if org_id in self.orgs:
+            raise Rejected("OrgRegistryOrgExists", org_id)
+        self._remit(caller_id, caller, org_id, Kind(kind), region)
+        self._add_org(org_id, Kind(kind), region, licence)
+
+    def _manage(self, sender: str, org_id: bytes) -> bytes:
+        if self.paused:
+            raise Rejected("OrgRegistryEnforcedPause")
+        caller_id, caller = self._caller(sender, _REG)
+        target = self.orgs.get(org_id)
+        if target is None:
+            raise Rejected("OrgRegistryUnknownOrg", org_id)
+        self._remit(caller_id, caller, org_id, target.kind, target.region)
+        return caller_id
+
+    def bind_account(self, sender: str, account: str, org_id: bytes) -> None:
+        self._manage(sender, org_id)
+        if account in self.accounts:
+            raise Rejected("OrgRegistryAccountAlreadyBound", account, self.accounts[account])
+        self.accounts[account] = org_id
+
+    def suspend_org(self, sender: str, org_id: bytes, root: bytes) -> None:
+        self._manage(sender, org_id)
+        if org_id == root:
+            raise Rejected("OrgRegistryRootProtected", org_id)
+        self._set_status(org_id, OrgStatus.ACTIVE, OrgStatus.SUSPENDED)
+
+    def restore_org(self, sender: str, org_id: bytes) -> None:
+        self._manage(sender, org_id)
+        self._set_status(org_id, OrgStatus.SUSPENDED, OrgStatus.ACTIVE)
+
+    def _set_status(self, org_id: bytes, frm: OrgStatus, to: OrgStatus) -> None:
+        cur = self.orgs[org_id].status
+        if cur != frm:
+            raise Rejected("OrgRegistryInvalidStatusChange", org_id, int(cur), int(to))
+        self.orgs[org_id].status = to
+
+    def pause(self, sender: str) -> None:
+        self._caller(sender, _NAT)
+        if self.paused:
+            raise Rejected("OrgRegistryPauseUnchanged", True)
+        self.paused = True
+
+    def unpause(self, sender: str) -> None:
+        self._caller(sender, _NAT)
+        if not self.paused:
+            raise Rejected("OrgRegistryPauseUnchanged", False)
+        self.paused = False
+
+    # ------------------------------------------------------------------ products and batches
+
+    def register_product(self, sender: str, pid: bytes, mah: bytes, min_temp: int, max_temp: int) -> bytes:
+        self.authorize(sender, _NAT)
+        self.require_active(mah, _MAN)
+        if min_temp > max_temp:
+            raise Rejected("DrugRegistryInvalidTemperatureRange", min_temp, max_temp)
+        if pid in self.products:
+            raise Rejected("DrugRegistryProductExists", pid)
+        self.products[pid] = Product(mah, State.LISTED, min_temp, max_temp)
+        return pid
+
+    def set_adr_policy(self, sender: str, pid: bytes, threshold: int, autostop: bool) -> None:
+        caller_id, caller = self.authorize(sender, _REG)
+        p = self.products.get(pid)
+        if p is None:
+            raise Rejected("DrugRegistryUnknownProduct", pid)
+        self._region(caller_id, caller, p.mah, "DrugRegistryOutsideRemit")
+        p.adr_threshold, p.adr_autostop = threshold, autostop
+
+    def commit_batch(self, sender: str, pid: bytes, bid: bytes, production: int, expiry: int,
+                     unit_count: int, root_nonzero: bool = True) -> bytes:
+        caller_id, _ = self.authorize(sender, _MAN)
+        p = self.products.get(pid)
+        if p is None:
+            raise Rejected("DrugRegistryUnknownProduct", pid)
+        if p.mah != caller_id:
+            raise Rejected("DrugRegistryNotProductHolder", pid, caller_id)
+        if p.state != State.LISTED:
+            raise Rejected("DrugRegistryNotListed", pid, int(p.state))
+        if bid in self.batches:
+            raise Rejected("DrugRegistryBatchExists", bid)
+        if unit_count == 0 or not root_nonzero or expiry <= production:
+            raise Rejected("DrugRegistryInvalidBatch", bid)
+        self.batches[bid] = Batch(pid, caller_id, unit_count, expiry, State.LISTED)
+        self._holding(bid, caller_id)[0] += unit_count
+        return bid
+
+    def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any) -> None:
+        if caller.kind != Kind.PROVINCIAL:
+            return
+        region = self.orgs[org_id].region if org_id in self.orgs else 0
+        if region != caller.region:
+            if error == "DrugRegistryOutsideRemit" or error == "CustodyLedgerOutsideRemit":
+                raise Rejected(error, caller_id, org_id)
+            raise Rejected(error, *prefix, caller_id)
+
+    def _transition(self, is_batch: bool, ident: bytes, to: State, actor_bit: int, by: bytes) -> None:
+        item = self.batches[ident] if is_batch else self.products[ident]
+        frm = item.state
+        mask = transition_mask(is_batch, frm, to)
+        if mask == 0:
+            raise Rejected("DrugRegistryInvalidTransition", ident, int(frm), int(to))
+        if not mask & actor_bit:
+            raise Rejected("DrugRegistryUnauthorizedTransition", ident, int(frm), int(to), by)
+        item.state = State(to)
+
+    def transition_product(self, sender: str, pid: bytes, to: State) -> None:
+        caller_id, caller = self.authorize(sender, MASK["any"])
+        p = self.products.get(pid)
+        if p is None:
+            raise Rejected("DrugRegistryUnknownProduct", pid)
+        self._region(caller_id, caller, p.mah, "DrugRegistryOutsideRemit")
+        self._transition(False, pid, to, bit(caller.kind), caller_id)
+
+    def transition_batch(self, sender: str, bid: bytes, to: State) -> None:
+        caller_id, caller = self.authorize(sender, MASK["any"])
+        b = self.batches.get(bid)
+        if b is None:
+            raise Rejected("DrugRegistryUnknownBatch", bid)
+        if caller.kind == Kind.MANUFACTURER and b.mah != caller_id:
+            raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
+        self._region(caller_id, caller, b.mah, "DrugRegistryOutsideRemit")
+        self._transition(True, bid, to, bit(caller.kind), caller_id)
+
+    def effective_state(self, bid: bytes) -> State:
+        b = self.batches.get(bid)
+        if b is None:
+            return State.NONE
+        if b.state != State.LISTED:
+            return b.state
+        ps = self.products[b.product].state
+        return b.state if ps == State.LISTED else ps
+
+    # ------------------------------------------------------------------ custody
+
+    def _holding(self, bid: bytes, org: bytes) -> list[int]:
+        return self.holdings.setdefault((bid, org), [0, 0])
+
+    def holding(self, bid: bytes, org: bytes) -> tuple[int, int]:
+        h = self.holdings.get((bid, org), [0, 0])
+        return h[0], h[1]
+
+    def _usable(self, bid: bytes) -> Batch:
+        b = self.batches.get(bid)
+        if b is None:
+            raise Rejected("CustodyLedgerUnknownBatch", bid)
+        ps = self.products[b.product].state
+        if b.state != State.LISTED or ps != State.LISTED:
+            raise Rejected("CustodyLedgerBatchNotListed", bid, int(b.state), int(ps))
+        if self.now > b.expiry:
+            raise Rejected("CustodyLedgerBatchExpired", bid, b.expiry)
+        return b
+
+    @staticmethod
+    def _check_qty(q: int) -> None:
+        if q == 0 or q > _UINT40_MAX:
+            raise Rejected("CustodyLedgerInvalidQuantity", q)
+
+    def dispatch(self, sender: str, bid: bytes, to: bytes, carrier: bytes, qty: int) -> int:
+        frm, _ = self.authorize(sender, MASK["forward_senders"])
+        self._check_qty(qty)
+        self._usable(bid)
+        if to == frm:
+            raise Rejected("CustodyLedgerInvalidAddressee", bid, to)
+        self.require_active(to, MASK["addressees"])
+        self.require_active(carrier, MASK["logistics"])
+        h = self._holding(bid, frm)
+        available = h[0] - h[1]
+        if available < qty:
+            raise Rejected("CustodyLedgerInsufficientStock", bid, frm, available, qty)
+        h[0] -= qty
+        self.shipments.append(Shipment(bid, frm, to, carrier, qty))
+        return len(self.shipments)
+
+    def dispatch_return(self, sender: str, bid: bytes, to: bytes, carrier: bytes, qty: int) -> int:
+        frm, _ = self.authorize(sender, MASK["return_senders"])
+        self._check_qty(qty)
+        b = self.batches.get(bid)
+        if b is None:
+            raise Rejected("CustodyLedgerUnknownBatch", bid)
+        if to == frm:
+            raise Rejected("CustodyLedgerInvalidAddressee", bid, to)
+        self.require_active(to, _MAN if to == b.mah else MASK["distributor"])
+        self.require_active(carrier, MASK["logistics"])
+        self._debit(bid, frm, qty)
+        self.shipments.append(Shipment(bid, frm, to, carrier, qty, is_return=True))
+        return len(self.shipments)
+
+    def _debit(self, bid: bytes, org: bytes, qty: int) -> None:
+        h = self._holding(bid, org)
+        if h[0] < qty:
+            raise Rejected("CustodyLedgerInsufficientStock", bid, org, h[0], qty)
+        h[1] = max(h[1] - qty, 0)
+        h[0] -= qty
+
+    def _in_transit_for(self, sid: int, caller: bytes) -> Shipment:
+        if not 1 <= sid <= len(self.shipments):
+            raise Rejected("CustodyLedgerUnknownShipment", sid)
+        s = self.shipments[sid - 1]
+        if s.to != caller:
+            raise Rejected("CustodyLedgerNotAddressee", sid, caller)
+        if s.status != ShipmentStatus.DISPATCHED:
+            raise Rejected("CustodyLedgerShipmentNotInTransit", sid, int(s.status))
+        return s
+
+    def receive(self, sender: str, sid: int, qty: int) -> None:
+        caller, _ = self.authorize(sender, MASK["any"])
+        s = self._in_transit_for(sid, caller)
+        if qty == 0:
+            raise Rejected("CustodyLedgerInvalidQuantity", 0)
+        if qty > s.quantity:
+            raise Rejected("CustodyLedgerReceivedTooMuch", sid, s.quantity, qty)
+        h = self._holding(s.batch, caller)
+        h[0] += qty
+        if s.is_return or s.excursion:
+            h[1] += qty
+        s.received = qty
+        s.status = ShipmentStatus.PARTIAL if qty < s.quantity else ShipmentStatus.RECEIVED
+
+    def reject(self, sender: str, sid: int) -> None:
+        caller, _ = self.authorize(sender, MASK["any"])
+        s = self._in_transit_for(sid, caller)
+        h = self._holding(s.batch, s.frm)
+        h[0] += s.quantity
+        if s.is_return or s.excursion:
+            h[1] += s.quantity
+        s.status = ShipmentStatus.REJECTED
+
+    def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
+        org, _ = self.authorize(sender, MASK["dispensers"])
+        b = self._usable(bid)
+        if index >= b.unit_count:
+            raise Rejected("CustodyLedgerUnitOutOfRange", bid, index, b.unit_count)
+        if not proof_ok:
+            raise Rejected("CustodyLedgerInvalidProof", bid, index)
+        if (bid, index) in self.dispensed:
+            return False  # DuplicateDispense, nothing changes
+        h = self._holding(bid, org)
+        if h[0] - h[1] == 0:
+            raise Rejected("CustodyLedgerInsufficientStock", bid, org, 0, 1)
+        h[0] -= 1
+        self.dispensed.add((bid, index))
+        return True
+
+    def release_quarantine(self, sender: str, bid: bytes, holder: bytes, qty: int) -> None:
+        caller_id, caller = self.authorize(sender, _REG)
+        self._region(caller_id, caller, holder, "CustodyLedgerOutsideRemit")
+        if qty == 0:
+            raise Rejected("CustodyLedgerInvalidQuantity", 0)
+        h = self._holding(bid, holder)
+        if h[1] < qty:
+            raise Rejected("CustodyLedgerNotQuarantined", bid, holder, h[1], qty)
+        h[1] -= qty
+
+    def _quarantine(self, bid: bytes, org: bytes, qty: int) -> int:
+        h = self._holding(bid, org)
+        amount = min(qty, h[0] - h[1])
+        h[1] += amount
+        return amount
+
+    # ------------------------------------------------------------------ observations
+
+    def record_observation(self, sender: str, point: Point, subject: bytes, shipment: int,
+                           result: Result, lo: int, hi: int) -> dict[str, Any]:
+        """Returns what the automatic action did: {'stopped', 'excursion', 'quarantined', 'threshold'}."""
+        mask = REPORTERS.get(Point(point), 0)
+        if mask == 0:
+            raise Rejected("ObservationLogInvalidPoint", int(point))
+        org_id, org = self.authorize(sender, mask)
+        if point == Point.PROCESS_DEFINITION:
+            mah = self.products[subject].mah if subject in self.products else ZERO
+        else:
+            mah = self.batches[subject].mah if subject in self.batches else ZERO
+        if mah == ZERO:
+            raise Rejected("ObservationLogUnknownSubject", int(point), subject)
+        if org.kind == Kind.MANUFACTURER and mah != org_id:
+            raise Rejected("ObservationLogUnauthorizedReporter", int(point), org_id)
+        if org.kind == Kind.PROVINCIAL and self.orgs[mah].region != org.region:
+            raise Rejected("ObservationLogUnauthorizedReporter", int(point), org_id)
+        if point in (Point.TRANSPORT, Point.STORAGE) and lo > hi:
+            raise Rejected("ObservationLogInvalidRange", lo, hi)
+        if point == Point.TRANSPORT:
+            s = self.shipments[shipment - 1] if 1 <= shipment <= len(self.shipments) else None
+            if s is None or s.batch != subject or s.carrier != org_id:
+                raise Rejected("ObservationLogInvalidShipment", shipment, subject, org_id)
+        if point == Point.ORDER and self.effective_state(subject) != State.LISTED:
+            raise Rejected("ObservationLogSubjectNotListed", subject)
+        self.observations += 1
+        out: dict[str, Any] = {"id": self.observations, "stopped": False, "excursion": False,
+                               "quarantined": 0, "threshold": False}
+        if point == Point.INSPECTION and result in (Result.FAIL, Result.SERIOUS):
+            out["stopped"] = self._stop_if_listed(subject)
+        elif point in (Point.TRANSPORT, Point.STORAGE):
+            p = self.products[self.batches[subject].product]
+            if not (lo >= p.min_temp and hi <= p.max_temp):
+                out["excursion"] = True
+                if point == Point.TRANSPORT:
+                    out["quarantined"] = self._flag_excursion(shipment)
+                else:
+                    out["quarantined"] = self._quarantine(subject, org_id, UINT64_MAX)
+        elif point == Point.ADVERSE_REACTION and result == Result.SERIOUS:
+            count = self.serious.get(subject, 0) + 1
+            self.serious[subject] = count
+            p = self.products[self.batches[subject].product]
+            if p.adr_threshold and count >= p.adr_threshold:
+                out["threshold"] = True
+                out["stopped"] = p.adr_autostop and self._stop_if_listed(subject)
+        return out
+
+    def _stop_if_listed(self, bid: bytes) -> bool:
+        b = self.batches[bid]
+        if b.state != State.LISTED:
+            return False
+        b.state = State.STOPPED
+        return True
+
+    def _flag_excursion(self, sid: int) -> int:
+        s = self.shipments[sid - 1]
+        s.excursion = True
+        if s.status == ShipmentStatus.DISPATCHED:
+            return 0
+        if s.status == ShipmentStatus.REJECTED:
+            return self._quarantine(s.batch, s.frm, s.quantity)
+        return self._quarantine(s.batch, s.to, s.received)
+
+    # ------------------------------------------------------------------ recalls
+
+    def open_recall(self, sender: str, pid: bytes, bid: bytes, level: Level) -> int:
+        if level == Level.NONE:
+            raise Rejected("RecallManagerInvalidLevel", 0)
+        caller_id, caller = self.authorize(sender, MASK["openers"])
+        if bid != ZERO:
+            b = self.batches.get(bid)
+            if b is None or b.product != pid:
+                raise Rejected("RecallManagerInvalidScope", pid, bid)
+            mah = b.mah
+        else:
+            p = self.products.get(pid)
+            if p is None:
+                raise Rejected("RecallManagerInvalidScope", pid, bid)
+            mah = p.mah
+        if caller.kind == Kind.MANUFACTURER:
+            if mah != caller_id:
+                raise Rejected("RecallManagerUnauthorized", 0, caller_id)
+            kind = RecallKind.VOLUNTARY
+        else:
+            self._region(caller_id, caller, mah, "RecallManagerUnauthorized", 0)
+            kind = RecallKind.ORDERED
+        rec = Recall(pid, bid, mah, caller_id, Level(level), kind, RecallStatus.OPEN,
+                     self.now, self.now + LEVEL_INTERVAL[Level(level)])
+        self.recalls.append(rec)
+        rid = len(self.recalls)
+        self._transition(bid != ZERO, bid if bid != ZERO else pid, State.RECALLED, SYSTEM, caller_id)
+        return rid
+
+    def _case(self, rid: int) -> Recall:
+        if not 1 <= rid <= len(self.recalls):
+            raise Rejected("RecallManagerUnknownRecall", rid)
+        return self.recalls[rid - 1]
+
+    def _mah_case(self, sender: str, rid: int, status: RecallStatus) -> Recall:
+        caller_id, _ = self.authorize(sender, _MAN)
+        c = self._case(rid)
+        if c.mah != caller_id:
+            raise Rejected("RecallManagerUnauthorized", rid, caller_id)
+        if c.status != status:
+            raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
+        return c
+
+    def issue_notice(self, sender: str, rid: int) -> bool:
+        c = self._mah_case(sender, rid, RecallStatus.OPEN)
+        c.notice_at = c.last_progress_at = self.now
+        c.status = RecallStatus.NOTIFIED
+        return self.now > c.notice_deadline  # late
+
+    def report_progress(self, sender: str, rid: int) -> bool:
+        c = self._mah_case(sender, rid, RecallStatus.NOTIFIED)
+        overdue = self.now > c.last_progress_at + LEVEL_INTERVAL[c.level]
+        c.progress_count += 1
+        c.last_progress_at = self.now
+        return overdue
+
+    def record_recovery(self, sender: str, rid: int, qty: int) -> tuple[int, int]:
+        caller_id, _ = self.authorize(sender, MASK["holders"])
+        c = self._case(rid)
+        if c.status not in (RecallStatus.OPEN, RecallStatus.NOTIFIED):
+            raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
+        if qty == 0:
+            raise Rejected("RecallManagerInvalidQuantity", 0)
+        org_total = self.recovered.get((rid, caller_id), 0) + qty
+        case_total = self.recovered.get((rid, ZERO), 0) + qty
+        self.recovered[(rid, caller_id)] = org_total
+        self.recovered[(rid, ZERO)] = case_total
+        return org_total, case_total
+
+    def complete_recall(self, sender: str, rid: int) -> None:
+        c = self._mah_case(sender, rid, RecallStatus.NOTIFIED)
+        c.completed_at = self.now
+        c.status = RecallStatus.COMPLETED
+
+    def evaluate_recall(self, sender: str, rid: int, accepted: bool) -> None:
+        caller_id, caller = self.authorize(sender, _REG)
+        c = self._case(rid)
+        if c.status != RecallStatus.COMPLETED:
+            raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
+        self._region(caller_id, caller, c.mah, "RecallManagerUnauthorized", rid)
+        c.status = RecallStatus.CLOSED if accepted else RecallStatus.NOTIFIED
+
+    def record_destruction(self, sender: str, rid: int, qty: int, final: bool) -> int:
+        caller_id, _ = self.authorize(sender, MASK["holders"])
+        c = self._case(rid)
+        if c.batch == ZERO:
+            raise Rejected("RecallManagerNotBatchScope", rid)
+        if qty == 0:
+            raise Rejected("RecallManagerInvalidQuantity", 0)
+        self.destructions.append(Destruction(rid, caller_id, qty, final))
+        return len(self.destructions)
+
+    def countersign(self, sender: str, did: int) -> bool:
+        caller_id, caller = self.authorize(sender, MASK["supervisors"])
+        if not 1 <= did <= len(self.destructions):
+            raise Rejected("RecallManagerUnknownDestruction", did)
+        d = self.destructions[did - 1]
+        if d.status != DestructionStatus.RECORDED:
+            raise Rejected("RecallManagerDestructionNotPending", did, int(d.status))
+        if d.executor == caller_id:
+            raise Rejected("RecallManagerSelfCountersign", did, caller_id)
+        self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall)
+        d.supervisor = caller_id
+        d.status = DestructionStatus.CONFIRMED
+        bid = self.recalls[d.recall - 1].batch
+        self._debit(bid, d.executor, d.quantity)
+        if d.final:
+            self._transition(True, bid, State.DESTROYED, SYSTEM, caller_id)
+        return d.final

@@ -1,0 +1,192 @@
+"""The deployed suite plus a cast of organisations, for the contract tests and the gas report.
+
+Deployment follows the recipe of ``contracts/README.md``: OrgRegistry(rootOrgId, region,
+detailsHash) by the national regulator's account; DrugRegistry(orgs); CustodyLedger(orgs,
+drugs); ObservationLog(orgs, drugs, custody); RecallManager(orgs, drugs, custody); then
+``OrgRegistry.linkSuite(drugs, custody, observations, recalls)``.
+
+The cast (one signing account per organisation): ``nat`` (national regulator, root),
+``prov`` (provincial regulator of region A), ``prov_b`` (region B), ``man`` (the MAH of the
+standard product, region A), ``man_b`` (another MAH, region B), ``dist``, ``dist2``, ``log``,
+``pharm``, ``hosp``, ``aud`` (all region A), and ``stranger`` (an account bound to nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import merkle_reference as ref
+from harness import DAY_MS, Artifact, Chain, Contract, TxResult, address_of
+from model import Kind
+
+__all__ = ["Scene", "REGION_A", "REGION_B", "Actor", "BatchInfo", "World", "unit_codes", "CAST"]
+
+REGION_A = 110000
+REGION_B = 310000
+Z32 = bytes(32)
+
+# name -> (kind, region)
+CAST: dict[str, tuple[Kind, int]] = {
+    "nat": (Kind.NATIONAL, REGION_A),
+    "prov": (Kind.PROVINCIAL, REGION_A),
+    "prov_b": (Kind.PROVINCIAL, REGION_B),
+    "man": (Kind.MANUFACTURER, REGION_A),
+    "man_b": (Kind.MANUFACTURER, REGION_B),
+    "dist": (Kind.DISTRIBUTOR, REGION_A),
+    "dist2": (Kind.DISTRIBUTOR, REGION_A),
+    "log": (Kind.LOGISTICS, REGION_A),
+    "pharm": (Kind.PHARMACY, REGION_A),
+    "hosp": (Kind.HOSPITAL, REGION_A),
+    "aud": (Kind.AUDITOR, REGION_A),
+}
+# The primary organisation of each kind (the one the permission tables use).
+PRIMARY = {Kind.NATIONAL: "nat", Kind.PROVINCIAL: "prov", Kind.MANUFACTURER: "man", Kind.DISTRIBUTOR: "dist",
+           Kind.LOGISTICS: "log", Kind.PHARMACY: "pharm", Kind.HOSPITAL: "hosp", Kind.AUDITOR: "aud"}
+
+
+def unit_codes(n: int, prefix: str = "8123456") -> list[str]:
+    """``n`` distinct 20-digit codes: 7-digit product prefix + 9-digit serial + 4 digits."""
+    return [f"{prefix}{i:09d}{(i * 7919) % 10000:04d}" for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    kind: Kind
+    region: int
+    account: str
+    org_id: bytes
+
+
+@dataclass
+class BatchInfo:
+    batch_id: bytes
+    product_id: bytes
+    lot: str
+    codes: list[str]
+    tree: ref.MerkleTree
+    expiry: int
+
+    def proof(self, index: int) -> list[bytes]:
+        return self.tree.proof(index)
+
+    def code_hash(self, index: int) -> bytes:
+        return ref.code_hash(self.codes[index])
+
+
+@dataclass
+class World:
+    chain: Chain
+    orgs: Contract
+    drugs: Contract
+    custody: Contract
+    obs: Contract
+    recalls: Contract
+    actors: dict[str, Actor] = field(default_factory=dict)
+    stranger: str = address_of(999)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def deploy(cls, artifacts: dict[str, Artifact], chain: Chain | None = None) -> "World":
+        chain = chain or Chain()
+        nat_account = address_of(1)
+        nat_org = ref.org_id("NAT-91100000000000000A")
+        orgs = chain.deploy(artifacts["OrgRegistry"], nat_org, REGION_A, Z32, sender=nat_account)
+        drugs = chain.deploy(artifacts["DrugRegistry"], orgs.address, sender=nat_account)
+        custody = chain.deploy(artifacts["CustodyLedger"], orgs.address, drugs.address, sender=nat_account)
+        obs = chain.deploy(artifacts["ObservationLog"], orgs.address, drugs.address, custody.address,
+                           sender=nat_account)
+        recalls = chain.deploy(artifacts["RecallManager"], orgs.address, drugs.address, custody.address,
+                               sender=nat_account)
+        orgs.transact("linkSuite", drugs.address, custody.address, obs.address, recalls.address, sender=nat_account)
+        w = cls(chain, orgs, drugs, custody, obs, recalls)
+        w.actors["nat"] = Actor("nat", Kind.NATIONAL, REGION_A, nat_account, nat_org)
+        for i, (name, (kind, region)) in enumerate(CAST.items()):
+            if name != "nat":
+                w.onboard(name, kind, region, account=address_of(10 + i))
+        return w
+
+    def onboard(self, name: str, kind: Kind, region: int, *, account: str, by: str = "nat",
+                licence_expiry: int = 0) -> Actor:
+        org = ref.org_id(f"ORG-{name}")
+        self.orgs.transact("registerOrg", org, int(kind), region, licence_expiry, Z32, sender=self.acct(by))
+        self.orgs.transact("bindAccount", account, org, sender=self.acct(by))
+        actor = Actor(name, kind, region, account, org)
+        self.actors[name] = actor
+        return actor
+
+    # ------------------------------------------------------------------ lookups
+
+    def __getitem__(self, name: str) -> Actor:
+        return self.actors[name]
+
+    def acct(self, name: str) -> str:
+        return self.actors[name].account
+
+    def org(self, name: str) -> bytes:
+        return self.actors[name].org_id
+
+    def primary(self, kind: Kind) -> Actor:
+        return self.actors[PRIMARY[Kind(kind)]]
+
+    # ------------------------------------------------------------------ common operations
+
+    def register_product(self, approval: str = "国药准字H20260001", spec: str = "10片/盒", *, mah: str = "man",
+                         min_temp: int = 20, max_temp: int = 250) -> bytes:
+        r = self.drugs.transact("registerProduct", approval, spec, self.org(mah), min_temp, max_temp, Z32,
+                                sender=self.acct("nat"))
+        return r.output
+
+    def commit_batch(self, product_id: bytes, lot: str = "L0001", n: int = 64, *, mah: str = "man",
+                     shelf_days: int = 730) -> BatchInfo:
+        bid = ref.batch_id(product_id, lot)
+        codes = unit_codes(n, prefix=f"{int.from_bytes(ref.keccak(lot.encode()), 'big') % 10**7:07d}")
+        tree = ref.MerkleTree.for_codes(bid, codes)
+        production = self.chain.timestamp_ms - DAY_MS
+        expiry = production + shelf_days * DAY_MS
+        self.drugs.transact("commitBatch", product_id, lot, production, expiry, n, tree.root, Z32,
+                            sender=self.acct(mah))
+        return BatchInfo(bid, product_id, lot, codes, tree, expiry)
+
+    def ship(self, batch: bytes, frm: str, to: str, qty: int, *, receive: bool = True) -> int:
+        r = self.custody.transact("dispatch", batch, self.org(to), self.org("log"), qty, Z32, sender=self.acct(frm))
+        sid = r.output
+        if receive:
+            self.custody.transact("receiveShipment", sid, qty, Z32, sender=self.acct(to))
+        return sid
+
+    def holding(self, batch: bytes, who: str) -> tuple[int, int]:
+        return self.custody.call("holdingOf", batch, self.org(who))
+
+    def batch_state(self, batch: bytes) -> int:
+        return self.drugs.call("getBatch", batch)[5]
+
+    def product_state(self, product: bytes) -> int:
+        return self.drugs.call("getProduct", product)[1]
+
+    def dispense(self, info: BatchInfo, index: int, who: str = "pharm", proof: list[bytes] | None = None,
+                 code_hash: bytes | None = None) -> TxResult:
+        return self.custody.transact("dispense", info.batch_id, index,
+                                     code_hash if code_hash is not None else info.code_hash(index),
+                                     info.proof(index) if proof is None else proof, sender=self.acct(who))
+
+    def stop_batch(self, batch: bytes, by: str = "nat") -> TxResult:
+        return self.drugs.transact("transitionBatch", batch, 2, 0, Z32, sender=self.acct(by))
+
+    def open_recall(self, product: bytes, batch: bytes, level: int = 1, by: str = "man") -> int:
+        return self.recalls.transact("openRecall", product, batch, level, Z32, sender=self.acct(by)).output
+
+    def all_events(self, result: TxResult) -> list[tuple[str, dict[str, Any]]]:
+        return [(e.name, e.args) for e in result.events]
+
+
+@dataclass
+class Scene:
+    """The standard scene built by conftest.py (see its docstring)."""
+
+    w: World
+    product: bytes
+    batch: BatchInfo
+    start_ms: int
