@@ -187,6 +187,10 @@ class Chain:
             receipts.append(replace(receipt, hash=self.codec.receipt_hash(receipt)))
         return receipts
 
+    def set_sealing(self, enabled: bool) -> None:
+        """Pause (``False``) or resume block production; paused, transactions wait in the pool."""
+        self.pool.set_paused(not enabled)
+
     def _seal_loop(self) -> None:
         while not self._closed:
             batch = self.pool.take(self.config.tx_count_limit, timeout=0.5)

@@ -41,6 +41,7 @@ class TxPool:
         self._per_block: deque[tuple[int, list[str], list[bytes]]] = deque()
         self._head = 0
         self._closed = False
+        self._paused = False
 
     # ------------------------------------------------------------------ admission
     def admit(self, tx: ChainTx, *, chain_id: str | int, group_id: str | int, signature_ok: bool) -> None:
@@ -101,8 +102,10 @@ class TxPool:
         :meth:`committed` is called for their block.
         """
         with self._ready:
-            if not self._pending and not self._closed:
+            if (self._paused or not self._pending) and not self._closed:
                 self._ready.wait(timeout)
+            if self._paused:
+                return []
             batch: list[ChainTx] = []
             while self._pending and len(batch) < limit:
                 tx_hash, tx = self._pending.popitem(last=False)
@@ -152,4 +155,10 @@ class TxPool:
     def close(self) -> None:
         with self._ready:
             self._closed = True
+            self._ready.notify_all()
+
+    def set_paused(self, paused: bool) -> None:
+        """While paused, :meth:`take` hands out nothing (block production stops)."""
+        with self._ready:
+            self._paused = paused
             self._ready.notify_all()
