@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from fisco_drugtrace.drugtrace.audit.projection import Projection
-from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, IndexedEvent
+from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, PROCESS_DEFINITION_POINT, IndexedEvent
 from fisco_drugtrace.drugtrace.audit.schema import SCHEMA, SCHEMA_VERSION
 from fisco_drugtrace.errors import AuditError, IndexMismatchError
 
@@ -36,23 +36,38 @@ def _key_value(column: str, value: Any) -> Any:
         return None
     if column in _BLOB_KEYS:
         if isinstance(value, str):
-            return bytes.fromhex(value[2:] if value.startswith("0x") else value)
-        return bytes(value)
-    return int(value)
+            raw = bytes.fromhex(value[2:] if value.startswith("0x") else value)
+        else:
+            raw = bytes(value)
+        return raw if any(raw) else None
+    return int(value) or None
 
 
 def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
-    """The ``events`` row for one event (key columns pulled out of its arguments)."""
+    """The ``events`` row for one event (key columns pulled out of its arguments).
+
+    Zero ids (``shipmentId`` 0, a zero ``batchId``) mean "none" and are stored as NULL.
+    ``ObservationRecorded.subjectId`` is a batch, or a product for process definitions.
+    """
+    args = event.args
     keys: dict[str, Any] = {}
     for arg, column in KEY_COLUMNS.items():
-        if arg in event.args and column not in keys:
-            keys[column] = _key_value(column, event.args[arg])
+        if arg in args and column not in keys:
+            value = _key_value(column, args[arg])
+            if value:  # 0 and 32 zero bytes mean "none"
+                keys[column] = value
+    subject = args.get("subjectId")
+    if subject is not None and event.name == "ObservationRecorded":
+        column = "product_id" if int(args.get("point", 0)) == PROCESS_DEFINITION_POINT else "batch_id"
+        value = _key_value(column, subject)
+        if value:
+            keys.setdefault(column, value)
     return (
         event.block_number, event.tx_hash, event.position, event.log_index, event.contract,
         event.address, event.name, event.ts_ms,
         keys.get("batch_id"), keys.get("product_id"), keys.get("shipment_id"), keys.get("recall_id"),
         keys.get("observation_id"), keys.get("code_hash"), keys.get("org_id"), keys.get("actor_org"),
-        json.dumps(event.args, separators=(",", ":"), sort_keys=True),
+        json.dumps(args, separators=(",", ":"), sort_keys=True),
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "where_is",
     "alerts",
     "events_named",
+    "recall_ids_for_batch",
     "ALERT_EVENTS",
 ]
 
@@ -38,9 +39,15 @@ UNIT_EVENTS = ("UnitDispensed", "DuplicateDispense")
 ALERT_EVENTS: Mapping[str, str] = {
     "DuplicateDispense": "duplicate dispense: counterfeit or diversion suspected",
     "ShipmentDiscrepancy": "fewer units received than dispatched",
-    "ShipmentExcursionFlagged": "temperature excursion in transport",
+    "TemperatureExcursion": "temperature outside the product's range",
+    "ShipmentExcursionFlagged": "shipment flagged for a temperature excursion",
     "HoldingQuarantined": "stock quarantined",
+    "SeriousAdverseReactionReported": "serious adverse reaction reported",
+    "AdverseReactionThresholdReached": "serious adverse reactions reached the product's threshold",
 }
+
+#: ObservationRecorded results that are alerts (DEVIATION, FAIL, SERIOUS)
+ALERT_RESULTS = (1, 2, 3)
 
 
 def _hex(value: Any) -> str | None:
@@ -174,9 +181,25 @@ def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str)
 
 
 def _shipment_side_events(index: AuditIndex, batch: bytes) -> list[Any]:
-    """Events about the batch's shipments that do not name the batch (e.g. carrier observations)."""
-    return list(index.rows(
+    """Events that concern the batch without naming it: about its shipments, and about its recall
+    cases (notices, progress, recoveries, destructions), including product-wide recalls."""
+    shipments = list(index.rows(
         "batch_id IS NULL AND shipment_id IN (SELECT shipment_id FROM shipments WHERE batch_id = ?)", (batch,)))
+    recalls = recall_ids_for_batch(index, batch)
+    if not recalls:
+        return shipments
+    marks = ",".join("?" * len(recalls))
+    return shipments + list(index.rows(f"batch_id IS NULL AND recall_id IN ({marks})", recalls))
+
+
+def recall_ids_for_batch(index: AuditIndex, batch_id: bytes | str) -> list[int]:
+    """Recall cases covering a batch: opened for it, or for its whole product."""
+    b = _b(batch_id)
+    rows = index.db.execute(
+        "SELECT recall_id FROM events WHERE name = 'RecallOpened' AND (batch_id = ? OR (batch_id IS NULL AND "
+        "product_id = (SELECT product_id FROM events WHERE batch_id = ? AND name = 'BatchCommitted' LIMIT 1)))",
+        (b, b))
+    return sorted({int(r[0]) for r in rows if r[0] is not None})
 
 
 def batch_trace(index: AuditIndex, batch_id: bytes | str) -> BatchTrace:
@@ -227,20 +250,29 @@ def where_is(index: AuditIndex, batch_id: bytes | str) -> BatchWhereabouts:
                             int(accounted))
 
 
-def alerts(index: AuditIndex, *, since_block: int = 0, extra: Mapping[str, str] | None = None,
-           observation_filter: str | None = None) -> list[Alert]:
-    """Alert events (duplicate dispenses, discrepancies, excursions, quarantines, and ``extra``)."""
-    kinds = dict(ALERT_EVENTS)
-    kinds.update(extra or {})
-    names = sorted(kinds)
+def alerts(index: AuditIndex, *, since_block: int = 0) -> list[Alert]:
+    """Everything that needs attention: duplicate dispenses, discrepancies, excursions,
+    quarantines, adverse reactions, and observations whose result is not OK."""
+    names = sorted(ALERT_EVENTS)
     rows = list(index.rows(f"name IN ({','.join('?' * len(names))}) AND name != 'UnitDispensed' "
                            "AND block_number >= ?", (*names, since_block)))
-    out = [_alert(r, r["name"], kinds[r["name"]]) for r in rows]
-    if observation_filter:
-        for r in index.rows(observation_filter + " AND block_number >= ?", (since_block,)):
-            out.append(_alert(r, "Observation", "observation outside limits"))
+    out = [_alert(r, r["name"], ALERT_EVENTS[r["name"]]) for r in rows]
+    results = ",".join(str(x) for x in ALERT_RESULTS)
+    for r in index.rows(f"name = 'ObservationRecorded' AND name != 'UnitDispensed' AND block_number >= ? "
+                        f"AND json_extract(args, '$.result') IN ({results})", (since_block,)):
+        out.append(_alert(r, "ObservationRecorded", _observation_text(json.loads(r["args"]))))
     out.sort(key=lambda a: (a.block_number, a.tx_hash))
     return out
+
+
+_POINTS = {1: "process definition", 2: "process progress", 3: "order", 4: "transport", 5: "storage",
+           6: "inspection", 7: "efficacy", 8: "adverse reaction"}
+_RESULTS = {0: "OK", 1: "DEVIATION", 2: "FAIL", 3: "SERIOUS"}
+
+
+def _observation_text(args: Mapping[str, Any]) -> str:
+    point = _POINTS.get(int(args.get("point", 0)), "observation")
+    return f"{point} observation: {_RESULTS.get(int(args.get('result', 0)), args.get('result'))}"
 
 
 def _alert(r: Any, kind: str, description: str) -> Alert:

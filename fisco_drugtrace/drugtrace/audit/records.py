@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["IndexedEvent", "SyncResult", "KEY_COLUMNS"]
+__all__ = ["IndexedEvent", "SyncResult", "KEY_COLUMNS", "PROCESS_DEFINITION_POINT"]
+
+#: ObservationRecorded's ``subjectId`` is a productId for this point, a batchId for the others.
+PROCESS_DEFINITION_POINT = 1
 
 #: event argument name -> index column; these are the keys the queries look events up by.
 KEY_COLUMNS: Mapping[str, str] = {

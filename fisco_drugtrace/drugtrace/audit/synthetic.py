@@ -8,12 +8,12 @@ a distributor, then to pharmacies, and units are dispensed there. Nothing here t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from fisco_drugtrace.drugtrace._keccak import keccak256
 from fisco_drugtrace.drugtrace.audit.records import IndexedEvent
 
-__all__ = ["SyntheticChain", "hex32"]
+__all__ = ["SyntheticChain", "hex32", "recall_events"]
 
 
 def hex32(label: str) -> str:
@@ -107,3 +107,32 @@ class SyntheticChain:
             for i in range(units_per_batch):
                 yield from self.dispense(batch, i, hex32(f"{batch}/{i}"), pharm[min(i // max(share, 1),
                                                                                     pharmacies - 1)])
+
+
+def recall_events(chain: SyntheticChain, recall_id: int, batch: str, product: str, mah: str, *, level: int,
+                  decided_at: int, notice_after_ms: int | None, recovered: Sequence[tuple[str, int]] = (),
+                  destroyed: int = 0, supervisor: str = "") -> list[IndexedEvent]:
+    """A recall case's events (open, notice, recoveries, destruction + counter-signature)."""
+    limit = {1: 1, 2: 3, 3: 7}[level] * 86_400_000
+    events = chain.tx(("RecallManager", "RecallOpened", {
+        "recallId": recall_id, "productId": product, "batchId": batch, "level": level, "kind": 0,
+        "initiatorOrgId": mah, "decidedAt": decided_at, "noticeDeadline": decided_at + limit,
+        "reasonHash": hex32("reason")}))
+    if notice_after_ms is not None:
+        events += chain.tx(("RecallManager", "RecallNoticeIssued", {
+            "recallId": recall_id, "issuedAt": decided_at + notice_after_ms, "late": notice_after_ms > limit,
+            "noticeHash": hex32("notice")}))
+    total = 0
+    for org, qty in recovered:
+        total += qty
+        events += chain.tx(("RecallManager", "RecoveryRecorded", {
+            "recallId": recall_id, "orgId": org, "quantity": qty, "orgTotal": qty, "caseTotal": total,
+            "evidenceHash": hex32("recovery")}))
+    if destroyed:
+        events += chain.tx(("RecallManager", "DestructionRecorded", {
+            "destructionId": recall_id, "recallId": recall_id, "executorOrgId": mah, "quantity": destroyed,
+            "finalDisposal": True, "evidenceHash": hex32("destroy")}))
+        events += chain.tx(("RecallManager", "DestructionConfirmed", {
+            "destructionId": recall_id, "recallId": recall_id, "supervisorOrgId": supervisor,
+            "batchDestroyed": True}))
+    return events

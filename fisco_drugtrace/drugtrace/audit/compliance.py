@@ -1,0 +1,179 @@
+"""Recall cases from the index: completion per case and time-to-notify compliance.
+
+Limits (2022 drug recall measures): the recall notice must go out within 1 / 3 / 7 days of the
+decision for level I / II / III, and progress reports are due at the same intervals. Times are
+milliseconds, as on FISCO BCOS. The contract flags late notices itself (``late``); the auditor
+recomputes the verdict independently and reports both, so a disagreement is visible.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.queries import BatchWhereabouts, where_is
+
+__all__ = [
+    "DAY_MS",
+    "LEVEL_LIMIT_MS",
+    "LEVEL_NAMES",
+    "RecallCase",
+    "RecallCompletion",
+    "NoticeCompliance",
+    "recall_cases",
+    "recall_case",
+    "recall_completion",
+    "notice_compliance",
+]
+
+DAY_MS = 86_400_000
+LEVEL_LIMIT_MS: Mapping[int, int] = {1: 1 * DAY_MS, 2: 3 * DAY_MS, 3: 7 * DAY_MS}
+LEVEL_NAMES: Mapping[int, str] = {1: "I", 2: "II", 3: "III"}
+_KINDS = {0: "VOLUNTARY", 1: "ORDERED"}
+
+
+@dataclass(frozen=True)
+class RecallCase:
+    """A recall case as its events tell it."""
+
+    recall_id: int
+    product_id: str
+    batch_id: str | None
+    level: str
+    kind: str
+    initiator_org: str
+    decided_at: int
+    notice_deadline: int
+    notice_at: int | None
+    notice_late: bool | None
+    progress_reports: int
+    overdue_reports: int
+    recovered: int
+    recovered_by_org: Mapping[str, int]
+    destroyed_recorded: int
+    destroyed_confirmed: int
+    completed_at: int | None
+    accepted: bool | None
+    status: str
+
+
+@dataclass(frozen=True)
+class RecallCompletion:
+    """How much of what was out there when the recall was decided has come back."""
+
+    recall_id: int
+    batch_id: str | None
+    outstanding_at_decision: int
+    recovered: int
+    destroyed_confirmed: int
+    percent: float
+    whereabouts: BatchWhereabouts | None
+
+
+@dataclass(frozen=True)
+class NoticeCompliance:
+    """Time-to-notify for one case against its level's limit."""
+
+    recall_id: int
+    level: str
+    limit_ms: int
+    decided_at: int
+    notice_at: int | None
+    elapsed_ms: int | None
+    compliant: bool | None  # None: still within the limit and not yet notified
+    contract_late: bool | None
+    overdue_reports: int
+
+
+def _args(row: Any) -> dict[str, Any]:
+    return json.loads(row["args"])
+
+
+def recall_case(index: AuditIndex, recall_id: int) -> RecallCase | None:
+    """One case from its events (``None`` if not indexed)."""
+    rows = list(index.rows("recall_id = ?", (int(recall_id),)))
+    opened = next((r for r in rows if r["name"] == "RecallOpened"), None)
+    if opened is None:
+        return None
+    o = _args(opened)
+    notice = next((_args(r) for r in rows if r["name"] == "RecallNoticeIssued"), None)
+    progress = [_args(r) for r in rows if r["name"] == "RecallProgressReported"]
+    by_org: dict[str, int] = {}
+    recovered = 0
+    for r in rows:
+        if r["name"] == "RecoveryRecorded":
+            a = _args(r)
+            by_org[a["orgId"]] = int(a["orgTotal"])
+            recovered = max(recovered, int(a["caseTotal"]))
+    destructions = {int(_args(r)["destructionId"]): int(_args(r)["quantity"])
+                    for r in rows if r["name"] == "DestructionRecorded"}
+    confirmed = sum(destructions.get(int(_args(r)["destructionId"]), 0)
+                    for r in rows if r["name"] == "DestructionConfirmed")
+    completed = next((_args(r) for r in rows if r["name"] == "RecallCompleted"), None)
+    evaluated = [_args(r) for r in rows if r["name"] == "RecallEvaluated"]
+    accepted = bool(evaluated[-1]["accepted"]) if evaluated else None
+    status = ("CLOSED" if accepted else "COMPLETED" if completed else "NOTIFIED" if notice else "OPEN")
+    batch = o.get("batchId")
+    return RecallCase(
+        recall_id=int(recall_id), product_id=o["productId"],
+        batch_id=batch if batch and int(batch, 16) else None,
+        level=LEVEL_NAMES.get(int(o["level"]), str(o["level"])), kind=_KINDS.get(int(o["kind"]), str(o["kind"])),
+        initiator_org=o["initiatorOrgId"], decided_at=int(o["decidedAt"]), notice_deadline=int(o["noticeDeadline"]),
+        notice_at=int(notice["issuedAt"]) if notice else None, notice_late=bool(notice["late"]) if notice else None,
+        progress_reports=len(progress), overdue_reports=sum(1 for p in progress if p.get("overdue")),
+        recovered=recovered, recovered_by_org=by_org, destroyed_recorded=sum(destructions.values()),
+        destroyed_confirmed=confirmed, completed_at=int(completed["completedAt"]) if completed else None,
+        accepted=accepted, status=status,
+    )
+
+
+def recall_cases(index: AuditIndex) -> list[RecallCase]:
+    """Every indexed recall case, oldest first."""
+    ids = [int(r[0]) for r in index.db.execute(
+        "SELECT recall_id FROM events WHERE name = 'RecallOpened' AND name != 'UnitDispensed' ORDER BY seq")]
+    return [c for c in (recall_case(index, i) for i in ids) if c is not None]
+
+
+def recall_completion(index: AuditIndex, recall_id: int) -> RecallCompletion | None:
+    """Recovered (and destroyed) units against what was outstanding at the decision."""
+    case = recall_case(index, recall_id)
+    if case is None:
+        return None
+    opened_block = index.db.execute(
+        "SELECT block_number FROM events WHERE recall_id = ? AND name = 'RecallOpened'", (recall_id,)).fetchone()[0]
+    outstanding = 0
+    whereabouts = None
+    if case.batch_id is not None:
+        b = bytes.fromhex(case.batch_id[2:])
+        whereabouts = where_is(index, b)
+        (gone,) = index.db.execute(
+            "SELECT count(*) FROM events WHERE batch_id = ? AND code_hash IS NOT NULL AND name = 'UnitDispensed' "
+            "AND block_number <= ?", (b, opened_block)).fetchone()
+        outstanding = max(0, whereabouts.unit_count - int(gone) - whereabouts.missing)
+    base = outstanding or case.recovered or 1
+    percent = round(100.0 * min(case.recovered, base) / base, 2) if outstanding or case.recovered else 0.0
+    return RecallCompletion(case.recall_id, case.batch_id, outstanding, case.recovered, case.destroyed_confirmed,
+                            percent, whereabouts)
+
+
+def notice_compliance(index: AuditIndex, *, now_ms: int | None = None) -> list[NoticeCompliance]:
+    """Each case's time-to-notify against the 1/3/7-day limit of its level.
+
+    A case not yet notified is non-compliant once ``now_ms`` is past its limit, and pending
+    (``compliant=None``) before that; without ``now_ms`` it stays pending.
+    """
+    out = []
+    for case in recall_cases(index):
+        level = {"I": 1, "II": 2, "III": 3}.get(case.level, 0)
+        limit = LEVEL_LIMIT_MS.get(level, 0)
+        if case.notice_at is not None:
+            elapsed: int | None = case.notice_at - case.decided_at
+            compliant: bool | None = elapsed <= limit
+        else:
+            elapsed = None if now_ms is None else now_ms - case.decided_at
+            compliant = False if (elapsed is not None and elapsed > limit) else None
+        out.append(NoticeCompliance(case.recall_id, case.level, limit, case.decided_at, case.notice_at, elapsed,
+                                    compliant, case.notice_late, case.overdue_reports))
+    return out

@@ -1,0 +1,216 @@
+"""The auditor's report: recall cases, completion, time-to-notify, recalled stock, alerts.
+
+:func:`build_report` gathers the queries into one :class:`AuditReport`; :func:`report_to_json`,
+:func:`rows_to_csv` and :func:`report_to_markdown` render it. Every event the report relies on is
+listed in ``evidence`` so that :mod:`.verify` can re-check it against the chain.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from fisco_drugtrace.drugtrace.audit.compliance import (
+    NoticeCompliance,
+    RecallCase,
+    RecallCompletion,
+    notice_compliance,
+    recall_cases,
+    recall_completion,
+)
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.queries import Alert, BatchWhereabouts, alerts, where_is
+
+__all__ = [
+    "Evidence",
+    "AuditReport",
+    "build_report",
+    "report_to_json",
+    "report_from_json",
+    "report_to_markdown",
+    "rows_to_csv",
+    "plain",
+]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One on-chain event a report relies on: enough to find and re-check it."""
+
+    block_number: int
+    tx_hash: str
+    position: int
+    address: str
+    contract: str
+    event: str
+    args: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything an auditor signs off, as of ``last_block``."""
+
+    generated_ms: int
+    deployment: Mapping[str, Any]
+    last_block: int
+    event_count: int
+    recalls: tuple[RecallCase, ...]
+    completion: tuple[RecallCompletion, ...]
+    compliance: tuple[NoticeCompliance, ...]
+    recalled_batches: tuple[BatchWhereabouts, ...]
+    alerts: tuple[Alert, ...]
+    evidence: tuple[Evidence, ...]
+
+
+def _evidence(index: AuditIndex, where: str, params: Sequence[Any]) -> list[Evidence]:
+    return [Evidence(r["block_number"], r["tx_hash"], r["position"], r["address"], r["contract"], r["name"],
+                     json.loads(r["args"])) for r in index.rows(where, params)]
+
+
+def build_report(index: AuditIndex, *, now_ms: int | None = None) -> AuditReport:
+    """Run every report query on the index."""
+    cases = recall_cases(index)
+    completion = [c for c in (recall_completion(index, case.recall_id) for case in cases) if c is not None]
+    batches = sorted({c.batch_id for c in cases if c.batch_id})
+    found_alerts = alerts(index)
+    evidence: list[Evidence] = []
+    if cases:
+        ids = [c.recall_id for c in cases]
+        evidence += _evidence(index, f"recall_id IN ({','.join('?' * len(ids))})", ids)
+    for a in found_alerts:
+        evidence += _evidence(index, "block_number = ? AND tx_hash = ? AND name = ?",
+                              (a.block_number, a.tx_hash, a.kind))
+    unique = {(e.tx_hash, e.position): e for e in evidence}
+    deployment = json.loads(index.get_meta("deployment") or "{}")
+    return AuditReport(
+        generated_ms=int(time.time() * 1000) if now_ms is None else now_ms,
+        deployment=deployment, last_block=index.last_block, event_count=index.event_count,
+        recalls=tuple(cases), completion=tuple(completion),
+        compliance=tuple(notice_compliance(index, now_ms=now_ms)),
+        recalled_batches=tuple(where_is(index, bytes.fromhex(b[2:])) for b in batches),
+        alerts=tuple(found_alerts),
+        evidence=tuple(sorted(unique.values(), key=lambda e: (e.block_number, e.tx_hash, e.position))),
+    )
+
+
+def plain(obj: Any) -> Any:
+    """Records -> JSON values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, (bytes, bytearray)):
+        return "0x" + bytes(obj).hex()
+    return obj
+
+
+def report_to_json(report: AuditReport) -> str:
+    return json.dumps(plain(report), indent=2, sort_keys=False)
+
+
+def report_from_json(text: str) -> list[Evidence]:
+    """The evidence list of a JSON report (what ``audit verify --report`` re-checks)."""
+    data = json.loads(text)
+    return [Evidence(int(e["block_number"]), e["tx_hash"], int(e["position"]), e["address"], e["contract"],
+                     e["event"], e["args"]) for e in data.get("evidence", [])]
+
+
+def rows_to_csv(rows: Iterable[Any]) -> str:
+    """Records (dataclasses or mappings) as CSV; nested values become JSON text."""
+    items = [plain(r) for r in rows]
+    out = io.StringIO()
+    if not items:
+        return ""
+    columns: list[str] = []
+    for item in items:
+        for key in item:
+            if key not in columns:
+                columns.append(key)
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for item in items:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in item.items()})
+    return out.getvalue()
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _dur(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    hours = ms / 3_600_000
+    return f"{hours / 24:.2f} d" if hours >= 24 else f"{hours:.1f} h"
+
+
+def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = None) -> str:
+    """A readable Markdown report; ``names`` maps org ids (0x-hex) to display names."""
+    label = (lambda h: (names or {}).get(h or "", (h or "—")[:10] + "…" if h else "—"))
+    lines = [
+        "# Drug-trace audit report", "",
+        f"- Generated: {_when(report.generated_ms)}",
+        f"- Chain: {report.deployment.get('chain', '?')} / group {report.deployment.get('group', '?')}",
+        f"- Indexed up to block {report.last_block} ({report.event_count} events)", "",
+        "## Recall cases", "",
+    ]
+    if not report.recalls:
+        lines.append("No recall cases.")
+    else:
+        lines += ["| # | level | kind | batch | status | decided | notice | recovered | destroyed (confirmed) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for c in report.recalls:
+            lines.append(f"| {c.recall_id} | {c.level} | {c.kind} | {(c.batch_id or 'product-wide')[:10]} | "
+                         f"{c.status} | {_when(c.decided_at)} | {_when(c.notice_at)} | {c.recovered} | "
+                         f"{c.destroyed_confirmed} |")
+    lines += ["", "## Time to notify (limit: I 1 day, II 3 days, III 7 days)", ""]
+    if report.compliance:
+        lines += ["| # | level | limit | took | verdict | contract flagged late | overdue progress reports |",
+                  "|---|---|---|---|---|---|---|"]
+        for n in report.compliance:
+            verdict = {True: "compliant", False: "NOT compliant", None: "pending"}[n.compliant]
+            lines.append(f"| {n.recall_id} | {n.level} | {_dur(n.limit_ms)} | {_dur(n.elapsed_ms)} | {verdict} | "
+                         f"{'—' if n.contract_late is None else ('yes' if n.contract_late else 'no')} | "
+                         f"{n.overdue_reports} |")
+    else:
+        lines.append("Nothing to assess.")
+    lines += ["", "## Recall completion", ""]
+    for c in report.completion:
+        lines.append(f"- Case {c.recall_id}: {c.recovered} of {c.outstanding_at_decision} outstanding units "
+                     f"recovered ({c.percent:.1f} %), {c.destroyed_confirmed} destroyed under supervision.")
+    if not report.completion:
+        lines.append("Nothing to assess.")
+    lines += ["", "## Where the recalled stock is now", ""]
+    for w in report.recalled_batches:
+        lines.append(f"### Batch {w.batch_id[:10]}… ({w.unit_count} units)")
+        lines += ["", "| holder | in stock | quarantined | dispensed | destroyed |", "|---|---|---|---|---|"]
+        for h in w.holdings:
+            lines.append(f"| {label(h.org_id)} | {h.quantity} | {h.quarantined} | {h.dispensed} | {h.destroyed} |")
+        for t in w.in_transit:
+            lines.append(f"| in transit #{t.shipment_id} → {label(t.to_org)} | {t.quantity} | | | |")
+        if w.missing:
+            lines.append(f"| missing (received short) | {w.missing} | | | |")
+        lines.append("")
+    if not report.recalled_batches:
+        lines.append("No recalled batches.")
+    lines += ["", "## Alerts", ""]
+    if report.alerts:
+        lines += ["| block | time | alert | batch | shipment |", "|---|---|---|---|---|"]
+        for a in report.alerts:
+            lines.append(f"| {a.block_number} | {_when(a.ts_ms)} | {a.description} | "
+                         f"{(a.batch_id or '—')[:10]} | {a.shipment_id or '—'} |")
+    else:
+        lines.append("No alerts.")
+    lines += ["", f"_{len(report.evidence)} on-chain events back this report; "
+              "`fisco-drugtrace audit verify --report <json>` re-checks them._", ""]
+    return "\n".join(lines)

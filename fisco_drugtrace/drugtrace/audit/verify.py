@@ -1,0 +1,119 @@
+"""Re-check reported records against the chain: transaction, receipt and event.
+
+For each :class:`Evidence` record: the receipt exists and succeeded, in the same block; the block
+hash matches the index's anchor (when the index has one); the transaction was sent to the
+contract that emitted the event (when the client can fetch transactions); and the receipt's log
+at the recorded position decodes to the same event with the same arguments. Any difference
+raises :class:`~fisco_drugtrace.errors.VerificationError` listing every difference found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.report import Evidence
+from fisco_drugtrace.errors import RpcError, VerificationError
+
+__all__ = ["VerifyResult", "verify_evidence", "index_evidence"]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """How many records were re-checked (all matched, or ``verify_evidence`` would have raised)."""
+
+    checked: int
+    transactions: int
+    blocks: int
+
+
+def index_evidence(index: AuditIndex, where: str = "", params: Sequence[Any] = (),
+                   limit: int | None = None) -> list[Evidence]:
+    """Index rows as evidence records (``audit verify`` without a report checks the index itself)."""
+    import json
+
+    return [Evidence(r["block_number"], r["tx_hash"], r["position"], r["address"], r["contract"], r["name"],
+                     json.loads(r["args"])) for r in index.rows(where, params, limit=limit)]
+
+
+def _tx_target(client: Any, tx_hash: str) -> str | None:
+    getter = getattr(client, "get_transaction", None) or getattr(client, "get_transaction_by_hash", None)
+    if getter is None:
+        return None
+    try:
+        tx = getter(tx_hash)
+    except RpcError:
+        return "(missing)"
+    if tx is None:
+        return "(missing)"
+    to = tx.get("to") if isinstance(tx, dict) else getattr(tx, "to", None)
+    return str(to).lower() if to else None
+
+
+def verify_evidence(
+    client: Any,
+    decoder: EventDecoder,
+    records: Iterable[Evidence],
+    *,
+    index: AuditIndex | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> VerifyResult:
+    """Check every record against the chain; raise ``VerificationError`` on any difference."""
+    differences: list[str] = []
+    receipts: dict[str, Any] = {}
+    block_ok: dict[int, bool] = {}
+    checked = 0
+    suite = set(decoder.addresses)
+    for rec in records:
+        checked += 1
+        where = f"block {rec.block_number} tx {rec.tx_hash[:12]}… {rec.event}"
+        if rec.tx_hash not in receipts:
+            receipts[rec.tx_hash] = client.get_receipt(rec.tx_hash)
+        receipt = receipts[rec.tx_hash]
+        if receipt is None:
+            differences.append(f"{where}: the chain has no such transaction")
+            continue
+        if receipt.status != 0:
+            differences.append(f"{where}: receipt status is {receipt.status}, not success")
+        if receipt.block_number != rec.block_number:
+            differences.append(f"{where}: chain has it in block {receipt.block_number}")
+        if index is not None and rec.block_number not in block_ok:
+            stored = index.block_hash(rec.block_number)
+            chain_hash = client.get_block_hash(rec.block_number) if stored else None
+            block_ok[rec.block_number] = stored is None or (chain_hash or "").lower() == stored.lower()
+            if not block_ok[rec.block_number]:
+                differences.append(f"block {rec.block_number}: hash {chain_hash} differs from the index's {stored}")
+        logs = [log for log in receipt.logs if str(log.address).lower() in suite]
+        if rec.position >= len(logs):
+            differences.append(f"{where}: the receipt has no event at position {rec.position}")
+            continue
+        log = logs[rec.position]
+        if str(log.address).lower() != rec.address.lower():
+            differences.append(f"{where}: emitted by {log.address}, not {rec.address}")
+        decoded = decoder.decode_args(log)
+        if decoded is None:
+            differences.append(f"{where}: the log does not decode as a suite event")
+            continue
+        _, name, args = decoded
+        if name != rec.event:
+            differences.append(f"{where}: the chain's event is {name}")
+        elif dict(args) != dict(rec.args):
+            changed = sorted(k for k in set(args) | set(rec.args) if args.get(k) != rec.args.get(k))
+            differences.append(f"{where}: arguments differ: " + ", ".join(
+                f"{k} chain={args.get(k)!r} record={rec.args.get(k)!r}" for k in changed))
+        if on_progress is not None:
+            on_progress(1)
+    for tx_hash in receipts:
+        receipt = receipts[tx_hash]
+        if receipt is None:
+            continue
+        target = _tx_target(client, tx_hash)
+        if target == "(missing)":
+            differences.append(f"tx {tx_hash[:12]}…: receipt without a transaction")
+        elif target is not None and target not in suite:
+            differences.append(f"tx {tx_hash[:12]}…: sent to {target}, not a suite contract")
+    if differences:
+        raise VerificationError(differences)
+    return VerifyResult(checked=checked, transactions=len(receipts), blocks=len(block_ok))
