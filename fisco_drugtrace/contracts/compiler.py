@@ -203,7 +203,7 @@ def compile_project(contracts_dir: Path | str, compiler: Compiler) -> dict[str, 
     """Compile every source under ``contracts_dir``; return the deployable contracts' artifacts.
 
     Deployable = non-empty creation bytecode and a non-empty ABI (skips interfaces, abstract
-    contracts and internal-only libraries).
+    contracts and internal-only libraries). Suite contracts come first, in deployment order.
 
     :raises CompilerError: the compiler reported errors (kept in ``.errors``).
     """
@@ -228,7 +228,8 @@ def compile_project(contracts_dir: Path | str, compiler: Compiler) -> dict[str, 
                 deployed_bytecode=bytes.fromhex(data["evm"].get("deployedBytecode", {}).get("object", "")),
                 source_name=source_name,
             )
-    return out
+    order = {name: i for i, name in enumerate(SUITE_CONTRACTS)}
+    return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
 def write_artifacts(
@@ -240,8 +241,6 @@ def write_artifacts(
     """Write ``<Name>.json`` per artifact and ``manifest.json``; remove artifacts no longer built."""
     target = ARTIFACTS_DIR if out_dir is None else Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    order = {name: i for i, name in enumerate(SUITE_CONTRACTS)}
-    artifacts = dict(sorted(artifacts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     for old in target.glob("*.json"):
         if old.name != MANIFEST_NAME and old.stem not in artifacts:
             old.unlink()
