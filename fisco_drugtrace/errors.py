@@ -543,7 +543,7 @@ class ContractRevert(TransactionFailed):
         tx_hash: str = "",
     ) -> None:
         self.error_name = error_name
-        self.args = dict(args or {})
+        self.error_args = dict(args or {})
         self.raw = raw
         if error_name is None:
             text = f"reverted with undecoded data 0x{raw.hex()}" if raw else "reverted without data"
@@ -557,6 +557,17 @@ class ContractRevert(TransactionFailed):
             self.receipt = None
             self.status = 16
             self.status_name = "RevertInstruction"
+
+    # ``BaseException.args`` is a tuple slot: assigning a dict to it keeps only the keys, so the
+    # decoded arguments live in ``error_args`` and ``args`` reads them.
+    @property  # type: ignore[override]
+    def args(self) -> dict[str, Any]:  # type: ignore[override]
+        """The decoded error arguments by name."""
+        return self.error_args
+
+    @args.setter
+    def args(self, value: Any) -> None:
+        BaseException.args.__set__(self, value)  # type: ignore[attr-defined]
 
 
 def _short(value: Any) -> str:
