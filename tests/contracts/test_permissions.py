@@ -1,0 +1,453 @@
+"""Every write function against every organisation kind, driven by one table.
+
+Each row names a write function, the organisation kinds allowed to call it (docs/domain.md §6.2,
+as the contracts implement it), how to set up a call that an allowed caller can make, the event a
+successful call emits, and which custom error (name AND arguments) a refused kind gets. Every row
+is run for each of the eight kinds, for an unregistered account, for a suspended organisation of
+an allowed kind, and while the suite is paused; provincial regulators outside their region are
+covered at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+
+from harness import Contract, Reverted
+from model import MASK, Kind, Point, Result, bit
+from world import Actor, Scene
+
+Z32 = bytes(32)
+H1 = b"\x11" * 32
+ALL_KINDS = [Kind(k) for k in range(1, 9)]
+
+
+@dataclass(frozen=True)
+class Call:
+    contract: Contract
+    fn: str
+    args: tuple[Any, ...]
+
+
+Prepare = Callable[[Scene, Actor], Call]
+Refusal = Callable[[Scene, Actor, Call], tuple[str, tuple[Any, ...]]]
+
+
+def by_kind(mask: int) -> Refusal:
+    """The OrgRegistry's refusal of a caller whose kind is not in ``mask``."""
+    return lambda s, a, c: ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), mask))
+
+
+def not_suite() -> Refusal:
+    return lambda s, a, c: ("OrgRegistryNotSuiteContract", (a.account,))
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    allowed: frozenset[Kind]
+    prepare: Prepare
+    refusal: Refusal
+    event: str | None
+    pausable: bool = True
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def K(*kinds: Kind) -> frozenset[Kind]:
+    return frozenset(kinds)
+
+
+NAT, PROV, MAN, DIST, LOG, PHARM, HOSP, AUD = ALL_KINDS
+REG = K(NAT, PROV)
+HOLDERS = K(MAN, DIST, PHARM, HOSP)
+
+# ----------------------------------------------------------------------------- preparations
+
+
+def _new_org(s: Scene, a: Actor) -> Call:
+    return Call(s.w.orgs, "registerOrg", (b"\x42" * 32, int(Kind.DISTRIBUTOR), a.region, 0, Z32))
+
+
+def _manage(fn: str, *extra: Any, suspend_first: bool = False) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        if suspend_first:
+            s.w.orgs.transact("suspendOrg", s.w.org("dist2"), Z32, sender=s.w.acct("nat"))
+        return Call(s.w.orgs, fn, (s.w.org("dist2"), *extra))
+    return prep
+
+
+def _bind(s: Scene, a: Actor) -> Call:
+    return Call(s.w.orgs, "bindAccount", ("0x" + "77" * 20, s.w.org("dist2")))
+
+
+def _unbind(s: Scene, a: Actor) -> Call:
+    return Call(s.w.orgs, "unbindAccount", (s.w.acct("dist2"),))
+
+
+def _unpause(s: Scene, a: Actor) -> Call:
+    s.w.orgs.transact("pause", sender=s.w.acct("nat"))
+    return Call(s.w.orgs, "unpause", ())
+
+
+def _register_product(s: Scene, a: Actor) -> Call:
+    return Call(s.w.drugs, "registerProduct", ("国药准字Z1", "1瓶", s.w.org("man"), 20, 80, Z32))
+
+
+def _commit(s: Scene, a: Actor) -> Call:
+    t = s.w.chain.timestamp_ms
+    return Call(s.w.drugs, "commitBatch", (s.product, "NEW-LOT", t, t + 10**10, 5, H1, Z32))
+
+
+def _batch_to(to: int, *, stop_first: bool = False) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        if stop_first:
+            s.w.stop_batch(s.batch.batch_id)
+        return Call(s.w.drugs, "transitionBatch", (s.batch.batch_id, to, 0, H1))
+    return prep
+
+
+def _product_to(to: int, *, stop_first: bool = False) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        if stop_first:
+            s.w.drugs.transact("transitionProduct", s.product, 2, 0, Z32, sender=s.w.acct("nat"))
+        return Call(s.w.drugs, "transitionProduct", (s.product, to, 0, H1))
+    return prep
+
+
+def _transition_refusal(frm: int, to: int, product: bool = False) -> Refusal:
+    def refuse(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+        ident = s.product if product else s.batch.batch_id
+        return ("DrugRegistryUnauthorizedTransition", (ident, frm, to, a.org_id))
+    return refuse
+
+
+def _dispatch(s: Scene, a: Actor) -> Call:
+    return Call(s.w.custody, "dispatch", (s.batch.batch_id, s.w.org("pharm") if a.kind != PHARM else s.w.org("hosp"),
+                                          s.w.org("log"), 2, Z32))
+
+
+def _dispatch_return(s: Scene, a: Actor) -> Call:
+    return Call(s.w.custody, "dispatchReturn", (s.batch.batch_id, s.w.org("man"), s.w.org("log"), 2, Z32))
+
+
+def _inbound(s: Scene, a: Actor) -> int:
+    """A shipment addressed to ``a`` when ``a`` can be an addressee, else one addressed to dist."""
+    w, b = s.w, s.batch.batch_id
+    if a.kind in (DIST, PHARM, HOSP):
+        return w.custody.transact("dispatch", b, a.org_id, w.org("log"), 3, Z32, sender=w.acct("man")).output
+    if a.kind == MAN:
+        return w.custody.transact("dispatchReturn", b, a.org_id, w.org("log"), 3, Z32, sender=w.acct("pharm")).output
+    return w.custody.transact("dispatch", b, w.org("dist"), w.org("log"), 3, Z32, sender=w.acct("man")).output
+
+
+def _receive(s: Scene, a: Actor) -> Call:
+    return Call(s.w.custody, "receiveShipment", (_inbound(s, a), 3, Z32))
+
+
+def _reject(s: Scene, a: Actor) -> Call:
+    return Call(s.w.custody, "rejectShipment", (_inbound(s, a), Z32))
+
+
+def _not_addressee(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+    return ("CustodyLedgerNotAddressee", (c.args[0], a.org_id))
+
+
+def _dispense(s: Scene, a: Actor) -> Call:
+    i = 5
+    return Call(s.w.custody, "dispense", (s.batch.batch_id, i, s.batch.code_hash(i), s.batch.proof(i)))
+
+
+def _release(s: Scene, a: Actor) -> Call:
+    w = s.w
+    w.obs.transact("recordObservation", int(Point.STORAGE), s.batch.batch_id, 0, 1, 300, 310, Z32,
+                   sender=w.acct("pharm"))
+    return Call(w.custody, "releaseQuarantine", (s.batch.batch_id, w.org("pharm"), 4, Z32))
+
+
+def _system(fn: str) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        b = s.batch.batch_id
+        args = {
+            "systemCredit": (b, a.org_id, 1),
+            "systemQuarantine": (b, s.w.org("man"), 1, 0),
+            "systemFlagShipmentExcursion": (1, 0),
+            "systemDestroy": (b, s.w.org("man"), 1, 0),
+            "systemTransitionBatch": (b, 2, 0, Z32, a.org_id),
+            "systemTransitionProduct": (s.product, 2, 0, Z32, a.org_id),
+        }[fn]
+        contract = s.w.drugs if fn.startswith("systemTransition") else s.w.custody
+        return Call(contract, fn, args)
+    return prep
+
+
+def _observe(point: Point) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        subject = s.product if point == Point.PROCESS_DEFINITION else s.batch.batch_id
+        shipment = 1 if point == Point.TRANSPORT else 0  # shipment 1: man -> dist, carried by log
+        return Call(s.w.obs, "recordObservation", (int(point), subject, shipment, int(Result.OK), 50, 60, H1))
+    return prep
+
+
+def _open_recall(s: Scene, a: Actor) -> Call:
+    s.w.stop_batch(s.batch.batch_id)
+    return Call(s.w.recalls, "openRecall", (s.product, s.batch.batch_id, 2, H1))
+
+
+def _recall_step(fn: str, stage: int) -> Prepare:
+    """stage 0: case OPEN; 1: NOTIFIED; 2: COMPLETED."""
+    def prep(s: Scene, a: Actor) -> Call:
+        w = s.w
+        w.stop_batch(s.batch.batch_id)
+        rid = w.open_recall(s.product, s.batch.batch_id, 2)
+        if stage >= 1:
+            w.recalls.transact("issueNotice", rid, H1, sender=w.acct("man"))
+        if stage >= 2:
+            w.recalls.transact("completeRecall", rid, H1, sender=w.acct("man"))
+        args: tuple[Any, ...] = {
+            "issueNotice": (rid, H1), "reportProgress": (rid, H1), "completeRecall": (rid, H1),
+            "evaluateRecall": (rid, True, H1), "recordRecovery": (rid, 2, H1),
+            "recordDestruction": (rid, 2, False, H1),
+        }[fn]
+        return Call(w.recalls, fn, args)
+    return prep
+
+
+def _countersign(s: Scene, a: Actor) -> Call:
+    w = s.w
+    w.stop_batch(s.batch.batch_id)
+    rid = w.open_recall(s.product, s.batch.batch_id, 2)
+    did = w.recalls.transact("recordDestruction", rid, 2, False, H1, sender=w.acct("dist")).output
+    return Call(w.recalls, "countersignDestruction", (did,))
+
+
+# ----------------------------------------------------------------------------- the table
+
+OPS: list[Op] = [
+    # OrgRegistry
+    Op("registerOrg", REG, _new_org, by_kind(MASK["regulators"]), "OrgRegistered"),
+    Op("suspendOrg", REG, _manage("suspendOrg", H1), by_kind(MASK["regulators"]), "OrgStatusChanged"),
+    Op("restoreOrg", REG, _manage("restoreOrg", H1, suspend_first=True), by_kind(MASK["regulators"]),
+       "OrgStatusChanged"),
+    Op("updateLicence", REG, _manage("updateLicence", 2**60, H1), by_kind(MASK["regulators"]), "OrgLicenceUpdated"),
+    Op("bindAccount", REG, _bind, by_kind(MASK["regulators"]), "AccountBound"),
+    Op("unbindAccount", REG, _unbind, by_kind(MASK["regulators"]), "AccountUnbound"),
+    Op("pause", K(NAT), lambda s, a: Call(s.w.orgs, "pause", ()), by_kind(MASK["national"]), "Paused",
+       pausable=False),
+    Op("unpause", K(NAT), _unpause, by_kind(MASK["national"]), "Unpaused", pausable=False),
+    # DrugRegistry
+    Op("registerProduct", K(NAT), _register_product, by_kind(MASK["national"]), "ProductRegistered"),
+    Op("setAdrPolicy", REG, lambda s, a: Call(s.w.drugs, "setAdrPolicy", (s.product, 3, True)),
+       by_kind(MASK["regulators"]), "AdrPolicySet"),
+    Op("commitBatch", K(MAN), _commit, by_kind(MASK["manufacturer"]), "BatchCommitted"),
+    Op("transitionBatch:stop", K(NAT, PROV, MAN), _batch_to(2), _transition_refusal(1, 2), "BatchStateChanged"),
+    Op("transitionBatch:lift", REG, _batch_to(1, stop_first=True), _transition_refusal(2, 1), "BatchStateChanged"),
+    Op("transitionProduct:stop", REG, _product_to(2), _transition_refusal(1, 2, True), "ProductStateChanged"),
+    Op("transitionProduct:lift", REG, _product_to(1, stop_first=True), _transition_refusal(2, 1, True),
+       "ProductStateChanged"),
+    Op("transitionProduct:deregister", K(NAT), _product_to(5, stop_first=True), _transition_refusal(2, 5, True),
+       "ProductStateChanged"),
+    Op("systemTransitionBatch", K(), _system("systemTransitionBatch"), not_suite(), None, pausable=False),
+    Op("systemTransitionProduct", K(), _system("systemTransitionProduct"), not_suite(), None, pausable=False),
+    # CustodyLedger
+    Op("dispatch", K(MAN, DIST), _dispatch, by_kind(MASK["forward_senders"]), "ShipmentDispatched"),
+    Op("dispatchReturn", K(DIST, PHARM, HOSP), _dispatch_return, by_kind(MASK["return_senders"]),
+       "ShipmentDispatched"),
+    Op("receiveShipment", HOLDERS, _receive, _not_addressee, "ShipmentReceived"),
+    Op("rejectShipment", HOLDERS, _reject, _not_addressee, "ShipmentRejected"),
+    Op("dispense", K(PHARM, HOSP), _dispense, by_kind(MASK["dispensers"]), "UnitDispensed"),
+    Op("releaseQuarantine", REG, _release, by_kind(MASK["regulators"]), "QuarantineReleased"),
+    Op("systemCredit", K(), _system("systemCredit"), not_suite(), None, pausable=False),
+    Op("systemQuarantine", K(), _system("systemQuarantine"), not_suite(), None, pausable=False),
+    Op("systemFlagShipmentExcursion", K(), _system("systemFlagShipmentExcursion"), not_suite(), None,
+       pausable=False),
+    Op("systemDestroy", K(), _system("systemDestroy"), not_suite(), None, pausable=False),
+    # ObservationLog: the eight points (domain.md §6.4 "written by")
+    Op("observe:PROCESS_DEFINITION", K(MAN, NAT, PROV), _observe(Point.PROCESS_DEFINITION),
+       by_kind(MASK["manufacturer"] | MASK["regulators"]), "ObservationRecorded"),
+    Op("observe:PROCESS_PROGRESS", K(MAN), _observe(Point.PROCESS_PROGRESS), by_kind(MASK["manufacturer"]),
+       "ObservationRecorded"),
+    Op("observe:ORDER", K(DIST, PHARM, HOSP), _observe(Point.ORDER), by_kind(MASK["addressees"]),
+       "ObservationRecorded"),
+    Op("observe:TRANSPORT", K(LOG), _observe(Point.TRANSPORT), by_kind(MASK["logistics"]), "ObservationRecorded"),
+    Op("observe:STORAGE", K(MAN, DIST, PHARM, HOSP, LOG), _observe(Point.STORAGE),
+       by_kind(MASK["holders"] | MASK["logistics"]), "ObservationRecorded"),
+    Op("observe:INSPECTION", K(NAT, PROV, MAN), _observe(Point.INSPECTION),
+       by_kind(MASK["regulators"] | MASK["manufacturer"]), "ObservationRecorded"),
+    Op("observe:EFFICACY", K(HOSP), _observe(Point.EFFICACY), by_kind(bit(Kind.HOSPITAL)), "ObservationRecorded"),
+    Op("observe:ADVERSE_REACTION", K(MAN, PHARM, HOSP), _observe(Point.ADVERSE_REACTION),
+       by_kind(MASK["manufacturer"] | MASK["dispensers"]), "ObservationRecorded"),
+    # RecallManager
+    Op("openRecall", K(MAN, NAT, PROV), _open_recall, by_kind(MASK["openers"]), "RecallOpened"),
+    Op("issueNotice", K(MAN), _recall_step("issueNotice", 0), by_kind(MASK["manufacturer"]), "RecallNoticeIssued"),
+    Op("reportProgress", K(MAN), _recall_step("reportProgress", 1), by_kind(MASK["manufacturer"]),
+       "RecallProgressReported"),
+    Op("completeRecall", K(MAN), _recall_step("completeRecall", 1), by_kind(MASK["manufacturer"]),
+       "RecallCompleted"),
+    Op("evaluateRecall", REG, _recall_step("evaluateRecall", 2), by_kind(MASK["regulators"]), "RecallEvaluated"),
+    Op("recordRecovery", HOLDERS, _recall_step("recordRecovery", 1), by_kind(MASK["holders"]), "RecoveryRecorded"),
+    Op("recordDestruction", HOLDERS, _recall_step("recordDestruction", 1), by_kind(MASK["holders"]),
+       "DestructionRecorded"),
+    Op("countersignDestruction", K(NAT, PROV, AUD), _countersign, by_kind(MASK["supervisors"]),
+       "DestructionConfirmed"),
+]
+
+
+def _expect_revert(call: Call, sender: str, name: str, args: tuple[Any, ...]) -> None:
+    with pytest.raises(Reverted) as info:
+        call.contract.transact(call.fn, *call.args, sender=sender)
+    assert (info.value.name, info.value.args_) == (name, args)
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS, ids=[k.name for k in ALL_KINDS])
+@pytest.mark.parametrize("op", OPS, ids=[o.name for o in OPS])
+def test_every_write_against_every_kind(scene: Scene, op: Op, kind: Kind) -> None:
+    actor = scene.w.primary(kind)
+    call = op.prepare(scene, actor)
+    if kind in op.allowed:
+        result = call.contract.transact(call.fn, *call.args, sender=actor.account)
+        assert op.event is not None and result.named(op.event), [e.name for e in result.events]
+    else:
+        name, args = op.refusal(scene, actor, call)
+        _expect_revert(call, actor.account, name, args)
+
+
+@pytest.mark.parametrize("op", OPS, ids=[o.name for o in OPS])
+def test_unregistered_account_is_refused(scene: Scene, op: Op) -> None:
+    stranger = scene.w.stranger
+    call = op.prepare(scene, scene.w.primary(next(iter(op.allowed), Kind.NATIONAL)))
+    if not op.allowed:
+        _expect_revert(call, stranger, "OrgRegistryNotSuiteContract", (stranger,))
+    else:
+        _expect_revert(call, stranger, "OrgRegistryUnknownAccount", (stranger,))
+
+
+def _suspendable(op: Op) -> list[Kind]:
+    return sorted(k for k in op.allowed if k != Kind.NATIONAL)  # the root cannot be suspended
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if _suspendable(o)], ids=[o.name for o in OPS if _suspendable(o)])
+def test_suspended_organisation_is_refused(scene: Scene, op: Op) -> None:
+    w = scene.w
+    actor = w.primary(_suspendable(op)[0])
+    call = op.prepare(scene, actor)
+    w.orgs.transact("suspendOrg", actor.org_id, H1, sender=w.acct("nat"))
+    _expect_revert(call, actor.account, "OrgRegistryOrgNotActive", (actor.org_id, 2))
+    w.orgs.transact("restoreOrg", actor.org_id, H1, sender=w.acct("nat"))
+    result = call.contract.transact(call.fn, *call.args, sender=actor.account)  # restored: allowed again
+    assert result.named(op.event or "")
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.pausable], ids=[o.name for o in OPS if o.pausable])
+def test_paused_suite_refuses_every_write(scene: Scene, op: Op) -> None:
+    w = scene.w
+    actor = w.primary(sorted(op.allowed)[0])
+    call = op.prepare(scene, actor)
+    w.orgs.transact("pause", sender=w.acct("nat"))
+    _expect_revert(call, actor.account, "OrgRegistryEnforcedPause", ())
+    w.orgs.transact("unpause", sender=w.acct("nat"))
+    assert call.contract.transact(call.fn, *call.args, sender=actor.account).named(op.event or "")
+
+
+def test_pause_twice_and_unpause_when_running_are_refused(scene: Scene) -> None:
+    w = scene.w
+    _expect_revert(Call(w.orgs, "unpause", ()), w.acct("nat"), "OrgRegistryPauseUnchanged", (False,))
+    r = w.orgs.transact("pause", sender=w.acct("nat"))
+    assert r.one("Paused").args == {"account": w.acct("nat")}
+    assert w.orgs.call("paused") is True
+    _expect_revert(Call(w.orgs, "pause", ()), w.acct("nat"), "OrgRegistryPauseUnchanged", (True,))
+    assert w.orgs.transact("unpause", sender=w.acct("nat")).one("Unpaused").args == {"account": w.acct("nat")}
+
+
+def test_expired_licence_is_refused(scene: Scene) -> None:
+    w = scene.w
+    expiry = w.chain.timestamp_ms + 1000
+    w.orgs.transact("updateLicence", w.org("pharm"), expiry, H1, sender=w.acct("nat"))
+    call = _dispense(scene, w["pharm"])
+    w.chain.advance(1001)
+    _expect_revert(call, w.acct("pharm"), "OrgRegistryLicenceExpired", (w.org("pharm"), expiry))
+
+
+def test_link_suite_only_once_and_only_by_national(scene: Scene) -> None:
+    w = scene.w
+    args = (w.drugs.address, w.custody.address, w.obs.address, w.recalls.address)
+    _expect_revert(Call(w.orgs, "linkSuite", args), w.acct("nat"), "OrgRegistrySuiteAlreadyLinked", ())
+    for kind in ALL_KINDS[1:]:
+        a = w.primary(kind)
+        _expect_revert(Call(w.orgs, "linkSuite", args), a.account, "OrgRegistryUnauthorizedKind",
+                       (a.org_id, int(kind), MASK["national"]))
+
+
+# ----------------------------------------------------------------------------- provincial remit
+
+
+def test_provincial_regulator_outside_its_region(scene: Scene) -> None:
+    """``prov_b`` (region B) acting on region-A organisations, products, batches and cases."""
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    pb = w["prov_b"]
+    outside = [
+        (Call(w.orgs, "registerOrg", (b"\x43" * 32, int(Kind.PHARMACY), 110000, 0, Z32)),
+         ("OrgRegistryOutsideRemit", (pb.org_id, b"\x43" * 32))),
+        (Call(w.orgs, "suspendOrg", (w.org("pharm"), H1)), ("OrgRegistryOutsideRemit", (pb.org_id, w.org("pharm")))),
+        (Call(w.orgs, "bindAccount", ("0x" + "78" * 20, w.org("pharm"))),
+         ("OrgRegistryOutsideRemit", (pb.org_id, w.org("pharm")))),
+        (Call(w.drugs, "setAdrPolicy", (p, 1, True)), ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),
+        (Call(w.drugs, "transitionBatch", (b, 2, 0, Z32)), ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),
+        (Call(w.drugs, "transitionProduct", (p, 2, 0, Z32)),
+         ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),
+        (Call(w.custody, "releaseQuarantine", (b, w.org("pharm"), 1, Z32)),
+         ("CustodyLedgerOutsideRemit", (pb.org_id, w.org("pharm")))),
+        (Call(w.obs, "recordObservation", (int(Point.INSPECTION), b, 0, int(Result.FAIL), 0, 0, Z32)),
+         ("ObservationLogUnauthorizedReporter", (int(Point.INSPECTION), pb.org_id))),
+    ]
+    for call, (name, args) in outside:
+        _expect_revert(call, pb.account, name, args)
+    # a provincial regulator may not manage regulators, even in its own region
+    _expect_revert(Call(w.orgs, "suspendOrg", (w.org("prov"), H1)), pb.account, "OrgRegistryOutsideRemit",
+                   (pb.org_id, w.org("prov")))
+    _expect_revert(Call(w.orgs, "registerOrg", (b"\x44" * 32, int(Kind.PROVINCIAL), 310000, 0, Z32)), pb.account,
+                   "OrgRegistryOutsideRemit", (pb.org_id, b"\x44" * 32))
+    _expect_revert(Call(w.orgs, "registerOrg", (b"\x45" * 32, int(Kind.NATIONAL), 310000, 0, Z32)), w.acct("nat"),
+                   "OrgRegistryInvalidKind", (int(Kind.NATIONAL),))
+    # in its own region it may onboard a pharmacy
+    r = w.orgs.transact("registerOrg", b"\x46" * 32, int(Kind.PHARMACY), 310000, 0, Z32, sender=pb.account)
+    ev = r.one("OrgRegistered")
+    assert (ev["orgId"], ev["kind"], ev["region"], ev["byOrgId"]) == (b"\x46" * 32, int(Kind.PHARMACY), 310000,
+                                                                      pb.org_id)
+
+
+def test_provincial_regulator_outside_region_on_recalls(scene: Scene) -> None:
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    pb = w["prov_b"]
+    w.stop_batch(b)
+    _expect_revert(Call(w.recalls, "openRecall", (p, b, 1, H1)), pb.account, "RecallManagerUnauthorized",
+                   (0, pb.org_id))
+    rid = w.open_recall(p, b, 1)
+    w.recalls.transact("issueNotice", rid, H1, sender=w.acct("man"))
+    w.recalls.transact("completeRecall", rid, H1, sender=w.acct("man"))
+    _expect_revert(Call(w.recalls, "evaluateRecall", (rid, True, H1)), pb.account, "RecallManagerUnauthorized",
+                   (rid, pb.org_id))
+    did = w.recalls.transact("recordDestruction", rid, 1, False, H1, sender=w.acct("dist")).output
+    _expect_revert(Call(w.recalls, "countersignDestruction", (did,)), pb.account, "RecallManagerUnauthorized",
+                   (rid, pb.org_id))
+
+
+def test_manufacturer_acts_only_on_its_own_products(scene: Scene) -> None:
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    mb = w["man_b"]
+    t = w.chain.timestamp_ms
+    _expect_revert(Call(w.drugs, "commitBatch", (p, "X", t, t + 1, 1, H1, Z32)), mb.account,
+                   "DrugRegistryNotProductHolder", (p, mb.org_id))
+    _expect_revert(Call(w.drugs, "transitionBatch", (b, 2, 0, Z32)), mb.account, "DrugRegistryNotProductHolder",
+                   (p, mb.org_id))
+    _expect_revert(Call(w.obs, "recordObservation", (int(Point.INSPECTION), b, 0, 0, 0, 0, Z32)), mb.account,
+                   "ObservationLogUnauthorizedReporter", (int(Point.INSPECTION), mb.org_id))
+    w.stop_batch(b)
+    _expect_revert(Call(w.recalls, "openRecall", (p, b, 1, H1)), mb.account, "RecallManagerUnauthorized",
+                   (0, mb.org_id))
+    rid = w.open_recall(p, b, 1)
+    _expect_revert(Call(w.recalls, "issueNotice", (rid, H1)), mb.account, "RecallManagerUnauthorized",
+                   (rid, mb.org_id))
