@@ -84,6 +84,7 @@ def test_v2_transaction_round_trip(tx: tx_v2.TransactionV2) -> None:
     raw = tx_v2.encode_signed_v2(stx)
     assert raw == rlp.encode([tx.nonce, tx.gas_price, tx.gas_limit, tx.block_limit, bytes.fromhex(tx.to[2:]),
                               tx.value, tx.data, tx.chain_id, tx.group_id, tx.extra_data, stx.v, stx.r, stx.s])
+    assert tx_v2.sign_and_encode_v2(tx, SIGNER) == (stx, raw)  # RFC 6979: deterministic
     decoded = tx_v2.decode_signed_v2(raw)
     assert decoded == stx
     assert tx_v2.encode_signed_v2(decoded) == raw

@@ -37,6 +37,7 @@ def test_signed_vectors_byte_for_byte(vector: dict) -> None:
     assert tx_v2.tx_hash_v2(raw, ECDSA).hex() == vector["tx_hash"]
     if "v" in vector:
         assert (stx.v, stx.r, stx.s) == (vector["v"], int(vector["r"], 16), int(vector["s"], 16))
+    assert tx_v2.sign_and_encode_v2(tx, SIGNER) == (stx, raw)
     decoded = tx_v2.decode_signed_v2(raw)
     assert decoded == stx and decoded.tx == tx
     assert tx_v2.recover_sender_v2(decoded, ECDSA) == V["address"]
@@ -74,6 +75,8 @@ def test_sm2_signing_round_trip_with_vector_c_key() -> None:
     stx = tx_v2.sign_transaction_v2(tx, signer)
     assert isinstance(stx.v, bytes) and stx.v.hex() == V["sm_public_key"]
     raw = tx_v2.encode_signed_v2(stx)
+    sm_stx, sm_raw = tx_v2.sign_and_encode_v2(tx, signer)  # SM2 is randomised: compare structure
+    assert sm_raw == tx_v2.encode_signed_v2(sm_stx) and sm_stx.v == stx.v
     assert raw[:3].hex() == "f90115" and bytes.fromhex("b840" + V["sm_public_key"]) in raw
     assert tx_v2.recover_sender_v2(tx_v2.decode_signed_v2(raw), SM2) == V["sm_address"]
 
