@@ -84,7 +84,7 @@ class EcdsaSecp256k1Suite:
             raise SignatureError("high-s signature (s > n/2) is not accepted")
         try:
             public = PublicKey.from_signature_and_message(bytes(signature), digest, hasher=None)
-        except Exception as exc:  # coincurve raises plain Exception/ValueError on failure
+        except (ValueError, TypeError) as exc:  # coincurve: "Failed to parse/recover ..."
             raise SignatureError("signature does not recover to a public key") from exc
         return public.format(compressed=False)[1:]
 

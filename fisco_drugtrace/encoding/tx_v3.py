@@ -33,7 +33,7 @@ from fisco_drugtrace.encoding.tars import (
     put_string,
     read_struct,
 )
-from fisco_drugtrace.errors import SignatureError, TarsError, TransactionDecodeError
+from fisco_drugtrace.errors import SignatureError, TransactionDecodeError
 
 __all__ = [
     "BLOCK_LIMIT_OFFSET",
@@ -282,16 +282,11 @@ def decode_transaction(raw: bytes | str) -> Transaction:
     data_fields = get_struct(fields, 1)
     if data_fields is None:
         raise TransactionDecodeError("no TransactionData struct at tag 1: not a 3.x transaction")
-    try:
-        return Transaction(
-            data=_data_from_fields(data_fields), data_hash=get_bytes(fields, 2), signature=get_bytes(fields, 3),
-            import_time=get_int(fields, 4), attribute=get_int(fields, 5), extra_data=get_string(fields, 8),
-            sender=get_bytes(fields, 7),
-        )
-    except TarsError:
-        raise
-    except Exception as exc:  # pragma: no cover - defensive: every field getter raises TarsError
-        raise TransactionDecodeError(f"malformed transaction: {exc}") from exc
+    return Transaction(
+        data=_data_from_fields(data_fields), data_hash=get_bytes(fields, 2), signature=get_bytes(fields, 3),
+        import_time=get_int(fields, 4), attribute=get_int(fields, 5), extra_data=get_string(fields, 8),
+        sender=get_bytes(fields, 7),
+    )
 
 
 
