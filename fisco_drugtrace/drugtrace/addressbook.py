@@ -105,8 +105,11 @@ class AddressBook:
     def put(self, deployment: Deployment) -> None:
         """Record (or replace) a deployment, atomically."""
         data = self._read()
-        data["version"] = _VERSION
         data["deployments"][deployment_key(deployment.chain_id, deployment.group_id)] = deployment.to_json()
+        self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        data["version"] = _VERSION
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".addressbook.", dir=str(self.path.parent))
         try:
@@ -118,6 +121,17 @@ class AddressBook:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+    def labels(self, chain_id: str | int, group_id: str | int) -> dict[str, str]:
+        """Display names of organisations on a chain/group (0x-hex org id -> name); local only."""
+        data = self._read().get("labels", {})
+        return dict(data.get(deployment_key(chain_id, group_id), {}))
+
+    def set_label(self, chain_id: str | int, group_id: str | int, org_id_hex: str, name: str) -> None:
+        """Remember a display name for an organisation (the chain keeps only its id)."""
+        data = self._read()
+        data.setdefault("labels", {}).setdefault(deployment_key(chain_id, group_id), {})[org_id_hex.lower()] = name
+        self._write(data)
 
     def all(self) -> list[Deployment]:
         out = []

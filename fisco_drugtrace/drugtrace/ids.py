@@ -9,7 +9,7 @@ from eth_abi import encode as _abi_encode
 
 from fisco_drugtrace.drugtrace._keccak import keccak256
 
-__all__ = ["org_id", "product_id", "batch_id", "code_hash", "id_hex", "parse_id"]
+__all__ = ["org_id", "org_ref", "product_id", "batch_id", "code_hash", "id_hex", "parse_id", "text_hash"]
 
 
 def org_id(social_credit_code: str) -> bytes:
@@ -52,3 +52,21 @@ def parse_id(text: str | bytes) -> bytes:
     if len(raw) != 32:
         raise ValueError(f"an id is 32 bytes, got {len(raw)}")
     return raw
+
+
+def org_ref(value: str | bytes) -> bytes:
+    """An organisation id from its 0x-hex id, or from its unified social credit code."""
+    if isinstance(value, (bytes, bytearray)):
+        return parse_id(value)
+    text = value.strip()
+    if text[:2].lower() == "0x" and len(text) == 66:
+        return parse_id(text)
+    return org_id(text)
+
+
+def text_hash(text: str | bytes | None) -> bytes:
+    """keccak256 of a note or document (the evidence/reason hashes the contracts keep);
+    32 zero bytes for ``None`` or empty."""
+    if not text:
+        return b"\x00" * 32
+    return keccak256(text.encode("utf-8") if isinstance(text, str) else bytes(text))

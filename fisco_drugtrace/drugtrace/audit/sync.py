@@ -33,23 +33,28 @@ class ChainReader(Protocol):
 
 
 def _chain_hash(client: ChainReader, number: int) -> str | None:
-    from fisco_drugtrace.errors import BlockNotFound, RpcError
+    from fisco_drugtrace.errors import RpcError
 
     try:
         return client.get_block_hash(number)
-    except (BlockNotFound, RpcError):
+    except RpcError:
         return None
 
 
-def _block_time(client: Any, number: int) -> int | None:
-    """The block's timestamp in ms, when the client can tell (``block_timestamp(n)``)."""
-    getter = getattr(client, "block_timestamp", None)
-    if getter is None:
-        return None
-    try:
-        return int(getter(number))
-    except Exception:  # noqa: BLE001 - a timestamp is nice to have, never a reason to fail the sync
-        return None
+def _block_info(client: Any, number: int) -> tuple[str, int | None] | None:
+    """``(hash, timestamp ms)`` of a block: one ``getBlockByNumber`` when the client has it
+    (both dialects do), else the hash alone; ``None`` when the chain has no such block."""
+    from fisco_drugtrace.errors import RpcError
+
+    getter = getattr(client, "get_block_by_number", None)
+    if getter is not None:
+        try:
+            block = getter(number)
+        except RpcError:
+            return None
+        return str(block.hash), int(block.timestamp)
+    found = _chain_hash(client, number)
+    return (found, None) if found is not None else None
 
 
 def check_anchors(index: AuditIndex, client: ChainReader, *, sample: int = 2) -> int:
@@ -90,9 +95,10 @@ def sync_index(
         b = min(a + step - 1, head)
         logs = client.get_logs(a, b, decoder.addresses, None)
         events, blocks = _decode_range(client, decoder, logs)
-        end_hash = _chain_hash(client, b)
-        if end_hash is not None:
-            blocks[b] = (end_hash, blocks.get(b, (None, _block_time(client, b)))[1])
+        if b not in blocks:
+            end = _block_info(client, b)
+            if end is not None:
+                blocks[b] = end
         index.append(events, blocks, b)
         total_events += len(events)
         if on_progress is not None:
@@ -103,22 +109,17 @@ def sync_index(
 def _decode_range(client: Any, decoder: EventDecoder, logs: Sequence[Log]
                   ) -> tuple[list[IndexedEvent], dict[int, tuple[str, int | None]]]:
     positions: dict[str, int] = {}
-    times: dict[int, int | None] = {}
     blocks: dict[int, tuple[str, int | None]] = {}
     events: list[IndexedEvent] = []
     for log in logs:
         number = int(log.block_number or 0)
-        if number not in times:
-            times[number] = _block_time(client, number)
+        if number not in blocks:
+            info = _block_info(client, number)
+            blocks[number] = info if info is not None else (log.block_hash or "", None)
         tx = str(log.transaction_hash or "").lower()
         position = positions.get(tx, 0)
         positions[tx] = position + 1
-        event = decoder.decode(log, position=position, ts_ms=times[number])
-        if event is None:
-            continue
-        events.append(event)
-        if number not in blocks:
-            hsh = log.block_hash or _chain_hash(client, number)
-            if hsh is not None:
-                blocks[number] = (hsh, times[number])
-    return events, blocks
+        event = decoder.decode(log, position=position, ts_ms=blocks[number][1])
+        if event is not None:
+            events.append(event)
+    return events, {n: v for n, v in blocks.items() if v[0]}

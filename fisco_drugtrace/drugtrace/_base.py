@@ -1,0 +1,79 @@
+"""State shared by the service's concern modules: client, signer, address book, suite, code store."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fisco_drugtrace.drugtrace.addressbook import AddressBook, Deployment
+from fisco_drugtrace.drugtrace.codestore import CodeStore
+from fisco_drugtrace.drugtrace.suite import Suite
+from fisco_drugtrace.errors import ContractError
+
+__all__ = ["ServiceBase"]
+
+
+class ServiceBase:
+    """Holds the connections; the concern mixins (registry, custody, ...) build on it."""
+
+    def __init__(self, client: Any, signer: Any, address_book: AddressBook, *, home: str | Path | None = None,
+                 clock: Any = None) -> None:
+        self.client = client
+        self.signer = signer
+        self.address_book = address_book
+        self.home = Path(home) if home is not None else address_book.path.parent
+        self._clock = clock or (lambda: int(time.time() * 1000))
+        self._suite: Suite | None = None
+        self._codes: CodeStore | None = None
+
+    # -- where ---------------------------------------------------------------------------
+    @property
+    def chain_key(self) -> tuple[str, str]:
+        ident = self.client.identity()
+        return str(ident.chain_id), str(ident.group_id)
+
+    @property
+    def deployment(self) -> Deployment:
+        """The suite recorded for this chain/group (``AddressBookError`` when there is none)."""
+        return self.address_book.get(*self.chain_key)
+
+    @property
+    def suite(self) -> Suite:
+        if self._suite is None:
+            self._suite = Suite(self.client, self.deployment, self.signer)
+        return self._suite
+
+    def _scope_name(self) -> str:
+        chain, group = self.chain_key
+        org = self.deployment.address("OrgRegistry")[2:10]
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{chain}_{group}_{org}")
+        return safe
+
+    @property
+    def codes(self) -> CodeStore:
+        """This deployment's local code store (``<home>/codes/<chain>_<group>_<suite>.sqlite``)."""
+        if self._codes is None:
+            self._codes = CodeStore(self.home / "codes" / f"{self._scope_name()}.sqlite")
+        return self._codes
+
+    def audit_path(self) -> Path:
+        """This deployment's audit index file (``<home>/audit/<chain>_<group>_<suite>.sqlite``)."""
+        return self.home / "audit" / f"{self._scope_name()}.sqlite"
+
+    def now_ms(self) -> int:
+        return int(self._clock())
+
+    def _need_signer(self) -> Any:
+        if self.signer is None:
+            raise ContractError("this operation sends a transaction: give the service a signer (--account)")
+        return self.signer
+
+    def _reset(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._codes is not None:
+            self._codes.close()
+            self._codes = None
+        self._suite = None

@@ -1,0 +1,147 @@
+"""Shipments, returns, quarantine, dispensing by code, and the patient's "verify this code"."""
+
+from __future__ import annotations
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.codes import code_problem
+from fisco_drugtrace.drugtrace.ids import code_hash, id_hex, org_ref
+from fisco_drugtrace.drugtrace.merkle import verify_proof
+from fisco_drugtrace.drugtrace.models import (
+    DispenseResult,
+    Holding,
+    LifecycleState,
+    Shipment,
+    ShipmentStatus,
+    UnitVerification,
+)
+from fisco_drugtrace.drugtrace.suite import ZERO32
+from fisco_drugtrace.errors import NotFound
+
+__all__ = ["CustodyOps"]
+
+
+class CustodyOps(ServiceBase):
+    """Custody: who holds how many units of which batch, and once-only dispensing."""
+
+    # -- shipments -----------------------------------------------------------------------
+    def dispatch(self, batch: bytes, to_org: str | bytes, carrier_org: str | bytes, quantity: int, *,
+                 manifest_hash: bytes = ZERO32) -> Shipment:
+        """Send units downstream; returns the new shipment."""
+        tx = self.suite.transact(self.suite.custody, "dispatch", batch, org_ref(to_org), org_ref(carrier_org),
+                                 int(quantity), manifest_hash)
+        return self.get_shipment(_shipment_id(tx.events))
+
+    def dispatch_return(self, batch: bytes, to_org: str | bytes, carrier_org: str | bytes, quantity: int, *,
+                        manifest_hash: bytes = ZERO32) -> Shipment:
+        """Send units back toward the manufacturer (quarantined units leave first)."""
+        tx = self.suite.transact(self.suite.custody, "dispatchReturn", batch, org_ref(to_org),
+                                 org_ref(carrier_org), int(quantity), manifest_hash)
+        return self.get_shipment(_shipment_id(tx.events))
+
+    def receive(self, shipment_id: int, quantity: int | None = None, *, evidence_hash: bytes = ZERO32) -> Shipment:
+        """Receive a shipment, in full (``quantity=None``) or partially."""
+        if quantity is None:
+            quantity = self.get_shipment(shipment_id).quantity
+        self.suite.transact(self.suite.custody, "receiveShipment", int(shipment_id), int(quantity), evidence_hash)
+        return self.get_shipment(shipment_id)
+
+    def reject(self, shipment_id: int, *, reason_hash: bytes = ZERO32) -> Shipment:
+        self.suite.transact(self.suite.custody, "rejectShipment", int(shipment_id), reason_hash)
+        return self.get_shipment(shipment_id)
+
+    def get_shipment(self, shipment_id: int) -> Shipment:
+        (batch, src, dst, carrier, qty, got, at, status, is_return, excursion) = self.suite.call(
+            self.suite.custody, "getShipment", int(shipment_id))
+        if not any(bytes(batch)):
+            raise NotFound("shipment", str(shipment_id))
+        return Shipment(int(shipment_id), bytes(batch), bytes(src), bytes(dst), bytes(carrier), int(qty), int(got),
+                        int(at), ShipmentStatus(status), bool(is_return), bool(excursion))
+
+    def shipments_of(self, batch: bytes) -> list[Shipment]:
+        """The batch's shipments, found through the ledger's ``ShipmentDispatched`` events."""
+        head = self.client.block_number()
+        events = self.suite.custody.get_events(self.deployment.block_number, head, "ShipmentDispatched",
+                                               [None, batch])
+        return [self.get_shipment(int(e.args["shipmentId"])) for e in events]
+
+    # -- holdings ------------------------------------------------------------------------
+    def holding(self, batch: bytes, org: str | bytes) -> Holding:
+        oid = org_ref(org)
+        quantity, quarantined = self.suite.call(self.suite.custody, "holdingOf", batch, oid)
+        return Holding(batch, oid, int(quantity), int(quarantined))
+
+    def release_quarantine(self, batch: bytes, holder: str | bytes, quantity: int, *,
+                           evidence_hash: bytes = ZERO32) -> Holding:
+        self.suite.transact(self.suite.custody, "releaseQuarantine", batch, org_ref(holder), int(quantity),
+                            evidence_hash)
+        return self.holding(batch, holder)
+
+    # -- units ---------------------------------------------------------------------------
+    def dispense(self, code: str) -> DispenseResult:
+        """Dispense one unit by its code: batch, index and proof come from the local code store.
+
+        A unit dispensed before is not an error: the chain records a ``DuplicateDispense`` alert
+        and ``dispensed`` is False.
+        """
+        location = self.codes.locate(code.strip())
+        if location is None:
+            raise NotFound("unit code", code)
+        proof = self.codes.proof(location.batch_id, location.index)
+        tx = self.suite.transact(self.suite.custody, "dispense", location.batch_id, location.index,
+                                 location.code_hash, proof)
+        dispensed = any(name == "UnitDispensed" for name, _ in tx.events)
+        return DispenseResult(location.code, location.batch_id, location.index, dispensed, tx)
+
+    def is_dispensed(self, batch: bytes, index: int) -> bool:
+        return bool(self.suite.call(self.suite.custody, "isDispensed", batch, int(index)))
+
+    def verify_code(self, code: str) -> UnitVerification:
+        """What a patient's app asks: is this code genuine, is its batch listed, was it dispensed
+        already, and where has its batch been. Read-only."""
+        code = code.strip()
+        problem = code_problem(code)
+        if problem is not None:
+            return UnitVerification(code, False, f"not a traceability code: {problem}")
+        location = self.codes.locate(code)
+        if location is None:
+            return UnitVerification(code, False, "no committed batch lists this code")
+        batch = self.get_batch(location.batch_id)  # type: ignore[attr-defined]
+        product = self.get_product(batch.product_id)  # type: ignore[attr-defined]
+        leaf = self.codes.leaf(location.batch_id, location.index)
+        proof = self.codes.proof(location.batch_id, location.index)
+        genuine = verify_proof(batch.unit_root, leaf, proof) and location.code_hash == code_hash(code)
+        state = self.effective_state(location.batch_id)  # type: ignore[attr-defined]
+        expired = batch.expiry_date <= self.now_ms()
+        dispensed = self.is_dispensed(location.batch_id, location.index)
+        history = tuple(_describe(s, self._label) for s in self.shipments_of(location.batch_id))
+        if not genuine:
+            reason = "the code does not prove against its batch's on-chain root"
+        elif dispensed:
+            reason = "this unit was already dispensed: do not accept it"
+        elif state is not LifecycleState.LISTED:
+            reason = f"the batch is {state.name}: do not use"
+        elif expired:
+            reason = "the batch is past its expiry date"
+        else:
+            reason = "genuine, listed and not yet dispensed"
+        return UnitVerification(code, genuine, reason, location.batch_id, location.index, product, batch,
+                                state is LifecycleState.LISTED, expired, dispensed, history)
+
+    def _label(self, org: bytes) -> str:
+        return self.address_book.labels(*self.chain_key).get(id_hex(org), id_hex(org)[:10] + "…")
+
+
+def _shipment_id(events: tuple) -> int:
+    for name, args in events:
+        if name == "ShipmentDispatched":
+            return int(args["shipmentId"])
+    raise NotFound("shipment", "(no ShipmentDispatched event)")
+
+
+def _describe(s: Shipment, label) -> str:  # type: ignore[no-untyped-def]
+    kind = "return" if s.is_return else "shipment"
+    text = f"{kind} #{s.shipment_id}: {s.quantity} units {label(s.from_org_id)} -> {label(s.to_org_id)} " \
+           f"via {label(s.carrier_org_id)}, {s.status.name.lower()}"
+    if s.excursion:
+        text += " (temperature excursion)"
+    return text

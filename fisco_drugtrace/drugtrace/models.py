@@ -1,0 +1,296 @@
+"""Typed records of the drug-trace domain (frozen dataclasses) and the contracts' enumerations.
+
+Enum numbering is the contracts' ABI (``contracts/common/DrugTraceTypes.sol``): do not reorder.
+Ids are ``bytes``; times are milliseconds since the epoch (FISCO BCOS block time);
+temperatures are in 0.1 °C.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Mapping
+
+__all__ = [
+    "OrgKind",
+    "OrgStatus",
+    "LifecycleState",
+    "ShipmentStatus",
+    "ObservationPoint",
+    "ObservationResult",
+    "RecallLevel",
+    "RecallKind",
+    "RecallStatus",
+    "DestructionStatus",
+    "TxInfo",
+    "Organisation",
+    "Product",
+    "Batch",
+    "BatchRegistration",
+    "Holding",
+    "Shipment",
+    "DispenseResult",
+    "Observation",
+    "RecallCase",
+    "Destruction",
+    "UnitVerification",
+    "SuiteStatus",
+]
+
+
+class OrgKind(IntEnum):
+    NONE = 0
+    REGULATOR_NATIONAL = 1
+    REGULATOR_PROVINCIAL = 2
+    MANUFACTURER = 3
+    DISTRIBUTOR = 4
+    LOGISTICS = 5
+    PHARMACY = 6
+    HOSPITAL = 7
+    AUDITOR = 8
+
+
+class OrgStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+
+
+class LifecycleState(IntEnum):
+    NONE = 0
+    LISTED = 1
+    STOPPED = 2
+    RECALLED = 3
+    DESTROYED = 4
+    DEREGISTERED = 5
+
+
+class ShipmentStatus(IntEnum):
+    NONE = 0
+    DISPATCHED = 1
+    RECEIVED = 2
+    PARTIAL = 3
+    REJECTED = 4
+
+
+class ObservationPoint(IntEnum):
+    NONE = 0
+    PROCESS_DEFINITION = 1
+    PROCESS_PROGRESS = 2
+    ORDER = 3
+    TRANSPORT = 4
+    STORAGE = 5
+    INSPECTION = 6
+    EFFICACY = 7
+    ADVERSE_REACTION = 8
+
+
+class ObservationResult(IntEnum):
+    OK = 0
+    DEVIATION = 1
+    FAIL = 2
+    SERIOUS = 3
+
+
+class RecallLevel(IntEnum):
+    NONE = 0
+    I = 1  # noqa: E741 - the regulation's name
+    II = 2
+    III = 3
+
+
+class RecallKind(IntEnum):
+    VOLUNTARY = 0
+    ORDERED = 1
+
+
+class RecallStatus(IntEnum):
+    NONE = 0
+    OPEN = 1
+    NOTIFIED = 2
+    COMPLETED = 3
+    CLOSED = 4
+
+
+class DestructionStatus(IntEnum):
+    NONE = 0
+    RECORDED = 1
+    CONFIRMED = 2
+
+
+@dataclass(frozen=True)
+class TxInfo:
+    """The transaction that made a change: hash, block and the suite events it emitted."""
+
+    tx_hash: str
+    block_number: int
+    events: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    org_id: bytes
+    kind: OrgKind
+    status: OrgStatus
+    region: int
+    seq: int
+    licence_expiry: int
+    details_hash: bytes
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Product:
+    product_id: bytes
+    approval_number: str
+    package_spec: str
+    mah_org_id: bytes
+    state: LifecycleState
+    since: int
+    min_temp: int
+    max_temp: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: bytes
+    product_id: bytes
+    lot: str
+    mah_org_id: bytes
+    production_date: int
+    expiry_date: int
+    unit_count: int
+    state: LifecycleState
+    since: int
+    unit_root: bytes
+    aggregation_root: bytes
+
+
+@dataclass(frozen=True)
+class BatchRegistration:
+    """A committed batch: the record read back after the commit, and the commit transaction."""
+
+    batch: Batch
+    tx: TxInfo
+
+
+@dataclass(frozen=True)
+class Holding:
+    batch_id: bytes
+    org_id: bytes
+    quantity: int
+    quarantined: int
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.quarantined
+
+
+@dataclass(frozen=True)
+class Shipment:
+    shipment_id: int
+    batch_id: bytes
+    from_org_id: bytes
+    to_org_id: bytes
+    carrier_org_id: bytes
+    quantity: int
+    received: int
+    dispatched_at: int
+    status: ShipmentStatus
+    is_return: bool
+    excursion: bool
+
+
+@dataclass(frozen=True)
+class DispenseResult:
+    """Outcome of presenting a unit: ``dispensed`` False means it had been dispensed before
+    (the chain recorded a ``DuplicateDispense`` alert and changed nothing)."""
+
+    code: str
+    batch_id: bytes
+    index: int
+    dispensed: bool
+    tx: TxInfo
+
+
+@dataclass(frozen=True)
+class Observation:
+    observation_id: int
+    point: ObservationPoint
+    subject_id: bytes
+    shipment_id: int
+    reporter_org_id: bytes
+    result: ObservationResult
+    min_value: int
+    max_value: int
+    recorded_at: int
+    evidence_hash: bytes
+    triggered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecallCase:
+    recall_id: int
+    product_id: bytes
+    batch_id: bytes
+    mah_org_id: bytes
+    initiator_org_id: bytes
+    level: RecallLevel
+    kind: RecallKind
+    status: RecallStatus
+    decided_at: int
+    notice_deadline: int
+    notice_at: int
+    last_progress_at: int
+    progress_count: int
+    completed_at: int
+
+
+@dataclass(frozen=True)
+class Destruction:
+    destruction_id: int
+    recall_id: int
+    executor_org_id: bytes
+    supervisor_org_id: bytes
+    quantity: int
+    final_disposal: bool
+    status: DestructionStatus
+
+
+@dataclass(frozen=True)
+class UnitVerification:
+    """What a patient's app asks about a code: genuine? listed? already dispensed? where has it been?
+
+    ``genuine`` means the code is in a batch committed on chain and its Merkle proof checks
+    against the batch's on-chain root. ``history`` lists the batch's custody steps (from the
+    audit index when synced, else from the shipments the chain holds).
+    """
+
+    code: str
+    genuine: bool
+    reason: str
+    batch_id: bytes | None = None
+    index: int | None = None
+    product: Product | None = None
+    batch: Batch | None = None
+    listed: bool = False
+    expired: bool = False
+    dispensed: bool = False
+    history: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuiteStatus:
+    """The deployed suite on this chain/group."""
+
+    chain_id: str
+    group_id: str
+    contracts: Mapping[str, str]
+    code_present: Mapping[str, bool]
+    paused: bool
+    root_org_id: bytes
+    org_count: int
+    shipment_count: int
+    observation_count: int
+    recall_count: int
+    block_number: int

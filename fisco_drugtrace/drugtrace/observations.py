@@ -1,0 +1,50 @@
+"""The eight observation points; the chain runs their automatic actions (quarantine, stop, alerts)."""
+
+from __future__ import annotations
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.models import Observation, ObservationPoint, ObservationResult
+from fisco_drugtrace.drugtrace.suite import ZERO32
+from fisco_drugtrace.errors import NotFound
+
+__all__ = ["ObservationOps", "AUTOMATIC_EVENTS"]
+
+#: events that mean an observation set something in motion
+AUTOMATIC_EVENTS = (
+    "TemperatureExcursion",
+    "ShipmentExcursionFlagged",
+    "HoldingQuarantined",
+    "BatchStateChanged",
+    "ProductStateChanged",
+    "SeriousAdverseReactionReported",
+    "AdverseReactionThresholdReached",
+)
+
+
+class ObservationOps(ServiceBase):
+    """Record observations and read them back."""
+
+    def observe(self, point: ObservationPoint, subject: bytes, result: ObservationResult, *, shipment_id: int = 0,
+                min_value: int = 0, max_value: int = 0, evidence_hash: bytes = ZERO32) -> Observation:
+        """Record an observation about a batch (a product for process definitions).
+
+        Values are in the point's unit (temperatures in 0.1 °C). The returned record lists the
+        automatic actions the chain took (``triggered``: e.g. ``HoldingQuarantined``,
+        ``BatchStateChanged``).
+        """
+        tx = self.suite.transact(self.suite.observations, "recordObservation", int(point), subject,
+                                 int(shipment_id), int(result), int(min_value), int(max_value), evidence_hash)
+        obs_id = next((int(a["observationId"]) for n, a in tx.events if n == "ObservationRecorded"), None)
+        if obs_id is None:
+            raise NotFound("observation", "(no ObservationRecorded event)")
+        triggered = tuple(n for n, _ in tx.events if n in AUTOMATIC_EVENTS)
+        return self.get_observation(obs_id, triggered=triggered)
+
+    def get_observation(self, observation_id: int, *, triggered: tuple[str, ...] = ()) -> Observation:
+        (point, subject, shipment, reporter, result, vmin, vmax, at, evidence) = self.suite.call(
+            self.suite.observations, "getObservation", int(observation_id))
+        if int(point) == 0:
+            raise NotFound("observation", str(observation_id))
+        return Observation(int(observation_id), ObservationPoint(point), bytes(subject), int(shipment),
+                           bytes(reporter), ObservationResult(result), int(vmin), int(vmax), int(at),
+                           bytes(evidence), triggered)

@@ -1,0 +1,96 @@
+"""Recall cases: open, notice, progress, recovery, completion, evaluation, destruction."""
+
+from __future__ import annotations
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.models import (
+    Destruction,
+    DestructionStatus,
+    RecallCase,
+    RecallKind,
+    RecallLevel,
+    RecallStatus,
+    TxInfo,
+)
+from fisco_drugtrace.drugtrace.suite import ZERO32
+from fisco_drugtrace.errors import NotFound
+
+__all__ = ["RecallOps"]
+
+
+class RecallOps(ServiceBase):
+    """The recall case workflow (the contract enforces who may do what, and when)."""
+
+    def open_recall(self, level: RecallLevel, *, batch: bytes = ZERO32, product: bytes | None = None,
+                    reason_hash: bytes = ZERO32) -> RecallCase:
+        """Open a case for a STOPPED batch (or, with ``batch`` zero, a whole product).
+
+        The MAH opens voluntary recalls; a regulator's case is an ordered recall.
+        """
+        if product is None:
+            product = self.get_batch(batch).product_id  # type: ignore[attr-defined]
+        tx = self.suite.transact(self.suite.recalls, "openRecall", product, batch, int(level), reason_hash)
+        return self.get_recall(_id(tx, "RecallOpened", "recallId"))
+
+    def issue_notice(self, recall_id: int, notice_hash: bytes = ZERO32) -> RecallCase:
+        self.suite.transact(self.suite.recalls, "issueNotice", int(recall_id), notice_hash)
+        return self.get_recall(recall_id)
+
+    def report_progress(self, recall_id: int, report_hash: bytes = ZERO32) -> RecallCase:
+        self.suite.transact(self.suite.recalls, "reportProgress", int(recall_id), report_hash)
+        return self.get_recall(recall_id)
+
+    def record_recovery(self, recall_id: int, quantity: int, evidence_hash: bytes = ZERO32) -> TxInfo:
+        """A holder reports units recovered (returned or secured) for the case."""
+        return self.suite.transact(self.suite.recalls, "recordRecovery", int(recall_id), int(quantity),
+                                   evidence_hash)
+
+    def complete_recall(self, recall_id: int, summary_hash: bytes = ZERO32) -> RecallCase:
+        self.suite.transact(self.suite.recalls, "completeRecall", int(recall_id), summary_hash)
+        return self.get_recall(recall_id)
+
+    def evaluate_recall(self, recall_id: int, accepted: bool, evaluation_hash: bytes = ZERO32) -> RecallCase:
+        """The regulator accepts (closes) or rejects the MAH's summary."""
+        self.suite.transact(self.suite.recalls, "evaluateRecall", int(recall_id), bool(accepted), evaluation_hash)
+        return self.get_recall(recall_id)
+
+    def record_destruction(self, recall_id: int, quantity: int, *, final: bool = False,
+                           evidence_hash: bytes = ZERO32) -> Destruction:
+        """The executor records a destruction; a supervisor must counter-sign it."""
+        tx = self.suite.transact(self.suite.recalls, "recordDestruction", int(recall_id), int(quantity),
+                                 bool(final), evidence_hash)
+        return self.get_destruction(_id(tx, "DestructionRecorded", "destructionId"))
+
+    def countersign_destruction(self, destruction_id: int) -> Destruction:
+        """A regulator or auditor (not the executor) counter-signs; units leave the holding."""
+        self.suite.transact(self.suite.recalls, "countersignDestruction", int(destruction_id))
+        return self.get_destruction(destruction_id)
+
+    def get_recall(self, recall_id: int) -> RecallCase:
+        (product, batch, mah, initiator, level, kind, status) = self.suite.call(
+            self.suite.recalls, "getRecall", int(recall_id))
+        if int(status) == 0:
+            raise NotFound("recall case", str(recall_id))
+        (decided, deadline, notice, last_progress, count, completed) = self.suite.call(
+            self.suite.recalls, "recallTimes", int(recall_id))
+        return RecallCase(int(recall_id), bytes(product), bytes(batch), bytes(mah), bytes(initiator),
+                          RecallLevel(level), RecallKind(kind), RecallStatus(status), int(decided), int(deadline),
+                          int(notice), int(last_progress), int(count), int(completed))
+
+    def recovered(self, recall_id: int, org: bytes) -> int:
+        return int(self.suite.call(self.suite.recalls, "recovered", int(recall_id), org))
+
+    def get_destruction(self, destruction_id: int) -> Destruction:
+        (recall_id, executor, supervisor, qty, final, status) = self.suite.call(
+            self.suite.recalls, "getDestruction", int(destruction_id))
+        if int(status) == 0:
+            raise NotFound("destruction record", str(destruction_id))
+        return Destruction(int(destruction_id), int(recall_id), bytes(executor), bytes(supervisor), int(qty),
+                           bool(final), DestructionStatus(status))
+
+
+def _id(tx: TxInfo, event: str, arg: str) -> int:
+    for name, args in tx.events:
+        if name == event:
+            return int(args[arg])
+    raise NotFound(event, "(not emitted)")

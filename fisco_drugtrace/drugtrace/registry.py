@@ -1,0 +1,204 @@
+"""Organisations, products, batches (with their code lists) and lifecycle transitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.codes import load_codes, validate_codes
+from fisco_drugtrace.drugtrace.ids import batch_id as make_batch_id
+from fisco_drugtrace.drugtrace.ids import id_hex, org_ref, product_id as make_product_id
+from fisco_drugtrace.drugtrace.merkle import build_batch_tree
+from fisco_drugtrace.drugtrace.models import (
+    Batch,
+    BatchRegistration,
+    LifecycleState,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+    Product,
+    TxInfo,
+)
+from fisco_drugtrace.drugtrace.suite import ZERO32
+from fisco_drugtrace.errors import NotFound, TraceCodeError
+
+__all__ = ["RegistryOps"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+class RegistryOps(ServiceBase):
+    """Organisations, products, batches and their lifecycle."""
+
+    # -- organisations -------------------------------------------------------------------
+    def register_org(self, org: str | bytes, kind: OrgKind, region: int, *, licence_expiry: int = 0,
+                     details_hash: bytes = ZERO32, name: str = "") -> Organisation:
+        """Onboard an organisation (regulators only); ``org`` is its credit code or 0x id."""
+        oid = org_ref(org)
+        self.suite.transact(self.suite.orgs, "registerOrg", oid, int(kind), int(region), int(licence_expiry),
+                            details_hash)
+        if name:
+            self.address_book.set_label(*self.chain_key, id_hex(oid), name)
+        return self.get_org(oid)
+
+    def bind_account(self, address: str, org: str | bytes) -> TxInfo:
+        """Bind a signing account to an organisation."""
+        return self.suite.transact(self.suite.orgs, "bindAccount", address, org_ref(org))
+
+    def unbind_account(self, address: str) -> TxInfo:
+        return self.suite.transact(self.suite.orgs, "unbindAccount", address)
+
+    def suspend_org(self, org: str | bytes, reason_hash: bytes = ZERO32) -> Organisation:
+        oid = org_ref(org)
+        self.suite.transact(self.suite.orgs, "suspendOrg", oid, reason_hash)
+        return self.get_org(oid)
+
+    def restore_org(self, org: str | bytes, reason_hash: bytes = ZERO32) -> Organisation:
+        oid = org_ref(org)
+        self.suite.transact(self.suite.orgs, "restoreOrg", oid, reason_hash)
+        return self.get_org(oid)
+
+    def get_org(self, org: str | bytes) -> Organisation:
+        oid = org_ref(org)
+        kind, status, region, seq, expiry, details = self.suite.call(self.suite.orgs, "getOrg", oid)
+        if int(kind) == 0:
+            raise NotFound("organisation", id_hex(oid))
+        name = self.address_book.labels(*self.chain_key).get(id_hex(oid), "")
+        return Organisation(oid, OrgKind(kind), OrgStatus(status), int(region), int(seq), int(expiry),
+                            bytes(details), name)
+
+    def org_of(self, address: str) -> Organisation:
+        """The organisation an account is bound to."""
+        oid = bytes(self.suite.call(self.suite.orgs, "orgOf", address))
+        if not any(oid):
+            raise NotFound("account binding", address)
+        return self.get_org(oid)
+
+    def list_orgs(self) -> list[Organisation]:
+        count = int(self.suite.call(self.suite.orgs, "orgCount"))
+        return [self.get_org(bytes(self.suite.call(self.suite.orgs, "orgIdBySeq", seq))) for seq in
+                range(1, count + 1)]
+
+    # -- products ------------------------------------------------------------------------
+    def register_product(self, approval_number: str, package_spec: str, mah: str | bytes, *, min_temp: int,
+                         max_temp: int, details_hash: bytes = ZERO32) -> Product:
+        """Register a product (national regulator); temperatures in 0.1 °C."""
+        self.suite.transact(self.suite.drugs, "registerProduct", approval_number, package_spec, org_ref(mah),
+                            int(min_temp), int(max_temp), details_hash)
+        return self.get_product(make_product_id(approval_number, package_spec))
+
+    def set_adr_policy(self, product: bytes, threshold: int, auto_stop: bool) -> TxInfo:
+        return self.suite.transact(self.suite.drugs, "setAdrPolicy", product, int(threshold), bool(auto_stop))
+
+    def get_product(self, product: bytes) -> Product:
+        mah, state, since, tmin, tmax = self.suite.call(self.suite.drugs, "getProduct", product)
+        if not any(bytes(mah)):
+            raise NotFound("product", id_hex(product))
+        approval, spec = self.suite.call(self.suite.drugs, "productLabel", product)
+        return Product(product, approval, spec, bytes(mah), LifecycleState(state), int(since), int(tmin), int(tmax))
+
+    # -- batches -------------------------------------------------------------------------
+    def register_batch(self, product: bytes, lot: str, codes: Sequence[str], *, production_date: int,
+                       expiry_date: int, aggregation_root: bytes = ZERO32, expected_prefix: str | None = None,
+                       on_progress: Progress = _noop) -> BatchRegistration:
+        """Commit a batch from its ordered unit codes: validate, build the Merkle tree, keep the
+        codes and levels in the local store, then commit the root on chain.
+
+        :raises TraceCodeError: a malformed or duplicated code (with its line number).
+        """
+        on_progress("validate", 0, len(codes))
+        checked = validate_codes(enumerate(codes, 1), expected_prefix=expected_prefix,
+                                 on_progress=lambda n: on_progress("validate", n, len(codes)))
+        return self._commit(product, lot, checked, production_date, expiry_date, aggregation_root, on_progress)
+
+    def register_batch_file(self, product: bytes, lot: str, path: str | Path, *, production_date: int,
+                            expiry_date: int, aggregation_root: bytes = ZERO32, expected_prefix: str | None = None,
+                            on_progress: Progress = _noop) -> BatchRegistration:
+        """As :meth:`register_batch`, reading the codes from a text or CSV file (line numbers kept)."""
+        on_progress("validate", 0, 0)
+        checked = load_codes(path, expected_prefix=expected_prefix,
+                             on_progress=lambda n: on_progress("validate", n, 0))
+        return self._commit(product, lot, checked, production_date, expiry_date, aggregation_root, on_progress)
+
+    def _commit(self, product: bytes, lot: str, codes: list[str], production_date: int, expiry_date: int,
+                aggregation_root: bytes, on_progress: Progress) -> BatchRegistration:
+        bid = make_batch_id(product, lot)
+        total = len(codes)
+        on_progress("hash", 0, total)
+        tree = build_batch_tree(bid, codes)
+        on_progress("hash", total, total)
+        on_progress("store", 0, total)
+        self.codes.put_batch(tree, codes, product_id=product, lot=lot)
+        on_progress("store", total, total)
+        on_progress("commit", 0, 1)
+        try:
+            tx = self.suite.transact(self.suite.drugs, "commitBatch", product, lot, int(production_date),
+                                     int(expiry_date), total, tree.root, aggregation_root)
+        except Exception:
+            stored = self._chain_batch_root(bid)
+            if stored != tree.root:  # the chain did not take this list: do not keep it
+                self.codes.remove_batch(bid)
+            raise
+        on_progress("commit", 1, 1)
+        return BatchRegistration(self.get_batch(bid), tx)
+
+    def _chain_batch_root(self, bid: bytes) -> bytes | None:
+        try:
+            return self.get_batch(bid).unit_root
+        except NotFound:
+            return None
+
+    def import_codes(self, batch: bytes, codes: Sequence[str]) -> Batch:
+        """Load a batch's code list received from its manufacturer (e.g. at a pharmacy) into the
+        local store, after checking that it rebuilds the root committed on chain."""
+        on_chain = self.get_batch(batch)
+        checked = validate_codes(enumerate(codes, 1))
+        tree = build_batch_tree(batch, checked)
+        if tree.root != on_chain.unit_root or len(checked) != on_chain.unit_count:
+            raise TraceCodeError([(0, "", f"the code list does not rebuild batch {id_hex(batch)}'s on-chain root")])
+        self.codes.put_batch(tree, checked, product_id=on_chain.product_id, lot=on_chain.lot)
+        return on_chain
+
+    def get_batch(self, batch: bytes) -> Batch:
+        (product, mah, produced, expiry, units, state, since, root, agg) = self.suite.call(
+            self.suite.drugs, "getBatch", batch)
+        if not any(bytes(product)):
+            raise NotFound("batch", id_hex(batch))
+        lot = self.suite.call(self.suite.drugs, "batchLot", batch)
+        return Batch(batch, bytes(product), lot, bytes(mah), int(produced), int(expiry), int(units),
+                     LifecycleState(state), int(since), bytes(root), bytes(agg))
+
+    def effective_state(self, batch: bytes) -> LifecycleState:
+        return LifecycleState(self.suite.call(self.suite.drugs, "effectiveState", batch))
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def transition_batch(self, batch: bytes, to: LifecycleState, *, reason_id: int = 0,
+                         evidence_hash: bytes = ZERO32) -> Batch:
+        """Move a batch (stop = STOPPED, resume = LISTED); the contract's table decides who may."""
+        self.suite.transact(self.suite.drugs, "transitionBatch", batch, int(to), int(reason_id), evidence_hash)
+        return self.get_batch(batch)
+
+    def transition_product(self, product: bytes, to: LifecycleState, *, reason_id: int = 0,
+                           evidence_hash: bytes = ZERO32) -> Product:
+        """Move a product (stop, resume, deregister)."""
+        self.suite.transact(self.suite.drugs, "transitionProduct", product, int(to), int(reason_id), evidence_hash)
+        return self.get_product(product)
+
+    def stop(self, target: bytes, *, product: bool = False, reason_id: int = 0,
+             evidence_hash: bytes = ZERO32) -> Batch | Product:
+        fn = self.transition_product if product else self.transition_batch
+        return fn(target, LifecycleState.STOPPED, reason_id=reason_id, evidence_hash=evidence_hash)
+
+    def resume(self, target: bytes, *, product: bool = False, reason_id: int = 0,
+               evidence_hash: bytes = ZERO32) -> Batch | Product:
+        fn = self.transition_product if product else self.transition_batch
+        return fn(target, LifecycleState.LISTED, reason_id=reason_id, evidence_hash=evidence_hash)
+
+    def deregister(self, product: bytes, *, reason_id: int = 0, evidence_hash: bytes = ZERO32) -> Product:
+        return self.transition_product(product, LifecycleState.DEREGISTERED, reason_id=reason_id,
+                                       evidence_hash=evidence_hash)

@@ -1,0 +1,92 @@
+"""``TraceService``: the typed domain API over the contract suite (no printing, no click).
+
+It composes one mixin per concern — :mod:`registry` (organisations, products, batches,
+lifecycle), :mod:`custody` (shipments, quarantine, dispensing, verification), :mod:`observations`
+and :mod:`recall` — over :class:`~fisco_drugtrace.drugtrace._base.ServiceBase`, and adds deploying
+the suite, its status and the auditor's index. Known "unknown id" reverts become
+:class:`~fisco_drugtrace.errors.NotFound`; every other revert surfaces as ``ContractRevert``
+naming the custom error and its arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from fisco_drugtrace.drugtrace.addressbook import AddressBook, Deployment
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.records import SyncResult
+from fisco_drugtrace.drugtrace.audit.sync import sync_index
+from fisco_drugtrace.drugtrace.custody import CustodyOps
+from fisco_drugtrace.drugtrace.ids import org_ref
+from fisco_drugtrace.drugtrace.models import SuiteStatus
+from fisco_drugtrace.drugtrace.observations import ObservationOps
+from fisco_drugtrace.drugtrace.recall import RecallOps
+from fisco_drugtrace.drugtrace.registry import RegistryOps
+from fisco_drugtrace.drugtrace.suite import ZERO32, deploy_suite
+
+__all__ = ["TraceService"]
+
+
+class TraceService(RegistryOps, CustodyOps, ObservationOps, RecallOps):
+    """Everything an organisation does on the drug-trace suite, as typed calls.
+
+    :param client: a connected ``FiscoClient`` (either dialect).
+    :param signer: who signs transactions (``None`` for read-only use).
+    :param address_book: where the suite's addresses per chain/group are kept.
+    :param home: directory for the code store and audit index (default: the book's directory).
+    """
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, client: Any, signer: Any = None) -> "TraceService":
+        """The service for ``Settings`` (address book, code store and index under ``settings.home``)."""
+        home = Path(settings.home)
+        return cls(client, signer, AddressBook.in_home(home), home=home)
+
+    def with_signer(self, signer: Any) -> "TraceService":
+        """The same chain and home, acting as another account."""
+        return TraceService(self.client, signer, self.address_book, home=self.home, clock=self._clock)
+
+    # -- the suite -----------------------------------------------------------------------
+    def deploy(self, root_org: str | bytes, *, region: int, details_hash: bytes = ZERO32, name: str = "",
+               on_step: Callable[[str], None] | None = None) -> Deployment:
+        """Deploy and link the suite; the signer becomes the root (national regulator)
+        organisation ``root_org`` and the addresses are recorded in the address book."""
+        chain, group = self.chain_key
+        deployment = deploy_suite(self.client, self._need_signer(), root_org_id=org_ref(root_org),
+                                  region=region, details_hash=details_hash, chain_id=chain, group_id=group,
+                                  on_step=on_step)
+        self.close()
+        self.address_book.put(deployment)
+        if name:
+            from fisco_drugtrace.drugtrace.ids import id_hex
+
+            self.address_book.set_label(chain, group, id_hex(org_ref(root_org)), name)
+        return deployment
+
+    def status(self) -> SuiteStatus:
+        """Addresses, whether code is there, and the suite's counters."""
+        dep = self.deployment
+        present = {name: bool(self.client.get_code(addr)) for name, addr in dep.contracts.items()}
+        s = self.suite
+        return SuiteStatus(
+            chain_id=dep.chain_id, group_id=dep.group_id, contracts=dict(dep.contracts), code_present=present,
+            paused=bool(s.call(s.orgs, "paused")), root_org_id=bytes(s.call(s.orgs, "rootOrg")),
+            org_count=int(s.call(s.orgs, "orgCount")), shipment_count=int(s.call(s.custody, "shipmentCount")),
+            observation_count=int(s.call(s.observations, "observationCount")),
+            recall_count=int(s.call(s.recalls, "recallCount")), block_number=self.client.block_number(),
+        )
+
+    # -- the auditor's index ---------------------------------------------------------------
+    def open_audit_index(self, path: str | Path | None = None) -> AuditIndex:
+        """The audit index of this deployment, bound to it (refuses another deployment's file)."""
+        index = AuditIndex(path or self.audit_path())
+        dep = self.deployment
+        index.bind({"chain": dep.chain_id, "group": dep.group_id, "contracts": dict(dep.contracts)})
+        return index
+
+    def audit_sync(self, index: AuditIndex, *, step: int = 500,
+                   on_progress: Callable[[int, int], None] | None = None) -> SyncResult:
+        """Index the suite's events up to the head (``IndexMismatchError`` if the chain changed)."""
+        return sync_index(index, self.client, self.suite.decoder, start_block=self.deployment.block_number,
+                          step=step, on_progress=on_progress)
