@@ -1,0 +1,165 @@
+"""The eight observation points (who may write them is in test_permissions.py) and their automatic
+actions (docs/domain.md §6.4): a FAIL inspection stops the batch, a temperature excursion
+quarantines, SERIOUS adverse reactions alert at the product's threshold and stop the batch only
+when the policy says so."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import Contract, Reverted
+from model import Kind, Point, Result, State
+from world import Scene
+
+Z32 = bytes(32)
+EV = b"\xcd" * 32
+
+
+def reverts(contract: Contract, fn: str, *args: Any, sender: str) -> tuple[str, tuple[Any, ...]]:
+    with pytest.raises(Reverted) as info:
+        contract.transact(fn, *args, sender=sender)
+    return info.value.name, info.value.args_
+
+
+def observe(scene: Scene, who: str, point: Point, result: Result = Result.OK, lo: int = 50, hi: int = 60,
+            shipment: int = 0, subject: bytes | None = None) -> Any:
+    s = subject if subject is not None else (scene.product if point == Point.PROCESS_DEFINITION
+                                              else scene.batch.batch_id)
+    return scene.w.obs.transact("recordObservation", int(point), s, shipment, int(result), lo, hi, EV,
+                                sender=scene.w.acct(who))
+
+
+def test_observation_is_recorded_with_its_fields(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    n = w.obs.call("observationCount")
+    r = observe(scene, "hosp", Point.EFFICACY, Result.DEVIATION, -3, 7)
+    oid = r.output
+    assert oid == n + 1 == w.obs.call("observationCount")
+    assert w.all_events(r) == [("ObservationRecorded", {
+        "observationId": oid, "point": int(Point.EFFICACY), "subjectId": b, "shipmentId": 0,
+        "reporterOrgId": w.org("hosp"), "result": int(Result.DEVIATION), "minValue": -3, "maxValue": 7,
+        "evidenceHash": EV})]
+    assert w.obs.call("getObservation", oid) == (int(Point.EFFICACY), b, 0, w.org("hosp"), int(Result.DEVIATION),
+                                                 -3, 7, w.chain.timestamp_ms, EV)
+
+
+def test_observation_guards(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    o = w.obs
+    assert reverts(o, "recordObservation", 0, b, 0, 0, 0, 0, EV, sender=w.acct("hosp")) == \
+        ("ObservationLogInvalidPoint", (0,))
+    assert reverts(o, "recordObservation", int(Point.EFFICACY), b"\x01" * 32, 0, 0, 0, 0, EV,
+                   sender=w.acct("hosp")) == ("ObservationLogUnknownSubject", (int(Point.EFFICACY), b"\x01" * 32))
+    # PROCESS_DEFINITION is about a product: a batch id is an unknown subject
+    assert reverts(o, "recordObservation", int(Point.PROCESS_DEFINITION), b, 0, 0, 0, 0, EV,
+                   sender=w.acct("man")) == ("ObservationLogUnknownSubject", (int(Point.PROCESS_DEFINITION), b))
+    assert reverts(o, "recordObservation", int(Point.STORAGE), b, 0, 0, 9, 8, EV, sender=w.acct("dist")) == \
+        ("ObservationLogInvalidRange", (9, 8))
+    assert reverts(o, "recordObservation", int(Point.TRANSPORT), b, 0, 0, 1, 2, EV, sender=w.acct("log")) == \
+        ("ObservationLogInvalidShipment", (0, b, w.org("log")))
+    # a shipment of the batch, but carried by another logistics org
+    other = w.onboard("log2", Kind.LOGISTICS, 110000, account="0x" + "5e" * 20)
+    assert reverts(o, "recordObservation", int(Point.TRANSPORT), b, 1, 0, 1, 2, EV, sender=other.account) == \
+        ("ObservationLogInvalidShipment", (1, b, other.org_id))
+    # a shipment of another batch
+    info2 = w.commit_batch(scene.product, "OTHER", 4)
+    sid = w.ship(info2.batch_id, "man", "dist", 2)
+    assert reverts(o, "recordObservation", int(Point.TRANSPORT), b, sid, 0, 1, 2, EV, sender=w.acct("log")) == \
+        ("ObservationLogInvalidShipment", (sid, b, w.org("log")))
+    # ORDER needs a usable batch
+    w.stop_batch(b)
+    assert reverts(o, "recordObservation", int(Point.ORDER), b, 0, 0, 1, 2, EV, sender=w.acct("pharm")) == \
+        ("ObservationLogSubjectNotListed", (b,))
+
+
+@pytest.mark.parametrize("reporter", ["nat", "prov", "man"])
+@pytest.mark.parametrize("result", list(Result), ids=[r.name for r in Result])
+def test_failed_inspection_stops_the_batch(scene: Scene, reporter: str, result: Result) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    r = observe(scene, reporter, Point.INSPECTION, result)
+    if result in (Result.FAIL, Result.SERIOUS):
+        assert w.all_events(r)[1:] == [("BatchStateChanged", {
+            "batchId": b, "from": int(State.LISTED), "to": int(State.STOPPED), "byOrgId": w.org(reporter),
+            "reasonId": r.output, "evidenceHash": EV})]
+        assert w.batch_state(b) == State.STOPPED
+        again = observe(scene, reporter, Point.INSPECTION, result)  # already stopped: recorded, no transition
+        assert [e.name for e in again.events] == ["ObservationRecorded"]
+    else:
+        assert [e.name for e in r.events] == ["ObservationRecorded"]
+        assert w.batch_state(b) == State.LISTED
+
+
+@pytest.mark.parametrize("point", [Point.STORAGE, Point.TRANSPORT], ids=["storage", "transport"])
+@pytest.mark.parametrize("lo,hi,excursion", [(20, 250, False), (19, 100, True), (100, 251, True), (-400, 900, True),
+                                             (120, 120, False)])
+def test_temperature_range_is_checked_against_the_product(scene: Scene, point: Point, lo: int, hi: int,
+                                                          excursion: bool) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    who, sid = ("dist", 0) if point == Point.STORAGE else ("log", 2)  # shipment 2: dist -> pharm, received
+    r = observe(scene, who, point, Result.OK, lo, hi, shipment=sid)
+    holder = "dist" if point == Point.STORAGE else "pharm"
+    if not excursion:
+        assert [e.name for e in r.events] == ["ObservationRecorded"]
+        assert w.holding(b, holder) == (w.holding(b, holder)[0], 0)
+        return
+    ev = r.one("TemperatureExcursion")
+    assert ev.args == {"observationId": r.output, "batchId": b, "shipmentId": sid, "reporterOrgId": w.org(who),
+                       "minValue": lo, "maxValue": hi, "allowedMin": 20, "allowedMax": 250}
+    qty = w.holding(b, holder)[0]
+    assert r.one("HoldingQuarantined").args == {"batchId": b, "orgId": w.org(holder), "quantity": qty,
+                                                "reasonId": r.output}
+    assert w.holding(b, holder) == (qty, qty)
+
+
+def test_storage_excursion_by_a_carrier_quarantines_nothing(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    r = observe(scene, "log", Point.STORAGE, Result.OK, 300, 400)
+    assert [e.name for e in r.events] == ["ObservationRecorded", "TemperatureExcursion"]
+    assert [w.holding(b, n) for n in ("man", "dist", "pharm", "hosp")] == [(24, 0), (20, 0), (10, 0), (10, 0)]
+
+
+@pytest.mark.parametrize("threshold,autostop", [(0, True), (3, False), (3, True), (1, True)])
+def test_serious_adverse_reactions_threshold(scene: Scene, threshold: int, autostop: bool) -> None:
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    pol = w.drugs.transact("setAdrPolicy", p, threshold, autostop, sender=w.acct("prov"))
+    assert pol.one("AdrPolicySet").args == {"productId": p, "threshold": threshold, "autoStop": autostop,
+                                            "byOrgId": w.org("prov")}
+    assert w.drugs.call("adrPolicy", p) == (threshold, autostop)
+    # non-serious reports are not counted
+    observe(scene, "hosp", Point.ADVERSE_REACTION, Result.FAIL)
+    assert w.obs.call("seriousReactionCount", b) == 0
+    reporters = ["hosp", "pharm", "man", "hosp"]
+    stopped_at = None
+    for n, who in enumerate(reporters, start=1):
+        r = observe(scene, who, Point.ADVERSE_REACTION, Result.SERIOUS)
+        assert r.one("SeriousAdverseReactionReported").args == {"observationId": r.output, "batchId": b,
+                                                                "productId": p, "seriousCount": n}
+        reached = threshold != 0 and n >= threshold
+        if not reached:
+            assert not r.named("AdverseReactionThresholdReached")
+            continue
+        stop_now = autostop and stopped_at is None
+        assert r.one("AdverseReactionThresholdReached").args == {
+            "observationId": r.output, "batchId": b, "productId": p, "seriousCount": n, "threshold": threshold,
+            "batchStopped": stop_now}
+        if stop_now:
+            stopped_at = n
+            assert r.one("BatchStateChanged").args == {"batchId": b, "from": 1, "to": 2, "byOrgId": w.org(who),
+                                                       "reasonId": r.output, "evidenceHash": EV}
+        else:
+            assert not r.named("BatchStateChanged")
+    assert w.obs.call("seriousReactionCount", b) == len(reporters)
+    expected_state = State.STOPPED if (autostop and threshold and threshold <= len(reporters)) else State.LISTED
+    assert w.batch_state(b) == expected_state
+    assert stopped_at == (threshold if expected_state == State.STOPPED else None)
+
+
+def test_process_points_and_orders_have_no_automatic_action(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    for who, point in (("man", Point.PROCESS_DEFINITION), ("nat", Point.PROCESS_DEFINITION),
+                       ("man", Point.PROCESS_PROGRESS), ("pharm", Point.ORDER), ("hosp", Point.EFFICACY)):
+        r = observe(scene, who, point, Result.FAIL)
+        assert [e.name for e in r.events] == ["ObservationRecorded"], (who, point)
+    assert w.batch_state(b) == State.LISTED
