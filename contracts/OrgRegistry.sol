@@ -110,7 +110,7 @@ contract OrgRegistry is IOrgRegistry {
         bytes32 orgId = _accountOrg[account];
         if (orgId == bytes32(0)) revert OrgRegistryUnknownAccount(account);
         bytes32 callerOrg = _manage(orgId);
-        if (account == msg.sender) revert OrgRegistryRootProtected(orgId);
+        if (account == msg.sender) revert OrgRegistrySelfUnbind(account);
         delete _accountOrg[account];
         emit AccountUnbound(account, orgId, callerOrg);
     }

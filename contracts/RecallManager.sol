@@ -200,13 +200,13 @@ contract RecallManager is IRecallManager, SuiteMember {
         _checkRegion(recallId, callerOrg, kind, region, executor);
         d.supervisorOrgId = callerOrg;
         d.status = DestructionStatus.CONFIRMED;
+        bool finalDisposal = d.finalDisposal;
+        emit DestructionConfirmed(destructionId, recallId, callerOrg, finalDisposal);
         bytes32 batchId = _recalls[recallId].batchId;
         _custody.systemDestroy(batchId, executor, d.quantity, destructionId);
-        bool finalDisposal = d.finalDisposal;
         if (finalDisposal) {
             _registry.systemTransitionBatch(batchId, LifecycleState.DESTROYED, recallId, d.evidenceHash, callerOrg);
         }
-        emit DestructionConfirmed(destructionId, recallId, callerOrg, finalDisposal);
     }
 
     // ================================================================== views

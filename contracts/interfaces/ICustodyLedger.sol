@@ -15,61 +15,144 @@ import {LifecycleState, ShipmentStatus} from "../common/DrugTraceTypes.sol";
 interface ICustodyLedger {
     // ------------------------------------------------------------------ errors
     /// @notice Quantity is zero or too large.
+    /// @param quantity number of units
     error CustodyLedgerInvalidQuantity(uint256 quantity);
     /// @notice The holder's available (unquarantined) quantity is too small.
+    /// @param batchId the batch
+    /// @param orgId the organisation
+    /// @param available units available (not quarantined)
+    /// @param requested units requested
     error CustodyLedgerInsufficientStock(bytes32 batchId, bytes32 orgId, uint256 available, uint256 requested);
     /// @notice The batch (or its product) is not LISTED.
+    /// @param batchId the batch
+    /// @param batchState the batch's state
+    /// @param productState the product's state
     error CustodyLedgerBatchNotListed(bytes32 batchId, LifecycleState batchState, LifecycleState productState);
     /// @notice The batch is past its expiry date.
+    /// @param batchId the batch
+    /// @param expiryDate the batch's expiry date, ms
     error CustodyLedgerBatchExpired(bytes32 batchId, uint64 expiryDate);
     /// @notice No batch with this id.
+    /// @param batchId the batch
     error CustodyLedgerUnknownBatch(bytes32 batchId);
     /// @notice The addressee is the sender, or not a valid addressee for this kind of shipment.
+    /// @param batchId the batch
+    /// @param toOrgId the addressee
     error CustodyLedgerInvalidAddressee(bytes32 batchId, bytes32 toOrgId);
     /// @notice No shipment with this id.
+    /// @param shipmentId the shipment
     error CustodyLedgerUnknownShipment(uint256 shipmentId);
     /// @notice The caller's organisation is not the shipment's addressee.
+    /// @param shipmentId the shipment
+    /// @param callerOrgId the caller's organisation
     error CustodyLedgerNotAddressee(uint256 shipmentId, bytes32 callerOrgId);
     /// @notice The shipment is not in transit.
+    /// @param shipmentId the shipment
+    /// @param status the current status
     error CustodyLedgerShipmentNotInTransit(uint256 shipmentId, ShipmentStatus status);
     /// @notice The received quantity exceeds the dispatched quantity.
+    /// @param shipmentId the shipment
+    /// @param dispatched units dispatched
+    /// @param received units received
     error CustodyLedgerReceivedTooMuch(uint256 shipmentId, uint256 dispatched, uint256 received);
     /// @notice The unit index is outside the batch.
+    /// @param batchId the batch
+    /// @param index the unit's position in the batch's code list
+    /// @param unitCount units in the batch
     error CustodyLedgerUnitOutOfRange(bytes32 batchId, uint256 index, uint64 unitCount);
     /// @notice The Merkle proof does not lead to the batch's unit root.
+    /// @param batchId the batch
+    /// @param index the unit's position in the batch's code list
     error CustodyLedgerInvalidProof(bytes32 batchId, uint256 index);
     /// @notice More quarantine released than quarantined.
+    /// @param batchId the batch
+    /// @param orgId the organisation
+    /// @param quarantined units in quarantine
+    /// @param requested units requested
     error CustodyLedgerNotQuarantined(bytes32 batchId, bytes32 orgId, uint256 quarantined, uint256 requested);
     /// @notice A provincial regulator acted outside its region.
+    /// @param callerOrgId the caller's organisation
+    /// @param orgId the organisation
     error CustodyLedgerOutsideRemit(bytes32 callerOrgId, bytes32 orgId);
 
     // ------------------------------------------------------------------ events
     /// @notice Units were credited to a holding (batch commit).
+    /// @param batchId the batch
+    /// @param orgId the organisation
+    /// @param quantity number of units
     event HoldingCredited(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity);
     /// @notice A shipment left its sender (forward or return).
+    /// @param shipmentId the shipment
+    /// @param batchId the batch
+    /// @param fromOrgId the sender
+    /// @param toOrgId the addressee
+    /// @param carrierOrgId the carrier
+    /// @param quantity number of units
+    /// @param isReturn true for a return toward the manufacturer
+    /// @param manifestHash hash or root of the shipped code list
     event ShipmentDispatched(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed fromOrgId,
         bytes32 toOrgId, bytes32 carrierOrgId, uint256 quantity, bool isReturn, bytes32 manifestHash);
     /// @notice A shipment was received; `quarantined` of the received units went to quarantine.
+    /// @param shipmentId the shipment
+    /// @param batchId the batch
+    /// @param toOrgId the addressee
+    /// @param received units received
+    /// @param quarantined units in quarantine
+    /// @param evidenceHash hash of the evidence document
     event ShipmentReceived(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
         uint256 received, uint256 quarantined, bytes32 evidenceHash);
     /// @notice Fewer units arrived than were dispatched (suspect-product signal).
+    /// @param shipmentId the shipment
+    /// @param batchId the batch
+    /// @param toOrgId the addressee
+    /// @param dispatched units dispatched
+    /// @param received units received
     event ShipmentDiscrepancy(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
         uint256 dispatched, uint256 received);
     /// @notice The addressee refused the shipment; its quantity is back with the sender.
+    /// @param shipmentId the shipment
+    /// @param batchId the batch
+    /// @param toOrgId the addressee
+    /// @param quantity number of units
+    /// @param reasonHash hash of the reason document
     event ShipmentRejected(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
         uint256 quantity, bytes32 reasonHash);
     /// @notice A temperature excursion was reported for a shipment (quarantine on receipt).
+    /// @param shipmentId the shipment
+    /// @param batchId the batch
+    /// @param reasonId observation, recall or destruction id behind the change (0 = none)
     event ShipmentExcursionFlagged(uint256 indexed shipmentId, bytes32 indexed batchId, uint256 reasonId);
     /// @notice Units of a holding were put in quarantine.
+    /// @param batchId the batch
+    /// @param orgId the organisation
+    /// @param quantity number of units
+    /// @param reasonId observation, recall or destruction id behind the change (0 = none)
     event HoldingQuarantined(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity, uint256 reasonId);
     /// @notice Quarantined units were released by a regulator.
+    /// @param batchId the batch
+    /// @param orgId the organisation
+    /// @param quantity number of units
+    /// @param byOrgId the acting organisation
+    /// @param evidenceHash hash of the evidence document
     event QuarantineReleased(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity,
         bytes32 indexed byOrgId, bytes32 evidenceHash);
     /// @notice Units of a holding were destroyed (counter-signed destruction).
+    /// @param batchId the batch
+    /// @param orgId the organisation
+    /// @param quantity number of units
+    /// @param reasonId observation, recall or destruction id behind the change (0 = none)
     event HoldingDestroyed(bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity, uint256 reasonId);
     /// @notice One unit was dispensed / sold.
+    /// @param batchId the batch
+    /// @param index the unit's position in the batch's code list
+    /// @param codeHash keccak256 of the unit code
+    /// @param orgId the organisation
     event UnitDispensed(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash, bytes32 indexed orgId);
     /// @notice A unit already dispensed was presented again (counterfeit / diversion alert). No state changed.
+    /// @param batchId the batch
+    /// @param index the unit's position in the batch's code list
+    /// @param codeHash keccak256 of the unit code
+    /// @param orgId the organisation
     event DuplicateDispense(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash, bytes32 indexed orgId);
 
     // ------------------------------------------------------------------ writes

@@ -16,41 +16,93 @@ import {LifecycleState} from "../common/DrugTraceTypes.sol";
 interface IDrugRegistry {
     // ------------------------------------------------------------------ errors
     /// @notice A product with this id already exists.
+    /// @param productId the product
     error DrugRegistryProductExists(bytes32 productId);
     /// @notice No product with this id.
+    /// @param productId the product
     error DrugRegistryUnknownProduct(bytes32 productId);
     /// @notice A batch with this id already exists.
+    /// @param batchId the batch
     error DrugRegistryBatchExists(bytes32 batchId);
     /// @notice No batch with this id.
+    /// @param batchId the batch
     error DrugRegistryUnknownBatch(bytes32 batchId);
     /// @notice The temperature range is empty (min > max).
+    /// @param minTemp lowest storage temperature, 0.1 degC
+    /// @param maxTemp highest storage temperature, 0.1 degC
     error DrugRegistryInvalidTemperatureRange(int16 minTemp, int16 maxTemp);
     /// @notice Batch data is invalid (zero units, zero root, expiry not after production).
+    /// @param batchId the batch
     error DrugRegistryInvalidBatch(bytes32 batchId);
     /// @notice The caller's organisation is not the product's MAH.
+    /// @param productId the product
+    /// @param callerOrgId the caller's organisation
     error DrugRegistryNotProductHolder(bytes32 productId, bytes32 callerOrgId);
     /// @notice A product or batch is not in the state the operation needs.
+    /// @param id the product or batch id
+    /// @param state its current state
     error DrugRegistryNotListed(bytes32 id, LifecycleState state);
     /// @notice The transition `from` -> `to` is not in the table for this scope.
+    /// @param id the product or batch id
+    /// @param from the state before
+    /// @param to the state after
     error DrugRegistryInvalidTransition(bytes32 id, LifecycleState from, LifecycleState to);
     /// @notice The caller may not perform this (valid) transition.
+    /// @param id the product or batch id
+    /// @param from the state before
+    /// @param to the state after
+    /// @param callerOrgId the caller's organisation
     error DrugRegistryUnauthorizedTransition(bytes32 id, LifecycleState from, LifecycleState to, bytes32 callerOrgId);
     /// @notice A provincial regulator acted on an item whose MAH is outside its region.
+    /// @param callerOrgId the caller's organisation
+    /// @param mahOrgId the product's MAH
     error DrugRegistryOutsideRemit(bytes32 callerOrgId, bytes32 mahOrgId);
 
     // ------------------------------------------------------------------ events
     /// @notice A product (approval) was registered.
+    /// @param productId the product
+    /// @param mahOrgId the product's MAH
+    /// @param approvalNumber approval number
+    /// @param packageSpec package specification
+    /// @param minTemp lowest storage temperature, 0.1 degC
+    /// @param maxTemp highest storage temperature, 0.1 degC
+    /// @param detailsHash hash of the off-chain document
     event ProductRegistered(bytes32 indexed productId, bytes32 indexed mahOrgId, string approvalNumber,
         string packageSpec, int16 minTemp, int16 maxTemp, bytes32 detailsHash);
     /// @notice A product changed lifecycle state (including NONE -> LISTED on registration).
+    /// @param productId the product
+    /// @param from the state before
+    /// @param to the state after
+    /// @param byOrgId the acting organisation
+    /// @param reasonId observation, recall or destruction id behind the change (0 = none)
+    /// @param evidenceHash hash of the evidence document
     event ProductStateChanged(bytes32 indexed productId, LifecycleState from, LifecycleState to,
         bytes32 indexed byOrgId, uint256 reasonId, bytes32 evidenceHash);
     /// @notice The adverse-reaction policy of a product was set.
+    /// @param productId the product
+    /// @param threshold serious reports per batch that raise the alert (0 = off)
+    /// @param autoStop whether reaching the threshold stops the batch
+    /// @param byOrgId the acting organisation
     event AdrPolicySet(bytes32 indexed productId, uint16 threshold, bool autoStop, bytes32 indexed byOrgId);
     /// @notice A batch was committed (its holding is credited to the MAH in the CustodyLedger).
+    /// @param batchId the batch
+    /// @param productId the product
+    /// @param mahOrgId the product's MAH
+    /// @param lot lot number
+    /// @param productionDate production date, ms
+    /// @param expiryDate the batch's expiry date, ms
+    /// @param unitCount units in the batch
+    /// @param unitRoot Merkle root of the unit codes
+    /// @param aggregationRoot root of the packaging tree
     event BatchCommitted(bytes32 indexed batchId, bytes32 indexed productId, bytes32 indexed mahOrgId, string lot,
         uint64 productionDate, uint64 expiryDate, uint64 unitCount, bytes32 unitRoot, bytes32 aggregationRoot);
     /// @notice A batch changed lifecycle state (including NONE -> LISTED on commit).
+    /// @param batchId the batch
+    /// @param from the state before
+    /// @param to the state after
+    /// @param byOrgId the acting organisation
+    /// @param reasonId observation, recall or destruction id behind the change (0 = none)
+    /// @param evidenceHash hash of the evidence document
     event BatchStateChanged(bytes32 indexed batchId, LifecycleState from, LifecycleState to,
         bytes32 indexed byOrgId, uint256 reasonId, bytes32 evidenceHash);
 

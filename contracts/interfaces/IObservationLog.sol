@@ -17,30 +17,68 @@ import {ObservationPoint, ObservationResult} from "../common/DrugTraceTypes.sol"
 interface IObservationLog {
     // ------------------------------------------------------------------ errors
     /// @notice The point is NONE or unknown.
+    /// @param point the observation point
     error ObservationLogInvalidPoint(ObservationPoint point);
     /// @notice The reporter's organisation may not write this point for this subject.
+    /// @param point the observation point
+    /// @param orgId the organisation
     error ObservationLogUnauthorizedReporter(ObservationPoint point, bytes32 orgId);
     /// @notice The subject (product or batch) does not exist.
+    /// @param point the observation point
+    /// @param subjectId the product or batch observed
     error ObservationLogUnknownSubject(ObservationPoint point, bytes32 subjectId);
     /// @notice The shipment is unknown, not of this batch, or the reporter is not its carrier.
+    /// @param shipmentId the shipment
+    /// @param subjectId the product or batch observed
+    /// @param orgId the organisation
     error ObservationLogInvalidShipment(uint256 shipmentId, bytes32 subjectId, bytes32 orgId);
     /// @notice minValue > maxValue.
+    /// @param minValue lowest observed value
+    /// @param maxValue highest observed value
     error ObservationLogInvalidRange(int64 minValue, int64 maxValue);
     /// @notice An order was placed for a batch that is not usable (not LISTED).
+    /// @param subjectId the product or batch observed
     error ObservationLogSubjectNotListed(bytes32 subjectId);
 
     // ------------------------------------------------------------------ events
     /// @notice An observation was recorded.
+    /// @param observationId the observation
+    /// @param point the observation point
+    /// @param subjectId the product or batch observed
+    /// @param shipmentId the shipment
+    /// @param reporterOrgId the reporting organisation
+    /// @param result the result code
+    /// @param minValue lowest observed value
+    /// @param maxValue highest observed value
+    /// @param evidenceHash hash of the evidence document
     event ObservationRecorded(uint256 indexed observationId, ObservationPoint indexed point, bytes32 indexed subjectId,
         uint256 shipmentId, bytes32 reporterOrgId, ObservationResult result, int64 minValue, int64 maxValue,
         bytes32 evidenceHash);
     /// @notice A transport or storage temperature was outside the product's range.
+    /// @param observationId the observation
+    /// @param batchId the batch
+    /// @param shipmentId the shipment
+    /// @param reporterOrgId the reporting organisation
+    /// @param minValue lowest observed value
+    /// @param maxValue highest observed value
+    /// @param allowedMin the product's lowest temperature, 0.1 degC
+    /// @param allowedMax the product's highest temperature, 0.1 degC
     event TemperatureExcursion(uint256 indexed observationId, bytes32 indexed batchId, uint256 indexed shipmentId,
         bytes32 reporterOrgId, int64 minValue, int64 maxValue, int16 allowedMin, int16 allowedMax);
     /// @notice A SERIOUS adverse reaction was reported for a batch (alert to MAH and regulators).
+    /// @param observationId the observation
+    /// @param batchId the batch
+    /// @param productId the product
+    /// @param seriousCount SERIOUS reports so far for the batch
     event SeriousAdverseReactionReported(uint256 indexed observationId, bytes32 indexed batchId,
         bytes32 indexed productId, uint256 seriousCount);
     /// @notice The batch's SERIOUS adverse-reaction count reached the product's threshold.
+    /// @param observationId the observation
+    /// @param batchId the batch
+    /// @param productId the product
+    /// @param seriousCount SERIOUS reports so far for the batch
+    /// @param threshold serious reports per batch that raise the alert (0 = off)
+    /// @param batchStopped whether the batch was stopped now
     event AdverseReactionThresholdReached(uint256 indexed observationId, bytes32 indexed batchId,
         bytes32 indexed productId, uint256 seriousCount, uint16 threshold, bool batchStopped);
 

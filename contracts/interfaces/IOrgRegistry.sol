@@ -14,54 +14,106 @@ interface IOrgRegistry {
     /// @notice The contracts are paused (emergency stop of the software, not of a drug).
     error OrgRegistryEnforcedPause();
     /// @notice `pause` was called while paused, or `unpause` while not paused.
+    /// @param paused the current pause state
     error OrgRegistryPauseUnchanged(bool paused);
     /// @notice The account is not bound to any organisation.
+    /// @param account the signing address
     error OrgRegistryUnknownAccount(address account);
     /// @notice The account is already bound to `orgId`.
+    /// @param account the signing address
+    /// @param orgId the organisation
     error OrgRegistryAccountAlreadyBound(address account, bytes32 orgId);
     /// @notice No organisation with this id.
+    /// @param orgId the organisation
     error OrgRegistryUnknownOrg(bytes32 orgId);
     /// @notice An organisation with this id already exists.
+    /// @param orgId the organisation
     error OrgRegistryOrgExists(bytes32 orgId);
     /// @notice The organisation is not ACTIVE.
+    /// @param orgId the organisation
+    /// @param status the current status
     error OrgRegistryOrgNotActive(bytes32 orgId, OrgStatus status);
     /// @notice The organisation's licence expired at `expiry` (ms).
+    /// @param orgId the organisation
+    /// @param expiry the licence expiry, ms
     error OrgRegistryLicenceExpired(bytes32 orgId, uint64 expiry);
     /// @notice The organisation's kind is not among those allowed (`kindMask`, bit k = OrgKind(k)).
+    /// @param orgId the organisation
+    /// @param kind the organisation kind
+    /// @param kindMask the allowed kinds (bit k = OrgKind(k))
     error OrgRegistryUnauthorizedKind(bytes32 orgId, OrgKind kind, uint256 kindMask);
     /// @notice The caller's organisation may not manage `orgId` (kind or region outside its remit).
+    /// @param callerOrgId the caller's organisation
+    /// @param orgId the organisation
     error OrgRegistryOutsideRemit(bytes32 callerOrgId, bytes32 orgId);
     /// @notice Invalid organisation kind for this operation.
+    /// @param kind the organisation kind
     error OrgRegistryInvalidKind(OrgKind kind);
     /// @notice The status change is not allowed (e.g. restoring an ACTIVE org).
+    /// @param orgId the organisation
+    /// @param from the state before
+    /// @param to the state after
     error OrgRegistryInvalidStatusChange(bytes32 orgId, OrgStatus from, OrgStatus to);
-    /// @notice The suite is already linked, or an address is zero.
+    /// @notice {linkSuite} was already called.
     error OrgRegistrySuiteAlreadyLinked();
     /// @notice An address given to {linkSuite} is zero.
     error OrgRegistryZeroAddress();
     /// @notice The caller is not a contract of the linked suite.
+    /// @param caller the calling address
     error OrgRegistryNotSuiteContract(address caller);
-    /// @notice The root organisation cannot be suspended and its last account cannot be unbound.
+    /// @notice The root organisation (national regulator) cannot be suspended.
+    /// @param orgId the organisation
     error OrgRegistryRootProtected(bytes32 orgId);
+    /// @notice An account cannot unbind itself (keeps a regulator from locking itself out by mistake).
+    /// @param account the signing address
+    error OrgRegistrySelfUnbind(address account);
 
     // ------------------------------------------------------------------ events
     /// @notice An organisation was registered.
+    /// @param orgId the organisation
+    /// @param kind the organisation kind
+    /// @param region the region code
+    /// @param seq the organisation's sequence number
+    /// @param licenceExpiry licence expiry, ms (0 = none)
+    /// @param detailsHash hash of the off-chain document
+    /// @param byOrgId the acting organisation
     event OrgRegistered(bytes32 indexed orgId, OrgKind kind, uint32 region, uint32 seq, uint64 licenceExpiry,
         bytes32 detailsHash, bytes32 indexed byOrgId);
     /// @notice An organisation's status changed (suspended or restored).
+    /// @param orgId the organisation
+    /// @param from the state before
+    /// @param to the state after
+    /// @param reasonHash hash of the reason document
+    /// @param byOrgId the acting organisation
     event OrgStatusChanged(bytes32 indexed orgId, OrgStatus from, OrgStatus to, bytes32 reasonHash,
         bytes32 indexed byOrgId);
     /// @notice An organisation's licence expiry was updated.
+    /// @param orgId the organisation
+    /// @param licenceExpiry licence expiry, ms (0 = none)
+    /// @param detailsHash hash of the off-chain document
+    /// @param byOrgId the acting organisation
     event OrgLicenceUpdated(bytes32 indexed orgId, uint64 licenceExpiry, bytes32 detailsHash, bytes32 indexed byOrgId);
     /// @notice A signing account was bound to an organisation.
+    /// @param account the signing address
+    /// @param orgId the organisation
+    /// @param byOrgId the acting organisation
     event AccountBound(address indexed account, bytes32 indexed orgId, bytes32 indexed byOrgId);
     /// @notice A signing account was unbound from its organisation.
+    /// @param account the signing address
+    /// @param orgId the organisation
+    /// @param byOrgId the acting organisation
     event AccountUnbound(address indexed account, bytes32 indexed orgId, bytes32 indexed byOrgId);
     /// @notice The suite contracts were linked (once).
+    /// @param drugRegistry DrugRegistry address
+    /// @param custodyLedger CustodyLedger address
+    /// @param observationLog ObservationLog address
+    /// @param recallManager RecallManager address
     event SuiteLinked(address drugRegistry, address custodyLedger, address observationLog, address recallManager);
     /// @notice The suite was paused by `account`.
+    /// @param account the signing address
     event Paused(address indexed account);
     /// @notice The suite was unpaused by `account`.
+    /// @param account the signing address
     event Unpaused(address indexed account);
 
     // ------------------------------------------------------------------ writes

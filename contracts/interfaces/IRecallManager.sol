@@ -17,47 +17,103 @@ import {RecallKind, RecallLevel, RecallStatus, DestructionStatus} from "../commo
 interface IRecallManager {
     // ------------------------------------------------------------------ errors
     /// @notice No recall case with this id.
+    /// @param recallId the recall case
     error RecallManagerUnknownRecall(uint256 recallId);
     /// @notice The level is NONE.
+    /// @param level the recall level
     error RecallManagerInvalidLevel(RecallLevel level);
     /// @notice The product or batch is unknown, or the batch is not of the product.
+    /// @param productId the product
+    /// @param batchId the batch
     error RecallManagerInvalidScope(bytes32 productId, bytes32 batchId);
     /// @notice The caller's organisation may not act on this case (not its MAH, or outside its region).
+    /// @param recallId the recall case
+    /// @param callerOrgId the caller's organisation
     error RecallManagerUnauthorized(uint256 recallId, bytes32 callerOrgId);
     /// @notice The case is not in a status that allows the operation.
+    /// @param recallId the recall case
+    /// @param status the current status
     error RecallManagerInvalidStatus(uint256 recallId, RecallStatus status);
     /// @notice Destruction needs a batch-scope recall.
+    /// @param recallId the recall case
     error RecallManagerNotBatchScope(uint256 recallId);
     /// @notice Quantity is zero.
+    /// @param quantity number of units
     error RecallManagerInvalidQuantity(uint256 quantity);
     /// @notice No destruction record with this id.
+    /// @param destructionId the destruction record
     error RecallManagerUnknownDestruction(uint256 destructionId);
     /// @notice The destruction record is not awaiting a counter-signature.
+    /// @param destructionId the destruction record
+    /// @param status the current status
     error RecallManagerDestructionNotPending(uint256 destructionId, DestructionStatus status);
     /// @notice The executor cannot counter-sign its own destruction.
+    /// @param destructionId the destruction record
+    /// @param orgId the organisation
     error RecallManagerSelfCountersign(uint256 destructionId, bytes32 orgId);
 
     // ------------------------------------------------------------------ events
     /// @notice A recall case was opened (the batch/product moved to RECALLED).
+    /// @param recallId the recall case
+    /// @param productId the product
+    /// @param batchId the batch
+    /// @param level the recall level
+    /// @param kind the organisation kind
+    /// @param initiatorOrgId who opened the case
+    /// @param decidedAt decision time, ms
+    /// @param noticeDeadline notice deadline, ms
+    /// @param reasonHash hash of the reason document
     event RecallOpened(uint256 indexed recallId, bytes32 indexed productId, bytes32 indexed batchId,
         RecallLevel level, RecallKind kind, bytes32 initiatorOrgId, uint64 decidedAt, uint64 noticeDeadline,
         bytes32 reasonHash);
     /// @notice The MAH issued the recall notice; `late` if after the deadline.
+    /// @param recallId the recall case
+    /// @param issuedAt notice time, ms
+    /// @param late true if after the deadline
+    /// @param noticeHash hash of the notice
     event RecallNoticeIssued(uint256 indexed recallId, uint64 issuedAt, bool late, bytes32 noticeHash);
     /// @notice The MAH reported progress; `overdue` if the interval since the last report was exceeded.
+    /// @param recallId the recall case
+    /// @param reportNo 1-based report number
+    /// @param reportedAt report time, ms
+    /// @param overdue true if the reporting interval was exceeded
+    /// @param reportHash hash of the report
     event RecallProgressReported(uint256 indexed recallId, uint32 reportNo, uint64 reportedAt, bool overdue,
         bytes32 reportHash);
     /// @notice A holder recorded recovered units for the case.
+    /// @param recallId the recall case
+    /// @param orgId the organisation
+    /// @param quantity number of units
+    /// @param orgTotal units recovered by this organisation so far
+    /// @param caseTotal units recovered in the case so far
+    /// @param evidenceHash hash of the evidence document
     event RecoveryRecorded(uint256 indexed recallId, bytes32 indexed orgId, uint64 quantity, uint256 orgTotal,
         uint256 caseTotal, bytes32 evidenceHash);
     /// @notice The MAH filed the summary report.
+    /// @param recallId the recall case
+    /// @param completedAt summary time, ms
+    /// @param summaryHash hash of the summary
     event RecallCompleted(uint256 indexed recallId, uint64 completedAt, bytes32 summaryHash);
     /// @notice A regulator evaluated the summary (accepted closes the case; otherwise recovery resumes).
+    /// @param recallId the recall case
+    /// @param accepted whether the recall was judged effective
+    /// @param byOrgId the acting organisation
+    /// @param evaluationHash hash of the evaluation
     event RecallEvaluated(uint256 indexed recallId, bool accepted, bytes32 indexed byOrgId, bytes32 evaluationHash);
     /// @notice An executor recorded a destruction awaiting counter-signature.
+    /// @param destructionId the destruction record
+    /// @param recallId the recall case
+    /// @param executorOrgId the organisation that destroyed the units
+    /// @param quantity number of units
+    /// @param finalDisposal whether this completes the batch's disposal
+    /// @param evidenceHash hash of the evidence document
     event DestructionRecorded(uint256 indexed destructionId, uint256 indexed recallId, bytes32 indexed executorOrgId,
         uint64 quantity, bool finalDisposal, bytes32 evidenceHash);
     /// @notice A supervisor counter-signed a destruction; the units left the executor's holding.
+    /// @param destructionId the destruction record
+    /// @param recallId the recall case
+    /// @param supervisorOrgId the counter-signing organisation
+    /// @param batchDestroyed whether the batch moved to DESTROYED
     event DestructionConfirmed(uint256 indexed destructionId, uint256 indexed recallId,
         bytes32 indexed supervisorOrgId, bool batchDestroyed);
 
@@ -140,7 +196,7 @@ interface IRecallManager {
      * @dev Requirements: regulator (provincial: executor in its region) or auditor; not the executor;
      * record RECORDED; the executor still holds the units. Removes the units from the executor's
      * holding; if final, moves the batch RECALLED -> DESTROYED (T4).
-     * Emits {DestructionConfirmed} (after the ledger's {HoldingDestroyed}).
+     * Emits {DestructionConfirmed}, then the ledger's {HoldingDestroyed} and, if final, {BatchStateChanged}.
      * @param destructionId the record.
      */
     function countersignDestruction(uint256 destructionId) external;
