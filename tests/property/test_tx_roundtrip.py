@@ -49,6 +49,36 @@ def test_tars_round_trip(fields: list[tuple[int, str, object]]) -> None:
     assert bytes(again) == bytes(buf)
 
 
+@given(st.recursive(
+    st.one_of(int64.map(lambda v: ("int", v)), st.binary(max_size=60).map(lambda v: ("bytes", v))),
+    lambda children: st.lists(children, max_size=5).map(lambda v: ("struct", v)),
+    max_leaves=20,
+))
+def test_tars_nested_structs_round_trip(tree: tuple) -> None:
+    def write(buf: bytearray, tag: int, node: tuple) -> None:
+        kind, value = node
+        if kind == "int":
+            tars.put_int(buf, tag, value)
+        elif kind == "bytes":
+            tars.put_bytes(buf, tag, value)
+        else:
+            tars.put_struct_begin(buf, tag)
+            for i, child in enumerate(value):
+                write(buf, i, child)
+            tars.put_struct_end(buf)
+
+    def read(item: tars.TarsValue) -> tuple:
+        if item.type == tars.STRUCT_BEGIN:
+            return ("struct", [read(item.value[i]) for i in sorted(item.value)])
+        if item.type == tars.SIMPLE_LIST:
+            return ("bytes", item.value)
+        return ("int", item.value)
+
+    buf = bytearray()
+    write(buf, 0, tree)
+    assert read(tars.read_struct(bytes(buf))[0]) == tree
+
+
 transaction_data = st.builds(
     tx_v3.TransactionData,
     version=st.integers(min_value=0, max_value=2),

@@ -135,6 +135,17 @@ def test_tx_decode_v2(capsys: pytest.CaptureFixture[str], vector: dict) -> None:
     assert auto == summary
 
 
+def test_tx_decode_from_stdin() -> None:
+    from click.testing import CliRunner
+
+    from fisco_drugtrace.cli.main import cli
+
+    vector = V3["signed"][0]
+    result = CliRunner().invoke(cli, ["tx", "decode", "-", "--json"], input="0x" + vector["tx"] + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["sender"] == vector["sender"]
+
+
 def test_tx_decode_table_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "tx", "decode", V2["signed"][0]["raw"])
     assert code == 0 and V2["address"] in out and "dialect" in out

@@ -21,10 +21,13 @@ def tx() -> None:
               help="FISCO BCOS 3.x (Tars) or 2.x (RLP); detected from the first byte when omitted.")
 @json_option
 def decode(raw_hex: str, dialect: str | None, as_json: bool) -> None:
-    """Decode a signed transaction: fields, hash and sender (SM2 detected from the signature)."""
-    from fisco_drugtrace.encoding.hexutil import to_bytes
+    """Decode a signed transaction given as HEX ("-" reads it from stdin): fields, hash and
+    sender (SM2 is detected from the signature)."""
     from fisco_drugtrace.encoding import detect_dialect
+    from fisco_drugtrace.encoding.hexutil import to_bytes
 
+    if raw_hex == "-":
+        raw_hex = click.get_text_stream("stdin").read().strip()
     raw = to_bytes(raw_hex, what="transaction")
     chosen = dialect or detect_dialect(raw)
     if chosen == "v3":
