@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from fisco_drugtrace.cli.options import json_option
@@ -27,7 +29,7 @@ def decode(raw_hex: str, dialect: str | None, as_json: bool) -> None:
     from fisco_drugtrace.encoding.hexutil import to_bytes
 
     if raw_hex == "-":
-        raw_hex = click.get_text_stream("stdin").read().strip()
+        raw_hex = sys.stdin.read().strip()
     raw = to_bytes(raw_hex, what="transaction")
     chosen = dialect or detect_dialect(raw)
     if chosen == "v3":
