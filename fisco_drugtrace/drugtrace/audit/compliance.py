@@ -148,14 +148,39 @@ def recall_completion(index: AuditIndex, recall_id: int) -> RecallCompletion | N
     if case.batch_id is not None:
         b = bytes.fromhex(case.batch_id[2:])
         whereabouts = where_is(index, b)
-        (gone,) = index.db.execute(
-            "SELECT count(*) FROM events WHERE batch_id = ? AND code_hash IS NOT NULL AND name = 'UnitDispensed' "
-            "AND block_number <= ?", (b, opened_block)).fetchone()
-        outstanding = max(0, whereabouts.unit_count - int(gone) - whereabouts.missing)
+        outstanding = _in_market_at(index, b, opened_block)
     base = outstanding or case.recovered or 1
     percent = round(100.0 * min(case.recovered, base) / base, 2) if outstanding or case.recovered else 0.0
     return RecallCompletion(case.recall_id, case.batch_id, outstanding, case.recovered, case.destroyed_confirmed,
                             percent, whereabouts)
+
+
+def _in_market_at(index: AuditIndex, batch: bytes, block: int) -> int:
+    """Units released to the market and still out there at ``block``: shipped out by the MAH (net
+    of what came back), less dispensed and missing units. The MAH's own stock is not "to recover"."""
+    committed = next(index.rows("batch_id = ? AND name = 'BatchCommitted'", (batch,), limit=1), None)
+    if committed is None:
+        return 0
+    mah = json.loads(committed["args"])["mahOrgId"]
+    out = 0
+    for r in index.rows("batch_id = ? AND code_hash IS NULL AND block_number <= ?", (batch, block)):
+        a = json.loads(r["args"])
+        name = r["name"]
+        if name == "ShipmentDispatched" and a["fromOrgId"] == mah:
+            out += int(a["quantity"])
+        elif name == "ShipmentReceived" and a["toOrgId"] == mah:
+            out -= int(a["received"])
+        elif name == "ShipmentRejected":
+            row = index.db.execute("SELECT from_org FROM shipments WHERE shipment_id = ?",
+                                   (int(a["shipmentId"]),)).fetchone()
+            if row is not None and "0x" + bytes(row[0]).hex() == mah:
+                out -= int(a["quantity"])
+        elif name == "ShipmentDiscrepancy":
+            out -= int(a["dispatched"]) - int(a["received"])
+    (dispensed,) = index.db.execute(
+        "SELECT count(*) FROM events WHERE batch_id = ? AND code_hash IS NOT NULL AND name = 'UnitDispensed' "
+        "AND block_number <= ?", (batch, block)).fetchone()
+    return max(0, out - int(dispensed))
 
 
 def notice_compliance(index: AuditIndex, *, now_ms: int | None = None) -> list[NoticeCompliance]:

@@ -143,13 +143,13 @@ class Projection:
 
     def _rejected(self, e: IndexedEvent) -> None:
         a = e.args
-        row = self.db.execute("SELECT from_org, is_return FROM shipments WHERE shipment_id = ?",
+        row = self.db.execute("SELECT from_org, is_return, excursion FROM shipments WHERE shipment_id = ?",
                               (int(a["shipmentId"]),)).fetchone()
         if row is None:
             return
         qty = int(a["quantity"])
-        # a refused return goes back to the sender's quarantine, a refused delivery to its stock
-        self._holding(a["batchId"], row[0], quantity=qty, quarantined=qty if row[1] else 0)
+        # a refused return (or a shipment with an excursion) goes back to the sender's quarantine
+        self._holding(a["batchId"], row[0], quantity=qty, quarantined=qty if (row[1] or row[2]) else 0)
         self.db.execute("UPDATE shipments SET status = 'REJECTED' WHERE shipment_id = ?", (int(a["shipmentId"]),))
 
     def _excursion(self, e: IndexedEvent) -> None:

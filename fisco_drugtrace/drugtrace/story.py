@@ -1,0 +1,229 @@
+"""The demo story, as a reusable function: from onboarding to the auditor's report.
+
+:func:`play_story` drives one chain through a realistic case with six organisations — the
+national regulator (NMPA), a manufacturer (MAH), a distributor, a logistics company, a hospital
+and a pharmacy — and returns every id it made, so a test can check the chain's state and the
+auditor's report. It prints nothing: each step is passed to ``narrate(title, detail)``.
+
+The case: a batch of 10,000 units is committed and shipped to the distributor, then on to the
+hospital and the pharmacy; the pharmacy dispenses (and a unit is presented twice); a transport
+temperature excursion quarantines the hospital's stock; a regulator inspection fails and the batch
+stops automatically; the manufacturer opens a level I recall, notifies, takes the stock back and
+destroys it under the regulator's counter-signature; the regulator closes the case; the auditor
+indexes the chain and writes the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from fisco_drugtrace.drugtrace.addressbook import AddressBook
+from fisco_drugtrace.drugtrace.audit.report import AuditReport, build_report, report_to_markdown
+from fisco_drugtrace.drugtrace.ids import id_hex, org_id, text_hash
+from fisco_drugtrace.drugtrace.models import (
+    LifecycleState,
+    ObservationPoint,
+    ObservationResult,
+    OrgKind,
+    RecallLevel,
+)
+from fisco_drugtrace.drugtrace.service import TraceService
+
+__all__ = ["Actor", "StoryResult", "ACTORS", "play_story", "story_codes"]
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One organisation of the story: display name, credit code, kind and region."""
+
+    role: str
+    name: str
+    credit_code: str
+    kind: OrgKind
+    region: int
+
+    @property
+    def org_id(self) -> bytes:
+        return org_id(self.credit_code)
+
+
+#: the cast, in signer order (signer 0 deploys the suite and is the national regulator)
+ACTORS: tuple[Actor, ...] = (
+    Actor("regulator", "National Medical Products Administration", "11100000000013127X",
+          OrgKind.REGULATOR_NATIONAL, 110000),
+    Actor("manufacturer", "Huaxia Pharmaceutical Co.", "91110000MA01HXPH1K", OrgKind.MANUFACTURER, 110000),
+    Actor("distributor", "Beifang Medicine Distribution", "91120000MA05BFMD2L", OrgKind.DISTRIBUTOR, 120000),
+    Actor("logistics", "ColdLine Logistics", "91310000MA1CLLG3M", OrgKind.LOGISTICS, 310000),
+    Actor("hospital", "City No. 1 Hospital", "12110000400001234N", OrgKind.HOSPITAL, 110000),
+    Actor("pharmacy", "Kangjian Pharmacy", "92110000MA0KJPH4P", OrgKind.PHARMACY, 110000),
+)
+
+PRODUCT_APPROVAL = "国药准字H20263001"
+PRODUCT_SPEC = "0.25 g x 12 tablets / box"
+DRUG_PREFIX = "8160347"  # the 7-digit drug identifier code of this product's boxes
+
+
+def story_codes(count: int, prefix: str = DRUG_PREFIX) -> list[str]:
+    """``count`` distinct 20-digit codes: 7-digit drug identifier + 9-digit serial + 4 check digits."""
+    out = []
+    for serial in range(1, count + 1):
+        body = f"{prefix}{serial:09d}"
+        check = f"{(sum(int(d) * (i % 7 + 1) for i, d in enumerate(body)) * 7919) % 10_000:04d}"
+        out.append(body + check)
+    return out
+
+
+@dataclass
+class StoryResult:
+    """Everything the story made: services per role, ids, and the auditor's report."""
+
+    services: Mapping[str, TraceService]
+    product_id: bytes
+    batch_id: bytes
+    codes: Sequence[str]
+    shipments: dict[str, int] = field(default_factory=dict)
+    dispensed_codes: list[str] = field(default_factory=list)
+    duplicate_code: str = ""
+    inspection_id: int = 0
+    excursion_id: int = 0
+    recall_id: int = 0
+    destruction_id: int = 0
+    recovered: dict[str, int] = field(default_factory=dict)
+    report: AuditReport | None = None
+    report_markdown: str = ""
+    index_path: Path | None = None
+
+
+def _noop(_title: str, _detail: str = "") -> None:
+    return None
+
+
+def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: int = 10_000,
+               narrate: Callable[[str, str], None] = _noop,
+               on_progress: Callable[[str, int, int], None] | None = None) -> StoryResult:
+    """Play the story on ``client`` with six funded ``signers`` (regulator first); local state
+    (address book, code store, audit index) goes under ``home``."""
+    if len(signers) < len(ACTORS):
+        raise ValueError(f"the story needs {len(ACTORS)} signers, got {len(signers)}")
+    book = AddressBook.in_home(home)
+    regulator = TraceService(client, signers[0], book, home=home)
+    cast = {a.role: a for a in ACTORS}
+
+    # 1. the regulator deploys the suite and onboards the market ----------------------------
+    nmpa = cast["regulator"]
+    deployment = regulator.deploy(nmpa.credit_code, region=nmpa.region, name=nmpa.name)
+    narrate("The regulator deploys the suite", f"OrgRegistry at {deployment.address('OrgRegistry')}, "
+            f"{len(deployment.contracts)} contracts linked")
+    services: dict[str, TraceService] = {"regulator": regulator}
+    for actor, signer in zip(ACTORS[1:], signers[1:]):
+        regulator.register_org(actor.credit_code, actor.kind, actor.region, name=actor.name,
+                               details_hash=text_hash(f"licence of {actor.name}"))
+        regulator.bind_account(signer.address, actor.credit_code)
+        services[actor.role] = regulator.with_signer(signer)
+        narrate(f"Onboarded {actor.name}", f"{actor.kind.name.lower()}, account {signer.address}")
+    man, dist, logi = services["manufacturer"], services["distributor"], services["logistics"]
+    hosp, pharm = services["hospital"], services["pharmacy"]
+    ids = {role: a.org_id for role, a in cast.items()}
+
+    # 2. product and batch ---------------------------------------------------------------------
+    product = regulator.register_product(PRODUCT_APPROVAL, PRODUCT_SPEC, ids["manufacturer"], min_temp=20,
+                                         max_temp=80, details_hash=text_hash("approval dossier"))
+    narrate("The regulator registers the product", f"{PRODUCT_APPROVAL}, {PRODUCT_SPEC}, store at 2-8 °C")
+    codes = story_codes(units)
+    produced = man.now_ms()
+    reg = man.register_batch(product.product_id, "L2026-0042", codes, production_date=produced,
+                             expiry_date=produced + 730 * DAY_MS, expected_prefix=DRUG_PREFIX,
+                             on_progress=on_progress or (lambda *_: None))
+    batch = reg.batch.batch_id
+    narrate("The manufacturer commits batch L2026-0042",
+            f"{reg.batch.unit_count} unit codes, Merkle root {id_hex(reg.batch.unit_root)[:18]}…")
+    result = StoryResult(services, product.product_id, batch, codes)
+
+    # 3. stock moves down the chain ------------------------------------------------------------
+    s1 = man.dispatch(batch, ids["distributor"], ids["logistics"], 6000, manifest_hash=text_hash("DN-0001"))
+    dist.receive(s1.shipment_id, evidence_hash=text_hash("GRN-0001"))
+    s2 = dist.dispatch(batch, ids["hospital"], ids["logistics"], 2000, manifest_hash=text_hash("DN-0002"))
+    s3 = dist.dispatch(batch, ids["pharmacy"], ids["logistics"], 2000, manifest_hash=text_hash("DN-0003"))
+    result.shipments.update(to_distributor=s1.shipment_id, to_hospital=s2.shipment_id, to_pharmacy=s3.shipment_id)
+    narrate("Shipments", f"6000 units to the distributor (received); 2000 each on the way to the hospital "
+            f"(#{s2.shipment_id}) and the pharmacy (#{s3.shipment_id})")
+    excursion = logi.observe(ObservationPoint.TRANSPORT, batch, ObservationResult.DEVIATION,
+                             shipment_id=s2.shipment_id, min_value=31, max_value=142,
+                             evidence_hash=text_hash("logger file TRK-2"))
+    result.excursion_id = excursion.observation_id
+    narrate("Transport excursion", f"the carrier's logger shows 3.1-14.2 °C on shipment #{s2.shipment_id}; "
+            f"the chain flags it: {', '.join(excursion.triggered)}")
+    hosp.receive(s2.shipment_id, evidence_hash=text_hash("GRN-H-0002"))
+    pharm.receive(s3.shipment_id, evidence_hash=text_hash("GRN-P-0003"))
+    held = hosp.holding(batch, ids["hospital"])
+    narrate("Hospital and pharmacy receive", f"the hospital's {held.quantity} units arrive quarantined "
+            f"({held.quarantined}); the pharmacy's 2000 are sellable")
+
+    # 4. the pharmacy dispenses; one box is presented twice ------------------------------------
+    start = 6000 + 2000  # the pharmacy's boxes, in code-list order (any of the batch's codes prove)
+    for code in codes[start:start + 3]:
+        pharm.dispense(code)
+        result.dispensed_codes.append(code)
+    again = pharm.dispense(codes[start])
+    result.duplicate_code = codes[start]
+    narrate("The pharmacy dispenses", f"3 boxes sold; box {codes[start]} presented again -> "
+            f"{'refused, DuplicateDispense alert on chain' if not again.dispensed else 'accepted?!'}")
+
+    # 5. inspection fails: automatic stop ----------------------------------------------------------
+    inspection = regulator.observe(ObservationPoint.INSPECTION, batch, ObservationResult.FAIL,
+                                   evidence_hash=text_hash("sampling report QC-2026-117: dissolution fails"))
+    result.inspection_id = inspection.observation_id
+    state = regulator.get_batch(batch).state
+    narrate("Regulator inspection fails", f"observation #{inspection.observation_id}; the batch is now "
+            f"{state.name} (automatic)")
+
+    # 6. level I recall --------------------------------------------------------------------------
+    case = man.open_recall(RecallLevel.I, batch=batch, reason_hash=text_hash("dissolution out of spec"))
+    result.recall_id = case.recall_id
+    man.issue_notice(case.recall_id, text_hash("recall notice RN-2026-01"))
+    narrate("Level I recall", f"case #{case.recall_id} opened and notified within the 1-day limit")
+    returns = []
+    for role, svc in (("pharmacy", pharm), ("hospital", hosp), ("distributor", dist)):
+        h = svc.holding(batch, ids[role])
+        ret = svc.dispatch_return(batch, ids["manufacturer"], ids["logistics"], h.quantity,
+                                  manifest_hash=text_hash(f"return note {role}"))
+        svc.record_recovery(case.recall_id, h.quantity, text_hash(f"recovery receipt {role}"))
+        result.recovered[role] = h.quantity
+        returns.append(ret.shipment_id)
+    for sid in returns:
+        man.receive(sid, evidence_hash=text_hash(f"return GRN {sid}"))
+    man.report_progress(case.recall_id, text_hash("progress report 1"))
+    back = man.holding(batch, ids["manufacturer"])
+    result.shipments.update({f"return_{i}": sid for i, sid in enumerate(returns)})
+    narrate("Stock returned", f"{sum(result.recovered.values())} units back at the manufacturer "
+            f"({back.quantity} held, {back.quarantined} quarantined)")
+
+    # 7. destruction under supervision, closing -------------------------------------------------
+    destruction = man.record_destruction(case.recall_id, back.quantity, final=True,
+                                         evidence_hash=text_hash("destruction record D-01"))
+    confirmed = regulator.countersign_destruction(destruction.destruction_id)
+    result.destruction_id = confirmed.destruction_id
+    narrate("Destruction counter-signed", f"{confirmed.quantity} units destroyed under the regulator's "
+            f"supervision; batch is {regulator.get_batch(batch).state.name}")
+    man.complete_recall(case.recall_id, text_hash("summary report"))
+    closed = regulator.evaluate_recall(case.recall_id, True, text_hash("evaluation: effective"))
+    narrate("Recall closed", f"case #{closed.recall_id} is {closed.status.name}")
+
+    # 8. the auditor --------------------------------------------------------------------------------
+    with regulator.open_audit_index() as index:
+        synced = regulator.audit_sync(index)
+        report = build_report(index)
+        labels = book.labels(*regulator.chain_key)
+        result.report = report
+        result.report_markdown = report_to_markdown(report, names=labels)
+        result.index_path = regulator.audit_path()
+    narrate("The auditor's report", f"indexed {synced.events} events up to block {synced.to_block}; "
+            f"{len(report.recalls)} recall case(s), {len(report.alerts)} alert(s)")
+    assert_state = regulator.get_batch(batch).state
+    if assert_state is not LifecycleState.DESTROYED:  # pragma: no cover - the story's own sanity check
+        narrate("Unexpected", f"batch ended {assert_state.name}")
+    return result
