@@ -195,8 +195,12 @@ def _run_solc(compiler: Compiler, payload: dict[str, Any]) -> dict[str, Any]:
 
     try:
         return solcx.compile_standard(payload, solc_binary=compiler.path)
-    except SolcError as exc:  # py-solc-x raises on error-severity output; keep its message
-        raise CompilerError(f"solc failed: {exc}", errors=[str(exc)]) from exc
+    except SolcError as exc:  # py-solc-x raises on error-severity output; keep the messages
+        details = getattr(exc, "error_dict", None) or []
+        errors = [e.get("formattedMessage", "") for e in details if e.get("severity") == "error"]
+        raise CompilerError(f"solc {compiler.version} failed", errors=errors or [str(exc)]) from exc
+    except ValueError as exc:  # the binary printed something that is not JSON
+        raise CompilerError(f"{compiler.path} returned no JSON: {exc}") from exc
 
 
 def compile_project(contracts_dir: Path | str, compiler: Compiler) -> dict[str, Artifact]:

@@ -87,6 +87,33 @@ def test_solcjs_rebuild_reproduces_the_committed_artifacts(tmp_path: Path, capsy
 
 
 @needs_solcjs
+def test_native_solc_branch_runs_through_py_solc_x(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    # A `solc` on PATH that answers --version like solc 0.8.11 and --standard-json by handing the
+    # input to the pinned solcjs: exercises the py-solc-x path end to end, whose output must equal
+    # the committed artifacts (same compiler version, same settings).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "solc"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "Version: 0.8.11+commit.d7f03943.Linux.g++"; exit 0; fi\n'
+        'in=$(mktemp); out=$(mktemp); cat > "$in"\n'
+        f'"{SOLCJS}" --standard-json < "$in" > "$out"; cat "$out"; rm -f "$in" "$out"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "artifacts"
+    assert main(["contracts", "compile", "--out-dir", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"Compiled with solc 0.8.11+commit.d7f03943 ({fake})" in printed
+    assert json.loads((out / "manifest.json").read_text())["compiler"]["kind"] == "solc"
+    for path in ARTIFACTS_DIR.glob("*.json"):
+        if path.name != "manifest.json":
+            assert (out / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@needs_solcjs
 def test_compile_errors_carry_the_compiler_messages(tmp_path: Path) -> None:
     src = tmp_path / "contracts"
     src.mkdir()
