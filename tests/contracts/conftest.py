@@ -45,7 +45,9 @@ def _scene(artifacts: dict[str, Artifact]) -> Scene:
 @pytest.fixture
 def scene(_scene: Scene) -> Iterator[Scene]:
     snap = _scene.w.chain.snapshot()
+    actors = dict(_scene.w.actors)  # Python-side cast: tests may onboard extra organisations
     try:
         yield _scene
     finally:
         _scene.w.chain.revert(snap)
+        _scene.w.actors = actors

@@ -1,0 +1,231 @@
+"""Recall cases (docs/domain.md §2, §6.3 T3/T4): levels I/II/III with notice deadlines of 1/3/7 days
+in milliseconds, voluntary vs ordered, notice before/at/after the deadline, progress reports and
+their intervals, recovered quantities per holder, evaluation, and destruction with a supervisor's
+counter-signature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import DAY_MS, Contract, Reverted
+from model import DestructionStatus, Level, RecallKind, RecallStatus, State
+from world import Scene
+
+Z32 = bytes(32)
+R = b"\x3c" * 32
+LEVELS = [Level.I, Level.II, Level.III]
+DAYS = {Level.I: 1, Level.II: 3, Level.III: 7}
+
+
+def reverts(contract: Contract, fn: str, *args: Any, sender: str) -> tuple[str, tuple[Any, ...]]:
+    with pytest.raises(Reverted) as info:
+        contract.transact(fn, *args, sender=sender)
+    return info.value.name, info.value.args_
+
+
+def open_case(scene: Scene, level: Level = Level.II, by: str = "man") -> int:
+    scene.w.stop_batch(scene.batch.batch_id)
+    return scene.w.open_recall(scene.product, scene.batch.batch_id, int(level), by=by)
+
+
+def test_level_intervals_are_days_in_milliseconds(scene: Scene) -> None:
+    rm = scene.w.recalls
+    assert [rm.call("levelInterval", int(lv)) for lv in LEVELS] == [86_400_000, 3 * 86_400_000, 7 * 86_400_000]
+    with pytest.raises(Reverted) as info:
+        rm.call("levelInterval", 0)
+    assert (info.value.name, info.value.args_) == ("RecallManagerInvalidLevel", (0,))
+
+
+@pytest.mark.parametrize("by,kind", [("man", RecallKind.VOLUNTARY), ("nat", RecallKind.ORDERED),
+                                     ("prov", RecallKind.ORDERED)])
+@pytest.mark.parametrize("level", LEVELS, ids=[lv.name for lv in LEVELS])
+def test_open_recall_voluntary_or_ordered(scene: Scene, level: Level, by: str, kind: RecallKind) -> None:
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    w.stop_batch(b)
+    w.chain.advance(12_345)
+    now = w.chain.timestamp_ms
+    r = w.recalls.transact("openRecall", p, b, int(level), R, sender=w.acct(by))
+    rid = r.output
+    assert rid == w.recalls.call("recallCount")
+    assert w.all_events(r) == [
+        ("RecallOpened", {"recallId": rid, "productId": p, "batchId": b, "level": int(level), "kind": int(kind),
+                          "initiatorOrgId": w.org(by), "decidedAt": now,
+                          "noticeDeadline": now + DAYS[level] * DAY_MS, "reasonHash": R}),
+        ("BatchStateChanged", {"batchId": b, "from": int(State.STOPPED), "to": int(State.RECALLED),
+                               "byOrgId": w.org(by), "reasonId": rid, "evidenceHash": R}),
+    ]
+    assert w.recalls.call("getRecall", rid) == (p, b, w.org("man"), w.org(by), int(level), int(kind),
+                                                int(RecallStatus.OPEN))
+    assert w.recalls.call("recallTimes", rid) == (now, now + DAYS[level] * DAY_MS, 0, 0, 0, 0)
+    assert w.batch_state(b) == State.RECALLED
+
+
+def test_open_recall_guards(scene: Scene) -> None:
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    m = w.acct("man")
+    assert reverts(w.recalls, "openRecall", p, b, 0, R, sender=m) == ("RecallManagerInvalidLevel", (0,))
+    # T3 needs STOPPED: a LISTED batch cannot be recalled directly
+    assert reverts(w.recalls, "openRecall", p, b, 1, R, sender=m) == ("DrugRegistryInvalidTransition", (b, 1, 3))
+    other_product = w.register_product("国药准字X", "1支")
+    assert reverts(w.recalls, "openRecall", other_product, b, 1, R, sender=m) == \
+        ("RecallManagerInvalidScope", (other_product, b))
+    assert reverts(w.recalls, "openRecall", b"\x05" * 32, Z32, 1, R, sender=m) == \
+        ("RecallManagerInvalidScope", (b"\x05" * 32, Z32))
+    w.stop_batch(b)
+    rid = w.open_recall(p, b, 1)
+    # already RECALLED: a second case on the same batch is refused by the table
+    assert reverts(w.recalls, "openRecall", p, b, 1, R, sender=w.acct("nat")) == \
+        ("DrugRegistryInvalidTransition", (b, 3, 3))
+    assert rid == 1
+
+
+@pytest.mark.parametrize("offset,late", [(-1, False), (0, False), (1, True), (DAY_MS, True)],
+                         ids=["before", "at", "just-after", "a-day-after"])
+@pytest.mark.parametrize("level", LEVELS, ids=[lv.name for lv in LEVELS])
+def test_notice_deadline(scene: Scene, level: Level, offset: int, late: bool) -> None:
+    w = scene.w
+    rid = open_case(scene, level)
+    decided = w.recalls.call("recallTimes", rid)[0]
+    w.chain.set_time(decided + DAYS[level] * DAY_MS + offset, w.chain.number + 1)
+    r = w.recalls.transact("issueNotice", rid, R, sender=w.acct("man"))
+    assert w.all_events(r) == [("RecallNoticeIssued", {"recallId": rid, "issuedAt": w.chain.timestamp_ms,
+                                                        "late": late, "noticeHash": R})]
+    assert w.recalls.call("getRecall", rid)[6] == int(RecallStatus.NOTIFIED)
+    times = w.recalls.call("recallTimes", rid)
+    assert times[2] == times[3] == w.chain.timestamp_ms
+
+
+@pytest.mark.parametrize("level", LEVELS, ids=[lv.name for lv in LEVELS])
+def test_progress_reports_and_their_interval(scene: Scene, level: Level) -> None:
+    w = scene.w
+    rid = open_case(scene, level)
+    m = w.acct("man")
+    assert reverts(w.recalls, "reportProgress", rid, R, sender=m) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.OPEN)))
+    w.recalls.transact("issueNotice", rid, R, sender=m)
+    interval = DAYS[level] * DAY_MS
+    for n, gap, overdue in ((1, interval, False), (2, interval + 1, True), (3, 1000, False)):
+        w.chain.advance(gap)
+        r = w.recalls.transact("reportProgress", rid, R, sender=m)
+        assert w.all_events(r) == [("RecallProgressReported", {"recallId": rid, "reportNo": n,
+                                                                "reportedAt": w.chain.timestamp_ms,
+                                                                "overdue": overdue, "reportHash": R})]
+    times = w.recalls.call("recallTimes", rid)
+    assert (times[3], times[4]) == (w.chain.timestamp_ms, 3)
+    assert reverts(w.recalls, "issueNotice", rid, R, sender=m) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.NOTIFIED)))
+
+
+def test_recovered_quantities_per_holder(scene: Scene) -> None:
+    w = scene.w
+    rid = open_case(scene)
+    expected: dict[str, int] = {}
+    total = 0
+    for who, qty in (("pharm", 4), ("hosp", 10), ("dist", 7), ("pharm", 6), ("man", 3)):
+        r = w.recalls.transact("recordRecovery", rid, qty, R, sender=w.acct(who))
+        expected[who] = expected.get(who, 0) + qty
+        total += qty
+        assert w.all_events(r) == [("RecoveryRecorded", {"recallId": rid, "orgId": w.org(who), "quantity": qty,
+                                                          "orgTotal": expected[who], "caseTotal": total,
+                                                          "evidenceHash": R})]
+    for who, qty in expected.items():
+        assert w.recalls.call("recovered", rid, w.org(who)) == qty
+    assert w.recalls.call("recovered", rid, Z32) == total == 30
+    assert reverts(w.recalls, "recordRecovery", rid, 0, R, sender=w.acct("dist")) == \
+        ("RecallManagerInvalidQuantity", (0,))
+    assert reverts(w.recalls, "recordRecovery", 77, 1, R, sender=w.acct("dist")) == \
+        ("RecallManagerUnknownRecall", (77,))
+
+
+def test_summary_evaluation_cycle(scene: Scene) -> None:
+    w = scene.w
+    rid = open_case(scene, Level.I, by="prov")
+    m = w.acct("man")
+    assert reverts(w.recalls, "completeRecall", rid, R, sender=m) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.OPEN)))
+    w.recalls.transact("issueNotice", rid, R, sender=m)
+    assert reverts(w.recalls, "evaluateRecall", rid, True, R, sender=w.acct("nat")) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.NOTIFIED)))
+    w.chain.advance(DAY_MS)
+    r = w.recalls.transact("completeRecall", rid, R, sender=m)
+    assert w.all_events(r) == [("RecallCompleted", {"recallId": rid, "completedAt": w.chain.timestamp_ms,
+                                                     "summaryHash": R})]
+    assert reverts(w.recalls, "recordRecovery", rid, 1, R, sender=w.acct("dist")) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.COMPLETED)))
+    # not effective: back to recovery
+    r = w.recalls.transact("evaluateRecall", rid, False, R, sender=w.acct("prov"))
+    assert w.all_events(r) == [("RecallEvaluated", {"recallId": rid, "accepted": False, "byOrgId": w.org("prov"),
+                                                     "evaluationHash": R})]
+    assert w.recalls.call("getRecall", rid)[6] == int(RecallStatus.NOTIFIED)
+    w.recalls.transact("recordRecovery", rid, 2, R, sender=w.acct("dist"))
+    w.recalls.transact("completeRecall", rid, R, sender=m)
+    w.recalls.transact("evaluateRecall", rid, True, R, sender=w.acct("nat"))
+    assert w.recalls.call("getRecall", rid)[6] == int(RecallStatus.CLOSED)
+    assert reverts(w.recalls, "recordRecovery", rid, 1, R, sender=w.acct("dist")) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.CLOSED)))
+    assert w.batch_state(scene.batch.batch_id) == State.RECALLED  # closing the case does not move the batch
+
+
+def test_destruction_and_countersignature(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    rid = open_case(scene)
+    # returns flow back to the MAH while RECALLED, arriving quarantined
+    sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), 10, R, sender=w.acct("pharm")).output
+    w.custody.transact("receiveShipment", sid, 10, R, sender=w.acct("man"))
+    assert w.holding(b, "man") == (34, 10)
+    # a local destruction at the hospital (not final)
+    r = w.recalls.transact("recordDestruction", rid, 10, False, R, sender=w.acct("hosp"))
+    d1 = r.output
+    assert w.all_events(r) == [("DestructionRecorded", {"destructionId": d1, "recallId": rid,
+                                                         "executorOrgId": w.org("hosp"), "quantity": 10,
+                                                         "finalDisposal": False, "evidenceHash": R})]
+    assert w.recalls.call("getDestruction", d1) == (rid, w.org("hosp"), Z32, 10, False,
+                                                    int(DestructionStatus.RECORDED))
+    assert w.holding(b, "hosp") == (10, 0)  # nothing leaves before the counter-signature
+    r = w.recalls.transact("countersignDestruction", d1, sender=w.acct("aud"))
+    # interface order: DestructionConfirmed, then the ledger's HoldingDestroyed (and BatchStateChanged if final)
+    assert w.all_events(r) == [
+        ("DestructionConfirmed", {"destructionId": d1, "recallId": rid, "supervisorOrgId": w.org("aud"),
+                                  "batchDestroyed": False}),
+        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("hosp"), "quantity": 10, "reasonId": d1}),
+    ]
+    assert w.holding(b, "hosp") == (0, 0)
+    assert w.batch_state(b) == State.RECALLED
+    assert reverts(w.recalls, "countersignDestruction", d1, sender=w.acct("nat")) == \
+        ("RecallManagerDestructionNotPending", (d1, int(DestructionStatus.CONFIRMED)))
+    assert reverts(w.recalls, "countersignDestruction", 99, sender=w.acct("nat")) == \
+        ("RecallManagerUnknownDestruction", (99,))
+    # the MAH's final disposal: quarantined units first, then the batch becomes DESTROYED (T4)
+    d2 = w.recalls.transact("recordDestruction", rid, 34, True, R, sender=w.acct("man")).output
+    r = w.recalls.transact("countersignDestruction", d2, sender=w.acct("prov"))
+    assert w.all_events(r) == [
+        ("DestructionConfirmed", {"destructionId": d2, "recallId": rid, "supervisorOrgId": w.org("prov"),
+                                  "batchDestroyed": True}),
+        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("man"), "quantity": 34, "reasonId": d2}),
+        ("BatchStateChanged", {"batchId": b, "from": int(State.RECALLED), "to": int(State.DESTROYED),
+                               "byOrgId": w.org("prov"), "reasonId": rid, "evidenceHash": R}),
+    ]
+    assert w.holding(b, "man") == (0, 0)
+    assert w.batch_state(b) == State.DESTROYED
+    assert w.recalls.call("getDestruction", d2)[2] == w.org("prov")
+
+
+def test_destruction_guards(scene: Scene) -> None:
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    rid = open_case(scene)
+    assert reverts(w.recalls, "recordDestruction", rid, 0, True, R, sender=w.acct("man")) == \
+        ("RecallManagerInvalidQuantity", (0,))
+    assert reverts(w.recalls, "recordDestruction", 42, 1, True, R, sender=w.acct("man")) == \
+        ("RecallManagerUnknownRecall", (42,))
+    # the executor must still hold the units when the supervisor signs
+    d = w.recalls.transact("recordDestruction", rid, 11, False, R, sender=w.acct("pharm")).output
+    assert reverts(w.recalls, "countersignDestruction", d, sender=w.acct("nat")) == \
+        ("CustodyLedgerInsufficientStock", (b, w.org("pharm"), 10, 11))
+    # a product-wide case has no batch to destroy
+    w.drugs.transact("transitionProduct", p, 2, 0, Z32, sender=w.acct("nat"))
+    prid = w.open_recall(p, Z32, 3, by="nat")
+    assert w.product_state(p) == State.RECALLED
+    assert reverts(w.recalls, "recordDestruction", prid, 1, True, R, sender=w.acct("man")) == \
+        ("RecallManagerNotBatchScope", (prid,))
