@@ -188,6 +188,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
             (,, uint32 mahRegion,,,) = orgRegistry().getOrg(mahOrgId);
             if (mahRegion != region) revert ObservationLogUnauthorizedReporter(r.point, r.reporterOrgId);
         }
+        if (r.shipmentId > type(uint64).max) {
+            revert ObservationLogInvalidShipment(r.shipmentId, r.subjectId, r.reporterOrgId);
+        }
         if (r.point == ObservationPoint.TRANSPORT || r.point == ObservationPoint.STORAGE) {
             if (r.minValue > r.maxValue) revert ObservationLogInvalidRange(r.minValue, r.maxValue);
         }

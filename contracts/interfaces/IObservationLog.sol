@@ -27,7 +27,8 @@ interface IObservationLog {
     /// @param point the observation point
     /// @param subjectId the product or batch observed
     error ObservationLogUnknownSubject(ObservationPoint point, bytes32 subjectId);
-    /// @notice The shipment is unknown, not of this batch, or the reporter is not its carrier.
+    /// @notice The shipment is unknown, not of this batch, the reporter is not its carrier (TRANSPORT),
+    /// or the reference does not fit in 64 bits.
     /// @param shipmentId the shipment
     /// @param subjectId the product or batch observed
     /// @param orgId the organisation
