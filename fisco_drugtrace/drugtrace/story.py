@@ -107,6 +107,8 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
                on_progress: Callable[[str, int, int], None] | None = None) -> StoryResult:
     """Play the story on ``client`` with six funded ``signers`` (regulator first); local state
     (address book, code store, audit index) goes under ``home``."""
+    if units < 10:
+        raise ValueError("the story needs at least 10 units")
     if len(signers) < len(ACTORS):
         raise ValueError(f"the story needs {len(ACTORS)} signers, got {len(signers)}")
     book = AddressBook.in_home(home)
@@ -144,13 +146,14 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     result = StoryResult(services, product.product_id, batch, codes)
 
     # 3. stock moves down the chain ------------------------------------------------------------
-    s1 = man.dispatch(batch, ids["distributor"], ids["logistics"], 6000, manifest_hash=text_hash("DN-0001"))
+    to_dist, to_each = units * 6 // 10, units * 2 // 10
+    s1 = man.dispatch(batch, ids["distributor"], ids["logistics"], to_dist, manifest_hash=text_hash("DN-0001"))
     dist.receive(s1.shipment_id, evidence_hash=text_hash("GRN-0001"))
-    s2 = dist.dispatch(batch, ids["hospital"], ids["logistics"], 2000, manifest_hash=text_hash("DN-0002"))
-    s3 = dist.dispatch(batch, ids["pharmacy"], ids["logistics"], 2000, manifest_hash=text_hash("DN-0003"))
+    s2 = dist.dispatch(batch, ids["hospital"], ids["logistics"], to_each, manifest_hash=text_hash("DN-0002"))
+    s3 = dist.dispatch(batch, ids["pharmacy"], ids["logistics"], to_each, manifest_hash=text_hash("DN-0003"))
     result.shipments.update(to_distributor=s1.shipment_id, to_hospital=s2.shipment_id, to_pharmacy=s3.shipment_id)
-    narrate("Shipments", f"6000 units to the distributor (received); 2000 each on the way to the hospital "
-            f"(#{s2.shipment_id}) and the pharmacy (#{s3.shipment_id})")
+    narrate("Shipments", f"{to_dist} units to the distributor (received); {to_each} each on the way to the "
+            f"hospital (#{s2.shipment_id}) and the pharmacy (#{s3.shipment_id})")
     excursion = logi.observe(ObservationPoint.TRANSPORT, batch, ObservationResult.DEVIATION,
                              shipment_id=s2.shipment_id, min_value=31, max_value=142,
                              evidence_hash=text_hash("logger file TRK-2"))
@@ -161,10 +164,10 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     pharm.receive(s3.shipment_id, evidence_hash=text_hash("GRN-P-0003"))
     held = hosp.holding(batch, ids["hospital"])
     narrate("Hospital and pharmacy receive", f"the hospital's {held.quantity} units arrive quarantined "
-            f"({held.quarantined}); the pharmacy's 2000 are sellable")
+            f"({held.quarantined}); the pharmacy's {to_each} are sellable")
 
     # 4. the pharmacy dispenses; one box is presented twice ------------------------------------
-    start = 6000 + 2000  # the pharmacy's boxes, in code-list order (any of the batch's codes prove)
+    start = to_dist + to_each  # the pharmacy's boxes, in code-list order (custody is by quantity)
     for code in codes[start:start + 3]:
         pharm.dispense(code)
         result.dispensed_codes.append(code)
