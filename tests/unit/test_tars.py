@@ -1,11 +1,12 @@
-"""The Tars writer/reader: heads, minimal ints, strings, SimpleList, List, structs, errors."""
+"""The Tars writer/reader (heads, minimal ints, strings, SimpleList, List, structs, errors) and the
+hex helpers every codec uses."""
 
 from __future__ import annotations
 
 import pytest
 
-from fisco_drugtrace.encoding import tars
-from fisco_drugtrace.errors import TarsError
+from fisco_drugtrace.encoding import hexutil, tars
+from fisco_drugtrace.errors import HexError, TarsError
 
 
 def _int(tag: int, value: int) -> bytes:
@@ -133,3 +134,26 @@ def test_deep_nesting_is_refused() -> None:
     wire = bytes.fromhex("0a") * 40 + bytes.fromhex("0b") * 40
     with pytest.raises(TarsError):
         tars.read_struct(wire)
+
+
+# --------------------------------------------------------------------------- hex helpers shared by the codecs
+def test_hex_helpers() -> None:
+    assert hexutil.to_bytes(" 0xAbCd ") == b"\xab\xcd" and hexutil.to_bytes("") == b""
+    assert hexutil.to_bytes(bytearray(b"\x01")) == b"\x01"
+    assert hexutil.to_hex(b"\x00\xff") == "0x00ff" and hexutil.to_hex(b"\x01", prefix=False) == "01"
+    assert hexutil.is_hex("0x") and hexutil.is_hex("aB") and not hexutil.is_hex("abc") and not hexutil.is_hex("zz")
+    assert hexutil.normalize_address("0x2C7536E3605D9C16A7A3D7B1898E529396A65C23") == \
+        "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23"
+    assert hexutil.normalize_address(b"\x11" * 20) == "0x" + "11" * 20
+
+
+@pytest.mark.parametrize("bad", ["0x123", "0xgg", "12 34", 12])
+def test_hex_garbage(bad: object) -> None:
+    with pytest.raises(HexError):
+        hexutil.to_bytes(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["0x1234", "0x" + "11" * 21, "nothex"])
+def test_bad_addresses(bad: str) -> None:
+    with pytest.raises(HexError):
+        hexutil.normalize_address(bad)
