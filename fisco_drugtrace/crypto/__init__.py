@@ -8,6 +8,7 @@ from fisco_drugtrace.crypto.ecdsa import ECDSA, EcdsaSecp256k1Suite, keccak256
 from fisco_drugtrace.crypto.keys import KeyPair
 from fisco_drugtrace.crypto.sm import SM2, Sm2Sm3Suite, sm3
 from fisco_drugtrace.crypto.suite import CryptoSuite, DigestSigner
+from fisco_drugtrace.errors import CryptoError
 
 __all__ = [
     "CryptoSuite",
@@ -24,10 +25,13 @@ __all__ = [
 
 
 def suite_by_name(name: str) -> CryptoSuite:
-    """The suite called ``name`` (``"ecdsa_secp256k1"``/``"ecdsa"`` or ``"sm2_sm3"``/``"sm"``)."""
+    """The suite called ``name`` (``"ecdsa_secp256k1"``/``"ecdsa"`` or ``"sm2_sm3"``/``"sm"``).
+
+    :raises CryptoError: no such suite.
+    """
     lowered = name.lower()
     if lowered in ("ecdsa_secp256k1", "ecdsa", "secp256k1"):
         return ECDSA
     if lowered in ("sm2_sm3", "sm", "sm2", "gm"):
         return SM2
-    raise ValueError(f"unknown crypto suite {name!r}")
+    raise CryptoError(f"unknown crypto suite {name!r} (ecdsa_secp256k1 or sm2_sm3)")

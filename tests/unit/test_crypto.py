@@ -11,7 +11,7 @@ from coincurve import PrivateKey
 from fisco_drugtrace.accounts import LocalSigner, Signer
 from fisco_drugtrace.crypto import ECDSA, SM2, CryptoSuite, KeyPair, keccak256, sm3, suite_by_name
 from fisco_drugtrace.crypto.ecdsa import SECP256K1_HALF_N, SECP256K1_N
-from fisco_drugtrace.errors import InvalidKeyError, SignatureError
+from fisco_drugtrace.errors import CryptoError, InvalidKeyError, SignatureError
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "fisco_v2.json").read_text())
 KEY = bytes.fromhex(VECTORS["private_key"])
@@ -26,7 +26,7 @@ def test_hashes_match_known_digests() -> None:
 def test_suites_implement_the_protocol() -> None:
     assert isinstance(ECDSA, CryptoSuite) and isinstance(SM2, CryptoSuite)
     assert suite_by_name("ecdsa") is ECDSA and suite_by_name("sm2_sm3") is SM2
-    with pytest.raises(ValueError):
+    with pytest.raises(CryptoError):
         suite_by_name("rsa")
 
 
