@@ -286,6 +286,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
 
     // ================================================================== internals
 
+    /// @dev Shipment quantities are 1 .. 2^40-1 (they are packed as uint40).
     function _checkShipmentQuantity(uint256 quantity) private pure {
         if (quantity == 0 || quantity > _MAX_SHIPMENT_QUANTITY) revert CustodyLedgerInvalidQuantity(quantity);
     }
@@ -371,6 +372,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         h.quantity = held - quantity;
     }
 
+    /// @dev Quarantine up to `quantity` available units; returns how many were quarantined.
     function _quarantine(bytes32 batchId, bytes32 orgId, uint256 quantity, uint256 reasonId)
         private
         returns (uint256 amount)
@@ -383,6 +385,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         emit HoldingQuarantined(batchId, orgId, amount, reasonId);
     }
 
+    /// @dev Stores a DISPATCHED shipment (two slots) under the next id.
     function _newShipment(
         bytes32 batchId,
         uint32 fromSeq,

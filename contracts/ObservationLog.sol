@@ -216,6 +216,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         }
     }
 
+    /// @dev TRANSPORT/STORAGE: values outside the product's range flag the shipment or quarantine the holding.
     function _checkTemperature(Report memory r) private {
         (bytes32 productId,) = _registry.batchOwner(r.subjectId);
         (,,, int16 allowedMin, int16 allowedMax) = _registry.getProduct(productId);
@@ -230,6 +231,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         }
     }
 
+    /// @dev Counts a SERIOUS adverse reaction; from the product's threshold on, alerts and (autoStop) stops.
     function _countSeriousReaction(Report memory r) private {
         uint256 count = ++_seriousReactions[r.subjectId];
         (bytes32 productId,) = _registry.batchOwner(r.subjectId);

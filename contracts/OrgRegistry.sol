@@ -290,6 +290,7 @@ contract OrgRegistry is IOrgRegistry {
         if (regulatorTarget || region != callerRegion) revert OrgRegistryOutsideRemit(callerOrg, orgId);
     }
 
+    /// @dev Stores an ACTIVE organisation under the next sequence number.
     function _addOrg(
         bytes32 orgId,
         OrgKind kind,
@@ -306,6 +307,7 @@ contract OrgRegistry is IOrgRegistry {
         emit OrgRegistered(orgId, kind, region, seq, licenceExpiry, detailsHash, byOrg);
     }
 
+    /// @dev Moves an organisation from status `from` to `to` (reverts if it is not in `from`).
     function _setStatus(bytes32 orgId, OrgStatus from, OrgStatus to, bytes32 reasonHash, bytes32 byOrg) private {
         OrgStatus current = _orgs[orgId].status;
         if (current != from) revert OrgRegistryInvalidStatusChange(orgId, current, to);
@@ -313,6 +315,7 @@ contract OrgRegistry is IOrgRegistry {
         emit OrgStatusChanged(orgId, from, to, reasonHash, byOrg);
     }
 
+    /// @dev Binds an (unbound) account to an organisation.
     function _bind(address account, bytes32 orgId, bytes32 byOrg) private {
         _accountOrg[account] = orgId;
         emit AccountBound(account, orgId, byOrg);

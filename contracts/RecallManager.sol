@@ -323,6 +323,7 @@ contract RecallManager is IRecallManager, SuiteMember {
         return (callerOrg, RecallKind.ORDERED, mahOrgId);
     }
 
+    /// @dev The case, checked to exist.
     function _case(uint256 recallId) private view returns (Recall storage c) {
         c = _recalls[recallId];
         if (c.status == RecallStatus.NONE) revert RecallManagerUnknownRecall(recallId);
