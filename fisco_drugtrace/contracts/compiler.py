@@ -279,6 +279,9 @@ def build(
     :raises CompilerError: compilation failed, or the output uses opcodes newer than Istanbul.
     """
     root = default_contracts_dir() if contracts_dir is None else Path(contracts_dir)
+    if not root.is_dir() or not source_files(root):
+        raise CompilerError(f"no Solidity sources under {root} (the sources ship with a source checkout, "
+                            f"not with an installed package)")
     compiler = find_compiler(prefer)
     artifacts = compile_project(root, compiler)
     for name, artifact in artifacts.items():

@@ -18,7 +18,7 @@ import pytest
 
 from fisco_drugtrace.cli.main import main
 from fisco_drugtrace.contracts.artifacts import ARTIFACTS_DIR, default_contracts_dir
-from fisco_drugtrace.contracts.compiler import Compiler, compile_project, find_compiler
+from fisco_drugtrace.contracts.compiler import Compiler, build, compile_project, find_compiler
 from fisco_drugtrace.errors import CompilerError, CompilerNotFound
 
 REPO = default_contracts_dir().parent
@@ -144,3 +144,13 @@ def test_cli_without_any_compiler_says_so(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["contracts", "compile", "--compiler", "solc", "--out-dir", str(tmp_path / "a")]) == 1
     assert "no `solc` on PATH" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
+
+
+def test_building_without_sources_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CompilerError) as info:
+        build(tmp_path / "missing", tmp_path / "out")
+    assert "no Solidity sources" in str(info.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CompilerError):
+        build(tmp_path / "empty", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
