@@ -32,6 +32,18 @@ def _noop(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
+def _counting(on_progress: Progress, total: int) -> Callable[[int], None]:
+    """Turn validation's increments into cumulative ``("validate", done, total)`` reports."""
+    done = 0
+
+    def _step(n: int) -> None:
+        nonlocal done
+        done += n
+        on_progress("validate", done, total)
+
+    return _step
+
+
 class RegistryOps(ServiceBase):
     """Organisations, products, batches and their lifecycle."""
 
@@ -111,18 +123,17 @@ class RegistryOps(ServiceBase):
 
         :raises TraceCodeError: a malformed or duplicated code (with its line number).
         """
-        on_progress("validate", 0, len(codes))
         checked = validate_codes(enumerate(codes, 1), expected_prefix=expected_prefix,
-                                 on_progress=lambda n: on_progress("validate", n, len(codes)))
+                                 on_progress=_counting(on_progress, len(codes)))
+        on_progress("validate", len(checked), len(checked))
         return self._commit(product, lot, checked, production_date, expiry_date, aggregation_root, on_progress)
 
     def register_batch_file(self, product: bytes, lot: str, path: str | Path, *, production_date: int,
                             expiry_date: int, aggregation_root: bytes = ZERO32, expected_prefix: str | None = None,
                             on_progress: Progress = _noop) -> BatchRegistration:
         """As :meth:`register_batch`, reading the codes from a text or CSV file (line numbers kept)."""
-        on_progress("validate", 0, 0)
-        checked = load_codes(path, expected_prefix=expected_prefix,
-                             on_progress=lambda n: on_progress("validate", n, 0))
+        checked = load_codes(path, expected_prefix=expected_prefix, on_progress=_counting(on_progress, 0))
+        on_progress("validate", len(checked), len(checked))
         return self._commit(product, lot, checked, production_date, expiry_date, aggregation_root, on_progress)
 
     def _commit(self, product: bytes, lot: str, codes: list[str], production_date: int, expiry_date: int,

@@ -1,9 +1,9 @@
 """``TraceService``: the typed domain API over the contract suite (no printing, no click).
 
 It composes one mixin per concern — :mod:`registry` (organisations, products, batches,
-lifecycle), :mod:`custody` (shipments, quarantine, dispensing, verification), :mod:`observations`
-and :mod:`recall` — over :class:`~fisco_drugtrace.drugtrace._base.ServiceBase`, and adds deploying
-the suite, its status and the auditor's index. Known "unknown id" reverts become
+lifecycle), :mod:`custody` (shipments, quarantine, dispensing, verification), :mod:`observations`,
+:mod:`recall` and :mod:`auditing` (the auditor's index and queries) — over
+:class:`~fisco_drugtrace.drugtrace._base.ServiceBase`, and adds deploying the suite and its status. Known "unknown id" reverts become
 :class:`~fisco_drugtrace.errors.NotFound`; every other revert surfaces as ``ContractRevert``
 naming the custom error and its arguments.
 """
@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fisco_drugtrace.drugtrace.addressbook import AddressBook, Deployment
-from fisco_drugtrace.drugtrace.audit.index import AuditIndex
-from fisco_drugtrace.drugtrace.audit.records import SyncResult
-from fisco_drugtrace.drugtrace.audit.sync import sync_index
+from fisco_drugtrace.drugtrace.auditing import AuditOps
 from fisco_drugtrace.drugtrace.custody import CustodyOps
 from fisco_drugtrace.drugtrace.ids import org_ref
 from fisco_drugtrace.drugtrace.models import SuiteStatus
@@ -28,7 +26,7 @@ from fisco_drugtrace.drugtrace.suite import ZERO32, deploy_suite
 __all__ = ["TraceService"]
 
 
-class TraceService(RegistryOps, CustodyOps, ObservationOps, RecallOps):
+class TraceService(RegistryOps, CustodyOps, ObservationOps, RecallOps, AuditOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).
@@ -76,17 +74,3 @@ class TraceService(RegistryOps, CustodyOps, ObservationOps, RecallOps):
             observation_count=int(s.call(s.observations, "observationCount")),
             recall_count=int(s.call(s.recalls, "recallCount")), block_number=self.client.block_number(),
         )
-
-    # -- the auditor's index ---------------------------------------------------------------
-    def open_audit_index(self, path: str | Path | None = None) -> AuditIndex:
-        """The audit index of this deployment, bound to it (refuses another deployment's file)."""
-        index = AuditIndex(path or self.audit_path())
-        dep = self.deployment
-        index.bind({"chain": dep.chain_id, "group": dep.group_id, "contracts": dict(dep.contracts)})
-        return index
-
-    def audit_sync(self, index: AuditIndex, *, step: int = 500,
-                   on_progress: Callable[[int, int], None] | None = None) -> SyncResult:
-        """Index the suite's events up to the head (``IndexMismatchError`` if the chain changed)."""
-        return sync_index(index, self.client, self.suite.decoder, start_block=self.deployment.block_number,
-                          step=step, on_progress=on_progress)

@@ -1,0 +1,89 @@
+"""``fisco-drugtrace batch``: commit a batch from its unit codes, import code lists, read batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fisco_drugtrace.cli.commands._domain import DATE, batch_progress, id_arg, read_service, show, write_service
+from fisco_drugtrace.cli.context import AppContext, pass_app
+from fisco_drugtrace.cli.options import json_option
+
+__all__ = ["batch"]
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def batch() -> None:
+    """Batches: 20-digit unit codes, Merkle root on chain, codes and proofs kept locally."""
+
+
+@batch.command("register")
+@click.argument("codes_file", type=_FILE)
+@click.option("--product", "product_id", type=id_arg, required=True, help="Product id.")
+@click.option("--lot", required=True, help="Lot number.")
+@click.option("--produced", type=DATE, required=True, help="Production date (YYYY-MM-DD).")
+@click.option("--expires", type=DATE, required=True, help="Expiry date (YYYY-MM-DD).")
+@click.option("--prefix", default=None, help="Require this 7-digit drug identifier code on every unit.")
+@json_option
+@pass_app
+def register(app: AppContext, codes_file: Path, product_id: bytes, lot: str, produced: int, expires: int,
+             prefix: str | None, as_json: bool) -> None:
+    """Commit a batch from CODES_FILE (one code a line, or CSV with a code column).
+
+    Every code is checked (20 digits, unique); problems are listed with their line numbers.
+    """
+    from fisco_drugtrace.drugtrace.codes import load_codes
+
+    codes = load_codes(codes_file, expected_prefix=prefix)
+    with batch_progress(len(codes), enabled=not as_json) as on_progress:
+        done = write_service(app).register_batch(product_id, lot, codes, production_date=produced,
+                                                 expiry_date=expires, expected_prefix=prefix, on_progress=on_progress)
+    show(done.batch, as_json)
+
+
+@batch.command("import-codes")
+@click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@click.argument("codes_file", type=_FILE)
+@json_option
+@pass_app
+def import_codes(app: AppContext, batch_id: bytes, codes_file: Path, as_json: bool) -> None:
+    """Load a committed batch's code list (e.g. sent by the manufacturer) for dispensing here.
+
+    The list must rebuild the batch's on-chain Merkle root.
+    """
+    from fisco_drugtrace.drugtrace.codes import load_codes
+
+    show(read_service(app).import_codes(batch_id, load_codes(codes_file)), as_json)
+
+
+@batch.command("show")
+@click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@json_option
+@pass_app
+def show_cmd(app: AppContext, batch_id: bytes, as_json: bool) -> None:
+    """Show a batch as the chain holds it."""
+    show(read_service(app).get_batch(batch_id), as_json)
+
+
+@batch.command("holding")
+@click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@click.argument("org")
+@json_option
+@pass_app
+def holding(app: AppContext, batch_id: bytes, org: str, as_json: bool) -> None:
+    """How many units of BATCH_ID organisation ORG holds (and how many are quarantined)."""
+    show(read_service(app).holding(batch_id, org), as_json)
+
+
+@batch.command("id")
+@click.option("--product", "product_id", type=id_arg, required=True)
+@click.option("--lot", required=True)
+@json_option
+def id_cmd(product_id: bytes, lot: str, as_json: bool) -> None:
+    """Compute a batch id offline (keccak256(abi.encode(productId, lot)))."""
+    from fisco_drugtrace.drugtrace.ids import batch_id, id_hex
+
+    show({"batch_id": id_hex(batch_id(product_id, lot))}, as_json)

@@ -1,0 +1,42 @@
+"""``fisco-drugtrace contracts deploy|status``: put the suite on a chain and look at it.
+
+Registered onto the ``contracts`` group (cli/commands/contracts.py, ``SUBCOMMANDS``).
+"""
+
+from __future__ import annotations
+
+import click
+
+from fisco_drugtrace.cli.commands._domain import evidence_hash, evidence_option, read_service, show, write_service
+from fisco_drugtrace.cli.context import AppContext, pass_app
+from fisco_drugtrace.cli.options import json_option
+from fisco_drugtrace.cli.render import echo
+
+__all__ = ["deploy", "status"]
+
+
+@click.command("deploy")
+@click.option("--org-code", required=True, help="Unified social credit code of the national regulator (the root).")
+@click.option("--region", type=int, required=True, help="The root's region code (e.g. 100000).")
+@click.option("--name", default="", help="Display name of the root organisation.")
+@evidence_option("details", "root's registration file")
+@json_option
+@pass_app
+def deploy(app: AppContext, org_code: str, region: int, name: str, details: str | None, as_json: bool) -> None:
+    """Deploy and link the five contracts; the signing account becomes the root regulator.
+
+    The addresses are recorded in the address book (home dir) for this chain and group.
+    """
+    svc = write_service(app)
+    steps: list[str] = []
+    deployment = svc.deploy(org_code, region=region, name=name, details_hash=evidence_hash(details),
+                            on_step=lambda s: steps.append(s) if as_json else echo(f"  {s} ✓", err=True))
+    show(deployment, as_json)
+
+
+@click.command("status")
+@json_option
+@pass_app
+def status(app: AppContext, as_json: bool) -> None:
+    """The suite on this chain/group: addresses, code present, pause switch, counters."""
+    show(read_service(app).status(), as_json)

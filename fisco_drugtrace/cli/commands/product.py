@@ -1,0 +1,64 @@
+"""``fisco-drugtrace product``: register products (approvals) and read them back."""
+
+from __future__ import annotations
+
+import click
+
+from fisco_drugtrace.cli.commands._domain import evidence_hash, evidence_option, id_arg, read_service, show, write_service
+from fisco_drugtrace.cli.context import AppContext, pass_app
+from fisco_drugtrace.cli.options import json_option
+
+__all__ = ["product"]
+
+
+@click.group()
+def product() -> None:
+    """Products (approval number + package spec), registered by the national regulator."""
+
+
+@product.command("register")
+@click.option("--approval", required=True, help="Approval number (批准文号).")
+@click.option("--spec", required=True, help="Package specification.")
+@click.option("--mah", required=True, help="Marketing-authorisation holder (ORG).")
+@click.option("--min-temp", type=int, required=True, help="Lowest storage temperature, 0.1 °C (20 = 2.0 °C).")
+@click.option("--max-temp", type=int, required=True, help="Highest storage temperature, 0.1 °C.")
+@evidence_option("details", "approval documents")
+@json_option
+@pass_app
+def register(app: AppContext, approval: str, spec: str, mah: str, min_temp: int, max_temp: int,
+             details: str | None, as_json: bool) -> None:
+    """Register a product; prints its id."""
+    record = write_service(app).register_product(approval, spec, mah, min_temp=min_temp, max_temp=max_temp,
+                                                 details_hash=evidence_hash(details))
+    show(record, as_json)
+
+
+@product.command("show")
+@click.argument("product_id", type=id_arg, metavar="PRODUCT_ID")
+@json_option
+@pass_app
+def show_cmd(app: AppContext, product_id: bytes, as_json: bool) -> None:
+    """Show a product."""
+    show(read_service(app).get_product(product_id), as_json)
+
+
+@product.command("id")
+@click.option("--approval", required=True)
+@click.option("--spec", required=True)
+@json_option
+def id_cmd(approval: str, spec: str, as_json: bool) -> None:
+    """Compute a product id offline (keccak256(abi.encode(approval, spec)))."""
+    from fisco_drugtrace.drugtrace.ids import id_hex, product_id
+
+    show({"product_id": id_hex(product_id(approval, spec))}, as_json)
+
+
+@product.command("adr-policy")
+@click.argument("product_id", type=id_arg, metavar="PRODUCT_ID")
+@click.option("--threshold", type=int, required=True, help="Serious reports per batch that raise the alert (0 = off).")
+@click.option("--auto-stop/--no-auto-stop", default=False, help="Also stop the batch at the threshold.")
+@json_option
+@pass_app
+def adr_policy(app: AppContext, product_id: bytes, threshold: int, auto_stop: bool, as_json: bool) -> None:
+    """Set a product's adverse-reaction policy (regulators)."""
+    show(write_service(app).set_adr_policy(product_id, threshold, auto_stop), as_json)

@@ -1,0 +1,188 @@
+"""The domain commands end to end on an in-process dev chain: output, --json and exit codes.
+
+Commands run through click's ``CliRunner`` (output) and through ``main()`` (error -> exit code).
+The client is the real one; only its transport is the dev chain's in-process handler.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+
+import fisco_drugtrace.client as client_module
+from fisco_drugtrace.cli.main import cli, main
+from fisco_drugtrace.devchain import DEV_PASSWORD, DevChain, DevChainConfig, write_dev_keystores
+from fisco_drugtrace.drugtrace.story import ACTORS, story_codes
+
+ROLES = [a.role for a in ACTORS]  # dev0 = regulator, dev1 = manufacturer, ...
+CODE = {a.role: a.credit_code for a in ACTORS}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("cli")
+    chain = DevChain(DevChainConfig())
+    accounts = write_dev_keystores(root / "accounts", count=len(ACTORS))
+    real_connect = client_module.connect
+    patch = pytest.MonkeyPatch()
+    patch.setattr(client_module, "connect", lambda settings, handler=None: real_connect(
+        settings, handler=chain.handle_raw))
+    for key, value in {"FISCO_KEYSTORE_PASSWORD": DEV_PASSWORD, "FISCO_ACCOUNT_DIR": str(root / "accounts"),
+                       "FISCO_DRUGTRACE_HOME": str(root / "home"), "FISCO_RPC_URL": "http://127.0.0.1:9"}.items():
+        patch.setenv(key, value)
+    patch.delenv("FISCO_DRUGTRACE_CONFIG", raising=False)
+    patch.delenv("FISCO_ACCOUNT", raising=False)
+    patch.chdir(root)
+    yield {"root": root, "accounts": {role: a for role, a in zip(ROLES, accounts)}, "chain": chain}
+    patch.undo()
+    chain.close()
+
+
+def invoke(*args: str, as_role: str | None = None) -> Any:
+    argv = (["--account", f"dev{ROLES.index(as_role)}"] if as_role else []) + list(args)
+    result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def as_json(*args: str, as_role: str | None = None) -> Any:
+    return json.loads(invoke(*args, "--json", as_role=as_role))
+
+
+def run_main(capsys, *args: str, as_role: str | None = None) -> tuple[int, str, str]:
+    argv = (["--account", f"dev{ROLES.index(as_role)}"] if as_role else []) + list(args)
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def world(env) -> dict[str, Any]:
+    dep = as_json("contracts", "deploy", "--org-code", CODE["regulator"], "--region", "110000", "--name", "NMPA",
+                  as_role="regulator")
+    for actor in ACTORS[1:]:
+        invoke("org", "register", actor.credit_code, "--kind", actor.kind.name, "--region", str(actor.region),
+               "--name", actor.name, as_role="regulator")
+        invoke("org", "bind", env["accounts"][actor.role].address, actor.credit_code, as_role="regulator")
+    product = as_json("product", "register", "--approval", "国药准字H20269999", "--spec", "12 tablets",
+                      "--mah", CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", as_role="regulator")
+    codes_file = env["root"] / "codes.csv"
+    codes = story_codes(300)
+    codes_file.write_text("serial,trace_code\n" + "".join(f"{i},{c}\n" for i, c in enumerate(codes)))
+    batch = as_json("batch", "register", str(codes_file), "--product", product["product_id"], "--lot", "CLI-1",
+                    "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")
+    return {"deployment": dep, "product": product, "batch": batch, "codes": codes}
+
+
+def test_deploy_and_status(world) -> None:
+    status = as_json("contracts", "status")
+    assert set(status["contracts"]) == set(world["deployment"]["contracts"])
+    assert all(status["code_present"].values()) and status["org_count"] == 6
+    assert "OrgRegistry" in invoke("contracts", "status")
+
+
+def test_org_and_batch_reads(world) -> None:
+    org = as_json("org", "show", CODE["pharmacy"])
+    assert org["kind"] == "PHARMACY" and org["status"] == "ACTIVE" and org["name"] == "Kangjian Pharmacy"
+    assert len(as_json("org", "list")) == 6
+    assert world["batch"]["unit_count"] == 300 and world["batch"]["state"] == "LISTED"
+    shown = as_json("batch", "show", world["batch"]["batch_id"])
+    assert shown["unit_root"] == world["batch"]["unit_root"]
+    table = invoke("batch", "show", world["batch"]["batch_id"])
+    assert "unit_count" in table and "300" in table
+
+
+def test_ship_receive_dispense_trace_verify(world, capsys) -> None:
+    b = world["batch"]["batch_id"]
+    s = as_json("ship", b, "--to", CODE["pharmacy"], "--carrier", CODE["logistics"], "-n", "50",
+                "--manifest", "DN-1", as_role="manufacturer")
+    assert s["status"] == "DISPATCHED" and s["quantity"] == 50
+    got = as_json("receive", str(s["shipment_id"]), as_role="pharmacy")
+    assert got["status"] == "RECEIVED"
+    out = as_json("dispense", world["codes"][10], world["codes"][10], as_role="pharmacy")
+    assert [r["dispensed"] for r in out] == [True, False]
+    held = as_json("batch", "holding", b, CODE["pharmacy"])
+    assert held["quantity"] == 49
+    unit = as_json("trace", "unit", world["codes"][10])
+    names = [e["event"] for e in unit["entries"]]
+    assert "UnitDispensed" in names and "DuplicateDispense" in names and unit["dispensed"] is True
+    custody = as_json("trace", "shipment", str(s["shipment_id"]))
+    assert custody["status"] == "RECEIVED" and custody["carrier_org"].startswith("0x")
+    code, text, _ = run_main(capsys, "verify", world["codes"][11])
+    assert code == 0 and "genuine, listed and not yet dispensed" in text
+    code, text, _ = run_main(capsys, "verify", world["codes"][10], "--json")
+    assert code == 1 and json.loads(text)["dispensed"] is True
+
+
+def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
+    b = world["batch"]["batch_id"]
+    code, _, err = run_main(capsys, "ship", b, "--to", CODE["distributor"], "--carrier", CODE["logistics"],
+                            "-n", "100000", as_role="manufacturer")
+    assert code == 5 and "CustodyLedgerInsufficientStock" in err and "requested=100000" in err
+    code, _, err = run_main(capsys, "receive", "999", as_role="pharmacy")
+    assert code == 1 and "shipment" in err and "not found" in err
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"{world['codes'][0]}\n12345\n{world['codes'][0]}\n")
+    code, _, err = run_main(capsys, "batch", "register", str(bad), "--product", world["product"]["product_id"],
+                            "--lot", "BAD", "--produced", "2026-01-01", "--expires", "2030-01-01",
+                            as_role="manufacturer")
+    assert code == 1 and "line 2" in err and "(and 1 more)" in err
+    code, _, err = run_main(capsys, "batch", "show", "0x1234")
+    assert code == 2
+    code, _, err = run_main(capsys, "org", "register", "X", "--kind", "PHARMACY", "--region", "1",
+                            as_role="pharmacy")
+    assert code == 5 and "OrgRegistryUnauthorizedKind" in err
+
+
+def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
+    b = world["batch"]["batch_id"]
+    stopped = as_json("lifecycle", "stop", b, "--evidence", "QC failure", as_role="manufacturer")
+    assert stopped["state"] == "STOPPED"
+    case = as_json("recall", "open", "--batch", b, "--level", "I", "--reason", "@" + str(Path(__file__)),
+                   as_role="manufacturer")
+    assert case["status"] == "OPEN" and case["level"] == "I"
+    assert as_json("recall", "notice", str(case["recall_id"]), as_role="manufacturer")["status"] == "NOTIFIED"
+    ret = as_json("ship", b, "--return", "--to", CODE["manufacturer"], "--carrier", CODE["logistics"], "-n", "49",
+                  as_role="pharmacy")
+    as_json("recall", "recover", str(case["recall_id"]), "-n", "49", as_role="pharmacy")
+    as_json("receive", str(ret["shipment_id"]), as_role="manufacturer")
+    d = as_json("recall", "destroy", str(case["recall_id"]), "-n", "299", "--final", as_role="manufacturer")
+    assert as_json("recall", "countersign", str(d["destruction_id"]), as_role="regulator")["status"] == "CONFIRMED"
+    as_json("recall", "complete", str(case["recall_id"]), as_role="manufacturer")
+    assert as_json("recall", "close", str(case["recall_id"]), as_role="regulator")["status"] == "CLOSED"
+    synced = as_json("audit", "sync")
+    assert synced["events"] > 0
+    where = as_json("audit", "where", b)
+    assert where["destroyed"] == 299 and where["dispensed"] == 1 and where["accounted"] == 300
+    (compliance,) = as_json("audit", "compliance")
+    assert compliance["compliant"] is True
+    kinds = [a["kind"] for a in as_json("audit", "alerts")]
+    assert "DuplicateDispense" in kinds
+    assert as_json("audit", "recalls")[0]["status"] == "CLOSED"
+    md = invoke("audit", "report")
+    assert "# Drug-trace audit report" in md and "Kangjian Pharmacy" in md
+    csv_text = invoke("audit", "report", "--format", "csv", "--section", "compliance")
+    assert csv_text.splitlines()[0].startswith("recall_id,")
+    report_file = tmp_path / "report.json"
+    invoke("audit", "report", "--format", "json", "--out", str(report_file))
+    checked = as_json("audit", "verify", "--report", str(report_file))
+    assert checked["checked"] == len(json.loads(report_file.read_text())["evidence"])
+    data = json.loads(report_file.read_text())
+    data["evidence"][0]["args"]["recallId"] = 77
+    report_file.write_text(json.dumps(data))
+    code, _, err = run_main(capsys, "audit", "verify", "--report", str(report_file))
+    assert code == 6 and "differ" in err
+    trace_b = as_json("trace", "batch", b)
+    assert trace_b["units_dispensed"] == 1 and "RecallOpened" in [e["event"] for e in trace_b["entries"]]
+
+
+def test_observe_and_offline_ids(world) -> None:
+    product = world["product"]["product_id"]
+    assert as_json("product", "id", "--approval", "国药准字H20269999", "--spec", "12 tablets")["product_id"] == product
+    assert as_json("batch", "id", "--product", product, "--lot", "CLI-1")["batch_id"] == world["batch"]["batch_id"]
+    shown = as_json("product", "show", product)
+    assert shown["approval_number"] == "国药准字H20269999" and shown["min_temp"] == 20
