@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the CLI and maps library errors to exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="fisco-drugtrace", standalone_mode=False)
+        # without standalone mode, click returns ctx.exit(n) / Exit(n) codes instead of raising
+        returned = cli.main(args=argv, prog_name="fisco-drugtrace", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
         return 1
-    return 0
+    return returned if isinstance(returned, int) and not isinstance(returned, bool) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,8 @@ __all__ = ["contracts", "compile_cmd", "SUBCOMMANDS"]
 #: Lazily imported subcommands of ``contracts`` (add ``deploy``/``status`` here).
 SUBCOMMANDS: dict[str, str] = {
     "compile": "fisco_drugtrace.cli.commands.contracts:compile_cmd",
+    "deploy": "fisco_drugtrace.cli.commands.contracts_deploy:deploy",
+    "status": "fisco_drugtrace.cli.commands.contracts_deploy:status",
 }
 
 
