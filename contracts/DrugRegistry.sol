@@ -126,6 +126,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         );
         _transition(true, batchId, LifecycleState.LISTED, MASK_MANUFACTURER, callerOrg, 0, bytes32(0));
         (, address custody,,) = orgRegistry().suite();
+        if (custody == address(0)) revert DrugRegistrySuiteNotLinked();
         ICustodyLedger(custody).systemCredit(batchId, callerOrg, unitCount);
     }
 

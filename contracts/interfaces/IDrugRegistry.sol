@@ -53,6 +53,8 @@ interface IDrugRegistry {
     /// @param to the state after
     /// @param callerOrgId the caller's organisation
     error DrugRegistryUnauthorizedTransition(bytes32 id, LifecycleState from, LifecycleState to, bytes32 callerOrgId);
+    /// @notice The suite is not linked yet (OrgRegistry.linkSuite), so there is no ledger to credit.
+    error DrugRegistrySuiteNotLinked();
     /// @notice A provincial regulator acted on an item whose MAH is outside its region.
     /// @param callerOrgId the caller's organisation
     /// @param mahOrgId the product's MAH

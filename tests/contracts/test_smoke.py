@@ -194,3 +194,19 @@ def test_writes_bubble_the_registry_errors(suite: dict[str, Any]) -> None:
         assert info.value.name == "OrgRegistryEnforcedPause"
     finally:
         c["OrgRegistry"].send("unpause", sender=regulator)
+
+
+def test_commit_before_linking_the_suite_says_so() -> None:
+    evm = EVM(env=Env(cfg=CfgEnv(chain_id=20200), block=BlockEnv(number=1, timestamp=NOW_MS)))
+    regulator, mah = _addr(0x1001), _addr(0x2001)
+    errors = suite_errors_abi()
+    orgs_code = load_artifact("OrgRegistry").bytecode + encode(["bytes32", "uint32", "bytes32"], [ZERO, 1, ZERO])
+    orgs = Deployed(evm, "OrgRegistry", evm.deploy(regulator, orgs_code).lower(), errors)
+    drug_code = load_artifact("DrugRegistry").bytecode + encode(["address"], [orgs.address])
+    drug = Deployed(evm, "DrugRegistry", evm.deploy(regulator, drug_code).lower(), errors)
+    orgs.send("registerOrg", org("MANUFACTURER"), KIND["MANUFACTURER"], 1, 0, ZERO, sender=regulator)
+    orgs.send("bindAccount", mah, org("MANUFACTURER"), sender=regulator)
+    product_id, _ = drug.send("registerProduct", "H1", "1", org("MANUFACTURER"), 20, 80, ZERO, sender=regulator)
+    with pytest.raises(Reverted) as info:
+        drug.send("commitBatch", product_id, "L1", 0, NOW_MS + DAY_MS, 10, b"\1" * 32, ZERO, sender=mah)
+    assert info.value.name == "DrugRegistrySuiteNotLinked"
