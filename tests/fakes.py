@@ -106,6 +106,9 @@ class HttpServerHandle:
 def _make_handler(mode: str, node: FakeNode | None, hits: list[bytes], delay: float) -> type:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes; with Nagle on, the body waits ~40 ms for the
+        # client's delayed ACK on every keep-alive request
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: Any) -> None:  # keep test output quiet
             return None

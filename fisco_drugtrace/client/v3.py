@@ -170,8 +170,10 @@ class ClientV3(FiscoClient):
         """``getTransaction``; ``None`` when the node does not know the hash."""
         try:
             result = self._read("getTransaction", self._gn(hash32(tx_hash), require_proof))
-        except LedgerError:
-            return None
+        except LedgerError as exc:
+            if exc.code == RECEIPT_NOT_FOUND_CODE:
+                return None
+            raise
         return None if result is None else transaction_v3(result)
 
     def get_transaction_receipt(self, tx_hash: str, require_proof: bool = False) -> Receipt | None:
