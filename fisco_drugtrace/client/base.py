@@ -33,6 +33,8 @@ __all__ = ["FiscoClient", "DEFAULT_TX_TIMEOUT", "BLOCK_LIMIT_OFFSET"]
 DEFAULT_TX_TIMEOUT = 60.0
 #: blockLimit = current block + this (node window is (current, current + 1000]).
 BLOCK_LIMIT_OFFSET = 500
+#: The first pause while polling for a receipt (doubles up to ``poll``).
+FIRST_POLL = 0.01
 #: How many times a signed transaction is re-sent after a transport failure.
 SEND_ATTEMPTS = 3
 
@@ -159,11 +161,14 @@ class FiscoClient(ABC):
     def wait_for_receipt(self, tx_hash: str, timeout: float = DEFAULT_TX_TIMEOUT, poll: float = 0.2) -> Receipt:
         """Poll :meth:`get_receipt` until it answers or ``timeout`` seconds pass.
 
-        Transport failures while polling are tolerated until the deadline.
+        The pause between polls starts at 10 ms and doubles up to ``poll`` (a fresh transaction
+        is often sealed within milliseconds). Transport failures while polling are tolerated
+        until the deadline.
 
         :raises ReceiptTimeout: no receipt in time (the transaction may still commit later).
         """
         deadline = self._clock() + timeout
+        interval = min(FIRST_POLL, poll)
         while True:
             try:
                 receipt = self.get_receipt(tx_hash)
@@ -176,7 +181,8 @@ class FiscoClient(ABC):
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise ReceiptTimeout(tx_hash, timeout)
-            self._sleep(min(poll, remaining))
+            self._sleep(min(interval, remaining))
+            interval = min(interval * 2, poll)
 
     # -- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:

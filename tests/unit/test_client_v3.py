@@ -270,7 +270,10 @@ def test_wait_for_receipt_times_out(node: FakeNode) -> None:
     with pytest.raises(ReceiptTimeout) as info:
         c.wait_for_receipt(TX_HASH, timeout=1.0, poll=0.25)
     assert info.value.tx_hash == TX_HASH and info.value.timeout == 1.0
-    assert 4 <= node.methods_called().count("getTransactionReceipt") <= 6
+    sleeps = c._sleep.__self__.sleeps  # type: ignore[attr-defined]
+    assert sleeps[:5] == [0.01, 0.02, 0.04, 0.08, 0.16]  # backoff from 10 ms ...
+    assert max(sleeps) == 0.25 and sum(sleeps) == pytest.approx(1.0)  # ... capped at poll, until the deadline
+    assert node.methods_called().count("getTransactionReceipt") == len(sleeps) + 1
 
 
 def test_wait_for_receipt_returns_once_committed(node: FakeNode) -> None:
