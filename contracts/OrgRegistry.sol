@@ -47,11 +47,13 @@ contract OrgRegistry is IOrgRegistry {
 
     /**
      * @notice Deploy the registry; the deployer becomes the first account of the national regulator.
+     * @dev Requirements: `rootOrgId` non-zero. Emits {OrgRegistered} and {AccountBound}.
      * @param rootOrgId orgId of the national regulator.
      * @param region its region code.
      * @param detailsHash hash of its registration file.
      */
     constructor(bytes32 rootOrgId, uint32 region, bytes32 detailsHash) {
+        if (rootOrgId == bytes32(0)) revert OrgRegistryZeroOrgId();
         _rootOrg = rootOrgId;
         _addOrg(rootOrgId, OrgKind.REGULATOR_NATIONAL, region, 0, detailsHash, rootOrgId);
         _bind(msg.sender, rootOrgId, rootOrgId);
@@ -66,6 +68,7 @@ contract OrgRegistry is IOrgRegistry {
         whenNotPaused
     {
         (bytes32 callerOrg, OrgKind callerKind, uint32 callerRegion) = _caller(MASK_REGULATORS);
+        if (orgId == bytes32(0)) revert OrgRegistryZeroOrgId();
         if (kind == OrgKind.NONE || kind == OrgKind.REGULATOR_NATIONAL) revert OrgRegistryInvalidKind(kind);
         if (_orgs[orgId].kind != OrgKind.NONE) revert OrgRegistryOrgExists(orgId);
         _checkRemit(callerOrg, callerKind, callerRegion, orgId, kind, region);

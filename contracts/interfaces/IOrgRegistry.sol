@@ -26,6 +26,8 @@ interface IOrgRegistry {
     /// @notice No organisation with this id.
     /// @param orgId the organisation
     error OrgRegistryUnknownOrg(bytes32 orgId);
+    /// @notice The zero id is reserved (it marks unbound accounts).
+    error OrgRegistryZeroOrgId();
     /// @notice An organisation with this id already exists.
     /// @param orgId the organisation
     error OrgRegistryOrgExists(bytes32 orgId);
@@ -121,7 +123,7 @@ interface IOrgRegistry {
      * @notice Register an organisation.
      * @dev Requirements: caller is an ACTIVE national regulator (any kind except national), or an
      * ACTIVE provincial regulator (non-regulator kinds, `region` equal to its own); not paused;
-     * `orgId` unused; `kind` not NONE. Emits {OrgRegistered}.
+     * `orgId` non-zero and unused; `kind` neither NONE nor national. Emits {OrgRegistered}.
      * @param orgId keccak256(utf8(unified social credit code)).
      * @param kind organisation kind.
      * @param region administrative region code (e.g. GB/T 2260 province code).

@@ -200,8 +200,14 @@ def test_commit_before_linking_the_suite_says_so() -> None:
     evm = EVM(env=Env(cfg=CfgEnv(chain_id=20200), block=BlockEnv(number=1, timestamp=NOW_MS)))
     regulator, mah = _addr(0x1001), _addr(0x2001)
     errors = suite_errors_abi()
-    orgs_code = load_artifact("OrgRegistry").bytecode + encode(["bytes32", "uint32", "bytes32"], [ZERO, 1, ZERO])
+    ctor_types = ["bytes32", "uint32", "bytes32"]
+    with pytest.raises(RuntimeError, match="Revert"):  # the zero id marks unbound accounts
+        evm.deploy(regulator, load_artifact("OrgRegistry").bytecode + encode(ctor_types, [ZERO, 1, ZERO]))
+    orgs_code = load_artifact("OrgRegistry").bytecode + encode(ctor_types, [ref.org_id("root"), 1, ZERO])
     orgs = Deployed(evm, "OrgRegistry", evm.deploy(regulator, orgs_code).lower(), errors)
+    with pytest.raises(Reverted) as zero:
+        orgs.send("registerOrg", ZERO, KIND["MANUFACTURER"], 1, 0, ZERO, sender=regulator)
+    assert zero.value.name == "OrgRegistryZeroOrgId"
     drug_code = load_artifact("DrugRegistry").bytecode + encode(["address"], [orgs.address])
     drug = Deployed(evm, "DrugRegistry", evm.deploy(regulator, drug_code).lower(), errors)
     orgs.send("registerOrg", org("MANUFACTURER"), KIND["MANUFACTURER"], 1, 0, ZERO, sender=regulator)
