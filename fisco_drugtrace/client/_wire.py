@@ -6,8 +6,9 @@ to be one) answered, but not with what the protocol says.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from fisco_drugtrace.errors import BadResponseError
 from fisco_drugtrace.types import Address, Log, TxHash
@@ -25,7 +26,11 @@ __all__ = [
     "to_quantity",
     "tx_hash",
     "ZERO_ADDRESS",
+    "shape_guard",
+    "items",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 ZERO_ADDRESS = "0x" + "0" * 40
 
@@ -33,6 +38,24 @@ ZERO_ADDRESS = "0x" + "0" * 40
 def _bad(what: str, value: Any) -> BadResponseError:
     text = repr(value)
     return BadResponseError(f"unexpected {what} from the node: {text[:120]}", body_excerpt=text[:200])
+
+
+def shape_guard(what: str) -> Callable[[_F], _F]:
+    """Turn a parser's ``AttributeError``/``TypeError``/``KeyError``/``IndexError`` on an
+    unexpected JSON shape into :class:`BadResponseError` (a node answering nonsense is a bad
+    response, not a bug in the caller)."""
+
+    def decorate(parse: _F) -> _F:
+        @functools.wraps(parse)
+        def guarded(value: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return parse(value, *args, **kwargs)
+            except (AttributeError, TypeError, KeyError, IndexError) as exc:
+                raise _bad(what, value) from exc
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 def quantity(value: Any, what: str = "quantity") -> int:
@@ -65,7 +88,8 @@ def hex_bytes(value: Any, what: str = "hex data") -> bytes:
     """Bytes from ``"0x.."`` or bare hex; ``None``/``""``/``"0x"`` are empty."""
     if value is None:
         return b""
-    if isinstance(value, list) and all(isinstance(b, int) for b in value):  # 3.x extension: byte list
+    if isinstance(value, list) and all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b < 256
+                                       for b in value):  # 3.x extension: a list of byte values
         return bytes(value)
     if not isinstance(value, str):
         raise _bad(what, value)
@@ -110,6 +134,15 @@ def opt_address(value: Any, what: str = "address") -> Address | None:
         return None
     normalized = address(value, what)
     return None if normalized == ZERO_ADDRESS else normalized
+
+
+def items(value: Any, what: str = "list") -> list[Any]:
+    """A JSON array (``null`` counts as empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _bad(what, value)
+    return value
 
 
 def json_object(value: Any, what: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 
 from fisco_drugtrace.accounts import Signer
 from fisco_drugtrace.client._wire import (
+    items,
     ZERO_ADDRESS,
     hash32,
     hex_bytes,
@@ -179,14 +180,14 @@ class ClientV2(FiscoClient):
         return quantity(self._read("getPbftView", self._g()), "pbft view")
 
     def get_sealer_list(self) -> tuple[str, ...]:
-        return tuple(str(s) for s in self._read("getSealerList", self._g()) or ())
+        return tuple(str(s) for s in items(self._read("getSealerList", self._g())))
 
     def get_observer_list(self) -> tuple[str, ...]:
-        return tuple(str(s) for s in self._read("getObserverList", self._g()) or ())
+        return tuple(str(s) for s in items(self._read("getObserverList", self._g())))
 
     def get_epoch_sealers_list(self) -> tuple[str, ...]:
         """rPBFT only (other engines answer -40009)."""
-        return tuple(str(s) for s in self._read("getEpochSealersList", self._g()) or ())
+        return tuple(str(s) for s in items(self._read("getEpochSealersList", self._g())))
 
     def get_consensus_status(self) -> ConsensusStatus:
         return consensus_status_v2(self._read("getConsensusStatus", self._g()))
@@ -195,16 +196,16 @@ class ClientV2(FiscoClient):
         return sync_status_v2(self._read("getSyncStatus", self._g()))
 
     def get_peers(self) -> tuple[NodeInfoV2, ...]:
-        return tuple(node_info_v2(p) for p in self._read("getPeers", self._g()) or ())
+        return tuple(node_info_v2(p) for p in items(self._read("getPeers", self._g())))
 
     def get_group_peers(self) -> tuple[str, ...]:
-        return tuple(str(p) for p in self._read("getGroupPeers", self._g()) or ())
+        return tuple(str(p) for p in items(self._read("getGroupPeers", self._g())))
 
     def get_node_id_list(self) -> tuple[str, ...]:
-        return tuple(str(p) for p in self._read("getNodeIDList", self._g()) or ())
+        return tuple(str(p) for p in items(self._read("getNodeIDList", self._g())))
 
     def get_group_list(self) -> GroupList:
-        return GroupList(groups=tuple(quantity(g, "group id") for g in self._read("getGroupList", []) or ()))
+        return GroupList(groups=tuple(quantity(g, "group id") for g in items(self._read("getGroupList", []))))
 
     def get_block_by_hash(self, block_hash: str, include_transactions: bool = False) -> Block:
         return block_v2(self._read("getBlockByHash", self._g(hash32(block_hash), include_transactions)))
@@ -238,7 +239,7 @@ class ClientV2(FiscoClient):
         return None if result is None else receipt_v2(result)
 
     def get_pending_transactions(self) -> tuple[TransactionRecord, ...]:
-        return tuple(transaction_v2(t) for t in self._read("getPendingTransactions", self._g()) or ())
+        return tuple(transaction_v2(t) for t in items(self._read("getPendingTransactions", self._g())))
 
     def get_pending_tx_size(self) -> int:
         return quantity(self._read("getPendingTxSize", self._g()), "pending tx size")
@@ -266,7 +267,7 @@ class ClientV2(FiscoClient):
             return None
         o = obj(result, "transaction with proof")
         return TransactionWithProof(transaction=transaction_v2(o.get("transaction")),
-                                    proof=tuple(o.get("txProof") or ()))
+                                    proof=tuple(items(o.get("txProof"))))
 
     def get_transaction_receipt_by_hash_with_proof(self, tx_hash: str) -> ReceiptWithProof | None:
         result = self._read("getTransactionReceiptByHashWithProof", self._g(hash32(tx_hash)))
@@ -274,7 +275,7 @@ class ClientV2(FiscoClient):
             return None
         o = obj(result, "receipt with proof")
         return ReceiptWithProof(receipt=receipt_v2(o.get("transactionReceipt")),
-                                proof=tuple(o.get("receiptProof") or ()))
+                                proof=tuple(items(o.get("receiptProof"))))
 
     def _batch(self, method: str, key: str, from_index: int, count: int, compress: bool) -> BatchReceipts:
         result = self._read(method, self._g(key, str(from_index), str(count), compress))
@@ -290,7 +291,7 @@ class ClientV2(FiscoClient):
         block_hash = hash32(info.get("blockHash"), "blockHash")
         receipts = tuple(
             receipt_v2({"blockNumber": number, "blockHash": block_hash, **obj(r, "receipt")})
-            for r in o.get("transactionReceipts") or ()
+            for r in items(o.get("transactionReceipts"))
         )
         return BatchReceipts(block_number=number, block_hash=block_hash,
                              receipts_root=str(info.get("receiptRoot", "")),
@@ -337,7 +338,7 @@ class ClientV2(FiscoClient):
         return _group_result(self.rpc.request("erasePeers", [list(endpoints)], idempotent=False))
 
     def query_peers(self) -> tuple[str, ...]:
-        return tuple(str(p) for p in self._read("queryPeers", []) or ())
+        return tuple(str(p) for p in items(self._read("queryPeers", [])))
 
     def rpc_modules(self) -> Mapping[str, Any]:
         return dict(obj(self._read("rpc_modules", []), "rpc modules"))

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from fisco_drugtrace.accounts import Signer
 from fisco_drugtrace.client._wire import (
+    items,
     hash32,
     hex_bytes,
     log_matches,
@@ -127,7 +128,7 @@ class ClientV3(FiscoClient):
                  topics: Sequence[Any] | None = None) -> list[Log]:
         """``getLogs [group, {fromBlock, toBlock, address, topics}]``."""
         result = self._read("getLogs", [self.group, self._filter_params(from_block, to_block, addresses, topics)])
-        logs = [log_v3(item) for item in result or ()]
+        logs = [log_v3(item) for item in items(result, "logs")]
         return [log for log in logs if log_matches(log, addresses, topics)]
 
     def sign_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str = "") -> SignedTx:
@@ -206,14 +207,14 @@ class ClientV3(FiscoClient):
         return str(self._read("getABI", self._gn(_addr_param(address))) or "")
 
     def get_sealer_list(self) -> tuple[SealerInfo, ...]:
-        return tuple(sealer_v3(s) for s in self._read("getSealerList", self._gn()) or ())
+        return tuple(sealer_v3(s) for s in items(self._read("getSealerList", self._gn())))
 
     def get_observer_list(self) -> tuple[str, ...]:
-        return tuple(str(s) for s in self._read("getObserverList", self._gn()) or ())
+        return tuple(str(s) for s in items(self._read("getObserverList", self._gn())))
 
     def get_node_list_by_type(self, node_type: str) -> tuple[SealerInfo, ...]:
         """``node_type`` is one of :data:`NODE_TYPES`."""
-        return tuple(sealer_v3(s) for s in self._read("getNodeListByType", self._gn(node_type)) or ())
+        return tuple(sealer_v3(s) for s in items(self._read("getNodeListByType", self._gn(node_type))))
 
     def get_pbft_view(self) -> int:
         return quantity(self._read("getPbftView", self._gn()), "pbft view")
@@ -238,18 +239,18 @@ class ClientV3(FiscoClient):
         return peers_v3(self._read("getPeers", []))
 
     def get_group_peers(self) -> tuple[str, ...]:
-        return tuple(str(p) for p in self._read("getGroupPeers", [self.group]) or ())
+        return tuple(str(p) for p in items(self._read("getGroupPeers", [self.group])))
 
     def get_group_list(self) -> GroupList:
         o = obj(self._read("getGroupList", []), "group list")
-        return GroupList(groups=tuple(str(g) for g in o.get("groupList") or ()), code=quantity(o.get("code", 0)),
+        return GroupList(groups=tuple(str(g) for g in items(o.get("groupList"))), code=quantity(o.get("code", 0)),
                          message=str(o.get("msg", "")))
 
     def get_group_info(self, group: str | None = None) -> GroupInfo:
         return group_info_v3(self._read("getGroupInfo", [group or self.group]))
 
     def get_group_info_list(self) -> tuple[GroupInfo, ...]:
-        return tuple(group_info_v3(g) for g in self._read("getGroupInfoList", []) or ())
+        return tuple(group_info_v3(g) for g in items(self._read("getGroupInfoList", [])))
 
     def get_group_node_info(self, node: str | None = None) -> NodeInfo:
         return node_info_v3(self._read("getGroupNodeInfo", [self.group, self.node if node is None else node]))
@@ -280,10 +281,10 @@ class ClientV3(FiscoClient):
 
     def get_filter_changes(self, filter_id: int) -> tuple[Log | str, ...]:
         """New logs (log filters) or new block / transaction hashes (block / pending filters)."""
-        items = self._read("getFilterChanges", [self.group, to_quantity(filter_id)]) or ()
-        return tuple(log_v3(i) if isinstance(i, dict) else hash32(i) for i in items)
+        changes = items(self._read("getFilterChanges", [self.group, to_quantity(filter_id)]))
+        return tuple(log_v3(i) if isinstance(i, dict) else hash32(i) for i in changes)
 
     def get_filter_logs(self, filter_id: int) -> tuple[Log, ...]:
-        return tuple(log_v3(i) for i in self._read("getFilterLogs", [self.group, to_quantity(filter_id)]) or ())
+        return tuple(log_v3(i) for i in items(self._read("getFilterLogs", [self.group, to_quantity(filter_id)])))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from fisco_drugtrace.client._wire import (
+    shape_guard,
     address,
     hash32,
     hex_bytes,
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 
+@shape_guard("receipt_v2")
 def receipt_v2(value: Any) -> Receipt:
     """A 2.x receipt (all quantities hex; ``contractAddress`` zero unless a deploy)."""
     o = obj(value, "receipt")
@@ -72,6 +74,7 @@ def receipt_v2(value: Any) -> Receipt:
     )
 
 
+@shape_guard("transaction_v2")
 def transaction_v2(value: Any) -> TransactionRecord:
     o = obj(value, "transaction")
     signature = o.get("signature")
@@ -98,6 +101,7 @@ def _opt_hash(value: Any) -> str | None:
     return hash32(value) if value else None
 
 
+@shape_guard("block_v2")
 def block_v2(value: Any) -> Block:
     o = obj(value, "block")
     items = o.get("transactions") or ()
@@ -121,6 +125,7 @@ def block_v2(value: Any) -> Block:
     )
 
 
+@shape_guard("block_header_v2")
 def block_header_v2(value: Any) -> BlockHeader:
     o = obj(value, "block header")
     return BlockHeader(
@@ -138,6 +143,7 @@ def block_header_v2(value: Any) -> BlockHeader:
     )
 
 
+@shape_guard("sync_status_v2")
 def sync_status_v2(value: Any) -> SyncStatus:
     o = obj(value, "sync status")
     peers = tuple(
@@ -159,6 +165,7 @@ def sync_status_v2(value: Any) -> SyncStatus:
     )
 
 
+@shape_guard("consensus_status_v2")
 def consensus_status_v2(value: Any) -> ConsensusStatus:
     """PBFT answers ``[status, [{nodeId, view}...]]``; other engines a status object."""
     status: Mapping[str, Any] = {}
@@ -183,12 +190,14 @@ def consensus_status_v2(value: Any) -> ConsensusStatus:
     )
 
 
+@shape_guard("total_count_v2")
 def total_count_v2(value: Any) -> TotalTransactionCount:
     o = obj(value, "transaction count")
     return TotalTransactionCount(block_number=quantity(o.get("blockNumber")), transaction_count=quantity(o.get("txSum")),
                                  failed_transaction_count=quantity(o.get("failedTxSum", 0)))
 
 
+@shape_guard("client_version_v2")
 def client_version_v2(value: Any) -> ClientVersion:
     o = obj(value, "client version")
     return ClientVersion(
@@ -203,6 +212,7 @@ def client_version_v2(value: Any) -> ClientVersion:
     )
 
 
+@shape_guard("node_info_v2")
 def node_info_v2(value: Any) -> NodeInfoV2:
     o = obj(value, "node info")
     return NodeInfoV2(

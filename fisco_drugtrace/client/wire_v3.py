@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from fisco_drugtrace.client._wire import (
+    shape_guard,
     address,
     hash32,
     hex_bytes,
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 
+@shape_guard("receipt_v3")
 def receipt_v3(value: Any) -> Receipt:
     """A 3.x receipt (``logEntries`` addresses come without ``0x``; ``gasUsed`` is decimal text)."""
     o = obj(value, "receipt")
@@ -78,6 +80,7 @@ def receipt_v3(value: Any) -> Receipt:
     )
 
 
+@shape_guard("log_v3")
 def log_v3(value: Any) -> Log:
     """A log from ``getLogs`` / filters (Ethereum-style, hex quantities)."""
     o = obj(value, "log")
@@ -93,6 +96,7 @@ def log_v3(value: Any) -> Log:
     )
 
 
+@shape_guard("transaction_v3")
 def transaction_v3(value: Any) -> TransactionRecord:
     """A 3.x transaction object. ``nonce`` is kept as the node reports it."""
     o = obj(value, "transaction")
@@ -114,6 +118,7 @@ def transaction_v3(value: Any) -> TransactionRecord:
     )
 
 
+@shape_guard("block_v3")
 def block_v3(value: Any) -> Block:
     """A 3.x block; ``transactions`` holds records when the node sent full objects."""
     o = obj(value, "block")
@@ -141,6 +146,7 @@ def block_v3(value: Any) -> Block:
     )
 
 
+@shape_guard("sealer_v3")
 def sealer_v3(value: Any) -> SealerInfo:
     if isinstance(value, str):
         return SealerInfo(node_id=value)
@@ -149,6 +155,7 @@ def sealer_v3(value: Any) -> SealerInfo:
                       term_weight=opt_quantity(o.get("termWeight")))
 
 
+@shape_guard("_peer_sync")
 def _peer_sync(value: Any) -> PeerSyncStatus:
     o = obj(value, "sync peer")
     return PeerSyncStatus(node_id=str(o.get("nodeID") or o.get("nodeId") or ""),
@@ -156,6 +163,7 @@ def _peer_sync(value: Any) -> PeerSyncStatus:
                           genesis_hash=str(o.get("genesisHash", "")), latest_hash=str(o.get("latestHash", "")))
 
 
+@shape_guard("sync_status_v3")
 def sync_status_v3(value: Any) -> SyncStatus:
     """``getSyncStatus`` answers a JSON string; parse it twice."""
     o = obj(json_object(value, "sync status"), "sync status")
@@ -173,6 +181,7 @@ def sync_status_v3(value: Any) -> SyncStatus:
     )
 
 
+@shape_guard("consensus_status_v3")
 def consensus_status_v3(value: Any) -> ConsensusStatus:
     """``getConsensusStatus`` answers a JSON string; parse it twice."""
     o = obj(json_object(value, "consensus status"), "consensus status")
@@ -194,6 +203,7 @@ def consensus_status_v3(value: Any) -> ConsensusStatus:
     )
 
 
+@shape_guard("total_count_v3")
 def total_count_v3(value: Any) -> TotalTransactionCount:
     o = obj(value, "transaction count")
     return TotalTransactionCount(
@@ -203,6 +213,7 @@ def total_count_v3(value: Any) -> TotalTransactionCount:
     )
 
 
+@shape_guard("node_info_v3")
 def node_info_v3(value: Any) -> NodeInfo:
     """nodeInfo; ``iniConfig`` (a JSON string) carries the binary version and chain id."""
     o = obj(value, "node info")
@@ -225,6 +236,7 @@ def node_info_v3(value: Any) -> NodeInfo:
     )
 
 
+@shape_guard("group_info_v3")
 def group_info_v3(value: Any) -> GroupInfo:
     o = obj(value, "group info")
     genesis = json_object(o.get("genesisConfig") or {}, "genesisConfig")
@@ -238,6 +250,7 @@ def group_info_v3(value: Any) -> GroupInfo:
     )
 
 
+@shape_guard("_groups")
 def _groups(value: Any) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for item in value or ():
@@ -246,6 +259,7 @@ def _groups(value: Any) -> dict[str, tuple[str, ...]]:
     return out
 
 
+@shape_guard("peers_v3")
 def peers_v3(value: Any) -> PeersInfo:
     o = obj(value, "peers")
     peers = tuple(

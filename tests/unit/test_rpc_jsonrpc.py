@@ -141,3 +141,26 @@ def test_close_closes_the_transport() -> None:
     transport = ScriptedTransport([])
     JsonRpc(transport).close()
     assert transport.closed
+
+
+# --------------------------------------------------------------------------- fuzz
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from fisco_drugtrace.errors import DrugTraceError  # noqa: E402
+
+_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                           st.sampled_from(["jsonrpc", "id", "result", "error", "code", "message", "data"]), inner,
+                           max_size=4), max_leaves=6)
+
+
+@given(st.one_of(st.binary(max_size=64), _values.map(lambda v: json.dumps(v).encode())))
+def test_any_answer_is_a_result_or_a_typed_error(body: bytes) -> None:
+    try:
+        parse_response(body, request_id=1, method="m")
+    except DrugTraceError as exc:
+        assert isinstance(exc, (BadResponseError, RpcError))
+    else:
+        envelope = json.loads(body)
+        assert isinstance(envelope, dict) and envelope.get("id") == 1 and envelope.get("error") is None
