@@ -158,7 +158,8 @@ def recall_completion(index: AuditIndex, recall_id: int) -> RecallCompletion | N
 def _in_market_at(index: AuditIndex, batch: bytes, block: int) -> int:
     """Units released to the market and still out there at ``block``: shipped out by the MAH (net
     of what came back), less dispensed and missing units. The MAH's own stock is not "to recover"."""
-    committed = next(index.rows("batch_id = ? AND name = 'BatchCommitted'", (batch,), limit=1), None)
+    committed = next(index.rows("batch_id = ? AND code_hash IS NULL AND name = 'BatchCommitted'", (batch,),
+                                limit=1), None)
     if committed is None:
         return 0
     mah = json.loads(committed["args"])["mahOrgId"]

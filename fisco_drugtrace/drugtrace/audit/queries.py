@@ -183,23 +183,35 @@ def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str)
 def _shipment_side_events(index: AuditIndex, batch: bytes) -> list[Any]:
     """Events that concern the batch without naming it: about its shipments, and about its recall
     cases (notices, progress, recoveries, destructions), including product-wide recalls."""
+    # "+batch_id": keep SQLite on the shipment index (NULL-batch rows are many)
     shipments = list(index.rows(
-        "batch_id IS NULL AND shipment_id IN (SELECT shipment_id FROM shipments WHERE batch_id = ?)", (batch,)))
+        "+batch_id IS NULL AND shipment_id IN (SELECT shipment_id FROM shipments WHERE batch_id = ?)", (batch,)))
     recalls = recall_ids_for_batch(index, batch)
     if not recalls:
         return shipments
     marks = ",".join("?" * len(recalls))
-    return shipments + list(index.rows(f"batch_id IS NULL AND recall_id IN ({marks})", recalls))
+    return shipments + list(index.rows(f"+batch_id IS NULL AND recall_id IN ({marks})", recalls))
 
 
 def recall_ids_for_batch(index: AuditIndex, batch_id: bytes | str) -> list[int]:
     """Recall cases covering a batch: opened for it, or for its whole product."""
     b = _b(batch_id)
+    product = _batch_product(index, b)
     rows = index.db.execute(
-        "SELECT recall_id FROM events WHERE name = 'RecallOpened' AND (batch_id = ? OR (batch_id IS NULL AND "
-        "product_id = (SELECT product_id FROM events WHERE batch_id = ? AND name = 'BatchCommitted' LIMIT 1)))",
-        (b, b))
-    return sorted({int(r[0]) for r in rows if r[0] is not None})
+        "SELECT recall_id, batch_id, product_id FROM events WHERE name = 'RecallOpened' "
+        "AND name != 'UnitDispensed'")  # few rows: filtered here rather than by an OR the planner scans
+    return sorted({int(r[0]) for r in rows if r[0] is not None and (
+        r[1] == b or (r[1] is None and product is not None and r[2] == product))})
+
+
+def _committed(index: AuditIndex, batch: bytes) -> Any:
+    return next(index.rows("batch_id = ? AND code_hash IS NULL AND name = 'BatchCommitted'", (batch,), limit=1),
+                None)
+
+
+def _batch_product(index: AuditIndex, batch: bytes) -> bytes | None:
+    row = _committed(index, batch)
+    return bytes(row["product_id"]) if row is not None and row["product_id"] is not None else None
 
 
 def batch_trace(index: AuditIndex, batch_id: bytes | str) -> BatchTrace:
@@ -207,10 +219,12 @@ def batch_trace(index: AuditIndex, batch_id: bytes | str) -> BatchTrace:
     b = _b(batch_id)
     rows = list(index.rows("batch_id = ? AND code_hash IS NULL", (b,))) + _shipment_side_events(index, b)
     rows.sort(key=lambda r: (r["block_number"], r["seq"]))
-    counts = dict(index.db.execute(
-        "SELECT name, count(*) FROM events WHERE batch_id = ? AND code_hash IS NOT NULL GROUP BY name", (b,)))
-    return BatchTrace(_hex(b) or "", tuple(_entries(rows)), int(counts.get("UnitDispensed", 0)),
-                      int(counts.get("DuplicateDispense", 0)))
+    (dispensed,) = index.db.execute("SELECT coalesce(sum(dispensed), 0) FROM holdings WHERE batch_id = ?",
+                                    (b,)).fetchone()
+    (duplicates,) = index.db.execute(
+        "SELECT count(*) FROM events WHERE name = 'DuplicateDispense' AND name != 'UnitDispensed' AND batch_id = ?",
+        (b,)).fetchone()
+    return BatchTrace(_hex(b) or "", tuple(_entries(rows)), int(dispensed), int(duplicates))
 
 
 def shipment_custody(index: AuditIndex, shipment_id: int) -> ShipmentCustody:
@@ -228,7 +242,7 @@ def shipment_custody(index: AuditIndex, shipment_id: int) -> ShipmentCustody:
 def where_is(index: AuditIndex, batch_id: bytes | str) -> BatchWhereabouts:
     """Where every unit of a batch is now: holders, in transit, dispensed, destroyed, missing."""
     b = _b(batch_id)
-    committed = next(index.rows("batch_id = ? AND name = 'BatchCommitted'", (b,), limit=1), None)
+    committed = _committed(index, b)
     unit_count = int(json.loads(committed["args"]).get("unitCount", 0)) if committed is not None else 0
     holdings = tuple(
         HoldingRow(_hex(r[0]) or "", int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))

@@ -1,0 +1,160 @@
+"""Auditor index benchmark: indexing rate on real chain events, query latency at 10^6 events.
+
+1. Indexing rate — an in-process dev chain plays a market (the story's cast, one batch, shipments
+   and many dispenses); the auditor's sync then indexes every suite event from the chain through
+   the real client (getLogs in block ranges, ABI decoding, block anchors, projections).
+   Target: >= 20,000 events/s.
+2. Query latency — 10^6 synthetic, custody-consistent events (10 batches x 100,000 dispensed
+   units) are appended to a fresh index; then random unit traces and batch "where is it now"
+   queries are timed. Target: p99 <= 10 ms each.
+
+Usage: python bench/bench_audit.py [--events 1000000] [--chain-dispenses 5000] [--queries 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.client import connect
+from fisco_drugtrace.config import Settings
+from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
+from fisco_drugtrace.drugtrace import AddressBook, OrgKind, TraceService
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.queries import unit_trace, where_is
+from fisco_drugtrace.drugtrace.audit.synthetic import SyntheticChain, hex32
+from fisco_drugtrace.drugtrace.story import ACTORS, story_codes
+
+
+def _chain_market(dispenses: int, home: Path) -> tuple[TraceService, DevChain]:
+    """A dev chain holding one batch and ``dispenses`` dispensed units (about 2 events each)."""
+    chain = DevChain(DevChainConfig(tx_count_limit=1000))
+    client = connect(Settings(), handler=chain.handle_raw)
+    signers = [LocalSigner(k) for k in dev_keypairs(len(ACTORS))]
+    reg = TraceService(client, signers[0], AddressBook.in_home(home), home=home)
+    reg.deploy(ACTORS[0].credit_code, region=ACTORS[0].region)
+    svc = {}
+    for actor, signer in zip(ACTORS[1:], signers[1:]):
+        reg.register_org(actor.credit_code, actor.kind, actor.region)
+        reg.bind_account(signer.address, actor.credit_code)
+        svc[actor.kind] = reg.with_signer(signer)
+    product = reg.register_product("BENCH-1", "box", ACTORS[1].org_id, min_temp=20, max_temp=80)
+    codes = story_codes(dispenses)
+    man, pharm = svc[OrgKind.MANUFACTURER], svc[OrgKind.PHARMACY]
+    now = man.now_ms()
+    batch = man.register_batch(product.product_id, "B1", codes, production_date=now,
+                               expiry_date=now + 10**11).batch.batch_id
+    s = man.dispatch(batch, ACTORS[5].org_id, ACTORS[3].org_id, dispenses)
+    pharm.receive(s.shipment_id)
+    # Dispenses are signed here and sent from many threads at once, so the dev chain packs them
+    # into blocks of up to a few hundred transactions, as a busy chain would.
+    custody = pharm.suite.custody
+    raws = []
+    for code in codes:
+        loc = pharm.codes.locate(code)
+        args = (loc.batch_id, loc.index, loc.code_hash, pharm.codes.proof(loc.batch_id, loc.index))
+        data = custody.abi.function("dispense", args).encode_call(args)
+        raws.append(client.sign_transaction(pharm.signer, custody.address, data).raw)
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        list(pool.map(client.send_raw, raws))
+    return reg, chain
+
+
+def bench_indexing(dispenses: int, repeats: int = 3) -> tuple[int, float]:
+    """Best of ``repeats`` full syncs into a fresh index (the machine may be shared)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        started = time.perf_counter()
+        reg, chain = _chain_market(dispenses, home)
+        print(f"  chain built: {dispenses} dispenses in {time.perf_counter() - started:.1f} s "
+              f"(block {reg.client.block_number()})")
+        best = float("inf")
+        events = 0
+        for n in range(repeats):
+            with reg.open_audit_index(home / f"bench-index-{n}.sqlite") as index:
+                t0 = time.perf_counter()
+                events = reg.audit_sync(index, step=1000).events
+                best = min(best, time.perf_counter() - t0)
+        reg.close()
+        chain.close()
+        return events, best
+
+
+def _fill_synthetic(index: AuditIndex, total: int) -> tuple[int, int, float]:
+    batches = 10
+    units = max(1, total // batches)
+    chain = SyntheticChain(txs_per_block=1000)
+    chunk: list = []
+    count = 0
+    started = time.perf_counter()
+    for event in chain.stream(batches=batches, units_per_batch=units):
+        if chunk and event.block_number != chunk[-1].block_number and len(chunk) >= 50_000:
+            index.append(chunk, {}, chunk[-1].block_number)
+            count += len(chunk)
+            chunk = []
+        chunk.append(event)
+    index.append(chunk, {}, chunk[-1].block_number)
+    count += len(chunk)
+    return batches, units, time.perf_counter() - started
+
+
+def _latency(fn: Callable[[], object], n: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def bench_queries(total: int, queries: int) -> dict[str, tuple[float, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        with AuditIndex(Path(tmp) / "synthetic.sqlite") as index:
+            batches, units, fill = _fill_synthetic(index, total)
+            print(f"  {index.event_count} synthetic events appended in {fill:.1f} s "
+                  f"({index.event_count / fill:,.0f} events/s incl. generation)")
+            rnd = random.Random(7)
+
+            def one_unit() -> object:
+                b = hex32(f"batch{rnd.randrange(batches)}")
+                return unit_trace(index, b, hex32(f"{b}/{rnd.randrange(units)}"))
+
+            def one_batch() -> object:
+                return where_is(index, hex32(f"batch{rnd.randrange(batches)}"))
+
+            one_unit()
+            one_batch()  # warm the page cache as a long-running auditor would have it
+            return {"unit trace": _latency(one_unit, queries), "batch where-is": _latency(one_batch, queries)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="auditor index benchmark")
+    parser.add_argument("--events", type=int, default=1_000_000, help="synthetic events for the latency part")
+    parser.add_argument("--chain-dispenses", type=int, default=5_000, help="dispenses on the dev chain")
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args(argv)
+    print("1. indexing real chain events (in-process dev chain, through the client)")
+    events, elapsed = bench_indexing(args.chain_dispenses)
+    rate = events / elapsed
+    print(f"  indexed {events} events in {elapsed:.2f} s = {rate:,.0f} events/s (target >= 20,000)")
+    print(f"2. query latency at {args.events:,} indexed events")
+    results = bench_queries(args.events, args.queries)
+    ok = rate >= 20_000
+    for name, (p50, p99) in results.items():
+        print(f"  {name:16s} p50 {p50:6.3f} ms   p99 {p99:6.3f} ms (target p99 <= 10 ms)")
+        ok = ok and p99 <= 10
+    print("all targets met" if ok else "SOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

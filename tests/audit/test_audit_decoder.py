@@ -1,0 +1,54 @@
+"""The fast word-slicing event decoder agrees with ContractAbi.decode_log on every suite event."""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import encode
+
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.client import connect
+from fisco_drugtrace.config import Settings
+from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
+from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder, jsonable
+from fisco_drugtrace.drugtrace.story import ACTORS, play_story
+from fisco_drugtrace.encoding.abi import ContractAbi
+from fisco_drugtrace.types import Log
+
+
+def test_fast_and_general_paths_agree_on_a_whole_story(tmp_path) -> None:
+    chain = DevChain(DevChainConfig())
+    client = connect(Settings(), handler=chain.handle_raw)
+    try:
+        result = play_story(client, [LocalSigner(k) for k in dev_keypairs(len(ACTORS))], tmp_path, units=50)
+        decoder = result.services["regulator"].suite.decoder
+        logs = client.get_logs(0, client.block_number(), decoder.addresses, None)
+        names = set()
+        for log in logs:
+            fast, slow = decoder.decode_args(log), decoder.decode_args_slow(log)
+            assert fast == slow
+            names.add(fast[1])
+        assert {"UnitDispensed", "ShipmentDispatched", "RecallOpened", "BatchCommitted"} <= names
+    finally:
+        client.close()
+        chain.close()
+
+
+def test_signed_and_short_words() -> None:
+    abi = ContractAbi([{"type": "event", "name": "E", "anonymous": False, "inputs": [
+        {"name": "a", "type": "int16", "indexed": True},
+        {"name": "b", "type": "int64", "indexed": False},
+        {"name": "c", "type": "bytes4", "indexed": False},
+        {"name": "d", "type": "bool", "indexed": False},
+        {"name": "e", "type": "address", "indexed": False}]}])
+    address = "0x" + "ab" * 20
+    decoder = EventDecoder({address: ("C", abi)})
+    topic_a = encode(["int16"], [-25])
+    data = encode(["int64", "bytes4", "bool", "address"], [-(2**40), b"\x01\x02\x03\x04", True, "0x" + "cd" * 20])
+    log = Log(address, (abi.event_topic("E"), topic_a), data, 1, "0x" + "00" * 32, 0)
+    fast = decoder.decode_args(log)
+    assert fast == ("C", "E", {"a": -25, "b": -(2**40), "c": "0x01020304", "d": True, "e": "0x" + "cd" * 20})
+    assert fast == decoder.decode_args_slow(log)
+    assert jsonable(b"\x01") == "0x01"
+    # a log of the right topic but the wrong size goes to the general path (which raises)
+    with pytest.raises(Exception):
+        decoder.decode_args(Log(address, (abi.event_topic("E"), topic_a), data[:-1], 1, "0x" + "00" * 32, 0))
