@@ -17,14 +17,11 @@ from fisco_drugtrace.client.records import NodeOverview, SignedTx
 from fisco_drugtrace.errors import (
     AlreadyInChain,
     AlreadyInTxPool,
-    ConnectError,
     NonceCheckFailed,
     ReceiptTimeout,
-    RequestTimeout,
     TransportError,
-    BadResponseError,
 )
-from fisco_drugtrace.rpc.jsonrpc import JsonRpc
+from fisco_drugtrace.rpc.jsonrpc import JsonRpc, is_retryable
 from fisco_drugtrace.types import CallResult, ChainIdentity, Dialect, Log, Receipt, TxHash
 
 __all__ = ["FiscoClient", "DEFAULT_TX_TIMEOUT", "BLOCK_LIMIT_OFFSET"]
@@ -37,8 +34,6 @@ BLOCK_LIMIT_OFFSET = 500
 FIRST_POLL = 0.01
 #: How many times a signed transaction is re-sent after a transport failure.
 SEND_ATTEMPTS = 3
-
-_RESEND_AFTER = (ConnectError, RequestTimeout, BadResponseError)
 
 
 class FiscoClient(ABC):
@@ -138,9 +133,9 @@ class FiscoClient(ABC):
         deadline = self._clock() + timeout
         for attempt in range(SEND_ATTEMPTS):
             try:
-                receipt = self._submit(signed.raw, signed.tx_hash, timeout)
-            except _RESEND_AFTER:
-                if attempt + 1 >= SEND_ATTEMPTS:
+                receipt = self._submit(signed.raw, signed.tx_hash, max(deadline - self._clock(), 1.0))
+            except TransportError as exc:
+                if attempt + 1 >= SEND_ATTEMPTS or not is_retryable(exc) or self._clock() >= deadline:
                     raise
                 self._sleep(min(0.2 * 2**attempt, 2.0))
                 continue

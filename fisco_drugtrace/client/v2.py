@@ -149,8 +149,9 @@ class ClientV2(FiscoClient):
     def _submit(self, raw: bytes, tx_hash: str, timeout: float | None) -> Receipt | None:
         answered = self.send_raw_transaction(raw)
         if tx_hash and answered != tx_hash:
-            raise BadResponseError(f"sendRawTransaction answered hash {answered}, expected {tx_hash}",
-                                   body_excerpt=answered)
+            # status 200: the node answered fine, re-sending would not change its hash function
+            raise BadResponseError(f"sendRawTransaction answered hash {answered}, expected {tx_hash} "
+                                   "(does the node use another crypto suite?)", status=200, body_excerpt=answered)
         return None
 
     def send_raw(self, raw: bytes) -> TxHash:

@@ -25,7 +25,7 @@ from fisco_drugtrace.errors import (
 )
 from fisco_drugtrace.rpc.transport import Transport, body_excerpt
 
-__all__ = ["ErrorMapper", "RetryPolicy", "JsonRpc", "encode_request", "parse_response"]
+__all__ = ["ErrorMapper", "RetryPolicy", "JsonRpc", "encode_request", "parse_response", "is_retryable"]
 
 #: ``(code, message, data, method) -> RpcError``: the dialect's error table.
 ErrorMapper = Callable[[int, str, Any, str], RpcError]
@@ -52,7 +52,9 @@ class RetryPolicy:
         return [min(self.backoff * (2**i), self.max_backoff) for i in range(max(self.attempts - 1, 0))]
 
 
-def _is_retryable(exc: TransportError) -> bool:
+def is_retryable(exc: TransportError) -> bool:
+    """Worth another try: refused/reset connections, timeouts, HTTP 5xx and broken bodies.
+    TLS failures and 4xx answers do not heal by themselves."""
     if isinstance(exc, (ConnectError, RequestTimeout)):
         return True
     if isinstance(exc, BadResponseError):
@@ -132,7 +134,7 @@ class JsonRpc:
             try:
                 answer = self.transport.send(body, timeout=timeout)
             except TransportError as exc:
-                if attempt < len(delays) and _is_retryable(exc):
+                if attempt < len(delays) and is_retryable(exc):
                     self._sleep(delays[attempt])
                     attempt += 1
                     continue

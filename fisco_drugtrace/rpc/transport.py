@@ -215,6 +215,11 @@ class FailoverTransport:
         self._current = 0
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_urls(cls, urls: Sequence[str], tls: TlsFiles | None = None, timeout: float = 30.0) -> "FailoverTransport":
+        """One :class:`HttpTransport` per URL, same TLS files and timeout."""
+        return cls([HttpTransport(url, tls=tls, timeout=timeout) for url in urls])
+
     @property
     def current(self) -> Transport:
         """The transport that answered last (or the first one)."""

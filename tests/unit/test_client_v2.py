@@ -230,3 +230,13 @@ def test_get_logs_scans_blocks_and_receipts(node: FakeNode) -> None:
 def test_node_overview(node: FakeNode) -> None:
     o = _client(node).node_overview()
     assert (o.dialect, o.group, o.chain_id, o.version, o.sealers) == (Dialect.V2, 1, 1, "2.11.1", (NODE_ID,))
+
+
+def test_a_hash_the_node_computes_differently_is_not_resent(node: FakeNode) -> None:
+    from fisco_drugtrace.errors import BadResponseError
+
+    signer = LocalSigner(KeyPair.generate(ECDSA))
+    node.on("sendRawTransaction", "0x" + "99" * 32)
+    with pytest.raises(BadResponseError, match="another crypto suite"):
+        _client(node).send_transaction(signer, CONTRACT, b"", timeout=5)
+    assert node.methods_called().count("sendRawTransaction") == 1

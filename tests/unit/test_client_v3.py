@@ -360,3 +360,26 @@ def test_context_manager_closes() -> None:
     with ClientV3(JsonRpc(T()), group="group0"):
         pass
     assert closed == [True]
+
+
+def test_tls_failure_while_sending_is_not_retried(node: FakeNode, signer: LocalSigner) -> None:
+    from fisco_drugtrace.errors import TlsError
+
+    attempts = {"n": 0}
+
+    class Tls:
+        url = "tls://"
+
+        def send(self, body: bytes, *, timeout: float | None = None) -> bytes:
+            if json.loads(body)["method"] == "sendTransaction":
+                attempts["n"] += 1
+                raise TlsError("certificate refused", url=self.url)
+            return node.handle_raw(body)
+
+        def close(self) -> None:
+            pass
+
+    c = ClientV3(JsonRpc(Tls(), map_error_v3, retry=RetryPolicy(attempts=1)), group="group0", sleep=lambda s: None)
+    with pytest.raises(TlsError):
+        c.send_transaction(signer, CONTRACT, b"")
+    assert attempts["n"] == 1

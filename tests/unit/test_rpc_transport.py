@@ -129,3 +129,11 @@ def test_in_process_transport_calls_the_handler() -> None:
 def test_bad_urls_are_config_errors(url: str) -> None:
     with pytest.raises(ConfigError):
         HttpTransport(url)
+
+
+def test_failover_from_urls_builds_http_transports() -> None:
+    node = FakeNode().on("getBlockNumber", 6)
+    with serve_http(node=node) as live:
+        failover = FailoverTransport.from_urls([_dead_url(), live.url], timeout=2)
+        assert JsonRpc(failover, retry=RetryPolicy(attempts=1)).request("getBlockNumber", []) == 6
+        failover.close()
