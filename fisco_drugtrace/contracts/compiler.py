@@ -20,7 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
@@ -78,11 +78,16 @@ _VERSION_RE = re.compile(r"(\d+\.\d+\.\d+)(\+commit\.[0-9a-f]+)?")
 
 @dataclass(frozen=True)
 class Compiler:
-    """A compiler that will run: ``kind`` ("solc" | "solcjs"), full ``version``, executable ``path``."""
+    """A compiler that will run: ``kind`` ("solc" | "solcjs"), full ``version``, executable ``path``.
+
+    ``skipped`` says why preferred candidates were passed over (e.g. a native solc of another
+    version), so the caller can show that the fallback happened.
+    """
 
     kind: CompilerKind
     version: str
     path: str
+    skipped: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def short_version(self) -> str:
@@ -152,7 +157,7 @@ def find_compiler(prefer: CompilerKind | None = None, *, root: Path | str | None
             raise CompilerNotFound(f"unknown compiler kind {kind!r} (use 'solc' or 'solcjs')")
         compiler, why = candidates[kind]()
         if compiler is not None:
-            return compiler
+            return replace(compiler, skipped=tuple(reasons))
         reasons.append(why)
     raise CompilerNotFound(
         f"no Solidity {SOLC_VERSION} compiler: " + "; ".join(reasons)

@@ -48,7 +48,7 @@ def test_native_solc_of_the_right_version_is_preferred(tmp_path: Path, monkeypat
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     compiler = find_compiler(root=REPO)
     assert compiler == Compiler("solc", "0.8.11+commit.d7f03943", str(fake))
-    assert compiler.short_version == "0.8.11"
+    assert compiler.short_version == "0.8.11" and compiler.skipped == ()
 
 
 def test_native_solc_of_another_version_is_refused_with_the_reason(
@@ -59,8 +59,10 @@ def test_native_solc_of_another_version_is_refused_with_the_reason(
     with pytest.raises(CompilerNotFound) as info:
         find_compiler("solc", root=REPO)
     assert "0.8.20" in str(info.value)
-    if SOLCJS.exists():  # without a preference, the pinned solcjs is used instead, and says so
-        assert find_compiler(root=REPO).kind == "solcjs"
+    if SOLCJS.exists():  # without a preference, the pinned solcjs is used instead, and says why
+        fallback = find_compiler(root=REPO)
+        assert fallback.kind == "solcjs"
+        assert len(fallback.skipped) == 1 and "0.8.20" in fallback.skipped[0]
 
 
 def test_a_demanded_kind_is_never_swapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,11 +75,16 @@ def test_a_demanded_kind_is_never_swapped(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @needs_solcjs
-def test_solcjs_rebuild_reproduces_the_committed_artifacts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_solcjs_rebuild_reproduces_the_committed_artifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    # A native solc of another version is on PATH: the build falls back to solcjs and says why.
+    _fake_solc(tmp_path, "0.8.20+commit.a1b79de6")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     out = tmp_path / "artifacts"
-    assert main(["contracts", "compile", "--compiler", "solcjs", "--out-dir", str(out), "--json"]) == 0
+    assert main(["contracts", "compile", "--out-dir", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["compiler"]["kind"] == "solcjs"
+    assert len(report["compiler"]["skipped"]) == 1 and "0.8.20" in report["compiler"]["skipped"][0]
     assert report["compiler"]["version"].startswith("0.8.11+commit.")
     assert report["compiler"]["path"] == str(SOLCJS)
     committed = sorted(p.name for p in ARTIFACTS_DIR.glob("*.json"))

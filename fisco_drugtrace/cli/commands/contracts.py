@@ -58,7 +58,8 @@ def compile_cmd(prefer: str | None, contracts_dir: Path | None, out_dir: Path | 
 
     result = build(contracts_dir, out_dir, prefer)  # type: ignore[arg-type]
     report = {
-        "compiler": {"kind": result.compiler.kind, "version": result.compiler.version, "path": result.compiler.path},
+        "compiler": {"kind": result.compiler.kind, "version": result.compiler.version, "path": result.compiler.path,
+                     "skipped": list(result.compiler.skipped)},
         "contracts": {name: {"bytecode_bytes": len(a.bytecode), "abi_entries": len(a.abi)}
                       for name, a in result.artifacts.items()},
         "source_hash": result.source_hash,
@@ -67,6 +68,8 @@ def compile_cmd(prefer: str | None, contracts_dir: Path | None, out_dir: Path | 
     if as_json:
         emit(report, True)
         return
+    for reason in result.compiler.skipped:
+        echo(f"note: {reason}", err=True)
     echo(f"Compiled with {result.compiler.kind} {result.compiler.version} ({result.compiler.path})")
     emit([{"contract": n, **v} for n, v in report["contracts"].items()], False)
     echo(f"source hash {result.source_hash}")
