@@ -137,3 +137,18 @@ def test_failover_from_urls_builds_http_transports() -> None:
         failover = FailoverTransport.from_urls([_dead_url(), live.url], timeout=2)
         assert JsonRpc(failover, retry=RetryPolicy(attempts=1)).request("getBlockNumber", []) == 6
         failover.close()
+
+
+def test_json_rpc_error_over_http_is_typed() -> None:
+    from fisco_drugtrace.client.error_maps import map_error_v3
+    from fisco_drugtrace.errors import NonceCheckFailed
+    from tests.fakes import RpcFailure
+
+    def refuse(params: list) -> None:
+        raise RpcFailure(10000, "NonceCheckFail")
+
+    with serve_http(node=FakeNode().on("sendTransaction", refuse)) as server:
+        rpc = JsonRpc(HttpTransport(server.url, timeout=5), map_error_v3)
+        with pytest.raises(NonceCheckFailed) as info:
+            rpc.request("sendTransaction", ["group0", "", "0x00", False], idempotent=False)
+    assert (info.value.code, info.value.node_message, info.value.reason) == (10000, "NonceCheckFail", "NonceCheckFail")
