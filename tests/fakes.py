@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
-__all__ = ["ScriptedTransport", "FakeNode", "RpcFailure", "HttpServerHandle", "serve_http"]
+__all__ = ["ScriptedTransport", "FakeNode", "RpcFailure", "HttpServerHandle", "serve_http", "make_cert", "write_pem",
+           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt"]
 
 
 class ScriptedTransport:
@@ -441,3 +442,44 @@ class RevmClient:
 
         return [log for r in self.receipts.values() if from_block <= r.block_number <= to_block
                 for log in r.logs if log_matches(log, addresses, topics)]
+
+
+# --------------------------------------------------------------------------- throwaway PKI
+def _name(cn: str) -> Any:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fisco")])
+
+
+def make_cert(subject: str, key: Any, issuer: str, issuer_key: Any, ca: bool) -> Any:
+    """An X.509 certificate for ``subject`` signed by ``issuer_key`` (no SAN: like FISCO node certs)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def write_pem(path: Any, cert: Any = None, key: Any = None) -> Any:
+    """Write a certificate, or else a private key (PKCS#8, unencrypted), as PEM; return the path."""
+    from cryptography.hazmat.primitives import serialization
+
+    if cert is not None:
+        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    else:
+        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return path

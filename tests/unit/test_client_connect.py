@@ -36,13 +36,14 @@ def test_several_urls_fail_over_and_retries_follow_settings() -> None:
 
 
 def test_tls_settings_reach_the_transport(tmp_path: Path) -> None:
-    from tests.unit.test_rpc_tls import _cert, _write  # reuse the throwaway PKI helpers
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    from tests.fakes import make_cert, write_pem
+
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = _cert("ca", key, "ca", key, ca=True)
-    paths = TlsPaths(ca=_write(tmp_path / "ca.crt", cert), cert=_write(tmp_path / "sdk.crt", cert),
-                     key=_write(tmp_path / "sdk.key", key=key))
+    cert = make_cert("ca", key, "ca", key, ca=True)
+    paths = TlsPaths(ca=write_pem(tmp_path / "ca.crt", cert), cert=write_pem(tmp_path / "sdk.crt", cert),
+                     key=write_pem(tmp_path / "sdk.key", key=key))
     client = connect(Settings(urls=("https://127.0.0.1:20200",), tls=paths))
     transport = client.rpc.transport
     assert isinstance(transport, HttpTransport) and transport.tls is not None

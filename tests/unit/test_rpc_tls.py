@@ -2,49 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from fisco_drugtrace.errors import ConfigError, TlsError
 from fisco_drugtrace.rpc import HttpTransport, JsonRpc, RetryPolicy, TlsFiles
-from tests.fakes import FakeNode, serve_http
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "fisco")])
-
-
-def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str, issuer_key: ec.EllipticCurvePrivateKey,
-          ca: bool) -> x509.Certificate:
-    now = dt.datetime.now(dt.timezone.utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(_name(issuer))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _write(path: Path, cert: x509.Certificate | None = None, key: ec.EllipticCurvePrivateKey | None = None) -> Path:
-    if cert is not None:
-        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    else:
-        assert key is not None
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return path
+from tests.fakes import FakeNode, make_cert, serve_http, write_pem
 
 
 @pytest.fixture(scope="module")
@@ -52,26 +18,26 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A throwaway chain CA, a node cert (CN 'node0', no SAN) and an SDK client cert, plus a stranger CA."""
     d = tmp_path_factory.mktemp("pki")
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("chain-ca", ca_key, "chain-ca", ca_key, ca=True)
+    ca = make_cert("chain-ca", ca_key, "chain-ca", ca_key, ca=True)
     node_key = ec.generate_private_key(ec.SECP256R1())
-    node = _cert("node0", node_key, "chain-ca", ca_key, ca=False)
+    node = make_cert("node0", node_key, "chain-ca", ca_key, ca=False)
     sdk_key = ec.generate_private_key(ec.SECP256R1())
-    sdk = _cert("sdk", sdk_key, "chain-ca", ca_key, ca=False)
+    sdk = make_cert("sdk", sdk_key, "chain-ca", ca_key, ca=False)
     other_key = ec.generate_private_key(ec.SECP256R1())
-    other_ca = _cert("other-ca", other_key, "other-ca", other_key, ca=True)
+    other_ca = make_cert("other-ca", other_key, "other-ca", other_key, ca=True)
     stranger_key = ec.generate_private_key(ec.SECP256R1())
-    stranger = _cert("stranger", stranger_key, "other-ca", other_key, ca=False)
+    stranger = make_cert("stranger", stranger_key, "other-ca", other_key, ca=False)
     sdk_dir = d / "sdk"
     sdk_dir.mkdir()
     return {
-        "ca": _write(sdk_dir / "ca.crt", ca),
-        "cert": _write(sdk_dir / "sdk.crt", sdk),
-        "key": _write(sdk_dir / "sdk.key", key=sdk_key),
-        "node_cert": _write(d / "node.crt", node),
-        "node_key": _write(d / "node.key", key=node_key),
-        "other_ca": _write(d / "other_ca.crt", other_ca),
-        "stranger_cert": _write(d / "stranger.crt", stranger),
-        "stranger_key": _write(d / "stranger.key", key=stranger_key),
+        "ca": write_pem(sdk_dir / "ca.crt", ca),
+        "cert": write_pem(sdk_dir / "sdk.crt", sdk),
+        "key": write_pem(sdk_dir / "sdk.key", key=sdk_key),
+        "node_cert": write_pem(d / "node.crt", node),
+        "node_key": write_pem(d / "node.key", key=node_key),
+        "other_ca": write_pem(d / "other_ca.crt", other_ca),
+        "stranger_cert": write_pem(d / "stranger.crt", stranger),
+        "stranger_key": write_pem(d / "stranger.key", key=stranger_key),
         "sdk_dir": sdk_dir,
     }
 
