@@ -36,7 +36,8 @@ def index():
     events += chain.dispense(B1, 0, hex32("u0"), PHARM) + chain.dispense(B1, 1, hex32("u1"), PHARM)
     # case 1: level I, notified after 20 h (compliant), 30 of 48 recovered so far, 30 destroyed
     events += recall_events(chain, 1, B1, PRODUCT, MAH, level=1, decided_at=T0, notice_after_ms=20 * 3_600_000,
-                            recovered=[(PHARM, 30)], destroyed=30, supervisor=hex32("regulator"))
+                            recovered=[(PHARM, 30)], destroyed=30, supervisor=hex32("regulator"),
+                            reports_after_ms=[DAY_MS, 3 * DAY_MS, 3 * DAY_MS + 3_600_000])
     # case 2: level II, notified after 4 days (late)
     events += recall_events(chain, 2, B2, PRODUCT, MAH, level=2, decided_at=T0, notice_after_ms=4 * DAY_MS)
     # case 3: level III, not yet notified
@@ -49,10 +50,14 @@ def index():
 def test_notice_compliance_against_level_limits(index) -> None:
     by_id = {n.recall_id: n for n in notice_compliance(index, now_ms=T0 + 2 * DAY_MS)}
     assert by_id[1].compliant is True and by_id[1].elapsed_ms == 20 * 3_600_000
+    # reports at +1 d (4 h after the notice), +3 d (2 days later: late), +3 d 1 h
+    assert by_id[1].overdue_reports == by_id[1].contract_overdue_reports == 1
+    assert by_id[1].progress_overdue_now is False and by_id[3].progress_overdue_now is None
     assert by_id[2].compliant is False and by_id[2].contract_late is True
     assert by_id[3].compliant is None  # 2 days into a 7-day limit
     late = {n.recall_id: n for n in notice_compliance(index, now_ms=T0 + 8 * DAY_MS)}
     assert late[3].compliant is False
+    assert late[2].progress_overdue_now is True  # notified at +4 d, no report since: 4 d > 3 d
 
 
 def test_recall_case_and_completion(index) -> None:

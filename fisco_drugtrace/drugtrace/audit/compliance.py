@@ -50,6 +50,7 @@ class RecallCase:
     notice_late: bool | None
     progress_reports: int
     overdue_reports: int
+    progress_times: tuple[int, ...]
     recovered: int
     recovered_by_org: Mapping[str, int]
     destroyed_recorded: int
@@ -84,7 +85,9 @@ class NoticeCompliance:
     elapsed_ms: int | None
     compliant: bool | None  # None: still within the limit and not yet notified
     contract_late: bool | None
-    overdue_reports: int
+    overdue_reports: int  # progress reports filed later than the interval, recomputed here
+    contract_overdue_reports: int  # ... as the contract flagged them
+    progress_overdue_now: bool | None  # an open case whose next report is already late
 
 
 def _args(row: Any) -> dict[str, Any]:
@@ -123,6 +126,7 @@ def recall_case(index: AuditIndex, recall_id: int) -> RecallCase | None:
         initiator_org=o["initiatorOrgId"], decided_at=int(o["decidedAt"]), notice_deadline=int(o["noticeDeadline"]),
         notice_at=int(notice["issuedAt"]) if notice else None, notice_late=bool(notice["late"]) if notice else None,
         progress_reports=len(progress), overdue_reports=sum(1 for p in progress if p.get("overdue")),
+        progress_times=tuple(int(p["reportedAt"]) for p in progress),
         recovered=recovered, recovered_by_org=by_org, destroyed_recorded=sum(destructions.values()),
         destroyed_confirmed=confirmed, completed_at=int(completed["completedAt"]) if completed else None,
         accepted=accepted, status=status,
@@ -185,7 +189,8 @@ def _in_market_at(index: AuditIndex, batch: bytes, block: int) -> int:
 
 
 def notice_compliance(index: AuditIndex, *, now_ms: int | None = None) -> list[NoticeCompliance]:
-    """Each case's time-to-notify against the 1/3/7-day limit of its level.
+    """Each case's time-to-notify against the 1/3/7-day limit of its level, and its progress
+    reports against the same interval (each counted from the notice or the previous report).
 
     A case not yet notified is non-compliant once ``now_ms`` is past its limit, and pending
     (``compliant=None``) before that; without ``now_ms`` it stays pending.
@@ -200,6 +205,14 @@ def notice_compliance(index: AuditIndex, *, now_ms: int | None = None) -> list[N
         else:
             elapsed = None if now_ms is None else now_ms - case.decided_at
             compliant = False if (elapsed is not None and elapsed > limit) else None
+        late_reports, last = 0, case.notice_at
+        for at in case.progress_times:
+            if last is not None and at - last > limit:
+                late_reports += 1
+            last = at
+        overdue_now: bool | None = None
+        if case.status == "NOTIFIED" and last is not None and now_ms is not None:
+            overdue_now = now_ms - last > limit
         out.append(NoticeCompliance(case.recall_id, case.level, limit, case.decided_at, case.notice_at, elapsed,
-                                    compliant, case.notice_late, case.overdue_reports))
+                                    compliant, case.notice_late, late_reports, case.overdue_reports, overdue_now))
     return out

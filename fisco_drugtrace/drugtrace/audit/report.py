@@ -175,13 +175,14 @@ def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = No
                          f"{c.destroyed_confirmed} |")
     lines += ["", "## Time to notify (limit: I 1 day, II 3 days, III 7 days)", ""]
     if report.compliance:
-        lines += ["| # | level | limit | took | verdict | contract flagged late | overdue progress reports |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += ["| # | level | limit | took | verdict | contract flagged late | late progress reports | "
+                  "next report overdue |", "|---|---|---|---|---|---|---|---|"]
         for n in report.compliance:
             verdict = {True: "compliant", False: "NOT compliant", None: "pending"}[n.compliant]
             lines.append(f"| {n.recall_id} | {n.level} | {_dur(n.limit_ms)} | {_dur(n.elapsed_ms)} | {verdict} | "
                          f"{'—' if n.contract_late is None else ('yes' if n.contract_late else 'no')} | "
-                         f"{n.overdue_reports} |")
+                         f"{n.overdue_reports} (chain: {n.contract_overdue_reports}) | "
+                         f"{'—' if n.progress_overdue_now is None else ('YES' if n.progress_overdue_now else 'no')} |")
     else:
         lines.append("Nothing to assess.")
     lines += ["", "## Recall completion", ""]

@@ -111,7 +111,8 @@ class SyntheticChain:
 
 def recall_events(chain: SyntheticChain, recall_id: int, batch: str, product: str, mah: str, *, level: int,
                   decided_at: int, notice_after_ms: int | None, recovered: Sequence[tuple[str, int]] = (),
-                  destroyed: int = 0, supervisor: str = "") -> list[IndexedEvent]:
+                  destroyed: int = 0, supervisor: str = "", reports_after_ms: Sequence[int] = ()
+                  ) -> list[IndexedEvent]:
     """A recall case's events (open, notice, recoveries, destruction + counter-signature)."""
     limit = {1: 1, 2: 3, 3: 7}[level] * 86_400_000
     events = chain.tx(("RecallManager", "RecallOpened", {
@@ -122,6 +123,13 @@ def recall_events(chain: SyntheticChain, recall_id: int, batch: str, product: st
         events += chain.tx(("RecallManager", "RecallNoticeIssued", {
             "recallId": recall_id, "issuedAt": decided_at + notice_after_ms, "late": notice_after_ms > limit,
             "noticeHash": hex32("notice")}))
+    last = decided_at + (notice_after_ms or 0)
+    for n, after in enumerate(reports_after_ms, 1):
+        at = decided_at + after
+        events += chain.tx(("RecallManager", "RecallProgressReported", {
+            "recallId": recall_id, "reportNo": n, "reportedAt": at, "overdue": at > last + limit,
+            "reportHash": hex32(f"report{n}")}))
+        last = at
     total = 0
     for org, qty in recovered:
         total += qty
