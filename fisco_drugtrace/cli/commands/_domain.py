@@ -34,7 +34,11 @@ def read_service(app: AppContext) -> Any:
     """The service for read-only commands: no account, no password prompt."""
     from fisco_drugtrace.drugtrace import TraceService
 
-    return TraceService.from_settings(app.settings, client=app.client, signer=None)
+    svc = TraceService.from_settings(app.settings, client=app.client, signer=None)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(svc.close)  # closes its code store; the client is the app's
+    return svc
 
 
 def write_service(app: AppContext) -> Any:
