@@ -116,7 +116,7 @@ import importlib.util  # noqa: E402  (used by LazyGroup._available)
 
 @click.group(cls=LazyGroup, lazy=_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="FISCO_DRUGTRACE_CONFIG",
-              help="SDK config file (TOML); default: ./fisco-drugtrace.toml, then chain-config/devchain.toml.")
+              help="SDK config file (TOML); default: ./fisco-drugtrace.toml, else built-in dev-chain defaults (v3, http://127.0.0.1:20200, group0).")
 @click.option("--rpc-url", envvar="FISCO_RPC_URL", help="Node URL(s), comma separated; overrides the config.")
 @click.option("--account", "account_name", envvar="FISCO_ACCOUNT", help="Account (name or address) that signs.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
