@@ -46,11 +46,15 @@ def sync(app: AppContext, step: int, as_json: bool) -> None:
 @pass_app
 def where(app: AppContext, batch_id: bytes, no_sync: bool, as_json: bool) -> None:
     """Where every unit of a batch is now: holders, in transit, dispensed, destroyed, missing."""
-    found = read_service(app).where_is(batch_id, sync=not no_sync)
+    svc = read_service(app)
+    found = svc.where_is(batch_id, sync=not no_sync)
     if as_json:
         show(found, True)
         return
-    show(list(found.holdings), False, title=f"Batch {found.batch_id}: {found.unit_count} units")
+    names = svc.org_labels()
+    rows = [{"holder": names.get(h.org_id, h.org_id[:18] + "…"), "in stock": h.quantity, "quarantined": h.quarantined,
+             "dispensed": h.dispensed, "destroyed": h.destroyed} for h in found.holdings]
+    show(rows, False, title=f"Batch {found.batch_id[:18]}…: {found.unit_count} units")
     if found.in_transit:
         show(list(found.in_transit), False, title="In transit")
     echo(f"dispensed {found.dispensed}, destroyed {found.destroyed}, missing {found.missing}; "
