@@ -1,0 +1,22 @@
+"""scripts/demo.py runs the story and writes the report (small batch, in-process and over HTTP)."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
+
+
+@pytest.mark.parametrize("transport", [["--in-process"], []], ids=["in-process", "http"])
+def test_demo_prints_every_step_and_writes_the_report(tmp_path, capsys, transport) -> None:
+    demo = runpy.run_path(str(SCRIPT))
+    assert demo["main"](["--units", "50", "--out", str(tmp_path), *transport]) == 0
+    out = capsys.readouterr().out
+    assert "The regulator deploys the suite" in out and "Recall closed" in out and "Done" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["recalls"][0]["status"] == "CLOSED" and report["recalls"][0]["level"] == "I"
+    assert "# Drug-trace audit report" in (tmp_path / "report.md").read_text()
