@@ -116,22 +116,37 @@ class _SslContextAdapter(HTTPAdapter):
         conn.ca_cert_dir = None
 
 
-def _has_ssl_cause(exc: BaseException) -> bool:
-    """True if an ``ssl.SSLError`` is anywhere in the exception's args/cause chain."""
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and everything linked to it (args, cause, context, urllib3 ``reason``)."""
     seen: set[int] = set()
+    order: list[BaseException] = []
     stack: list[BaseException] = [exc]
     while stack:
         current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, ssl.SSLError):
-            return True
+        order.append(current)
         stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
         for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
             if isinstance(linked, BaseException):
                 stack.append(linked)
-    return False
+    return order
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause for humans: the innermost OS error's text ("Connection refused"), else the
+    exception itself. urllib3 otherwise buries it in "HTTPConnectionPool(...): Max retries ...".
+    """
+    for linked in reversed(_chain(exc)):
+        if isinstance(linked, OSError) and linked.strerror:
+            return linked.strerror
+    return str(exc)
+
+
+def _has_ssl_cause(exc: BaseException) -> bool:
+    """True if an ``ssl.SSLError`` is anywhere in the exception's args/cause chain."""
+    return any(isinstance(linked, ssl.SSLError) for linked in _chain(exc))
 
 
 class HttpTransport:
@@ -174,7 +189,7 @@ class HttpTransport:
         except requests.exceptions.ConnectionError as exc:
             if _has_ssl_cause(exc):
                 raise TlsError(f"TLS connection to {self.url} refused: {exc}", url=self.url) from exc
-            raise ConnectError(f"cannot connect to {self.url}: {exc}", url=self.url) from exc
+            raise ConnectError(f"cannot connect to {self.url}: {_reason(exc)}", url=self.url) from exc
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
             raise BadResponseError(f"{self.url} sent a broken HTTP body: {exc}", url=self.url) from exc
         except requests.exceptions.RequestException as exc:

@@ -78,6 +78,8 @@ def test_refused_connection_is_connect_error() -> None:
     with pytest.raises(ConnectError) as info:
         _rpc(url).request("getBlockNumber", [])
     assert info.value.url == url
+    # One short cause a person can act on, not urllib3's "HTTPConnectionPool(...)" wrapper.
+    assert str(info.value) == f"cannot connect to {url}: Connection refused"
 
 
 def test_http_500_is_retried_a_bounded_number_of_times() -> None:
