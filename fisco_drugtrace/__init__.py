@@ -25,4 +25,14 @@ __all__ = [
     "Dialect",
     "Log",
     "Receipt",
+    "TraceService",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``TraceService`` on first use, so ``import fisco_drugtrace`` stays light (PEP 562)."""
+    if name == "TraceService":
+        from fisco_drugtrace.drugtrace.service import TraceService
+
+        return TraceService
+    raise AttributeError(f"module 'fisco_drugtrace' has no attribute {name!r}")
