@@ -89,6 +89,7 @@ def test_audit_verify_accepts_the_report_and_catches_tampering(story) -> None:
     with AuditIndex(result.index_path) as index:
         checked = verify_evidence(client, reg.suite.decoder, evidence, index=index)
         assert checked.checked == len(evidence) > 0
+        assert checked.transactions_fetched == checked.transactions > 0
         everything = index_evidence(index)
         assert verify_evidence(client, reg.suite.decoder, everything, index=index).checked == index.event_count
         bad_args = dataclasses.replace(evidence[0], args={**evidence[0].args, "recallId": 99})

@@ -27,6 +27,7 @@ class VerifyResult:
     checked: int
     transactions: int
     blocks: int
+    transactions_fetched: int = 0  # transactions read back from the node (0 if it cannot serve them)
 
 
 def index_evidence(index: AuditIndex, where: str = "", params: Sequence[Any] = (),
@@ -38,18 +39,15 @@ def index_evidence(index: AuditIndex, where: str = "", params: Sequence[Any] = (
                      json.loads(r["args"])) for r in index.rows(where, params, limit=limit)]
 
 
-def _tx_target(client: Any, tx_hash: str) -> str | None:
+def _fetch_tx(client: Any, tx_hash: str) -> tuple[bool, Any]:
+    """``(served, record)``: whether the client can fetch transactions, and the record (or None)."""
     getter = getattr(client, "get_transaction", None) or getattr(client, "get_transaction_by_hash", None)
     if getter is None:
-        return None
+        return False, None
     try:
-        tx = getter(tx_hash)
+        return True, getter(tx_hash)
     except RpcError:
-        return "(missing)"
-    if tx is None:
-        return "(missing)"
-    to = tx.get("to") if isinstance(tx, dict) else getattr(tx, "to", None)
-    return str(to).lower() if to else None
+        return True, None
 
 
 def verify_evidence(
@@ -105,15 +103,24 @@ def verify_evidence(
                 f"{k} chain={args.get(k)!r} record={rec.args.get(k)!r}" for k in changed))
         if on_progress is not None:
             on_progress(1)
-    for tx_hash in receipts:
-        receipt = receipts[tx_hash]
+    fetched = 0
+    for tx_hash, receipt in receipts.items():
         if receipt is None:
             continue
-        target = _tx_target(client, tx_hash)
-        if target == "(missing)":
-            differences.append(f"tx {tx_hash[:12]}…: receipt without a transaction")
-        elif target is not None and target not in suite:
-            differences.append(f"tx {tx_hash[:12]}…: sent to {target}, not a suite contract")
+        served, tx = _fetch_tx(client, tx_hash)
+        if not served:
+            continue
+        if tx is None:
+            differences.append(f"tx {tx_hash[:12]}…: the node has a receipt but no transaction")
+            continue
+        fetched += 1
+        # a deploy has no "to": the contract it created is in the receipt
+        target = str(getattr(tx, "to_address", None) or receipt.contract_address or "").lower()
+        if target not in suite:
+            differences.append(f"tx {tx_hash[:12]}…: sent to {target or '(nobody)'}, not a suite contract")
+        if str(getattr(tx, "hash", tx_hash)).lower() != tx_hash.lower():
+            differences.append(f"tx {tx_hash[:12]}…: the node returned transaction {tx.hash}")
     if differences:
         raise VerificationError(differences)
-    return VerifyResult(checked=checked, transactions=len(receipts), blocks=len(block_ok))
+    return VerifyResult(checked=checked, transactions=len(receipts), blocks=len(block_ok),
+                        transactions_fetched=fetched)
