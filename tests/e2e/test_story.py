@@ -126,7 +126,14 @@ def test_index_refuses_a_chain_that_was_reset(story, tmp_path) -> None:
 
             with pytest.raises(IndexMismatchError) as info:
                 sync_index(index, other, reg.suite.decoder)
-            assert info.value.block_number > 0
+            assert info.value.block_number > 0 and "chain head is 0" in info.value.chain_hash
+            # grow the other chain past the index's anchors: now the block hashes differ
+            signer = LocalSigner(dev_keypairs(1)[0])
+            while other.block_number() < index.last_block:
+                other.send_transaction(signer, "0x" + "11" * 20, b"")
+            with pytest.raises(IndexMismatchError) as info:
+                sync_index(index, other, reg.suite.decoder)
+            assert info.value.chain_hash.startswith("0x") and info.value.chain_hash != info.value.indexed_hash
     finally:
         other.close()
         other_chain.close()
