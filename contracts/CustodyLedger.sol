@@ -199,9 +199,12 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         Shipment storage s = _shipments[shipmentId];
         ShipmentStatus status = s.status;
         if (status == ShipmentStatus.NONE) revert CustodyLedgerUnknownShipment(shipmentId);
+        // Units of a return, or of a shipment flagged before, are already quarantined wherever
+        // they landed (or will be on receipt): quarantine them once, never twice.
+        bool alreadyQuarantined = s.isReturn || s.excursion;
         s.excursion = true;
         emit ShipmentExcursionFlagged(shipmentId, s.batchId, reasonId);
-        if (status == ShipmentStatus.DISPATCHED) return; // quarantined on receipt
+        if (status == ShipmentStatus.DISPATCHED || alreadyQuarantined) return; // quarantined on receipt
         bool rejected = status == ShipmentStatus.REJECTED;
         bytes32 holder = orgRegistry().orgIdBySeq(rejected ? s.fromSeq : s.toSeq);
         _quarantine(s.batchId, holder, rejected ? s.quantity : s.received, reasonId);

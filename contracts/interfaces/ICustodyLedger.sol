@@ -264,7 +264,9 @@ interface ICustodyLedger {
 
     /**
      * @notice Flag a temperature excursion on a shipment: quarantine on receipt, or at once at the
-     * receiver if it was already received. Emits {ShipmentExcursionFlagged}.
+     * receiver if it was already received (at the sender if it was rejected). Units of a return or
+     * of a shipment flagged before are already quarantined and are not quarantined again.
+     * Emits {ShipmentExcursionFlagged}, and {HoldingQuarantined} when units were quarantined now.
      * @param shipmentId the shipment.
      * @param reasonId observation id.
      */

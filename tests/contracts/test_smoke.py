@@ -216,3 +216,30 @@ def test_commit_before_linking_the_suite_says_so() -> None:
     with pytest.raises(Reverted) as info:
         drug.send("commitBatch", product_id, "L1", 0, NOW_MS + DAY_MS, 10, b"\1" * 32, ZERO, sender=mah)
     assert info.value.name == "DrugRegistrySuiteNotLinked"
+
+
+def test_a_transport_excursion_quarantines_the_shipment_once(suite: dict[str, Any]) -> None:
+    c, acct, regulator = suite["c"], suite["acct"], suite["regulator"]
+    drug, custody, observations = c["DrugRegistry"], c["CustodyLedger"], c["ObservationLog"]
+    product_id, _ = drug.send("registerProduct", "国药准字S20240002", "1支/盒", org("MANUFACTURER"), 20, 80, ZERO,
+                              sender=regulator)
+    codes = [f"9{i:019d}" for i in range(4)]
+    batch_id = ref.batch_id(product_id, "C1")
+    tree = ref.MerkleTree.for_codes(batch_id, codes)
+    drug.send("commitBatch", product_id, "C1", NOW_MS - DAY_MS, NOW_MS + 30 * DAY_MS, 4, tree.root, ZERO,
+              sender=acct["MANUFACTURER"])
+    shipments = []
+    for _ in range(2):  # two shipments of 2: the distributor ends up with 4 available units
+        shipment, _ = custody.send("dispatch", batch_id, org("DISTRIBUTOR"), org("LOGISTICS"), 2, ZERO,
+                                   sender=acct["MANUFACTURER"])
+        custody.send("receiveShipment", shipment, 2, ZERO, sender=acct["DISTRIBUTOR"])
+        shipments.append(shipment)
+    assert custody.call("holdingOf", batch_id, org("DISTRIBUTOR")) == (4, 0)
+    for expected_events in (["ObservationRecorded", "TemperatureExcursion", "ShipmentExcursionFlagged",
+                             "HoldingQuarantined"],
+                            ["ObservationRecorded", "TemperatureExcursion", "ShipmentExcursionFlagged"]):
+        _, events = observations.send("recordObservation", 4, batch_id, shipments[0], 1, 35, 95, b"\7" * 32,
+                                      sender=acct["LOGISTICS"])  # TRANSPORT, DEVIATION, 3.5..9.5 degC
+        assert [e[0] for e in events] == expected_events
+        # only the flagged shipment's 2 units, however often it is reported
+        assert custody.call("holdingOf", batch_id, org("DISTRIBUTOR")) == (4, 2)
