@@ -4,6 +4,7 @@ pycryptodome's public ``keccak.new(...)`` allocates a new C state per hash (abou
 Merkle tree over 10^5 codes needs ~4x10^5 hashes. :class:`KeccakHasher` keeps one C state
 and resets it between messages (about 2.5 µs per hash). The private pycryptodome entry point
 is used in this one place only, with a fallback to the public API if it ever disappears.
+The state is not thread-safe: each tree build takes its own hasher.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ __all__ = ["keccak256", "new_hasher"]
 def keccak256(data: bytes) -> bytes:
     """Keccak-256 (Ethereum's, not NIST SHA3-256) of ``data``."""
     return _keccak.new(data=data, digest_bits=256).digest()
+
+
+def _raw_api_module() -> object:
+    from Crypto.Util import _raw_api
+
+    return _raw_api
 
 
 def new_hasher() -> Callable[[bytes], bytes]:
@@ -37,12 +44,14 @@ def new_hasher() -> Callable[[bytes], bytes]:
     handle = owner.get()
     out = create_string_buffer(32)
     absorb, digest, reset = lib.keccak_absorb, lib.keccak_digest, lib.keccak_reset
+    ffi = getattr(_raw_api_module(), "ffi", None)
+    view = ffi.buffer(out) if ffi is not None else None  # slicing a cffi buffer is ~10x bytes(out)
 
     def _hash(data: bytes) -> bytes:
         absorb(handle, data, len(data))
         digest(handle, out, 32, 1)  # padding byte 0x01: original Keccak, as Ethereum
         reset(handle)
-        return bytes(out)
+        return view[:] if view is not None else bytes(out)
 
     _hash.__dict__["_owner"] = owner
     return _hash

@@ -63,7 +63,7 @@ def test_100k_codes_build_in_about_a_second() -> None:
     start = time.perf_counter()
     tree = build_batch_tree(BATCH, codes)
     elapsed = time.perf_counter() - start
-    assert elapsed < 3.0, elapsed  # ~1.2 s measured; the margin absorbs a loaded CI machine
+    assert elapsed < 3.0, elapsed  # ~0.8 s measured on a busy 2-core machine; margin for CI
     assert len(tree.proof(0)) == 17
     assert verify_proof(tree.root, tree.leaf(54_321), tree.proof(54_321))
 
