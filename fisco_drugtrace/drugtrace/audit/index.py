@@ -43,6 +43,24 @@ def _key_value(column: str, value: Any) -> Any:
     return int(value) or None
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # args keep their ABI order: no sorting needed
+_PLANS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+
+
+def _plan(name: str, arg_names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Which arguments of this event fill which key column (computed once per event shape)."""
+    found = _PLANS.get((name, arg_names))
+    if found is None:
+        pairs: list[tuple[str, str]] = []
+        taken: set[str] = set()
+        for arg, column in KEY_COLUMNS.items():
+            if arg in arg_names and column not in taken:
+                pairs.append((arg, column))
+                taken.add(column)
+        found = _PLANS[(name, arg_names)] = tuple(pairs)
+    return found
+
+
 def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
     """The ``events`` row for one event (key columns pulled out of its arguments).
 
@@ -51,23 +69,23 @@ def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
     """
     args = event.args
     keys: dict[str, Any] = {}
-    for arg, column in KEY_COLUMNS.items():
-        if arg in args and column not in keys:
-            value = _key_value(column, args[arg])
-            if value:  # 0 and 32 zero bytes mean "none"
-                keys[column] = value
+    for arg, column in _plan(event.name, tuple(args)):
+        value = _key_value(column, args[arg])
+        if value:  # 0 and 32 zero bytes mean "none"
+            keys[column] = value
     subject = args.get("subjectId")
     if subject is not None and event.name == "ObservationRecorded":
         column = "product_id" if int(args.get("point", 0)) == PROCESS_DEFINITION_POINT else "batch_id"
         value = _key_value(column, subject)
         if value:
             keys.setdefault(column, value)
+    get = keys.get
     return (
         event.block_number, event.tx_hash, event.position, event.log_index, event.contract,
         event.address, event.name, event.ts_ms,
-        keys.get("batch_id"), keys.get("product_id"), keys.get("shipment_id"), keys.get("recall_id"),
-        keys.get("observation_id"), keys.get("code_hash"), keys.get("org_id"), keys.get("actor_org"),
-        json.dumps(args, separators=(",", ":"), sort_keys=True),
+        get("batch_id"), get("product_id"), get("shipment_id"), get("recall_id"),
+        get("observation_id"), get("code_hash"), get("org_id"), get("actor_org"),
+        _ENCODER.encode(args),
     )
 
 
