@@ -22,6 +22,7 @@ from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
 from fisco_drugtrace.drugtrace.registry import RegistryOps
 from fisco_drugtrace.drugtrace.suite import ZERO32, deploy_suite
+from fisco_drugtrace.errors import AddressBookError
 
 __all__ = ["TraceService"]
 
@@ -47,10 +48,22 @@ class TraceService(RegistryOps, CustodyOps, ObservationOps, RecallOps, AuditOps)
 
     # -- the suite -----------------------------------------------------------------------
     def deploy(self, root_org: str | bytes, *, region: int, details_hash: bytes = ZERO32, name: str = "",
-               on_step: Callable[[str], None] | None = None) -> Deployment:
+               replace: bool = False, on_step: Callable[[str], None] | None = None) -> Deployment:
         """Deploy and link the suite; the signer becomes the root (national regulator)
-        organisation ``root_org`` and the addresses are recorded in the address book."""
+        organisation ``root_org`` and the addresses are recorded in the address book.
+
+        :raises AddressBookError: the book already names a suite that is live on this chain and
+            group, and ``replace`` is not set (a second suite would orphan the first's records).
+        """
         chain, group = self.chain_key
+        existing = self.address_book.find(chain, group)
+        if existing is not None and not replace and "OrgRegistry" in existing.contracts \
+                and self.client.get_code(existing.address("OrgRegistry")):
+            raise AddressBookError(
+                f"a drug-trace suite is already deployed on chain {chain} group {group} "
+                f"(OrgRegistry {existing.address('OrgRegistry')})",
+                user_message=f"a suite is already deployed on chain {chain} group {group} at "
+                             f"{existing.address('OrgRegistry')}; use --replace to deploy another")
         deployment = deploy_suite(self.client, self._need_signer(), root_org_id=org_ref(root_org),
                                   region=region, details_hash=details_hash, chain_id=chain, group_id=group,
                                   on_step=on_step)

@@ -78,7 +78,10 @@ def world(env) -> dict[str, Any]:
     return {"deployment": dep, "product": product, "batch": batch, "codes": codes}
 
 
-def test_deploy_and_status(world) -> None:
+def test_deploy_and_status(world, capsys) -> None:
+    code, _, err = run_main(capsys, "contracts", "deploy", "--org-code", CODE["regulator"], "--region", "110000",
+                            as_role="regulator")
+    assert code == 1 and "--replace" in err
     status = as_json("contracts", "status")
     assert set(status["contracts"]) == set(world["deployment"]["contracts"])
     assert all(status["code_present"].values()) and status["org_count"] == 6

@@ -216,3 +216,14 @@ def test_no_deployment_for_another_group(market, tmp_path) -> None:
     lonely = TraceService(market.client, None, AddressBook.in_home(tmp_path), home=tmp_path)
     with pytest.raises(AddressBookError):
         lonely.get_batch(b"\x01" * 32)
+
+
+def test_a_second_deploy_needs_replace(market) -> None:
+    from fisco_drugtrace.drugtrace.story import ACTORS as CAST
+
+    reg = market.svc["regulator"]
+    before = reg.deployment
+    with pytest.raises(AddressBookError) as info:
+        reg.deploy(CAST[0].credit_code, region=CAST[0].region)
+    assert "--replace" in (info.value.user_message or "")
+    assert reg.deployment == before

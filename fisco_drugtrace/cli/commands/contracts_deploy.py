@@ -19,18 +19,19 @@ __all__ = ["deploy", "status"]
 @click.option("--org-code", required=True, help="Unified social credit code of the national regulator (the root).")
 @click.option("--region", type=int, required=True, help="The root's region code (e.g. 100000).")
 @click.option("--name", default="", help="Display name of the root organisation.")
+@click.option("--replace", is_flag=True, help="Deploy even though the address book names a live suite here.")
 @evidence_option("details", "root's registration file")
 @json_option
 @pass_app
-def deploy(app: AppContext, org_code: str, region: int, name: str, details: str | None, as_json: bool) -> None:
+def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool, details: str | None,
+           as_json: bool) -> None:
     """Deploy and link the five contracts; the signing account becomes the root regulator.
 
     The addresses are recorded in the address book (home dir) for this chain and group.
     """
-    svc = write_service(app)
-    steps: list[str] = []
-    deployment = svc.deploy(org_code, region=region, name=name, details_hash=evidence_hash(details),
-                            on_step=lambda s: steps.append(s) if as_json else echo(f"  {s} ✓", err=True))
+    deployment = write_service(app).deploy(org_code, region=region, name=name, replace=replace,
+                                           details_hash=evidence_hash(details),
+                                           on_step=None if as_json else (lambda s: echo(f"  {s} ✓", err=True)))
     show(deployment, as_json)
 
 
