@@ -21,7 +21,7 @@ from fisco_drugtrace.drugtrace.models import (
     TxInfo,
 )
 from fisco_drugtrace.drugtrace.suite import ZERO32
-from fisco_drugtrace.errors import NotFound, TraceCodeError
+from fisco_drugtrace.errors import NotFound, TraceCodeError, TransactionFailed
 
 __all__ = ["RegistryOps"]
 
@@ -143,16 +143,20 @@ class RegistryOps(ServiceBase):
         on_progress("hash", 0, total)
         tree = build_batch_tree(bid, codes)
         on_progress("hash", total, total)
+        # A batch already on chain keeps its stored list: the commit below reverts with
+        # DrugRegistryBatchExists, and the store is left as it was.
+        fresh = self._chain_batch_root(bid) is None
         on_progress("store", 0, total)
-        self.codes.put_batch(tree, codes, product_id=product, lot=lot)
+        if fresh:
+            self.codes.put_batch(tree, codes, product_id=product, lot=lot)
         on_progress("store", total, total)
         on_progress("commit", 0, 1)
         try:
             tx = self.suite.transact(self.suite.drugs, "commitBatch", product, lot, int(production_date),
                                      int(expiry_date), total, tree.root, aggregation_root)
-        except Exception:
-            stored = self._chain_batch_root(bid)
-            if stored != tree.root:  # the chain did not take this list: do not keep it
+        except TransactionFailed:
+            # the chain refused this list: do not keep it (a timeout, by contrast, may still land)
+            if fresh and self._chain_batch_root(bid) != tree.root:
                 self.codes.remove_batch(bid)
             raise
         on_progress("commit", 1, 1)

@@ -227,3 +227,13 @@ def test_a_second_deploy_needs_replace(market) -> None:
         reg.deploy(CAST[0].credit_code, region=CAST[0].region)
     assert "--replace" in (info.value.user_message or "")
     assert reg.deployment == before
+
+
+def test_committing_an_existing_batch_keeps_its_stored_codes(market) -> None:
+    batch, codes = _batch(market)
+    man = market.svc["manufacturer"]
+    other = story_codes(5, "8160346")
+    with pytest.raises(ContractRevert) as info:
+        man.register_batch(batch.product_id, batch.lot, other, production_date=1, expiry_date=2)
+    assert info.value.error_name == "DrugRegistryBatchExists"
+    assert man.codes.codes(batch.batch_id) == codes and man.codes.locate(other[0]) is None
