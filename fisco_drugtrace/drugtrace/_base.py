@@ -69,9 +69,6 @@ class ServiceBase:
             raise ContractError("this operation sends a transaction: give the service a signer (--account)")
         return self.signer
 
-    def _reset(self) -> None:
-        self.close()
-
     def close(self) -> None:
         if self._codes is not None:
             self._codes.close()
