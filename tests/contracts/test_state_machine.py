@@ -1,0 +1,477 @@
+"""Random operation sequences by random actors, contracts vs the plain-Python model (model.py).
+
+Every step runs one operation on both; they must agree on success or failure, on the custom
+error's name and arguments, and on the return value. After every step the observable state is
+compared: organisation statuses, pause flag, product and batch lifecycle states, every holding
+(quantity and quarantine) of every batch at every organisation, shipment status/received/
+excursion, the dispense bitmaps, recall and destruction statuses, recovered totals, observation
+and serious-reaction counters. Each example starts from a snapshot of one deployed world.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+import merkle_reference as ref
+from harness import DAY_MS, ARTIFACTS_DIR, Reverted, address_of, load_artifacts
+from model import REPORTERS, Kind, Level, Model, Point, Rejected, Result, State, bit
+from world import CAST, Actor, BatchInfo, World
+
+Z32 = bytes(32)
+H = b"\x5d" * 32
+
+_ARTIFACTS = load_artifacts(ARTIFACTS_DIR) if ARTIFACTS_DIR.is_dir() else {}
+if "RecallManager" not in _ARTIFACTS:
+    pytest.skip(f"contract artifacts not built in {ARTIFACTS_DIR}", allow_module_level=True)
+
+_BASE: dict[str, Any] = {}
+REPORTER_KINDS = {p: tuple(k for k in Kind if k and mask & bit(k)) for p, mask in REPORTERS.items()}
+
+
+def _base() -> tuple[World, Model]:
+    """Deploy once per process; every example reverts to this state."""
+    if not _BASE:
+        w = World.deploy(_ARTIFACTS)
+        m = Model.genesis(w.acct("nat"), w.org("nat"), CAST["nat"][1], w.chain.timestamp_ms)
+        for name, actor in w.actors.items():
+            if name != "nat":
+                m.register_org(w.acct("nat"), actor.org_id, actor.kind, actor.region)
+                m.bind_account(w.acct("nat"), actor.account, actor.org_id)
+        _BASE.update(world=w, model=m)
+    return _BASE["world"], _BASE["model"]
+
+
+ACTOR_NAMES = list(CAST) + ["stranger"]
+LOTS = ["L1", "L2", "L3"]
+# Biased toward the transitions that exist, without excluding any pair or actor.
+TARGET_STATES = st.sampled_from([State.STOPPED] * 3 + [State.LISTED] * 2 + list(State))
+LIFECYCLE_ACTORS = st.sampled_from(["nat", "nat", "prov", "prov_b", "man", "man", "man_b"] + ACTOR_NAMES)
+APPROVALS = [("国药准字A1", "10片"), ("国药准字B2", "1瓶")]
+
+
+class DrugTraceMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        base_world, base_model = _base()
+        self.w = base_world
+        self.snap = self.w.chain.snapshot()
+        self.actors = dict(self.w.actors)
+        self.m = base_model.clone()
+        self.products: list[bytes] = []
+        self.batches: dict[bytes, BatchInfo] = {}
+        self.extra_orgs = 0
+        self.root = self.w.org("nat")
+
+    def teardown(self) -> None:
+        self.w.chain.revert(self.snap)
+        self.w.actors = self.actors
+
+    # ------------------------------------------------------------------ the comparison
+
+    def account(self, name: str) -> str:
+        return self.w.stranger if name == "stranger" else self.w.acct(name)
+
+    def run(self, op: str, margs: tuple[Any, ...], contract: Any, fn: str, cargs: tuple[Any, ...],
+            sender: str) -> Any:
+        try:
+            expected: Any = ("ok", self.m.apply(op, *margs))
+        except Rejected as rej:
+            expected = ("err", rej.name, rej.args_)
+        try:
+            actual: Any = ("ok", contract.transact(fn, *cargs, sender=sender).output)
+        except Reverted as rev:
+            actual = ("err", rev.name, rev.args_)
+        if expected[0] == "ok" and actual[0] == "ok":
+            value = expected[1]["id"] if isinstance(expected[1], dict) else expected[1]
+            if actual[1] is not None and not isinstance(value, tuple):  # functions without outputs give None
+                assert actual[1] == value, (fn, cargs, expected, actual)
+        else:
+            assert actual == expected, (fn, cargs, expected, actual)
+        return actual
+
+    # ------------------------------------------------------------------ a stocked start
+
+    @initialize(n=st.integers(1, 20), shelf_days=st.integers(5, 30))
+    def stock(self, n: int, shelf_days: int) -> None:
+        """Both products registered, one batch committed and spread along the chain (all compared)."""
+        for (approval, spec), mah in zip(APPROVALS, ("man", "man_b")):
+            pid = ref.product_id(approval, spec)
+            self.run("register_product", (self.account("nat"), pid, self.w.org(mah), 20, 80), self.w.drugs,
+                     "registerProduct", (approval, spec, self.w.org(mah), 20, 80, Z32), self.account("nat"))
+            self.products.append(pid)
+        self._commit(self.products[0], "L0", n, shelf_days, "man")
+        bid = next(iter(self.batches))
+        for frm, to, qty in (("man", "dist", n), ("dist", "pharm", n // 2), ("dist", "hosp", n // 4)):
+            if qty == 0:
+                continue
+            sid = self.run("dispatch", (self.account(frm), bid, self.w.org(to), self.w.org("log"), qty),
+                           self.w.custody, "dispatch", (bid, self.w.org(to), self.w.org("log"), qty, H),
+                           self.account(frm))[1]
+            self.run("receive", (self.account(to), sid, qty), self.w.custody, "receiveShipment", (sid, qty, H),
+                     self.account(to))
+
+    def _commit(self, pid: bytes, lot: str, n: int, shelf_days: int, by: str) -> None:
+        bid = ref.batch_id(pid, lot)
+        codes = [f"{int.from_bytes(bid[:3], 'big') % 10**7:07d}{i:013d}" for i in range(n)]
+        tree = ref.MerkleTree.for_codes(bid, codes)
+        now = self.w.chain.timestamp_ms
+        production, expiry = now - DAY_MS, now + shelf_days * DAY_MS
+        r = self.run("commit_batch", (self.account(by), pid, bid, production, expiry, n), self.w.drugs,
+                     "commitBatch", (pid, lot, production, expiry, n, tree.root, Z32), self.account(by))
+        if r[0] == "ok":
+            self.batches[bid] = BatchInfo(bid, pid, lot, codes, tree, expiry)
+
+    # ------------------------------------------------------------------ rules: organisations
+
+    @rule(data=st.data(), kind=st.sampled_from(list(Kind)[1:]), region=st.sampled_from([110000, 310000]))
+    def onboard(self, data: st.DataObject, kind: Kind, region: int) -> None:
+        if self.extra_orgs >= 4:
+            return
+        by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man", "stranger"]))
+        org = ref.org_id(f"EXTRA-{self.extra_orgs}")
+        acct = address_of(500 + self.extra_orgs)
+        r = self.run("register_org", (self.account(by), org, kind, region), self.w.orgs, "registerOrg",
+                     (org, int(kind), region, 0, Z32), self.account(by))
+        if r[0] == "ok":
+            self.extra_orgs += 1
+            self.run("bind_account", (self.account(by), acct, org), self.w.orgs, "bindAccount", (acct, org),
+                     self.account(by))
+            name = f"extra{self.extra_orgs}"
+            self.w.actors[name] = Actor(name, kind, region, acct, org)
+
+    def _org_names(self) -> list[str]:
+        return list(self.w.actors)
+
+    @rule(data=st.data(), suspend=st.sampled_from([True, False, False]))
+    def suspend_or_restore(self, data: st.DataObject, suspend: bool) -> None:
+        by = data.draw(st.sampled_from(["nat", "nat", "prov", "prov_b", "dist", "stranger"]))
+        suspended = [n for n in self._org_names() if self.m.orgs[self.w.org(n)].status == 2]
+        target = data.draw(st.sampled_from(suspended if suspended and not suspend else self._org_names()))
+        org = self.w.org(target)
+        if suspend:
+            self.run("suspend_org", (self.account(by), org, self.root), self.w.orgs, "suspendOrg", (org, H),
+                     self.account(by))
+        else:
+            self.run("restore_org", (self.account(by), org), self.w.orgs, "restoreOrg", (org, H), self.account(by))
+
+    @rule(data=st.data())
+    def pause_briefly(self, data: st.DataObject) -> None:
+        """Pause (by a random actor), try a random write while paused, unpause (random actor)."""
+        for op in ("pause", "unpause"):
+            by = data.draw(st.sampled_from(["nat", "nat", "nat", "prov", "man"]))
+            self.run(op, (self.account(by),), self.w.orgs, op, (), self.account(by))
+            if op == "pause" and self.batches:
+                info = self.batches[self._batch(data)]
+                self.run("dispense", (self.account("pharm"), info.batch_id, 0, True), self.w.custody, "dispense",
+                         (info.batch_id, 0, info.code_hash(0), info.proof(0)), self.account("pharm"))
+        if self.m.paused:  # both refused to unpause: leave the suite running for the next steps
+            self.run("unpause", (self.account("nat"),), self.w.orgs, "unpause", (), self.account("nat"))
+
+    @rule(ms=st.sampled_from([1, 60_000, 60_000, DAY_MS, DAY_MS, 3 * DAY_MS + 1]))
+    def advance_time(self, ms: int) -> None:
+        self.w.chain.advance(ms)
+        self.m.now = self.w.chain.timestamp_ms
+
+    # ------------------------------------------------------------------ rules: products and batches
+
+    @rule(data=st.data(), which=st.sampled_from(APPROVALS), temps=st.sampled_from([(20, 80), (-200, 250), (5, 4)]))
+    def register_product(self, data: st.DataObject, which: tuple[str, str], temps: tuple[int, int]) -> None:
+        by = data.draw(st.sampled_from(["nat", "nat", "prov", "man"]))
+        mah = data.draw(st.sampled_from(["man", "man_b", "dist"]))
+        pid = ref.product_id(*which)
+        r = self.run("register_product", (self.account(by), pid, self.w.org(mah), *temps), self.w.drugs,
+                     "registerProduct", (*which, self.w.org(mah), *temps, Z32), self.account(by))
+        if r[0] == "ok" and pid not in self.products:
+            self.products.append(pid)
+
+    @rule(data=st.data(), lot=st.sampled_from(LOTS), n=st.integers(1, 24), shelf_days=st.integers(1, 6))
+    def commit_batch(self, data: st.DataObject, lot: str, n: int, shelf_days: int) -> None:
+        pid = data.draw(st.sampled_from(self.products))
+        by = data.draw(st.sampled_from(["man", "man", "man_b", "man_b", "dist", "nat"]))
+        self._commit(pid, lot, n, shelf_days, by)
+
+    @rule(data=st.data(), to=TARGET_STATES)
+    def transition_batch(self, data: st.DataObject, to: State) -> None:
+        if not self.batches:
+            return
+        bid = data.draw(st.sampled_from(sorted(self.batches)))
+        by = data.draw(LIFECYCLE_ACTORS)
+        self.run("transition_batch", (self.account(by), bid, to), self.w.drugs, "transitionBatch",
+                 (bid, int(to), 0, H), self.account(by))
+
+    @rule(data=st.data(), to=TARGET_STATES)
+    def transition_product(self, data: st.DataObject, to: State) -> None:
+        if not self.products:
+            return
+        pid = data.draw(st.sampled_from(self.products))
+        by = data.draw(LIFECYCLE_ACTORS)
+        self.run("transition_product", (self.account(by), pid, to), self.w.drugs, "transitionProduct",
+                 (pid, int(to), 0, H), self.account(by))
+
+    @rule(data=st.data(), threshold=st.integers(0, 3), autostop=st.booleans())
+    def set_adr_policy(self, data: st.DataObject, threshold: int, autostop: bool) -> None:
+        if not self.products:
+            return
+        pid = data.draw(st.sampled_from(self.products))
+        by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
+        self.run("set_adr_policy", (self.account(by), pid, threshold, autostop), self.w.drugs, "setAdrPolicy",
+                 (pid, threshold, autostop), self.account(by))
+
+    # ------------------------------------------------------------------ rules: custody
+
+    def _batch(self, data: st.DataObject) -> bytes:
+        return data.draw(st.sampled_from(sorted(self.batches)))
+
+    @rule(data=st.data(), qty=st.integers(0, 15))
+    def dispatch(self, data: st.DataObject, qty: int) -> None:
+        if not self.batches:
+            return
+        bid = self._batch(data)
+        by = data.draw(st.sampled_from(["man", "man", "dist", "dist2", "pharm", "stranger"]))
+        to = data.draw(st.sampled_from(["dist", "dist2", "pharm", "hosp", "log", "man"]))
+        carrier = data.draw(st.sampled_from(["log", "log", "log", "dist"]))
+        self.run("dispatch", (self.account(by), bid, self.w.org(to), self.w.org(carrier), qty), self.w.custody,
+                 "dispatch", (bid, self.w.org(to), self.w.org(carrier), qty, H), self.account(by))
+
+    @rule(data=st.data(), qty=st.integers(0, 8))
+    def dispatch_return(self, data: st.DataObject, qty: int) -> None:
+        if not self.batches:
+            return
+        bid = self._batch(data)
+        by = data.draw(st.sampled_from(["dist", "pharm", "pharm", "hosp", "hosp", "man"]))
+        to = data.draw(st.sampled_from(["man", "man", "man", "man_b", "dist", "dist2", "hosp"]))
+        self.run("dispatch_return", (self.account(by), bid, self.w.org(to), self.w.org("log"), qty),
+                 self.w.custody, "dispatchReturn", (bid, self.w.org(to), self.w.org("log"), qty, H), self.account(by))
+
+    def _shipment(self, data: st.DataObject) -> int:
+        return self._some_id(data, len(self.m.shipments))
+
+    @rule(data=st.data())
+    def receive(self, data: st.DataObject) -> None:
+        sid = self._shipment(data)
+        if sid <= len(self.m.shipments) and data.draw(st.booleans()):
+            s = self.m.shipments[sid - 1]
+            by = next((n for n, a in self.w.actors.items() if a.org_id == s.to), "dist")
+            qty = data.draw(st.integers(0, s.quantity + 1))
+        else:
+            by = data.draw(st.sampled_from(ACTOR_NAMES))
+            qty = data.draw(st.integers(0, 10))
+        self.run("receive", (self.account(by), sid, qty), self.w.custody, "receiveShipment", (sid, qty, H),
+                 self.account(by))
+
+    @rule(data=st.data())
+    def reject(self, data: st.DataObject) -> None:
+        sid = self._shipment(data)
+        if sid <= len(self.m.shipments):
+            s = self.m.shipments[sid - 1]
+            by = next((n for n, a in self.w.actors.items() if a.org_id == s.to), "dist")
+        else:
+            by = "dist"
+        self.run("reject", (self.account(by), sid), self.w.custody, "rejectShipment", (sid, H), self.account(by))
+
+    @rule(data=st.data(), forged=st.booleans())
+    def dispense(self, data: st.DataObject, forged: bool) -> None:
+        if not self.batches:
+            return
+        info = self.batches[self._batch(data)]
+        n = len(info.codes)
+        index = data.draw(st.integers(0, n))
+        stocked = [n for n in ("pharm", "hosp") if self.m.holding(info.batch_id, self.w.org(n))[0] >
+                   self.m.holding(info.batch_id, self.w.org(n))[1]]
+        by = data.draw(st.sampled_from(stocked * 3 + ["pharm", "hosp", "dist"]))
+        proof_index = min(index, n - 1)
+        proof = info.proof(proof_index)
+        code_hash = info.code_hash(proof_index)
+        if forged:
+            if proof:
+                proof = [bytes([proof[0][0] ^ 1]) + proof[0][1:]] + proof[1:]
+            else:
+                code_hash = ref.code_hash("forged")
+        self.run("dispense", (self.account(by), info.batch_id, index, not forged), self.w.custody, "dispense",
+                 (info.batch_id, index, code_hash, proof), self.account(by))
+
+    @rule(data=st.data(), qty=st.integers(0, 5))
+    def release_quarantine(self, data: st.DataObject, qty: int) -> None:
+        if not self.batches:
+            return
+        bid = self._batch(data)
+        by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
+        holder = data.draw(st.sampled_from(["man", "dist", "pharm", "hosp"]))
+        self.run("release_quarantine", (self.account(by), bid, self.w.org(holder), qty), self.w.custody,
+                 "releaseQuarantine", (bid, self.w.org(holder), qty, H), self.account(by))
+
+    # ------------------------------------------------------------------ rules: observations
+
+    @rule(data=st.data(), point=st.sampled_from(list(Point)), result=st.sampled_from(list(Result)),
+          temps=st.sampled_from([(30, 60), (10, 60), (100, 300), (9, 8)]))
+    def observe(self, data: st.DataObject, point: Point, result: Result, temps: tuple[int, int]) -> None:
+        if not self.batches:
+            return
+        allowed = [n for n, a in self.w.actors.items() if a.kind in REPORTER_KINDS.get(point, ())]
+        by = data.draw(st.sampled_from(allowed * 3 + ACTOR_NAMES if allowed else ACTOR_NAMES))
+        bid = self._batch(data)
+        subject = self.batches[bid].product_id if point == Point.PROCESS_DEFINITION else bid
+        sid = self._some_id(data, len(self.m.shipments)) if point == Point.TRANSPORT else 0
+        self.run("record_observation", (self.account(by), point, subject, sid, result, *temps), self.w.obs,
+                 "recordObservation", (int(point), subject, sid, int(result), *temps, H), self.account(by))
+
+    @rule(data=st.data(), temps=st.sampled_from([(30, 60), (10, 60), (100, 300)]))
+    def temperature_report(self, data: st.DataObject, temps: tuple[int, int]) -> None:
+        """A holder's storage reading or a carrier's transport reading, often out of range."""
+        if not self.batches:
+            return
+        bid = self._batch(data)
+        if data.draw(st.booleans()) and self.m.shipments:
+            sid = self._some_id(data, len(self.m.shipments))
+            bid = self.m.shipments[sid - 1].batch if sid <= len(self.m.shipments) else bid
+            point, by = Point.TRANSPORT, "log"
+        else:
+            sid, point = 0, Point.STORAGE
+            by = data.draw(st.sampled_from(["man", "dist", "pharm", "hosp", "log"]))
+        self.run("record_observation", (self.account(by), point, bid, sid, Result.OK, *temps), self.w.obs,
+                 "recordObservation", (int(point), bid, sid, int(Result.OK), *temps, H), self.account(by))
+
+    @rule(data=st.data(), threshold=st.integers(0, 3), autostop=st.booleans(), reports=st.integers(1, 4))
+    def serious_reactions(self, data: st.DataObject, threshold: int, autostop: bool, reports: int) -> None:
+        """Set a product's ADR policy, then a burst of SERIOUS (and some milder) reports on one batch."""
+        if not self.batches:
+            return
+        info = self.batches[self._batch(data)]
+        self.run("set_adr_policy", (self.account("nat"), info.product_id, threshold, autostop), self.w.drugs,
+                 "setAdrPolicy", (info.product_id, threshold, autostop), self.account("nat"))
+        for _ in range(reports):
+            by = data.draw(st.sampled_from(["hosp", "pharm", "man", "man_b"]))
+            result = data.draw(st.sampled_from([Result.SERIOUS] * 3 + [Result.FAIL]))
+            self.run("record_observation", (self.account(by), Point.ADVERSE_REACTION, info.batch_id, 0, result, 0, 0),
+                     self.w.obs, "recordObservation",
+                     (int(Point.ADVERSE_REACTION), info.batch_id, 0, int(result), 0, 0, H), self.account(by))
+
+    # ------------------------------------------------------------------ rules: recalls
+
+    @rule(data=st.data(), level=st.sampled_from(list(Level)), product_wide=st.booleans())
+    def open_recall(self, data: st.DataObject, level: Level, product_wide: bool) -> None:
+        if not self.batches:
+            return
+        info = self.batches[self._batch(data)]
+        bid = Z32 if product_wide else info.batch_id
+        by = data.draw(st.sampled_from(["man", "man_b", "nat", "prov", "prov_b", "dist"]))
+        self.run("open_recall", (self.account(by), info.product_id, bid, level), self.w.recalls, "openRecall",
+                 (info.product_id, bid, int(level), H), self.account(by))
+
+    @rule(data=st.data(), level=st.sampled_from(list(Level)[1:]))
+    def stop_then_recall(self, data: st.DataObject, level: Level) -> None:
+        """T1 then T3 on one batch (random stopper and opener, biased to allowed ones)."""
+        if not self.batches:
+            return
+        info = self.batches[self._batch(data)]
+        stopper = data.draw(st.sampled_from(["nat", "man", "man", "prov"]))
+        self.run("transition_batch", (self.account(stopper), info.batch_id, State.STOPPED), self.w.drugs,
+                 "transitionBatch", (info.batch_id, int(State.STOPPED), 0, H), self.account(stopper))
+        opener = data.draw(st.sampled_from(["man", "man", "nat", "prov", "prov_b", "man_b"]))
+        self.run("open_recall", (self.account(opener), info.product_id, info.batch_id, level), self.w.recalls,
+                 "openRecall", (info.product_id, info.batch_id, int(level), H), self.account(opener))
+
+    @staticmethod
+    def _some_id(data: st.DataObject, count: int) -> int:
+        """Mostly an existing id (1..count), sometimes the next, unknown one."""
+        return data.draw(st.sampled_from(list(range(1, count + 1)) * 4 + [count + 1]))
+
+    def _recall(self, data: st.DataObject) -> int:
+        return self._some_id(data, len(self.m.recalls))
+
+    def _mah_of_case(self, rid: int) -> str:
+        if rid > len(self.m.recalls):
+            return "man"
+        mah = self.m.recalls[rid - 1].mah
+        return next(n for n, a in self.w.actors.items() if a.org_id == mah)
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data())
+    def mah_recall_step(self, data: st.DataObject) -> None:
+        rid = self._recall(data)
+        steps = ["issue_notice", "report_progress", "complete_recall"]
+        natural = {1: "issue_notice", 2: data.draw(st.sampled_from(steps[1:]))}
+        status = self.m.recalls[rid - 1].status if rid <= len(self.m.recalls) else 0
+        step = data.draw(st.sampled_from([natural.get(status, "complete_recall")] * 3 + steps))
+        by = data.draw(st.sampled_from([self._mah_of_case(rid)] * 4 + ["man", "man_b", "nat"]))
+        fn = {"issue_notice": "issueNotice", "report_progress": "reportProgress",
+              "complete_recall": "completeRecall"}[step]
+        self.run(step, (self.account(by), rid), self.w.recalls, fn, (rid, H), self.account(by))
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data(), accepted=st.booleans())
+    def evaluate_recall(self, data: st.DataObject, accepted: bool) -> None:
+        rid = self._recall(data)
+        by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
+        self.run("evaluate_recall", (self.account(by), rid, accepted), self.w.recalls, "evaluateRecall",
+                 (rid, accepted, H), self.account(by))
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data(), qty=st.integers(0, 6))
+    def record_recovery(self, data: st.DataObject, qty: int) -> None:
+        rid = self._recall(data)
+        by = data.draw(st.sampled_from(["man", "dist", "pharm", "hosp", "log"]))
+        self.run("record_recovery", (self.account(by), rid, qty), self.w.recalls, "recordRecovery", (rid, qty, H),
+                 self.account(by))
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data(), qty=st.integers(0, 12), final=st.booleans())
+    def record_destruction(self, data: st.DataObject, qty: int, final: bool) -> None:
+        rid = self._recall(data)
+        by = data.draw(st.sampled_from(["man", "dist", "pharm", "hosp", "aud"]))
+        self.run("record_destruction", (self.account(by), rid, qty, final), self.w.recalls, "recordDestruction",
+                 (rid, qty, final, H), self.account(by))
+
+    @precondition(lambda self: bool(self.m.destructions))
+    @rule(data=st.data())
+    def countersign(self, data: st.DataObject) -> None:
+        did = self._some_id(data, len(self.m.destructions))
+        by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "aud", "man"]))
+        self.run("countersign", (self.account(by), did), self.w.recalls, "countersignDestruction", (did,),
+                 self.account(by))
+
+    # ------------------------------------------------------------------ the observable state
+
+    @invariant()
+    def same_observable_state(self) -> None:
+        w, m = self.w, self.m
+        assert w.orgs.call("paused") is m.paused
+        for org_id, org in m.orgs.items():
+            assert w.orgs.call("getOrg", org_id)[1] == org.status
+        for pid, p in m.products.items():
+            assert w.product_state(pid) == p.state, "product state"
+        for bid, b in m.batches.items():
+            assert w.batch_state(bid) == b.state, "batch state"
+            for org_id in m.orgs:
+                assert w.custody.call("holdingOf", bid, org_id) == m.holding(bid, org_id), "holding"
+            words = (b.unit_count + 255) // 256
+            for word in range(words):
+                expected = sum(1 << (i - 256 * word) for (xb, i) in m.dispensed if xb == bid and i // 256 == word)
+                assert w.custody.call("dispenseWord", bid, word) == expected, "dispensed bits"
+            assert w.obs.call("seriousReactionCount", bid) == m.serious.get(bid, 0)
+        assert w.custody.call("shipmentCount") == len(m.shipments)
+        for sid, s in enumerate(m.shipments, start=1):
+            got = w.custody.call("getShipment", sid)
+            assert (got[5], got[7], got[9]) == (s.received, s.status, s.excursion), "shipment"
+        assert w.recalls.call("recallCount") == len(m.recalls)
+        for rid, c in enumerate(m.recalls, start=1):
+            assert w.recalls.call("getRecall", rid)[6] == c.status, "recall status"
+            assert w.recalls.call("recovered", rid, Z32) == m.recovered.get((rid, Z32), 0)
+            times = w.recalls.call("recallTimes", rid)
+            assert times == (c.decided_at, c.notice_deadline, c.notice_at, c.last_progress_at, c.progress_count,
+                             c.completed_at)
+        for did, d in enumerate(m.destructions, start=1):
+            assert w.recalls.call("getDestruction", did)[5] == d.status
+        assert w.obs.call("observationCount") == m.observations
+
+
+DrugTraceMachine.TestCase.settings = settings(
+    max_examples=50, stateful_step_count=50, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+test_contracts_agree_with_the_model = DrugTraceMachine.TestCase
