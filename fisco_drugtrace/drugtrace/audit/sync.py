@@ -8,6 +8,7 @@ with ``IndexMismatchError`` instead of mixing two histories.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Protocol, Sequence
 
 from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder
@@ -91,18 +92,26 @@ def sync_index(
     first = max(index.last_block + 1, start_block)
     total_events = 0
     total = max(0, head - first + 1)
-    for a in range(first, head + 1, step):
-        b = min(a + step - 1, head)
-        logs = client.get_logs(a, b, decoder.addresses, None)
-        events, blocks = _decode_range(client, decoder, logs)
-        if b not in blocks:
-            end = _block_info(client, b)
-            if end is not None:
-                blocks[b] = end
-        index.append(events, blocks, b)
-        total_events += len(events)
-        if on_progress is not None:
-            on_progress(b - first + 1, total)
+    ranges = [(a, min(a + step - 1, head)) for a in range(first, head + 1, step)]
+    addresses = decoder.addresses
+    # One range of lookahead: the next getLogs runs while this range is decoded and stored
+    # (on a real node that hides the round trip; in-process it overlaps SQLite work).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-getlogs") as pool:
+        pending = pool.submit(client.get_logs, ranges[0][0], ranges[0][1], addresses, None) if ranges else None
+        for i, (a, b) in enumerate(ranges):
+            assert pending is not None
+            logs = pending.result()
+            if i + 1 < len(ranges):
+                pending = pool.submit(client.get_logs, ranges[i + 1][0], ranges[i + 1][1], addresses, None)
+            events, blocks = _decode_range(client, decoder, logs)
+            if b not in blocks:
+                end = _block_info(client, b)
+                if end is not None:
+                    blocks[b] = end
+            index.append(events, blocks, b)
+            total_events += len(events)
+            if on_progress is not None:
+                on_progress(b - first + 1, total)
     return SyncResult(from_block=first, to_block=head, events=total_events, blocks_checked=checked)
 
 
