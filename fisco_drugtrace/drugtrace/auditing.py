@@ -43,6 +43,13 @@ class AuditOps(ServiceBase):
         return sync_index(index, self.client, self.suite.decoder, start_block=self.deployment.block_number,
                           step=step, on_progress=on_progress)
 
+    def reset_audit_index(self) -> None:
+        """Delete this deployment's index (e.g. after ``IndexMismatchError`` on a reset chain);
+        the next sync rebuilds it from the chain."""
+        base = self.audit_path()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(base) + suffix).unlink(missing_ok=True)
+
     def _query(self, fn: Callable[[AuditIndex], Any], *, sync: bool = True) -> Any:
         with self.open_audit_index() as index:
             if sync:

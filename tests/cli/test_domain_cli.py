@@ -179,6 +179,8 @@ def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
     report_file.write_text(json.dumps(data))
     code, _, err = run_main(capsys, "audit", "verify", "--report", str(report_file))
     assert code == 6 and "differ" in err
+    rebuilt = as_json("audit", "sync", "--rebuild")
+    assert rebuilt["from_block"] <= 2 and rebuilt["events"] >= synced["events"]
     trace_b = as_json("trace", "batch", b)
     assert trace_b["units_dispensed"] == 1 and "RecallOpened" in [e["event"] for e in trace_b["entries"]]
 

@@ -23,11 +23,14 @@ def audit() -> None:
 
 @audit.command("sync")
 @click.option("--step", type=click.IntRange(min=1), default=500, show_default=True, help="Blocks per getLogs.")
+@click.option("--rebuild", is_flag=True, help="Delete the index first and index the chain from the start.")
 @json_option
 @pass_app
-def sync(app: AppContext, step: int, as_json: bool) -> None:
+def sync(app: AppContext, step: int, rebuild: bool, as_json: bool) -> None:
     """Index new suite events up to the chain's head (stops if the chain no longer matches)."""
     svc = read_service(app)
+    if rebuild:
+        svc.reset_audit_index()
     with progress("Indexing blocks", None, enabled=not as_json) as advance:
         seen = [0]
 
