@@ -159,7 +159,9 @@ class AuditIndex:
         """Raise ``IndexMismatchError`` when the chain's hash of ``number`` is not the stored one."""
         stored = self.block_hash(number)
         if stored is not None and (chain_hash is None or _norm(chain_hash) != _norm(stored)):
-            raise IndexMismatchError(number, stored, chain_hash or "(no such block)")
+            error = IndexMismatchError(number, stored, chain_hash or "(no such block)")
+            error.user_message = f"{error}; to index this chain instead: fisco-drugtrace audit sync --rebuild"
+            raise error
 
     # -- writing -------------------------------------------------------------------------
     def append(self, events: Sequence[IndexedEvent], blocks: Mapping[int, tuple[str, int | None]],
