@@ -17,7 +17,7 @@ from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, PROCESS_DEFINIT
 from fisco_drugtrace.drugtrace.audit.schema import SCHEMA, SCHEMA_VERSION
 from fisco_drugtrace.errors import AuditError, IndexMismatchError
 
-__all__ = ["AuditIndex", "event_row_values", "iter_events"]
+__all__ = ["AuditIndex", "event_row_values", "iter_events", "mismatch"]
 
 _EVENT_COLUMNS = (
     "block_number", "tx_hash", "position", "log_index", "contract", "address", "name", "ts_ms",
@@ -159,9 +159,7 @@ class AuditIndex:
         """Raise ``IndexMismatchError`` when the chain's hash of ``number`` is not the stored one."""
         stored = self.block_hash(number)
         if stored is not None and (chain_hash is None or _norm(chain_hash) != _norm(stored)):
-            error = IndexMismatchError(number, stored, chain_hash or "(no such block)")
-            error.user_message = f"{error}; to index this chain instead: fisco-drugtrace audit sync --rebuild"
-            raise error
+            raise mismatch(number, stored, chain_hash or "(no such block)")
 
     # -- writing -------------------------------------------------------------------------
     def append(self, events: Sequence[IndexedEvent], blocks: Mapping[int, tuple[str, int | None]],
@@ -199,6 +197,13 @@ class AuditIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def mismatch(number: int, indexed_hash: str, chain_text: str) -> IndexMismatchError:
+    """The mismatch error, with a user message that says how to start over."""
+    error = IndexMismatchError(number, indexed_hash, chain_text)
+    error.user_message = f"{error}; to index this chain instead: fisco-drugtrace audit sync --rebuild"
+    return error
 
 
 def _norm(h: str) -> str:

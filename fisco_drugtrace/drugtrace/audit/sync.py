@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Protocol, Sequence
 
 from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder
-from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.index import AuditIndex, mismatch
 from fisco_drugtrace.drugtrace.audit.records import IndexedEvent, SyncResult
-from fisco_drugtrace.errors import IndexMismatchError
 from fisco_drugtrace.types import Log
 
 __all__ = ["ChainReader", "sync_index", "check_anchors", "DEFAULT_STEP"]
@@ -67,7 +66,7 @@ def check_anchors(index: AuditIndex, client: ChainReader, *, sample: int = 2) ->
     head = client.block_number()
     for number, stored in anchors:
         if number > head:
-            raise IndexMismatchError(number, stored, f"(chain head is {head})")
+            raise mismatch(number, stored, f"(chain head is {head})")
         index.check_anchor(number, _chain_hash(client, number))
     return len(anchors)
 
