@@ -170,6 +170,7 @@ def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
     assert "# Drug-trace audit report" in md and "Kangjian Pharmacy" in md
     csv_text = invoke("audit", "report", "--format", "csv", "--section", "compliance")
     assert csv_text.splitlines()[0].startswith("recall_id,")
+    assert as_json("audit", "report")["recalls"][0]["status"] == "CLOSED"
     report_file = tmp_path / "report.json"
     invoke("audit", "report", "--format", "json", "--out", str(report_file))
     checked = as_json("audit", "verify", "--report", str(report_file))

@@ -98,11 +98,13 @@ def compliance(app: AppContext, no_sync: bool, as_json: bool) -> None:
               default="alerts", show_default=True, help="Which table --format csv writes.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 @_no_sync
+@json_option
 @pass_app
-def report(app: AppContext, fmt: str, section: str, out: Path | None, no_sync: bool) -> None:
+def report(app: AppContext, fmt: str, section: str, out: Path | None, no_sync: bool, as_json: bool) -> None:
     """The auditor's report: recall cases, completion, time-to-notify, recalled stock, alerts."""
     from fisco_drugtrace.drugtrace.audit.report import report_to_json, report_to_markdown, rows_to_csv
 
+    fmt = "json" if as_json else fmt
     svc = read_service(app)
     found = svc.audit_report(sync=not no_sync)
     if fmt == "json":
