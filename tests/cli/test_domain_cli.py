@@ -119,6 +119,10 @@ def test_ship_receive_dispense_trace_verify(world, capsys) -> None:
     assert code == 0 and "genuine, listed and not yet dispensed" in text
     code, text, _ = run_main(capsys, "verify", world["codes"][10], "--json")
     assert code == 1 and json.loads(text)["dispensed"] is True
+    code, text, _ = run_main(capsys, "verify", world["codes"][10])
+    assert code == 1 and "DO NOT USE" in text and "Where its batch has been" in text
+    table = invoke("trace", "unit", world["codes"][10])
+    assert "UnitDispensed" in table and "Kangjian" in table  # organisations by their names
 
 
 def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:

@@ -14,9 +14,36 @@ __all__ = ["trace", "verify"]
 _no_sync = click.option("--no-sync", is_flag=True, help="Answer from the local index without syncing first.")
 
 
-def _entries(entries: object) -> list[dict]:
-    return [{"block": e.block_number, "contract": e.contract, "event": e.event, "args": e.args}
+def _short(value: object, names: dict[str, str]) -> str:
+    text = str(value)
+    if text in names:
+        return names[text]
+    return text[:10] + "…" + text[-4:] if text.startswith("0x") and len(text) > 20 else text
+
+
+def _when(ms: object) -> str:
+    from datetime import datetime, timezone
+
+    return "" if not ms else datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _entries(entries: object, names: dict[str, str]) -> list[dict]:
+    """Trace entries as table rows: time, event and its arguments (batch id left out, organisations
+    by name, other hex shortened)."""
+    return [{"block": e.block_number, "time (UTC)": _when(e.ts_ms), "event": e.event,
+             "details": ", ".join(f"{k}={_short(v, names)}" for k, v in e.args.items() if k != "batchId")}
             for e in entries]  # type: ignore[attr-defined]
+
+
+def _verdict(v: object) -> dict:
+    """The patient's view of a verification: a verdict first, then the facts."""
+    ok = v.genuine and v.listed and not v.dispensed and not v.expired  # type: ignore[attr-defined]
+    out = {"verdict": "OK: may be used" if ok else "DO NOT USE", "reason": v.reason}  # type: ignore[attr-defined]
+    if v.product is not None and v.batch is not None:  # type: ignore[attr-defined]
+        out.update({"product": f"{v.product.approval_number}, {v.product.package_spec}",  # type: ignore
+                    "lot": v.batch.lot, "expires": _when(v.batch.expiry_date)[:10],  # type: ignore
+                    "batch state": v.batch.state.name, "dispensed before": v.dispensed})  # type: ignore
+    return out
 
 
 @click.group()
@@ -31,12 +58,13 @@ def trace() -> None:
 @pass_app
 def unit(app: AppContext, code: str, no_sync: bool, as_json: bool) -> None:
     """Everything that happened to the unit with traceability code CODE."""
-    found = read_service(app).trace_unit(code, sync=not no_sync)
+    svc = read_service(app)
+    found = svc.trace_unit(code, sync=not no_sync)
     if as_json:
         emit(found, True)
         return
     echo(f"unit {code}: batch {found.batch_id}; dispensed: {found.dispensed} ({found.dispense_count} presentation(s))")
-    emit(_entries(found.entries), False, title="Trace")
+    emit(_entries(found.entries, svc.org_labels()), False, title="Trace")
 
 
 @trace.command("batch")
@@ -46,11 +74,12 @@ def unit(app: AppContext, code: str, no_sync: bool, as_json: bool) -> None:
 @pass_app
 def batch(app: AppContext, batch_id: bytes, no_sync: bool, as_json: bool) -> None:
     """Every event of a batch (dispenses counted, not listed)."""
-    found = read_service(app).trace_batch(batch_id, sync=not no_sync)
+    svc = read_service(app)
+    found = svc.trace_batch(batch_id, sync=not no_sync)
     if as_json:
         emit(found, True)
         return
-    emit(_entries(found.entries), False, title=f"Batch {found.batch_id}")
+    emit(_entries(found.entries, svc.org_labels()), False, title=f"Batch {found.batch_id}")
     echo(f"units dispensed: {found.units_dispensed}; duplicate presentations: {found.duplicate_dispenses}")
 
 
@@ -74,7 +103,10 @@ def verify(app: AppContext, code: str, as_json: bool) -> None:
     Exit code 0 when the unit may be used, 1 when it may not.
     """
     result = read_service(app).verify_code(code)
-    show(result, as_json)
-    ok = result.genuine and result.listed and not result.dispensed and not result.expired
-    if not ok:
+    show(result if as_json else _verdict(result), as_json)
+    if not as_json and result.history:
+        echo("Where its batch has been:")
+        for line in result.history:
+            echo(f"  - {line}")
+    if not (result.genuine and result.listed and not result.dispensed and not result.expired):
         raise click.exceptions.Exit(1)
