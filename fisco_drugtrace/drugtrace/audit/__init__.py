@@ -2,9 +2,11 @@
 
 Scriptable from Python::
 
-    from fisco_drugtrace.drugtrace.audit import AuditIndex, where_is
-    with AuditIndex(path) as index:
+    from fisco_drugtrace.drugtrace.audit import build_report, report_to_markdown, where_is
+    with service.open_audit_index() as index:      # service: a TraceService
+        service.audit_sync(index)
         print(where_is(index, batch_id))
+        print(report_to_markdown(build_report(index)))
 """
 
 from __future__ import annotations
@@ -24,8 +26,27 @@ from fisco_drugtrace.drugtrace.audit.queries import (
     unit_trace,
     where_is,
 )
+from fisco_drugtrace.drugtrace.audit.compliance import (
+    NoticeCompliance,
+    RecallCase,
+    RecallCompletion,
+    notice_compliance,
+    recall_case,
+    recall_cases,
+    recall_completion,
+)
 from fisco_drugtrace.drugtrace.audit.records import IndexedEvent, SyncResult
+from fisco_drugtrace.drugtrace.audit.report import (
+    AuditReport,
+    Evidence,
+    build_report,
+    report_from_json,
+    report_to_json,
+    report_to_markdown,
+    rows_to_csv,
+)
 from fisco_drugtrace.drugtrace.audit.sync import sync_index
+from fisco_drugtrace.drugtrace.audit.verify import VerifyResult, index_evidence, verify_evidence
 
 __all__ = [
     "AuditIndex",
@@ -44,4 +65,21 @@ __all__ = [
     "shipment_custody",
     "unit_trace",
     "where_is",
+    "NoticeCompliance",
+    "RecallCase",
+    "RecallCompletion",
+    "notice_compliance",
+    "recall_case",
+    "recall_cases",
+    "recall_completion",
+    "AuditReport",
+    "Evidence",
+    "build_report",
+    "report_from_json",
+    "report_to_json",
+    "report_to_markdown",
+    "rows_to_csv",
+    "VerifyResult",
+    "index_evidence",
+    "verify_evidence",
 ]
