@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.audit import queries
-from fisco_drugtrace.drugtrace.audit.compliance import NoticeCompliance, RecallCase, notice_compliance, recall_cases
+from fisco_drugtrace.drugtrace.audit.compliance import NoticeCompliance, RecallSummary, notice_compliance, recall_cases
 from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 from fisco_drugtrace.drugtrace.audit.records import SyncResult
 from fisco_drugtrace.drugtrace.audit.report import AuditReport, Evidence, build_report
@@ -75,7 +75,7 @@ class AuditOps(ServiceBase):
     def audit_alerts(self, *, since_block: int = 0, sync: bool = True) -> list[queries.Alert]:
         return self._query(lambda ix: queries.alerts(ix, since_block=since_block), sync=sync)
 
-    def audit_recalls(self, *, sync: bool = True) -> list[RecallCase]:
+    def audit_recalls(self, *, sync: bool = True) -> list[RecallSummary]:
         return self._query(recall_cases, sync=sync)
 
     def audit_compliance(self, *, now_ms: int | None = None, sync: bool = True) -> list[NoticeCompliance]:

@@ -28,7 +28,7 @@ from fisco_drugtrace.drugtrace.audit.queries import (
 )
 from fisco_drugtrace.drugtrace.audit.compliance import (
     NoticeCompliance,
-    RecallCase,
+    RecallSummary,
     RecallCompletion,
     notice_compliance,
     recall_case,
@@ -66,7 +66,7 @@ __all__ = [
     "unit_trace",
     "where_is",
     "NoticeCompliance",
-    "RecallCase",
+    "RecallSummary",
     "RecallCompletion",
     "notice_compliance",
     "recall_case",

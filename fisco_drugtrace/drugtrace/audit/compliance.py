@@ -19,7 +19,7 @@ __all__ = [
     "DAY_MS",
     "LEVEL_LIMIT_MS",
     "LEVEL_NAMES",
-    "RecallCase",
+    "RecallSummary",
     "RecallCompletion",
     "NoticeCompliance",
     "recall_cases",
@@ -35,7 +35,7 @@ _KINDS = {0: "VOLUNTARY", 1: "ORDERED"}
 
 
 @dataclass(frozen=True)
-class RecallCase:
+class RecallSummary:
     """A recall case as its events tell it."""
 
     recall_id: int
@@ -94,7 +94,7 @@ def _args(row: Any) -> dict[str, Any]:
     return json.loads(row["args"])
 
 
-def recall_case(index: AuditIndex, recall_id: int) -> RecallCase | None:
+def recall_case(index: AuditIndex, recall_id: int) -> RecallSummary | None:
     """One case from its events (``None`` if not indexed)."""
     rows = list(index.rows("recall_id = ?", (int(recall_id),)))
     opened = next((r for r in rows if r["name"] == "RecallOpened"), None)
@@ -119,7 +119,7 @@ def recall_case(index: AuditIndex, recall_id: int) -> RecallCase | None:
     accepted = bool(evaluated[-1]["accepted"]) if evaluated else None
     status = ("CLOSED" if accepted else "COMPLETED" if completed else "NOTIFIED" if notice else "OPEN")
     batch = o.get("batchId")
-    return RecallCase(
+    return RecallSummary(
         recall_id=int(recall_id), product_id=o["productId"],
         batch_id=batch if batch and int(batch, 16) else None,
         level=LEVEL_NAMES.get(int(o["level"]), str(o["level"])), kind=_KINDS.get(int(o["kind"]), str(o["kind"])),
@@ -133,7 +133,7 @@ def recall_case(index: AuditIndex, recall_id: int) -> RecallCase | None:
     )
 
 
-def recall_cases(index: AuditIndex) -> list[RecallCase]:
+def recall_cases(index: AuditIndex) -> list[RecallSummary]:
     """Every indexed recall case, oldest first."""
     ids = [int(r[0]) for r in index.db.execute(
         "SELECT recall_id FROM events WHERE name = 'RecallOpened' AND name != 'UnitDispensed' ORDER BY seq")]

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from fisco_drugtrace.drugtrace.audit.compliance import (
     NoticeCompliance,
-    RecallCase,
+    RecallSummary,
     RecallCompletion,
     notice_compliance,
     recall_cases,
@@ -60,7 +60,7 @@ class AuditReport:
     deployment: Mapping[str, Any]
     last_block: int
     event_count: int
-    recalls: tuple[RecallCase, ...]
+    recalls: tuple[RecallSummary, ...]
     completion: tuple[RecallCompletion, ...]
     compliance: tuple[NoticeCompliance, ...]
     recalled_batches: tuple[BatchWhereabouts, ...]
