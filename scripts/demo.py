@@ -1,6 +1,6 @@
 """Plays the drug-trace story on a fresh embedded dev chain and prints what happens.
 
-Usage: scripts/demo [--units N] [--in-process] [--out DIR] [--v2]
+Usage: scripts/demo [--units N] [--in-process] [--v2] [--out DIR] [--keep]
 
 By default the dev chain is served over HTTP on 127.0.0.1 (a free port) and the SDK talks to it
 exactly as to a real node; ``--in-process`` skips HTTP. The story itself is
@@ -10,6 +10,7 @@ exactly as to a real node; ``--in-process`` skips HTTP. The story itself is
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true", help="no HTTP: call the dev chain directly")
     parser.add_argument("--v2", action="store_true", help="speak the FISCO BCOS 2.x dialect")
     parser.add_argument("--out", type=Path, help="also write report.md and report.json here")
+    parser.add_argument("--keep", action="store_true", help="keep the local state (address book, codes, index)")
     args = parser.parse_args(argv)
     console = Console()
     dialect = Dialect.V2 if args.v2 else Dialect.V3
@@ -80,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             (args.out / "report.md").write_text(result.report_markdown, encoding="utf-8")
             (args.out / "report.json").write_text(report_to_json(result.report), encoding="utf-8")
             console.print(f"Report written to {args.out}/report.md and report.json")
-        console.print(f"[green]Done[/] in {time.perf_counter() - started:.2f} s; local state in {home}")
+        kept = f"; local state kept in {home}" if args.keep else ""
+        console.print(f"[green]Done[/] in {time.perf_counter() - started:.2f} s{kept}")
     finally:
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
         client.close()
         if server is not None:
             server.stop()
