@@ -61,7 +61,7 @@ class Chain:
         data_dir = Path(config.data_dir) if config.data_dir is not None else None
         self._dir_lock = DataDirLock(data_dir) if data_dir is not None else None
         try:
-            self.store = ChainStore(data_dir)
+            self.store = ChainStore(data_dir, fsync=config.fsync)
         except BaseException:
             self._release_dir()
             raise

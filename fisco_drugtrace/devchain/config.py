@@ -45,6 +45,9 @@ class DevChainConfig:
     :param tx_count_limit: most transactions the sealer packs into one block.
     :param pool_limit: most pending transactions before ``TxPoolIsFull``.
     :param genesis_timestamp: genesis block time in ms; ``None`` = now, at creation (then stored).
+    :param fsync: ``True`` makes every block commit wait for the disk (SQLite ``synchronous=FULL``,
+        safe against power loss); the default (``NORMAL``, WAL) is safe against the process being
+        killed — a committed block is in the OS before its receipts are answered.
     """
 
     dialect: Dialect = Dialect.V3
@@ -57,6 +60,7 @@ class DevChainConfig:
     tx_count_limit: int = 1000
     pool_limit: int = 150_000
     genesis_timestamp: int | None = None
+    fsync: bool = False
     node_id: str = field(default=DEV_NODE_ID)
 
     def __post_init__(self) -> None:

@@ -122,7 +122,7 @@ class Executor:
         """Execute one transaction of the current block and keep its effects (unless it failed)."""
         with self._lock:
             if to:
-                return self._call(sender, to, data, commit=True)
+                return self._call(sender, to, data)
             return self._deploy(sender, data, context_index)
 
     def call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
@@ -130,7 +130,7 @@ class Executor:
         with self._lock:
             checkpoint = self._evm.snapshot()
             try:
-                return self._call(sender, to, data, commit=False)
+                return self._call(sender, to, data)
             finally:
                 self._evm.revert(checkpoint)
 
@@ -143,17 +143,16 @@ class Executor:
             return int(self._evm.storage(address, slot))
 
     # ------------------------------------------------------------------ internals
-    def _call(self, sender: str, to: str, data: bytes, *, commit: bool) -> ExecOutcome:
+    def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         evm = self._evm
         if not evm.get_code(to):
             message = f"Error address:{to[2:]}"
             return ExecOutcome(self._status["call_address"], error_output(message), 0)
-        checkpoint = evm.snapshot() if commit else None
+        # A failed message call leaves the state untouched, so no checkpoint is needed here (and an
+        # unreleased checkpoint would count as call depth: 1024 of them make every call fail).
         try:
             output = evm.message_call(sender, to, data, gas=self._gas)
         except RuntimeError as exc:
-            if checkpoint is not None:
-                evm.revert(checkpoint)
             return self._failure(exc)
         result = evm.result
         logs = tuple(
@@ -183,6 +182,7 @@ class Executor:
             evm.revert(checkpoint)
             evm.insert_account_info(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
+        evm.commit()  # releases the checkpoint, keeping the constructor's effects
         nonce = evm.basic(address).nonce
         evm.insert_account_info(address, AccountInfo(code=bytes(runtime), nonce=nonce))
         logs = tuple(

@@ -61,7 +61,7 @@ class ChainStore:
     :param data_dir: directory for ``chain.sqlite``; ``None`` keeps everything in memory.
     """
 
-    def __init__(self, data_dir: Path | None) -> None:
+    def __init__(self, data_dir: Path | None, *, fsync: bool = False) -> None:
         self._lock = threading.RLock()
         self._where = str(data_dir) if data_dir is not None else ":memory:"
         if data_dir is None:
@@ -75,7 +75,7 @@ class ChainStore:
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
             if existed:
                 self._check_tables()
             else:

@@ -138,3 +138,22 @@ def test_signed_call_uses_the_recovered_sender(v3: DevChain) -> None:
     signature = SIGNERS[1].sign_digest(digest)
     out = result(v3, "call", ["group0", "", address, "0x" + data.hex(), "0x" + signature.hex()])
     assert decode(["uint256", "uint256", "uint256", "address"], bytes.fromhex(out["output"][2:]))[3] == SIGNERS[1].address
+
+
+def test_thousands_of_transactions_keep_executing() -> None:
+    """Regression: each transaction must release its EVM checkpoint (1024 would hit the call-depth limit)."""
+    from fisco_drugtrace.devchain.evm import Executor
+    from fisco_drugtrace.types import Dialect
+
+    executor = Executor(Dialect.V3, gas_limit=10_000_000, evm_chain_id=0,
+                        address_rule=lambda block, ctx, sender, n: tx_v3.contract_address_v3(block, ctx, 0, ECDSA))
+    executor.set_block(1, 1)
+    sender = SIGNERS[0].address
+    address = executor.apply(sender, "", store_deploy(1), 0).contract_address
+    for i in range(1, 1300):
+        executor.set_block(i + 1, i + 1)
+        if i % 100 == 0:
+            executor.apply(sender, "", store_deploy(i), 0)  # deploys too
+            executor.call(sender, address, selector("value()"))
+        assert executor.apply(sender, address, set_call(i), 0).status == 0
+    assert executor.storage(address, 0) == 1299

@@ -1,0 +1,200 @@
+"""Dev chain throughput and latency: custody ``dispatch`` transactions signed by the SDK.
+
+Run: ``.venv/bin/python bench/bench_devchain.py [--txs 4000] [--serial 300] [--memory]``.
+
+What is measured: the chain, not the client. Every transaction is signed by the SDK
+(``FiscoClient.sign_transaction``) and wrapped in its JSON-RPC body BEFORE the timed loop; the
+timed loop only sends the bodies (3.x ``sendTransaction``, which answers once the receipt is
+committed) and waits for the answers. Senders are threads for the in-process runs (they call
+``DevChain.handle_raw``, what ``InProcessTransport`` calls) and separate processes for the HTTP
+runs (``http.client`` keep-alive, one connection each), so client-side HTTP work does not share
+the server's interpreter. Latency = request sent -> receipt answered. By default the chain keeps
+its data in a temporary data dir (SQLite WAL, one fsync per block), as ``devchain start
+--data-dir`` does; ``--memory`` uses the in-memory store instead.
+
+Setup (not timed): the five-contract suite is deployed with ``deploy_suite``, a manufacturer,
+distributor and carrier are registered and bound, a product is listed and a batch committed;
+each ``dispatch`` ships one unit from the manufacturer to the distributor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from urllib.parse import urlparse
+
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.client import connect
+from fisco_drugtrace.config import Settings
+from fisco_drugtrace.contracts.binding import Contract
+from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs, serve
+from fisco_drugtrace.drugtrace.suite import ZERO32, deploy_suite, suite_abi
+from fisco_drugtrace.encoding.abi import ContractAbi
+from fisco_drugtrace.crypto.ecdsa import keccak256
+from eth_abi import encode
+
+DAY_MS = 86_400_000
+KIND = {"MANUFACTURER": 3, "DISTRIBUTOR": 4, "LOGISTICS": 5}
+
+
+def _org(label: str) -> bytes:
+    return keccak256(f"91110000BENCH{label}".encode())
+
+
+def setup(chain: DevChain) -> tuple[Any, LocalSigner, str, bytes]:
+    """Deploy the suite and prepare a batch to dispatch from; returns (client, sender, custody, batch)."""
+    client = connect(Settings(chain_id="chain0"), handler=chain.handle_raw)
+    keys = [LocalSigner(k) for k in dev_keypairs(4)]
+    regulator, manufacturer = keys[0], keys[1]
+    deployment = deploy_suite(client, regulator, root_org_id=_org("ROOT"), region=110000, chain_id="chain0",
+                              group_id="group0")
+    c = deployment.contracts
+    orgs = Contract(client, suite_abi("OrgRegistry").entries, c["OrgRegistry"], signer=regulator)
+    drugs = Contract(client, suite_abi("DrugRegistry").entries, c["DrugRegistry"], signer=regulator)
+    for i, (label, kind) in enumerate(KIND.items()):
+        orgs.transact("registerOrg", _org(label), kind, 110000, 0, ZERO32)
+        orgs.transact("bindAccount", keys[i + 1].address, _org(label))
+    product = drugs.transact("registerProduct", "国药准字H20249999", "10片/盒", _org("MANUFACTURER"), 2, 8, ZERO32)
+    product_id = keccak256(encode(["string", "string"], ["国药准字H20249999", "10片/盒"]))
+    assert product.receipt.ok
+    now = int(time.time() * 1000)
+    drugs_as_maker = Contract(client, suite_abi("DrugRegistry").entries, c["DrugRegistry"], signer=manufacturer)
+    drugs_as_maker.transact("commitBatch", product_id, "BENCH-1", now - DAY_MS, now + 700 * DAY_MS, 10_000_000,
+                            keccak256(b"root"), ZERO32)
+    batch_id = keccak256(encode(["bytes32", "string"], [product_id, "BENCH-1"]))
+    return client, manufacturer, c["CustodyLedger"], batch_id
+
+
+def presign(client: Any, signer: LocalSigner, custody: str, batch_id: bytes, count: int) -> list[bytes]:
+    """``count`` signed dispatch transactions as ready-to-send JSON-RPC bodies."""
+    abi = ContractAbi(suite_abi("CustodyLedger").entries)
+    data = abi.encode_call("dispatch", [batch_id, _org("DISTRIBUTOR"), _org("LOGISTICS"), 1, ZERO32])
+    bodies = []
+    for i in range(count):
+        raw = client.sign_transaction(signer, custody, data).raw
+        bodies.append(json.dumps({"jsonrpc": "2.0", "id": i, "method": "sendTransaction",
+                                  "params": ["group0", "", "0x" + raw.hex(), False]}).encode())
+    return bodies
+
+
+def _check(answer: bytes) -> None:
+    reply = json.loads(answer)
+    if "error" in reply or reply["result"]["status"] != 0:
+        raise RuntimeError(f"dispatch failed: {reply}")
+
+
+def run_threads(send: Callable[[bytes], bytes], bodies: Sequence[bytes], senders: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(chunk: Sequence[bytes]) -> None:
+        mine = []
+        try:
+            for body in chunk:
+                t0 = time.perf_counter()
+                answer = send(body)
+                mine.append(time.perf_counter() - t0)
+                _check(answer)
+        except BaseException as exc:  # surfaced after the run
+            errors.append(exc)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(bodies[i::senders],)) for i in range(senders)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - start, latencies
+
+
+def _http_sender(url: str, chunk: list[bytes], start_at: float, out: Any) -> None:
+    parsed = urlparse(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    latencies = []
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for body in chunk:
+        t0 = time.perf_counter()
+        conn.request("POST", "/", body, {"Content-Type": "application/json"})
+        answer = conn.getresponse().read()
+        latencies.append(time.perf_counter() - t0)
+        _check(answer)
+    conn.close()
+    out.put(latencies)
+
+
+def run_processes(url: str, bodies: Sequence[bytes], senders: int) -> tuple[float, list[float]]:
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    start_at = time.time() + 0.5
+    procs = [ctx.Process(target=_http_sender, args=(url, list(bodies[i::senders]), start_at, out))
+             for i in range(senders)]
+    for p in procs:
+        p.start()
+    latencies: list[float] = []
+    for _ in procs:
+        latencies.extend(out.get())
+    end = time.time()
+    for p in procs:
+        p.join()
+    return end - start_at, latencies
+
+
+def report(label: str, senders: int, elapsed: float, latencies: list[float], blocks: int) -> dict[str, Any]:
+    lat = sorted(latencies)
+    row = {"mode": label, "senders": senders, "txs": len(lat), "tx_per_s": round(len(lat) / elapsed),
+           "p50_ms": round(statistics.median(lat) * 1000, 2), "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 2),
+           "txs_per_block": round(len(lat) / max(blocks, 1), 1)}
+    print(f"{label:<11} senders={senders}  {row['txs']:>5} txs  {row['tx_per_s']:>6} tx/s  "
+          f"p50 {row['p50_ms']:>7.2f} ms  p99 {row['p99_ms']:>7.2f} ms  {row['txs_per_block']:>6} txs/block",
+          flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
+    parser.add_argument("--serial", type=int, default=300, help="transactions for the 1-sender runs")
+    parser.add_argument("--memory", action="store_true", help="in-memory store (default: temp data dir)")
+    args = parser.parse_args()
+    tmp = None if args.memory else tempfile.TemporaryDirectory(prefix="bench-devchain-")
+    chain = DevChain(DevChainConfig(data_dir=Path(tmp.name) if tmp else None))
+    client, signer, custody, batch_id = setup(chain)
+    print(f"workload: CustodyLedger.dispatch (1 unit) signed by the SDK, pre-signed outside the timed loop; "
+          f"store: {'memory' if args.memory else 'SQLite data dir'}; cpus: {os.cpu_count()}")
+    rows = []
+    handle = serve(chain)
+    try:
+        for label, senders, count in (("in-process", 1, args.serial), ("in-process", 8, args.txs),
+                                      ("http", 1, args.serial), ("http", 8, args.txs)):
+            bodies = presign(client, signer, custody, batch_id, count)
+            first = chain.block_number
+            if label == "in-process":
+                elapsed, lat = run_threads(chain.handle_raw, bodies, senders)
+            else:
+                elapsed, lat = run_processes(handle.url, bodies, senders)
+            rows.append(report(label, senders, elapsed, lat, chain.block_number - first))
+    finally:
+        handle.stop()
+        chain.close()
+        if tmp is not None:
+            tmp.cleanup()
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
