@@ -11,6 +11,7 @@ import pytest
 from fisco_drugtrace.drugtrace.audit.compliance import notice_compliance, recall_completion
 from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 from fisco_drugtrace.drugtrace.audit.queries import alerts, batch_trace, shipment_custody, unit_trace, where_is
+from fisco_drugtrace.drugtrace.audit.report import build_report
 from fisco_drugtrace.drugtrace.audit.synthetic import SyntheticChain, hex32, recall_events
 
 
@@ -48,7 +49,8 @@ def _plans(index: AuditIndex, run) -> list[str]:
     lambda ix: shipment_custody(ix, 2),
     lambda ix: alerts(ix),
     lambda ix: notice_compliance(ix, now_ms=10**13),
-], ids=["unit_trace", "batch_trace", "where_is", "shipment_custody", "alerts", "notice_compliance"])
+    lambda ix: build_report(ix, now_ms=10**13),
+], ids=["unit_trace", "batch_trace", "where_is", "shipment_custody", "alerts", "notice_compliance", "report"])
 def test_hot_queries_never_scan_events(index, query) -> None:
     plans = _plans(index, lambda: query(index))
     assert plans, "the query ran no SELECT"

@@ -138,7 +138,9 @@ class AuditIndex:
 
     @property
     def event_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
+        """Events indexed (kept in ``meta`` by :meth:`append`: counting 10^6 rows is not free)."""
+        value = self.get_meta("event_count")
+        return int(value) if value is not None else 0
 
     # -- anchoring -----------------------------------------------------------------------
     def block_time(self, number: int) -> int | None:
@@ -177,6 +179,7 @@ class AuditIndex:
             self.db.executemany(_INSERT, (event_row_values(e) for e in events))
             self._projection.apply(events)
             self.set_meta("last_block", str(max(last_block, self.last_block)))
+            self.set_meta("event_count", str(self.event_count + len(events)))
 
     # -- reading -------------------------------------------------------------------------
     def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "block_number, seq",

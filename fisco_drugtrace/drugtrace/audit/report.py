@@ -84,8 +84,8 @@ def build_report(index: AuditIndex, *, now_ms: int | None = None) -> AuditReport
         ids = [c.recall_id for c in cases]
         evidence += _evidence(index, f"recall_id IN ({','.join('?' * len(ids))})", ids)
     for a in found_alerts:
-        evidence += _evidence(index, "block_number = ? AND tx_hash = ? AND name = ?",
-                              (a.block_number, a.tx_hash, a.kind))
+        evidence += _evidence(index, "name = ? AND name != 'UnitDispensed' AND block_number = ? AND tx_hash = ?",
+                              (a.kind, a.block_number, a.tx_hash))
     unique = {(e.tx_hash, e.position): e for e in evidence}
     deployment = json.loads(index.get_meta("deployment") or "{}")
     return AuditReport(

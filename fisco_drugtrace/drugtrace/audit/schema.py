@@ -53,5 +53,4 @@ CREATE INDEX IF NOT EXISTS events_product ON events (product_id) WHERE product_i
 CREATE INDEX IF NOT EXISTS events_org ON events (org_id) WHERE org_id IS NOT NULL AND code_hash IS NULL;
 CREATE INDEX IF NOT EXISTS events_unit ON events (code_hash) WHERE code_hash IS NOT NULL AND batch_id IS NULL;
 CREATE INDEX IF NOT EXISTS events_name ON events (name, block_number) WHERE name != 'UnitDispensed';
-CREATE INDEX IF NOT EXISTS events_tx ON events (block_number, tx_hash);
 """
