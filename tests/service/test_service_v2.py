@@ -46,8 +46,10 @@ def test_v2_custody_dispense_and_audit_sync(tmp_path) -> None:
             assert synced.events > 10
             w = where_is(index, batch)
             assert (w.unit_count, w.dispensed, w.missing, w.accounted) == (16, 1, 1, 16)
-            names = [e.event for e in unit_trace(index, batch, code_hash(codes[3])).entries]
+            entries = unit_trace(index, batch, code_hash(codes[3])).entries
+            names = [e.event for e in entries]
             assert "ShipmentDiscrepancy" in names and "DuplicateDispense" in names
+            assert all(e.ts_ms and e.ts_ms > 1_600_000_000_000 for e in entries)  # block time, in ms
             assert reg.audit_verify().checked == index.event_count
         assert OrgKind(reg.get_org(pharm_actor.org_id).kind) is OrgKind.PHARMACY
     finally:

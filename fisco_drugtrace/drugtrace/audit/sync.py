@@ -42,19 +42,25 @@ def _chain_hash(client: ChainReader, number: int) -> str | None:
 
 
 def _block_info(client: Any, number: int) -> tuple[str, int | None] | None:
-    """``(hash, timestamp ms)`` of a block: one ``getBlockByNumber`` when the client has it
-    (both dialects do), else the hash alone; ``None`` when the chain has no such block."""
+    """``(hash, timestamp ms)`` of a block from its header (3.x ``getBlockByNumber`` with
+    onlyHeader, 2.x ``getBlockHeaderByNumber``), else the hash alone; ``None`` when the chain has
+    no such block."""
     from fisco_drugtrace.errors import RpcError
+    from fisco_drugtrace.types import Dialect
 
-    getter = getattr(client, "get_block_by_number", None)
-    if getter is not None:
-        try:
-            block = getter(number)
-        except RpcError:
-            return None
-        return str(block.hash), int(block.timestamp)
-    found = _chain_hash(client, number)
-    return (found, None) if found is not None else None
+    try:
+        if getattr(client, "dialect", None) is Dialect.V3 and hasattr(client, "get_block_by_number"):
+            block = client.get_block_by_number(number, only_header=True)
+        elif hasattr(client, "get_block_header_by_number"):
+            block = client.get_block_header_by_number(number)
+        elif hasattr(client, "get_block_by_number"):
+            block = client.get_block_by_number(number)
+        else:
+            found = _chain_hash(client, number)
+            return (found, None) if found is not None else None
+    except RpcError:
+        return None
+    return str(block.hash), int(block.timestamp)
 
 
 def check_anchors(index: AuditIndex, client: ChainReader, *, sample: int = 2) -> int:
