@@ -237,3 +237,17 @@ def test_committing_an_existing_batch_keeps_its_stored_codes(market) -> None:
         man.register_batch(batch.product_id, batch.lot, other, production_date=1, expiry_date=2)
     assert info.value.error_name == "DrugRegistryBatchExists"
     assert man.codes.codes(batch.batch_id) == codes and man.codes.locate(other[0]) is None
+
+
+def test_product_wide_ordered_recall_reaches_the_batch_trace(market) -> None:
+    reg = market.svc["regulator"]
+    product = _product(market, 88)
+    man = market.svc["manufacturer"]
+    now = man.now_ms()
+    batch = man.register_batch(product.product_id, "PW-1", story_codes(4, "8160345"), production_date=now,
+                               expiry_date=now + DAY).batch
+    reg.stop(product.product_id, product=True)
+    case = reg.open_recall(RecallLevel.III, product=product.product_id)
+    assert case.kind.name == "ORDERED" and not any(case.batch_id) and case.product_id == product.product_id
+    trace = reg.trace_batch(batch.batch_id)
+    assert "RecallOpened" in [e.event for e in trace.entries]
