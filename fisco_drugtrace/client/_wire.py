@@ -22,6 +22,7 @@ __all__ = [
     "opt_address",
     "json_object",
     "obj",
+    "log_filter",
     "log_matches",
     "to_quantity",
     "tx_hash",
@@ -177,18 +178,25 @@ def _topic_set(spec: Any) -> set[bytes] | None:
     return {bytes(t) if isinstance(t, (bytes, bytearray)) else hex_bytes(t, "topic") for t in items}
 
 
+def log_filter(addresses: Sequence[str] | None, topics: Sequence[Any] | None) -> Callable[[Log], bool]:
+    """A predicate with Ethereum filter semantics, normalised once: any listed address; per topic
+    position ``None`` = any, a value = exact, a list = any of them."""
+    wanted = {address(a) for a in addresses} if addresses else None
+    positions = [(i, allowed) for i, allowed in enumerate(_topic_set(spec) for spec in (topics or ()))
+                 if allowed is not None]
+
+    def matches(log: Log) -> bool:
+        if wanted is not None and log.address not in wanted:
+            return False
+        for position, allowed in positions:
+            if position >= len(log.topics) or log.topics[position] not in allowed:
+                return False
+        return True
+
+    return matches
+
+
 def log_matches(log: Log, addresses: Sequence[str] | None, topics: Sequence[Any] | None) -> bool:
-    """Ethereum filter semantics: any listed address; per topic position ``None`` = any,
-    a value = exact, a list = any of them."""
-    if addresses:
-        wanted = {address(a) for a in addresses}
-        if log.address not in wanted:
-            return False
-    for position, spec in enumerate(topics or ()):
-        allowed = _topic_set(spec)
-        if allowed is None:
-            continue
-        if position >= len(log.topics) or log.topics[position] not in allowed:
-            return False
-    return True
+    """One-off form of :func:`log_filter`."""
+    return log_filter(addresses, topics)(log)
 

@@ -20,7 +20,7 @@ from fisco_drugtrace.client._wire import (
     ZERO_ADDRESS,
     hash32,
     hex_bytes,
-    log_matches,
+    log_filter,
     obj,
     quantity,
     to_quantity,
@@ -121,6 +121,7 @@ class ClientV2(FiscoClient):
                  topics: Sequence[Any] | None = None) -> list[Log]:
         """Scan blocks ``from_block..to_block`` and their receipts (2.x has no log index)."""
         found: list[Log] = []
+        matches = log_filter(addresses, topics)
         for number in range(int(from_block), int(to_block) + 1):
             block = self.get_block_by_number(number)
             index = 0
@@ -133,7 +134,7 @@ class ClientV2(FiscoClient):
                                               transaction_index=position if log.transaction_index is None
                                               else log.transaction_index)
                     index += 1
-                    if log_matches(log, addresses, topics):
+                    if matches(log):
                         found.append(log)
         return found
 

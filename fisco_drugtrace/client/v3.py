@@ -14,7 +14,7 @@ from fisco_drugtrace.client._wire import (
     items,
     hash32,
     hex_bytes,
-    log_matches,
+    log_filter,
     obj,
     quantity,
     to_quantity,
@@ -128,8 +128,8 @@ class ClientV3(FiscoClient):
                  topics: Sequence[Any] | None = None) -> list[Log]:
         """``getLogs [group, {fromBlock, toBlock, address, topics}]``."""
         result = self._read("getLogs", [self.group, self._filter_params(from_block, to_block, addresses, topics)])
-        logs = [log_v3(item) for item in items(result, "logs")]
-        return [log for log in logs if log_matches(log, addresses, topics)]
+        matches = log_filter(addresses, topics)
+        return [log for log in map(log_v3, items(result, "logs")) if matches(log)]
 
     def sign_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str = "") -> SignedTx:
         ident = self.identity()
