@@ -403,9 +403,16 @@ class Chain:
             segment = text[pos:end]
             info = self.evm.basic(addr)
             code = self.evm.get_code(addr)
+            # pyrevm writes an insert into the journal (warm) once the account is loaded there, and
+            # into the database otherwise; undoing the journal after each insert keeps the value in
+            # the database and every slot cold.
+            checkpoint = twin.evm.snapshot()
             twin.evm.insert_account_info(addr, AccountInfo(code=code or None, nonce=info.nonce))
+            twin.evm.revert(checkpoint)
             for slot, value in self._SLOT_RE.findall(segment):
+                checkpoint = twin.evm.snapshot()
                 twin.evm.insert_account_storage(addr, int(slot), int(value))
+                twin.evm.revert(checkpoint)
         for name, c in self.contracts.items():
             twin.contracts[name] = Contract(twin, c.name, c.abi, c.address)
         return twin

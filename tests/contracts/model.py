@@ -333,6 +333,8 @@ class Model:
         if self.paused:
             raise Rejected("OrgRegistryEnforcedPause")
         caller_id, caller = self._caller(sender, _REG)
+        if org_id == ZERO:
+            raise Rejected("OrgRegistryZeroOrgId")
         if kind in (Kind.NONE, Kind.NATIONAL):
             raise Rejected("OrgRegistryInvalidKind", int(kind))
         if org_id in self.orgs:
@@ -653,8 +655,9 @@ class Model:
 
     def _flag_excursion(self, sid: int) -> int:
         s = self.shipments[sid - 1]
+        already = s.is_return or s.excursion  # returns and flagged shipments are quarantined once
         s.excursion = True
-        if s.status == ShipmentStatus.DISPATCHED:
+        if s.status == ShipmentStatus.DISPATCHED or already:
             return 0
         if s.status == ShipmentStatus.REJECTED:
             return self._quarantine(s.batch, s.frm, s.quantity)

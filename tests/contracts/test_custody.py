@@ -228,3 +228,25 @@ def test_transport_excursion_after_rejection_quarantines_at_the_sender(scene: Sc
     w.custody.transact("rejectShipment", sid, H, sender=w.acct("pharm"))
     w.obs.transact("recordObservation", int(Point.TRANSPORT), b, sid, 1, -50, 100, H, sender=w.acct("log"))
     assert w.holding(b, "dist") == (20, 5)
+
+
+def test_a_shipment_excursion_quarantines_its_units_once(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    sid = 3  # dist -> hosp, 10 units, received in the scene
+    first = w.obs.transact("recordObservation", int(Point.TRANSPORT), b, sid, 1, -50, 100, H, sender=w.acct("log"))
+    assert first.named("HoldingQuarantined")
+    w.obs.transact("recordObservation", int(Point.STORAGE), b, 0, 1, 20, 30, H, sender=w.acct("hosp"))
+    w.custody.transact("releaseQuarantine", b, w.org("hosp"), 4, H, sender=w.acct("nat"))
+    again = w.obs.transact("recordObservation", int(Point.TRANSPORT), b, sid, 1, -60, 100, H, sender=w.acct("log"))
+    assert [e.name for e in again.events] == ["ObservationRecorded", "TemperatureExcursion", "ShipmentExcursionFlagged"]
+    assert w.holding(b, "hosp") == (10, 6)  # the released units stay released
+
+
+def test_an_excursion_on_a_received_return_adds_no_quarantine(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), 3, H, sender=w.acct("pharm")).output
+    w.custody.transact("receiveShipment", sid, 3, H, sender=w.acct("man"))
+    assert w.holding(b, "man") == (27, 3)
+    r = w.obs.transact("recordObservation", int(Point.TRANSPORT), b, sid, 1, -60, 100, H, sender=w.acct("log"))
+    assert not r.named("HoldingQuarantined")
+    assert w.holding(b, "man") == (27, 3)

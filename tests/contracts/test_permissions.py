@@ -412,6 +412,8 @@ def test_provincial_regulator_outside_its_region(scene: Scene) -> None:
                    "OrgRegistryOutsideRemit", (pb.org_id, b"\x44" * 32))
     _expect_revert(Call(w.orgs, "registerOrg", (b"\x45" * 32, int(Kind.NATIONAL), 310000, 0, Z32)), w.acct("nat"),
                    "OrgRegistryInvalidKind", (int(Kind.NATIONAL),))
+    _expect_revert(Call(w.orgs, "registerOrg", (Z32, int(Kind.PHARMACY), 310000, 0, Z32)), w.acct("nat"),
+                   "OrgRegistryZeroOrgId", ())
     # in its own region it may onboard a pharmacy
     r = w.orgs.transact("registerOrg", b"\x46" * 32, int(Kind.PHARMACY), 310000, 0, Z32, sender=pb.account)
     ev = r.one("OrgRegistered")
