@@ -10,7 +10,7 @@ and serious-reaction counters. Each example starts from a snapshot of one deploy
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
