@@ -358,6 +358,10 @@ class Model:
             raise Rejected("OrgRegistryAccountAlreadyBound", account, self.accounts[account])
         self.accounts[account] = org_id
 
+    def update_licence(self, sender: str, org_id: bytes, expiry: int) -> None:
+        self._manage(sender, org_id)
+        self.orgs[org_id].licence_expiry = expiry
+
     def suspend_org(self, sender: str, org_id: bytes, root: bytes) -> None:
         self._manage(sender, org_id)
         if org_id == root:

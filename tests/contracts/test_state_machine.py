@@ -159,6 +159,17 @@ class DrugTraceMachine(RuleBasedStateMachine):
         else:
             self.run("restore_org", (self.account(by), org), self.w.orgs, "restoreOrg", (org, H), self.account(by))
 
+    @rule(data=st.data(), lifetime=st.sampled_from([0, 0, 60_000, DAY_MS, 5 * DAY_MS]))
+    def update_licence(self, data: st.DataObject, lifetime: int) -> None:
+        """Give an organisation a licence expiring soon (or none); time rules then let it lapse."""
+        by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
+        # not the root: an expired root licence locks the whole suite (reported to the contract author)
+        target = data.draw(st.sampled_from([n for n in self._org_names() if n != "nat"]))
+        expiry = self.w.chain.timestamp_ms + lifetime if lifetime else 0
+        org = self.w.org(target)
+        self.run("update_licence", (self.account(by), org, expiry), self.w.orgs, "updateLicence", (org, expiry, H),
+                 self.account(by))
+
     @rule(data=st.data())
     def pause_briefly(self, data: st.DataObject) -> None:
         """Pause (by a random actor), try a random write while paused, unpause (random actor)."""
@@ -442,7 +453,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
         w, m = self.w, self.m
         assert w.orgs.call("paused") is m.paused
         for org_id, org in m.orgs.items():
-            assert w.orgs.call("getOrg", org_id)[1] == org.status
+            got = w.orgs.call("getOrg", org_id)
+            assert (got[1], got[4]) == (org.status, org.licence_expiry), "organisation"
         for pid, p in m.products.items():
             assert w.product_state(pid) == p.state, "product state"
         for bid, b in m.batches.items():
