@@ -120,12 +120,21 @@ def test_reject_returns_the_quantity_to_the_sender(scene: Scene) -> None:
         ("CustodyLedgerShipmentNotInTransit", (sid, int(ShipmentStatus.REJECTED)))
 
 
-@pytest.mark.parametrize("state", ["batch-stopped", "batch-recalled", "product-stopped"])
+@pytest.mark.parametrize("state", ["batch-stopped", "batch-recalled", "product-stopped", "product-recalled",
+                                   "product-deregistered"])
 def test_outbound_refused_and_returns_allowed_while_not_listed(scene: Scene, state: str) -> None:
     w, b, p = scene.w, scene.batch.batch_id, scene.product
-    if state == "product-stopped":
+    if state.startswith("product-"):
         w.drugs.transact("transitionProduct", p, 2, 0, Z32, sender=w.acct("nat"))
-        states = (int(State.LISTED), int(State.STOPPED))
+        target = State.STOPPED
+        if state == "product-recalled":
+            w.open_recall(p, Z32, 3, by="prov")
+            target = State.RECALLED
+        elif state == "product-deregistered":
+            w.drugs.transact("transitionProduct", p, 5, 0, Z32, sender=w.acct("nat"))
+            target = State.DEREGISTERED
+        assert w.drugs.call("effectiveState", b) == target
+        states = (int(State.LISTED), int(target))
     else:
         w.stop_batch(b)
         states = (int(State.STOPPED), int(State.LISTED))
