@@ -43,6 +43,7 @@ from fisco_drugtrace.crypto.ecdsa import keccak256
 from eth_abi import encode
 
 DAY_MS = 86_400_000
+WAVE = 400  # transactions signed per wave (at most one block each, still inside blockLimit's 500)
 KIND = {"MANUFACTURER": 3, "DISTRIBUTOR": 4, "LOGISTICS": 5}
 
 
@@ -127,13 +128,18 @@ def _http_sender(url: str, chunk: list[bytes], start_at: float, out: Any) -> Non
     latencies = []
     while time.time() < start_at:
         time.sleep(0.001)
-    for body in chunk:
-        t0 = time.perf_counter()
-        conn.request("POST", "/", body, {"Content-Type": "application/json"})
-        answer = conn.getresponse().read()
-        latencies.append(time.perf_counter() - t0)
-        _check(answer)
-    conn.close()
+    try:
+        for body in chunk:
+            t0 = time.perf_counter()
+            conn.request("POST", "/", body, {"Content-Type": "application/json"})
+            answer = conn.getresponse().read()
+            latencies.append(time.perf_counter() - t0)
+            _check(answer)
+    except Exception as exc:  # reported by the parent
+        out.put(f"{type(exc).__name__}: {exc}")
+        return
+    finally:
+        conn.close()
     out.put(latencies)
 
 
@@ -146,11 +152,18 @@ def run_processes(url: str, bodies: Sequence[bytes], senders: int) -> tuple[floa
     for p in procs:
         p.start()
     latencies: list[float] = []
+    failures = []
     for _ in procs:
-        latencies.extend(out.get())
+        got = out.get()
+        if isinstance(got, str):
+            failures.append(got)
+        else:
+            latencies.extend(got)
     end = time.time()
     for p in procs:
         p.join()
+    if failures:
+        raise RuntimeError(failures[0])
     return end - start_at, latencies
 
 
@@ -181,13 +194,19 @@ def main() -> None:
     try:
         for label, senders, count in (("in-process", 1, args.serial), ("in-process", 8, args.txs),
                                       ("http", 1, args.serial), ("http", 8, args.txs)):
-            bodies = presign(client, signer, custody, batch_id, count)
-            first = chain.block_number
-            if label == "in-process":
-                elapsed, lat = run_threads(chain.handle_raw, bodies, senders)
-            else:
-                elapsed, lat = run_processes(handle.url, bodies, senders)
-            rows.append(report(label, senders, elapsed, lat, chain.block_number - first))
+            elapsed, latencies, blocks = 0.0, [], 0
+            # signed in waves of <= WAVE: each wave must be sent before its blockLimit (+500) passes
+            for start in range(0, count, WAVE):
+                bodies = presign(client, signer, custody, batch_id, min(WAVE, count - start))
+                first = chain.block_number
+                if label == "in-process":
+                    took, lat = run_threads(chain.handle_raw, bodies, senders)
+                else:
+                    took, lat = run_processes(handle.url, bodies, senders)
+                elapsed += took
+                latencies += lat
+                blocks += chain.block_number - first
+            rows.append(report(label, senders, elapsed, latencies, blocks))
     finally:
         handle.stop()
         chain.close()

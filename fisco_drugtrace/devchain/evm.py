@@ -108,6 +108,7 @@ class Executor:
             gas_limit=gas_limit,
         )
         self._creations: dict[str, int] = {}
+        self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
         self._block = (0, 0)
 
     # ------------------------------------------------------------------ block environment
@@ -145,7 +146,7 @@ class Executor:
     # ------------------------------------------------------------------ internals
     def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         evm = self._evm
-        if not evm.get_code(to):
+        if to not in self._with_code and not evm.get_code(to):
             message = f"Error address:{to[2:]}"
             return ExecOutcome(self._status["call_address"], error_output(message), 0)
         # A failed message call leaves the state untouched, so no checkpoint is needed here (and an
@@ -185,6 +186,8 @@ class Executor:
         evm.commit()  # releases the checkpoint, keeping the constructor's effects
         nonce = evm.basic(address).nonce
         evm.insert_account_info(address, AccountInfo(code=bytes(runtime), nonce=nonce))
+        if runtime:
+            self._with_code.add(address)
         logs = tuple(
             ChainLog(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
             for log in result.logs
