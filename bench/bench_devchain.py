@@ -178,11 +178,33 @@ def report(label: str, senders: int, elapsed: float, latencies: list[float], blo
     return row
 
 
+def measure_restart(count: int) -> dict[str, Any]:
+    """Fill a data dir with ``count`` dispatch transactions, close it, and time the reopen (replay)."""
+    with tempfile.TemporaryDirectory(prefix="bench-restart-") as tmp:
+        chain = DevChain(DevChainConfig(data_dir=Path(tmp)))
+        client, signer, custody, batch_id = setup(chain)
+        for start in range(0, count, WAVE):
+            bodies = presign(client, signer, custody, batch_id, min(WAVE, count - start))
+            run_threads(chain.handle_raw, bodies, 16)
+        height, total = chain.block_number, chain.chain.total_txs
+        chain.close()
+        started = time.perf_counter()
+        reopened = DevChain(DevChainConfig(data_dir=Path(tmp)))
+        took = time.perf_counter() - started
+        assert reopened.block_number == height and reopened.chain.total_txs == total
+        reopened.close()
+    row = {"mode": "restart", "txs": total, "blocks": height, "seconds": round(took, 2)}
+    print(f"restart     {total} txs in {height} blocks: reopened (verify + replay) in {took:.2f} s", flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
     parser.add_argument("--serial", type=int, default=300, help="transactions for the 1-sender runs")
     parser.add_argument("--memory", action="store_true", help="in-memory store (default: temp data dir)")
+    parser.add_argument("--restart-txs", type=int, default=10_000,
+                        help="transactions in the restart measurement (0 = skip)")
     args = parser.parse_args()
     tmp = None if args.memory else tempfile.TemporaryDirectory(prefix="bench-devchain-")
     chain = DevChain(DevChainConfig(data_dir=Path(tmp.name) if tmp else None))
@@ -212,6 +234,8 @@ def main() -> None:
         chain.close()
         if tmp is not None:
             tmp.cleanup()
+    if args.restart_txs:
+        rows.append(measure_restart(args.restart_txs))
     print(json.dumps(rows))
 
 

@@ -129,3 +129,35 @@ def test_mutual_tls_refuses_a_client_without_certificate(v3: DevChain, certs: ob
     finally:
         handle.stop()
 
+
+
+def _exchange(url: str, payload: bytes) -> bytes:
+    import socket
+
+    host, port = url[len("http://"):].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks)
+
+
+def test_http_framing_edge_cases(served: tuple[DevChain, str]) -> None:
+    _, url = served
+    body = b'{"jsonrpc":"2.0","id":1,"method":"getBlockNumber","params":["group0",""]}'
+    # HTTP/1.0 without keep-alive: answered, then closed
+    reply = _exchange(url, b"POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert reply.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in reply and reply.endswith(b'"result":0}')
+    # two pipelined requests on one connection, the second asking to close
+    two = (b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+           + b"POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert _exchange(url, two).count(b"HTTP/1.1 200 OK") == 2
+    assert _exchange(url, b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").startswith(
+        b"HTTP/1.1 411")
+    assert _exchange(url, b"garbage\r\n\r\n").startswith(b"HTTP/1.1 400")
+    options = _exchange(url, b"OPTIONS / HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert options.startswith(b"HTTP/1.1 204") and b"Allow: POST, OPTIONS" in options
