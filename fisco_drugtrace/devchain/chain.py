@@ -17,7 +17,6 @@ import struct
 import threading
 import time
 from collections import deque
-from dataclasses import replace
 from pathlib import Path
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
@@ -180,11 +179,12 @@ class Chain:
     def _execute(self, number: int, timestamp: int, txs: list[ChainTx]) -> list[ChainReceipt]:
         self.executor.set_block(number, timestamp)
         receipts = []
+        receipt_hash = self.codec.receipt_hash
         for index, tx in enumerate(txs):
             out = self.executor.apply(tx.sender, tx.to, tx.input, index)
-            receipt = ChainReceipt(tx.hash, number, index, out.status, out.output, out.gas_used, out.logs,
-                                   out.contract_address, tx.sender, tx.to)
-            receipts.append(replace(receipt, hash=self.codec.receipt_hash(receipt)))
+            fields = (tx.hash, number, index, out.status, out.output, out.gas_used, out.logs, out.contract_address,
+                      tx.sender, tx.to)
+            receipts.append(ChainReceipt(*fields, receipt_hash(ChainReceipt(*fields))))
         return receipts
 
     def set_sealing(self, enabled: bool) -> None:
