@@ -49,7 +49,9 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     uint256 private constant _MAX_SHIPMENT_QUANTITY = type(uint40).max;
 
     IDrugRegistry private immutable _registry;
-    uint256 private _shipmentCount;
+    /// @dev Next shipment id; starts at 1 in the constructor so the first dispatch rewrites a
+    /// non-zero slot (5 000 gas) instead of creating one (22 100 gas).
+    uint256 private _nextShipmentId;
     mapping(bytes32 => mapping(bytes32 => Holding)) private _holdings;
     mapping(uint256 => Shipment) private _shipments;
     mapping(bytes32 => mapping(uint256 => uint256)) private _dispensed;
@@ -60,6 +62,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
      */
     constructor(IOrgRegistry orgRegistry_, IDrugRegistry registry) SuiteMember(orgRegistry_) {
         _registry = registry;
+        _nextShipmentId = 1;
     }
 
     // ================================================================== writes
@@ -269,7 +272,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
 
     /// @inheritdoc ICustodyLedger
     function shipmentCount() external view override returns (uint256 count) {
-        return _shipmentCount;
+        return _nextShipmentId - 1;
     }
 
     /// @inheritdoc ICustodyLedger
@@ -397,7 +400,8 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         uint64 quantity,
         bool isReturn
     ) private returns (uint256 shipmentId) {
-        shipmentId = ++_shipmentCount;
+        shipmentId = _nextShipmentId;
+        _nextShipmentId = shipmentId + 1;
         _shipments[shipmentId] = Shipment({
             batchId: batchId,
             fromSeq: fromSeq,

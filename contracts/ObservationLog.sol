@@ -53,7 +53,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     IDrugRegistry private immutable _registry;
     ICustodyLedger private immutable _custody;
-    uint256 private _observationCount;
+    /// @dev Next observation id, 1 from the constructor on (a non-zero slot is cheaper to rewrite).
+    uint256 private _nextObservationId;
     mapping(uint256 => Observation) private _observations;
     mapping(bytes32 => uint256) private _seriousReactions;
 
@@ -67,6 +68,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
     {
         _registry = registry;
         _custody = custody;
+        _nextObservationId = 1;
     }
 
     // ================================================================== writes
@@ -94,7 +96,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
         uint32 region;
         (r.reporterOrgId, r.reporterKind, region,) = _authorize(mask);
         _checkSubject(r, region);
-        observationId = ++_observationCount;
+        observationId = _nextObservationId;
+        _nextObservationId = observationId + 1;
         r.id = observationId;
         _observations[observationId] = Observation({
             subjectId: subjectId,
@@ -162,7 +165,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     /// @inheritdoc IObservationLog
     function observationCount() external view override returns (uint256 count) {
-        return _observationCount;
+        return _nextObservationId - 1;
     }
 
     /// @inheritdoc IObservationLog

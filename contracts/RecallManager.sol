@@ -59,8 +59,9 @@ contract RecallManager is IRecallManager, SuiteMember {
 
     IDrugRegistry private immutable _registry;
     ICustodyLedger private immutable _custody;
-    uint256 private _recallCount;
-    uint256 private _destructionCount;
+    /// @dev Next recall / destruction ids, 1 from the constructor on (non-zero slots are cheaper to rewrite).
+    uint256 private _nextRecallId;
+    uint256 private _nextDestructionId;
     mapping(uint256 => Recall) private _recalls;
     mapping(uint256 => mapping(bytes32 => uint256)) private _recovered;
     mapping(uint256 => uint256) private _recoveredTotal;
@@ -76,6 +77,8 @@ contract RecallManager is IRecallManager, SuiteMember {
     {
         _registry = registry;
         _custody = custody;
+        _nextRecallId = 1;
+        _nextDestructionId = 1;
     }
 
     // ================================================================== writes
@@ -88,7 +91,8 @@ contract RecallManager is IRecallManager, SuiteMember {
     {
         if (level == RecallLevel.NONE) revert RecallManagerInvalidLevel(level);
         (bytes32 callerOrg, RecallKind kind, bytes32 mahOrgId) = _opener(productId, batchId);
-        recallId = ++_recallCount;
+        recallId = _nextRecallId;
+        _nextRecallId = recallId + 1;
         Recall storage c = _recalls[recallId];
         c.productId = productId;
         c.batchId = batchId;
@@ -175,7 +179,8 @@ contract RecallManager is IRecallManager, SuiteMember {
         Recall storage c = _case(recallId);
         if (c.batchId == bytes32(0)) revert RecallManagerNotBatchScope(recallId);
         if (quantity == 0) revert RecallManagerInvalidQuantity(0);
-        destructionId = ++_destructionCount;
+        destructionId = _nextDestructionId;
+        _nextDestructionId = destructionId + 1;
         _destructions[destructionId] = Destruction({
             recallId: recallId,
             executorOrgId: callerOrg,
@@ -273,12 +278,12 @@ contract RecallManager is IRecallManager, SuiteMember {
 
     /// @inheritdoc IRecallManager
     function recallCount() external view override returns (uint256 count) {
-        return _recallCount;
+        return _nextRecallId - 1;
     }
 
     /// @inheritdoc IRecallManager
     function destructionCount() external view override returns (uint256 count) {
-        return _destructionCount;
+        return _nextDestructionId - 1;
     }
 
     /// @inheritdoc IRecallManager

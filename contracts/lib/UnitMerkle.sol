@@ -27,25 +27,26 @@ library UnitMerkle {
      * @param leafHash the leaf.
      * @return ok true if the computed root equals `root`.
      */
-    function verify(bytes32[] calldata proof, bytes32 root, bytes32 leafHash) internal pure returns (bool) {
-        bytes32 node = leafHash;
-        uint256 length = proof.length;
-        for (uint256 i = 0; i < length;) {
-            node = _hashPair(node, proof[i]);
-            unchecked {
-                ++i;
-            }
-        }
-        return node == root;
-    }
-
-    /// @dev keccak256 of the sorted pair, in scratch space (no memory allocation).
-    function _hashPair(bytes32 a, bytes32 b) private pure returns (bytes32 value) {
-        if (a > b) (a, b) = (b, a);
+    function verify(bytes32[] calldata proof, bytes32 root, bytes32 leafHash) internal pure returns (bool ok) {
+        // Hashes the sorted pair in scratch space, reading siblings straight from calldata.
         assembly {
-            mstore(0x00, a)
-            mstore(0x20, b)
-            value := keccak256(0x00, 0x40)
+            let node := leafHash
+            let offset := proof.offset
+            let end := add(offset, shl(5, proof.length))
+            for {} lt(offset, end) { offset := add(offset, 0x20) } {
+                let sibling := calldataload(offset)
+                switch gt(node, sibling)
+                case 0 {
+                    mstore(0x00, node)
+                    mstore(0x20, sibling)
+                }
+                default {
+                    mstore(0x00, sibling)
+                    mstore(0x20, node)
+                }
+                node := keccak256(0x00, 0x40)
+            }
+            ok := eq(node, root)
         }
     }
 }
