@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from fisco_drugtrace.crypto.suite import CryptoSuite
 from fisco_drugtrace.encoding.hexutil import is_hex, normalize_address
-from fisco_drugtrace.encoding import receipt_v3, tx_v3
+from fisco_drugtrace.encoding import receipt_v3, tx_v2, tx_v3
 from fisco_drugtrace.errors import EncodingError, HexError, SignatureError
 from fisco_drugtrace.types import Dialect
 
@@ -118,8 +118,6 @@ class V2Codec:
         self._suite = suite
 
     def decode(self, raw: bytes, import_time: int) -> Admission:
-        from fisco_drugtrace.encoding import tx_v2
-
         suite = self._suite
         try:
             stx = tx_v2.decode_signed_v2(raw)
@@ -138,8 +136,6 @@ class V2Codec:
         return Admission(chain_tx, int(fields.chain_id), int(fields.group_id), ok)
 
     def redecode(self, tx: ChainTx) -> Any:
-        from fisco_drugtrace.encoding import tx_v2
-
         return tx.decoded if tx.decoded is not None else tx_v2.decode_signed_v2(tx.raw)
 
     def receipt_hash(self, receipt: ChainReceipt) -> bytes:
@@ -153,8 +149,6 @@ class V2Codec:
         return self._suite.hash(b"".join(parts))
 
     def contract_address(self, block_number: int, context_index: int, sender: str, creations: int) -> str:
-        from fisco_drugtrace.encoding import tx_v2
-
         return tx_v2.contract_address_v2(sender, creations, self._suite)
 
 

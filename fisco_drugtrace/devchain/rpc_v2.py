@@ -14,7 +14,7 @@ import zlib
 from typing import Any, Callable
 
 from fisco_drugtrace.encoding.hexutil import to_bytes
-from fisco_drugtrace.errors import HexError, InternalError, InvalidParams, RpcError
+from fisco_drugtrace.errors import HexError, InternalError, InvalidParams, RpcError, rpc_error_from
 from fisco_drugtrace.types import RECEIPT_STATUS_V2
 
 from .chain import Chain
@@ -47,8 +47,6 @@ def _hex(data: bytes) -> str:
 
 
 def _rpc(code: int, message: str) -> RpcError:
-    from fisco_drugtrace.errors import rpc_error_from
-
     return rpc_error_from(code, message)
 
 

@@ -10,8 +10,8 @@ from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.devchain import DevChain, DevChainConfig
 from fisco_drugtrace.encoding import tx_v2, tx_v3
 
-from devchain_helpers import (SIGNERS, deploy3, receipt2, result, rpc, selector, send2, send3, set_call,
-                              store_deploy, tx2, tx3)
+from devchain_helpers import (SIGNERS, deploy3, receipt2, result, selector, send2, send3, set_call, store_deploy,
+                              tx2, tx3)
 
 
 def call3(chain: DevChain, to: str, data: bytes) -> dict:

@@ -12,7 +12,7 @@ import requests
 
 from fisco_drugtrace.devchain import MAX_BODY, DevChain, ensure_certificates, serve
 
-from devchain_helpers import send3, tx3
+from devchain_helpers import tx3
 
 
 @pytest.fixture
