@@ -82,7 +82,7 @@ def start(options: StartOptions) -> RunningChain:
         if data_dir is not None:
             key_dir = data_dir / "accounts"
         else:
-            tmp = tempfile.TemporaryDirectory(prefix="devchain-accounts-")
+            tmp = tempfile.TemporaryDirectory(prefix="devchain-")
             key_dir = Path(tmp.name)
         accounts = write_dev_keystores(key_dir, options.accounts)
         material = None
