@@ -273,10 +273,10 @@ class Chain:
         return waiter.receipt
 
     def _check_alive(self) -> None:
-        if self._failed is not None:
-            raise DevChainError(f"the chain stopped after a storage failure: {self._failed}")
         if self._closed:
             raise DevChainError("the chain is closed")
+        if self._failed is not None:
+            raise DevChainError(f"the chain stopped after a storage failure: {self._failed}")
 
     def wait_for_block(self, number: int, timeout: float) -> bool:
         """Block until the head reaches ``number`` (True) or ``timeout`` passes (False)."""
@@ -309,8 +309,7 @@ class Chain:
         self._closed = True
         self.pool.close()
         self._sealer.join(timeout=10)
-        with self._new_block:
-            self._new_block.notify_all()
+        self._fail(DevChainError("the chain was closed before the transaction was sealed"))
         self.store.close()
         self._release_dir()
 

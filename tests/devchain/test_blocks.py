@@ -65,3 +65,17 @@ def test_timestamps_do_not_go_backwards(v3: DevChain) -> None:
         deploy3(v3)
     stamps = [result(v3, "getBlockByNumber", ["group0", "", n])["timestamp"] for n in range(4)]
     assert stamps == sorted(stamps)
+
+
+def test_close_wakes_requests_waiting_for_a_block() -> None:
+    chain = DevChain(DevChainConfig())
+    chain.chain.set_sealing(False)
+    answers: list[dict] = []
+    sender = threading.Thread(target=lambda: answers.append(send3(chain, tx3(chain, "", b"\x00"))))
+    sender.start()
+    while chain.chain.pool.size() == 0:
+        sender.join(0.01)
+    chain.close()
+    sender.join(10)
+    assert not sender.is_alive()
+    assert answers[0]["error"]["code"] == -32603
