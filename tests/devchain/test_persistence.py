@@ -103,3 +103,15 @@ def test_no_data_dir_is_in_memory(tmp_path: Path) -> None:
         deploy3(chain)
     with DevChain(DevChainConfig()) as chain:
         assert chain.block_number == 0
+
+
+def test_storage_failure_stops_the_chain_without_answering_receipts(tmp_path: Path) -> None:
+    with build(tmp_path) as chain:
+        deploy3(chain)
+        chain.chain.store._db.close()  # the disk goes away under the sealer
+        failed = send3(chain, tx3(chain, "", b"\x00"))
+        assert failed["error"]["code"] == -32603 and "result" not in failed
+        refused = send3(chain, tx3(chain, "", b"\x01"))
+        assert "storage failure" in refused["error"]["message"]
+    with build(tmp_path) as chain:  # what was committed is intact
+        assert chain.block_number == 1
