@@ -13,12 +13,9 @@ from typing import Callable
 
 from Crypto.Hash import keccak as _keccak
 
+from fisco_drugtrace.crypto.ecdsa import keccak256
+
 __all__ = ["keccak256", "new_hasher"]
-
-
-def keccak256(data: bytes) -> bytes:
-    """Keccak-256 (Ethereum's, not NIST SHA3-256) of ``data``."""
-    return _keccak.new(data=data, digest_bits=256).digest()
 
 
 def _raw_api_module() -> object:
