@@ -146,9 +146,16 @@ def test_tx_decode_from_stdin() -> None:
     assert json.loads(result.output)["sender"] == vector["sender"]
 
 
-def test_tx_decode_table_output(capsys: pytest.CaptureFixture[str]) -> None:
+def test_tx_decode_prints_json_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "tx", "decode", V2["signed"][0]["raw"])
-    assert code == 0 and V2["address"] in out and "dialect" in out
+    assert code == 0 and json.loads(out)["sender"] == V2["address"].lower()
+
+
+def test_tx_decode_table_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "tx", "decode", V2["signed"][0]["raw"], "--table")
+    assert code == 0 and V2["address"].lower() in out.lower() and "dialect" in out
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
 
 
 @pytest.mark.parametrize(
