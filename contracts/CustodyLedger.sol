@@ -143,19 +143,23 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     {
         (bytes32 orgId,,,) = _authorize(MASK_DISPENSERS);
         _checkUnit(batchId, index, codeHash, proof);
+        mapping(uint256 => uint256) storage words = _dispensed[batchId];
         uint256 wordIndex = index >> 8;
         uint256 bit = 1 << (index & 0xff);
-        uint256 word = _dispensed[batchId][wordIndex];
+        uint256 word = words[wordIndex];
         if (word & bit != 0) {
             // Refused without reverting, so the alert stays on chain; no custody state changes.
             emit DuplicateDispense(batchId, index, codeHash, orgId);
             return false;
         }
         Holding storage h = _holdings[batchId][orgId];
-        uint256 available = h.quantity - h.quarantined;
-        if (available == 0) revert CustodyLedgerInsufficientStock(batchId, orgId, 0, 1);
-        h.quantity -= 1;
-        _dispensed[batchId][wordIndex] = word | bit;
+        uint128 quantity = h.quantity;
+        if (quantity <= h.quarantined) revert CustodyLedgerInsufficientStock(batchId, orgId, 0, 1);
+        // quantity > quarantined >= 0, so the decrement cannot underflow.
+        unchecked {
+            h.quantity = quantity - 1;
+        }
+        words[wordIndex] = word | bit;
         emit UnitDispensed(batchId, index, codeHash, orgId);
         return true;
     }

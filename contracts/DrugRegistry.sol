@@ -24,36 +24,51 @@ import {
  * list); instead {effectiveState} combines them, and custody checks both.
  */
 contract DrugRegistry is IDrugRegistry, SuiteMember {
+    /// @dev `seq` (1-based, 0 = no such product) keys the product's lifecycle in {_productLife},
+    /// so a batch reaches its product's state through the 32-bit seq packed next to its own state.
+    /// The MAH never changes after registration; batches read it from here.
     struct Product {
         bytes32 mahOrgId;
-        LifecycleState state;
-        uint64 since;
+        uint32 seq;
         int16 minTemp;
         int16 maxTemp;
         uint16 adrThreshold;
         bool adrAutoStop;
     }
 
+    /// @dev The lifecycle of a product, keyed by its seq (one slot).
+    struct ProductLife {
+        LifecycleState state;
+        uint64 since;
+    }
+
+    /// @dev Slot 3 holds everything custody checks (expiry, count, state, the product's seq) so
+    /// that usability is two storage reads and a dispense check three (with the root).
     struct Batch {
         bytes32 productId;
-        bytes32 mahOrgId;
         bytes32 unitRoot;
         bytes32 aggregationRoot;
-        uint64 productionDate;
         uint64 expiryDate;
         uint64 unitCount;
         LifecycleState state;
         uint48 since;
+        uint32 productSeq;
+        uint64 productionDate;
     }
 
+    /// @dev Next product seq; starts at 1 in the constructor (0 marks an unknown product).
+    uint32 private _nextProductSeq;
     mapping(bytes32 => Product) private _products;
+    mapping(uint32 => ProductLife) private _productLife;
     mapping(bytes32 => string) private _approvalNumbers;
     mapping(bytes32 => string) private _packageSpecs;
     mapping(bytes32 => Batch) private _batches;
     mapping(bytes32 => string) private _lots;
 
     /// @param orgRegistry_ the suite's OrgRegistry.
-    constructor(IOrgRegistry orgRegistry_) SuiteMember(orgRegistry_) {}
+    constructor(IOrgRegistry orgRegistry_) SuiteMember(orgRegistry_) {
+        _nextProductSeq = 1;
+    }
 
     // ================================================================== writes
 
@@ -71,7 +86,10 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         if (minTemp > maxTemp) revert DrugRegistryInvalidTemperatureRange(minTemp, maxTemp);
         productId = keccak256(abi.encode(approvalNumber, packageSpec));
         Product storage p = _products[productId];
-        if (p.state != LifecycleState.NONE) revert DrugRegistryProductExists(productId);
+        if (p.seq != 0) revert DrugRegistryProductExists(productId);
+        uint32 seq = _nextProductSeq;
+        _nextProductSeq = seq + 1;
+        p.seq = seq;
         p.mahOrgId = mahOrgId;
         p.minTemp = minTemp;
         p.maxTemp = maxTemp;
@@ -85,7 +103,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     function setAdrPolicy(bytes32 productId, uint16 threshold, bool autoStop) external override {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
         Product storage p = _products[productId];
-        if (p.state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        if (p.seq == 0) revert DrugRegistryUnknownProduct(productId);
         _checkRegion(callerOrg, kind, region, p.mahOrgId);
         p.adrThreshold = threshold;
         p.adrAutoStop = autoStop;
@@ -103,10 +121,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         bytes32 aggregationRoot
     ) external override returns (bytes32 batchId) {
         (bytes32 callerOrg,,,) = _authorize(MASK_MANUFACTURER);
-        Product storage p = _products[productId];
-        if (p.state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
-        if (p.mahOrgId != callerOrg) revert DrugRegistryNotProductHolder(productId, callerOrg);
-        if (p.state != LifecycleState.LISTED) revert DrugRegistryNotListed(productId, p.state);
+        uint32 productSeq = _listedProductOf(productId, callerOrg);
         batchId = keccak256(abi.encode(productId, lot));
         Batch storage b = _batches[batchId];
         if (b.state != LifecycleState.NONE) revert DrugRegistryBatchExists(batchId);
@@ -114,7 +129,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             revert DrugRegistryInvalidBatch(batchId);
         }
         b.productId = productId;
-        b.mahOrgId = callerOrg;
+        b.productSeq = productSeq;
         b.unitRoot = unitRoot;
         b.aggregationRoot = aggregationRoot;
         b.productionDate = productionDate;
@@ -137,7 +152,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_ORG);
         Product storage p = _products[productId];
-        if (p.state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        if (p.seq == 0) revert DrugRegistryUnknownProduct(productId);
         _checkRegion(callerOrg, kind, region, p.mahOrgId);
         _transition(false, productId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
     }
@@ -150,10 +165,12 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_ORG);
         Batch storage b = _batches[batchId];
         if (b.state == LifecycleState.NONE) revert DrugRegistryUnknownBatch(batchId);
-        if (kind == OrgKind.MANUFACTURER && b.mahOrgId != callerOrg) {
-            revert DrugRegistryNotProductHolder(b.productId, callerOrg);
+        bytes32 productId = b.productId;
+        bytes32 mahOrgId = _products[productId].mahOrgId;
+        if (kind == OrgKind.MANUFACTURER && mahOrgId != callerOrg) {
+            revert DrugRegistryNotProductHolder(productId, callerOrg);
         }
-        _checkRegion(callerOrg, kind, region, b.mahOrgId);
+        _checkRegion(callerOrg, kind, region, mahOrgId);
         _transition(true, batchId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
     }
 
@@ -165,7 +182,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         bytes32 evidenceHash,
         bytes32 byOrgId
     ) external override onlySuite {
-        if (_products[productId].state == LifecycleState.NONE) revert DrugRegistryUnknownProduct(productId);
+        if (_products[productId].seq == 0) revert DrugRegistryUnknownProduct(productId);
         _transition(false, productId, to, MASK_SYSTEM, byOrgId, reasonId, evidenceHash);
     }
 
@@ -218,7 +235,8 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         returns (bytes32 mahOrgId, LifecycleState state, uint64 since, int16 minTemp, int16 maxTemp)
     {
         Product storage p = _products[productId];
-        return (p.mahOrgId, p.state, p.since, p.minTemp, p.maxTemp);
+        ProductLife storage life = _productLife[p.seq];
+        return (p.mahOrgId, life.state, life.since, p.minTemp, p.maxTemp);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -257,7 +275,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         Batch storage b = _batches[batchId];
         return (
             b.productId,
-            b.mahOrgId,
+            _products[b.productId].mahOrgId,
             b.productionDate,
             b.expiryDate,
             b.unitCount,
@@ -281,7 +299,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         returns (LifecycleState batchState, LifecycleState productState, uint64 expiryDate)
     {
         Batch storage b = _batches[batchId];
-        return (b.state, _products[b.productId].state, b.expiryDate);
+        return (b.state, _productLife[b.productSeq].state, b.expiryDate);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -298,13 +316,13 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         )
     {
         Batch storage b = _batches[batchId];
-        return (b.state, _products[b.productId].state, b.expiryDate, b.unitCount, b.unitRoot);
+        return (b.state, _productLife[b.productSeq].state, b.expiryDate, b.unitCount, b.unitRoot);
     }
 
     /// @inheritdoc IDrugRegistry
     function batchOwner(bytes32 batchId) external view override returns (bytes32 productId, bytes32 mahOrgId) {
-        Batch storage b = _batches[batchId];
-        return (b.productId, b.mahOrgId);
+        productId = _batches[batchId].productId;
+        mahOrgId = _products[productId].mahOrgId;
     }
 
     /// @inheritdoc IDrugRegistry
@@ -312,7 +330,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         Batch storage b = _batches[batchId];
         state = b.state;
         if (state != LifecycleState.LISTED) return state;
-        LifecycleState productState = _products[b.productId].state;
+        LifecycleState productState = _productLife[b.productSeq].state;
         return productState == LifecycleState.LISTED ? state : productState;
     }
 
@@ -346,7 +364,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         uint256 reasonId,
         bytes32 evidenceHash
     ) private {
-        LifecycleState from = isBatch ? _batches[id].state : _products[id].state;
+        LifecycleState from = isBatch ? _batches[id].state : _productLife[_products[id].seq].state;
         uint256 mask = transitionRoles(isBatch, from, to);
         if (mask == 0) revert DrugRegistryInvalidTransition(id, from, to);
         if (mask & actorBit == 0) revert DrugRegistryUnauthorizedTransition(id, from, to, byOrg);
@@ -356,11 +374,21 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             b.since = uint48(block.timestamp);
             emit BatchStateChanged(id, from, to, byOrg, reasonId, evidenceHash);
         } else {
-            Product storage p = _products[id];
-            p.state = to;
-            p.since = uint64(block.timestamp);
+            ProductLife storage life = _productLife[_products[id].seq];
+            life.state = to;
+            life.since = uint64(block.timestamp);
             emit ProductStateChanged(id, from, to, byOrg, reasonId, evidenceHash);
         }
+    }
+
+    /// @dev The seq of a LISTED product whose MAH is `callerOrg`, else revert (batch commits).
+    function _listedProductOf(bytes32 productId, bytes32 callerOrg) private view returns (uint32 seq) {
+        Product storage p = _products[productId];
+        seq = p.seq;
+        if (seq == 0) revert DrugRegistryUnknownProduct(productId);
+        if (p.mahOrgId != callerOrg) revert DrugRegistryNotProductHolder(productId, callerOrg);
+        LifecycleState state = _productLife[seq].state;
+        if (state != LifecycleState.LISTED) revert DrugRegistryNotListed(productId, state);
     }
 
     /// @dev Provincial regulators act only on items whose MAH is in their region.

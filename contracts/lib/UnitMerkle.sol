@@ -17,7 +17,18 @@ library UnitMerkle {
      * @return leaf the double-hashed leaf.
      */
     function leaf(bytes32 batchId, uint256 index, bytes32 codeHash) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked(keccak256(abi.encode(batchId, index, codeHash))));
+        // Same bytes as keccak256(abi.encodePacked(keccak256(abi.encode(batchId, index, codeHash)))),
+        // hashed in place above the free memory pointer and in scratch space (nothing allocated).
+        bytes32 result;
+        assembly {
+            let ptr := mload(0x40)
+            mstore(ptr, batchId)
+            mstore(add(ptr, 0x20), index)
+            mstore(add(ptr, 0x40), codeHash)
+            mstore(0x00, keccak256(ptr, 0x60))
+            result := keccak256(0x00, 0x20)
+        }
+        return result;
     }
 
     /**
