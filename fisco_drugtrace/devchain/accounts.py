@@ -18,7 +18,8 @@ from fisco_drugtrace.crypto.keystore import AccountStore
 from fisco_drugtrace.crypto.suite import CryptoSuite
 from fisco_drugtrace.errors import InvalidKeyError
 
-__all__ = ["DEV_PASSWORD", "DEV_ACCOUNT_COUNT", "DevAccount", "dev_keypairs", "write_dev_keystores"]
+__all__ = ["DEV_PASSWORD", "DEV_ACCOUNT_COUNT", "DevAccount", "dev_keypairs", "write_dev_keystores",
+           "read_dev_accounts"]
 
 #: The password of every dev-account keystore (documented, deliberately public).
 DEV_PASSWORD = "devchain"
@@ -62,4 +63,21 @@ def write_dev_keystores(directory: Path, count: int = DEV_ACCOUNT_COUNT, suite: 
                 Path(info.path).unlink()
             info = store.add(name, pair, DEV_PASSWORD)
         accounts.append(DevAccount(name, pair.address, info.path))
+    return accounts
+
+
+def read_dev_accounts(directory: Path, count: int = DEV_ACCOUNT_COUNT, suite: CryptoSuite = ECDSA) -> list[DevAccount]:
+    """The dev accounts whose keystores ``dev0.json`` ... another process wrote in ``directory``.
+
+    Read-only (nothing is decrypted or written): a keystore is listed only when its address is the
+    deterministic dev address of its index, so a stray or replaced file is never shown as a dev account.
+    """
+    if not directory.is_dir():
+        return []
+    existing = {info.name: info for info in AccountStore(directory, suite, kdf="fast").list()}
+    accounts = []
+    for index, pair in enumerate(dev_keypairs(count, suite)):
+        info = existing.get(f"dev{index}")
+        if info is not None and info.address == pair.address:
+            accounts.append(DevAccount(info.name, pair.address, info.path))
     return accounts

@@ -17,17 +17,20 @@ from typing import Sequence
 from fisco_drugtrace.errors import DevChainError, DevChainNotRunning, DevChainRunning
 from fisco_drugtrace.types import Dialect
 
-from .accounts import DEV_ACCOUNT_COUNT, DevAccount, write_dev_keystores
+from .accounts import DEV_ACCOUNT_COUNT, DevAccount, read_dev_accounts, write_dev_keystores
 from .config import DevChainConfig
 from .node import DevChain
 from .runfile import RunInfo, pid_alive, read_run_info, remove_run_info, write_run_info
 from .server import ServerHandle, serve
 from .tls import TlsMaterial, ensure_certificates
 
-__all__ = ["StartOptions", "RunningChain", "start", "start_detached", "stop", "status", "DEFAULT_DATA_DIR"]
+__all__ = ["StartOptions", "RunningChain", "start", "start_detached", "stop", "status", "dev_accounts",
+           "DEFAULT_DATA_DIR", "ACCOUNTS_DIR"]
 
 DEFAULT_DATA_DIR = Path(".devchain")
 LOG_FILE = "devchain.log"
+#: Where a chain with a data dir keeps its dev keystores.
+ACCOUNTS_DIR = "accounts"
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def start(options: StartOptions) -> RunningChain:
     tmp = None
     try:
         if data_dir is not None:
-            key_dir = data_dir / "accounts"
+            key_dir = data_dir / ACCOUNTS_DIR
         else:
             tmp = tempfile.TemporaryDirectory(prefix="devchain-")
             key_dir = Path(tmp.name)
@@ -126,6 +129,11 @@ def start_detached(data_dir: Path, argv: Sequence[str], timeout: float = 60.0) -
             raise DevChainError(f"the dev chain exited with status {child.returncode}; log {log_path}:\n{tail}")
         time.sleep(0.05)
     raise DevChainError(f"the dev chain did not start within {timeout:g} s; see {log_path}")
+
+
+def dev_accounts(data_dir: Path) -> list[DevAccount]:
+    """The dev accounts a chain serving ``data_dir`` wrote (for a detached start, which runs elsewhere)."""
+    return read_dev_accounts(data_dir / ACCOUNTS_DIR)
 
 
 def status(data_dir: Path) -> RunInfo:

@@ -45,9 +45,17 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
                 "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else [])
         info = runner.start_detached(data_dir, argv)
-        emit({"url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
-              "group_id": info.group_id, "data_dir": str(data_dir), "log": str(data_dir / runner.LOG_FILE)},
-             as_json)
+        detached: dict[str, Any] = {
+            "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
+            "group_id": info.group_id, "data_dir": str(data_dir), "log": str(data_dir / runner.LOG_FILE),
+            "keystore_password": DEV_PASSWORD}
+        dev_accounts = [{"name": a.name, "address": a.address, "keystore": a.keystore}
+                        for a in runner.dev_accounts(data_dir)]
+        if as_json:
+            emit({**detached, "accounts": dev_accounts}, True)
+        else:
+            emit(detached, False, title="dev chain")
+            emit_table(dev_accounts, title="dev accounts")
         return
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls))
     stop_event = threading.Event()
