@@ -22,8 +22,12 @@ from fisco_drugtrace.crypto.sm import SM2
 from fisco_drugtrace.crypto.suite import CryptoSuite, Signer
 from fisco_drugtrace.encoding.hexutil import to_bytes
 from fisco_drugtrace.encoding.tars import (
+    SIMPLE_LIST,
+    STRING1,
+    STRING4,
     STRUCT_BEGIN,
     STRUCT_END,
+    CHAR,
     get_bytes,
     get_int,
     get_string,
@@ -268,6 +272,83 @@ def decode_transaction_data(raw: bytes | str) -> TransactionData:
     return _data_from_fields(read_struct(to_bytes(raw, what="transaction data")))
 
 
+# Fast path for the canonical layout (what every SDK writes): tags strictly ascending, one head
+# byte each, the expected wire type per tag. Anything else — unknown or repeated tags, List-of-Char
+# bytes, bad UTF-8, truncation — returns None and the general reader decides (and raises).
+_INT, _STR, _BYTES = 0, 1, 2
+_DATA_KINDS = (None, _INT, _STR, _STR, _INT, _STR, _STR, _BYTES, _STR, _STR, _STR, _INT, _STR, _STR, _BYTES)
+_TX_KINDS = (None, None, _BYTES, _BYTES, _INT, _INT, None, _BYTES, _STR)
+_INT_WIDTH = {0: 1, 1: 2, 2: 4, 3: 8, 12: 0}  # CHAR, SHORT, INT32, INT64, ZERO
+_from_bytes = int.from_bytes
+
+
+def _read_canonical(body: bytes, pos: int, kinds: tuple, end_head: bool, out: list) -> int:
+    """Fields at ``pos`` into ``out`` (indexed by tag); returns the position after them, -1 to bail."""
+    n = len(body)
+    last = 0
+    while pos < n:
+        head = body[pos]
+        type_, tag = head & 0x0F, head >> 4
+        pos += 1
+        if type_ == STRUCT_END:
+            return pos if end_head else -1
+        if tag <= last or tag >= len(kinds) or kinds[tag] is None:
+            return -1
+        kind = kinds[tag]
+        last = tag
+        if kind == _INT:
+            width = _INT_WIDTH.get(type_)
+            if width is None or pos + width > n:
+                return -1
+            out[tag] = _from_bytes(body[pos:pos + width], "big", signed=True)
+            pos += width
+        elif kind == _STR:
+            if type_ == STRING1 and pos < n:
+                size = body[pos]
+                pos += 1
+            elif type_ == STRING4 and pos + 4 <= n:
+                size = _from_bytes(body[pos:pos + 4], "big")
+                pos += 4
+            else:
+                return -1
+            if pos + size > n:
+                return -1
+            try:
+                out[tag] = body[pos:pos + size].decode("utf-8")
+            except UnicodeDecodeError:
+                return -1
+            pos += size
+        else:
+            if type_ != SIMPLE_LIST or pos + 2 > n or body[pos] != CHAR:
+                return -1
+            length_head = body[pos + 1]
+            width = _INT_WIDTH.get(length_head & 0x0F)
+            pos += 2
+            if length_head >> 4 != 0 or width is None or pos + width > n:
+                return -1
+            size = _from_bytes(body[pos:pos + width], "big", signed=True)
+            pos += width
+            if size < 0 or pos + size > n:
+                return -1
+            out[tag] = body[pos:pos + size]
+            pos += size
+    return -1 if end_head else pos
+
+
+def _decode_canonical(body: bytes) -> Transaction | None:
+    if len(body) < 2 or body[0] != (1 << 4) | STRUCT_BEGIN:
+        return None
+    d: list = [None, 0, "", "", 0, "", "", b"", "", "", "", 0, "", "", b""]
+    pos = _read_canonical(body, 1, _DATA_KINDS, True, d)
+    if pos < 0:
+        return None
+    t: list = [None, None, b"", b"", 0, 0, None, b"", ""]
+    if _read_canonical(body, pos, _TX_KINDS, False, t) != len(body):
+        return None
+    data = TransactionData(d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14])
+    return Transaction(data, t[2], t[3], t[4], t[5], t[8], t[7])
+
+
 def decode_transaction(raw: bytes | str) -> Transaction:
     """Parse a signed 3.x transaction (Tars bytes or hex). Unknown tags are skipped.
 
@@ -278,6 +359,11 @@ def decode_transaction(raw: bytes | str) -> Transaction:
     body = to_bytes(raw, what="transaction")
     if not body:
         raise TransactionDecodeError("empty transaction")
+    fast = _decode_canonical(body)
+    return fast if fast is not None else _decode_general(body)
+
+
+def _decode_general(body: bytes) -> Transaction:
     fields = read_struct(body)
     data_fields = get_struct(fields, 1)
     if data_fields is None:
