@@ -8,8 +8,8 @@ low-s, and :meth:`EcdsaSecp256k1Suite.recover` refuses high-s (FISCO 2.x nodes d
 from __future__ import annotations
 
 from coincurve import PrivateKey, PublicKey
-from Crypto.Hash import keccak
 
+from fisco_drugtrace.crypto._keccak import keccak256 as _fast_keccak256
 from fisco_drugtrace.crypto.suite import DigestSigner
 from fisco_drugtrace.errors import InvalidKeyError, SignatureError
 
@@ -20,12 +20,9 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 #: Largest ``s`` a low-s signature may have.
 SECP256K1_HALF_N = SECP256K1_N // 2
 
-_keccak_new = keccak.new
-
-
 def keccak256(data: bytes) -> bytes:
     """Keccak-256 (the pre-standard SHA-3 Ethereum and FISCO use) of ``data``."""
-    return _keccak_new(digest_bits=256, data=data).digest()
+    return _fast_keccak256(data)
 
 
 def _check_private(private_key: bytes) -> PrivateKey:
@@ -44,7 +41,7 @@ class EcdsaSecp256k1Suite:
     signature_size = 65
 
     def hash(self, data: bytes) -> bytes:
-        return _keccak_new(digest_bits=256, data=data).digest()
+        return _fast_keccak256(data)
 
     def private_to_public(self, private_key: bytes) -> bytes:
         return _check_private(private_key).public_key.format(compressed=False)[1:]
