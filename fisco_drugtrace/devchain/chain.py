@@ -31,9 +31,12 @@ from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
 from .storage import SCHEMA_VERSION, ChainStore
 from .txpool import TxPool
 
-__all__ = ["Chain", "now_ms"]
+__all__ = ["Chain", "now_ms", "GATHER_LINGER"]
 
 _pack_q = struct.Struct(">q").pack
+
+#: Longest a sealer waits, once a transaction is pending, for the rest of the expected batch (s).
+GATHER_LINGER = 0.002
 
 
 def now_ms() -> int:
@@ -192,10 +195,14 @@ class Chain:
         self.pool.set_paused(not enabled)
 
     def _seal_loop(self) -> None:
+        last = 1
         while not self._closed:
-            batch = self.pool.take(self.config.tx_count_limit, timeout=0.5)
+            # Group commit: expect as many transactions as the last block had (they come from
+            # clients that were waiting for it); the target adapts down when fewer arrive in time.
+            batch = self.pool.take(self.config.tx_count_limit, timeout=0.5, gather=last, linger=GATHER_LINGER)
             if not batch:
                 continue
+            last = len(batch)
             try:
                 self._seal(batch)
             except BaseException as exc:  # storage failure: the chain can no longer promise durability

@@ -8,6 +8,7 @@ Checks and their order follow the node (3.x: ``MemoryStorage`` + ``TxValidator``
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict, deque
 
 from fisco_drugtrace.types import Dialect
@@ -42,6 +43,7 @@ class TxPool:
         self._head = 0
         self._closed = False
         self._paused = False
+        self._wanted = 1  # pending count at which admission wakes the sealer
 
     # ------------------------------------------------------------------ admission
     def admit(self, tx: ChainTx, *, chain_id: str | int, group_id: str | int, signature_ok: bool) -> None:
@@ -53,7 +55,8 @@ class TxPool:
                 raise refusal(self._dialect, status, tx_hash=tx.hash, block_limit=tx.block_limit)
             self._pending[tx.hash] = tx
             self._pool_nonces.add(tx.nonce)
-            self._ready.notify()
+            if len(self._pending) >= self._wanted:
+                self._ready.notify()
 
     def _block_limit_ok(self, tx: ChainTx) -> bool:
         return self._head < tx.block_limit <= self._head + self._window
@@ -95,8 +98,13 @@ class TxPool:
         return None
 
     # ------------------------------------------------------------------ sealing
-    def take(self, limit: int, timeout: float | None) -> list[ChainTx]:
+    def take(self, limit: int, timeout: float | None, *, gather: int = 1, linger: float = 0.0) -> list[ChainTx]:
         """Wait (up to ``timeout``) for pending transactions and hand out at most ``limit``.
+
+        :param gather: / :param linger: once a first transaction is pending, wait up to ``linger``
+            seconds more while fewer than ``gather`` are (group commit: under concurrent load the
+            next block takes everyone who is about to arrive instead of one transaction each).
+            Admission wakes the waiting sealer only when ``gather`` is reached, not per transaction.
 
         The handed-out transactions still count as "in the pool" (hash and nonce) until
         :meth:`committed` is called for their block.
@@ -104,6 +112,18 @@ class TxPool:
         with self._ready:
             if (self._paused or not self._pending) and not self._closed:
                 self._ready.wait(timeout)
+            gather = min(gather, limit)
+            if gather > 1 and linger > 0 and self._pending and len(self._pending) < gather:
+                deadline = time.monotonic() + linger
+                self._wanted = gather
+                try:
+                    while len(self._pending) < gather and not self._paused and not self._closed:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._ready.wait(left)
+                finally:
+                    self._wanted = 1
             if self._paused:
                 return []
             batch: list[ChainTx] = []
