@@ -1,21 +1,27 @@
-"""Gas per operation of the drug-trace contract suite, measured in pyrevm.
+"""Gas per operation of the drug-trace contract suite, under two gas schedules.
 
 Usage::
 
     .venv/bin/python bench/gas_report.py [--update-readme]
 
-Deploys the committed artifacts into an in-process pyrevm EVM, builds a realistic state (cast of
-organisations, a product, a batch of 100 000 unit codes with its Merkle tree, stock along the
-chain) and measures each operation as the FIRST transaction on a fresh copy of the state, so that
-every storage slot is cold and every original value is the pre-transaction one (pyrevm keeps its
-journal between calls, which would otherwise under-count rewrites; see tests/contracts/harness.py).
+Deploys the committed artifacts, builds a realistic state (cast of organisations, a product, a
+batch of 100 000 unit codes with its Merkle tree, stock along the chain) and measures each
+operation as the FIRST transaction on a fresh copy of the state, so that every storage slot is
+cold and every original value is the pre-transaction one. The same scene runs twice:
 
-Gas schedule: pyrevm 0.3.7 (revm) ignores ``spec_id`` and charges the post-Berlin schedule
-(EIP-2929 cold/warm access, EIP-2200/3529 SSTORE), including the 21 000 intrinsic gas and calldata.
-FISCO BCOS 3.x executes with its own (istanbul-era) schedule, so absolute numbers there differ;
-the relative figures and the "independent of code count" property carry over.
+* **post-Berlin** — pyrevm 0.3.7 (revm), through tests/contracts/harness.py. revm ignores
+  ``spec_id`` and charges EIP-2929 cold/warm access (cold SLOAD 2 100, cold account 2 600) and
+  EIP-2200/3529 SSTORE; FISCO BCOS 3.x's evmone executes with this London-era schedule. pyrevm
+  keeps its journal between calls, which would under-count rewrites, hence the fresh copy
+  (``Chain.fresh_copy``).
+* **Istanbul** — py-evm's ``IstanbulVM`` (bench/_istanbul.py): SLOAD 800, CALL 700, EIP-2200
+  net-metered SSTORE, no access lists. The contracts are compiled for ``evmVersion`` istanbul and
+  FISCO BCOS 2.x charges this schedule.
 
-It prints a table and the pass/fail status of the targets (benchmarks print, they do not assert):
+Both include the 21 000 intrinsic gas and calldata (16/4 gas per non-zero/zero byte in both).
+
+It prints a table and the pass/fail status of the targets under each schedule (benchmarks print,
+they do not assert):
 * batch commit gas independent of the number of codes (100 vs 100 000: equal up to calldata bytes)
 * dispense with a proof from a 100 000-code batch <= 80 000 gas
 * dispatch and receive <= 120 000 gas each
@@ -29,12 +35,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from importlib.metadata import version
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "contracts")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "contracts"), str(ROOT / "bench")]
 
 import merkle_reference as ref  # noqa: E402
+from _istanbul import IstanbulChain  # noqa: E402
 from harness import DAY_MS, Chain, Contract, TxResult, load_artifacts  # noqa: E402
 from model import Point, Result  # noqa: E402
 from world import BatchInfo, World, unit_codes  # noqa: E402
@@ -71,7 +79,7 @@ class Bench:
 
     def measure(self, label: str, contract: str, fn: str, *args: Any, sender: str, note: str = "",
                 keep: bool = True) -> TxResult:
-        twin: Chain = self.w.chain.fresh_copy()
+        twin = self.w.chain.fresh_copy()
         target = twin_contract(twin, contract)
         cold = target.transact(fn, *args, sender=sender)
         self.rows.append(Row(label, cold.gas_used, note, calldata_gas(target.encode(fn, args))))
@@ -83,22 +91,44 @@ class Bench:
         return cold
 
 
-def twin_contract(twin: Chain, attr: str) -> Contract:
+def twin_contract(twin: Any, attr: str) -> Contract:
     names = {"orgs": "OrgRegistry", "drugs": "DrugRegistry", "custody": "CustodyLedger", "obs": "ObservationLog",
              "recalls": "RecallManager"}
     return twin.contracts[names[attr]]
 
 
+_TREES: dict[tuple[bytes, int], tuple[list[str], ref.MerkleTree]] = {}
+
+
 def build_batch(w: World, product: bytes, lot: str, n: int) -> BatchInfo:
+    """The batch's codes and Merkle tree (built once per batch id and shared by both schedules)."""
     bid = ref.batch_id(product, lot)
-    codes = unit_codes(n)
-    tree = ref.MerkleTree.for_codes(bid, codes)
+    if (bid, n) not in _TREES:
+        codes = unit_codes(n)
+        _TREES[(bid, n)] = (codes, ref.MerkleTree.for_codes(bid, codes))
+    codes, tree = _TREES[(bid, n)]
     expiry = w.chain.timestamp_ms + 730 * DAY_MS
     return BatchInfo(bid, product, lot, codes, tree, expiry)
 
 
-def run() -> tuple[list[Row], list[tuple[str, bool, str]]]:
-    w = World.deploy(load_artifacts())
+@dataclass(frozen=True)
+class Schedule:
+    """A gas schedule and the EVM that charges it."""
+
+    name: str
+    engine: str
+    make_chain: Callable[[], Any]
+
+
+SCHEDULES = (
+    Schedule("post-Berlin", f"pyrevm {version('pyrevm')}", Chain),
+    Schedule("Istanbul", f"py-evm {version('py-evm')} IstanbulVM", IstanbulChain),
+)
+Check = tuple[str, bool, str]
+
+
+def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
+    w = World.deploy(load_artifacts(), chain=schedule.make_chain())
     b = Bench(w)
     acct = w.acct
     org = w.org
@@ -176,26 +206,48 @@ def run() -> tuple[list[Row], list[tuple[str, bool, str]]]:
     dispense = gas[next(k for k in gas if k.startswith("dispense (100,000-code"))]
     checks = [
         ("batch commit independent of code count", c100k == c100,
-         f"execution gas (total - 21,000 - calldata) 100 codes {c100:,} vs 100,000 codes {c100k:,}; totals "
-         f"{gas['commitBatch (100 codes)']:,} vs {gas['commitBatch (100,000 codes)']:,} differ only by calldata "
-         "(root, lot and count bytes)"),
+         f"execution {c100:,} vs {c100k:,} (100 vs 100,000 codes; totals {gas['commitBatch (100 codes)']:,} vs "
+         f"{gas['commitBatch (100,000 codes)']:,} differ only by calldata)"),
         ("dispense with proof <= 80,000", dispense <= 80_000, f"{dispense:,}"),
         ("dispatch <= 120,000", gas["dispatch (MAH -> distributor)"] <= 120_000,
          f"{gas['dispatch (MAH -> distributor)']:,}"),
         ("receive <= 120,000", gas["receiveShipment (full)"] <= 120_000, f"{gas['receiveShipment (full)']:,}"),
     ]
-    print(f"(built the 100,000-leaf reference tree in {tree_s:.1f} s)", file=sys.stderr)
+    if tree_s > 1:
+        print(f"(built the 100,000-leaf reference tree in {tree_s:.1f} s)", file=sys.stderr)
     return b.rows, checks
 
 
-def markdown(rows: list[Row], checks: list[tuple[str, bool, str]]) -> str:
-    lines = ["Generated by `.venv/bin/python bench/gas_report.py --update-readme` (pyrevm 0.3.7, post-Berlin "
-             "schedule, every operation the first transaction on a cold copy of the state; \"execution\" = gas "
-             "minus 21,000 intrinsic minus calldata).", "",
-             "| Operation | Gas | of which execution |", "|---|---:|---:|"]
-    lines += [f"| {r.operation} | {r.gas:,} | {r.execution_gas:,} |" for r in rows]
-    lines += ["", "| Target | Result | Figures |", "|---|---|---|"]
-    lines += [f"| {name} | {'PASS' if ok else 'FAIL'} | {fig} |" for name, ok, fig in checks]
+Measured = list[tuple[Schedule, list[Row], list[Check]]]
+
+
+def _aligned(measured: Measured) -> list[tuple[str, list[Row]]]:
+    """One line per operation with that operation's row under each schedule (same scene, same order)."""
+    labels = [r.operation for r in measured[0][1]]
+    for schedule, rows, _ in measured[1:]:
+        if [r.operation for r in rows] != labels:
+            raise RuntimeError(f"the {schedule.name} run measured different operations")
+    return [(label, [rows[i] for _, rows, _ in measured]) for i, label in enumerate(labels)]
+
+
+def _verdict(ok: bool, figure: str) -> str:
+    return f"{'PASS' if ok else 'FAIL'} {figure}"
+
+
+def markdown(measured: Measured) -> str:
+    engines = "; ".join(f"{s.name}: {s.engine}" for s, _, _ in measured)
+    head = " | ".join(f"{s.name} gas | {s.name} execution" for s, _, _ in measured)
+    lines = [f"Generated by `.venv/bin/python bench/gas_report.py --update-readme` ({engines}; every operation "
+             "the first transaction of its block on a cold copy of the state; gas includes the 21,000 intrinsic "
+             "gas and calldata at 16/4 per non-zero/zero byte; \"execution\" = gas minus both).", "",
+             f"| Operation | {head} |", "|---|" + "---:|" * (2 * len(measured))]
+    for label, rows in _aligned(measured):
+        cells = " | ".join(f"{r.gas:,} | {r.execution_gas:,}" for r in rows)
+        lines.append(f"| {label} | {cells} |")
+    lines += ["", "| Target | " + " | ".join(s.name for s, _, _ in measured) + " |",
+              "|---|" + "---|" * len(measured)]
+    for i, (name, _, _) in enumerate(measured[0][2]):
+        lines.append(f"| {name} | " + " | ".join(_verdict(*checks[i][1:]) for _, _, checks in measured) + " |")
     return "\n".join(lines)
 
 
@@ -209,20 +261,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--update-readme", action="store_true", help="rewrite the gas table in contracts/README.md")
     args = parser.parse_args(argv)
-    rows, checks = run()
-    width = max(len(r.operation) for r in rows)
-    print("Gas per operation — pyrevm 0.3.7, post-Berlin schedule (EIP-2929), first tx on a cold state,")
-    print("including 21,000 intrinsic gas and calldata\n")
-    print(f"{'operation':<{width}}  {'gas':>9}  {'execution':>9}")
-    print(f"{'-' * width}  {'-' * 9}  {'-' * 9}")
-    for r in rows:
-        print(f"{r.operation:<{width}}  {r.gas:>9,}  {r.execution_gas:>9,}")
+    measured: Measured = []
+    for schedule in SCHEDULES:
+        t0 = time.perf_counter()
+        rows, checks = run(schedule)
+        measured.append((schedule, rows, checks))
+        print(f"({schedule.name}: {schedule.engine}, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    lines = _aligned(measured)
+    width = max(len(label) for label, _ in lines)
+    print("Gas per operation, first transaction of its block on a cold state, including 21,000 intrinsic gas and")
+    print("calldata; columns: " + "; ".join(f"{s.name} = {s.engine}" for s, _, _ in measured) + "\n")
+    print(f"{'operation':<{width}}" + "".join(f"  {s.name[:11]:>11}  {'execution':>9}" for s, _, _ in measured))
+    print("-" * width + "".join(f"  {'-' * 11}  {'-' * 9}" for _ in measured))
+    for label, rows in lines:
+        print(f"{label:<{width}}" + "".join(f"  {r.gas:>11,}  {r.execution_gas:>9,}" for r in rows))
     print("(execution = gas - 21,000 intrinsic - calldata at 16/4 gas per non-zero/zero byte)")
     print("\nTargets:")
-    for name, ok, fig in checks:
-        print(f"  [{'PASS' if ok else 'FAIL'}] {name}: {fig}")
+    for i, (name, _, _) in enumerate(measured[0][2]):
+        verdicts = " / ".join(f"{s.name} {_verdict(*checks[i][1:])}" for s, _, checks in measured)
+        print(f"  {name}: {verdicts}")
     if args.update_readme:
-        update_readme(markdown(rows, checks))
+        update_readme(markdown(measured))
         print(f"\nwrote the table into {README.relative_to(ROOT)}")
     return 0
 
