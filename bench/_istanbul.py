@@ -1,11 +1,11 @@
 """A minimal py-evm chain on ``IstanbulVM``, shaped like ``tests/contracts/harness.Chain``.
 
-Why: the suite is compiled for ``evmVersion`` istanbul and FISCO BCOS 2.x charges the Istanbul
-gas schedule (SLOAD 800, CALL 700, EIP-2200 net-metered SSTORE, no EIP-2929 cold/warm access
-lists), while pyrevm (the harness, and FISCO 3.x's evmone) charges the post-Berlin one. This
-module lets ``bench/gas_report.py`` run the same scene, with the same ``World`` deploy/wiring
-recipe of ``contracts/README.md``, under py-evm's Istanbul rules and read the gas of each
-transaction from py-evm's own receipt.
+Why: the suite is compiled for ``evmVersion`` istanbul (SLOAD 800, CALL 700, EIP-2200
+net-metered SSTORE, no EIP-2929 cold/warm access lists; FISCO BCOS 2.x runs its interpreter at
+this revision), while pyrevm (the harness) charges the post-Berlin schedule. This module lets
+``bench/gas_report.py`` run the same scene, with the same ``World`` deploy/wiring recipe of
+``contracts/README.md``, under py-evm's Istanbul rules and read the gas of each transaction
+from py-evm's own receipt.
 
 Model: the state is a trie root in one ``AtomicDB``. Every transaction runs in a fresh
 ``IstanbulVM`` built from a header carrying that root, the block number and the block timestamp

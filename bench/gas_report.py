@@ -11,12 +11,16 @@ cold and every original value is the pre-transaction one. The same scene runs tw
 
 * **post-Berlin** — pyrevm 0.3.7 (revm), through tests/contracts/harness.py. revm ignores
   ``spec_id`` and charges EIP-2929 cold/warm access (cold SLOAD 2 100, cold account 2 600) and
-  EIP-2200/3529 SSTORE; FISCO BCOS 3.x's evmone executes with this London-era schedule. pyrevm
-  keeps its journal between calls, which would under-count rewrites, hence the fresh copy
-  (``Chain.fresh_copy``).
+  EIP-2200/3529 SSTORE. pyrevm keeps its journal between calls, which would under-count
+  rewrites, hence the fresh copy (``Chain.fresh_copy``).
 * **Istanbul** — py-evm's ``IstanbulVM`` (bench/_istanbul.py): SLOAD 800, CALL 700, EIP-2200
-  net-metered SSTORE, no access lists. The contracts are compiled for ``evmVersion`` istanbul and
-  FISCO BCOS 2.x charges this schedule.
+  net-metered SSTORE, no access lists: the revision the contracts are compiled for
+  (``evmVersion`` istanbul).
+
+Neither is exactly what a FISCO BCOS node charges; contracts/README.md ("Gas") says how each
+release line differs (3.x: evmone at London/Paris, but its host reports every access cold and
+every SSTORE as a modification; 2.x: the Istanbul opcode table with 68 gas per non-zero calldata
+byte and no original-value SSTORE metering).
 
 Both include the 21 000 intrinsic gas and calldata (16/4 gas per non-zero/zero byte in both).
 
