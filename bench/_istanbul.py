@@ -37,8 +37,9 @@ from eth.vm.spoof import SpoofTransaction
 from eth_abi import encode as abi_encode
 from eth_keys import keys
 
-# The harness's ABI index and decoders only read ``self.index``; they are shared, not copied.
-from harness import (  # noqa: E402  (bench scripts put tests/contracts on sys.path)
+# tests/contracts is on sys.path (gas_report.py and pytest put it there). The harness's ABI index,
+# type strings and decoders (which only read ``self.index``) are shared, not copied.
+from harness import (
     _START_MS,
     Artifact,
     Chain,
@@ -175,12 +176,15 @@ class IstanbulChain:
         return Outcome(computation.is_success, bytes(computation.output), receipt.gas_used, logs,
                        vm.state.state_root, created)
 
-    def send(self, sender: str, to: str | None, data: bytes) -> Outcome:
-        """A kept transaction: raises ``Reverted`` (state unchanged) or moves the root."""
-        outcome = self.execute(sender, to, data)
+    def _succeeded(self, outcome: Outcome) -> Outcome:
         if not outcome.ok:
             name, args = self.decode_error(outcome.output)
             raise Reverted(name, args, outcome.output, outcome.gas_used)
+        return outcome
+
+    def send(self, sender: str, to: str | None, data: bytes) -> Outcome:
+        """A kept transaction: raises ``Reverted`` (state unchanged) or moves the root."""
+        outcome = self._succeeded(self.execute(sender, to, data))
         self.state_root = outcome.state_root
         return outcome
 
@@ -188,11 +192,7 @@ class IstanbulChain:
         """What ``Contract.call`` uses (keep=False: the result is thrown away)."""
         if keep:
             return self.send(sender, to, data).output
-        outcome = self.execute(sender, to, data)
-        if not outcome.ok:
-            name, args = self.decode_error(outcome.output)
-            raise Reverted(name, args, outcome.output, outcome.gas_used)
-        return outcome.output
+        return self._succeeded(self.execute(sender, to, data)).output
 
     def deploy(self, artifact: Artifact, *ctor_args: Any, sender: str) -> IstanbulContract:
         """Deploy with a CREATE transaction from ``sender``."""
