@@ -1,7 +1,8 @@
 """SQLite persistence for blocks, transactions, receipts and logs.
 
-Durability model: a block is written in ONE SQLite transaction (``synchronous=FULL``, WAL) before
-any of its receipts is returned to a client, so ``kill -9`` never loses an answered transaction.
+Durability model: a block is written in ONE SQLite transaction (WAL; ``synchronous=NORMAL``, or
+``FULL`` with ``fsync=True``) before any of its receipts is returned to a client, so ``kill -9``
+never loses an answered transaction. WAL checkpoints run in a background thread.
 The EVM state itself is not stored: on start it is rebuilt by re-executing the stored
 transactions with their stored block environment (see :mod:`.chain`). Without a data dir the same
 schema lives in an in-memory SQLite database.
@@ -55,6 +56,48 @@ def _split_topics(blob: bytes) -> tuple[bytes, ...]:
     return tuple(blob[i : i + 32] for i in range(0, len(blob), 32))
 
 
+class _Checkpointer:
+    """Runs passive WAL checkpoints on its own connection and thread, every ~:attr:`ROWS` written rows.
+
+    A passive checkpoint never blocks the writer; durability is unchanged (a committed block is in
+    the WAL, which a restart replays; the checkpoint's fsync only bounds the WAL's size).
+    """
+
+    ROWS = 2000
+
+    def __init__(self, path: Path, fsync: bool) -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+        self._rows = 0
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="devchain-checkpoint", daemon=True)
+        self._thread.start()
+
+    def wrote(self, rows: int) -> None:
+        self._rows += rows
+        if self._rows >= self.ROWS:
+            self._rows = 0
+            self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # busy or closing: the next round (or the final close) catches up
+                pass
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+        self._db.close()
+
+
 class ChainStore:
     """The chain's database; every method is thread-safe (one connection, one lock).
 
@@ -64,6 +107,7 @@ class ChainStore:
     def __init__(self, data_dir: Path | None, *, fsync: bool = False) -> None:
         self._lock = threading.RLock()
         self._where = str(data_dir) if data_dir is not None else ":memory:"
+        self._checkpointer: _Checkpointer | None = None
         if data_dir is None:
             self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
             self._db.executescript(_SCHEMA)
@@ -80,9 +124,13 @@ class ChainStore:
                 self._check_tables()
             else:
                 self._db.executescript(_SCHEMA)
+            # Checkpoints (copying the WAL into the database, with an fsync) run in a background
+            # thread, not inside the commit of whichever block crosses the WAL threshold.
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
         except sqlite3.DatabaseError as exc:
             raise DataDirError(self._where, f"{DB_FILENAME} is not a readable SQLite database ({exc})") from exc
         self.fresh = not existed
+        self._checkpointer = _Checkpointer(path, fsync)
 
     def _check_tables(self) -> None:
         names = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -96,8 +144,10 @@ class ChainStore:
         return self._where
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._lock:
-            self._db.close()
+            self._db.close()  # the last connection to close checkpoints what is left
 
     # ------------------------------------------------------------------ meta
     def meta(self) -> dict[str, str]:
@@ -153,6 +203,8 @@ class ChainStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+        if self._checkpointer is not None:
+            self._checkpointer.wrote(1 + len(tx_rows) + len(receipt_rows) + len(log_rows))
 
     # ------------------------------------------------------------------ reads
     def head(self) -> int:
