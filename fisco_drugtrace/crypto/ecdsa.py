@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from coincurve import PrivateKey, PublicKey
 
-from fisco_drugtrace.crypto._keccak import keccak256 as _fast_keccak256
+from fisco_drugtrace.crypto.keccak import keccak256 as _fast_keccak256
 from fisco_drugtrace.crypto.suite import DigestSigner
 from fisco_drugtrace.errors import InvalidKeyError, SignatureError
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from eth_abi import encode as _abi_encode
 
-from fisco_drugtrace.drugtrace._keccak import keccak256
+from fisco_drugtrace.crypto.keccak import keccak256
 
 __all__ = ["org_id", "org_ref", "product_id", "batch_id", "code_hash", "id_hex", "parse_id", "text_hash"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from fisco_drugtrace.drugtrace._keccak import keccak256, new_hasher
+from fisco_drugtrace.crypto.keccak import keccak256, new_hasher
 
 __all__ = [
     "MerkleTree",

@@ -8,7 +8,7 @@ from Crypto.Hash import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fisco_drugtrace.crypto._keccak import keccak256
+from fisco_drugtrace.crypto.keccak import keccak256
 
 
 def _reference(data: bytes) -> bytes:
@@ -47,7 +47,7 @@ def test_threads_do_not_share_a_state() -> None:
 
 
 def test_every_backend_agrees() -> None:
-    from fisco_drugtrace.crypto import _keccak
+    from fisco_drugtrace.crypto import keccak as _keccak
 
     backends = [_keccak._public_keccak256]
     cffi_state = _keccak._state_hasher()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from fisco_drugtrace.drugtrace._keccak import keccak256
+from fisco_drugtrace.crypto.keccak import keccak256
 from fisco_drugtrace.drugtrace.audit.records import IndexedEvent
 
 __all__ = ["SyntheticChain", "hex32", "recall_events"]
