@@ -29,7 +29,7 @@ from fisco_drugtrace.client.records import (
     TotalTransactionCount,
     TransactionRecord,
 )
-from fisco_drugtrace.types import Dialect, Log, Receipt, status_name
+from fisco_drugtrace.types import Address, Dialect, Log, Receipt, TxHash, status_name
 
 __all__ = [
     "receipt_v3",
@@ -80,10 +80,52 @@ def receipt_v3(value: Any) -> Receipt:
     )
 
 
+def _hex_field(text: str, size: int | None = None) -> bytes:
+    """``0x``-prefixed hex with an exact byte size (fast path; ValueError otherwise)."""
+    if text[:2] != "0x":
+        raise ValueError(text)
+    raw = bytes.fromhex(text[2:])
+    if size is not None and len(raw) != size:
+        raise ValueError(text)
+    return raw
+
+
+def _log_v3_fast(o: Mapping[str, Any]) -> Log:
+    """The shape a node writes (0x-prefixed hex everywhere, hex quantities), parsed with few calls.
+
+    Anything else raises, and :func:`log_v3` falls back to the checked parser, which accepts the
+    node's variants and says precisely what is wrong.
+    """
+    addr = o["address"]
+    _hex_field(addr, 20)
+    tx = o["transactionHash"]
+    _hex_field(tx, 32)
+    block_hash = o["blockHash"]
+    _hex_field(block_hash, 32)
+    numbers = [o["blockNumber"], o["logIndex"], o["transactionIndex"]]
+    for n in numbers:
+        if type(n) is not str or n[:2] != "0x":
+            raise ValueError(n)
+    return Log(
+        address=Address(addr.lower()),
+        topics=tuple([_hex_field(t, 32) for t in o["topics"]]),
+        data=_hex_field(o["data"]),
+        block_number=int(numbers[0], 16),
+        transaction_hash=TxHash(tx.lower()),
+        log_index=int(numbers[1], 16),
+        transaction_index=int(numbers[2], 16),
+        block_hash=block_hash.lower(),
+    )
+
+
 @shape_guard("log_v3")
 def log_v3(value: Any) -> Log:
     """A log from ``getLogs`` / filters (Ethereum-style, hex quantities)."""
     o = obj(value, "log")
+    try:
+        return _log_v3_fast(o)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass  # not the plain shape: the checked parser below accepts variants or says what is wrong
     return Log(
         address=address(o.get("address"), "log address"),
         topics=tuple(hex_bytes(t, "log topic") for t in o.get("topics") or ()),
