@@ -504,6 +504,8 @@ class V3Methods:
             first = last = block.number
         if first > last:
             return []
+        if not any(t is not None for t in query.topics):
+            return self._collect_logs_by_address(query, first, last)
         hashes: dict[int, bytes] = {}
         out = []
         for number, log_index, tx_index, tx_hash, log in self.chain.store.logs(first, last):
@@ -512,6 +514,28 @@ class V3Methods:
                     block = self.chain.block(number)
                     hashes[number] = block.hash if block else bytes(32)
                 out.append(self.log_json(number, log_index, tx_index, tx_hash, log, hashes[number]))
+        return out
+
+    def _collect_logs_by_address(self, query: LogQuery, first: int, last: int) -> list[dict[str, Any]]:
+        """The common query (addresses only, no topic filter): SQLite filters and hex-encodes, and
+        each JSON object is built from ready strings. Same objects as :meth:`log_json` gives."""
+        head = self.chain.head
+        out = []
+        for number, log_index, tx_index, tx_hash, address, topics, data, block_hash in \
+                self.chain.store.log_rows_hex(first, last, sorted(query.addresses)):
+            if number == head.number:
+                block_hash = _hex(head.hash)
+            out.append({
+                "address": address,
+                "topics": ["0x" + topics[i:i + 64] for i in range(0, len(topics), 64)],
+                "data": data,
+                "logIndex": hex(log_index),
+                "blockNumber": hex(number),
+                "blockHash": block_hash,
+                "transactionIndex": hex(tx_index),
+                "transactionHash": tx_hash,
+                "removed": False,
+            })
         return out
 
     def _log_params(self, params: list) -> LogQuery:

@@ -289,6 +289,24 @@ class ChainStore:
                 (from_block, to_block)).fetchall()
         return [(b, li, ti, th, ChainLog(a, _split_topics(t), d)) for b, li, ti, th, a, t, d in rows]
 
+    def log_rows_hex(self, from_block: int, to_block: int, addresses: Sequence[str] = ()
+                     ) -> list[tuple[int, int, int, str, str, str, str, str]]:
+        """Logs of blocks in the range as ready-made JSON text pieces, hex-encoded by SQLite (in C,
+        without the GIL): ``(block number, log index, tx index, 0x tx hash, address, topics hex
+        without 0x — 64 characters per topic, 0x data, 0x block hash)``. ``addresses`` (lower-case),
+        when given, keeps only those emitters."""
+        sql = ("SELECT l.block_number, l.log_index, l.tx_index, '0x' || lower(hex(l.tx_hash)), l.address, "
+               "lower(hex(l.topics)), '0x' || lower(hex(l.data)), "
+               "'0x' || lower(hex(coalesce(b.hash, zeroblob(32)))) "
+               "FROM logs l LEFT JOIN blocks b ON b.number = l.block_number "
+               "WHERE l.block_number BETWEEN ? AND ?")
+        params: list[object] = [from_block, to_block]
+        if addresses:
+            sql += f" AND l.address IN ({', '.join('?' * len(addresses))})"
+            params.extend(addresses)
+        with self._lock:
+            return self._db.execute(sql + " ORDER BY l.block_number, l.log_index", params).fetchall()
+
     def abi(self, address: str) -> str:
         with self._lock:
             row = self._db.execute("SELECT abi FROM abis WHERE address = ?", (address,)).fetchone()

@@ -84,3 +84,20 @@ def test_bad_filter_params(v3: DevChain) -> None:
     assert rpc(v3, "getLogs", ["group0", {"address": "0x12"}])["error"]["code"] == -32602
     assert rpc(v3, "getLogs", ["group0", "not an object"])["error"]["code"] == -32602
     assert rpc(v3, "getFilterChanges", ["group0", "0x99"])["error"]["code"] == -32602
+
+
+def test_address_only_get_logs_equals_the_topic_filtered_path(v3: DevChain) -> None:
+    """Without a topic filter getLogs takes a SQL-side path (address filter and hex in SQLite);
+    its objects must be exactly those of the general path (here forced by a topic every log has)."""
+    a = deploy3(v3)["contractAddress"]
+    b = deploy3(v3)["contractAddress"]
+    for i, (to, signer) in enumerate([(a, 0), (b, 1), (a, 1), (b, 0)]):
+        send3(v3, tx3(v3, to, set_call(i + 1), signer=SIGNERS[signer]))
+    everything = {"fromBlock": "earliest", "toBlock": "latest"}
+    for address in ([], a, [a.upper().replace("0X", "0x"), b], [b]):
+        fast = result(v3, "getLogs", ["group0", {**everything, "address": address, "topics": []}])
+        general = result(v3, "getLogs", ["group0", {**everything, "address": address, "topics": [STORED]}])
+        assert fast == general and fast
+    head = result(v3, "getLogs", ["group0", {"fromBlock": "latest", "toBlock": "latest"}])
+    number = int(head[0]["blockNumber"], 16)
+    assert head[0]["blockHash"] == result(v3, "getBlockHashByNumber", ["group0", "", number])
