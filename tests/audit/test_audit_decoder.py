@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from eth_abi import encode
 
@@ -23,11 +25,18 @@ def test_fast_and_general_paths_agree_on_a_whole_story(tmp_path) -> None:
         decoder = result.services["regulator"].suite.decoder
         logs = client.get_logs(0, client.block_number(), decoder.addresses, None)
         names = set()
+        with_json = 0
         for log in logs:
             fast, slow = decoder.decode_args(log), decoder.decode_args_slow(log)
             assert fast == slow
+            event = decoder.decode(log)
+            assert event is not None and (event.contract, event.name, dict(event.args)) == slow
+            if event.args_json is not None:  # written by the template: exactly json's text
+                assert event.args_json == json.dumps(slow[2], separators=(",", ":"))
+                with_json += 1
             names.add(fast[1])
         assert {"UnitDispensed", "ShipmentDispatched", "RecallOpened", "BatchCommitted"} <= names
+        assert with_json > len(logs) // 2
     finally:
         client.close()
         chain.close()

@@ -9,6 +9,7 @@ give identical arguments (tests/audit/test_audit_decoder.py checks them against 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Mapping, Sequence
 
 from fisco_drugtrace.drugtrace.audit.records import IndexedEvent
@@ -35,6 +36,7 @@ def jsonable(value: Any) -> Any:
 
 
 _Word = Callable[[bytes], Any]
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
 
 
 def _word_reader(kind: str) -> _Word | None:
@@ -56,26 +58,42 @@ def _word_reader(kind: str) -> _Word | None:
 
 
 class _StaticEvent:
-    """A compiled decoder for one event whose inputs are all static single words."""
+    """A compiled decoder for one event whose inputs are all static single words.
+
+    ``plan`` lists, in ABI order, each argument's name, its word's position in
+    ``topics[1:] + data words`` and its reader, so decoding is one dict comprehension.
+    """
 
     def __init__(self, name: str, inputs: Sequence[Any]) -> None:
         self.name = name
-        self.topic_fields: list[tuple[str, _Word]] = []
-        self.data_fields: list[tuple[str, _Word]] = []
-        self.order = [p.name for p in inputs]
+        indexed = [p for p in inputs if p.indexed]
+        plain = [p for p in inputs if not p.indexed]
+        self.n_topics = len(indexed) + 1
+        self.data_size = 32 * len(plain)
+        plan: list[tuple[str, int, _Word]] = []
+        next_topic, next_word = 0, len(indexed)
         for p in inputs:
             reader = _word_reader(p.type)
             if reader is None:
                 raise ValueError(p.type)
-            (self.topic_fields if p.indexed else self.data_fields).append((p.name, reader))
+            if p.indexed:
+                slot, next_topic = next_topic, next_topic + 1
+            else:
+                slot, next_word = next_word, next_word + 1
+            plan.append((p.name, slot, reader))
+        self.plan = tuple(plan)
+        # '{"a":"%s","b":%d}' for words read as hex strings and ints: the args' JSON in one
+        # formatting call. Not for bools (JSON true/false) or names that would need escaping.
+        self.json_template: str | None = None
+        if all(_PLAIN_NAME(p.name) and p.type != "bool" for p in inputs):
+            parts = [f'"{p.name}":' + ("%d" if "int" in p.type else '"%s"') for p in inputs]
+            self.json_template = "{" + ",".join(parts) + "}"
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any] | None:
-        if len(topics) - 1 != len(self.topic_fields) or len(data) != 32 * len(self.data_fields):
+        if len(topics) != self.n_topics or len(data) != self.data_size:
             return None
-        values = {name: read(bytes(t)) for (name, read), t in zip(self.topic_fields, topics[1:])}
-        for i, (name, read) in enumerate(self.data_fields):
-            values[name] = read(data[32 * i:32 * i + 32])
-        return {name: values[name] for name in self.order}
+        words = [*topics[1:], *[data[i:i + 32] for i in range(0, len(data), 32)]]
+        return {name: read(words[slot]) for name, slot, read in self.plan}
 
 
 def _compile(abi: Any) -> dict[bytes, _StaticEvent]:
@@ -119,7 +137,7 @@ class EventDecoder:
         if log.topics:
             fast = self._fast[address].get(bytes(log.topics[0]))
             if fast is not None:
-                args = fast.decode(log.topics, bytes(log.data))
+                args = fast.decode(log.topics, log.data)
                 if args is not None:
                     return name, fast.name, args
         return self.decode_args_slow(log)
@@ -137,19 +155,32 @@ class EventDecoder:
 
     def decode(self, log: Log, *, position: int = 0, ts_ms: int | None = None) -> IndexedEvent | None:
         """One log as an index record (``None`` for a log this suite did not emit)."""
-        out = self.decode_args(log)
-        if out is None:
+        address = str(log.address).lower()
+        found = self._by_address.get(address)
+        if found is None:
             return None
-        contract, name, args = out
+        args_json = None
+        fast = self._fast[address].get(bytes(log.topics[0])) if log.topics else None
+        args = fast.decode(log.topics, log.data) if fast is not None else None
+        if fast is not None and args is not None:
+            contract, name = found[0], fast.name
+            if fast.json_template is not None:
+                args_json = fast.json_template % tuple(args.values())
+        else:
+            out = self.decode_args_slow(log)
+            if out is None:
+                return None
+            contract, name, args = out
         return IndexedEvent(
             block_number=int(log.block_number or 0),
             tx_hash=str(log.transaction_hash or "").lower(),
             log_index=int(log.log_index if log.log_index is not None else position),
             contract=contract,
-            address=str(log.address).lower(),
+            address=address,
             name=name,
             args=args,
             ts_ms=ts_ms,
             position=position,
             block_hash=log.block_hash,
+            args_json=args_json,
         )

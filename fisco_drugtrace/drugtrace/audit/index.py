@@ -44,21 +44,33 @@ def _key_value(column: str, value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # args keep their ABI order: no sorting needed
-_PLANS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
+_KEY_ORDER = ("batch_id", "product_id", "shipment_id", "recall_id", "observation_id", "code_hash", "org_id",
+              "actor_org")
+_KEY_SLOT = {column: i for i, column in enumerate(_KEY_ORDER)}
+_PLANS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, int, bool], ...]] = {}
 
 
-def _plan(name: str, arg_names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Which arguments of this event fill which key column (computed once per event shape)."""
+def _plan(name: str, arg_names: tuple[str, ...]) -> tuple[tuple[str, int, bool], ...]:
+    """Which arguments of this event fill which key column — as ``(argument, slot in
+    _KEY_ORDER, is a blob column)`` — computed once per event shape."""
     found = _PLANS.get((name, arg_names))
     if found is None:
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, int, bool]] = []
         taken: set[str] = set()
         for arg, column in KEY_COLUMNS.items():
             if arg in arg_names and column not in taken:
-                pairs.append((arg, column))
+                pairs.append((arg, _KEY_SLOT[column], column in _BLOB_KEYS))
                 taken.add(column)
         found = _PLANS[(name, arg_names)] = tuple(pairs)
     return found
+
+
+def _blob(value: Any) -> bytes | None:
+    """A bytes32 key from its JSON form (``0x`` hex) or bytes; 32 zero bytes mean "none"."""
+    if type(value) is str and value[:2] == "0x":
+        raw = bytes.fromhex(value[2:])
+        return raw if any(raw) else None
+    return _key_value("batch_id", value)  # bytes, or hex without 0x: the general path
 
 
 def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
@@ -68,24 +80,21 @@ def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
     ``ObservationRecorded.subjectId`` is a batch, or a product for process definitions.
     """
     args = event.args
-    keys: dict[str, Any] = {}
-    for arg, column in _plan(event.name, tuple(args)):
-        value = _key_value(column, args[arg])
-        if value:  # 0 and 32 zero bytes mean "none"
-            keys[column] = value
-    subject = args.get("subjectId")
-    if subject is not None and event.name == "ObservationRecorded":
-        column = "product_id" if int(args.get("point", 0)) == PROCESS_DEFINITION_POINT else "batch_id"
-        value = _key_value(column, subject)
-        if value:
-            keys.setdefault(column, value)
-    get = keys.get
+    keys: list[Any] = [None] * 8
+    for arg, slot, is_blob in _plan(event.name, tuple(args)):
+        value = args[arg]
+        if value is not None:
+            keys[slot] = _blob(value) if is_blob else (int(value) or None)
+    if event.name == "ObservationRecorded":
+        subject = args.get("subjectId")
+        if subject is not None:
+            column = "product_id" if int(args.get("point", 0)) == PROCESS_DEFINITION_POINT else "batch_id"
+            slot = _KEY_SLOT[column]
+            if keys[slot] is None:
+                keys[slot] = _key_value(column, subject)
     return (
         event.block_number, event.tx_hash, event.position, event.log_index, event.contract,
-        event.address, event.name, event.ts_ms,
-        get("batch_id"), get("product_id"), get("shipment_id"), get("recall_id"),
-        get("observation_id"), get("code_hash"), get("org_id"), get("actor_org"),
-        _ENCODER.encode(args),
+        event.address, event.name, event.ts_ms, *keys, event.args_json or _ENCODER.encode(args),
     )
 
 

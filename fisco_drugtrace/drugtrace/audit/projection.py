@@ -63,6 +63,7 @@ class Projection:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self._cache: dict[tuple[bytes, bytes], list[int]] = {}
+        self._by_value: dict[tuple[Any, Any], list[int]] = {}
         self._handlers: Mapping[str, Callable[[IndexedEvent], None]] = {
             "HoldingCredited": self._credited,
             "ShipmentDispatched": self._dispatched,
@@ -80,7 +81,8 @@ class Projection:
 
     def apply(self, events: Sequence[IndexedEvent]) -> None:
         """Apply events in order; touched holdings are read once and written once per call."""
-        self._cache: dict[tuple[bytes, bytes], list[int]] = {}
+        self._cache = {}
+        self._by_value = {}
         handlers = self._handlers
         for event in events:
             handler = handlers.get(event.name)
@@ -88,9 +90,14 @@ class Projection:
                 handler(event)
         self.db.executemany(_SAVE, ((b, o, *state) for (b, o), state in self._cache.items()))
         self._cache = {}
+        self._by_value = {}
 
     # -- helpers -------------------------------------------------------------------------
     def _state(self, batch: Any, org: Any) -> list[int]:
+        # the same (batch, org) hex strings recur in most events: convert them once per apply()
+        found = self._by_value.get((batch, org))
+        if found is not None:
+            return found
         key = (_b(batch), _b(org))
         state = self._cache.get(key)
         if state is None:
@@ -98,6 +105,7 @@ class Projection:
                 "SELECT quantity, quarantined, received, dispensed, destroyed FROM holdings "
                 "WHERE batch_id = ? AND org_id = ?", key).fetchone()
             state = self._cache[key] = list(row) if row else [0, 0, 0, 0, 0]
+        self._by_value[(batch, org)] = state
         return state
 
     def _holding(self, batch: Any, org: Any, quantity: int = 0, quarantined: int = 0, received: int = 0,

@@ -43,6 +43,9 @@ class IndexedEvent:
     ts_ms: int | None = None
     position: int = 0
     block_hash: str | None = field(default=None, compare=False)
+    #: ``args`` as compact JSON in ABI order, when the decoder could write it directly (it is
+    #: exactly what ``json`` would give); the index stores it instead of encoding ``args`` again.
+    args_json: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
