@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,3 +32,19 @@ def test_fast_path_equals_checked_parser(entry: dict) -> None:
     checked = log_v3({**entry, "logIndex": int(entry["logIndex"], 16)})
     assert fast == checked
     assert log_v3(entry) == fast
+
+
+@given(entries, st.sampled_from(["transactionHash", "blockHash", "address", "topic", "data"]))
+def test_fast_path_refuses_what_is_not_the_plain_shape(entry: dict, field: str) -> None:
+    """A blank inside a fixed-size field (``bytes.fromhex`` would skip it), a short topic or a
+    missing 0x prefix must not pass the fast path."""
+    bad = dict(entry)
+    if field == "topic":
+        bad["topics"] = [*entry["topics"], "0x" + "ab" * 31]
+    elif field == "data":
+        bad["data"] = entry["data"][2:]
+    else:
+        text = entry[field]
+        bad[field] = text[:10] + " " + text[11:]
+    with pytest.raises(ValueError):
+        _log_v3_fast(bad)
