@@ -142,15 +142,22 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         returns (bool dispensed)
     {
         (bytes32 orgId,,,) = _authorize(MASK_DISPENSERS);
-        _checkUnit(batchId, index, codeHash, proof);
         mapping(uint256 => uint256) storage words = _dispensed[batchId];
         uint256 wordIndex = index >> 8;
         uint256 bit = 1 << (index & 0xff);
-        uint256 word = words[wordIndex];
-        if (word & bit != 0) {
-            // Refused without reverting, so the alert stays on chain; no custody state changes.
-            emit DuplicateDispense(batchId, index, codeHash, orgId);
-            return false;
+        uint256 word;
+        {
+            (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) =
+                _checkUnit(batchId, index, codeHash, proof);
+            word = words[wordIndex];
+            if (word & bit != 0) {
+                // Refused without reverting, so the alert stays on chain; no custody state changes.
+                // Checked before usability: a copy of a dispensed code turning up on a stopped,
+                // recalled or expired batch is exactly the alert that must not be lost.
+                emit DuplicateDispense(batchId, index, codeHash, orgId);
+                return false;
+            }
+            _requireUsable(batchId, batchState, productState, expiryDate);
         }
         Holding storage h = _holdings[batchId][orgId];
         uint128 quantity = h.quantity;
@@ -344,16 +351,17 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         h.quantity -= quantity;
     }
 
-    /// @dev Batch usable, index in range and proof valid, else revert.
-    function _checkUnit(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof) private view {
-        (
-            LifecycleState batchState,
-            LifecycleState productState,
-            uint64 expiryDate,
-            uint64 unitCount,
-            bytes32 unitRoot
-        ) = _registry.unitInfo(batchId);
-        _requireUsable(batchId, batchState, productState, expiryDate);
+    /// @dev Batch known, index in range and proof valid, else revert; returns what
+    /// {_requireUsable} needs (checked by the caller after the duplicate check).
+    function _checkUnit(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof)
+        private
+        view
+        returns (LifecycleState batchState, LifecycleState productState, uint64 expiryDate)
+    {
+        uint64 unitCount;
+        bytes32 unitRoot;
+        (batchState, productState, expiryDate, unitCount, unitRoot) = _registry.unitInfo(batchId);
+        if (batchState == LifecycleState.NONE) revert CustodyLedgerUnknownBatch(batchId);
         if (index >= unitCount) revert CustodyLedgerUnitOutOfRange(batchId, index, unitCount);
         if (!UnitMerkle.verify(proof, unitRoot, UnitMerkle.leaf(batchId, index, codeHash))) {
             revert CustodyLedgerInvalidProof(batchId, index);

@@ -215,10 +215,11 @@ interface ICustodyLedger {
 
     /**
      * @notice Dispense or sell one unit, proven by a Merkle proof.
-     * @dev Requirements: caller is a pharmacy or hospital; not paused; batch and product LISTED,
-     * not expired; index < unitCount; the proof is valid. If the unit was already dispensed, emits
-     * {DuplicateDispense} and returns false WITHOUT reverting and without changing custody state;
-     * otherwise requires one available unit, sets the bit, debits the holding and emits {UnitDispensed}.
+     * @dev Requirements: caller is a pharmacy or hospital; not paused; batch known; index < unitCount;
+     * the proof is valid. If the unit was already dispensed, emits {DuplicateDispense} and returns
+     * false WITHOUT reverting and without changing custody state, whatever the batch's lifecycle
+     * state or expiry; otherwise requires batch and product LISTED and the batch not expired, and
+     * one available unit, sets the bit, debits the holding and emits {UnitDispensed}.
      * @param batchId the batch.
      * @param index position of the unit in the batch's code list (0-based).
      * @param codeHash keccak256(utf8(unit code)).

@@ -571,13 +571,18 @@ class Model:
 
     def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
         org, _ = self.authorize(sender, MASK["dispensers"])
-        b = self._usable(bid)
+        b = self.batches.get(bid)
+        if b is None:
+            raise Rejected("CustodyLedgerUnknownBatch", bid)
         if index >= b.unit_count:
             raise Rejected("CustodyLedgerUnitOutOfRange", bid, index, b.unit_count)
         if not proof_ok:
             raise Rejected("CustodyLedgerInvalidProof", bid, index)
         if (bid, index) in self.dispensed:
-            return False  # DuplicateDispense, nothing changes
+            # DuplicateDispense, nothing changes -- in every lifecycle state and after expiry,
+            # so the counterfeit/diversion alert is never lost to a usability revert.
+            return False
+        self._usable(bid)
         h = self._holding(bid, org)
         if h[0] - h[1] == 0:
             raise Rejected("CustodyLedgerInsufficientStock", bid, org, 0, 1)

@@ -146,3 +146,55 @@ def test_reference_proofs_are_accepted_for_any_size_and_index(_odd_world: Any, d
             assert dispense_error(w, info, j, info.code_hash(i), info.proof(i))[0] == "CustodyLedgerInvalidProof"
     finally:
         w.chain.revert(snap)
+
+
+def _make_unusable(scene: Scene, how: str) -> None:
+    """Leave the scene's batch not dispensable: stopped, recalled, its product stopped, or expired."""
+    w, info = scene.w, scene.batch
+    if how == "stopped":
+        w.stop_batch(info.batch_id)
+    elif how == "recalled":
+        w.stop_batch(info.batch_id)
+        w.open_recall(scene.product, info.batch_id)
+    elif how == "product stopped":
+        w.drugs.transact("transitionProduct", scene.product, 2, 0, Z32, sender=w.acct("nat"))
+    else:
+        w.chain.set_time(info.expiry + 1)
+
+
+@pytest.mark.parametrize("how", ["stopped", "recalled", "product stopped", "expired"])
+def test_duplicate_on_an_unusable_batch_is_still_flagged_not_reverted(scene: Scene, how: str) -> None:
+    """The alert is most needed when the batch is stopped/recalled/expired: it must not be lost to
+    a usability revert; a first dispense is still refused, and a forged proof still reverts."""
+    w, info = scene.w, scene.batch
+    i, j = 3, 4
+    assert w.dispense(info, i).output is True
+    _make_unusable(scene, how)
+    before = (w.holding(info.batch_id, "pharm"), w.holding(info.batch_id, "hosp"),
+              w.custody.call("dispenseWord", info.batch_id, 0), w.batch_state(info.batch_id))
+    for who in ("pharm", "hosp"):
+        r = w.dispense(info, i, who=who)
+        assert r.output is False
+        assert w.all_events(r) == [("DuplicateDispense", {"batchId": info.batch_id, "index": i,
+                                                           "codeHash": info.code_hash(i), "orgId": w.org(who)})]
+    assert (w.holding(info.batch_id, "pharm"), w.holding(info.batch_id, "hosp"),
+            w.custody.call("dispenseWord", info.batch_id, 0), w.batch_state(info.batch_id)) == before
+    forged = list(info.proof(i))
+    forged[0] = bytes([forged[0][0] ^ 1]) + forged[0][1:]
+    assert dispense_error(w, info, i, info.code_hash(i), forged) == ("CustodyLedgerInvalidProof", (info.batch_id, i))
+    assert dispense_error(w, info, 64, info.code_hash(i), info.proof(i)) == ("CustodyLedgerUnitOutOfRange",
+                                                                             (info.batch_id, 64, 64))
+    first = dispense_error(w, info, j, info.code_hash(j), info.proof(j))
+    if how == "expired":
+        assert first == ("CustodyLedgerBatchExpired", (info.batch_id, info.expiry))
+    else:
+        batch_state, product_state = (1, 2) if how == "product stopped" else (w.batch_state(info.batch_id), 1)
+        assert first == ("CustodyLedgerBatchNotListed", (info.batch_id, batch_state, product_state))
+    assert w.custody.call("isDispensed", info.batch_id, j) is False
+
+
+def test_unknown_batch_is_refused_before_the_range_check(scene: Scene) -> None:
+    w, info = scene.w, scene.batch
+    unknown = ref.batch_id(scene.product, "NOPE")
+    assert dispense_error(w, BatchInfo(unknown, scene.product, "NOPE", info.codes, info.tree, info.expiry), 0,
+                          info.code_hash(0), info.proof(0)) == ("CustodyLedgerUnknownBatch", (unknown,))

@@ -291,7 +291,10 @@ class DrugTraceMachine(RuleBasedStateMachine):
             return
         info = self.batches[self._batch(data)]
         n = len(info.codes)
-        index = data.draw(st.integers(0, n))
+        # Often a unit dispensed before: duplicates must be flagged (not reverted) in every
+        # lifecycle state and after expiry, which the stop/recall/time rules reach in between.
+        seen = sorted(i for (b, i) in self.m.dispensed if b == info.batch_id)
+        index = data.draw(st.sampled_from(seen) if seen and data.draw(st.booleans()) else st.integers(0, n))
         stocked = [n for n in ("pharm", "hosp") if self.m.holding(info.batch_id, self.w.org(n))[0] >
                    self.m.holding(info.batch_id, self.w.org(n))[1]]
         by = data.draw(st.sampled_from(stocked * 3 + ["pharm", "hosp", "dist"]))

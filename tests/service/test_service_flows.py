@@ -165,6 +165,23 @@ def test_storage_excursion_quarantines_and_inspection_stops(market) -> None:
     assert reg.get_observation(failed.observation_id).result is ObservationResult.FAIL
 
 
+def test_duplicate_dispense_on_a_stopped_batch_is_still_an_alert(market) -> None:
+    """A copy of a dispensed code presented after the batch was stopped is reported as a
+    duplicate (dispensed: false, DuplicateDispense on chain), not as an unusable-batch error."""
+    batch, codes = _batch(market)
+    man, pharm, reg = market.svc["manufacturer"], market.svc["pharmacy"], market.svc["regulator"]
+    s = man.dispatch(batch.batch_id, market.orgs["pharmacy"], market.orgs["logistics"], 3)
+    pharm.receive(s.shipment_id)
+    assert pharm.dispense(codes[2]).dispensed
+    reg.stop(batch.batch_id)
+    again = pharm.dispense(codes[2])
+    assert not again.dispensed and [n for n, _ in again.tx.events] == ["DuplicateDispense"]
+    assert pharm.holding(batch.batch_id, market.orgs["pharmacy"]).quantity == 2
+    with pytest.raises(ContractRevert) as info:
+        pharm.dispense(codes[1])  # a first dispense still needs a LISTED batch
+    assert info.value.error_name == "CustodyLedgerBatchNotListed"
+
+
 def test_lifecycle_rules_come_from_the_contract(market) -> None:
     batch, _ = _batch(market)
     pharm, reg = market.svc["pharmacy"], market.svc["regulator"]
