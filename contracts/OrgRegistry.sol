@@ -95,6 +95,8 @@ contract OrgRegistry is IOrgRegistry {
         whenNotPaused
     {
         bytes32 callerOrg = _manage(orgId);
+        // The root's licence cannot lapse: nobody could renew it, unpause or register anything.
+        if (licenceExpiry != 0 && orgId == _rootOrg) revert OrgRegistryRootProtected(orgId);
         _orgs[orgId].licenceExpiry = licenceExpiry;
         _details[orgId] = detailsHash;
         emit OrgLicenceUpdated(orgId, licenceExpiry, detailsHash, callerOrg);

@@ -63,7 +63,8 @@ interface IOrgRegistry {
     /// @notice The caller is not a contract of the linked suite.
     /// @param caller the calling address
     error OrgRegistryNotSuiteContract(address caller);
-    /// @notice The root organisation (national regulator) cannot be suspended.
+    /// @notice The root organisation (national regulator) cannot be suspended nor given a licence
+    /// expiry (either would lock the suite: nobody could restore or renew it).
     /// @param orgId the organisation
     error OrgRegistryRootProtected(bytes32 orgId);
     /// @notice An account cannot unbind itself (keeps a regulator from locking itself out by mistake).
@@ -152,7 +153,8 @@ interface IOrgRegistry {
 
     /**
      * @notice Update an organisation's licence expiry.
-     * @dev Requirements: as {suspendOrg}. Emits {OrgLicenceUpdated}.
+     * @dev Requirements: as {suspendOrg} (the root accepts only `licenceExpiry` 0, its details hash
+     * may change). Emits {OrgLicenceUpdated}.
      * @param orgId the organisation.
      * @param licenceExpiry new expiry in ms, 0 = none.
      * @param detailsHash hash of the new licence document.

@@ -358,8 +358,10 @@ class Model:
             raise Rejected("OrgRegistryAccountAlreadyBound", account, self.accounts[account])
         self.accounts[account] = org_id
 
-    def update_licence(self, sender: str, org_id: bytes, expiry: int) -> None:
+    def update_licence(self, sender: str, org_id: bytes, expiry: int, root: bytes) -> None:
         self._manage(sender, org_id)
+        if expiry and org_id == root:  # a lapsed root licence would lock the suite for good
+            raise Rejected("OrgRegistryRootProtected", org_id)
         self.orgs[org_id].licence_expiry = expiry
 
     def suspend_org(self, sender: str, org_id: bytes, root: bytes) -> None:

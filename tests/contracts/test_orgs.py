@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness import Reverted
+from harness import DAY_MS, Reverted
 from model import Kind
 from world import Scene
 
 Z32 = bytes(32)
 H = b"\x61" * 32
+H2 = b"\x62" * 32
 NEW = b"\x62" * 32
 ACCOUNT = "0x" + "63" * 20
 
@@ -79,3 +80,29 @@ def test_root_is_protected_and_licences_update(scene: Scene) -> None:
                                                        "detailsHash": H, "byOrgId": w.org("prov")})]
     assert w.orgs.call("getOrg", w.org("hosp"))[4:] == (999, H)
     assert w.orgs.call("suite") == (w.drugs.address, w.custody.address, w.obs.address, w.recalls.address)
+
+
+def test_root_licence_cannot_be_given_an_expiry(scene: Scene) -> None:
+    """A lapsed root licence would lock the suite (nobody left to renew it, unpause or register):
+    the root accepts only "no expiry"; its details hash may still change; others' expiries may."""
+    w = scene.w
+    root = w.org("nat")
+    details_before = w.orgs.call("getOrg", root)[5]
+    for expiry in (1, w.chain.timestamp_ms + DAY_MS, 2**64 - 1):
+        with pytest.raises(Reverted) as info:
+            w.orgs.transact("updateLicence", root, expiry, H, sender=w.acct("nat"))
+        assert (info.value.name, info.value.args_) == ("OrgRegistryRootProtected", (root,))
+    assert w.orgs.call("getOrg", root)[4:] == (0, details_before)
+    with pytest.raises(Reverted) as info:  # a provincial regulator is outside its remit first
+        w.orgs.transact("updateLicence", root, 1, H, sender=w.acct("prov"))
+    assert info.value.name == "OrgRegistryOutsideRemit"
+    r = w.orgs.transact("updateLicence", root, 0, H2, sender=w.acct("nat"))
+    assert w.all_events(r) == [("OrgLicenceUpdated", {"orgId": root, "licenceExpiry": 0, "detailsHash": H2,
+                                                       "byOrgId": root})]
+    assert w.orgs.call("getOrg", root)[4:] == (0, H2)
+    # years later the root still governs: pause/unpause and registrations work
+    w.chain.set_time(w.chain.timestamp_ms + 20 * 365 * DAY_MS)
+    w.orgs.transact("pause", sender=w.acct("nat"))
+    w.orgs.transact("unpause", sender=w.acct("nat"))
+    w.orgs.transact("registerOrg", b"\x77" * 32, 5, 110000, 0, H, sender=w.acct("nat"))
+    assert w.orgs.call("getOrg", b"\x77" * 32)[0] == 5

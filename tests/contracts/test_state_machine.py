@@ -163,11 +163,11 @@ class DrugTraceMachine(RuleBasedStateMachine):
     def update_licence(self, data: st.DataObject, lifetime: int) -> None:
         """Give an organisation a licence expiring soon (or none); time rules then let it lapse."""
         by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
-        # not the root: an expired root licence locks the whole suite (reported to the contract author)
-        target = data.draw(st.sampled_from([n for n in self._org_names() if n != "nat"]))
+        # the root too: it accepts only "no expiry" (OrgRegistryRootProtected otherwise)
+        target = data.draw(st.sampled_from(self._org_names()))
         expiry = self.w.chain.timestamp_ms + lifetime if lifetime else 0
         org = self.w.org(target)
-        self.run("update_licence", (self.account(by), org, expiry), self.w.orgs, "updateLicence", (org, expiry, H),
+        self.run("update_licence", (self.account(by), org, expiry, self.root), self.w.orgs, "updateLicence", (org, expiry, H),
                  self.account(by))
 
     @rule(data=st.data())
