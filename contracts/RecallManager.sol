@@ -178,6 +178,7 @@ contract RecallManager is IRecallManager, SuiteMember {
         (bytes32 callerOrg,,,) = _authorize(MASK_HOLDERS);
         Recall storage c = _case(recallId);
         if (c.batchId == bytes32(0)) revert RecallManagerNotBatchScope(recallId);
+        if (c.status == RecallStatus.CLOSED) revert RecallManagerInvalidStatus(recallId, RecallStatus.CLOSED);
         if (quantity == 0) revert RecallManagerInvalidQuantity(0);
         destructionId = _nextDestructionId;
         _nextDestructionId = destructionId + 1;
@@ -199,17 +200,26 @@ contract RecallManager is IRecallManager, SuiteMember {
         Destruction storage d = _destructions[destructionId];
         if (d.status == DestructionStatus.NONE) revert RecallManagerUnknownDestruction(destructionId);
         if (d.status != DestructionStatus.RECORDED) revert RecallManagerDestructionNotPending(destructionId, d.status);
+        // The executor (a holder kind) can never be the supervisor (a regulator or auditor): the
+        // kind masks are disjoint and an organisation's kind never changes, so no self check.
         bytes32 executor = d.executorOrgId;
-        if (executor == callerOrg) revert RecallManagerSelfCountersign(destructionId, callerOrg);
         uint256 recallId = d.recallId;
         _checkRegion(recallId, callerOrg, kind, region, executor);
         d.supervisorOrgId = callerOrg;
         d.status = DestructionStatus.CONFIRMED;
-        bool finalDisposal = d.finalDisposal;
-        emit DestructionConfirmed(destructionId, recallId, callerOrg, finalDisposal);
         bytes32 batchId = _recalls[recallId].batchId;
+        // Several holders may each declare their (local) destruction final: the first one
+        // counter-signed moves the batch RECALLED -> DESTROYED (T4); later ones are confirmed
+        // like partial destructions, since DESTROYED is terminal. A batch case's batch is
+        // RECALLED or DESTROYED here (T3 opened the case; T4 is the only way out).
+        bool batchDestroyed;
+        if (d.finalDisposal) {
+            (LifecycleState batchState,,) = _registry.usability(batchId);
+            batchDestroyed = batchState != LifecycleState.DESTROYED;
+        }
+        emit DestructionConfirmed(destructionId, recallId, callerOrg, batchDestroyed);
         _custody.systemDestroy(batchId, executor, d.quantity, destructionId);
-        if (finalDisposal) {
+        if (batchDestroyed) {
             _registry.systemTransitionBatch(batchId, LifecycleState.DESTROYED, recallId, d.evidenceHash, callerOrg);
         }
     }

@@ -47,10 +47,6 @@ interface IRecallManager {
     /// @param destructionId the destruction record
     /// @param status the current status
     error RecallManagerDestructionNotPending(uint256 destructionId, DestructionStatus status);
-    /// @notice The executor cannot counter-sign its own destruction.
-    /// @param destructionId the destruction record
-    /// @param orgId the organisation
-    error RecallManagerSelfCountersign(uint256 destructionId, bytes32 orgId);
 
     // ------------------------------------------------------------------ events
     /// @notice A recall case was opened (the batch/product moved to RECALLED).
@@ -180,10 +176,12 @@ interface IRecallManager {
     /**
      * @notice Record a destruction of recalled units held by the caller's organisation.
      * @dev Requirements: not paused; caller is a manufacturer, distributor, pharmacy or hospital;
-     * batch-scope case; quantity > 0. Emits {DestructionRecorded}.
+     * batch-scope case, not CLOSED; quantity > 0. Allowed after the batch is DESTROYED (units still
+     * held elsewhere are written off the same way). Emits {DestructionRecorded}.
      * @param recallId the case.
      * @param quantity units destroyed.
-     * @param finalDisposal true if this destruction completes the batch's disposal (T4 on counter-sign).
+     * @param finalDisposal true if this destruction completes the batch's disposal (T4 on counter-sign,
+     * unless another final destruction was counter-signed first).
      * @param evidenceHash hash of the destruction record.
      * @return destructionId the new record's id.
      */
@@ -193,10 +191,12 @@ interface IRecallManager {
 
     /**
      * @notice Counter-sign a destruction as supervisor.
-     * @dev Requirements: regulator (provincial: executor in its region) or auditor; not the executor;
-     * record RECORDED; the executor still holds the units. Removes the units from the executor's
-     * holding; if final, moves the batch RECALLED -> DESTROYED (T4).
-     * Emits {DestructionConfirmed}, then the ledger's {HoldingDestroyed} and, if final, {BatchStateChanged}.
+     * @dev Requirements: regulator (provincial: executor in its region) or auditor (never the
+     * executor: executors are holder kinds); record RECORDED; the executor still holds the units.
+     * Removes the units from the executor's holding; if final and the batch is still RECALLED,
+     * moves it to DESTROYED (T4); a final destruction confirmed after the batch is DESTROYED only
+     * removes the units (`batchDestroyed` false). Emits {DestructionConfirmed}, then the ledger's
+     * {HoldingDestroyed} and, on T4, {BatchStateChanged}.
      * @param destructionId the record.
      */
     function countersignDestruction(uint256 destructionId) external;

@@ -762,6 +762,8 @@ class Model:
         c = self._case(rid)
         if c.batch == ZERO:
             raise Rejected("RecallManagerNotBatchScope", rid)
+        if c.status == RecallStatus.CLOSED:
+            raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
         if qty == 0:
             raise Rejected("RecallManagerInvalidQuantity", 0)
         self.destructions.append(Destruction(rid, caller_id, qty, final))
@@ -774,13 +776,14 @@ class Model:
         d = self.destructions[did - 1]
         if d.status != DestructionStatus.RECORDED:
             raise Rejected("RecallManagerDestructionNotPending", did, int(d.status))
-        if d.executor == caller_id:
-            raise Rejected("RecallManagerSelfCountersign", did, caller_id)
+        # no self-countersign check: executors are holder kinds, supervisors are not
         self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall)
         d.supervisor = caller_id
         d.status = DestructionStatus.CONFIRMED
         bid = self.recalls[d.recall - 1].batch
+        # the first final destruction counter-signed performs T4; later final ones only write off
+        batch_destroyed = d.final and self.batches[bid].state != State.DESTROYED
         self._debit(bid, d.executor, d.quantity)
-        if d.final:
+        if batch_destroyed:
             self._transition(True, bid, State.DESTROYED, SYSTEM, caller_id)
-        return d.final
+        return batch_destroyed

@@ -229,3 +229,63 @@ def test_destruction_guards(scene: Scene) -> None:
     assert w.product_state(p) == State.RECALLED
     assert reverts(w.recalls, "recordDestruction", prid, 1, True, R, sender=w.acct("man")) == \
         ("RecallManagerNotBatchScope", (prid,))
+
+
+def test_second_final_destruction_is_confirmed_without_a_second_transition(scene: Scene) -> None:
+    """Holders may each destroy locally (domain §2.5) and more than one may call theirs final: the
+    first final one counter-signed performs T4, later ones only write off their units (DESTROYED is
+    terminal, §6.3), so no destruction record is ever stuck."""
+    w, b = scene.w, scene.batch.batch_id
+    rid = open_case(scene)
+    d_pharm = w.recalls.transact("recordDestruction", rid, 5, True, R, sender=w.acct("pharm")).output
+    d_hosp = w.recalls.transact("recordDestruction", rid, 4, True, R, sender=w.acct("hosp")).output
+    # the later record is counter-signed first: it is the one that destroys the batch
+    r = w.recalls.transact("countersignDestruction", d_hosp, sender=w.acct("aud"))
+    assert [e[0] for e in w.all_events(r)] == ["DestructionConfirmed", "HoldingDestroyed", "BatchStateChanged"]
+    assert w.all_events(r)[0][1]["batchDestroyed"] is True
+    assert w.batch_state(b) == State.DESTROYED
+    r = w.recalls.transact("countersignDestruction", d_pharm, sender=w.acct("nat"))
+    assert w.all_events(r) == [
+        ("DestructionConfirmed", {"destructionId": d_pharm, "recallId": rid, "supervisorOrgId": w.org("nat"),
+                                  "batchDestroyed": False}),
+        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("pharm"), "quantity": 5, "reasonId": d_pharm}),
+    ]
+    assert w.recalls.call("getDestruction", d_pharm)[5] == int(DestructionStatus.CONFIRMED)
+    assert w.batch_state(b) == State.DESTROYED
+    assert (w.holding(b, "pharm"), w.holding(b, "hosp")) == ((5, 0), (6, 0))
+    # units still held elsewhere are written off the same way after the batch is DESTROYED
+    d_dist = w.recalls.transact("recordDestruction", rid, 20, True, R, sender=w.acct("dist")).output
+    r = w.recalls.transact("countersignDestruction", d_dist, sender=w.acct("prov"))
+    assert [e[0] for e in w.all_events(r)] == ["DestructionConfirmed", "HoldingDestroyed"]
+    assert w.all_events(r)[0][1]["batchDestroyed"] is False and w.holding(b, "dist") == (0, 0)
+
+
+def test_no_destruction_is_recorded_on_a_closed_case(scene: Scene) -> None:
+    w = scene.w
+    rid = open_case(scene)
+    m = w.acct("man")
+    w.recalls.transact("issueNotice", rid, R, sender=m)
+    pending = w.recalls.transact("recordDestruction", rid, 3, False, R, sender=w.acct("dist")).output
+    w.recalls.transact("completeRecall", rid, R, sender=m)
+    # COMPLETED (awaiting evaluation) still accepts records
+    completed = w.recalls.transact("recordDestruction", rid, 2, False, R, sender=w.acct("dist")).output
+    w.recalls.transact("evaluateRecall", rid, True, R, sender=w.acct("nat"))
+    assert reverts(w.recalls, "recordDestruction", rid, 1, True, R, sender=w.acct("man")) == \
+        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.CLOSED)))
+    assert w.recalls.call("destructionCount") == completed
+    # records made before the case closed can still be counter-signed (never stuck)
+    for d in (pending, completed):
+        w.recalls.transact("countersignDestruction", d, sender=w.acct("aud"))
+    assert w.holding(scene.batch.batch_id, "dist") == (15, 0)
+
+
+@pytest.mark.parametrize("executor", ["man", "dist", "pharm", "hosp"])
+def test_an_executor_kind_can_never_countersign(scene: Scene, executor: str) -> None:
+    """Why RecallManager has no self-countersign check: executors are holder kinds and the
+    supervisor mask (regulators, auditor) excludes them all."""
+    w = scene.w
+    rid = open_case(scene)
+    d = w.recalls.transact("recordDestruction", rid, 1, False, R, sender=w.acct(executor)).output
+    name, args = reverts(w.recalls, "countersignDestruction", d, sender=w.acct(executor))
+    assert name == "OrgRegistryUnauthorizedKind" and args[0] == w.org(executor)
+    assert "RecallManagerSelfCountersign" not in {e["name"] for e in w.recalls.abi if e["type"] == "error"}
