@@ -164,7 +164,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         """Give an organisation a licence expiring soon (or none); time rules then let it lapse."""
         by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
         # the root too: it accepts only "no expiry" (OrgRegistryRootProtected otherwise)
-        target = data.draw(st.sampled_from(self._org_names()))
+        target = data.draw(st.sampled_from(self._org_names() + ["nat"] * 3))
         expiry = self.w.chain.timestamp_ms + lifetime if lifetime else 0
         org = self.w.org(target)
         self.run("update_licence", (self.account(by), org, expiry, self.root), self.w.orgs, "updateLicence", (org, expiry, H),
@@ -448,6 +448,22 @@ class DrugTraceMachine(RuleBasedStateMachine):
         by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "aud", "man"]))
         self.run("countersign", (self.account(by), did), self.w.recalls, "countersignDestruction", (did,),
                  self.account(by))
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data())
+    def two_final_destructions(self, data: st.DataObject) -> None:
+        """Two holders each declare a final destruction, both counter-signed: only the first
+        confirmed may move the batch (T4); the other must complete too, not be stuck."""
+        rid = self._recall(data)
+        executors = data.draw(st.lists(st.sampled_from(["man", "dist", "pharm", "hosp"]), min_size=2, max_size=2))
+        ids = []
+        for by in executors:
+            self.run("record_destruction", (self.account(by), rid, 1, True), self.w.recalls, "recordDestruction",
+                     (rid, 1, True, H), self.account(by))
+            ids.append(len(self.m.destructions))
+        for did in reversed(ids) if data.draw(st.booleans()) else ids:
+            self.run("countersign", (self.account("aud"), did), self.w.recalls, "countersignDestruction", (did,),
+                     self.account("aud"))
 
     # ------------------------------------------------------------------ the observable state
 
