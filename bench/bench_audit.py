@@ -59,15 +59,18 @@ def _chain_market(dispenses: int, home: Path) -> tuple[TraceService, DevChain]:
     pharm.receive(s.shipment_id)
     # Dispenses are signed here and sent from many threads at once, so the dev chain packs them
     # into blocks of up to a few hundred transactions, as a busy chain would.
+    # They are signed in waves: a signature carries blockLimit = head + 500, so a wave must be
+    # sent before the chain has moved 500 blocks past the head it was signed at.
     custody = pharm.suite.custody
-    raws = []
-    for code in codes:
-        loc = pharm.codes.locate(code)
-        args = (loc.batch_id, loc.index, loc.code_hash, pharm.codes.proof(loc.batch_id, loc.index))
-        data = custody.abi.function("dispense", args).encode_call(args)
-        raws.append(client.sign_transaction(pharm.signer, custody.address, data).raw)
     with ThreadPoolExecutor(max_workers=200) as pool:
-        list(pool.map(client.send_raw, raws))
+        for first in range(0, len(codes), 2000):
+            raws = []
+            for code in codes[first:first + 2000]:
+                loc = pharm.codes.locate(code)
+                args = (loc.batch_id, loc.index, loc.code_hash, pharm.codes.proof(loc.batch_id, loc.index))
+                data = custody.abi.function("dispense", args).encode_call(args)
+                raws.append(client.sign_transaction(pharm.signer, custody.address, data).raw)
+            list(pool.map(client.send_raw, raws))
     return reg, chain
 
 
