@@ -9,6 +9,8 @@ Internal failures never leak a traceback: they become -32603.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import json
 from typing import Any, Callable, Mapping
 
@@ -25,7 +27,7 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-class Envelope:
+class Envelope(ABC):
     """Base: request bytes/dicts in, response bytes/dicts out, via a method table."""
 
     dialect: Dialect
@@ -33,8 +35,9 @@ class Envelope:
     def __init__(self, table: Mapping[str, Handler]) -> None:
         self.table = table
 
-    def handle(self, request: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def handle(self, request: Any) -> Any:
+        """One request object (or a 2.x batch) -> the response object, or None for no answer."""
 
     def handle_raw(self, body: bytes) -> bytes:
         try:
@@ -44,8 +47,9 @@ class Envelope:
         response = self.handle(request)
         return b"" if response is None else _dumps(response)
 
-    def parse_error(self) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def parse_error(self) -> dict[str, Any]:
+        """The dialect's answer to a body that is not JSON."""
 
 
 class V3Envelope(Envelope):
