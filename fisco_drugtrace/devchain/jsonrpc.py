@@ -9,9 +9,8 @@ Internal failures never leak a traceback: they become -32603.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import json
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping
 
 from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
