@@ -11,7 +11,7 @@ import json
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from fisco_drugtrace.errors import BadResponseError
-from fisco_drugtrace.types import Address, Log, TxHash
+from fisco_drugtrace.types import Address, Dialect, Log, Receipt, TxHash, status_name
 
 __all__ = [
     "quantity",
@@ -23,6 +23,7 @@ __all__ = [
     "json_object",
     "obj",
     "log_filter",
+    "receipt_record",
     "log_matches",
     "to_quantity",
     "tx_hash",
@@ -200,3 +201,23 @@ def log_matches(log: Log, addresses: Sequence[str] | None, topics: Sequence[Any]
     """One-off form of :func:`log_filter`."""
     return log_filter(addresses, topics)(log)
 
+
+
+def receipt_record(o: Mapping[str, Any], *, dialect: Dialect, tx: TxHash, number: int, status: int,
+                   logs: tuple[Log, ...], message_key: str) -> Receipt:
+    """The dialect-neutral :class:`Receipt` from a node's receipt object; the dialect parsers
+    decode what differs (status encoding, log shape, the message's key) and pass it in."""
+    return Receipt(
+        transaction_hash=tx,
+        block_number=number,
+        status=status,
+        status_name=status_name(dialect, status),
+        gas_used=quantity(o.get("gasUsed") or 0, "gasUsed"),
+        output=hex_bytes(o.get("output"), "receipt output"),
+        logs=logs,
+        contract_address=opt_address(o.get("contractAddress"), "contractAddress"),
+        from_address=opt_address(o.get("from"), "from"),
+        to_address=opt_address(o.get("to"), "to"),
+        message=str(o.get(message_key) or ""),
+        raw=dict(o),
+    )

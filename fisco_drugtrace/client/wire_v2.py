@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from fisco_drugtrace.client._wire import (
+    receipt_record,
     shape_guard,
     address,
     hash32,
@@ -27,7 +28,7 @@ from fisco_drugtrace.client.records import (
     TotalTransactionCount,
     TransactionRecord,
 )
-from fisco_drugtrace.types import Dialect, Log, Receipt, status_name
+from fisco_drugtrace.types import Dialect, Log, Receipt
 
 __all__ = [
     "receipt_v2",
@@ -58,20 +59,8 @@ def receipt_v2(value: Any) -> Receipt:
             log_index=i, transaction_index=tx_index, block_hash=block_hash)
         for i, e in enumerate(obj(x, "log") for x in o.get("logs") or ())
     )
-    return Receipt(
-        transaction_hash=tx,
-        block_number=number,
-        status=status,
-        status_name=status_name(Dialect.V2, status),
-        gas_used=quantity(o.get("gasUsed") or 0, "gasUsed"),
-        output=hex_bytes(o.get("output"), "receipt output"),
-        logs=logs,
-        contract_address=opt_address(o.get("contractAddress"), "contractAddress"),
-        from_address=opt_address(o.get("from"), "from"),
-        to_address=opt_address(o.get("to"), "to"),
-        message=str(o.get("statusMsg") or ""),
-        raw=dict(o),
-    )
+    return receipt_record(o, dialect=Dialect.V2, tx=tx, number=number, status=status, logs=logs,
+                          message_key="statusMsg")
 
 
 @shape_guard("transaction_v2")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from fisco_drugtrace.client._wire import (
+    receipt_record,
     shape_guard,
     address,
     hash32,
@@ -29,7 +30,7 @@ from fisco_drugtrace.client.records import (
     TotalTransactionCount,
     TransactionRecord,
 )
-from fisco_drugtrace.types import Address, Dialect, Log, Receipt, TxHash, status_name
+from fisco_drugtrace.types import Address, Dialect, Log, Receipt, TxHash
 
 __all__ = [
     "receipt_v3",
@@ -64,20 +65,8 @@ def receipt_v3(value: Any) -> Receipt:
         )
         for index, entry in enumerate(obj(e, "log entry") for e in (o.get("logEntries") or ()))
     )
-    return Receipt(
-        transaction_hash=tx,
-        block_number=number,
-        status=status,
-        status_name=status_name(Dialect.V3, status),
-        gas_used=quantity(o.get("gasUsed") or 0, "gasUsed"),
-        output=hex_bytes(o.get("output"), "receipt output"),
-        logs=logs,
-        contract_address=opt_address(o.get("contractAddress"), "contractAddress"),
-        from_address=opt_address(o.get("from"), "from"),
-        to_address=opt_address(o.get("to"), "to"),
-        message=str(o.get("message") or ""),
-        raw=dict(o),
-    )
+    return receipt_record(o, dialect=Dialect.V3, tx=tx, number=number, status=status, logs=logs,
+                          message_key="message")
 
 
 def _log_v3_fast(o: Mapping[str, Any]) -> Log:
