@@ -291,7 +291,9 @@ def _read_canonical(body: bytes, pos: int, kinds: tuple, end_head: bool, out: li
         type_, tag = head & 0x0F, head >> 4
         pos += 1
         if type_ == STRUCT_END:
-            return pos if end_head else -1
+            # canonical end is exactly 0x0B; a tag nibble (0xFB announces a second tag byte) is
+            # left to the general reader, which knows every head form
+            return pos if end_head and tag == 0 else -1
         if tag <= last or tag >= len(kinds) or kinds[tag] is None:
             return -1
         kind = kinds[tag]

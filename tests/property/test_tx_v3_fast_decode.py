@@ -99,3 +99,15 @@ def test_non_canonical_layouts_fall_back_to_the_general_reader() -> None:
     body = bytes([(1 << 4) | tars.STRUCT_BEGIN]) + bytes(data) + bytes([tars.STRUCT_END])
     assert tx_v3._decode_canonical(body) is None
     assert tx_v3.decode_transaction(body).data.input == b"\x01\x02"
+
+
+def test_struct_end_with_an_extended_tag_is_not_taken_for_the_end() -> None:
+    """Hypothesis found it: 1A FB (struct begin, then a struct-end head announcing a second tag
+    byte that is missing) is truncated Tars, not an empty transaction."""
+    import pytest
+
+    from fisco_drugtrace.encoding.tx_v3 import decode_transaction
+    from fisco_drugtrace.errors import TarsError
+
+    with pytest.raises(TarsError):
+        decode_transaction(bytes.fromhex("1afb"))
