@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from fisco_drugtrace.devchain import DevChain, DevChainConfig
 
@@ -49,13 +50,23 @@ def test_concurrent_senders_share_blocks(v3: DevChain) -> None:
                 receipts.append(got)
 
     threads = [threading.Thread(target=worker, args=(raws[i::6],)) for i in range(6)]
+    # Hold sealing until every sender has a transaction waiting, so the packing is not left to
+    # thread timing: the next block must then take all six at once.
+    v3.chain.set_sealing(False)
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 10
+    while v3.chain.pool.size() < 6 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert v3.chain.pool.size() == 6
+    v3.chain.set_sealing(True)
     for t in threads:
         t.join()
     assert len(receipts) == 60 and all(r["status"] == 0 for r in receipts)
     blocks = {r["blockNumber"] for r in receipts}
-    assert len(blocks) < 60  # several transactions per block under concurrent load
+    first = min(blocks)
+    assert sum(r["blockNumber"] == first for r in receipts) == 6  # one block took all six senders' txs
+    assert len(blocks) < 60
     total = sum(len(result(v3, "getBlockByNumber", ["group0", "", n, False, True])["transactions"]) for n in blocks)
     assert total == 60
 
