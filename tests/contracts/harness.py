@@ -260,11 +260,16 @@ class Snapshot:
 class Chain:
     """One pyrevm EVM plus block environment (timestamp in milliseconds)."""
 
-    def __init__(self, *, chain_id: int = 20200, number: int = 1, timestamp_ms: int = _START_MS) -> None:
+    def __init__(self, *, chain_id: int = 20200, number: int = 1, timestamp_ms: int = _START_MS,
+                 spec_id: str | None = None) -> None:
+        """``spec_id``: pyrevm's revision name, case-sensitive ("Istanbul", "London", ...); an unknown
+        name silently means revm's latest, as does None (pyrevm's default)."""
         self.chain_id = chain_id
         self.number = number
         self.timestamp_ms = timestamp_ms
-        self.evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id), block=self._block()))
+        self.spec_id = spec_id
+        spec = {} if spec_id is None else {"spec_id": spec_id}
+        self.evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id), block=self._block()), **spec)
         self.reader = address_of(0xFFFF)
         self.index = _AbiIndex()
         self.contracts: dict[str, Contract] = {}
@@ -395,7 +400,8 @@ class Chain:
         """
         text = self.evm.journal_str
         starts = [(m.start(), m.group(1)) for m in self._ACCOUNT_RE.finditer(text)]
-        twin = Chain(chain_id=self.chain_id, number=self.number, timestamp_ms=self.timestamp_ms)
+        twin = Chain(chain_id=self.chain_id, number=self.number, timestamp_ms=self.timestamp_ms,
+                     spec_id=self.spec_id)
         twin.index = self.index
         twin.reader = self.reader
         for i, (pos, addr) in enumerate(starts):

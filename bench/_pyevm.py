@@ -1,37 +1,40 @@
-"""A minimal py-evm chain on ``IstanbulVM``, shaped like ``tests/contracts/harness.Chain``.
+"""A minimal py-evm chain, shaped like ``tests/contracts/harness.Chain``, over any py-evm VM class.
 
-Why: the suite is compiled for ``evmVersion`` istanbul (SLOAD 800, CALL 700, EIP-2200
-net-metered SSTORE, no EIP-2929 cold/warm access lists; FISCO BCOS 2.x runs its interpreter at
-this revision), while pyrevm (the harness) charges the post-Berlin schedule. This module lets
-``bench/gas_report.py`` run the same scene, with the same ``World`` deploy/wiring recipe of
-``contracts/README.md``, under py-evm's Istanbul rules and read the gas of each transaction
-from py-evm's own receipt.
+Why: pyrevm (the harness) runs revm, whose rules are Ethereum's. A gas schedule that no revm
+revision charges — the FISCO BCOS 3.x host model of ``bench/_fisco3.py`` — needs an EVM whose
+opcodes and state can be subclassed, which py-evm allows. This module runs the same scene, with
+the same ``World`` deploy/wiring recipe of ``contracts/README.md``, on such a VM.
+:class:`IstanbulChain` (py-evm's ``IstanbulVM``) is kept as an independent cross-check of pyrevm's
+``spec_id="Istanbul"`` (tests/contracts/test_gas_istanbul.py).
 
-Model: the state is a trie root in one ``AtomicDB``. Every transaction runs in a fresh
-``IstanbulVM`` built from a header carrying that root, the block number and the block timestamp
-in MILLISECONDS (as FISCO BCOS): each transaction is the first of its block, so EIP-2200's
-"original value" of every slot is its pre-transaction value. A transaction that is not kept
-(a read, or a revert) simply leaves the root where it was; :meth:`IstanbulChain.fresh_copy` is
+Model: the state is a trie root in one ``AtomicDB``. Every transaction runs in a fresh VM
+(:attr:`PyEvmChain.vm_class`) built from a header carrying that root, the block number and the
+block timestamp in MILLISECONDS (as FISCO BCOS): each transaction is the first of its block, so
+EIP-2200's "original value" of every slot is its pre-transaction value. A transaction that is not
+kept (a read, or a revert) simply leaves the root where it was; :meth:`PyEvmChain.fresh_copy` is
 therefore a second handle on the same database at the same root (trie nodes are content-addressed,
 so the twin's writes never disturb the original).
 
 Accounts need no keys and no funds: transactions are signed with one fixed throw-away key and
 their sender is overridden with py-evm's ``SpoofTransaction`` (py-evm's executor reads only
 ``sender`` from the transaction), and the gas price is 0, as on FISCO BCOS, so no balance is
-needed. Gas figures include the 21 000 intrinsic gas and calldata (EIP-2028: 16/4 per byte).
+needed. The gas of a transaction is :meth:`PyEvmChain.gas_used`: by default the receipt's (21 000
+intrinsic gas and calldata at EIP-2028's 16/4 per byte included, refunds deducted).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 from eth.consensus.context import ConsensusContext
 from eth.constants import BLANK_ROOT_HASH, CREATE_CONTRACT_ADDRESS
 from eth.db.atomic import AtomicDB
 from eth.db.chain import ChainDB
 from eth.rlp.headers import BlockHeader
+from eth.abc import BlockHeaderAPI, ComputationAPI, ReceiptAPI
 from eth.vm.chain_context import ChainContext
+from eth.vm.base import VM
 from eth.vm.forks import IstanbulVM
 from eth.vm.spoof import SpoofTransaction
 from eth_abi import encode as abi_encode
@@ -52,7 +55,7 @@ from harness import (
     address_of,
 )
 
-__all__ = ["IstanbulChain", "IstanbulContract", "Outcome", "TX_GAS", "BLOCK_GAS_LIMIT"]
+__all__ = ["PyEvmChain", "PyEvmContract", "IstanbulChain", "Outcome", "TX_GAS", "BLOCK_GAS_LIMIT"]
 
 TX_GAS = 1_000_000_000
 BLOCK_GAS_LIMIT = 2**62
@@ -84,10 +87,10 @@ class Outcome:
     created: str | None = None
 
 
-class IstanbulContract(Contract):
-    """A harness ``Contract`` whose transactions run on an :class:`IstanbulChain`."""
+class PyEvmContract(Contract):
+    """A harness ``Contract`` whose transactions run on a :class:`PyEvmChain`."""
 
-    chain: "IstanbulChain"
+    chain: "PyEvmChain"
 
     def transact(self, fn: str, *args: Any, sender: str) -> TxResult:
         data = self.encode(fn, args)
@@ -96,15 +99,17 @@ class IstanbulContract(Contract):
                         self._decode_output(fn, len(args), outcome.output))
 
 
-class IstanbulChain:
-    """State root + block number + timestamp (ms) over py-evm's ``IstanbulVM``.
+class PyEvmChain:
+    """State root + block number + timestamp (ms) over the py-evm VM class :attr:`vm_class`.
 
     Offers the part of ``harness.Chain`` that ``World`` and the gas report use: ``deploy``,
     ``set_time``/``advance``, ``snapshot``/``revert``/``restore``, ``fresh_copy``, ``contracts``,
-    ``index`` and the decoders.
+    ``index`` and the decoders. Subclasses set :attr:`vm_class` and may redefine :meth:`gas_used`.
     """
 
-    schedule = "Istanbul"
+    vm_class: ClassVar[type[VM]]
+    header_class: ClassVar[type[BlockHeaderAPI]]  # the header type ``vm_class``'s blocks carry
+    schedule: ClassVar[str]
 
     def __init__(self, *, chain_id: int = 20200, number: int = 1, timestamp_ms: int = _START_MS,
                  _db: AtomicDB | None = None, state_root: bytes = BLANK_ROOT_HASH) -> None:
@@ -139,22 +144,26 @@ class IstanbulChain:
         self.revert(snap)
         return snap
 
-    def fresh_copy(self) -> "IstanbulChain":
+    def fresh_copy(self) -> "PyEvmChain":
         """A second handle on the same state: its transactions do not move this chain's root."""
-        twin = IstanbulChain(chain_id=self.chain_id, number=self.number, timestamp_ms=self.timestamp_ms,
+        twin = type(self)(chain_id=self.chain_id, number=self.number, timestamp_ms=self.timestamp_ms,
                              _db=self._db, state_root=self.state_root)
         twin.index = self.index
         twin.reader = self.reader
         for name, c in self.contracts.items():
-            twin.contracts[name] = IstanbulContract(twin, c.name, c.abi, c.address)
+            twin.contracts[name] = PyEvmContract(twin, c.name, c.abi, c.address)
         return twin
 
     # -- execution
-    def _vm(self) -> tuple[IstanbulVM, BlockHeader]:
-        header = BlockHeader(difficulty=1, block_number=self.number, gas_limit=BLOCK_GAS_LIMIT,
-                             timestamp=self.timestamp_ms, state_root=self.state_root, gas_used=0)
-        vm = IstanbulVM(header, self._chaindb, ChainContext(self.chain_id), ConsensusContext(self._db))
+    def _vm(self) -> tuple[VM, BlockHeaderAPI]:
+        header = self.header_class(difficulty=1, block_number=self.number, gas_limit=BLOCK_GAS_LIMIT,
+                                   timestamp=self.timestamp_ms, state_root=self.state_root, gas_used=0)
+        vm = self.vm_class(header, self._chaindb, ChainContext(self.chain_id), ConsensusContext(self._db))
         return vm, header
+
+    def gas_used(self, receipt: ReceiptAPI, computation: ComputationAPI) -> int:
+        """The figure reported for one transaction: here the receipt's, as on Ethereum."""
+        return receipt.gas_used
 
     def execute(self, sender: str, to: str | None, data: bytes) -> Outcome:
         """Run one transaction as the first of a block; the chain's root does not move."""
@@ -173,7 +182,7 @@ class IstanbulChain:
         if to is None and computation.is_success:
             created = "0x" + computation.msg.storage_address.hex()
         # On REVERT py-evm keeps the revert data in ``output``; other errors leave it empty.
-        return Outcome(computation.is_success, bytes(computation.output), receipt.gas_used, logs,
+        return Outcome(computation.is_success, bytes(computation.output), self.gas_used(receipt, computation), logs,
                        vm.state.state_root, created)
 
     def _succeeded(self, outcome: Outcome) -> Outcome:
@@ -194,14 +203,14 @@ class IstanbulChain:
             return self.send(sender, to, data).output
         return self._succeeded(self.execute(sender, to, data)).output
 
-    def deploy(self, artifact: Artifact, *ctor_args: Any, sender: str) -> IstanbulContract:
+    def deploy(self, artifact: Artifact, *ctor_args: Any, sender: str) -> PyEvmContract:
         """Deploy with a CREATE transaction from ``sender``."""
         ctor = next((i for i in artifact.abi if i.get("type") == "constructor"), None)
         types = [_type_str(p) for p in (ctor or {}).get("inputs", [])]
         initcode = artifact.bytecode + (abi_encode(types, list(ctor_args)) if types else b"")
         self.index.add(artifact.abi)
         created = self.send(sender, None, initcode).created or ""
-        contract = IstanbulContract(self, artifact.name, artifact.abi, created)
+        contract = PyEvmContract(self, artifact.name, artifact.abi, created)
         self.contracts[artifact.name] = contract
         return contract
 
@@ -210,3 +219,11 @@ class IstanbulChain:
 
     def decode_logs(self, logs: Sequence[Any]) -> list[Any]:
         return Chain.decode_logs(self, logs)  # type: ignore[arg-type]
+
+
+class IstanbulChain(PyEvmChain):
+    """py-evm's ``IstanbulVM``: SLOAD 800, CALL 700, EIP-2200 net-metered SSTORE, no access lists."""
+
+    vm_class = IstanbulVM
+    header_class = BlockHeader
+    schedule = "Istanbul"
