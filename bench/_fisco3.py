@@ -20,7 +20,9 @@ the host built from them, not a run on a node.
   ``EVMC_STORAGE_MODIFIED`` (or ``EVMC_STORAGE_DELETED`` for a zero value), whatever the slot
   held, and evmone's London table prices both at ``5000 - cold_sload_cost``
   (``instructions_storage.cpp`` ``storage_cost_spec``/``sstore_costs``). A zero -> non-zero write
-  is therefore 5 000, not 22 100. evmone's EIP-2200 guard (fail when <= 2 300 gas is left) is kept.
+  is therefore 5 000, not 22 100. (bcos-executor's ``setStorage`` tests the value *pointer*
+  against 0, so it in fact never answers DELETED; the price is the same either way.) evmone's
+  EIP-2200 guard (fail when <= 2 300 gas is left) is kept.
 * No refunds: evmone's ``gas_refund`` and the host's own ``sub().refunds`` counter are never
   subtracted from the gas used.
 * The receipt's gas is the execution gas only: ``bcos-scheduler/src/BlockExecutive.cpp``
