@@ -264,9 +264,8 @@ class V3Methods:
         p = _Params(params)
         self._group(p)
         raw = p.data(2)
-        admission = self.chain.decode(raw)
-        receipt = self.chain.submit_and_wait(admission, SEND_TIMEOUT)
-        out = self.receipt_json(receipt, admission.tx)
+        receipt, tx = self.chain.send_and_wait(raw, SEND_TIMEOUT)
+        out = self.receipt_json(receipt, tx)
         if p.boolean(3, False):
             out.update(txReceiptProof=[], receiptProof=[])
         return out

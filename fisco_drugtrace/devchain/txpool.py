@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 
+from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
 from .records import ChainTx
@@ -44,6 +45,7 @@ class TxPool:
         self._closed = False
         self._paused = False
         self._wanted = 1  # pending count at which admission wakes the sealer
+        self._inbox: list[object] = []
 
     # ------------------------------------------------------------------ admission
     def admit(self, tx: ChainTx, *, chain_id: str | int, group_id: str | int, signature_ok: bool) -> None:
@@ -55,7 +57,7 @@ class TxPool:
                 raise refusal(self._dialect, status, tx_hash=tx.hash, block_limit=tx.block_limit)
             self._pending[tx.hash] = tx
             self._pool_nonces.add(tx.nonce)
-            if len(self._pending) >= self._wanted:
+            if len(self._pending) + len(self._inbox) >= self._wanted:
                 self._ready.notify()
 
     def _block_limit_ok(self, tx: ChainTx) -> bool:
@@ -97,20 +99,70 @@ class TxPool:
             return "InvalidGroupId"
         return None
 
+    # ------------------------------------------------------------------ inbox
+    def deliver(self, item: object) -> None:
+        """Queue signed bytes that the sealer still has to decode and :meth:`admit`.
+
+        Decoding and admitting in the sealer's thread, a whole round at a time, keeps the
+        per-transaction work off the request threads (fewer interpreter hand-offs under load).
+        Inbox items count toward a round's ``gather`` like pending transactions.
+        """
+        with self._lock:
+            if self._closed:
+                raise DevChainError("the chain is closed")
+            self._inbox.append(item)
+            if len(self._pending) + len(self._inbox) >= self._wanted:
+                self._ready.notify()
+
+    def drain_inbox(self) -> list[object]:
+        """Everything delivered and not yet handed out (on close or failure)."""
+        with self._lock:
+            items, self._inbox = self._inbox, []
+            return items
+
     # ------------------------------------------------------------------ sealing
+    def _has_work(self) -> bool:
+        return bool(self._inbox) or (bool(self._pending) and not self._paused)
+
+    def wait_for_work(self, limit: int, timeout: float | None, *, gather: int = 1,
+                      linger: float = 0.0) -> list[object]:
+        """Wait (up to ``timeout``) until there is work, and return the inbox (now empty).
+
+        :param gather: / :param linger: once there is work, wait up to ``linger`` seconds more
+            while fewer than ``gather`` transactions (pending plus inbox, at most ``limit``) are
+            there (group commit: under concurrent load the next block takes everyone who is about
+            to arrive instead of one transaction each). Arrivals wake the waiting sealer only when
+            ``gather`` is reached, not per transaction.
+
+        Pending transactions stay where they are: :meth:`take` hands them out.
+        """
+        with self._ready:
+            if not self._has_work() and not self._closed:
+                self._ready.wait(timeout)
+            gather = min(gather, limit)
+            if gather > 1 and linger > 0 and self._has_work() and len(self._pending) + len(self._inbox) < gather:
+                deadline = time.monotonic() + linger
+                self._wanted = gather
+                try:
+                    while len(self._pending) + len(self._inbox) < gather and not self._paused and not self._closed:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._ready.wait(left)
+                finally:
+                    self._wanted = 1
+            items, self._inbox = self._inbox, []
+            return items
+
     def take(self, limit: int, timeout: float | None, *, gather: int = 1, linger: float = 0.0) -> list[ChainTx]:
         """Wait (up to ``timeout``) for pending transactions and hand out at most ``limit``.
 
-        :param gather: / :param linger: once a first transaction is pending, wait up to ``linger``
-            seconds more while fewer than ``gather`` are (group commit: under concurrent load the
-            next block takes everyone who is about to arrive instead of one transaction each).
-            Admission wakes the waiting sealer only when ``gather`` is reached, not per transaction.
-
+        ``gather``/``linger`` as in :meth:`wait_for_work` (the inbox is left alone here).
         The handed-out transactions still count as "in the pool" (hash and nonce) until
         :meth:`committed` is called for their block.
         """
         with self._ready:
-            if (self._paused or not self._pending) and not self._closed:
+            if (self._paused or not self._pending) and not self._closed and timeout != 0:
                 self._ready.wait(timeout)
             gather = min(gather, limit)
             if gather > 1 and linger > 0 and self._pending and len(self._pending) < gather:
