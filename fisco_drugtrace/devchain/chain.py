@@ -212,14 +212,13 @@ class Chain:
 
     def _seal_loop(self) -> None:
         last = 1
+        limit = self.config.tx_count_limit
         while not self._closed:
-            # Group commit: expect as many transactions as the last block had (they come from
-            # clients that were waiting for it); the target adapts down when fewer arrive in time.
-            limit = self.config.tx_count_limit
-            inbox = self.pool.wait_for_work(limit, timeout=0.5, gather=last, linger=GATHER_LINGER)
             try:
+                inbox = self.pool.wait_for_work(limit, timeout=0.5)
                 if inbox:
                     self._admit_inbox(inbox)  # type: ignore[arg-type]
+                self._fill_round(min(last, limit))
                 batch = self.pool.take(limit, timeout=0)
                 if not batch:
                     continue
@@ -228,6 +227,22 @@ class Chain:
             except BaseException as exc:  # storage failure: the chain can no longer promise durability
                 self._fail(exc)
                 return
+
+    def _fill_round(self, target: int) -> None:
+        """Group commit: wait up to :data:`GATHER_LINGER` for the round to reach ``target`` pending
+        transactions (as many as the last block had: they come from clients that were waiting for
+        it; the target adapts down when fewer arrive in time), decoding each arrival at once, so
+        that signature recovery (which releases the GIL) overlaps the senders' own work."""
+        deadline = time.monotonic() + GATHER_LINGER
+        while self.pool.pending_count() < target:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            more = self.pool.arrivals(left, enough=target)
+            if more is None:
+                return
+            if more:
+                self._admit_inbox(more)  # type: ignore[arg-type]
 
     def _admit_inbox(self, waiters: list[_Waiter]) -> None:
         """Decode and admit delivered transactions; refusals go straight back to their senders."""

@@ -154,6 +154,22 @@ class TxPool:
             items, self._inbox = self._inbox, []
             return items
 
+    def arrivals(self, timeout: float, *, enough: int) -> list[object] | None:
+        """While a round fills: wait up to ``timeout`` for newly delivered bytes and return them
+        (``[]`` when none came). ``None`` once ``enough`` transactions are pending, or when
+        paused or closed: the round should be sealed (or skipped) now."""
+        with self._ready:
+            if not self._inbox and len(self._pending) < enough and not self._paused and not self._closed:
+                self._ready.wait(timeout)
+            if not self._inbox and (len(self._pending) >= enough or self._paused or self._closed):
+                return None
+            items, self._inbox = self._inbox, []
+            return items
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
     def take(self, limit: int, timeout: float | None, *, gather: int = 1, linger: float = 0.0) -> list[ChainTx]:
         """Wait (up to ``timeout``) for pending transactions and hand out at most ``limit``.
 
