@@ -8,7 +8,10 @@ FISCO differences from Ethereum that matter to applications, and how they are mi
 * a deployment's address is chosen by the chain (3.x: from block/context/seq; 2.x: from the
   sender's count of creations), so code is placed at that address and the constructor is run
   there (pyrevm's own ``deploy`` would use Ethereum's CREATE rule);
-* the outcome is reported with FISCO's status numbers (revert = 16 on 3.x, 0x16 on 2.x).
+* the outcome is reported with FISCO's status numbers (revert = 16 on 3.x, 0x16 on 2.x);
+* the EVM runs at the dialect's revision (3.x: Paris, revm ``"Merge"``; 2.x: Istanbul) and the
+  receipt's ``gasUsed`` is counted as that node counts it (3.x: execution gas only; 2.x: with the
+  intrinsic gas at 68 per non-zero data byte) — both from :mod:`.schedule`.
 
 Internal ``CREATE``/``CREATE2`` inside contracts use the EVM's own (Ethereum) rule. pyrevm is not
 thread-safe: :class:`Executor` serialises every use with its own lock.
@@ -26,6 +29,7 @@ from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
 from .records import ChainLog, ExecOutcome
+from .schedule import SCHEDULES, GasSchedule, intrinsic_gas, receipt_gas, revm_gas_limit
 
 __all__ = ["Executor", "STATUS", "AddressRule", "error_output"]
 
@@ -46,8 +50,8 @@ STATUS: dict[Dialect, dict[str, int]] = {
     },
 }
 
-#: Largest runtime code a deployment may leave (3.x Paris: 1 MiB; 2.x: 256 KiB).
-MAX_CODE_SIZE = {Dialect.V3: 0x100000, Dialect.V2: 0x40000}
+#: pyrevm's own revisions, spelt as its ``spec_id`` wants them (any other name means its latest).
+_KNOWN_REVISIONS = frozenset({"Istanbul", "Berlin", "London", "Merge", "Shanghai", "Cancun"})
 
 _REVERT_RE = re.compile(r"Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT_RE = re.compile(r"Halt \{ reason: (\w+)")
@@ -97,15 +101,22 @@ class Executor:
     """
 
     def __init__(self, dialect: Dialect, *, gas_limit: int, evm_chain_id: int, address_rule: AddressRule) -> None:
+        schedule = SCHEDULES[dialect]
+        if schedule.revision not in _KNOWN_REVISIONS:  # pragma: no cover - guards an edit of the table
+            raise DevChainError(f"unknown EVM revision {schedule.revision!r} (pyrevm would run its latest)")
         self._dialect = dialect
+        self._schedule: GasSchedule = schedule
         self._status = STATUS[dialect]
         self._gas = gas_limit
         self._address_rule = address_rule
-        self._max_code = MAX_CODE_SIZE[dialect]
+        self._max_code = schedule.max_code_size
         self._lock = threading.RLock()
         self._evm = EVM(
             env=Env(cfg=CfgEnv(chain_id=evm_chain_id), block=BlockEnv(number=0, timestamp=0, gas_limit=2**63)),
-            gas_limit=gas_limit,
+            # pyrevm refuses a call whose gas exceeds this cap; every call states its own gas, which
+            # on 3.x is the limit plus revm's intrinsic gas (see ``schedule.revm_gas_limit``).
+            gas_limit=2**62,
+            spec_id=schedule.revision,
         )
         self._creations: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
@@ -135,6 +146,11 @@ class Executor:
             finally:
                 self._evm.revert(checkpoint)
 
+    @property
+    def schedule(self) -> GasSchedule:
+        """The revision and gas rules this executor runs with."""
+        return self._schedule
+
     def code(self, address: str) -> bytes:
         with self._lock:
             return self._evm.get_code(address) or b""
@@ -149,18 +165,19 @@ class Executor:
         if to not in self._with_code and not evm.get_code(to):
             message = f"Error address:{to[2:]}"
             return ExecOutcome(self._status["call_address"], error_output(message), 0)
+        if intrinsic_gas(self._schedule, data, creation=False) > self._gas:
+            return ExecOutcome(self._status["intrinsic"], b"", self._gas)
         # A failed message call leaves the state untouched, so no checkpoint is needed here (and an
         # unreleased checkpoint would count as call depth: 1024 of them make every call fail).
+        gas_limit = revm_gas_limit(self._schedule, self._gas, revm_calldata=data, tx_data=data, creation=False)
         try:
-            output = evm.message_call(sender, to, data, gas=self._gas)
+            output = evm.message_call(sender, to, data, gas=gas_limit)
         except RuntimeError as exc:
-            return self._failure(exc)
+            return self._failure(exc, data, data, creation=False)
         result = evm.result
-        logs = tuple(
-            ChainLog(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
-            for log in result.logs
-        ) if result is not None else ()
-        return ExecOutcome(self._status["ok"], bytes(output), int(result.gas_used) if result else 0, logs)
+        gas = receipt_gas(self._schedule, revm_gas_used=int(result.gas_used), revm_refunded=int(result.gas_refunded),
+                          revm_calldata=data, tx_data=data, creation=False)
+        return ExecOutcome(self._status["ok"], bytes(output), gas, _logs(result))
 
     def _deploy(self, sender: str, initcode: bytes, context_index: int) -> ExecOutcome:
         evm = self._evm
@@ -170,16 +187,24 @@ class Executor:
         self._creations[sender] = created + 1
         if evm.get_code(address):
             return ExecOutcome(self._status["unknown"], b"", 0)
+        if intrinsic_gas(self._schedule, initcode, creation=True) > self._gas:
+            return ExecOutcome(self._status["intrinsic"], b"", self._gas)
         checkpoint = evm.snapshot()
         evm.insert_account_info(address, AccountInfo(code=initcode))
         try:
-            runtime = evm.message_call(sender, address, b"", gas=self._gas)
+            gas_limit = revm_gas_limit(self._schedule, self._gas, revm_calldata=b"", tx_data=initcode, creation=True)
+            runtime = evm.message_call(sender, address, b"", gas=gas_limit)
         except RuntimeError as exc:
             evm.revert(checkpoint)
             evm.insert_account_info(address, AccountInfo())
-            return self._failure(exc)
+            return self._failure(exc, b"", initcode, creation=True)
         result = evm.result
-        if len(runtime) > self._max_code:
+        gas = receipt_gas(self._schedule, revm_gas_used=int(result.gas_used), revm_refunded=int(result.gas_refunded),
+                          revm_calldata=b"", tx_data=initcode, creation=True, runtime_size=len(runtime))
+        # Too large, or the code deposit does not fit in the gas left (refunds come after it):
+        # both nodes fail the deployment as out of gas (``exceptionalFailedCodeDeposit``).
+        spent = gas + int(result.gas_refunded) if self._schedule.refunds else gas
+        if len(runtime) > self._max_code or spent > self._gas:
             evm.revert(checkpoint)
             evm.insert_account_info(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
@@ -188,14 +213,26 @@ class Executor:
         evm.insert_account_info(address, AccountInfo(code=bytes(runtime), nonce=nonce))
         if runtime:
             self._with_code.add(address)
-        logs = tuple(
-            ChainLog(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
-            for log in result.logs
-        ) if result is not None else ()
-        return ExecOutcome(self._status["ok"], b"", int(result.gas_used) if result else 0, logs, address)
+        return ExecOutcome(self._status["ok"], b"", gas, _logs(result), address)
 
-    def _failure(self, exc: RuntimeError) -> ExecOutcome:
+    def _failure(self, exc: RuntimeError, revm_calldata: bytes, tx_data: bytes, *, creation: bool) -> ExecOutcome:
+        """A failed execution: a revert keeps the gas it left (counted by the dialect's rules);
+        any other failure (out of gas, bad instruction, ...) uses the whole limit, on both nodes."""
         kind, gas_used, output = _classify(exc)
         if kind not in self._status:  # pragma: no cover - table above only names known kinds
             raise DevChainError(f"unclassified EVM outcome {kind}")
-        return ExecOutcome(self._status[kind], output, gas_used if gas_used is not None else self._gas)
+        if gas_used is None:
+            return ExecOutcome(self._status[kind], output, self._gas)
+        gas = receipt_gas(self._schedule, revm_gas_used=gas_used, revm_refunded=0, revm_calldata=revm_calldata,
+                          tx_data=tx_data, creation=creation)
+        return ExecOutcome(self._status[kind], output, min(gas, self._gas))
+
+
+def _logs(result: object) -> tuple[ChainLog, ...]:
+    """pyrevm's logs of the last execution as :class:`ChainLog` records."""
+    if result is None:
+        return ()
+    return tuple(
+        ChainLog(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
+        for log in result.logs  # type: ignore[attr-defined]
+    )
