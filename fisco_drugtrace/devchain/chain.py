@@ -129,6 +129,11 @@ class Chain:
         wanted = self.config.genesis_timestamp
         if wanted is not None and meta.get("genesis_timestamp") != str(wanted):
             raise DataDirError(where, f"belongs to another chain: genesis timestamp {meta.get('genesis_timestamp')}")
+        rules = self.executor.schedule.tag  # receipts replay identically only under the same rules
+        if meta.get("execution") != rules:
+            written = meta.get("execution") or "revm's latest revision, Ethereum gas (before EVM revisions)"
+            raise DataDirError(where, f"written under other execution rules ({written}); this dev chain "
+                                      f"executes as {rules}: start it on a new data dir")
         started = time.perf_counter()
         head = self._replay(meta.get("genesis_hash", ""))
         self.replay_seconds = time.perf_counter() - started
@@ -142,7 +147,7 @@ class Chain:
         timestamp = self.config.genesis_timestamp if self.config.genesis_timestamp is not None else now_ms()
         genesis = self._make_block(0, ZERO_HASH, timestamp, (), (), self._genesis_state_root(), 0)
         self.store.set_meta({**self._identity(), "schema": SCHEMA_VERSION, "genesis_timestamp": str(timestamp),
-                             "genesis_hash": genesis.hash.hex()})
+                             "genesis_hash": genesis.hash.hex(), "execution": self.executor.schedule.tag})
         self.store.write_block(genesis, (), (), {})
         return genesis
 
