@@ -184,3 +184,25 @@ def test_data_dir_reopens_under_the_same_rules(tmp_path: Path) -> None:
         code = initcode(SLOAD_SLOT0)  # 16 bytes: 12 non-zero, 4 zero
         assert code.count(0) == 4
         assert again["gasUsed"] == first["gasUsed"] == hex(53_000 + 12 * 68 + 4 * 4 + CONSTRUCTOR_GAS + 4 * 200)
+
+
+def test_v2_code_deposit_beyond_the_gas_left_fails_the_deployment() -> None:
+    """255 runtime bytes cost 51,000 at 200 each: with 53,000 base gas over a 100,000 limit."""
+    with DevChain(DevChainConfig(dialect="v2", tx_gas_limit=100_000)) as chain:
+        receipt = receipt2(chain, send2(chain, tx2(chain, "", initcode(STOP * 255)))["result"])
+        assert int(receipt["status"], 16) == STATUS[Dialect.V2]["out_of_gas"] == 0xC
+        assert int(receipt["gasUsed"], 16) == 100_000
+        assert receipt["contractAddress"] == "0x" + "0" * 40  # nothing was deployed
+        deploy(chain, STOP)  # and the chain goes on
+    with DevChain(DevChainConfig(dialect="v3", tx_gas_limit=100_000)) as chain:  # 20 per byte: 5,100
+        # the constructor copies 8 words: CODECOPY 3 + 3 × 8 + memory 3 × 8, plus 5 × PUSH1 = 66
+        assert int(deploy(chain, STOP * 255)["gasUsed"]) == 66 + 20 * 255
+
+
+def test_v2_base_gas_above_the_limit_is_an_intrinsic_failure() -> None:
+    with DevChain(DevChainConfig(dialect="v2", tx_gas_limit=100_000)) as chain:
+        address = deploy(chain, STOP)["contractAddress"]
+        assert call(chain, address, b"\x01" * 1_161) == (0, 21_000 + 68 * 1_161)  # 99,948: fits
+        assert call(chain, address, b"\x01" * 1_162) == (STATUS[Dialect.V2]["intrinsic"], 100_000)  # 100,016
+    with DevChain(DevChainConfig(dialect="v3", tx_gas_limit=100_000)) as chain:  # 3.x charges no calldata
+        assert call(chain, deploy(chain, STOP)["contractAddress"], b"\x01" * 1_200) == (0, 0)
