@@ -1,6 +1,6 @@
 """Dev chain throughput and latency: custody ``dispatch`` transactions signed by the SDK.
 
-Run: ``.venv/bin/python bench/bench_devchain.py [--txs 4000] [--serial 300] [--memory]``.
+Run: ``.venv/bin/python bench/bench_devchain.py [--txs 4000] [--serial 300] [--store memory|sqlite|both]``.
 
 What is measured: the chain, not the client. Every transaction is signed by the SDK
 (``FiscoClient.sign_transaction``) and wrapped in its JSON-RPC body BEFORE the timed loop; the
@@ -8,9 +8,9 @@ timed loop only sends the bodies (3.x ``sendTransaction``, which answers once th
 committed) and waits for the answers. Senders are threads for the in-process runs (they call
 ``DevChain.handle_raw``, what ``InProcessTransport`` calls) and separate processes for the HTTP
 runs (``http.client`` keep-alive, one connection each), so client-side HTTP work does not share
-the server's interpreter. Latency = request sent -> receipt answered. By default the chain keeps
-its data in a temporary data dir (SQLite WAL, one fsync per block), as ``devchain start
---data-dir`` does; ``--memory`` uses the in-memory store instead.
+the server's interpreter. Latency = request sent -> receipt answered. Every run is made twice:
+with the in-memory store (what the tests and a foreground ``devchain start`` use) and with a
+temporary data dir (SQLite WAL, as ``devchain start --data-dir``); ``--store`` picks one.
 
 Setup (not timed): the five-contract suite is deployed with ``deploy_suite``, a manufacturer,
 distributor and carrier are registered and bound, a product is listed and a batch committed;
@@ -172,7 +172,7 @@ def report(label: str, senders: int, elapsed: float, latencies: list[float], blo
     row = {"mode": label, "senders": senders, "txs": len(lat), "tx_per_s": round(len(lat) / elapsed),
            "p50_ms": round(statistics.median(lat) * 1000, 2), "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 2),
            "txs_per_block": round(len(lat) / max(blocks, 1), 1)}
-    print(f"{label:<11} senders={senders}  {row['txs']:>5} txs  {row['tx_per_s']:>6} tx/s  "
+    print(f"{label:<18} senders={senders}  {row['txs']:>5} txs  {row['tx_per_s']:>6} tx/s  "
           f"p50 {row['p50_ms']:>7.2f} ms  p99 {row['p99_ms']:>7.2f} ms  {row['txs_per_block']:>6} txs/block",
           flush=True)
     return row
@@ -198,42 +198,53 @@ def measure_restart(count: int) -> dict[str, Any]:
     return row
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
-    parser.add_argument("--serial", type=int, default=300, help="transactions for the 1-sender runs")
-    parser.add_argument("--memory", action="store_true", help="in-memory store (default: temp data dir)")
-    parser.add_argument("--restart-txs", type=int, default=10_000,
-                        help="transactions in the restart measurement (0 = skip)")
-    args = parser.parse_args()
-    tmp = None if args.memory else tempfile.TemporaryDirectory(prefix="bench-devchain-")
-    chain = DevChain(DevChainConfig(data_dir=Path(tmp.name) if tmp else None))
+def run_store(label: str, data_dir: Path | None, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The four runs (in-process and HTTP, 1 and 8 senders) on one chain with the given store."""
+    chain = DevChain(DevChainConfig(data_dir=data_dir))
     client, signer, custody, batch_id = setup(chain)
-    print(f"workload: CustodyLedger.dispatch (1 unit) signed by the SDK, pre-signed outside the timed loop; "
-          f"store: {'memory' if args.memory else 'SQLite data dir'}; cpus: {os.cpu_count()}")
     rows = []
     handle = serve(chain)
     try:
-        for label, senders, count in (("in-process", 1, args.serial), ("in-process", 8, args.txs),
-                                      ("http", 1, args.serial), ("http", 8, args.txs)):
+        for mode, senders, count in (("in-process", 1, args.serial), ("in-process", 8, args.txs),
+                                     ("http", 1, args.serial), ("http", 8, args.txs)):
             elapsed, latencies, blocks = 0.0, [], 0
             # signed in waves of <= WAVE: each wave must be sent before its blockLimit (+500) passes
             for start in range(0, count, WAVE):
                 bodies = presign(client, signer, custody, batch_id, min(WAVE, count - start))
                 first = chain.block_number
-                if label == "in-process":
+                if mode == "in-process":
                     took, lat = run_threads(chain.handle_raw, bodies, senders)
                 else:
                     took, lat = run_processes(handle.url, bodies, senders)
                 elapsed += took
                 latencies += lat
                 blocks += chain.block_number - first
-            rows.append(report(label, senders, elapsed, latencies, blocks))
+            row = report(f"{mode}/{label}", senders, elapsed, latencies, blocks)
+            row["store"] = label
+            rows.append(row)
     finally:
         handle.stop()
         chain.close()
-        if tmp is not None:
-            tmp.cleanup()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
+    parser.add_argument("--serial", type=int, default=300, help="transactions for the 1-sender runs")
+    parser.add_argument("--store", choices=("memory", "sqlite", "both"), default="both",
+                        help="memory: what tests and a foreground `devchain start` use; sqlite: a data dir")
+    parser.add_argument("--restart-txs", type=int, default=10_000,
+                        help="transactions in the restart measurement (0 = skip)")
+    args = parser.parse_args()
+    print(f"workload: CustodyLedger.dispatch (1 unit) signed by the SDK, pre-signed outside the timed loop; "
+          f"cpus: {os.cpu_count()}; targets: >= 5,000 tx/s in-process, >= 1,000 tx/s over HTTP with 8 senders")
+    rows = []
+    if args.store in ("memory", "both"):
+        rows += run_store("memory", None, args)
+    if args.store in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="bench-devchain-") as tmp:
+            rows += run_store("sqlite", Path(tmp), args)
     if args.restart_txs:
         rows.append(measure_restart(args.restart_txs))
     print(json.dumps(rows))
