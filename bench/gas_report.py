@@ -203,8 +203,16 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
               int(Point.STORAGE), bid, 0, 0, 300, 310, H, sender=acct("dist"), keep=False)
     b.measure("observation 6 INSPECTION FAIL (auto-stop T1)", "obs", "recordObservation", int(Point.INSPECTION), bid,
               0, int(Result.FAIL), 0, 0, H, sender=acct("nat"), keep=False)
-    b.measure("observation 8 ADVERSE_REACTION SERIOUS (counted)", "obs", "recordObservation",
-              int(Point.ADVERSE_REACTION), bid, 0, int(Result.SERIOUS), 0, 0, H, sender=acct("hosp"), keep=False)
+    b.measure("setAdrPolicy (threshold 2 within 1 day, no auto-stop)", "drugs", "setAdrPolicy", product, 2, DAY_MS,
+              False, sender=acct("nat"))
+    serious = (int(Point.ADVERSE_REACTION), bid, 0, int(Result.SERIOUS), 0, 0, H)
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (counted, below threshold)", "obs", "recordObservation",
+              *serious, sender=acct("hosp"))
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (threshold reached within window: alert)", "obs",
+              "recordObservation", *serious, sender=acct("hosp"), keep=False)
+    w.chain.advance(DAY_MS + 1)
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (second report past the window: no alert)", "obs",
+              "recordObservation", *serious, sender=acct("hosp"), keep=False)
 
     b.measure("stop batch (transitionBatch LISTED->STOPPED)", "drugs", "transitionBatch", bid, 2, 0, H,
               sender=acct("nat"))

@@ -5,7 +5,7 @@ import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
-import {LifecycleState, OrgKind} from "./common/DrugTraceTypes.sol";
+import {ADR_MAX_THRESHOLD, LifecycleState, OrgKind} from "./common/DrugTraceTypes.sol";
 import {
     MASK_NATIONAL,
     MASK_MANUFACTURER,
@@ -34,6 +34,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         int16 maxTemp;
         uint16 adrThreshold;
         bool adrAutoStop;
+        uint64 adrWindow;
     }
 
     /// @dev The lifecycle of a product, keyed by its seq (one slot).
@@ -100,14 +101,19 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     }
 
     /// @inheritdoc IDrugRegistry
-    function setAdrPolicy(bytes32 productId, uint16 threshold, bool autoStop) external override {
+    function setAdrPolicy(bytes32 productId, uint16 threshold, uint64 windowMs, bool autoStop)
+        external
+        override
+    {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
         Product storage p = _products[productId];
         if (p.seq == 0) revert DrugRegistryUnknownProduct(productId);
         _checkRegion(callerOrg, kind, region, p.mahOrgId);
+        if (threshold > ADR_MAX_THRESHOLD) revert DrugRegistryInvalidAdrPolicy(threshold, ADR_MAX_THRESHOLD);
         p.adrThreshold = threshold;
+        p.adrWindow = windowMs;
         p.adrAutoStop = autoStop;
-        emit AdrPolicySet(productId, threshold, autoStop, callerOrg);
+        emit AdrPolicySet(productId, threshold, windowMs, autoStop, callerOrg);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -250,9 +256,14 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     }
 
     /// @inheritdoc IDrugRegistry
-    function adrPolicy(bytes32 productId) external view override returns (uint16 threshold, bool autoStop) {
+    function adrPolicy(bytes32 productId)
+        external
+        view
+        override
+        returns (uint16 threshold, uint64 windowMs, bool autoStop)
+    {
         Product storage p = _products[productId];
-        return (p.adrThreshold, p.adrAutoStop);
+        return (p.adrThreshold, p.adrWindow, p.adrAutoStop);
     }
 
     /// @inheritdoc IDrugRegistry

@@ -6,7 +6,13 @@ import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
-import {LifecycleState, ObservationPoint, ObservationResult, OrgKind} from "./common/DrugTraceTypes.sol";
+import {
+    ADR_MAX_THRESHOLD,
+    LifecycleState,
+    ObservationPoint,
+    ObservationResult,
+    OrgKind
+} from "./common/DrugTraceTypes.sol";
 import {
     MASK_MANUFACTURER,
     MASK_DISTRIBUTOR,
@@ -57,6 +63,10 @@ contract ObservationLog is IObservationLog, SuiteMember {
     uint256 private _nextObservationId;
     mapping(uint256 => Observation) private _observations;
     mapping(bytes32 => uint256) private _seriousReactions;
+    /// @dev Per batch, the times (ms) of the latest ADR_MAX_THRESHOLD SERIOUS reports: report n
+    /// (1-based, the cumulative count) is kept at index (n - 1) % ADR_MAX_THRESHOLD, so the ring
+    /// does not depend on the policy in force when each report arrived (4 times per slot).
+    mapping(bytes32 => uint64[ADR_MAX_THRESHOLD]) private _seriousTimes;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -173,6 +183,19 @@ contract ObservationLog is IObservationLog, SuiteMember {
         return _seriousReactions[batchId];
     }
 
+    /// @inheritdoc IObservationLog
+    function seriousReactionsWithin(bytes32 batchId, uint64 windowMs) external view override returns (uint256 count) {
+        uint256 total = _seriousReactions[batchId];
+        if (windowMs == 0) return total;
+        uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[batchId];
+        uint256 kept = total < ADR_MAX_THRESHOLD ? total : ADR_MAX_THRESHOLD;
+        // Bounded by ADR_MAX_THRESHOLD; newest first, stop at the first report outside the window.
+        for (uint256 k = 1; k <= kept; ++k) {
+            if (!_within(times[(total - k) % ADR_MAX_THRESHOLD], windowMs)) break;
+            count = k;
+        }
+    }
+
     // ================================================================== internals
 
     /// @dev Subject existence, ownership (manufacturers), region (provincial regulators), shipment.
@@ -234,15 +257,28 @@ contract ObservationLog is IObservationLog, SuiteMember {
         }
     }
 
-    /// @dev Counts a SERIOUS adverse reaction; from the product's threshold on, alerts and (autoStop) stops.
+    /**
+     * @dev Counts a SERIOUS adverse reaction and keeps its time in the batch's ring. The threshold
+     * is reached when there are at least `threshold` reports and the oldest of the latest
+     * `threshold` (this one included) is within the policy's window (no window: always); then
+     * alerts and (autoStop) stops. The policy caps `threshold` at the ring's size.
+     */
     function _countSeriousReaction(Report memory r) private {
         uint256 count = ++_seriousReactions[r.subjectId];
+        uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[r.subjectId];
+        times[(count - 1) % ADR_MAX_THRESHOLD] = uint64(block.timestamp);
         (bytes32 productId,) = _registry.batchOwner(r.subjectId);
         emit SeriousAdverseReactionReported(r.id, r.subjectId, productId, count);
-        (uint16 threshold, bool autoStop) = _registry.adrPolicy(productId);
+        (uint16 threshold, uint64 windowMs, bool autoStop) = _registry.adrPolicy(productId);
         if (threshold == 0 || count < threshold) return;
+        if (windowMs != 0 && !_within(times[(count - threshold) % ADR_MAX_THRESHOLD], windowMs)) return;
         bool stopped = autoStop && _stopIfListed(r);
         emit AdverseReactionThresholdReached(r.id, r.subjectId, productId, count, threshold, stopped);
+    }
+
+    /// @dev Whether a report made at `at` (ms) is within `windowMs` of now: at >= now - windowMs.
+    function _within(uint64 at, uint64 windowMs) private view returns (bool) {
+        return uint256(at) + windowMs >= block.timestamp;
     }
 
     /// @dev T1 on behalf of the reporter, reasonId = observation id; no-op unless the batch is LISTED.

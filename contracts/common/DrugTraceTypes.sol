@@ -6,6 +6,11 @@ pragma solidity 0.8.11;
 // encodes them as `uint8` with the same numbering everywhere. Numbering is part of the ABI:
 // append new members at the end only.
 
+// Highest adverse-reaction threshold a product's policy may set. ObservationLog keeps
+// the times of this many latest SERIOUS reports per batch (a fixed ring, 8 storage slots), so a
+// windowed count needs no loop and no growing list.
+uint16 constant ADR_MAX_THRESHOLD = 32;
+
 /// @notice Kind of an organisation. The numeric value doubles as the bit index in kind masks.
 enum OrgKind {
     NONE,                   // 0: not registered

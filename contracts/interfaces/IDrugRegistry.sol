@@ -59,6 +59,10 @@ interface IDrugRegistry {
     /// @param callerOrgId the caller's organisation
     /// @param mahOrgId the product's MAH
     error DrugRegistryOutsideRemit(bytes32 callerOrgId, bytes32 mahOrgId);
+    /// @notice An adverse-reaction threshold above the cap (the reports kept per batch).
+    /// @param threshold the threshold asked for
+    /// @param maxThreshold the highest threshold allowed (ADR_MAX_THRESHOLD)
+    error DrugRegistryInvalidAdrPolicy(uint16 threshold, uint16 maxThreshold);
 
     // ------------------------------------------------------------------ events
     /// @notice A product (approval) was registered.
@@ -83,9 +87,11 @@ interface IDrugRegistry {
     /// @notice The adverse-reaction policy of a product was set.
     /// @param productId the product
     /// @param threshold serious reports per batch that raise the alert (0 = off)
+    /// @param windowMs the reports must fall within this many ms (0 = no window: cumulative)
     /// @param autoStop whether reaching the threshold stops the batch
     /// @param byOrgId the acting organisation
-    event AdrPolicySet(bytes32 indexed productId, uint16 threshold, bool autoStop, bytes32 indexed byOrgId);
+    event AdrPolicySet(bytes32 indexed productId, uint16 threshold, uint64 windowMs, bool autoStop,
+        bytes32 indexed byOrgId);
     /// @notice A batch was committed (its holding is credited to the MAH in the CustodyLedger).
     /// @param batchId the batch
     /// @param productId the product
@@ -133,12 +139,17 @@ interface IDrugRegistry {
     /**
      * @notice Set the adverse-reaction policy of a product.
      * @dev Requirements: national regulator, or provincial regulator of the MAH's region; product
-     * exists. `threshold` 0 disables the threshold alert. Emits {AdrPolicySet}.
+     * exists; threshold <= ADR_MAX_THRESHOLD (32), else {DrugRegistryInvalidAdrPolicy}. `threshold`
+     * 0 disables the threshold alert. The alert is raised by a SERIOUS report when the batch's
+     * `threshold` latest SERIOUS reports (this one included) all fall within `windowMs` of it,
+     * i.e. the oldest of them is at or after now - windowMs; `windowMs` 0 counts them all
+     * (cumulative). Block timestamps are ms. Emits {AdrPolicySet}.
      * @param productId the product.
      * @param threshold number of SERIOUS adverse-reaction reports per batch that raises the alert.
+     * @param windowMs the time window of the count, ms (0 = no window).
      * @param autoStop whether reaching the threshold also stops the batch (T1).
      */
-    function setAdrPolicy(bytes32 productId, uint16 threshold, bool autoStop) external;
+    function setAdrPolicy(bytes32 productId, uint16 threshold, uint64 windowMs, bool autoStop) external;
 
     /**
      * @notice Commit a batch (T0b: NONE -> LISTED) and credit its units to the MAH's holding.
@@ -263,9 +274,10 @@ interface IDrugRegistry {
      * @notice The adverse-reaction policy of a product.
      * @param productId the product.
      * @return threshold serious reports per batch that raise the alert (0 = off).
+     * @return windowMs time window of the count, ms (0 = no window).
      * @return autoStop whether the threshold stops the batch.
      */
-    function adrPolicy(bytes32 productId) external view returns (uint16 threshold, bool autoStop);
+    function adrPolicy(bytes32 productId) external view returns (uint16 threshold, uint64 windowMs, bool autoStop);
 
     /**
      * @notice A batch.

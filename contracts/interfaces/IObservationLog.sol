@@ -9,9 +9,9 @@ import {ObservationPoint, ObservationResult} from "../common/DrugTraceTypes.sol"
  * actions: a FAIL/SERIOUS inspection stops a LISTED batch (T1, reasonId = observation id); a
  * transport temperature outside the product's range flags the shipment (its units are quarantined
  * at the receiver on receipt, or at once if already received); a storage excursion quarantines the
- * reporter's available holding; SERIOUS adverse reactions are counted per batch and, from the
- * product's threshold on, raise {AdverseReactionThresholdReached} and stop the batch when the
- * policy's autoStop flag is set.
+ * reporter's available holding; SERIOUS adverse reactions are counted per batch and, when the
+ * product's threshold of them falls within its policy window (DrugRegistry.setAdrPolicy), raise
+ * {AdverseReactionThresholdReached} and stop the batch when the policy's autoStop flag is set.
  * @dev Observation ids are counters starting at 1. Temperatures are in 0.1 degC.
  */
 interface IObservationLog {
@@ -73,7 +73,8 @@ interface IObservationLog {
     /// @param seriousCount SERIOUS reports so far for the batch
     event SeriousAdverseReactionReported(uint256 indexed observationId, bytes32 indexed batchId,
         bytes32 indexed productId, uint256 seriousCount);
-    /// @notice The batch's SERIOUS adverse-reaction count reached the product's threshold.
+    /// @notice The batch's SERIOUS adverse reactions reached the product's threshold within its window
+    /// (raised by every SERIOUS report for which the rule holds).
     /// @param observationId the observation
     /// @param batchId the batch
     /// @param productId the product
@@ -154,4 +155,13 @@ interface IObservationLog {
     /// @param batchId the batch.
     /// @return count the number.
     function seriousReactionCount(bytes32 batchId) external view returns (uint256 count);
+
+    /**
+     * @notice SERIOUS adverse reactions reported for a batch within the last `windowMs` (at or
+     * after now - windowMs), counting among the latest ADR_MAX_THRESHOLD (32) only.
+     * @param batchId the batch.
+     * @param windowMs the window, ms (0 = all, as {seriousReactionCount}).
+     * @return count the number.
+     */
+    function seriousReactionsWithin(bytes32 batchId, uint64 windowMs) external view returns (uint256 count);
 }

@@ -10,6 +10,8 @@ from fisco_drugtrace.drugtrace.codes import load_codes, validate_codes
 from fisco_drugtrace.drugtrace.codestore import CodeStore
 from fisco_drugtrace.drugtrace.ids import batch_id, code_hash, org_id, product_id, text_hash
 from fisco_drugtrace.drugtrace.models import (
+    ADR_MAX_THRESHOLD,
+    AdrPolicy,
     Batch,
     BatchRegistration,
     Destruction,
@@ -48,6 +50,8 @@ __all__ = [
     "org_id",
     "product_id",
     "text_hash",
+    "ADR_MAX_THRESHOLD",
+    "AdrPolicy",
     "Batch",
     "BatchRegistration",
     "Destruction",

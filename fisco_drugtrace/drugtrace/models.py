@@ -25,6 +25,8 @@ __all__ = [
     "TxInfo",
     "Organisation",
     "Product",
+    "AdrPolicy",
+    "ADR_MAX_THRESHOLD",
     "Batch",
     "BatchRegistration",
     "Holding",
@@ -149,6 +151,23 @@ class Product:
     since: int
     min_temp: int
     max_temp: int
+
+
+#: The highest adverse-reaction threshold a policy may set (``ADR_MAX_THRESHOLD`` in
+#: ``contracts/common/DrugTraceTypes.sol``: the SERIOUS report times kept per batch).
+ADR_MAX_THRESHOLD = 32
+
+
+@dataclass(frozen=True)
+class AdrPolicy:
+    """A product's adverse-reaction policy: ``threshold`` SERIOUS reports on one batch within
+    ``window_ms`` (0 = no window, cumulative) raise the alert, and stop the batch if ``auto_stop``;
+    ``threshold`` 0 = no alert."""
+
+    product_id: bytes
+    threshold: int
+    window_ms: int
+    auto_stop: bool
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from fisco_drugtrace.drugtrace.ids import batch_id as make_batch_id
 from fisco_drugtrace.drugtrace.ids import id_hex, org_ref, product_id as make_product_id
 from fisco_drugtrace.drugtrace.merkle import build_batch_tree
 from fisco_drugtrace.drugtrace.models import (
+    AdrPolicy,
     Batch,
     BatchRegistration,
     LifecycleState,
@@ -104,8 +105,21 @@ class RegistryOps(ServiceBase):
                             int(min_temp), int(max_temp), details_hash)
         return self.get_product(make_product_id(approval_number, package_spec))
 
-    def set_adr_policy(self, product: bytes, threshold: int, auto_stop: bool) -> TxInfo:
-        return self.suite.transact(self.suite.drugs, "setAdrPolicy", product, int(threshold), bool(auto_stop))
+    def set_adr_policy(self, product: bytes, threshold: int, auto_stop: bool, *, window_ms: int = 0) -> TxInfo:
+        """Set a product's adverse-reaction policy (regulators): ``threshold`` SERIOUS reports on
+        one batch within ``window_ms`` milliseconds (0 = no window) raise the alert, and stop the
+        batch when ``auto_stop``; ``threshold`` 0 turns the alert off.
+
+        :raises ContractRevert: ``DrugRegistryInvalidAdrPolicy(threshold, ADR_MAX_THRESHOLD)`` for a
+            threshold above :data:`~fisco_drugtrace.drugtrace.models.ADR_MAX_THRESHOLD`.
+        """
+        return self.suite.transact(self.suite.drugs, "setAdrPolicy", product, int(threshold), int(window_ms),
+                                   bool(auto_stop))
+
+    def get_adr_policy(self, product: bytes) -> AdrPolicy:
+        """A product's adverse-reaction policy (all zero if never set)."""
+        threshold, window_ms, auto_stop = self.suite.call(self.suite.drugs, "adrPolicy", product)
+        return AdrPolicy(product, int(threshold), int(window_ms), bool(auto_stop))
 
     def get_product(self, product: bytes) -> Product:
         mah, state, since, tmin, tmax = self.suite.call(self.suite.drugs, "getProduct", product)

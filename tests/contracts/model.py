@@ -20,10 +20,12 @@ __all__ = [
     "Kind", "OrgStatus", "State", "ShipmentStatus", "Point", "Result", "Level", "RecallKind",
     "RecallStatus", "DestructionStatus", "bit", "MASK", "PRODUCT_TRANSITIONS", "BATCH_TRANSITIONS",
     "transition_mask", "REPORTERS", "DAY_MS", "LEVEL_INTERVAL", "Rejected", "Model", "UINT64_MAX",
+    "ADR_MAX_THRESHOLD",
 ]
 
 DAY_MS = 86_400_000
 UINT64_MAX = 2**64 - 1
+ADR_MAX_THRESHOLD = 32  # the SERIOUS report times a batch keeps (ObservationLog's ring)
 _UINT40_MAX = 2**40 - 1
 
 
@@ -198,6 +200,7 @@ class Product:
     max_temp: int
     adr_threshold: int = 0
     adr_autostop: bool = False
+    adr_window: int = 0
 
 
 @dataclass
@@ -268,6 +271,7 @@ class Model:
     dispensed: set[tuple[bytes, int]] = field(default_factory=set)
     observations: int = 0
     serious: dict[bytes, int] = field(default_factory=dict)
+    serious_times: dict[bytes, list[int]] = field(default_factory=dict)  # every SERIOUS report's time
     recalls: list[Recall] = field(default_factory=list)
     recovered: dict[tuple[int, bytes], int] = field(default_factory=dict)
     destructions: list[Destruction] = field(default_factory=list)
@@ -404,13 +408,15 @@ class Model:
         self.products[pid] = Product(mah, State.LISTED, min_temp, max_temp)
         return pid
 
-    def set_adr_policy(self, sender: str, pid: bytes, threshold: int, autostop: bool) -> None:
+    def set_adr_policy(self, sender: str, pid: bytes, threshold: int, autostop: bool, window: int = 0) -> None:
         caller_id, caller = self.authorize(sender, _REG)
         p = self.products.get(pid)
         if p is None:
             raise Rejected("DrugRegistryUnknownProduct", pid)
         self._region(caller_id, caller, p.mah, "DrugRegistryOutsideRemit")
-        p.adr_threshold, p.adr_autostop = threshold, autostop
+        if threshold > ADR_MAX_THRESHOLD:
+            raise Rejected("DrugRegistryInvalidAdrPolicy", threshold, ADR_MAX_THRESHOLD)
+        p.adr_threshold, p.adr_autostop, p.adr_window = threshold, autostop, window
 
     def commit_batch(self, sender: str, pid: bytes, bid: bytes, production: int, expiry: int,
                      unit_count: int, root_nonzero: bool = True) -> bytes:
@@ -651,11 +657,22 @@ class Model:
         elif point == Point.ADVERSE_REACTION and result == Result.SERIOUS:
             count = self.serious.get(subject, 0) + 1
             self.serious[subject] = count
+            times = self.serious_times.setdefault(subject, [])
+            times.append(self.now)
             p = self.products[self.batches[subject].product]
-            if p.adr_threshold and count >= p.adr_threshold:
+            # domain §6.4 obs. 8: `threshold` serious reports within the window (none: ever)
+            if p.adr_threshold and count >= p.adr_threshold and (
+                    p.adr_window == 0 or times[-p.adr_threshold] >= self.now - p.adr_window):
                 out["threshold"] = True
                 out["stopped"] = p.adr_autostop and self._stop_if_listed(subject)
         return out
+
+    def serious_within(self, bid: bytes, window: int) -> int:
+        """SERIOUS reports on the batch at or after now - window (0: all), among the latest 32."""
+        times = self.serious_times.get(bid, [])
+        if window == 0:
+            return len(times)
+        return sum(1 for t in times[-ADR_MAX_THRESHOLD:] if t >= self.now - window)
 
     def _stop_if_listed(self, bid: bytes) -> bool:
         b = self.batches[bid]

@@ -1,7 +1,7 @@
 """The eight observation points (who may write them is in test_permissions.py) and their automatic
 actions (docs/domain.md §6.4): a FAIL inspection stops the batch, a temperature excursion
-quarantines, SERIOUS adverse reactions alert at the product's threshold and stop the batch only
-when the policy says so."""
+quarantines, SERIOUS adverse reactions alert when the product's threshold of them falls within its
+policy window (none: cumulative) and stop the batch only when the policy says so."""
 
 from __future__ import annotations
 
@@ -123,10 +123,10 @@ def test_storage_excursion_by_a_carrier_quarantines_nothing(scene: Scene) -> Non
 @pytest.mark.parametrize("threshold,autostop", [(0, True), (3, False), (3, True), (1, True)])
 def test_serious_adverse_reactions_threshold(scene: Scene, threshold: int, autostop: bool) -> None:
     w, b, p = scene.w, scene.batch.batch_id, scene.product
-    pol = w.drugs.transact("setAdrPolicy", p, threshold, autostop, sender=w.acct("prov"))
-    assert pol.one("AdrPolicySet").args == {"productId": p, "threshold": threshold, "autoStop": autostop,
-                                            "byOrgId": w.org("prov")}
-    assert w.drugs.call("adrPolicy", p) == (threshold, autostop)
+    pol = w.drugs.transact("setAdrPolicy", p, threshold, 0, autostop, sender=w.acct("prov"))
+    assert pol.one("AdrPolicySet").args == {"productId": p, "threshold": threshold, "windowMs": 0,
+                                            "autoStop": autostop, "byOrgId": w.org("prov")}
+    assert w.drugs.call("adrPolicy", p) == (threshold, 0, autostop)
     # non-serious reports are not counted
     observe(scene, "hosp", Point.ADVERSE_REACTION, Result.FAIL)
     assert w.obs.call("seriousReactionCount", b) == 0
@@ -154,6 +154,91 @@ def test_serious_adverse_reactions_threshold(scene: Scene, threshold: int, autos
     expected_state = State.STOPPED if (autostop and threshold and threshold <= len(reporters)) else State.LISTED
     assert w.batch_state(b) == expected_state
     assert stopped_at == (threshold if expected_state == State.STOPPED else None)
+
+
+MINUTE = 60_000
+
+
+def _serious(scene: Scene, after_ms: int, who: str = "hosp") -> Any:
+    """Advance the chain clock by ``after_ms``, then report one SERIOUS adverse reaction."""
+    if after_ms:
+        scene.w.chain.advance(after_ms)
+    return observe(scene, who, Point.ADVERSE_REACTION, Result.SERIOUS)
+
+
+def _reached(r: Any) -> bool:
+    return bool(r.named("AdverseReactionThresholdReached"))
+
+
+def test_adr_policy_threshold_is_capped(scene: Scene) -> None:
+    w, p = scene.w, scene.product
+    assert reverts(w.drugs, "setAdrPolicy", p, 33, MINUTE, True, sender=w.acct("nat")) == (
+        "DrugRegistryInvalidAdrPolicy", (33, 32))
+    assert reverts(w.drugs, "setAdrPolicy", p, 65535, 0, False, sender=w.acct("nat")) == (
+        "DrugRegistryInvalidAdrPolicy", (65535, 32))
+    assert w.drugs.call("adrPolicy", p) == (0, 0, False)
+    r = w.drugs.transact("setAdrPolicy", p, 32, 7 * MINUTE, True, sender=w.acct("nat"))
+    assert r.one("AdrPolicySet").args == {"productId": p, "threshold": 32, "windowMs": 7 * MINUTE,
+                                          "autoStop": True, "byOrgId": w.org("nat")}
+    assert w.drugs.call("adrPolicy", p) == (32, 7 * MINUTE, True)
+
+
+@pytest.mark.parametrize("gap,reached", [(10 * MINUTE, True), (10 * MINUTE + 1, False)])
+def test_adr_window_edge(scene: Scene, gap: int, reached: bool) -> None:
+    """Threshold 2 in 10 minutes: a second report exactly 10 minutes after the first is within the
+    window (oldest >= now - window); one millisecond later it is not."""
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    w.drugs.transact("setAdrPolicy", p, 2, 10 * MINUTE, True, sender=w.acct("nat"))
+    assert not _reached(_serious(scene, 0))
+    r = _serious(scene, gap)
+    assert _reached(r) is reached
+    assert r.one("SeriousAdverseReactionReported").args["seriousCount"] == 2
+    assert w.batch_state(b) == (State.STOPPED if reached else State.LISTED)
+    assert w.obs.call("seriousReactionsWithin", b, 10 * MINUTE) == (2 if reached else 1)
+    assert w.obs.call("seriousReactionsWithin", b, 0) == 2
+
+
+def test_adr_window_threshold_one_always_reached(scene: Scene) -> None:
+    w, p = scene.w, scene.product
+    w.drugs.transact("setAdrPolicy", p, 1, 1, False, sender=w.acct("nat"))
+    for gap in (0, 5 * MINUTE, 1):
+        r = _serious(scene, gap)
+        assert r.one("AdverseReactionThresholdReached").args["batchStopped"] is False
+        assert r.one("AdverseReactionThresholdReached").args["threshold"] == 1
+
+
+def test_adr_window_slides_and_the_ring_wraps(scene: Scene) -> None:
+    """35 spaced reports (more than the 32 kept) under threshold 3 in 10 minutes: the alert follows
+    the three latest reports only, after the ring has wrapped around."""
+    w, b, p = scene.w, scene.batch.batch_id, scene.product
+    w.drugs.transact("setAdrPolicy", p, 3, 10 * MINUTE, False, sender=w.acct("nat"))
+    times: list[int] = []
+    outcomes = []
+    for n in range(1, 36):
+        gap = 12 * MINUTE if n % 4 == 0 else MINUTE  # every fourth report comes after a lull
+        r = _serious(scene, gap if n > 1 else 0)
+        times.append(w.chain.timestamp_ms)
+        expected = n >= 3 and times[-3] >= times[-1] - 10 * MINUTE
+        assert _reached(r) is expected, n
+        outcomes.append(expected)
+        assert r.one("SeriousAdverseReactionReported").args["seriousCount"] == n
+    assert outcomes[32:] == [False, True, True]  # both sides of the window after the ring wrapped
+    assert w.obs.call("seriousReactionCount", b) == 35
+    now = w.chain.timestamp_ms
+    for window in (MINUTE, 10 * MINUTE, 60 * MINUTE, 10**9):
+        assert w.obs.call("seriousReactionsWithin", b, window) == sum(1 for t in times[-32:] if t >= now - window)
+    assert w.obs.call("seriousReactionsWithin", b, 10**9) == 32  # only the latest 32 are kept
+    # the cap: threshold 32 in a wide window is reached again by the next report
+    w.drugs.transact("setAdrPolicy", p, 32, 10**9, False, sender=w.acct("nat"))
+    assert _reached(_serious(scene, MINUTE))
+
+
+def test_adr_window_zero_counts_cumulatively(scene: Scene) -> None:
+    w, p = scene.w, scene.product
+    w.drugs.transact("setAdrPolicy", p, 2, 0, True, sender=w.acct("nat"))
+    assert not _reached(_serious(scene, 0))
+    r = _serious(scene, 365 * 86_400_000)
+    assert r.one("AdverseReactionThresholdReached").args["batchStopped"] is True
 
 
 def test_process_points_and_orders_have_no_automatic_action(scene: Scene) -> None:

@@ -240,7 +240,7 @@ OPS: list[Op] = [
     Op("unpause", K(NAT), _unpause, by_kind(MASK["national"]), "Unpaused", pausable=False),
     # DrugRegistry
     Op("registerProduct", K(NAT), _register_product, by_kind(MASK["national"]), "ProductRegistered"),
-    Op("setAdrPolicy", REG, lambda s, a: Call(s.w.drugs, "setAdrPolicy", (s.product, 3, True)),
+    Op("setAdrPolicy", REG, lambda s, a: Call(s.w.drugs, "setAdrPolicy", (s.product, 3, 0, True)),
        by_kind(MASK["regulators"]), "AdrPolicySet"),
     Op("commitBatch", K(MAN), _commit, by_kind(MASK["manufacturer"]), "BatchCommitted"),
     Op("transitionBatch:stop", K(NAT, PROV, MAN), _batch_to(2), _transition_refusal(1, 2), "BatchStateChanged"),
@@ -394,7 +394,7 @@ def test_provincial_regulator_outside_its_region(scene: Scene) -> None:
         (Call(w.orgs, "suspendOrg", (w.org("pharm"), H1)), ("OrgRegistryOutsideRemit", (pb.org_id, w.org("pharm")))),
         (Call(w.orgs, "bindAccount", ("0x" + "78" * 20, w.org("pharm"))),
          ("OrgRegistryOutsideRemit", (pb.org_id, w.org("pharm")))),
-        (Call(w.drugs, "setAdrPolicy", (p, 1, True)), ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),
+        (Call(w.drugs, "setAdrPolicy", (p, 1, 0, True)), ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),
         (Call(w.drugs, "transitionBatch", (b, 2, 0, Z32)), ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),
         (Call(w.drugs, "transitionProduct", (p, 2, 0, Z32)),
          ("DrugRegistryOutsideRemit", (pb.org_id, w.org("man")))),

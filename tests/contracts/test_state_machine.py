@@ -5,7 +5,7 @@ error's name and arguments, and on the return value. After every step the observ
 compared: organisation statuses, pause flag, product and batch lifecycle states, every holding
 (quantity and quarantine) of every batch at every organisation, shipment status/received/
 excursion, the dispense bitmaps, recall and destruction statuses, recovered totals, observation
-and serious-reaction counters. Each example starts from a snapshot of one deployed world.
+and serious-reaction counters (cumulative and within a window). Each example starts from a snapshot of one deployed world.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ LOTS = ["L1", "L2", "L3"]
 TARGET_STATES = st.sampled_from([State.STOPPED] * 3 + [State.LISTED] * 2 + list(State))
 LIFECYCLE_ACTORS = st.sampled_from(["nat", "nat", "prov", "prov_b", "man", "man", "man_b"] + ACTOR_NAMES)
 APPROVALS = [("国药准字A1", "10片"), ("国药准字B2", "1瓶")]
+# Thresholds around the small counts a run reaches, plus the cap and just above it (refused).
+ADR_THRESHOLDS = st.sampled_from([0, 1, 2, 2, 3, 3, 32, 33])
+ADR_WINDOWS = st.sampled_from([0, 0, 60_000, DAY_MS])
 
 
 class DrugTraceMachine(RuleBasedStateMachine):
@@ -224,14 +227,14 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self.run("transition_product", (self.account(by), pid, to), self.w.drugs, "transitionProduct",
                  (pid, int(to), 0, H), self.account(by))
 
-    @rule(data=st.data(), threshold=st.integers(0, 3), autostop=st.booleans())
-    def set_adr_policy(self, data: st.DataObject, threshold: int, autostop: bool) -> None:
+    @rule(data=st.data(), threshold=ADR_THRESHOLDS, window=ADR_WINDOWS, autostop=st.booleans())
+    def set_adr_policy(self, data: st.DataObject, threshold: int, window: int, autostop: bool) -> None:
         if not self.products:
             return
         pid = data.draw(st.sampled_from(self.products))
         by = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
-        self.run("set_adr_policy", (self.account(by), pid, threshold, autostop), self.w.drugs, "setAdrPolicy",
-                 (pid, threshold, autostop), self.account(by))
+        self.run("set_adr_policy", (self.account(by), pid, threshold, autostop, window), self.w.drugs,
+                 "setAdrPolicy", (pid, threshold, window, autostop), self.account(by))
 
     # ------------------------------------------------------------------ rules: custody
 
@@ -350,15 +353,21 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self.run("record_observation", (self.account(by), point, bid, sid, Result.OK, *temps), self.w.obs,
                  "recordObservation", (int(point), bid, sid, int(Result.OK), *temps, H), self.account(by))
 
-    @rule(data=st.data(), threshold=st.integers(0, 3), autostop=st.booleans(), reports=st.integers(1, 4))
-    def serious_reactions(self, data: st.DataObject, threshold: int, autostop: bool, reports: int) -> None:
-        """Set a product's ADR policy, then a burst of SERIOUS (and some milder) reports on one batch."""
+    @rule(data=st.data(), threshold=ADR_THRESHOLDS, window=ADR_WINDOWS, autostop=st.booleans(),
+          reports=st.integers(1, 6))
+    def serious_reactions(self, data: st.DataObject, threshold: int, window: int, autostop: bool,
+                          reports: int) -> None:
+        """Set a product's ADR policy, then a burst of SERIOUS (and some milder) reports on one batch,
+        some of them spaced around the window (exactly at its edge, or just past it)."""
         if not self.batches:
             return
         info = self.batches[self._batch(data)]
-        self.run("set_adr_policy", (self.account("nat"), info.product_id, threshold, autostop), self.w.drugs,
-                 "setAdrPolicy", (info.product_id, threshold, autostop), self.account("nat"))
+        self.run("set_adr_policy", (self.account("nat"), info.product_id, threshold, autostop, window),
+                 self.w.drugs, "setAdrPolicy", (info.product_id, threshold, window, autostop), self.account("nat"))
         for _ in range(reports):
+            gap = data.draw(st.sampled_from([0, 0, 0, 1, window, window + 1, 30_000]))
+            if gap:
+                self.advance_time(gap)
             by = data.draw(st.sampled_from(["hosp", "pharm", "man", "man_b"]))
             result = data.draw(st.sampled_from([Result.SERIOUS] * 3 + [Result.FAIL]))
             self.run("record_observation", (self.account(by), Point.ADVERSE_REACTION, info.batch_id, 0, result, 0, 0),
@@ -485,6 +494,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
                 expected = sum(1 << (i - 256 * word) for (xb, i) in m.dispensed if xb == bid and i // 256 == word)
                 assert w.custody.call("dispenseWord", bid, word) == expected, "dispensed bits"
             assert w.obs.call("seriousReactionCount", bid) == m.serious.get(bid, 0)
+            for window in (60_000, DAY_MS):
+                assert w.obs.call("seriousReactionsWithin", bid, window) == m.serious_within(bid, window)
         assert w.custody.call("shipmentCount") == len(m.shipments)
         for sid, s in enumerate(m.shipments, start=1):
             got = w.custody.call("getShipment", sid)

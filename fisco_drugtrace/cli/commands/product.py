@@ -55,10 +55,14 @@ def id_cmd(approval: str, spec: str, as_json: bool) -> None:
 
 @product.command("adr-policy")
 @click.argument("product_id", type=id_arg, metavar="PRODUCT_ID")
-@click.option("--threshold", type=int, required=True, help="Serious reports per batch that raise the alert (0 = off).")
+@click.option("--threshold", type=click.IntRange(0, 65535), required=True, help="Serious reports per batch that raise the alert (0 = off).")
+@click.option("--window-ms", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
+              help="Count only reports within this many ms of the latest (0 = no window, cumulative).")
 @click.option("--auto-stop/--no-auto-stop", default=False, help="Also stop the batch at the threshold.")
 @json_option
 @pass_app
-def adr_policy(app: AppContext, product_id: bytes, threshold: int, auto_stop: bool, as_json: bool) -> None:
-    """Set a product's adverse-reaction policy (regulators)."""
-    show(write_service(app).set_adr_policy(product_id, threshold, auto_stop), as_json)
+def adr_policy(app: AppContext, product_id: bytes, threshold: int, window_ms: int, auto_stop: bool,
+               as_json: bool) -> None:
+    """Set a product's adverse-reaction policy (regulators): THRESHOLD serious reports on one batch
+    within the window raise an alert (at most 32; 0 = off)."""
+    show(write_service(app).set_adr_policy(product_id, threshold, auto_stop, window_ms=window_ms), as_json)
