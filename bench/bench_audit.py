@@ -55,6 +55,10 @@ def _chain_market(dispenses: int, home: Path) -> tuple[TraceService, DevChain]:
     now = man.now_ms()
     batch = man.register_batch(product.product_id, "B1", codes, production_date=now,
                                expiry_date=now + 10**11).batch.batch_id
+    man.define_process(product.product_id, 1, b"\x9f" * 32)  # the release gate (T0b), then release
+    reg.approve_process(product.product_id, b"\x9f" * 32)
+    man.pass_release_gate(batch)
+    man.release_batch(batch)
     s = man.dispatch(batch, ACTORS[5].org_id, ACTORS[3].org_id, dispenses)
     pharm.receive(s.shipment_id)
     # Dispenses are signed here and sent from many threads at once, so the dev chain packs them

@@ -72,6 +72,13 @@ def setup(chain: DevChain) -> tuple[Any, LocalSigner, str, bytes]:
     drugs_as_maker.transact("commitBatch", product_id, "BENCH-1", now - DAY_MS, now + 700 * DAY_MS, 10_000_000,
                             keccak256(b"root"), ZERO32)
     batch_id = keccak256(encode(["bytes32", "string"], [product_id, "BENCH-1"]))
+    # release gate (T0b): a 1-step process defined and approved, its step and an OK release test
+    log = {k: Contract(client, suite_abi("ObservationLog").entries, c["ObservationLog"], signer=k)
+           for k in (regulator, manufacturer)}
+    for signer, point, subject, steps in ((manufacturer, 1, product_id, 1), (regulator, 1, product_id, 0),
+                                          (manufacturer, 2, batch_id, 0), (manufacturer, 6, batch_id, 0)):
+        log[signer].transact("recordObservation", point, subject, 0, 0, 0, steps, ZERO32)
+    assert drugs_as_maker.transact("releaseBatch", batch_id, ZERO32).receipt.ok
     return client, manufacturer, c["CustodyLedger"], batch_id
 
 

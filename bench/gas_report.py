@@ -159,11 +159,22 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     big = build_batch(w, product, "B-100000", 100_000)
     tree_s = time.perf_counter() - t0
     now = w.chain.timestamp_ms
+    # the release gate (T0b): a 1-step process defined by the MAH and approved by the regulator
+    b.measure("observation 1 PROCESS_DEFINITION (MAH: pending definition)", "obs", "recordObservation",
+              int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 1, H, sender=acct("man"))
+    b.measure("observation 1 PROCESS_DEFINITION (regulator: approval)", "obs", "recordObservation",
+              int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 0, H, sender=acct("nat"))
     for info in (small, big):
         b.measure(f"commitBatch ({len(info.codes):,} codes)", "drugs", "commitBatch", product, info.lot, now,
                   info.expiry, len(info.codes), info.tree.root, H, sender=acct("man"),
                   note="root only; tree built off chain")
     bid = big.batch_id
+    b.measure("observation 2 PROCESS_PROGRESS (step recorded)", "obs", "recordObservation",
+              int(Point.PROCESS_PROGRESS), bid, 0, 0, 0, 0, H, sender=acct("man"))
+    b.measure("observation 6 INSPECTION (MAH release test OK)", "obs", "recordObservation", int(Point.INSPECTION),
+              bid, 0, int(Result.OK), 0, 0, H, sender=acct("man"))
+    b.measure("releaseBatch (T0b: gate checked, units credited)", "drugs", "releaseBatch", bid, H,
+              sender=acct("man"))
 
     r = b.measure("dispatch (MAH -> distributor)", "custody", "dispatch", bid, org("dist"), org("log"), 5000, H,
                   sender=acct("man"))
@@ -186,9 +197,7 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("dispense again (DuplicateDispense, no revert)", "custody", "dispense", bid, i, big.code_hash(i),
               proof, sender=acct("hosp"), keep=False)
 
-    observations: list[tuple[Point, str, bytes, int, int, int, int]] = [
-        (Point.PROCESS_DEFINITION, "man", product, 0, 0, 0, 0),
-        (Point.PROCESS_PROGRESS, "man", bid, 0, 0, 0, 0),
+    observations: list[tuple[Point, str, bytes, int, int, int, int]] = [  # points 1, 2: the release gate above
         (Point.ORDER, "pharm", bid, 0, 0, 0, 0),
         (Point.TRANSPORT, "log", bid, sid, 0, 40, 80),
         (Point.STORAGE, "dist", bid, 0, 0, 40, 80),

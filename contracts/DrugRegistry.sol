@@ -3,6 +3,7 @@ pragma solidity 0.8.11;
 
 import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
+import {IObservationLog} from "./interfaces/IObservationLog.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
 import {ADR_MAX_THRESHOLD, LifecycleState, OrgKind} from "./common/DrugTraceTypes.sol";
@@ -17,7 +18,8 @@ import {
 /**
  * @title DrugRegistry - products, batches and the lifecycle transition table
  * @notice Products are registered by the national regulator, batches committed by the product's
- * MAH with the Merkle root of their unit codes (constant gas whatever the number of codes). All
+ * MAH with the Merkle root of their unit codes (constant gas whatever the number of codes) and
+ * released (T0b) by it once the ObservationLog's release gate holds. All
  * lifecycle changes go through one internal {_transition} that checks the explicit table
  * {transitionRoles} and emits one event.
  * @dev Product-level states are not cascaded to batches (that would loop over a user-growable
@@ -130,7 +132,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         uint32 productSeq = _listedProductOf(productId, callerOrg);
         batchId = keccak256(abi.encode(productId, lot));
         Batch storage b = _batches[batchId];
-        if (b.state != LifecycleState.NONE) revert DrugRegistryBatchExists(batchId);
+        if (b.productId != bytes32(0)) revert DrugRegistryBatchExists(batchId);
         if (unitCount == 0 || unitRoot == bytes32(0) || expiryDate <= productionDate) {
             revert DrugRegistryInvalidBatch(batchId);
         }
@@ -145,10 +147,22 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         emit BatchCommitted(
             batchId, productId, callerOrg, lot, productionDate, expiryDate, unitCount, unitRoot, aggregationRoot
         );
-        _transition(true, batchId, LifecycleState.LISTED, MASK_MANUFACTURER, callerOrg, 0, bytes32(0));
-        (, address custody,,) = orgRegistry().suite();
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function releaseBatch(bytes32 batchId, bytes32 evidenceHash) external override {
+        (bytes32 callerOrg,,,) = _authorize(MASK_MANUFACTURER);
+        Batch storage b = _batches[batchId];
+        bytes32 productId = b.productId;
+        if (productId == bytes32(0)) revert DrugRegistryUnknownBatch(batchId);
+        _listedProductOf(productId, callerOrg);
+        LifecycleState state = b.state;
+        if (state != LifecycleState.NONE) revert DrugRegistryInvalidTransition(batchId, state, LifecycleState.LISTED);
+        (, address custody, address observations,) = orgRegistry().suite();
         if (custody == address(0)) revert DrugRegistrySuiteNotLinked();
-        ICustodyLedger(custody).systemCredit(batchId, callerOrg, unitCount);
+        _checkReleaseGate(IObservationLog(observations), batchId, productId);
+        _transition(true, batchId, LifecycleState.LISTED, MASK_MANUFACTURER, callerOrg, 0, evidenceHash);
+        ICustodyLedger(custody).systemCredit(batchId, callerOrg, b.unitCount);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -170,8 +184,9 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_ORG);
         Batch storage b = _batches[batchId];
-        if (b.state == LifecycleState.NONE) revert DrugRegistryUnknownBatch(batchId);
         bytes32 productId = b.productId;
+        if (productId == bytes32(0)) revert DrugRegistryUnknownBatch(batchId);
+        if (b.state == LifecycleState.NONE) revert DrugRegistryBatchNotReleased(batchId);
         bytes32 mahOrgId = _products[productId].mahOrgId;
         if (kind == OrgKind.MANUFACTURER && mahOrgId != callerOrg) {
             revert DrugRegistryNotProductHolder(productId, callerOrg);
@@ -200,7 +215,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         bytes32 evidenceHash,
         bytes32 byOrgId
     ) external override onlySuite {
-        if (_batches[batchId].state == LifecycleState.NONE) revert DrugRegistryUnknownBatch(batchId);
+        if (_batches[batchId].productId == bytes32(0)) revert DrugRegistryUnknownBatch(batchId);
         _transition(true, batchId, to, MASK_SYSTEM, byOrgId, reasonId, evidenceHash);
     }
 
@@ -215,6 +230,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     {
         // The explicit transition table (docs/domain.md 6.3). Anything not listed is 0 = refused.
         if (isBatch) {
+            // T0b: through releaseBatch only (its gate); transitionBatch refuses unreleased batches
             if (from == LifecycleState.NONE && to == LifecycleState.LISTED) return MASK_MANUFACTURER; // T0b
             if (from == LifecycleState.LISTED && to == LifecycleState.STOPPED) {
                 return MASK_REGULATORS | MASK_MANUFACTURER | MASK_SYSTEM; // T1
@@ -392,7 +408,26 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         }
     }
 
-    /// @dev The seq of a LISTED product whose MAH is `callerOrg`, else revert (batch commits).
+    /**
+     * @dev T0b's guard (docs/domain.md 6.3, observation points 1, 2 and 6): the current process
+     * definition of the product is approved (none pending), all its steps are recorded for the
+     * batch, and the MAH's latest release inspection is OK.
+     */
+    function _checkReleaseGate(IObservationLog observations, bytes32 batchId, bytes32 productId) private view {
+        (
+            uint256 approvedId,
+            uint256 pendingId,
+            uint16 stepCount,
+            uint256 stepBits,
+            bool releaseTestPassed
+        ) = observations.releaseStatus(productId, batchId);
+        if (approvedId == 0 || pendingId != 0) revert DrugRegistryProcessNotApproved(productId, approvedId, pendingId);
+        uint256 all = stepCount == 256 ? type(uint256).max : (uint256(1) << stepCount) - 1;
+        if (stepBits != all) revert DrugRegistryProcessIncomplete(batchId, approvedId, stepBits, stepCount);
+        if (!releaseTestPassed) revert DrugRegistryReleaseTestMissing(batchId);
+    }
+
+    /// @dev The seq of a LISTED product whose MAH is `callerOrg`, else revert (batch commits and releases).
     function _listedProductOf(bytes32 productId, bytes32 callerOrg) private view returns (uint32 seq) {
         Product storage p = _products[productId];
         seq = p.seq;

@@ -55,7 +55,26 @@ contract ObservationLog is IObservationLog, SuiteMember {
         bytes32 evidenceHash;
         bytes32 reporterOrgId;
         OrgKind reporterKind;
+        bytes32 productId;
     }
+
+    /// @dev A product's process definitions (observation ids, one slot): the regulator-approved
+    /// one with its step count, and the MAH's newer one awaiting approval (0 = none).
+    struct Process {
+        uint64 approvedId;
+        uint64 pendingId;
+        uint16 stepCount;
+    }
+
+    /// @dev A batch's release record: the definition its step bits belong to, and whether the MAH's
+    /// latest release inspection was OK.
+    struct Release {
+        uint64 definitionId;
+        bool testPassed;
+    }
+
+    /// @dev Most steps a process definition may have (one bitmap word per batch).
+    uint16 private constant _MAX_STEPS = 256;
 
     IDrugRegistry private immutable _registry;
     ICustodyLedger private immutable _custody;
@@ -67,6 +86,10 @@ contract ObservationLog is IObservationLog, SuiteMember {
     /// (1-based, the cumulative count) is kept at index (n - 1) % ADR_MAX_THRESHOLD, so the ring
     /// does not depend on the policy in force when each report arrived (4 times per slot).
     mapping(bytes32 => uint64[ADR_MAX_THRESHOLD]) private _seriousTimes;
+    mapping(bytes32 => Process) private _processes;
+    mapping(bytes32 => Release) private _releases;
+    /// @dev Per batch, bit i = step i of {Release.definitionId} recorded OK.
+    mapping(bytes32 => uint256) private _stepBits;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -106,6 +129,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         uint32 region;
         (r.reporterOrgId, r.reporterKind, region,) = _authorize(mask);
         _checkSubject(r, region);
+        _checkProcess(r);
         observationId = _nextObservationId;
         _nextObservationId = observationId + 1;
         r.id = observationId;
@@ -184,6 +208,28 @@ contract ObservationLog is IObservationLog, SuiteMember {
     }
 
     /// @inheritdoc IObservationLog
+    function releaseStatus(bytes32 productId, bytes32 batchId)
+        external
+        view
+        override
+        returns (
+            uint256 approvedDefinitionId,
+            uint256 pendingDefinitionId,
+            uint16 stepCount,
+            uint256 stepBits,
+            bool releaseTestPassed
+        )
+    {
+        Process storage p = _processes[productId];
+        Release storage rel = _releases[batchId];
+        approvedDefinitionId = p.approvedId;
+        pendingDefinitionId = p.pendingId;
+        stepCount = p.stepCount;
+        if (approvedDefinitionId != 0 && rel.definitionId == approvedDefinitionId) stepBits = _stepBits[batchId];
+        releaseTestPassed = rel.testPassed;
+    }
+
+    /// @inheritdoc IObservationLog
     function seriousReactionsWithin(bytes32 batchId, uint64 windowMs) external view override returns (uint256 count) {
         uint256 total = _seriousReactions[batchId];
         if (windowMs == 0) return total;
@@ -203,8 +249,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
         bytes32 mahOrgId;
         if (r.point == ObservationPoint.PROCESS_DEFINITION) {
             (mahOrgId,,,,) = _registry.getProduct(r.subjectId);
+            r.productId = r.subjectId;
         } else {
-            (, mahOrgId) = _registry.batchOwner(r.subjectId);
+            (r.productId, mahOrgId) = _registry.batchOwner(r.subjectId);
         }
         if (mahOrgId == bytes32(0)) revert ObservationLogUnknownSubject(r.point, r.subjectId);
         if (r.reporterKind == OrgKind.MANUFACTURER && mahOrgId != r.reporterOrgId) {
@@ -231,15 +278,82 @@ contract ObservationLog is IObservationLog, SuiteMember {
         }
     }
 
+    /**
+     * @dev Process points: a MAH's definition carries its step count in maxValue (1..256); a
+     * progress report names a step of the product's approved definition in minValue.
+     */
+    function _checkProcess(Report memory r) private view {
+        if (r.point == ObservationPoint.PROCESS_DEFINITION && r.reporterKind == OrgKind.MANUFACTURER) {
+            if (r.maxValue < 1 || r.maxValue > int64(uint64(_MAX_STEPS))) {
+                revert ObservationLogInvalidStepCount(r.productId, r.maxValue);
+            }
+        } else if (r.point == ObservationPoint.PROCESS_PROGRESS) {
+            Process storage p = _processes[r.productId];
+            if (p.approvedId == 0) revert ObservationLogNoApprovedProcess(r.productId);
+            if (r.minValue < 0 || r.minValue >= int64(uint64(p.stepCount))) {
+                revert ObservationLogInvalidStep(r.subjectId, r.minValue, p.stepCount);
+            }
+        }
+    }
+
     /// @dev The automatic collaborative actions of docs/domain.md 6.4.
     function _act(Report memory r) private {
         if (r.point == ObservationPoint.INSPECTION) {
+            if (r.reporterKind == OrgKind.MANUFACTURER) _recordReleaseTest(r);
             if (r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS) _stopIfListed(r);
+        } else if (r.point == ObservationPoint.PROCESS_DEFINITION) {
+            _defineProcess(r);
+        } else if (r.point == ObservationPoint.PROCESS_PROGRESS) {
+            if (r.result == ObservationResult.OK) _recordStep(r);
         } else if (r.point == ObservationPoint.TRANSPORT || r.point == ObservationPoint.STORAGE) {
             _checkTemperature(r);
         } else if (r.point == ObservationPoint.ADVERSE_REACTION && r.result == ObservationResult.SERIOUS) {
             _countSeriousReaction(r);
         }
+    }
+
+    /**
+     * @dev Point 1: a MAH's definition becomes the product's pending one (blocking releases until
+     * approved); a regulator's OK definition with the pending one's hash approves it.
+     */
+    function _defineProcess(Report memory r) private {
+        Process storage p = _processes[r.subjectId];
+        if (r.reporterKind == OrgKind.MANUFACTURER) {
+            p.pendingId = uint64(r.id);
+            emit ProcessDefinitionProposed(r.id, r.subjectId, r.evidenceHash, uint16(uint64(r.maxValue)));
+            return;
+        }
+        uint64 pendingId = p.pendingId;
+        if (r.result != ObservationResult.OK || pendingId == 0) return;
+        Observation storage proposed = _observations[pendingId];
+        if (proposed.evidenceHash != r.evidenceHash) return;
+        uint16 steps = uint16(uint64(proposed.maxValue));
+        p.approvedId = pendingId;
+        p.pendingId = 0;
+        p.stepCount = steps;
+        emit ProcessDefinitionApproved(r.id, r.subjectId, pendingId, steps, r.reporterOrgId);
+    }
+
+    /// @dev Point 2 (OK): sets the step's bit for the approved definition (bits of an older one are dropped).
+    function _recordStep(Report memory r) private {
+        uint64 definitionId = _processes[r.productId].approvedId;
+        Release storage rel = _releases[r.subjectId];
+        uint256 bits;
+        if (rel.definitionId == definitionId) {
+            bits = _stepBits[r.subjectId];
+        } else {
+            rel.definitionId = definitionId;
+        }
+        uint16 step = uint16(uint64(r.minValue));
+        _stepBits[r.subjectId] = bits | (uint256(1) << step);
+        emit ProcessStepRecorded(r.id, r.subjectId, definitionId, step);
+    }
+
+    /// @dev Point 6 by the MAH: its latest release inspection of the batch decides the release test.
+    function _recordReleaseTest(Report memory r) private {
+        bool passed = r.result == ObservationResult.OK;
+        _releases[r.subjectId].testPassed = passed;
+        emit ReleaseTestRecorded(r.id, r.subjectId, passed);
     }
 
     /// @dev TRANSPORT/STORAGE: values outside the product's range flag the shipment or quarantine the holding.

@@ -13,4 +13,4 @@ regulator.bind_account(mah.address, "91110000MA01HXPH1K")
 product = regulator.register_product("H20263001", "0.25 g x 12", "91110000MA01HXPH1K", min_temp=20, max_temp=80)
 codes = [f"8160347{serial:09d}0000" for serial in range(1, 101)]
 batch = regulator.with_signer(mah).register_batch(product.product_id, "L1", codes, production_date=0, expiry_date=2**40).batch
-print(batch.state.name, batch.unit_count, "0x" + batch.unit_root.hex())  # LISTED 100 0x…
+print(batch.state.name, batch.unit_count, "0x" + batch.unit_root.hex())  # NONE 100 0x… (committed; release_batch lists it)

@@ -63,6 +63,24 @@ interface IDrugRegistry {
     /// @param threshold the threshold asked for
     /// @param maxThreshold the highest threshold allowed (ADR_MAX_THRESHOLD)
     error DrugRegistryInvalidAdrPolicy(uint16 threshold, uint16 maxThreshold);
+    /// @notice The batch is committed but not released: only {releaseBatch} moves it (T0b).
+    /// @param batchId the batch
+    error DrugRegistryBatchNotReleased(bytes32 batchId);
+    /// @notice Release gate: the product has no regulator-approved process definition, or a newer
+    /// definition by the MAH awaits approval (a change without approval blocks T0b).
+    /// @param productId the product
+    /// @param approvedDefinitionId the approved definition's observation id (0 = none)
+    /// @param pendingDefinitionId the definition awaiting approval (0 = none)
+    error DrugRegistryProcessNotApproved(bytes32 productId, uint256 approvedDefinitionId, uint256 pendingDefinitionId);
+    /// @notice Release gate: not every step of the approved process is recorded for the batch.
+    /// @param batchId the batch
+    /// @param definitionId the approved process definition (observation id)
+    /// @param stepBits the steps recorded against it (bit i = step i)
+    /// @param stepCount the definition's number of steps
+    error DrugRegistryProcessIncomplete(bytes32 batchId, uint256 definitionId, uint256 stepBits, uint16 stepCount);
+    /// @notice Release gate: the MAH's latest release inspection of the batch is not OK (or none).
+    /// @param batchId the batch
+    error DrugRegistryReleaseTestMissing(bytes32 batchId);
 
     // ------------------------------------------------------------------ events
     /// @notice A product (approval) was registered.
@@ -92,7 +110,7 @@ interface IDrugRegistry {
     /// @param byOrgId the acting organisation
     event AdrPolicySet(bytes32 indexed productId, uint16 threshold, uint64 windowMs, bool autoStop,
         bytes32 indexed byOrgId);
-    /// @notice A batch was committed (its holding is credited to the MAH in the CustodyLedger).
+    /// @notice A batch was committed (not yet released: state NONE, no holding until {releaseBatch}).
     /// @param batchId the batch
     /// @param productId the product
     /// @param mahOrgId the product's MAH
@@ -104,7 +122,7 @@ interface IDrugRegistry {
     /// @param aggregationRoot root of the packaging tree
     event BatchCommitted(bytes32 indexed batchId, bytes32 indexed productId, bytes32 indexed mahOrgId, string lot,
         uint64 productionDate, uint64 expiryDate, uint64 unitCount, bytes32 unitRoot, bytes32 aggregationRoot);
-    /// @notice A batch changed lifecycle state (including NONE -> LISTED on commit).
+    /// @notice A batch changed lifecycle state (including NONE -> LISTED on release).
     /// @param batchId the batch
     /// @param from the state before
     /// @param to the state after
@@ -152,10 +170,11 @@ interface IDrugRegistry {
     function setAdrPolicy(bytes32 productId, uint16 threshold, uint64 windowMs, bool autoStop) external;
 
     /**
-     * @notice Commit a batch (T0b: NONE -> LISTED) and credit its units to the MAH's holding.
+     * @notice Commit a batch: record it (lot, dates, unit count, Merkle roots) in state NONE. It
+     * goes LISTED, and its units to the MAH's holding, only at {releaseBatch} (T0b).
      * @dev Requirements: caller is the product's MAH (manufacturer); product LISTED; unitCount > 0;
      * unitRoot non-zero; expiryDate > productionDate; batch new. Gas does not depend on unitCount.
-     * Emits {BatchCommitted}, {BatchStateChanged} and the CustodyLedger's {HoldingCredited}.
+     * Emits {BatchCommitted}.
      * @param productId the product.
      * @param lot lot number.
      * @param productionDate production date, ms.
@@ -176,6 +195,20 @@ interface IDrugRegistry {
     ) external returns (bytes32 batchId);
 
     /**
+     * @notice Release a committed batch (T0b: NONE -> LISTED) and credit its units to the MAH.
+     * @dev Requirements: caller is the product's MAH (manufacturer); the batch is committed and not
+     * yet released (else {DrugRegistryInvalidTransition}); product LISTED; the release gate of the
+     * ObservationLog ({IObservationLog-releaseStatus}): the product has a regulator-approved process
+     * definition and no newer one awaiting approval ({DrugRegistryProcessNotApproved}), every step
+     * of that definition is recorded for the batch ({DrugRegistryProcessIncomplete}), and the MAH's
+     * latest release inspection of the batch is OK ({DrugRegistryReleaseTestMissing}).
+     * Emits {BatchStateChanged} and the CustodyLedger's {HoldingCredited}.
+     * @param batchId the batch.
+     * @param evidenceHash hash of the release certificate.
+     */
+    function releaseBatch(bytes32 batchId, bytes32 evidenceHash) external;
+
+    /**
      * @notice Move a product to another lifecycle state (T1, T2, T5, T6).
      * @dev Requirements: the pair is in the product table and the caller's kind in its role mask
      * (provincial regulators: MAH in their region). Emits {ProductStateChanged}.
@@ -190,7 +223,8 @@ interface IDrugRegistry {
     /**
      * @notice Move a batch to another lifecycle state (T1 incl. MAH self-suspension, T2).
      * @dev Requirements: as {transitionProduct} with the batch table; manufacturers only for their
-     * own batches. Emits {BatchStateChanged}.
+     * own batches; the batch released ({DrugRegistryBatchNotReleased}: T0b is {releaseBatch}'s).
+     * Emits {BatchStateChanged}.
      * @param batchId the batch.
      * @param to target state.
      * @param reasonId reason reference, 0 if none.

@@ -12,6 +12,11 @@ import {ObservationPoint, ObservationResult} from "../common/DrugTraceTypes.sol"
  * reporter's available holding; SERIOUS adverse reactions are counted per batch and, when the
  * product's threshold of them falls within its policy window (DrugRegistry.setAdrPolicy), raise
  * {AdverseReactionThresholdReached} and stop the batch when the policy's autoStop flag is set.
+ * Points 1, 2 and 6 also keep the release gate of T0b ({releaseStatus}): a MAH's
+ * PROCESS_DEFINITION (maxValue = step count, evidenceHash = process hash) is pending until a
+ * regulator records an OK PROCESS_DEFINITION with the same hash (approval); a MAH's
+ * PROCESS_PROGRESS with result OK sets step minValue of the approved definition for the batch;
+ * the MAH's latest INSPECTION of the batch is its release test (OK = passed).
  * @dev Observation ids are counters starting at 1. Temperatures are in 0.1 degC.
  */
 interface IObservationLog {
@@ -40,6 +45,18 @@ interface IObservationLog {
     /// @notice An order was placed for a batch that is not usable (not LISTED).
     /// @param subjectId the product or batch observed
     error ObservationLogSubjectNotListed(bytes32 subjectId);
+    /// @notice A MAH's process definition must give its step count (maxValue) as 1..256.
+    /// @param productId the product
+    /// @param stepCount the step count given
+    error ObservationLogInvalidStepCount(bytes32 productId, int64 stepCount);
+    /// @notice Process progress needs a regulator-approved process definition of the product.
+    /// @param productId the product
+    error ObservationLogNoApprovedProcess(bytes32 productId);
+    /// @notice A progress report's step (minValue) is not a step of the approved definition.
+    /// @param batchId the batch
+    /// @param step the step given
+    /// @param stepCount the approved definition's step count
+    error ObservationLogInvalidStep(bytes32 batchId, int64 step, uint16 stepCount);
 
     // ------------------------------------------------------------------ events
     /// @notice An observation was recorded.
@@ -55,6 +72,34 @@ interface IObservationLog {
     event ObservationRecorded(uint256 indexed observationId, ObservationPoint indexed point, bytes32 indexed subjectId,
         uint256 shipmentId, bytes32 reporterOrgId, ObservationResult result, int64 minValue, int64 maxValue,
         bytes32 evidenceHash);
+    /// @notice The MAH recorded a new process definition; until a regulator approves it, the product's
+    /// batches cannot be released.
+    /// @param observationId the observation (the definition's id)
+    /// @param productId the product
+    /// @param processHash hash of the process definition document
+    /// @param stepCount the number of steps a batch must record
+    event ProcessDefinitionProposed(uint256 indexed observationId, bytes32 indexed productId, bytes32 processHash,
+        uint16 stepCount);
+    /// @notice A regulator approved the product's pending process definition (same hash, result OK).
+    /// @param observationId the approving observation
+    /// @param productId the product
+    /// @param definitionId the approved definition's observation id
+    /// @param stepCount its number of steps
+    /// @param byOrgId the approving regulator
+    event ProcessDefinitionApproved(uint256 indexed observationId, bytes32 indexed productId,
+        uint256 indexed definitionId, uint16 stepCount, bytes32 byOrgId);
+    /// @notice A step of the approved process was recorded OK for a batch.
+    /// @param observationId the observation
+    /// @param batchId the batch
+    /// @param definitionId the approved definition the step belongs to
+    /// @param step the step (0-based)
+    event ProcessStepRecorded(uint256 indexed observationId, bytes32 indexed batchId, uint256 indexed definitionId,
+        uint16 step);
+    /// @notice The MAH recorded a release inspection of a batch (the latest one counts for release).
+    /// @param observationId the observation
+    /// @param batchId the batch
+    /// @param passed whether the result was OK
+    event ReleaseTestRecorded(uint256 indexed observationId, bytes32 indexed batchId, bool passed);
     /// @notice A transport or storage temperature was outside the product's range.
     /// @param observationId the observation
     /// @param batchId the batch
@@ -90,7 +135,9 @@ interface IObservationLog {
      * @dev Requirements: not paused; the caller's kind is in {reporterKinds}(point); manufacturers
      * only for their own products/batches; the subject exists (productId for PROCESS_DEFINITION,
      * batchId otherwise); TRANSPORT names a shipment of the batch carried by the reporter; ORDER
-     * needs the batch usable; TRANSPORT/STORAGE need minValue <= maxValue.
+     * needs the batch usable; TRANSPORT/STORAGE need minValue <= maxValue; a MAH's PROCESS_DEFINITION
+     * needs 1 <= maxValue <= 256 (steps); PROCESS_PROGRESS needs an approved definition and
+     * 0 <= minValue < its step count.
      * Emits {ObservationRecorded}, then the automatic action's events.
      * @param point the observation point.
      * @param subjectId productId (PROCESS_DEFINITION) or batchId (all others).
@@ -155,6 +202,27 @@ interface IObservationLog {
     /// @param batchId the batch.
     /// @return count the number.
     function seriousReactionCount(bytes32 batchId) external view returns (uint256 count);
+
+    /**
+     * @notice The release gate of a batch (T0b, DrugRegistry.releaseBatch).
+     * @param productId the batch's product.
+     * @param batchId the batch.
+     * @return approvedDefinitionId the product's approved process definition (observation id, 0 = none).
+     * @return pendingDefinitionId a newer definition awaiting approval (0 = none; blocks release).
+     * @return stepCount the approved definition's number of steps.
+     * @return stepBits steps recorded OK for the batch against the approved definition (bit i = step i).
+     * @return releaseTestPassed whether the MAH's latest release inspection of the batch was OK.
+     */
+    function releaseStatus(bytes32 productId, bytes32 batchId)
+        external
+        view
+        returns (
+            uint256 approvedDefinitionId,
+            uint256 pendingDefinitionId,
+            uint16 stepCount,
+            uint256 stepBits,
+            bool releaseTestPassed
+        );
 
     /**
      * @notice SERIOUS adverse reactions reported for a batch within the last `windowMs` (at or

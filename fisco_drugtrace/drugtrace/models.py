@@ -29,6 +29,7 @@ __all__ = [
     "ADR_MAX_THRESHOLD",
     "Batch",
     "BatchRegistration",
+    "ReleaseStatus",
     "Holding",
     "Shipment",
     "DispenseResult",
@@ -191,6 +192,33 @@ class BatchRegistration:
 
     batch: Batch
     tx: TxInfo
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    """A batch's release gate (T0b): the product's approved process definition (observation id,
+    0 = none) and a newer one awaiting approval (0 = none), the approved definition's step count
+    and the steps recorded OK for the batch against it (bit i = step i), and whether the MAH's
+    latest release inspection was OK."""
+
+    batch_id: bytes
+    product_id: bytes
+    approved_definition_id: int
+    pending_definition_id: int
+    step_count: int
+    step_bits: int
+    release_test_passed: bool
+
+    @property
+    def missing_steps(self) -> tuple[int, ...]:
+        """Steps of the approved definition not yet recorded for the batch."""
+        return tuple(i for i in range(self.step_count) if not self.step_bits >> i & 1)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the gate holds (the product must also be LISTED, and the batch unreleased)."""
+        return (self.approved_definition_id != 0 and self.pending_definition_id == 0
+                and not self.missing_steps and self.release_test_passed)
 
 
 @dataclass(frozen=True)

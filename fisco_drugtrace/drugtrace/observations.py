@@ -9,7 +9,7 @@ from fisco_drugtrace.errors import NotFound
 
 __all__ = ["ObservationOps", "AUTOMATIC_EVENTS"]
 
-#: events that mean an observation set something in motion
+#: events that mean an observation set something in motion (or moved a batch's release gate)
 AUTOMATIC_EVENTS = (
     "TemperatureExcursion",
     "ShipmentExcursionFlagged",
@@ -18,6 +18,10 @@ AUTOMATIC_EVENTS = (
     "ProductStateChanged",
     "SeriousAdverseReactionReported",
     "AdverseReactionThresholdReached",
+    "ProcessDefinitionProposed",
+    "ProcessDefinitionApproved",
+    "ProcessStepRecorded",
+    "ReleaseTestRecorded",
 )
 
 

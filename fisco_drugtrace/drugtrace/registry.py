@@ -133,7 +133,8 @@ class RegistryOps(ServiceBase):
                        expiry_date: int, aggregation_root: bytes = ZERO32, expected_prefix: str | None = None,
                        on_progress: Progress = _noop) -> BatchRegistration:
         """Commit a batch from its ordered unit codes: validate, build the Merkle tree, keep the
-        codes and levels in the local store, then commit the root on chain.
+        codes and levels in the local store, then commit the root on chain. The batch is recorded
+        unreleased (state NONE, no holding): release it with ``release_batch`` once its gate holds.
 
         :raises TraceCodeError: a malformed or duplicated code (with its line number).
         """

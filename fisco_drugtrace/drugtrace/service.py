@@ -1,7 +1,7 @@
 """``TraceService``: the typed domain API over the contract suite (no printing, no click).
 
 It composes one mixin per concern — :mod:`registry` (organisations, products, batches,
-lifecycle), :mod:`custody` (shipments, quarantine, dispensing, verification), :mod:`observations`,
+lifecycle), :mod:`release` (the release gate and T0b), :mod:`custody` (shipments, quarantine, dispensing, verification), :mod:`observations`,
 :mod:`recall` and :mod:`auditing` (the auditor's index and queries) — over
 :class:`~fisco_drugtrace.drugtrace._base.ServiceBase`, and adds deploying the suite and its status. Known "unknown id" reverts become
 :class:`~fisco_drugtrace.errors.NotFound`; every other revert surfaces as ``ContractRevert``
@@ -21,13 +21,14 @@ from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
 from fisco_drugtrace.drugtrace.registry import RegistryOps
+from fisco_drugtrace.drugtrace.release import ReleaseOps
 from fisco_drugtrace.drugtrace.suite import ZERO32, deploy_suite
 from fisco_drugtrace.errors import AddressBookError
 
 __all__ = ["TraceService"]
 
 
-class TraceService(RegistryOps, CustodyOps, ObservationOps, RecallOps, AuditOps):
+class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).

@@ -5,8 +5,9 @@ national regulator (NMPA), a manufacturer (MAH), a distributor, a logistics comp
 and a pharmacy — and returns every id it made, so a test can check the chain's state and the
 auditor's report. It prints nothing: each step is passed to ``narrate(title, detail)``.
 
-The case: a batch of 10,000 units is committed and shipped to the distributor, then on to the
-hospital and the pharmacy; the pharmacy dispenses (and a unit is presented twice); a transport
+The case: the manufacturer's process is approved; a batch of 10,000 units is committed, released
+through its gate (every process step and the release test recorded) and shipped to the
+distributor, then on to the hospital and the pharmacy; the pharmacy dispenses (and a unit is presented twice); a transport
 temperature excursion quarantines the hospital's stock; a regulator inspection fails and the batch
 stops automatically; the manufacturer opens a level I recall, notifies, takes the stock back and
 destroys it under the regulator's counter-signature; the regulator closes the case; the auditor
@@ -65,6 +66,7 @@ ACTORS: tuple[Actor, ...] = (
 PRODUCT_APPROVAL = "国药准字H20263001"
 PRODUCT_SPEC = "0.25 g x 12 tablets / box"
 DRUG_PREFIX = "8160347"  # the 7-digit drug identifier code of this product's boxes
+PROCESS_STEPS = 5  # the approved process definition: weighing, granulation, tableting, coating, packaging
 
 
 def story_codes(count: int, prefix: str = DRUG_PREFIX) -> list[str]:
@@ -135,6 +137,11 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     product = regulator.register_product(PRODUCT_APPROVAL, PRODUCT_SPEC, ids["manufacturer"], min_temp=20,
                                          max_temp=80, details_hash=text_hash("approval dossier"))
     narrate("The regulator registers the product", f"{PRODUCT_APPROVAL}, {PRODUCT_SPEC}, store at 2-8 °C")
+    process = text_hash("process definition v1: weighing, granulation, tableting, coating, packaging")
+    man.define_process(product.product_id, PROCESS_STEPS, process)
+    regulator.approve_process(product.product_id, process)
+    narrate("The manufacturer's process is approved",
+            f"{PROCESS_STEPS} steps; no batch can be released against any other process")
     codes = story_codes(units)
     produced = man.now_ms()
     reg = man.register_batch(product.product_id, "L2026-0042", codes, production_date=produced,
@@ -143,6 +150,13 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     batch = reg.batch.batch_id
     narrate("The manufacturer commits batch L2026-0042",
             f"{reg.batch.unit_count} unit codes, Merkle root {id_hex(reg.batch.unit_root)[:18]}…")
+    for step in range(PROCESS_STEPS):
+        man.record_process_step(batch, step, evidence_hash=text_hash(f"batch record L2026-0042 step {step}"))
+    man.record_release_test(batch, passed=True, evidence_hash=text_hash("QC release certificate L2026-0042"))
+    released = man.release_batch(batch, evidence_hash=text_hash("release decision L2026-0042"))
+    narrate("The manufacturer releases the batch (T0b)",
+            f"all {PROCESS_STEPS} process steps recorded, release test OK: {released.state.name}, "
+            f"{released.unit_count} units to its stock")
     result = StoryResult(services, product.product_id, batch, codes)
 
     # 3. stock moves down the chain ------------------------------------------------------------

@@ -75,7 +75,15 @@ def world(env) -> dict[str, Any]:
     codes_file.write_text("serial,trace_code\n" + "".join(f"{i},{c}\n" for i, c in enumerate(codes)))
     batch = as_json("batch", "register", str(codes_file), "--product", product["product_id"], "--lot", "CLI-1",
                     "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")
-    return {"deployment": dep, "product": product, "batch": batch, "codes": codes}
+    # the release gate (T0b): a 2-step process defined by the MAH, approved by the regulator
+    invoke("observe", "PROCESS_DEFINITION", product["product_id"], "--max", "2", "--evidence", "process v1",
+           as_role="manufacturer")
+    invoke("observe", "PROCESS_DEFINITION", product["product_id"], "--evidence", "process v1", as_role="regulator")
+    gate = as_json("batch", "release-status", batch["batch_id"])
+    released = as_json("batch", "release", batch["batch_id"], "--record-gate", "--evidence", "release decision",
+                       as_role="manufacturer")
+    return {"deployment": dep, "product": product, "batch": batch, "codes": codes, "gate": gate,
+            "released": released}
 
 
 def test_deploy_and_status(world, capsys) -> None:
@@ -92,7 +100,11 @@ def test_org_and_batch_reads(world) -> None:
     org = as_json("org", "show", CODE["pharmacy"])
     assert org["kind"] == "PHARMACY" and org["status"] == "ACTIVE" and org["name"] == "Kangjian Pharmacy"
     assert len(as_json("org", "list")) == 6
-    assert world["batch"]["unit_count"] == 300 and world["batch"]["state"] == "LISTED"
+    assert world["batch"]["unit_count"] == 300 and world["batch"]["state"] == "NONE"  # committed, not released
+    assert world["gate"]["missing_steps"] == [0, 1] and world["gate"]["ready"] is False
+    assert world["gate"]["approved_definition_id"] != 0 and world["gate"]["pending_definition_id"] == 0
+    assert world["released"]["state"] == "LISTED" and world["released"]["batch_id"] == world["batch"]["batch_id"]
+    assert as_json("batch", "release-status", world["batch"]["batch_id"])["ready"] is True
     shown = as_json("batch", "show", world["batch"]["batch_id"])
     assert shown["unit_root"] == world["batch"]["unit_root"]
     table = invoke("batch", "show", world["batch"]["batch_id"])

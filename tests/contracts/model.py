@@ -201,6 +201,9 @@ class Product:
     adr_threshold: int = 0
     adr_autostop: bool = False
     adr_window: int = 0
+    approved_def: int = 0  # the regulator-approved process definition (observation id)
+    pending_def: int = 0   # a MAH definition awaiting approval (blocks T0b)
+    step_count: int = 0    # steps of the approved definition
 
 
 @dataclass
@@ -210,6 +213,9 @@ class Batch:
     unit_count: int
     expiry: int
     state: State
+    definition: int = 0    # the definition its step bits belong to
+    step_bits: int = 0
+    test_passed: bool = False  # the MAH's latest release inspection was OK
 
 
 @dataclass
@@ -272,6 +278,7 @@ class Model:
     observations: int = 0
     serious: dict[bytes, int] = field(default_factory=dict)
     serious_times: dict[bytes, list[int]] = field(default_factory=dict)  # every SERIOUS report's time
+    definitions: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # MAH definitions: (hash, steps)
     recalls: list[Recall] = field(default_factory=list)
     recovered: dict[tuple[int, bytes], int] = field(default_factory=dict)
     destructions: list[Destruction] = field(default_factory=list)
@@ -432,9 +439,38 @@ class Model:
             raise Rejected("DrugRegistryBatchExists", bid)
         if unit_count == 0 or not root_nonzero or expiry <= production:
             raise Rejected("DrugRegistryInvalidBatch", bid)
-        self.batches[bid] = Batch(pid, caller_id, unit_count, expiry, State.LISTED)
-        self._holding(bid, caller_id)[0] += unit_count
+        self.batches[bid] = Batch(pid, caller_id, unit_count, expiry, State.NONE)  # recorded, not released
         return bid
+
+    def release_status(self, bid: bytes) -> tuple[int, int, int, int, bool]:
+        """ObservationLog.releaseStatus: (approved, pending, steps, step bits, release test OK)."""
+        b = self.batches[bid]
+        p = self.products[b.product]
+        bits = b.step_bits if p.approved_def and b.definition == p.approved_def else 0
+        return p.approved_def, p.pending_def, p.step_count, bits, b.test_passed
+
+    def release_batch(self, sender: str, bid: bytes) -> None:
+        """T0b (domain §6.3): the product's MAH, product LISTED, the release gate of points 1, 2, 6."""
+        caller_id, _ = self.authorize(sender, _MAN)
+        b = self.batches.get(bid)
+        if b is None:
+            raise Rejected("DrugRegistryUnknownBatch", bid)
+        p = self.products[b.product]
+        if p.mah != caller_id:
+            raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
+        if p.state != State.LISTED:
+            raise Rejected("DrugRegistryNotListed", b.product, int(p.state))
+        if b.state != State.NONE:
+            raise Rejected("DrugRegistryInvalidTransition", bid, int(b.state), int(State.LISTED))
+        approved, pending, steps, bits, passed = self.release_status(bid)
+        if not approved or pending:
+            raise Rejected("DrugRegistryProcessNotApproved", b.product, approved, pending)
+        if bits != (1 << steps) - 1:
+            raise Rejected("DrugRegistryProcessIncomplete", bid, approved, bits, steps)
+        if not passed:
+            raise Rejected("DrugRegistryReleaseTestMissing", bid)
+        self._transition(True, bid, State.LISTED, _MAN, caller_id)
+        self._holding(bid, caller_id)[0] += b.unit_count
 
     def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any) -> None:
         if caller.kind != Kind.PROVINCIAL:
@@ -468,6 +504,8 @@ class Model:
         b = self.batches.get(bid)
         if b is None:
             raise Rejected("DrugRegistryUnknownBatch", bid)
+        if b.state == State.NONE:  # T0b is releaseBatch's
+            raise Rejected("DrugRegistryBatchNotReleased", bid)
         if caller.kind == Kind.MANUFACTURER and b.mah != caller_id:
             raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
         self._region(caller_id, caller, b.mah, "DrugRegistryOutsideRemit")
@@ -493,7 +531,7 @@ class Model:
 
     def _usable(self, bid: bytes) -> Batch:
         b = self.batches.get(bid)
-        if b is None:
+        if b is None or b.state == State.NONE:  # custody knows a batch from its release on
             raise Rejected("CustodyLedgerUnknownBatch", bid)
         ps = self.products[b.product].state
         if b.state != State.LISTED or ps != State.LISTED:
@@ -580,7 +618,7 @@ class Model:
     def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
         org, _ = self.authorize(sender, MASK["dispensers"])
         b = self.batches.get(bid)
-        if b is None:
+        if b is None or b.state == State.NONE:
             raise Rejected("CustodyLedgerUnknownBatch", bid)
         if index >= b.unit_count:
             raise Rejected("CustodyLedgerUnitOutOfRange", bid, index, b.unit_count)
@@ -617,7 +655,7 @@ class Model:
     # ------------------------------------------------------------------ observations
 
     def record_observation(self, sender: str, point: Point, subject: bytes, shipment: int,
-                           result: Result, lo: int, hi: int) -> dict[str, Any]:
+                           result: Result, lo: int, hi: int, evidence: bytes = ZERO) -> dict[str, Any]:
         """Returns what the automatic action did: {'stopped', 'excursion', 'quarantined', 'threshold'}."""
         mask = REPORTERS.get(Point(point), 0)
         if mask == 0:
@@ -641,11 +679,37 @@ class Model:
                 raise Rejected("ObservationLogInvalidShipment", shipment, subject, org_id)
         if point == Point.ORDER and self.effective_state(subject) != State.LISTED:
             raise Rejected("ObservationLogSubjectNotListed", subject)
+        pid = subject if point == Point.PROCESS_DEFINITION else self.batches[subject].product
+        product = self.products[pid]
+        if point == Point.PROCESS_DEFINITION and org.kind == Kind.MANUFACTURER and not 1 <= hi <= 256:
+            raise Rejected("ObservationLogInvalidStepCount", pid, hi)
+        if point == Point.PROCESS_PROGRESS:
+            if not product.approved_def:
+                raise Rejected("ObservationLogNoApprovedProcess", pid)
+            if not 0 <= lo < product.step_count:
+                raise Rejected("ObservationLogInvalidStep", subject, lo, product.step_count)
         self.observations += 1
         out: dict[str, Any] = {"id": self.observations, "stopped": False, "excursion": False,
                                "quarantined": 0, "threshold": False}
-        if point == Point.INSPECTION and result in (Result.FAIL, Result.SERIOUS):
-            out["stopped"] = self._stop_if_listed(subject)
+        if point == Point.INSPECTION:
+            if org.kind == Kind.MANUFACTURER:  # the MAH's latest inspection is the release test
+                self.batches[subject].test_passed = result == Result.OK
+            if result in (Result.FAIL, Result.SERIOUS):
+                out["stopped"] = self._stop_if_listed(subject)
+        elif point == Point.PROCESS_DEFINITION:
+            if org.kind == Kind.MANUFACTURER:
+                self.definitions[self.observations] = (evidence, hi)
+                product.pending_def = self.observations
+            elif result == Result.OK and product.pending_def and \
+                    self.definitions[product.pending_def][0] == evidence:  # a regulator approves it
+                product.approved_def, product.step_count = product.pending_def, self.definitions[product.pending_def][1]
+                product.pending_def = 0
+        elif point == Point.PROCESS_PROGRESS:
+            if result == Result.OK:
+                b = self.batches[subject]
+                if b.definition != product.approved_def:
+                    b.definition, b.step_bits = product.approved_def, 0
+                b.step_bits |= 1 << lo
         elif point in (Point.TRANSPORT, Point.STORAGE):
             p = self.products[self.batches[subject].product]
             if not (lo >= p.min_temp and hi <= p.max_temp):

@@ -91,9 +91,10 @@ def test_proof_of_batch_a_is_refused_for_batch_b(scene: Scene) -> None:
     t = w.chain.timestamp_ms
     w.drugs.transact("commitBatch", scene.product, "B0002", t, t + 10**11, len(a.codes), tree_b.root, Z32,
                      sender=w.acct("man"))
+    b = BatchInfo(bid_b, scene.product, "B0002", a.codes, tree_b, t + 10**11)
+    w.release_batch(b)
     w.ship(bid_b, "man", "dist", 10)
     w.ship(bid_b, "dist", "pharm", 10)
-    b = BatchInfo(bid_b, scene.product, "B0002", a.codes, tree_b, t + 10**11)
     i = 9
     assert dispense_error(w, b, i, a.code_hash(i), a.proof(i)) == ("CustodyLedgerInvalidProof", (bid_b, i))
     assert w.dispense(b, i).output is True  # its own proof works

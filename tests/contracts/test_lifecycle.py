@@ -150,7 +150,7 @@ def test_t0_register_product_events_and_guards(scene: Scene) -> None:
         assert (info.value.name, info.value.args_) == expected
 
 
-def test_t0b_commit_batch_events_and_guards(scene: Scene) -> None:
+def test_commit_batch_records_it_unreleased(scene: Scene) -> None:
     w, p = scene.w, scene.product
     t = w.chain.timestamp_ms
     root = b"\x5a" * 32
@@ -161,11 +161,11 @@ def test_t0b_commit_batch_events_and_guards(scene: Scene) -> None:
         ("BatchCommitted", {"batchId": bid, "productId": p, "mahOrgId": w.org("man"), "lot": "LOT-9",
                             "productionDate": t, "expiryDate": t + 1000, "unitCount": 100_000, "unitRoot": root,
                             "aggregationRoot": EVIDENCE}),
-        ("BatchStateChanged", {"batchId": bid, "from": 0, "to": 1, "byOrgId": w.org("man"), "reasonId": 0,
-                               "evidenceHash": Z32}),
-        ("HoldingCredited", {"batchId": bid, "orgId": w.org("man"), "quantity": 100_000}),
     ]
-    assert w.holding(bid, "man") == (100_000, 0)
+    # recorded, not released: state NONE, nothing credited, not usable
+    assert w.batch_state(bid) == State.NONE
+    assert w.drugs.call("batchOwner", bid) == (p, w.org("man"))
+    assert w.holding(bid, "man") == (0, 0)
     assert w.drugs.call("batchLot", bid) == "LOT-9"
     bad = [
         ((p, "LOT-9", t, t + 1, 1, root, Z32), ("DrugRegistryBatchExists", (bid,))),
@@ -178,11 +178,162 @@ def test_t0b_commit_batch_events_and_guards(scene: Scene) -> None:
         with pytest.raises(Reverted) as info:
             w.drugs.transact("commitBatch", *args, sender=w.acct("man"))
         assert (info.value.name, info.value.args_) == expected
-    # product not LISTED: no new batch (T0b guard)
+    # product not LISTED: no new batch
     w.drugs.transact("transitionProduct", p, 2, 0, Z32, sender=w.acct("nat"))
     with pytest.raises(Reverted) as info:
         w.drugs.transact("commitBatch", p, "Y", t, t + 1, 1, root, Z32, sender=w.acct("man"))
     assert (info.value.name, info.value.args_) == ("DrugRegistryNotListed", (p, int(State.STOPPED)))
+
+
+def _refused(call, *args: object, sender: str) -> tuple[str, tuple[object, ...]]:
+    with pytest.raises(Reverted) as info:
+        call(*args, sender=sender)
+    return info.value.name, info.value.args_
+
+
+def test_t0b_release_gate(scene: Scene) -> None:
+    """T0b (domain §6.3) with observation points 1, 2 and 6: an approved process definition and no
+    unapproved change, every step recorded against it, the MAH's release test OK, product LISTED."""
+    w = scene.w
+    p = w.register_product("国药准字H20990001", "1瓶")
+    info = w.commit_batch(p, "R1", 8, release=False)
+    b = info.batch_id
+    man, nat, prov = w.acct("man"), w.acct("nat"), w.acct("prov")
+    obs = w.obs.transact
+    release = w.drugs.transact
+
+    def define(step_count: int, hash_: bytes, sender: str, result: int = 0):
+        return obs("recordObservation", 1, p, 0, result, 0, step_count, hash_, sender=sender)
+
+    def step(n: int, result: int = 0):
+        return obs("recordObservation", 2, b, 0, result, n, 0, Z32, sender=man)
+
+    def inspect(result: int, sender: str = man):
+        return obs("recordObservation", 6, b, 0, result, 0, 0, Z32, sender=sender)
+
+    hash_a, hash_b = b"\xa1" * 32, b"\xb2" * 32
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryProcessNotApproved", (p, 0, 0))
+    assert _refused(release, "releaseBatch", b"\x44" * 32, EVIDENCE, sender=man) == \
+        ("DrugRegistryUnknownBatch", (b"\x44" * 32,))
+    # not released yet: no other transition, no custody
+    assert _refused(release, "transitionBatch", b, 2, 0, Z32, sender=nat) == ("DrugRegistryBatchNotReleased", (b,))
+    assert _refused(release, "transitionBatch", b, 1, 0, Z32, sender=man) == ("DrugRegistryBatchNotReleased", (b,))
+    assert _refused(w.custody.transact, "dispatch", b, w.org("dist"), w.org("log"), 1, Z32, sender=man) == \
+        ("CustodyLedgerUnknownBatch", (b,))
+    # point 2 needs an approved definition; point 1 by the MAH gives 1..256 steps
+    assert _refused(obs, "recordObservation", 2, b, 0, 0, 0, 0, Z32, sender=man) == \
+        ("ObservationLogNoApprovedProcess", (p,))
+    for bad in (0, 257, -1):
+        assert _refused(obs, "recordObservation", 1, p, 0, 0, 0, bad, hash_a, sender=man) == \
+            ("ObservationLogInvalidStepCount", (p, bad))
+    r = define(3, hash_a, man)
+    def_a = r.output
+    assert r.one("ProcessDefinitionProposed").args == {"observationId": def_a, "productId": p,
+                                                       "processHash": hash_a, "stepCount": 3}
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryProcessNotApproved", (p, 0, def_a))
+    # approval needs a regulator, result OK and the same hash
+    assert not define(0, hash_b, nat).named("ProcessDefinitionApproved")
+    assert not define(0, hash_a, nat, result=2).named("ProcessDefinitionApproved")
+    r = define(0, hash_a, prov)
+    assert r.one("ProcessDefinitionApproved").args == {"observationId": r.output, "productId": p,
+                                                       "definitionId": def_a, "stepCount": 3,
+                                                       "byOrgId": w.org("prov")}
+    assert w.obs.call("releaseStatus", p, b) == (def_a, 0, 3, 0, False)
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryProcessIncomplete", (b, def_a, 0, 3))
+    for bad in (3, -1):
+        assert _refused(obs, "recordObservation", 2, b, 0, 0, bad, 0, Z32, sender=man) == \
+            ("ObservationLogInvalidStep", (b, bad, 3))
+    r = step(0)
+    assert r.one("ProcessStepRecorded").args == {"observationId": r.output, "batchId": b, "definitionId": def_a,
+                                                 "step": 0}
+    step(2)
+    assert not step(1, result=1).named("ProcessStepRecorded")  # a DEVIATION does not complete the step
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryProcessIncomplete", (b, def_a, 0b101, 3))
+    step(1)
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == ("DrugRegistryReleaseTestMissing", (b,))
+    assert inspect(2).one("ReleaseTestRecorded").args["passed"] is False
+    inspect(0, sender=nat)  # an official sampling is not the MAH's release test
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == ("DrugRegistryReleaseTestMissing", (b,))
+    assert inspect(0).one("ReleaseTestRecorded").args["passed"] is True
+    assert w.obs.call("releaseStatus", p, b) == (def_a, 0, 3, 0b111, True)
+    # a change of process without approval blocks release; once approved its steps are needed
+    def_b = define(2, hash_b, man).output
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryProcessNotApproved", (p, def_a, def_b))
+    define(0, hash_b, nat)
+    assert w.obs.call("releaseStatus", p, b) == (def_b, 0, 2, 0, True)
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryProcessIncomplete", (b, def_b, 0, 2))
+    step(0)
+    step(1)
+    # who and when: the product's MAH only, the product LISTED
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=w.acct("man_b")) == \
+        ("DrugRegistryNotProductHolder", (p, w.org("man_b")))
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=w.acct("dist")) == \
+        ("OrgRegistryUnauthorizedKind", (w.org("dist"), int(Kind.DISTRIBUTOR), bit(Kind.MANUFACTURER)))
+    release("transitionProduct", p, 2, 0, Z32, sender=nat)
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryNotListed", (p, int(State.STOPPED)))
+    release("transitionProduct", p, 1, 0, Z32, sender=nat)
+    w.chain.advance(60_000)
+    r = release("releaseBatch", b, EVIDENCE, sender=man)
+    assert w.all_events(r) == [
+        ("BatchStateChanged", {"batchId": b, "from": 0, "to": 1, "byOrgId": w.org("man"), "reasonId": 0,
+                               "evidenceHash": EVIDENCE}),
+        ("HoldingCredited", {"batchId": b, "orgId": w.org("man"), "quantity": 8}),
+    ]
+    assert w.drugs.call("getBatch", b)[5:7] == (int(State.LISTED), w.chain.timestamp_ms)
+    assert w.holding(b, "man") == (8, 0)
+    assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
+        ("DrugRegistryInvalidTransition", (b, int(State.LISTED), int(State.LISTED)))
+    w.ship(b, "man", "dist", 3)
+    assert w.holding(b, "dist") == (3, 0)
+
+
+def test_release_gate_with_256_steps(scene: Scene) -> None:
+    """The largest definition: all 256 bits of the batch's step word must be set."""
+    w = scene.w
+    p = w.register_product("国药准字H20990002", "1瓶")
+    info = w.commit_batch(p, "R256", 2, release=False)
+    def_id = w.approve_process(p, 256)
+    for n in range(256):
+        if n != 131:
+            w.obs.transact("recordObservation", 2, info.batch_id, 0, 0, n, 0, Z32, sender=w.acct("man"))
+    w.obs.transact("recordObservation", 6, info.batch_id, 0, 0, 0, 0, Z32, sender=w.acct("man"))
+    with pytest.raises(Reverted) as exc:
+        w.drugs.transact("releaseBatch", info.batch_id, Z32, sender=w.acct("man"))
+    assert (exc.value.name, exc.value.args_) == \
+        ("DrugRegistryProcessIncomplete", (info.batch_id, def_id, (2**256 - 1) ^ (1 << 131), 256))
+    w.obs.transact("recordObservation", 2, info.batch_id, 0, 0, 131, 0, Z32, sender=w.acct("man"))
+    w.drugs.transact("releaseBatch", info.batch_id, Z32, sender=w.acct("man"))
+    assert w.batch_state(info.batch_id) == State.LISTED
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[k.name for k in KINDS])
+def test_t0b_row_release_by_every_kind(scene: Scene, kind: Kind) -> None:
+    """The T0b row of the table: (none) -> LISTED by the product's MAH only, through releaseBatch;
+    transitionBatch never performs it."""
+    w = scene.w
+    info = w.commit_batch(scene.product, "ROW", 4, release=False)
+    w.pass_release_gate(info)
+    actor = w.primary(kind)
+    with pytest.raises(Reverted) as exc:
+        w.drugs.transact("transitionBatch", info.batch_id, int(State.LISTED), 0, Z32, sender=actor.account)
+    assert (exc.value.name, exc.value.args_) == ("DrugRegistryBatchNotReleased", (info.batch_id,))
+    mask = transition_mask(True, State.NONE, State.LISTED)
+    if not mask & bit(kind):
+        with pytest.raises(Reverted) as exc:
+            w.drugs.transact("releaseBatch", info.batch_id, Z32, sender=actor.account)
+        assert (exc.value.name, exc.value.args_) == \
+            ("OrgRegistryUnauthorizedKind", (actor.org_id, int(kind), bit(Kind.MANUFACTURER)))
+        assert w.batch_state(info.batch_id) == State.NONE
+        return
+    w.drugs.transact("releaseBatch", info.batch_id, Z32, sender=actor.account)
+    assert w.batch_state(info.batch_id) == State.LISTED
 
 
 def test_product_state_restricts_its_batches(scene: Scene) -> None:

@@ -102,6 +102,13 @@ def _commit(s: Scene, a: Actor) -> Call:
     return Call(s.w.drugs, "commitBatch", (s.product, "NEW-LOT", t, t + 10**10, 5, H1, Z32))
 
 
+def _release_batch(s: Scene, a: Actor) -> Call:
+    """A committed batch whose release gate holds (process approved, step done, release test OK)."""
+    info = s.w.commit_batch(s.product, "NEW-REL", 5, release=False)
+    s.w.pass_release_gate(info)
+    return Call(s.w.drugs, "releaseBatch", (info.batch_id, H1))
+
+
 def _batch_to(to: int, *, stop_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         if stop_first:
@@ -188,7 +195,8 @@ def _observe(point: Point) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         subject = s.product if point == Point.PROCESS_DEFINITION else s.batch.batch_id
         shipment = 1 if point == Point.TRANSPORT else 0  # shipment 1: man -> dist, carried by log
-        return Call(s.w.obs, "recordObservation", (int(point), subject, shipment, int(Result.OK), 50, 60, H1))
+        low = 0 if point == Point.PROCESS_PROGRESS else 50  # step 0 of the scene's approved 1-step process
+        return Call(s.w.obs, "recordObservation", (int(point), subject, shipment, int(Result.OK), low, 60, H1))
     return prep
 
 
@@ -243,6 +251,7 @@ OPS: list[Op] = [
     Op("setAdrPolicy", REG, lambda s, a: Call(s.w.drugs, "setAdrPolicy", (s.product, 3, 0, True)),
        by_kind(MASK["regulators"]), "AdrPolicySet"),
     Op("commitBatch", K(MAN), _commit, by_kind(MASK["manufacturer"]), "BatchCommitted"),
+    Op("releaseBatch", K(MAN), _release_batch, by_kind(MASK["manufacturer"]), "BatchStateChanged"),
     Op("transitionBatch:stop", K(NAT, PROV, MAN), _batch_to(2), _transition_refusal(1, 2), "BatchStateChanged"),
     Op("transitionBatch:lift", REG, _batch_to(1, stop_first=True), _transition_refusal(2, 1), "BatchStateChanged"),
     Op("transitionProduct:stop", REG, _product_to(2), _transition_refusal(1, 2, True), "ProductStateChanged"),
@@ -445,6 +454,12 @@ def test_manufacturer_acts_only_on_its_own_products(scene: Scene) -> None:
                    "DrugRegistryNotProductHolder", (p, mb.org_id))
     _expect_revert(Call(w.drugs, "transitionBatch", (b, 2, 0, Z32)), mb.account, "DrugRegistryNotProductHolder",
                    (p, mb.org_id))
+    pending = w.commit_batch(p, "UNRELEASED", 3, release=False)
+    w.pass_release_gate(pending)
+    _expect_revert(Call(w.drugs, "releaseBatch", (pending.batch_id, Z32)), mb.account,
+                   "DrugRegistryNotProductHolder", (p, mb.org_id))
+    _expect_revert(Call(w.obs, "recordObservation", (int(Point.PROCESS_PROGRESS), pending.batch_id, 0, 0, 0, 0, Z32)),
+                   mb.account, "ObservationLogUnauthorizedReporter", (int(Point.PROCESS_PROGRESS), mb.org_id))
     _expect_revert(Call(w.obs, "recordObservation", (int(Point.INSPECTION), b, 0, 0, 0, 0, Z32)), mb.account,
                    "ObservationLogUnauthorizedReporter", (int(Point.INSPECTION), mb.org_id))
     w.stop_batch(b)

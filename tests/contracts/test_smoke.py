@@ -1,5 +1,5 @@
 """Smoke test: deploy the whole suite into pyrevm from the committed artifacts and run one
-happy path — onboard organisations, register a product, commit a batch, dispatch, receive,
+happy path — onboard organisations, register a product, commit and release a batch, dispatch, receive,
 dispense one unit with a Merkle proof, and see the duplicate dispense raise its alert without
 reverting. Self-contained (eth-abi + the artifacts API), independent of the test-matrix harness.
 """
@@ -129,6 +129,19 @@ def org(label: str) -> bytes:
     return ref.org_id(f"9111{label}")
 
 
+def _release(suite: dict[str, Any], product_id: bytes, batch_id: bytes) -> list[tuple[str, dict[str, Any]]]:
+    """The release gate (T0b): a 1-step process defined by the MAH and approved by the regulator,
+    the step recorded, an OK release inspection by the MAH; then releaseBatch."""
+    c, mah, regulator = suite["c"], suite["acct"]["MANUFACTURER"], suite["regulator"]
+    observations, process = c["ObservationLog"], b"\x9f" * 32
+    observations.send("recordObservation", 1, product_id, 0, 0, 0, 1, process, sender=mah)
+    observations.send("recordObservation", 1, product_id, 0, 0, 0, 0, process, sender=regulator)
+    observations.send("recordObservation", 2, batch_id, 0, 0, 0, 0, ZERO, sender=mah)
+    observations.send("recordObservation", 6, batch_id, 0, 0, 0, 0, ZERO, sender=mah)
+    _, events = c["DrugRegistry"].send("releaseBatch", batch_id, ZERO, sender=mah)
+    return events
+
+
 def test_happy_path_and_duplicate_dispense_alert(suite: dict[str, Any]) -> None:
     c, acct, regulator = suite["c"], suite["acct"], suite["regulator"]
     drug, custody = c["DrugRegistry"], c["CustodyLedger"]
@@ -145,7 +158,9 @@ def test_happy_path_and_duplicate_dispense_alert(suite: dict[str, Any]) -> None:
     out, events = drug.send("commitBatch", product_id, "L240001", NOW_MS - DAY_MS, NOW_MS + 720 * DAY_MS,
                             len(codes), tree.root, ZERO, sender=acct["MANUFACTURER"])
     assert out == batch_id
-    assert [e[0] for e in events] == ["BatchCommitted", "BatchStateChanged", "HoldingCredited"]
+    assert [e[0] for e in events] == ["BatchCommitted"]
+    assert custody.call("holdingOf", batch_id, org("MANUFACTURER")) == (0, 0)  # not released yet
+    assert [e[0] for e in _release(suite, product_id, batch_id)] == ["BatchStateChanged", "HoldingCredited"]
     assert custody.call("holdingOf", batch_id, org("MANUFACTURER")) == (300, 0)
 
     shipment, events = custody.send("dispatch", batch_id, org("DISTRIBUTOR"), org("LOGISTICS"), 100, b"\1" * 32,
@@ -213,8 +228,9 @@ def test_commit_before_linking_the_suite_says_so() -> None:
     orgs.send("registerOrg", org("MANUFACTURER"), KIND["MANUFACTURER"], 1, 0, ZERO, sender=regulator)
     orgs.send("bindAccount", mah, org("MANUFACTURER"), sender=regulator)
     product_id, _ = drug.send("registerProduct", "H1", "1", org("MANUFACTURER"), 20, 80, ZERO, sender=regulator)
-    with pytest.raises(Reverted) as info:
-        drug.send("commitBatch", product_id, "L1", 0, NOW_MS + DAY_MS, 10, b"\1" * 32, ZERO, sender=mah)
+    batch_id, _ = drug.send("commitBatch", product_id, "L1", 0, NOW_MS + DAY_MS, 10, b"\1" * 32, ZERO, sender=mah)
+    with pytest.raises(Reverted) as info:  # the release credits the holding in the (unlinked) ledger
+        drug.send("releaseBatch", batch_id, ZERO, sender=mah)
     assert info.value.name == "DrugRegistrySuiteNotLinked"
 
 
@@ -228,6 +244,7 @@ def test_a_transport_excursion_quarantines_the_shipment_once(suite: dict[str, An
     tree = ref.MerkleTree.for_codes(batch_id, codes)
     drug.send("commitBatch", product_id, "C1", NOW_MS - DAY_MS, NOW_MS + 30 * DAY_MS, 4, tree.root, ZERO,
               sender=acct["MANUFACTURER"])
+    _release(suite, product_id, batch_id)
     shipments = []
     for _ in range(2):  # two shipments of 2: the distributor ends up with 4 available units
         shipment, _ = custody.send("dispatch", batch_id, org("DISTRIBUTOR"), org("LOGISTICS"), 2, ZERO,

@@ -5,7 +5,8 @@ error's name and arguments, and on the return value. After every step the observ
 compared: organisation statuses, pause flag, product and batch lifecycle states, every holding
 (quantity and quarantine) of every batch at every organisation, shipment status/received/
 excursion, the dispense bitmaps, recall and destruction statuses, recovered totals, observation
-and serious-reaction counters (cumulative and within a window). Each example starts from a snapshot of one deployed world.
+and serious-reaction counters (cumulative and within a window), and each batch's release gate
+(approved/pending process definition, step bits, release test). Each example starts from a snapshot of one deployed world.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -24,6 +25,7 @@ from world import CAST, Actor, BatchInfo, World
 
 Z32 = bytes(32)
 H = b"\x5d" * 32
+H2 = b"\x6e" * 32  # another process definition document
 
 _ARTIFACTS = load_artifacts(ARTIFACTS_DIR) if ARTIFACTS_DIR.is_dir() else {}
 if "RecallManager" not in _ARTIFACTS:
@@ -109,6 +111,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
             self.products.append(pid)
         self._commit(self.products[0], "L0", n, shelf_days, "man")
         bid = next(iter(self.batches))
+        self._release(bid, "man", approve=True)
         for frm, to, qty in (("man", "dist", n), ("dist", "pharm", n // 2), ("dist", "hosp", n // 4)):
             if qty == 0:
                 continue
@@ -118,7 +121,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
             self.run("receive", (self.account(to), sid, qty), self.w.custody, "receiveShipment", (sid, qty, H),
                      self.account(to))
 
-    def _commit(self, pid: bytes, lot: str, n: int, shelf_days: int, by: str) -> None:
+    def _commit(self, pid: bytes, lot: str, n: int, shelf_days: int, by: str) -> bool:
         bid = ref.batch_id(pid, lot)
         codes = [f"{int.from_bytes(bid[:3], 'big') % 10**7:07d}{i:013d}" for i in range(n)]
         tree = ref.MerkleTree.for_codes(bid, codes)
@@ -128,6 +131,35 @@ class DrugTraceMachine(RuleBasedStateMachine):
                      "commitBatch", (pid, lot, production, expiry, n, tree.root, Z32), self.account(by))
         if r[0] == "ok":
             self.batches[bid] = BatchInfo(bid, pid, lot, codes, tree, expiry)
+        return r[0] == "ok"
+
+    def _observe(self, by: str, point: Point, subject: bytes, result: Result, lo: int, hi: int,
+                 evidence: bytes = H, shipment: int = 0) -> Any:
+        return self.run("record_observation", (self.account(by), point, subject, shipment, result, lo, hi, evidence),
+                        self.w.obs, "recordObservation", (int(point), subject, shipment, int(result), lo, hi, evidence),
+                        self.account(by))
+
+    def _release(self, bid: bytes, by: str, *, approve: bool = False, steps: int = 1) -> Any:
+        """Pass the release gate as far as the model lets the MAH (approve a ``steps``-step process
+        first if asked), then try releaseBatch as ``by``."""
+        info = self.batches[bid]
+        mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
+        approved, pending, *_ = self.m.release_status(bid)
+        if approve or not approved or pending:
+            self._observe(mah, Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, steps)
+            self._observe("nat", Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, 0)
+        _, _, count, bits, _ = self.m.release_status(bid)
+        for step in range(count):
+            if not bits >> step & 1:
+                self._observe(mah, Point.PROCESS_PROGRESS, bid, Result.OK, step, 0)
+        self._observe(mah, Point.INSPECTION, bid, Result.OK, 0, 0)
+        return self._release_only(bid, by)
+
+    def _release_only(self, bid: bytes, by: str) -> Any:
+        outcome = self.run("release_batch", (self.account(by), bid), self.w.drugs, "releaseBatch", (bid, H),
+                           self.account(by))
+        event(f"releaseBatch: {'released' if outcome[0] == 'ok' else outcome[1]}")
+        return outcome
 
     # ------------------------------------------------------------------ rules: organisations
 
@@ -207,7 +239,48 @@ class DrugTraceMachine(RuleBasedStateMachine):
     def commit_batch(self, data: st.DataObject, lot: str, n: int, shelf_days: int) -> None:
         pid = data.draw(st.sampled_from(self.products))
         by = data.draw(st.sampled_from(["man", "man", "man_b", "man_b", "dist", "nat"]))
-        self._commit(pid, lot, n, shelf_days, by)
+        if self._commit(pid, lot, n, shelf_days, by) and data.draw(st.booleans()):
+            self._release(ref.batch_id(pid, lot), by, steps=data.draw(st.sampled_from([1, 2])))  # the MAH, gate passed
+
+    @rule(data=st.data(), steps=st.sampled_from([1, 1, 2, 3, 0, 257]), result=st.sampled_from([Result.OK] * 3 +
+                                                                                          [Result.FAIL]),
+          approve=st.booleans())
+    def define_process(self, data: st.DataObject, steps: int, result: Result, approve: bool) -> None:
+        """Point 1: a (random) MAH defines a product's process; a (random) regulator may approve it,
+        with the same document hash or another."""
+        if not self.products:
+            return
+        pid = data.draw(st.sampled_from(self.products))
+        by = data.draw(st.sampled_from(["man", "man", "man_b", "nat", "dist"]))
+        evidence = data.draw(st.sampled_from([H, H, H2]))
+        self._observe(by, Point.PROCESS_DEFINITION, pid, Result.OK, 0, steps, evidence)
+        if approve:
+            approver = data.draw(st.sampled_from(["nat", "prov", "prov_b", "man"]))
+            self._observe(approver, Point.PROCESS_DEFINITION, pid, result, 0, 0, data.draw(st.sampled_from([H, H2])))
+
+    @rule(data=st.data(), step=st.sampled_from([0, 0, 1, 2, -1, 3]), result=st.sampled_from([Result.OK] * 3 +
+                                                                                          [Result.DEVIATION]))
+    def process_step(self, data: st.DataObject, step: int, result: Result) -> None:
+        """Point 2: a step of the approved process for a batch (or a step outside it)."""
+        if not self.batches:
+            return
+        bid = self._batch(data)
+        by = data.draw(st.sampled_from(["man", "man", "man_b"]))
+        self._observe(by, Point.PROCESS_PROGRESS, bid, result, step, 0)
+
+    @rule(data=st.data())
+    def release_batch(self, data: st.DataObject) -> None:
+        """T0b: pass the gate (steps, release test) for a batch, then release it (random actor)."""
+        if not self.batches:
+            return
+        unreleased = sorted(b for b in self.batches if self.m.batches[b].state == State.NONE)
+        bid = data.draw(st.sampled_from(unreleased)) if unreleased and data.draw(st.booleans()) else self._batch(data)
+        mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
+        by = data.draw(st.sampled_from([mah] * 4 + ["man", "man_b", "nat", "dist"]))
+        if data.draw(st.booleans()):
+            self._release(bid, by)
+        else:
+            self._release_only(bid, by)
 
     @rule(data=st.data(), to=TARGET_STATES)
     def transition_batch(self, data: st.DataObject, to: State) -> None:
@@ -334,8 +407,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         bid = self._batch(data)
         subject = self.batches[bid].product_id if point == Point.PROCESS_DEFINITION else bid
         sid = self._some_id(data, len(self.m.shipments)) if point == Point.TRANSPORT else 0
-        self.run("record_observation", (self.account(by), point, subject, sid, result, *temps), self.w.obs,
-                 "recordObservation", (int(point), subject, sid, int(result), *temps, H), self.account(by))
+        self._observe(by, point, subject, result, *temps, shipment=sid)
 
     @rule(data=st.data(), temps=st.sampled_from([(30, 60), (10, 60), (100, 300)]))
     def temperature_report(self, data: st.DataObject, temps: tuple[int, int]) -> None:
@@ -350,8 +422,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         else:
             sid, point = 0, Point.STORAGE
             by = data.draw(st.sampled_from(["man", "dist", "pharm", "hosp", "log"]))
-        self.run("record_observation", (self.account(by), point, bid, sid, Result.OK, *temps), self.w.obs,
-                 "recordObservation", (int(point), bid, sid, int(Result.OK), *temps, H), self.account(by))
+        self._observe(by, point, bid, Result.OK, *temps, shipment=sid)
 
     @rule(data=st.data(), threshold=ADR_THRESHOLDS, window=ADR_WINDOWS, autostop=st.booleans(),
           reports=st.integers(1, 6))
@@ -370,9 +441,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
                 self.advance_time(gap)
             by = data.draw(st.sampled_from(["hosp", "pharm", "man", "man_b"]))
             result = data.draw(st.sampled_from([Result.SERIOUS] * 3 + [Result.FAIL]))
-            self.run("record_observation", (self.account(by), Point.ADVERSE_REACTION, info.batch_id, 0, result, 0, 0),
-                     self.w.obs, "recordObservation",
-                     (int(Point.ADVERSE_REACTION), info.batch_id, 0, int(result), 0, 0, H), self.account(by))
+            self._observe(by, Point.ADVERSE_REACTION, info.batch_id, result, 0, 0)
 
     # ------------------------------------------------------------------ rules: recalls
 
@@ -494,6 +563,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
                 expected = sum(1 << (i - 256 * word) for (xb, i) in m.dispensed if xb == bid and i // 256 == word)
                 assert w.custody.call("dispenseWord", bid, word) == expected, "dispensed bits"
             assert w.obs.call("seriousReactionCount", bid) == m.serious.get(bid, 0)
+            assert w.obs.call("releaseStatus", b.product, bid) == m.release_status(bid), "release gate"
             for window in (60_000, DAY_MS):
                 assert w.obs.call("seriousReactionsWithin", bid, window) == m.serious_within(bid, window)
         assert w.custody.call("shipmentCount") == len(m.shipments)

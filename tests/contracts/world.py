@@ -25,6 +25,7 @@ __all__ = ["Scene", "REGION_A", "REGION_B", "Actor", "BatchInfo", "World", "unit
 REGION_A = 110000
 REGION_B = 310000
 Z32 = bytes(32)
+PROCESS_HASH = b"\x9f" * 32  # the process definition document's hash in helpers
 
 # name -> (kind, region)
 CAST: dict[str, tuple[Kind, int]] = {
@@ -140,7 +141,8 @@ class World:
         return r.output
 
     def commit_batch(self, product_id: bytes, lot: str = "L0001", n: int = 64, *, mah: str = "man",
-                     shelf_days: int = 730) -> BatchInfo:
+                     shelf_days: int = 730, release: bool = True) -> BatchInfo:
+        """Commit a batch and (``release``) pass its release gate and release it (T0b)."""
         bid = ref.batch_id(product_id, lot)
         codes = unit_codes(n, prefix=f"{int.from_bytes(ref.keccak(lot.encode()), 'big') % 10**7:07d}")
         tree = ref.MerkleTree.for_codes(bid, codes)
@@ -148,7 +150,35 @@ class World:
         expiry = production + shelf_days * DAY_MS
         self.drugs.transact("commitBatch", product_id, lot, production, expiry, n, tree.root, Z32,
                             sender=self.acct(mah))
-        return BatchInfo(bid, product_id, lot, codes, tree, expiry)
+        info = BatchInfo(bid, product_id, lot, codes, tree, expiry)
+        if release:
+            self.release_batch(info, mah=mah)
+        return info
+
+    def approve_process(self, product_id: bytes, steps: int = 1, *, mah: str = "man", by: str = "nat",
+                        process_hash: bytes = PROCESS_HASH) -> int:
+        """The MAH defines the product's process (``steps`` steps) and a regulator approves it;
+        returns the definition's observation id."""
+        r = self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, steps, process_hash, sender=self.acct(mah))
+        self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, 0, process_hash, sender=self.acct(by))
+        return r.output
+
+    def pass_release_gate(self, info: BatchInfo, *, mah: str = "man") -> None:
+        """Approve a process if the product has none (or one pending), record every missing step
+        for the batch and an OK release inspection by the MAH."""
+        approved, pending, steps, bits, _ = self.obs.call("releaseStatus", info.product_id, info.batch_id)
+        if not approved or pending:
+            self.approve_process(info.product_id, mah=mah)
+            approved, pending, steps, bits, _ = self.obs.call("releaseStatus", info.product_id, info.batch_id)
+        for step in range(steps):
+            if not bits >> step & 1:
+                self.obs.transact("recordObservation", 2, info.batch_id, 0, 0, step, 0, Z32, sender=self.acct(mah))
+        self.obs.transact("recordObservation", 6, info.batch_id, 0, 0, 0, 0, Z32, sender=self.acct(mah))
+
+    def release_batch(self, info: BatchInfo, *, mah: str = "man") -> TxResult:
+        """Pass the release gate, then release the batch (T0b, units credited to the MAH)."""
+        self.pass_release_gate(info, mah=mah)
+        return self.drugs.transact("releaseBatch", info.batch_id, Z32, sender=self.acct(mah))
 
     def ship(self, batch: bytes, frm: str, to: str, qty: int, *, receive: bool = True) -> int:
         r = self.custody.transact("dispatch", batch, self.org(to), self.org("log"), qty, Z32, sender=self.acct(frm))

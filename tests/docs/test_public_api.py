@@ -47,4 +47,4 @@ def test_readme_sdk_example_runs() -> None:
     out = subprocess.run([sys.executable, str(ROOT / "examples" / "sdk_quickstart.py")],
                          capture_output=True, text=True, check=True, timeout=120)
     state, count, root = out.stdout.split()
-    assert (state, count) == ("LISTED", "100") and len(root) == 66
+    assert (state, count) == ("NONE", "100") and len(root) == 66  # committed, not yet released (T0b)

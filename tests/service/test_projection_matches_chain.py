@@ -27,6 +27,10 @@ def test_projection_equals_chain_holdings(market, data) -> None:
     now = man.now_ms()
     batch = man.register_batch(product.product_id, "P", codes, production_date=now,
                                expiry_date=now + 10**11).batch.batch_id
+    man.define_process(product.product_id, 1, b"\x9f" * 32)
+    reg.approve_process(product.product_id, b"\x9f" * 32)
+    man.pass_release_gate(batch)
+    man.release_batch(batch)  # T0b: the units reach the MAH's holding (HoldingCredited) only now
     holders = ["manufacturer", "distributor", "pharmacy", "hospital"]
     pending: list[int] = []
     next_unit = 0

@@ -25,13 +25,26 @@ _lots = itertools.count(1)
 DAY = 86_400_000
 
 
+PROCESS = b"\x9f" * 32  # the process definition document's hash
+
+
 def _product(market, n: int = 0):
     reg = market.svc["regulator"]
     approval = f"国药准字H2026{n:04d}"
     try:
         return reg.get_product(product_id(approval, "10 tablets"))
     except NotFound:
-        return reg.register_product(approval, "10 tablets", market.orgs["manufacturer"], min_temp=20, max_temp=80)
+        product = reg.register_product(approval, "10 tablets", market.orgs["manufacturer"], min_temp=20, max_temp=80)
+        market.svc["manufacturer"].define_process(product.product_id, 1, PROCESS)
+        reg.approve_process(product.product_id, PROCESS)
+        return product
+
+
+def _released(market, batch_id: bytes):
+    """Pass the release gate (the step, the release test) and release the batch (T0b)."""
+    man = market.svc["manufacturer"]
+    man.pass_release_gate(batch_id)
+    return man.release_batch(batch_id)
 
 
 def _batch(market, units: int = 40, prefix: str = "8160347"):
@@ -42,7 +55,7 @@ def _batch(market, units: int = 40, prefix: str = "8160347"):
     codes = [c for c in story_codes(first + units, prefix)][first:]
     reg = man.register_batch(_product(market).product_id, lot, codes, production_date=now,
                              expiry_date=now + 365 * DAY)
-    return reg.batch, codes
+    return _released(market, reg.batch.batch_id), codes
 
 
 def test_deploy_recorded_in_the_address_book(market) -> None:
@@ -263,6 +276,7 @@ def test_product_wide_ordered_recall_reaches_the_batch_trace(market) -> None:
     now = man.now_ms()
     batch = man.register_batch(product.product_id, "PW-1", story_codes(4, "8160345"), production_date=now,
                                expiry_date=now + DAY).batch
+    _released(market, batch.batch_id)
     reg.stop(product.product_id, product=True)
     case = reg.open_recall(RecallLevel.III, product=product.product_id)
     assert case.kind.name == "ORDERED" and not any(case.batch_id) and case.product_id == product.product_id

@@ -38,6 +38,10 @@ def test_v2_custody_dispense_and_audit_sync(tmp_path) -> None:
         now = man.now_ms()
         batch = man.register_batch(product.product_id, "L", codes, production_date=now,
                                    expiry_date=now + 10**10).batch.batch_id
+        man.define_process(product.product_id, 1, b"\x9f" * 32)
+        reg.approve_process(product.product_id, b"\x9f" * 32)
+        man.pass_release_gate(batch)
+        man.release_batch(batch)
         s = man.dispatch(batch, pharm_actor.org_id, carrier.org_id, 6)
         pharm.receive(s.shipment_id, 5)
         assert pharm.dispense(codes[3]).dispensed and not pharm.dispense(codes[3]).dispensed

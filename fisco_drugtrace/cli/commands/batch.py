@@ -1,4 +1,5 @@
-"""``fisco-drugtrace batch``: commit a batch from its unit codes, import code lists, read batches."""
+"""``fisco-drugtrace batch``: commit a batch from its unit codes, release it (T0b), import code
+lists, read batches."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from fisco_drugtrace.cli.commands._domain import DATE, batch_progress, id_arg, read_service, show, write_service
+from fisco_drugtrace.cli.commands._domain import (
+    DATE,
+    batch_progress,
+    evidence_hash,
+    evidence_option,
+    id_arg,
+    read_service,
+    show,
+    write_service,
+)
 from fisco_drugtrace.cli.context import AppContext, pass_app
 from fisco_drugtrace.cli.options import json_option
 
@@ -42,6 +52,41 @@ def register(app: AppContext, codes_file: Path, product_id: bytes, lot: str, pro
         done = write_service(app).register_batch(product_id, lot, codes, production_date=produced,
                                                  expiry_date=expires, expected_prefix=prefix, on_progress=on_progress)
     show(done.batch, as_json)
+
+
+@batch.command("release")
+@click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@click.option("--record-gate", is_flag=True,
+              help="First record every missing step of the approved process and an OK release test (MAH).")
+@evidence_option("evidence", "release decision")
+@json_option
+@pass_app
+def release(app: AppContext, batch_id: bytes, record_gate: bool, evidence: str | None, as_json: bool) -> None:
+    """Release a committed batch (T0b, its MAH): it goes LISTED and its units to the MAH's stock.
+
+    The chain refuses unless the product's process definition is approved (no change pending),
+    every step is recorded for the batch and the MAH's latest release test is OK; the refusal
+    names what is missing (see `batch release-status`).
+    """
+    service = write_service(app)
+    if record_gate:
+        service.pass_release_gate(batch_id)
+    show(service.release_batch(batch_id, evidence_hash=evidence_hash(evidence)), as_json)
+
+
+@batch.command("release-status")
+@click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@json_option
+@pass_app
+def release_status(app: AppContext, batch_id: bytes, as_json: bool) -> None:
+    """Where a batch stands against its release gate: approved/pending process definition,
+    missing steps, release test."""
+    status = read_service(app).release_status(batch_id)
+    show({"batch_id": status.batch_id, "product_id": status.product_id,
+          "approved_definition_id": status.approved_definition_id,
+          "pending_definition_id": status.pending_definition_id, "step_count": status.step_count,
+          "missing_steps": list(status.missing_steps), "release_test_passed": status.release_test_passed,
+          "ready": status.ready}, as_json)
 
 
 @batch.command("import-codes")

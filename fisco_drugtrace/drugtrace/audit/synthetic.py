@@ -53,10 +53,13 @@ class SyntheticChain:
 
     # -- domain helpers ------------------------------------------------------------------
     def commit_batch(self, batch: str, product: str, mah: str, lot: str, units: int) -> list[IndexedEvent]:
-        return self.tx(
+        """A batch committed (one transaction) and released (T0b, a second one: LISTED, units to the MAH)."""
+        committed = self.tx(
             ("DrugRegistry", "BatchCommitted", {"batchId": batch, "productId": product, "mahOrgId": mah, "lot": lot,
                                                 "productionDate": 0, "expiryDate": 1, "unitCount": units,
                                                 "unitRoot": hex32(batch + "root"), "aggregationRoot": "0x" + "00" * 32}),
+        )
+        return committed + self.tx(
             ("DrugRegistry", "BatchStateChanged", {"batchId": batch, "from": 0, "to": 1, "byOrgId": mah,
                                                    "reasonId": 0, "evidenceHash": "0x" + "00" * 32}),
             ("CustodyLedger", "HoldingCredited", {"batchId": batch, "orgId": mah, "quantity": units}),

@@ -1,0 +1,82 @@
+"""The release gate of a batch (T0b, docs/domain.md §6.3 with observation points 1, 2 and 6).
+
+A committed batch is recorded but not on the market (state NONE, no holding). It goes LISTED, and
+its units to the MAH's holding, only through :meth:`ReleaseOps.release_batch`, which the chain
+refuses unless the product has a regulator-approved process definition with no unapproved change,
+every step of that definition is recorded OK for the batch, and the MAH's latest release
+inspection of the batch is OK. The helpers here write those observations.
+"""
+
+from __future__ import annotations
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.models import Batch, Observation, ObservationPoint, ObservationResult, ReleaseStatus
+from fisco_drugtrace.drugtrace.suite import ZERO32
+from fisco_drugtrace.errors import NotFound
+
+__all__ = ["ReleaseOps", "MAX_PROCESS_STEPS"]
+
+#: Most steps a process definition may have (one 256-bit word of step bits per batch).
+MAX_PROCESS_STEPS = 256
+
+
+class ReleaseOps(ServiceBase):
+    """Process definitions and their approval, process steps, release tests and batch release."""
+
+    # The writes are observations: ObservationOps.observe, composed with this mixin in TraceService.
+    def _gate_observation(self, point: ObservationPoint, subject: bytes, result: ObservationResult,
+                          **kw: int | bytes) -> Observation:
+        return self.observe(point, subject, result, **kw)  # type: ignore[attr-defined,no-any-return]
+
+    def define_process(self, product: bytes, step_count: int, process_hash: bytes) -> Observation:
+        """The MAH records its process definition (``process_hash`` of the document, 1..256 steps);
+        until a regulator approves it, no batch of the product can be released."""
+        return self._gate_observation(ObservationPoint.PROCESS_DEFINITION, product, ObservationResult.OK,
+                                      max_value=int(step_count), evidence_hash=process_hash)
+
+    def approve_process(self, product: bytes, process_hash: bytes) -> Observation:
+        """A regulator approves the product's pending definition (it must carry the same hash;
+        otherwise the observation is recorded and nothing is approved — check ``triggered``)."""
+        return self._gate_observation(ObservationPoint.PROCESS_DEFINITION, product, ObservationResult.OK,
+                                      evidence_hash=process_hash)
+
+    def record_process_step(self, batch: bytes, step: int, *, result: ObservationResult = ObservationResult.OK,
+                            evidence_hash: bytes = ZERO32) -> Observation:
+        """The MAH records step ``step`` (0-based) of the approved process for a batch (only OK completes it)."""
+        return self._gate_observation(ObservationPoint.PROCESS_PROGRESS, batch, result, min_value=int(step),
+                                      evidence_hash=evidence_hash)
+
+    def record_release_test(self, batch: bytes, *, passed: bool = True, evidence_hash: bytes = ZERO32) -> Observation:
+        """The MAH's QC release inspection of a batch (its latest one counts for release)."""
+        result = ObservationResult.OK if passed else ObservationResult.FAIL
+        return self._gate_observation(ObservationPoint.INSPECTION, batch, result, evidence_hash=evidence_hash)
+
+    def release_status(self, batch: bytes) -> ReleaseStatus:
+        """Where a committed batch stands against its release gate."""
+        product, _mah = self.suite.call(self.suite.drugs, "batchOwner", batch)
+        if not any(bytes(product)):
+            raise NotFound("batch", "0x" + bytes(batch).hex())
+        approved, pending, steps, bits, passed = self.suite.call(self.suite.observations, "releaseStatus",
+                                                                 bytes(product), batch)
+        return ReleaseStatus(bytes(batch), bytes(product), int(approved), int(pending), int(steps), int(bits),
+                             bool(passed))
+
+    def pass_release_gate(self, batch: bytes, *, evidence_hash: bytes = ZERO32) -> ReleaseStatus:
+        """For the MAH that has done them: record every step of the approved process still missing
+        for the batch and an OK release test. The definition itself must already be approved."""
+        status = self.release_status(batch)
+        for step in status.missing_steps:
+            self.record_process_step(batch, step, evidence_hash=evidence_hash)
+        if not status.release_test_passed:
+            self.record_release_test(batch, passed=True, evidence_hash=evidence_hash)
+        return self.release_status(batch)
+
+    def release_batch(self, batch: bytes, *, evidence_hash: bytes = ZERO32) -> Batch:
+        """T0b: release a committed batch (its MAH); it goes LISTED and its units to the MAH.
+
+        :raises ContractRevert: the gate does not hold — ``DrugRegistryProcessNotApproved``,
+            ``DrugRegistryProcessIncomplete``, ``DrugRegistryReleaseTestMissing`` (with arguments),
+            or ``DrugRegistryInvalidTransition`` for a batch already released.
+        """
+        self.suite.transact(self.suite.drugs, "releaseBatch", batch, evidence_hash)
+        return self.get_batch(batch)  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,61 @@
+"""The SDK's release gate (T0b): a committed batch is NONE until release_batch, which the chain
+refuses, naming what is missing, until the process is approved, its steps recorded and the
+release test OK."""
+
+from __future__ import annotations
+
+import pytest
+
+from fisco_drugtrace.drugtrace import LifecycleState, ReleaseStatus, product_id
+from fisco_drugtrace.drugtrace.story import story_codes
+from fisco_drugtrace.errors import ContractRevert, NotFound
+
+DAY = 86_400_000
+PROCESS_A, PROCESS_B = b"\xa1" * 32, b"\xb2" * 32
+
+
+def _refusal(call, *args, **kwargs) -> tuple[str, dict]:
+    with pytest.raises(ContractRevert) as info:
+        call(*args, **kwargs)
+    return info.value.error_name, info.value.args
+
+
+def test_release_gate_through_the_sdk(market) -> None:
+    reg, man, pharm = market.svc["regulator"], market.svc["manufacturer"], market.svc["pharmacy"]
+    try:
+        product = reg.get_product(product_id("国药准字H20267777", "REL"))
+    except NotFound:
+        product = reg.register_product("国药准字H20267777", "REL", market.orgs["manufacturer"], min_temp=20,
+                                       max_temp=80)
+    pid = product.product_id
+    now = man.now_ms()
+    batch = man.register_batch(pid, "REL-1", story_codes(6, "8160341"), production_date=now,
+                               expiry_date=now + 365 * DAY).batch
+    bid = batch.batch_id
+    assert batch.state is LifecycleState.NONE and man.holding(bid, market.orgs["manufacturer"]).quantity == 0
+    assert man.release_status(bid) == ReleaseStatus(bid, pid, 0, 0, 0, 0, False)
+    assert _refusal(man.release_batch, bid) == ("DrugRegistryProcessNotApproved",
+                                                {"productId": pid, "approvedDefinitionId": 0, "pendingDefinitionId": 0})
+    proposed = man.define_process(pid, 2, PROCESS_A)
+    assert "ProcessDefinitionProposed" in proposed.triggered
+    assert "ProcessDefinitionApproved" not in reg.approve_process(pid, PROCESS_B).triggered  # another document
+    assert "ProcessDefinitionApproved" in reg.approve_process(pid, PROCESS_A).triggered
+    status = man.release_status(bid)
+    assert (status.approved_definition_id, status.missing_steps, status.ready) == (proposed.observation_id, (0, 1),
+                                                                                   False)
+    assert _refusal(man.release_batch, bid)[0] == "DrugRegistryProcessIncomplete"
+    man.record_process_step(bid, 1)
+    assert man.release_status(bid).missing_steps == (0,)
+    man.record_process_step(bid, 0)
+    assert _refusal(man.release_batch, bid) == ("DrugRegistryReleaseTestMissing", {"batchId": bid})
+    man.record_release_test(bid, passed=False)
+    assert man.release_status(bid).release_test_passed is False
+    ready = man.pass_release_gate(bid)  # records the OK release test (steps are already there)
+    assert ready.ready and ready.release_test_passed
+    assert _refusal(pharm.release_batch, bid)[0] == "OrgRegistryUnauthorizedKind"
+    released = man.release_batch(bid)
+    assert released.state is LifecycleState.LISTED
+    assert man.holding(bid, market.orgs["manufacturer"]).quantity == 6
+    assert _refusal(man.release_batch, bid)[0] == "DrugRegistryInvalidTransition"
+    with pytest.raises(NotFound):
+        man.release_status(b"\x42" * 32)
