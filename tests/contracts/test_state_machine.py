@@ -238,8 +238,9 @@ class DrugTraceMachine(RuleBasedStateMachine):
     @rule(data=st.data(), lot=st.sampled_from(LOTS), n=st.integers(1, 24), shelf_days=st.integers(1, 6))
     def commit_batch(self, data: st.DataObject, lot: str, n: int, shelf_days: int) -> None:
         pid = data.draw(st.sampled_from(self.products))
-        by = data.draw(st.sampled_from(["man", "man", "man_b", "man_b", "dist", "nat"]))
-        if self._commit(pid, lot, n, shelf_days, by) and data.draw(st.booleans()):
+        mah = next((n for n, a in self.w.actors.items() if a.org_id == self.m.products[pid].mah), "man")
+        by = data.draw(st.sampled_from([mah] * 3 + ["man", "man_b", "dist", "nat"]))
+        if self._commit(pid, lot, n, shelf_days, by) and data.draw(st.sampled_from([True, False, False])):
             self._release(ref.batch_id(pid, lot), by, steps=data.draw(st.sampled_from([1, 2])))  # the MAH, gate passed
 
     @rule(data=st.data(), steps=st.sampled_from([1, 1, 2, 3, 0, 257]), result=st.sampled_from([Result.OK] * 3 +
@@ -281,6 +282,22 @@ class DrugTraceMachine(RuleBasedStateMachine):
             self._release(bid, by)
         else:
             self._release_only(bid, by)
+
+    @precondition(lambda self: any(b.state == State.NONE for b in self.m.batches.values()))
+    @rule(data=st.data(), gate=st.sampled_from(["none", "steps", "test"]))
+    def release_with_partial_gate(self, data: st.DataObject, gate: str) -> None:
+        """An unreleased batch's MAH records part of the gate (nothing, the steps, or only the
+        release test), then tries to release: the refusal must name what is missing."""
+        bid = data.draw(st.sampled_from(sorted(b for b, x in self.m.batches.items() if x.state == State.NONE)))
+        mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
+        _, _, count, bits, _ = self.m.release_status(bid)
+        if gate == "steps":
+            for step in range(count):
+                if not bits >> step & 1:
+                    self._observe(mah, Point.PROCESS_PROGRESS, bid, Result.OK, step, 0)
+        elif gate == "test":
+            self._observe(mah, Point.INSPECTION, bid, data.draw(st.sampled_from(list(Result))), 0, 0)
+        self._release_only(bid, mah)
 
     @rule(data=st.data(), to=TARGET_STATES)
     def transition_batch(self, data: st.DataObject, to: State) -> None:
