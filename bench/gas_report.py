@@ -164,6 +164,10 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
               int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 1, H, sender=acct("man"))
     b.measure("observation 1 PROCESS_DEFINITION (regulator: approval)", "obs", "recordObservation",
               int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 0, H, sender=acct("nat"))
+    change = b"\xc4" * 32  # a change of process the regulator turns down (the approved one stays)
+    w.obs.transact("recordObservation", int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 2, change, sender=acct("man"))
+    b.measure("observation 1 PROCESS_DEFINITION (regulator FAIL: pending rejected)", "obs", "recordObservation",
+              int(Point.PROCESS_DEFINITION), product, 0, int(Result.FAIL), 0, 0, change, sender=acct("nat"))
     for info in (small, big):
         b.measure(f"commitBatch ({len(info.codes):,} codes)", "drugs", "commitBatch", product, info.lot, now,
                   info.expiry, len(info.codes), info.tree.root, H, sender=acct("man"),
@@ -175,6 +179,12 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
               bid, 0, int(Result.OK), 0, 0, H, sender=acct("man"))
     b.measure("releaseBatch (T0b: gate checked, units credited)", "drugs", "releaseBatch", bid, H,
               sender=acct("man"))
+    # a regulator's failed inspection of a batch not yet released blocks it; an OK one lifts the block
+    b.measure("observation 6 INSPECTION FAIL (regulator, unreleased batch: release blocked)", "obs",
+              "recordObservation", int(Point.INSPECTION), small.batch_id, 0, int(Result.FAIL), 0, 0, H,
+              sender=acct("nat"))
+    b.measure("observation 6 INSPECTION OK (regulator: release block lifted)", "obs", "recordObservation",
+              int(Point.INSPECTION), small.batch_id, 0, int(Result.OK), 0, 0, H, sender=acct("nat"))
 
     r = b.measure("dispatch (MAH -> distributor)", "custody", "dispatch", bid, org("dist"), org("log"), 5000, H,
                   sender=acct("man"))

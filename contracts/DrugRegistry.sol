@@ -409,9 +409,9 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     }
 
     /**
-     * @dev T0b's guard (docs/domain.md 6.3, observation points 1, 2 and 6): the current process
-     * definition of the product is approved (none pending), all its steps are recorded for the
-     * batch, and the MAH's latest release inspection is OK.
+     * @dev T0b's guard (docs/domain.md 6.3, observation points 1, 2 and 6): no regulator's failed
+     * inspection blocks the batch, the current process definition of the product is approved (none
+     * pending), all its steps are recorded for the batch, and the MAH's latest release inspection is OK.
      */
     function _checkReleaseGate(IObservationLog observations, bytes32 batchId, bytes32 productId) private view {
         (
@@ -419,8 +419,10 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             uint256 pendingId,
             uint16 stepCount,
             uint256 stepBits,
-            bool releaseTestPassed
+            bool releaseTestPassed,
+            uint256 blockedBy
         ) = observations.releaseStatus(productId, batchId);
+        if (blockedBy != 0) revert DrugRegistryReleaseBlocked(batchId, blockedBy);
         if (approvedId == 0 || pendingId != 0) revert DrugRegistryProcessNotApproved(productId, approvedId, pendingId);
         uint256 all = stepCount == 256 ? type(uint256).max : (uint256(1) << stepCount) - 1;
         if (stepBits != all) revert DrugRegistryProcessIncomplete(batchId, approvedId, stepBits, stepCount);

@@ -66,11 +66,13 @@ contract ObservationLog is IObservationLog, SuiteMember {
         uint16 stepCount;
     }
 
-    /// @dev A batch's release record: the definition its step bits belong to, and whether the MAH's
-    /// latest release inspection was OK.
+    /// @dev A batch's release record (one slot): the definition its step bits belong to, whether the
+    /// MAH's latest release inspection was OK, and the regulator's FAIL inspection that blocks its
+    /// release (observation id, 0 = none).
     struct Release {
         uint64 definitionId;
         bool testPassed;
+        uint64 blockedBy;
     }
 
     /// @dev Most steps a process definition may have (one bitmap word per batch).
@@ -217,7 +219,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
             uint256 pendingDefinitionId,
             uint16 stepCount,
             uint256 stepBits,
-            bool releaseTestPassed
+            bool releaseTestPassed,
+            uint256 blockingObservationId
         )
     {
         Process storage p = _processes[productId];
@@ -227,6 +230,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         stepCount = p.stepCount;
         if (approvedDefinitionId != 0 && rel.definitionId == approvedDefinitionId) stepBits = _stepBits[batchId];
         releaseTestPassed = rel.testPassed;
+        blockingObservationId = rel.blockedBy;
     }
 
     /// @inheritdoc IObservationLog
@@ -299,8 +303,13 @@ contract ObservationLog is IObservationLog, SuiteMember {
     /// @dev The automatic collaborative actions of docs/domain.md 6.4.
     function _act(Report memory r) private {
         if (r.point == ObservationPoint.INSPECTION) {
-            if (r.reporterKind == OrgKind.MANUFACTURER) _recordReleaseTest(r);
-            if (r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS) _stopIfListed(r);
+            bool failed = r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS;
+            if (r.reporterKind == OrgKind.MANUFACTURER) {
+                _recordReleaseTest(r);
+                if (failed) _stopIfListed(r);
+            } else {
+                _regulatorInspection(r, failed);
+            }
         } else if (r.point == ObservationPoint.PROCESS_DEFINITION) {
             _defineProcess(r);
         } else if (r.point == ObservationPoint.PROCESS_PROGRESS) {
@@ -314,7 +323,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     /**
      * @dev Point 1: a MAH's definition becomes the product's pending one (blocking releases until
-     * approved); a regulator's OK definition with the pending one's hash approves it.
+     * approved); a regulator's definition with the pending one's hash approves it (OK) or rejects
+     * it (FAIL: no pending one any more, the approved one stays). Other regulator reports only
+     * record the observation.
      */
     function _defineProcess(Report memory r) private {
         Process storage p = _processes[r.subjectId];
@@ -324,9 +335,15 @@ contract ObservationLog is IObservationLog, SuiteMember {
             return;
         }
         uint64 pendingId = p.pendingId;
-        if (r.result != ObservationResult.OK || pendingId == 0) return;
+        bool approve = r.result == ObservationResult.OK;
+        if (pendingId == 0 || !(approve || r.result == ObservationResult.FAIL)) return;
         Observation storage proposed = _observations[pendingId];
         if (proposed.evidenceHash != r.evidenceHash) return;
+        if (!approve) {
+            p.pendingId = 0;
+            emit ProcessDefinitionRejected(r.id, r.subjectId, pendingId, r.reporterOrgId);
+            return;
+        }
         uint16 steps = uint16(uint64(proposed.maxValue));
         p.approvedId = pendingId;
         p.pendingId = 0;
@@ -354,6 +371,28 @@ contract ObservationLog is IObservationLog, SuiteMember {
         bool passed = r.result == ObservationResult.OK;
         _releases[r.subjectId].testPassed = passed;
         emit ReleaseTestRecorded(r.id, r.subjectId, passed);
+    }
+
+    /**
+     * @dev Point 6 by a regulator: FAIL/SERIOUS blocks the release of an unreleased batch (the
+     * latest such report is named) and stops a LISTED one (T1); a later OK lifts the block.
+     */
+    function _regulatorInspection(Report memory r, bool failed) private {
+        Release storage rel = _releases[r.subjectId];
+        if (!failed) {
+            uint64 blockedBy = rel.blockedBy;
+            if (r.result != ObservationResult.OK || blockedBy == 0) return;
+            rel.blockedBy = 0;
+            emit ReleaseUnblocked(r.id, r.subjectId, blockedBy, r.reporterOrgId);
+            return;
+        }
+        LifecycleState state = _batchState(r.subjectId);
+        if (state == LifecycleState.NONE) {
+            rel.blockedBy = uint64(r.id);
+            emit ReleaseBlocked(r.id, r.subjectId, r.reporterOrgId);
+        } else if (state == LifecycleState.LISTED) {
+            _stop(r);
+        }
     }
 
     /// @dev TRANSPORT/STORAGE: values outside the product's range flag the shipment or quarantine the holding.
@@ -397,9 +436,18 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     /// @dev T1 on behalf of the reporter, reasonId = observation id; no-op unless the batch is LISTED.
     function _stopIfListed(Report memory r) private returns (bool stopped) {
-        (,,,,, LifecycleState state,,,) = _registry.getBatch(r.subjectId);
-        if (state != LifecycleState.LISTED) return false;
-        _registry.systemTransitionBatch(r.subjectId, LifecycleState.STOPPED, r.id, r.evidenceHash, r.reporterOrgId);
+        if (_batchState(r.subjectId) != LifecycleState.LISTED) return false;
+        _stop(r);
         return true;
+    }
+
+    /// @dev T1 (LISTED -> STOPPED) of the report's batch on behalf of the reporter.
+    function _stop(Report memory r) private {
+        _registry.systemTransitionBatch(r.subjectId, LifecycleState.STOPPED, r.id, r.evidenceHash, r.reporterOrgId);
+    }
+
+    /// @dev The batch's own lifecycle state (NONE until released).
+    function _batchState(bytes32 batchId) private view returns (LifecycleState state) {
+        (,,,,, state,,,) = _registry.getBatch(batchId);
     }
 }

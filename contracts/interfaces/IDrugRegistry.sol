@@ -81,6 +81,11 @@ interface IDrugRegistry {
     /// @notice Release gate: the MAH's latest release inspection of the batch is not OK (or none).
     /// @param batchId the batch
     error DrugRegistryReleaseTestMissing(bytes32 batchId);
+    /// @notice Release gate: a regulator's FAIL/SERIOUS inspection of the unreleased batch blocks its
+    /// release until a regulator records an OK inspection of it (checked before the other conditions).
+    /// @param batchId the batch
+    /// @param observationId the latest blocking inspection
+    error DrugRegistryReleaseBlocked(bytes32 batchId, uint256 observationId);
 
     // ------------------------------------------------------------------ events
     /// @notice A product (approval) was registered.
@@ -198,7 +203,8 @@ interface IDrugRegistry {
      * @notice Release a committed batch (T0b: NONE -> LISTED) and credit its units to the MAH.
      * @dev Requirements: caller is the product's MAH (manufacturer); the batch is committed and not
      * yet released (else {DrugRegistryInvalidTransition}); product LISTED; the release gate of the
-     * ObservationLog ({IObservationLog-releaseStatus}): the product has a regulator-approved process
+     * ObservationLog ({IObservationLog-releaseStatus}): no regulator's FAIL/SERIOUS inspection blocks
+     * the batch ({DrugRegistryReleaseBlocked}); the product has a regulator-approved process
      * definition and no newer one awaiting approval ({DrugRegistryProcessNotApproved}), every step
      * of that definition is recorded for the batch ({DrugRegistryProcessIncomplete}), and the MAH's
      * latest release inspection of the batch is OK ({DrugRegistryReleaseTestMissing}).

@@ -16,7 +16,10 @@ import {ObservationPoint, ObservationResult} from "../common/DrugTraceTypes.sol"
  * PROCESS_DEFINITION (maxValue = step count, evidenceHash = process hash) is pending until a
  * regulator records an OK PROCESS_DEFINITION with the same hash (approval); a MAH's
  * PROCESS_PROGRESS with result OK sets step minValue of the approved definition for the batch;
- * the MAH's latest INSPECTION of the batch is its release test (OK = passed).
+ * the MAH's latest INSPECTION of the batch is its release test (OK = passed). A regulator's
+ * PROCESS_DEFINITION with result FAIL and the pending definition's hash rejects it (the MAH must
+ * propose again; an approved definition stays). A regulator's FAIL/SERIOUS INSPECTION of a batch
+ * not yet released blocks its release until a regulator records an OK INSPECTION of it.
  * @dev Observation ids are counters starting at 1. Temperatures are in 0.1 degC.
  */
 interface IObservationLog {
@@ -88,6 +91,14 @@ interface IObservationLog {
     /// @param byOrgId the approving regulator
     event ProcessDefinitionApproved(uint256 indexed observationId, bytes32 indexed productId,
         uint256 indexed definitionId, uint16 stepCount, bytes32 byOrgId);
+    /// @notice A regulator rejected the product's pending process definition (same hash, result FAIL);
+    /// there is no pending definition any more (the approved one, if any, stays in force).
+    /// @param observationId the rejecting observation
+    /// @param productId the product
+    /// @param definitionId the rejected definition's observation id
+    /// @param byOrgId the rejecting regulator
+    event ProcessDefinitionRejected(uint256 indexed observationId, bytes32 indexed productId,
+        uint256 indexed definitionId, bytes32 byOrgId);
     /// @notice A step of the approved process was recorded OK for a batch.
     /// @param observationId the observation
     /// @param batchId the batch
@@ -100,6 +111,19 @@ interface IObservationLog {
     /// @param batchId the batch
     /// @param passed whether the result was OK
     event ReleaseTestRecorded(uint256 indexed observationId, bytes32 indexed batchId, bool passed);
+    /// @notice A regulator's FAIL/SERIOUS inspection of a batch not yet released blocks its release
+    /// (DrugRegistry.releaseBatch reverts with DrugRegistryReleaseBlocked naming this observation).
+    /// @param observationId the blocking observation
+    /// @param batchId the batch
+    /// @param byOrgId the inspecting regulator
+    event ReleaseBlocked(uint256 indexed observationId, bytes32 indexed batchId, bytes32 byOrgId);
+    /// @notice A regulator's OK inspection lifted the block on a batch's release.
+    /// @param observationId the clearing observation
+    /// @param batchId the batch
+    /// @param blockingObservationId the observation that had blocked it
+    /// @param byOrgId the inspecting regulator
+    event ReleaseUnblocked(uint256 indexed observationId, bytes32 indexed batchId, uint256 blockingObservationId,
+        bytes32 byOrgId);
     /// @notice A transport or storage temperature was outside the product's range.
     /// @param observationId the observation
     /// @param batchId the batch
@@ -212,6 +236,7 @@ interface IObservationLog {
      * @return stepCount the approved definition's number of steps.
      * @return stepBits steps recorded OK for the batch against the approved definition (bit i = step i).
      * @return releaseTestPassed whether the MAH's latest release inspection of the batch was OK.
+     * @return blockingObservationId a regulator's FAIL/SERIOUS inspection blocking the release (0 = none).
      */
     function releaseStatus(bytes32 productId, bytes32 batchId)
         external
@@ -221,7 +246,8 @@ interface IObservationLog {
             uint256 pendingDefinitionId,
             uint16 stepCount,
             uint256 stepBits,
-            bool releaseTestPassed
+            bool releaseTestPassed,
+            uint256 blockingObservationId
         );
 
     /**

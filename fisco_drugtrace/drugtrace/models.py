@@ -198,8 +198,9 @@ class BatchRegistration:
 class ReleaseStatus:
     """A batch's release gate (T0b): the product's approved process definition (observation id,
     0 = none) and a newer one awaiting approval (0 = none), the approved definition's step count
-    and the steps recorded OK for the batch against it (bit i = step i), and whether the MAH's
-    latest release inspection was OK."""
+    and the steps recorded OK for the batch against it (bit i = step i), whether the MAH's
+    latest release inspection was OK, and a regulator's failed inspection blocking the release
+    (observation id, 0 = none; a regulator's OK inspection lifts it)."""
 
     batch_id: bytes
     product_id: bytes
@@ -208,6 +209,12 @@ class ReleaseStatus:
     step_count: int
     step_bits: int
     release_test_passed: bool
+    blocking_observation_id: int
+
+    @property
+    def blocked(self) -> bool:
+        """Whether a regulator's failed inspection blocks the release."""
+        return self.blocking_observation_id != 0
 
     @property
     def missing_steps(self) -> tuple[int, ...]:
@@ -217,7 +224,7 @@ class ReleaseStatus:
     @property
     def ready(self) -> bool:
         """Whether the gate holds (the product must also be LISTED, and the batch unreleased)."""
-        return (self.approved_definition_id != 0 and self.pending_definition_id == 0
+        return (not self.blocked and self.approved_definition_id != 0 and self.pending_definition_id == 0
                 and not self.missing_steps and self.release_test_passed)
 
 

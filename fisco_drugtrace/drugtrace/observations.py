@@ -20,8 +20,11 @@ AUTOMATIC_EVENTS = (
     "AdverseReactionThresholdReached",
     "ProcessDefinitionProposed",
     "ProcessDefinitionApproved",
+    "ProcessDefinitionRejected",
     "ProcessStepRecorded",
     "ReleaseTestRecorded",
+    "ReleaseBlocked",
+    "ReleaseUnblocked",
 )
 
 

@@ -2,9 +2,11 @@
 
 A committed batch is recorded but not on the market (state NONE, no holding). It goes LISTED, and
 its units to the MAH's holding, only through :meth:`ReleaseOps.release_batch`, which the chain
-refuses unless the product has a regulator-approved process definition with no unapproved change,
-every step of that definition is recorded OK for the batch, and the MAH's latest release
-inspection of the batch is OK. The helpers here write those observations.
+refuses unless no regulator's failed inspection blocks the batch, the product has a
+regulator-approved process definition with no unapproved change, every step of that definition is
+recorded OK for the batch, and the MAH's latest release inspection of the batch is OK. The helpers
+here write those observations, and the regulator's two vetoes: rejecting a pending definition and
+a failed official inspection before release.
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ class ReleaseOps(ServiceBase):
         return self._gate_observation(ObservationPoint.PROCESS_DEFINITION, product, ObservationResult.OK,
                                       evidence_hash=process_hash)
 
+    def reject_process(self, product: bytes, process_hash: bytes) -> Observation:
+        """A regulator rejects the product's pending definition (it must carry the same hash; then
+        ``ProcessDefinitionRejected`` is in ``triggered`` and the MAH must propose again). An approved
+        definition stays in force."""
+        return self._gate_observation(ObservationPoint.PROCESS_DEFINITION, product, ObservationResult.FAIL,
+                                      evidence_hash=process_hash)
+
+    def record_official_inspection(self, batch: bytes, *, passed: bool, evidence_hash: bytes = ZERO32) -> Observation:
+        """A regulator's inspection (sampling) of a batch. Failed: an unreleased batch's release is
+        blocked (``ReleaseBlocked``), a LISTED batch is stopped (T1). Passed: lifts a block
+        (``ReleaseUnblocked``)."""
+        result = ObservationResult.OK if passed else ObservationResult.FAIL
+        return self._gate_observation(ObservationPoint.INSPECTION, batch, result, evidence_hash=evidence_hash)
+
     def record_process_step(self, batch: bytes, step: int, *, result: ObservationResult = ObservationResult.OK,
                             evidence_hash: bytes = ZERO32) -> Observation:
         """The MAH records step ``step`` (0-based) of the approved process for a batch (only OK completes it)."""
@@ -56,14 +72,15 @@ class ReleaseOps(ServiceBase):
         product, _mah = self.suite.call(self.suite.drugs, "batchOwner", batch)
         if not any(bytes(product)):
             raise NotFound("batch", "0x" + bytes(batch).hex())
-        approved, pending, steps, bits, passed = self.suite.call(self.suite.observations, "releaseStatus",
-                                                                 bytes(product), batch)
+        approved, pending, steps, bits, passed, blocked_by = self.suite.call(self.suite.observations,
+                                                                             "releaseStatus", bytes(product), batch)
         return ReleaseStatus(bytes(batch), bytes(product), int(approved), int(pending), int(steps), int(bits),
-                             bool(passed))
+                             bool(passed), int(blocked_by))
 
     def pass_release_gate(self, batch: bytes, *, evidence_hash: bytes = ZERO32) -> ReleaseStatus:
         """For the MAH that has done them: record every step of the approved process still missing
-        for the batch and an OK release test. The definition itself must already be approved."""
+        for the batch and an OK release test. The definition itself must already be approved (and a
+        regulator's block lifted by a regulator)."""
         status = self.release_status(batch)
         for step in status.missing_steps:
             self.record_process_step(batch, step, evidence_hash=evidence_hash)
@@ -74,7 +91,8 @@ class ReleaseOps(ServiceBase):
     def release_batch(self, batch: bytes, *, evidence_hash: bytes = ZERO32) -> Batch:
         """T0b: release a committed batch (its MAH); it goes LISTED and its units to the MAH.
 
-        :raises ContractRevert: the gate does not hold — ``DrugRegistryProcessNotApproved``,
+        :raises ContractRevert: the gate does not hold — ``DrugRegistryReleaseBlocked``,
+            ``DrugRegistryProcessNotApproved``,
             ``DrugRegistryProcessIncomplete``, ``DrugRegistryReleaseTestMissing`` (with arguments),
             or ``DrugRegistryInvalidTransition`` for a batch already released.
         """

@@ -137,6 +137,25 @@ def test_ship_receive_dispense_trace_verify(world, capsys) -> None:
     assert "UnitDispensed" in table and "Kangjian" in table  # organisations by their names
 
 
+def test_regulator_inspection_blocks_release_until_lifted(world, capsys, tmp_path) -> None:
+    """A regulator's failed inspection of an unreleased batch shows in release-status and makes the
+    chain refuse the release (exit 5, the custom error's name and arguments) until an OK one."""
+    codes_file = tmp_path / "blocked.txt"
+    codes_file.write_text("".join(f"{c}\n" for c in story_codes(4, "8160399")))
+    batch = as_json("batch", "register", str(codes_file), "--product", world["product"]["product_id"], "--lot",
+                    "CLI-BLOCK", "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")
+    b = batch["batch_id"]
+    failed = as_json("observe", "INSPECTION", b, "--result", "FAIL", as_role="regulator")
+    assert "ReleaseBlocked" in failed["triggered"]
+    gate = as_json("batch", "release-status", b)
+    assert gate["blocking_observation_id"] == failed["observation_id"] and gate["ready"] is False
+    code, _, err = run_main(capsys, "batch", "release", b, "--record-gate", as_role="manufacturer")
+    assert code == 5 and "DrugRegistryReleaseBlocked" in err and f"observationId={failed['observation_id']}" in err
+    assert "ReleaseUnblocked" in as_json("observe", "INSPECTION", b, as_role="regulator")["triggered"]
+    assert as_json("batch", "release-status", b)["blocking_observation_id"] == 0
+    assert as_json("batch", "release", b, as_role="manufacturer")["state"] == "LISTED"
+
+
 def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
     b = world["batch"]["batch_id"]
     code, _, err = run_main(capsys, "ship", b, "--to", CODE["distributor"], "--carrier", CODE["logistics"],

@@ -216,6 +216,7 @@ class Batch:
     definition: int = 0    # the definition its step bits belong to
     step_bits: int = 0
     test_passed: bool = False  # the MAH's latest release inspection was OK
+    blocked_by: int = 0  # a regulator's FAIL/SERIOUS inspection before release (observation id)
 
 
 @dataclass
@@ -442,12 +443,12 @@ class Model:
         self.batches[bid] = Batch(pid, caller_id, unit_count, expiry, State.NONE)  # recorded, not released
         return bid
 
-    def release_status(self, bid: bytes) -> tuple[int, int, int, int, bool]:
-        """ObservationLog.releaseStatus: (approved, pending, steps, step bits, release test OK)."""
+    def release_status(self, bid: bytes) -> tuple[int, int, int, int, bool, int]:
+        """ObservationLog.releaseStatus: (approved, pending, steps, step bits, release test OK, blocked by)."""
         b = self.batches[bid]
         p = self.products[b.product]
         bits = b.step_bits if p.approved_def and b.definition == p.approved_def else 0
-        return p.approved_def, p.pending_def, p.step_count, bits, b.test_passed
+        return p.approved_def, p.pending_def, p.step_count, bits, b.test_passed, b.blocked_by
 
     def release_batch(self, sender: str, bid: bytes) -> None:
         """T0b (domain §6.3): the product's MAH, product LISTED, the release gate of points 1, 2, 6."""
@@ -462,7 +463,9 @@ class Model:
             raise Rejected("DrugRegistryNotListed", b.product, int(p.state))
         if b.state != State.NONE:
             raise Rejected("DrugRegistryInvalidTransition", bid, int(b.state), int(State.LISTED))
-        approved, pending, steps, bits, passed = self.release_status(bid)
+        approved, pending, steps, bits, passed, blocked_by = self.release_status(bid)
+        if blocked_by:
+            raise Rejected("DrugRegistryReleaseBlocked", bid, blocked_by)
         if not approved or pending:
             raise Rejected("DrugRegistryProcessNotApproved", b.product, approved, pending)
         if bits != (1 << steps) - 1:
@@ -692,17 +695,25 @@ class Model:
         out: dict[str, Any] = {"id": self.observations, "stopped": False, "excursion": False,
                                "quarantined": 0, "threshold": False}
         if point == Point.INSPECTION:
+            b = self.batches[subject]
+            failed = result in (Result.FAIL, Result.SERIOUS)
             if org.kind == Kind.MANUFACTURER:  # the MAH's latest inspection is the release test
-                self.batches[subject].test_passed = result == Result.OK
-            if result in (Result.FAIL, Result.SERIOUS):
+                b.test_passed = result == Result.OK
+            elif failed and b.state == State.NONE:  # a regulator's FAIL blocks the release
+                b.blocked_by = self.observations
+            elif result == Result.OK:  # ... until a regulator's OK
+                b.blocked_by = 0
+            if failed:
                 out["stopped"] = self._stop_if_listed(subject)
         elif point == Point.PROCESS_DEFINITION:
             if org.kind == Kind.MANUFACTURER:
                 self.definitions[self.observations] = (evidence, hi)
                 product.pending_def = self.observations
-            elif result == Result.OK and product.pending_def and \
-                    self.definitions[product.pending_def][0] == evidence:  # a regulator approves it
-                product.approved_def, product.step_count = product.pending_def, self.definitions[product.pending_def][1]
+            elif result in (Result.OK, Result.FAIL) and product.pending_def and \
+                    self.definitions[product.pending_def][0] == evidence:  # a regulator approves/rejects it
+                if result == Result.OK:
+                    product.approved_def = product.pending_def
+                    product.step_count = self.definitions[product.pending_def][1]
                 product.pending_def = 0
         elif point == Point.PROCESS_PROGRESS:
             if result == Result.OK:

@@ -235,12 +235,12 @@ def test_t0b_release_gate(scene: Scene) -> None:
         ("DrugRegistryProcessNotApproved", (p, 0, def_a))
     # approval needs a regulator, result OK and the same hash
     assert not define(0, hash_b, nat).named("ProcessDefinitionApproved")
-    assert not define(0, hash_a, nat, result=2).named("ProcessDefinitionApproved")
+    assert not define(0, hash_a, nat, result=1).named("ProcessDefinitionApproved")  # DEVIATION: neither
     r = define(0, hash_a, prov)
     assert r.one("ProcessDefinitionApproved").args == {"observationId": r.output, "productId": p,
                                                        "definitionId": def_a, "stepCount": 3,
                                                        "byOrgId": w.org("prov")}
-    assert w.obs.call("releaseStatus", p, b) == (def_a, 0, 3, 0, False)
+    assert w.obs.call("releaseStatus", p, b) == (def_a, 0, 3, 0, False, 0)
     assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
         ("DrugRegistryProcessIncomplete", (b, def_a, 0, 3))
     for bad in (3, -1):
@@ -259,13 +259,13 @@ def test_t0b_release_gate(scene: Scene) -> None:
     inspect(0, sender=nat)  # an official sampling is not the MAH's release test
     assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == ("DrugRegistryReleaseTestMissing", (b,))
     assert inspect(0).one("ReleaseTestRecorded").args["passed"] is True
-    assert w.obs.call("releaseStatus", p, b) == (def_a, 0, 3, 0b111, True)
+    assert w.obs.call("releaseStatus", p, b) == (def_a, 0, 3, 0b111, True, 0)
     # a change of process without approval blocks release; once approved its steps are needed
     def_b = define(2, hash_b, man).output
     assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
         ("DrugRegistryProcessNotApproved", (p, def_a, def_b))
     define(0, hash_b, nat)
-    assert w.obs.call("releaseStatus", p, b) == (def_b, 0, 2, 0, True)
+    assert w.obs.call("releaseStatus", p, b) == (def_b, 0, 2, 0, True, 0)
     assert _refused(release, "releaseBatch", b, EVIDENCE, sender=man) == \
         ("DrugRegistryProcessIncomplete", (b, def_b, 0, 2))
     step(0)

@@ -141,14 +141,16 @@ class DrugTraceMachine(RuleBasedStateMachine):
 
     def _release(self, bid: bytes, by: str, *, approve: bool = False, steps: int = 1) -> Any:
         """Pass the release gate as far as the model lets the MAH (approve a ``steps``-step process
-        first if asked), then try releaseBatch as ``by``."""
+        first if asked; a regulator lifts a block), then try releaseBatch as ``by``."""
         info = self.batches[bid]
         mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
-        approved, pending, *_ = self.m.release_status(bid)
+        approved, pending, *_, blocked_by = self.m.release_status(bid)
+        if blocked_by:
+            self._observe("nat", Point.INSPECTION, bid, Result.OK, 0, 0)
         if approve or not approved or pending:
             self._observe(mah, Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, steps)
             self._observe("nat", Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, 0)
-        _, _, count, bits, _ = self.m.release_status(bid)
+        _, _, count, bits, *_ = self.m.release_status(bid)
         for step in range(count):
             if not bits >> step & 1:
                 self._observe(mah, Point.PROCESS_PROGRESS, bid, Result.OK, step, 0)
@@ -290,7 +292,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         release test), then tries to release: the refusal must name what is missing."""
         bid = data.draw(st.sampled_from(sorted(b for b, x in self.m.batches.items() if x.state == State.NONE)))
         mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
-        _, _, count, bits, _ = self.m.release_status(bid)
+        _, _, count, bits, *_ = self.m.release_status(bid)
         if gate == "steps":
             for step in range(count):
                 if not bits >> step & 1:
@@ -298,6 +300,18 @@ class DrugTraceMachine(RuleBasedStateMachine):
         elif gate == "test":
             self._observe(mah, Point.INSPECTION, bid, data.draw(st.sampled_from(list(Result))), 0, 0)
         self._release_only(bid, mah)
+
+    @precondition(lambda self: any(b.state == State.NONE for b in self.m.batches.values()))
+    @rule(data=st.data(), by=st.sampled_from(["nat", "prov", "prov", "prov_b", "man"]),
+          result=st.sampled_from([Result.FAIL, Result.FAIL, Result.SERIOUS, Result.OK, Result.OK, Result.DEVIATION]))
+    def inspect_before_release(self, data: st.DataObject, by: str, result: Result) -> None:
+        """Point 6 on an unreleased batch: a regulator's FAIL blocks its release, a regulator's OK
+        lifts the block (the MAH's own inspection is its release test); then its MAH may try."""
+        bid = data.draw(st.sampled_from(sorted(b for b, x in self.m.batches.items() if x.state == State.NONE)))
+        self._observe(by, Point.INSPECTION, bid, result, 0, 0)
+        if data.draw(st.booleans()):
+            mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
+            self._release_only(bid, mah)
 
     @rule(data=st.data(), to=TARGET_STATES)
     def transition_batch(self, data: st.DataObject, to: State) -> None:

@@ -166,10 +166,10 @@ class World:
     def pass_release_gate(self, info: BatchInfo, *, mah: str = "man") -> None:
         """Approve a process if the product has none (or one pending), record every missing step
         for the batch and an OK release inspection by the MAH."""
-        approved, pending, steps, bits, _ = self.obs.call("releaseStatus", info.product_id, info.batch_id)
+        approved, pending, steps, bits, *_ = self.obs.call("releaseStatus", info.product_id, info.batch_id)
         if not approved or pending:
             self.approve_process(info.product_id, mah=mah)
-            approved, pending, steps, bits, _ = self.obs.call("releaseStatus", info.product_id, info.batch_id)
+            approved, pending, steps, bits, *_ = self.obs.call("releaseStatus", info.product_id, info.batch_id)
         for step in range(steps):
             if not bits >> step & 1:
                 self.obs.transact("recordObservation", 2, info.batch_id, 0, 0, step, 0, Z32, sender=self.acct(mah))

@@ -33,7 +33,7 @@ def test_release_gate_through_the_sdk(market) -> None:
                                expiry_date=now + 365 * DAY).batch
     bid = batch.batch_id
     assert batch.state is LifecycleState.NONE and man.holding(bid, market.orgs["manufacturer"]).quantity == 0
-    assert man.release_status(bid) == ReleaseStatus(bid, pid, 0, 0, 0, 0, False)
+    assert man.release_status(bid) == ReleaseStatus(bid, pid, 0, 0, 0, 0, False, 0)
     assert _refusal(man.release_batch, bid) == ("DrugRegistryProcessNotApproved",
                                                 {"productId": pid, "approvedDefinitionId": 0, "pendingDefinitionId": 0})
     proposed = man.define_process(pid, 2, PROCESS_A)
@@ -59,3 +59,36 @@ def test_release_gate_through_the_sdk(market) -> None:
     assert _refusal(man.release_batch, bid)[0] == "DrugRegistryInvalidTransition"
     with pytest.raises(NotFound):
         man.release_status(b"\x42" * 32)
+
+
+def test_regulator_vetoes_through_the_sdk(market) -> None:
+    """reject_process clears a pending definition; a failed official inspection blocks the release
+    (ReleaseStatus.blocked, DrugRegistryReleaseBlocked with its arguments) until a passed one."""
+    reg, man = market.svc["regulator"], market.svc["manufacturer"]
+    try:
+        product = reg.get_product(product_id("国药准字H20267778", "VETO"))
+    except NotFound:
+        product = reg.register_product("国药准字H20267778", "VETO", market.orgs["manufacturer"], min_temp=20,
+                                       max_temp=80)
+    pid = product.product_id
+    now = man.now_ms()
+    bid = man.register_batch(pid, "VETO-1", story_codes(3, "8160342"), production_date=now,
+                             expiry_date=now + 365 * DAY).batch.batch_id
+    proposed = man.define_process(pid, 1, PROCESS_A)
+    assert "ProcessDefinitionRejected" not in reg.reject_process(pid, PROCESS_B).triggered  # another document
+    assert "ProcessDefinitionRejected" in reg.reject_process(pid, PROCESS_A).triggered
+    status = man.release_status(bid)
+    assert (status.approved_definition_id, status.pending_definition_id) == (0, 0)
+    assert "ProcessDefinitionApproved" not in reg.approve_process(pid, PROCESS_A).triggered  # must propose again
+    again = man.define_process(pid, 1, PROCESS_A)
+    assert again.observation_id != proposed.observation_id
+    assert "ProcessDefinitionApproved" in reg.approve_process(pid, PROCESS_A).triggered
+    blocker = reg.record_official_inspection(bid, passed=False)
+    assert "ReleaseBlocked" in blocker.triggered
+    ready = man.pass_release_gate(bid)
+    assert ready.blocked and ready.blocking_observation_id == blocker.observation_id and not ready.ready
+    assert _refusal(man.release_batch, bid) == ("DrugRegistryReleaseBlocked",
+                                                {"batchId": bid, "observationId": blocker.observation_id})
+    assert "ReleaseUnblocked" in reg.record_official_inspection(bid, passed=True).triggered
+    assert man.release_status(bid).ready
+    assert man.release_batch(bid).state is LifecycleState.LISTED

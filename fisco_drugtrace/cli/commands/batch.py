@@ -64,9 +64,10 @@ def register(app: AppContext, codes_file: Path, product_id: bytes, lot: str, pro
 def release(app: AppContext, batch_id: bytes, record_gate: bool, evidence: str | None, as_json: bool) -> None:
     """Release a committed batch (T0b, its MAH): it goes LISTED and its units to the MAH's stock.
 
-    The chain refuses unless the product's process definition is approved (no change pending),
-    every step is recorded for the batch and the MAH's latest release test is OK; the refusal
-    names what is missing (see `batch release-status`).
+    The chain refuses unless no regulator's failed inspection blocks the batch, the product's
+    process definition is approved (no change pending), every step is recorded for the batch and
+    the MAH's latest release test is OK; the refusal names what is missing (see `batch
+    release-status`).
     """
     service = write_service(app)
     if record_gate:
@@ -79,14 +80,14 @@ def release(app: AppContext, batch_id: bytes, record_gate: bool, evidence: str |
 @json_option
 @pass_app
 def release_status(app: AppContext, batch_id: bytes, as_json: bool) -> None:
-    """Where a batch stands against its release gate: approved/pending process definition,
-    missing steps, release test."""
+    """Where a batch stands against its release gate: a regulator's block, approved/pending
+    process definition, missing steps, release test."""
     status = read_service(app).release_status(batch_id)
     show({"batch_id": status.batch_id, "product_id": status.product_id,
           "approved_definition_id": status.approved_definition_id,
           "pending_definition_id": status.pending_definition_id, "step_count": status.step_count,
           "missing_steps": list(status.missing_steps), "release_test_passed": status.release_test_passed,
-          "ready": status.ready}, as_json)
+          "blocking_observation_id": status.blocking_observation_id, "ready": status.ready}, as_json)
 
 
 @batch.command("import-codes")
