@@ -324,6 +324,7 @@ class Chain:
             waiters = [w for ws in self._waiters.values() for w in ws]
             self._waiters.clear()
             self._new_block.notify_all()
+        self.pool.close()  # nothing will take from the inbox any more: later deliveries are refused
         waiters += self.pool.drain_inbox()  # type: ignore[arg-type]
         stopped = exc if isinstance(exc, DevChainError) else DevChainError(f"the chain stopped: {exc}")
         if stopped is not exc:
@@ -358,7 +359,11 @@ class Chain:
         """
         self._check_alive()
         waiter = _Waiter(raw)
-        self.pool.deliver(waiter)
+        try:
+            self.pool.deliver(waiter)
+        except DevChainError:  # the chain stopped between the check and the delivery
+            self._check_alive()
+            raise
         if not waiter.wait(timeout):
             raise RpcError(10010, "TransactionPoolTimeout")
         if waiter.error is not None:

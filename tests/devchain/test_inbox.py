@@ -101,3 +101,13 @@ def test_closed_pool_refuses_delivery_and_drains_what_was_left() -> None:
     assert pool.drain_inbox() == ["left"]
     with pytest.raises(DevChainError):
         pool.deliver("late")
+
+
+def test_a_stopped_chain_refuses_deliveries_instead_of_leaving_them_to_time_out(v3: DevChain) -> None:
+    v3.chain._fail(OSError("disk gone"))  # what the sealer does on a storage failure
+    with pytest.raises(DevChainError):
+        v3.chain.pool.deliver(object())  # nobody would ever take it from the inbox
+    started = time.monotonic()
+    with pytest.raises(DevChainError, match="storage failure"):
+        v3.chain.send_and_wait(tx3(v3, "", b"\x00"), 30)
+    assert time.monotonic() - started < 5
