@@ -220,7 +220,7 @@ class Chain:
         limit = self.config.tx_count_limit
         while not self._closed:
             try:
-                inbox = self.pool.wait_for_work(limit, timeout=0.5)
+                inbox = self.pool.wait_for_work(timeout=0.5)
                 if inbox:
                     self._admit_inbox(inbox)  # type: ignore[arg-type]
                 self._fill_round(min(last, limit))

@@ -8,7 +8,6 @@ Checks and their order follow the node (3.x: ``MemoryStorage`` + ``TxValidator``
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict, deque
 
 from fisco_drugtrace.errors import DevChainError
@@ -44,7 +43,6 @@ class TxPool:
         self._head = 0
         self._closed = False
         self._paused = False
-        self._wanted = 1  # pending count at which admission wakes the sealer
         self._inbox: list[object] = []
 
     # ------------------------------------------------------------------ admission
@@ -57,8 +55,7 @@ class TxPool:
                 raise refusal(self._dialect, status, tx_hash=tx.hash, block_limit=tx.block_limit)
             self._pending[tx.hash] = tx
             self._pool_nonces.add(tx.nonce)
-            if len(self._pending) + len(self._inbox) >= self._wanted:
-                self._ready.notify()
+            self._ready.notify()
 
     def _block_limit_ok(self, tx: ChainTx) -> bool:
         return self._head < tx.block_limit <= self._head + self._window
@@ -103,16 +100,14 @@ class TxPool:
     def deliver(self, item: object) -> None:
         """Queue signed bytes that the sealer still has to decode and :meth:`admit`.
 
-        Decoding and admitting in the sealer's thread, a whole round at a time, keeps the
-        per-transaction work off the request threads (fewer interpreter hand-offs under load).
-        Inbox items count toward a round's ``gather`` like pending transactions.
+        Decoding and admitting in the sealer's thread keeps the per-transaction work off the
+        request threads (fewer interpreter hand-offs under load).
         """
         with self._lock:
             if self._closed:
                 raise DevChainError("the chain is closed")
             self._inbox.append(item)
-            if len(self._pending) + len(self._inbox) >= self._wanted:
-                self._ready.notify()
+            self._ready.notify()
 
     def drain_inbox(self) -> list[object]:
         """Everything delivered and not yet handed out (on close or failure)."""
@@ -124,33 +119,14 @@ class TxPool:
     def _has_work(self) -> bool:
         return bool(self._inbox) or (bool(self._pending) and not self._paused)
 
-    def wait_for_work(self, limit: int, timeout: float | None, *, gather: int = 1,
-                      linger: float = 0.0) -> list[object]:
-        """Wait (up to ``timeout``) until there is work, and return the inbox (now empty).
-
-        :param gather: / :param linger: once there is work, wait up to ``linger`` seconds more
-            while fewer than ``gather`` transactions (pending plus inbox, at most ``limit``) are
-            there (group commit: under concurrent load the next block takes everyone who is about
-            to arrive instead of one transaction each). Arrivals wake the waiting sealer only when
-            ``gather`` is reached, not per transaction.
-
-        Pending transactions stay where they are: :meth:`take` hands them out.
+    def wait_for_work(self, timeout: float | None) -> list[object]:
+        """Wait (up to ``timeout``) until there is work — delivered bytes, or pending transactions
+        while not paused — and return the inbox (now empty). Pending transactions stay where they
+        are: :meth:`take` hands them out. (Group commit is the caller's: see :meth:`arrivals`.)
         """
         with self._ready:
             if not self._has_work() and not self._closed:
                 self._ready.wait(timeout)
-            gather = min(gather, limit)
-            if gather > 1 and linger > 0 and self._has_work() and len(self._pending) + len(self._inbox) < gather:
-                deadline = time.monotonic() + linger
-                self._wanted = gather
-                try:
-                    while len(self._pending) + len(self._inbox) < gather and not self._paused and not self._closed:
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            break
-                        self._ready.wait(left)
-                finally:
-                    self._wanted = 1
             items, self._inbox = self._inbox, []
             return items
 
@@ -170,28 +146,16 @@ class TxPool:
         with self._lock:
             return len(self._pending)
 
-    def take(self, limit: int, timeout: float | None, *, gather: int = 1, linger: float = 0.0) -> list[ChainTx]:
-        """Wait (up to ``timeout``) for pending transactions and hand out at most ``limit``.
+    def take(self, limit: int, timeout: float | None) -> list[ChainTx]:
+        """Wait (up to ``timeout``; ``0`` = not at all) for pending transactions and hand out at
+        most ``limit``, oldest first.
 
-        ``gather``/``linger`` as in :meth:`wait_for_work` (the inbox is left alone here).
         The handed-out transactions still count as "in the pool" (hash and nonce) until
         :meth:`committed` is called for their block.
         """
         with self._ready:
             if (self._paused or not self._pending) and not self._closed and timeout != 0:
                 self._ready.wait(timeout)
-            gather = min(gather, limit)
-            if gather > 1 and linger > 0 and self._pending and len(self._pending) < gather:
-                deadline = time.monotonic() + linger
-                self._wanted = gather
-                try:
-                    while len(self._pending) < gather and not self._paused and not self._closed:
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            break
-                        self._ready.wait(left)
-                finally:
-                    self._wanted = 1
             if self._paused:
                 return []
             batch: list[ChainTx] = []

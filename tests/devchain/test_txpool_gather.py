@@ -1,13 +1,18 @@
-"""Group commit in the pool: ``take(gather=n, linger=s)`` waits briefly for the expected batch."""
+"""Group commit: the pool's waiting primitives (``wait_for_work``, ``arrivals``, ``take``) and the
+sealer's use of them (``Chain._fill_round``: a round waits briefly for as many transactions as
+the last block had)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from fisco_drugtrace.devchain import DevChain
 from fisco_drugtrace.devchain.records import ChainTx
 from fisco_drugtrace.devchain.txpool import TxPool
 from fisco_drugtrace.types import Dialect
+
+from devchain_helpers import tx3
 
 
 def _tx(n: int) -> ChainTx:
@@ -22,45 +27,80 @@ def _admit(pool: TxPool, n: int) -> None:
     pool.admit(_tx(n), chain_id="chain0", group_id="group0", signature_ok=True)
 
 
-def test_take_waits_for_the_expected_batch() -> None:
+def test_wait_for_work_wakes_on_a_delivery_and_hands_out_the_inbox_once() -> None:
     pool = _pool()
-    got: list[list[ChainTx]] = []
-    taker = threading.Thread(target=lambda: got.append(pool.take(10, timeout=5, gather=3, linger=5)))
+    got: list[list[object]] = []
+    taker = threading.Thread(target=lambda: got.append(pool.wait_for_work(timeout=5)))
     taker.start()
-    _admit(pool, 1)
     time.sleep(0.05)
-    assert taker.is_alive()  # one of three: still gathering
-    _admit(pool, 2)
-    _admit(pool, 3)
+    assert taker.is_alive()  # nothing yet: still waiting
+    pool.deliver("a")
     taker.join(timeout=5)
-    assert [t.hash[-1] for t in got[0]] == [1, 2, 3]
+    assert got == [["a"]] and pool.drain_inbox() == []
 
 
-def test_take_stops_lingering_after_the_deadline() -> None:
+def test_wait_for_work_returns_for_pending_transactions_but_not_while_paused() -> None:
     pool = _pool()
     _admit(pool, 1)
+    assert pool.wait_for_work(timeout=5) == []  # work is pending: no wait, empty inbox
+    pool.set_paused(True)
     started = time.monotonic()
-    batch = pool.take(10, timeout=5, gather=4, linger=0.05)
-    assert len(batch) == 1 and 0.04 <= time.monotonic() - started < 2
+    assert pool.wait_for_work(timeout=0.05) == []
+    assert time.monotonic() - started >= 0.04  # paused: pending transactions are not work
+    assert [t.hash[-1] for t in pool.take(10, timeout=0)] == []  # and take hands out nothing
+    pool.set_paused(False)
+    assert [t.hash[-1] for t in pool.take(10, timeout=0)] == [1]
 
 
-def test_gather_of_one_or_a_full_pool_does_not_linger() -> None:
+def test_arrivals_returns_new_deliveries_then_none_once_enough_are_pending() -> None:
     pool = _pool()
+    pool.deliver("x")
+    assert pool.arrivals(5, enough=3) == ["x"]
+    started = time.monotonic()
+    assert pool.arrivals(0.05, enough=3) == []  # nothing new before the timeout
+    assert time.monotonic() - started >= 0.04
     for n in range(3):
         _admit(pool, n)
-    started = time.monotonic()
-    assert len(pool.take(2, timeout=5, gather=8, linger=5)) == 2  # the limit caps what to wait for
-    assert len(pool.take(10, timeout=5, gather=1, linger=5)) == 1
-    assert time.monotonic() - started < 1
+    assert pool.arrivals(5, enough=3) is None  # the round is full: seal now
 
 
-def test_pause_and_close_end_the_linger() -> None:
+def test_arrivals_ends_the_wait_on_pause_and_close() -> None:
     pool = _pool()
-    _admit(pool, 1)
     threading.Timer(0.05, pool.set_paused, args=(True,)).start()
     started = time.monotonic()
-    assert pool.take(10, timeout=5, gather=5, linger=5) == []
+    assert pool.arrivals(5, enough=2) is None
     assert time.monotonic() - started < 2
     pool.set_paused(False)
     threading.Timer(0.05, pool.close).start()
-    assert len(pool.take(10, timeout=5, gather=5, linger=5)) == 1
+    assert pool.arrivals(5, enough=2) is None
+
+
+def test_take_respects_the_limit_and_order() -> None:
+    pool = _pool()
+    for n in range(5):
+        _admit(pool, n)
+    assert [t.hash[-1] for t in pool.take(2, timeout=0)] == [0, 1]
+    assert [t.hash[-1] for t in pool.take(10, timeout=0)] == [2, 3, 4]
+
+
+def test_concurrent_senders_share_blocks(v3: DevChain) -> None:
+    """Eight senders at once: the sealer's round waits for the others (group commit), so the
+    transactions land in fewer blocks than transactions."""
+    raws = [[tx3(v3, "", bytes([s, i])) for i in range(5)] for s in range(8)]
+    errors: list[BaseException] = []
+
+    def sender(mine: list[bytes]) -> None:
+        try:
+            for raw in mine:
+                v3.chain.send_and_wait(raw, 30)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sender, args=(r,)) for r in raws]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert v3.chain.total_txs == 40
+    assert v3.block_number < 40  # shared blocks; typically 5–10
