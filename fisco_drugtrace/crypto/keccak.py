@@ -8,7 +8,7 @@ The library is called through ``ctypes.PyDLL``, which keeps the interpreter lock
 hashing a few hundred bytes takes about a microsecond, and releasing the lock around it (as cffi
 and ``ctypes.CDLL`` do) lets every hash hand the lock to another thread — under the dev chain's
 concurrent load those switches cost more than the hashing (measured: 5-15 % of throughput).
-If the library cannot be found, pycryptodome's cffi handle is used, then its public API.
+If the library cannot be found, pycryptodome's public API is used (correct, a few µs slower).
 """
 
 from __future__ import annotations
@@ -82,36 +82,6 @@ class _CtypesState:
             self._lib.keccak_destroy(self._state)
 
 
-def _state_hasher() -> Callable[[bytes], bytes] | None:
-    """A hasher owning one C state (freed with it), or ``None`` if pycryptodome's internals differ."""
-    try:
-        from Crypto.Util import _raw_api
-
-        lib = _keccak._raw_keccak_lib  # type: ignore[attr-defined]
-        ffi = getattr(_raw_api, "ffi", None)
-        if ffi is None or _raw_api.backend != "cffi":
-            return None
-        holder = ffi.new("void **")
-        if lib.keccak_init(holder, 64, 24):  # capacity 2x32 bytes, 24 rounds
-            return None
-        state = ffi.gc(holder[0], lib.keccak_destroy)
-    except Exception:  # pragma: no cover - pycryptodome changed its internals
-        return None
-    out = ffi.new("uint8_t[32]")
-    view = ffi.buffer(out)
-    absorb, digest, reset = lib.keccak_absorb, lib.keccak_digest, lib.keccak_reset
-
-    def _hash(data: bytes) -> bytes:
-        if type(data) is not bytes:
-            data = bytes(data)
-        reset(state)
-        absorb(state, data, len(data))
-        digest(state, out, 32, 1)  # padding 0x01: original Keccak, as Ethereum and FISCO
-        return view[:]
-
-    return _hash
-
-
 def new_hasher() -> Callable[[bytes], bytes]:
     """A Keccak-256 function owning one C state: fastest for many hashes in one thread (a
     Merkle tree); not thread-safe. :func:`keccak256` is the thread-safe form."""
@@ -120,7 +90,7 @@ def new_hasher() -> Callable[[bytes], bytes]:
             return _CtypesState(_GIL_LIB).hasher()
         except MemoryError:  # pragma: no cover
             pass
-    return _state_hasher() or _public_keccak256
+    return _public_keccak256
 
 
 class _PerThread(threading.local):
