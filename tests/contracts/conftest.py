@@ -27,7 +27,9 @@ def artifacts() -> dict[str, Artifact]:
     found = load_artifacts(directory) if directory.is_dir() else {}
     missing = [n for n in _NEEDED if n not in found]
     if missing:
-        pytest.skip(f"contract artifacts not built in {directory}: missing {', '.join(missing)}")
+        # The artifacts are committed package data: their absence is a defect, never a reason to skip.
+        pytest.fail(f"contract artifacts missing in {directory}: {', '.join(missing)} "
+                    "(rebuild with `fisco-drugtrace contracts compile`)", pytrace=False)
     return found
 
 
