@@ -29,7 +29,7 @@ from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
 from .records import ChainLog, ExecOutcome
-from .schedule import SCHEDULES, GasSchedule, intrinsic_gas, receipt_gas, revm_gas_limit
+from .schedule import SCHEDULES, BaseGas, GasSchedule, base_gas, receipt_gas, revm_gas_limit
 
 __all__ = ["Executor", "STATUS", "AddressRule", "error_output"]
 
@@ -165,18 +165,18 @@ class Executor:
         if to not in self._with_code and not evm.get_code(to):
             message = f"Error address:{to[2:]}"
             return ExecOutcome(self._status["call_address"], error_output(message), 0)
-        if intrinsic_gas(self._schedule, data, creation=False) > self._gas:
+        base = base_gas(self._schedule, revm_calldata=data, tx_data=data, creation=False)
+        if base.node > self._gas:
             return ExecOutcome(self._status["intrinsic"], b"", self._gas)
         # A failed message call leaves the state untouched, so no checkpoint is needed here (and an
         # unreleased checkpoint would count as call depth: 1024 of them make every call fail).
-        gas_limit = revm_gas_limit(self._schedule, self._gas, revm_calldata=data, tx_data=data, creation=False)
         try:
-            output = evm.message_call(sender, to, data, gas=gas_limit)
+            output = evm.message_call(sender, to, data, gas=revm_gas_limit(self._gas, base))
         except RuntimeError as exc:
-            return self._failure(exc, data, data, creation=False)
+            return self._failure(exc, base)
         result = evm.result
-        gas = receipt_gas(self._schedule, revm_gas_used=int(result.gas_used), revm_refunded=int(result.gas_refunded),
-                          revm_calldata=data, tx_data=data, creation=False)
+        gas = receipt_gas(self._schedule, base, revm_gas_used=int(result.gas_used),
+                          revm_refunded=int(result.gas_refunded))
         return ExecOutcome(self._status["ok"], bytes(output), gas, _logs(result))
 
     def _deploy(self, sender: str, initcode: bytes, context_index: int) -> ExecOutcome:
@@ -187,20 +187,20 @@ class Executor:
         self._creations[sender] = created + 1
         if evm.get_code(address):
             return ExecOutcome(self._status["unknown"], b"", 0)
-        if intrinsic_gas(self._schedule, initcode, creation=True) > self._gas:
+        base = base_gas(self._schedule, revm_calldata=b"", tx_data=initcode, creation=True)
+        if base.node > self._gas:
             return ExecOutcome(self._status["intrinsic"], b"", self._gas)
         checkpoint = evm.snapshot()
         evm.insert_account_info(address, AccountInfo(code=initcode))
         try:
-            gas_limit = revm_gas_limit(self._schedule, self._gas, revm_calldata=b"", tx_data=initcode, creation=True)
-            runtime = evm.message_call(sender, address, b"", gas=gas_limit)
+            runtime = evm.message_call(sender, address, b"", gas=revm_gas_limit(self._gas, base))
         except RuntimeError as exc:
             evm.revert(checkpoint)
             evm.insert_account_info(address, AccountInfo())
-            return self._failure(exc, b"", initcode, creation=True)
+            return self._failure(exc, base)
         result = evm.result
-        gas = receipt_gas(self._schedule, revm_gas_used=int(result.gas_used), revm_refunded=int(result.gas_refunded),
-                          revm_calldata=b"", tx_data=initcode, creation=True, runtime_size=len(runtime))
+        gas = receipt_gas(self._schedule, base, revm_gas_used=int(result.gas_used),
+                          revm_refunded=int(result.gas_refunded), runtime_size=len(runtime))
         # Too large, or the code deposit does not fit in the gas left (refunds come after it):
         # both nodes fail the deployment as out of gas (``exceptionalFailedCodeDeposit``).
         spent = gas + int(result.gas_refunded) if self._schedule.refunds else gas
@@ -215,7 +215,7 @@ class Executor:
             self._with_code.add(address)
         return ExecOutcome(self._status["ok"], b"", gas, _logs(result), address)
 
-    def _failure(self, exc: RuntimeError, revm_calldata: bytes, tx_data: bytes, *, creation: bool) -> ExecOutcome:
+    def _failure(self, exc: RuntimeError, base: BaseGas) -> ExecOutcome:
         """A failed execution: a revert keeps the gas it left (counted by the dialect's rules);
         any other failure (out of gas, bad instruction, ...) uses the whole limit, on both nodes."""
         kind, gas_used, output = _classify(exc)
@@ -223,8 +223,7 @@ class Executor:
             raise DevChainError(f"unclassified EVM outcome {kind}")
         if gas_used is None:
             return ExecOutcome(self._status[kind], output, self._gas)
-        gas = receipt_gas(self._schedule, revm_gas_used=gas_used, revm_refunded=0, revm_calldata=revm_calldata,
-                          tx_data=tx_data, creation=creation)
+        gas = receipt_gas(self._schedule, base, revm_gas_used=gas_used, revm_refunded=0)
         return ExecOutcome(self._status[kind], output, min(gas, self._gas))
 
 

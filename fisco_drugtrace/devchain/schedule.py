@@ -53,6 +53,8 @@ __all__ = [
     "data_gas",
     "intrinsic_gas",
     "revm_intrinsic_gas",
+    "BaseGas",
+    "base_gas",
     "revm_gas_limit",
     "receipt_gas",
     "v3_revision",
@@ -134,33 +136,43 @@ def revm_intrinsic_gas(calldata: bytes) -> int:
     return REVM_TX_GAS + data_gas(calldata, REVM_DATA_ZERO_GAS, REVM_DATA_NONZERO_GAS)
 
 
-def revm_gas_limit(schedule: GasSchedule, tx_gas_limit: int, *, revm_calldata: bytes, tx_data: bytes,
-                   creation: bool) -> int:
+@dataclass(frozen=True, slots=True)
+class BaseGas:
+    """The two base charges of one transaction, computed once: the node's (``node``: 0 on 3.x)
+    and what revm deducts before running the message call (``revm``)."""
+
+    node: int
+    revm: int
+
+
+def base_gas(schedule: GasSchedule, *, revm_calldata: bytes, tx_data: bytes, creation: bool) -> BaseGas:
+    """The base charges of a transaction whose data the node sees as ``tx_data`` and which pyrevm
+    runs with ``revm_calldata`` (``b""`` for a deployment: the init code runs as account code)."""
+    return BaseGas(intrinsic_gas(schedule, tx_data, creation=creation), revm_intrinsic_gas(revm_calldata))
+
+
+def revm_gas_limit(tx_gas_limit: int, base: BaseGas) -> int:
     """The gas to give pyrevm so that the code runs with exactly what the node gives it.
 
     3.x gives the EVM call the whole ``tx_gas_limit``; 2.x gives it ``tx_gas_limit`` minus the
     base gas. revm first deducts its own intrinsic gas, which is added back here. The caller
-    checks ``intrinsic_gas(...) <= tx_gas_limit`` first.
+    checks ``base.node <= tx_gas_limit`` first.
     """
-    budget = tx_gas_limit - intrinsic_gas(schedule, tx_data, creation=creation)
-    return budget + revm_intrinsic_gas(revm_calldata)
+    return tx_gas_limit - base.node + base.revm
 
 
-def receipt_gas(schedule: GasSchedule, *, revm_gas_used: int, revm_refunded: int, revm_calldata: bytes,
-                tx_data: bytes, creation: bool, runtime_size: int = 0) -> int:
+def receipt_gas(schedule: GasSchedule, base: BaseGas, *, revm_gas_used: int, revm_refunded: int,
+                runtime_size: int = 0) -> int:
     """The node's receipt ``gasUsed`` for a transaction pyrevm ran as a message call.
 
+    :param base: the transaction's :func:`base_gas` (revm's is taken off, the node's added).
     :param revm_gas_used: pyrevm's ``gas_used`` (after its refund; for a revert, the figure in
         the revert text, which has none).
     :param revm_refunded: the refund pyrevm deducted (``gas_refunded``; 0 for a revert).
-    :param revm_calldata: the calldata pyrevm was given (``b""`` for a deployment: the init code
-        is run as the account's code, so revm charged no calldata and no creation surcharge).
-    :param tx_data: the transaction's data as the node sees it (a deployment's init code + args).
-    :param creation: the transaction is a deployment.
     :param runtime_size: bytes of runtime code a successful deployment leaves (0 otherwise).
     """
-    execution = revm_gas_used + revm_refunded - revm_intrinsic_gas(revm_calldata)  # the call's own gas
-    gas = execution + runtime_size * schedule.create_data_gas + intrinsic_gas(schedule, tx_data, creation=creation)
+    execution = revm_gas_used + revm_refunded - base.revm  # the call's own gas
+    gas = execution + runtime_size * schedule.create_data_gas + base.node
     if schedule.refunds:
         # revm capped its refund at half of its own (smaller) total, so the refund is within
         # 2.x's cap too; only when revm's cap bit could 2.x's refund be larger (not visible here).

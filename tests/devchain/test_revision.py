@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from fisco_drugtrace.devchain import DevChain, DevChainConfig
 from fisco_drugtrace.devchain.evm import STATUS, Executor
 from fisco_drugtrace.devchain.rpc_v3 import COMPATIBILITY_VERSION
-from fisco_drugtrace.devchain.schedule import SCHEDULES, receipt_gas, v3_revision
+from fisco_drugtrace.devchain.schedule import SCHEDULES, base_gas, receipt_gas, v3_revision
 from fisco_drugtrace.errors import DataDirError
 from fisco_drugtrace.types import Dialect
 
@@ -158,10 +158,11 @@ def test_calldata_counts_only_on_v2(data: bytes) -> None:
 
 def test_receipt_gas_is_pure_arithmetic_over_revm_figures() -> None:
     # revm ran a 4-byte call (3 non-zero) whose execution spent 5,000 and earned a 1,000 refund:
-    revm = dict(revm_gas_used=21_000 + 3 * 16 + 4 + 5_000 - 1_000, revm_refunded=1_000, revm_calldata=CALLDATA,
-                tx_data=CALLDATA, creation=False)
-    assert receipt_gas(SCHEDULES[Dialect.V3], **revm) == 5_000
-    assert receipt_gas(SCHEDULES[Dialect.V2], **revm) == 21_000 + 3 * 68 + 4 + 5_000 - 1_000
+    revm = dict(revm_gas_used=21_000 + 3 * 16 + 4 + 5_000 - 1_000, revm_refunded=1_000)
+    for dialect, expected in ((Dialect.V3, 5_000), (Dialect.V2, 21_000 + 3 * 68 + 4 + 5_000 - 1_000)):
+        schedule = SCHEDULES[dialect]
+        base = base_gas(schedule, revm_calldata=CALLDATA, tx_data=CALLDATA, creation=False)
+        assert receipt_gas(schedule, base, **revm) == expected
 
 
 # ----------------------------------------------------------------------------- data dirs
