@@ -15,6 +15,13 @@ FISCO differences from Ethereum that matter to applications, and how they are mi
 
 Internal ``CREATE``/``CREATE2`` inside contracts use the EVM's own (Ethereum) rule. pyrevm is not
 thread-safe: :class:`Executor` serialises every use with its own lock.
+
+Code is installed *analysed*. revm keeps a contract's code either raw or analysed (its jump
+table computed); raw code is copied and analysed again on every call frame, about 1 µs per KB.
+pyrevm 0.3.7 builds raw code from bytes, and only a ``CREATE`` stores analysed code, so a
+deployment's runtime is passed once through a ``CREATE`` from an internal address and the
+analysed code is bound to the FISCO address by its hash (see :meth:`Executor._install_code`).
+A 10 KB contract's call then costs 5 µs of fixed overhead instead of 15 µs.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Callable
 
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
+from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
@@ -68,6 +76,16 @@ _HALT_KIND = {
     "CallTooDeep": "out_of_stack",
 }
 _ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+#: The internal account whose ``CREATE`` analyses each deployed runtime (never a FISCO sender:
+#: no key exists for it). Its nonce counts the installations.
+_ANALYSER = "0x00000000000000000000000000000000000a4a15"
+#: revm pads analysed code with this many zero bytes (``to_analysed``); pyrevm returns them too.
+_ANALYSED_PADDING = 33
+#: The largest code revm's own CREATE accepts (EIP-170's 24,576 bytes; pyrevm's default config).
+_REVM_CREATE_LIMIT = 0x6000
+#: The stub that returns the runtime after it: PUSH2 n DUP1 PUSH1 12 PUSH1 0 CODECOPY PUSH1 0 RETURN.
+_STUB_LENGTH = 12
 
 
 def error_output(message: str) -> bytes:
@@ -120,6 +138,7 @@ class Executor:
         )
         self._creations: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
+        self._cfg_code_limit = _REVM_CREATE_LIMIT
         self._block = (0, 0)
 
     # ------------------------------------------------------------------ block environment
@@ -152,8 +171,17 @@ class Executor:
         return self._schedule
 
     def code(self, address: str) -> bytes:
+        """The runtime code at ``address`` as deployed (without revm's analysis padding)."""
         with self._lock:
-            return self._evm.get_code(address) or b""
+            code = self._evm.get_code(address) or b""
+            if len(code) < _ANALYSED_PADDING or any(code[-_ANALYSED_PADDING:]):
+                return code
+            # analysed code (ours, or made by a contract's own CREATE) comes back padded with 33
+            # zero bytes; the code hash tells the padding from a runtime that ends in zeros
+            expected = bytes(self._evm.basic(address).code_hash)
+            if keccak256(code) != expected and keccak256(code[:-_ANALYSED_PADDING]) == expected:
+                return code[:-_ANALYSED_PADDING]
+            return code
 
     def storage(self, address: str, slot: int) -> int:
         with self._lock:
@@ -209,11 +237,38 @@ class Executor:
             evm.insert_account_info(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
         evm.commit()  # releases the checkpoint, keeping the constructor's effects
-        nonce = evm.basic(address).nonce
-        evm.insert_account_info(address, AccountInfo(code=bytes(runtime), nonce=nonce))
+        logs = _logs(result)
+        self._install_code(address, bytes(runtime), evm.basic(address).nonce)
         if runtime:
             self._with_code.add(address)
-        return ExecOutcome(self._status["ok"], b"", gas, _logs(result), address)
+        return ExecOutcome(self._status["ok"], b"", gas, logs, address)
+
+    def _install_code(self, address: str, runtime: bytes, nonce: int) -> None:
+        """Give ``address`` the code ``runtime`` (keeping its nonce), analysed when revm allows.
+
+        The runtime goes through one ``CREATE`` (from :data:`_ANALYSER`, at Ethereum's address
+        for it) so that revm analyses it; that code is filed under its hash in the database by a
+        write to a fresh cold address; ``address`` then gets the hash alone and loads the analysed
+        code on first use. The CREATE's account and the cold one are emptied afterwards. Code
+        that revm's CREATE would refuse (over 24,576 bytes) is installed raw, as before.
+        """
+        evm = self._evm
+        if not runtime or len(runtime) > self._cfg_code_limit:
+            evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
+            return
+        n = len(runtime)
+        stub = bytes([0x61, n >> 8, n & 0xFF, 0x80, 0x60, _STUB_LENGTH, 0x60, 0, 0x39, 0x60, 0, 0xF3])
+        created = evm.deploy(_ANALYSER, stub + runtime, gas=10_000_000)
+        analysed = evm.basic(created)
+        code_hash = bytes(analysed.code_hash)
+        parking = "0x" + keccak256(b"fisco-drugtrace/devchain/analysed-code" + code_hash)[-20:].hex()
+        evm.insert_account_info(parking, analysed)  # cold: files the analysed code under its hash
+        evm.insert_account_info(parking, AccountInfo())
+        evm.insert_account_info(created, AccountInfo())
+        evm.insert_account_info(address, AccountInfo(nonce=nonce, code_hash=code_hash))
+        installed = evm.get_code(address) or b""
+        if installed[:n] != runtime or any(installed[n:]):  # pragma: no cover - revm changed its layout
+            evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
 
     def _failure(self, exc: RuntimeError, base: BaseGas) -> ExecOutcome:
         """A failed execution: a revert keeps the gas it left (counted by the dialect's rules);
