@@ -13,6 +13,8 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping
 
+import orjson
+
 from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
 from fisco_drugtrace.types import Dialect
 
@@ -24,6 +26,52 @@ Handler = Callable[[list], Any]
 
 def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _has_float(obj: Any) -> bool:
+    """Whether a parsed JSON value holds a float anywhere (iterative: orjson nests deeper than Python recurses)."""
+    if type(obj) is not dict and type(obj) is not list:
+        return type(obj) is float
+    stack = [obj]
+    while stack:
+        top = stack.pop()
+        for value in (top.values() if type(top) is dict else top):
+            kind = type(value)
+            if kind is float:
+                return True
+            if kind is dict or kind is list:
+                stack.append(value)
+    return False
+
+
+def _loads(body: bytes) -> tuple[Any, bool]:
+    """The request and whether orjson read it exactly as :func:`json.loads` would.
+
+    orjson is ~5x faster but differs in two ways: it refuses what the json module accepts
+    (NaN/Infinity, a BOM, UTF-16/32 bodies, lone surrogates, 1e400) and it reads an integer beyond
+    64 bits as a float. Both fall back to :func:`json.loads`: the first raises, the second leaves a
+    float (a request without floats parsed by orjson equals json's parse). Requests carry no
+    floats in practice, so the fallback costs only odd bodies.
+    :raises ValueError: the body is not JSON (json's verdict).
+    """
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if not _has_float(request):
+            return request, True
+    return json.loads(body), False
+
+
+def _dumps_fast(obj: Any) -> bytes:
+    """:func:`_dumps` through orjson, for answers to requests orjson parsed (so the answer holds no
+    NaN/Infinity, which orjson would write as null; no handler makes floats). Semantically the
+    same JSON; orjson writes non-ASCII as UTF-8 where json escapes it."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
+    except TypeError:  # ints beyond 64 bits, non-str keys, lone surrogates: json writes them (or raises as before)
+        return _dumps(obj)
 
 
 class Envelope(ABC):
@@ -40,11 +88,13 @@ class Envelope(ABC):
 
     def handle_raw(self, body: bytes) -> bytes:
         try:
-            request = json.loads(body)
+            request, fast = _loads(body)
         except (ValueError, UnicodeDecodeError):
             return _dumps(self.parse_error())
         response = self.handle(request)
-        return b"" if response is None else _dumps(response)
+        if response is None:
+            return b""
+        return _dumps_fast(response) if fast else _dumps(response)
 
     @abstractmethod
     def parse_error(self) -> dict[str, Any]:
