@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from binascii import Error as BinasciiError
+from binascii import unhexlify
 from typing import Any, Callable
 
 from fisco_drugtrace.encoding.hexutil import to_bytes
@@ -56,6 +58,20 @@ def _number(text: str) -> int:
         return int(text, 16) if text[:2] in ("0x", "0X") else int(text, 10)
     except ValueError as exc:
         raise InternalError(-32603, f"INTERNAL_ERROR: : bad number {text!r}") from exc
+
+
+def _raw_tx(text: str) -> bytes:
+    """sendRawTransaction's bytes: ``0x`` + hex (what the SDK sends) read directly, anything else
+    (whitespace, ``0X``, no prefix, bad hex) by ``to_bytes`` with its errors."""
+    if text[:2] == "0x":
+        try:
+            return unhexlify(text[2:])  # refuses whitespace and odd lengths: those take to_bytes
+        except (BinasciiError, ValueError):
+            pass
+    try:
+        return to_bytes(text, what="rawTransaction")
+    except HexError as exc:
+        raise InternalError(-32603, f"INTERNAL_ERROR: : {exc}") from exc
 
 
 def _hash(text: str) -> bytes:
@@ -397,11 +413,7 @@ class V2Methods:
         return {"currentBlockNumber": _q(head), "status": _q(out.status), "output": _hex(out.output)}
 
     def send_raw_transaction(self, params: list) -> Any:
-        try:
-            raw = to_bytes(params[1], what="rawTransaction")
-        except HexError as exc:
-            raise InternalError(-32603, f"INTERNAL_ERROR: : {exc}") from exc
-        return _hex(self.chain.submit(self.chain.decode(raw)))
+        return _hex(self.chain.submit(self.chain.decode(_raw_tx(params[1]))))
 
     def get_transaction_with_proof(self, params: list) -> Any:
         found = self._committed_tx(params[1])
