@@ -78,6 +78,8 @@ class MemoryStore:
         """Drop everything; later calls raise as :class:`ChainStore`'s closed database does."""
         with self._lock:
             self._closed = True
+            self._meta.clear()
+            self._abis.clear()
             self._blocks.clear()
             self._numbers.clear()
             self._by_hash.clear()
@@ -127,7 +129,7 @@ class MemoryStore:
             self._total += len(stored.receipts)
             self._failed += failed
 
-    def _check_unique(self, block: ChainBlock, txs: tuple[ChainTx, ...], entries: dict) -> None:
+    def _check_unique(self, block: ChainBlock, txs: tuple[ChainTx, ...], entries: Mapping[bytes, object]) -> None:
         """The checks SQLite's keys make, before anything changes (same exception type)."""
         if block.number in self._blocks:
             raise sqlite3.IntegrityError("UNIQUE constraint failed: blocks.number")

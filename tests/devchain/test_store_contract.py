@@ -117,7 +117,8 @@ def test_logs_ranges_are_inclusive_and_ordered(store: Store) -> None:
     for number in range(4):
         _write(store, number, [[_log(0, number), _log(1)], [], [_log(2, 7, 8, data=b"")]])
     rows = store.logs(1, 2)
-    assert [(b, li, ti) for b, li, ti, _, _ in rows] == [(1, 0, 0), (1, 1, 0), (1, 2, 2), (2, 0, 0), (2, 1, 0), (2, 2, 2)]
+    assert [(b, li, ti) for b, li, ti, _, _ in rows] == [(1, 0, 0), (1, 1, 0), (1, 2, 2),
+                                                         (2, 0, 0), (2, 1, 0), (2, 2, 2)]
     assert rows[2][3] == _h(1, 1, 2) and rows[2][4] == _log(2, 7, 8, data=b"")
     assert store.logs(2, 1) == [] and len(store.logs(-5, 10**12)) == 12
 
@@ -223,8 +224,9 @@ def test_memory_store_keeps_the_codec_record() -> None:
     stores: list[Store] = [ChainStore(None), MemoryStore()]
     tx = _tx(0, 0, decoded=("codec record",))
     receipt = ChainReceipt(tx.hash, 0, 0, 0, b"", 1, (), "", tx.sender, tx.to)
+    block = ChainBlock(0, _h(3, 0), _h(3, -1), 0, _h(4), _h(5), _h(6), 1, (tx.hash,))
     for store in stores:
-        store.write_block(ChainBlock(0, _h(3, 0), _h(3, -1), 0, _h(4), _h(5), _h(6), 1, (tx.hash,)), [tx], [receipt], {})
+        store.write_block(block, [tx], [receipt], {})
     assert [s.tx(tx.hash)[0].decoded for s in stores] == [None, ("codec record",)]  # type: ignore[index]
     for store in stores:
         store.close()
