@@ -31,7 +31,8 @@ from .config import DevChainConfig
 from .evm import Executor
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
-from .storage import SCHEMA_VERSION, ChainStore
+from .memstore import open_store
+from .storage import SCHEMA_VERSION
 from .txpool import TxPool
 
 __all__ = ["Chain", "now_ms", "GATHER_LINGER"]
@@ -79,7 +80,7 @@ class Chain:
         data_dir = Path(config.data_dir) if config.data_dir is not None else None
         self._dir_lock = DataDirLock(data_dir) if data_dir is not None else None
         try:
-            self.store = ChainStore(data_dir, fsync=config.fsync)
+            self.store = open_store(data_dir, fsync=config.fsync)
         except BaseException:
             self._release_dir()
             raise
