@@ -5,7 +5,7 @@ Durability model: a block is written in ONE SQLite transaction (WAL; ``synchrono
 never loses an answered transaction. WAL checkpoints run in a background thread.
 The EVM state itself is not stored: on start it is rebuilt by re-executing the stored
 transactions with their stored block environment (see :mod:`.chain`). Without a data dir the same
-schema lives in an in-memory SQLite database.
+schema lives in an in-memory SQLite database (the chain itself uses :class:`~.memstore.MemoryStore` then).
 
 A data dir is never reused silently: a file that is not SQLite, a missing table, or the identity
 of another chain (dialect, chain id, group id, genesis) raises :class:`DataDirError`.
