@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from .records import ChainBlock, ChainLog, ChainReceipt, ChainTx
 from .storage import ChainStore
@@ -157,15 +157,8 @@ class MemoryStore:
             number = self._by_hash.get(block_hash)
             return self._blocks[number].block if number is not None else None
 
-    def iter_blocks(self, start: int = 0) -> Iterator[ChainBlock]:
-        """Blocks from ``start`` upward, in order, up to the first gap (as :class:`ChainStore`)."""
-        number = start
-        while True:
-            block = self.block(number)
-            if block is None:
-                return
-            yield block
-            number += 1
+    #: Blocks from ``start`` upward, in order, up to the first gap: the same walk over :meth:`block`.
+    iter_blocks = ChainStore.iter_blocks
 
     def tx(self, tx_hash: bytes) -> tuple[ChainTx, int, int] | None:
         """The transaction with its block number and index, or ``None``."""
