@@ -138,7 +138,6 @@ class Executor:
         )
         self._creations: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
-        self._cfg_code_limit = _REVM_CREATE_LIMIT
         self._block = (0, 0)
 
     # ------------------------------------------------------------------ block environment
@@ -253,7 +252,7 @@ class Executor:
         that revm's CREATE would refuse (over 24,576 bytes) is installed raw, as before.
         """
         evm = self._evm
-        if not runtime or len(runtime) > self._cfg_code_limit:
+        if not runtime or len(runtime) > _REVM_CREATE_LIMIT:
             evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
             return
         n = len(runtime)
