@@ -8,6 +8,11 @@ a block under load, an answered transaction is always on disk, and the per-trans
 in one thread instead of being passed between request threads (which, with the interpreter lock,
 costs more than the work itself).
 
+A request that finds itself alone (no other ``send_and_wait`` in flight, no round running) runs
+that round in its own thread instead: with one sender there is nobody to batch with, and the two
+thread hand-offs (to the sealer and back) cost more than the round itself. Only one round runs
+at a time, whoever runs it (``_round``).
+
 Persistence: blocks, transactions, receipts and logs live in SQLite; the EVM state is rebuilt on
 start by re-executing every stored transaction with its stored block number and timestamp. The
 replay also re-derives each block's receipts root and hash, so a damaged or tampered data dir is
@@ -89,6 +94,8 @@ class Chain:
         self.pool = TxPool(config.dialect, chain_id=config.chain_id or "", group_id=config.group_id or "",
                            block_limit=config.block_limit, pool_limit=config.pool_limit)
         self._lock = threading.Lock()
+        self._round = threading.Lock()  # held by whoever runs a round: the sealer or a lone request
+        self._in_flight = 0  # send_and_wait calls not yet answered
         self._new_block = threading.Condition(self._lock)
         self._waiters: dict[bytes, list[_Waiter]] = {}
         self._admitted: deque[tuple[int, bytes]] = deque(maxlen=100_000)
@@ -219,17 +226,18 @@ class Chain:
     def _seal_loop(self) -> None:
         last = 1
         limit = self.config.tx_count_limit
-        while not self._closed:
+        while not self._closed and self._failed is None:
             try:
                 inbox = self.pool.wait_for_work(timeout=0.5)
-                if inbox:
-                    self._admit_inbox(inbox)  # type: ignore[arg-type]
-                self._fill_round(min(last, limit))
-                batch = self.pool.take(limit, timeout=0)
-                if not batch:
-                    continue
-                last = len(batch)
-                self._seal(batch)
+                with self._round:
+                    if inbox:
+                        self._admit_inbox(inbox)  # type: ignore[arg-type]
+                    self._fill_round(min(last, limit))
+                    batch = self.pool.take(limit, timeout=0)
+                    if not batch:
+                        continue
+                    last = len(batch)
+                    self._seal(batch)
             except BaseException as exc:  # storage failure: the chain can no longer promise durability
                 self._fail(exc)
                 return
@@ -250,8 +258,10 @@ class Chain:
             if more:
                 self._admit_inbox(more)  # type: ignore[arg-type]
 
-    def _admit_inbox(self, waiters: list[_Waiter]) -> None:
-        """Decode and admit delivered transactions; refusals go straight back to their senders."""
+    def _admit_inbox(self, waiters: list[_Waiter], wake: bool = True) -> None:
+        """Decode and admit delivered transactions; refusals go straight back to their senders.
+
+        ``wake=False``: the calling thread seals them itself (a lone request's round)."""
         admissions = self._decode_many([w.raw for w in waiters])
         refused: list[_Waiter] = []
         for waiter, admission in zip(waiters, admissions):
@@ -265,7 +275,7 @@ class Chain:
                 self._waiters.setdefault(tx.hash, []).append(waiter)
             try:
                 self.pool.admit(tx, chain_id=admission.chain_id, group_id=admission.group_id,
-                                signature_ok=admission.signature_ok)
+                                signature_ok=admission.signature_ok, wake=wake)
             except Exception as exc:  # the node's refusal (typed, from refusals.py)
                 with self._lock:
                     mine = self._waiters.get(tx.hash, [])
@@ -360,17 +370,49 @@ class Chain:
         """
         self._check_alive()
         waiter = _Waiter(raw)
+        with self._lock:
+            self._in_flight += 1
+            alone = self._in_flight == 1
         try:
-            self.pool.deliver(waiter)
-        except DevChainError:  # the chain stopped between the check and the delivery
-            self._check_alive()
-            raise
-        if not waiter.wait(timeout):
-            raise RpcError(10010, "TransactionPoolTimeout")
+            if not (alone and self._run_own_round(waiter)):
+                try:
+                    self.pool.deliver(waiter)
+                except DevChainError:  # the chain stopped between the check and the delivery
+                    self._check_alive()
+                    raise
+            if not waiter.wait(timeout):
+                raise RpcError(10010, "TransactionPoolTimeout")
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         if waiter.error is not None:
             raise waiter.error
         assert waiter.receipt is not None and waiter.tx is not None
         return waiter.receipt, waiter.tx
+
+    def _run_own_round(self, waiter: _Waiter) -> bool:
+        """A lone request's round, in its own thread: decode, admit and seal what is pending.
+
+        Returns False (nothing done) when a round is already running: the request then goes
+        through the sealer. While sealing is paused the transaction is admitted and stays
+        pending; the sealer seals it on resume.
+        """
+        if not self._round.acquire(blocking=False):
+            return False
+        try:
+            self._check_alive()
+            self._admit_inbox([waiter], wake=False)
+            if waiter.error is None:
+                batch = self.pool.take(self.config.tx_count_limit, timeout=0)
+                if batch:
+                    self._seal(batch)
+        except DevChainError:
+            raise
+        except BaseException as exc:  # storage failure: as in the sealer, the chain stops
+            self._fail(exc)
+        finally:
+            self._round.release()
+        return True
 
     def _check_alive(self) -> None:
         if self._closed:
@@ -409,8 +451,13 @@ class Chain:
         self._closed = True
         self.pool.close()
         self._sealer.join(timeout=10)
-        self._fail(DevChainError("the chain was closed before the transaction was sealed"))
-        self.store.close()
+        running = self._round.acquire(timeout=10)  # a lone request's round finishes before the store closes
+        try:
+            self._fail(DevChainError("the chain was closed before the transaction was sealed"))
+            self.store.close()
+        finally:
+            if running:
+                self._round.release()
         self._release_dir()
 
     def _release_dir(self) -> None:

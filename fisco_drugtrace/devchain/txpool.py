@@ -46,8 +46,12 @@ class TxPool:
         self._inbox: list[object] = []
 
     # ------------------------------------------------------------------ admission
-    def admit(self, tx: ChainTx, *, chain_id: str | int, group_id: str | int, signature_ok: bool) -> None:
-        """Queue ``tx`` or raise the node's refusal (:class:`TransactionRejected`)."""
+    def admit(self, tx: ChainTx, *, chain_id: str | int, group_id: str | int, signature_ok: bool,
+              wake: bool = True) -> None:
+        """Queue ``tx`` or raise the node's refusal (:class:`TransactionRejected`).
+
+        ``wake=False``: the caller seals the transaction itself, so the sealer is not woken for it.
+        """
         with self._lock:
             status = self._check_v3(tx, group_id, signature_ok) if self._dialect is Dialect.V3 \
                 else self._check_v2(tx, chain_id, group_id, signature_ok)
@@ -55,7 +59,8 @@ class TxPool:
                 raise refusal(self._dialect, status, tx_hash=tx.hash, block_limit=tx.block_limit)
             self._pending[tx.hash] = tx
             self._pool_nonces.add(tx.nonce)
-            self._ready.notify()
+            if wake:
+                self._ready.notify()
 
     def _block_limit_ok(self, tx: ChainTx) -> bool:
         return self._head < tx.block_limit <= self._head + self._window

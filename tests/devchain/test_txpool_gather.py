@@ -85,7 +85,11 @@ def test_take_respects_the_limit_and_order() -> None:
 
 def test_concurrent_senders_share_blocks(v3: DevChain) -> None:
     """Eight senders at once: the sealer's round waits for the others (group commit), so the
-    transactions land in fewer blocks than transactions."""
+    transactions land in fewer blocks than transactions.
+
+    The senders start while a round is running (the test holds the round lock until all eight
+    are in flight), so none of them finds itself alone and seals on its own, however the
+    scheduler happens to start the threads."""
     raws = [[tx3(v3, "", bytes([s, i])) for i in range(5)] for s in range(8)]
     errors: list[BaseException] = []
 
@@ -97,10 +101,17 @@ def test_concurrent_senders_share_blocks(v3: DevChain) -> None:
             errors.append(exc)
 
     threads = [threading.Thread(target=sender, args=(r,)) for r in raws]
-    for t in threads:
-        t.start()
+    with v3.chain._round:
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while v3.chain._in_flight < len(raws) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert v3.chain._in_flight == len(raws)
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
     assert v3.chain.total_txs == 40
     assert v3.block_number < 40  # shared blocks; typically 5–10
+    sizes = [len(v3.chain.block(n).tx_hashes) for n in range(1, v3.block_number + 1)]
+    assert max(sizes) > 1 and sum(sizes) == 40
