@@ -8,10 +8,12 @@ a block under load, an answered transaction is always on disk, and the per-trans
 in one thread instead of being passed between request threads (which, with the interpreter lock,
 costs more than the work itself).
 
-A request that finds itself alone (no other ``send_and_wait`` in flight, no round running) runs
-that round in its own thread instead: with one sender there is nobody to batch with, and the two
-thread hand-offs (to the sealer and back) cost more than the round itself. Only one round runs
-at a time, whoever runs it (``_round``).
+A request that finds itself alone (no other ``send_and_wait`` in flight, no round running, and
+the last block held one transaction) runs that round in its own thread instead: with one sender
+there is nobody to batch with, and the two thread hand-offs (to the sealer and back) cost more
+than the round itself. After a block of several the sealer gathers the next round even for a
+request that arrives alone: the others are on their way. Only one round runs at a time, whoever
+runs it (``_round``).
 
 Persistence: blocks, transactions, receipts and logs live in SQLite; the EVM state is rebuilt on
 start by re-executing every stored transaction with its stored block number and timestamp. The
@@ -96,6 +98,7 @@ class Chain:
         self._lock = threading.Lock()
         self._round = threading.Lock()  # held by whoever runs a round: the sealer or a lone request
         self._in_flight = 0  # send_and_wait calls not yet answered
+        self._last_block_size = 1  # transactions in the last block sealed (the next round's target)
         self._new_block = threading.Condition(self._lock)
         self._waiters: dict[bytes, list[_Waiter]] = {}
         self._admitted: deque[tuple[int, bytes]] = deque(maxlen=100_000)
@@ -224,7 +227,6 @@ class Chain:
         self.pool.set_paused(not enabled)
 
     def _seal_loop(self) -> None:
-        last = 1
         limit = self.config.tx_count_limit
         while not self._closed and self._failed is None:
             try:
@@ -232,11 +234,10 @@ class Chain:
                 with self._round:
                     if inbox:
                         self._admit_inbox(inbox)  # type: ignore[arg-type]
-                    self._fill_round(min(last, limit))
+                    self._fill_round(min(self._last_block_size, limit))
                     batch = self.pool.take(limit, timeout=0)
                     if not batch:
                         continue
-                    last = len(batch)
                     self._seal(batch)
             except BaseException as exc:  # storage failure: the chain can no longer promise durability
                 self._fail(exc)
@@ -316,6 +317,7 @@ class Chain:
                                  tuple(r.hash for r in receipts), state_root, sum(r.gas_used for r in receipts))
         abis = {r.contract_address: t.abi for t, r in zip(batch, receipts) if r.contract_address and t.abi}
         self.store.write_block(block, batch, receipts, abis)  # durable before anyone hears of it
+        self._last_block_size = len(batch)
         self.pool.committed(number, batch)
         with self._new_block:
             self.head = block
@@ -372,7 +374,9 @@ class Chain:
         waiter = _Waiter(raw)
         with self._lock:
             self._in_flight += 1
-            alone = self._in_flight == 1
+            # alone now, and the last block was a lone transaction too: under concurrent load
+            # (blocks of several) the sealer gathers the round, even if this one came first
+            alone = self._in_flight == 1 and self._last_block_size == 1
         try:
             if not (alone and self._run_own_round(waiter)):
                 try:

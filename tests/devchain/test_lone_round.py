@@ -135,3 +135,21 @@ def test_close_waits_for_a_lone_round_before_closing_the_store(v3: DevChain, mon
     request.join(timeout=10)
     assert out[0][0].block_number == 1  # the round finished and was answered before the store closed
     assert closed == [None]
+
+
+def test_after_a_block_of_several_the_sealer_gathers_even_a_lone_request(v3: DevChain,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Concurrent load (a block of several) -> the next request goes to the sealer even if it
+    arrives first, so the others can join its block; once blocks are single again, the lone path
+    returns."""
+    threads = _record_sealing_threads(v3, monkeypatch)
+    v3.chain.set_sealing(False)
+    pending = [_in_thread(lambda i=i: v3.chain.send_and_wait(tx3(v3, "", bytes([0x10, i])), 10)) for i in range(3)]
+    _wait_until(lambda: v3.chain.pool.size() == 3, "three admissions")
+    v3.chain.set_sealing(True)
+    for thread, _ in pending:
+        thread.join(timeout=10)
+    assert [out[0][0].block_number for _, out in pending] == [1, 1, 1]
+    assert v3.chain.send_and_wait(tx3(v3, "", b"\x11"), 10)[0].block_number == 2  # via the sealer
+    assert v3.chain.send_and_wait(tx3(v3, "", b"\x12"), 10)[0].block_number == 3  # alone again
+    assert threads == ["devchain-sealer", "devchain-sealer", threading.current_thread().name]
