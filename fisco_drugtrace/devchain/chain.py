@@ -214,12 +214,12 @@ class Chain:
     def _execute(self, number: int, timestamp: int, txs: list[ChainTx]) -> list[ChainReceipt]:
         self.executor.set_block(number, timestamp)
         receipts = []
-        receipt_hash = self.codec.receipt_hash
+        outcome_hash = self.codec.outcome_hash
+        apply = self.executor.apply
         for index, tx in enumerate(txs):
-            out = self.executor.apply(tx.sender, tx.to, tx.input, index)
-            fields = (tx.hash, number, index, out.status, out.output, out.gas_used, out.logs, out.contract_address,
-                      tx.sender, tx.to)
-            receipts.append(ChainReceipt(*fields, receipt_hash(ChainReceipt(*fields))))
+            out = apply(tx.sender, tx.to, tx.input, index)
+            receipts.append(ChainReceipt(tx.hash, number, index, out.status, out.output, out.gas_used, out.logs,
+                                         out.contract_address, tx.sender, tx.to, outcome_hash(out, number)))
         return receipts
 
     def set_sealing(self, enabled: bool) -> None:
@@ -262,32 +262,34 @@ class Chain:
     def _admit_inbox(self, waiters: list[_Waiter], wake: bool = True) -> None:
         """Decode and admit delivered transactions; refusals go straight back to their senders.
 
-        ``wake=False``: the calling thread seals them itself (a lone request's round)."""
+        Only the round's holder calls this, so nothing is sealed between a transaction's admission
+        and its waiter's registration. ``wake=False``: the caller seals them itself (a lone round).
+        """
         admissions = self._decode_many([w.raw for w in waiters])
         refused: list[_Waiter] = []
+        admitted: list[_Waiter] = []
+        admit = self.pool.admit
         for waiter, admission in zip(waiters, admissions):
             if isinstance(admission, Exception):
                 waiter.error = admission
                 refused.append(waiter)
                 continue
-            tx = admission.tx
-            waiter.tx = tx
-            with self._lock:
-                self._waiters.setdefault(tx.hash, []).append(waiter)
+            waiter.tx = admission.tx
             try:
-                self.pool.admit(tx, chain_id=admission.chain_id, group_id=admission.group_id,
-                                signature_ok=admission.signature_ok, wake=wake)
+                admit(admission.tx, chain_id=admission.chain_id, group_id=admission.group_id,
+                      signature_ok=admission.signature_ok, wake=wake)
             except Exception as exc:  # the node's refusal (typed, from refusals.py)
-                with self._lock:
-                    mine = self._waiters.get(tx.hash, [])
-                    if waiter in mine:
-                        mine.remove(waiter)
-                    if not mine:
-                        self._waiters.pop(tx.hash, None)
                 waiter.error = exc
                 refused.append(waiter)
                 continue
-            self._record_admitted(tx.hash)
+            admitted.append(waiter)
+        if admitted:
+            with self._lock:
+                for waiter in admitted:
+                    tx_hash = waiter.tx.hash  # type: ignore[union-attr]
+                    self._waiters.setdefault(tx_hash, []).append(waiter)
+                    self._admitted_seq += 1
+                    self._admitted.append((self._admitted_seq, tx_hash))
         for waiter in refused:
             waiter.finish()
 

@@ -14,11 +14,12 @@ from typing import Any, Protocol
 
 from fisco_drugtrace.crypto.suite import CryptoSuite
 from fisco_drugtrace.encoding.hexutil import is_hex, normalize_address
-from fisco_drugtrace.encoding import receipt_v3, tx_v2, tx_v3
+from fisco_drugtrace.encoding import tx_v2, tx_v3
+from fisco_drugtrace.encoding.receipt_v3 import receipt_hash_of as _receipt_hash_of
 from fisco_drugtrace.errors import EncodingError, HexError, SignatureError
 from fisco_drugtrace.types import Dialect
 
-from .records import ChainReceipt, ChainTx
+from .records import ChainReceipt, ChainTx, ExecOutcome
 from .refusals import chain_id_refusal, decode_refusal
 
 __all__ = ["Admission", "TxCodec", "V3Codec", "V2Codec", "codec_for"]
@@ -42,6 +43,11 @@ class TxCodec(Protocol):
     def redecode(self, tx: ChainTx) -> Any: ...
 
     def receipt_hash(self, receipt: ChainReceipt) -> bytes: ...
+
+    def outcome_hash(self, out: ExecOutcome, block_number: int) -> bytes:
+        """The receipt hash of an execution outcome sealed in block ``block_number`` (what
+        :meth:`receipt_hash` gives for the receipt made of it)."""
+        ...
 
     def contract_address(self, block_number: int, context_index: int, sender: str, creations: int) -> str: ...
 
@@ -98,12 +104,13 @@ class V3Codec:
         return tx.decoded if tx.decoded is not None else tx_v3.decode_transaction(tx.raw)
 
     def receipt_hash(self, receipt: ChainReceipt) -> bytes:
-        logs = tuple(receipt_v3.LogEntryV3(log.address[2:], log.topics, log.data) for log in receipt.logs)
-        data = receipt_v3.ReceiptDataV3(
-            version=0, gas_used=str(receipt.gas_used), contract_address=receipt.contract_address[2:],
-            status=receipt.status, output=receipt.output, block_number=receipt.block_number, logs=logs,
-        )
-        return receipt_v3.receipt_hash(data, self._suite)
+        return self.outcome_hash(receipt, receipt.block_number)
+
+    def outcome_hash(self, out: ExecOutcome | ChainReceipt, block_number: int) -> bytes:
+        # the node stores addresses without 0x; receipt version 0 (no effectiveGasPrice)
+        return _receipt_hash_of(0, str(out.gas_used), out.contract_address[2:], out.status, out.output,
+                                ((log.address[2:], log.topics, log.data) for log in out.logs), block_number,
+                                "", self._suite)
 
     def contract_address(self, block_number: int, context_index: int, sender: str, creations: int) -> str:
         return tx_v3.contract_address_v3(block_number, context_index, 0, self._suite)
@@ -139,10 +146,12 @@ class V2Codec:
         return tx.decoded if tx.decoded is not None else tx_v2.decode_signed_v2(tx.raw)
 
     def receipt_hash(self, receipt: ChainReceipt) -> bytes:
+        return self.outcome_hash(receipt, receipt.block_number)
+
+    def outcome_hash(self, out: ExecOutcome | ChainReceipt, block_number: int) -> bytes:
         # 2.x receipts carry no hash on the wire; this one only feeds the block's receiptsRoot.
-        parts = [struct.pack(">iq", receipt.status, receipt.gas_used), receipt.contract_address.encode(),
-                 receipt.output]
-        for log in receipt.logs:
+        parts = [struct.pack(">iq", out.status, out.gas_used), out.contract_address.encode(), out.output]
+        for log in out.logs:
             parts.append(log.address.encode())
             parts.extend(log.topics)
             parts.append(log.data)
