@@ -407,15 +407,19 @@ class Chain:
             return False
         try:
             self._check_alive()
-            self._admit_inbox([waiter], wake=False)
-            if waiter.error is None:
-                batch = self.pool.take(self.config.tx_count_limit, timeout=0)
-                if batch:
+            try:
+                self._admit_inbox([waiter], wake=False)
+                # older pending transactions (submitted without waiting) go first, a block at a time
+                while waiter.receipt is None and waiter.error is None:
+                    batch = self.pool.take(self.config.tx_count_limit, timeout=0)
+                    if not batch:  # paused: the sealer seals it on resume
+                        break
                     self._seal(batch)
-        except DevChainError:
-            raise
-        except BaseException as exc:  # storage failure: as in the sealer, the chain stops
-            self._fail(exc)
+            except BaseException as exc:  # storage failure: as in the sealer, the chain stops
+                self._fail(exc)
+                if waiter.receipt is None and waiter.error is None:  # failed before it was registered
+                    waiter.error = exc if isinstance(exc, DevChainError) else DevChainError(f"the chain stopped: {exc}")
+                    waiter.finish()
         finally:
             self._round.release()
         return True

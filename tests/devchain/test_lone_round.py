@@ -153,3 +153,47 @@ def test_after_a_block_of_several_the_sealer_gathers_even_a_lone_request(v3: Dev
     assert v3.chain.send_and_wait(tx3(v3, "", b"\x11"), 10)[0].block_number == 2  # via the sealer
     assert v3.chain.send_and_wait(tx3(v3, "", b"\x12"), 10)[0].block_number == 3  # alone again
     assert threads == ["devchain-sealer", "devchain-sealer", threading.current_thread().name]
+
+
+def test_a_lone_round_seals_older_pending_transactions_first_until_its_own_is_in(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Transactions submitted without waiting (and not yet sealed) go first, a block of
+    ``tx_count_limit`` at a time; the lone request keeps sealing until its own is in a block
+    instead of leaving it to the sealer's next wake-up."""
+    with DevChain(DevChainConfig(tx_count_limit=2)) as chain:
+        parked, release = threading.Event(), threading.Event()
+
+        def parked_wait(timeout: float | None) -> list[object]:  # the sealer sits this test out
+            parked.set()
+            release.wait(30)
+            return []
+
+        monkeypatch.setattr(chain.chain.pool, "wait_for_work", parked_wait)
+        try:
+            chain.chain.set_sealing(True)  # wakes the sealer out of its current wait into the parked one
+            assert parked.wait(10)
+            threads = _record_sealing_threads(chain, monkeypatch)
+            for i in range(3):
+                admission = chain.chain.decode(tx3(chain, "", bytes([0x20, i])))
+                chain.chain.pool.admit(admission.tx, chain_id=admission.chain_id, group_id=admission.group_id,
+                                       signature_ok=admission.signature_ok, wake=False)
+            receipt, _ = chain.chain.send_and_wait(tx3(chain, "", b"\x21"), 10)
+            assert receipt.block_number == 2 and chain.block_number == 2
+            assert [len(chain.chain.block(n).tx_hashes) for n in (1, 2)] == [2, 2]
+            assert threads == [threading.current_thread().name] * 2
+        finally:
+            release.set()
+
+
+def test_a_failure_in_a_lone_round_before_admission_still_answers_the_request(
+        v3: DevChain, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(raws: list[bytes]) -> list[object]:
+        raise RuntimeError("decoder broke")
+
+    monkeypatch.setattr(v3.chain, "_decode_many", broken)
+    started = time.monotonic()
+    with pytest.raises(DevChainError, match="the chain stopped: decoder broke"):
+        v3.chain.send_and_wait(tx3(v3, "", b"\x30"), 10)
+    assert time.monotonic() - started < 5  # answered, not left to time out
+    with pytest.raises(DevChainError, match="decoder broke"):
+        v3.chain.send_and_wait(tx3(v3, "", b"\x31"), 10)
