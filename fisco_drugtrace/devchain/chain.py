@@ -288,8 +288,7 @@ class Chain:
                 for waiter in admitted:
                     tx_hash = waiter.tx.hash  # type: ignore[union-attr]
                     self._waiters.setdefault(tx_hash, []).append(waiter)
-                    self._admitted_seq += 1
-                    self._admitted.append((self._admitted_seq, tx_hash))
+                    self._note_admitted(tx_hash)
         for waiter in refused:
             waiter.finish()
 
@@ -363,8 +362,12 @@ class Chain:
 
     def _record_admitted(self, tx_hash: bytes) -> None:
         with self._lock:
-            self._admitted_seq += 1
-            self._admitted.append((self._admitted_seq, tx_hash))
+            self._note_admitted(tx_hash)
+
+    def _note_admitted(self, tx_hash: bytes) -> None:
+        """Record an admission for pending-transaction filters (the caller holds ``_lock``)."""
+        self._admitted_seq += 1
+        self._admitted.append((self._admitted_seq, tx_hash))
 
     def send_and_wait(self, raw: bytes, timeout: float) -> tuple[ChainReceipt, ChainTx]:
         """Deliver signed bytes and wait until their block is committed; returns (receipt, tx).
