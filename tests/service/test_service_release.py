@@ -20,18 +20,23 @@ def _refusal(call, *args, **kwargs) -> tuple[str, dict]:
     return info.value.error_name, info.value.args
 
 
+def _fresh_batch(market, approval: str, spec: str, batch_no: str, units: int, code_prefix: str):
+    """A new batch of ``units`` codes of the product (approval, spec), registering the product
+    on first use (the market fixture is shared by the module)."""
+    reg, man = market.svc["regulator"], market.svc["manufacturer"]
+    try:
+        product = reg.get_product(product_id(approval, spec))
+    except NotFound:
+        product = reg.register_product(approval, spec, market.orgs["manufacturer"], min_temp=20, max_temp=80)
+    now = man.now_ms()
+    return man.register_batch(product.product_id, batch_no, story_codes(units, code_prefix), production_date=now,
+                              expiry_date=now + 365 * DAY).batch
+
+
 def test_release_gate_through_the_sdk(market) -> None:
     reg, man, pharm = market.svc["regulator"], market.svc["manufacturer"], market.svc["pharmacy"]
-    try:
-        product = reg.get_product(product_id("国药准字H20267777", "REL"))
-    except NotFound:
-        product = reg.register_product("国药准字H20267777", "REL", market.orgs["manufacturer"], min_temp=20,
-                                       max_temp=80)
-    pid = product.product_id
-    now = man.now_ms()
-    batch = man.register_batch(pid, "REL-1", story_codes(6, "8160341"), production_date=now,
-                               expiry_date=now + 365 * DAY).batch
-    bid = batch.batch_id
+    batch = _fresh_batch(market, "国药准字H20267777", "REL", "REL-1", 6, "8160341")
+    pid, bid = batch.product_id, batch.batch_id
     assert batch.state is LifecycleState.NONE and man.holding(bid, market.orgs["manufacturer"]).quantity == 0
     assert man.release_status(bid) == ReleaseStatus(bid, pid, 0, 0, 0, 0, False, 0)
     assert _refusal(man.release_batch, bid) == ("DrugRegistryProcessNotApproved",
@@ -65,15 +70,8 @@ def test_regulator_vetoes_through_the_sdk(market) -> None:
     """reject_process clears a pending definition; a failed official inspection blocks the release
     (ReleaseStatus.blocked, DrugRegistryReleaseBlocked with its arguments) until a passed one."""
     reg, man = market.svc["regulator"], market.svc["manufacturer"]
-    try:
-        product = reg.get_product(product_id("国药准字H20267778", "VETO"))
-    except NotFound:
-        product = reg.register_product("国药准字H20267778", "VETO", market.orgs["manufacturer"], min_temp=20,
-                                       max_temp=80)
-    pid = product.product_id
-    now = man.now_ms()
-    bid = man.register_batch(pid, "VETO-1", story_codes(3, "8160342"), production_date=now,
-                             expiry_date=now + 365 * DAY).batch.batch_id
+    batch = _fresh_batch(market, "国药准字H20267778", "VETO", "VETO-1", 3, "8160342")
+    pid, bid = batch.product_id, batch.batch_id
     proposed = man.define_process(pid, 1, PROCESS_A)
     assert "ProcessDefinitionRejected" not in reg.reject_process(pid, PROCESS_B).triggered  # another document
     assert "ProcessDefinitionRejected" in reg.reject_process(pid, PROCESS_A).triggered
