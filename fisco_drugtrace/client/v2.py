@@ -313,10 +313,11 @@ class ClientV2(FiscoClient):
         params: dict[str, Any] = {"timestamp": str(int(timestamp)), "sealers": list(sealers)}
         if enable_free_storage is not None:
             params["enable_free_storage"] = enable_free_storage
-        return _group_result(self.rpc.request("generateGroup", [int(group_id), params], idempotent=False))
+        return _group_result(self.rpc.request("generateGroup", [int(group_id), params], idempotent=False,
+                                              pinned=True))
 
     def _group_op(self, method: str, group_id: int) -> GroupOperationResult:
-        return _group_result(self.rpc.request(method, [int(group_id)], idempotent=False))
+        return _group_result(self.rpc.request(method, [int(group_id)], idempotent=False, pinned=True))
 
     def start_group(self, group_id: int) -> GroupOperationResult:
         return self._group_op("startGroup", group_id)
@@ -334,10 +335,10 @@ class ClientV2(FiscoClient):
         return _group_result(self._read("queryGroupStatus", [int(group_id)]))
 
     def add_peers(self, endpoints: Sequence[str]) -> GroupOperationResult:
-        return _group_result(self.rpc.request("addPeers", [list(endpoints)], idempotent=False))
+        return _group_result(self.rpc.request("addPeers", [list(endpoints)], idempotent=False, pinned=True))
 
     def erase_peers(self, endpoints: Sequence[str]) -> GroupOperationResult:
-        return _group_result(self.rpc.request("erasePeers", [list(endpoints)], idempotent=False))
+        return _group_result(self.rpc.request("erasePeers", [list(endpoints)], idempotent=False, pinned=True))
 
     def query_peers(self) -> tuple[str, ...]:
         return tuple(str(p) for p in items(self._read("queryPeers", [])))
