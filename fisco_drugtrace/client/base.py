@@ -125,19 +125,23 @@ class FiscoClient(ABC):
 
         Safe to retry: after a transport failure the **same signed bytes** are sent again (same
         hash); a "known/already in chain" refusal on such a retry means the first attempt got
-        through, and the receipt is fetched instead.
+        through, and the receipt is fetched instead. Sending is bounded by ``timeout`` too (the
+        deadline is shared by every attempt).
 
         :raises ReceiptTimeout: no receipt within ``timeout`` seconds.
+        :raises TransportError: no node took the transaction; its ``tx_hash`` (also in the
+            message) names the transaction, which may still commit.
         """
         signed = self.sign_transaction(signer, to, data, abi)
         deadline = self._clock() + timeout
         for attempt in range(SEND_ATTEMPTS):
             try:
-                receipt = self._submit(signed.raw, signed.tx_hash, max(deadline - self._clock(), 1.0))
+                receipt = self._submit(signed.raw, signed.tx_hash, max(deadline - self._clock(), 0.001))
             except TransportError as exc:
                 if attempt + 1 >= SEND_ATTEMPTS or not is_retryable(exc) or self._clock() >= deadline:
-                    raise
-                self._sleep(min(0.2 * 2**attempt, 2.0))
+                    # the node may have admitted it: the caller needs the hash to look it up
+                    raise exc.for_transaction(signed.tx_hash) from exc
+                self._sleep(min(0.2 * 2**attempt, 2.0, max(deadline - self._clock(), 0.0)))
                 continue
             except (AlreadyInTxPool, AlreadyInChain):
                 if attempt == 0:
