@@ -222,6 +222,19 @@ def _make_handler(mode: str, node: FakeNode | None, handle: "HttpServerHandle", 
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (deadline, cap) breaks the pipe: expected here, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve_http(mode: str = "node", node: FakeNode | None = None, *, delay: float = 1.0,
                ssl_context: ssl.SSLContext | None = None, **options: Any) -> Iterator[HttpServerHandle]:
@@ -231,7 +244,7 @@ def serve_http(mode: str = "node", node: FakeNode | None = None, *, delay: float
     ``inflated`` (gzip), ``depth`` (deep), ``stall`` (seconds a stalling handler sleeps).
     """
     handle = HttpServerHandle(url="", server=None, hits=[])  # type: ignore[arg-type]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(mode, node, handle, delay, options))
+    server = _QuietServer(("127.0.0.1", 0), _make_handler(mode, node, handle, delay, options))
     server.daemon_threads = True
     scheme = "http"
     if ssl_context is not None:
