@@ -176,7 +176,8 @@ def _make_handler(mode: str, node: FakeNode | None, handle: "HttpServerHandle", 
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 piece = b"f" * 65536
-                self._stream_until_closed(b"%x\r\n%s\r\n" % (len(piece), piece))
+                framed = b"%x\r\n%s\r\n" % (len(piece), piece)
+                self._stream_until_closed(b"5\r\n" + _envelope(b"")[:5] + b"\r\n", framed)
                 return
             if mode == "gzip":  # a gzip bomb: a small body that inflates to `inflated` bytes
                 inflated = options.get("inflated", 64 * 1024 * 1024)
@@ -207,11 +208,10 @@ def _make_handler(mode: str, node: FakeNode | None, handle: "HttpServerHandle", 
                 assert node is not None
                 self._reply(200, node.handle_raw(body))
 
-        def _stream_until_closed(self, first: bytes) -> None:
+        def _stream_until_closed(self, first: bytes, filler: bytes = b"0" * 65536) -> None:
             try:
                 self.wfile.write(first)
                 handle.sent.append(len(first))
-                filler = b"0" * 65536
                 for _ in range(20_000):  # at most ~1.3 GB, far more than any cap
                     self.wfile.write(filler)
                     handle.sent.append(len(filler))
