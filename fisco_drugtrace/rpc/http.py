@@ -124,6 +124,8 @@ class _Connection(http.client.HTTPConnection):
         self._context = context
         self.deadline: Deadline | None = None
         self.sock: Any = None
+        #: a TCP (and TLS) connection was established at some point: later failures are not "cannot connect"
+        self.opened = False
 
     def connect(self) -> None:
         assert self.deadline is not None
@@ -142,6 +144,7 @@ class _Connection(http.client.HTTPConnection):
         wrapped = _DeadlineSocket(raw)
         wrapped.deadline = self.deadline
         self.sock = wrapped
+        self.opened = True
 
     def arm(self, deadline: Deadline) -> None:
         self.deadline = deadline
@@ -319,13 +322,13 @@ def _tls_failure(transport: HttpTransport, exc: ssl.SSLError) -> TlsError:
 def _translated(transport: HttpTransport, deadline: Deadline, conn: _Connection) -> Iterator[None]:
     """Foreign exceptions -> our :class:`TransportError` tree (the only such mapping)."""
     url = transport.url
-    connected = conn.sock is not None
+    tls_hint = "" if transport._https else f" (if this port speaks TLS, use https:// and set {', '.join(_TLS_ENV)})"
     try:
         yield
     except TransportError:
         raise
     except (_Expired, socket.timeout) as exc:
-        if conn.sock is None and not connected:
+        if not conn.opened:
             raise ConnectError(f"cannot connect to {url}: no connection within {deadline.budget:g} s",
                                url=url) from exc
         raise RequestTimeout(f"{url} did not answer within {deadline.budget:g} s", url=url) from exc
@@ -337,7 +340,7 @@ def _translated(transport: HttpTransport, deadline: Deadline, conn: _Connection)
             raise TlsPortMismatch(f"{url}: this port speaks TLS: use https:// and set {', '.join(_TLS_ENV)}",
                                   url=url, port_speaks="tls") from exc
         if isinstance(exc, http.client.RemoteDisconnected):
-            raise BadResponseError(f"{url} closed the connection without answering", url=url) from exc
+            raise BadResponseError(f"{url} closed the connection without answering{tls_hint}", url=url) from exc
         raise BadResponseError(f"{url} did not answer HTTP: {body_excerpt(line)!r}", url=url,
                                body_excerpt=body_excerpt(line)) from exc
     except http.client.IncompleteRead as exc:
@@ -349,6 +352,7 @@ def _translated(transport: HttpTransport, deadline: Deadline, conn: _Connection)
         raise ConnectError(f"cannot connect to {url}: {exc.strerror or 'connection refused'}", url=url) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        if conn.sock is None:
+        if not conn.opened:
             raise ConnectError(f"cannot connect to {url}: {reason}", url=url) from exc
-        raise ConnectError(f"connection to {url} failed: {reason}", url=url) from exc
+        hint = tls_hint if isinstance(exc, ConnectionResetError) else ""
+        raise ConnectError(f"connection to {url} failed: {reason}{hint}", url=url) from exc
