@@ -125,8 +125,9 @@ class FiscoClient(ABC):
 
         Safe to retry: after a transport failure the **same signed bytes** are sent again (same
         hash); a "known/already in chain" refusal on such a retry means the first attempt got
-        through, and the receipt is fetched instead. Sending is bounded by ``timeout`` too (the
-        deadline is shared by every attempt).
+        through, and the receipt is fetched instead. Each attempt is one node call, bounded by
+        the client's call deadline (``[network] timeout``, the CLI's ``--timeout``); all of them
+        and the wait for the receipt share ``timeout``.
 
         :raises ReceiptTimeout: no receipt within ``timeout`` seconds.
         :raises TransportError: no node took the transaction; its ``tx_hash`` (also in the
@@ -136,7 +137,9 @@ class FiscoClient(ABC):
         deadline = self._clock() + timeout
         for attempt in range(SEND_ATTEMPTS):
             try:
-                receipt = self._submit(signed.raw, signed.tx_hash, max(deadline - self._clock(), 0.001))
+                # each attempt is one node call: bounded by the call deadline and by what is left
+                budget = min(deadline - self._clock(), getattr(self.rpc, "timeout", timeout))
+                receipt = self._submit(signed.raw, signed.tx_hash, max(budget, 0.001))
             except TransportError as exc:
                 if attempt + 1 >= SEND_ATTEMPTS or not is_retryable(exc) or self._clock() >= deadline:
                     # the node may have admitted it: the caller needs the hash to look it up
