@@ -152,10 +152,26 @@ def _env() -> dict[str, str]:
     return env
 
 
-def test_a_100000_deep_answer_with_everything_imported_gives_bad_response_not_a_crash() -> None:
+_CHILD_SDK_ONLY = textwrap.dedent("""
+    import sys
+    from fisco_drugtrace.client import connect
+    from fisco_drugtrace.config import Settings
+    from fisco_drugtrace.errors import BadResponseError
+    assert "fisco_drugtrace.crypto.keystore" not in sys.modules and sys.getrecursionlimit() < 10_000
+    try:
+        connect(Settings(urls=(sys.argv[1],), timeout=20, retries=0)).block_number()
+    except BadResponseError as exc:
+        print("BadResponseError:", exc.message[:80])
+        sys.exit(0)
+    sys.exit(7)
+""")
+
+
+@pytest.mark.parametrize("child", [_CHILD, _CHILD_SDK_ONLY], ids=["everything-imported", "sdk-only"])
+def test_a_100000_deep_answer_gives_bad_response_not_a_crash(child: str) -> None:
     """Before: SIGSEGV (exit -11/139) once the keystore module was imported, else RecursionError."""
     with serve_http("deep", depth=100_000) as server:
-        done = subprocess.run([sys.executable, "-c", _CHILD, server.url], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-c", child, server.url], capture_output=True, text=True,
                               timeout=120, env=_env(), cwd=ROOT)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert "BadResponseError" in done.stdout and "levels deep" in done.stdout
