@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
 __all__ = ["ScriptedTransport", "FakeNode", "RpcFailure", "HttpServerHandle", "serve_http", "make_cert", "write_pem",
-           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt", "black_hole", "dead_url"]
+           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt", "black_hole", "dead_url", "serve_raw", "RawServerHandle"]
 
 
 class ScriptedTransport:
@@ -601,3 +601,51 @@ def write_pem(path: Any, cert: Any = None, key: Any = None) -> Any:
         path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return path
+
+
+@dataclass
+class RawServerHandle:
+    """A loopback server that answers each connection with ``answer`` (raw bytes) and closes."""
+
+    url: str
+    answer: bytes = b""
+
+
+@contextmanager
+def serve_raw(answer: bytes = b"") -> Iterator[RawServerHandle]:
+    """Reads one request (up to its blank line and body), writes ``handle.answer`` verbatim, closes."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    handle = RawServerHandle(url=f"http://127.0.0.1:{sock.getsockname()[1]}", answer=answer)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            try:
+                conn.settimeout(2)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(handle.answer)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield handle
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()

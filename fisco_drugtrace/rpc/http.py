@@ -258,6 +258,9 @@ class HttpTransport:
                                  f"{self.max_answer_bytes:,}-byte cap (max_answer_bytes)", url=self.url,
                                  status=status, limit=self.max_answer_bytes, declared=int(declared))
         content = self._read_capped(response, status)
+        if declared is not None and declared.strip().isdigit() and len(content) < int(declared):
+            raise BadResponseError(f"{self.url} sent a truncated body ({len(content)} of {int(declared)} bytes)",
+                                   url=self.url, status=status, body_excerpt=body_excerpt(content))
         self._check_http(status, response.getheader("Content-Type", "") or "", content)
         return not response.will_close, content
 
@@ -346,7 +349,7 @@ def _translated(transport: HttpTransport, deadline: Deadline, conn: _Connection)
     except http.client.IncompleteRead as exc:
         raise BadResponseError(f"{url} sent a truncated body ({len(exc.partial)} bytes, then the connection "
                                "closed)", url=url) from exc
-    except http.client.HTTPException as exc:
+    except (http.client.HTTPException, ValueError) as exc:  # ValueError: a garbled chunk size
         raise BadResponseError(f"{url} sent a malformed HTTP answer ({type(exc).__name__})", url=url) from exc
     except ConnectionRefusedError as exc:
         raise ConnectError(f"cannot connect to {url}: {exc.strerror or 'connection refused'}", url=url) from exc
