@@ -32,6 +32,9 @@ DEFAULT_TX_TIMEOUT = 60.0
 BLOCK_LIMIT_OFFSET = 500
 #: The first pause while polling for a receipt (doubles up to ``poll``).
 FIRST_POLL = 0.01
+#: The least time one receipt poll may take, even at the end of the wait (a healthy node's
+#: "not yet" must not turn into a timeout of its own).
+POLL_FLOOR = 0.5
 #: How many times a signed transaction is re-sent after a transport failure.
 SEND_ATTEMPTS = 3
 
@@ -133,6 +136,13 @@ class FiscoClient(ABC):
         :raises TransportError: no node took the transaction; its ``tx_hash`` (also in the
             message) names the transaction, which may still commit.
         """
+        within = getattr(self.rpc, "within", None)
+        if within is None:  # a stand-in rpc object without per-operation deadlines
+            return self._send_transaction(signer, to, data, abi, timeout)
+        with within(timeout):  # every node call below ends by the transaction's deadline
+            return self._send_transaction(signer, to, data, abi, timeout)
+
+    def _send_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str, timeout: float) -> Receipt:
         signed = self.sign_transaction(signer, to, data, abi)
         deadline = self._clock() + timeout
         for attempt in range(SEND_ATTEMPTS):
@@ -171,9 +181,15 @@ class FiscoClient(ABC):
         """
         deadline = self._clock() + timeout
         interval = min(FIRST_POLL, poll)
+        within = getattr(self.rpc, "within", None)
         while True:
             try:
-                receipt = self.get_receipt(tx_hash)
+                if within is None:
+                    receipt = self.get_receipt(tx_hash)
+                else:
+                    # a stalled poll ends with the wait (give or take POLL_FLOOR)
+                    with within(max(deadline - self._clock(), POLL_FLOOR)):
+                        receipt = self.get_receipt(tx_hash)
             except TransportError:
                 receipt = None
                 if self._clock() >= deadline:

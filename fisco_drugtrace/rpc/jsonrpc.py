@@ -20,8 +20,9 @@ import itertools
 import json
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from fisco_drugtrace.errors import (
     BadResponseError,
@@ -132,6 +133,25 @@ class JsonRpc:
         self._sleep = sleep
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Every request this thread makes inside the block ends ``seconds`` from now at the
+        latest (an operation made of several calls, such as waiting for a receipt, keeps its
+        own deadline even when each call's default is longer). Nested blocks keep the earliest."""
+        outer: float | None = getattr(self._local, "end", None)
+        end = time.monotonic() + max(float(seconds), 0.0)
+        self._local.end = end if outer is None else min(outer, end)
+        try:
+            yield
+        finally:
+            self._local.end = outer
+
+    def _budget(self, timeout: float | None) -> float:
+        budget = self.timeout if timeout is None else float(timeout)
+        end: float | None = getattr(self._local, "end", None)
+        return budget if end is None else max(min(budget, end - time.monotonic()), 0.0)
 
     def _next_id(self) -> int:
         with self._lock:
@@ -150,7 +170,7 @@ class JsonRpc:
         :raises RequestTimeout: no usable answer within the deadline (the message says how many
             attempts were made and what the last one met).
         """
-        deadline = Deadline(self.timeout if timeout is None else timeout)
+        deadline = Deadline(self._budget(timeout))
         transport: Transport = getattr(self.transport, "current", self.transport) if pinned else self.transport
         delays = self.retry.delays() if idempotent else []
         hops = int(getattr(transport, "node_count", 1)) - 1 if idempotent else 0

@@ -186,3 +186,32 @@ def test_fisco_timeout_environment_sets_the_deadline(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("FISCO_TIMEOUT", "nan")
     with pytest.raises(Exception, match="finite"):
         load_settings(cwd=tmp_path)
+
+
+def test_waiting_for_a_receipt_ends_with_its_timeout_even_if_a_poll_stalls() -> None:
+    """A poll used to wait the full call deadline (30 s here) whatever the wait's own timeout."""
+    node = v3_node()
+    release = threading.Event()
+
+    def stalled(params: list[Any]) -> Any:
+        release.wait(30)
+        raise RpcFailure(-32603, "released at the end of the test")
+
+    node.on("getTransactionReceipt", stalled)
+    with serve_http(node=node) as server:
+        client = client_for_transport(HttpTransport(server.url), Settings(timeout=30.0, retries=0))
+        elapsed, result = _timed(lambda: client.wait_for_receipt("0x" + "cd" * 32, timeout=1.5))
+        release.set()
+    print(f"wait_for_receipt(timeout=1.5) against a stalling poll: {elapsed:.3f} s")
+    assert isinstance(result, TransportError), result
+    assert 1.5 <= elapsed <= _upper(1.5)
+
+
+def test_within_bounds_every_call_of_an_operation_and_nests_to_the_earliest() -> None:
+    with serve_http("stall", stall=30) as server:
+        rpc = JsonRpc(HttpTransport(server.url), retry=RetryPolicy(attempts=1), timeout=30.0)
+        with rpc.within(5.0):
+            with rpc.within(1.0):
+                elapsed, result = _timed(lambda: rpc.request("getBlockNumber", []))
+    assert isinstance(result, RequestTimeout)
+    assert 1.0 <= elapsed <= _upper(1.0)
