@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
 __all__ = ["ScriptedTransport", "FakeNode", "RpcFailure", "HttpServerHandle", "serve_http", "make_cert", "write_pem",
-           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt", "black_hole", "dead_url", "serve_raw", "RawServerHandle"]
+           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt", "black_hole", "dead_url", "serve_raw",
+           "RawServerHandle"]
 
 
 class ScriptedTransport:
