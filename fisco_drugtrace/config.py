@@ -237,7 +237,9 @@ def _build(raw: Mapping[str, Any], bases: Mapping[str, Path | None], source: Pat
     if tls_keys:
         if len(tls_keys) != 3:
             missing = sorted({"tls_ca", "tls_cert", "tls_key"} - set(tls_keys))
-            raise ConfigError(f"TLS needs ca, cert and key together; missing {', '.join(m[4:] for m in missing)}")
+            short = ", ".join(m[4:] for m in missing)
+            raise ConfigError(f"TLS needs ca, cert and key together; missing {short} (set "
+                              f"{', '.join('FISCO_' + m.upper() for m in missing)} or [tls] {short})")
         paths = {k: _resolve(raw[k], bases.get(k), f"TLS {k[4:]}") for k in tls_keys}
         for key, path in paths.items():
             if not path.is_file():
