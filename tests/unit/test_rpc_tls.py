@@ -145,3 +145,12 @@ def test_plain_http_against_a_tls_port_suggests_https(pki: dict[str, Path]) -> N
         with pytest.raises(TransportError) as info:
             _rpc(url, None).request("getBlockNumber", [])
     assert "use https://" in str(info.value) and "FISCO_TLS_CA" in str(info.value)
+
+
+def test_a_partial_tls_set_names_the_variables_still_to_set(pki: dict[str, Path], tmp_path: Path) -> None:
+    from fisco_drugtrace.config import load_settings
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"FISCO_TLS_CA": str(pki["ca"])}, cwd=tmp_path)
+    assert "FISCO_TLS_CERT" in str(info.value) and "FISCO_TLS_KEY" in str(info.value)
+    assert "FISCO_TLS_CA" not in str(info.value)
