@@ -262,14 +262,31 @@ def serve_http(mode: str = "node", node: FakeNode | None = None, *, delay: float
 
 
 @contextmanager
-def black_hole() -> Iterator[str]:
-    """A URL whose port accepts TCP connections (into the kernel backlog) and never answers."""
+def black_hole(*, drop_syn: bool = False) -> Iterator[str]:
+    """A URL whose port accepts TCP connections (into the kernel backlog) and never answers.
+
+    ``drop_syn=True``: the backlog is full first, so the kernel drops new SYNs and even
+    ``connect()`` hangs (a host that vanished, a firewall dropping packets).
+    """
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
+    sock.listen(0 if drop_syn else 64)
+    fillers: list[socket.socket] = []
+    if drop_syn:
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(sock.getsockname())
+            except BlockingIOError:
+                pass
+            fillers.append(filler)
+        time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
+        for filler in fillers:
+            filler.close()
         sock.close()
 
 

@@ -64,7 +64,16 @@ def test_a_stalling_node_costs_one_deadline_not_one_per_retry() -> None:
     assert "within 2 s" in str(result)
 
 
-def test_refused_nodes_are_retried_only_while_the_deadline_lasts() -> None:
+def test_a_node_that_never_completes_the_tcp_handshake_costs_one_deadline() -> None:
+    with black_hole(drop_syn=True) as hole:
+        rpc = JsonRpc(HttpTransport(hole), retry=RetryPolicy(attempts=4, backoff=0.01), timeout=1.5)
+        elapsed, result = _timed(lambda: rpc.request("getBlockNumber", []))
+    print(f"SYN-dropping node, deadline 1.5 s: {elapsed:.3f} s")
+    assert isinstance(result, RequestTimeout), result
+    assert 1.5 <= elapsed <= _upper(1.5)
+
+
+def test_two_stalling_nodes_and_ten_attempts_share_one_deadline() -> None:
     with serve_http("stall", stall=30) as stalled:
         failover = FailoverTransport([HttpTransport(stalled.url), HttpTransport(stalled.url)])
         rpc = JsonRpc(failover, retry=RetryPolicy(attempts=10, backoff=0.05), timeout=1.5)
@@ -75,15 +84,17 @@ def test_refused_nodes_are_retried_only_while_the_deadline_lasts() -> None:
     assert len(stalled.hits) == 2  # each node got its share, no third try after the deadline
 
 
-def test_black_hole_first_node_leaves_time_for_the_healthy_second() -> None:
+@pytest.mark.parametrize("drop_syn", [False, True], ids=["accepts-never-answers", "drops-syn"])
+def test_black_hole_first_node_leaves_time_for_the_healthy_second(drop_syn: bool) -> None:
     """Before: the healthy second node was never tried (RequestTimeout after 20.7 s)."""
     node = FakeNode().on("getBlockNumber", 7)
-    with black_hole() as hole, serve_http(node=node) as live:
+    with black_hole(drop_syn=drop_syn) as hole, serve_http(node=node) as live:
         client = connect(Settings(urls=(hole, live.url), timeout=4.0, retries=0))
         elapsed, result = _timed(client.block_number)
         again, second = _timed(client.block_number)
         client.close()
-    print(f"black hole + healthy, deadline 4 s: first call {elapsed:.3f} s, next call {again:.3f} s")
+    print(f"black hole ({'drops SYN' if drop_syn else 'never answers'}) + healthy, deadline 4 s: "
+          f"first call {elapsed:.3f} s, next call {again:.3f} s")
     assert result == 7 and second == 7
     assert elapsed <= 4.0 * 0.5 + 0.5  # the first node's share is half the budget
     assert again < 0.5  # the healthy node is now the preferred one
