@@ -116,6 +116,28 @@ class _DeadlineSocket:
             pass
 
 
+def _connect_within(host: str, port: int, deadline: Deadline) -> socket.socket:
+    """``socket.create_connection`` with one deadline across every address of the host (the
+    standard one gives each address the full timeout). Name resolution itself is the system's."""
+    failure: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        left = deadline.remaining()
+        if left <= 0:
+            raise _Expired()
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(left)
+            sock.connect(address)
+            return sock
+        except socket.timeout:
+            sock.close()
+            raise
+        except OSError as exc:
+            sock.close()
+            failure = exc
+    raise failure or OSError(f"no address for {host}")
+
+
 class _Connection(http.client.HTTPConnection):
     """One keep-alive connection; connects (and shakes hands) within the current deadline."""
 
@@ -129,10 +151,7 @@ class _Connection(http.client.HTTPConnection):
 
     def connect(self) -> None:
         assert self.deadline is not None
-        left = self.deadline.remaining()
-        if left <= 0:
-            raise _Expired()
-        raw = socket.create_connection((self.host, self.port), left)
+        raw = _connect_within(self.host, self.port, self.deadline)
         try:
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._context is not None:
