@@ -357,6 +357,8 @@ class RpcError(DrugTraceError):
     """
 
     default_code: int | None = None
+    #: set by ``send_transaction`` when the refused request carried a signed transaction
+    tx_hash: str | None = None
 
     def __init__(self, code: int, node_message: str, data: Any = None, *, method: str | None = None) -> None:
         where = f"{method}: " if method else ""

@@ -19,6 +19,7 @@ from fisco_drugtrace.errors import (
     AlreadyInTxPool,
     NonceCheckFailed,
     ReceiptTimeout,
+    RpcError,
     TransportError,
 )
 from fisco_drugtrace.rpc.jsonrpc import JsonRpc, is_retryable
@@ -144,6 +145,13 @@ class FiscoClient(ABC):
 
     def _send_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str, timeout: float) -> Receipt:
         signed = self.sign_transaction(signer, to, data, abi)
+        try:
+            return self._deliver(signed, timeout)
+        except RpcError as exc:  # the node refused it: still say which transaction it was
+            exc.tx_hash = signed.tx_hash
+            raise
+
+    def _deliver(self, signed: SignedTx, timeout: float) -> Receipt:
         deadline = self._clock() + timeout
         for attempt in range(SEND_ATTEMPTS):
             try:

@@ -21,8 +21,8 @@ from fisco_drugtrace.client import client_for_transport, connect
 from fisco_drugtrace.config import Settings
 from fisco_drugtrace.crypto import ECDSA
 from fisco_drugtrace.crypto.keys import KeyPair
-from fisco_drugtrace.errors import RequestTimeout, TransportError
-from fisco_drugtrace.rpc import FailoverTransport, HttpTransport, JsonRpc, RetryPolicy
+from fisco_drugtrace.errors import RequestTimeout, RpcError, TransportError
+from fisco_drugtrace.rpc import FailoverTransport, HttpTransport, InProcessTransport, JsonRpc, RetryPolicy
 from tests.fakes import FakeNode, RpcFailure, black_hole, serve_http, v3_node
 
 REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"getBlockNumber","params":["group0",""]}'
@@ -226,3 +226,17 @@ def test_within_bounds_every_call_of_an_operation_and_nests_to_the_earliest() ->
                 elapsed, result = _timed(lambda: rpc.request("getBlockNumber", []))
     assert isinstance(result, RequestTimeout)
     assert 1.0 <= elapsed <= _upper(1.0)
+
+
+def test_a_refused_write_still_names_its_transaction() -> None:
+    def full(params: list[Any]) -> Any:
+        raise RpcFailure(10005, "TxPoolIsFull")
+
+    node = v3_node().on("sendTransaction", full)
+    client = client_for_transport(InProcessTransport(node.handle_raw), Settings())
+    signed: list[Any] = []
+    sign = client.sign_transaction
+    client.sign_transaction = lambda *a, **k: signed.append(sign(*a, **k)) or signed[-1]  # type: ignore
+    with pytest.raises(RpcError) as info:
+        client.send_transaction(_signer(), "0x" + "12" * 20, b"\x01", timeout=5.0)
+    assert info.value.tx_hash == signed[0].tx_hash
