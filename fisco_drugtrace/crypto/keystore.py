@@ -33,6 +33,7 @@ from eth_keyfile import create_keyfile_json, decode_keyfile_json
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.keys import KeyPair
 from fisco_drugtrace.crypto.suite import CryptoSuite
+from fisco_drugtrace.jsonsafe import JsonTooDeep, load_json
 from fisco_drugtrace.errors import (
     AccountExists,
     AccountNotFound,
@@ -137,7 +138,9 @@ def read_keystore_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KeystoreFormatError(f"cannot read file ({exc.__class__.__name__})", where) from exc
     try:
-        document = json.loads(text)
+        document = load_json(text)  # nesting bounded: a hostile "keystore" must not crash the CLI
+    except JsonTooDeep as exc:
+        raise KeystoreFormatError(f"not a keystore ({exc})", where) from None
     except json.JSONDecodeError as exc:
         raise KeystoreFormatError(f"not JSON (truncated?) at line {exc.lineno}", where) from exc
     _check_v3_shape(document, where)

@@ -184,3 +184,37 @@ def test_the_cli_reports_a_deep_answer_as_a_bad_node_answer(tmp_path: Path) -> N
                               env=_env(), cwd=tmp_path)
     assert done.returncode == 3, (done.returncode, done.stderr[-2000:])
     assert "Traceback" not in done.stderr and "levels deep" in done.stderr
+
+
+def test_a_v2_compressed_batch_that_inflates_past_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2.x ``compress=true`` batch receipts are base64(zlib(JSON)): a small answer could inflate unboundedly."""
+    import base64
+    import zlib
+
+    from fisco_drugtrace.client import v2 as client_v2
+    from fisco_drugtrace.rpc import InProcessTransport
+    from tests.fakes import v2_node
+
+    monkeypatch.setattr(client_v2, "_MAX_INFLATED", 1 << 20)
+    node = v2_node()
+    bomb = base64.b64encode(zlib.compress(b'{"a":"' + b"0" * (8 << 20) + b'"}', 9)).decode()
+    assert len(bomb) < 20_000
+    node.on("getBatchReceiptsByBlockNumberAndRange", bomb)
+    rpc = JsonRpc(InProcessTransport(node.handle_raw))
+    client = client_v2.ClientV2(rpc, group=1, chain_id=1)
+    with pytest.raises(BadResponseError, match="inflate to more than"):
+        client.get_batch_receipts_by_block_number_and_range(5, compress=True)
+    deep = base64.b64encode(zlib.compress(b"[" * 100_000 + b"]" * 100_000)).decode()
+    node.on("getBatchReceiptsByBlockNumberAndRange", deep)
+    with pytest.raises(BadResponseError, match="levels deep"):
+        client.get_batch_receipts_by_block_number_and_range(5, compress=True)
+
+
+def test_a_deeply_nested_keystore_file_is_a_format_error(tmp_path: Path) -> None:
+    from fisco_drugtrace.crypto.keystore import read_keystore_file
+    from fisco_drugtrace.errors import KeystoreFormatError
+
+    hostile = tmp_path / "evil.json"
+    hostile.write_bytes(b'{"crypto":' * 100_000 + b"1" + b"}" * 100_000)
+    with pytest.raises(KeystoreFormatError, match="levels deep"):
+        read_keystore_file(hostile)
