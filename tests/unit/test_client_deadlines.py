@@ -50,7 +50,7 @@ def test_a_drip_feeding_node_cannot_keep_a_call_alive() -> None:
     assert isinstance(result, RequestTimeout), result
     assert 3.0 <= elapsed <= _upper(3.0)
     assert "3 s" in str(result)
-    assert 1 <= len(server.sent) <= 3  # it really was dripping, and we stopped listening
+    assert 1 <= len(server.sent) <= 4  # it really was dripping, and we stopped listening
 
 
 def test_a_stalling_node_costs_one_deadline_not_one_per_retry() -> None:
