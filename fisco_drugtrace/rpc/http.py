@@ -161,13 +161,15 @@ class HttpTransport:
     def _read_capped(self, response: requests.Response, status: int) -> bytes:
         """The body as it came on the wire (never decoded), at most ``max_answer_bytes``."""
         raw = response.raw
-        parts = bytearray()
+        parts: list[bytes] = []
+        size = 0
         while True:
             chunk = raw.read(_CHUNK, decode_content=False)
             if not chunk:
-                return bytes(parts)
-            parts += chunk
-            if len(parts) > self.max_answer_bytes:
+                return parts[0] if len(parts) == 1 else b"".join(parts)
+            parts.append(chunk)
+            size += len(chunk)
+            if size > self.max_answer_bytes:
                 raise AnswerTooLarge(f"{self.url} sent more than the {self.max_answer_bytes:,}-byte cap "
                                      "(max_answer_bytes); the rest was not read", url=self.url, status=status,
                                      limit=self.max_answer_bytes)
