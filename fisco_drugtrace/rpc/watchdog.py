@@ -55,7 +55,7 @@ class Watch:
 
 class Watchdog:
     """A heap of deadlines and one daemon thread that fires them (started on first use, and
-    again in a forked child, which inherits no threads)."""
+    again in a forked child, which inherits no threads and gets a fresh lock)."""
 
     #: rebuild the heap once this many finished watches are waiting in it (and they are half of it)
     _COMPACT_AT = 256
@@ -67,6 +67,12 @@ class Watchdog:
         self._stale = 0
         self._pid = -1
         self._local = threading.local()
+        if hasattr(os, "register_at_fork"):  # a child must not inherit a lock the thread held
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap, self._stale, self._pid = [], 0, -1
 
     # -- the calling thread -------------------------------------------------------------------
     def start(self, watch: Watch) -> None:
@@ -87,7 +93,8 @@ class Watchdog:
         with self._cond:
             if not watch.done:
                 watch.done = True
-                self._stale += 1
+                if not watch.fired:  # a fired watch has left the heap already
+                    self._stale += 1
                 if self._stale >= self._COMPACT_AT and self._stale * 2 >= len(self._heap):
                     self._heap = [entry for entry in self._heap if not entry[2].done]
                     heapq.heapify(self._heap)
