@@ -186,6 +186,21 @@ class Executor:
         with self._lock:
             return int(self._evm.storage(address, slot))
 
+    def set_code(self, address: str, code: bytes) -> None:
+        """Replace the code at ``address`` (a dev chain test control; storage and nonce kept)."""
+        with self._lock:
+            nonce = self._evm.basic(address).nonce
+            self._install_code(address, code, nonce)
+            if code:
+                self._with_code.add(address)
+            else:
+                self._with_code.discard(address)
+
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        """Write one storage slot directly (a dev chain test control)."""
+        with self._lock:
+            self._evm.insert_account_storage(address, slot, value)
+
     # ------------------------------------------------------------------ internals
     def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         evm = self._evm

@@ -40,11 +40,21 @@ class DevChain:
             from .rpc_v3 import V3Methods
 
             self.methods: Any = V3Methods(self.chain)
+            self._add_dev_methods(self.methods.receipt_json)
             return V3Envelope(self.methods.table)
         from .rpc_v2 import V2Methods
 
         self.methods = V2Methods(self.chain)
+        v2 = self.methods
+        self._add_dev_methods(lambda receipt, tx: v2.receipt_json(receipt, self.chain.block(receipt.block_number), tx))
         return V2Envelope(self.methods.table)
+
+    def _add_dev_methods(self, render: Any) -> None:
+        """The test controls' ``dev_`` methods (:mod:`.devcontrols`), which no real node serves."""
+        from .devcontrols import ChainControls, dev_methods
+
+        self.controls = ChainControls(self.chain)
+        self.methods.table.update(dev_methods(self.controls, render))
 
     @property
     def identity(self) -> ChainIdentity:
@@ -65,6 +75,9 @@ class DevChain:
 
     def close(self) -> None:
         """Stop the sealer and close the database. Pending (unanswered) transactions are dropped."""
+        controls = getattr(self, "controls", None)
+        if controls is not None:
+            controls.close()
         self.chain.close()
 
     def __enter__(self) -> "DevChain":
