@@ -38,6 +38,7 @@ from .config import DevChainConfig
 from .devclock import DevClock
 from .devops import META_KEY as _OPS_KEY
 from .devops import DevOp, dump_ops, load_ops
+from .ethtx import eth_create_address
 from .evm import Executor
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
@@ -45,7 +46,11 @@ from .memstore import open_store
 from .storage import SCHEMA_VERSION
 from .txpool import TxPool
 
-__all__ = ["Chain", "now_ms", "GATHER_LINGER"]
+__all__ = ["Chain", "now_ms", "GATHER_LINGER", "WEB3_NONCE_PREFIX"]
+
+#: A transaction's uniqueness key starts with this when it came through the Web3 port:
+#: ``"w3:<sender>:<ethereum nonce>"`` (FISCO nonces are hex or decimal, never this).
+WEB3_NONCE_PREFIX = "w3:"
 
 _pack_q = struct.Struct(">q").pack
 
@@ -237,10 +242,18 @@ class Chain:
         outcome_hash = self.codec.outcome_hash
         apply = self.executor.apply
         for index, tx in enumerate(txs):
-            out = apply(tx.sender, tx.to, tx.input, index)
+            if tx.nonce[:3] == WEB3_NONCE_PREFIX:  # came in through the Web3 port (see .web3rpc)
+                out = self._apply_web3(tx)
+            else:
+                out = apply(tx.sender, tx.to, tx.input, index)
             receipts.append(ChainReceipt(tx.hash, number, index, out.status, out.output, out.gas_used, out.logs,
                                          out.contract_address, tx.sender, tx.to, outcome_hash(out, number)))
         return receipts
+
+    def _apply_web3(self, tx: ChainTx) -> ExecOutcome:
+        nonce = int(tx.nonce.rsplit(":", 1)[1])
+        created = "" if tx.to else eth_create_address(tx.sender, nonce)
+        return self.executor.apply_web3(tx.sender, tx.to, tx.input, nonce, created)
 
     def set_sealing(self, enabled: bool) -> None:
         """Pause (``False``) or resume block production; paused, transactions wait in the pool."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
+from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import ChainIdentity, Dialect
 
 from .chain import Chain
@@ -55,6 +56,18 @@ class DevChain:
 
         self.controls = ChainControls(self.chain)
         self.methods.table.update(dev_methods(self.controls, render))
+
+    def web3_port(self) -> Any:
+        """The Web3-compatible JSON-RPC (:class:`~.web3rpc.Web3Port`) over this chain's state:
+        serve it with ``serve(devchain.web3_port(), port=8545)``. 3.x only (FISCO 3.9+ has it)."""
+        if self.config.dialect is not Dialect.V3:
+            raise DevChainError("the Web3 port is a FISCO BCOS 3.x feature: start a 3.x dev chain")
+        port = getattr(self, "_web3", None)
+        if port is None:
+            from .web3rpc import Web3Port
+
+            port = self._web3 = Web3Port(self.chain, self.controls)
+        return port
 
     @property
     def identity(self) -> ChainIdentity:

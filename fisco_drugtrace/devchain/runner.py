@@ -41,6 +41,8 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
+    web3_port: int | None = None
 
 
 @dataclass
@@ -53,12 +55,15 @@ class RunningChain:
     tls: TlsMaterial | None
     data_dir: Path | None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    web3_server: ServerHandle | None = None
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def close(self) -> None:
+        if self.web3_server is not None:
+            self.web3_server.stop()
         self.server.stop()
         self.devchain.close()
         if self.data_dir is not None:
@@ -92,12 +97,19 @@ def start(options: StartOptions) -> RunningChain:
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
         server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        web3_server = None
+        if options.web3_port is not None:
+            try:
+                web3_server = serve(chain.web3_port(), host=options.host, port=options.web3_port)
+            except BaseException:
+                server.stop()
+                raise
     except BaseException:
         chain.close()
         if tmp is not None:
             tmp.cleanup()
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server)
     if data_dir is not None:
         c = chain.config
         write_run_info(data_dir, RunInfo(os.getpid(), server.url, c.dialect.value, str(c.chain_id), str(c.group_id)))
