@@ -235,6 +235,101 @@ def run_store(label: str, data_dir: Path | None, args: argparse.Namespace) -> li
     return rows
 
 
+# ------------------------------------------------------------------ the peer run (Anvil, Hardhat, Ganache)
+def _ours_for(workload: str, chain: DevChain) -> tuple[Any, LocalSigner, str, bytes]:
+    """Set our chain up for ``workload``; returns (client, signer, to, call data)."""
+    if workload == "dispatch":
+        client, signer, custody, batch_id = setup(chain)
+        abi = ContractAbi(suite_abi("CustodyLedger").entries)
+        return client, signer, custody, abi.encode_call("dispatch", [batch_id, _org("DISTRIBUTOR"),
+                                                                     _org("LOGISTICS"), 1, ZERO32])
+    from _peers import STORE, _set_call
+
+    client = connect(Settings(chain_id="chain0"), handler=chain.handle_raw)
+    signer = LocalSigner(dev_keypairs(1)[0])
+    receipt = client.send_transaction(signer, None, bytes.fromhex(STORE["bytecode"]) + encode(["uint256"], [1]))
+    assert receipt.ok and receipt.contract_address
+    return client, signer, receipt.contract_address, _set_call(7)
+
+
+def run_ours_http(workload: str, store: str, count: int, senders: int) -> dict[str, Any]:
+    """Our chain over HTTP (FISCO ``sendTransaction``, answered with the committed receipt)."""
+    from _peers import summarise
+
+    with tempfile.TemporaryDirectory(prefix="bench-peer-ours-") as tmp:
+        chain = DevChain(DevChainConfig(data_dir=Path(tmp) if store == "sqlite" else None))
+        client, signer, to, data = _ours_for(workload, chain)
+        handle = serve(chain)
+        elapsed, latencies = 0.0, []
+        try:
+            for start in range(0, count, WAVE):
+                bodies = []
+                for i in range(min(WAVE, count - start)):
+                    raw = client.sign_transaction(signer, to, data).raw
+                    bodies.append(json.dumps({"jsonrpc": "2.0", "id": i, "method": "sendTransaction",
+                                              "params": ["group0", "", "0x" + raw.hex(), False]}).encode())
+                took, lat = run_processes(handle.url, bodies, senders)
+                elapsed += took
+                latencies += lat
+        finally:
+            handle.stop()
+            chain.close()
+    return summarise(f"ours/{store}", senders, elapsed, latencies)
+
+
+def run_peer(name: str, workload: str, count: int, senders: int) -> dict[str, Any] | None:
+    """One peer, started for this run and stopped after it; ``None`` when it is not installed."""
+    from _peers import prepare, presign_eth, run_eth_senders, start_peer, summarise
+
+    peer = start_peer(name)
+    if peer is None:
+        return None
+    try:
+        keys = [keccak256(f"bench-peer-sender-{i}".encode()) for i in range(senders)]
+        to, data = prepare(peer, workload, keys)
+        per_sender = presign_eth(peer, keys, to, data, count // senders)
+        check = "eth-receipt" if peer.send_method.endswith("Sync") else "eth-hash"
+        elapsed, latencies = run_eth_senders(peer.url, per_sender, check)
+    finally:
+        peer.stop()
+    return summarise(name, senders, elapsed, latencies)
+
+
+def run_peer_comparison(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """For each workload: ours on both stores and every peer, the same call from ``--senders``
+    processes; prints each row and the ratio ours/peer measured in this run."""
+    rows: list[dict[str, Any]] = []
+    peers = [p for p in args.peers.split(",") if p]
+    stores = ("memory", "sqlite") if args.store == "both" else (args.store,)
+    for workload in args.workloads.split(","):
+        print(f"--- peer run: {workload}, {args.peer_txs} txs from {args.senders} sender processes over keep-alive "
+              "HTTP, each answered once mined", flush=True)
+        ours = {}
+        theirs = {}
+        for store in stores:
+            ours[store] = run_ours_http(workload, store, args.peer_txs, args.senders)
+        for name in peers:
+            # Ganache runs at ~1-2 % of the others' rate: a shorter run measures the same rate
+            count = min(args.peer_txs, 400) if name == "ganache" else args.peer_txs
+            row = run_peer(name, workload, count, args.senders)
+            if row is None:
+                print(f"{name:<14} skipped: its npm package is not installed (npm ci)", flush=True)
+                continue
+            theirs[name] = row
+        for row in [*ours.values(), *theirs.values()]:
+            row["workload"] = workload
+            print(f"{workload:<9} {row['system']:<14} {row['txs']:>5} txs {row['tx_per_s']:>6} tx/s  "
+                  f"p50 {row['p50_ms']:>7.2f} ms  "
+                  f"p99 {row['p99_ms']:>7.2f} ms", flush=True)
+            rows.append(row)
+        for store, mine in ours.items():
+            for name, other in theirs.items():
+                ratio = mine["tx_per_s"] / max(other["tx_per_s"], 1)
+                print(f"{workload:<9} ratio ours/{store} / {name}: {ratio:.2f}x", flush=True)
+                rows.append({"workload": workload, "ratio": f"ours/{store} / {name}", "value": round(ratio, 2)})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
@@ -243,10 +338,21 @@ def main() -> None:
                         help="memory: what tests and a foreground `devchain start` use; sqlite: a data dir")
     parser.add_argument("--restart-txs", type=int, default=10_000,
                         help="transactions in the restart measurement (0 = skip)")
+    parser.add_argument("--peers", default="anvil,anvil-async,hardhat,ganache",
+                        help="peers for the comparison run (comma-separated; empty = no peer run)")
+    parser.add_argument("--workloads", default="set,dispatch", help="peer run workloads: set, dispatch")
+    parser.add_argument("--peer-txs", type=int, default=2000, help="transactions per system in the peer run")
+    parser.add_argument("--senders", type=int, default=8, help="sender processes in the peer run")
+    parser.add_argument("--only", choices=("all", "own", "peers"), default="all",
+                        help="own: the in-process/HTTP figures; peers: the comparison run")
     args = parser.parse_args()
     print(f"workload: CustodyLedger.dispatch (1 unit) signed by the SDK, pre-signed outside the timed loop; "
           f"cpus: {os.cpu_count()}; targets: >= 5,000 tx/s in-process, >= 1,000 tx/s over HTTP with 8 senders")
     rows = []
+    if args.only == "peers":
+        rows += run_peer_comparison(args)
+        print(json.dumps(rows))
+        return
     if args.store in ("memory", "both"):
         rows += run_store("memory", None, args)
     if args.store in ("sqlite", "both"):
@@ -254,6 +360,8 @@ def main() -> None:
             rows += run_store("sqlite", Path(tmp), args)
     if args.restart_txs:
         rows.append(measure_restart(args.restart_txs))
+    if args.only == "all" and args.peers:
+        rows += run_peer_comparison(args)
     print(json.dumps(rows))
 
 
