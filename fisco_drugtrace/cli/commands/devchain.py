@@ -115,3 +115,8 @@ def status(data_dir: Path, as_json: bool) -> None:
     info = runner.status(data_dir)
     emit({"running": True, "pid": info.pid, "url": info.url, "dialect": info.dialect, "chain_id": info.chain_id,
           "group_id": info.group_id}, as_json)
+
+
+from fisco_drugtrace.cli.commands.devtools import register as _register_test_controls  # noqa: E402
+
+_register_test_controls(devchain)  # time, snapshot, revert, mine, mining, ... (the dev_ test controls)
