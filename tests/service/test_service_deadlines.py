@@ -166,3 +166,27 @@ def test_each_test_starts_with_the_clock_where_the_scene_left_it(scene: Scene, d
                                                                   dev_controls: Any) -> None:
     # earlier tests moved the clock by up to 31 days; the plugin reverted every move
     assert dev_controls.time() < devchain.chain.head.timestamp + DAY
+
+
+def test_the_auditor_judges_notices_against_the_level_limits_on_the_moved_clock(scene: Scene, devchain: Any,
+                                                                                  dev_controls: Any) -> None:
+    """The real-chain counterpart of the synthetic-event compliance test: three recalls decided
+    together; level I notified after 20 h, level II after 4 days, level III never; 8 days on."""
+    man, reg = scene.svc["manufacturer"], scene.svc["regulator"]
+    cases = {}
+    for level in (RecallLevel.I, RecallLevel.II, RecallLevel.III):
+        batch = _released_batch(scene)
+        man.stop(batch)
+        cases[level] = man.open_recall(level, batch=batch)
+    dev_controls.increase_time(20 * HOUR)
+    man.issue_notice(cases[RecallLevel.I].recall_id)
+    dev_controls.increase_time(4 * DAY - 20 * HOUR)
+    man.issue_notice(cases[RecallLevel.II].recall_id)
+    dev_controls.increase_time(4 * DAY)
+    dev_controls.mine()
+    reg.reset_audit_index()  # an index of an earlier test's (reverted) chain is rightly refused
+    found = {c.recall_id: c for c in reg.audit_compliance(now_ms=dev_controls.time())}
+    first, second, third = (found[cases[lv].recall_id] for lv in (RecallLevel.I, RecallLevel.II, RecallLevel.III))
+    assert first.compliant is True and 20 * HOUR <= first.elapsed_ms < 21 * HOUR
+    assert second.compliant is False and second.contract_late is True
+    assert third.compliant is False  # 8 days into a 7-day limit, never notified
