@@ -130,9 +130,26 @@ def test_nonces_chain_ids_and_value_are_checked(node: tuple[DevChain, Web3, str]
     assert w3.provider.make_request("eth_sendRawTransaction", ["0x02c0"])["error"]["code"] == -32602
 
 
+#: The node's table (FISCO-BCOS bcos-rpc/web3jsonrpc/endpoints/EndpointsMapping.cpp).
+NODE_METHODS = """eth_protocolVersion eth_syncing eth_coinbase eth_chainId eth_mining eth_hashrate eth_gasPrice
+eth_accounts eth_blockNumber eth_getBalance eth_getStorageAt eth_getTransactionCount
+eth_getBlockTransactionCountByHash eth_getBlockTransactionCountByNumber eth_getUncleCountByBlockHash
+eth_getUncleCountByBlockNumber eth_getCode eth_sign eth_sendTransaction eth_signTransaction eth_sendRawTransaction
+eth_call eth_estimateGas eth_getBlockByHash eth_getBlockByNumber eth_getTransactionByHash
+eth_getTransactionByBlockHashAndIndex eth_getTransactionByBlockNumberAndIndex eth_getTransactionReceipt
+eth_getUncleByBlockHashAndIndex eth_getUncleByBlockNumberAndIndex eth_newFilter eth_newBlockFilter
+eth_newPendingTransactionFilter eth_uninstallFilter eth_getFilterChanges eth_getFilterLogs eth_getLogs
+eth_maxPriorityFeePerGas net_version net_peerCount net_listening web3_clientVersion web3_sha3""".split()
+
+
 def test_envelope_limits_and_node_answers(node: tuple[DevChain, Web3, str]) -> None:
     chain, w3, _ = node
     port = chain.web3_port()
+    # every method of the node's table is served, except the one the node itself answers MethodNotFound
+    assert len(NODE_METHODS) == 44
+    assert [m for m in NODE_METHODS if m not in port.table] == ["eth_protocolVersion"]
+    assert port.handle({"jsonrpc": "2.0", "id": 1, "method": "web3_sha3", "params": ["0x"]})["result"] == \
+        "0x" + keccak256(b"").hex()
     batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber", "params": []} for i in range(8)]
     assert [r["result"] for r in port.handle(batch)] == ["0x0"] * 8
     assert port.handle(batch + batch[:1])["error"]["code"] == -32600  # batch_request_size_limit = 8
@@ -201,3 +218,19 @@ def test_a_started_chain_serves_both_ports_on_one_state() -> None:
         client.close()
     finally:
         running.close()
+
+
+def test_logs_and_filters_through_web3py(node: tuple[DevChain, Web3, str]) -> None:
+    _, w3, _ = node
+    address, _ = _deploy_store(w3)
+    store = w3.eth.contract(address=address, abi=STORE["abi"])
+    log_filter = w3.eth.filter({"address": address})
+    block_filter = w3.eth.filter("latest")
+    receipt = _send(w3, store.functions.set(3).build_transaction({"from": Account.from_key(KEY).address,
+                                                                   "nonce": 1}))
+    changes = log_filter.get_new_entries()
+    assert [c["transactionHash"] for c in changes] == [receipt.transactionHash]
+    assert receipt.blockHash in block_filter.get_new_entries()
+    logs = w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": address})
+    assert store.events.Stored().process_log(logs[-1]).args["value"] == 3
+    assert w3.eth.get_block(receipt.blockNumber).logsBloom != bytes(256)  # the bloom has the log's bits
