@@ -226,34 +226,37 @@ class Chain:
                                       f"highest stored is {stored_head}")
         return previous
 
-    def _apply_ops_after(self, number: int) -> None:
+    def _apply_ops_after(self, number: int, executor: Executor | None = None) -> None:
         """Re-apply the test controls' state edits made when block ``number`` was the head."""
         for op in self.dev_ops:
             if op.after == number:
-                op.apply(self.executor)
+                op.apply(executor or self.executor)
 
     def _receipts_root(self, receipts: list[ChainReceipt]) -> bytes:
         return self.suite.hash(b"".join(r.hash for r in receipts)) if receipts else ZERO_HASH
 
     # ================================================================== execution
-    def _execute(self, number: int, timestamp: int, txs: list[ChainTx]) -> list[ChainReceipt]:
-        self.executor.set_block(number, timestamp)
+    def _execute(self, number: int, timestamp: int, txs: list[ChainTx],
+                 executor: Executor | None = None) -> list[ChainReceipt]:
+        executor = executor or self.executor
+        executor.set_block(number, timestamp)
         receipts = []
         outcome_hash = self.codec.outcome_hash
-        apply = self.executor.apply
+        apply = executor.apply
         for index, tx in enumerate(txs):
             if tx.nonce[:3] == WEB3_NONCE_PREFIX:  # came in through the Web3 port (see .web3rpc)
-                out = self._apply_web3(tx)
+                out = self._apply_web3(tx, executor)
             else:
                 out = apply(tx.sender, tx.to, tx.input, index)
             receipts.append(ChainReceipt(tx.hash, number, index, out.status, out.output, out.gas_used, out.logs,
                                          out.contract_address, tx.sender, tx.to, outcome_hash(out, number)))
         return receipts
 
-    def _apply_web3(self, tx: ChainTx) -> ExecOutcome:
+    @staticmethod
+    def _apply_web3(tx: ChainTx, executor: Executor) -> ExecOutcome:
         nonce = int(tx.nonce.rsplit(":", 1)[1])
         created = "" if tx.to else eth_create_address(tx.sender, nonce)
-        return self.executor.apply_web3(tx.sender, tx.to, tx.input, nonce, created)
+        return executor.apply_web3(tx.sender, tx.to, tx.input, nonce, created)
 
     def set_sealing(self, enabled: bool) -> None:
         """Pause (``False``) or resume block production; paused, transactions wait in the pool."""
@@ -508,25 +511,22 @@ class Chain:
             del self.dev_ops[ops:]
             self.clock.offset_ms = offset_ms
             self.store.set_meta({_OPS_KEY: dump_ops(self.dev_ops), "dev_time_offset_ms": str(offset_ms)})
+            # rebuilt aside, then swapped in: readers see the old state until the new one is whole
             executor = self._new_executor()
-            self.executor, old = executor, self.executor
-            try:
-                self.total_txs = self.failed_txs = 0
-                self._apply_ops_after(0)
-                window = number - self.config.block_limit + 1
-                for block in self.store.iter_blocks(1):
-                    if block.number > number:
-                        break
-                    txs = self.store.txs_in_block(block.number)
-                    receipts = self._execute(block.number, block.timestamp, txs)
-                    self.total_txs += len(receipts)
-                    self.failed_txs += sum(1 for r in receipts if r.status != 0)
-                    if block.number >= window:
-                        self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
-                    self._apply_ops_after(block.number)
-            except BaseException:
-                self.executor = old
-                raise
+            total = failed = 0
+            self._apply_ops_after(0, executor)
+            window = number - self.config.block_limit + 1
+            for block in self.store.iter_blocks(1):
+                if block.number > number:
+                    break
+                txs = self.store.txs_in_block(block.number)
+                receipts = self._execute(block.number, block.timestamp, txs, executor)
+                total += len(receipts)
+                failed += sum(1 for r in receipts if r.status != 0)
+                if block.number >= window:
+                    self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
+                self._apply_ops_after(block.number, executor)
+            self.executor, self.total_txs, self.failed_txs = executor, total, failed
             head = self.store.block(number)
             assert head is not None
             self._last_block_size = 1

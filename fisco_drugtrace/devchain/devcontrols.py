@@ -168,7 +168,8 @@ class ChainControls:
         self.mode, self.interval_ms = mode, interval_ms if mode == "interval" else 0
         self.chain.set_sealing(mode == "auto")
         if mode == "auto":
-            self.chain.mine(1) if self.chain.pool.pending_count() else None  # what waited goes in now
+            if self.chain.pool.pending_count():
+                self.chain.mine(1)  # what waited goes in now
         elif mode == "interval":
             self._stop_ticker = threading.Event()
             self._ticker = threading.Thread(target=self._tick, args=(self._stop_ticker, interval_ms / 1000),

@@ -234,3 +234,32 @@ def test_logs_and_filters_through_web3py(node: tuple[DevChain, Web3, str]) -> No
     logs = w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": address})
     assert store.events.Stored().process_log(logs[-1]).args["value"] == 3
     assert w3.eth.get_block(receipt.blockNumber).logsBloom != bytes(256)  # the bloom has the log's bits
+
+
+def test_web3_transactions_replay_on_a_restarted_data_dir(tmp_path: Path) -> None:
+    me = Account.from_key(KEY).address
+    with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
+        handle = serve(chain.web3_port(), port=0)
+        try:
+            w3 = Web3(Web3.HTTPProvider(handle.url))
+            address, _ = _deploy_store(w3, 4)
+            # an EIP-2930 (type 1) transaction too
+            tx = w3.eth.contract(address=address, abi=STORE["abi"]).functions.set(6).build_transaction(
+                {"from": me, "nonce": 1, "gasPrice": 0, "accessList": [], "type": 1})
+            tx.pop("maxFeePerGas", None)
+            tx.pop("maxPriorityFeePerGas", None)
+            receipt = _send(w3, tx)
+            assert receipt.status == 1 and w3.eth.get_transaction(receipt.transactionHash)["type"] == 1
+        finally:
+            handle.stop()
+    with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
+        handle = serve(chain.web3_port(), port=0)
+        try:
+            w3 = Web3(Web3.HTTPProvider(handle.url))
+            assert w3.eth.get_transaction_count(me) == 2  # nonces are state: rebuilt by the replay
+            assert w3.eth.contract(address=address, abi=STORE["abi"]).functions.value().call() == 6
+            assert w3.eth.get_transaction_receipt(receipt.transactionHash).status == 1
+            again, _ = _deploy_store(w3, 1)
+            assert again.lower() == eth_create_address(me.lower(), 2)
+        finally:
+            handle.stop()
