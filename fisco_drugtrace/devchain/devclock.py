@@ -13,7 +13,10 @@ import time
 
 from fisco_drugtrace.errors import InvalidParams
 
-__all__ = ["DevClock", "MINING_MODES"]
+__all__ = ["DevClock", "MINING_MODES", "MAX_TIMESTAMP_MS"]
+
+#: The latest block time the clock may reach (ms): a block header stores it as a signed 64-bit integer.
+MAX_TIMESTAMP_MS = 2**62
 
 #: ``auto``: a block as soon as transactions arrive (the node's behaviour); ``manual``: only on
 #: ``dev_mine``; ``interval``: one block every ``interval_ms`` whether transactions wait or not.
@@ -37,11 +40,15 @@ class DevClock:
         if ms < 0:
             raise InvalidParams(-32602, "Invalid params: time can only move forward (use a snapshot to go back)")
         with self._lock:
+            if self.now() + ms > MAX_TIMESTAMP_MS:
+                raise InvalidParams(-32602, f"Invalid params: the clock would pass {MAX_TIMESTAMP_MS} ms")
             self.offset_ms += ms
             return self.offset_ms
 
     def set_next(self, timestamp_ms: int, parent_ms: int) -> None:
         """The next block gets exactly ``timestamp_ms``; later blocks continue from it."""
+        if timestamp_ms > MAX_TIMESTAMP_MS:
+            raise InvalidParams(-32602, f"Invalid params: timestamp {timestamp_ms} is past {MAX_TIMESTAMP_MS} ms")
         if timestamp_ms < parent_ms:
             raise InvalidParams(-32602, f"Invalid params: timestamp {timestamp_ms} is before the head block's "
                                         f"{parent_ms}")

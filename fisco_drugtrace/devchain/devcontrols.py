@@ -51,13 +51,15 @@ from fisco_drugtrace.types import Dialect
 
 from .chain import Chain
 from .codec import Admission
-from .devclock import MINING_MODES
+from .devclock import MAX_TIMESTAMP_MS, MINING_MODES
 from .devops import DevOp
 from .records import ChainReceipt, ChainTx
 
 __all__ = ["ChainControls", "dev_methods", "DUMP_FORMAT"]
 
 DUMP_FORMAT = "fisco-drugtrace-devchain-dump/1"
+#: Most blocks one ``dev_mine`` seals (each is a real block, written like any other).
+MAX_MINE = 10_000
 #: How long ``dev_sendTransaction`` waits for its block (as ``sendTransaction``).
 SEND_TIMEOUT = 60.0
 #: The placeholder signature of an impersonated 2.x transaction (valid range, low-s, recovers
@@ -154,8 +156,8 @@ class ChainControls:
     # ------------------------------------------------------------------ mining
     def mine(self, count: int = 1) -> int:
         """Seal ``count`` blocks; returns the new head number."""
-        if count < 1:
-            raise InvalidParams(-32602, "Invalid params: mine at least one block")
+        if not 1 <= count <= MAX_MINE:
+            raise InvalidParams(-32602, f"Invalid params: mine between 1 and {MAX_MINE} blocks at a time")
         self.chain.mine(count)
         return self.chain.head.number
 
@@ -276,8 +278,16 @@ class ChainControls:
                     for b in dump["blocks"]]
             edits = [(int(e["after"]), e["kind"], _address(e["address"]), int(e["slot"], 16), str(e["value"]))
                      for e in dump.get("edits", [])]
+            for _, kind, _, _, value in edits:  # the edit's payload must apply
+                if kind == "code":
+                    bytes.fromhex(value)
+                elif int(value, 16) >= 2**256:
+                    raise ValueError("storage value beyond 32 bytes")
         except (KeyError, TypeError, ValueError, AttributeError, HexError, EncodingError, SignatureError) as exc:
             raise InvalidParams(-32602, f"Invalid params: malformed dump ({exc})") from exc
+        if any(not 0 <= timestamp <= MAX_TIMESTAMP_MS for _, timestamp, _ in plan) or any(
+                kind not in ("code", "storage") or not 0 <= slot < 2**256 for _, kind, _, slot, _ in edits):
+            raise InvalidParams(-32602, "Invalid params: malformed dump (timestamp, edit kind or slot out of range)")
         base = chain.head.number
         for after, kind, address, slot, value in edits:
             if after == 0 and kind in ("code", "storage"):

@@ -244,7 +244,7 @@ class Web3Port:
 
     def fee_history(self, params: list) -> Any:
         """All fees are zero (no gas is paid on FISCO without the balance feature)."""
-        count = min(_quantity_any(_arg(params, 0, 1)), 1024)
+        count = max(min(_quantity_any(_arg(params, 0, 1)), 1024), 0)
         newest = min(self._block_number(_arg(params, 1, "latest")), self.chain.head.number)
         count = min(count, newest + 1)
         percentiles = _arg(params, 2) or []

@@ -193,3 +193,14 @@ def test_dump_loaded_into_a_fresh_chain_gives_the_same_state(v3: DevChain) -> No
     with DevChain(DevChainConfig(dialect="v2")) as other:
         assert rpc(other, "dev_loadState", [dump])["error"]["code"] in (-32602,)
     assert rpc(v3, "dev_loadState", [{"format": "nope"}])["error"]["code"] == -32602
+
+
+def test_controls_refuse_what_would_break_the_chain(v3: DevChain) -> None:
+    height = v3.block_number
+    assert rpc(v3, "dev_mine", [10_001])["error"]["code"] == -32602  # at most 10,000 real blocks a call
+    assert rpc(v3, "dev_increaseTime", [2**63])["error"]["code"] == -32602  # a header holds int64 ms
+    assert rpc(v3, "dev_setNextBlockTimestamp", [2**63])["error"]["code"] == -32602
+    bad_edit = {"format": "fisco-drugtrace-devchain-dump/1", "dialect": "v3", "chainId": "chain0", "blocks": [],
+                "edits": [{"after": 0, "kind": "storage", "address": SOMEONE, "slot": "0x0", "value": "zz"}]}
+    assert rpc(v3, "dev_loadState", [bad_edit])["error"]["code"] == -32602
+    assert result(v3, "dev_mine", [2]) == height + 2  # and the chain still works
