@@ -5,7 +5,7 @@ the node's limits and refusals."""
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import subprocess
 from pathlib import Path
 from typing import Iterator
@@ -263,3 +263,37 @@ def test_web3_transactions_replay_on_a_restarted_data_dir(tmp_path: Path) -> Non
             assert again.lower() == eth_create_address(me.lower(), 2)
         finally:
             handle.stop()
+
+
+HARDHAT = ROOT / "node_modules" / ".bin" / "hardhat"
+_HARDHAT_SCRIPT = """
+const hre = require("hardhat");
+async function main() {
+  const p = hre.network.provider;   // signs locally with the configured key, sends eth_sendRawTransaction
+  const [from] = await p.request({ method: "eth_accounts" });
+  const hash = await p.request({ method: "eth_sendTransaction", params: [{ from, data: process.env.STORE_CODE }] });
+  const receipt = await p.request({ method: "eth_getTransactionReceipt", params: [hash] });
+  const value = await p.request({ method: "eth_call", params: [{ to: receipt.contractAddress, data: "0x3fa4f245" }, "latest"] });
+  console.log(JSON.stringify({ from, status: receipt.status, address: receipt.contractAddress, value }));
+}
+main().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+@pytest.mark.skipif(not HARDHAT.exists(), reason="Hardhat is not installed (npm ci installs the pinned devDependency)")
+def test_hardhat_deploys_and_calls_through_the_web3_port(node: tuple[DevChain, Web3, str], tmp_path: Path) -> None:
+    _, w3, url = node
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "hardhat.config.js").write_text(
+        'module.exports = { networks: { fisco: { url: process.env.FISCO_WEB3_URL, accounts: ["0x%s"] } } };\n'
+        % KEY.hex())
+    (tmp_path / "deploy.js").write_text(_HARDHAT_SCRIPT)
+    env = {**os.environ, "FISCO_WEB3_URL": url, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true",
+           "STORE_CODE": "0x" + STORE["bytecode"] + "00" * 31 + "2a"}
+    done = subprocess.run([str(HARDHAT), "run", "--network", "fisco", "deploy.js"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["status"] == "0x1" and int(out["value"], 16) == 42
+    assert out["address"].lower() == eth_create_address(Account.from_key(KEY).address.lower(), 0)
+    assert w3.eth.contract(address=out["address"], abi=STORE["abi"]).functions.value().call() == 42
