@@ -43,6 +43,8 @@ class StartOptions:
     accounts: int = DEV_ACCOUNT_COUNT
     #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
     web3_port: int | None = None
+    #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
+    web3_chain_id: int = 20200
 
 
 @dataclass
@@ -84,7 +86,7 @@ def start(options: StartOptions) -> RunningChain:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
-    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir))
+    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id))
     tmp = None
     try:
         if data_dir is not None:

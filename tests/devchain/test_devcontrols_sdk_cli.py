@@ -155,3 +155,10 @@ def test_cli_verbs_over_http(served: tuple[DevChain, str], capsys: pytest.Captur
     bad.write_text("{nope")
     assert _cli(capsys, url, "load", str(bad))[0] == 2
     assert _cli(capsys, url, "time", "--increase", "-5")[0] == 2
+
+
+def test_the_web3_port_needs_a_3x_chain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["devchain", "start", "--dialect", "v2", "--web3-port", "0"]) == 2
+    assert "3.x" in capsys.readouterr().err
+    with DevChain(DevChainConfig(dialect="v2")) as chain, pytest.raises(Exception, match="3.x"):
+        chain.web3_port()

@@ -207,10 +207,11 @@ def test_cast_deploys_sends_and_calls(node: tuple[DevChain, Web3, str]) -> None:
 def test_a_started_chain_serves_both_ports_on_one_state() -> None:
     from fisco_drugtrace.devchain import runner
 
-    running = runner.start(runner.StartOptions(port=0, web3_port=0))
+    running = runner.start(runner.StartOptions(port=0, web3_port=0, web3_chain_id=1337))
     try:
         assert running.web3_server is not None
         w3 = Web3(Web3.HTTPProvider(running.web3_server.url))
+        assert w3.eth.chain_id == 1337
         address, _ = _deploy_store(w3, 8)
         client = connect(Settings(chain_id="chain0", urls=(running.url,)))
         store = Contract(client, STORE["abi"], address.lower())
