@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Iterator
@@ -298,3 +299,41 @@ def test_hardhat_deploys_and_calls_through_the_web3_port(node: tuple[DevChain, W
     assert out["status"] == "0x1" and int(out["value"], 16) == 42
     assert out["address"].lower() == eth_create_address(Account.from_key(KEY).address.lower(), 0)
     assert w3.eth.contract(address=out["address"], abi=STORE["abi"]).functions.value().call() == 42
+
+
+ETHERS = ROOT / "node_modules" / "ethers"
+_ETHERS_SCRIPT = """
+const { ethers } = require(process.env.ETHERS_PATH);
+async function main() {
+  // cacheTimeout -1: ethers otherwise answers a repeated eth_getTransactionCount from a 250 ms cache,
+  // and a chain that seals in a millisecond has moved on by then (the same happens with Anvil)
+  const provider = new ethers.JsonRpcProvider(process.env.FISCO_WEB3_URL, undefined,
+                                              { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = new ethers.Wallet(process.env.KEY, provider);
+  const store = JSON.parse(require("fs").readFileSync(process.env.STORE_JSON, "utf8"));
+  const factory = new ethers.ContractFactory(store.abi, "0x" + store.bytecode, wallet);
+  const contract = await factory.deploy(42);
+  await contract.waitForDeployment();
+  const tx = await contract.set(9);
+  const receipt = await tx.wait();
+  let reverted = false;
+  try { await contract.fail(); } catch (e) { reverted = true; }
+  console.log(JSON.stringify({ address: await contract.getAddress(), value: (await contract.value()).toString(),
+                               status: receipt.status, reverted, chainId: (await provider.getNetwork()).chainId.toString() }));
+}
+main().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+@pytest.mark.skipif(not ETHERS.exists() or shutil.which("node") is None,
+                    reason="ethers (npm devDependency) or node is not installed")
+def test_ethers_deploys_calls_and_sees_reverts(node: tuple[DevChain, Web3, str], tmp_path: Path) -> None:
+    _, w3, url = node
+    (tmp_path / "deploy.js").write_text(_ETHERS_SCRIPT)
+    env = {**os.environ, "FISCO_WEB3_URL": url, "KEY": "0x" + KEY.hex(), "ETHERS_PATH": str(ETHERS),
+           "STORE_JSON": str(ROOT / "tests" / "devchain" / "data" / "Store.json")}
+    done = subprocess.run(["node", "deploy.js"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {"address": out["address"], "value": "9", "status": 1, "reverted": True, "chainId": "20200"}
+    assert w3.eth.contract(address=out["address"], abi=STORE["abi"]).functions.value().call() == 9
