@@ -257,12 +257,17 @@ class _Ours:
 
     check = "fisco"
 
-    def __init__(self, workload: str, store: str) -> None:
-        self.name = f"ours/{store}"
+    def __init__(self, workload: str, store: str, split: bool = False) -> None:
+        self.name = f"ours-split/{store}" if split else f"ours/{store}"
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-peer-ours-")
         self.chain = DevChain(DevChainConfig(data_dir=Path(self._tmp.name) if store == "sqlite" else None))
         self.client, self.signer, self.to, self.data = _ours_for(workload, self.chain)
-        self.handle = serve(self.chain)
+        if split:  # the HTTP front in a child process, the chain's work in one engine thread
+            from fisco_drugtrace.devchain.frontproc import serve_split
+
+            self.handle = serve_split(self.chain)
+        else:
+            self.handle = serve(self.chain)
         self.url = self.handle.url
 
     def round(self, count: int, senders: int) -> list[list[bytes]]:
@@ -322,6 +327,8 @@ def run_peer_comparison(args: argparse.Namespace) -> list[dict[str, Any]]:
         try:
             for store in stores:
                 systems.append(_Ours(workload, store))
+                if args.split:
+                    systems.append(_Ours(workload, store, split=True))
             for name in [p for p in args.peers.split(",") if p]:
                 peer = start_peer(name)
                 if peer is None:
@@ -352,14 +359,14 @@ def run_peer_comparison(args: argparse.Namespace) -> list[dict[str, Any]]:
             print(f"{workload:<9} {name:<12} {row['txs']:>5} txs  median {row['tx_per_s']:>6} tx/s "
                   f"({row['tx_per_s_range'][0]}-{row['tx_per_s_range'][1]})  p50 {row['p50_ms']:>7.2f} ms  "
                   f"p99 {row['p99_ms']:>8.2f} ms", flush=True)
-        for store in stores:
-            mine = medians[f"ours/{store}"]
+        for ours in [n for n in medians if n.startswith("ours")]:
+            mine = medians[ours]
             for name, other in medians.items():
-                if name.startswith("ours/"):
+                if name.startswith("ours"):
                     continue
                 ratio = mine / max(other, 1e-9)
-                print(f"{workload:<9} ratio ours/{store} : {name} = {ratio:.2f}x", flush=True)
-                rows.append({"workload": workload, "ratio": f"ours/{store}:{name}", "value": round(ratio, 2)})
+                print(f"{workload:<9} ratio {ours} : {name} = {ratio:.2f}x", flush=True)
+                rows.append({"workload": workload, "ratio": f"{ours}:{name}", "value": round(ratio, 2)})
     return rows
 
 
@@ -376,6 +383,8 @@ def main() -> None:
     parser.add_argument("--workloads", default="set,dispatch", help="peer run workloads: set, dispatch")
     parser.add_argument("--peer-txs", type=int, default=2000, help="transactions per system in the peer run")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds in the peer run")
+    parser.add_argument("--no-split", dest="split", action="store_false",
+                        help="peer run: leave out our split HTTP front (frontproc.serve_split)")
     parser.add_argument("--senders", type=int, default=8, help="sender processes in the peer run")
     parser.add_argument("--only", choices=("all", "own", "peers"), default="all",
                         help="own: the in-process/HTTP figures; peers: the comparison run")

@@ -469,6 +469,33 @@ class Chain:
             self._round.release()
         return True
 
+    # ================================================================== the split HTTP front's hooks
+    @staticmethod
+    def make_waiter(raw: bytes) -> _Waiter:
+        """A request for :meth:`run_round` (``receipt``/``tx`` or ``error`` are set when done)."""
+        return _Waiter(raw)
+
+    def run_round(self, waiters: list[_Waiter]) -> None:
+        """Decode, admit and seal a round of delivered transactions in the caller's thread, with
+        no hand-off to the sealer (the engine thread of :mod:`.frontproc`). Waiters not done on
+        return are pending (manual mining): they finish when their block is sealed."""
+        with self._round:
+            self._check_alive()
+            try:
+                self._admit_inbox(waiters, wake=False)
+                while any(w.receipt is None and w.error is None for w in waiters):
+                    batch = self.pool.take(self.config.tx_count_limit, timeout=0)
+                    if not batch:  # paused: sealed later, by dev_mine or the sealer on resume
+                        break
+                    self._seal(batch)
+            except BaseException as exc:  # storage failure: as in the sealer, the chain stops
+                self._fail(exc)
+                stopped = exc if isinstance(exc, DevChainError) else DevChainError(f"the chain stopped: {exc}")
+                for waiter in waiters:
+                    if waiter.receipt is None and waiter.error is None and waiter.tx is None:
+                        waiter.error = stopped
+                        waiter.finish()
+
     # ================================================================== test controls' hooks
     def mine(self, count: int) -> list[ChainBlock]:
         """Seal ``count`` blocks now, the first with what is pending (even while paused)."""

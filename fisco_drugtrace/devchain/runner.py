@@ -45,6 +45,9 @@ class StartOptions:
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
     web3_chain_id: int = 20200
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
+    http_front: str = "thread"
 
 
 @dataclass
@@ -81,6 +84,8 @@ def start(options: StartOptions) -> RunningChain:
 
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     """
+    if options.http_front == "process" and options.tls:
+        raise DevChainError("the process HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
     if data_dir is not None:
         running = read_run_info(data_dir)
@@ -98,7 +103,12 @@ def start(options: StartOptions) -> RunningChain:
         material = None
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
-        server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        if options.http_front == "process":
+            from .frontproc import serve_split
+
+            server = serve_split(chain, host=options.host, port=options.port)
+        else:
+            server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
         web3_server = None
         if options.web3_port is not None:
             try:

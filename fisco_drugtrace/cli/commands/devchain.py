@@ -37,11 +37,14 @@ def _data_dir_option(default: str | None) -> Any:
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
 @click.option("--web3-port", type=int, default=None,
               help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
+@click.option("--http-front", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
+              help="thread: a thread per connection (TLS possible); process: HTTP in a child process, the "
+                   "chain's work in one engine thread (faster under concurrent senders).")
 @click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
               help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
 @json_option
 def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
-          web3_chain_id: int, as_json: bool) -> None:
+          http_front: str, web3_chain_id: int, as_json: bool) -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
@@ -49,7 +52,8 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
                 "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else []) \
-            + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else [])
+            + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
+            + ["--http-front", http_front]
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
             "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
@@ -66,7 +70,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
     if web3_port is not None and dialect != "v3":
         raise click.UsageError("--web3-port needs a 3.x dev chain (--dialect v3): FISCO 3.9+ serves it")
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
-                                               web3_port=web3_port, web3_chain_id=web3_chain_id))
+                                               web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
