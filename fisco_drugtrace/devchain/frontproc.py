@@ -1,9 +1,8 @@
 """The split HTTP front: HTTP in a child process, the chain's work in one engine thread here.
 
-With the threaded server (:mod:`.server`) every connection is a thread of this process, and the
+The child is ``_front_child.py`` (standard library only). With the threaded server (:mod:`.server`) every connection is a thread of this process, and the
 request threads, the sealer and the EVM share one interpreter lock: much of the CPU goes to
-handing work between them. Here a child process (``python -m fisco_drugtrace.devchain.frontproc``,
-asyncio, one thread) accepts the connections, parses HTTP/1.1 (POST, Content-Length, keep-alive,
+handing work between them. Here a child process (``_front_child.py``, asyncio, one thread) accepts the connections, parses HTTP/1.1 (POST, Content-Length, keep-alive,
 the same limits and answers as :mod:`.server`) and forwards each body over a Unix socket to ONE
 engine thread in the chain's process. That thread reads whatever requests have arrived, runs the
 3.x ``sendTransaction`` ones as one round in its own thread (decode, admit, execute, store — no
@@ -17,10 +16,6 @@ Frames both ways: 4-byte length, 4-byte tag, body (big-endian).
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import json
-import os
 import selectors
 import socket
 import struct
@@ -28,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -39,12 +35,8 @@ from .server import MAX_BODY, ServerHandle
 __all__ = ["serve_split"]
 
 _HEAD = struct.Struct(">II")
-_MAX_LINE = 65536
-_MAX_HEADERS = 100
 #: How long the engine waits for the rest of a round once one request has come (s), as the sealer.
 _LINGER = 0.002
-_REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 405: "Method Not Allowed",
-            411: "Length Required", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}
 
 
 def _error(req_id: Any, code: int, message: str) -> bytes:
@@ -63,39 +55,37 @@ class _Engine:
         self._buf = bytearray()
         self._outstanding: list[tuple[int, Any, Any, bool]] = []  # (tag, id, waiter, proof)
         self._expect = 1
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(sock, selectors.EVENT_READ)
 
     def _frames(self, block: float | None) -> list[tuple[int, bytes]] | None:
         """Frames available now (waiting up to ``block`` s for the first); ``None`` on EOF."""
-        sel = selectors.DefaultSelector()
-        sel.register(self.sock, selectors.EVENT_READ)
+        sel = self._selector
         frames: list[tuple[int, bytes]] = []
         deadline = None
-        try:
-            while True:
-                if frames:
-                    if deadline is None:
-                        deadline = time.monotonic() + _LINGER
-                    if len(frames) >= self._expect:
-                        break
-                    wait = deadline - time.monotonic()
-                    if wait <= 0:
-                        break
-                else:
-                    wait = block
-                if not sel.select(wait):
+        while True:
+            if frames:
+                if deadline is None:
+                    deadline = time.monotonic() + _LINGER
+                if len(frames) >= self._expect:
                     break
-                data = self.sock.recv(1 << 20)
-                if not data:
-                    return None
-                self._buf += data
-                while len(self._buf) >= 8:
-                    length, tag = _HEAD.unpack_from(self._buf)
-                    if len(self._buf) < 8 + length:
-                        break
-                    frames.append((tag, bytes(self._buf[8:8 + length])))
-                    del self._buf[:8 + length]
-        finally:
-            sel.close()
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    break
+            else:
+                wait = block
+            if not sel.select(wait):
+                break
+            data = self.sock.recv(1 << 20)
+            if not data:
+                return None
+            self._buf += data
+            while len(self._buf) >= 8:
+                length, tag = _HEAD.unpack_from(self._buf)
+                if len(self._buf) < 8 + length:
+                    break
+                frames.append((tag, bytes(self._buf[8:8 + length])))
+                del self._buf[:8 + length]
         return frames
 
     def run(self) -> None:
@@ -110,6 +100,8 @@ class _Engine:
                     self.sock.sendall(b"".join(out))
         except OSError:
             return
+        finally:
+            self._selector.close()
 
     def _process(self, frames: list[tuple[int, bytes]]) -> list[bytes]:
         out: list[bytes] = []
@@ -182,9 +174,10 @@ def serve_split(devchain: Any, host: str = "127.0.0.1", port: int = 0) -> Server
     listener = socket.create_server((host, port), backlog=128)
     bound_host, bound_port = listener.getsockname()[:2]
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    child = subprocess.Popen([sys.executable, "-m", "fisco_drugtrace.devchain.frontproc", str(listener.fileno()),
-                              str(theirs.fileno())], pass_fds=(listener.fileno(), theirs.fileno()),
-                             stdin=subprocess.DEVNULL)
+    # run by path, not as a module: the child needs the standard library only, not this package
+    child = subprocess.Popen([sys.executable, "-I", str(Path(__file__).with_name("_front_child.py")),
+                              str(listener.fileno()), str(theirs.fileno()), str(MAX_BODY)],
+                             pass_fds=(listener.fileno(), theirs.fileno()), stdin=subprocess.DEVNULL)
     listener.close()
     theirs.close()
     engine = _Engine(devchain, ours)
@@ -209,122 +202,3 @@ def serve_split(devchain: Any, host: str = "127.0.0.1", port: int = 0) -> Server
     return ServerHandle(f"http://{shown}:{bound_port}", str(bound_host), int(bound_port), stop)
 
 
-# ============================================================================ the front (child)
-def _http_head(status: int, length: int, keep: bool, extra: bytes = b"") -> bytes:
-    head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\nServer: fisco-drugtrace-devchain\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {length}\r\n"
-            "Access-Control-Allow-Origin: *\r\n").encode()
-    if not keep:
-        head += b"Connection: close\r\n"
-    return head + extra + b"\r\n"
-
-
-def _rpc_error_body(message: str) -> bytes:
-    return json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}}).encode()
-
-
-async def _front(listen_fd: int, engine_fd: int) -> None:
-    loop = asyncio.get_running_loop()
-    listener = socket.socket(fileno=listen_fd)
-    listener.setblocking(False)
-    engine_sock = socket.socket(fileno=engine_fd)
-    engine_sock.setblocking(False)
-    reader, writer = await asyncio.open_unix_connection(sock=engine_sock)
-    waiting: dict[int, asyncio.Future[bytes]] = {}
-    tags = itertools.count()
-    done = loop.create_future()
-
-    async def answers() -> None:
-        try:
-            while True:
-                length, tag = _HEAD.unpack(await reader.readexactly(8))
-                body = await reader.readexactly(length)
-                future = waiting.pop(tag, None)
-                if future is not None and not future.done():
-                    future.set_result(body)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            if not done.done():
-                done.set_result(None)  # the engine went away: so does the front
-
-    async def connection(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
-        sock = w.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while await _one_request(r, w):
-                pass
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
-            pass
-        finally:
-            w.close()
-
-    async def _one_request(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> bool:
-        line = await r.readline()
-        while line in (b"\r\n", b"\n"):
-            line = await r.readline()
-        if not line:
-            return False
-        parts = line.split()
-        if len(parts) != 3 or len(line) > _MAX_LINE or not parts[2].startswith(b"HTTP/1."):
-            body = _rpc_error_body("malformed HTTP request line")
-            w.write(_http_head(400, len(body), False) + body)
-            return False
-        method, version = parts[0], parts[2]
-        headers: dict[bytes, bytes] = {}
-        while True:
-            raw = await r.readline()
-            if raw in (b"\r\n", b"\n", b""):
-                break
-            if len(headers) >= _MAX_HEADERS or len(raw) > _MAX_LINE:
-                body = _rpc_error_body("too many or too long headers")
-                w.write(_http_head(431, len(body), False) + body)
-                return False
-            name, _, value = raw.partition(b":")
-            headers[name.strip().lower()] = value.strip()
-        connection_header = headers.get(b"connection", b"").lower()
-        keep = connection_header != b"close" if version == b"HTTP/1.1" else connection_header == b"keep-alive"
-        if method == b"OPTIONS":
-            w.write(_http_head(204, 0, keep, b"Allow: POST, OPTIONS\r\nAccess-Control-Allow-Headers: Content-Type\r\n"))
-            return keep
-        if method != b"POST":
-            body = _rpc_error_body("JSON-RPC requests are POSTed")
-            w.write(_http_head(405, len(body), keep) + body)
-            return keep
-        length_text = headers.get(b"content-length", b"")
-        if not length_text.isdigit() or b"transfer-encoding" in headers:
-            body = _rpc_error_body("Content-Length required")
-            w.write(_http_head(411, len(body), False) + body)
-            return False
-        length = int(length_text)
-        if length > MAX_BODY:
-            body = _rpc_error_body(f"request body larger than {MAX_BODY} bytes")
-            w.write(_http_head(413, len(body), False) + body)
-            return False
-        request = await r.readexactly(length)
-        tag = next(tags) & 0xFFFFFFFF
-        future: asyncio.Future[bytes] = loop.create_future()
-        waiting[tag] = future
-        writer.write(_HEAD.pack(len(request), tag) + request)
-        answer = await future
-        w.write(_http_head(200, len(answer), keep) + answer)
-        await w.drain()
-        return keep
-
-    reading = asyncio.create_task(answers())
-    server = await asyncio.start_server(connection, sock=listener, limit=_MAX_LINE + 1)
-    async with server:
-        await done
-    reading.cancel()
-
-
-def main(argv: list[str]) -> None:
-    listen_fd, engine_fd = int(argv[0]), int(argv[1])
-    try:
-        asyncio.run(_front(listen_fd, engine_fd))
-    except KeyboardInterrupt:
-        pass
-    os._exit(0)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
