@@ -34,8 +34,24 @@ def _transport(settings: Settings) -> Transport:
     tls = None
     if settings.tls is not None:
         tls = TlsFiles(ca=settings.tls.ca, cert=settings.tls.cert, key=settings.tls.key)
+    push = [url for url in settings.urls if url.split("://", 1)[0] in _PUSH_SCHEMES]
+    if push:  # a push URL: the first one carries everything (requests, blocks, events)
+        return _push_transport(push[0], tls, settings)
     transports = [HttpTransport(url, tls=tls, timeout=settings.timeout) for url in settings.urls]
     return transports[0] if len(transports) == 1 else FailoverTransport(transports)
+
+
+_PUSH_SCHEMES = ("ws", "wss", "channel", "channels")
+
+
+def _push_transport(url: str, tls: TlsFiles | None, settings: Settings) -> Transport:
+    if url.startswith(("ws://", "wss://")):
+        from fisco_drugtrace.rpc.ws import WsTransport
+
+        return WsTransport(url, tls=tls, timeout=settings.timeout, group=str(settings.group))
+    from fisco_drugtrace.rpc.channel import ChannelTransport
+
+    return ChannelTransport(url, tls=tls, timeout=settings.timeout, group=int(settings.group))
 
 
 def client_for_transport(transport: Transport, settings: Settings) -> FiscoClient:
