@@ -50,7 +50,7 @@ from fisco_drugtrace.errors import DrugTraceError, FrameError, InvalidParams
 from . import event_push as ep
 from .server import ServerHandle, ServerTls
 
-__all__ = ["serve_channel", "IDLE_LIMIT"]
+__all__ = ["serve_channel", "channel_tls", "IDLE_LIMIT"]
 
 #: Seconds without any frame before a session is dropped (SDKs send heartbeats every few seconds).
 IDLE_LIMIT = 60.0
@@ -260,6 +260,25 @@ class _Session:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def channel_tls(material: Any) -> ServerTls:
+    """The channel's certificates where a 2.x node keeps them — ``conf/ca.crt``, ``conf/node.crt``,
+    ``conf/node.key`` next to the node folder (build_chain.sh 2.x ``generate_node_cert``); the SDK
+    side is the same ``sdk/ca.crt``, ``sdk/sdk.crt``, ``sdk/sdk.key`` as 3.x. The node's RPC
+    certificate is reused (same CA), written once with the key 0600."""
+    import os
+    import shutil
+
+    server: ServerTls = material.server
+    conf = server.cert.parent.parent / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    paths = ServerTls(ca=conf / "ca.crt", cert=conf / "node.crt", key=conf / "node.key")
+    for source, target in ((server.ca, paths.ca), (server.cert, paths.cert), (server.key, paths.key)):
+        if not target.exists():
+            shutil.copyfile(source, target)
+    os.chmod(paths.key, 0o600)
+    return paths
 
 
 class _ChannelServer(socketserver.ThreadingTCPServer):

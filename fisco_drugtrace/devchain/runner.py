@@ -41,6 +41,7 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    channel_port: int | None = None  # 2.x only: also serve the channel protocol on this port
 
 
 @dataclass
@@ -53,12 +54,15 @@ class RunningChain:
     tls: TlsMaterial | None
     data_dir: Path | None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    channel: ServerHandle | None = None  #: the 2.x channel server (``--channel-port``)
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def close(self) -> None:
+        if self.channel is not None:
+            self.channel.stop()
         self.server.stop()
         self.devchain.close()
         if self.data_dir is not None:
@@ -79,8 +83,11 @@ def start(options: StartOptions) -> RunningChain:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
+    if options.channel_port is not None and Dialect(options.dialect) is not Dialect.V2:
+        raise DevChainError("the channel port is a 2.x node's (use --dialect v2); 3.x serves WebSocket on its RPC port")
     chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir))
     tmp = None
+    channel = None
     try:
         if data_dir is not None:
             key_dir = data_dir / ACCOUNTS_DIR
@@ -92,12 +99,21 @@ def start(options: StartOptions) -> RunningChain:
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
         server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        if options.channel_port is not None:
+            from .channel_server import channel_tls, serve_channel
+
+            try:
+                channel = serve_channel(chain, host=options.host, port=options.channel_port,
+                                        tls=channel_tls(material) if material else None)
+            except BaseException:
+                server.stop()
+                raise
     except BaseException:
         chain.close()
         if tmp is not None:
             tmp.cleanup()
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, channel)
     if data_dir is not None:
         c = chain.config
         write_run_info(data_dir, RunInfo(os.getpid(), server.url, c.dialect.value, str(c.chain_id), str(c.group_id)))

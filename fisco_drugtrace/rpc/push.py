@@ -258,8 +258,8 @@ class PushTransport(ABC):
                 for msg in self._messages(sock, state):
                     self._last_rx = time.monotonic()
                     self._dispatch(msg)
-            except (OSError, FrameError, ValueError):
-                pass
+            except (OSError, FrameError, ValueError, TransportError):
+                pass  # the connection is unusable: drop it and reconnect
             self._drop()
             state = self._reconnect()
             if state is None:

@@ -35,15 +35,19 @@ def _data_dir_option(default: str | None) -> Any:
 @_data_dir_option(None)
 @click.option("--tls", is_flag=True, help="Serve mutual TLS with generated RSA certificates (sdk/ in the data dir).")
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
+@click.option("--channel-port", type=int, default=None,
+              help="2.x only: also serve the channel protocol (events pushed) on this port (0 = any free port).")
 @json_option
-def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, as_json: bool) -> None:
+def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool,
+          channel_port: int | None, as_json: bool) -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
     if detach:
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
-                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else [])
+                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else []) \
+            + (["--channel-port", str(channel_port)] if channel_port is not None else [])
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
             "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
@@ -57,7 +61,11 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             emit(detached, False, title="dev chain")
             emit_table(dev_accounts, title="dev accounts")
         return
-    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls))
+    if channel_port is not None and dialect != "v2":
+        raise click.UsageError("--channel-port is a 2.x node's port (add --dialect v2); 3.x pushes over "
+                               "WebSocket on its RPC port (ws:// or wss:// URL)")
+    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
+                                               channel_port=channel_port))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
@@ -66,6 +74,9 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             "url": running.url, "dialect": config.dialect.value, "chain_id": config.chain_id,
             "group_id": config.group_id, "block_number": running.devchain.block_number,
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
+        if running.channel is not None:
+            summary["channel_url"] = running.channel.url.replace("channel://", "channels://") if running.tls \
+                else running.channel.url
         if running.tls:
             summary.update(tls_ca=str(running.tls.sdk_ca), tls_cert=str(running.tls.sdk_cert),
                            tls_key=str(running.tls.sdk_key))

@@ -1,0 +1,168 @@
+"""Events pushed by the dev chain over real sockets, in both dialects: the 3.x WebSocket on the
+RPC port and the 2.x channel port, as the SDK's push transports read them."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from fisco_drugtrace.client.subscribe import Checkpoint
+from fisco_drugtrace.errors import SubscriptionRefused
+from fisco_drugtrace.rpc.push import PushSubscription
+
+from push_helpers import SIGNERS, collect, deploy_probe, key, served, store_from_senders, stored_value
+
+DIALECTS = ["v3", "v2"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_thousand_transactions_from_four_senders_arrive_in_block_order(dialect: str) -> None:
+    with served(dialect) as s:
+        probe = deploy_probe(s.push)
+        start = s.push.block_number() + 1  # after the deployment's own event
+        sub = s.push.subscribe_logs(address=probe.address, from_block=start)
+        assert sub.mode == "push"
+        store_from_senders(probe, 1000)
+        pushed = collect(sub, 1000)
+        sub.close()
+        order = [(e.block_number, e.transaction_index) for e in pushed]
+        assert order == sorted(order) and len(set(order)) == 1000
+        assert sorted(stored_value(probe, e) for e in pushed) == list(range(1000))
+        # the same events, in the same order, when the client has no push transport and polls getLogs
+        polled = s.poll.subscribe_logs(address=probe.address, from_block=start)
+        assert polled.mode == "poll"
+        assert [key(e) for e in collect(polled, 1000)] == [key(e) for e in pushed]
+        polled.close()
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_client_method_works_over_the_push_transport(dialect: str) -> None:
+    with served(dialect) as s:
+        probe = deploy_probe(s.push)
+        receipt = probe.transact("store", 7, "seven", signer=SIGNERS[0])
+        assert receipt.receipt.status == 0
+        assert s.push.get_receipt(receipt.tx_hash) == s.poll.get_receipt(receipt.tx_hash)
+        assert s.push.block_number() == s.poll.block_number()
+        entry = probe.call("entry")
+        assert (entry["value"] if isinstance(entry, dict) else entry[0]) == 7
+        overview = s.push.node_overview()
+        assert overview.block_number == s.push.block_number()
+        transport = s.push.rpc.transport
+        assert transport.block_number == s.push.block_number()  # block notify kept it current
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_tls_push_with_the_chain_certificates(dialect: str, tmp_path: Path) -> None:
+    with served(dialect, tls_dir=tmp_path) as s:
+        assert s.push_url.startswith(("wss://", "channels://"))
+        probe = deploy_probe(s.push)
+        sub = s.push.subscribe_logs(address=probe.address, from_block=2)
+        store_from_senders(probe, 20, senders=2)
+        events = collect(sub, 20)
+        sub.close()
+        assert sorted(stored_value(probe, e) for e in events) == list(range(20))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_bounded_range_ends_the_iteration_and_topics_filter(dialect: str) -> None:
+    with served(dialect) as s:
+        probe = deploy_probe(s.push)
+        store_from_senders(probe, 12, senders=1)
+        head = s.push.block_number()
+        only_five = list(s.push.subscribe_logs(address=probe.address, topics=[[(5).to_bytes(32, "big"), "0x" + "00" * 31 + "07"]],
+                                               from_block=2, to_block=head))
+        assert [stored_value(probe, e) for e in only_five] == [5, 7]
+        everything = list(s.push.subscribe_logs(address=probe.address, from_block=2, to_block=head))
+        polled = list(s.poll.subscribe_logs(address=probe.address, from_block=2, to_block=head))
+        assert [key(e) for e in everything] == [key(e) for e in polled] and len(everything) == 12
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_restart_from_a_saved_checkpoint_loses_and_repeats_nothing(dialect: str, tmp_path: Path) -> None:
+    with served(dialect) as s:
+        probe = deploy_probe(s.push)
+        start = s.push.block_number() + 1
+        store_from_senders(probe, 60)
+        path = tmp_path / "checkpoint.json"
+        first = s.client()
+        sub = first.subscribe_logs(address=probe.address, from_block=start)
+        part = collect(sub, 23)
+        sub.checkpoint.save(path)
+        first.close()  # the process "ends" with events still queued
+        second = s.client()
+        resumed = second.subscribe_logs(address=probe.address, checkpoint=Checkpoint.load(path))
+        store_from_senders(probe, 40, base=60)
+        rest = collect(resumed, 77)
+        assert resumed.get(timeout=0.5) is None
+        resumed.close()
+        second.close()
+        assert sorted(stored_value(probe, e) for e in part + rest) == list(range(100))
+        full = s.poll.subscribe_logs(address=probe.address, from_block=start)
+        assert [key(e) for e in part + rest] == [key(e) for e in collect(full, 100)]
+        full.close()
+
+
+def test_checkpoint_text_is_checked() -> None:
+    assert Checkpoint.from_json(Checkpoint(12, 3).to_json()) == Checkpoint(12, 3)
+    for bad in ("", "[]", '{"block": -1, "delivered": 0}', '{"block": "x"}'):
+        with pytest.raises(Exception) as info:
+            Checkpoint.from_json(bad)
+        assert type(info.value).__name__ == "ConfigError"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_subscription_for_another_group_is_refused_with_the_node_code(dialect: str) -> None:
+    with served(dialect) as s:
+        transport = s.push.rpc.transport
+        transport.group = "group9" if dialect == "v3" else 9
+        with pytest.raises(SubscriptionRefused) as info:
+            transport.subscribe(PushSubscription((), (), 0, -1, on_logs=lambda logs: None, on_end=lambda e: None))
+        assert info.value.code == -41002  # GROUP_NOT_EXIST
+
+
+def test_ws_server_survives_garbage_and_answers_the_next_client() -> None:
+    with served("v3") as s:
+        host, port = s.http_url.split("//")[1].split(":")
+        for junk in (b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", b"\x00" * 64,
+                     b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                     b"\x82\x7f" + b"\xff" * 20):
+            with socket.create_connection((host, int(port)), timeout=5) as raw:
+                raw.sendall(junk)
+                try:
+                    raw.recv(4096)
+                except OSError:
+                    pass
+        assert s.push.block_number() == s.poll.block_number()  # the old connection still works
+        assert s.client().block_number() == s.poll.block_number()  # and a new one is served
+
+
+def test_channel_server_survives_garbage_and_answers_the_next_client() -> None:
+    with served("v2") as s:
+        host, port = s.push_url.split("//")[1].split(":")
+        from fisco_drugtrace.encoding.channelpack import ChannelPack, encode_channel_pack, REGISTER_EVENT_LOG
+
+        for junk in (b"\xff" * 64, b"\x00\x00\x00\x05hello",
+                     encode_channel_pack(ChannelPack(REGISTER_EVENT_LOG, b"1" * 32, b"\x05ab")),
+                     encode_channel_pack(ChannelPack(0x12, b"2" * 32, b"{not json"))):
+            with socket.create_connection((host, int(port)), timeout=5) as raw:
+                raw.sendall(junk)
+                raw.settimeout(0.5)
+                try:
+                    raw.recv(4096)
+                except OSError:
+                    pass
+        assert s.client().block_number() == s.poll.block_number()
+
+
+def test_ws_handshake_answers_groups_and_block_numbers() -> None:
+    with served("v3") as s:
+        transport = s.push.rpc.transport
+        s.push.block_number()
+        assert transport.protocol_version == 2
+        assert transport.group_info and transport.group_info[0]["groupID"] == "group0"
+        assert json.loads(transport.send(
+            b'{"jsonrpc":"2.0","id":5,"method":"getBlockNumber","params":["group0",""]}'))["id"] == 5
