@@ -107,8 +107,10 @@ class PushSubscription:
     active: bool = True
 
     def start_block(self) -> int:
+        """The ``fromBlock`` to send. Never below 1: nodes read ``fromBlock < 1`` as "the head"
+        (``EventSub::executeEventSubTask``), and the genesis block holds no logs."""
         resume = self.resume_block()
-        return self.from_block if resume is None else resume
+        return max(self.from_block if resume is None else resume, 1)
 
 
 class _Pending:
