@@ -83,6 +83,7 @@ __all__ = [
     "AbiDecodingError",
     "FrameError",
     "SubscriptionRefused",
+    "WebhookError",
     "TransportError",
     "ConnectError",
     "RequestTimeout",
@@ -704,3 +705,7 @@ class SubscriptionRefused(RpcError):
     the -41000..-41007 codes (INVALID_PARAMS, INVALID_REQUEST, GROUP_NOT_EXIST,
     INVALID_REQUEST_RANGE, INVALID_RESPONSE, REQUST_TIMEOUT, SDK_PERMISSION_DENIED,
     NONEXISTENT_EVENT)."""
+
+
+class WebhookError(DrugTraceError):
+    """The webhook outbox cannot be used (unreadable file, another watch's outbox, bad URL)."""
