@@ -1,0 +1,138 @@
+"""Event delivery benchmark: events/s delivered and delay from block commit to callback,
+pushed over the 3.x WebSocket transport vs polled with getLogs over HTTP, in one run.
+
+1. Throughput — a dev chain (in memory, served over HTTP + WebSocket on one port) is filled with
+   ``--events`` events (one ``Tagged`` event per transaction, 8 senders in-process); then a
+   subscriber reads all of them from block 1, once pushed (``ws://``) and once polled
+   (``http://``, getLogs in 500-block ranges). Target: >= 10,000 events/s pushed.
+2. Delay — a live load (``--live`` transactions from 4 senders over HTTP) while both subscribers
+   follow the head; for each event, callback time minus its block's commit timestamp (the
+   block header's millisecond clock, stamped when the block is sealed). Target: p99 <= 50 ms pushed.
+   Polling waits ``--poll-interval`` seconds between polls once caught up (the SDK default, 0.5).
+
+Usage: python bench/bench_events.py [--events 20000] [--live 2000] [--poll-interval 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fisco_drugtrace import Contract, LocalSigner, Settings, connect  # noqa: E402
+from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs, serve  # noqa: E402
+from tests.conformance.probe import PROBE_INITIAL, load_probe  # noqa: E402
+
+SIGNERS = [LocalSigner(k) for k in dev_keypairs(8)]
+
+
+def _fill(probe: Contract, count: int, senders: int, base: int = 0) -> float:
+    start = time.perf_counter()
+
+    def work(worker: int) -> None:
+        for n in range(worker, count, senders):
+            probe.transact("tag", (base + n).to_bytes(32, "big"), "b", signer=SIGNERS[worker])
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
+def _read_all(client: object, address: str, count: int, first: int) -> float:
+    start = time.perf_counter()
+    sub = client.subscribe_logs(address=address, from_block=first)  # type: ignore[attr-defined]
+    got = 0
+    while got < count:
+        if sub.get(timeout=30) is None:
+            raise SystemExit(f"only {got} of {count} events arrived")
+        got += 1
+    elapsed = time.perf_counter() - start
+    sub.close()
+    return elapsed
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--live", type=int, default=2_000)
+    parser.add_argument("--poll-interval", type=float, default=0.5)
+    args = parser.parse_args()
+
+    chain = DevChain(DevChainConfig(tx_count_limit=1000))
+    server = serve(chain, port=0)
+    inproc = connect(Settings(), handler=chain.handle_raw)
+    http = connect(Settings(urls=(server.url,)))
+    ws = connect(Settings(urls=(server.url.replace("http", "ws", 1),)))
+    http_poll = connect(Settings(urls=(server.url,)))
+    probe = Contract.deploy(inproc, load_probe(), PROBE_INITIAL, signer=SIGNERS[0])
+    first = inproc.block_number() + 1
+    fill = _fill(Contract(inproc, probe.abi, probe.address), args.events, 8)
+    blocks = inproc.block_number() - first + 1
+    print(f"chain: {args.events} events in {blocks} blocks, filled in {fill:.1f} s")
+
+    push_s = _read_all(ws, probe.address, args.events, first)
+    poll_s = _read_all(http, probe.address, args.events, first)
+    push_rate, poll_rate = args.events / push_s, args.events / poll_s
+    print(f"throughput pushed (ws, from block {first}): {push_rate:,.0f} events/s  ({push_s:.2f} s)")
+    print(f"throughput polled (http getLogs):         {poll_rate:,.0f} events/s  ({poll_s:.2f} s)")
+    print(f"  push / poll: {push_rate / poll_rate:.2f}x   target >= 10,000 events/s pushed: "
+          f"{'met' if push_rate >= 10_000 else 'NOT met'}")
+
+    head = inproc.block_number()
+    delays: dict[str, list[float]] = {"push": [], "poll": []}
+    stamps: dict[int, int] = {}
+
+    def stamp(number: int) -> int:
+        if number not in stamps:
+            stamps[number] = chain.chain.block(number).timestamp  # type: ignore[union-attr]
+        return stamps[number]
+
+    def follow(name: str, client: object, interval: float) -> tuple[object, threading.Thread]:
+        sub = client.subscribe_logs(address=probe.address, from_block=head + 1,  # type: ignore[attr-defined]
+                                    poll_interval=interval)
+
+        def on_event(log: object) -> None:
+            delays[name].append(time.time() * 1000 - stamp(log.block_number))  # type: ignore[attr-defined]
+        return sub, sub.run(on_event)
+
+    followers = [follow("push", ws, args.poll_interval), follow("poll", http_poll, args.poll_interval)]
+    live = Contract(http, probe.abi, probe.address)
+    live_s = _fill(live, args.live, 4, base=10**9)
+    deadline = time.monotonic() + 30
+    while min(len(v) for v in delays.values()) < args.live and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for sub, _thread in followers:
+        sub.close()  # type: ignore[attr-defined]
+    print(f"live: {args.live} transactions from 4 senders over HTTP in {live_s:.1f} s "
+          f"({args.live / live_s:,.0f} tx/s)")
+    for name in ("push", "poll"):
+        values = delays[name]
+        if len(values) < args.live:
+            print(f"  {name}: only {len(values)} of {args.live} events arrived")
+            continue
+        print(f"  delay commit -> callback, {name:<4}: p50 {statistics.median(values):6.1f} ms   "
+              f"p99 {_pct(values, 0.99):6.1f} ms   max {max(values):6.1f} ms"
+              + (f"   (poll interval {args.poll_interval:g} s)" if name == "poll" else ""))
+    p99 = _pct(delays["push"], 0.99) if delays["push"] else float("inf")
+    print(f"  target p99 <= 50 ms pushed: {'met' if p99 <= 50 else 'NOT met'}")
+    for client in (ws, http, http_poll, inproc):
+        client.close()
+    server.stop()
+    chain.close()
+
+
+if __name__ == "__main__":
+    main()
