@@ -166,3 +166,23 @@ def test_ws_handshake_answers_groups_and_block_numbers() -> None:
         assert transport.group_info and transport.group_info[0]["groupID"] == "group0"
         assert json.loads(transport.send(
             b'{"jsonrpc":"2.0","id":5,"method":"getBlockNumber","params":["group0",""]}'))["id"] == 5
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_typed_events_through_the_binding(dialect: str) -> None:
+    with served(dialect) as s:
+        probe = deploy_probe(s.push)
+        got: list = []
+        sub = probe.subscribe_events("Stored", from_block=1, callback=got.append)
+        for value in (3, 4):
+            probe.transact("store", value, f"v{value}", signer=SIGNERS[0])
+        probe.transact("tag", (9).to_bytes(32, "big"), "not a Stored", signer=SIGNERS[0])
+        probe.transact("store", 5, "v5", signer=SIGNERS[0])
+        import time
+
+        deadline = time.monotonic() + 10
+        while len(got) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        sub.close()
+        assert [(e.name, e.args["value"]) for e in got] == [("Stored", 41), ("Stored", 3), ("Stored", 4), ("Stored", 5)]
+        assert got[1].args["note"] == "v3"
