@@ -132,6 +132,7 @@ def test_ws_server_survives_garbage_and_answers_the_next_client() -> None:
                      b"\x82\x7f" + b"\xff" * 20):
             with socket.create_connection((host, int(port)), timeout=5) as raw:
                 raw.sendall(junk)
+                raw.settimeout(0.5)
                 try:
                     raw.recv(4096)
                 except OSError:
