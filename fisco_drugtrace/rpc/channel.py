@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any, Iterator
 
 from fisco_drugtrace.encoding.channelpack import (
@@ -73,6 +74,7 @@ class ChannelTransport(PushTransport):
         data = sock.recv(65536)
         if not data:
             raise ConnectionResetError("the node closed the channel")
+        self._last_rx = time.monotonic()
         state.buffer += data
         packs, used = split_channel_stream(state.buffer)
         del state.buffer[:used]

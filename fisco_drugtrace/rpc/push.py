@@ -286,6 +286,10 @@ class PushTransport(ABC):
         sock, self._sock = self._sock, None
         if sock is not None:
             try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a reader blocked in recv (close alone may not)
+            except OSError:
+                pass
+            try:
                 sock.close()
             except OSError:
                 pass
@@ -325,12 +329,14 @@ class PushTransport(ABC):
             raise ConnectError(f"sending to {self.url} failed: {exc}", url=self.url) from exc
 
     def _dispatch(self, msg: Incoming) -> None:
-        if msg.is_answer:
-            with self._lock:
-                waiter = self._pending.pop(msg.seq, None)
-            if waiter is not None:
-                waiter.finish(msg, None)
-                return
+        # Answers are matched by seq alone: a node's session only checks the RESPONSE flag when
+        # told to (bcos-boostssl WsSession::getAndRemoveRespCallback, m_needCheckRspPacket is
+        # false by default), and its own pushes carry fresh seqs.
+        with self._lock:
+            waiter = self._pending.pop(msg.seq, None)
+        if waiter is not None:
+            waiter.finish(msg, None)
+            return
         self._on_push(msg)
 
     # ------------------------------------------------------------------ requests

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any, Iterator
 
 from wsproto import ConnectionType, WSConnection
@@ -88,6 +89,7 @@ class WsTransport(PushTransport):
         data = sock.recv(65536)
         if not data:
             raise ConnectionResetError("the node closed the connection")
+        self._last_rx = time.monotonic()  # pongs count as signs of life too
         return data
 
     def _handshake(self, sock: socket.socket) -> _State:

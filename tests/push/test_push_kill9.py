@@ -106,3 +106,45 @@ def test_kill_dash_nine_mid_stream_then_restart_loses_and_repeats_nothing(dialec
         http.close()
         proc.kill()
         proc.wait()
+
+
+def test_a_frozen_node_is_noticed_by_the_heartbeat_and_the_stream_resumes(tmp_path: Path) -> None:
+    """SIGSTOP the node (the TCP connection stays up, nothing answers): three missed heartbeats
+    drop the connection; after SIGCONT the transport reconnects and no event is lost or repeated."""
+    from fisco_drugtrace.client import client_for_transport
+    from fisco_drugtrace.rpc.ws import WsTransport
+
+    port = _free_port()
+    proc = _start(tmp_path, "v3", port, 0)
+    settings = Settings(urls=(f"ws://127.0.0.1:{port}",), retries=0)
+    http = connect(Settings(urls=(f"http://127.0.0.1:{port}",), retries=0))
+    transport = WsTransport(f"ws://127.0.0.1:{port}", timeout=2.0, heartbeat=0.2)
+    push = client_for_transport(transport, settings)
+    try:
+        probe = deploy_probe(http)
+        start = http.block_number() + 1
+        sub = push.subscribe_logs(address=probe.address, from_block=start)
+        for n in range(10):
+            probe.transact("tag", n.to_bytes(32, "big"), "x", signer=SIGNERS[0])
+        first = collect(sub, 10)
+        time.sleep(1.0)
+        assert transport.reconnects == 0  # idle but alive: pongs keep the connection
+        os.kill(proc.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(proc.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 20
+        while transport.reconnects == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert transport.reconnects >= 1
+        for n in range(10, 20):
+            probe.transact("tag", n.to_bytes(32, "big"), "x", signer=SIGNERS[0])
+        rest = collect(sub, 10)
+        assert sub.get(timeout=1.0) is None
+        assert [stored_value(probe, e) for e in first + rest] == list(range(20))
+        sub.close()
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        push.close()
+        http.close()
+        proc.kill()
+        proc.wait()
