@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator
 from fisco_drugtrace.drugtrace.ids import id_hex, org_ref
 from fisco_drugtrace.drugtrace.models import LifecycleState
 
-__all__ = ["WatchKind", "WatchEvent", "Watch", "ALERT_EVENTS"]
+__all__ = ["WatchKind", "WatchEvent", "Watch", "ALERT_EVENTS", "parse_kinds"]
 
 
 class WatchKind(str, Enum):
@@ -32,6 +32,18 @@ class WatchKind(str, Enum):
     SHIPMENT_INCOMING = "shipment-incoming"
     RECALL_NOTICE = "recall-notice"
     ALERT = "alert"
+
+
+def parse_kinds(text: str) -> list[WatchKind]:
+    """``"batch-stopped,alert"`` -> kinds. :raises ConfigError: an unknown name (listing the known ones)."""
+    from fisco_drugtrace.errors import ConfigError
+
+    names = [k.strip() for k in text.split(",") if k.strip()]
+    known = {k.value: k for k in WatchKind}
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    return [known[n] for n in names]
 
 
 #: Events that are alerts about a batch (custody, observation log).

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from fisco_drugtrace.errors import WebhookError
 
-__all__ = ["WebhookOutbox", "WebhookSender", "OutboxEntry", "sign_body", "event_body", "pump", "SIGNATURE_HEADER", "EVENT_ID_HEADER"]
+__all__ = ["WebhookOutbox", "WebhookSender", "OutboxEntry", "sign_body", "event_body", "pump", "open_webhook", "SIGNATURE_HEADER", "EVENT_ID_HEADER"]
 
 SIGNATURE_HEADER = "X-Drugtrace-Signature"
 EVENT_ID_HEADER = "X-Drugtrace-Event-Id"
@@ -241,3 +241,22 @@ def pump(watch: Any, *, on_event: Callable[[Any], None], outbox: WebhookOutbox |
         on_event(event)
         count += 1
     return count
+
+
+def open_webhook(service: Any, url: str, secret: bytes, org: str | None,
+                 outbox_path: str | Path | None = None) -> tuple[WebhookOutbox, WebhookSender, Any]:
+    """The outbox for (url, org, chain) — by default ``<home>/webhooks/<hash>.sqlite`` — its
+    sender (started) and the checkpoint the outbox kept (``None`` on first use)."""
+    from fisco_drugtrace.client.subscribe import Checkpoint
+
+    scope = f"{url}|{org or '*'}|{':'.join(service.chain_key)}"
+    path = Path(outbox_path) if outbox_path else \
+        Path(service.home) / "webhooks" / f"{hashlib.sha256(scope.encode()).hexdigest()[:16]}.sqlite"
+    box = WebhookOutbox(path, scope)
+    try:
+        sender = WebhookSender(box, url, secret).start()
+    except BaseException:
+        box.close()
+        raise
+    saved = box.checkpoint()
+    return box, sender, Checkpoint.from_json(saved) if saved else None

@@ -3,11 +3,11 @@ optionally POSTed to a back-end through a durable outbox (``--webhook``)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,12 +18,12 @@ from fisco_drugtrace.cli.render import echo
 
 __all__ = ["watch"]
 
-_KINDS = ["batch-stopped", "batch-recalled", "batch-released", "shipment-incoming", "recall-notice", "alert"]
+_KINDS = "batch-stopped, batch-recalled, batch-released, shipment-incoming, recall-notice, alert"
 
 
 @click.command()
 @click.option("--org", help="Organisation (credit code or 0x id); default: every organisation (regulator's desk).")
-@click.option("--kinds", help=f"Comma-separated kinds to show (default all): {', '.join(_KINDS)}.")
+@click.option("--kinds", help=f"Comma-separated kinds to show (default all): {_KINDS}.")
 @click.option("--from-block", type=click.IntRange(min=0), help="First block (default: the head; a checkpoint wins).")
 @click.option("--to-block", type=click.IntRange(min=0), help="Stop after this block (default: follow the chain).")
 @click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -42,20 +42,11 @@ def watch(app: AppContext, org: str | None, kinds: str | None, from_block: int |
           checkpoint_file: Path | None, webhook: str | None, secret_env: str, outbox: Path | None,
           drain_timeout: float, poll: bool, as_json: bool) -> None:
     """Print the organisation's events as they arrive; Ctrl-C stops (progress is kept)."""
-    import json
-
     from fisco_drugtrace.client.subscribe import Checkpoint
-    from fisco_drugtrace.drugtrace.watch import WatchKind
-    from fisco_drugtrace.drugtrace.webhook import WebhookOutbox, WebhookSender, pump
+    from fisco_drugtrace.drugtrace.watch import parse_kinds
+    from fisco_drugtrace.drugtrace.webhook import open_webhook, pump
 
-    wanted = None
-    if kinds:
-        names = [k.strip() for k in kinds.split(",") if k.strip()]
-        unknown = sorted(set(names) - set(_KINDS))
-        if unknown:
-            raise click.BadParameter(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(_KINDS)}",
-                                     param_hint="--kinds")
-        wanted = [WatchKind(k) for k in names]
+    wanted = parse_kinds(kinds) if kinds else None
     service = read_service(app)
     box = sender = None
     checkpoint = Checkpoint.load(checkpoint_file) if checkpoint_file else None
@@ -63,20 +54,14 @@ def watch(app: AppContext, org: str | None, kinds: str | None, from_block: int |
         secret = os.environ.get(secret_env, "")
         if not secret:
             raise click.UsageError(f"--webhook needs the signing secret in ${secret_env}")
-        scope = f"{webhook}|{org or '*'}|{':'.join(service.chain_key)}"
-        path = outbox or Path(service.home) / "webhooks" / f"{hashlib.sha256(scope.encode()).hexdigest()[:16]}.sqlite"
-        box = WebhookOutbox(path, scope)
-        saved = box.checkpoint()
-        checkpoint = Checkpoint.from_json(saved) if saved else checkpoint
-        sender = WebhookSender(box, webhook, secret.encode()).start()
+        box, sender, saved = open_webhook(service, webhook, secret.encode(), org, outbox)
+        checkpoint = saved or checkpoint
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    emit = (lambda e: echo(json.dumps(e.to_json(), sort_keys=True))) if as_json else \
-        (lambda e: echo(f"{e.block_number:>8}  {e.kind.value:<18} {e.event:<26} batch {e.batch_id or '-'}  id {e.event_id}"))
     stream = service.watch(org, kinds=wanted, from_block=from_block, to_block=to_block, checkpoint=checkpoint,
                            push=False if poll else None)
     try:
-        pump(stream, on_event=emit, outbox=box, checkpoint_file=checkpoint_file, stop=stop)
+        pump(stream, on_event=lambda e: _show(e, as_json), outbox=box, checkpoint_file=checkpoint_file, stop=stop)
     except KeyboardInterrupt:
         pass
     finally:
@@ -86,3 +71,13 @@ def watch(app: AppContext, org: str | None, kinds: str | None, from_block: int |
                 echo(f"{box.counts()[1]} event(s) still pending in {box.path}; the next watch sends them", err=True)
             sender.stop()
             box.close()
+
+
+def _show(event: object, as_json: bool) -> None:
+    import json
+
+    e: Any = event
+    if as_json:
+        echo(json.dumps(e.to_json(), sort_keys=True))
+    else:
+        echo(f"{e.block_number:>8}  {e.kind.value:<18} {e.event:<26} batch {e.batch_id or '-'}  id {e.event_id}")
