@@ -202,13 +202,18 @@ class _Session:
                 code = ep.INVALID_PARAMS
             except InvalidParams as exc:
                 code = exc.code if exc.code == ep.INVALID_REQUEST_RANGE else ep.INVALID_PARAMS
-        self.send(ChannelPack(REGISTER_EVENT_LOG, pack.seq, pack_topic("", _dumps({"result": code}))))
+        old = None
         if task is not None:
             with self._filters_lock:
                 old = self._filters.pop(filter_id, None)
-                self._filters[filter_id] = task
-            if old is not None:
-                old.cancel()
+                if old is None and len(self._filters) >= ep.MAX_SUBSCRIPTIONS:
+                    task, code = None, ep.INVALID_REQUEST
+                else:
+                    self._filters[filter_id] = task
+        self.send(ChannelPack(REGISTER_EVENT_LOG, pack.seq, pack_topic("", _dumps({"result": code}))))
+        if old is not None:
+            old.cancel()
+        if task is not None:
             task.start()
 
     def _unregister(self, pack: ChannelPack) -> None:

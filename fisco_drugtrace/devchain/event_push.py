@@ -27,7 +27,7 @@ from .chain import Chain
 from .logfilter import LogQuery
 
 __all__ = ["PushedLog", "SubscriptionTask", "parse_sub_query", "INVALID_PARAMS", "INVALID_REQUEST",
-           "GROUP_NOT_EXIST", "INVALID_REQUEST_RANGE", "PUSH_COMPLETED", "SUCCESS"]
+           "GROUP_NOT_EXIST", "INVALID_REQUEST_RANGE", "PUSH_COMPLETED", "SUCCESS", "MAX_SUBSCRIPTIONS"]
 
 # bcos-rpc/bcos-rpc/event/Common.h EP_STATUS_CODE (2.x: libeventfilter/Common.h ResponseCode)
 SUCCESS = 0
@@ -37,6 +37,9 @@ INVALID_REQUEST = -41001
 GROUP_NOT_EXIST = -41002
 INVALID_REQUEST_RANGE = -41003
 
+#: Subscriptions one connection may hold at a time (each is a thread); more are refused with
+#: INVALID_REQUEST.
+MAX_SUBSCRIPTIONS = 64
 #: Most blocks one read covers (the node's ``m_maxBlockProcessPerLoop`` idea).
 _BLOCKS_PER_READ = 64
 #: How long one wait for a new block lasts before the task checks whether it was cancelled (s).

@@ -223,6 +223,9 @@ class _Session:
             return
         with self._subs_lock:
             old = self._subs.pop(sub_id, None)
+            if old is None and len(self._subs) >= ep.MAX_SUBSCRIPTIONS:
+                answer(ep.INVALID_REQUEST)
+                return
             self._subs[sub_id] = task
         if old is not None:
             old.cancel()

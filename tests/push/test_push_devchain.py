@@ -187,3 +187,27 @@ def test_typed_events_through_the_binding(dialect: str) -> None:
         sub.close()
         assert [(e.name, e.args["value"]) for e in got] == [("Stored", 41), ("Stored", 3), ("Stored", 4), ("Stored", 5)]
         assert got[1].args["note"] == "v3"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_one_connection_holds_a_bounded_number_of_subscriptions(dialect: str) -> None:
+    from fisco_drugtrace.devchain.event_push import MAX_SUBSCRIPTIONS
+
+    with served(dialect) as s:
+        transport = s.push.rpc.transport
+        held = [transport.subscribe(PushSubscription((), (), 1, -1, on_logs=lambda logs: None, on_end=lambda e: None))
+                for _ in range(MAX_SUBSCRIPTIONS)]
+        with pytest.raises(SubscriptionRefused) as info:
+            transport.subscribe(PushSubscription((), (), 1, -1, on_logs=lambda logs: None, on_end=lambda e: None))
+        assert info.value.code == -41001  # INVALID_REQUEST
+        transport.unsubscribe(held[0])
+        import time
+
+        deadline = time.monotonic() + 5
+        while True:  # the unsubscribe is asynchronous on the wire: room again soon after
+            try:
+                transport.subscribe(PushSubscription((), (), 1, -1, on_logs=lambda logs: None, on_end=lambda e: None))
+                break
+            except SubscriptionRefused:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
