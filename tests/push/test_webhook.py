@@ -98,3 +98,14 @@ def test_cli_watch_webhook_across_a_watcher_restart(tmp_path: Path, monkeypatch:
         monkeypatch.delenv("FISCO_WEBHOOK_SECRET")
         assert main(args) == 2
         assert main(["watch", "--kinds", "nonsense", "--to-block", "1"]) == 2
+
+
+def test_cli_watch_without_a_node_is_exit_code_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    monkeypatch.setenv("FISCO_DRUGTRACE_HOME", str(tmp_path))
+    for url in (f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"):
+        assert main(["--rpc-url", url, "watch", "--to-block", "1"]) == 3
