@@ -22,7 +22,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
 from fisco_drugtrace.errors import ConfigError, ConnectError, FrameError, RequestTimeout, TlsError, TransportError

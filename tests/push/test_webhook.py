@@ -4,8 +4,6 @@ is down, every event in order and once per event id — also across a restart of
 from __future__ import annotations
 
 import json
-import os
-import threading
 import time
 from pathlib import Path
 
