@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from fisco_drugtrace.encoding.channelpack import (
     BLOCK_NOTIFY,
@@ -63,7 +63,7 @@ class ChannelTransport(PushTransport):
     schemes = ("channel",)
     secure_schemes = ("channels",)
 
-    def __init__(self, url: str, tls: TlsFiles | None = None, timeout: float = 30.0, *, group: int = 1,
+    def __init__(self, url: str | Sequence[str], tls: TlsFiles | None = None, timeout: float = 30.0, *, group: int = 1,
                  heartbeat: float = HEARTBEAT_INTERVAL) -> None:
         super().__init__(url, tls=tls, timeout=timeout, heartbeat=heartbeat)
         self.group = int(group)

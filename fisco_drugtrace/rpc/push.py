@@ -22,7 +22,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import urlparse
 
 from fisco_drugtrace.errors import ConfigError, ConnectError, FrameError, RequestTimeout, TlsError, TransportError
@@ -132,7 +132,8 @@ class _Pending:
 class PushTransport(ABC):
     """A persistent node connection (see the module docstring). Thread-safe.
 
-    :param url: ``ws://``/``wss://`` (3.x) or ``channel://``/``channels://`` (2.x) ``host:port``.
+    :param url: ``ws://``/``wss://`` (3.x) or ``channel://``/``channels://`` (2.x) ``host:port``;
+        several URLs (nodes of one group) are tried in turn, on connect and on every reconnect.
     :param tls: the SDK certificates (``wss``/``channels``, or any URL when given).
     :param timeout: default seconds to wait for an answer.
     :param heartbeat: seconds between heartbeats.
@@ -141,18 +142,24 @@ class PushTransport(ABC):
     schemes: tuple[str, ...] = ()
     secure_schemes: tuple[str, ...] = ()
 
-    def __init__(self, url: str, tls: TlsFiles | None = None, timeout: float = 30.0,
+    def __init__(self, url: str | Sequence[str], tls: TlsFiles | None = None, timeout: float = 30.0,
                  heartbeat: float = HEARTBEAT_INTERVAL) -> None:
-        parsed = urlparse(url)
-        if parsed.scheme not in self.schemes + self.secure_schemes or not parsed.hostname or not parsed.port:
-            wanted = " or ".join(f"{s}://host:port" for s in self.schemes + self.secure_schemes)
-            raise ConfigError(f"node URL must be {wanted}, got {url!r}")
-        self.url = url
-        self.host, self.port = parsed.hostname, parsed.port
+        urls = [url] if isinstance(url, str) else list(url)
+        if not urls:
+            raise ConfigError("a push transport needs at least one node URL")
+        self._nodes: list[tuple[str, str, int]] = []
         self.tls = tls
         self._ssl = build_ssl_context(tls) if tls is not None else None
-        if parsed.scheme in self.secure_schemes and self._ssl is None:
-            raise ConfigError(f"{url}: a TLS URL needs the SDK certificates (tls = ...)")
+        for one in urls:
+            parsed = urlparse(one)
+            if parsed.scheme not in self.schemes + self.secure_schemes or not parsed.hostname or not parsed.port:
+                wanted = " or ".join(f"{s}://host:port" for s in self.schemes + self.secure_schemes)
+                raise ConfigError(f"node URL must be {wanted}, got {one!r}")
+            if parsed.scheme in self.secure_schemes and self._ssl is None:
+                raise ConfigError(f"{one}: a TLS URL needs the SDK certificates (tls = ...)")
+            self._nodes.append((one, parsed.hostname, parsed.port))
+        self._node = 0
+        self.url, self.host, self.port = self._nodes[0]  #: the node in use (or tried last)
         self.timeout = timeout
         self.heartbeat = heartbeat
         self.block_number = -1  #: the newest block the node announced
@@ -224,6 +231,26 @@ class PushTransport(ABC):
             raise TlsError(f"TLS handshake with {self.url} failed: {exc}", url=self.url) from exc
 
     def _connect_once(self) -> Any:
+        """Connect to the node in use, else to the next ones in turn (failover): the first that
+        completes the handshake becomes the node in use."""
+        last: TransportError | None = None
+        for step in range(len(self._nodes)):
+            index = (self._node + step) % len(self._nodes)
+            self.url, self.host, self.port = self._nodes[index]
+            try:
+                state = self._connect_node()
+            except TransportError as exc:
+                last = exc
+                continue
+            self._node = index
+            return state
+        assert last is not None
+        if len(self._nodes) > 1:
+            raise ConnectError(f"no node reachable (tried {', '.join(n[0] for n in self._nodes)}): {last}",
+                               url=self.url) from last
+        raise last
+
+    def _connect_node(self) -> Any:
         sock = self._open_socket()
         try:
             sock.settimeout(min(self.timeout, 10.0))

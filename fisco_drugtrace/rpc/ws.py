@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
@@ -77,7 +77,7 @@ class WsTransport(PushTransport):
     schemes = ("ws",)
     secure_schemes = ("wss",)
 
-    def __init__(self, url: str, tls: TlsFiles | None = None, timeout: float = 30.0, *, group: str = "group0",
+    def __init__(self, url: str | Sequence[str], tls: TlsFiles | None = None, timeout: float = 30.0, *, group: str = "group0",
                  heartbeat: float = HEARTBEAT_INTERVAL) -> None:
         super().__init__(url, tls=tls, timeout=timeout, heartbeat=heartbeat)
         self.group = group
@@ -156,8 +156,8 @@ class WsTransport(PushTransport):
 
     _current_state: _State | None = None
 
-    def _connect_once(self) -> Any:
-        state = super()._connect_once()
+    def _connect_node(self) -> Any:
+        state = super()._connect_node()
         self._current_state = state
         return state
 

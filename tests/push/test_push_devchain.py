@@ -211,3 +211,45 @@ def test_one_connection_holds_a_bounded_number_of_subscriptions(dialect: str) ->
             except SubscriptionRefused:
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_failover_between_push_urls_keeps_the_stream_exact(dialect: str) -> None:
+    """Three URLs for one chain (the same dev chain served on more endpoints): the first is down at
+    the start; then the endpoint in use stops listening and its connection breaks mid-stream; the
+    transport moves to the third and the subscription goes on with nothing lost or repeated."""
+    from dataclasses import replace
+
+    from fisco_drugtrace import connect
+    from fisco_drugtrace.devchain import serve
+    from fisco_drugtrace.devchain.channel_server import serve_channel
+
+    def endpoint():  # type: ignore[no-untyped-def]
+        return serve(s.chain, port=0) if dialect == "v3" else serve_channel(s.chain, port=0)
+
+    with served(dialect) as s:
+        with socket.socket() as spare:
+            spare.bind(("127.0.0.1", 0))
+            dead = spare.getsockname()[1]
+        scheme = "ws" if dialect == "v3" else "channel"
+        used, spare_node = endpoint(), endpoint()
+        client = connect(replace(s.settings, urls=tuple(f"{scheme}://127.0.0.1:{p}" for p in (dead, used.port,
+                                                                                               spare_node.port))))
+        transport = client.rpc.transport
+        try:
+            probe = deploy_probe(client)
+            assert transport.url.endswith(f":{used.port}")  # the dead one was skipped
+            sub = client.subscribe_logs(address=probe.address, from_block=2)
+            store_from_senders(probe, 30, senders=2)
+            first = collect(sub, 30)
+            used.stop()  # nothing listens there any more ...
+            transport._sock.shutdown(socket.SHUT_RDWR)  # ... and the live connection breaks (test-only poke)
+            store_from_senders(probe, 30, senders=2, base=30)
+            rest = collect(sub, 30)
+            assert transport.url.endswith(f":{spare_node.port}") and transport.reconnects >= 1
+            assert sub.get(timeout=0.5) is None
+            assert sorted(stored_value(probe, e) for e in first + rest) == list(range(60))
+            sub.close()
+        finally:
+            client.close()
+            spare_node.stop()
