@@ -133,6 +133,7 @@ class LogSubscription(Generic[T]):
         self._queue: queue.Queue[Any] = queue.Queue()
         self._closed = threading.Event()
         self._error: BaseException | None = None
+        self.error: BaseException | None = None  #: what stopped callback delivery (see :meth:`run`)
         transport = push_transport_of(client)
         if push and transport is None:
             raise ConfigError("push delivery needs a ws://, wss://, channel:// or channels:// node URL")
@@ -248,10 +249,28 @@ class LogSubscription(Generic[T]):
         return item
 
     def run(self, callback: Callable[[Any], None]) -> threading.Thread:
-        """Call ``callback(event)`` for each event in a thread of its own; returns the thread."""
+        """Call ``callback(event)`` for each event in a thread of its own; returns the thread.
+
+        If the callback raises (or the subscription ends with an error), delivery stops, the
+        exception is kept in :attr:`error` and the checkpoint stays at the last event the
+        callback finished — that event is the first one a resumed subscription hands out."""
         def loop() -> None:
-            for event in self:
-                callback(event)
+            try:
+                while True:
+                    before = self.checkpoint
+                    try:
+                        event = self.get()
+                    except StopIteration:
+                        return
+                    try:
+                        callback(event)
+                    except BaseException:
+                        with self._delivered_lock:
+                            self._checkpoint = before  # not done: hand it out again after a resume
+                        raise
+            except BaseException as exc:  # noqa: BLE001 - kept for the caller, delivery stops
+                self.error = exc
+                self.close()
         thread = threading.Thread(target=loop, name="fisco-log-callback", daemon=True)
         thread.start()
         return thread

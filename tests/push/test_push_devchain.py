@@ -253,3 +253,27 @@ def test_failover_between_push_urls_keeps_the_stream_exact(dialect: str) -> None
         finally:
             client.close()
             spare_node.stop()
+
+
+def test_a_failing_callback_stops_delivery_and_keeps_its_event_for_the_resume() -> None:
+    with served("v3") as s:
+        probe = deploy_probe(s.push)
+        store_from_senders(probe, 5, senders=1)
+        seen: list = []
+
+        def handle(log: object) -> None:
+            if len(seen) == 3:
+                raise RuntimeError("back-end down")
+            seen.append(log)
+
+        sub = s.push.subscribe_logs(address=probe.address, from_block=2, callback=handle)
+        import time
+
+        deadline = time.monotonic() + 10
+        while sub.error is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert isinstance(sub.error, RuntimeError) and len(seen) == 3
+        resumed = s.push.subscribe_logs(address=probe.address, checkpoint=sub.checkpoint)
+        rest = collect(resumed, 2)
+        resumed.close()
+        assert [stored_value(probe, e) for e in seen + rest] == list(range(5))
