@@ -144,11 +144,12 @@ class _Session:
         deadline = time.monotonic() + _RECEIPT_WAIT
         body = _dumps({"jsonrpc": "2.0", "id": 0, "method": "getTransactionReceipt", "params": [self.group, tx_hash]})
         while not self._closed.is_set() and time.monotonic() < deadline:
+            head = self.chain.head.number  # read before the receipt: a block sealed in between wakes the wait
             receipt = json.loads(self.node.handle_raw(body)).get("result")
             if receipt:
                 self.send(ChannelPack(TX_COMMITTED, seq, _dumps(receipt)))
                 return
-            self.chain.wait_for_block(self.chain.head.number + 1, 0.2)
+            self.chain.wait_for_block(head + 1, 0.2)
 
     def _heartbeat(self, pack: ChannelPack) -> None:
         if self.protocol == 1:
@@ -303,6 +304,7 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         server: _ChannelServer = self.server  # type: ignore[assignment]
         sock = self.request
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small frames: no 40 ms Nagle/delayed-ACK stalls
         if server._tls is not None:
             sock.settimeout(10)
             try:

@@ -8,6 +8,8 @@ notifies ``0x1001`` (FISCO-BCOS v2.11.1 ``libchannelserver/ChannelRPCServer.cpp`
 
 * JSON-RPC as ``0x12`` (the same JSON as over HTTP), matched by seq;
 * heartbeat ``0x13`` ``{"heartBeat":0}`` (protocol ≥ 2) every few seconds;
+* a ``sendRawTransaction``'s receipt pushed as ``0x1000`` on the request's seq (what the official
+  Python SDK's ``sendRawTransactionGetReceipt`` waits for): :meth:`ChannelTransport.pushed_receipt`;
 * event filter register ``0x15``: topic-prefixed (empty topic) JSON ``{"fromBlock","toBlock",
   "addresses","topics","groupID","filterID"}`` → ``{"result":0}``; pushes ``0x1002``
   ``{"result":0|1|<0,"filterID","logs":[…]}`` (1 = range finished, negative = -41000… codes;
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from typing import Any, Iterator, Sequence
 
@@ -29,6 +32,7 @@ from fisco_drugtrace.encoding.channelpack import (
     REGISTER_EVENT_LOG,
     RPC,
     TOPIC_REPORT,
+    TX_COMMITTED,
     UNREGISTER_EVENT_LOG,
     ChannelPack,
     encode_channel_pack,
@@ -44,14 +48,26 @@ from fisco_drugtrace.rpc.transport import TlsFiles
 __all__ = ["ChannelTransport", "CLIENT_TYPE"]
 
 CLIENT_TYPE = "fisco-drugtrace"
-#: The channel protocol versions this SDK speaks (v3: transactions answered asynchronously).
-_MIN_PROTOCOL, _MAX_PROTOCOL = 1, 3
+#: The channel protocol versions this SDK speaks. Not v3: there a node answers
+#: ``sendRawTransaction`` before checking it and reports a refusal only in the 0x1000 push, while
+#: up to v2 the refusal is the 0x12 answer's JSON-RPC error, which the client maps to its type.
+_MIN_PROTOCOL, _MAX_PROTOCOL = 1, 2
 _ANSWERED = (RPC, HANDSHAKE, HEARTBEAT, REGISTER_EVENT_LOG, UNREGISTER_EVENT_LOG)
+#: Receipts pushed for transactions nobody waits for are forgotten beyond this many.
+_MAX_RECEIPT_SLOTS = 10_000
 
 
 class _State:
     def __init__(self) -> None:
         self.buffer = bytearray()
+
+
+class _ReceiptSlot:
+    __slots__ = ("done", "receipt")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.receipt: dict[str, Any] | None = None
 
 
 class ChannelTransport(PushTransport):
@@ -69,6 +85,70 @@ class ChannelTransport(PushTransport):
         self.group = int(group)
         self.protocol = 1
         self.node_version = ""
+        self._receipts_lock = threading.Lock()
+        self._receipt_by_seq: dict[bytes, _ReceiptSlot] = {}
+        self._receipt_by_hash: dict[str, _ReceiptSlot] = {}
+
+    # ------------------------------------------------------------------ receipts pushed (0x1000)
+    def send(self, body: bytes, *, timeout: float | None = None) -> bytes:
+        """JSON-RPC over the channel. A ``sendRawTransaction``'s receipt is also pushed by the
+        node (``0x1000`` on the request's seq); :meth:`pushed_receipt` hands it out."""
+        if b'"sendRawTransaction"' not in body:
+            return super().send(body, timeout=timeout)
+        seq = new_channel_seq()
+        slot = _ReceiptSlot()
+        with self._receipts_lock:
+            self._receipt_by_seq[seq] = slot
+        try:
+            answer = self.request(RPC, body, timeout=timeout, seq=seq).payload
+        except BaseException:
+            with self._receipts_lock:
+                self._receipt_by_seq.pop(seq, None)
+            raise
+        try:
+            tx_hash = json.loads(answer).get("result")
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            tx_hash = None
+        with self._receipts_lock:
+            if isinstance(tx_hash, str):
+                self._receipt_by_hash[tx_hash.lower()] = slot
+                if len(self._receipt_by_hash) > _MAX_RECEIPT_SLOTS:  # nobody asked for the oldest ones
+                    self._receipt_by_hash.pop(next(iter(self._receipt_by_hash)))
+            else:
+                self._receipt_by_seq.pop(seq, None)
+        return answer
+
+    def pushed_receipt(self, tx_hash: str, timeout: float) -> dict[str, Any] | None:
+        """The receipt the node pushed for a transaction sent over this channel (its JSON object),
+        or ``None`` (not sent here, or nothing within ``timeout``: poll instead)."""
+        with self._receipts_lock:
+            slot = self._receipt_by_hash.pop(tx_hash.lower(), None)
+        if slot is None or not slot.done.wait(timeout):
+            return None
+        return slot.receipt
+
+    def _drop(self) -> None:
+        super()._drop()
+        with self._receipts_lock:  # nothing more comes on this connection: let the waiters poll
+            slots = list(self._receipt_by_seq.values())
+            self._receipt_by_seq.clear()
+            self._receipt_by_hash.clear()
+        for slot in slots:
+            slot.done.set()
+
+    def _on_receipt_push(self, msg: Incoming) -> None:
+        with self._receipts_lock:
+            slot = self._receipt_by_seq.pop(msg.seq, None)
+        if slot is None:
+            return
+        try:
+            receipt = json.loads(msg.payload)
+        except (ValueError, UnicodeDecodeError):
+            receipt = None
+        if isinstance(receipt, dict) and isinstance(receipt.get("result"), dict):
+            receipt = receipt["result"]  # an envelope around it (python-sdk accepts both shapes)
+        slot.receipt = receipt if isinstance(receipt, dict) and "transactionHash" in receipt else None
+        slot.done.set()
 
     def _frames(self, sock: socket.socket, state: _State) -> Iterator[ChannelPack]:
         data = sock.recv(65536)
@@ -132,7 +212,9 @@ class ChannelTransport(PushTransport):
             return -41004  # INVALID_RESPONSE
 
     def _on_push(self, msg: Incoming) -> None:
-        if msg.type == BLOCK_NOTIFY:
+        if msg.type == TX_COMMITTED:
+            self._on_receipt_push(msg)
+        elif msg.type == BLOCK_NOTIFY:
             self._on_block_notify(msg.payload)
         elif msg.type == EVENT_LOG_PUSH:
             self._on_event_push(msg.payload)

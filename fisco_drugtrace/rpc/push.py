@@ -368,8 +368,9 @@ class PushTransport(ABC):
 
     # ------------------------------------------------------------------ requests
     def _request_async(self, ptype: int, payload: bytes,
-                       callback: Callable[[Incoming | None, BaseException | None], None] | None = None) -> _Pending:
-        seq = uuid.uuid4().hex.encode()
+                       callback: Callable[[Incoming | None, BaseException | None], None] | None = None,
+                       seq: bytes | None = None) -> _Pending:
+        seq = seq or uuid.uuid4().hex.encode()
         waiter = _Pending(callback)
         with self._lock:
             self._pending[seq] = waiter
@@ -381,15 +382,15 @@ class PushTransport(ABC):
             waiter.finish(None, exc)
         return waiter
 
-    def request(self, ptype: int, payload: bytes, *, timeout: float | None = None) -> Incoming:
-        """Send one message and wait for the node's answer on the same seq.
+    def request(self, ptype: int, payload: bytes, *, timeout: float | None = None, seq: bytes | None = None) -> Incoming:
+        """Send one message and wait for the node's answer on the same seq (a fresh one by default).
 
         :raises ConnectError: not connected, or the connection dropped before the answer.
         :raises RequestTimeout: no answer in time.
         """
         self._ensure()
         wait = self.timeout if timeout is None else timeout
-        waiter = self._request_async(ptype, payload)
+        waiter = self._request_async(ptype, payload, seq=seq)
         if not waiter.done.wait(wait):
             raise RequestTimeout(f"{self.url} did not answer within {wait:g} s", url=self.url)
         if waiter.error is not None:

@@ -277,3 +277,14 @@ def test_a_failing_callback_stops_delivery_and_keeps_its_event_for_the_resume() 
         rest = collect(resumed, 2)
         resumed.close()
         assert [stored_value(probe, e) for e in seen + rest] == list(range(5))
+
+
+def test_a_2x_transaction_over_the_channel_takes_its_receipt_from_the_0x1000_push() -> None:
+    with served("v2") as s:
+        probe = deploy_probe(s.push)
+        asked: list[str] = []
+        s.push.get_receipt = lambda tx_hash: asked.append(tx_hash)  # type: ignore[method-assign]
+        result = probe.transact("store", 8, "pushed", signer=SIGNERS[0])
+        assert result.receipt.status == 0 and result.receipt.block_number == s.poll.block_number()
+        assert s.poll.get_receipt(result.tx_hash) == result.receipt
+        assert not asked  # no getTransactionReceipt polling: the node pushed it
