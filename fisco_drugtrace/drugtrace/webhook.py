@@ -126,20 +126,36 @@ class WebhookOutbox:
             self._db.close()
 
 
-def _post_with_requests(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    import requests
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """One POST with the standard library (no redirects followed: a 3xx is not "taken");
+    0 when there is no answer."""
+    import http.client
+    import ssl
+    from urllib.parse import urlsplit
 
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
+                                           context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
     try:
-        session_post = requests.post(url, data=body, headers=headers, timeout=timeout)
-    except requests.RequestException:
+        conn.request("POST", target, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(65536)
+        return int(response.status)
+    except (OSError, http.client.HTTPException, ValueError):
         return 0
-    return session_post.status_code
+    finally:
+        conn.close()
 
 
 class WebhookSender:
     """Delivers the outbox in order in a background thread (:meth:`start`), one event at a time.
 
-    :param post: ``(url, body, headers, timeout) -> HTTP status`` (0 = no answer); ``requests`` by default.
+    :param post: ``(url, body, headers, timeout) -> HTTP status`` (0 = no answer); ``http.client`` by default.
     """
 
     def __init__(self, outbox: WebhookOutbox, url: str, secret: bytes, *, timeout: float = 10.0,
@@ -153,7 +169,7 @@ class WebhookSender:
         self.url = url
         self._secret = secret
         self._timeout = timeout
-        self._post = post or _post_with_requests
+        self._post = post or _post
         self._first, self._max = first_backoff, max_backoff
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
