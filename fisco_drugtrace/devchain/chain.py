@@ -36,10 +36,11 @@ from fisco_drugtrace.errors import DataDirError, DevChainError, RpcError
 from .codec import Admission, TxCodec, codec_for
 from .config import DevChainConfig
 from .evm import Executor
+from .rawcheck import stored_tx_problem
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
 from .memstore import open_store
-from .storage import SCHEMA_VERSION
+from .storage import SCHEMA_VERSION, raw_digest
 from .txpool import TxPool
 
 __all__ = ["Chain", "now_ms", "GATHER_LINGER"]
@@ -146,9 +147,25 @@ class Chain:
             raise DataDirError(where, f"written under other execution rules ({written}); this dev chain "
                                       f"executes as {rules}: start it on a new data dir")
         started = time.perf_counter()
-        head = self._replay(meta.get("genesis_hash", ""))
+        try:
+            head = self._replay(meta.get("genesis_hash", ""))
+        except DataDirError:
+            raise
+        except Exception as exc:  # whatever a damaged row makes a reader or the EVM raise, it is damage
+            raise DataDirError(where, f"damaged: replay failed ({type(exc).__name__}: {exc})") from exc
         self.replay_seconds = time.perf_counter() - started
         return head
+
+    def _check_stored_tx(self, tx: ChainTx, number: int) -> None:
+        """The stored signed bytes decode to the stored hash and columns (:mod:`.rawcheck`)."""
+        try:
+            problem = stored_tx_problem(self.config.dialect, self.suite, tx)
+        except Exception as exc:
+            raise DataDirError(self.store.location, f"damaged: stored bytes of 0x{tx.hash.hex()} in block {number} "
+                                                    f"do not decode ({type(exc).__name__}: {exc})") from exc
+        if problem is not None:
+            raise DataDirError(self.store.location, f"damaged: stored bytes of 0x{tx.hash.hex()} in block {number} "
+                                                    f"do not match its stored {problem}")
 
     def _genesis_state_root(self) -> bytes:
         c = self.config
@@ -178,6 +195,7 @@ class Chain:
         stored_head = self.store.head()
         previous: ChainBlock | None = None
         window_start = stored_head - self.config.block_limit + 1
+        missing_digests: list[tuple[int, bytes]] = []  # a data dir written before raw digests
         for block in self.store.iter_blocks():
             if previous is None:
                 if block.number != 0 or block.hash.hex() != genesis_hash or block.state_root != self._genesis_state_root():
@@ -185,6 +203,16 @@ class Chain:
                 expected = self._make_block(0, ZERO_HASH, block.timestamp, (), (), block.state_root, 0)
             else:
                 txs = self.store.txs_in_block(block.number)
+                for tx in txs:
+                    self._check_stored_tx(tx, block.number)
+                if txs:
+                    digest = raw_digest([t.raw for t in txs])
+                    recorded = self.store.raw_digest(block.number)
+                    if recorded is None:
+                        missing_digests.append((block.number, digest))
+                    elif recorded != digest:
+                        raise DataDirError(where, f"damaged: stored bytes of block {block.number}'s transactions "
+                                                  "differ from their recorded digest")
                 stored = {r.tx_hash: r for r in self.store.receipts_in_block(block.number)}
                 receipts = self._execute(block.number, block.timestamp, txs)
                 for r in receipts:
@@ -205,6 +233,8 @@ class Chain:
         if previous is None or previous.number != stored_head:
             raise DataDirError(where, f"damaged: blocks stop at {previous.number if previous else -1}, "
                                       f"highest stored is {stored_head}")
+        if missing_digests:
+            self.store.record_raw_digests(missing_digests)
         return previous
 
     def _receipts_root(self, receipts: list[ChainReceipt]) -> bytes:
