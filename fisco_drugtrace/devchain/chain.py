@@ -206,13 +206,13 @@ class Chain:
                 for tx in txs:
                     self._check_stored_tx(tx, block.number)
                 if txs:
-                    digest = raw_digest([t.raw for t in txs])
+                    digest = raw_digest(txs)
                     recorded = self.store.raw_digest(block.number)
                     if recorded is None:
                         missing_digests.append((block.number, digest))
                     elif recorded != digest:
-                        raise DataDirError(where, f"damaged: stored bytes of block {block.number}'s transactions "
-                                                  "differ from their recorded digest")
+                        raise DataDirError(where, f"damaged: stored transactions of block {block.number} (signed "
+                                                  "bytes or columns) differ from their recorded digest")
                 stored = {r.tx_hash: r for r in self.store.receipts_in_block(block.number)}
                 receipts = self._execute(block.number, block.timestamp, txs)
                 for r in receipts:

@@ -72,14 +72,21 @@ WAL_LIMIT = 16 * 1024 * 1024
 _TABLES = ("meta", "blocks", "txs", "receipts", "logs", "abis")
 
 
-def raw_digest(raws: Sequence[bytes]) -> bytes:
-    """Digest of a block's signed transaction bytes, in order (``raw_digests``): the transaction
-    hash covers the signed fields but not the signature, so this is what detects damage there
-    without recovering every sender at start (an integrity check against damage, not tampering)."""
+def raw_digest(txs: Sequence[ChainTx]) -> bytes:
+    """Digest of a block's stored transactions, in order (``raw_digests``): the signed bytes and
+    every column stored beside them (sender, to, input, nonce, blockLimit, abi, import time).
+
+    The transaction hash covers the signed fields but not the signature, and the columns replay
+    executes are not re-derived from the bytes; this digest, taken when the block is written
+    (from what admission decoded and checked), detects damage to any of them at start without
+    recovering every sender. An integrity check against damage, not against deliberate tampering.
+    """
     h = hashlib.blake2b(digest_size=16)
-    for raw in raws:
-        h.update(len(raw).to_bytes(4, "big"))
-        h.update(raw)
+    for t in txs:
+        text = "\x00".join((t.sender, t.to, t.nonce, t.abi, str(t.block_limit), str(t.import_time))).encode()
+        for part in (t.raw, t.input, text):
+            h.update(len(part).to_bytes(4, "big"))
+            h.update(part)
     return h.digest()
 
 
@@ -272,7 +279,7 @@ class ChainStore:
                 )
                 if tx_rows:
                     db.executemany("INSERT INTO txs VALUES (?,?,?,?,?,?,?,?,?,?,?)", tx_rows)
-                    db.execute("INSERT INTO raw_digests VALUES (?, ?)", (block.number, raw_digest([t.raw for t in txs])))
+                    db.execute("INSERT INTO raw_digests VALUES (?, ?)", (block.number, raw_digest(txs)))
                     db.executemany("INSERT INTO receipts VALUES (?,?,?,?,?,?,?,?)", receipt_rows)
                 if log_rows:
                     db.executemany("INSERT INTO logs VALUES (?,?,?,?,?,?,?)", log_rows)

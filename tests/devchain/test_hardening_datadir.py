@@ -158,14 +158,16 @@ def test_stored_raw_bytes_that_do_not_match_their_hash_are_refused(tmp_path: Pat
         build(path, dialect=dialect)
 
 
-@pytest.mark.parametrize("column", ["nonce", "input"])
-def test_stored_columns_that_disagree_with_the_signed_bytes_are_refused(pristine: Path, column: str) -> None:
+@pytest.mark.parametrize("column, value", [("nonce", "forged"), ("input", b"\x01"), ("sender", "0x" + "ab" * 20),
+                                           ("import_time", 7), ("abi", "[]")])
+def test_stored_columns_that_disagree_with_what_was_admitted_are_refused(pristine: Path, column: str,
+                                                                         value: object) -> None:
     db = sqlite3.connect(pristine / DB_FILENAME)
-    value = b"\x01" if column == "input" else "forged"
-    db.execute(f"UPDATE txs SET {column} = ? WHERE block_number = 3", (value,))
+    block = 1 if column == "abi" else 3  # the deployment carries the abi
+    db.execute(f"UPDATE txs SET {column} = ? WHERE block_number = ?", (value, block))
     db.commit()
     db.close()
-    with pytest.raises(DataDirError, match="stored bytes"):
+    with pytest.raises(DataDirError, match="damaged: stored"):
         build(pristine)
 
 
