@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
+from typing import Callable
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
@@ -81,8 +82,11 @@ class _Waiter:
 class Chain:
     """One dev chain's state machine (dialect-neutral); the RPC handlers sit on top of it."""
 
-    def __init__(self, config: DevChainConfig, suite: CryptoSuite = ECDSA) -> None:
+    def __init__(self, config: DevChainConfig, suite: CryptoSuite = ECDSA,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        """:param progress: called during replay, about twice a second, with (blocks replayed, head)."""
         self.config = config
+        self._progress = progress
         self.suite = suite
         self.codec: TxCodec = codec_for(config.dialect, suite, config.chain_id or "")
         data_dir = Path(config.data_dir) if config.data_dir is not None else None
@@ -196,19 +200,27 @@ class Chain:
         previous: ChainBlock | None = None
         window_start = stored_head - self.config.block_limit + 1
         missing_digests: list[tuple[int, bytes]] = []  # a data dir written before raw digests
+        report = self._progress
+        next_report = time.monotonic() + 0.5
         for block in self.store.iter_blocks():
+            if report is not None and time.monotonic() >= next_report:
+                report(block.number, stored_head)
+                next_report = time.monotonic() + 0.5
             if previous is None:
                 if block.number != 0 or block.hash.hex() != genesis_hash or block.state_root != self._genesis_state_root():
                     raise DataDirError(where, "damaged: genesis block does not match the recorded genesis")
                 expected = self._make_block(0, ZERO_HASH, block.timestamp, (), (), block.state_root, 0)
             else:
                 txs = self.store.txs_in_block(block.number)
-                for tx in txs:
-                    self._check_stored_tx(tx, block.number)
                 if txs:
+                    # the digest was taken when the block was written, from the bytes admission had
+                    # just decoded and hashed: when it matches, the bytes still are those; blocks
+                    # written before digests existed have each transaction decoded and re-hashed
                     digest = raw_digest(txs)
                     recorded = self.store.raw_digest(block.number)
                     if recorded is None:
+                        for tx in txs:
+                            self._check_stored_tx(tx, block.number)
                         missing_digests.append((block.number, digest))
                     elif recorded != digest:
                         raise DataDirError(where, f"damaged: stored transactions of block {block.number} (signed "
