@@ -90,6 +90,7 @@ def start(options: StartOptions) -> RunningChain:
         if running is not None and running.pid != me:
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
         data_dir.mkdir(parents=True, exist_ok=True)
+        write_progress(data_dir, StartProgress(me, my_start, "opening", 0, 0))
 
         def report(block: int, head: int) -> None:
             write_progress(data_dir, StartProgress(me, my_start, "replaying", block, head))
