@@ -5,7 +5,9 @@ No printing here: functions return records; the CLI renders them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -26,7 +28,11 @@ from .server import ServerHandle, serve
 from .tls import TlsMaterial, ensure_certificates
 
 __all__ = ["StartOptions", "RunningChain", "start", "start_detached", "stop", "status", "dev_accounts",
-           "child_environment", "DEFAULT_DATA_DIR", "ACCOUNTS_DIR", "STALL_TIMEOUT"]
+           "child_environment", "client_exports", "read_env_file", "is_loopback", "DEFAULT_DATA_DIR", "ACCOUNTS_DIR",
+           "STALL_TIMEOUT", "ENV_FILE"]
+
+#: What a chain with a data dir writes there: the ``export`` lines that point the CLI/SDK at it.
+ENV_FILE = "devchain.env"
 
 #: A detached start gives up (and stops the child) after this long without start-up progress (s).
 STALL_TIMEOUT = 60.0
@@ -123,9 +129,61 @@ def start(options: StartOptions) -> RunningChain:
     running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp)
     if data_dir is not None:
         c = chain.config
+        _write_env_file(data_dir, client_exports(running_chain))
         write_run_info(data_dir, RunInfo(me, server.url, c.dialect.value, str(c.chain_id), str(c.group_id), my_start))
         _remove_own_progress(data_dir, me)
     return running_chain
+
+
+def client_exports(running: RunningChain) -> dict[str, str]:
+    """The environment that points the CLI and SDK at this chain (it overrides any config file,
+    e.g. ``chain-config/devchain.toml``'s port 20200 and ``.devchain`` paths); paths absolute."""
+    c = running.devchain.config
+    exports = {"FISCO_RPC_URL": running.url, "FISCO_DIALECT": c.dialect.value, "FISCO_GROUP": str(c.group_id),
+               "FISCO_CHAIN_ID": str(c.chain_id)}
+    if running.accounts:
+        exports["FISCO_ACCOUNT_DIR"] = os.path.abspath(os.path.dirname(running.accounts[0].keystore))
+    if running.data_dir is not None:
+        exports["FISCO_DRUGTRACE_HOME"] = os.path.abspath(running.data_dir / "home")
+    if running.tls is not None:
+        exports.update(FISCO_TLS_CA=os.path.abspath(running.tls.sdk_ca), FISCO_TLS_CERT=os.path.abspath(running.tls.sdk_cert),
+                       FISCO_TLS_KEY=os.path.abspath(running.tls.sdk_key))
+    return exports
+
+
+def _write_env_file(data_dir: Path, exports: Mapping[str, str]) -> Path:
+    """``data_dir/devchain.env``: ``export`` lines to ``source`` (no secret in it)."""
+    path = data_dir / ENV_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("# written by `fisco-drugtrace devchain start`; source it to point the CLI/SDK at this chain\n"
+                   + "".join(f"export {k}={shlex.quote(v)}\n" for k, v in exports.items()))
+    os.replace(tmp, path)
+    return path
+
+
+def read_env_file(data_dir: Path) -> dict[str, str]:
+    """The exports a chain wrote in ``data_dir`` (empty when there is none)."""
+    try:
+        lines = (data_dir / ENV_FILE).read_text().splitlines()
+    except OSError:
+        return {}
+    out = {}
+    for line in lines:
+        if line.startswith("export ") and "=" in line:
+            name, _, value = line[len("export "):].partition("=")
+            parsed = shlex.split(value)
+            out[name] = parsed[0] if parsed else ""
+    return out
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the chain reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _remove_own_progress(data_dir: Path, pid: int) -> None:
