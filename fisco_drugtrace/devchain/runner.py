@@ -211,12 +211,14 @@ def _stop_child(child: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def start_detached(data_dir: Path, argv: Sequence[str], *, stall_timeout: float = STALL_TIMEOUT,
+                   startup_grace: float | None = None,
                    on_progress: Callable[[StartProgress], None] | None = None) -> RunInfo:
     """Run ``argv`` (a foreground ``devchain start`` on ``data_dir``) in its own session; wait until it serves.
 
     There is no fixed deadline: while the child replays it publishes progress (passed to
     ``on_progress``), and the wait goes on as long as that progress moves. After ``stall_timeout``
-    seconds without progress — or on any exception here, Ctrl-C included — the child is stopped, so
+    seconds without progress (``startup_grace``, default the same, before its first record: the
+    interpreter's start) — or on any exception here, Ctrl-C included — the child is stopped, so
     no orphan keeps the data dir locked. The child inherits no secret (:func:`child_environment`).
 
     :raises DevChainRunning: a chain already serves (or holds) this data dir.
@@ -252,9 +254,10 @@ def start_detached(data_dir: Path, argv: Sequence[str], *, stall_timeout: float 
                 last_seen, last_change = progress, time.monotonic()
                 if on_progress is not None:
                     on_progress(progress)
-            if time.monotonic() - last_change > stall_timeout:
+            limit = stall_timeout if last_seen is not None or startup_grace is None else startup_grace
+            if time.monotonic() - last_change > limit:
                 where = f" (replay at block {last_seen.block} of {last_seen.head})" if last_seen else ""
-                raise DevChainError(f"the dev chain made no start-up progress for {stall_timeout:g} s{where}; "
+                raise DevChainError(f"the dev chain made no start-up progress for {limit:g} s{where}; "
                                     f"it was stopped; see {log_path}")
             time.sleep(0.05)
     except BaseException:

@@ -140,7 +140,7 @@ def test_detached_start_reports_progress_and_stops_a_stalled_child(tmp_path: Pat
     seen: list[StartProgress] = []
     started = time.monotonic()
     with pytest.raises(DevChainError, match="no start-up progress") as info:
-        runner.start_detached(tmp_path / "data", _stalling_child(tmp_path, 300), stall_timeout=6,
+        runner.start_detached(tmp_path / "data", _stalling_child(tmp_path, 300), stall_timeout=3, startup_grace=60,
                               on_progress=seen.append)
     assert time.monotonic() - started < 30
     assert [p.block for p in seen] == [0, 1, 2] and "block 2 of 100" in str(info.value)
@@ -172,7 +172,7 @@ def test_detached_start_keeps_waiting_while_replay_progresses(tmp_path: Path) ->
         "sys.argv = ['fisco-drugtrace', 'devchain', 'start', '--port', '0', '--data-dir', sys.argv[1]]\n"
         "main()\n")
     seen: list[StartProgress] = []
-    info = runner.start_detached(data, [sys.executable, str(script), str(data)], stall_timeout=2.5,
+    info = runner.start_detached(data, [sys.executable, str(script), str(data)], stall_timeout=2.5, startup_grace=60,
                                  on_progress=seen.append)
     try:
         assert info.pid != first.pid and len(seen) >= 4 and block_number(info.url) == 0
