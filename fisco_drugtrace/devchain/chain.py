@@ -130,9 +130,18 @@ class Chain:
                 "crypto": self.suite.name}
 
     def _open(self) -> ChainBlock:
-        store = self.store
-        if store.fresh:
+        if self.store.fresh:
             return self._create_genesis()
+        try:
+            return self._reopen()
+        except DataDirError:
+            raise
+        except Exception as exc:  # whatever a damaged row makes a reader or the EVM raise, it is damage
+            raise DataDirError(self.store.location, f"damaged: reading the stored chain failed "
+                                                    f"({type(exc).__name__}: {exc})") from exc
+
+    def _reopen(self) -> ChainBlock:
+        store = self.store
         meta = store.meta()
         where = store.location
         if meta.get("schema") != SCHEMA_VERSION:
@@ -151,12 +160,7 @@ class Chain:
             raise DataDirError(where, f"written under other execution rules ({written}); this dev chain "
                                       f"executes as {rules}: start it on a new data dir")
         started = time.perf_counter()
-        try:
-            head = self._replay(meta.get("genesis_hash", ""))
-        except DataDirError:
-            raise
-        except Exception as exc:  # whatever a damaged row makes a reader or the EVM raise, it is damage
-            raise DataDirError(where, f"damaged: replay failed ({type(exc).__name__}: {exc})") from exc
+        head = self._replay(meta.get("genesis_hash", ""))
         self.replay_seconds = time.perf_counter() - started
         return head
 
