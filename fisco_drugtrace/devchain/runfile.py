@@ -30,6 +30,8 @@ __all__ = ["DataDirLock", "RunInfo", "StartProgress", "write_run_info", "read_ru
 RUN_FILE = "devchain.json"
 LOCK_FILE = "LOCK"
 PROGRESS_FILE = "devchain.starting"
+#: Where Linux lists the file locks held (``lock_holder`` probes the lock when it is unreadable).
+PROC_LOCKS = "/proc/locks"
 
 
 class DataDirLock:
@@ -132,7 +134,7 @@ def lock_holder(data_dir: Path) -> int | None:
         return None
     wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
     try:
-        with open("/proc/locks") as handle:
+        with open(PROC_LOCKS) as handle:
             lines = handle.read().splitlines()
     except OSError:
         return _probe(path)
