@@ -314,6 +314,9 @@ def stop(data_dir: Path, timeout: float = 15.0) -> RunInfo:
         info = RunInfo(holder, "", "", "", "", progress.started if progress and progress.pid == holder else None)
     pid = info.pid
     born = process_start_time(pid)
+    if born is None or lock_holder(data_dir) not in (pid, 0):  # it went away meanwhile: nothing to signal
+        _remove_child_files(data_dir, pid)
+        return info
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while pid_alive(pid) and process_start_time(pid) == born and lock_holder(data_dir) in (pid, 0):
