@@ -104,6 +104,9 @@ class _Checkpointer:
     ROWS = 2000
 
     def __init__(self, path: Path, fsync: bool) -> None:
+        #: held while a checkpoint runs; the writer's own TRUNCATE checkpoint takes it too, so it
+        #: waits for a passive one to finish instead of finding the checkpoint lock busy
+        self.running = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
         self._rows = 0
@@ -125,7 +128,8 @@ class _Checkpointer:
             if self._stopping:
                 return
             try:
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                with self.running:
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error:  # busy or closing: the next round (or the final close) catches up
                 pass
 
@@ -291,9 +295,10 @@ class ChainStore:
                 raise
             if self._mark is not None:
                 self._mark.write(block.number, block.hash)
-                if self.wal_size() > WAL_LIMIT:
+                if self.wal_size() > WAL_LIMIT and self._checkpointer is not None:
                     # between two blocks, on the writer's connection: nothing can overtake it
-                    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    with self._checkpointer.running:
+                        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         if self._checkpointer is not None:
             self._checkpointer.wrote(1 + len(tx_rows) + len(receipt_rows) + len(log_rows))
 
