@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -22,6 +25,30 @@ REPO = Path(__file__).resolve().parents[2]
 def run(args: list[str], *, env: dict | None = None, cwd: Path | None = None, timeout: float = 120
         ) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+
+
+def read_until(proc: subprocess.Popen, done: Callable[[str], bool], timeout: float = 60) -> str:
+    """Lines of ``proc``'s stdout up to the first for which ``done`` holds (fails after ``timeout``,
+    never hangs on a chain that keeps serving without printing it)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    text = ""
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no such line within {timeout} s; got:\n{text}") from None
+        if line is None:
+            raise AssertionError(f"the process ended first; got:\n{text}")
+        text += line
+        if done(line):
+            return text
 
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
@@ -61,12 +88,7 @@ def test_foreground_start_prints_the_export_lines(tmp_path: Path) -> None:
     proc = subprocess.Popen([*CLI, "devchain", "start", "--port", "0", "--data-dir", str(tmp_path / "d")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(tmp_path))
     try:
-        lines = []
-        for line in proc.stdout:  # type: ignore[union-attr]
-            lines.append(line)
-            if line.startswith("export FISCO_DRUGTRACE_HOME"):
-                break
-        text = "".join(lines)
+        text = read_until(proc, lambda line: line.startswith("export FISCO_DRUGTRACE_HOME"))
         assert "export FISCO_RPC_URL=http://127.0.0.1:" in text
         assert f"export FISCO_ACCOUNT_DIR={tmp_path / 'd' / 'accounts'}" in text
     finally:
@@ -78,12 +100,7 @@ def test_binding_every_interface_warns_and_shows_the_real_address(tmp_path: Path
     proc = subprocess.Popen([*CLI, "devchain", "start", "--host", "0.0.0.0", "--port", "0", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(tmp_path))
     try:
-        text = ""
-        for line in proc.stdout:  # type: ignore[union-attr]
-            text += line
-            if line.startswith("}"):
-                break
-        out = json.loads(text)
+        out = json.loads(read_until(proc, lambda line: line.startswith("}")))
         assert out["listening"].startswith("0.0.0.0:") and out["listening"].endswith(out["url"].rsplit(":", 1)[1])
     finally:
         proc.terminate()
