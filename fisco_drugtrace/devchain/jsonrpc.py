@@ -10,34 +10,29 @@ Nesting depth: orjson refuses bodies nested deeper than 1,024 levels, and the :m
 fallback recurses once per level on the C stack. Python's recursion limit does not protect it in
 this process: py_ecc (imported through eth-keyfile by the keystore module) raises it to 100,000 at
 import, so 50k-70k nested ``[`` overflowed the C stack (SIGSEGV) before this bound existed. So a
-body only reaches :func:`json.loads` after an iterative scan found it nested at most
+body only reaches :func:`json.loads` after an iterative scan
+(:func:`fisco_drugtrace.jsonsafe.json_depth`, the SDK's own guard) found it nested at most
 :data:`MAX_DEPTH` levels; deeper bodies are answered as bad JSON (-32700).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping
-
-from itertools import accumulate
 
 import orjson
 
 from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
+from fisco_drugtrace.jsonsafe import json_depth
 from fisco_drugtrace.types import Dialect
 
-__all__ = ["Envelope", "V3Envelope", "V2Envelope", "MAX_BATCH", "MAX_DEPTH", "nesting_depth"]
+__all__ = ["Envelope", "V3Envelope", "V2Envelope", "MAX_BATCH", "MAX_DEPTH"]
 
 MAX_BATCH = 1000
 #: Deepest nesting of arrays/objects the json fallback parses (orjson's own limit is 1,024).
 MAX_DEPTH = 512
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-# opening brackets -> +1, closing -> -1 (0xff read as a signed byte)
-_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 Handler = Callable[[list], Any]
 
 
@@ -61,15 +56,6 @@ def _has_float(obj: Any) -> bool:
     return False
 
 
-def nesting_depth(body: bytes) -> int:
-    """How deeply arrays/objects nest in a JSON text, without recursion (brackets inside strings
-    do not count; for malformed text an upper bound of what a parser would reach)."""
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKET)
-    if not brackets:
-        return 0
-    return max(0, max(accumulate(memoryview(brackets.translate(_STEP)).cast("b"))))
-
-
 def _loads(body: bytes) -> tuple[Any, bool]:
     """The request and whether orjson read it exactly as :func:`json.loads` would.
 
@@ -83,7 +69,7 @@ def _loads(body: bytes) -> tuple[Any, bool]:
     try:
         request = orjson.loads(body)
     except orjson.JSONDecodeError:
-        if nesting_depth(body) > MAX_DEPTH:
+        if json_depth(body) > MAX_DEPTH:
             raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     else:
         if not _has_float(request):

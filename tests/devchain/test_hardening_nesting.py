@@ -11,9 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
 
-from fisco_drugtrace.devchain.jsonrpc import MAX_DEPTH, nesting_depth
+from fisco_drugtrace.devchain.jsonrpc import MAX_DEPTH
 
 from hardening_helpers import block_number, post_raw, start_chain
 
@@ -54,22 +53,3 @@ def test_nesting_within_the_bound_still_parses_through_the_fallback(tmp_path: Pa
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-_json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet="[]{}\"\\ab"),
-                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet="[]{}a\"\\"), inner,
-                                                                                 max_size=3), max_leaves=30)
-
-
-def _depth(value: object) -> int:
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    return 0
-
-
-@settings(max_examples=300, deadline=None)
-@given(_json)
-def test_nesting_depth_matches_the_parsed_structure(value: object) -> None:
-    assert nesting_depth(json.dumps(value).encode()) == _depth(value)
