@@ -54,6 +54,13 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
+    web3_port: int | None = None
+    #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
+    web3_chain_id: int = 20200
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
+    http_front: str = "thread"
 
 
 @dataclass
@@ -66,12 +73,15 @@ class RunningChain:
     tls: TlsMaterial | None
     data_dir: Path | None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    web3_server: ServerHandle | None = None
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def close(self) -> None:
+        if self.web3_server is not None:
+            self.web3_server.stop()
         self.server.stop()
         self.devchain.close()
         if self.data_dir is not None:
@@ -88,6 +98,8 @@ def start(options: StartOptions) -> RunningChain:
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     While a data dir is replayed, its progress is published for a detached start to report.
     """
+    if options.http_front == "process" and options.tls:
+        raise DevChainError("the process HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
     me, my_start = os.getpid(), process_start_time(os.getpid())
     report: Callable[[int, int], None] | None = None
@@ -102,7 +114,8 @@ def start(options: StartOptions) -> RunningChain:
             write_progress(data_dir, StartProgress(me, my_start, "replaying", block, head))
 
     try:
-        chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir), progress=report)
+        chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id),
+                         progress=report)
     except BaseException:
         if data_dir is not None:
             _remove_own_progress(data_dir, me)
@@ -118,7 +131,19 @@ def start(options: StartOptions) -> RunningChain:
         material = None
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
-        server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        if options.http_front == "process":
+            from .frontproc import serve_split
+
+            server = serve_split(chain, host=options.host, port=options.port)
+        else:
+            server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        web3_server = None
+        if options.web3_port is not None:
+            try:
+                web3_server = serve(chain.web3_port(), host=options.host, port=options.web3_port)
+            except BaseException:
+                server.stop()
+                raise
     except BaseException:
         chain.close()
         if tmp is not None:
@@ -126,7 +151,7 @@ def start(options: StartOptions) -> RunningChain:
         if data_dir is not None:
             _remove_own_progress(data_dir, me)
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server)
     if data_dir is not None:
         c = chain.config
         _write_env_file(data_dir, client_exports(running_chain))

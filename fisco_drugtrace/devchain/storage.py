@@ -302,6 +302,30 @@ class ChainStore:
         if self._checkpointer is not None:
             self._checkpointer.wrote(1 + len(tx_rows) + len(receipt_rows) + len(log_rows))
 
+    def truncate_after(self, number: int) -> None:
+        """Delete every block above ``number`` with its transactions, receipts, logs and the ABIs
+        of contracts they deployed, in one SQLite transaction (a dev chain revert).
+
+        The head record (:mod:`.headmark`) is lowered to ``number`` first: a crash in between
+        leaves it below the database's head (a valid lower bound), never above."""
+        with self._lock:
+            db = self._db
+            if self._mark is not None:
+                kept = db.execute("SELECT hash FROM blocks WHERE number = ?", (number,)).fetchone()
+                if kept is not None:
+                    self._mark.write(number, bytes(kept[0]))
+            db.execute("BEGIN")
+            try:
+                db.execute("DELETE FROM abis WHERE address IN (SELECT contract_address FROM receipts "
+                           "WHERE block_number > ? AND contract_address != '')", (number,))
+                for table in ("logs", "receipts", "txs", "raw_digests", "blocks"):
+                    column = "number" if table == "blocks" else "block_number"
+                    db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
     # ------------------------------------------------------------------ reads
     def head(self) -> int:
         """Highest block number, -1 when there is no block at all."""
