@@ -274,15 +274,24 @@ def load_settings(path: str | os.PathLike[str] | None = None, overrides: Mapping
         ``dialect``, ``chain_id``, ``timeout``, ``retries``, ``tls_ca``/``tls_cert``/``tls_key``,
         ``account_dir``, ``home``, ``node``, ``max_answer_bytes``). ``None`` values are ignored.
     :param environ: the environment (defaults to ``os.environ``).
-    :param cwd: where to look for ``fisco-drugtrace.toml`` (defaults to the current directory).
+    :param cwd: where to look for ``fisco-drugtrace.toml`` and what relative paths of ``path``, the
+        environment and ``overrides`` are taken from (defaults to the current directory). All paths
+        in the result are absolute.
     :raises ConfigError: malformed TOML, unknown dialect, missing certificate files, bad values.
     """
     env = os.environ if environ is None else environ
+    # Every path is made absolute here, at load time: a relative config path (``--config`` or
+    # ``FISCO_DRUGTRACE_CONFIG``) against the current directory, paths inside the file against the
+    # file's directory, relative paths from the environment or flags against the current
+    # directory — so the Settings stay valid whatever directory the process moves to later.
+    here = Path(os.path.abspath(cwd or os.getcwd()))
     source: Path | None = None
     if path is not None:
         source = Path(path).expanduser()
+        if not source.is_absolute():
+            source = here / source
     else:
-        candidate = Path(cwd or os.getcwd()) / DEFAULT_CONFIG_NAME
+        candidate = here / DEFAULT_CONFIG_NAME
         if candidate.is_file():
             source = candidate
     raw: dict[str, Any] = {}
@@ -294,12 +303,12 @@ def load_settings(path: str | os.PathLike[str] | None = None, overrides: Mapping
         value = env.get(variable)
         if value:
             raw[field_name] = value
-            bases[field_name] = None
+            bases[field_name] = here
     for field_name, value in (overrides or {}).items():
         if value is None:
             continue
         if field_name not in set(ENVIRONMENT_VARIABLES.values()) | {"timeout", "retries", "node"}:
             raise ConfigError(f"unknown settings override {field_name!r}")
         raw[field_name] = value
-        bases[field_name] = None
+        bases[field_name] = here
     return _build(raw, bases, source.resolve() if source is not None else None)

@@ -57,24 +57,29 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
             + (["--channel-port", str(channel_port)] if channel_port is not None else []) \
             + ["--http-front", http_front]
-        info = runner.start_detached(data_dir, argv)
+        _warn_if_exposed(host, port)
+        info = runner.start_detached(data_dir, argv, on_progress=_show_progress)
         detached: dict[str, Any] = {
             "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
-            "group_id": info.group_id, "data_dir": str(data_dir), "log": str(data_dir / runner.LOG_FILE),
-            "keystore_password": DEV_PASSWORD}
+            "group_id": info.group_id, "listening": _listening(host, info.url), "data_dir": str(data_dir),
+            "log": str(data_dir / runner.LOG_FILE), "keystore_password": DEV_PASSWORD,
+            "env_file": str(data_dir / runner.ENV_FILE)}
         dev_accounts = [{"name": a.name, "address": a.address, "keystore": a.keystore}
                         for a in runner.dev_accounts(data_dir)]
+        exports = runner.read_env_file(data_dir)
         if as_json:
-            emit({**detached, "accounts": dev_accounts}, True)
+            emit({**detached, "accounts": dev_accounts, "exports": exports}, True)
         else:
             emit(detached, False, title="dev chain")
             emit_table(dev_accounts, title="dev accounts")
+            _show_exports(exports, data_dir / runner.ENV_FILE)
         return
     if web3_port is not None and dialect != "v3":
         raise click.UsageError("--web3-port needs a 3.x dev chain (--dialect v3): FISCO 3.9+ serves it")
     if channel_port is not None and dialect != "v2":
         raise click.UsageError("--channel-port is a 2.x node's port (add --dialect v2); 3.x pushes over "
                                "WebSocket on its RPC port (ws:// or wss:// URL)")
+    _warn_if_exposed(host, port)
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
                                                web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front,
                                                channel_port=channel_port))
@@ -85,7 +90,11 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         summary: dict[str, Any] = {
             "url": running.url, "dialect": config.dialect.value, "chain_id": config.chain_id,
             "group_id": config.group_id, "block_number": running.devchain.block_number,
+            "listening": f"{running.server.host}:{running.server.port}",
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
+        exports = runner.client_exports(running)
+        if data_dir is not None:
+            summary["env_file"] = str(data_dir / runner.ENV_FILE)
         if running.web3_server is not None:
             summary.update(web3_url=running.web3_server.url, web3_chain_id=config.web3_chain_id)
         if running.channel is not None:
@@ -96,10 +105,11 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
                            tls_key=str(running.tls.sdk_key))
         accounts = [{"name": a.name, "address": a.address, "keystore": a.keystore} for a in running.accounts]
         if as_json:
-            emit({**summary, "accounts": accounts}, True)
+            emit({**summary, "accounts": accounts, "exports": exports}, True)
         else:
             emit(summary, False, title="dev chain")
             emit_table(accounts, title="dev accounts")
+            _show_exports(exports, data_dir / runner.ENV_FILE if data_dir is not None else None)
             echo("Serving; Ctrl-C to stop.", err=True)
         sys.stdout.flush()
         while not stop_event.wait(0.5):
@@ -108,6 +118,33 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         pass
     finally:
         running.close()
+
+
+def _warn_if_exposed(host: str, port: int) -> None:
+    from fisco_drugtrace.devchain import runner
+
+    if not runner.is_loopback(host):
+        where = "every network interface" if host in ("0.0.0.0", "::", "") else f"interface {host}"
+        echo(f"warning: the dev chain will listen on {host}:{port} ({where}), reachable from other machines; "
+             "its JSON-RPC has no authentication unless --tls is given", err=True)
+
+
+def _listening(host: str, url: str) -> str:
+    return f"{host}:{url.rsplit(':', 1)[-1]}"
+
+
+def _show_progress(progress: Any) -> None:
+    if progress.phase == "replaying":
+        echo(f"opening: replayed {progress.block} of {progress.head} blocks", err=True)
+
+
+def _show_exports(exports: dict[str, str], env_file: Path | None) -> None:
+    import shlex
+
+    where = f" (also in {env_file}: `source {shlex.quote(str(env_file))}`)" if env_file is not None else ""
+    echo(f"To point the CLI/SDK at this chain, in your shell{where}:")
+    for name, value in exports.items():
+        echo(f"export {name}={shlex.quote(value)}")
 
 
 @devchain.command()
