@@ -83,8 +83,10 @@ class AddressBook:
         if found is None:
             raise AddressBookError(
                 f"no drug-trace suite recorded for chain {chain_id} group {group_id} in {self.path}",
-                user_message=f"no contracts deployed for chain {chain_id} group {group_id}: "
-                             "run `fisco-drugtrace contracts deploy` first",
+                user_message=f"no drug-trace suite is recorded in this home for chain {chain_id} group "
+                             f"{group_id}: join the deployment with `fisco-drugtrace contracts attach "
+                             "[ORG_REGISTRY_ADDRESS]` (the address its deployer published; none needed when "
+                             "it is in the chain's name service)",
             )
         return found
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fisco_drugtrace.drugtrace.addressbook import AddressBook, Deployment
+from fisco_drugtrace.drugtrace.attach import Attachment, attach_suite
 from fisco_drugtrace.drugtrace.auditing import AuditOps
 from fisco_drugtrace.drugtrace.custody import CustodyOps
 from fisco_drugtrace.drugtrace.ids import org_ref
@@ -75,6 +76,35 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
 
             self.address_book.set_label(chain, group, id_hex(org_ref(root_org)), name)
         return deployment
+
+    def attach(self, org_registry: str | None = None, *, accept_different_code: bool = False,
+               replace: bool = False, source: str = "address") -> Attachment:
+        """Join the suite whose ``OrgRegistry`` is at ``org_registry``: read the linked contracts
+        from the chain, compare each one's runtime code with this release's artifacts, and record
+        the suite in this machine's address book. Sends nothing; needs no signer.
+
+        :raises SuiteCodeMismatch: a contract's code differs (``accept_different_code`` records it anyway).
+        :raises AddressBookError: no address was given and none is published in the chain's name
+            service, or the book already names another live suite here and ``replace`` is unset.
+        """
+        chain, group = self.chain_key
+        if org_registry is None:
+            from fisco_drugtrace.drugtrace.discovery import discover_org_registry
+
+            org_registry, source = discover_org_registry(self.client)
+        attachment = attach_suite(self.client, org_registry, chain_id=chain, group_id=group, source=source,
+                                  accept_different_code=accept_different_code)
+        existing = self.address_book.find(chain, group)
+        new_root = attachment.deployment.address("OrgRegistry")
+        if existing is not None and not replace and existing.contracts.get("OrgRegistry") != new_root \
+                and "OrgRegistry" in existing.contracts and self.client.get_code(existing.address("OrgRegistry")):
+            raise AddressBookError(
+                f"the address book already names the suite at {existing.address('OrgRegistry')} here",
+                user_message=f"this home already uses the suite at {existing.address('OrgRegistry')} on chain "
+                             f"{chain} group {group}; use --replace to switch to {new_root}")
+        self.close()
+        self.address_book.put(attachment.deployment)
+        return attachment
 
     def status(self) -> SuiteStatus:
         """Addresses, whether code is there, and the suite's counters."""

@@ -33,6 +33,19 @@ def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool
                                            details_hash=evidence_hash(details),
                                            on_step=None if as_json else (lambda s: echo(f"  {s} ✓", err=True)))
     show(deployment, as_json)
+    if not as_json:
+        for line in join_instructions(deployment.address("OrgRegistry")):
+            echo(line, err=True)
+
+
+def join_instructions(org_registry: str) -> list[str]:
+    """What another organisation runs, on its own machine, to join this deployment."""
+    return [
+        "Another organisation joins this deployment from its own machine with:",
+        "  fisco-drugtrace account new NAME                    # its signing key; send the address to the regulator",
+        f"  fisco-drugtrace contracts attach {org_registry}   # reads and checks the suite, records it",
+        "  fisco-drugtrace --account NAME org of ADDRESS       # once registered and bound: shows its organisation",
+    ]
 
 
 @click.command("status")
