@@ -18,6 +18,7 @@ from fisco_drugtrace.drugtrace.attach import Attachment, attach_suite
 from fisco_drugtrace.drugtrace.auditing import AuditOps
 from fisco_drugtrace.drugtrace.custody import CustodyOps
 from fisco_drugtrace.drugtrace.ids import org_ref
+from fisco_drugtrace.drugtrace.manifest_ops import ManifestOps
 from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
@@ -29,7 +30,7 @@ from fisco_drugtrace.errors import AddressBookError
 __all__ = ["TraceService"]
 
 
-class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps):
+class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).
