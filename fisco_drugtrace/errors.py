@@ -642,6 +642,18 @@ class AddressBookError(DomainError):
     """The address book has no deployment for this chain/group, or is unreadable."""
 
 
+class CodeNotGenuine(DomainError):
+    """A unit code that cannot be traced: proven counterfeit, or not decidable with what this
+    home holds (``verdict`` is ``"counterfeit"`` or ``"cannot_tell_here"``; ``reason`` says why
+    and, for the latter, which manifest to import)."""
+
+    def __init__(self, code: str, verdict: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.verdict = verdict
+        self.reason = reason
+
+
 # --------------------------------------------------------------------------- dev chain
 class DevChainError(DrugTraceError):
     """Base for embedded development chain problems."""

@@ -19,7 +19,7 @@ from fisco_drugtrace.drugtrace.audit.report import AuditReport, Evidence, build_
 from fisco_drugtrace.drugtrace.audit.sync import sync_index
 from fisco_drugtrace.drugtrace.audit.verify import VerifyResult, index_evidence, verify_evidence
 from fisco_drugtrace.drugtrace.ids import code_hash
-from fisco_drugtrace.errors import NotFound
+from fisco_drugtrace.errors import CodeNotGenuine, NotFound
 
 __all__ = ["AuditOps"]
 
@@ -57,9 +57,15 @@ class AuditOps(ServiceBase):
             return fn(index)
 
     def trace_unit(self, code: str, *, sync: bool = True) -> queries.UnitTrace:
-        """A unit's full trace (its batch's custody and its own dispense events)."""
-        location = self.codes.locate(code.strip())
-        if location is None:
+        """A unit's full trace (its batch's custody and its own dispense events).
+
+        :raises CodeNotGenuine: the code is counterfeit, or this home cannot tell (no manifest).
+        """
+        checked = self.verify_code(code)  # type: ignore[attr-defined]
+        if not checked.genuine:
+            raise CodeNotGenuine(checked.code, checked.verdict.value, checked.reason)
+        location = self.codes.locate(checked.code)
+        if location is None:  # pragma: no cover - verify_code found it a moment ago
             raise NotFound("unit code", code)
         return self._query(lambda ix: queries.unit_trace(ix, location.batch_id, code_hash(location.code)), sync=sync)
 

@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS codes (
     idx       INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS codes_by_batch ON codes (batch_id, idx);
+CREATE TABLE IF NOT EXISTS prefixes (
+    prefix   TEXT NOT NULL,
+    batch_id BLOB NOT NULL,
+    PRIMARY KEY (prefix, batch_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS levels (
     batch_id BLOB NOT NULL,
     level    INTEGER NOT NULL,
@@ -76,6 +81,15 @@ class CodeStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._backfill_prefixes()
+
+    def _backfill_prefixes(self) -> None:
+        """Stores written before the ``prefixes`` table learn their batches' drug identifiers once."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR IGNORE INTO prefixes (prefix, batch_id) SELECT DISTINCT substr(code, 1, 7), batch_id "
+                "FROM codes WHERE batch_id IN (SELECT batch_id FROM batches WHERE batch_id NOT IN "
+                "(SELECT batch_id FROM prefixes))")
 
     # -- writing -------------------------------------------------------------------------
     def put_batch(self, tree: MerkleTree, codes: Sequence[str], *, product_id: bytes, lot: str) -> StoredBatch:
@@ -100,6 +114,8 @@ class CodeStore:
                 "INSERT INTO levels (batch_id, level, nodes) VALUES (?,?,?)",
                 ((batch, n, nodes) for n, nodes in enumerate(tree.levels)),
             )
+            db.executemany("INSERT INTO prefixes (prefix, batch_id) VALUES (?, ?)",
+                           ((p, batch) for p in sorted({c[:7] for c in codes})))
             db.execute(
                 "INSERT INTO batches (batch_id, product_id, lot, unit_count, root, stored_ms) VALUES (?,?,?,?,?,?)",
                 (batch, product_id, lot, tree.size, tree.root, int(time.time() * 1000)),
@@ -111,7 +127,7 @@ class CodeStore:
             self._delete(batch_id)
 
     def _delete(self, batch_id: bytes) -> None:
-        for table in ("codes", "levels", "batches"):
+        for table in ("codes", "levels", "prefixes", "batches"):
             self._db.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,))
 
     def _cross_batch_duplicates(
@@ -138,6 +154,12 @@ class CodeStore:
     def batches(self) -> list[StoredBatch]:
         rows = self._db.execute("SELECT batch_id, product_id, lot, unit_count, root FROM batches ORDER BY stored_ms")
         return [StoredBatch(*r) for r in rows]
+
+    def products_with_prefix(self, prefix: str) -> set[bytes]:
+        """Products of the batches held here whose codes carry the 7-digit drug identifier ``prefix``."""
+        rows = self._db.execute("SELECT DISTINCT b.product_id FROM prefixes p JOIN batches b ON b.batch_id = "
+                                "p.batch_id WHERE p.prefix = ?", (prefix,))
+        return {bytes(r[0]) for r in rows}
 
     def locate(self, code: str) -> UnitLocation | None:
         """The batch and index of ``code``, or ``None`` when no stored batch lists it."""

@@ -19,6 +19,7 @@ from fisco_drugtrace.drugtrace.auditing import AuditOps
 from fisco_drugtrace.drugtrace.custody import CustodyOps
 from fisco_drugtrace.drugtrace.ids import org_ref
 from fisco_drugtrace.drugtrace.manifest_ops import ManifestOps
+from fisco_drugtrace.drugtrace.verification import VerificationOps
 from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
@@ -30,7 +31,8 @@ from fisco_drugtrace.errors import AddressBookError
 __all__ = ["TraceService"]
 
 
-class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps):
+class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps,
+                   VerificationOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).

@@ -3,42 +3,13 @@ checked against the chain (root, batch, chain/suite identity, the shipment's man
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
 
-from fisco_drugtrace.drugtrace import AddressBook, TraceService
 from fisco_drugtrace.drugtrace.manifest import ManifestFormatError, ManifestMismatch, manifest_hash, parse_manifest
-from fisco_drugtrace.drugtrace.story import story_codes
 from fisco_drugtrace.errors import NotFound
-
-DAY = 86_400_000
-PROCESS = b"\x7e" * 32
-_lots = itertools.count(1)
-
-
-def released_batch(market, units: int = 30, prefix: str = "8160351"):
-    """A fresh product's batch, committed and released by the manufacturer (codes in its home)."""
-    reg, man = market.svc["regulator"], market.svc["manufacturer"]
-    n = next(_lots)
-    approval = f"国药准字M2026{n:04d}"
-    product = reg.register_product(approval, "6 capsules", market.orgs["manufacturer"], min_temp=20, max_temp=80)
-    man.define_process(product.product_id, 1, PROCESS)
-    reg.approve_process(product.product_id, PROCESS)
-    codes = story_codes(n * 1000 + units, prefix)[n * 1000:]
-    now = man.now_ms()
-    batch = man.register_batch(product.product_id, f"M{n}", codes, production_date=now,
-                               expiry_date=now + 365 * DAY).batch
-    man.pass_release_gate(batch.batch_id)
-    return man.release_batch(batch.batch_id), codes
-
-
-def other_home(market, tmp_path, role: str = "pharmacy") -> TraceService:
-    """Another organisation's machine: same chain and account, its own home, attached."""
-    svc = TraceService(market.client, market.svc[role].signer, AddressBook.in_home(tmp_path), home=tmp_path)
-    svc.attach(market.svc["regulator"].deployment.address("OrgRegistry"))
-    return svc
+from multiparty_helpers import other_home, released_batch
 
 
 def test_export_then_import_in_another_home(market, tmp_path) -> None:
