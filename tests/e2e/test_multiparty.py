@@ -147,6 +147,15 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
     assert code == 0, err
     code, out, err = auditor.run("audit", "verify", "--report", str(report))
     assert code == 0, err
+    tampered = json.loads(report.read_text())
+    tampered["event_count"] += 1
+    (root / "tampered.json").write_text(json.dumps(tampered))
+    code, _, err = auditor.run("audit", "verify", "--report", str(root / "tampered.json"))
+    assert code == 6 and "event_count" in err
+    for text in ('{"not": "a report"}', '{"evidence": []}'):
+        (root / "other.json").write_text(text)
+        code, _, err = auditor.run("audit", "verify", "--report", str(root / "other.json"))
+        assert code == 2 and "not an audit report" in err
 
     # a fourth home with no manifest: a genuine code is "cannot tell here", never "counterfeit"
     for candidate in (codes[6], codes[5], forged):
