@@ -35,15 +35,19 @@ def _data_dir_option(default: str | None) -> Any:
 @_data_dir_option(None)
 @click.option("--tls", is_flag=True, help="Serve mutual TLS with generated RSA certificates (sdk/ in the data dir).")
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
+@click.option("--compat", type=click.Choice(["3.7", "3.9"]), default="3.9", show_default=True,
+              help="3.x node version to answer as: 3.7 has no getLogs/filter methods (as 3.0-3.8 nodes).")
 @json_option
-def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, as_json: bool) -> None:
+def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, compat: str,
+          as_json: bool) -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
     if detach:
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
-                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else [])
+                "--port", str(port), "--host", host, "--data-dir", str(data_dir), "--compat", compat] \
+            + (["--tls"] if tls else [])
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
             "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
@@ -57,7 +61,8 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             emit(detached, False, title="dev chain")
             emit_table(dev_accounts, title="dev accounts")
         return
-    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls))
+    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
+                                                 compat=compat))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
