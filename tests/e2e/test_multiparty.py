@@ -30,10 +30,11 @@ KIND = {a.role: a.kind.name for a in ACTORS}
 SEATS = {"regulator": 0, "manufacturer": 1, "pharmacy": 2, "logistics": 3}
 
 
-@pytest.fixture(scope="module")
-def chain_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+@pytest.fixture(scope="module", params=["3.9", "3.7"], ids=["node-3.9", "node-3.7"])
+def chain_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One dev chain over HTTP, answering as a 3.9 node (getLogs) or a 3.7 node (none)."""
     root = tmp_path_factory.mktemp("multiparty")
-    chain = DevChain(DevChainConfig())
+    chain = DevChain(DevChainConfig(compat=request.param))
     handle = serve(chain, port=0)
     patch = pytest.MonkeyPatch()
     patch.setenv("FISCO_KEYSTORE_PASSWORD", DEV_PASSWORD)
