@@ -136,6 +136,15 @@ class ClientV3(FiscoClient):
             self._node_version = parse_node_version(self.get_group_node_info().version)
         return self._node_version
 
+    def uses_sm_crypto(self) -> bool:
+        """Whether the chain runs ``sm_crypto`` (SM2 signatures, SM3 hashes — also the EVM's
+        KECCAK256), as the node reports it in ``getGroupNodeInfo``'s ``iniConfig.smCryptoType``
+        (FISCO-BCOS libinitializer/PBFTInitializer.cpp). Cached."""
+        if not hasattr(self, "_sm_crypto"):
+            flag = self.get_group_node_info().ini_config.get("smCryptoType", False)
+            self._sm_crypto = flag is True or str(flag).lower() == "true"
+        return self._sm_crypto
+
     def has_log_methods(self) -> bool:
         """Whether the node serves ``getLogs`` and filters (FISCO BCOS 3.9.0+), learnt once."""
         if getattr(self, "_log_methods", None) is None:

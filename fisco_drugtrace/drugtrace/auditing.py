@@ -68,7 +68,8 @@ class AuditOps(ServiceBase):
         location = self.codes.locate(checked.code)
         if location is None:  # pragma: no cover - verify_code found it a moment ago
             raise NotFound("unit code", code)
-        return self._query(lambda ix: queries.unit_trace(ix, location.batch_id, code_hash(location.code)), sync=sync)
+        return self._query(lambda ix: queries.unit_trace(ix, location.batch_id,
+                                                             code_hash(location.code, hasher=self.chain_hash)), sync=sync)
 
     def trace_batch(self, batch: bytes, *, sync: bool = True) -> queries.BatchTrace:
         return self._query(lambda ix: queries.batch_trace(ix, batch), sync=sync)

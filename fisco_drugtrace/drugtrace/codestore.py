@@ -12,7 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from fisco_drugtrace.drugtrace.merkle import MerkleTree, level_sizes, proof_for
 from fisco_drugtrace.errors import TraceCodeError
@@ -73,8 +73,12 @@ class UnitLocation:
 class CodeStore:
     """SQLite-backed code lists and Merkle levels; one file per deployment."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, hasher: Callable[[bytes], bytes] | None = None) -> None:
+        from fisco_drugtrace.crypto.keccak import keccak256
+
         self.path = Path(path)
+        #: the chain's hash for code hashes (SM3 on sm_crypto chains)
+        self.hasher = hasher or keccak256
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path))
@@ -165,7 +169,7 @@ class CodeStore:
         """The batch and index of ``code``, or ``None`` when no stored batch lists it."""
         from fisco_drugtrace.drugtrace.ids import code_hash
 
-        h = code_hash(code)
+        h = code_hash(code, hasher=self.hasher)
         return self.locate_hash(h)
 
     def locate_hash(self, code_hash: bytes) -> UnitLocation | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.hashing import hash_name
 from fisco_drugtrace.drugtrace.ids import id_hex
 from fisco_drugtrace.drugtrace.manifest import Manifest, ManifestMismatch, parse_manifest, render_manifest
 from fisco_drugtrace.drugtrace.merkle import build_batch_tree
@@ -46,7 +47,8 @@ class ManifestOps(ServiceBase):
         chain, group = self.chain_key
         return render_manifest(chain_id=chain, group_id=group, org_registry=self.deployment.address("OrgRegistry"),
                                batch_id=batch, product_id=on_chain.product_id, lot=on_chain.lot,
-                               unit_root=on_chain.unit_root, codes=self.codes.codes(batch))
+                               unit_root=on_chain.unit_root, codes=self.codes.codes(batch),
+                               hash_name=hash_name(self.chain_hash))
 
     def import_manifest(self, data: bytes, *, shipment_id: int | None = None) -> ManifestImport:
         """Check a manifest against the chain and keep its code list here (for dispensing,
@@ -70,7 +72,7 @@ class ManifestOps(ServiceBase):
         held = self.codes.batch(manifest.batch_id)
         if held is not None and held.root == on_chain.unit_root:
             return self._result(manifest, on_chain, True, shipment_id)
-        tree = build_batch_tree(manifest.batch_id, manifest.codes)
+        tree = build_batch_tree(manifest.batch_id, manifest.codes, self.chain_hash)
         if tree.root != on_chain.unit_root:
             raise ManifestMismatch(f"the manifest's codes do not rebuild batch {id_hex(manifest.batch_id)}'s "
                                    f"on-chain root ({id_hex(tree.root)[:18]}… ≠ {id_hex(on_chain.unit_root)[:18]}…)")
@@ -87,6 +89,9 @@ class ManifestOps(ServiceBase):
         if (manifest.chain_id, manifest.group_id) != (chain, group):
             raise ManifestMismatch(f"the manifest is for chain {manifest.chain_id} group {manifest.group_id}, "
                                    f"this node serves chain {chain} group {group}")
+        if manifest.hash_name != hash_name(self.chain_hash):
+            raise ManifestMismatch(f"the manifest's codes are hashed with {manifest.hash_name}, this chain's contracts "
+                                   f"hash with {hash_name(self.chain_hash)}")
         ours = self.deployment.address("OrgRegistry").lower()
         if manifest.org_registry != ours:
             raise ManifestMismatch(f"the manifest is for the suite at {manifest.org_registry}, this home uses {ours}")

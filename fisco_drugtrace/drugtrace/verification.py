@@ -117,7 +117,8 @@ class VerificationOps(ServiceBase):
                                 missing_batches=(location.batch_id,))
         leaf = self.codes.leaf(location.batch_id, location.index)
         proof = self.codes.proof(location.batch_id, location.index)
-        if not (verify_proof(batch.unit_root, leaf, proof) and location.code_hash == code_hash(code)):
+        if not (verify_proof(batch.unit_root, leaf, proof, self.chain_hash)
+                and location.code_hash == code_hash(code, hasher=self.chain_hash)):
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"the code list held here for batch {id_hex(location.batch_id)} does not prove "
                                 "against the chain's root: import the batch's manifest again",
