@@ -39,6 +39,7 @@ from .evm import Executor
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
 from .memstore import open_store
+from .precompiles import PrecompileHost
 from .storage import SCHEMA_VERSION
 from .txpool import TxPool
 
@@ -91,8 +92,9 @@ class Chain:
         except BaseException:
             self._release_dir()
             raise
+        self.precompiles = PrecompileHost(config.dialect, suite.hash)
         self.executor = Executor(config.dialect, gas_limit=config.gas_limit, evm_chain_id=config.evm_chain_id,
-                                 address_rule=self.codec.contract_address)
+                                 address_rule=self.codec.contract_address, precompiles=self.precompiles)
         self.pool = TxPool(config.dialect, chain_id=config.chain_id or "", group_id=config.group_id or "",
                            block_limit=config.block_limit, pool_limit=config.pool_limit)
         self._lock = threading.Lock()
