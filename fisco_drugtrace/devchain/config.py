@@ -45,6 +45,8 @@ class DevChainConfig:
     :param tx_count_limit: most transactions the sealer packs into one block.
     :param pool_limit: most pending transactions before ``TxPoolIsFull``.
     :param genesis_timestamp: genesis block time in ms; ``None`` = now, at creation (then stored).
+    :param auth_admin: 3.x only: start with permission governance (``build_chain.sh -a``), this
+        account (``0x`` + 40 hex) the committee's only governor. A data dir keeps the setting.
     :param fsync: ``True`` makes every block commit wait for the disk (SQLite ``synchronous=FULL``,
         safe against power loss); the default (``NORMAL``, WAL) is safe against the process being
         killed — a committed block is in the OS before its receipts are answered.
@@ -62,6 +64,7 @@ class DevChainConfig:
     genesis_timestamp: int | None = None
     fsync: bool = False
     node_id: str = field(default=DEV_NODE_ID)
+    auth_admin: str | None = None
 
     def __post_init__(self) -> None:
         dialect = Dialect(self.dialect)
@@ -84,6 +87,9 @@ class DevChainConfig:
         else:
             for name in ("chain_id", "group_id"):
                 object.__setattr__(self, name, str(getattr(self, name)))
+        if self.auth_admin is not None:
+            _check_auth_admin(dialect, self.auth_admin)
+            object.__setattr__(self, "auth_admin", self.auth_admin.lower())
         if self.block_limit < 1 or self.tx_count_limit < 1 or self.pool_limit < 1:
             raise DevChainError("block_limit, tx_count_limit and pool_limit must be positive")
         if int(self.tx_gas_limit or 0) < 100_000:  # FISCO's minimum for tx_gas_limit
@@ -93,3 +99,12 @@ class DevChainConfig:
     def gas_limit(self) -> int:
         """The transaction gas limit as an int (never ``None`` after construction)."""
         return int(self.tx_gas_limit or 0)
+
+
+def _check_auth_admin(dialect: Dialect, admin: str) -> None:
+    """``--auth`` needs a 3.x chain and an account address."""
+    if dialect is not Dialect.V3:
+        raise DevChainError("--auth (permission governance) is a FISCO BCOS 3.x feature; this chain is 2.x")
+    text = admin[2:] if admin[:2] in ("0x", "0X") else ""
+    if len(text) != 40 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise DevChainError(f"--auth needs an account address (0x + 40 hex digits), got {admin!r}")

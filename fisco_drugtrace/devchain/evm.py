@@ -154,17 +154,25 @@ class Executor:
     def apply(self, sender: str, to: str, data: bytes, context_index: int) -> ExecOutcome:
         """Execute one transaction of the current block and keep its effects (unless it failed)."""
         with self._lock:
-            if to:
-                if self.precompiles is not None and self.precompiles.handles(to):
+            if self.precompiles is not None:
+                if to and self.precompiles.handles(to):
                     return self._precompiled(sender, to, data, readonly=False)
+                refused = self.precompiles.admit(sender, to, data, call=False)
+                if refused is not None:
+                    return refused
+            if to:
                 return self._call(sender, to, data)
             return self._deploy(sender, data, context_index)
 
     def call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         """Run a read-only call against the current state; nothing is kept."""
         with self._lock:
-            if self.precompiles is not None and self.precompiles.handles(to):
-                return self._precompiled(sender, to, data, readonly=True)
+            if self.precompiles is not None:
+                if self.precompiles.handles(to):
+                    return self._precompiled(sender, to, data, readonly=True)
+                refused = self.precompiles.admit(sender, to, data, call=True)
+                if refused is not None:
+                    return refused
             checkpoint = self._evm.snapshot()
             try:
                 return self._call(sender, to, data)
@@ -200,6 +208,11 @@ class Executor:
         assert self.precompiles is not None
         return self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
                                         code_exists=self._has_code)
+
+    def set_gas_limit(self, gas_limit: int) -> None:
+        """The ``tx_gas_limit`` in force for the following transactions (a SystemConfig change)."""
+        with self._lock:
+            self._gas = gas_limit
 
     def _has_code(self, address: str) -> bool:
         return address in self._with_code or bool(self._evm.get_code(address))
@@ -258,6 +271,8 @@ class Executor:
         self._install_code(address, bytes(runtime), evm.basic(address).nonce)
         if runtime:
             self._with_code.add(address)
+        if self.precompiles is not None:
+            self.precompiles.deployed(address, sender)
         return ExecOutcome(self._status["ok"], b"", gas, logs, address)
 
     def _install_code(self, address: str, runtime: bytes, nonce: int) -> None:

@@ -41,6 +41,7 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    auth_admin: str | None = None  # 3.x permission governance (``--auth``)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def start(options: StartOptions) -> RunningChain:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
-    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir))
+    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, auth_admin=options.auth_admin))
     tmp = None
     try:
         if data_dir is not None:

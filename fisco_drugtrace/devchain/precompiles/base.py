@@ -22,7 +22,7 @@ from fisco_drugtrace.types import Dialect
 
 __all__ = [
     "Tables", "Txn", "CallContext", "PrecompileOutcome", "Precompile", "PrecompiledError",
-    "PermissionDenied", "PRECOMPILE_STATUS", "PRECOMPILE_GAS", "address_of", "Hasher", "encode", "error_output",
+    "PermissionDenied", "Revert", "PRECOMPILE_STATUS", "PRECOMPILE_GAS", "address_of", "Hasher", "encode", "error_output",
 ]
 
 Hasher = Callable[[bytes], bytes]
@@ -54,6 +54,11 @@ class PrecompiledError(Exception):
 
 class PermissionDenied(Exception):
     """A governance refusal: status 18 (3.x) with the node's message; nothing is kept."""
+
+
+class Revert(Exception):
+    """A Solidity ``require``/``revert`` in one of the node's system *contracts* (the committee):
+    status 16 (3.x) with ``Error(string)`` output; nothing is kept."""
 
 
 class Tables:
@@ -122,6 +127,9 @@ class CallContext:
 
     :param code_exists: whether an address (``0x`` + 40 lower-case hex) holds contract code.
     :param host: the :class:`~.registry.PrecompileHost` (for precompiles that read others' state).
+    :param origin: the transaction's signer (``sender`` is the immediate caller: a system contract
+        calling a precompile on a governor's behalf is the sender, the governor the origin).
+    :param logs: events emitted so far (``(address, topics, data)``), kept only on success.
     """
 
     sender: str
@@ -130,6 +138,13 @@ class CallContext:
     dialect: Dialect
     code_exists: Callable[[str], bool]
     host: Any = None
+    origin: str = ""
+    logs: list = field(default_factory=list)
+
+    def as_sender(self, sender: str) -> "CallContext":
+        """The context of an internal call made by the system contract at ``sender``."""
+        return CallContext(sender, self.block_number, self.readonly, self.dialect, self.code_exists, self.host,
+                           self.origin or self.sender, self.logs)
 
 
 @dataclass(frozen=True)
@@ -161,10 +176,14 @@ class Precompile:
     def genesis(self, txn: Txn) -> None:
         """Write the tables a node's genesis block writes for this precompile (default: none)."""
 
+    def unknown(self, data: bytes) -> bytes:
+        """The answer to a selector this precompile does not have (3.x: ``PrecompiledError``)."""
+        raise PrecompiledError(f"{self.name} call undefined function!")
+
     def execute(self, txn: Txn, ctx: CallContext, data: bytes) -> bytes:
         method = self.methods.get(bytes(data[:4]))
         if method is None:
-            raise PrecompiledError(f"{self.name} call undefined function!")
+            return self.unknown(data)
         signature, types, handler = method
         try:
             args = eth_abi.decode(list(types), bytes(data[4:])) if types else ()

@@ -51,6 +51,10 @@ class CnsPrecompile(Precompile):
         self.register("selectByNameAndVersion(string,string)", self._select_by_name_and_version)
         self.register("getContractAddress(string,string)", self._get_contract_address)
 
+    def unknown(self, data: bytes) -> bytes:
+        """2.x precompiles answer an unknown selector with empty output and status 0 (no branch)."""
+        return b""
+
     @staticmethod
     def _rows(txn: Txn, name: str) -> tuple[tuple[str, str, str, str], ...]:
         return txn.get(_TABLE, name, ())
