@@ -272,10 +272,10 @@ class Chain:
 
     def _seal_loop(self) -> None:
         while not self._closed and self._failed is None:
-            limit = self._tx_count_limit()
             try:
                 inbox = self.pool.wait_for_work(timeout=0.5)
                 with self._round:
+                    limit = self._tx_count_limit()
                     if inbox:
                         self._admit_inbox(inbox)  # type: ignore[arg-type]
                     self._fill_round(min(self._last_block_size, limit))
