@@ -46,7 +46,8 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   ├── AbiError (ValueError)       unknown function/event, wrong arguments
     │   ├── ArtifactNotFound, ArtifactStale
     │   ├── ContractNotDeployed
-    │   └── CompilerError, CompilerNotFound
+    │   ├── CompilerError, CompilerNotFound
+    │   └── PrecompiledCallError(code)  a system precompile answered an error code
     ├── DomainError
     │   ├── TraceCodeError (ValueError) malformed or duplicate unit codes (with line numbers)
     │   ├── NotFound                    organisation/product/batch/shipment/recall not on chain
@@ -126,6 +127,7 @@ __all__ = [
     "ContractNotDeployed",
     "CompilerError",
     "CompilerNotFound",
+    "PrecompiledCallError",
     "DomainError",
     "TraceCodeError",
     "NotFound",
@@ -619,6 +621,17 @@ class CompilerError(ContractError):
 
 class CompilerNotFound(ContractError):
     """Neither a native solc 0.8.11 nor the pinned solcjs is available."""
+
+
+class PrecompiledCallError(ContractError):
+    """A FISCO system precompile (BFS, CNS, SystemConfig, Consensus, governance) answered a
+    non-zero return code: ``code`` is the node's number (e.g. -53002), ``name`` its meaning."""
+
+    def __init__(self, operation: str, code: int, name: str) -> None:
+        super().__init__(f"{operation}: the node answered {code} ({name})")
+        self.operation = operation
+        self.code = code
+        self.name = name
 
 
 # --------------------------------------------------------------------------- domain

@@ -64,6 +64,7 @@ _COMMANDS: dict[str, str] = {
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",
+    "gov": "fisco_drugtrace.cli.commands.gov:gov",
 }
 
 

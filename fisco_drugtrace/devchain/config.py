@@ -57,6 +57,8 @@ class DevChainConfig:
         only the first that many blocks of its range, a filter advances that many per poll.
     :param filter_timeout_s: a filter not polled for this long is gone (``[rpc] filter_timeout``, 300 s).
     :param max_filters: most live filters (the node has no cap; the dev chain bounds its memory).
+    :param auth_admin: 3.x only: start with permission governance (``build_chain.sh -a``), this
+        account (``0x`` + 40 hex) the committee's only governor. A data dir keeps the setting.
     :param fsync: ``True`` makes every block commit wait for the disk (SQLite ``synchronous=FULL``,
         safe against power loss); the default (``NORMAL``, WAL) is safe against the process being
         killed — a committed block is in the OS before its receipts are answered.
@@ -78,6 +80,7 @@ class DevChainConfig:
     filter_max_process_block: int = 10
     filter_timeout_s: float = 300.0
     max_filters: int = 10_000
+    auth_admin: str | None = None
 
     def __post_init__(self) -> None:
         dialect = Dialect(self.dialect)
@@ -100,6 +103,9 @@ class DevChainConfig:
         else:
             for name in ("chain_id", "group_id"):
                 object.__setattr__(self, name, str(getattr(self, name)))
+        if self.auth_admin is not None:
+            _check_auth_admin(dialect, self.auth_admin)
+            object.__setattr__(self, "auth_admin", self.auth_admin.lower())
         if self.block_limit < 1 or self.tx_count_limit < 1 or self.pool_limit < 1:
             raise DevChainError("block_limit, tx_count_limit and pool_limit must be positive")
         if str(self.compat) not in COMPAT_MODES:
@@ -124,3 +130,12 @@ class DevChainConfig:
     def gas_limit(self) -> int:
         """The transaction gas limit as an int (never ``None`` after construction)."""
         return int(self.tx_gas_limit or 0)
+
+
+def _check_auth_admin(dialect: Dialect, admin: str) -> None:
+    """``--auth`` needs a 3.x chain and an account address."""
+    if dialect is not Dialect.V3:
+        raise DevChainError("--auth (permission governance) is a FISCO BCOS 3.x feature; this chain is 2.x")
+    text = admin[2:] if admin[:2] in ("0x", "0X") else ""
+    if len(text) != 40 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise DevChainError(f"--auth needs an account address (0x + 40 hex digits), got {admin!r}")

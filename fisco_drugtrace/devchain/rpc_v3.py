@@ -359,7 +359,12 @@ class V3Methods:
 
     # ------------------------------------------------------------------ consensus / sync
     def _sealers(self) -> list[dict[str, Any]]:
-        return [{"nodeID": self.config.node_id, "weight": 1, "termWeight": 1}]
+        return self._consensus_nodes("consensus_sealer")
+
+    def _consensus_nodes(self, kind: str) -> list[dict[str, Any]]:
+        """The Consensus precompile's list, as the ledger answers it (entries in force at head + 1)."""
+        nodes = self.chain.precompiles.nodes(self.chain.head.number + 1)
+        return [{"nodeID": n[0], "weight": n[2], "termWeight": n[3] or 1} for n in nodes if n[1] == kind]
 
     def get_sealer_list(self, params: list) -> Any:
         self._group(_Params(params))
@@ -367,7 +372,7 @@ class V3Methods:
 
     def get_observer_list(self, params: list) -> Any:
         self._group(_Params(params))
-        return []
+        return [n["nodeID"] for n in self._consensus_nodes("consensus_observer")]
 
     def get_node_list_by_type(self, params: list) -> Any:
         p = _Params(params)
@@ -375,7 +380,9 @@ class V3Methods:
         kind = p.string(2)
         if kind == "consensus_sealer":
             return self._sealers()
-        if kind in ("consensus_observer", "consensus_candidate_sealer"):
+        if kind == "consensus_observer":
+            return self._consensus_nodes(kind)
+        if kind == "consensus_candidate_sealer":
             return []
         raise InvalidParams(-32602, f"Invalid params: unknown node type {kind!r}")
 
@@ -431,14 +438,20 @@ class V3Methods:
             "tx_gas_price": "0x0",
             "tx_count_limit": str(self.config.tx_count_limit),
             "consensus_leader_period": "1",
-            "auth_check_status": "0",
             "compatibility_version": COMPATIBILITY_TEXT,
             "feature_rpbft": "0",
             "feature_balance_precompiled": "0",
             "feature_evm_address": "0",
             "web3_chain_id": "20200",
             "balance_transfer": "0",
+            "auth_check_status": "1" if self.chain.auth_admin else "0",
+            **self._config_set_on_chain(),
         }
+
+    def _config_set_on_chain(self) -> dict[str, str]:
+        """Values the SystemConfig precompile holds that are in force (enable number <= head + 1)."""
+        effective = self.chain.head.number + 1
+        return {k: v for k, (v, n) in self.chain.precompiles.config_values().items() if n <= effective}
 
     def get_system_config_by_key(self, params: list) -> Any:
         p = _Params(params)
@@ -447,7 +460,9 @@ class V3Methods:
         value = self.system_config().get(key)
         if value is None:
             raise _not_found(f"system config {key!r}")
-        return {"value": value, "blockNumber": 0}
+        entry = self.chain.precompiles.config_entry(key)
+        enabled = entry[1] if entry is not None and entry[1] <= self.chain.head.number + 1 else 0
+        return {"value": value, "blockNumber": enabled}
 
     def get_total_transaction_count(self, params: list) -> Any:
         self._group(_Params(params))
@@ -476,7 +491,7 @@ class V3Methods:
             "binaryInfo": {"version": c.binary_version, "gitCommitHash": "0" * 40, "platform": "python/pyrevm",
                            "buildTime": "", "buildType": "devchain"},
             "chainID": c.chain_id, "groupID": c.group_id, "smCryptoType": False, "isWasm": False,
-            "isAuthCheck": False, "isSerialExecute": True, "nodeName": NODE_NAME, "nodeID": c.node_id,
+            "isAuthCheck": bool(self.chain.auth_admin), "isSerialExecute": True, "nodeName": NODE_NAME, "nodeID": c.node_id,
             "rpcServiceName": "", "gatewayServiceName": "",
         }
         return {
@@ -496,7 +511,7 @@ class V3Methods:
         c = self.config
         genesis = {"consensusType": "pbft", "blockTxCountLimit": c.tx_count_limit, "txGasLimit": c.gas_limit,
                    "compatibilityVersion": COMPATIBILITY_TEXT, "sealerList": self._sealers(), "isWasm": False,
-                   "isAuthCheck": False, "isSerialExecute": True, "smCrypto": False}
+                   "isAuthCheck": bool(self.chain.auth_admin), "isSerialExecute": True, "smCrypto": False}
         return {"chainID": c.chain_id, "groupID": c.group_id, "genesisConfig": json.dumps(genesis),
                 "iniConfig": "", "nodeList": [self.node_info()]}
 

@@ -42,6 +42,7 @@ class StartOptions:
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
     compat: str = "3.9"
+    auth_admin: str | None = None  # 3.x permission governance (``--auth``)
 
 
 @dataclass
@@ -80,7 +81,8 @@ def start(options: StartOptions) -> RunningChain:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
-    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, compat=options.compat))
+    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, compat=options.compat,
+                                    auth_admin=options.auth_admin))
     tmp = None
     try:
         if data_dir is not None:

@@ -37,9 +37,11 @@ def _data_dir_option(default: str | None) -> Any:
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
 @click.option("--compat", type=click.Choice(["3.7", "3.9"]), default="3.9", show_default=True,
               help="3.x node version to answer as: 3.7 has no getLogs/filter methods (as 3.0-3.8 nodes).")
+@click.option("--auth", "auth_admin", metavar="ADMIN_ADDRESS", default=None,
+              help="3.x: permission governance with this account as the committee's only governor (build_chain.sh -a).")
 @json_option
-def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, compat: str,
-          as_json: bool) -> None:
+def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, as_json: bool,
+          auth_admin: str | None = None, compat: str = "3.9") -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
@@ -47,7 +49,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
                 "--port", str(port), "--host", host, "--data-dir", str(data_dir), "--compat", compat] \
-            + (["--tls"] if tls else [])
+            + (["--tls"] if tls else []) + (["--auth", auth_admin] if auth_admin else [])
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
             "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
@@ -62,7 +64,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             emit_table(dev_accounts, title="dev accounts")
         return
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
-                                                 compat=compat))
+                                                 compat=compat, auth_admin=auth_admin))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
@@ -71,6 +73,8 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             "url": running.url, "dialect": config.dialect.value, "chain_id": config.chain_id,
             "group_id": config.group_id, "block_number": running.devchain.block_number,
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
+        if running.devchain.chain.auth_admin:
+            summary["auth_admin"] = running.devchain.chain.auth_admin
         if running.tls:
             summary.update(tls_ca=str(running.tls.sdk_ca), tls_cert=str(running.tls.sdk_cert),
                            tls_key=str(running.tls.sdk_key))
