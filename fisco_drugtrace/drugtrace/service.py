@@ -53,9 +53,15 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
 
     # -- the suite -----------------------------------------------------------------------
     def deploy(self, root_org: str | bytes, *, region: int, details_hash: bytes = ZERO32, name: str = "",
-               replace: bool = False, on_step: Callable[[str], None] | None = None) -> Deployment:
+               replace: bool = False, on_step: Callable[[str], None] | None = None,
+               publish: bool = True) -> Deployment:
         """Deploy and link the suite; the signer becomes the root (national regulator)
         organisation ``root_org`` and the addresses are recorded in the address book.
+
+        With ``publish`` the ``OrgRegistry`` is also published in the chain's name service (BFS
+        ``/apps/fisco-drugtrace/<version>`` on 3.x, CNS on 2.x) so that other organisations'
+        ``attach()`` finds it without an address; ``Deployment.name_service`` says where ("" when
+        the node refused, e.g. for lack of permission: the suite is deployed all the same).
 
         :raises AddressBookError: the book already names a suite that is live on this chain and
             group, and ``replace`` is not set (a second suite would orphan the first's records).
@@ -72,6 +78,8 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
         deployment = deploy_suite(self.client, self._need_signer(), root_org_id=org_ref(root_org),
                                   region=region, details_hash=details_hash, chain_id=chain, group_id=group,
                                   on_step=on_step)
+        if publish:
+            deployment = self._publish(deployment, on_step)
         self.close()
         self.address_book.put(deployment)
         if name:
@@ -79,6 +87,20 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
 
             self.address_book.set_label(chain, group, id_hex(org_ref(root_org)), name)
         return deployment
+
+    def _publish(self, deployment: Deployment, on_step: Callable[[str], None] | None) -> Deployment:
+        import dataclasses
+
+        from fisco_drugtrace.drugtrace.discovery import publish_suite
+        from fisco_drugtrace.errors import DrugTraceError
+
+        try:
+            where = publish_suite(self.client, self._need_signer(), deployment.address("OrgRegistry"))
+        except DrugTraceError:
+            return deployment
+        if on_step is not None:
+            on_step(f"published at {where}")
+        return dataclasses.replace(deployment, name_service=where)
 
     def attach(self, org_registry: str | None = None, *, accept_different_code: bool = False,
                replace: bool = False, source: str = "address") -> Attachment:

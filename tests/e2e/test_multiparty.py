@@ -94,13 +94,24 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
     assert code == 0, err
     org_registry = reg.ok("contracts", "status")["contracts"]["OrgRegistry"]
     assert f"contracts attach {org_registry}" in err and "account new" in err
+    assert "published at /apps/fisco-drugtrace/" in err
 
     # a newcomer is told to attach, not to deploy a second suite
     code, _, err = man.run("contracts", "status")
     assert code == 1 and "contracts attach" in err and "contracts deploy" not in err
-    for machine in (man, pharm, carrier, auditor, stranger):
-        joined = machine.ok("contracts", "attach", org_registry)
-        assert all(c["code"] == "matches" for c in joined["contracts"]) and len(joined["contracts"]) == 5
+    # three ways in: the address, the chain's name service (no address), the settings key
+    joined = [man.ok("contracts", "attach", org_registry), pharm.ok("contracts", "attach"),
+              auditor.ok("contracts", "attach"), stranger.ok("contracts", "attach", org_registry)]
+    os.environ["FISCO_ORG_REGISTRY"] = org_registry
+    try:
+        joined.append(carrier.ok("contracts", "attach"))
+    finally:
+        del os.environ["FISCO_ORG_REGISTRY"]
+    assert [j["found_by"] for j in joined] == ["argument", joined[1]["found_by"], joined[1]["found_by"], "argument",
+                                               "settings"] and joined[1]["found_by"].startswith("/apps/fisco-drugtrace/")
+    for done in joined:
+        assert all(c["code"] == "matches" for c in done["contracts"]) and len(done["contracts"]) == 5
+        assert done["contracts"][0]["address"] == org_registry
     for role in ("manufacturer", "pharmacy", "logistics"):
         machine = {"manufacturer": man, "pharmacy": pharm, "logistics": carrier}[role]
         reg.ok("org", "register", CODE[role], "--kind", KIND[role], "--region", "110000", sign=True)

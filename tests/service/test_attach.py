@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.client import connect
+from fisco_drugtrace.config import Settings
+from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
+from fisco_drugtrace.types import Dialect
 from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
 from fisco_drugtrace.drugtrace.attach import SuiteCodeMismatch, code_difference, read_linked_suite
@@ -79,3 +84,45 @@ def test_read_linked_suite_lists_the_five(market) -> None:
     deployed = market.svc["regulator"].deployment
     assert read_linked_suite(market.client, deployed.address("OrgRegistry").upper().replace("0X", "0x")) == \
         dict(deployed.contracts)
+
+
+def test_attach_with_no_address_finds_the_suite_in_the_name_service(market, tmp_path) -> None:
+    deployed = market.svc["regulator"].deployment
+    assert deployed.name_service.startswith("/apps/fisco-drugtrace/suite-")
+    done = _newcomer(market, tmp_path).attach()
+    assert done.source == deployed.name_service and dict(done.deployment.contracts) == dict(deployed.contracts)
+
+
+def test_discovery_names_a_suite_of_another_release_instead_of_taking_it(tmp_path, monkeypatch) -> None:
+    from fisco_drugtrace.drugtrace import discovery
+
+    chain = DevChain(DevChainConfig())
+    client = connect(Settings(), handler=chain.handle_raw)
+    try:
+        newcomer = TraceService(client, None, AddressBook.in_home(tmp_path / "b"), home=tmp_path / "b")
+        with pytest.raises(AddressBookError, match="none published"):
+            newcomer.attach()
+        monkeypatch.setattr(discovery, "suite_version", lambda: "suite-0000000000000000")
+        TraceService(client, LocalSigner(dev_keypairs(1)[0]), AddressBook.in_home(tmp_path / "a"),
+                     home=tmp_path / "a").deploy("11100000000013127X", region=110000)
+        monkeypatch.undo()
+        with pytest.raises(AddressBookError) as err:
+            newcomer.attach()
+        assert "suite-0000000000000000" in err.value.user_message and "another release" in err.value.user_message
+    finally:
+        client.close()
+        chain.close()
+
+
+def test_a_2x_deployment_is_found_through_cns(tmp_path) -> None:
+    chain = DevChain(DevChainConfig(dialect=Dialect.V2))
+    client = connect(Settings(dialect=Dialect.V2, group=1), handler=chain.handle_raw)
+    try:
+        deployed = TraceService(client, LocalSigner(dev_keypairs(1)[0]), AddressBook.in_home(tmp_path / "a"),
+                                home=tmp_path / "a").deploy("11100000000013127X", region=110000)
+        assert deployed.name_service.startswith("cns:fisco-drugtrace/suite-")
+        done = TraceService(client, None, AddressBook.in_home(tmp_path / "b"), home=tmp_path / "b").attach()
+        assert dict(done.deployment.contracts) == dict(deployed.contracts) and done.differing == []
+    finally:
+        client.close()
+        chain.close()
