@@ -300,6 +300,16 @@ class V3Conformance(NeutralConformance):
         assert client.uninstall_filter(log_filter) is True
         assert client.uninstall_filter(block_filter) is True and client.uninstall_filter(pending_filter) is True
 
+    def test_signed_call_runs_as_the_signer(self, client: ClientV3, deployed: Deployed) -> None:
+        """3.4+: ``call`` with a signature runs as the recovered sender (``store`` is owner-only)."""
+        version = client.node_version()
+        if version is not None and version < (3, 4, 0):
+            pytest.skip(f"signed calls need FISCO BCOS 3.4+, the node is {version}")
+        data = deployed.probe.abi.encode_call("store", [5, "as owner"])
+        assert client.call_signed(deployed.owner, deployed.probe.address, data).ok
+        assert not client.call(deployed.probe.address, data).ok  # unsigned: address zero, not the owner
+        assert not client.call_signed(_signer(), deployed.probe.address, data).ok
+
     def test_node_version_and_log_reading(self, client: ClientV3, deployed: Deployed) -> None:
         """The SDK learns the node's version; logs read from blocks and receipts are exactly
         the logs ``getLogs`` gives (where the node has it), and ``get_logs`` answers on every version."""
