@@ -126,8 +126,11 @@ def read_linked_suite(client: Any, org_registry: str) -> dict[str, str]:
 
 
 def attach_suite(client: Any, org_registry: str, *, chain_id: str, group_id: str, source: str = "address",
-                 accept_different_code: bool = False) -> Attachment:
+                 accept_different_code: bool = False, deploy_block: int = 0) -> Attachment:
     """Read, check and describe the suite at ``org_registry`` (recording it is the caller's part).
+
+    ``deploy_block`` is where reading its events starts (the name service's note; 0 = from genesis,
+    always correct, slower on a long chain). Nothing scans the chain to find it.
 
     :raises SuiteCodeMismatch: some contract's code differs and ``accept_different_code`` is unset.
     """
@@ -140,14 +143,6 @@ def attach_suite(client: Any, org_registry: str, *, chain_id: str, group_id: str
     if not accept_different_code and not all(c.matches for c in found):
         raise SuiteCodeMismatch(found)
     deployment = Deployment(chain_id=str(chain_id), group_id=str(group_id), contracts=contracts,
-                            block_number=_first_block(client, contracts["OrgRegistry"]))
+                            block_number=max(0, int(deploy_block)))
     return Attachment(deployment, found, source)
 
-
-def _first_block(client: Any, org_registry: str) -> int:
-    """The block of the registry's first event (its constructor registers the root), else 0."""
-    try:
-        logs = client.get_logs(0, client.block_number(), [org_registry], None)
-    except Exception:  # noqa: BLE001 - the start block is an optimisation; 0 is always correct
-        return 0
-    return min((log.block_number for log in logs), default=0)

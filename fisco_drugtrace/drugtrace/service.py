@@ -95,7 +95,8 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
         from fisco_drugtrace.errors import DrugTraceError
 
         try:
-            where = publish_suite(self.client, self._need_signer(), deployment.address("OrgRegistry"))
+            where = publish_suite(self.client, self._need_signer(), deployment.address("OrgRegistry"),
+                                  deployment.block_number)
         except DrugTraceError:
             return deployment
         if on_step is not None:
@@ -113,12 +114,13 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
             service, or the book already names another live suite here and ``replace`` is unset.
         """
         chain, group = self.chain_key
+        deploy_block = 0
         if org_registry is None:
             from fisco_drugtrace.drugtrace.discovery import discover_org_registry
 
-            org_registry, source = discover_org_registry(self.client)
+            org_registry, source, deploy_block = discover_org_registry(self.client)
         attachment = attach_suite(self.client, org_registry, chain_id=chain, group_id=group, source=source,
-                                  accept_different_code=accept_different_code)
+                                  accept_different_code=accept_different_code, deploy_block=deploy_block)
         existing = self.address_book.find(chain, group)
         new_root = attachment.deployment.address("OrgRegistry")
         if existing is not None and not replace and existing.contracts.get("OrgRegistry") != new_root \

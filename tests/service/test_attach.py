@@ -31,7 +31,7 @@ def test_attach_records_the_deployers_suite_and_checks_every_contract(market, tm
     done = newcomer.attach(deployed.address("OrgRegistry"))
     assert dict(done.deployment.contracts) == dict(deployed.contracts)
     assert [c.name for c in done.checks] == list(SUITE_CONTRACTS) and done.differing == []
-    assert done.deployment.block_number == deployed.block_number
+    assert done.deployment.block_number == 0  # an address alone does not say where events start
     status = newcomer.status()
     assert status.root_org_id == market.orgs["regulator"] and all(status.code_present.values())
     # the same book entry in a fresh service: it really was recorded on disk
@@ -91,6 +91,7 @@ def test_attach_with_no_address_finds_the_suite_in_the_name_service(market, tmp_
     assert deployed.name_service.startswith("/apps/fisco-drugtrace/suite-")
     done = _newcomer(market, tmp_path).attach()
     assert done.source == deployed.name_service and dict(done.deployment.contracts) == dict(deployed.contracts)
+    assert done.deployment.block_number == deployed.block_number > 0  # the published note
 
 
 def test_discovery_names_a_suite_of_another_release_instead_of_taking_it(tmp_path, monkeypatch) -> None:
@@ -123,6 +124,7 @@ def test_a_2x_deployment_is_found_through_cns(tmp_path) -> None:
         assert deployed.name_service.startswith("cns:fisco-drugtrace/suite-")
         done = TraceService(client, None, AddressBook.in_home(tmp_path / "b"), home=tmp_path / "b").attach()
         assert dict(done.deployment.contracts) == dict(deployed.contracts) and done.differing == []
+        assert done.deployment.block_number == deployed.block_number
     finally:
         client.close()
         chain.close()
