@@ -53,6 +53,16 @@ CREATE TABLE IF NOT EXISTS prefixes (
     batch_id BLOB NOT NULL,
     PRIMARY KEY (prefix, batch_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS committed (
+    batch_id   BLOB PRIMARY KEY,
+    product_id BLOB NOT NULL,
+    block      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS committed_by_product ON committed (product_id);
+CREATE TABLE IF NOT EXISTS store_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS levels (
     batch_id BLOB NOT NULL,
     level    INTEGER NOT NULL,
@@ -208,6 +218,28 @@ class CodeStore:
         rows = self._db.execute("SELECT DISTINCT b.product_id FROM prefixes p JOIN batch_list b ON b.batch_id = "
                                 "p.batch_id WHERE p.prefix = ?", (prefix,))
         return {bytes(r[0]) for r in rows}
+
+    # -- what the chain has committed (BatchCommitted events, read incrementally) ------------
+    def committed_scanned_to(self) -> int:
+        """The last block whose ``BatchCommitted`` events are in :meth:`committed_batches` (-1: none)."""
+        row = self._db.execute("SELECT value FROM store_meta WHERE key = 'committed_scanned_to'").fetchone()
+        return int(row[0]) if row else -1
+
+    def add_committed(self, rows: Sequence[tuple[bytes, bytes, int]], scanned_to: int) -> None:
+        """Record ``(batch id, product id, block)`` of committed batches, read up to ``scanned_to``."""
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO committed (batch_id, product_id, block) VALUES (?,?,?)",
+                                 rows)
+            self._db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('committed_scanned_to', ?)",
+                             (str(int(scanned_to)),))
+
+    def committed_batches(self, products: set[bytes]) -> set[bytes]:
+        """Batches committed on chain for ``products``, as far as :meth:`committed_scanned_to`."""
+        found: set[bytes] = set()
+        for product in products:
+            rows = self._db.execute("SELECT batch_id FROM committed WHERE product_id = ?", (product,))
+            found |= {bytes(r[0]) for r in rows}
+        return found
 
     def locate(self, code: str) -> UnitLocation | None:
         """The batch and index of ``code``, or ``None`` when no stored batch lists it."""

@@ -162,7 +162,12 @@ class VerificationOps(ServiceBase):
                             f"identifier code {prefix} lists this code (all are held here)")
 
     def _committed_batches(self, products: set[bytes]) -> set[bytes]:
+        """Every batch committed on chain for ``products``: ``BatchCommitted`` events, read once
+        and then only for the blocks sealed since (kept in the code store; PBFT blocks are final)."""
         head = self.client.block_number()
-        events = self.suite.drugs.get_events(self.deployment.block_number, head, "BatchCommitted",
-                                             [None, sorted(products)])
-        return {bytes(e.args["batchId"]) for e in events}
+        start = max(self.codes.committed_scanned_to() + 1, self.deployment.block_number)
+        if start <= head:
+            events = self.suite.drugs.get_events(start, head, "BatchCommitted")
+            self.codes.add_committed([(bytes(e.args["batchId"]), bytes(e.args["productId"]),
+                                       int(e.log.block_number or 0)) for e in events], head)
+        return self.codes.committed_batches(products)

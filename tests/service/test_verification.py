@@ -38,6 +38,8 @@ def test_counterfeit_only_when_every_batch_of_the_prefix_is_held(market, tmp_pat
     forged = codes[0][:7] + "999999999" + "0000"
     found = home.verify_code(forged)
     assert found.verdict is Verdict.COUNTERFEIT and "1 batches" in found.reason
+    scanned = home.codes.committed_scanned_to()
+    assert scanned == market.client.block_number()  # the committed batches are read once, then kept
     with pytest.raises(CodeNotGenuine) as err:
         home.trace_unit(forged)
     assert err.value.verdict == "counterfeit"
