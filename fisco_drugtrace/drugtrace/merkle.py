@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from fisco_drugtrace.crypto.keccak import keccak256, new_hasher
+from fisco_drugtrace.crypto.keccak import keccak256, new_bulk_hasher
 
 __all__ = [
     "MerkleTree",
@@ -59,7 +59,7 @@ def build_levels(leaves: Sequence[bytes], hasher: Callable[[bytes], bytes] | Non
     """
     if not leaves:
         raise ValueError("a tree needs at least one leaf")
-    hasher = hasher or new_hasher()
+    hasher = hasher or new_bulk_hasher()
     nodes = list(leaves)
     levels = [b"".join(nodes)]
     while len(nodes) > 1:
@@ -99,7 +99,7 @@ def build_batch_tree(batch: bytes, codes: Sequence[str], hasher: Callable[[bytes
     """
     if len(batch) != 32:
         raise ValueError("batch id must be 32 bytes")
-    hasher = new_hasher() if hasher is None or hasher is keccak256 else hasher
+    hasher = new_bulk_hasher() if hasher is None or hasher is keccak256 else hasher
     code_hashes = tuple(hasher(c.encode("utf-8")) for c in codes)
     leaves = [hasher(hasher(batch + i.to_bytes(32, "big") + h)) for i, h in enumerate(code_hashes)]
     levels = build_levels(leaves, hasher)
