@@ -157,9 +157,23 @@ class VerificationOps(ServiceBase):
                                 f"cannot tell here: {len(missing)} of the {len(committed)} committed batches of drug "
                                 f"identifier code {prefix} are not held here (first: {id_hex(missing[0])}); {how}",
                                 missing_batches=missing)
+        stale = [bid for bid in sorted(committed) if not self._held_list_is_the_chains(bid)]
+        if stale:
+            return Verification(code, Verdict.CANNOT_TELL,
+                                f"cannot tell here: the code list held for batch {id_hex(stale[0])} does not rebuild "
+                                f"its on-chain root; {how}", missing_batches=tuple(stale))
         return Verification(code, Verdict.COUNTERFEIT,
                             f"counterfeit: none of the {len(committed)} batches ever committed on chain for drug "
                             f"identifier code {prefix} lists this code (all are held here)")
+
+    def _held_list_is_the_chains(self, batch_id: bytes) -> bool:
+        """The list held for ``batch_id`` is the one the chain committed (same root, same count)."""
+        held = self.codes.batch(batch_id)
+        try:
+            on_chain = self.get_batch(batch_id)  # type: ignore[attr-defined]
+        except NotFound:
+            return False
+        return held is not None and (held.root, held.unit_count) == (on_chain.unit_root, on_chain.unit_count)
 
     def _committed_batches(self, products: set[bytes]) -> set[bytes]:
         """Every batch committed on chain for ``products``: ``BatchCommitted`` events, read once

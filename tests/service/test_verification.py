@@ -89,3 +89,14 @@ def test_a_local_list_that_does_not_prove_against_the_chain_cannot_tell(market, 
                            (batch.batch_id,))
     found = home.verify_code(codes[0])
     assert found.verdict is Verdict.CANNOT_TELL and "import the batch's manifest again" in found.reason
+
+
+def test_no_counterfeit_verdict_from_a_list_that_is_not_the_chains(market, tmp_path) -> None:
+    batch, codes = released_batch(market)
+    home = other_home(market, tmp_path)
+    home.import_manifest(market.svc["manufacturer"].export_manifest(batch.batch_id))
+    forged = codes[0][:7] + "999999999" + "0000"
+    assert home.verify_code(forged).verdict is Verdict.COUNTERFEIT
+    home.codes._db.execute("UPDATE batch_list SET root = zeroblob(32) WHERE batch_id = ?", (batch.batch_id,))
+    found = home.verify_code(forged)
+    assert found.verdict is Verdict.CANNOT_TELL and found.missing_batches == (batch.batch_id,)
