@@ -122,3 +122,20 @@ def test_bad_settings_are_refused(bad) -> None:
 def _registry(chain: DevChain):
     """The 3.x method table's filter registry (the one place filters live)."""
     return chain.methods.filters
+
+
+def test_the_runner_starts_a_37_node_the_sdk_reads_through_blocks(tmp_path) -> None:
+    from fisco_drugtrace.client import connect
+    from fisco_drugtrace.config import Settings
+    from fisco_drugtrace.devchain import runner
+
+    running = runner.start(runner.StartOptions(port=0, compat="3.7"))
+    try:
+        client = connect(Settings(urls=(running.url,), retries=0))
+        assert client.node_version() == (3, 7, 0) and client.has_log_methods() is False
+        address = _store_blocks(running.devchain, 3)
+        logs = client.get_logs(0, client.block_number(), [address])
+        assert [int.from_bytes(log.data, "big") for log in logs] == [1, 2, 3]
+        client.close()
+    finally:
+        running.close()
