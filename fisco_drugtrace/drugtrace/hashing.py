@@ -5,7 +5,8 @@ executor hands evmone a host ``hash_fn`` that calls the chain's hash implementat
 a chain (FISCO-BCOS bcos-executor/src/vm/HostContext.cpp, ``evm_hash_fn`` and ``hash_fn =
 evm_hash_fn``). So every ``keccak256(...)`` in the suite's Solidity — product and batch ids, unit
 leaves, Merkle nodes — is SM3 there, and the service must derive them off chain the same way.
-Which one is learnt from the node (``ClientV3.uses_sm_crypto``); 2.x nodes are taken as ECDSA.
+Which one is learnt from the node (``ClientV3.uses_sm_crypto``); a 2.x node does not say, so its
+chain is hashed as Keccak and no signer is refused on its account.
 Organisation ids, evidence and manifest hashes are computed off chain only and never recomputed
 by a contract: they stay keccak256 on every chain, so they are the same everywhere.
 """
@@ -23,10 +24,10 @@ __all__ = ["chain_uses_sm", "chain_hasher", "hash_name", "check_signer_suite"]
 Hasher = Callable[[bytes], bytes]
 
 
-def chain_uses_sm(client: Any) -> bool:
-    """Whether the node says its chain runs sm_crypto (False for nodes that cannot say)."""
+def chain_uses_sm(client: Any) -> bool | None:
+    """Whether the node says its chain runs sm_crypto; ``None`` when the node cannot say (2.x)."""
     probe = getattr(client, "uses_sm_crypto", None)
-    return bool(probe()) if callable(probe) else False
+    return bool(probe()) if callable(probe) else None
 
 
 def chain_hasher(client: Any) -> Hasher:
@@ -46,7 +47,10 @@ def check_signer_suite(client: Any, signer: Any) -> None:
     """
     if signer is None:
         return
-    wanted = "sm2_sm3" if chain_uses_sm(client) else "ecdsa_secp256k1"
+    sm = chain_uses_sm(client)
+    if sm is None:  # the node does not report its suite: nothing to compare with
+        return
+    wanted = "sm2_sm3" if sm else "ecdsa_secp256k1"
     have = str(getattr(getattr(signer, "suite", None), "name", "") or "")
     if have and have != wanted:
         raise SignerSuiteMismatch(have, wanted)

@@ -91,3 +91,11 @@ def test_a_signer_of_the_other_suite_is_refused_before_anything_is_sent(market) 
         market.svc["regulator"].with_signer(sm2).register_org("91110000MA01SMSM1X", market.svc["regulator"]
                                                             .get_org(market.orgs["pharmacy"]).kind, 110000)
     assert "sm2_sm3" in str(err.value) and market.client.block_number() == head
+
+
+def test_a_node_that_cannot_say_its_suite_refuses_no_signer() -> None:
+    class _Silent:  # a 2.x node: no crypto type in its answers
+        pass
+
+    check_signer_suite(_Silent(), LocalSigner(KeyPair.generate(SM2)))
+    assert chain_hasher(_Silent()) is keccak256
