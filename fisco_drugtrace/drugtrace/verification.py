@@ -17,7 +17,7 @@ with the batch's code list (a manifest, :mod:`manifest`). The three verdicts:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
@@ -87,13 +87,14 @@ class Verification:
     #: the batch's effective lifecycle state (product state included) is LISTED
     listed: bool = False
 
-    @property
-    def genuine(self) -> bool:
-        return self.verdict is Verdict.GENUINE
+    #: the verdict is GENUINE (a field, so JSON renderings carry it)
+    genuine: bool = field(init=False)
+    #: genuine, listed, unexpired, not dispensed: the unit may be used
+    usable: bool = field(init=False)
 
-    @property
-    def usable(self) -> bool:
-        return self.verdict is Verdict.GENUINE and self.state is UnitState.LISTED
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "genuine", self.verdict is Verdict.GENUINE)
+        object.__setattr__(self, "usable", self.verdict is Verdict.GENUINE and self.state is UnitState.LISTED)
 
 
 class VerificationOps(ServiceBase):
