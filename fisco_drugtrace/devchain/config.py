@@ -59,6 +59,9 @@ class DevChainConfig:
     :param max_filters: most live filters (the node has no cap; the dev chain bounds its memory).
     :param auth_admin: 3.x only: start with permission governance (``build_chain.sh -a``), this
         account (``0x`` + 40 hex) the committee's only governor. A data dir keeps the setting.
+    :param web3_chain_id: the Ethereum chain id of the Web3 port (FISCO's ``web3_chain_id``
+        system config; :mod:`.web3rpc`): ``eth_chainId`` and what EIP-155 / typed transactions
+        must carry.
     :param fsync: ``True`` makes every block commit wait for the disk (SQLite ``synchronous=FULL``,
         safe against power loss); the default (``NORMAL``, WAL) is safe against the process being
         killed — a committed block is in the OS before its receipts are answered.
@@ -81,6 +84,7 @@ class DevChainConfig:
     filter_timeout_s: float = 300.0
     max_filters: int = 10_000
     auth_admin: str | None = None
+    web3_chain_id: int = 20200
 
     def __post_init__(self) -> None:
         dialect = Dialect(self.dialect)
