@@ -65,6 +65,7 @@ _COMMANDS: dict[str, str] = {
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",
     "gov": "fisco_drugtrace.cli.commands.gov:gov",
+    "watch": "fisco_drugtrace.cli.commands.watch:watch",
     "serve": "fisco_drugtrace.cli.commands.web:serve",
     "web": "fisco_drugtrace.cli.commands.web:web",
 }
