@@ -49,7 +49,8 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   ├── AbiError (ValueError)       unknown function/event, wrong arguments
     │   ├── ArtifactNotFound, ArtifactStale
     │   ├── ContractNotDeployed
-    │   └── CompilerError, CompilerNotFound
+    │   ├── CompilerError, CompilerNotFound
+    │   └── PrecompiledCallError(code)  a system precompile answered an error code
     ├── DomainError
     │   ├── TraceCodeError (ValueError) malformed or duplicate unit codes (with line numbers)
     │   ├── NotFound                    organisation/product/batch/shipment/recall not on chain
@@ -136,6 +137,7 @@ __all__ = [
     "ContractNotDeployed",
     "CompilerError",
     "CompilerNotFound",
+    "PrecompiledCallError",
     "DomainError",
     "TraceCodeError",
     "NotFound",
@@ -186,6 +188,16 @@ class InvalidKeyError(CryptoError, ValueError):
 
 class SignatureError(CryptoError):
     """A signature is malformed, not canonical (high s), or does not recover/verify."""
+
+
+class SignerSuiteMismatch(CryptoError):
+    """The signing key's crypto suite is not the chain's (e.g. an ECDSA key on an sm_crypto chain)."""
+
+    def __init__(self, signer_suite: str, chain_suite: str) -> None:
+        super().__init__(f"the account signs with {signer_suite} but this chain uses {chain_suite}: "
+                         f"use an account of the chain's suite (account new --suite ...)")
+        self.signer_suite = signer_suite
+        self.chain_suite = chain_suite
 
 
 class KeystoreError(CryptoError):
@@ -680,6 +692,17 @@ class CompilerNotFound(ContractError):
     """Neither a native solc 0.8.11 nor the pinned solcjs is available."""
 
 
+class PrecompiledCallError(ContractError):
+    """A FISCO system precompile (BFS, CNS, SystemConfig, Consensus, governance) answered a
+    non-zero return code: ``code`` is the node's number (e.g. -53002), ``name`` its meaning."""
+
+    def __init__(self, operation: str, code: int, name: str) -> None:
+        super().__init__(f"{operation}: the node answered {code} ({name})")
+        self.operation = operation
+        self.code = code
+        self.name = name
+
+
 # --------------------------------------------------------------------------- domain
 class DomainError(DrugTraceError):
     """Base for drug-trace domain errors raised by the service layer."""
@@ -709,6 +732,18 @@ class NotFound(DomainError, LookupError):
 
 class AddressBookError(DomainError):
     """The address book has no deployment for this chain/group, or is unreadable."""
+
+
+class CodeNotGenuine(DomainError):
+    """A unit code that cannot be traced: proven counterfeit, or not decidable with what this
+    home holds (``verdict`` is ``"counterfeit"`` or ``"cannot_tell_here"``; ``reason`` says why
+    and, for the latter, which manifest to import)."""
+
+    def __init__(self, code: str, verdict: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.verdict = verdict
+        self.reason = reason
 
 
 # --------------------------------------------------------------------------- dev chain

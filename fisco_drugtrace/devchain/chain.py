@@ -33,6 +33,7 @@ from typing import Callable
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
 from fisco_drugtrace.errors import DataDirError, DevChainError, RpcError
+from fisco_drugtrace.types import Dialect
 
 from .codec import Admission, TxCodec, codec_for
 from .config import DevChainConfig
@@ -45,6 +46,7 @@ from .rawcheck import stored_tx_problem
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
 from .memstore import open_store
+from .precompiles import PrecompileHost
 from .storage import SCHEMA_VERSION, raw_digest
 from .txpool import TxPool
 
@@ -105,6 +107,13 @@ class Chain:
         except BaseException:
             self._release_dir()
             raise
+        try:
+            self.auth_admin = self._resolve_auth()
+        except BaseException:
+            self.store.close()
+            self._release_dir()
+            raise
+        self.precompiles = self._precompile_host()
         self.executor = self._new_executor()
         #: test controls (see :mod:`.devcontrols`): the block clock and recorded state edits
         self.clock = DevClock()
@@ -137,9 +146,42 @@ class Chain:
     def _new_executor(self) -> Executor:
         c = self.config
         return Executor(c.dialect, gas_limit=c.gas_limit, evm_chain_id=c.evm_chain_id,
-                        address_rule=self.codec.contract_address)
+                        address_rule=self.codec.contract_address, precompiles=self.precompiles)
 
     # ================================================================== opening
+    def _resolve_auth(self) -> str | None:
+        """The governance admin: as configured, or as the data dir was created (``meta.auth_admin``).
+        Starting a governed dir with another admin would replay another chain: refused."""
+        wanted = self.config.auth_admin
+        if self.store.fresh:
+            return wanted
+        stored = self.store.meta().get("auth_admin") or None
+        if wanted is not None and stored != wanted:
+            raise DataDirError(self.store.location, f"belongs to another chain: auth admin {stored!r} "
+                                                    f"(expected {wanted!r})")
+        return stored
+
+    def _precompile_host(self) -> PrecompileHost:
+        """The system precompiles, with the genesis system config and consensus list."""
+        c = self.config
+        genesis = {"tx_gas_limit": str(c.gas_limit), "tx_count_limit": str(c.tx_count_limit)}
+        if c.dialect is Dialect.V3:
+            genesis.update({"consensus_leader_period": "1", "compatibility_version": "3.7.0", "tx_gas_price": "0x0"})
+        else:
+            genesis.update({"rpbft_epoch_block_num": "1000", "rpbft_epoch_sealer_num": "1", "consensus_timeout": "3"})
+        return PrecompileHost(c.dialect, self.suite.hash, system_config=genesis, node_id=c.node_id,
+                              auth_admin=self.auth_admin)
+
+    def _tx_count_limit(self) -> int:
+        """``tx_count_limit`` for the next block (SystemConfig, from the block after it was set)."""
+        value = self.precompiles.config_at("tx_count_limit", self.head.number + 1)
+        return int(value) if value is not None else self.config.tx_count_limit
+
+    def _apply_system_config(self, number: int, executor: Executor | None = None) -> None:
+        """Before executing block ``number``: the ``tx_gas_limit`` in force for it."""
+        value = self.precompiles.config_at("tx_gas_limit", number)
+        (executor or self.executor).set_gas_limit(int(value) if value is not None else self.config.gas_limit)
+
     def _identity(self) -> dict[str, str]:
         c = self.config
         return {"dialect": c.dialect.value, "chain_id": str(c.chain_id), "group_id": str(c.group_id),
@@ -206,7 +248,8 @@ class Chain:
         timestamp = self.config.genesis_timestamp if self.config.genesis_timestamp is not None else now_ms()
         genesis = self._make_block(0, ZERO_HASH, timestamp, (), (), self._genesis_state_root(), 0)
         self.store.set_meta({**self._identity(), "schema": SCHEMA_VERSION, "genesis_timestamp": str(timestamp),
-                             "genesis_hash": genesis.hash.hex(), "execution": self.executor.schedule.tag})
+                             "genesis_hash": genesis.hash.hex(), "execution": self.executor.schedule.tag,
+                             **({"auth_admin": self.auth_admin} if self.auth_admin else {})})
         self.store.write_block(genesis, (), (), {})
         return genesis
 
@@ -291,6 +334,7 @@ class Chain:
                  executor: Executor | None = None) -> list[ChainReceipt]:
         executor = executor or self.executor
         executor.set_block(number, timestamp)
+        self._apply_system_config(number, executor)
         receipts = []
         outcome_hash = self.codec.outcome_hash
         apply = executor.apply
@@ -314,11 +358,11 @@ class Chain:
         self.pool.set_paused(not enabled)
 
     def _seal_loop(self) -> None:
-        limit = self.config.tx_count_limit
         while not self._closed and self._failed is None:
             try:
                 inbox = self.pool.wait_for_work(timeout=0.5)
                 with self._round:
+                    limit = self._tx_count_limit()
                     if inbox:
                         self._admit_inbox(inbox)  # type: ignore[arg-type]
                     self._fill_round(min(self._last_block_size, limit))
@@ -507,7 +551,7 @@ class Chain:
                 self._admit_inbox([waiter], wake=False)
                 # older pending transactions (submitted without waiting) go first, a block at a time
                 while waiter.receipt is None and waiter.error is None:
-                    batch = self.pool.take(self.config.tx_count_limit, timeout=0)
+                    batch = self.pool.take(self._tx_count_limit(), timeout=0)
                     if not batch:  # paused: the sealer seals it on resume
                         break
                     self._seal(batch)

@@ -36,6 +36,7 @@ from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
+from .precompiles import PrecompileHost
 from .records import ChainLog, ExecOutcome
 from .schedule import SCHEDULES, BaseGas, GasSchedule, base_gas, receipt_gas, revm_gas_limit
 
@@ -118,7 +119,8 @@ class Executor:
     :param address_rule: computes a top-level deployment's address.
     """
 
-    def __init__(self, dialect: Dialect, *, gas_limit: int, evm_chain_id: int, address_rule: AddressRule) -> None:
+    def __init__(self, dialect: Dialect, *, gas_limit: int, evm_chain_id: int, address_rule: AddressRule,
+                 precompiles: PrecompileHost | None = None) -> None:
         schedule = SCHEDULES[dialect]
         if schedule.revision not in _KNOWN_REVISIONS:  # pragma: no cover - guards an edit of the table
             raise DevChainError(f"unknown EVM revision {schedule.revision!r} (pyrevm would run its latest)")
@@ -141,6 +143,7 @@ class Executor:
         self.web3_nonces: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
         self._block = (0, 0)
+        self.precompiles = precompiles
 
     # ------------------------------------------------------------------ block environment
     def set_block(self, number: int, timestamp_ms: int) -> None:
@@ -153,6 +156,12 @@ class Executor:
     def apply(self, sender: str, to: str, data: bytes, context_index: int) -> ExecOutcome:
         """Execute one transaction of the current block and keep its effects (unless it failed)."""
         with self._lock:
+            if self.precompiles is not None:
+                if to and self.precompiles.handles(to):
+                    return self._precompiled(sender, to, data, readonly=False)
+                refused = self.precompiles.admit(sender, to, data, call=False)
+                if refused is not None:
+                    return refused
             if to:
                 return self._call(sender, to, data)
             return self._deploy(sender, data, context_index)
@@ -169,6 +178,12 @@ class Executor:
     def call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         """Run a read-only call against the current state; nothing is kept."""
         with self._lock:
+            if self.precompiles is not None:
+                if self.precompiles.handles(to):
+                    return self._precompiled(sender, to, data, readonly=True)
+                refused = self.precompiles.admit(sender, to, data, call=True)
+                if refused is not None:
+                    return refused
             checkpoint = self._evm.snapshot()
             try:
                 return self._call(sender, to, data)
@@ -197,6 +212,21 @@ class Executor:
         with self._lock:
             return int(self._evm.storage(address, slot))
 
+    # ------------------------------------------------------------------ precompiles
+    def _precompiled(self, sender: str, to: str, data: bytes, *, readonly: bool) -> ExecOutcome:
+        """A transaction or call addressed to a system precompile: answered by Python (the EVM
+        never sees it)."""
+        assert self.precompiles is not None
+        return self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
+                                        code_exists=self._has_code)
+
+    def set_gas_limit(self, gas_limit: int) -> None:
+        """The ``tx_gas_limit`` in force for the following transactions (a SystemConfig change)."""
+        with self._lock:
+            self._gas = gas_limit
+
+    def _has_code(self, address: str) -> bool:
+        return address in self._with_code or bool(self._evm.get_code(address))
     def set_code(self, address: str, code: bytes) -> None:
         """Replace the code at ``address`` (a dev chain test control; storage and nonce kept)."""
         with self._lock:
@@ -267,6 +297,8 @@ class Executor:
         self._install_code(address, bytes(runtime), evm.basic(address).nonce)
         if runtime:
             self._with_code.add(address)
+        if self.precompiles is not None:
+            self.precompiles.deployed(address, sender)
         return ExecOutcome(self._status["ok"], b"", gas, logs, address)
 
     def _install_code(self, address: str, runtime: bytes, nonce: int) -> None:

@@ -282,10 +282,14 @@ class V2Methods:
         return _q(self.chain.head.number)
 
     def get_sealer_list(self, params: list) -> Any:
-        return [self.config.node_id]
+        return self._consensus_nodes("consensus_sealer")
 
     def get_observer_list(self, params: list) -> Any:
-        return []
+        return self._consensus_nodes("consensus_observer")
+
+    def _consensus_nodes(self, kind: str) -> list[str]:
+        """The Consensus precompile's list (entries in force from the next block)."""
+        return [n[0] for n in self.chain.precompiles.nodes(self.chain.head.number + 1) if n[1] == kind]
 
     def get_epoch_sealers_list(self, params: list) -> Any:
         raise _rpc(-40009, "Only rpbft consensus supports getEpochSealersList")
@@ -391,6 +395,9 @@ class V2Methods:
                   "enable_charge_mgr": "off"}
         if params[1] not in values:
             raise _rpc(-40008, "Invalid System Config")
+        entry = self.chain.precompiles.config_entry(params[1])  # set through the SystemConfig precompile
+        if entry is not None and entry[1] <= self.chain.head.number + 1:
+            return entry[0]
         return values[params[1]]
 
     def call(self, params: list) -> Any:

@@ -34,6 +34,10 @@ SEND_TIMEOUT = 60.0
 
 Handler = Callable[[list], Any]
 
+#: the log and filter methods a node has from FISCO BCOS 3.9.0 (absent in ``compat="3.7"``)
+_FILTER_METHODS = ("newBlockFilter", "newPendingTransactionFilter", "newFilter", "getLogs", "uninstallFilter",
+                   "getFilterChanges", "getFilterLogs")
+
 
 def _not_found(what: str) -> LedgerError:
     return LedgerError(3008, f"GetStorageError: {what} not found")
@@ -109,7 +113,7 @@ class V3Methods:
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.config: DevChainConfig = chain.config
-        self.filters = FilterRegistry()
+        self.filters = FilterRegistry(timeout_s=self.config.filter_timeout_s, max_filters=self.config.max_filters)
         #: the node names ``_group`` accepts
         self._nodes = frozenset(("", NODE_NAME, self.config.node_id))
         self.table: dict[str, Handler] = {
@@ -146,6 +150,9 @@ class V3Methods:
             "getFilterChanges": self.get_filter_changes,
             "getFilterLogs": self.get_filter_logs,
         }
+        if not self.config.serves_filters:  # a 3.0-3.8 node: these answer MethodNotFound
+            for name in _FILTER_METHODS:
+                del self.table[name]
 
     # ------------------------------------------------------------------ group / node checks
     def _group(self, p: _Params, *, with_node: bool = True) -> None:
@@ -352,7 +359,12 @@ class V3Methods:
 
     # ------------------------------------------------------------------ consensus / sync
     def _sealers(self) -> list[dict[str, Any]]:
-        return [{"nodeID": self.config.node_id, "weight": 1, "termWeight": 1}]
+        return self._consensus_nodes("consensus_sealer")
+
+    def _consensus_nodes(self, kind: str) -> list[dict[str, Any]]:
+        """The Consensus precompile's list, as the ledger answers it (entries in force at head + 1)."""
+        nodes = self.chain.precompiles.nodes(self.chain.head.number + 1)
+        return [{"nodeID": n[0], "weight": n[2], "termWeight": n[3] or 1} for n in nodes if n[1] == kind]
 
     def get_sealer_list(self, params: list) -> Any:
         self._group(_Params(params))
@@ -360,7 +372,7 @@ class V3Methods:
 
     def get_observer_list(self, params: list) -> Any:
         self._group(_Params(params))
-        return []
+        return [n["nodeID"] for n in self._consensus_nodes("consensus_observer")]
 
     def get_node_list_by_type(self, params: list) -> Any:
         p = _Params(params)
@@ -368,7 +380,9 @@ class V3Methods:
         kind = p.string(2)
         if kind == "consensus_sealer":
             return self._sealers()
-        if kind in ("consensus_observer", "consensus_candidate_sealer"):
+        if kind == "consensus_observer":
+            return self._consensus_nodes(kind)
+        if kind == "consensus_candidate_sealer":
             return []
         raise InvalidParams(-32602, f"Invalid params: unknown node type {kind!r}")
 
@@ -424,14 +438,20 @@ class V3Methods:
             "tx_gas_price": "0x0",
             "tx_count_limit": str(self.config.tx_count_limit),
             "consensus_leader_period": "1",
-            "auth_check_status": "0",
             "compatibility_version": COMPATIBILITY_TEXT,
             "feature_rpbft": "0",
             "feature_balance_precompiled": "0",
             "feature_evm_address": "0",
             "web3_chain_id": "20200",
             "balance_transfer": "0",
+            "auth_check_status": "1" if self.chain.auth_admin else "0",
+            **self._config_set_on_chain(),
         }
+
+    def _config_set_on_chain(self) -> dict[str, str]:
+        """Values the SystemConfig precompile holds that are in force (enable number <= head + 1)."""
+        effective = self.chain.head.number + 1
+        return {k: v for k, (v, n) in self.chain.precompiles.config_values().items() if n <= effective}
 
     def get_system_config_by_key(self, params: list) -> Any:
         p = _Params(params)
@@ -440,7 +460,9 @@ class V3Methods:
         value = self.system_config().get(key)
         if value is None:
             raise _not_found(f"system config {key!r}")
-        return {"value": value, "blockNumber": 0}
+        entry = self.chain.precompiles.config_entry(key)
+        enabled = entry[1] if entry is not None and entry[1] <= self.chain.head.number + 1 else 0
+        return {"value": value, "blockNumber": enabled}
 
     def get_total_transaction_count(self, params: list) -> Any:
         self._group(_Params(params))
@@ -466,10 +488,10 @@ class V3Methods:
     def node_info(self) -> dict[str, Any]:
         c = self.config
         ini = {
-            "binaryInfo": {"version": "v3.7.0-devchain", "gitCommitHash": "0" * 40, "platform": "python/pyrevm",
+            "binaryInfo": {"version": c.binary_version, "gitCommitHash": "0" * 40, "platform": "python/pyrevm",
                            "buildTime": "", "buildType": "devchain"},
             "chainID": c.chain_id, "groupID": c.group_id, "smCryptoType": False, "isWasm": False,
-            "isAuthCheck": False, "isSerialExecute": True, "nodeName": NODE_NAME, "nodeID": c.node_id,
+            "isAuthCheck": bool(self.chain.auth_admin), "isSerialExecute": True, "nodeName": NODE_NAME, "nodeID": c.node_id,
             "rpcServiceName": "", "gatewayServiceName": "",
         }
         return {
@@ -489,7 +511,7 @@ class V3Methods:
         c = self.config
         genesis = {"consensusType": "pbft", "blockTxCountLimit": c.tx_count_limit, "txGasLimit": c.gas_limit,
                    "compatibilityVersion": COMPATIBILITY_TEXT, "sealerList": self._sealers(), "isWasm": False,
-                   "isAuthCheck": False, "isSerialExecute": True, "smCrypto": False}
+                   "isAuthCheck": bool(self.chain.auth_admin), "isSerialExecute": True, "smCrypto": False}
         return {"chainID": c.chain_id, "groupID": c.group_id, "genesisConfig": json.dumps(genesis),
                 "iniConfig": "", "nodeList": [self.node_info()]}
 
@@ -560,10 +582,19 @@ class V3Methods:
         p = _Params(params)
         return LogQuery.parse(p.get(1))
 
+    def _capped(self, first: int, last: int) -> int:
+        """The last block one call processes: at most ``filter_max_process_block`` from ``first``
+        (bcos-rpc FilterSystem.cpp ``getLogsImpl`` / ``getLogChangeImpl``: the rest of the range
+        is silently left out)."""
+        return min(last, first + self.config.filter_max_process_block - 1)
+
     def get_logs(self, params: list) -> Any:
         query = self._log_params(params)
-        first, last = query.range(self.chain.head.number)
-        return self._collect_logs(query, first, last)
+        head = self.chain.head.number
+        first, last = query.range(head)
+        if query.block_hash is not None:
+            return self._collect_logs(query, first, last)
+        return self._collect_logs(query, first, self._capped(first, min(last, head)))
 
     def new_filter(self, params: list) -> Any:
         query = self._log_params(params)
@@ -587,23 +618,25 @@ class V3Methods:
 
     def get_filter_changes(self, params: list) -> Any:
         self._only_group(params)
-        _, flt = self.filters.get(_Params(params).get(1))
+        _, flt = self.filters.get(_Params(params).get(1), touch=True)
         head = self.chain.head.number
         if flt.kind == "pending":
             flt.cursor, hashes = self.chain.admitted_since(flt.cursor)
             return [_hex(h) for h in hashes]
         if flt.kind == "block":
             out = []
-            for number in range(flt.cursor, head + 1):
+            end = self._capped(flt.cursor, head)
+            for number in range(flt.cursor, end + 1):
                 block = self.chain.block(number)
                 if block is not None:
                     out.append(_hex(block.hash))
-            flt.cursor = head + 1
+            flt.cursor = max(flt.cursor, end + 1)
             return out
         assert flt.query is not None
         _, last = flt.query.range(head)
-        logs = self._collect_logs(flt.query, flt.cursor, min(last, head))
-        flt.cursor = max(flt.cursor, min(last, head) + 1)
+        end = self._capped(flt.cursor, min(last, head))
+        logs = self._collect_logs(flt.query, flt.cursor, end)
+        flt.cursor = max(flt.cursor, end + 1)
         return logs
 
     def get_filter_logs(self, params: list) -> Any:

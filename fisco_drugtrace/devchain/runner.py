@@ -54,6 +54,8 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    compat: str = "3.9"
+    auth_admin: str | None = None  # 3.x permission governance (``--auth``)
     channel_port: int | None = None  # 2.x only: also serve the channel protocol on this port
     #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
     web3_port: int | None = None
@@ -120,7 +122,8 @@ def start(options: StartOptions) -> RunningChain:
     if options.channel_port is not None and Dialect(options.dialect) is not Dialect.V2:
         raise DevChainError("the channel port is a 2.x node's (use --dialect v2); 3.x serves WebSocket on its RPC port")
     try:
-        chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id),
+        chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id,
+                                        compat=options.compat, auth_admin=options.auth_admin),
                          progress=report)
     except BaseException:
         if data_dir is not None:

@@ -35,6 +35,10 @@ def _data_dir_option(default: str | None) -> Any:
 @_data_dir_option(None)
 @click.option("--tls", is_flag=True, help="Serve mutual TLS with generated RSA certificates (sdk/ in the data dir).")
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
+@click.option("--compat", type=click.Choice(["3.7", "3.9"]), default="3.9", show_default=True,
+              help="3.x node version to answer as: 3.7 has no getLogs/filter methods (as 3.0-3.8 nodes).")
+@click.option("--auth", "auth_admin", metavar="ADMIN_ADDRESS", default=None,
+              help="3.x: permission governance with this account as the committee's only governor (build_chain.sh -a).")
 @click.option("--web3-port", type=int, default=None,
               help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
 @click.option("--http-front", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
@@ -46,14 +50,16 @@ def _data_dir_option(default: str | None) -> Any:
               help="2.x only: also serve the channel protocol (events pushed) on this port (0 = any free port).")
 @json_option
 def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
-          http_front: str, web3_chain_id: int, channel_port: int | None, as_json: bool) -> None:
+          http_front: str, web3_chain_id: int, channel_port: int | None, as_json: bool,
+          auth_admin: str | None = None, compat: str = "3.9") -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
     if detach:
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
-                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else []) \
+                "--port", str(port), "--host", host, "--data-dir", str(data_dir), "--compat", compat] \
+            + (["--tls"] if tls else []) + (["--auth", auth_admin] if auth_admin else []) \
             + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
             + (["--channel-port", str(channel_port)] if channel_port is not None else []) \
             + ["--http-front", http_front]
@@ -82,7 +88,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
     _warn_if_exposed(host, port)
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
                                                web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front,
-                                               channel_port=channel_port))
+                                               channel_port=channel_port, compat=compat, auth_admin=auth_admin))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
@@ -95,6 +101,8 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         exports = runner.client_exports(running)
         if data_dir is not None:
             summary["env_file"] = str(data_dir / runner.ENV_FILE)
+        if running.devchain.chain.auth_admin:
+            summary["auth_admin"] = running.devchain.chain.auth_admin
         if running.web3_server is not None:
             summary.update(web3_url=running.web3_server.url, web3_chain_id=config.web3_chain_id)
         if running.channel is not None:

@@ -1,0 +1,172 @@
+"""The precompiles of one dev chain, keyed by address, and the entry points the executor calls.
+
+pyrevm cannot host Python precompiles, so the executor hands a transaction or call addressed
+*directly* to a precompile address to :meth:`PrecompileHost.execute` instead of the EVM. A contract
+calling a precompile from inside the EVM finds an empty account there (see the dev chain README).
+
+With governance on (3.x ``--auth ADMIN``), :meth:`PrecompileHost.admit` is asked before every
+transaction and call runs, and refuses as the node's ``TransactionExecutive::checkAuth`` does:
+a frozen/abolished sender account (status 22/23), a deploy without deploy permission (18,
+"Create permission denied."), a call to a frozen/abolished contract (21/24) or to a method its
+ACL closes to the sender (18, "Call permission denied.").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import eth_abi
+
+from fisco_drugtrace.types import Dialect
+
+from ..records import ChainLog, ExecOutcome
+from . import auth as _auth
+from .auth import AccountManagerPrecompile, ContractAuthPrecompile
+from .base import (
+    PRECOMPILE_GAS, PRECOMPILE_STATUS, CallContext, Hasher, PermissionDenied, Precompile, PrecompiledError, Revert,
+    Tables, Txn, error_output,
+)
+from .bfs import BfsPrecompile
+from .cns import CnsPrecompile
+from .committee import (
+    CommitteeManagerPrecompile, CommitteePrecompile, ProposalManagerPrecompile, genesis_committee,
+    governors as _governors,
+)
+from .consensus import ConsensusPrecompile
+from .sysconfig import SystemConfigPrecompile
+
+__all__ = ["PrecompileHost"]
+
+#: Statuses a node gives refused transactions (``bcos-protocol/TransactionStatus.h``).
+_REFUSAL_STATUS = {"account_frozen": 22, "account_abolished": 23, "permission_denied": 18,
+                   "contract_frozen": 21, "contract_abolished": 24}
+
+
+class PrecompileHost:
+    """All precompiles of a chain of ``dialect`` plus their shared state tables.
+
+    :param hasher: the chain's hash (selectors are its first four bytes, as the node's
+        ``getFuncSelector``).
+    :param system_config: the genesis system config values (``{key: value}``).
+    :param node_id: the dev chain's node (the genesis sealer).
+    :param auth_admin: 3.x only: start with permission governance, this account the only governor.
+    """
+
+    def __init__(self, dialect: Dialect, hasher: Hasher, *, system_config: Mapping[str, str] | None = None,
+                 node_id: str = "", auth_admin: str | None = None) -> None:
+        self.dialect = dialect
+        self.hasher = hasher
+        self.auth_admin = (auth_admin or "").lower() or None
+        self.tables = Tables()
+        self._status = PRECOMPILE_STATUS[dialect]
+        self.precompiles: dict[str, Precompile] = {}
+        auth = self.auth_admin is not None
+        self.sysconfig = SystemConfigPrecompile(hasher, dialect, system_config or {}, auth)
+        self.consensus = ConsensusPrecompile(hasher, dialect, node_id or "0" * 128, auth)
+        for precompile in self._build(auth):
+            self.precompiles[precompile.address] = precompile
+        txn = Txn(self.tables)
+        for precompile in self.precompiles.values():
+            precompile.genesis(txn)
+        if self.auth_admin is not None:
+            genesis_committee(txn, self.auth_admin)
+        txn.commit()
+
+    def _build(self, auth: bool) -> list[Precompile]:
+        common: list[Precompile] = [self.sysconfig, self.consensus]
+        if self.dialect is Dialect.V2:
+            return common + [CnsPrecompile(self.hasher)]
+        v3 = common + [BfsPrecompile(self.hasher), ContractAuthPrecompile(self.hasher),
+                       AccountManagerPrecompile(self.hasher)]
+        if auth:
+            v3 += [CommitteeManagerPrecompile(self.hasher), CommitteePrecompile(self.hasher),
+                   ProposalManagerPrecompile(self.hasher)]
+        return v3
+
+    # ------------------------------------------------------------------ dispatch
+    def handles(self, to: str) -> bool:
+        return to in self.precompiles
+
+    def execute(self, sender: str, to: str, data: bytes, *, block_number: int, readonly: bool,
+                code_exists: Callable[[str], bool]) -> ExecOutcome:
+        """Run one transaction (``readonly=False``: its writes are kept if it succeeds) or call."""
+        precompile = self.precompiles[to]
+        txn = Txn(self.tables)
+        ctx = CallContext(sender, block_number, readonly, self.dialect, code_exists, self, sender)
+        try:
+            output = precompile.execute(txn, ctx, data)
+        except PrecompiledError as exc:
+            return ExecOutcome(self._status["precompiled_error"], error_output(str(exc)), PRECOMPILE_GAS)
+        except PermissionDenied as exc:
+            return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), PRECOMPILE_GAS)
+        except Revert as exc:
+            return ExecOutcome(self._status["revert"], error_output(str(exc)), PRECOMPILE_GAS)
+        if not readonly:
+            txn.commit()
+        logs = tuple(ChainLog(address, topics, payload) for address, topics, payload in ctx.logs)
+        return ExecOutcome(self._status["ok"], output, PRECOMPILE_GAS, logs if not readonly else ())
+
+    def invoke(self, txn: Txn, ctx: CallContext, to: str, signature: str, returns: str, *args: Any) -> Any:
+        """An internal call from a system contract (``ctx.sender``) to another precompile, in the
+        same transaction; returns its first decoded output."""
+        types = signature[signature.index("(") + 1:-1]
+        data = self.hasher(signature.encode())[:4] + eth_abi.encode([t for t in types.split(",") if t], list(args))
+        output = self.precompiles[to].execute(txn, ctx, data)
+        return eth_abi.decode([returns], output)[0]
+
+    # ------------------------------------------------------------------ governance for the executor
+    def admit(self, sender: str, to: str, data: bytes, *, call: bool) -> ExecOutcome | None:
+        """``checkAuth`` before a transaction (``call=False``) or a read-only call: ``None`` lets it
+        run, an outcome is the node's refusal. Only with governance on; precompiles are not checked."""
+        if self.auth_admin is None or (to and to in self.precompiles):
+            return None
+        txn = Txn(self.tables)
+        status = _auth.account_status(txn, sender)
+        if status == 1:
+            return self._refusal("account_frozen", "Account is frozen.")
+        if status == 2:
+            return self._refusal("account_abolished", "Account is abolished.")
+        if not to:
+            if not call and not _auth.check_deploy(txn, sender):
+                return self._refusal("permission_denied", "Create permission denied.")
+            return None
+        contract = _auth.contract_status(txn, to)
+        if contract == 1:
+            return self._refusal("contract_frozen", "Contract is frozen.")
+        if contract == 2:
+            return self._refusal("contract_abolished", "Contract is abolished.")
+        if not call and len(data) >= 4 and not _auth.check_method(txn, to, data[:4], sender):
+            return self._refusal("permission_denied", "Call permission denied.")
+        return None
+
+    @staticmethod
+    def _refusal(kind: str, message: str) -> ExecOutcome:
+        return ExecOutcome(_REFUSAL_STATUS[kind], error_output(message), 0)
+
+    def deployed(self, contract: str, origin: str) -> None:
+        """A top-level deployment succeeded: record its admin (3.x, block version >= 3.3)."""
+        if self.dialect is Dialect.V3:
+            txn = Txn(self.tables)
+            _auth.record_deployment(txn, contract, origin)
+            txn.commit()
+
+    def governors(self, txn: Txn | None = None) -> list[str]:
+        return _governors(txn or Txn(self.tables))
+
+    # ------------------------------------------------------------------ state for the chain and the RPC
+    def config_entry(self, key: str) -> tuple[str, int] | None:
+        """The stored (value, enable number) of a system config key."""
+        return self.sysconfig.entry(Txn(self.tables), key)
+
+    def config_at(self, key: str, number: int) -> str | None:
+        """The value of ``key`` in force for executing block ``number`` (set before it)."""
+        entry = self.config_entry(key)
+        return entry[0] if entry is not None and entry[1] <= number else None
+
+    def config_values(self) -> dict[str, tuple[str, int]]:
+        txn = Txn(self.tables)
+        return dict(txn.rows("s_config"))
+
+    def nodes(self, effective: int) -> list[tuple[str, str, int, int, int]]:
+        """Consensus entries (id, type, weight, term weight, enable number) counted at ``effective``."""
+        return [n for n in self.consensus.nodes(Txn(self.tables)) if n[4] <= effective]

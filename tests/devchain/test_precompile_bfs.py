@@ -1,0 +1,138 @@
+"""BFS (3.x, 0x100e) on the dev chain, against the behaviour read in FISCO-BCOS
+``bcos-executor/src/precompiled/BFSPrecompiled.cpp`` and its unit test
+``bcos-executor/test/unittest/libprecompiled/FileSystemPrecompiledTest.cpp`` (``linkTest``:
+``/apps/Hello/1.0``, the simple link ``link_test`` read back at ``/apps/link_test``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_abi import decode, encode
+
+from fisco_drugtrace.devchain import DevChain, DevChainConfig
+
+from devchain_helpers import deploy3, result, selector, send3, tx3
+
+BFS = "0x000000000000000000000000000000000000100e"
+INFO = "(string,string,string[])[]"
+
+
+def call(chain: DevChain, sig: str, types: list[str], args: list[Any]) -> dict[str, Any]:
+    data = selector(sig) + encode(types, args)
+    return result(chain, "call", ["group0", "", BFS, "0x" + data.hex()])
+
+
+def transact(chain: DevChain, sig: str, types: list[str], args: list[Any]) -> dict[str, Any]:
+    response = send3(chain, tx3(chain, BFS, selector(sig) + encode(types, args)))
+    return response["result"]
+
+
+def code_of(receipt: dict[str, Any]) -> int:
+    assert receipt["status"] == 0, receipt
+    return decode(["int256"], bytes.fromhex(receipt["output"][2:]))[0]
+
+
+def ls(chain: DevChain, path: str) -> tuple[int, list]:
+    out = call(chain, "list(string)", ["string"], [path])
+    assert out["status"] == 0
+    code, files = decode(["int32", INFO], bytes.fromhex(out["output"][2:]))
+    return code, [(n, t, list(e)) for n, t, e in files]
+
+
+def readlink(chain: DevChain, path: str) -> str:
+    out = call(chain, "readlink(string)", ["string"], [path])
+    return decode(["address"], bytes.fromhex(out["output"][2:]))[0]
+
+
+def link3(chain: DevChain, path: str, address: str, abi: str = "") -> int:
+    return code_of(transact(chain, "link(string,string,string)", ["string"] * 3, [path, address, abi]))
+
+
+def link4(chain: DevChain, name: str, version: str, address: str, abi: str = "") -> int:
+    return code_of(transact(chain, "link(string,string,string,string)", ["string"] * 4,
+                            [name, version, address, abi]))
+
+
+def test_genesis_tree_has_the_node_root_dirs_and_sys_links(v3: DevChain) -> None:
+    code, files = ls(v3, "/")
+    assert code == 0
+    assert [(n, t) for n, t, _ in files] == [("apps", "directory"), ("sys", "directory"),
+                                            ("tables", "directory"), ("usr", "directory")]
+    code, sys_files = ls(v3, "/sys")
+    names = {n: t for n, t, _ in sys_files}
+    assert names["bfs"] == "link" and names["status"] == "link" and names["consensus"] == "link"
+    assert readlink(v3, "/sys/bfs").lower() == BFS
+    assert readlink(v3, "/sys/status").lower().endswith("1000")
+
+
+def test_mkdir_creates_parents_and_refuses_existing_and_outside_apps(v3: DevChain) -> None:
+    assert code_of(transact(v3, "mkdir(string)", ["string"], ["/apps/a/b/c"])) == 0
+    assert ls(v3, "/apps/a")[1] == [("b", "directory", ["0", "0", "", "", ""])]
+    assert code_of(transact(v3, "mkdir(string)", ["string"], ["/apps/a/b"])) == -53002
+    assert code_of(transact(v3, "mkdir(string)", ["string"], ["/sys/mine"])) == -53005
+    assert code_of(transact(v3, "mkdir(string)", ["string"], ["/apps/bad name"])) == -53005
+    assert code_of(transact(v3, "mkdir(string)", ["string"], ["/apps/" + "x" * 130])) == -53005
+    assert code_of(transact(v3, "mkdir(string)", ["string"], ["/apps/1/2/3/4/5/6"])) == -53005  # 7 levels
+    assert ls(v3, "/apps/nope") == (-53001, [])
+
+
+def test_link_absolute_path_resolves_under_apps_and_lists_as_a_link(v3: DevChain) -> None:
+    address = deploy3(v3)["contractAddress"]
+    assert link3(v3, "DrugTrace/1.0", address, "[]") == 0
+    assert readlink(v3, "/apps/DrugTrace/1.0").lower() == address
+    code, files = ls(v3, "/apps/DrugTrace/1.0")
+    assert code == 0 and files == [("1.0", "link", [address[2:], "[]"])]
+    assert ls(v3, "/apps/DrugTrace")[1] == [("1.0", "link", ["0", "0", "", "", ""])]
+    # a leading "/" is dropped; "/apps/..." nests under /apps again, as the node's getContractTableName
+    assert link3(v3, "/apps/X", address) == 0
+    assert readlink(v3, "/apps/apps/X").lower() == address and readlink(v3, "/apps/X") == "0x" + "00" * 20
+
+
+def test_relink_overwrites_address_and_a_directory_is_not_a_link(v3: DevChain) -> None:
+    first = deploy3(v3)["contractAddress"]
+    second = deploy3(v3, 7)["contractAddress"]
+    assert link3(v3, "suite/latest", first, "abi-1") == 0
+    assert link3(v3, "suite/latest", second) == 0
+    assert readlink(v3, "/apps/suite/latest").lower() == second
+    assert ls(v3, "/apps/suite/latest")[1][0][2] == [second[2:], "abi-1"]  # empty ABI keeps the old one
+    assert link3(v3, "suite", first) == -53002  # /apps/suite is a directory
+    assert readlink(v3, "/apps/suite") == "0x" + "00" * 20
+
+
+def test_cns_style_link_checks_the_contract_and_names(v3: DevChain) -> None:
+    address = deploy3(v3)["contractAddress"]
+    assert link4(v3, "Hello", "1.0", address, "[]") == 0
+    assert readlink(v3, "/apps/Hello/1.0").lower() == address
+    assert link4(v3, "Hello", "1/0", address) == -51202
+    assert link4(v3, "Hello", "2.0", "0x" + "12" * 20) == -51202  # no contract there
+    assert link4(v3, "Hel lo", "1.0", address) == -53005
+
+
+def test_paged_list_reports_what_is_left(v3: DevChain) -> None:
+    for name in ("d1", "d2", "d3"):
+        transact(v3, "mkdir(string)", ["string"], [f"/apps/p/{name}"])
+    out = call(v3, "list(string,uint256,uint256)", ["string", "uint256", "uint256"], ["/apps/p", 0, 2])
+    left, files = decode(["int256", INFO], bytes.fromhex(out["output"][2:]))
+    assert left == 1 and [f[0] for f in files] == ["d1", "d2"]
+
+
+def test_unknown_selector_fails_with_precompiled_error(v3: DevChain) -> None:
+    receipt = send3(v3, tx3(v3, BFS, b"\x12\x34\x56\x78"))["result"]
+    assert receipt["status"] == 15
+    assert b"undefined function" in bytes.fromhex(receipt["output"][2:])
+
+
+def test_a_call_changes_nothing(v3: DevChain) -> None:
+    call(v3, "mkdir(string)", ["string"], ["/apps/ghost"])
+    assert ls(v3, "/apps/ghost")[0] == -53001
+
+
+def test_links_survive_a_restart(tmp_path: Path) -> None:
+    with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
+        address = deploy3(chain)["contractAddress"]
+        assert link3(chain, "DrugTrace/OrgRegistry", address, "[]") == 0
+    with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
+        assert readlink(chain, "/apps/DrugTrace/OrgRegistry").lower() == address
+        assert ls(chain, "/apps/DrugTrace")[1][0][0] == "OrgRegistry"
