@@ -6,6 +6,7 @@ import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
+import {Authority} from "./common/Authority.sol";
 import {
     ADR_MAX_THRESHOLD,
     LifecycleState,
@@ -55,6 +56,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         bytes32 evidenceHash;
         bytes32 reporterOrgId;
         OrgKind reporterKind;
+        uint32 reporterRegion;
         bytes32 productId;
     }
 
@@ -128,9 +130,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
         r.minValue = minValue;
         r.maxValue = maxValue;
         r.evidenceHash = evidenceHash;
-        uint32 region;
-        (r.reporterOrgId, r.reporterKind, region,) = _authorize(mask);
-        _checkSubject(r, region);
+        (r.reporterOrgId, r.reporterKind, r.reporterRegion,) = _authorize(mask);
+        _checkSubject(r, r.reporterRegion);
         _checkProcess(r);
         observationId = _nextObservationId;
         _nextObservationId = observationId + 1;
@@ -379,20 +380,32 @@ contract ObservationLog is IObservationLog, SuiteMember {
      */
     function _regulatorInspection(Report memory r, bool failed) private {
         Release storage rel = _releases[r.subjectId];
+        uint64 blockedBy = rel.blockedBy;
+        // A block is lifted, or replaced by a later failed inspection, only by the same or a
+        // higher authority than the one that imposed it (a provincial OK is then only recorded).
+        bool outranks = blockedBy == 0 || _outranks(r, blockedBy);
         if (!failed) {
-            uint64 blockedBy = rel.blockedBy;
-            if (r.result != ObservationResult.OK || blockedBy == 0) return;
+            if (r.result != ObservationResult.OK || blockedBy == 0 || !outranks) return;
             rel.blockedBy = 0;
             emit ReleaseUnblocked(r.id, r.subjectId, blockedBy, r.reporterOrgId);
             return;
         }
         LifecycleState state = _batchState(r.subjectId);
         if (state == LifecycleState.NONE) {
+            if (!outranks) return;
             rel.blockedBy = uint64(r.id);
             emit ReleaseBlocked(r.id, r.subjectId, r.reporterOrgId);
         } else if (state == LifecycleState.LISTED) {
             _stop(r);
         }
+    }
+
+    /// @dev Whether the reporter ranks at least as high as the author of observation `blockingId`.
+    function _outranks(Report memory r, uint64 blockingId) private view returns (bool) {
+        bytes32 imposer = _observations[blockingId].reporterOrgId;
+        if (imposer == r.reporterOrgId) return true;
+        (OrgKind imposerKind,, uint32 imposerRegion,,,) = orgRegistry().getOrg(imposer);
+        return Authority.canLift(r.reporterKind, r.reporterRegion, imposerKind, imposerRegion);
     }
 
     /// @dev TRANSPORT/STORAGE: values outside the product's range flag the shipment or quarantine the holding.

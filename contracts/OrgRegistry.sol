@@ -3,6 +3,7 @@ pragma solidity 0.8.11;
 
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {OrgKind, OrgStatus} from "./common/DrugTraceTypes.sol";
+import {Authority} from "./common/Authority.sol";
 import {MASK_NATIONAL, MASK_REGULATORS, MASK_ANY_ORG} from "./common/KindMasks.sol";
 
 /**
@@ -38,6 +39,9 @@ contract OrgRegistry is IOrgRegistry {
     mapping(uint32 => bytes32) private _orgBySeq;
     mapping(address => bytes32) private _accountOrg;
     mapping(address => bool) private _suite;
+    /// @dev Per suspended organisation, the regulator that suspended it (only the same or a
+    /// higher authority restores it).
+    mapping(bytes32 => bytes32) private _suspendedBy;
 
     /// @dev One-line guard in OpenZeppelin's Pausable shape.
     modifier whenNotPaused() {
@@ -77,14 +81,22 @@ contract OrgRegistry is IOrgRegistry {
 
     /// @inheritdoc IOrgRegistry
     function suspendOrg(bytes32 orgId, bytes32 reasonHash) external override whenNotPaused {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         if (orgId == _rootOrg) revert OrgRegistryRootProtected(orgId);
+        _suspendedBy[orgId] = callerOrg;
         _setStatus(orgId, OrgStatus.ACTIVE, OrgStatus.SUSPENDED, reasonHash, callerOrg);
     }
 
     /// @inheritdoc IOrgRegistry
     function restoreOrg(bytes32 orgId, bytes32 reasonHash) external override whenNotPaused {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg, OrgKind callerKind, uint32 callerRegion) = _manage(orgId);
+        bytes32 imposer = _suspendedBy[orgId];
+        if (imposer != bytes32(0) && imposer != callerOrg) {
+            Org storage by = _orgs[imposer];
+            if (!Authority.canLift(callerKind, callerRegion, by.kind, by.region)) {
+                revert OrgRegistryOutranked(orgId, imposer, callerOrg);
+            }
+        }
         _setStatus(orgId, OrgStatus.SUSPENDED, OrgStatus.ACTIVE, reasonHash, callerOrg);
     }
 
@@ -94,7 +106,7 @@ contract OrgRegistry is IOrgRegistry {
         override
         whenNotPaused
     {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         // The root's licence cannot lapse: nobody could renew it, unpause or register anything.
         if (licenceExpiry != 0 && orgId == _rootOrg) revert OrgRegistryRootProtected(orgId);
         _orgs[orgId].licenceExpiry = licenceExpiry;
@@ -104,7 +116,7 @@ contract OrgRegistry is IOrgRegistry {
 
     /// @inheritdoc IOrgRegistry
     function bindAccount(address account, bytes32 orgId) external override whenNotPaused {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         bytes32 current = _accountOrg[account];
         if (current != bytes32(0)) revert OrgRegistryAccountAlreadyBound(account, current);
         _bind(account, orgId, callerOrg);
@@ -114,7 +126,7 @@ contract OrgRegistry is IOrgRegistry {
     function unbindAccount(address account) external override whenNotPaused {
         bytes32 orgId = _accountOrg[account];
         if (orgId == bytes32(0)) revert OrgRegistryUnknownAccount(account);
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         if (account == msg.sender) revert OrgRegistrySelfUnbind(account);
         delete _accountOrg[account];
         emit AccountUnbound(account, orgId, callerOrg);
@@ -212,6 +224,11 @@ contract OrgRegistry is IOrgRegistry {
     }
 
     /// @inheritdoc IOrgRegistry
+    function suspendedBy(bytes32 orgId) external view override returns (bytes32 byOrgId) {
+        return _orgs[orgId].status == OrgStatus.SUSPENDED ? _suspendedBy[orgId] : bytes32(0);
+    }
+
+    /// @inheritdoc IOrgRegistry
     function orgOf(address account) external view override returns (bytes32 orgId) {
         return _accountOrg[account];
     }
@@ -272,9 +289,7 @@ contract OrgRegistry is IOrgRegistry {
     }
 
     /// @dev The caller (a regulator) must have `orgId` (existing) within its remit; returns the caller's org.
-    function _manage(bytes32 orgId) private view returns (bytes32 callerOrg) {
-        OrgKind callerKind;
-        uint32 callerRegion;
+    function _manage(bytes32 orgId) private view returns (bytes32 callerOrg, OrgKind callerKind, uint32 callerRegion) {
         (callerOrg, callerKind, callerRegion) = _caller(MASK_REGULATORS);
         Org storage target = _orgs[orgId];
         if (target.kind == OrgKind.NONE) revert OrgRegistryUnknownOrg(orgId);

@@ -70,6 +70,12 @@ interface IOrgRegistry {
     /// @notice An account cannot unbind itself (keeps a regulator from locking itself out by mistake).
     /// @param account the signing address
     error OrgRegistrySelfUnbind(address account);
+    /// @notice The suspension was imposed by a higher authority than the caller (national over
+    /// provincial), so the caller may not restore the organisation.
+    /// @param orgId the suspended organisation
+    /// @param imposerOrgId the regulator that suspended it
+    /// @param callerOrgId the caller's organisation
+    error OrgRegistryOutranked(bytes32 orgId, bytes32 imposerOrgId, bytes32 callerOrgId);
 
     // ------------------------------------------------------------------ events
     /// @notice An organisation was registered.
@@ -145,7 +151,9 @@ interface IOrgRegistry {
 
     /**
      * @notice Restore a SUSPENDED organisation to ACTIVE.
-     * @dev Requirements: as {suspendOrg}; target SUSPENDED. Emits {OrgStatusChanged}.
+     * @dev Requirements: as {suspendOrg}; target SUSPENDED; the regulator that suspended it does
+     * not outrank the caller ({OrgRegistryOutranked}: a provincial regulator cannot restore an
+     * organisation the national regulator suspended). Emits {OrgStatusChanged}.
      * @param orgId the organisation.
      * @param reasonHash hash of the decision document.
      */
@@ -244,6 +252,14 @@ interface IOrgRegistry {
     /// @notice The root organisation (national regulator).
     /// @return orgId its id.
     function rootOrg() external view returns (bytes32 orgId);
+
+    /**
+     * @notice The regulator whose suspension is in force on an organisation (0 if it is not
+     * suspended). Only the same or a higher authority restores it ({OrgRegistryOutranked}).
+     * @param orgId the organisation.
+     * @return byOrgId the suspending regulator.
+     */
+    function suspendedBy(bytes32 orgId) external view returns (bytes32 byOrgId);
 
     /**
      * @notice One organisation.

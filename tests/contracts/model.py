@@ -138,7 +138,7 @@ _MAN = MASK["manufacturer"]
 # domain.md §6.3: T0, T1 (regulator; automatic), T2, T3 (through a recall case), T5, T6.
 PRODUCT_TRANSITIONS: dict[tuple[State, State], int] = {
     (State.NONE, State.LISTED): _NAT,
-    (State.LISTED, State.STOPPED): _REG | SYSTEM,
+    (State.LISTED, State.STOPPED): _REG | _MAN | SYSTEM,  # MAH: voluntary product-wide recall (issue 12, 8)
     (State.STOPPED, State.LISTED): _REG,
     (State.STOPPED, State.RECALLED): SYSTEM,
     (State.STOPPED, State.DEREGISTERED): _NAT,
@@ -190,6 +190,19 @@ class Org:
     region: int
     seq: int
     licence_expiry: int = 0
+    suspended_by: bytes = bytes(32)
+
+
+def can_lift(kind: Kind, region: int, imposer: "Org | None") -> bool:
+    """Authority.canLift: national lifts anything; provincial only a provincial decision of its
+    region or a non-regulator's; nobody lifts above its rank (issue 12, defect 1)."""
+    if imposer is None or kind == Kind.NATIONAL:
+        return True
+    if imposer.kind == Kind.NATIONAL:
+        return False
+    if imposer.kind == Kind.PROVINCIAL:
+        return kind == Kind.PROVINCIAL and region == imposer.region
+    return True
 
 
 @dataclass
@@ -204,6 +217,7 @@ class Product:
     approved_def: int = 0  # the regulator-approved process definition (observation id)
     pending_def: int = 0   # a MAH definition awaiting approval (blocks T0b)
     step_count: int = 0    # steps of the approved definition
+    stopped_by: bytes = bytes(32)  # who imposed the current/last stop (T1)
 
 
 @dataclass
@@ -217,6 +231,7 @@ class Batch:
     step_bits: int = 0
     test_passed: bool = False  # the MAH's latest release inspection was OK
     blocked_by: int = 0  # a regulator's FAIL/SERIOUS inspection before release (observation id)
+    stopped_by: bytes = bytes(32)  # who imposed the current/last stop (T1)
 
 
 @dataclass
@@ -277,6 +292,7 @@ class Model:
     shipments: list[Shipment] = field(default_factory=list)
     dispensed: set[tuple[bytes, int]] = field(default_factory=set)
     observations: int = 0
+    obs_reporters: dict[int, bytes] = field(default_factory=dict)
     serious: dict[bytes, int] = field(default_factory=dict)
     serious_times: dict[bytes, list[int]] = field(default_factory=dict)  # every SERIOUS report's time
     definitions: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # MAH definitions: (hash, steps)
@@ -354,7 +370,7 @@ class Model:
         self._remit(caller_id, caller, org_id, Kind(kind), region)
         self._add_org(org_id, Kind(kind), region, licence)
 
-    def _manage(self, sender: str, org_id: bytes) -> bytes:
+    def _manage(self, sender: str, org_id: bytes, *, with_caller: bool = False) -> Any:
         if self.paused:
             raise Rejected("OrgRegistryEnforcedPause")
         caller_id, caller = self._caller(sender, _REG)
@@ -362,7 +378,7 @@ class Model:
         if target is None:
             raise Rejected("OrgRegistryUnknownOrg", org_id)
         self._remit(caller_id, caller, org_id, target.kind, target.region)
-        return caller_id
+        return (caller_id, caller) if with_caller else caller_id
 
     def bind_account(self, sender: str, account: str, org_id: bytes) -> None:
         self._manage(sender, org_id)
@@ -377,13 +393,17 @@ class Model:
         self.orgs[org_id].licence_expiry = expiry
 
     def suspend_org(self, sender: str, org_id: bytes, root: bytes) -> None:
-        self._manage(sender, org_id)
+        caller_id = self._manage(sender, org_id)
         if org_id == root:
             raise Rejected("OrgRegistryRootProtected", org_id)
         self._set_status(org_id, OrgStatus.ACTIVE, OrgStatus.SUSPENDED)
+        self.orgs[org_id].suspended_by = caller_id
 
     def restore_org(self, sender: str, org_id: bytes) -> None:
-        self._manage(sender, org_id)
+        caller_id, caller = self._manage(sender, org_id, with_caller=True)
+        imposer = self.orgs[org_id].suspended_by
+        if imposer not in (ZERO, caller_id) and not can_lift(caller.kind, caller.region, self.orgs[imposer]):
+            raise Rejected("OrgRegistryOutranked", org_id, imposer, caller_id)
         self._set_status(org_id, OrgStatus.SUSPENDED, OrgStatus.ACTIVE)
 
     def _set_status(self, org_id: bytes, frm: OrgStatus, to: OrgStatus) -> None:
@@ -493,13 +513,26 @@ class Model:
         if not mask & actor_bit:
             raise Rejected("DrugRegistryUnauthorizedTransition", ident, int(frm), int(to), by)
         item.state = State(to)
+        if to == State.STOPPED:
+            item.stopped_by = by
+
+    def _check_lift(self, ident: bytes, item: Any, to: State, caller_id: bytes, caller: Org) -> None:
+        """T2 needs the same or a higher authority than the stop's (issue 12, defect 1)."""
+        if item.state != State.STOPPED or to != State.LISTED or item.stopped_by in (ZERO, caller_id) or \
+                caller.kind not in (Kind.NATIONAL, Kind.PROVINCIAL):
+            return
+        if not can_lift(caller.kind, caller.region, self.orgs.get(item.stopped_by)):
+            raise Rejected("DrugRegistryOutranked", ident, item.stopped_by, caller_id)
 
     def transition_product(self, sender: str, pid: bytes, to: State) -> None:
         caller_id, caller = self.authorize(sender, MASK["any"])
         p = self.products.get(pid)
         if p is None:
             raise Rejected("DrugRegistryUnknownProduct", pid)
+        if caller.kind == Kind.MANUFACTURER and p.mah != caller_id:
+            raise Rejected("DrugRegistryNotProductHolder", pid, caller_id)
         self._region(caller_id, caller, p.mah, "DrugRegistryOutsideRemit")
+        self._check_lift(pid, p, to, caller_id, caller)
         self._transition(False, pid, to, bit(caller.kind), caller_id)
 
     def transition_batch(self, sender: str, bid: bytes, to: State) -> None:
@@ -512,6 +545,7 @@ class Model:
         if caller.kind == Kind.MANUFACTURER and b.mah != caller_id:
             raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
         self._region(caller_id, caller, b.mah, "DrugRegistryOutsideRemit")
+        self._check_lift(bid, b, to, caller_id, caller)
         self._transition(True, bid, to, bit(caller.kind), caller_id)
 
     def effective_state(self, bid: bytes) -> State:
@@ -692,19 +726,24 @@ class Model:
             if not 0 <= lo < product.step_count:
                 raise Rejected("ObservationLogInvalidStep", subject, lo, product.step_count)
         self.observations += 1
+        self.obs_reporters[self.observations] = org_id
         out: dict[str, Any] = {"id": self.observations, "stopped": False, "excursion": False,
                                "quarantined": 0, "threshold": False}
         if point == Point.INSPECTION:
             b = self.batches[subject]
             failed = result in (Result.FAIL, Result.SERIOUS)
+            # a block is lifted or replaced only by the same or a higher authority (issue 12, 1)
+            imposer = self.obs_reporters.get(b.blocked_by)
+            outranks = not b.blocked_by or imposer == org_id or can_lift(org.kind, org.region, self.orgs[imposer])
             if org.kind == Kind.MANUFACTURER:  # the MAH's latest inspection is the release test
                 b.test_passed = result == Result.OK
             elif failed and b.state == State.NONE:  # a regulator's FAIL blocks the release
-                b.blocked_by = self.observations
-            elif result == Result.OK:  # ... until a regulator's OK
+                if outranks:
+                    b.blocked_by = self.observations
+            elif result == Result.OK and outranks:  # ... until a regulator's OK
                 b.blocked_by = 0
             if failed:
-                out["stopped"] = self._stop_if_listed(subject)
+                out["stopped"] = self._stop_if_listed(subject, org_id)
         elif point == Point.PROCESS_DEFINITION:
             if org.kind == Kind.MANUFACTURER:
                 self.definitions[self.observations] = (evidence, hi)
@@ -739,7 +778,7 @@ class Model:
             if p.adr_threshold and count >= p.adr_threshold and (
                     p.adr_window == 0 or times[-p.adr_threshold] >= self.now - p.adr_window):
                 out["threshold"] = True
-                out["stopped"] = p.adr_autostop and self._stop_if_listed(subject)
+                out["stopped"] = p.adr_autostop and self._stop_if_listed(subject, org_id)
         return out
 
     def serious_within(self, bid: bytes, window: int) -> int:
@@ -749,11 +788,12 @@ class Model:
             return len(times)
         return sum(1 for t in times[-ADR_MAX_THRESHOLD:] if t >= self.now - window)
 
-    def _stop_if_listed(self, bid: bytes) -> bool:
+    def _stop_if_listed(self, bid: bytes, by: bytes) -> bool:
         b = self.batches[bid]
         if b.state != State.LISTED:
             return False
         b.state = State.STOPPED
+        b.stopped_by = by
         return True
 
     def _flag_excursion(self, sid: int) -> int:

@@ -23,7 +23,8 @@ def drive_product(s: Scene, target: State) -> None:
     w = s.w
     if target == State.LISTED:
         return
-    w.drugs.transact("transitionProduct", s.product, int(State.STOPPED), 0, Z32, sender=w.acct("nat"))
+    # stopped by the provincial regulator, so every regulator may lift it (rank: issue 12)
+    w.drugs.transact("transitionProduct", s.product, int(State.STOPPED), 0, Z32, sender=w.acct("prov"))
     if target == State.RECALLED:
         w.open_recall(s.product, Z32, 1)  # product-wide recall: T3 for the product
     elif target == State.DEREGISTERED:
@@ -35,7 +36,7 @@ def drive_batch(s: Scene, target: State) -> None:
     w, b = s.w, s.batch.batch_id
     if target == State.LISTED:
         return
-    w.stop_batch(b)
+    w.stop_batch(b, by="prov")  # provincial: every regulator may lift it
     if target in (State.RECALLED, State.DESTROYED):
         rid = w.open_recall(s.product, b, 1)
         if target == State.DESTROYED:

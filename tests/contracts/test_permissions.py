@@ -75,7 +75,8 @@ def _new_org(s: Scene, a: Actor) -> Call:
 def _manage(fn: str, *extra: Any, suspend_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         if suspend_first:
-            s.w.orgs.transact("suspendOrg", s.w.org("dist2"), Z32, sender=s.w.acct("nat"))
+            # by the provincial regulator, so every regulator in remit may restore it (rank: issue 12)
+            s.w.orgs.transact("suspendOrg", s.w.org("dist2"), Z32, sender=s.w.acct("prov"))
         return Call(s.w.orgs, fn, (s.w.org("dist2"), *extra))
     return prep
 
@@ -111,8 +112,8 @@ def _release_batch(s: Scene, a: Actor) -> Call:
 
 def _batch_to(to: int, *, stop_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
-        if stop_first:
-            s.w.stop_batch(s.batch.batch_id)
+        if stop_first:  # by the provincial regulator, so every regulator in remit may lift it
+            s.w.stop_batch(s.batch.batch_id, by="prov")
         return Call(s.w.drugs, "transitionBatch", (s.batch.batch_id, to, 0, H1))
     return prep
 
@@ -120,7 +121,7 @@ def _batch_to(to: int, *, stop_first: bool = False) -> Prepare:
 def _product_to(to: int, *, stop_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         if stop_first:
-            s.w.drugs.transact("transitionProduct", s.product, 2, 0, Z32, sender=s.w.acct("nat"))
+            s.w.drugs.transact("transitionProduct", s.product, 2, 0, Z32, sender=s.w.acct("prov"))
         return Call(s.w.drugs, "transitionProduct", (s.product, to, 0, H1))
     return prep
 
@@ -254,7 +255,7 @@ OPS: list[Op] = [
     Op("releaseBatch", K(MAN), _release_batch, by_kind(MASK["manufacturer"]), "BatchStateChanged"),
     Op("transitionBatch:stop", K(NAT, PROV, MAN), _batch_to(2), _transition_refusal(1, 2), "BatchStateChanged"),
     Op("transitionBatch:lift", REG, _batch_to(1, stop_first=True), _transition_refusal(2, 1), "BatchStateChanged"),
-    Op("transitionProduct:stop", REG, _product_to(2), _transition_refusal(1, 2, True), "ProductStateChanged"),
+    Op("transitionProduct:stop", REG | {Kind.MANUFACTURER}, _product_to(2), _transition_refusal(1, 2, True), "ProductStateChanged"),
     Op("transitionProduct:lift", REG, _product_to(1, stop_first=True), _transition_refusal(2, 1, True),
        "ProductStateChanged"),
     Op("transitionProduct:deregister", K(NAT), _product_to(5, stop_first=True), _transition_refusal(2, 5, True),
