@@ -296,7 +296,9 @@ contract OrgRegistry is IOrgRegistry {
         _checkRemit(callerOrg, callerKind, callerRegion, orgId, target.kind, target.region);
     }
 
-    /// @dev National: everything. Provincial: non-regulator kinds of its own region.
+    /// @dev National: everything. Provincial: non-regulator, non-auditor kinds of its own region.
+    /// Auditors counter-sign destruction within their remit (region 0 = national), so only the
+    /// national regulator registers and manages them (issue 12, defect 2).
     function _checkRemit(
         bytes32 callerOrg,
         OrgKind callerKind,
@@ -306,7 +308,8 @@ contract OrgRegistry is IOrgRegistry {
         uint32 region
     ) private pure {
         if (callerKind == OrgKind.REGULATOR_NATIONAL) return;
-        bool regulatorTarget = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL;
+        bool regulatorTarget = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL
+            || kind == OrgKind.AUDITOR;
         if (regulatorTarget || region != callerRegion) revert OrgRegistryOutsideRemit(callerOrg, orgId);
     }
 

@@ -352,12 +352,13 @@ contract RecallManager is IRecallManager, SuiteMember {
         if (c.status != status) revert RecallManagerInvalidStatus(recallId, c.status);
     }
 
-    /// @dev Provincial regulators act only for organisations of their region (others pass).
+    /// @dev Provincial regulators, and auditors with a regional remit (region != 0), act only for
+    /// organisations of their region (the national regulator and national auditors pass).
     function _checkRegion(uint256 recallId, bytes32 callerOrg, OrgKind kind, uint32 region, bytes32 orgId)
         private
         view
     {
-        if (kind != OrgKind.REGULATOR_PROVINCIAL) return;
+        if (kind != OrgKind.REGULATOR_PROVINCIAL && (kind != OrgKind.AUDITOR || region == 0)) return;
         (,, uint32 orgRegion,,,) = orgRegistry().getOrg(orgId);
         if (orgRegion != region) revert RecallManagerUnauthorized(recallId, callerOrg);
     }

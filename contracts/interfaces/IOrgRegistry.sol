@@ -129,7 +129,9 @@ interface IOrgRegistry {
     /**
      * @notice Register an organisation.
      * @dev Requirements: caller is an ACTIVE national regulator (any kind except national), or an
-     * ACTIVE provincial regulator (non-regulator kinds, `region` equal to its own); not paused;
+     * ACTIVE provincial regulator (non-regulator kinds other than AUDITOR, `region` equal to its
+     * own: an auditor counter-signs destruction, so only the national regulator registers and
+     * manages auditors; an auditor's `region` is its remit, 0 = national); not paused;
      * `orgId` non-zero and unused; `kind` neither NONE nor national. Emits {OrgRegistered}.
      * @param orgId keccak256(utf8(unified social credit code)).
      * @param kind organisation kind.

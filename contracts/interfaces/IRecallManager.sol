@@ -192,7 +192,8 @@ interface IRecallManager {
     /**
      * @notice Counter-sign a destruction as supervisor.
      * @dev Requirements: regulator (provincial: executor in its region) or auditor (never the
-     * executor: executors are holder kinds); record RECORDED; the executor still holds the units.
+     * executor: executors are holder kinds; an auditor of region r != 0 only for executors of r,
+     * of region 0 everywhere); record RECORDED; the executor still holds the units.
      * Removes the units from the executor's holding; if final and the batch is still RECALLED,
      * moves it to DESTROYED (T4); a final destruction confirmed after the batch is DESTROYED only
      * removes the units (`batchDestroyed` false). Emits {DestructionConfirmed}, then the ledger's

@@ -354,7 +354,8 @@ class Model:
     def _remit(self, caller_id: bytes, caller: Org, org_id: bytes, kind: Kind, region: int) -> None:
         if caller.kind == Kind.NATIONAL:
             return
-        if kind in (Kind.NATIONAL, Kind.PROVINCIAL) or region != caller.region:
+        # auditors are the national regulator's to register and manage (issue 12, defect 2)
+        if kind in (Kind.NATIONAL, Kind.PROVINCIAL, Kind.AUDITOR) or region != caller.region:
             raise Rejected("OrgRegistryOutsideRemit", caller_id, org_id)
 
     def register_org(self, sender: str, org_id: bytes, kind: Kind, region: int, licence: int = 0) -> None:
@@ -495,8 +496,11 @@ class Model:
         self._transition(True, bid, State.LISTED, _MAN, caller_id)
         self._holding(bid, caller_id)[0] += b.unit_count
 
-    def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any) -> None:
-        if caller.kind != Kind.PROVINCIAL:
+    def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any,
+                auditors: bool = False) -> None:
+        # provincial regulators (and, for counter-signatures, auditors of a regional remit) act in their region
+        regional_auditor = auditors and caller.kind == Kind.AUDITOR and caller.region != 0
+        if caller.kind != Kind.PROVINCIAL and not regional_auditor:
             return
         region = self.orgs[org_id].region if org_id in self.orgs else 0
         if region != caller.region:
@@ -909,7 +913,7 @@ class Model:
         if d.status != DestructionStatus.RECORDED:
             raise Rejected("RecallManagerDestructionNotPending", did, int(d.status))
         # no self-countersign check: executors are holder kinds, supervisors are not
-        self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall)
+        self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall, auditors=True)
         d.supervisor = caller_id
         d.status = DestructionStatus.CONFIRMED
         bid = self.recalls[d.recall - 1].batch

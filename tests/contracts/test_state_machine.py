@@ -97,7 +97,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
             if actual[1] is not None and not isinstance(value, tuple):  # functions without outputs give None
                 assert actual[1] == value, (fn, cargs, expected, actual)
         else:
-            assert actual == expected, (fn, cargs, expected, actual)
+            assert actual == expected, (fn, cargs, expected, actual, sender)
         return actual
 
     # ------------------------------------------------------------------ a stocked start

@@ -36,3 +36,41 @@ def test_mah_stops_its_own_product_for_a_voluntary_product_wide_recall(scene: Sc
     other = w.register_product("国药准字Z20260002", "1支", mah="man_b")
     assert refused(w.drugs, "transitionProduct", other, int(State.STOPPED), 0, Z32, sender=w.acct("man")) == \
         ("DrugRegistryNotProductHolder", (other, w.org("man")))
+
+
+# --------------------------------------------------------------------------- defect 2
+
+
+def test_only_the_national_regulator_registers_and_manages_auditors(scene: Scene) -> None:
+    w = scene.w
+    new = b"\x71" * 32
+    assert refused(w.orgs, "registerOrg", new, int(Kind.AUDITOR), REGION_A, 0, Z32, sender=w.acct("prov")) == \
+        ("OrgRegistryOutsideRemit", (w.org("prov"), new))
+    assert refused(w.orgs, "suspendOrg", w.org("aud"), Z32, sender=w.acct("prov")) == \
+        ("OrgRegistryOutsideRemit", (w.org("prov"), w.org("aud")))
+    w.orgs.transact("registerOrg", new, int(Kind.AUDITOR), REGION_A, 0, Z32, sender=w.acct("nat"))
+    assert w.orgs.call("getOrg", new)[0] == int(Kind.AUDITOR)
+
+
+def _destruction_in_region_b(scene: Scene) -> int:
+    """A recalled batch of region B's MAH and a destruction recorded by it (executor in region B)."""
+    w = scene.w
+    product = w.register_product("国药准字B20260009", "1瓶", mah="man_b")
+    info = w.commit_batch(product, "RB01", 8, mah="man_b")
+    w.stop_batch(info.batch_id)
+    rid = w.open_recall(product, info.batch_id, 1, by="man_b")
+    return w.recalls.transact("recordDestruction", rid, 2, False, EVIDENCE, sender=w.acct("man_b")).output
+
+
+def test_an_auditor_countersigns_only_within_its_remit(scene: Scene) -> None:
+    w = scene.w
+    did = _destruction_in_region_b(scene)
+    # the region-A auditor is refused in region B, like region A's provincial regulator
+    assert refused(w.recalls, "countersignDestruction", did, sender=w.acct("aud")) == \
+        ("RecallManagerUnauthorized", (1, w.org("aud")))
+    assert refused(w.recalls, "countersignDestruction", did, sender=w.acct("prov")) == \
+        ("RecallManagerUnauthorized", (1, w.org("prov")))
+    # a national-remit auditor (region 0) may counter-sign anywhere
+    w.onboard("aud_nat", Kind.AUDITOR, 0, account=address_of(78))
+    r = w.recalls.transact("countersignDestruction", did, sender=w.acct("aud_nat"))
+    assert r.one("DestructionConfirmed")["supervisorOrgId"] == w.org("aud_nat")
