@@ -92,6 +92,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
     mapping(bytes32 => uint64[ADR_MAX_THRESHOLD]) private _seriousTimes;
     mapping(bytes32 => Process) private _processes;
     mapping(bytes32 => Release) private _releases;
+    /// @dev Per batch and reporting organisation, the time (ms) of its last SERIOUS report that
+    /// counted toward the ADR threshold: one organisation counts once per policy window.
+    mapping(bytes32 => mapping(bytes32 => uint64)) private _lastCountedSerious;
     /// @dev Per batch, bit i = step i of {Release.definitionId} recorded OK.
     mapping(bytes32 => uint256) private _stepBits;
 
@@ -165,7 +168,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
         if (point == ObservationPoint.STORAGE) return MASK_HOLDERS | MASK_LOGISTICS;
         if (point == ObservationPoint.INSPECTION) return MASK_REGULATORS | MASK_MANUFACTURER;
         if (point == ObservationPoint.EFFICACY) return MASK_HOSPITAL;
-        if (point == ObservationPoint.ADVERSE_REACTION) return MASK_MANUFACTURER | MASK_PHARMACY | MASK_HOSPITAL;
+        if (point == ObservationPoint.ADVERSE_REACTION) {
+            return MASK_MANUFACTURER | MASK_PHARMACY | MASK_HOSPITAL | MASK_REGULATORS;
+        }
         return 0;
     }
 
@@ -430,12 +435,25 @@ contract ObservationLog is IObservationLog, SuiteMember {
      * alerts and (autoStop) stops. The policy caps `threshold` at the ring's size.
      */
     function _countSeriousReaction(Report memory r) private {
+        (uint16 threshold, uint64 windowMs, bool autoStop) = _registry.adrPolicy(r.productId);
+        // Only a regulator, or an organisation that has held units of the batch, counts; and each
+        // organisation once within the window (no window: once) - issue 12, defect 3.
+        bool regulator = r.reporterKind == OrgKind.REGULATOR_NATIONAL || r.reporterKind == OrgKind.REGULATOR_PROVINCIAL;
+        if (!regulator && !_custody.hasHeld(r.subjectId, r.reporterOrgId)) {
+            emit AdverseReactionNotCounted(r.id, r.subjectId, r.reporterOrgId, false);
+            return;
+        }
+        uint64 last = _lastCountedSerious[r.subjectId][r.reporterOrgId];
+        if (last != 0 && (windowMs == 0 || _within(last, windowMs))) {
+            emit AdverseReactionNotCounted(r.id, r.subjectId, r.reporterOrgId, true);
+            return;
+        }
+        _lastCountedSerious[r.subjectId][r.reporterOrgId] = uint64(block.timestamp);
         uint256 count = ++_seriousReactions[r.subjectId];
         uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[r.subjectId];
         times[(count - 1) % ADR_MAX_THRESHOLD] = uint64(block.timestamp);
-        (bytes32 productId,) = _registry.batchOwner(r.subjectId);
+        bytes32 productId = r.productId;
         emit SeriousAdverseReactionReported(r.id, r.subjectId, productId, count);
-        (uint16 threshold, uint64 windowMs, bool autoStop) = _registry.adrPolicy(productId);
         if (threshold == 0 || count < threshold) return;
         if (windowMs != 0 && !_within(times[(count - threshold) % ADR_MAX_THRESHOLD], windowMs)) return;
         bool stopped = autoStop && _stopIfListed(r);

@@ -135,7 +135,18 @@ interface IObservationLog {
     /// @param allowedMax the product's highest temperature, 0.1 degC
     event TemperatureExcursion(uint256 indexed observationId, bytes32 indexed batchId, uint256 indexed shipmentId,
         bytes32 reporterOrgId, int64 minValue, int64 maxValue, int16 allowedMin, int16 allowedMax);
-    /// @notice A SERIOUS adverse reaction was reported for a batch (alert to MAH and regulators).
+    /// @notice A SERIOUS adverse-reaction report that does not count toward the batch's ADR
+    /// threshold: its reporter has never held units of the batch and is not a regulator, or it has
+    /// already counted within the policy's window (no window: ever). The report stays recorded.
+    /// @param observationId the report
+    /// @param batchId the batch
+    /// @param reporterOrgId the reporting organisation
+    /// @param duplicate true if the reporter already counted within the window, false if it never held units
+    event AdverseReactionNotCounted(uint256 indexed observationId, bytes32 indexed batchId, bytes32 indexed reporterOrgId,
+        bool duplicate);
+    /// @notice A SERIOUS adverse reaction was reported for a batch and counts toward its ADR
+    /// threshold (alert to MAH and regulators); reports that do not count emit
+    /// {AdverseReactionNotCounted} instead.
     /// @param observationId the observation
     /// @param batchId the batch
     /// @param productId the product
@@ -222,7 +233,8 @@ interface IObservationLog {
     /// @return count the number.
     function observationCount() external view returns (uint256 count);
 
-    /// @notice SERIOUS adverse reactions reported for a batch.
+    /// @notice SERIOUS adverse reactions of a batch that counted (regulators and organisations
+    /// that have held units of the batch, each once per policy window).
     /// @param batchId the batch.
     /// @return count the number.
     function seriousReactionCount(bytes32 batchId) external view returns (uint256 count);

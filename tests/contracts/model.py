@@ -168,7 +168,7 @@ REPORTERS: dict[Point, int] = {
     Point.STORAGE: MASK["holders"] | MASK["logistics"],
     Point.INSPECTION: _REG | _MAN,
     Point.EFFICACY: bit(Kind.HOSPITAL),
-    Point.ADVERSE_REACTION: _MAN | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+    Point.ADVERSE_REACTION: _MAN | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL) | _REG,  # regulators too (issue 12, 3)
 }
 
 LEVEL_INTERVAL = {Level.I: DAY_MS, Level.II: 3 * DAY_MS, Level.III: 7 * DAY_MS}
@@ -292,6 +292,8 @@ class Model:
     shipments: list[Shipment] = field(default_factory=list)
     dispensed: set[tuple[bytes, int]] = field(default_factory=set)
     observations: int = 0
+    held: set[tuple[bytes, bytes]] = field(default_factory=set)  # (batch, org) that ever held units
+    last_counted: dict[tuple[bytes, bytes], int] = field(default_factory=dict)  # last counted SERIOUS report
     obs_reporters: dict[int, bytes] = field(default_factory=dict)
     serious: dict[bytes, int] = field(default_factory=dict)
     serious_times: dict[bytes, list[int]] = field(default_factory=dict)  # every SERIOUS report's time
@@ -495,6 +497,7 @@ class Model:
             raise Rejected("DrugRegistryReleaseTestMissing", bid)
         self._transition(True, bid, State.LISTED, _MAN, caller_id)
         self._holding(bid, caller_id)[0] += b.unit_count
+        self.held.add((bid, caller_id))
 
     def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any,
                 auditors: bool = False) -> None:
@@ -644,6 +647,7 @@ class Model:
         h[0] += qty
         if s.is_return or s.excursion:
             h[1] += qty
+        self.held.add((s.batch, caller))
         s.received = qty
         s.status = ShipmentStatus.PARTIAL if qty < s.quantity else ShipmentStatus.RECEIVED
 
@@ -773,6 +777,14 @@ class Model:
                 else:
                     out["quarantined"] = self._quarantine(subject, org_id, UINT64_MAX)
         elif point == Point.ADVERSE_REACTION and result == Result.SERIOUS:
+            p = self.products[self.batches[subject].product]
+            # counts only from a regulator or a past holder, each once per window (issue 12, 3)
+            last = self.last_counted.get((subject, org_id), 0)
+            if org.kind not in (Kind.NATIONAL, Kind.PROVINCIAL) and (subject, org_id) not in self.held:
+                return out
+            if last and (p.adr_window == 0 or last + p.adr_window >= self.now):
+                return out
+            self.last_counted[(subject, org_id)] = self.now
             count = self.serious.get(subject, 0) + 1
             self.serious[subject] = count
             times = self.serious_times.setdefault(subject, [])

@@ -288,8 +288,8 @@ OPS: list[Op] = [
     Op("observe:INSPECTION", K(NAT, PROV, MAN), _observe(Point.INSPECTION),
        by_kind(MASK["regulators"] | MASK["manufacturer"]), "ObservationRecorded"),
     Op("observe:EFFICACY", K(HOSP), _observe(Point.EFFICACY), by_kind(bit(Kind.HOSPITAL)), "ObservationRecorded"),
-    Op("observe:ADVERSE_REACTION", K(MAN, PHARM, HOSP), _observe(Point.ADVERSE_REACTION),
-       by_kind(MASK["manufacturer"] | MASK["dispensers"]), "ObservationRecorded"),
+    Op("observe:ADVERSE_REACTION", K(NAT, PROV, MAN, PHARM, HOSP), _observe(Point.ADVERSE_REACTION),
+       by_kind(MASK["manufacturer"] | MASK["dispensers"] | MASK["regulators"]), "ObservationRecorded"),
     # RecallManager
     Op("openRecall", K(MAN, NAT, PROV), _open_recall, by_kind(MASK["openers"]), "RecallOpened"),
     Op("issueNotice", K(MAN), _recall_step("issueNotice", 0), by_kind(MASK["manufacturer"]), "RecallNoticeIssued"),

@@ -74,3 +74,41 @@ def test_an_auditor_countersigns_only_within_its_remit(scene: Scene) -> None:
     w.onboard("aud_nat", Kind.AUDITOR, 0, account=address_of(78))
     r = w.recalls.transact("countersignDestruction", did, sender=w.acct("aud_nat"))
     assert r.one("DestructionConfirmed")["supervisorOrgId"] == w.org("aud_nat")
+
+
+# --------------------------------------------------------------------------- defect 3
+
+
+def _serious(scene: Scene, who: str) -> Any:
+    return scene.w.obs.transact("recordObservation", 8, scene.batch.batch_id, 0, 3, 0, 0, EVIDENCE,
+                                sender=scene.w.acct(who))
+
+
+def test_an_unrelated_pharmacy_cannot_stop_a_batch_with_adverse_reaction_reports(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    w.drugs.transact("setAdrPolicy", scene.product, 3, 0, True, sender=w.acct("nat"))
+    w.onboard("pharm_b", Kind.PHARMACY, REGION_B, account=address_of(79))
+    for _ in range(5):  # never held a unit of the batch: recorded, never counted
+        r = _serious(scene, "pharm_b")
+        assert r.one("AdverseReactionNotCounted").args == {"observationId": r.output, "batchId": b,
+                                                          "reporterOrgId": w.org("pharm_b"), "duplicate": False}
+    assert w.obs.call("seriousReactionCount", b) == 0 and w.batch_state(b) == State.LISTED
+    for _ in range(3):  # one holder, three reports: one counts
+        _serious(scene, "pharm")
+    assert w.obs.call("seriousReactionCount", b) == 1 and w.batch_state(b) == State.LISTED
+    assert _serious(scene, "pharm").one("AdverseReactionNotCounted")["duplicate"] is True
+    _serious(scene, "hosp")
+    r = _serious(scene, "prov")  # a regulator's report counts: third distinct organisation
+    assert r.one("AdverseReactionThresholdReached")["batchStopped"] is True
+    assert w.batch_state(b) == State.STOPPED
+
+
+def test_a_reporter_counts_again_once_its_last_counted_report_left_the_window(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    w.drugs.transact("setAdrPolicy", scene.product, 2, DAY_MS, False, sender=w.acct("nat"))
+    _serious(scene, "hosp")
+    w.chain.advance(DAY_MS // 2)
+    assert _serious(scene, "hosp").named("AdverseReactionNotCounted")
+    w.chain.advance(DAY_MS // 2 + 1)
+    assert _serious(scene, "hosp").named("SeriousAdverseReactionReported")
+    assert w.obs.call("seriousReactionCount", b) == 2
