@@ -140,6 +140,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         if (unitCount == 0 || unitRoot == bytes32(0) || expiryDate <= productionDate) {
             revert DrugRegistryInvalidBatch(batchId);
         }
+        if (expiryDate <= block.timestamp) revert DrugRegistryBatchExpired(batchId, expiryDate);
         b.productId = productId;
         b.productSeq = productSeq;
         b.unitRoot = unitRoot;
@@ -162,6 +163,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         _listedProductOf(productId, callerOrg);
         LifecycleState state = b.state;
         if (state != LifecycleState.NONE) revert DrugRegistryInvalidTransition(batchId, state, LifecycleState.LISTED);
+        if (b.expiryDate <= block.timestamp) revert DrugRegistryBatchExpired(batchId, b.expiryDate);
         (, address custody, address observations,) = orgRegistry().suite();
         if (custody == address(0)) revert DrugRegistrySuiteNotLinked();
         _checkReleaseGate(IObservationLog(observations), batchId, productId);
@@ -201,6 +203,9 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         }
         _checkRegion(callerOrg, kind, region, mahOrgId);
         _checkLift(batchId, b.state, to, callerOrg, kind, region);
+        if (b.state == LifecycleState.RECALLED && to == LifecycleState.LISTED && evidenceHash == bytes32(0)) {
+            revert DrugRegistryEvidenceRequired(batchId);
+        }
         _transition(true, batchId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
     }
 
@@ -247,6 +252,8 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS; // T2
             if (from == LifecycleState.STOPPED && to == LifecycleState.RECALLED) return MASK_SYSTEM; // T3
             if (from == LifecycleState.RECALLED && to == LifecycleState.DESTROYED) return MASK_SYSTEM; // T4
+            // T7: the rework route (relabel/repack, no expiry extension), national with evidence
+            if (from == LifecycleState.RECALLED && to == LifecycleState.LISTED) return MASK_NATIONAL;
             return 0;
         }
         if (from == LifecycleState.NONE && to == LifecycleState.LISTED) return MASK_NATIONAL; // T0

@@ -283,8 +283,13 @@ contract ObservationLog is IObservationLog, SuiteMember {
                 revert ObservationLogInvalidShipment(r.shipmentId, r.subjectId, r.reporterOrgId);
             }
         }
-        if (r.point == ObservationPoint.ORDER && _registry.effectiveState(r.subjectId) != LifecycleState.LISTED) {
-            revert ObservationLogSubjectNotListed(r.subjectId);
+        if (r.point == ObservationPoint.ORDER) {
+            // usable = batch and product LISTED and the batch not past its expiry
+            (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) = _registry.usability(r.subjectId);
+            if (batchState != LifecycleState.LISTED || productState != LifecycleState.LISTED) {
+                revert ObservationLogSubjectNotListed(r.subjectId);
+            }
+            if (block.timestamp > expiryDate) revert ObservationLogSubjectExpired(r.subjectId, expiryDate);
         }
     }
 

@@ -61,6 +61,13 @@ interface IDrugRegistry {
     /// @param imposerOrgId the organisation whose decision stopped it
     /// @param callerOrgId the caller's organisation
     error DrugRegistryOutranked(bytes32 id, bytes32 imposerOrgId, bytes32 callerOrgId);
+    /// @notice The batch is at or past its expiry date: it cannot be committed or released.
+    /// @param batchId the batch
+    /// @param expiryDate its expiry (ms)
+    error DrugRegistryBatchExpired(bytes32 batchId, uint64 expiryDate);
+    /// @notice The rework route T7 (RECALLED -> LISTED) needs the rework evidence's hash.
+    /// @param batchId the batch
+    error DrugRegistryEvidenceRequired(bytes32 batchId);
     /// @notice A provincial regulator acted on an item whose MAH is outside its region.
     /// @param callerOrgId the caller's organisation
     /// @param mahOrgId the product's MAH

@@ -48,6 +48,10 @@ interface IObservationLog {
     /// @notice An order was placed for a batch that is not usable (not LISTED).
     /// @param subjectId the product or batch observed
     error ObservationLogSubjectNotListed(bytes32 subjectId);
+    /// @notice An order on a batch past its expiry date (usable means unexpired).
+    /// @param subjectId the batch
+    /// @param expiryDate its expiry (ms)
+    error ObservationLogSubjectExpired(bytes32 subjectId, uint64 expiryDate);
     /// @notice A MAH's process definition must give its step count (maxValue) as 1..256.
     /// @param productId the product
     /// @param stepCount the step count given

@@ -151,6 +151,7 @@ BATCH_TRANSITIONS: dict[tuple[State, State], int] = {
     (State.STOPPED, State.LISTED): _REG,
     (State.STOPPED, State.RECALLED): SYSTEM,
     (State.RECALLED, State.DESTROYED): SYSTEM,
+    (State.RECALLED, State.LISTED): _NAT,  # T7, the rework route, with evidence (issue 12, defect 6)
 }
 
 
@@ -262,6 +263,9 @@ class Recall:
     last_progress_at: int = 0
     progress_count: int = 0
     completed_at: int = 0
+    in_market_at_open: int = 0
+    mah_at_open: int = 0
+    destroyed: int = 0
 
 
 @dataclass
@@ -463,6 +467,8 @@ class Model:
             raise Rejected("DrugRegistryBatchExists", bid)
         if unit_count == 0 or not root_nonzero or expiry <= production:
             raise Rejected("DrugRegistryInvalidBatch", bid)
+        if expiry <= self.now:  # born expired (issue 12, defect 7)
+            raise Rejected("DrugRegistryBatchExpired", bid, expiry)
         self.batches[bid] = Batch(pid, caller_id, unit_count, expiry, State.NONE)  # recorded, not released
         return bid
 
@@ -486,6 +492,8 @@ class Model:
             raise Rejected("DrugRegistryNotListed", b.product, int(p.state))
         if b.state != State.NONE:
             raise Rejected("DrugRegistryInvalidTransition", bid, int(b.state), int(State.LISTED))
+        if b.expiry <= self.now:
+            raise Rejected("DrugRegistryBatchExpired", bid, b.expiry)
         approved, pending, steps, bits, passed, blocked_by = self.release_status(bid)
         if blocked_by:
             raise Rejected("DrugRegistryReleaseBlocked", bid, blocked_by)
@@ -542,7 +550,7 @@ class Model:
         self._check_lift(pid, p, to, caller_id, caller)
         self._transition(False, pid, to, bit(caller.kind), caller_id)
 
-    def transition_batch(self, sender: str, bid: bytes, to: State) -> None:
+    def transition_batch(self, sender: str, bid: bytes, to: State, evidence: bytes = b"\x01" * 32) -> None:
         caller_id, caller = self.authorize(sender, MASK["any"])
         b = self.batches.get(bid)
         if b is None:
@@ -553,6 +561,8 @@ class Model:
             raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
         self._region(caller_id, caller, b.mah, "DrugRegistryOutsideRemit")
         self._check_lift(bid, b, to, caller_id, caller)
+        if b.state == State.RECALLED and to == State.LISTED and evidence == ZERO:
+            raise Rejected("DrugRegistryEvidenceRequired", bid)
         self._transition(True, bid, to, bit(caller.kind), caller_id)
 
     def effective_state(self, bid: bytes) -> State:
@@ -724,6 +734,8 @@ class Model:
                 raise Rejected("ObservationLogInvalidShipment", shipment, subject, org_id)
         if point == Point.ORDER and self.effective_state(subject) != State.LISTED:
             raise Rejected("ObservationLogSubjectNotListed", subject)
+        if point == Point.ORDER and self.now > self.batches[subject].expiry:
+            raise Rejected("ObservationLogSubjectExpired", subject, self.batches[subject].expiry)
         pid = subject if point == Point.PROCESS_DEFINITION else self.batches[subject].product
         product = self.products[pid]
         if point == Point.PROCESS_DEFINITION and org.kind == Kind.MANUFACTURER and not 1 <= hi <= 256:
@@ -847,6 +859,9 @@ class Model:
             kind = RecallKind.ORDERED
         rec = Recall(pid, bid, mah, caller_id, Level(level), kind, RecallStatus.OPEN,
                      self.now, self.now + LEVEL_INTERVAL[Level(level)])
+        if bid != ZERO:
+            rec.mah_at_open = self.holding(bid, mah)[0]
+            rec.in_market_at_open = self.stock(bid)[0] - rec.mah_at_open
         self.recalls.append(rec)
         rid = len(self.recalls)
         self._transition(bid != ZERO, bid if bid != ZERO else pid, State.RECALLED, SYSTEM, caller_id)
@@ -884,10 +899,19 @@ class Model:
         c = self._case(rid)
         if c.status not in (RecallStatus.OPEN, RecallStatus.NOTIFIED):
             raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
+        if c.batch == ZERO:
+            raise Rejected("RecallManagerNotBatchScope", rid)
         if qty == 0:
             raise Rejected("RecallManagerInvalidQuantity", 0)
         org_total = self.recovered.get((rid, caller_id), 0) + qty
         case_total = self.recovered.get((rid, ZERO), 0) + qty
+        held = self.holding(c.batch, caller_id)[0]
+        if caller_id == c.mah:
+            held = max(0, held - c.mah_at_open)
+        if org_total > held:
+            raise Rejected("RecallManagerRecoveryExceedsHolding", rid, caller_id, held, org_total)
+        if case_total > c.in_market_at_open:
+            raise Rejected("RecallManagerRecoveryExceedsCirculation", rid, c.in_market_at_open, case_total)
         self.recovered[(rid, caller_id)] = org_total
         self.recovered[(rid, ZERO)] = case_total
         return org_total, case_total
@@ -904,16 +928,19 @@ class Model:
             raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
         self._region(caller_id, caller, c.mah, "RecallManagerUnauthorized", rid)
         c.status = RecallStatus.CLOSED if accepted else RecallStatus.NOTIFIED
+        if accepted and self._may_destroy(c, False):
+            self._transition(True, c.batch, State.DESTROYED, SYSTEM, caller_id)
 
     def record_destruction(self, sender: str, rid: int, qty: int, final: bool) -> int:
         caller_id, _ = self.authorize(sender, MASK["holders"])
         c = self._case(rid)
         if c.batch == ZERO:
             raise Rejected("RecallManagerNotBatchScope", rid)
-        if c.status == RecallStatus.CLOSED:
-            raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
-        if qty == 0:
+        if qty == 0:  # a CLOSED case still takes the close-out destruction (issue 12, defect 6)
             raise Rejected("RecallManagerInvalidQuantity", 0)
+        held = self.holding(c.batch, caller_id)[0]
+        if qty > held:
+            raise Rejected("RecallManagerExceedsHolding", rid, caller_id, held, qty)
         self.destructions.append(Destruction(rid, caller_id, qty, final))
         return len(self.destructions)
 
@@ -928,10 +955,33 @@ class Model:
         self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall, auditors=True)
         d.supervisor = caller_id
         d.status = DestructionStatus.CONFIRMED
-        bid = self.recalls[d.recall - 1].batch
-        # the first final destruction counter-signed performs T4; later final ones only write off
-        batch_destroyed = d.final and self.batches[bid].state != State.DESTROYED
+        c = self.recalls[d.recall - 1]
+        bid = c.batch
         self._debit(bid, d.executor, d.quantity)
+        c.destroyed += d.quantity
+        # T4 only with the case CLOSED and no unit held anywhere except quarantined stock (issue 12, 4)
+        batch_destroyed = self._may_destroy(c, d.final)
         if batch_destroyed:
             self._transition(True, bid, State.DESTROYED, SYSTEM, caller_id)
         return batch_destroyed
+
+    def _may_destroy(self, c: Recall, final: bool) -> bool:
+        if c.batch == ZERO or c.status != RecallStatus.CLOSED or self.batches[c.batch].state != State.RECALLED:
+            return False
+        total, in_transit, quarantined = self.stock(c.batch)
+        return in_transit == 0 and total == quarantined and (final or total == 0)
+
+    def stock(self, bid: bytes) -> tuple[int, int, int]:
+        """CustodyLedger.batchStock: (held anywhere + in transit, in transit, quarantined)."""
+        held = sum(h[0] for (b, _), h in self.holdings.items() if b == bid)
+        quarantined = sum(h[1] for (b, _), h in self.holdings.items() if b == bid)
+        in_transit = sum(s.quantity for s in self.shipments if s.batch == bid and s.status == ShipmentStatus.DISPATCHED)
+        return held + in_transit, in_transit, quarantined
+
+    def recall_figures(self, rid: int) -> tuple[int, int, int, int, int]:
+        c = self.recalls[rid - 1]
+        declared = self.recovered.get((rid, ZERO), 0)
+        if c.batch == ZERO:
+            return 0, 0, 0, c.destroyed, declared
+        now = max(0, self.stock(c.batch)[0] - self.holding(c.batch, c.mah)[0])
+        return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared

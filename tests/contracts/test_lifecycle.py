@@ -39,9 +39,8 @@ def drive_batch(s: Scene, target: State) -> None:
     w.stop_batch(b, by="prov")  # provincial: every regulator may lift it
     if target in (State.RECALLED, State.DESTROYED):
         rid = w.open_recall(s.product, b, 1)
-        if target == State.DESTROYED:
-            did = w.recalls.transact("recordDestruction", rid, 24, True, Z32, sender=w.acct("man")).output
-            w.recalls.transact("countersignDestruction", did, sender=w.acct("nat"))
+        if target == State.DESTROYED:  # T4: case closed, every unit destroyed
+            w.destroy_recalled_batch(rid, b)
     assert w.batch_state(b) == target
 
 

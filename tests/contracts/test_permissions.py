@@ -212,6 +212,10 @@ def _recall_step(fn: str, stage: int) -> Prepare:
         w = s.w
         w.stop_batch(s.batch.batch_id)
         rid = w.open_recall(s.product, s.batch.batch_id, 2)
+        if fn == "recordRecovery":  # 2 units back at the MAH, so every holder has something to declare
+            sid = w.custody.transact("dispatchReturn", s.batch.batch_id, w.org("man"), w.org("log"), 2, H1,
+                                     sender=w.acct("pharm")).output
+            w.custody.transact("receiveShipment", sid, 2, H1, sender=w.acct("man"))
         if stage >= 1:
             w.recalls.transact("issueNotice", rid, H1, sender=w.acct("man"))
         if stage >= 2:
@@ -223,6 +227,20 @@ def _recall_step(fn: str, stage: int) -> Prepare:
         }[fn]
         return Call(w.recalls, fn, args)
     return prep
+
+
+def _destruction_for(s: Scene, a: Actor) -> Call:
+    w = s.w
+    w.ship(s.batch.batch_id, "dist", "dist2", 2)  # dist2: a holder that is no kind's primary actor
+    w.stop_batch(s.batch.batch_id)
+    rid = w.open_recall(s.product, s.batch.batch_id, 2)
+    w.orgs.transact("suspendOrg", w.org("dist2"), H1, sender=w.acct("prov"))
+    return Call(w.recalls, "recordDestructionFor", (rid, w.org("dist2"), 2, False, H1))
+
+
+def _void_shipment(s: Scene, a: Actor) -> Call:
+    sid = s.w.ship(s.batch.batch_id, "dist", "pharm", 2, receive=False)
+    return Call(s.w.custody, "voidShipment", (sid, H1))
 
 
 def _countersign(s: Scene, a: Actor) -> Call:
@@ -303,6 +321,8 @@ OPS: list[Op] = [
        "DestructionRecorded"),
     Op("countersignDestruction", K(NAT, PROV, AUD), _countersign, by_kind(MASK["supervisors"]),
        "DestructionConfirmed"),
+    Op("recordDestructionFor", REG, _destruction_for, by_kind(MASK["regulators"]), "DestructionRecordedFor"),
+    Op("voidShipment", REG, _void_shipment, by_kind(MASK["regulators"]), "ShipmentVoided"),
 ]
 
 

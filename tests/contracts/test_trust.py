@@ -112,3 +112,137 @@ def test_a_reporter_counts_again_once_its_last_counted_report_left_the_window(sc
     w.chain.advance(DAY_MS // 2 + 1)
     assert _serious(scene, "hosp").named("SeriousAdverseReactionReported")
     assert w.obs.call("seriousReactionCount", b) == 2
+
+
+# --------------------------------------------------------------------------- defects 4, 5
+
+
+def _recalled(scene: Scene) -> int:
+    scene.w.stop_batch(scene.batch.batch_id)
+    return scene.w.open_recall(scene.product, scene.batch.batch_id, 1)
+
+
+def _destroy(scene: Scene, rid: int, who: str, qty: int, final: bool = False, by: str = "nat") -> Any:
+    w = scene.w
+    did = w.recalls.transact("recordDestruction", rid, qty, final, EVIDENCE, sender=w.acct(who)).output
+    return w.recalls.transact("countersignDestruction", did, sender=w.acct(by))
+
+
+def test_a_final_destruction_does_not_destroy_a_batch_still_on_the_market(scene: Scene) -> None:
+    """The defect: the first counter-signed final record moved the batch to DESTROYED with 63 of
+    64 units held elsewhere and the case OPEN."""
+    w, b = scene.w, scene.batch.batch_id
+    rid = _recalled(scene)
+    r = _destroy(scene, rid, "man", 1, final=True)
+    assert r.one("DestructionConfirmed")["batchDestroyed"] is False
+    assert w.batch_state(b) == State.RECALLED
+    assert w.custody.call("batchStock", b) == (63, 0, 0)
+
+
+def test_destroyed_with_quarantined_stock_awaiting_destruction(scene: Scene) -> None:
+    """CLOSED case, every remaining unit back at the MAH in quarantine: a final destruction is T4,
+    and the quarantined remainder is destroyed afterwards the same way."""
+    w, b = scene.w, scene.batch.batch_id
+    rid = _recalled(scene)
+    _destroy(scene, rid, "man", 24)  # the MAH's own warehouse stock
+    for who in ("dist", "pharm", "hosp"):
+        qty = w.holding(b, who)[0]
+        sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), qty, Z32, sender=w.acct(who)).output
+        w.custody.transact("receiveShipment", sid, qty, Z32, sender=w.acct("man"))
+    assert w.holding(b, "man") == (40, 40)
+    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 24, 0)
+    # before the summary is accepted, even a final destruction leaving only quarantined stock is not T4
+    assert _destroy(scene, rid, "man", 20, final=True).one("DestructionConfirmed")["batchDestroyed"] is False
+    w.close_recall(rid)
+    assert w.batch_state(b) == State.RECALLED  # 20 quarantined units still exist
+    assert _destroy(scene, rid, "man", 10, final=True).one("DestructionConfirmed")["batchDestroyed"] is True
+    assert w.batch_state(b) == State.DESTROYED
+    assert w.custody.call("batchStock", b) == (10, 0, 10)  # quarantined stock awaiting destruction
+    assert _destroy(scene, rid, "man", 10, final=True).one("DestructionConfirmed")["batchDestroyed"] is False
+    assert w.custody.call("batchStock", b) == (0, 0, 0)
+
+
+def test_recovery_figures_cannot_exceed_what_was_on_the_market(scene: Scene) -> None:
+    """The defect: 10**15 recovered on a 64-unit batch, the report said 100 %."""
+    w = scene.w
+    rid = _recalled(scene)
+    assert refused(w.recalls, "recordRecovery", rid, 10**15, Z32, sender=w.acct("pharm")) == \
+        ("RecallManagerRecoveryExceedsHolding", (rid, w.org("pharm"), 10, 10**15))
+    assert refused(w.recalls, "recordDestruction", rid, 10**15, False, Z32, sender=w.acct("pharm")) == \
+        ("RecallManagerExceedsHolding", (rid, w.org("pharm"), 10, 10**15))
+    _destroy(scene, rid, "pharm", 10)
+    assert w.recalls.call("recallFigures", rid) == (40, 30, 10, 10, 0)
+
+
+# --------------------------------------------------------------------------- defect 6
+
+
+def test_a_regulator_voids_a_shipment_stuck_at_a_suspended_addressee(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    sid = w.ship(b, "dist", "pharm", 5, receive=False)
+    w.orgs.transact("suspendOrg", w.org("pharm"), Z32, sender=w.acct("prov"))
+    name, _ = refused(w.custody, "rejectShipment", sid, Z32, sender=w.acct("pharm"))
+    assert name == "OrgRegistryOrgNotActive"  # the addressee can neither receive nor reject
+    assert refused(w.custody, "voidShipment", sid, EVIDENCE, sender=w.acct("prov_b")) == \
+        ("CustodyLedgerOutsideRemit", (w.org("prov_b"), w.org("dist")))
+    r = w.custody.transact("voidShipment", sid, EVIDENCE, sender=w.acct("prov"))
+    assert w.all_events(r) == [("ShipmentVoided", {"shipmentId": sid, "batchId": b, "fromOrgId": w.org("dist"),
+                                                    "quantity": 5, "byOrgId": w.org("prov"),
+                                                    "reasonHash": EVIDENCE})]
+    assert w.holding(b, "dist") == (20, 5)  # back with the sender, quarantined
+    assert w.custody.call("getShipment", sid)[7] == 5  # VOIDED
+    assert w.custody.call("batchStock", b) == (64, 0, 5)
+    assert refused(w.custody, "voidShipment", sid, EVIDENCE, sender=w.acct("nat")) == \
+        ("CustodyLedgerShipmentNotInTransit", (sid, 5))
+
+
+def test_a_regulator_records_destruction_for_a_suspended_holder(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    rid = _recalled(scene)
+    holder = w.org("pharm")
+    assert refused(w.recalls, "recordDestructionFor", rid, holder, 10, False, EVIDENCE, sender=w.acct("prov")) == \
+        ("RecallManagerHolderCanAct", (rid, holder))
+    w.orgs.transact("suspendOrg", holder, Z32, sender=w.acct("nat"))
+    name, _ = refused(w.recalls, "recordDestruction", rid, 10, False, EVIDENCE, sender=w.acct("pharm"))
+    assert name == "OrgRegistryOrgNotActive"
+    r = w.recalls.transact("recordDestructionFor", rid, holder, 10, False, EVIDENCE, sender=w.acct("prov"))
+    did = r.output
+    assert r.one("DestructionRecordedFor").args == {"destructionId": did, "recallId": rid,
+                                                   "executorOrgId": holder, "recordedByOrgId": w.org("prov")}
+    assert refused(w.recalls, "countersignDestruction", did, sender=w.acct("prov")) == \
+        ("RecallManagerSelfCountersign", (did, w.org("prov")))
+    w.recalls.transact("countersignDestruction", did, sender=w.acct("aud"))
+    assert w.holding(b, "pharm") == (0, 0)
+
+
+def test_rework_route_t7_by_the_national_regulator_with_evidence(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    _recalled(scene)
+    assert refused(w.drugs, "transitionBatch", b, int(State.LISTED), 0, EVIDENCE, sender=w.acct("prov")) == \
+        ("DrugRegistryUnauthorizedTransition", (b, int(State.RECALLED), int(State.LISTED), w.org("prov")))
+    assert refused(w.drugs, "transitionBatch", b, int(State.LISTED), 0, Z32, sender=w.acct("nat")) == \
+        ("DrugRegistryEvidenceRequired", (b,))
+    r = w.drugs.transact("transitionBatch", b, int(State.LISTED), 0, EVIDENCE, sender=w.acct("nat"))
+    assert r.one("BatchStateChanged").args["evidenceHash"] == EVIDENCE
+    assert w.batch_state(b) == State.LISTED
+
+
+# --------------------------------------------------------------------------- defect 7
+
+
+def test_expired_batches_are_neither_committed_released_nor_ordered(scene: Scene) -> None:
+    w, p = scene.w, scene.product
+    now = w.chain.timestamp_ms
+    name, args = refused(w.drugs, "commitBatch", p, "OLD1", 1, 2**40, 4, b"\x01" * 32, Z32, sender=w.acct("man"))
+    assert name == "DrugRegistryBatchExpired" and args[1] == 2**40  # 2**40 ms is 2004
+    info = w.commit_batch(p, "SHORT1", 4, shelf_days=2, release=False)
+    w.pass_release_gate(info)
+    w.chain.advance(2 * DAY_MS)
+    assert refused(w.drugs, "releaseBatch", info.batch_id, Z32, sender=w.acct("man")) == \
+        ("DrugRegistryBatchExpired", (info.batch_id, info.expiry))
+    w.chain.advance(now + 729 * DAY_MS - w.chain.timestamp_ms)
+    b = scene.batch
+    w.obs.transact("recordObservation", 3, b.batch_id, 0, 0, 0, 0, Z32, sender=w.acct("pharm"))  # still usable
+    w.chain.advance(2 * DAY_MS)
+    assert refused(w.obs, "recordObservation", 3, b.batch_id, 0, 0, 0, 0, Z32, sender=w.acct("pharm")) == \
+        ("ObservationLogSubjectExpired", (b.batch_id, b.expiry))

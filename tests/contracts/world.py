@@ -208,6 +208,22 @@ class World:
     def open_recall(self, product: bytes, batch: bytes, level: int = 1, by: str = "man") -> int:
         return self.recalls.transact("openRecall", product, batch, level, Z32, sender=self.acct(by)).output
 
+    def close_recall(self, rid: int, *, mah: str = "man", by: str = "nat") -> None:
+        """Notice, summary and the regulator's acceptance: the case is CLOSED."""
+        self.recalls.transact("issueNotice", rid, Z32, sender=self.acct(mah))
+        self.recalls.transact("completeRecall", rid, Z32, sender=self.acct(mah))
+        self.recalls.transact("evaluateRecall", rid, True, Z32, sender=self.acct(by))
+
+    def destroy_recalled_batch(self, rid: int, batch: bytes, *, mah: str = "man") -> None:
+        """Close the case, then destroy every unit the cast holds under the national regulator's
+        counter-signature: the last destruction leaves no unit, so the batch becomes DESTROYED (T4)."""
+        self.close_recall(rid, mah=mah)
+        for name in list(self.actors):
+            held = self.holding(batch, name)[0]
+            if held and self.actors[name].kind in (Kind.MANUFACTURER, Kind.DISTRIBUTOR, Kind.PHARMACY, Kind.HOSPITAL):
+                did = self.recalls.transact("recordDestruction", rid, held, False, Z32, sender=self.acct(name)).output
+                self.recalls.transact("countersignDestruction", did, sender=self.acct("nat"))
+
     def all_events(self, result: TxResult) -> list[tuple[str, dict[str, Any]]]:
         return [(e.name, e.args) for e in result.events]
 
