@@ -75,6 +75,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         uint64 definitionId;
         bool testPassed;
         uint64 blockedBy;
+        bool testFailed; // the MAH's release test FAILed: stays until a regulator's OK re-test
     }
 
     /// @dev Most steps a process definition may have (one bitmap word per batch).
@@ -203,6 +204,16 @@ contract ObservationLog is IObservationLog, SuiteMember {
             o.recordedAt,
             o.evidenceHash
         );
+    }
+
+    /// @inheritdoc IObservationLog
+    function drugRegistry() external view override returns (address registry) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IObservationLog
+    function custodyLedger() external view override returns (address ledger) {
+        return address(_custody);
     }
 
     /// @inheritdoc IObservationLog
@@ -350,6 +361,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
         if (pendingId == 0 || !(approve || r.result == ObservationResult.FAIL)) return;
         Observation storage proposed = _observations[pendingId];
         if (proposed.evidenceHash != r.evidenceHash) return;
+        // the approval binds the step count as well as the document (issue 12, defect 9)
+        if (approve && proposed.maxValue != r.maxValue) return;
         if (!approve) {
             p.pendingId = 0;
             emit ProcessDefinitionRejected(r.id, r.subjectId, pendingId, r.reporterOrgId);
@@ -379,8 +392,12 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     /// @dev Point 6 by the MAH: its latest release inspection of the batch decides the release test.
     function _recordReleaseTest(Report memory r) private {
-        bool passed = r.result == ObservationResult.OK;
-        _releases[r.subjectId].testPassed = passed;
+        Release storage rel = _releases[r.subjectId];
+        bool failed = r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS;
+        if (failed) rel.testFailed = true;
+        // a FAIL stays on the gate: the MAH's later OK does not overwrite it (a regulator re-tests)
+        bool passed = r.result == ObservationResult.OK && !rel.testFailed;
+        rel.testPassed = passed;
         emit ReleaseTestRecorded(r.id, r.subjectId, passed);
     }
 
@@ -395,6 +412,12 @@ contract ObservationLog is IObservationLog, SuiteMember {
         // higher authority than the one that imposed it (a provincial OK is then only recorded).
         bool outranks = blockedBy == 0 || _outranks(r, blockedBy);
         if (!failed) {
+            if (r.result == ObservationResult.OK && rel.testFailed) {
+                // the regulator's re-test clears the MAH's failed release test and passes it
+                rel.testFailed = false;
+                rel.testPassed = true;
+                emit ReleaseTestRecorded(r.id, r.subjectId, true);
+            }
             if (r.result != ObservationResult.OK || blockedBy == 0 || !outranks) return;
             rel.blockedBy = 0;
             emit ReleaseUnblocked(r.id, r.subjectId, blockedBy, r.reporterOrgId);

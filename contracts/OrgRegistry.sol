@@ -4,6 +4,13 @@ pragma solidity 0.8.11;
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {OrgKind, OrgStatus} from "./common/DrugTraceTypes.sol";
 import {Authority} from "./common/Authority.sol";
+
+/// @dev The links each suite contract exposes; {OrgRegistry-linkSuite} checks they point back.
+interface ISuiteLinks {
+    function orgRegistry() external view returns (address registry);
+    function drugRegistry() external view returns (address registry);
+    function custodyLedger() external view returns (address ledger);
+}
 import {MASK_NATIONAL, MASK_REGULATORS, MASK_ANY_ORG} from "./common/KindMasks.sol";
 
 /**
@@ -143,6 +150,15 @@ contract OrgRegistry is IOrgRegistry {
             drugRegistry == address(0) || custodyLedger == address(0) || observationLog == address(0)
                 || recallManager == address(0)
         ) revert OrgRegistryZeroAddress();
+        // Each must be a contract that trusts this registry, and the three that act on others
+        // must name the same DrugRegistry / CustodyLedger (issue 12, defect 9).
+        _checkMember(drugRegistry);
+        _checkMember(custodyLedger);
+        _checkMember(observationLog);
+        _checkMember(recallManager);
+        if (ISuiteLinks(custodyLedger).drugRegistry() != drugRegistry) revert OrgRegistryInvalidSuite(custodyLedger);
+        _checkActor(observationLog, drugRegistry, custodyLedger);
+        _checkActor(recallManager, drugRegistry, custodyLedger);
         _drugRegistry = drugRegistry;
         _custodyLedger = custodyLedger;
         _observationLog = observationLog;
@@ -311,6 +327,24 @@ contract OrgRegistry is IOrgRegistry {
         bool regulatorTarget = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL
             || kind == OrgKind.AUDITOR;
         if (regulatorTarget || region != callerRegion) revert OrgRegistryOutsideRemit(callerOrg, orgId);
+    }
+
+    /// @dev A suite member: code present and its `orgRegistry()` is this registry.
+    function _checkMember(address member) private view {
+        if (member.code.length == 0) revert OrgRegistryInvalidSuite(member);
+        try ISuiteLinks(member).orgRegistry() returns (address registry) {
+            if (registry != address(this)) revert OrgRegistryInvalidSuite(member);
+        } catch {
+            revert OrgRegistryInvalidSuite(member);
+        }
+    }
+
+    /// @dev ObservationLog / RecallManager: they act on this DrugRegistry and CustodyLedger.
+    function _checkActor(address member, address drugRegistry, address custodyLedger) private view {
+        ISuiteLinks links = ISuiteLinks(member);
+        if (links.drugRegistry() != drugRegistry || links.custodyLedger() != custodyLedger) {
+            revert OrgRegistryInvalidSuite(member);
+        }
     }
 
     /// @dev Stores an ACTIVE organisation under the next sequence number.

@@ -337,6 +337,16 @@ contract RecallManager is IRecallManager, SuiteMember {
     }
 
     /// @inheritdoc IRecallManager
+    function drugRegistry() external view override returns (address registry) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IRecallManager
+    function custodyLedger() external view override returns (address ledger) {
+        return address(_custody);
+    }
+
+    /// @inheritdoc IRecallManager
     function recallCount() external view override returns (uint256 count) {
         return _nextRecallId - 1;
     }

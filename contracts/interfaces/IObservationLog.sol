@@ -233,6 +233,14 @@ interface IObservationLog {
             bytes32 evidenceHash
         );
 
+    /// @notice The DrugRegistry this log acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return registry its address.
+    function drugRegistry() external view returns (address registry);
+
+    /// @notice The CustodyLedger this log acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return ledger its address.
+    function custodyLedger() external view returns (address ledger);
+
     /// @notice Number of observations (ids run 1..observationCount).
     /// @return count the number.
     function observationCount() external view returns (uint256 count);

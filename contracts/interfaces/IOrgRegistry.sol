@@ -76,6 +76,10 @@ interface IOrgRegistry {
     /// @param imposerOrgId the regulator that suspended it
     /// @param callerOrgId the caller's organisation
     error OrgRegistryOutranked(bytes32 orgId, bytes32 imposerOrgId, bytes32 callerOrgId);
+    /// @notice A suite address has no code, does not trust this registry, or does not point to the
+    /// DrugRegistry / CustodyLedger given with it.
+    /// @param member the offending address
+    error OrgRegistryInvalidSuite(address member);
 
     // ------------------------------------------------------------------ events
     /// @notice An organisation was registered.
@@ -189,7 +193,10 @@ interface IOrgRegistry {
 
     /**
      * @notice Link the suite contracts (once). Only linked contracts may call "system" functions.
-     * @dev Requirements: national regulator; not linked yet; no zero address. Emits {SuiteLinked}.
+     * @dev Requirements: national regulator; not linked yet; no zero address; each address has
+     * code and its `orgRegistry()` is this registry, the CustodyLedger's `drugRegistry()` and the
+     * ObservationLog's and RecallManager's `drugRegistry()`/`custodyLedger()` are the addresses
+     * given ({OrgRegistryInvalidSuite}). Emits {SuiteLinked}.
      * @param drugRegistry DrugRegistry address.
      * @param custodyLedger CustodyLedger address.
      * @param observationLog ObservationLog address.

@@ -360,6 +360,14 @@ interface IRecallManager {
             DestructionStatus status
         );
 
+    /// @notice The DrugRegistry this manager acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return registry its address.
+    function drugRegistry() external view returns (address registry);
+
+    /// @notice The CustodyLedger this manager acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return ledger its address.
+    function custodyLedger() external view returns (address ledger);
+
     /// @notice Number of recall cases.
     /// @return count the number.
     function recallCount() external view returns (uint256 count);

@@ -231,6 +231,7 @@ class Batch:
     definition: int = 0    # the definition its step bits belong to
     step_bits: int = 0
     test_passed: bool = False  # the MAH's latest release inspection was OK
+    test_failed: bool = False  # the MAH's release test FAILed: only a regulator's OK re-test clears it
     blocked_by: int = 0  # a regulator's FAIL/SERIOUS inspection before release (observation id)
     stopped_by: bytes = bytes(32)  # who imposed the current/last stop (T1)
 
@@ -756,12 +757,16 @@ class Model:
             imposer = self.obs_reporters.get(b.blocked_by)
             outranks = not b.blocked_by or imposer == org_id or can_lift(org.kind, org.region, self.orgs[imposer])
             if org.kind == Kind.MANUFACTURER:  # the MAH's latest inspection is the release test
-                b.test_passed = result == Result.OK
+                b.test_failed = b.test_failed or failed  # a FAIL stays (issue 12, defect 9)
+                b.test_passed = result == Result.OK and not b.test_failed
             elif failed and b.state == State.NONE:  # a regulator's FAIL blocks the release
                 if outranks:
                     b.blocked_by = self.observations
-            elif result == Result.OK and outranks:  # ... until a regulator's OK
-                b.blocked_by = 0
+            elif result == Result.OK:
+                if b.test_failed:  # a regulator's re-test clears the MAH's failed release test
+                    b.test_failed, b.test_passed = False, True
+                if outranks:  # ... and lifts its block if it ranks high enough
+                    b.blocked_by = 0
             if failed:
                 out["stopped"] = self._stop_if_listed(subject, org_id)
         elif point == Point.PROCESS_DEFINITION:
@@ -769,7 +774,8 @@ class Model:
                 self.definitions[self.observations] = (evidence, hi)
                 product.pending_def = self.observations
             elif result in (Result.OK, Result.FAIL) and product.pending_def and \
-                    self.definitions[product.pending_def][0] == evidence:  # a regulator approves/rejects it
+                    self.definitions[product.pending_def][0] == evidence and \
+                    (result == Result.FAIL or self.definitions[product.pending_def][1] == hi):  # approves/rejects
                 if result == Result.OK:
                     product.approved_def = product.pending_def
                     product.step_count = self.definitions[product.pending_def][1]

@@ -138,7 +138,7 @@ def test_regulator_rejection_clears_the_pending_definition(scene: Scene) -> None
     assert _refused(w.drugs.transact, "releaseBatch", b, Z32, sender=w.acct("man")) == \
         ("DrugRegistryProcessNotApproved", (p, 0, 0))
     def_a2 = _define(scene, p, 1, HASH_A, "man").output
-    assert _define(scene, p, 0, HASH_A, "nat").one("ProcessDefinitionApproved").args["definitionId"] == def_a2
+    assert _define(scene, p, 1, HASH_A, "nat").one("ProcessDefinitionApproved").args["definitionId"] == def_a2
 
 
 def test_rejecting_a_change_keeps_the_approved_definition(scene: Scene) -> None:

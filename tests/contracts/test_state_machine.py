@@ -150,7 +150,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
             self._observe("nat", Point.INSPECTION, bid, Result.OK, 0, 0)
         if approve or not approved or pending:
             self._observe(mah, Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, steps)
-            self._observe("nat", Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, 0)
+            # the approval names the same document and step count (issue 12, defect 9)
+            self._observe("nat", Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, steps)
         _, _, count, bits, *_ = self.m.release_status(bid)
         for step in range(count):
             if not bits >> step & 1:

@@ -246,3 +246,68 @@ def test_expired_batches_are_neither_committed_released_nor_ordered(scene: Scene
     w.chain.advance(2 * DAY_MS)
     assert refused(w.obs, "recordObservation", 3, b.batch_id, 0, 0, 0, 0, Z32, sender=w.acct("pharm")) == \
         ("ObservationLogSubjectExpired", (b.batch_id, b.expiry))
+
+
+# --------------------------------------------------------------------------- defect 9
+
+
+def test_a_failed_release_test_stays_until_a_regulators_retest(scene: Scene) -> None:
+    w = scene.w
+    info = w.commit_batch(scene.product, "QA1", 4, release=False)
+    w.pass_release_gate(info)
+
+    def inspect(who: str, result: int) -> Any:
+        return w.obs.transact("recordObservation", 6, info.batch_id, 0, result, 0, 0, Z32, sender=w.acct(who))
+
+    inspect("man", 2)  # FAIL
+    assert inspect("man", 0).one("ReleaseTestRecorded")["passed"] is False  # the later OK does not overwrite it
+    assert refused(w.drugs, "releaseBatch", info.batch_id, Z32, sender=w.acct("man")) == \
+        ("DrugRegistryReleaseTestMissing", (info.batch_id,))
+    assert inspect("prov", 0).one("ReleaseTestRecorded")["passed"] is True
+    w.drugs.transact("releaseBatch", info.batch_id, Z32, sender=w.acct("man"))
+
+
+def test_process_approval_binds_the_step_count(scene: Scene) -> None:
+    w = scene.w
+    p = w.register_product("国药准字H20990077", "1盒")
+    h = b"\x42" * 32
+    w.obs.transact("recordObservation", 1, p, 0, 0, 0, 5, h, sender=w.acct("man"))
+    for wrong in (0, 4, 6):
+        assert not w.obs.transact("recordObservation", 1, p, 0, 0, 0, wrong, h,
+                                  sender=w.acct("nat")).named("ProcessDefinitionApproved")
+    r = w.obs.transact("recordObservation", 1, p, 0, 0, 0, 5, h, sender=w.acct("nat"))
+    assert r.one("ProcessDefinitionApproved")["stepCount"] == 5
+
+
+def test_link_suite_checks_the_contracts_point_back(artifacts: dict[str, Any]) -> None:
+    from harness import Chain
+    from world import World
+    chain = Chain()
+    nat = address_of(1)
+    other = World.deploy(artifacts, chain)  # a complete suite behind another registry
+    orgs = chain.deploy(artifacts["OrgRegistry"], b"\x01" * 32, REGION_A, Z32, sender=nat)
+    drugs = chain.deploy(artifacts["DrugRegistry"], orgs.address, sender=nat)
+    custody = chain.deploy(artifacts["CustodyLedger"], orgs.address, drugs.address, sender=nat)
+    obs = chain.deploy(artifacts["ObservationLog"], orgs.address, drugs.address, custody.address, sender=nat)
+    recalls = chain.deploy(artifacts["RecallManager"], orgs.address, drugs.address, other.custody.address, sender=nat)
+    account = address_of(555)
+
+    def link(*addrs: str) -> tuple[str, tuple[Any, ...]]:
+        return refused(orgs, "linkSuite", *addrs, sender=nat)
+
+    assert link(account, custody.address, obs.address, recalls.address) == ("OrgRegistryInvalidSuite", (account,))
+    assert link(other.drugs.address, custody.address, obs.address, recalls.address) == \
+        ("OrgRegistryInvalidSuite", (other.drugs.address,))
+    assert link(drugs.address, custody.address, obs.address, recalls.address) == \
+        ("OrgRegistryInvalidSuite", (recalls.address,))  # it acts on another suite's ledger
+    good = chain.deploy(artifacts["RecallManager"], orgs.address, drugs.address, custody.address, sender=nat)
+    orgs.transact("linkSuite", drugs.address, custody.address, obs.address, good.address, sender=nat)
+    assert orgs.call("isSuiteContract", good.address) is True
+
+
+def test_rejecting_a_return_says_the_units_are_quarantined_at_the_sender(scene: Scene) -> None:
+    w, b = scene.w, scene.batch.batch_id
+    sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), 3, Z32, sender=w.acct("pharm")).output
+    r = w.custody.transact("rejectShipment", sid, EVIDENCE, sender=w.acct("man"))
+    assert r.one("ShipmentRejected")["quarantined"] == 3
+    assert w.holding(b, "pharm") == (10, 3)

@@ -160,7 +160,8 @@ class World:
         """The MAH defines the product's process (``steps`` steps) and a regulator approves it;
         returns the definition's observation id."""
         r = self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, steps, process_hash, sender=self.acct(mah))
-        self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, 0, process_hash, sender=self.acct(by))
+        # the approval names the same document and step count (issue 12, defect 9)
+        self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, steps, process_hash, sender=self.acct(by))
         return r.output
 
     def pass_release_gate(self, info: BatchInfo, *, mah: str = "man") -> None:
