@@ -179,6 +179,12 @@ def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
 
 def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
     b = world["batch"]["batch_id"]
+    # a regulator voids a shipment stuck in transit: the units are back with the sender, quarantined
+    stuck = as_json("ship", b, "--to", CODE["distributor"], "--carrier", CODE["logistics"], "-n", "1",
+                    as_role="manufacturer")
+    voided = as_json("closeout", "void-shipment", str(stuck["shipment_id"]), "--reason", "addressee closed",
+                     as_role="regulator")
+    assert voided["status"] == "VOIDED"
     stopped = as_json("lifecycle", "stop", b, "--evidence", "QC failure", as_role="manufacturer")
     assert stopped["state"] == "STOPPED"
     case = as_json("recall", "open", "--batch", b, "--level", "I", "--reason", "@" + str(Path(__file__)),
@@ -192,6 +198,8 @@ def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
     as_json("receive", str(ret["shipment_id"]), as_role="manufacturer")
     as_json("recall", "complete", str(case["recall_id"]), as_role="manufacturer")
     assert as_json("recall", "close", str(case["recall_id"]), as_role="regulator")["status"] == "CLOSED"
+    figures = as_json("closeout", "figures", str(case["recall_id"]))  # computed on chain
+    assert figures["recovered"] == 49 and figures["in_market_now"] == figures["in_market_at_open"] - 49
     # T4 needs the summary accepted: the final destruction comes after the close
     d = as_json("recall", "destroy", str(case["recall_id"]), "-n", "299", "--final", as_role="manufacturer")
     assert as_json("recall", "countersign", str(d["destruction_id"]), as_role="regulator")["status"] == "CONFIRMED"
