@@ -62,6 +62,7 @@ class ShipmentStatus(IntEnum):
     RECEIVED = 2
     PARTIAL = 3
     REJECTED = 4
+    VOIDED = 5
 
 
 class Point(IntEnum):
@@ -670,6 +671,20 @@ class Model:
         if s.is_return or s.excursion:
             h[1] += s.quantity
         s.status = ShipmentStatus.REJECTED
+
+    def void_shipment(self, sender: str, sid: int) -> None:
+        """A regulator's void of a stuck shipment: back to the sender, quarantined (issue 12, defect 6)."""
+        caller_id, caller = self.authorize(sender, _REG)
+        if not 1 <= sid <= len(self.shipments):
+            raise Rejected("CustodyLedgerUnknownShipment", sid)
+        s = self.shipments[sid - 1]
+        if s.status != ShipmentStatus.DISPATCHED:
+            raise Rejected("CustodyLedgerShipmentNotInTransit", sid, int(s.status))
+        self._region(caller_id, caller, s.frm, "CustodyLedgerOutsideRemit")
+        h = self._holding(s.batch, s.frm)
+        h[0] += s.quantity
+        h[1] += s.quantity
+        s.status = ShipmentStatus.VOIDED
 
     def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
         org, _ = self.authorize(sender, MASK["dispensers"])
