@@ -61,6 +61,7 @@ _COMMANDS: dict[str, str] = {
     "observe": "fisco_drugtrace.cli.commands.observe:observe",
     "lifecycle": "fisco_drugtrace.cli.commands.lifecycle:lifecycle",
     "recall": "fisco_drugtrace.cli.commands.recall:recall",
+    "closeout": "fisco_drugtrace.cli.commands.closeout:closeout",
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.ids import id_hex, org_ref
 from fisco_drugtrace.drugtrace.models import (
+    BatchStock,
     DispenseResult,
     Holding,
     Shipment,
@@ -44,6 +45,17 @@ class CustodyOps(ServiceBase):
     def reject(self, shipment_id: int, *, reason_hash: bytes = ZERO32) -> Shipment:
         self.suite.transact(self.suite.custody, "rejectShipment", int(shipment_id), reason_hash)
         return self.get_shipment(shipment_id)
+
+    def void_shipment(self, shipment_id: int, *, reason_hash: bytes = ZERO32) -> Shipment:
+        """A regulator voids a shipment stuck in transit (e.g. its addressee is suspended): the
+        units go back to the sender, quarantined (``ShipmentVoided``)."""
+        self.suite.transact(self.suite.custody, "voidShipment", int(shipment_id), reason_hash)
+        return self.get_shipment(shipment_id)
+
+    def batch_stock(self, batch: bytes) -> BatchStock:
+        """Units of the batch still in custody (held anywhere or in transit), in transit, quarantined."""
+        total, in_transit, quarantined = self.suite.call(self.suite.custody, "batchStock", bytes(batch))
+        return BatchStock(bytes(batch), int(total), int(in_transit), int(quarantined))
 
     def get_shipment(self, shipment_id: int) -> Shipment:
         (batch, src, dst, carrier, qty, got, at, status, is_return, excursion) = self.suite.call(

@@ -229,6 +229,20 @@ class RegistryOps(ServiceBase):
         fn = self.transition_product if product else self.transition_batch
         return fn(target, LifecycleState.LISTED, reason_id=reason_id, evidence_hash=evidence_hash)
 
+    def rework(self, batch: bytes, evidence_hash: bytes, *, reason_id: int = 0) -> Batch:
+        """T7, the rework route: the national regulator returns a RECALLED batch to LISTED, with
+        the rework evidence's hash (required, non-zero)."""
+        return self.transition_batch(batch, LifecycleState.LISTED, reason_id=reason_id, evidence_hash=evidence_hash)
+
+    def stop_authority(self, target: bytes) -> bytes:
+        """The organisation whose decision last stopped a product or batch (zero: never stopped);
+        only the same or a higher authority lifts it."""
+        return bytes(self.suite.call(self.suite.drugs, "stopAuthority", bytes(target)))
+
+    def suspended_by(self, org: str | bytes) -> bytes:
+        """The regulator whose suspension of ``org`` is in force (zero if it is not suspended)."""
+        return bytes(self.suite.call(self.suite.orgs, "suspendedBy", org_ref(org)))
+
     def deregister(self, product: bytes, *, reason_id: int = 0, evidence_hash: bytes = ZERO32) -> Product:
         return self.transition_product(product, LifecycleState.DEREGISTERED, reason_id=reason_id,
                                        evidence_hash=evidence_hash)

@@ -36,11 +36,17 @@ class ReleaseOps(ServiceBase):
         return self._gate_observation(ObservationPoint.PROCESS_DEFINITION, product, ObservationResult.OK,
                                       max_value=int(step_count), evidence_hash=process_hash)
 
-    def approve_process(self, product: bytes, process_hash: bytes) -> Observation:
-        """A regulator approves the product's pending definition (it must carry the same hash;
-        otherwise the observation is recorded and nothing is approved — check ``triggered``)."""
+    def approve_process(self, product: bytes, process_hash: bytes, step_count: int | None = None) -> Observation:
+        """A regulator approves the product's pending definition: the approval names the same
+        document hash and step count (otherwise the observation is recorded and nothing is
+        approved — check ``triggered``). ``step_count`` None: the pending definition's, read from
+        the chain (what the regulator reviewed is what is on chain)."""
+        if step_count is None:
+            _approved, pending, *_ = self.suite.call(self.suite.observations, "releaseStatus", bytes(product),
+                                                     bytes(32))
+            step_count = self.get_observation(int(pending)).max_value if int(pending) else 0  # type: ignore[attr-defined]
         return self._gate_observation(ObservationPoint.PROCESS_DEFINITION, product, ObservationResult.OK,
-                                      evidence_hash=process_hash)
+                                      max_value=int(step_count), evidence_hash=process_hash)
 
     def reject_process(self, product: bytes, process_hash: bytes) -> Observation:
         """A regulator rejects the product's pending definition (it must carry the same hash; then

@@ -55,7 +55,10 @@ def test_release_gate_through_the_sdk(market) -> None:
     assert _refusal(man.release_batch, bid) == ("DrugRegistryReleaseTestMissing", {"batchId": bid})
     man.record_release_test(bid, passed=False)
     assert man.release_status(bid).release_test_passed is False
-    ready = man.pass_release_gate(bid)  # records the OK release test (steps are already there)
+    # the FAIL stays on the gate: the MAH's own later OK does not overwrite it (issue 12, defect 9)
+    assert man.pass_release_gate(bid).release_test_passed is False
+    reg.record_official_inspection(bid, passed=True)  # the regulator's re-test clears it
+    ready = man.pass_release_gate(bid)
     assert ready.ready and ready.release_test_passed
     assert _refusal(pharm.release_batch, bid)[0] == "OrgRegistryUnauthorizedKind"
     released = man.release_batch(bid)
