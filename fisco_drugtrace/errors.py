@@ -9,6 +9,7 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
 
     DrugTraceError
     ├── ConfigError
+    │   └── SuiteMismatch              the signer's crypto suite is not the chain's
     ├── CryptoError
     │   ├── InvalidKeyError (ValueError)
     │   ├── SignatureError
@@ -66,6 +67,7 @@ from typing import Any, Mapping, Sequence
 __all__ = [
     "DrugTraceError",
     "ConfigError",
+    "SuiteMismatch",
     "CryptoError",
     "InvalidKeyError",
     "SignatureError",
@@ -162,6 +164,27 @@ class DrugTraceError(Exception):
 # --------------------------------------------------------------------------- config
 class ConfigError(DrugTraceError):
     """The configuration file or an environment override is missing, malformed or inconsistent."""
+
+
+class SuiteMismatch(ConfigError):
+    """The signing account's crypto suite (ECDSA / SM2) is not the chain's: refused before sending.
+
+    :param signer_suite: the account's suite name (``"sm2_sm3"`` ...).
+    :param chain_suite: the suite the node reports.
+    :param address: the signing account's address.
+    """
+
+    def __init__(self, *, signer_suite: str, chain_suite: str, address: str = "") -> None:
+        def word(name: str) -> str:
+            return "SM2" if name.startswith("sm2") else "ECDSA" if name.startswith("ecdsa") else name
+
+        who = f"account {address}" if address else "the signing account"
+        super().__init__(f"{who} is an {word(signer_suite)} key but the chain uses {word(chain_suite)}: nothing was "
+                         f"sent; use an {word(chain_suite)} account (account new NAME --suite "
+                         f"{'sm2' if chain_suite.startswith('sm2') else 'ecdsa'})")
+        self.signer_suite = signer_suite
+        self.chain_suite = chain_suite
+        self.address = address
 
 
 # --------------------------------------------------------------------------- crypto
@@ -531,6 +554,7 @@ class ContractRevert(TransactionFailed):
     :param args: the decoded arguments, by name (positional names ``arg0``... when unnamed).
     :param raw: the raw revert data.
     :param receipt: the receipt, or ``None`` when the revert came from a ``call``.
+    :param hint: one line saying what to do about it (bindings fill it from a table of known errors).
     """
 
     def __init__(
@@ -541,7 +565,9 @@ class ContractRevert(TransactionFailed):
         *,
         receipt: Any = None,
         tx_hash: str = "",
+        hint: str | None = None,
     ) -> None:
+        self.hint = hint
         self.error_name = error_name
         self.error_args = dict(args or {})
         self.raw = raw
@@ -619,14 +645,17 @@ class DomainError(DrugTraceError):
 class TraceCodeError(DomainError, ValueError):
     """Unit traceability codes are malformed or duplicated.
 
-    :param problems: ``(line_number, code, reason)`` tuples, 1-based line numbers.
+    :param problems: ``(line_number, code, reason)`` tuples, 1-based line numbers (0: the file).
+    :param total: how many problems there were (``problems`` may hold only the first ones).
     """
 
-    def __init__(self, problems: Sequence[tuple[int, str, str]]) -> None:
+    def __init__(self, problems: Sequence[tuple[int, str, str]], *, total: int | None = None) -> None:
         self.problems = list(problems)
+        self.total = max(total or 0, len(self.problems))
         first = self.problems[0] if self.problems else (0, "", "no codes")
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"line {first[0]}: {first[1]!r}: {first[2]}{more}")
+        more = f" (and {self.total - 1} more)" if self.total > 1 else ""
+        where = f"line {first[0]}: {first[1]!r}: " if first[0] else ""
+        super().__init__(f"{where}{first[2]}{more}")
 
 
 class NotFound(DomainError, LookupError):

@@ -9,25 +9,40 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Sequence
 
 import click
 
+from fisco_drugtrace.contracts.names import EnumValue, MaskValue
+
 __all__ = ["to_jsonable", "emit", "emit_table", "progress", "echo"]
 
 
+def _numbered(key: str, value: Any) -> list[tuple[str, Any]]:
+    """``key: name`` and, for enums and masks, ``key_value: number`` beside it."""
+    if isinstance(value, enum.Enum) and isinstance(value.value, int):
+        return [(key, value.name), (f"{key}_value", int(value.value))]
+    if isinstance(value, (EnumValue, MaskValue)):
+        return [(key, str(value)), (f"{key}_value", int(value))]
+    return [(key, to_jsonable(value))]
+
+
 def to_jsonable(obj: Any) -> Any:
-    """Library records -> plain JSON values (bytes as 0x-hex, enums by name)."""
+    """Library records -> plain JSON values (bytes as 0x-hex, enums and kind masks by name with
+    the number beside them as ``<field>_value``)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if f.repr and f.name != "raw"}
+        return dict(pair for f in dataclasses.fields(obj) if f.repr and f.name != "raw"
+                    for pair in _numbered(f.name, getattr(obj, f.name)))
     if isinstance(obj, enum.Enum):
         return obj.name if not isinstance(obj.value, str) else obj.value
+    if isinstance(obj, (EnumValue, MaskValue)):
+        return str(obj)
     if isinstance(obj, (bytes, bytearray)):
         return "0x" + bytes(obj).hex()
     if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return dict(pair for k, v in obj.items() for pair in _numbered(str(k), v))
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [to_jsonable(v) for v in obj]
     if hasattr(obj, "_asdict"):
@@ -43,7 +58,7 @@ def emit(obj: Any, as_json: bool, *, title: str | None = None) -> None:
     """Print a record or a list of records, as JSON or as a table / key-value listing."""
     data = to_jsonable(obj)
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+        click.echo(json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False))
         return
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         emit_table(data, title=title)
@@ -57,24 +72,27 @@ def emit(obj: Any, as_json: bool, *, title: str | None = None) -> None:
 
 def _fmt(value: Any) -> str:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str)
+        return json.dumps(value, default=str, ensure_ascii=False)
     return "" if value is None else str(value)
 
 
 def _emit_mapping(data: Mapping[str, Any], title: str | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    if not _is_terminal():
+        for key, value in data.items():
+            if not str(key).endswith("_value") or str(key)[:-6] not in data:
+                click.echo(f"{key}\t{_fmt(value)}")
+        return
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
-    table.add_column(overflow="fold")
+    table.add_column(no_wrap=True, overflow="ignore")
     for key, value in data.items():
         table.add_row(str(key), _fmt(value))
-    Console(soft_wrap=False).print(table)
+    _console().print(table)
 
 
 def emit_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     columns: list[str] = []
@@ -82,12 +100,32 @@ def emit_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> N
         for key in row:
             if key not in columns:
                 columns.append(key)
+    if not _is_terminal():
+        # a pipe or a file: tab-separated, one record a line, ids never broken
+        shown = [c for c in columns if not (c.endswith("_value") and c[:-6] in columns)]
+        click.echo("\t".join(shown))
+        for row in rows:
+            click.echo("\t".join(_fmt(row.get(c)) for c in shown))
+        return
     table = Table(title=title)
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, no_wrap=True, overflow="ignore")
     for row in rows:
         table.add_row(*[_fmt(row.get(c)) for c in columns])
-    Console(soft_wrap=False).print(table)
+    _console().print(table)
+
+
+def _is_terminal() -> bool:
+    """Is stdout a terminal? Pipes, files and test runners get plain, unwrapped text."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # hex ids, addresses and hashes are never folded: a too-long cell widens the table instead
+    return Console(soft_wrap=True)
 
 
 @contextmanager

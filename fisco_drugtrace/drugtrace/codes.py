@@ -62,23 +62,38 @@ def validate_codes(
     seen: dict[str, int] = {}
     codes: list[str] = []
     problems: list[tuple[int, str, str]] = []
+    total = 0
     for count, (line, code) in enumerate(numbered, 1):
         reason = code_problem(code, expected_prefix)
+        if isinstance(code, _Unreadable):
+            reason = code.reason
         if reason is None and code in seen:
             reason = f"duplicate of line {seen[code]}"
         if reason is not None:
+            total += 1
             if len(problems) < _MAX_PROBLEMS:
-                problems.append((line, code, reason))
+                problems.append((line, str(code), reason))
         else:
             seen[code] = line
             codes.append(code)
         if on_progress is not None and count % 10_000 == 0:
             on_progress(10_000)
     if problems:
-        raise TraceCodeError(problems)
+        raise TraceCodeError(problems, total=total)
     if not codes:
-        raise TraceCodeError([(0, "", "no codes")])
+        raise TraceCodeError([(0, "", "the file holds no codes (blank lines, # comments and a header only)")])
     return codes
+
+
+class _Unreadable(str):
+    """A line that could not be read as a code at all (its text, with the reason)."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> "_Unreadable":
+        obj = super().__new__(cls, text)
+        obj.reason = reason
+        return obj
 
 
 def read_code_lines(text: str) -> list[tuple[int, str]]:
@@ -108,12 +123,16 @@ def _read_csv(text: str) -> list[tuple[int, str]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
     column = 0
     out: list[tuple[int, str]] = []
     header_done = False
-    for row in reader:
-        line = reader.line_num
+    # line by line: a code never spans lines, so an unterminated quote costs one line, not the rest
+    for line, raw in enumerate(text.splitlines(), 1):
+        try:
+            row = next(csv.reader([raw], dialect, strict=True), [])
+        except csv.Error as exc:
+            out.append((line, _Unreadable(raw.strip(), f"not a CSV row ({exc})")))
+            continue
         if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if not header_done:
@@ -134,8 +153,18 @@ def load_codes(
     expected_prefix: str | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[str]:
-    """Read and validate a code file (text or CSV, UTF-8, optional BOM)."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    """Read and validate a code file (text or CSV, UTF-8, optional BOM).
+
+    :raises TraceCodeError: every problem by line (a file that is not UTF-8 text names the line
+        of the first undecodable byte).
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise TraceCodeError([(line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
+                                         " a code file is text or CSV")]) from None
     return validate_codes(read_code_lines(text), expected_prefix=expected_prefix, on_progress=on_progress)
 
 

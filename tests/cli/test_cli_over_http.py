@@ -79,8 +79,10 @@ def test_contract_revert_over_http_is_one_decoded_line(node: dict[str, Any],
     code, out, err = run(capsys, "--account", "dev2", "org", "register", "91330000MA27XYZ12Q", "--kind", "pharmacy",
                          "--region", "330000")
     assert code == 5
-    assert err.count("\n") == 1 and "OrgRegistryUnknownAccount" in err
-    assert node["accounts"][2].address.lower() in err.lower()
+    error, hint = err.splitlines()
+    assert error.startswith("Error: reverted: OrgRegistryUnknownAccount(")
+    assert node["accounts"][2].address.lower() in error.lower()
+    assert hint.startswith("Hint: ") and "org bind" in hint
 
 
 def test_a_node_that_is_down_is_exit_code_3(node: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:

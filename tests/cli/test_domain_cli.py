@@ -168,7 +168,8 @@ def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
     code, _, err = run_main(capsys, "batch", "register", str(bad), "--product", world["product"]["product_id"],
                             "--lot", "BAD", "--produced", "2026-01-01", "--expires", "2030-01-01",
                             as_role="manufacturer")
-    assert code == 1 and "line 2" in err and "(and 1 more)" in err
+    assert code == 2 and "2 problem(s)" in err
+    assert "line 2: '12345'" in err and "line 3:" in err and "duplicate of line 1" in err
     code, _, err = run_main(capsys, "batch", "show", "0x1234")
     assert code == 2
     code, _, err = run_main(capsys, "org", "register", "X", "--kind", "PHARMACY", "--region", "1",

@@ -31,7 +31,8 @@ _json = st.recursive(
 _ARGS = {"tx_hash": TX_HASH, "block_hash": BLOCK_HASH, "address": CONTRACT, "to": CONTRACT, "data": b"\x01",
          "number": 1, "index": 0, "key": "tx_gas_limit", "node_type": "consensus_sealer", "filter_id": 1,
          "raw": b"\x01", "from_block": 0, "to_block": 0, "group_id": 1, "timestamp": 1, "sealers": [],
-         "endpoints": []}
+         "endpoints": [], "signer": type("SmSigner", (), {"address": CONTRACT,
+                                                          "suite": type("S", (), {"name": "sm2_sm3"})()})()}
 _SKIP = {"send_transaction", "sign_transaction", "wait_for_receipt", "close", "identity", "node_overview"}
 
 
