@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from fisco_drugtrace.errors import (
+    AbiError,
     AuditError,
     ConfigError,
     CryptoError,
@@ -63,6 +64,17 @@ _COMMANDS: dict[str, str] = {
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",
+    "call": "fisco_drugtrace.cli.commands.generic:call",
+    "send": "fisco_drugtrace.cli.commands.generic:send",
+    "deploy": "fisco_drugtrace.cli.commands.generic:deploy",
+    "abi": "fisco_drugtrace.cli.commands.generic:abi",
+    "keccak": "fisco_drugtrace.cli.commands.generic:keccak_cmd",
+    "selector": "fisco_drugtrace.cli.commands.generic:selector_cmd",
+    "receipt": "fisco_drugtrace.cli.commands.chain:receipt",
+    "block": "fisco_drugtrace.cli.commands.chain:block",
+    "logs": "fisco_drugtrace.cli.commands.chain:logs",
+    "code": "fisco_drugtrace.cli.commands.chain:code",
+    "sysconfig": "fisco_drugtrace.cli.commands.chain:sysconfig",
 }
 
 
@@ -76,7 +88,7 @@ def exit_code_for(exc: BaseException) -> int:
         return 4
     if isinstance(exc, TransportError):
         return 3
-    if isinstance(exc, (ConfigError, EncodingError, CryptoError, TraceCodeError, SuiteMismatch)):
+    if isinstance(exc, (ConfigError, EncodingError, CryptoError, TraceCodeError, SuiteMismatch, AbiError)):
         return 2
     if isinstance(exc, (DomainError, ContractError, DevChainError, DrugTraceError)):
         return 1
