@@ -51,7 +51,9 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     ├── DomainError
     │   ├── TraceCodeError (ValueError) malformed or duplicate unit codes (with line numbers)
     │   ├── NotFound                    organisation/product/batch/shipment/recall not on chain
-    │   └── AddressBookError
+    │   ├── AddressBookError
+    │   ├── ReleaseGateError            a batch's release gate does not hold (nothing written)
+    │   └── BatchDatesError (ValueError) expiry not after production
     ├── DevChainError
     │   ├── DataDirError                another chain's or a damaged data dir
     │   └── DevChainRunning / DevChainNotRunning
@@ -132,6 +134,8 @@ __all__ = [
     "TraceCodeError",
     "NotFound",
     "AddressBookError",
+    "ReleaseGateError",
+    "BatchDatesError",
     "DevChainError",
     "DataDirError",
     "DevChainRunning",
@@ -665,6 +669,41 @@ class NotFound(DomainError, LookupError):
         super().__init__(f"{kind} {key} not found")
         self.kind = kind
         self.key = key
+
+
+class BatchDatesError(DomainError, ValueError):
+    """A batch's expiry date is not after its production date (checked before anything is sent).
+
+    :param production_date: milliseconds since the epoch.
+    :param expiry_date: milliseconds since the epoch.
+    """
+
+    def __init__(self, production_date: int, expiry_date: int) -> None:
+        from datetime import datetime, timezone
+
+        def day(ms: int) -> str:
+            try:
+                return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+            except (OverflowError, OSError, ValueError):
+                return str(ms)
+
+        super().__init__(f"the expiry date {day(expiry_date)} is not after the production date "
+                         f"{day(production_date)}: a batch must expire after it is produced (--produced / --expires)")
+        self.production_date = production_date
+        self.expiry_date = expiry_date
+
+
+class ReleaseGateError(DomainError):
+    """A batch cannot pass its release gate yet; nothing was written.
+
+    :param batch_id: the batch (``0x`` hex).
+    :param problems: every unmet precondition, each with the command that meets it.
+    """
+
+    def __init__(self, batch_id: str, problems: Sequence[str]) -> None:
+        self.batch_id = batch_id
+        self.problems = list(problems)
+        super().__init__(f"batch {batch_id} cannot be released yet, nothing was recorded: " + "; ".join(self.problems))
 
 
 class AddressBookError(DomainError):

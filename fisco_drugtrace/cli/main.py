@@ -18,6 +18,7 @@ import click
 from fisco_drugtrace.errors import (
     AbiError,
     AuditError,
+    BatchDatesError,
     ConfigError,
     CryptoError,
     DomainError,
@@ -28,11 +29,12 @@ from fisco_drugtrace.errors import (
     TransportError,
     ContractError,
     DevChainError,
+    ReleaseGateError,
     SuiteMismatch,
     TraceCodeError,
 )
 
-__all__ = ["cli", "main", "EXIT_CODES", "exit_code_for"]
+__all__ = ["cli", "main", "EXIT_CODES", "EXIT_DUPLICATE_DISPENSE", "exit_code_for"]
 
 #: Documented exit codes (also in docs/cli.md).
 EXIT_CODES = {
@@ -43,7 +45,11 @@ EXIT_CODES = {
     4: "the node refused the request (JSON-RPC error, transaction rejected by the pool)",
     5: "the transaction failed on chain (revert with decoded error, receipt timeout)",
     6: "audit verification failed: the chain differs from the index or report",
+    7: "a duplicate dispense: the chain recorded a counterfeit/diversion alert (DuplicateDispense)",
 }
+
+#: Exit code of ``dispense`` when a code was dispensed before (the chain raised an alert).
+EXIT_DUPLICATE_DISPENSE = 7
 
 # name -> "module:attribute"; a module that does not exist yet is simply not listed.
 _COMMANDS: dict[str, str] = {
@@ -88,7 +94,7 @@ def exit_code_for(exc: BaseException) -> int:
         return 4
     if isinstance(exc, TransportError):
         return 3
-    if isinstance(exc, (ConfigError, EncodingError, CryptoError, TraceCodeError, SuiteMismatch, AbiError)):
+    if isinstance(exc, (ConfigError, EncodingError, CryptoError, TraceCodeError, SuiteMismatch, AbiError, BatchDatesError)):
         return 2
     if isinstance(exc, (DomainError, ContractError, DevChainError, DrugTraceError)):
         return 1
@@ -170,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, TraceCodeError):
             _show_code_problems(exc, as_json="--json" in (argv if argv is not None else sys.argv[1:]))
             return exit_code_for(exc)
+        if isinstance(exc, ReleaseGateError):
+            click.echo(f"Error: batch {exc.batch_id} cannot be released yet; nothing was recorded:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  - {problem}", err=True)
+            return exit_code_for(exc)
         click.echo(f"Error: {text}", err=True)
         hint = getattr(exc, "hint", None) or getattr(exc.__cause__, "hint", None)
         if hint:
@@ -208,9 +219,9 @@ def _show_code_problems(exc: TraceCodeError, *, as_json: bool) -> None:
         click.echo(json.dumps({"error": "TraceCodeError", "problems": [
             {"line": line, "code": code, "reason": reason} for line, code, reason in exc.problems],
             "total": exc.total}, ensure_ascii=False, indent=2))
-    count = f"{exc.total} problem(s)" if exc.problems and exc.problems[0][0] else "no usable codes"
-    click.echo(f"Error: the code file has {count}:" if exc.problems[0][0] else f"Error: {exc}", err=True)
-    if exc.problems and exc.problems[0][0]:
+    by_line = bool(exc.problems) and exc.problems[0][0] > 0
+    click.echo(f"Error: the code file has {exc.total} problem(s):" if by_line else f"Error: {exc}", err=True)
+    if by_line:
         for line, code, reason in exc.problems:
             click.echo(f"  line {line}: {code!r}: {reason}", err=True)
         if exc.total > len(exc.problems):

@@ -129,7 +129,13 @@ def verify(app: AppContext, report_path: Path | None, as_json: bool) -> None:
     """Re-check each record (transaction, receipt, event) against the chain; exit 6 on any difference."""
     from fisco_drugtrace.drugtrace.audit.report import report_from_json
 
-    evidence = report_from_json(report_path.read_text(encoding="utf-8")) if report_path else None
+    evidence = None
+    if report_path is not None:
+        try:
+            evidence = report_from_json(report_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise click.BadParameter(f"{report_path} is not a JSON report of `audit report --format json` "
+                                     f"({type(exc).__name__}: {exc})", param_hint="--report") from None
     with progress("Verifying", len(evidence) if evidence is not None else None, enabled=not as_json) as advance:
         result = read_service(app).audit_verify(evidence, on_progress=advance)
     show(result, as_json)

@@ -33,6 +33,10 @@ def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool
                                            details_hash=evidence_hash(details),
                                            on_step=None if as_json else (lambda s: echo(f"  {s} ✓", err=True)))
     show(deployment, as_json)
+    if not as_json:
+        last = deployment.last_block_number or deployment.block_number
+        echo(f"deployed in blocks {deployment.block_number}–{last}" if last != deployment.block_number
+             else f"deployed in block {last}")
 
 
 @click.command("status")
