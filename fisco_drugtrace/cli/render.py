@@ -87,9 +87,10 @@ def _emit_mapping(data: Mapping[str, Any], title: str | None = None) -> None:
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(no_wrap=True, overflow="ignore")
-    for key, value in data.items():
-        table.add_row(str(key), _fmt(value))
-    _console().print(table)
+    cells = [(str(key), _fmt(value)) for key, value in data.items()]
+    for key, value in cells:
+        table.add_row(key, value)
+    _console(max((len(k) + len(v) + 1 for k, v in cells), default=0)).print(table)
 
 
 def emit_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> None:
@@ -110,9 +111,11 @@ def emit_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> N
     table = Table(title=title)
     for col in columns:
         table.add_column(col, no_wrap=True, overflow="ignore")
-    for row in rows:
-        table.add_row(*[_fmt(row.get(c)) for c in columns])
-    _console().print(table)
+    cells = [[_fmt(row.get(c)) for c in columns] for row in rows]
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    _console(sum(widths) + 3 * len(widths) + 1).print(table)
 
 
 def _is_terminal() -> bool:
@@ -121,11 +124,13 @@ def _is_terminal() -> bool:
     return bool(isatty and isatty())
 
 
-def _console() -> Any:
+def _console(needed: int = 0) -> Any:
+    """A console at least ``needed`` columns wide: hex ids, addresses and hashes are never folded
+    or cut — a table too wide for the terminal is left for the terminal to wrap whole lines."""
     from rich.console import Console
 
-    # hex ids, addresses and hashes are never folded: a too-long cell widens the table instead
-    return Console(soft_wrap=True)
+    width = Console().width
+    return Console(width=max(width, needed), soft_wrap=True)
 
 
 @contextmanager

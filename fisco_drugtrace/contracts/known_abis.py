@@ -25,7 +25,7 @@ from fisco_drugtrace.encoding.abi import ContractAbi
 from fisco_drugtrace.errors import AbiDecodingError, AbiError, ArtifactNotFound, ContractRevert
 from fisco_drugtrace.types import Log
 
-__all__ = ["KnownAbis", "DecodedCalldata", "DecodedLog", "load_abi_file"]
+__all__ = ["KnownAbis", "DecodedCalldata", "DecodedLog", "load_abi_file", "name_suite_event_args"]
 
 
 @dataclass(frozen=True)
@@ -152,3 +152,25 @@ def _inputs_json(abi: ContractAbi, kind: str, name: str, count: int) -> list[Map
                 and len(entry.get("inputs") or ()) == count:
             return list(entry.get("inputs") or ())
     return []
+
+
+_SUITE_EVENT_INPUTS: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+
+
+def name_suite_event_args(contract: str, event: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Arguments of a suite event (e.g. read back from the auditor's index) with enums and kind
+    masks named, using the committed artifact's ABI; unknown contracts/events are returned as they are."""
+    key = (contract, event)
+    if key not in _SUITE_EVENT_INPUTS:
+        inputs: list[Mapping[str, Any]] = []
+        if contract in SUITE_CONTRACTS:
+            try:
+                entries = load_artifact(contract).abi
+            except ArtifactNotFound:
+                entries = ()
+            for entry in entries:
+                if entry.get("type") == "event" and entry.get("name") == event:
+                    inputs = list(entry.get("inputs") or ())
+                    break
+        _SUITE_EVENT_INPUTS[key] = inputs
+    return name_values(_SUITE_EVENT_INPUTS[key], args)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from fisco_drugtrace.contracts.known_abis import name_suite_event_args
 from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 
 __all__ = [
@@ -76,8 +77,9 @@ class TraceEntry:
 
 
 def _entries(rows: Iterable[Any]) -> list[TraceEntry]:
+    # enums and kind masks by name (ints that print as names; JSON keeps the number beside them)
     return [TraceEntry(r["block_number"], r["ts_ms"], r["contract"], r["name"], r["tx_hash"], r["position"],
-                       json.loads(r["args"])) for r in rows]
+                       name_suite_event_args(r["contract"], r["name"], json.loads(r["args"]))) for r in rows]
 
 
 @dataclass(frozen=True)
