@@ -194,9 +194,10 @@ def canonical(params: Sequence[Mapping[str, Any]]) -> str:
 
 # --------------------------------------------------------------------------- values from text
 def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return text[1:-1]
+    """A string value: ``"quoted"`` loses its quotes; anything else is kept exactly as given."""
+    stripped = text.strip()
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"':
+        return stripped[1:-1]
     return text
 
 
@@ -217,7 +218,7 @@ def parse_value(param: Mapping[str, Any], text: Any) -> Any:
             raise AbiEncodingError(f"{label}: expected a list like [a,b] for {kind}, got {text!r}")
         items = [] if not body[1:-1].strip() else _split_top(body[1:-1])
         element = {**param, "type": inner_kind}
-        return [parse_value(element, item) for item in items]
+        return [parse_value(element, item.strip()) for item in items]
     if kind == "tuple":
         body = text.strip()
         if not (body.startswith("(") and body.endswith(")")):
@@ -226,8 +227,8 @@ def parse_value(param: Mapping[str, Any], text: Any) -> Any:
         components = list(param.get("components") or ())
         if len(items) != len(components):
             raise AbiEncodingError(f"{label}: expected {len(components)} fields, got {len(items)} in {text!r}")
-        return tuple(parse_value(c, item) for c, item in zip(components, items))
-    value = _unquote(text)
+        return tuple(parse_value(c, item.strip()) for c, item in zip(components, items))
+    value = _unquote(text) if kind == "string" else _unquote(text).strip()
     if kind.startswith(("uint", "int")):
         try:
             number = int(value.replace("_", ""), 0)
