@@ -17,7 +17,7 @@ import click
 
 from fisco_drugtrace.contracts.names import EnumValue, MaskValue
 
-__all__ = ["to_jsonable", "emit", "emit_table", "progress", "echo"]
+__all__ = ["to_jsonable", "emit", "emit_table", "progress", "echo", "is_terminal"]
 
 
 def _numbered(key: str, value: Any) -> list[tuple[str, Any]]:
@@ -124,6 +124,11 @@ def _is_terminal() -> bool:
     return bool(isatty and isatty())
 
 
+def is_terminal() -> bool:
+    """Is the output for a person (a terminal) rather than a pipe or a file?"""
+    return _is_terminal()
+
+
 def _console(needed: int = 0) -> Any:
     """A console at least ``needed`` columns wide: hex ids, addresses and hashes are never folded
     or cut — a table too wide for the terminal is left for the terminal to wrap whole lines."""
@@ -136,7 +141,7 @@ def _console(needed: int = 0) -> Any:
 @contextmanager
 def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Any]:
     """A rich progress bar; yields ``advance(n)``. Disabled (no output) for --json or when not a TTY."""
-    if not enabled:
+    if not enabled or not is_terminal():
         yield lambda n=1: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

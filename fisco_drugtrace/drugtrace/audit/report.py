@@ -113,7 +113,7 @@ def plain(obj: Any) -> Any:
 
 
 def report_to_json(report: AuditReport) -> str:
-    return json.dumps(plain(report), indent=2, sort_keys=False)
+    return json.dumps(plain(report), indent=2, sort_keys=False, ensure_ascii=False)
 
 
 def report_from_json(text: str) -> list[Evidence]:
@@ -137,7 +137,7 @@ def rows_to_csv(rows: Iterable[Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for item in items:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in item.items()})
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in item.items()})
     return out.getvalue()
 
 
