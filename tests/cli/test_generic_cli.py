@@ -222,3 +222,32 @@ def test_sysconfig_and_group(env: dict[str, Any], capsys: pytest.CaptureFixture[
     assert int(run(capsys, "sysconfig", "tx_count_limit")[1].strip()) > 0
     group = ok_json(capsys, "node", "group")
     assert group["group_id"] == "group0" and group["crypto"] == "ecdsa_secp256k1" and len(group["nodes"]) == 1
+
+
+def test_tx_decode_also_decodes_the_calldata(capsys: pytest.CaptureFixture[str]) -> None:
+    """Offline: a signed 3.x transaction calling the suite's OrgRegistry.registerOrg decodes to the
+    function and its arguments (enum by name); with --abi, a user's contract's call does too."""
+    from fisco_drugtrace.accounts import LocalSigner
+    from fisco_drugtrace.crypto import ECDSA
+    from fisco_drugtrace.crypto.keys import KeyPair
+    from fisco_drugtrace.drugtrace.suite import suite_abi
+    from fisco_drugtrace.encoding.abi import ContractAbi
+    from fisco_drugtrace.encoding.tx_v3 import encode_transaction, new_transaction_data, sign_transaction
+
+    signer = LocalSigner(KeyPair.from_private_key(b"\x01" * 32, ECDSA))
+    calldata = suite_abi("OrgRegistry").encode_call("registerOrg", [b"\x11" * 32, 6, 330000, 0, b"\x00" * 32])
+
+    def signed(to: str, data: bytes) -> str:
+        tx = new_transaction_data(chain_id="chain0", group_id="group0", block_number=1, to=to, input=data)
+        return "0x" + encode_transaction(sign_transaction(tx, signer)).hex()
+
+    out = ok_json(capsys, "tx", "decode", signed("0x" + "22" * 20, calldata))
+    assert out["sender"] == signer.address and out["call"]["contract"] == "OrgRegistry"
+    assert out["call"]["function"].startswith("registerOrg(")
+    assert (out["call"]["args"]["kind"], out["call"]["args"]["kind_value"]) == ("PHARMACY", 6)
+
+    counter = ContractAbi(json.loads((DATA / "Counter.json").read_text())["abi"])
+    raw = signed("0x" + "33" * 20, counter.encode_call("bump", [9]))
+    assert ok_json(capsys, "tx", "decode", raw)["call"] is None  # not a suite call, no --abi
+    assert ok_json(capsys, "tx", "decode", raw, "--abi", str(DATA / "Counter.json"))["call"] == {
+        "contract": "Counter", "function": "bump(uint256)", "args": {"by": 9}}
