@@ -251,3 +251,36 @@ def test_tx_decode_also_decodes_the_calldata(capsys: pytest.CaptureFixture[str])
     assert ok_json(capsys, "tx", "decode", raw)["call"] is None  # not a suite call, no --abi
     assert ok_json(capsys, "tx", "decode", raw, "--abi", str(DATA / "Counter.json"))["call"] == {
         "contract": "Counter", "function": "bump(uint256)", "args": {"by": 9}}
+
+
+def test_chain_reads_on_a_2x_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The same commands against a FISCO BCOS 2.x dev chain (RLP transactions, group 1)."""
+    chain = DevChain(DevChainConfig(dialect="v2"))
+    try:
+        write_dev_keystores(tmp_path / "accounts", count=1)
+        real_connect = client_module.connect
+        monkeypatch.setattr(client_module, "connect", lambda settings, handler=None: real_connect(
+            settings, handler=chain.handle_raw))
+        for key, value in {"FISCO_KEYSTORE_PASSWORD": DEV_PASSWORD, "FISCO_ACCOUNT_DIR": str(tmp_path / "accounts"),
+                           "FISCO_DRUGTRACE_HOME": str(tmp_path / "home"), "FISCO_RPC_URL": "http://127.0.0.1:9",
+                           "FISCO_DIALECT": "v2", "FISCO_GROUP": "1"}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("FISCO_CHAIN_ID", raising=False)
+        deployed = ok_json(capsys, "--account", "dev0", "deploy", str(DATA / "Counter.json"), "4")
+        sent = ok_json(capsys, "--account", "dev0", "send", deployed["address"], "bump(uint256)", "1", "--abi",
+                       str(DATA / "Counter.json"))
+        assert run(capsys, "call", deployed["address"], "count()(uint256)")[1].strip() == "5"
+        tx = ok_json(capsys, "tx", "get", sent["transaction_hash"], "--abi", str(DATA / "Counter.json"))
+        assert tx["call"]["function"] == "bump(uint256)"
+        receipt = ok_json(capsys, "receipt", sent["transaction_hash"], "--abi", str(DATA / "Counter.json"))
+        assert receipt["result"] == "success" and receipt["events"][0]["event"] == "Bumped"
+        block = ok_json(capsys, "block", str(sent["block_number"]), "--full")
+        assert [t["hash"] for t in block["transactions"]] == [sent["transaction_hash"]]
+        assert [e["event"] for e in ok_json(capsys, "logs", "--address", deployed["address"], "--abi",
+                                            str(DATA / "Counter.json"))] == ["Bumped"]
+        assert int(run(capsys, "sysconfig", "tx_count_limit")[1]) > 0
+        group = ok_json(capsys, "node", "group")
+        assert group["groups"] and group["crypto"] == "ecdsa_secp256k1" and group["sealers"]
+    finally:
+        chain.close()
