@@ -55,7 +55,7 @@ class Deployment:
 
     def to_json(self) -> dict[str, Any]:
         return {"contracts": dict(self.contracts), "block_number": self.block_number,
-                "last_block_number": self.last_block_number or self.block_number,
+                "last_block_number": self.last_block_number,
                 "deployer": self.deployer, "deployed_ms": self.deployed_ms}
 
 
@@ -101,7 +101,7 @@ class AddressBook:
                 contracts={str(k): str(v) for k, v in entry["contracts"].items()},
                 block_number=int(entry.get("block_number", 0)), deployer=str(entry.get("deployer", "")),
                 deployed_ms=int(entry.get("deployed_ms", 0)),
-                last_block_number=int(entry.get("last_block_number", entry.get("block_number", 0))),
+                last_block_number=int(entry.get("last_block_number", 0)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise AddressBookError(f"address book entry {deployment_key(chain_id, group_id)} is malformed") from exc
