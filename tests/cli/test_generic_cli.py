@@ -18,6 +18,7 @@ from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.devchain import DEV_PASSWORD, DevChain, DevChainConfig, write_dev_keystores
 
 DATA = Path(__file__).resolve().parent / "data"
+_REAL_CONNECT = client_module.connect  # before any fixture patches it
 REGULATOR_CODE = "11100000000013127X"
 
 
@@ -259,8 +260,7 @@ def test_chain_reads_on_a_2x_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     chain = DevChain(DevChainConfig(dialect="v2"))
     try:
         write_dev_keystores(tmp_path / "accounts", count=1)
-        real_connect = client_module.connect
-        monkeypatch.setattr(client_module, "connect", lambda settings, handler=None: real_connect(
+        monkeypatch.setattr(client_module, "connect", lambda settings, handler=None: _REAL_CONNECT(
             settings, handler=chain.handle_raw))
         for key, value in {"FISCO_KEYSTORE_PASSWORD": DEV_PASSWORD, "FISCO_ACCOUNT_DIR": str(tmp_path / "accounts"),
                            "FISCO_DRUGTRACE_HOME": str(tmp_path / "home"), "FISCO_RPC_URL": "http://127.0.0.1:9",

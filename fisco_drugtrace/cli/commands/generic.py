@@ -27,6 +27,21 @@ def abi_option(f: Any) -> Any:
                         help="ABI JSON file (a list, or an artifact with an 'abi' member).")(f)
 
 
+def _value_line(value: Any) -> str:
+    """One return value as ``cast`` prints it: scalars as they are, bytes as 0x hex, lists and
+    tuples as compact JSON (enums by name)."""
+    import json
+
+    from fisco_drugtrace.cli.render import to_jsonable
+
+    plain = to_jsonable(value)
+    if isinstance(plain, (list, dict)):
+        return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    return str(plain)
+
+
 def _abi(abi_file: Path | None) -> Any:
     if abi_file is None:
         return None
@@ -60,7 +75,7 @@ def call(app: AppContext, address: str, function: str, args: tuple[str, ...], ab
         echo("(no return values)")
     else:
         for value in outcome.results.values():
-            emit(value, False)
+            echo(_value_line(value))
 
 
 @click.command("send")
@@ -167,7 +182,7 @@ def abi_decode(types: str, data: str, as_input: bool, as_json: bool) -> None:
         emit({"values": values}, True)
     else:
         for value in values:
-            emit(value, False)
+            echo(_value_line(value))
 
 
 @click.command("keccak")

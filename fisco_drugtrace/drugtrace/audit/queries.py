@@ -292,8 +292,11 @@ def _observation_text(args: Mapping[str, Any]) -> str:
 
 
 def _alert(r: Any, kind: str, description: str) -> Alert:
+    args = json.loads(r["args"])
+    if "contract" in r.keys() and "name" in r.keys():
+        args = name_suite_event_args(r["contract"], r["name"], args)
     return Alert(kind, description, r["block_number"], r["ts_ms"], r["tx_hash"], _hex(r["batch_id"]),
-                 r["shipment_id"], json.loads(r["args"]))
+                 r["shipment_id"], args)
 
 
 def events_named(index: AuditIndex, names: Sequence[str], where: str = "", params: Sequence[Any] = ()
