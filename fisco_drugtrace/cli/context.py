@@ -63,10 +63,14 @@ class AppContext:
         else a hidden prompt — only on a terminal; without one (cron, a service) a usage error
         says what to set instead of hanging or aborting."""
         if self.password_file:
+            path = Path(self.password_file).expanduser()
             try:
-                text = Path(self.password_file).expanduser().read_text(encoding="utf-8")
+                text = path.read_text(encoding="utf-8")
+                mode = path.stat().st_mode
             except (OSError, UnicodeDecodeError) as exc:
                 raise click.UsageError(f"cannot read --password-file {self.password_file}: {exc}") from exc
+            if mode & 0o077:
+                click.echo(f"Warning: {path} is readable by others (mode {mode & 0o777:o}); chmod 600 it", err=True)
             lines = text.splitlines()
             return lines[0] if lines else ""
         value = os.environ.get(PASSWORD_ENV)

@@ -58,7 +58,8 @@ def validate_codes(
     up to 100 problems, so a user fixes a file in one pass.
     """
     if expected_prefix is not None and code_problem(expected_prefix + "0" * 13) is not None:
-        raise ValueError(f"expected prefix must be {PREFIX_LENGTH} digits")
+        raise TraceCodeError([(0, str(expected_prefix),
+                               f"the expected drug identifier code {expected_prefix!r} is not {PREFIX_LENGTH} digits")])
     seen: dict[str, int] = {}
     codes: list[str] = []
     problems: list[tuple[int, str, str]] = []

@@ -80,7 +80,9 @@ class RegistryOps(ServiceBase):
         oid = org_ref(org)
         kind, status, region, seq, expiry, details = self.suite.call(self.suite.orgs, "getOrg", oid)
         if int(kind) == 0:
-            raise NotFound("organisation", id_hex(oid))
+            typed = org.strip() if isinstance(org, str) else ""
+            raise NotFound("organisation", id_hex(oid) if not typed or typed.lower() == id_hex(oid)
+                           else f"{typed!r} (id {id_hex(oid)})")
         name = self.address_book.labels(*self.chain_key).get(id_hex(oid), "")
         return Organisation(oid, OrgKind(kind), OrgStatus(status), int(region), int(seq), int(expiry),
                             bytes(details), name)

@@ -100,6 +100,12 @@ def test_no_password_and_no_terminal_is_a_usage_error(env: dict[str, Any], world
     result = CliRunner().invoke(cli, ["--password-file", str(secret), "--account", "dev0", "org", "show",
                                       CODE["pharmacy"], "--json"])
     assert result.exit_code == 0, result.output
+    assert "readable by others" not in result.output
+    secret.chmod(0o644)
+    # a write, so the password is read (the call itself fails harmlessly: no code at that address)
+    shared = CliRunner().invoke(cli, ["--password-file", str(secret), "--account", "dev0", "send", "0x" + "42" * 20,
+                                      "ping()"])
+    assert "readable by others (mode 644); chmod 600 it" in shared.output
     result = CliRunner().invoke(cli, ["--password-file", str(tmp_path / "missing"), *argv])
     assert result.exit_code == 2 and "cannot read --password-file" in result.output
 
@@ -295,3 +301,10 @@ def test_contracts_deploy_says_which_blocks_it_spans(env: dict[str, Any], tmp_pa
     (line,) = [x for x in out.splitlines() if x.startswith("deployed in blocks ")]
     first, last = (int(n) for n in line.removeprefix("deployed in blocks ").split("–"))
     assert last - first == 5  # five deploys and the linkSuite transaction, one block each on the dev chain
+
+
+def test_an_unknown_organisation_is_named_as_typed(world: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "org", "show", "91110000NOSUCH000X")
+    assert code == 1 and "organisation '91110000NOSUCH000X' (id 0x" in err
+    code, _, err = run(capsys, "org", "show", "0x" + "ab" * 32)
+    assert code == 1 and f"organisation 0x{'ab' * 32} not found" in err
