@@ -97,15 +97,15 @@ def test_no_password_and_no_terminal_is_a_usage_error(env: dict[str, Any], world
     secret = tmp_path / "pw"
     secret.write_text(DEV_PASSWORD + "\n")
     secret.chmod(0o600)
-    result = CliRunner().invoke(cli, ["--password-file", str(secret), "--account", "dev0", "org", "show",
-                                      CODE["pharmacy"], "--json"])
-    assert result.exit_code == 0, result.output
-    assert "readable by others" not in result.output
+    # a write (a deploy of a user's contract) signs with the key the file's password unlocks
+    deploy = ["--password-file", str(secret), "--account", "dev0", "deploy",
+              str(Path(__file__).resolve().parent / "data" / "Counter.json"), "1", "--json"]
+    result = CliRunner().invoke(cli, deploy)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["address"].startswith("0x") and result.stderr == ""
     secret.chmod(0o644)
-    # a write, so the password is read (the call itself fails harmlessly: no code at that address)
-    shared = CliRunner().invoke(cli, ["--password-file", str(secret), "--account", "dev0", "send", "0x" + "42" * 20,
-                                      "ping()"])
-    assert "readable by others (mode 644); chmod 600 it" in shared.output
+    shared = CliRunner().invoke(cli, deploy)
+    assert shared.exit_code == 0 and "readable by others (mode 644); chmod 600 it" in shared.stderr
     result = CliRunner().invoke(cli, ["--password-file", str(tmp_path / "missing"), *argv])
     assert result.exit_code == 2 and "cannot read --password-file" in result.output
 
