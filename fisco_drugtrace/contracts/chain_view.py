@@ -214,7 +214,9 @@ def logs_view(client: Any, known: KnownAbis, *, from_block: int | str = 0, to_bl
                 raise EncodingError(f"--topic {topic!r}: {exc}") from None
         else:
             wanted.append(_hash_arg(topic, "topic"))
-    logs = client.get_logs(start, end, list(addresses) or None, wanted or None)
+    from fisco_drugtrace.encoding.hexutil import normalize_address
+
+    logs = client.get_logs(start, end, [normalize_address(a) for a in addresses] or None, wanted or None)
     return [_log_view(known.decode_log(log)) for log in logs]
 
 

@@ -168,6 +168,14 @@ def test_call_errors_are_usage_errors(env: dict[str, Any], counter: dict[str, An
     assert code == 1 and "not found" in err
     code, _, err = run(capsys, "block", "soon")
     assert code == 2 and "not a block number" in err
+    code, _, err = run(capsys, "logs", "--address", "0x12")
+    assert code == 2 and "address" in err
+    code, _, err = run(capsys, "logs", "--topic", "0x12")
+    assert code == 2 and "topic" in err
+    code, _, err = run(capsys, "logs", "--from", "9", "--to", "3")
+    assert code == 2 and "after --to" in err
+    code, _, err = run(capsys, "code", "nope")
+    assert code == 2
 
 
 def test_deploy_a_solidity_file_says_which_compiler_ran(env: dict[str, Any], capsys: pytest.CaptureFixture[str],
