@@ -80,9 +80,13 @@ def _emit_mapping(data: Mapping[str, Any], title: str | None = None) -> None:
     from rich.table import Table
 
     if not _is_terminal():
-        for key, value in data.items():
-            if not str(key).endswith("_value") or str(key)[:-6] not in data:
-                click.echo(f"{key}\t{_fmt(value)}")
+        # a pipe or a file: "key  value" lines, aligned, nothing wrapped or cut
+        pairs = [(str(k), _fmt(v)) for k, v in data.items() if not (str(k).endswith("_value") and str(k)[:-6] in data)]
+        if title:
+            click.echo(title)
+        width = max((len(k) for k, _ in pairs), default=0)
+        for key, value in pairs:
+            click.echo(f"{key.ljust(width)}  {value}".rstrip())
         return
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -102,11 +106,15 @@ def emit_table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> N
             if key not in columns:
                 columns.append(key)
     if not _is_terminal():
-        # a pipe or a file: tab-separated, one record a line, ids never broken
+        # a pipe or a file: a header and one line per record, columns aligned with spaces,
+        # ids never broken or shortened (scripts wanting fields use --json)
         shown = [c for c in columns if not (c.endswith("_value") and c[:-6] in columns)]
-        click.echo("\t".join(shown))
-        for row in rows:
-            click.echo("\t".join(_fmt(row.get(c)) for c in shown))
+        lines = [shown] + [[_fmt(row.get(c)) for c in shown] for row in rows]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(shown))]
+        if title:
+            click.echo(title)
+        for line in lines:
+            click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
         return
     table = Table(title=title)
     for col in columns:

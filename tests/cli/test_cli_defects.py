@@ -229,13 +229,18 @@ def test_duplicate_dispense_has_its_own_exit_code(world: dict[str, Any], capsys:
 def test_output_to_a_pipe_never_breaks_ids(world: dict[str, Any]) -> None:
     result = CliRunner().invoke(cli, ["batch", "show", world["batch"]["batch_id"]])  # stdout is not a terminal
     assert result.exit_code == 0, result.output
-    lines = dict(line.split("\t", 1) for line in result.output.splitlines())
-    assert lines["batch_id"] == world["batch"]["batch_id"] and lines["state"] == "LISTED"
+    lines = dict(line.split(None, 1) for line in result.output.splitlines())
+    as_json = json.loads(CliRunner().invoke(cli, ["batch", "show", world["batch"]["batch_id"], "--json"]).output)
+    assert lines["batch_id"] == world["batch"]["batch_id"] and lines["state"] == as_json["state"]
+    assert lines["unit_root"] == as_json["unit_root"] and len(lines["unit_root"]) == 66
     assert "state_value" not in lines and "│" not in result.output
     listing = CliRunner().invoke(cli, ["org", "list"])
     header, *rows = listing.output.splitlines()
-    assert header.split("\t")[0] == "org_id" and len(rows) == len(ACTORS)
-    assert all(len(r.split("\t")[0]) == 66 for r in rows)
+    assert header.split()[0] == "org_id" and len(rows) == len(ACTORS)
+    assert all(len(r.split()[0]) == 66 and r.split()[0].startswith("0x") for r in rows)
+    # columns are aligned: every row's second column starts where the header's does
+    start = header.index(header.split()[1])
+    assert all(r[start - 2:start] == "  " and r[start] != " " for r in rows)
 
 
 def test_a_narrow_terminal_does_not_fold_ids(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
