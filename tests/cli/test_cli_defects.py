@@ -235,7 +235,8 @@ def test_output_to_a_pipe_never_breaks_ids(world: dict[str, Any]) -> None:
     assert lines["unit_root"] == as_json["unit_root"] and len(lines["unit_root"]) == 66
     assert "state_value" not in lines and "│" not in result.output
     listing = CliRunner().invoke(cli, ["org", "list"])
-    header, *rows = listing.output.splitlines()
+    title, header, *rows = listing.output.splitlines()
+    assert title == "Organisations"
     assert header.split()[0] == "org_id" and len(rows) == len(ACTORS)
     assert all(len(r.split()[0]) == 66 and r.split()[0].startswith("0x") for r in rows)
     # columns are aligned: every row's second column starts where the header's does
