@@ -206,12 +206,13 @@ class Contract:
         return self.decode_logs(log for log in receipt.logs if log.address == self.address)
 
     def decode_logs(self, logs: Any) -> list[DecodedEvent]:
-        """Decode logs with this ABI; logs no event of the ABI matches are skipped."""
+        """Decode logs with this ABI; logs no event of the ABI matches are skipped. Enum arguments
+        and kind masks come out named (``int`` subclasses, see :mod:`.names`)."""
         out = []
         for log in logs:
             event = self.abi.decode_log(log)
             if event is not None:
-                out.append(event)
+                out.append(DecodedEvent(event.name, named_event_args(self.abi, event.name, event.args), event.log))
         return out
 
     def get_events(self, from_block: int, to_block: int, event: str | None = None,

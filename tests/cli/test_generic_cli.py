@@ -292,3 +292,19 @@ def test_chain_reads_on_a_2x_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert group["groups"] and group["crypto"] == "ecdsa_secp256k1" and group["sealers"]
     finally:
         chain.close()
+
+
+def test_sdk_bindings_name_event_enums_too(env: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """Not only the CLI: a suite binding's events carry named enums (ints that print as names)."""
+    from fisco_drugtrace.contracts.binding import Contract
+    from fisco_drugtrace.drugtrace.suite import suite_abi
+    from fisco_drugtrace.client import connect
+    from fisco_drugtrace.config import load_settings
+
+    code, out, _ = run(capsys, "contracts", "status", "--json")
+    dep = json.loads(out) if code == 0 else ok_json(capsys, "--account", "dev0", "contracts", "deploy", "--org-code",
+                                                     REGULATOR_CODE, "--region", "110000")
+    client = connect(load_settings(None))
+    orgs = Contract(client, suite_abi("OrgRegistry"), dep["contracts"]["OrgRegistry"])
+    events = orgs.get_events(0, client.block_number(), "OrgRegistered")
+    assert events and str(events[0].args["kind"]) == "REGULATOR_NATIONAL" and events[0].args["kind"] == 1
