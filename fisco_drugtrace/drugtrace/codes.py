@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from fisco_drugtrace.errors import TraceCodeError
 
@@ -124,28 +124,60 @@ def _read_csv(text: str) -> list[tuple[int, str]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    try:
+        return _cells(_whole_file_rows(text, dialect))
+    except _SpansLines:
+        # a quote spans lines: read line by line, since a code never spans lines, so an
+        # unterminated quote costs one line, not the rest of the file
+        return _cells(_rows_line_by_line(text, dialect))
+
+
+class _SpansLines(Exception):
+    """A CSV row of the file spans several lines (an unterminated quote)."""
+
+
+def _cells(rows: Iterable[tuple[int, Any]]) -> list[tuple[int, str]]:
+    """The code column of ``(line, row)`` pairs: the first column, or the one a header names."""
     column = 0
     out: list[tuple[int, str]] = []
     header_done = False
-    # line by line: a code never spans lines, so an unterminated quote costs one line, not the rest
-    for line, raw in enumerate(text.splitlines(), 1):
-        try:
-            row = next(csv.reader([raw], dialect, strict=True), [])
-        except csv.Error as exc:
-            out.append((line, _Unreadable(raw.strip(), f"not a CSV row ({exc})")))
+    for line, row in rows:
+        if isinstance(row, _Unreadable):
+            out.append((line, row))
             continue
-        if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+        if not row or row[0].lstrip().startswith("#") or not any(c.strip() for c in row):
             continue
         if not header_done:
             header_done = True
-            lowered = [c.strip().lower() for c in row]
-            named = [i for i, c in enumerate(lowered) if c in _HEADERS]
+            named = [i for i, c in enumerate(row) if c.strip().lower() in _HEADERS]
             if named:
                 column = named[0]
                 continue
-        cell = row[column].strip() if column < len(row) else ""
-        out.append((line, cell))
+        out.append((line, row[column].strip() if column < len(row) else ""))
     return out
+
+
+def _whole_file_rows(text: str, dialect: Any) -> Iterator[tuple[int, Any]]:
+    """``(line, row)`` in one pass of the csv module; raises ``_SpansLines`` when a row spans lines."""
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
+    previous = 0
+    try:
+        for row in reader:
+            line = reader.line_num
+            if line != previous + 1:
+                raise _SpansLines
+            previous = line
+            yield line, row
+    except csv.Error:
+        raise _SpansLines from None
+
+
+def _rows_line_by_line(text: str, dialect: Any) -> Iterator[tuple[int, Any]]:
+    for line, raw in enumerate(text.splitlines(), 1):
+        try:
+            yield line, next(csv.reader([raw], dialect, strict=True), [])
+        except csv.Error as exc:
+            yield line, _Unreadable(raw.strip(), f"not a CSV row ({exc})")
 
 
 def load_codes(
