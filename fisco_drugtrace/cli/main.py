@@ -81,6 +81,8 @@ _COMMANDS: dict[str, str] = {
     "logs": "fisco_drugtrace.cli.commands.chain:logs",
     "code": "fisco_drugtrace.cli.commands.chain:code",
     "sysconfig": "fisco_drugtrace.cli.commands.chain:sysconfig",
+    "serve": "fisco_drugtrace.cli.commands.web:serve",
+    "web": "fisco_drugtrace.cli.commands.web:web",
 }
 
 
@@ -142,16 +144,20 @@ import importlib.util  # noqa: E402  (used by LazyGroup._available)
 @click.option("--password-file", type=click.Path(dir_okay=False), envvar="FISCO_KEYSTORE_PASSWORD_FILE",
               help="Read the keystore password from the first line of this file (else $FISCO_KEYSTORE_PASSWORD, "
                    "else a prompt on a terminal).")
+@click.option("--timeout", "timeout", type=float, default=None, metavar="SECONDS",
+              help="Total deadline of each node call, retries and failover included (default: config "
+                   "[network] timeout, $FISCO_TIMEOUT, else 30).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(package_name="fisco-drugtrace")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, rpc_url: str | None, account_name: str | None,
-        password_file: str | None, debug: bool) -> None:
+        password_file: str | None, timeout: float | None, debug: bool) -> None:
     """Drug traceability on FISCO BCOS: contracts, accounts, a dev chain, operations and audits."""
     from fisco_drugtrace.cli.context import AppContext
 
     ctx.obj = AppContext(config_path=config_path, rpc_url=rpc_url, account_name=account_name, debug=debug,
                          password_file=password_file)
+    ctx.obj.timeout = timeout
     ctx.call_on_close(ctx.obj.close)
 
 
