@@ -34,7 +34,7 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   └── BadResponseError           HTML, half a JSON, HTTP 5xx/3xx, not a JSON-RPC envelope
     │       └── AnswerTooLarge         over max_answer_bytes
     ├── RpcError(code, message, data)  the node answered with a JSON-RPC error object
-    │   ├── ParseError -32700, InvalidRequest -32600, MethodNotFound -32601,
+    │   ├── ParseError -32700, InvalidRequest -32600, MethodNotFound -32601 (NotADevChain),
     │   │   InvalidParams -32602, InternalError -32603, NotificationRefused -32604
     │   ├── NodeNotFound -32000, GroupNotFound -32005 (3.x), GroupNotExist -40001 (2.x),
     │   │   BlockNotFound -40004, ...  (see RPC_ERROR_CLASSES)
@@ -147,6 +147,7 @@ __all__ = [
     "DataDirError",
     "DevChainRunning",
     "DevChainNotRunning",
+    "NotADevChain",
     "AuditError",
     "IndexMismatchError",
     "VerificationError",
@@ -783,6 +784,13 @@ class DataDirError(DevChainError):
         super().__init__(f"data dir {path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class NotADevChain(MethodNotFound):
+    """A ``dev_`` test control was sent to a node that does not serve it (a real FISCO node answers
+    -32601 MethodNotFound): only the embedded dev chain has them."""
+
+    default_code = -32601
 
 
 class DevChainRunning(DevChainError):

@@ -45,6 +45,9 @@ class DevChainConfig:
     :param tx_count_limit: most transactions the sealer packs into one block.
     :param pool_limit: most pending transactions before ``TxPoolIsFull``.
     :param genesis_timestamp: genesis block time in ms; ``None`` = now, at creation (then stored).
+    :param web3_chain_id: the Ethereum chain id of the Web3 port (FISCO's ``web3_chain_id``
+        system config; :mod:`.web3rpc`): ``eth_chainId`` and what EIP-155 / typed transactions
+        must carry.
     :param fsync: ``True`` makes every block commit wait for the disk (SQLite ``synchronous=FULL``,
         safe against power loss); the default (``NORMAL``, WAL) is safe against the process being
         killed — a committed block is in the OS before its receipts are answered.
@@ -62,6 +65,7 @@ class DevChainConfig:
     genesis_timestamp: int | None = None
     fsync: bool = False
     node_id: str = field(default=DEV_NODE_ID)
+    web3_chain_id: int = 20200
 
     def __post_init__(self) -> None:
         dialect = Dialect(self.dialect)

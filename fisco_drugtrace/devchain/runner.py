@@ -41,6 +41,13 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
+    web3_port: int | None = None
+    #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
+    web3_chain_id: int = 20200
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
+    http_front: str = "thread"
 
 
 @dataclass
@@ -53,12 +60,15 @@ class RunningChain:
     tls: TlsMaterial | None
     data_dir: Path | None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    web3_server: ServerHandle | None = None
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def close(self) -> None:
+        if self.web3_server is not None:
+            self.web3_server.stop()
         self.server.stop()
         self.devchain.close()
         if self.data_dir is not None:
@@ -74,12 +84,14 @@ def start(options: StartOptions) -> RunningChain:
 
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     """
+    if options.http_front == "process" and options.tls:
+        raise DevChainError("the process HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
     if data_dir is not None:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
-    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir))
+    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id))
     tmp = None
     try:
         if data_dir is not None:
@@ -91,13 +103,25 @@ def start(options: StartOptions) -> RunningChain:
         material = None
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
-        server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        if options.http_front == "process":
+            from .frontproc import serve_split
+
+            server = serve_split(chain, host=options.host, port=options.port)
+        else:
+            server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        web3_server = None
+        if options.web3_port is not None:
+            try:
+                web3_server = serve(chain.web3_port(), host=options.host, port=options.web3_port)
+            except BaseException:
+                server.stop()
+                raise
     except BaseException:
         chain.close()
         if tmp is not None:
             tmp.cleanup()
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server)
     if data_dir is not None:
         c = chain.config
         write_run_info(data_dir, RunInfo(os.getpid(), server.url, c.dialect.value, str(c.chain_id), str(c.group_id)))

@@ -35,15 +35,25 @@ def _data_dir_option(default: str | None) -> Any:
 @_data_dir_option(None)
 @click.option("--tls", is_flag=True, help="Serve mutual TLS with generated RSA certificates (sdk/ in the data dir).")
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
+@click.option("--web3-port", type=int, default=None,
+              help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
+@click.option("--http-front", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
+              help="thread: a thread per connection (TLS possible); process: HTTP in a child process, the "
+                   "chain's work in one engine thread (faster under concurrent senders).")
+@click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
+              help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
 @json_option
-def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, as_json: bool) -> None:
+def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
+          http_front: str, web3_chain_id: int, as_json: bool) -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
     if detach:
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
-                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else [])
+                "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else []) \
+            + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
+            + ["--http-front", http_front]
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
             "url": info.url, "pid": info.pid, "dialect": info.dialect, "chain_id": info.chain_id,
@@ -57,7 +67,10 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             emit(detached, False, title="dev chain")
             emit_table(dev_accounts, title="dev accounts")
         return
-    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls))
+    if web3_port is not None and dialect != "v3":
+        raise click.UsageError("--web3-port needs a 3.x dev chain (--dialect v3): FISCO 3.9+ serves it")
+    running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
+                                               web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
@@ -66,6 +79,8 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             "url": running.url, "dialect": config.dialect.value, "chain_id": config.chain_id,
             "group_id": config.group_id, "block_number": running.devchain.block_number,
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
+        if running.web3_server is not None:
+            summary.update(web3_url=running.web3_server.url, web3_chain_id=config.web3_chain_id)
         if running.tls:
             summary.update(tls_ca=str(running.tls.sdk_ca), tls_cert=str(running.tls.sdk_cert),
                            tls_key=str(running.tls.sdk_key))
@@ -106,3 +121,8 @@ def status(data_dir: Path, as_json: bool) -> None:
     info = runner.status(data_dir)
     emit({"running": True, "pid": info.pid, "url": info.url, "dialect": info.dialect, "chain_id": info.chain_id,
           "group_id": info.group_id}, as_json)
+
+
+from fisco_drugtrace.cli.commands.devtools import register as _register_test_controls  # noqa: E402
+
+_register_test_controls(devchain)  # time, snapshot, revert, mine, mining, ... (the dev_ test controls)
