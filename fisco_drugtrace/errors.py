@@ -89,6 +89,9 @@ __all__ = [
     "TransactionDecodeError",
     "AbiEncodingError",
     "AbiDecodingError",
+    "FrameError",
+    "SubscriptionRefused",
+    "WebhookError",
     "TransportError",
     "ConnectError",
     "RequestTimeout",
@@ -281,6 +284,10 @@ class AbiEncodingError(EncodingError):
 
 class AbiDecodingError(EncodingError):
     """Return data, log data or revert data does not decode with the ABI types."""
+
+
+class FrameError(EncodingError):
+    """A push-transport frame (3.x boostssl ``WsMessage``, 2.x ``ChannelPack``) is truncated or malformed."""
 
 
 # --------------------------------------------------------------------------- transport
@@ -828,3 +835,14 @@ class VerificationError(AuditError):
     def __init__(self, differences: Sequence[str]) -> None:
         self.differences = list(differences)
         super().__init__(f"{len(self.differences)} record(s) differ from the chain: " + "; ".join(self.differences[:3]))
+
+
+class SubscriptionRefused(RpcError):
+    """The node refused an event subscription (3.x ``EVENT_SUBSCRIBE`` / 2.x ``0x15``): one of
+    the -41000..-41007 codes (INVALID_PARAMS, INVALID_REQUEST, GROUP_NOT_EXIST,
+    INVALID_REQUEST_RANGE, INVALID_RESPONSE, REQUST_TIMEOUT, SDK_PERMISSION_DENIED,
+    NONEXISTENT_EVENT)."""
+
+
+class WebhookError(DrugTraceError):
+    """The webhook outbox cannot be used (unreadable file, another watch's outbox, bad URL)."""

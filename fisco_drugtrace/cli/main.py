@@ -81,6 +81,7 @@ _COMMANDS: dict[str, str] = {
     "logs": "fisco_drugtrace.cli.commands.chain:logs",
     "code": "fisco_drugtrace.cli.commands.chain:code",
     "sysconfig": "fisco_drugtrace.cli.commands.chain:sysconfig",
+    "watch": "fisco_drugtrace.cli.commands.watch:watch",
     "serve": "fisco_drugtrace.cli.commands.web:serve",
     "web": "fisco_drugtrace.cli.commands.web:web",
 }

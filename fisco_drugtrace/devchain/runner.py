@@ -41,6 +41,7 @@ class StartOptions:
     data_dir: Path | None = None
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
+    channel_port: int | None = None  # 2.x only: also serve the channel protocol on this port
     #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
@@ -61,12 +62,15 @@ class RunningChain:
     data_dir: Path | None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     web3_server: ServerHandle | None = None
+    channel: ServerHandle | None = None  #: the 2.x channel server (``--channel-port``)
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def close(self) -> None:
+        if self.channel is not None:
+            self.channel.stop()
         if self.web3_server is not None:
             self.web3_server.stop()
         self.server.stop()
@@ -91,8 +95,11 @@ def start(options: StartOptions) -> RunningChain:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
+    if options.channel_port is not None and Dialect(options.dialect) is not Dialect.V2:
+        raise DevChainError("the channel port is a 2.x node's (use --dialect v2); 3.x serves WebSocket on its RPC port")
     chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id))
     tmp = None
+    channel = None
     try:
         if data_dir is not None:
             key_dir = data_dir / ACCOUNTS_DIR
@@ -116,12 +123,23 @@ def start(options: StartOptions) -> RunningChain:
             except BaseException:
                 server.stop()
                 raise
+        if options.channel_port is not None:
+            from .channel_server import channel_tls, serve_channel
+
+            try:
+                channel = serve_channel(chain, host=options.host, port=options.channel_port,
+                                        tls=channel_tls(material) if material else None)
+            except BaseException:
+                if web3_server is not None:
+                    web3_server.stop()
+                server.stop()
+                raise
     except BaseException:
         chain.close()
         if tmp is not None:
             tmp.cleanup()
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server, channel)
     if data_dir is not None:
         c = chain.config
         write_run_info(data_dir, RunInfo(os.getpid(), server.url, c.dialect.value, str(c.chain_id), str(c.group_id)))

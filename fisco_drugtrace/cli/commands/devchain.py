@@ -42,9 +42,11 @@ def _data_dir_option(default: str | None) -> Any:
                    "chain's work in one engine thread (faster under concurrent senders).")
 @click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
               help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
+@click.option("--channel-port", type=int, default=None,
+              help="2.x only: also serve the channel protocol (events pushed) on this port (0 = any free port).")
 @json_option
 def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
-          http_front: str, web3_chain_id: int, as_json: bool) -> None:
+          http_front: str, web3_chain_id: int, channel_port: int | None, as_json: bool) -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
 
@@ -53,6 +55,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
                 "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else []) \
             + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
+            + (["--channel-port", str(channel_port)] if channel_port is not None else []) \
             + ["--http-front", http_front]
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
@@ -69,8 +72,12 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         return
     if web3_port is not None and dialect != "v3":
         raise click.UsageError("--web3-port needs a 3.x dev chain (--dialect v3): FISCO 3.9+ serves it")
+    if channel_port is not None and dialect != "v2":
+        raise click.UsageError("--channel-port is a 2.x node's port (add --dialect v2); 3.x pushes over "
+                               "WebSocket on its RPC port (ws:// or wss:// URL)")
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
-                                               web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front))
+                                               web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front,
+                                               channel_port=channel_port))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
@@ -81,6 +88,9 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
         if running.web3_server is not None:
             summary.update(web3_url=running.web3_server.url, web3_chain_id=config.web3_chain_id)
+        if running.channel is not None:
+            summary["channel_url"] = running.channel.url.replace("channel://", "channels://") if running.tls \
+                else running.channel.url
         if running.tls:
             summary.update(tls_ca=str(running.tls.sdk_ca), tls_cert=str(running.tls.sdk_cert),
                            tls_key=str(running.tls.sdk_key))
