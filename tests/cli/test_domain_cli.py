@@ -119,8 +119,12 @@ def test_ship_receive_dispense_trace_verify(world, capsys) -> None:
     assert s["status"] == "DISPATCHED" and s["quantity"] == 50
     got = as_json("receive", str(s["shipment_id"]), as_role="pharmacy")
     assert got["status"] == "RECEIVED"
-    out = as_json("dispense", world["codes"][10], world["codes"][10], as_role="pharmacy")
-    assert [r["dispensed"] for r in out] == [True, False]
+    # a duplicate dispense is an on-chain alert: its own exit code and a warning, the JSON still printed
+    code, text, err = run_main(capsys, "dispense", world["codes"][10], world["codes"][10], "--json",
+                               as_role="pharmacy")
+    out = json.loads(text)
+    assert code == 9 and [r["dispensed"] for r in out] == [True, False]
+    assert err.startswith(f"Warning: {world['codes'][10]} was dispensed before") and "DuplicateDispense" in err
     held = as_json("batch", "holding", b, CODE["pharmacy"])
     assert held["quantity"] == 49
     unit = as_json("trace", "unit", world["codes"][10])
@@ -150,11 +154,19 @@ def test_regulator_inspection_blocks_release_until_lifted(world, capsys, tmp_pat
     assert "ReleaseBlocked" in failed["triggered"]
     gate = as_json("batch", "release-status", b)
     assert gate["blocking_observation_id"] == failed["observation_id"] and gate["ready"] is False
+    # --record-gate checks every precondition first: blocked, so it writes nothing and says what to do
     code, _, err = run_main(capsys, "batch", "release", b, "--record-gate", as_role="manufacturer")
+    assert code == 1 and "nothing was recorded" in err
+    assert f"failed inspection (observation {failed['observation_id']})" in err
+    assert f"observe INSPECTION {b} --result OK" in err
+    assert as_json("batch", "release-status", b) == gate
+    # without --record-gate the chain refuses, the error named with its arguments and a hint
+    code, _, err = run_main(capsys, "batch", "release", b, as_role="manufacturer")
     assert code == 5 and "DrugRegistryReleaseBlocked" in err and f"observationId={failed['observation_id']}" in err
+    assert "Hint: a regulator's failed inspection blocks the release" in err
     assert "ReleaseUnblocked" in as_json("observe", "INSPECTION", b, as_role="regulator")["triggered"]
     assert as_json("batch", "release-status", b)["blocking_observation_id"] == 0
-    assert as_json("batch", "release", b, as_role="manufacturer")["state"] == "LISTED"
+    assert as_json("batch", "release", b, "--record-gate", as_role="manufacturer")["state"] == "LISTED"
 
 
 def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
@@ -169,7 +181,8 @@ def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
     code, _, err = run_main(capsys, "batch", "register", str(bad), "--product", world["product"]["product_id"],
                             "--lot", "BAD", "--produced", "2026-01-01", "--expires", "2030-01-01",
                             as_role="manufacturer")
-    assert code == 1 and "line 2" in err and "(and 1 more)" in err
+    assert code == 2 and "2 problem(s)" in err
+    assert "line 2: '12345'" in err and "line 3:" in err and "duplicate of line 1" in err
     code, _, err = run_main(capsys, "batch", "show", "0x1234")
     assert code == 2
     code, _, err = run_main(capsys, "org", "register", "X", "--kind", "PHARMACY", "--region", "1",
