@@ -217,14 +217,12 @@ class SignatureError(CryptoError):
     """A signature is malformed, not canonical (high s), or does not recover/verify."""
 
 
-class SignerSuiteMismatch(CryptoError):
-    """The signing key's crypto suite is not the chain's (e.g. an ECDSA key on an sm_crypto chain)."""
+class SignerSuiteMismatch(SuiteMismatch):
+    """The service's name for :class:`SuiteMismatch` (its check before a transaction is built):
+    the signing key's crypto suite is not the chain's (e.g. an ECDSA key on an sm_crypto chain)."""
 
-    def __init__(self, signer_suite: str, chain_suite: str) -> None:
-        super().__init__(f"the account signs with {signer_suite} but this chain uses {chain_suite}: "
-                         f"use an account of the chain's suite (account new --suite ...)")
-        self.signer_suite = signer_suite
-        self.chain_suite = chain_suite
+    def __init__(self, signer_suite: str, chain_suite: str, address: str = "") -> None:
+        super().__init__(signer_suite=signer_suite, chain_suite=chain_suite, address=address)
 
 
 class KeystoreError(CryptoError):

@@ -34,7 +34,7 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
                 "PHARMACY", "HOSPITAL", "AUDITOR"),
     "OrgStatus": ("NONE", "ACTIVE", "SUSPENDED"),
     "LifecycleState": ("NONE", "LISTED", "STOPPED", "RECALLED", "DESTROYED", "DEREGISTERED"),
-    "ShipmentStatus": ("NONE", "DISPATCHED", "RECEIVED", "PARTIAL", "REJECTED"),
+    "ShipmentStatus": ("NONE", "DISPATCHED", "RECEIVED", "PARTIAL", "REJECTED", "VOIDED"),
     "ObservationPoint": ("NONE", "PROCESS_DEFINITION", "PROCESS_PROGRESS", "ORDER", "TRANSPORT", "STORAGE",
                          "INSPECTION", "EFFICACY", "ADVERSE_REACTION"),
     "ObservationResult": ("OK", "DEVIATION", "FAIL", "SERIOUS"),
@@ -53,6 +53,26 @@ MASK_PARAMS: Mapping[str, str] = {
 
 #: custom error name -> one line saying what to do about it.
 REVERT_HINTS: Mapping[str, str] = {
+    "DrugRegistryBatchExpired": "the batch is past its expiry date: it can no longer be committed, released or "
+                                "ordered; destroy the stock under supervision",
+    "DrugRegistryEvidenceRequired": "reworking a recalled batch (T7) needs the evidence document's hash: pass --evidence",
+    "DrugRegistryOutranked": "this decision was imposed by a higher authority (see `stopAuthority`): only the same "
+                             "or a higher regulator may lift it",
+    "ObservationLogSubjectExpired": "the batch is past its expiry date: no order can be placed on it",
+    "OrgRegistryInvalidSuite": "a linked address has no code or does not point back to this registry: deploy the "
+                               "suite with `contracts deploy`, which links it correctly",
+    "OrgRegistryOutranked": "the organisation was suspended by a higher authority: only the same or a higher "
+                            "regulator may restore it",
+    "RecallManagerExceedsHolding": "an organisation can destroy at most what it holds: check `closeout figures` and "
+                                   "its holding",
+    "RecallManagerHolderCanAct": "the holder is active and licensed: it records its own destruction; a regulator "
+                                 "acts for a holder only when it is suspended or its licence lapsed",
+    "RecallManagerRecoveryExceedsCirculation": "recovery cannot exceed what was on the market when the case opened: "
+                                               "see `closeout figures RECALL_ID`",
+    "RecallManagerRecoveryExceedsHolding": "declare recovery of at most what you hold now, before shipping the "
+                                           "return (see `closeout figures RECALL_ID`)",
+    "RecallManagerSelfCountersign": "a destruction recorded by a regulator for a holder must be counter-signed by "
+                                    "another regulator or an auditor",
     # OrgRegistry
     "OrgRegistryUnknownAccount": "bind this account to an organisation first: a regulator runs `org bind ADDRESS ORG`"
                                  " (or sign with --account of a bound account)",
@@ -91,7 +111,7 @@ REVERT_HINTS: Mapping[str, str] = {
     "DrugRegistryOutsideRemit": "a provincial regulator acts only within its region: use the national regulator",
     "DrugRegistryProcessNotApproved": "the MAH records `observe PROCESS_DEFINITION PRODUCT_ID --max N --evidence DOC`"
                                       " and a regulator approves it with `observe PROCESS_DEFINITION PRODUCT_ID"
-                                      " --evidence DOC --result OK`; `batch release-status` shows the gate",
+                                      " --max N --evidence DOC --result OK`; `batch release-status` shows the gate",
     "DrugRegistryProcessIncomplete": "record the missing steps with `observe PROCESS_PROGRESS BATCH_ID --min I`"
                                      " (or `batch release --record-gate`); `batch release-status` lists them",
     "DrugRegistryReleaseTestMissing": "record the release test with `observe INSPECTION BATCH_ID --result OK`"

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.codes import code_problem
 from fisco_drugtrace.drugtrace.ids import id_hex, org_ref
 from fisco_drugtrace.drugtrace.models import (
     BatchStock,

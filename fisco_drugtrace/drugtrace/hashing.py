@@ -53,4 +53,4 @@ def check_signer_suite(client: Any, signer: Any) -> None:
     wanted = "sm2_sm3" if sm else "ecdsa_secp256k1"
     have = str(getattr(getattr(signer, "suite", None), "name", "") or "")
     if have and have != wanted:
-        raise SignerSuiteMismatch(have, wanted)
+        raise SignerSuiteMismatch(have, wanted, str(getattr(signer, "address", "") or ""))

@@ -117,11 +117,11 @@ class ReleaseOps(ServiceBase):
         if status.approved_definition_id == 0:
             problems.append(f"no approved process definition: the MAH records `observe PROCESS_DEFINITION {pid} "
                             f"--max N --evidence DOC`, a regulator approves it with `observe PROCESS_DEFINITION "
-                            f"{pid} --evidence DOC --result OK`")
+                            f"{pid} --max N --evidence DOC --result OK` (the same step count)")
         if status.pending_definition_id != 0:
             problems.append(f"a changed process definition (observation {status.pending_definition_id}) awaits "
-                            f"approval: a regulator records `observe PROCESS_DEFINITION {pid} --evidence DOC "
-                            "--result OK` (or FAIL to reject it)")
+                            f"approval: a regulator records `observe PROCESS_DEFINITION {pid} --max N --evidence DOC "
+                            "--result OK` with its step count (or FAIL to reject it)")
         return problems
 
     def pass_release_gate(self, batch: bytes, *, evidence_hash: bytes = ZERO32) -> ReleaseStatus:

@@ -150,7 +150,7 @@ def test_release_gate_names_the_commands_and_record_gate_writes_nothing(world: d
     assert ok(capsys, "block", "latest")["number"] == head and ok(capsys, "batch", "release-status", b) == before
     # the flow docs/cli.md and the README give: define, approve, then --record-gate releases
     ok(capsys, "observe", "PROCESS_DEFINITION", p, "--max", "1", "--evidence", "process v1", role="manufacturer")
-    ok(capsys, "observe", "PROCESS_DEFINITION", p, "--evidence", "process v1", role="regulator")
+    ok(capsys, "observe", "PROCESS_DEFINITION", p, "--max", "1", "--evidence", "process v1", role="regulator")
     assert ok(capsys, "batch", "release", b, "--record-gate", role="manufacturer")["state"] == "LISTED"
 
 
@@ -263,10 +263,10 @@ def test_input_errors_are_plain_usage_errors(env: dict[str, Any], world: dict[st
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{not json")
     code, _, err = run(capsys, "audit", "verify", "--report", str(garbage))
-    assert code == 2 and "is not a JSON report" in err and "unexpected" not in err
+    assert code == 2 and "not an audit report" in err and "unexpected" not in err
     garbage.write_text('{"evidence": [{"tx_hash": 1}]}')
     code, _, err = run(capsys, "audit", "verify", "--report", str(garbage))
-    assert code == 2 and "is not a JSON report" in err
+    assert code == 2 and "not an audit report" in err
 
 
 def test_a_port_in_use_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

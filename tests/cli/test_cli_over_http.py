@@ -132,7 +132,7 @@ def test_every_command_group_over_http(node: dict[str, Any], capsys: pytest.Capt
     code, _, err = run(capsys, "--account", "dev1", "batch", "release", b, "--record-gate")
     assert code == 1 and "nothing was recorded" in err and "observe PROCESS_DEFINITION" in err
     ok(capsys, "--account", "dev1", "observe", "PROCESS_DEFINITION", pid, "--max", "2", "--evidence", "SOP v1")
-    approved = ok(capsys, "--account", "dev0", "observe", "PROCESS_DEFINITION", pid, "--evidence", "SOP v1")
+    approved = ok(capsys, "--account", "dev0", "observe", "PROCESS_DEFINITION", pid, "--max", "2", "--evidence", "SOP v1")
     assert (approved["point"], approved["point_value"]) == ("PROCESS_DEFINITION", 1)
     assert ok(capsys, "--account", "dev1", "batch", "release", b, "--record-gate")["state"] == "LISTED"
 
@@ -161,7 +161,7 @@ def test_every_command_group_over_http(node: dict[str, Any], capsys: pytest.Capt
     # the auditor: a garbage report is a usage error
     (root / "garbage.json").write_text("garbage")
     code, _, err = run(capsys, "audit", "verify", "--report", str(root / "garbage.json"))
-    assert code == 2 and "not a JSON report" in err
+    assert code == 2 and "not an audit report" in err
 
     # generic commands and chain reads
     deployed = ok(capsys, "--account", "dev2", "deploy", str(DATA / "Counter.json"), "1")
