@@ -136,3 +136,13 @@ def test_links_survive_a_restart(tmp_path: Path) -> None:
     with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
         assert readlink(chain, "/apps/DrugTrace/OrgRegistry").lower() == address
         assert ls(chain, "/apps/DrugTrace")[1][0][0] == "OrgRegistry"
+
+
+def test_host_snapshot_and_restore_put_precompile_state_back(v3: DevChain) -> None:
+    saved = v3.chain.precompiles.snapshot()
+    address = deploy3(v3)["contractAddress"]
+    assert link3(v3, "later/one", address) == 0
+    v3.chain.precompiles.restore(saved)
+    assert readlink(v3, "/apps/later/one") == "0x" + "00" * 20 and ls(v3, "/apps/later")[0] == -53001
+    assert link3(v3, "later/one", address) == 0  # and it works on from there
+    assert readlink(v3, "/apps/later/one").lower() == address

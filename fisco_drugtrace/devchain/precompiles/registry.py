@@ -153,6 +153,17 @@ class PrecompileHost:
     def governors(self, txn: Txn | None = None) -> list[str]:
         return _governors(txn or Txn(self.tables))
 
+    # ------------------------------------------------------------------ snapshots (for dev_ controls)
+    def snapshot(self) -> dict[str, dict[Any, Any]]:
+        """A copy of every precompile table, for :meth:`restore` (an EVM snapshot/revert must take
+        this along, or precompile state would outlive the revert). Row values are never mutated in
+        place (every write replaces them), so copying the tables is enough."""
+        return {name: dict(rows) for name, rows in self.tables.data.items()}
+
+    def restore(self, snapshot: dict[str, dict[Any, Any]]) -> None:
+        """Put the tables back as :meth:`snapshot` saw them."""
+        self.tables.data = {name: dict(rows) for name, rows in snapshot.items()}
+
     # ------------------------------------------------------------------ state for the chain and the RPC
     def config_entry(self, key: str) -> tuple[str, int] | None:
         """The stored (value, enable number) of a system config key."""
