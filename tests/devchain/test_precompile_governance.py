@@ -190,3 +190,18 @@ def test_without_auth_there_is_no_committee_and_config_is_open(v3: DevChain) -> 
         DevChainConfig(dialect="v2", auth_admin=ADMIN.address)
     with pytest.raises(DevChainError, match="address"):
         DevChainConfig(auth_admin="regulator")
+
+
+def test_consensus_changes_only_through_the_committee(gov: DevChain) -> None:
+    node = "ef" * 64
+    consensus = "0x0000000000000000000000000000000000001003"
+    assert code3(send(gov, consensus, "addObserver(string)", node)) == -50000  # governed: not directly
+    receipt = send(gov, COMMITTEE, "createSetConsensusWeightProposal(string,uint32,bool,uint256)", node, 0, True, 100)
+    assert status_of(gov, proposal_id(receipt)) == 2
+    assert result(gov, "getObserverList", ["group0", ""]) == [node]
+    receipt = send(gov, COMMITTEE, "createSetConsensusWeightProposal(string,uint32,bool,uint256)", node, 3, True, 100)
+    assert [n["nodeID"] for n in result(gov, "getSealerList", ["group0", ""])][-1] == node
+    assert status_of(gov, proposal_id(receipt)) == 2
+    receipt = send(gov, COMMITTEE, "createRmNodeProposal(string,uint256)", node, 100)
+    (event,) = [e for e in receipt["logEntries"] if e["topics"] == [EXEC_RESULT]]
+    assert int(event["data"], 16) == 0 and len(result(gov, "getSealerList", ["group0", ""])) == 1
