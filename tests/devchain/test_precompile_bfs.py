@@ -146,3 +146,11 @@ def test_host_snapshot_and_restore_put_precompile_state_back(v3: DevChain) -> No
     assert readlink(v3, "/apps/later/one") == "0x" + "00" * 20 and ls(v3, "/apps/later")[0] == -53001
     assert link3(v3, "later/one", address) == 0  # and it works on from there
     assert readlink(v3, "/apps/later/one").lower() == address
+
+
+def test_a_value_a_handler_cannot_take_fails_the_transaction_not_the_chain(v3: DevChain) -> None:
+    # a link whose ABI is not valid UTF-8 cannot be decoded as the string the ABI says
+    data = selector("link(string,string,string)") + encode(["bytes", "string", "string"], [b"\xff\xfe", "0x" + "1" * 40, ""])
+    receipt = send3(v3, tx3(v3, BFS, data))["result"]
+    assert receipt["status"] == 15
+    assert send3(v3, tx3(v3, BFS, selector("mkdir(string)") + encode(["string"], ["/apps/after"])))["result"]["status"] == 0

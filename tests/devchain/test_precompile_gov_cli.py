@@ -95,7 +95,7 @@ def test_acl_contract_and_account_commands(node: dict[str, Any], capsys: pytest.
     shown = json.loads(out)
     assert shown["admin"] == admin and shown["may_call"] is False
     code, out, _ = run(capsys, "--account", "dev0", "gov", "contract", "freeze", contract, "--json")
-    assert code == 0 and json.loads(out)["status"] is False
+    assert code == 0 and json.loads(out)["available"] is False
     code, out, _ = run(capsys, "--account", "dev0", "gov", "account", "freeze", user, "--json")
     assert code == 0 and json.loads(out)["status"] == "FROZEN"
     code, _, err = run(capsys, "--account", "dev0", "gov", "account", "freeze", admin)

@@ -237,12 +237,12 @@ def acl_deploy(app: AppContext, account: str | None, as_json: bool) -> None:
     emit(out, as_json, title="Deploy rule")
 
 
-def _status_command(group: click.Group, what: str, setter: str, getter: str) -> None:
+def _status_command(group: click.Group, what: str, setter: str, getter: str, label: str) -> None:
     for name, status in (("freeze", 1), ("unfreeze", 0), ("abolish", 2)):
         def command(app: AppContext, target: str, as_json: bool, _status: int = status) -> None:
             auth = _auth(app)
             getattr(auth, setter)(target, _status)
-            emit({what: target, "status": getattr(auth, getter)(target)}, as_json, title=what.capitalize())
+            emit({what: target, label: getattr(auth, getter)(target)}, as_json, title=what.capitalize())
 
         command.__doc__ = f"{name.capitalize()} the {what} (" + (
             "its admin" if what == "contract" else "a governor") + ")."
@@ -259,8 +259,8 @@ def account_group() -> None:
     """Freeze, unfreeze or abolish an account (a governor)."""
 
 
-_status_command(contract_group, "contract", "set_contract_status", "contract_available")
-_status_command(account_group, "account", "set_account_status", "account_status")
+_status_command(contract_group, "contract", "set_contract_status", "contract_available", "available")
+_status_command(account_group, "account", "set_account_status", "account_status", "status")
 
 
 @account_group.command("status")

@@ -101,6 +101,9 @@ class PrecompileHost:
             return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), PRECOMPILE_GAS)
         except Revert as exc:
             return ExecOutcome(self._status["revert"], error_output(str(exc)), PRECOMPILE_GAS)
+        except Exception as exc:  # noqa: BLE001 - a value a handler could not take: fail the tx, never the chain
+            message = f"{precompile.name}: {type(exc).__name__}: {exc}"
+            return ExecOutcome(self._status["precompiled_error"], error_output(message), PRECOMPILE_GAS)
         if not readonly:
             txn.commit()
         logs = tuple(ChainLog(address, topics, payload) for address, topics, payload in ctx.logs)
