@@ -99,9 +99,7 @@ class Chain:
             self.store.close()
             self._release_dir()
             raise
-        self.precompiles = self._precompile_host()
-        self.executor = Executor(config.dialect, gas_limit=config.gas_limit, evm_chain_id=config.evm_chain_id,
-                                 address_rule=self.codec.contract_address, precompiles=self.precompiles)
+        self.executor = self._new_executor()
         self.pool = TxPool(config.dialect, chain_id=config.chain_id or "", group_id=config.group_id or "",
                            block_limit=config.block_limit, pool_limit=config.pool_limit)
         self._lock = threading.Lock()
@@ -140,6 +138,18 @@ class Chain:
                                                     f"(expected {wanted!r})")
         return stored
 
+    def _new_executor(self) -> Executor:
+        """A fresh executor (genesis state) with fresh system precompiles of its own."""
+        c = self.config
+        return Executor(c.dialect, gas_limit=c.gas_limit, evm_chain_id=c.evm_chain_id,
+                        address_rule=self.codec.contract_address, precompiles=self._precompile_host())
+
+    @property
+    def precompiles(self) -> PrecompileHost:
+        """The system precompiles of the current state (they belong to the executor)."""
+        assert self.executor.precompiles is not None
+        return self.executor.precompiles
+
     def _precompile_host(self) -> PrecompileHost:
         """The system precompiles, with the genesis system config and consensus list."""
         c = self.config
@@ -156,10 +166,13 @@ class Chain:
         value = self.precompiles.config_at("tx_count_limit", self.head.number + 1)
         return int(value) if value is not None else self.config.tx_count_limit
 
-    def _apply_system_config(self, number: int) -> None:
-        """Before executing block ``number``: the ``tx_gas_limit`` in force for it."""
-        value = self.precompiles.config_at("tx_gas_limit", number)
-        self.executor.set_gas_limit(int(value) if value is not None else self.config.gas_limit)
+    def _apply_system_config(self, number: int, executor: Executor | None = None) -> None:
+        """Before ``executor`` (default: the chain's) executes block ``number``: the
+        ``tx_gas_limit`` in force for it, from that executor's own SystemConfig state."""
+        executor = executor or self.executor
+        host = executor.precompiles
+        value = host.config_at("tx_gas_limit", number) if host is not None else None
+        executor.set_gas_limit(int(value) if value is not None else self.config.gas_limit)
 
     def _identity(self) -> dict[str, str]:
         c = self.config
