@@ -125,6 +125,12 @@ class Chain:
         self._sealer = threading.Thread(target=self._seal_loop, name="devchain-sealer", daemon=True)
         self._sealer.start()
 
+    def _new_executor(self) -> Executor:
+        """A fresh executor (genesis state) with fresh system precompiles of its own."""
+        c = self.config
+        return Executor(c.dialect, gas_limit=c.gas_limit, evm_chain_id=c.evm_chain_id,
+                        address_rule=self.codec.contract_address, precompiles=self._precompile_host())
+
     # ================================================================== opening
     def _resolve_auth(self) -> str | None:
         """The governance admin: as configured, or as the data dir was created (``meta.auth_admin``).
@@ -137,12 +143,6 @@ class Chain:
             raise DataDirError(self.store.location, f"belongs to another chain: auth admin {stored!r} "
                                                     f"(expected {wanted!r})")
         return stored
-
-    def _new_executor(self) -> Executor:
-        """A fresh executor (genesis state) with fresh system precompiles of its own."""
-        c = self.config
-        return Executor(c.dialect, gas_limit=c.gas_limit, evm_chain_id=c.evm_chain_id,
-                        address_rule=self.codec.contract_address, precompiles=self._precompile_host())
 
     @property
     def precompiles(self) -> PrecompileHost:
