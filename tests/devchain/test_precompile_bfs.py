@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_abi import decode, encode
 
 from fisco_drugtrace.devchain import DevChain, DevChainConfig

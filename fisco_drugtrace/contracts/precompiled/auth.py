@@ -20,7 +20,6 @@ from typing import Any
 
 from fisco_drugtrace.accounts import Signer
 from fisco_drugtrace.client.base import FiscoClient
-from fisco_drugtrace.contracts.binding import Contract
 from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.encoding.hexutil import normalize_address
 from fisco_drugtrace.errors import ContractError, ContractRevert, PrecompiledCallError, TransactionFailed
