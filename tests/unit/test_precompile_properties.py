@@ -92,3 +92,57 @@ def test_bfs_tree_stays_consistent(operations: list) -> None:
         parent, base = parent_and_base(path)
         code, files = _call(bfs, tables, "list(string)", ["string"], [parent], ["int32", "(string,string,string[])[]"])
         assert code == 0 and base in [f[0] for f in files]
+
+
+def _hosts() -> list:
+    from fisco_drugtrace.devchain.precompiles import PrecompileHost
+
+    return [PrecompileHost(Dialect.V3, keccak256, auth_admin="0x" + "11" * 20, node_id="ab" * 64),
+            PrecompileHost(Dialect.V2, keccak256, node_id="ab" * 64)]
+
+
+_HOSTS = _hosts()
+_SELECTORS = sorted({sel for host in _HOSTS for p in host.precompiles.values() for sel in p.methods})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 1), st.data(), st.binary(max_size=200), st.booleans())
+def test_no_input_to_any_precompile_escapes_as_an_exception(which: int, data: st.DataObject, tail: bytes,
+                                                            readonly: bool) -> None:
+    """Any calldata (a known selector with garbage arguments, or garbage) ends in a receipt status
+    the node could give; nothing raises out of the host (which would stop the sealer)."""
+    host = _HOSTS[which]
+    address = data.draw(st.sampled_from(sorted(host.precompiles)))
+    selector = data.draw(st.sampled_from(_SELECTORS + [b"\x00\x00\x00\x00"]))
+    sender = data.draw(st.sampled_from(["0x" + "11" * 20, "0x" + "22" * 20, "0x" + format(0x10001, "040x")]))
+    out = host.execute(sender, address, selector + tail, block_number=5, readonly=readonly,
+                       code_exists=lambda a: a.endswith("ab"))
+    assert out.status in {0, 15, 16, 18, 21} | ({0x16, 25} if which else set())
+
+
+_ADDRESSES = st.sampled_from(["0x" + "11" * 20, "0x" + "22" * 20, "0x" + "ab" * 20, "0x" + "00" * 20])
+_STRINGS = st.one_of(st.text(max_size=40), st.sampled_from(["/apps/a", "/apps/a/b", "tx_count_limit", "tx_gas_limit",
+                                                              "ab" * 64, "/sys/bfs", "1.0", "0x" + "ab" * 20]))
+_VALUES = {
+    "string": _STRINGS, "bool": st.booleans(), "address": _ADDRESSES, "bytes4": st.binary(min_size=4, max_size=4),
+    "uint8": st.integers(0, 255), "uint32": st.integers(0, 2**32 - 1), "uint256": st.integers(0, 2**256 - 1),
+    "address[]": st.lists(_ADDRESSES, max_size=3),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 1), st.data())
+def test_well_formed_calls_with_any_values_end_in_a_node_status(which: int, data: st.DataObject) -> None:
+    """Every method of every precompile, with arbitrary well-typed arguments and callers."""
+    host = _HOSTS[which]
+    address = data.draw(st.sampled_from(sorted(host.precompiles)))
+    methods = host.precompiles[address].methods
+    selector = data.draw(st.sampled_from(sorted(methods)))
+    _, types, _ = methods[selector]
+    args = [data.draw(_VALUES[t]) for t in types]
+    sender = data.draw(st.sampled_from(["0x" + "11" * 20, "0x" + "22" * 20, "0x" + format(0x10001, "040x")]))
+    out = host.execute(sender, address, selector + eth_abi.encode(list(types), args), block_number=5,
+                       readonly=False, code_exists=lambda a: a.endswith("ab"))
+    assert out.status in {0, 15, 16, 18, 21} | ({0x16, 25} if which else set())
+    if out.status != 0:
+        assert out.output[:4] == bytes.fromhex("08c379a0")  # the node's reason as Error(string)
