@@ -109,3 +109,26 @@ def test_bfs_commands(node: dict[str, Any], capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and out.strip() == target
     code, out, _ = run(capsys, "gov", "bfs", "ls", "/apps/DrugTrace", "--json")
     assert code == 0 and [e["name"] for e in json.loads(out)] == ["Regulator"]
+
+
+def test_cns_commands_on_a_2x_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    accounts = write_dev_keystores(tmp_path / "accounts", count=1)
+    with DevChain(DevChainConfig(dialect="v2")) as chain:
+        handle = serve(chain, port=0)
+        try:
+            for key, value in {"FISCO_RPC_URL": handle.url, "FISCO_KEYSTORE_PASSWORD": DEV_PASSWORD,
+                               "FISCO_ACCOUNT_DIR": str(tmp_path / "accounts"), "FISCO_DIALECT": "v2",
+                               "FISCO_GROUP": "1", "FISCO_DRUGTRACE_HOME": str(tmp_path / "home")}.items():
+                monkeypatch.setenv(key, value)
+            target = accounts[0].address
+            for version in ("1", "2"):
+                assert run(capsys, "--account", "dev0", "gov", "cns", "register", "Suite", version, target)[0] == 0
+            code, out, _ = run(capsys, "gov", "cns", "resolve", "Suite")
+            assert code == 0 and out.strip() == target
+            code, out, _ = run(capsys, "gov", "cns", "list", "Suite", "--json")
+            assert code == 0 and [r["version"] for r in json.loads(out)] == ["1", "2"]
+            code, _, err = run(capsys, "--account", "dev0", "gov", "cns", "register", "Suite", "1", target)
+            assert code == 1 and "-51200" in err
+        finally:
+            handle.stop()

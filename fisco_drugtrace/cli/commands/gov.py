@@ -443,3 +443,18 @@ def cns_resolve(app: AppContext, name: str, version: str | None) -> None:
     if address is None:
         raise NotFound("CNS entry", name + (f" {version}" if version else ""))
     click.echo(address)
+
+
+@cns.command("list")
+@click.argument("name")
+@json_option
+@pass_app
+def cns_list(app: AppContext, name: str, as_json: bool) -> None:
+    """Every version registered under NAME, oldest first."""
+    from fisco_drugtrace.contracts.precompiled import Cns
+
+    rows = Cns(app.client).select(name)
+    if as_json:
+        emit(rows, True)
+    else:
+        emit_table([{"version": r.version, "address": r.address} for r in rows], title=name)
