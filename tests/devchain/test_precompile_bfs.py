@@ -165,3 +165,13 @@ def test_a_contract_calling_a_precompile_gets_a_clear_revert(v3: DevChain) -> No
     reason = decode(["string"], bytes.fromhex(receipt["output"][10:]))[0]
     assert "only when a transaction or call is addressed to it" in reason
     assert readlink(v3, "/sys/bfs").lower() == BFS  # addressed directly it still answers
+
+
+def test_touch_init_and_rebuild(v3: DevChain) -> None:
+    touch = transact(v3, "touch(string,string)", ["string", "string"], ["/apps/t/c1", "contract"])
+    assert code_of(touch) == 0 and ls(v3, "/apps/t")[1] == [("c1", "contract", ["0", "0", "", "", ""])]
+    assert code_of(transact(v3, "touch(string,string)", ["string", "string"], ["/apps/t/x", "file"])) == -53006
+    assert code_of(transact(v3, "touch(string,string)", ["string", "string"], ["/sys/x", "contract"])) == -53005
+    init = transact(v3, "initBfs()", [], [])
+    assert init["status"] == 0 and init["output"] == "0x"
+    assert code_of(transact(v3, "rebuildBfs(uint256,uint256)", ["uint256", "uint256"], [0, 1])) == -50000
