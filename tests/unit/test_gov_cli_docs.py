@@ -32,3 +32,17 @@ def test_every_gov_command_is_documented() -> None:
         if not pattern.search(DOCS):
             undocumented.append(path)
     assert undocumented == []
+
+
+def test_every_gov_command_has_help() -> None:
+    missing = []
+
+    def walk(group: click.Group, prefix: str) -> None:
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                walk(command, f"{prefix} {name}")
+            elif not (command.help or "").strip():
+                missing.append(f"{prefix} {name}")
+
+    walk(gov, "gov")
+    assert missing == []
