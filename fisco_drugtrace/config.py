@@ -9,13 +9,15 @@ File layout::
     [chain]    dialect = "v3" | "v2";  group = "group0" (v2: 1);  chain_id = "chain0" (optional)
                node = ""                  # 3.x node name; "" = any node of the group
     [network]  urls = ["https://127.0.0.1:20200"];  timeout = 30;  retries = 3
+               max_answer_bytes = 67108864   # answers larger than this are refused
     [tls]      ca = "sdk/ca.crt";  cert = "sdk/sdk.crt";  key = "sdk/sdk.key"   # relative to the file
     [account]  dir = "accounts";  default = "alice"
     [home]     dir = "~/.fisco-drugtrace"   # address book, code store, audit index
 
 Environment: ``FISCO_RPC_URL`` (comma separated), ``FISCO_GROUP``, ``FISCO_DIALECT``,
 ``FISCO_CHAIN_ID``, ``FISCO_TLS_CA``, ``FISCO_TLS_CERT``, ``FISCO_TLS_KEY``, ``FISCO_ACCOUNT``,
-``FISCO_ACCOUNT_DIR``, ``FISCO_DRUGTRACE_HOME``.
+``FISCO_ACCOUNT_DIR``, ``FISCO_DRUGTRACE_HOME``, ``FISCO_TIMEOUT`` (seconds: the total deadline
+of one node call, retries and failover included), ``FISCO_MAX_ANSWER_BYTES``.
 """
 
 from __future__ import annotations
@@ -58,7 +60,12 @@ ENVIRONMENT_VARIABLES: Mapping[str, str] = {
     "FISCO_ACCOUNT": "account",
     "FISCO_ACCOUNT_DIR": "account_dir",
     "FISCO_DRUGTRACE_HOME": "home",
+    "FISCO_TIMEOUT": "timeout",
+    "FISCO_MAX_ANSWER_BYTES": "max_answer_bytes",
 }
+
+#: The default answer size cap (64 MiB): a full 3.x block of ~10k transactions is ~20 MB.
+DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 _DEFAULT_HOME = "~/.fisco-drugtrace"
 
@@ -88,6 +95,7 @@ class Settings:
     tls: TlsPaths | None = None
     timeout: float = 30.0
     retries: int = 3
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
     account_dir: Path = Path(_DEFAULT_HOME).expanduser() / "accounts"
     account: str | None = None
     home: Path = Path(_DEFAULT_HOME).expanduser()
@@ -135,7 +143,8 @@ def _flatten(data: Mapping[str, Any], path: Path | None) -> dict[str, Any]:
     mapping = [
         (chain, "dialect", "dialect"), (chain, "group", "group"), (chain, "chain_id", "chain_id"),
         (chain, "node", "node"), (network, "urls", "urls"), (network, "url", "urls"),
-        (network, "timeout", "timeout"), (network, "retries", "retries"), (tls, "ca", "tls_ca"),
+        (network, "timeout", "timeout"), (network, "retries", "retries"),
+        (network, "max_answer_bytes", "max_answer_bytes"), (tls, "ca", "tls_ca"),
         (tls, "cert", "tls_cert"), (tls, "key", "tls_key"), (account, "dir", "account_dir"),
         (account, "default", "account"), (home, "dir", "home"),
     ]
@@ -209,6 +218,8 @@ def _number(value: Any, what: str, cast: type, minimum: float) -> Any:
         number = cast(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{what} must be a number, got {value!r}") from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ConfigError(f"{what} must be a finite number, got {value!r}")
     if number < minimum:
         raise ConfigError(f"{what} must be >= {minimum}, got {number}")
     return number
@@ -226,7 +237,9 @@ def _build(raw: Mapping[str, Any], bases: Mapping[str, Path | None], source: Pat
     if tls_keys:
         if len(tls_keys) != 3:
             missing = sorted({"tls_ca", "tls_cert", "tls_key"} - set(tls_keys))
-            raise ConfigError(f"TLS needs ca, cert and key together; missing {', '.join(m[4:] for m in missing)}")
+            short = ", ".join(m[4:] for m in missing)
+            raise ConfigError(f"TLS needs ca, cert and key together; missing {short} (set "
+                              f"{', '.join('FISCO_' + m.upper() for m in missing)} or [tls] {short})")
         paths = {k: _resolve(raw[k], bases.get(k), f"TLS {k[4:]}") for k in tls_keys}
         for key, path in paths.items():
             if not path.is_file():
@@ -242,6 +255,8 @@ def _build(raw: Mapping[str, Any], bases: Mapping[str, Path | None], source: Pat
         tls=tls,
         timeout=_number(raw.get("timeout", 30.0), "network timeout", float, 0.001),
         retries=_number(raw.get("retries", 3), "network retries", int, 0),
+        max_answer_bytes=_number(raw.get("max_answer_bytes", DEFAULT_MAX_ANSWER_BYTES), "network max_answer_bytes",
+                                 int, 1024),
         account_dir=account_dir,
         account=str(account) if account else None,
         home=home,
@@ -256,7 +271,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, overrides: Mapping
     :param path: an explicit config file; it must exist.
     :param overrides: field values that win over everything (``urls``, ``account``, ``group``,
         ``dialect``, ``chain_id``, ``timeout``, ``retries``, ``tls_ca``/``tls_cert``/``tls_key``,
-        ``account_dir``, ``home``, ``node``). ``None`` values are ignored.
+        ``account_dir``, ``home``, ``node``, ``max_answer_bytes``). ``None`` values are ignored.
     :param environ: the environment (defaults to ``os.environ``).
     :param cwd: where to look for ``fisco-drugtrace.toml`` (defaults to the current directory).
     :raises ConfigError: malformed TOML, unknown dialect, missing certificate files, bad values.

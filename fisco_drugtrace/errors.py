@@ -28,7 +28,10 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   ├── ConnectError
     │   ├── RequestTimeout (TimeoutError)
     │   ├── TlsError
-    │   └── BadResponseError           HTML, half a JSON, HTTP 5xx, not a JSON-RPC envelope
+    │   │   ├── TlsNotConfigured       https:// without the SDK certificates
+    │   │   └── TlsPortMismatch        TLS to a plain-HTTP port (or plain HTTP to a TLS port)
+    │   └── BadResponseError           HTML, half a JSON, HTTP 5xx/3xx, not a JSON-RPC envelope
+    │       └── AnswerTooLarge         over max_answer_bytes
     ├── RpcError(code, message, data)  the node answered with a JSON-RPC error object
     │   ├── ParseError -32700, InvalidRequest -32600, MethodNotFound -32601,
     │   │   InvalidParams -32602, InternalError -32603, NotificationRefused -32604
@@ -62,6 +65,7 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Mapping, Sequence
 
 __all__ = [
@@ -86,7 +90,10 @@ __all__ = [
     "ConnectError",
     "RequestTimeout",
     "TlsError",
+    "TlsNotConfigured",
+    "TlsPortMismatch",
     "BadResponseError",
+    "AnswerTooLarge",
     "RpcError",
     "ParseError",
     "InvalidRequest",
@@ -257,9 +264,25 @@ class TransportError(DrugTraceError):
     :param url: the node URL the failure is about (the last one tried when failing over).
     """
 
-    def __init__(self, message: str, *, url: str | None = None) -> None:
+    def __init__(self, message: str, *, url: str | None = None, tx_hash: str | None = None) -> None:
         super().__init__(message)
         self.url = url
+        #: set when the failed request carried a signed transaction: look it up by this hash
+        self.tx_hash = tx_hash
+
+    def retold(self, message: str) -> "TransportError":
+        """A copy of this error (same type and fields) with another message."""
+        clone = copy.copy(self)
+        clone.message = message
+        clone.args = (message,)
+        return clone
+
+    def for_transaction(self, tx_hash: str) -> "TransportError":
+        """A copy that names the transaction whose sending failed (it may still commit)."""
+        clone = self.retold(f"{self.message} (transaction {tx_hash} was sent and may still commit: "
+                            "look it up by this hash before sending it again)")
+        clone.tx_hash = tx_hash
+        return clone
 
 
 class ConnectError(TransportError):
@@ -272,6 +295,28 @@ class RequestTimeout(TransportError, TimeoutError):
 
 class TlsError(TransportError):
     """The TLS handshake failed (certificate refused, wrong CA, missing client certificate)."""
+
+
+class TlsNotConfigured(TlsError):
+    """An ``https://`` node that needs the SDK certificates, and none (or not all) are set.
+
+    :param missing: the settings to provide (``FISCO_TLS_CA``, ``FISCO_TLS_CERT``, ``FISCO_TLS_KEY``).
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, missing: Sequence[str] = ()) -> None:
+        super().__init__(message, url=url)
+        self.missing = tuple(missing)
+
+
+class TlsPortMismatch(TlsError):
+    """TLS was spoken to a plain-HTTP port, or plain HTTP to a TLS port.
+
+    :param port_speaks: ``"http"`` or ``"tls"``: what the port really speaks.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, port_speaks: str = "http") -> None:
+        super().__init__(message, url=url)
+        self.port_speaks = port_speaks
 
 
 class BadResponseError(TransportError):
@@ -289,6 +334,20 @@ class BadResponseError(TransportError):
         self.body_excerpt = body_excerpt
 
 
+class AnswerTooLarge(BadResponseError):
+    """The answer is (or declares itself) larger than the configured cap.
+
+    :param limit: the cap in bytes (``max_answer_bytes``).
+    :param declared: the ``Content-Length`` the node announced, if any.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None, limit: int = 0,
+                 declared: int | None = None) -> None:
+        super().__init__(message, url=url, status=status)
+        self.limit = limit
+        self.declared = declared
+
+
 # --------------------------------------------------------------------------- rpc
 class RpcError(DrugTraceError):
     """The node answered with a JSON-RPC error object; its code, message and data are kept.
@@ -300,6 +359,8 @@ class RpcError(DrugTraceError):
     """
 
     default_code: int | None = None
+    #: set by ``send_transaction`` when the refused request carried a signed transaction
+    tx_hash: str | None = None
 
     def __init__(self, code: int, node_message: str, data: Any = None, *, method: str | None = None) -> None:
         where = f"{method}: " if method else ""

@@ -5,12 +5,15 @@
   ``InProcessTransport`` handler or behind :func:`serve_http`.
 * :func:`serve_http` runs a real ``http.server`` on 127.0.0.1, port 0, in a thread; its
   ``mode`` makes it misbehave like broken nodes and proxies do (HTML, half a JSON, HTTP 500,
-  empty body, too slow).
+  empty body, too slow, stalling, drip-feeding, redirecting, giant, gzip bomb, deeply nested).
+* :func:`black_hole` is a port that accepts connections (the kernel's backlog) and never answers.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import socket
 import ssl
 import threading
 import time
@@ -20,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
 __all__ = ["ScriptedTransport", "FakeNode", "RpcFailure", "HttpServerHandle", "serve_http", "make_cert", "write_pem",
-           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt"]
+           "RevmClient", "v3_node", "v2_node", "v3_receipt", "v2_receipt", "black_hole", "dead_url", "serve_raw",
+           "RawServerHandle"]
 
 
 class ScriptedTransport:
@@ -98,13 +102,23 @@ class HttpServerHandle:
     url: str
     server: ThreadingHTTPServer
     hits: list[bytes]
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
 
-def _make_handler(mode: str, node: FakeNode | None, hits: list[bytes], delay: float) -> type:
+def _envelope(result_json: bytes) -> bytes:
+    return b'{"jsonrpc":"2.0","id":1,"result":' + result_json + b"}"
+
+
+def _make_handler(mode: str, node: FakeNode | None, handle: "HttpServerHandle", delay: float,
+                  options: dict[str, Any]) -> type:
+    hits = handle.hits
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # headers and body go out in two writes; with Nagle on, the body waits ~40 ms for the
@@ -125,6 +139,61 @@ def _make_handler(mode: str, node: FakeNode | None, hits: list[bytes], delay: fl
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             hits.append(body)
+            handle.peers.append(self.client_address)
+            handle.headers.append({k.lower(): v for k, v in self.headers.items()})
+            if mode == "stall":  # read the request, never answer
+                time.sleep(options.get("stall", 3600))
+                return
+            if mode == "drip":  # a valid answer, one byte every `delay` seconds, headers included
+                answer = node.handle_raw(body) if node is not None else _envelope(b"1")
+                raw = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                       + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+                try:
+                    for index in range(len(raw)):
+                        self.wfile.write(raw[index:index + 1])
+                        self.wfile.flush()
+                        handle.sent.append(1)
+                        time.sleep(delay)
+                except OSError:
+                    pass
+                self.close_connection = True
+                return
+            if mode == "redirect":
+                self.send_response(options.get("status", 307))
+                self.send_header("Location", options["location"])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if mode == "giant_declared":  # announces 300 MB, then streams zeros until the peer goes
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(options.get("declared", 300_000_000)))
+                self.end_headers()
+                self._stream_until_closed(b'{"jsonrpc":"2.0","id":1,"result":"' + b"0" * 65536)
+                return
+            if mode == "giant_chunked":  # no length, an endless chunked hex string
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                piece = b"f" * 65536
+                framed = b"%x\r\n%s\r\n" % (len(piece), piece)
+                self._stream_until_closed(b"5\r\n" + _envelope(b"")[:5] + b"\r\n", framed)
+                return
+            if mode == "gzip":  # a gzip bomb: a small body that inflates to `inflated` bytes
+                inflated = options.get("inflated", 64 * 1024 * 1024)
+                bomb = gzip.compress(b'{"jsonrpc":"2.0","id":1,"result":"' + b"0" * inflated + b'"}', 9)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(bomb)))
+                self.end_headers()
+                self.wfile.write(bomb)
+                return
+            if mode == "deep":  # an answer nested `depth` levels deep
+                depth = options.get("depth", 100_000)
+                self._reply(200, _envelope(b"[" * depth + b"]" * depth))
+                return
             if mode == "html":
                 self._reply(200, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
             elif mode == "half_json":
@@ -140,27 +209,94 @@ def _make_handler(mode: str, node: FakeNode | None, hits: list[bytes], delay: fl
                 assert node is not None
                 self._reply(200, node.handle_raw(body))
 
+        def _stream_until_closed(self, first: bytes, filler: bytes = b"0" * 65536) -> None:
+            try:
+                self.wfile.write(first)
+                handle.sent.append(len(first))
+                for _ in range(20_000):  # at most ~1.3 GB, far more than any cap
+                    self.wfile.write(filler)
+                    handle.sent.append(len(filler))
+            except OSError:
+                pass
+            self.close_connection = True
+
     return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (deadline, cap) breaks the pipe: expected here, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 @contextmanager
 def serve_http(mode: str = "node", node: FakeNode | None = None, *, delay: float = 1.0,
-               ssl_context: ssl.SSLContext | None = None) -> Iterator[HttpServerHandle]:
-    """A real HTTP(S) server on 127.0.0.1, port 0, for the duration of the ``with`` block."""
-    hits: list[bytes] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(mode, node, hits, delay))
+               ssl_context: ssl.SSLContext | None = None, **options: Any) -> Iterator[HttpServerHandle]:
+    """A real HTTP(S) server on 127.0.0.1, port 0, for the duration of the ``with`` block.
+
+    ``options``: ``location``/``status`` (redirect), ``declared`` (giant_declared),
+    ``inflated`` (gzip), ``depth`` (deep), ``stall`` (seconds a stalling handler sleeps).
+    """
+    handle = HttpServerHandle(url="", server=None, hits=[])  # type: ignore[arg-type]
+    server = _QuietServer(("127.0.0.1", 0), _make_handler(mode, node, handle, delay, options))
     server.daemon_threads = True
     scheme = "http"
     if ssl_context is not None:
         server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
         scheme = "https"
+    handle.server = server
+    handle.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    handle = HttpServerHandle(url=f"{scheme}://127.0.0.1:{server.server_address[1]}", server=server, hits=hits)
     try:
         yield handle
     finally:
         handle.stop()
+
+
+@contextmanager
+def black_hole(*, drop_syn: bool = False) -> Iterator[str]:
+    """A URL whose port accepts TCP connections (into the kernel backlog) and never answers.
+
+    ``drop_syn=True``: the backlog is full first, so the kernel drops new SYNs and even
+    ``connect()`` hangs (a host that vanished, a firewall dropping packets).
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(0 if drop_syn else 64)
+    fillers: list[socket.socket] = []
+    if drop_syn:
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(sock.getsockname())
+            except BlockingIOError:
+                pass
+            fillers.append(filler)
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        for filler in fillers:
+            filler.close()
+        sock.close()
+
+
+def dead_url() -> str:
+    """A 127.0.0.1 port nobody listens on (bound, then closed): connections are refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
 
 
 # --------------------------------------------------------------------------- canned FISCO nodes
@@ -483,3 +619,51 @@ def write_pem(path: Any, cert: Any = None, key: Any = None) -> Any:
         path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return path
+
+
+@dataclass
+class RawServerHandle:
+    """A loopback server that answers each connection with ``answer`` (raw bytes) and closes."""
+
+    url: str
+    answer: bytes = b""
+
+
+@contextmanager
+def serve_raw(answer: bytes = b"") -> Iterator[RawServerHandle]:
+    """Reads one request (up to its blank line and body), writes ``handle.answer`` verbatim, closes."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    handle = RawServerHandle(url=f"http://127.0.0.1:{sock.getsockname()[1]}", answer=answer)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            try:
+                conn.settimeout(2)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(handle.answer)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield handle
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()

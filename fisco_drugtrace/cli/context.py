@@ -25,6 +25,8 @@ class AppContext:
         self.rpc_url = rpc_url
         self.account_name = account_name
         self.debug = debug
+        #: ``--timeout``: the client's total deadline per node call (``None``: from the settings)
+        self.timeout: float | None = None
         self._settings: Any = None
         self._client: Any = None
         self._signer: Any = None
@@ -41,6 +43,8 @@ class AppContext:
                 overrides["urls"] = [u.strip() for u in self.rpc_url.split(",") if u.strip()]
             if self.account_name:
                 overrides["account"] = self.account_name
+            if self.timeout is not None:
+                overrides["timeout"] = self.timeout
             self._settings = load_settings(self.config_path, overrides=overrides)
         return self._settings
 

@@ -61,6 +61,8 @@ _COMMANDS: dict[str, str] = {
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",
+    "serve": "fisco_drugtrace.cli.commands.web:serve",
+    "web": "fisco_drugtrace.cli.commands.web:web",
     "gov": "fisco_drugtrace.cli.commands.gov:gov",
 }
 
@@ -120,15 +122,19 @@ import importlib.util  # noqa: E402  (used by LazyGroup._available)
               help="SDK config file (TOML); default: ./fisco-drugtrace.toml, else built-in dev-chain defaults (v3, http://127.0.0.1:20200, group0).")
 @click.option("--rpc-url", envvar="FISCO_RPC_URL", help="Node URL(s), comma separated; overrides the config.")
 @click.option("--account", "account_name", envvar="FISCO_ACCOUNT", help="Account (name or address) that signs.")
+@click.option("--timeout", "timeout", type=float, default=None, metavar="SECONDS",
+              help="Total deadline of each node call, retries and failover included (default: config "
+                   "[network] timeout, $FISCO_TIMEOUT, else 30).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.version_option(package_name="fisco-drugtrace")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, rpc_url: str | None, account_name: str | None,
-        debug: bool) -> None:
+        timeout: float | None, debug: bool) -> None:
     """Drug traceability on FISCO BCOS: contracts, accounts, a dev chain, operations and audits."""
     from fisco_drugtrace.cli.context import AppContext
 
     ctx.obj = AppContext(config_path=config_path, rpc_url=rpc_url, account_name=account_name, debug=debug)
+    ctx.obj.timeout = timeout
     ctx.call_on_close(ctx.obj.close)
 
 

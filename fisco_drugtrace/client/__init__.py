@@ -34,18 +34,19 @@ def _transport(settings: Settings) -> Transport:
     tls = None
     if settings.tls is not None:
         tls = TlsFiles(ca=settings.tls.ca, cert=settings.tls.cert, key=settings.tls.key)
-    transports = [HttpTransport(url, tls=tls, timeout=settings.timeout) for url in settings.urls]
-    return transports[0] if len(transports) == 1 else FailoverTransport(transports)
+    transports = [HttpTransport(url, tls=tls, timeout=settings.timeout, max_answer_bytes=settings.max_answer_bytes)
+                  for url in settings.urls]
+    return transports[0] if len(transports) == 1 else FailoverTransport(transports, timeout=settings.timeout)
 
 
 def client_for_transport(transport: Transport, settings: Settings) -> FiscoClient:
     """The dialect client over an existing transport (e.g. ``InProcessTransport(devchain.handle_raw)``)."""
     retry = RetryPolicy(attempts=settings.retries + 1)
     if settings.dialect is Dialect.V2:
-        rpc = JsonRpc(transport, map_error_v2, retry=retry)
+        rpc = JsonRpc(transport, map_error_v2, retry=retry, timeout=settings.timeout)
         chain_v2 = None if settings.chain_id is None else int(settings.chain_id)
         return ClientV2(rpc, group=int(settings.group), chain_id=chain_v2)
-    rpc = JsonRpc(transport, map_error_v3, retry=retry)
+    rpc = JsonRpc(transport, map_error_v3, retry=retry, timeout=settings.timeout)
     chain_v3 = None if settings.chain_id is None else str(settings.chain_id)
     return ClientV3(rpc, group=str(settings.group), node=settings.node, chain_id=chain_v3)
 

@@ -7,10 +7,10 @@ to be one) answered, but not with what the protocol says.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from fisco_drugtrace.errors import BadResponseError
+from fisco_drugtrace.rpc.answers import load_json
 from fisco_drugtrace.types import Address, Dialect, Log, Receipt, TxHash, status_name
 
 __all__ = [
@@ -60,14 +60,23 @@ def shape_guard(what: str) -> Callable[[_F], _F]:
     return decorate
 
 
+#: Longest quantity text accepted: a 256-bit value is 64 hex / 78 decimal digits (plus sign, 0x).
+_MAX_QUANTITY_CHARS = 80
+
+
 def quantity(value: Any, what: str = "quantity") -> int:
-    """An int from a JSON int, ``"0x.."`` hex or a decimal string."""
+    """An int from a JSON int, ``"0x.."`` hex or a decimal string, at most 256 bits wide
+    (a node answering a gigabit integer is a bad answer, not a block number)."""
     if isinstance(value, bool):
         raise _bad(what, value)
     if isinstance(value, int):
+        if abs(value).bit_length() > 256:
+            raise _bad(what, f"<a {abs(value).bit_length()}-bit integer>")
         return value
     if isinstance(value, str):
         text = value.strip()
+        if len(text) > _MAX_QUANTITY_CHARS:
+            raise _bad(what, text[:_MAX_QUANTITY_CHARS] + "…")
         try:
             if text.lower().startswith(("0x", "-0x")):
                 return int(text, 16)
@@ -155,7 +164,7 @@ def json_object(value: Any, what: str) -> Any:
         if not value.strip():
             return {}
         try:
-            return json.loads(value)
+            return load_json(value)  # nesting bounded: a node's string must not crash us either
         except ValueError as exc:
             raise _bad(what, value) from exc
     raise _bad(what, value)

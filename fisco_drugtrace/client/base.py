@@ -19,6 +19,7 @@ from fisco_drugtrace.errors import (
     AlreadyInTxPool,
     NonceCheckFailed,
     ReceiptTimeout,
+    RpcError,
     TransportError,
 )
 from fisco_drugtrace.rpc.jsonrpc import JsonRpc, is_retryable
@@ -32,6 +33,9 @@ DEFAULT_TX_TIMEOUT = 60.0
 BLOCK_LIMIT_OFFSET = 500
 #: The first pause while polling for a receipt (doubles up to ``poll``).
 FIRST_POLL = 0.01
+#: The least time one receipt poll may take, even at the end of the wait (a healthy node's
+#: "not yet" must not turn into a timeout of its own).
+POLL_FLOOR = 0.5
 #: How many times a signed transaction is re-sent after a transport failure.
 SEND_ATTEMPTS = 3
 
@@ -125,19 +129,40 @@ class FiscoClient(ABC):
 
         Safe to retry: after a transport failure the **same signed bytes** are sent again (same
         hash); a "known/already in chain" refusal on such a retry means the first attempt got
-        through, and the receipt is fetched instead.
+        through, and the receipt is fetched instead. Each attempt is one node call, bounded by
+        the client's call deadline (``[network] timeout``, the CLI's ``--timeout``); all of them
+        and the wait for the receipt share ``timeout``.
 
         :raises ReceiptTimeout: no receipt within ``timeout`` seconds.
+        :raises TransportError: no node took the transaction; its ``tx_hash`` (also in the
+            message) names the transaction, which may still commit.
         """
+        within = getattr(self.rpc, "within", None)
+        if within is None:  # a stand-in rpc object without per-operation deadlines
+            return self._send_transaction(signer, to, data, abi, timeout)
+        with within(timeout):  # every node call below ends by the transaction's deadline
+            return self._send_transaction(signer, to, data, abi, timeout)
+
+    def _send_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str, timeout: float) -> Receipt:
         signed = self.sign_transaction(signer, to, data, abi)
+        try:
+            return self._deliver(signed, timeout)
+        except RpcError as exc:  # the node refused it: still say which transaction it was
+            exc.tx_hash = signed.tx_hash
+            raise
+
+    def _deliver(self, signed: SignedTx, timeout: float) -> Receipt:
         deadline = self._clock() + timeout
         for attempt in range(SEND_ATTEMPTS):
             try:
-                receipt = self._submit(signed.raw, signed.tx_hash, max(deadline - self._clock(), 1.0))
+                # each attempt is one node call: bounded by the call deadline and by what is left
+                budget = min(deadline - self._clock(), getattr(self.rpc, "timeout", timeout))
+                receipt = self._submit(signed.raw, signed.tx_hash, max(budget, 0.001))
             except TransportError as exc:
                 if attempt + 1 >= SEND_ATTEMPTS or not is_retryable(exc) or self._clock() >= deadline:
-                    raise
-                self._sleep(min(0.2 * 2**attempt, 2.0))
+                    # the node may have admitted it: the caller needs the hash to look it up
+                    raise exc.for_transaction(signed.tx_hash) from exc
+                self._sleep(min(0.2 * 2**attempt, 2.0, max(deadline - self._clock(), 0.0)))
                 continue
             except (AlreadyInTxPool, AlreadyInChain):
                 if attempt == 0:
@@ -164,9 +189,15 @@ class FiscoClient(ABC):
         """
         deadline = self._clock() + timeout
         interval = min(FIRST_POLL, poll)
+        within = getattr(self.rpc, "within", None)
         while True:
             try:
-                receipt = self.get_receipt(tx_hash)
+                if within is None:
+                    receipt = self.get_receipt(tx_hash)
+                else:
+                    # a stalled poll ends with the wait (give or take POLL_FLOOR)
+                    with within(max(deadline - self._clock(), POLL_FLOOR)):
+                        receipt = self.get_receipt(tx_hash)
             except TransportError:
                 receipt = None
                 if self._clock() >= deadline:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import zlib
 from typing import Any, Mapping, Sequence
 
@@ -58,10 +57,25 @@ from fisco_drugtrace.client.wire_v2 import (
 )
 from fisco_drugtrace.encoding import tx_v2
 from fisco_drugtrace.errors import BadResponseError
+from fisco_drugtrace.rpc.answers import load_json
+from fisco_drugtrace.rpc.http import DEFAULT_MAX_ANSWER_BYTES
 from fisco_drugtrace.rpc.jsonrpc import JsonRpc
 from fisco_drugtrace.types import CallResult, Dialect, Log, Receipt, TxHash
 
 __all__ = ["ClientV2"]
+
+
+#: The most a compressed batch of receipts may inflate to (the answer cap's default).
+_MAX_INFLATED = DEFAULT_MAX_ANSWER_BYTES
+
+
+def _inflate(data: bytes, limit: int, method: str) -> bytes:
+    """zlib-decompress at most ``limit`` bytes: a small answer must not inflate into gigabytes."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, limit)
+    if inflater.unconsumed_tail or (not inflater.eof and inflater.decompress(b"", 1)):
+        raise BadResponseError(f"{method}: compressed receipts inflate to more than {limit:,} bytes; refused")
+    return out
 
 
 def _addr(address: str) -> str:
@@ -283,7 +297,7 @@ class ClientV2(FiscoClient):
         result = self._read(method, self._g(key, str(from_index), str(count), compress))
         if isinstance(result, str):  # compress=true: base64(zlib(JSON))
             try:
-                result = json.loads(zlib.decompress(base64.b64decode(result)))
+                result = load_json(_inflate(base64.b64decode(result), _MAX_INFLATED, method))
             except (ValueError, zlib.error) as exc:
                 raise BadResponseError(f"{method}: compressed receipts do not decode: {exc}",
                                        body_excerpt=result[:200]) from exc
@@ -313,10 +327,11 @@ class ClientV2(FiscoClient):
         params: dict[str, Any] = {"timestamp": str(int(timestamp)), "sealers": list(sealers)}
         if enable_free_storage is not None:
             params["enable_free_storage"] = enable_free_storage
-        return _group_result(self.rpc.request("generateGroup", [int(group_id), params], idempotent=False))
+        return _group_result(self.rpc.request("generateGroup", [int(group_id), params], idempotent=False,
+                                              pinned=True))
 
     def _group_op(self, method: str, group_id: int) -> GroupOperationResult:
-        return _group_result(self.rpc.request(method, [int(group_id)], idempotent=False))
+        return _group_result(self.rpc.request(method, [int(group_id)], idempotent=False, pinned=True))
 
     def start_group(self, group_id: int) -> GroupOperationResult:
         return self._group_op("startGroup", group_id)
@@ -334,10 +349,10 @@ class ClientV2(FiscoClient):
         return _group_result(self._read("queryGroupStatus", [int(group_id)]))
 
     def add_peers(self, endpoints: Sequence[str]) -> GroupOperationResult:
-        return _group_result(self.rpc.request("addPeers", [list(endpoints)], idempotent=False))
+        return _group_result(self.rpc.request("addPeers", [list(endpoints)], idempotent=False, pinned=True))
 
     def erase_peers(self, endpoints: Sequence[str]) -> GroupOperationResult:
-        return _group_result(self.rpc.request("erasePeers", [list(endpoints)], idempotent=False))
+        return _group_result(self.rpc.request("erasePeers", [list(endpoints)], idempotent=False, pinned=True))
 
     def query_peers(self) -> tuple[str, ...]:
         return tuple(str(p) for p in items(self._read("queryPeers", [])))

@@ -33,6 +33,7 @@ from eth_keyfile import create_keyfile_json, decode_keyfile_json
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.keys import KeyPair
 from fisco_drugtrace.crypto.suite import CryptoSuite
+from fisco_drugtrace.jsonsafe import JsonTooDeep, load_json
 from fisco_drugtrace.errors import (
     AccountExists,
     AccountNotFound,
@@ -51,6 +52,7 @@ __all__ = [
     "keypair_from_pem",
     "keypair_to_pem",
     "source_needs_password",
+    "write_private_file",
     "AccountInfo",
     "AccountStore",
 ]
@@ -136,7 +138,9 @@ def read_keystore_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KeystoreFormatError(f"cannot read file ({exc.__class__.__name__})", where) from exc
     try:
-        document = json.loads(text)
+        document = load_json(text)  # nesting bounded: a hostile "keystore" must not crash the CLI
+    except JsonTooDeep as exc:
+        raise KeystoreFormatError(f"not a keystore ({exc})", where) from None
     except json.JSONDecodeError as exc:
         raise KeystoreFormatError(f"not JSON (truncated?) at line {exc.lineno}", where) from exc
     _check_v3_shape(document, where)
@@ -363,7 +367,7 @@ class AccountStore:
             if info.address == keypair.address:
                 raise AccountExists(info.name, info.path)
         document = encrypt_keystore(keypair, password, kdf=self.kdf, name=name)
-        _write_private(path, json.dumps(document, indent=2) + "\n")
+        write_private_file(path, json.dumps(document, indent=2) + "\n")
         return AccountInfo(name=name, address=keypair.address, path=str(path))
 
     def import_key(self, name: str, source: str | os.PathLike[str], password: str,
@@ -408,7 +412,9 @@ class AccountStore:
         try:
             return KeyPair.from_private_key(text, self.suite)
         except InvalidKeyError as exc:
-            raise InvalidKeyError(f"{text[:12]}…: neither a key file nor a 32-byte hex private key") from exc
+            # never echo any part of what was typed: it may be (most of) a private key
+            raise InvalidKeyError("the source is neither an existing key file (keystore JSON or PEM) nor a "
+                                  "32-byte hex private key (what was given is not shown)") from None
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -421,16 +427,38 @@ def _address_of(document: Mapping[str, Any]) -> str:
     return "0x" + address
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600 (directory 0700)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+def write_private_file(path: str | os.PathLike[str], text: str) -> Path:
+    """Write key material to ``path`` atomically with mode 0600, whatever existed there before.
+
+    The text goes to a fresh 0600 temporary file in the same directory, is flushed to disk and
+    then renamed over ``path``: an existing 0644 file (or a symlink) is replaced, never
+    rewritten in place, so the key is never readable by others, not even for a moment. A
+    missing parent directory is created with mode 0700.
+
+    :raises KeystoreError: the file cannot be written (the message names it).
+    """
+    target = Path(path).expanduser()
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    except OSError as exc:
+        raise KeystoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
             handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise KeystoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return target
+
+
+_write_private = write_private_file  # the old private name

@@ -1,36 +1,26 @@
 """Moving request bytes to a FISCO BCOS node and answer bytes back.
 
-Three transports share one small protocol (:class:`Transport`):
+Three transports share one small protocol (:class:`Transport`: ``send(body, *, timeout)`` and
+``close()``); ``timeout`` is the **total** time the send may take:
 
-* :class:`HttpTransport` — HTTP(S) POST over a keep-alive ``requests`` session. FISCO node
-  certificates do not name the host, so TLS uses our own :class:`ssl.SSLContext` (TLS >= 1.2,
-  peer verification against the chain CA, no host-name check, the SDK client certificate).
-  Every ``requests``/``urllib3``/``ssl`` exception is translated **here and only here** into
-  :class:`ConnectError`, :class:`RequestTimeout`, :class:`TlsError` or :class:`BadResponseError`.
-* :class:`FailoverTransport` — several nodes; moves on to the next one on :class:`ConnectError`
-  and remembers the one that answered.
+* :class:`~fisco_drugtrace.rpc.http.HttpTransport` — HTTP(S) POST with keep-alive, mutual TLS,
+  one total deadline per request and hard limits on what it reads (see :mod:`.http`).
+* :class:`FailoverTransport` — several nodes of one group: any failed answer (refused, timed
+  out, TLS, HTML, 5xx, oversize, ...) moves on to the next node within the same deadline, and
+  the node that answered becomes the preferred one.
 * :class:`InProcessTransport` — calls a ``bytes -> bytes`` handler (the dev chain in-process).
 """
 
 from __future__ import annotations
 
-import ssl
 import threading
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
-from urllib.parse import urlparse
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
-import requests
-from requests.adapters import HTTPAdapter
-
-from fisco_drugtrace.errors import (
-    BadResponseError,
-    ConfigError,
-    ConnectError,
-    RequestTimeout,
-    TlsError,
-)
+from fisco_drugtrace.errors import BadResponseError, ConfigError, RequestTimeout, TransportError
+from fisco_drugtrace.rpc.answers import body_excerpt
+from fisco_drugtrace.rpc.deadline import Deadline
+from fisco_drugtrace.rpc.http import DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT, HttpTransport
+from fisco_drugtrace.rpc.tls import TlsFiles, build_ssl_context
 
 __all__ = [
     "Transport",
@@ -42,16 +32,13 @@ __all__ = [
     "body_excerpt",
 ]
 
-#: How many characters of an unusable body are kept in :class:`BadResponseError`.
-_EXCERPT_CHARS = 200
-
 
 @runtime_checkable
 class Transport(Protocol):
     """Sends one request body and returns the answer body."""
 
     def send(self, body: bytes, *, timeout: float | None = None) -> bytes:
-        """Send ``body``; ``timeout`` (seconds) overrides the transport's default."""
+        """Send ``body``; ``timeout`` (total seconds) overrides the transport's default."""
         ...
 
     def close(self) -> None:
@@ -59,181 +46,33 @@ class Transport(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class TlsFiles:
-    """The SDK certificate set of a node (build_chain's ``sdk/`` folder)."""
-
-    ca: Path
-    cert: Path
-    key: Path
-
-    @classmethod
-    def from_sdk_dir(cls, sdk_dir: str | Path) -> "TlsFiles":
-        """``ca.crt``, ``sdk.crt`` and ``sdk.key`` inside ``sdk_dir``."""
-        folder = Path(sdk_dir)
-        return cls(ca=folder / "ca.crt", cert=folder / "sdk.crt", key=folder / "sdk.key")
-
-
-def body_excerpt(body: bytes | str) -> str:
-    """The first characters of a body, for error messages (never the whole thing)."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, (bytes, bytearray)) else body
-    text = text.strip()
-    return text[:_EXCERPT_CHARS] + ("…" if len(text) > _EXCERPT_CHARS else "")
-
-
-def build_ssl_context(tls: TlsFiles) -> ssl.SSLContext:
-    """A client context for FISCO's mutual TLS: TLS >= 1.2, CA-verified, no host-name check."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = False  # node certificates carry no host name
-    context.verify_mode = ssl.CERT_REQUIRED
-    try:
-        context.load_verify_locations(cafile=str(tls.ca))
-        context.load_cert_chain(certfile=str(tls.cert), keyfile=str(tls.key))
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(f"cannot load TLS files (ca={tls.ca}, cert={tls.cert}, key={tls.key}): {exc}") from exc
-    return context
-
-
-class _SslContextAdapter(HTTPAdapter):
-    """An ``HTTPAdapter`` that uses one fixed SSLContext and skips urllib3's host-name match."""
-
-    def __init__(self, context: ssl.SSLContext, **kwargs: Any) -> None:
-        self._context = context
-        super().__init__(**kwargs)
-
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, _ = super().build_connection_pool_key_attributes(request, verify, cert)
-        pool_kwargs = {"ssl_context": self._context, "assert_hostname": False, "cert_reqs": "CERT_REQUIRED"}
-        return host_params, pool_kwargs
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        # The context already holds the CA and the client chain; keep requests' bundle out of it.
-        conn.cert_reqs = "CERT_REQUIRED"
-        conn.ca_certs = None
-        conn.ca_cert_dir = None
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and everything linked to it (args, cause, context, urllib3 ``reason``)."""
-    seen: set[int] = set()
-    order: list[BaseException] = []
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        order.append(current)
-        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                stack.append(linked)
-    return order
-
-
-def _reason(exc: BaseException) -> str:
-    """A short cause for humans: the innermost OS error's text ("Connection refused"), else the
-    exception itself. urllib3 otherwise buries it in "HTTPConnectionPool(...): Max retries ...".
-    """
-    for linked in reversed(_chain(exc)):
-        if isinstance(linked, OSError) and linked.strerror:
-            return linked.strerror
-    return str(exc)
-
-
-def _has_ssl_cause(exc: BaseException) -> bool:
-    """True if an ``ssl.SSLError`` is anywhere in the exception's args/cause chain."""
-    return any(isinstance(linked, ssl.SSLError) for linked in _chain(exc))
-
-
-class HttpTransport:
-    """JSON-RPC bytes over HTTP(S) POST, with keep-alive and optional mutual TLS.
-
-    :param url: ``http://host:port`` or ``https://host:port``.
-    :param tls: the SDK certificates; used for ``https`` URLs. ``None`` with ``https`` verifies
-        against the system trust store.
-    :param timeout: default seconds to wait for an answer.
-    """
-
-    def __init__(self, url: str, tls: TlsFiles | None = None, timeout: float = 30.0) -> None:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"node URL must be http://host:port or https://host:port, got {url!r}")
-        self.url = url
-        self.tls = tls
-        self.timeout = timeout
-        self._session = requests.Session()
-        self._session.trust_env = False  # no proxies or .netrc between the SDK and its node
-        self._session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
-        if parsed.scheme == "https" and tls is not None:
-            self._session.mount("https://", _SslContextAdapter(build_ssl_context(tls)))
-
-    def __repr__(self) -> str:
-        return f"HttpTransport({self.url!r}, tls={'on' if self.tls else 'off'})"
-
-    def send(self, body: bytes, *, timeout: float | None = None) -> bytes:
-        """POST ``body``; return the answer body or raise a :class:`TransportError` subclass."""
-        wait = self.timeout if timeout is None else timeout
-        try:
-            response = self._session.post(self.url, data=body, timeout=wait)
-            content = response.content
-        except requests.exceptions.SSLError as exc:
-            raise TlsError(f"TLS handshake with {self.url} failed: {exc}", url=self.url) from exc
-        except requests.exceptions.ConnectTimeout as exc:
-            raise ConnectError(f"cannot connect to {self.url}: timed out after {wait:g} s", url=self.url) from exc
-        except requests.exceptions.ReadTimeout as exc:
-            raise RequestTimeout(f"{self.url} did not answer within {wait:g} s", url=self.url) from exc
-        except requests.exceptions.ConnectionError as exc:
-            if _has_ssl_cause(exc):
-                raise TlsError(f"TLS connection to {self.url} refused: {exc}", url=self.url) from exc
-            raise ConnectError(f"cannot connect to {self.url}: {_reason(exc)}", url=self.url) from exc
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-            raise BadResponseError(f"{self.url} sent a broken HTTP body: {exc}", url=self.url) from exc
-        except requests.exceptions.RequestException as exc:
-            raise ConnectError(f"request to {self.url} failed: {exc}", url=self.url) from exc
-        self._check_http(response.status_code, response.headers.get("Content-Type", ""), content)
-        return content
-
-    def _check_http(self, status: int, content_type: str, content: bytes) -> None:
-        excerpt = body_excerpt(content)
-        if status >= 400:
-            raise BadResponseError(
-                f"{self.url} answered HTTP {status}: {excerpt!r}", url=self.url, status=status, body_excerpt=excerpt
-            )
-        if not content.strip():
-            raise BadResponseError(f"{self.url} answered an empty body", url=self.url, status=status)
-        if "html" in content_type.lower() or content.lstrip()[:1] == b"<":
-            raise BadResponseError(
-                f"{self.url} answered HTML, not JSON-RPC: {excerpt!r}", url=self.url, status=status,
-                body_excerpt=excerpt,
-            )
-
-    def close(self) -> None:
-        self._session.close()
-
-
 class FailoverTransport:
-    """Several nodes of one group: the healthy one is used until it refuses connections.
+    """Several nodes of one group; one deadline for the whole :meth:`send`.
 
-    On :class:`ConnectError` the next transport is tried; the one that answers becomes the
-    preferred one. Other errors (timeouts, TLS, bad answers) are raised at once: the node was
-    reached, and trying another could hide the problem.
+    Each node still untried in this send gets an even share of the time left, so a black-hole
+    first node cannot eat the budget of a healthy second one (with two nodes and 10 s, the first
+    gets 5 s; one that fails fast leaves its share to the next). Any :class:`TransportError`
+    moves on to the next node; the body sent is the same bytes every time (a write is re-sent
+    only as the same signed transaction, which a node admits at most once). The node that
+    answered becomes the preferred one; :meth:`demote` moves off a node whose answer turned out
+    to be unusable one layer up (half a JSON, not an envelope).
     """
 
-    def __init__(self, transports: Sequence[Transport]) -> None:
+    def __init__(self, transports: Sequence[Transport], *, timeout: float | None = None) -> None:
         if not transports:
             raise ConfigError("FailoverTransport needs at least one transport")
         self._transports = list(transports)
         self._current = 0
         self._lock = threading.Lock()
+        first_timeout = getattr(self._transports[0], "timeout", None)
+        self.timeout: float = float(timeout if timeout is not None else first_timeout or DEFAULT_TIMEOUT)
 
     @classmethod
-    def from_urls(cls, urls: Sequence[str], tls: TlsFiles | None = None, timeout: float = 30.0) -> "FailoverTransport":
-        """One :class:`HttpTransport` per URL, same TLS files and timeout."""
-        return cls([HttpTransport(url, tls=tls, timeout=timeout) for url in urls])
+    def from_urls(cls, urls: Sequence[str], tls: TlsFiles | None = None, timeout: float = DEFAULT_TIMEOUT, *,
+                  max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> "FailoverTransport":
+        """One :class:`HttpTransport` per URL, same TLS files, timeout and answer cap."""
+        return cls([HttpTransport(url, tls=tls, timeout=timeout, max_answer_bytes=max_answer_bytes) for url in urls],
+                   timeout=timeout)
 
     @property
     def current(self) -> Transport:
@@ -241,30 +80,46 @@ class FailoverTransport:
         return self._transports[self._current]
 
     @property
+    def node_count(self) -> int:
+        return len(self._transports)
+
+    @property
     def url(self) -> str | None:
         return getattr(self.current, "url", None)
 
+    def demote(self) -> None:
+        """Prefer the next node from now on (the current one answered nonsense)."""
+        with self._lock:
+            self._current = (self._current + 1) % len(self._transports)
+
     def send(self, body: bytes, *, timeout: float | None = None) -> bytes:
+        deadline = Deadline(self.timeout if timeout is None else timeout)
         with self._lock:
             start = self._current
         count = len(self._transports)
-        failures: list[str] = []
-        last: ConnectError | None = None
+        failures: list[TransportError] = []
         for step in range(count):
+            if deadline.expired():
+                break
             index = (start + step) % count
-            transport = self._transports[index]
             try:
-                answer = transport.send(body, timeout=timeout)
-            except ConnectError as exc:
-                last = exc
-                failures.append(str(getattr(exc, "url", None) or transport))
+                answer = self._transports[index].send(body, timeout=deadline.share(count - step))
+            except TransportError as exc:
+                failures.append(exc)
                 continue
             if index != start:
                 with self._lock:
                     self._current = index
             return answer
-        assert last is not None
-        raise ConnectError(f"no node reachable (tried {', '.join(failures)}): {last}", url=last.url) from last
+        if not failures:
+            raise RequestTimeout(f"no node tried: the {deadline.budget:g} s deadline had passed", url=self.url)
+        last = failures[-1]
+        if len(failures) == 1 and count == 1:
+            raise last
+        summary = "; ".join(str(exc) for exc in failures)
+        untried = count - len(failures)
+        tail = f"; {untried} node(s) not tried: the {deadline.budget:g} s deadline had passed" if untried else ""
+        raise last.retold(f"no node answered ({summary}{tail})") from last
 
     def close(self) -> None:
         for transport in self._transports:

@@ -20,3 +20,6 @@ def test_demo_prints_every_step_and_writes_the_report(tmp_path, capsys, transpor
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["recalls"][0]["status"] == "CLOSED" and report["recalls"][0]["level"] == "I"
     assert "# Drug-trace audit report" in (tmp_path / "report.md").read_text()
+    # the story's dispensed box, checked through the served verify page
+    scanned = next(line for line in out.splitlines() if "a patient scans a box" in line)
+    assert "http://127.0.0.1:" in scanned and "/v/8160347" in scanned and scanned.rstrip().endswith("-> genuine")

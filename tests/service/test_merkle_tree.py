@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from hypothesis import given, strategies as st
@@ -58,12 +57,10 @@ def test_single_leaf_root_is_the_leaf() -> None:
     assert level_sizes(5) == [5, 3, 2, 1]
 
 
-def test_100k_codes_build_in_about_a_second() -> None:
+def test_100k_codes_build_a_17_level_tree() -> None:
+    # The build time is a benchmark figure (bench/gas_report.py, bench_manifest), never a test bound.
     codes = [f"8123456{i:013d}" for i in range(100_000)]
-    start = time.perf_counter()
     tree = build_batch_tree(BATCH, codes)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 3.0, elapsed  # ~0.8 s measured on a busy 2-core machine; margin for CI
     assert len(tree.proof(0)) == 17
     assert verify_proof(tree.root, tree.leaf(54_321), tree.proof(54_321))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from fisco_drugtrace.errors import ConfigError, TlsError
+from fisco_drugtrace.errors import ConfigError, TlsError, TlsNotConfigured, TlsPortMismatch, TransportError
 from fisco_drugtrace.rpc import HttpTransport, JsonRpc, RetryPolicy, TlsFiles
 from tests.fakes import FakeNode, make_cert, serve_http, write_pem
 
@@ -94,3 +94,63 @@ def test_node_signed_by_an_unknown_ca_is_refused(pki: dict[str, Path]) -> None:
 def test_missing_certificate_files_are_config_errors(tmp_path: Path, pki: dict[str, Path]) -> None:
     with pytest.raises(ConfigError):
         HttpTransport("https://127.0.0.1:1", tls=TlsFiles(tmp_path / "ca.crt", pki["cert"], pki["key"]))
+
+
+# --------------------------------------------------------------------------- issue 16 item 7
+_INTERNALS = ("SSLCertVerificationError", "urllib3", "Max retries", "HTTPSConnectionPool", "_ssl.c", "SSLError(")
+
+
+def test_https_without_tls_settings_says_which_settings_to_provide(pki: dict[str, Path]) -> None:
+    """Before: urllib3 internals (``SSLCertVerificationError(... self-signed certificate ...``)."""
+    with serve_http(node=FakeNode(), ssl_context=_server_context(pki)) as server:
+        with pytest.raises(TlsNotConfigured) as info:
+            _rpc(server.url, None).request("getBlockNumber", [])
+    text = str(info.value)
+    assert all(name in text for name in ("FISCO_TLS_CA", "FISCO_TLS_CERT", "FISCO_TLS_KEY"))
+    assert info.value.missing == ("FISCO_TLS_CA", "FISCO_TLS_CERT", "FISCO_TLS_KEY")
+    assert "\n" not in text and not any(bit in text for bit in _INTERNALS)
+
+
+def test_tls_settings_against_a_plain_http_port_say_it_speaks_plain_http(pki: dict[str, Path]) -> None:
+    """Before: ``WRONG_VERSION_NUMBER`` from deep inside ssl/urllib3."""
+    tls = TlsFiles.from_sdk_dir(pki["sdk_dir"])
+    with serve_http(node=FakeNode().on("getBlockNumber", 1)) as server:
+        url = server.url.replace("http://", "https://")
+        with pytest.raises(TlsPortMismatch) as info:
+            _rpc(url, tls).request("getBlockNumber", [])
+    assert info.value.port_speaks == "http"
+    assert "this port speaks plain HTTP" in str(info.value) and "http://" in str(info.value)
+    assert not any(bit in str(info.value) for bit in _INTERNALS)
+
+
+def test_the_cli_gives_one_plain_line_for_https_without_tls_settings(
+        pki: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from fisco_drugtrace.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("FISCO_TLS_CA", "FISCO_TLS_CERT", "FISCO_TLS_KEY", "FISCO_DRUGTRACE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    with serve_http(node=FakeNode(), ssl_context=_server_context(pki)) as server:
+        code = main(["--rpc-url", server.url, "--timeout", "5", "node", "info"])
+    err = capsys.readouterr().err.strip()
+    assert code == 3
+    assert err.count("\n") == 0 and err.startswith("Error: ")
+    assert "FISCO_TLS_CA" in err and not any(bit in err for bit in _INTERNALS)
+
+
+def test_plain_http_against_a_tls_port_suggests_https(pki: dict[str, Path]) -> None:
+    with serve_http(node=FakeNode(), ssl_context=_server_context(pki)) as server:
+        url = server.url.replace("https://", "http://")
+        with pytest.raises(TransportError) as info:
+            _rpc(url, None).request("getBlockNumber", [])
+    assert "use https://" in str(info.value) and "FISCO_TLS_CA" in str(info.value)
+
+
+def test_a_partial_tls_set_names_the_variables_still_to_set(pki: dict[str, Path], tmp_path: Path) -> None:
+    from fisco_drugtrace.config import load_settings
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"FISCO_TLS_CA": str(pki["ca"])}, cwd=tmp_path)
+    assert "FISCO_TLS_CERT" in str(info.value) and "FISCO_TLS_KEY" in str(info.value)
+    assert "FISCO_TLS_CA" not in str(info.value)

@@ -31,9 +31,7 @@ def test_live_node_answers_and_session_is_reused() -> None:
         rpc = JsonRpc(transport)
         assert [rpc.request("getBlockNumber", ["group0", ""]) for _ in range(3)] == [12, 12, 12]
         assert len(server.hits) == 3
-        adapter = transport._session.get_adapter(server.url)
-        pools = adapter.poolmanager.pools
-        assert len(pools) == 1  # one keep-alive pool served all three requests
+        assert len(set(server.peers)) == 1  # one keep-alive connection served all three requests
         transport.close()
 
 
@@ -112,13 +110,18 @@ def test_failover_with_every_node_dead_names_them() -> None:
         assert url in str(info.value)
 
 
-def test_failover_does_not_hide_a_bad_answer() -> None:
+def test_failover_moves_past_a_bad_answer_and_reports_every_failure() -> None:
+    """Issue 19 item 5: an HTML answer used to be raised at once, the live second node never tried."""
     node = FakeNode().on("getBlockNumber", 5)
-    with serve_http("html") as broken, serve_http(node=node) as live:
+    with serve_http("html") as broken, serve_http("http500") as failing, serve_http(node=node) as live:
         failover = FailoverTransport([HttpTransport(broken.url), HttpTransport(live.url)])
-        with pytest.raises(BadResponseError):
-            failover.send(b'{"jsonrpc":"2.0","id":1,"method":"getBlockNumber","params":[]}')
-        assert live.hits == []
+        assert JsonRpc(failover, retry=RetryPolicy(attempts=1)).request("getBlockNumber", []) == 5
+        assert len(broken.hits) == 1 and len(live.hits) == 1
+        both_bad = FailoverTransport([HttpTransport(broken.url), HttpTransport(failing.url)])
+        with pytest.raises(BadResponseError) as info:
+            both_bad.send(b'{"jsonrpc":"2.0","id":1,"method":"getBlockNumber","params":[]}')
+    assert broken.url in str(info.value) and failing.url in str(info.value)
+    assert info.value.status == 500  # the last failure's type and fields
 
 
 def test_in_process_transport_calls_the_handler() -> None:

@@ -97,7 +97,8 @@ def import_(app: AppContext, name: str, source: str, directory: str | None, suit
 @click.argument("account_key", metavar="NAME_OR_ADDRESS")
 @click.option("--format", "fmt", type=click.Choice(["keystore", "pem"]), default="keystore", show_default=True,
               help="keystore: V3 JSON (encrypted); pem: PKCS#8 PEM as the FISCO console writes it.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write here (mode 0600); required for PEM.")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="Write here (atomically, mode 0600 even over an existing file); required for PEM.")
 @click.option("--encrypt-pem", is_flag=True, help="Encrypt the PEM with a new password (asked for; secp256k1 only).")
 @dir_option
 @suite_option
@@ -112,11 +113,10 @@ def export(app: AppContext, account_key: str, fmt: str, out: str | None, encrypt
     out_password = app.password("Password for the exported PEM", confirm=True) if fmt == "pem" and encrypt_pem else None
     text = store.export(account_key, password, fmt=fmt, out_password=out_password)
     if out:
-        path = Path(out).expanduser()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        echo(f"wrote {path}", err=True)
+        from fisco_drugtrace.crypto.keystore import write_private_file
+
+        path = write_private_file(out, text)  # atomic and 0600 even over an existing 0644 file
+        echo(f"wrote {path} (mode 0600)", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
 

@@ -1,0 +1,177 @@
+"""The JSON API: ``GET /api/v1/<read>``, ``POST /api/v1/<write>``, ``GET /api/openapi.json``.
+
+Reads need a token of any scope (``verify_code`` needs none: it is the patients' question);
+writes need a ``write`` token and are signed by the account the token is bound to. A write may
+carry ``Idempotency-Key``: the same key with the same body replays the first answer instead of
+sending a second transaction. Every write is logged with the token's name and account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fisco_drugtrace.web.backend import Backend
+from fisco_drugtrace.web.httperrors import error_body, status_for
+from fisco_drugtrace.web.jsonview import to_json
+from fisco_drugtrace.web.operations import OPERATIONS, ArgumentError, Operation, openapi_schema
+from fisco_drugtrace.web.tokens import TokenInfo
+
+__all__ = ["api_routes", "MAX_BODY", "read_json_body", "BodyError"]
+
+_log = logging.getLogger("fisco_drugtrace.web.api")
+
+#: Largest write body (a batch of 200,000 codes fits).
+MAX_BODY = 8 * 1024 * 1024
+
+
+class BodyError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _json(status: int, data: Any) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _error(status: int, error: str, message: str) -> Response:
+    return _json(status, {"error": error, "message": message})
+
+
+async def read_json_body(request: Request, limit: int = MAX_BODY) -> Any:
+    """The request's JSON body, refusing oversize (413) before reading it all, and anything
+    that is not JSON (400). orjson refuses nesting deeper than 1,024 levels with an error, never
+    a crash, whatever the interpreter's recursion limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BodyError(400, "bad Content-Length")
+        if int(declared) > limit:
+            raise BodyError(413, f"body over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyError(413, f"body over {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks) or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise BodyError(400, f"the body is not JSON: {exc}") from None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.cookies.get("dt_token")
+
+
+def _backend(request: Request) -> Backend:
+    return request.app.state.backend  # type: ignore[no-any-return]
+
+
+def _token(request: Request) -> TokenInfo | None:
+    return _backend(request).tokens.check(_bearer(request))
+
+
+def _run(backend: Backend, op: Operation, args: dict[str, Any], account: str | None) -> tuple[int, Any]:
+    try:
+        result = op.call(backend.service(account), args)
+    except ArgumentError as exc:
+        return 400, {"error": "ArgumentError", "message": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a typed HTTP answer
+        status = status_for(exc)
+        if status >= 500 and status != 503:
+            _log.exception("operation %s failed", op.name)
+        return status, error_body(exc)
+    return 200, to_json(result)
+
+
+async def _read(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    name = request.path_params["op"]
+    op = OPERATIONS.get(name)
+    if op is None:
+        return _error(404, "UnknownOperation", f"no operation {name!r}; see /api/openapi.json")
+    if op.write:
+        return _error(405, "MethodNotAllowed", f"{name} is a write: POST it with a write token")
+    if name != "verify_code" and _token(request) is None:
+        return _error(401, "Unauthorized", "a token is required (Authorization: Bearer …)")
+    args = dict(request.query_params)
+    status, body = await run_in_threadpool(_run, _backend(request), op, args, None)
+    return _json(status, body)
+
+
+async def _write(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    name = request.path_params["op"]
+    op = OPERATIONS.get(name)
+    if op is None:
+        return _error(404, "UnknownOperation", f"no operation {name!r}; see /api/openapi.json")
+    if not op.write:
+        return _error(405, "MethodNotAllowed", f"{name} is a read: GET it")
+    token = _token(request)
+    if token is None:
+        return _error(401, "Unauthorized", "a write token is required (Authorization: Bearer …)")
+    if not token.can_write:
+        return _error(403, "Forbidden", f"token {token.name!r} may only read")
+    try:
+        body = await read_json_body(request)
+    except BodyError as exc:
+        return _error(exc.status, "BadBody", exc.message)
+    if not isinstance(body, dict):
+        return _error(400, "BadBody", "the body must be a JSON object of arguments")
+    backend = _backend(request)
+    key = request.headers.get("idempotency-key")
+    digest = hashlib.sha256(name.encode() + b"\0" + orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if key is not None:
+        if not 0 < len(key) <= 200:
+            return _error(400, "BadIdempotencyKey", "Idempotency-Key must be 1-200 characters")
+        begun = backend.store.idempotent_begin(token.token_id, key, digest)
+        if isinstance(begun, str):
+            return _error(409 if "running" in begun else 422, "IdempotencyConflict", begun)
+        if begun is not None:
+            return Response(begun.body, status_code=begun.status, media_type="application/json",
+                            headers={"Idempotent-Replay": "true"})
+    assert token.account is not None
+    status, result = await run_in_threadpool(_run, backend, op, body, token.account)
+    encoded = orjson.dumps(result)
+    tx_hash = None
+    if isinstance(result, dict):
+        tx = result.get("tx") if isinstance(result.get("tx"), dict) else None
+        tx_hash = result.get("tx_hash") or (tx or {}).get("tx_hash")
+    backend.store.log_write(token=token.name, account=token.account, operation=name, arguments=body,
+                            status=status, tx_hash=tx_hash, error=None if status == 200 else result.get("error"))
+    _log.info("write %s by token %s (account %s): %s", name, token.name, token.account, status)
+    if key is not None:
+        if status in (400, 401, 403, 503):
+            backend.store.idempotent_abandon(token.token_id, key)
+        else:
+            backend.store.idempotent_finish(token.token_id, key, status, encoded)
+    return Response(encoded, status_code=status, media_type="application/json")
+
+
+async def _openapi(request: Request) -> Response:
+    from fisco_drugtrace import __version__
+
+    return _json(200, openapi_schema(__version__))
+
+
+def api_routes() -> list[Route]:
+    return [
+        Route("/api/openapi.json", _openapi, methods=["GET"]),
+        Route("/api/v1/{op}", _read, methods=["GET"]),
+        Route("/api/v1/{op}", _write, methods=["POST"]),
+    ]

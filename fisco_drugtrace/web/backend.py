@@ -1,0 +1,142 @@
+"""What the web service stands on: one chain, one suite, the audit index kept in step by a
+background sync, a read-only service per request thread and signers for write tokens.
+
+Everything the pages and the API show comes from :class:`~fisco_drugtrace.drugtrace.TraceService`;
+this module only owns the connections and the sync loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.crypto.keystore import AccountStore
+from fisco_drugtrace.drugtrace import AddressBook, TraceService
+from fisco_drugtrace.errors import ConfigError, DrugTraceError, KeystoreError
+from fisco_drugtrace.web.store import WebStore
+from fisco_drugtrace.web.tokens import TokenStore
+
+__all__ = ["Backend", "SyncStatus"]
+
+_log = logging.getLogger("fisco_drugtrace.web")
+
+
+@dataclass
+class SyncStatus:
+    """The background sync's last outcome (shown on every regulator page)."""
+
+    last_ok_ms: int | None = None
+    indexed_block: int | None = None
+    events: int = 0
+    error: str | None = None
+    error_since_ms: int | None = None
+    rounds: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        return self.error is None and self.last_ok_ms is not None
+
+
+@dataclass
+class Backend:
+    """Connections and local stores of one served deployment.
+
+    :param client: a connected client (``connect(settings)``, or an in-process dev chain).
+    :param home: the directory holding the address book, code store and audit index.
+    :param account_dir: the keystore directory write tokens' accounts are loaded from.
+    :param password: returns the keystore password for an account name (never stored here).
+    """
+
+    client: Any
+    home: Path
+    account_dir: Path | None = None
+    password: Callable[[str], str] | None = None
+    sync_interval: float = 2.0
+    clock: Callable[[], int] | None = None
+    sync: SyncStatus = field(default_factory=SyncStatus)
+
+    def __post_init__(self) -> None:
+        self.home = Path(self.home)
+        self.book = AddressBook.in_home(self.home)
+        self.tokens = TokenStore(self.home / "web" / "tokens.sqlite")
+        self.store = WebStore(self.home / "web" / "web.sqlite")
+        self._local = threading.local()
+        self._signers: dict[str, LocalSigner] = {}
+        self._signer_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- services -----------------------------------------------------------------------------
+    def service(self, account: str | None = None) -> TraceService:
+        """A service for this thread (read-only, or signing as ``account``)."""
+        cache: dict[str | None, TraceService] = getattr(self._local, "services", None) or {}
+        self._local.services = cache
+        if account not in cache:
+            signer = self.signer(account) if account else None
+            cache[account] = TraceService(self.client, signer, self.book, home=self.home, clock=self.clock)
+        return cache[account]
+
+    def signer(self, account: str) -> LocalSigner:
+        """The signer of a keystore account, unlocked once with the configured password.
+
+        :raises ConfigError: no keystore directory or password source configured.
+        """
+        with self._signer_lock:
+            if account not in self._signers:
+                if self.account_dir is None or self.password is None:
+                    raise ConfigError("this server signs no transactions: start it with a keystore "
+                                      "(FISCO_KEYSTORE_PASSWORD or --password-file) to serve write tokens")
+                store = AccountStore(self.account_dir)
+                try:
+                    keypair = store.load(account, self.password(account))
+                except KeystoreError:
+                    raise
+                self._signers[account] = LocalSigner(keypair)
+            return self._signers[account]
+
+    # -- background sync ----------------------------------------------------------------------
+    def sync_once(self) -> SyncStatus:
+        """Bring the audit index up to the chain's head once; failures are recorded, not raised."""
+        now = int(time.time() * 1000)
+        try:
+            result = self.service().audit_sync()
+        except DrugTraceError as exc:
+            if self.sync.error is None:
+                self.sync.error_since_ms = now
+                _log.warning("audit sync failed: %s", exc)
+            self.sync.error = str(exc)
+        else:
+            self.sync.error = None
+            self.sync.error_since_ms = None
+            self.sync.last_ok_ms = now
+            self.sync.indexed_block = getattr(result, "to_block", None)
+            self.sync.events += int(getattr(result, "events", 0) or 0)
+        self.sync.rounds += 1
+        return self.sync
+
+    def start(self) -> None:
+        if self._thread is not None or self.sync_interval <= 0:
+            return
+        self._thread = threading.Thread(target=self._loop, name="audit-sync", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.sync_once()
+            self._stop.wait(self.sync_interval)
+        svc = getattr(self._local, "services", {})
+        for s in svc.values():
+            s.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.tokens.close()
+        self.store.close()

@@ -1,0 +1,73 @@
+"""The pages' words in Chinese and English (``?lang=zh|en``, else the browser's Accept-Language)."""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "pick_lang", "texts"]
+
+LANGS = ("zh", "en")
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "title": {"zh": "药品追溯码查询", "en": "Drug traceability code check"},
+    "prompt": {"zh": "请输入或扫描药盒上的20位追溯码", "en": "Enter or scan the 20-digit code on the box"},
+    "check": {"zh": "查询", "en": "Check"},
+    "scan": {"zh": "扫码", "en": "Scan"},
+    "scan_unavailable": {"zh": "此服务器未安装扫码组件，请手动输入", "en": "Camera scanning is not installed on this server: type the code"},
+    "verdict_genuine": {"zh": "正品：链上记录可查", "en": "Genuine: recorded on chain"},
+    "verdict_counterfeit": {"zh": "疑似假冒：链上无此追溯码", "en": "Counterfeit: the chain proves this code was never issued"},
+    "verdict_unknown": {"zh": "无法在此判定", "en": "Cannot tell here"},
+    "product": {"zh": "药品名称", "en": "Product"},
+    "approval": {"zh": "批准文号", "en": "Approval number"},
+    "spec": {"zh": "规格", "en": "Specification"},
+    "mah": {"zh": "上市许可持有人", "en": "Marketing-authorisation holder"},
+    "batch": {"zh": "生产批号", "en": "Batch (lot)"},
+    "production": {"zh": "生产日期", "en": "Production date"},
+    "expiry": {"zh": "有效期至", "en": "Expiry date"},
+    "state": {"zh": "当前状态", "en": "Current state"},
+    "dispensed": {"zh": "销售情况", "en": "Sale"},
+    "dispensed_yes": {"zh": "该盒已售出（一码一售）：如您刚购买，请向药店核实", "en": "Already sold once (one sale per code): if you just bought it, ask the pharmacy"},
+    "dispensed_no": {"zh": "尚未售出", "en": "Not sold yet"},
+    "do_not_use": {"zh": "请勿使用此药：请联系药店、医院或持有人", "en": "Do not use this box: contact the pharmacy, hospital or the manufacturer"},
+    "recall_notice": {"zh": "召回公告", "en": "Recall notice"},
+    "evidence": {"zh": "链上证据", "en": "Evidence on chain"},
+    "history": {"zh": "流通记录", "en": "Circulation"},
+    "scans": {"zh": "本码查询次数", "en": "Times this code was checked"},
+    "state_LISTED": {"zh": "在售（正常）", "en": "Listed (normal)"},
+    "state_STOPPED": {"zh": "紧急停售", "en": "Emergency stop: do not use"},
+    "state_RECALLED": {"zh": "召回中", "en": "Recalled"},
+    "state_DESTROYED": {"zh": "已销毁", "en": "Destroyed"},
+    "state_DEREGISTERED": {"zh": "已注销", "en": "Deregistered"},
+    "state_NONE": {"zh": "尚未放行", "en": "Not yet released"},
+    "state_EXPIRED": {"zh": "已过有效期", "en": "Expired"},
+    "recall_level_1": {"zh": "一级召回", "en": "level I recall"},
+    "recall_level_2": {"zh": "二级召回", "en": "level II recall"},
+    "recall_level_3": {"zh": "三级召回", "en": "level III recall"},
+    "recall_level_0": {"zh": "召回", "en": "recall"},
+    "lang_other": {"zh": "English", "en": "中文"},
+    "board": {"zh": "监管看板", "en": "Supervision board"},
+    "recalls": {"zh": "召回", "en": "Recalls"},
+    "alerts": {"zh": "预警", "en": "Alerts"},
+    "login": {"zh": "登录", "en": "Sign in"},
+    "token": {"zh": "访问令牌", "en": "Access token"},
+    "bad_token": {"zh": "令牌无效或已吊销", "en": "Unknown or revoked token"},
+    "sync_ok": {"zh": "索引已同步至区块", "en": "Index in step with the chain up to block"},
+    "sync_bad": {"zh": "链节点不可用，以下内容来自本地索引", "en": "The chain is unreachable: shown from the local index"},
+}
+
+
+def pick_lang(query_lang: str | None, accept_language: str | None) -> str:
+    if query_lang in LANGS:
+        return str(query_lang)
+    header = (accept_language or "").lower()
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "zh"
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The word table for one language (falls back to English for a missing entry)."""
+    lang = lang if lang in LANGS else "zh"
+    return {key: value.get(lang) or value["en"] for key, value in _TEXTS.items()}

@@ -1,0 +1,146 @@
+"""The pages as HTML (the browser tests drive the same pages in Chromium)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from fisco_drugtrace.web import create_app
+from fisco_drugtrace.web.store import SCAN_ALERT_THRESHOLD
+
+DAY_MS = 86_400_000
+
+
+@pytest.fixture(scope="module")
+def pages(world, make_backend):
+    backend = make_backend()
+    backend.sync_once()
+    secret, _ = backend.tokens.issue("inspector", "read")
+    with TestClient(create_app(backend, start_sync=False)) as http:
+        yield http, secret, backend
+
+
+def _row(html: str, recall_id: int) -> str:
+    match = re.search(rf'<tr class="[^"]*" data-recall="{recall_id}">.*?</tr>', html, re.S)
+    assert match, f"no row for recall {recall_id}"
+    return match.group(0)
+
+
+def _verdict(html: str) -> str:
+    marker = 'data-verdict="'
+    start = html.index(marker) + len(marker)
+    return html[start:html.index('"', start)]
+
+
+def test_genuine_listed_box(pages, world) -> None:
+    http, _, _ = pages
+    page = http.get(f"/v/{world.listed_codes[3]}?lang=en")
+    assert page.status_code == 200
+    assert _verdict(page.text) == "genuine"
+    assert "国药准字H20263001" in page.text and "L2026-0100" in page.text
+    assert "Listed (normal)" in page.text and "Not sold yet" in page.text
+    assert 'id="do-not-use"' not in page.text
+
+
+def test_chinese_by_default_and_by_header(pages, world) -> None:
+    http, _, _ = pages
+    page = http.get(f"/verify?code={world.listed_codes[4]}", headers={"accept-language": "zh-CN,zh;q=0.9"})
+    assert "正品" in page.text and "批准文号" in page.text and 'lang="zh-CN"' in page.text
+    english = http.get(f"/verify?code={world.listed_codes[4]}", headers={"accept-language": "en-GB"})
+    assert "Approval number" in english.text
+
+
+def test_recalled_batch_says_so(pages, world) -> None:
+    http, _, _ = pages
+    page = http.get(f"/v/{world.recalled_codes[0]}?lang=en")
+    assert _verdict(page.text) == "genuine"
+    assert 'id="recall-notice"' in page.text and "level II recall" in page.text
+    assert 'id="do-not-use"' in page.text
+    assert "二级召回" in http.get(f"/v/{world.recalled_codes[0]}?lang=zh").text
+
+
+def test_destroyed_and_dispensed(pages, world) -> None:
+    http, _, _ = pages
+    sold = world.story.dispensed_codes[1]
+    page = http.get(f"/v/{sold}?lang=en")
+    assert _verdict(page.text) == "genuine"
+    assert "Already sold once" in page.text and "Destroyed" in page.text
+
+
+def test_malformed_code_is_counterfeit_unknown_code_cannot_tell(pages) -> None:
+    http, _, _ = pages
+    assert _verdict(http.get("/v/12345?lang=en").text) == "counterfeit"
+    unknown = http.get("/v/81603479999999990000?lang=en")
+    assert _verdict(unknown.text) == "cannot_tell"  # never a false counterfeit
+    assert "Cannot tell here" in unknown.text
+
+
+def test_script_in_a_code_is_escaped(pages) -> None:
+    http, _, _ = pages
+    page = http.get("/verify", params={"code": "<script>alert(1)</script>"})
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_repeated_scans_of_a_dispensed_box_raise_one_alert(pages, world) -> None:
+    http, secret, backend = pages
+    sold = world.story.dispensed_codes[2]
+    for _ in range(SCAN_ALERT_THRESHOLD + 3):
+        http.get(f"/v/{sold}")
+    raised = [a for a in backend.store.scan_alerts() if a.code == sold]
+    assert len(raised) == 1 and raised[0].scans == SCAN_ALERT_THRESHOLD  # rate-limited: once per hour
+    board = http.get("/board/alerts", headers={"cookie": f"dt_token={secret}"})
+    assert sold in board.text and "DuplicateDispense" in board.text
+
+
+def test_board_needs_a_token(pages) -> None:
+    http, secret, _ = pages
+    assert http.get("/board", follow_redirects=False).status_code == 303
+    bad = http.post("/login", data={"token": "dtk_wrong", "next": "/board"})
+    assert bad.status_code == 401 and 'id="login-error"' in bad.text
+    good = http.post("/login", data={"token": secret, "next": "https://evil.example/"}, follow_redirects=False)
+    assert good.status_code == 303 and good.headers["location"] == "/board"
+    assert "httponly" in good.headers["set-cookie"].lower()
+
+
+def test_recall_board_marks_the_missed_notice(world, make_backend) -> None:
+    """The level II case was opened and never notified; viewed four days later, it is overdue."""
+    later = make_backend(clock=lambda: world.story.services["regulator"].now_ms() + 4 * DAY_MS)
+    later.sync_once()
+    secret, _ = later.tokens.issue("inspector-later", "read")
+    with TestClient(create_app(later, start_sync=False)) as http:
+        board = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+    late = _row(board, world.recall_id)
+    assert late.startswith('<tr class="overdue"') and "<strong>overdue</strong>" in late and "OPEN" in late
+    closed = _row(board, world.story.recall_id)
+    assert closed.startswith('<tr class=""') and "CLOSED" in closed and "overdue" not in closed
+    with TestClient(create_app(make_backend(), start_sync=False)) as http:  # seen today: not yet late
+        today = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+    assert _row(today, world.recall_id).startswith('<tr class=""') and "pending" in _row(today, world.recall_id)
+
+
+def test_batch_where_and_unit_trace(pages, world) -> None:
+    http, secret, _ = pages
+    cookies = {"cookie": f"dt_token={secret}"}
+    where = http.get(f"/board/batch/0x{world.story.batch_id.hex()}", headers=cookies)
+    assert where.status_code == 200 and 'id="holdings"' in where.text
+    trace = http.get(f"/board/unit/{world.story.dispensed_codes[0]}", headers=cookies)
+    assert trace.status_code == 200 and "<svg" in trace.text and "dispensed here" in trace.text
+    assert "Kangjian Pharmacy" in trace.text and "Huaxia Pharmaceutical Co." in trace.text
+    assert http.get("/board/batch/0xnothex", headers=cookies).status_code == 400
+
+
+def test_report_downloads(pages, world) -> None:
+    http, secret, _ = pages
+    cookies = {"cookie": f"dt_token={secret}"}
+    http.cookies.clear()  # the login test left a session cookie in this client
+    assert http.get("/board/report.json").status_code == 401
+    report = http.get("/board/report.json", headers=cookies).json()
+    assert any(case["recall_id"] == world.recall_id for case in report["recalls"])
+    md = http.get("/board/report.md", headers=cookies)
+    assert md.status_code == 200 and "#" in md.text
+    csv = http.get("/board/report.csv?section=recalls", headers=cookies)
+    assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("recall_id")
+    assert http.get("/board/report.csv?section=nope", headers=cookies).status_code == 400
