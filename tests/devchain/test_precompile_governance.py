@@ -142,6 +142,7 @@ def test_method_acl_set_by_the_contract_admin(gov: DevChain) -> None:
     assert code3(send(gov, AUTH, "setMethodAuthType(address,bytes4,uint8)", address, fn, 1, signer=GOV2)) == 0
     refused = send3(gov, tx3(gov, address, set_call(5), signer=USER))["result"]
     assert refused["status"] == 18 and error_text(refused) == "Call permission denied."
+    assert refused["message"] == "Call permission denied"  # the receipt's message, as the node's
     assert code3(send(gov, AUTH, "openMethodAuth(address,bytes4,address)", address, fn, USER.address,
                       signer=GOV2)) == 0
     assert send3(gov, tx3(gov, address, set_call(5), signer=USER))["result"]["status"] == 0
@@ -165,6 +166,7 @@ def test_frozen_contract_and_frozen_account(gov: DevChain) -> None:
     assert code3(send(gov, ACCOUNTS, "setAccountStatus(address,uint8)", USER.address, 1)) == 0
     refused = send3(gov, tx3(gov, address, set_call(2), signer=USER))["result"]
     assert refused["status"] == 22 and error_text(refused) == "Account is frozen."
+    assert refused["message"] == "Account's status is abnormal"
     assert call3(gov, ACCOUNTS, "getAccountStatus(address)", ["uint8"], USER.address) == (1,)
     governor = send(gov, ACCOUNTS, "setAccountStatus(address,uint8)", ADMIN.address, 1)
     assert governor["status"] == 15 and error_text(governor) == "Should not set governor's status."
