@@ -235,6 +235,141 @@ def run_store(label: str, data_dir: Path | None, args: argparse.Namespace) -> li
     return rows
 
 
+# ------------------------------------------------------------------ the peer run (Anvil, Hardhat, Ganache)
+def _ours_for(workload: str, chain: DevChain) -> tuple[Any, LocalSigner, str, bytes]:
+    """Set our chain up for ``workload``; returns (client, signer, to, call data)."""
+    if workload == "dispatch":
+        client, signer, custody, batch_id = setup(chain)
+        abi = ContractAbi(suite_abi("CustodyLedger").entries)
+        return client, signer, custody, abi.encode_call("dispatch", [batch_id, _org("DISTRIBUTOR"),
+                                                                     _org("LOGISTICS"), 1, ZERO32])
+    from _peers import STORE, _set_call
+
+    client = connect(Settings(chain_id="chain0"), handler=chain.handle_raw)
+    signer = LocalSigner(dev_keypairs(1)[0])
+    receipt = client.send_transaction(signer, None, bytes.fromhex(STORE["bytecode"]) + encode(["uint256"], [1]))
+    assert receipt.ok and receipt.contract_address
+    return client, signer, receipt.contract_address, _set_call(7)
+
+
+class _Ours:
+    """Our chain served over HTTP (FISCO ``sendTransaction``, answered with the committed receipt)."""
+
+    check = "fisco"
+
+    def __init__(self, workload: str, store: str, split: bool = False) -> None:
+        self.name = f"ours-split/{store}" if split else f"ours/{store}"
+        self._tmp = tempfile.TemporaryDirectory(prefix="bench-peer-ours-")
+        self.chain = DevChain(DevChainConfig(data_dir=Path(self._tmp.name) if store == "sqlite" else None))
+        self.client, self.signer, self.to, self.data = _ours_for(workload, self.chain)
+        if split:  # the HTTP front in a child process, the chain's work in one engine thread
+            from fisco_drugtrace.devchain.frontproc import serve_split
+
+            self.handle = serve_split(self.chain)
+        else:
+            self.handle = serve(self.chain)
+        self.url = self.handle.url
+
+    def round(self, count: int, senders: int) -> list[list[bytes]]:
+        # signed per round: a FISCO blockLimit allows 500 blocks after signing
+        bodies = []
+        for i in range(count):
+            raw = self.client.sign_transaction(self.signer, self.to, self.data).raw
+            bodies.append(json.dumps({"jsonrpc": "2.0", "id": i, "method": "sendTransaction",
+                                      "params": ["group0", "", "0x" + raw.hex(), False]}).encode())
+        return [bodies[i::senders] for i in range(senders)]
+
+    def close(self) -> None:
+        self.handle.stop()
+        self.chain.close()
+        self._tmp.cleanup()
+
+
+class _EthPeer:
+    """A peer started from its npm package, set up for the workload, its calls signed up front."""
+
+    def __init__(self, peer: Any, workload: str, senders: int, total: int) -> None:
+        from _peers import prepare, presign_eth
+
+        self.peer, self.name, self.url = peer, peer.name, peer.url
+        self.check = ("eth-receipt" if peer.send_method.endswith("Sync")
+                      else "eth-poll" if peer.send_method.endswith("+receipt") else "eth-hash")
+        keys = [keccak256(f"bench-peer-sender-{i}".encode()) for i in range(senders)]
+        to, data = prepare(peer, workload, keys)
+        self._signed = presign_eth(peer, keys, to, data, -(-total // senders))
+        self._next = 0
+
+    def round(self, count: int, senders: int) -> list[list[bytes]]:
+        share = count // senders
+        out = [bodies[self._next:self._next + share] for bodies in self._signed]
+        self._next += share
+        return out
+
+    def close(self) -> None:
+        self.peer.stop()
+
+
+def run_peer_comparison(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """For each workload: ours (both stores) and every peer running side by side, measured in
+    interleaved rounds (each round sends ``--peer-txs / --rounds`` calls to every system in
+    turn), so that a change in the machine's load hits all of them alike. Prints each system's
+    median round tx/s (and the range), p50/p99 over all rounds, and the ratios ours/peer."""
+    from _peers import run_eth_senders, start_peer
+
+    rows: list[dict[str, Any]] = []
+    stores = ("memory", "sqlite") if args.store == "both" else (args.store,)
+    per_round = max(args.peer_txs // args.rounds // args.senders, 1) * args.senders
+    for workload in args.workloads.split(","):
+        print(f"--- peer run: {workload}; {args.rounds} interleaved rounds of {per_round} txs per system "
+              f"(Ganache: {min(per_round, 80)}) from {args.senders} sender processes over keep-alive HTTP, "
+              "each answered once mined (anvil-async: at admission, for reference)", flush=True)
+        systems: list[Any] = []
+        try:
+            for store in stores:
+                systems.append(_Ours(workload, store))
+                if args.split:
+                    systems.append(_Ours(workload, store, split=True))
+            for name in [p for p in args.peers.split(",") if p]:
+                peer = start_peer(name)
+                if peer is None:
+                    print(f"{name:<14} skipped: its npm package is not installed (npm ci)", flush=True)
+                    continue
+                count = min(per_round, 80) if name == "ganache" else per_round
+                systems.append(_EthPeer(peer, workload, args.senders, count * args.rounds))
+            rates: dict[str, list[float]] = {s.name: [] for s in systems}
+            latencies: dict[str, list[float]] = {s.name: [] for s in systems}
+            for _ in range(args.rounds):
+                for system in systems:
+                    count = min(per_round, 80) if system.name == "ganache" else per_round
+                    elapsed, lat = run_eth_senders(system.url, system.round(count, args.senders), system.check)
+                    rates[system.name].append(len(lat) / elapsed)
+                    latencies[system.name] += lat
+        finally:
+            for system in systems:
+                system.close()
+        medians = {}
+        for name, got in rates.items():
+            lat = sorted(latencies[name])
+            medians[name] = statistics.median(got)
+            row = {"workload": workload, "system": name, "txs": len(lat), "tx_per_s": round(medians[name]),
+                   "tx_per_s_range": [round(min(got)), round(max(got))],
+                   "p50_ms": round(statistics.median(lat) * 1000, 2),
+                   "p99_ms": round(lat[max(int(len(lat) * 0.99) - 1, 0)] * 1000, 2)}
+            rows.append(row)
+            print(f"{workload:<9} {name:<12} {row['txs']:>5} txs  median {row['tx_per_s']:>6} tx/s "
+                  f"({row['tx_per_s_range'][0]}-{row['tx_per_s_range'][1]})  p50 {row['p50_ms']:>7.2f} ms  "
+                  f"p99 {row['p99_ms']:>8.2f} ms", flush=True)
+        for ours in [n for n in medians if n.startswith("ours")]:
+            mine = medians[ours]
+            for name, other in medians.items():
+                if name.startswith("ours"):
+                    continue
+                ratio = mine / max(other, 1e-9)
+                print(f"{workload:<9} ratio {ours} : {name} = {ratio:.2f}x", flush=True)
+                rows.append({"workload": workload, "ratio": f"{ours}:{name}", "value": round(ratio, 2)})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
@@ -243,10 +378,24 @@ def main() -> None:
                         help="memory: what tests and a foreground `devchain start` use; sqlite: a data dir")
     parser.add_argument("--restart-txs", type=int, default=10_000,
                         help="transactions in the restart measurement (0 = skip)")
+    parser.add_argument("--peers", default="anvil,anvil-sync,anvil-async,hardhat,ganache",
+                        help="peers for the comparison run (comma-separated; empty = no peer run)")
+    parser.add_argument("--workloads", default="set,dispatch", help="peer run workloads: set, dispatch")
+    parser.add_argument("--peer-txs", type=int, default=2000, help="transactions per system in the peer run")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds in the peer run")
+    parser.add_argument("--no-split", dest="split", action="store_false",
+                        help="peer run: leave out our split HTTP front (frontproc.serve_split)")
+    parser.add_argument("--senders", type=int, default=8, help="sender processes in the peer run")
+    parser.add_argument("--only", choices=("all", "own", "peers"), default="all",
+                        help="own: the in-process/HTTP figures; peers: the comparison run")
     args = parser.parse_args()
     print(f"workload: CustodyLedger.dispatch (1 unit) signed by the SDK, pre-signed outside the timed loop; "
           f"cpus: {os.cpu_count()}; targets: >= 5,000 tx/s in-process, >= 1,000 tx/s over HTTP with 8 senders")
     rows = []
+    if args.only == "peers":
+        rows += run_peer_comparison(args)
+        print(json.dumps(rows))
+        return
     if args.store in ("memory", "both"):
         rows += run_store("memory", None, args)
     if args.store in ("sqlite", "both"):
@@ -254,6 +403,8 @@ def main() -> None:
             rows += run_store("sqlite", Path(tmp), args)
     if args.restart_txs:
         rows.append(measure_restart(args.restart_txs))
+    if args.only == "all" and args.peers:
+        rows += run_peer_comparison(args)
     print(json.dumps(rows))
 
 

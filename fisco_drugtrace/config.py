@@ -174,8 +174,9 @@ def _urls(value: Any) -> tuple[str, ...]:
     if not urls:
         raise ConfigError("at least one node URL is required")
     for url in urls:
-        if not (url.startswith("http://") or url.startswith("https://")):
-            raise ConfigError(f"node URL must start with http:// or https://, got {url!r}")
+        if not url.startswith(("http://", "https://", "ws://", "wss://", "channel://", "channels://")):
+            raise ConfigError(f"node URL must start with http://, https://, ws://, wss:// (3.x push) or "
+                              f"channel://, channels:// (2.x push), got {url!r}")
     return urls
 
 

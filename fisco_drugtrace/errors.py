@@ -33,7 +33,7 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   └── BadResponseError           HTML, half a JSON, HTTP 5xx/3xx, not a JSON-RPC envelope
     │       └── AnswerTooLarge         over max_answer_bytes
     ├── RpcError(code, message, data)  the node answered with a JSON-RPC error object
-    │   ├── ParseError -32700, InvalidRequest -32600, MethodNotFound -32601,
+    │   ├── ParseError -32700, InvalidRequest -32600, MethodNotFound -32601 (NotADevChain),
     │   │   InvalidParams -32602, InternalError -32603, NotificationRefused -32604
     │   ├── NodeNotFound -32000, GroupNotFound -32005 (3.x), GroupNotExist -40001 (2.x),
     │   │   BlockNotFound -40004, ...  (see RPC_ERROR_CLASSES)
@@ -86,6 +86,9 @@ __all__ = [
     "TransactionDecodeError",
     "AbiEncodingError",
     "AbiDecodingError",
+    "FrameError",
+    "SubscriptionRefused",
+    "WebhookError",
     "TransportError",
     "ConnectError",
     "RequestTimeout",
@@ -143,6 +146,7 @@ __all__ = [
     "DataDirError",
     "DevChainRunning",
     "DevChainNotRunning",
+    "NotADevChain",
     "AuditError",
     "IndexMismatchError",
     "VerificationError",
@@ -255,6 +259,10 @@ class AbiEncodingError(EncodingError):
 
 class AbiDecodingError(EncodingError):
     """Return data, log data or revert data does not decode with the ABI types."""
+
+
+class FrameError(EncodingError):
+    """A push-transport frame (3.x boostssl ``WsMessage``, 2.x ``ChannelPack``) is truncated or malformed."""
 
 
 # --------------------------------------------------------------------------- transport
@@ -730,6 +738,13 @@ class DataDirError(DevChainError):
         self.reason = reason
 
 
+class NotADevChain(MethodNotFound):
+    """A ``dev_`` test control was sent to a node that does not serve it (a real FISCO node answers
+    -32601 MethodNotFound): only the embedded dev chain has them."""
+
+    default_code = -32601
+
+
 class DevChainRunning(DevChainError):
     """A dev chain is already running on this data dir."""
 
@@ -765,3 +780,14 @@ class VerificationError(AuditError):
     def __init__(self, differences: Sequence[str]) -> None:
         self.differences = list(differences)
         super().__init__(f"{len(self.differences)} record(s) differ from the chain: " + "; ".join(self.differences[:3]))
+
+
+class SubscriptionRefused(RpcError):
+    """The node refused an event subscription (3.x ``EVENT_SUBSCRIBE`` / 2.x ``0x15``): one of
+    the -41000..-41007 codes (INVALID_PARAMS, INVALID_REQUEST, GROUP_NOT_EXIST,
+    INVALID_REQUEST_RANGE, INVALID_RESPONSE, REQUST_TIMEOUT, SDK_PERMISSION_DENIED,
+    NONEXISTENT_EVENT)."""
+
+
+class WebhookError(DrugTraceError):
+    """The webhook outbox cannot be used (unreadable file, another watch's outbox, bad URL)."""

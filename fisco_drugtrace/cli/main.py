@@ -61,6 +61,7 @@ _COMMANDS: dict[str, str] = {
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",
+    "watch": "fisco_drugtrace.cli.commands.watch:watch",
     "serve": "fisco_drugtrace.cli.commands.web:serve",
     "web": "fisco_drugtrace.cli.commands.web:web",
     "gov": "fisco_drugtrace.cli.commands.gov:gov",

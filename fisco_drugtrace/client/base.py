@@ -210,6 +210,26 @@ class FiscoClient(ABC):
             self._sleep(min(interval, remaining))
             interval = min(interval * 2, poll)
 
+    # -- events ---------------------------------------------------------------------------
+    def subscribe_logs(self, address: str | Sequence[str] | None = None, topics: Sequence[Any] | None = None,
+                       from_block: int | None = None, *, to_block: int | None = None, checkpoint: Any = None,
+                       callback: Callable[[Log], None] | None = None, decode: Callable[[Log], Any] | None = None,
+                       push: bool | None = None, poll_interval: float = 0.5) -> Any:
+        """Matching logs from ``from_block`` on, pushed by the node over a WebSocket / channel
+        transport, else polled with :meth:`get_logs` (same events, same order). Returns a
+        :class:`~fisco_drugtrace.client.subscribe.LogSubscription`: iterate it, read its
+        ``checkpoint`` to resume later; with ``callback`` each event is handed to it in a thread.
+        """
+        from fisco_drugtrace.client.subscribe import LogSubscription
+
+        addresses = [address] if isinstance(address, str) else list(address or ())
+        sub = LogSubscription(self, addresses=addresses, topics=list(topics or ()), from_block=from_block,
+                              to_block=to_block, checkpoint=checkpoint, decode=decode, push=push,
+                              poll_interval=poll_interval)
+        if callback is not None:
+            sub.run(callback)
+        return sub
+
     # -- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
         """Release the connection."""

@@ -167,7 +167,12 @@ class ClientV2(FiscoClient):
             # status 200: the node answered fine, re-sending would not change its hash function
             raise BadResponseError(f"sendRawTransaction answered hash {answered}, expected {tx_hash} "
                                    "(does the node use another crypto suite?)", status=200, body_excerpt=answered)
-        return None
+        pushed = getattr(self.rpc.transport, "pushed_receipt", None)  # the 2.x channel pushes it (0x1000)
+        if pushed is not None and tx_hash:
+            receipt = pushed(tx_hash, timeout if timeout is not None else 60.0)
+            if receipt is not None:
+                return receipt_v2(receipt)
+        return None  # the caller polls getTransactionReceipt
 
     def send_raw(self, raw: bytes) -> TxHash:
         return self.send_raw_transaction(raw)

@@ -187,6 +187,17 @@ class Contract:
                 out.append(event)
         return out
 
+    def subscribe_events(self, event: str | None = None, *, topics: Sequence[Any] | None = None,
+                         from_block: int | None = None, **options: Any) -> Any:
+        """This contract's events as they come (pushed or polled, see ``FiscoClient.subscribe_logs``),
+        decoded with its ABI into :class:`DecodedEvent`; ``options`` as there (``to_block``,
+        ``checkpoint``, ``callback``, ``push``)."""
+        wanted: list[Any] = list(topics or ())
+        if event is not None:
+            wanted = [self.abi.event_topic(event), *wanted]
+        return self.client.subscribe_logs(self.address, wanted or None, from_block, decode=self.abi.decode_log,
+                                          **options)
+
     def get_events(self, from_block: int, to_block: int, event: str | None = None,
                    topics: Sequence[Any] | None = None) -> list[DecodedEvent]:
         """This contract's events in a block range (``event`` filters by name; more ``topics``

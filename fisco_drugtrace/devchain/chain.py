@@ -36,6 +36,10 @@ from fisco_drugtrace.types import Dialect
 
 from .codec import Admission, TxCodec, codec_for
 from .config import DevChainConfig
+from .devclock import DevClock
+from .devops import META_KEY as _OPS_KEY
+from .devops import DevOp, dump_ops, load_ops
+from .ethtx import eth_create_address
 from .evm import Executor
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
@@ -44,7 +48,11 @@ from .precompiles import PrecompileHost
 from .storage import SCHEMA_VERSION
 from .txpool import TxPool
 
-__all__ = ["Chain", "now_ms", "GATHER_LINGER"]
+__all__ = ["Chain", "now_ms", "GATHER_LINGER", "WEB3_NONCE_PREFIX"]
+
+#: A transaction's uniqueness key starts with this when it came through the Web3 port:
+#: ``"w3:<sender>:<ethereum nonce>"`` (FISCO nonces are hex or decimal, never this).
+WEB3_NONCE_PREFIX = "w3:"
 
 _pack_q = struct.Struct(">q").pack
 
@@ -60,7 +68,7 @@ def now_ms() -> int:
 class _Waiter:
     """One request waiting for its receipt; ``raw`` is set when the sealer still has to decode it."""
 
-    __slots__ = ("_done", "receipt", "error", "raw", "tx")
+    __slots__ = ("_done", "receipt", "error", "raw", "tx", "pre")
 
     def __init__(self, raw: bytes = b"") -> None:
         # A bare lock, held until the answer is in: cheaper to wait on and to release than an
@@ -71,6 +79,7 @@ class _Waiter:
         self.error: BaseException | None = None
         self.raw = raw
         self.tx: ChainTx | None = None
+        self.pre: Admission | None = None  # already decoded (an impersonated send): skip the codec
 
     def finish(self) -> None:
         self._done.release()
@@ -100,6 +109,9 @@ class Chain:
             self._release_dir()
             raise
         self.executor = self._new_executor()
+        #: test controls (see :mod:`.devcontrols`): the block clock and recorded state edits
+        self.clock = DevClock()
+        self.dev_ops: list[DevOp] = []
         self.pool = TxPool(config.dialect, chain_id=config.chain_id or "", group_id=config.group_id or "",
                            block_limit=config.block_limit, pool_limit=config.pool_limit)
         self._lock = threading.Lock()
@@ -200,6 +212,8 @@ class Chain:
             written = meta.get("execution") or "revm's latest revision, Ethereum gas (before EVM revisions)"
             raise DataDirError(where, f"written under other execution rules ({written}); this dev chain "
                                       f"executes as {rules}: start it on a new data dir")
+        self.dev_ops = load_ops(meta.get(_OPS_KEY))
+        self.clock.offset_ms = int(meta.get("dev_time_offset_ms", "0"))
         started = time.perf_counter()
         head = self._replay(meta.get("genesis_hash", ""))
         self.replay_seconds = time.perf_counter() - started
@@ -257,27 +271,45 @@ class Chain:
                     self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
             if expected != block:
                 raise DataDirError(where, f"damaged: block {block.number} hash chain broken")
+            self._apply_ops_after(block.number)
             previous = block
         if previous is None or previous.number != stored_head:
             raise DataDirError(where, f"damaged: blocks stop at {previous.number if previous else -1}, "
                                       f"highest stored is {stored_head}")
         return previous
 
+    def _apply_ops_after(self, number: int, executor: Executor | None = None) -> None:
+        """Re-apply the test controls' state edits made when block ``number`` was the head."""
+        for op in self.dev_ops:
+            if op.after == number:
+                op.apply(executor or self.executor)
+
     def _receipts_root(self, receipts: list[ChainReceipt]) -> bytes:
         return self.suite.hash(b"".join(r.hash for r in receipts)) if receipts else ZERO_HASH
 
     # ================================================================== execution
-    def _execute(self, number: int, timestamp: int, txs: list[ChainTx]) -> list[ChainReceipt]:
-        self.executor.set_block(number, timestamp)
-        self._apply_system_config(number)
+    def _execute(self, number: int, timestamp: int, txs: list[ChainTx],
+                 executor: Executor | None = None) -> list[ChainReceipt]:
+        executor = executor or self.executor
+        executor.set_block(number, timestamp)
+        self._apply_system_config(number, executor)
         receipts = []
         outcome_hash = self.codec.outcome_hash
-        apply = self.executor.apply
+        apply = executor.apply
         for index, tx in enumerate(txs):
-            out = apply(tx.sender, tx.to, tx.input, index)
+            if tx.nonce[:3] == WEB3_NONCE_PREFIX:  # came in through the Web3 port (see .web3rpc)
+                out = self._apply_web3(tx, executor)
+            else:
+                out = apply(tx.sender, tx.to, tx.input, index)
             receipts.append(ChainReceipt(tx.hash, number, index, out.status, out.output, out.gas_used, out.logs,
                                          out.contract_address, tx.sender, tx.to, outcome_hash(out, number)))
         return receipts
+
+    @staticmethod
+    def _apply_web3(tx: ChainTx, executor: Executor) -> ExecOutcome:
+        nonce = int(tx.nonce.rsplit(":", 1)[1])
+        created = "" if tx.to else eth_create_address(tx.sender, nonce)
+        return executor.apply_web3(tx.sender, tx.to, tx.input, nonce, created)
 
     def set_sealing(self, enabled: bool) -> None:
         """Pause (``False``) or resume block production; paused, transactions wait in the pool."""
@@ -322,7 +354,11 @@ class Chain:
         Only the round's holder calls this, so nothing is sealed between a transaction's admission
         and its waiter's registration. ``wake=False``: the caller seals them itself (a lone round).
         """
-        admissions = self._decode_many([w.raw for w in waiters])
+        if any(w.pre is not None for w in waiters):  # impersonated sends come decoded
+            decoded = iter(self._decode_many([w.raw for w in waiters if w.pre is None]))
+            admissions = [w.pre if w.pre is not None else next(decoded) for w in waiters]
+        else:
+            admissions = self._decode_many([w.raw for w in waiters])
         refused: list[_Waiter] = []
         admitted: list[_Waiter] = []
         admit = self.pool.admit
@@ -368,7 +404,7 @@ class Chain:
     def _seal(self, batch: list[ChainTx]) -> None:
         head = self.head
         number = head.number + 1
-        timestamp = max(now_ms(), head.timestamp)
+        timestamp = self.clock.block_time(head.timestamp)
         receipts = self._execute(number, timestamp, batch)
         state_root = self.suite.hash(head.state_root + self._receipts_root(receipts))
         block = self._make_block(number, head.hash, timestamp, tuple(t.hash for t in batch),
@@ -426,7 +462,8 @@ class Chain:
         self._admitted_seq += 1
         self._admitted.append((self._admitted_seq, tx_hash))
 
-    def send_and_wait(self, raw: bytes, timeout: float) -> tuple[ChainReceipt, ChainTx]:
+    def send_and_wait(self, raw: bytes, timeout: float, *, pre: Admission | None = None
+                      ) -> tuple[ChainReceipt, ChainTx]:
         """Deliver signed bytes and wait until their block is committed; returns (receipt, tx).
 
         The sealer decodes and admits the bytes (raising the node's refusal here, in the caller's
@@ -434,6 +471,7 @@ class Chain:
         """
         self._check_alive()
         waiter = _Waiter(raw)
+        waiter.pre = pre
         with self._lock:
             self._in_flight += 1
             # alone now, and the last block was a lone transaction too: under concurrent load
@@ -483,6 +521,102 @@ class Chain:
         finally:
             self._round.release()
         return True
+
+    # ================================================================== the split HTTP front's hooks
+    @staticmethod
+    def make_waiter(raw: bytes) -> _Waiter:
+        """A request for :meth:`run_round` (``receipt``/``tx`` or ``error`` are set when done)."""
+        return _Waiter(raw)
+
+    def run_round(self, waiters: list[_Waiter]) -> None:
+        """Decode, admit and seal a round of delivered transactions in the caller's thread, with
+        no hand-off to the sealer (the engine thread of :mod:`.frontproc`). Waiters not done on
+        return are pending (manual mining): they finish when their block is sealed."""
+        with self._round:
+            self._check_alive()
+            try:
+                self._admit_inbox(waiters, wake=False)
+                while any(w.receipt is None and w.error is None for w in waiters):
+                    batch = self.pool.take(self.config.tx_count_limit, timeout=0)
+                    if not batch:  # paused: sealed later, by dev_mine or the sealer on resume
+                        break
+                    self._seal(batch)
+            except BaseException as exc:  # storage failure: as in the sealer, the chain stops
+                self._fail(exc)
+                stopped = exc if isinstance(exc, DevChainError) else DevChainError(f"the chain stopped: {exc}")
+                for waiter in waiters:
+                    if waiter.receipt is None and waiter.error is None and waiter.tx is None:
+                        waiter.error = stopped
+                        waiter.finish()
+
+    # ================================================================== test controls' hooks
+    def mine(self, count: int) -> list[ChainBlock]:
+        """Seal ``count`` blocks now, the first with what is pending (even while paused)."""
+        sealed = []
+        with self._round:
+            self._check_alive()
+            for _ in range(count):
+                self._seal(self.pool.take_now(self.config.tx_count_limit))
+                sealed.append(self.head)
+        return sealed
+
+    def seal_loaded(self, txs: list[ChainTx]) -> None:
+        """Seal one block of already-decided transactions (a dump being loaded: no pool checks)."""
+        with self._round:
+            self._check_alive()
+            self._seal(list(txs))
+
+    def record_op(self, op: DevOp) -> None:
+        """Apply a state edit now and keep it for replays (in the data dir's meta)."""
+        with self._round:
+            self._check_alive()
+            op.apply(self.executor)
+            self.dev_ops.append(op)
+            self.store.set_meta({_OPS_KEY: dump_ops(self.dev_ops)})
+
+    def save_clock(self) -> None:
+        self.store.set_meta({"dev_time_offset_ms": str(self.clock.offset_ms)})
+
+    def rewind(self, number: int, ops: int, offset_ms: int) -> None:
+        """Go back to block ``number``: later blocks are deleted from the store, pending
+        transactions dropped (their senders get an error), state edits after the first ``ops``
+        forgotten, and the EVM state rebuilt by re-executing blocks 1..``number``."""
+        with self._round:
+            self._check_alive()
+            dropped = self.pool.rewind(number)
+            with self._lock:
+                waiters = [w for ws in self._waiters.values() for w in ws]
+                self._waiters.clear()
+            self.store.truncate_after(number)
+            del self.dev_ops[ops:]
+            self.clock.offset_ms = offset_ms
+            self.store.set_meta({_OPS_KEY: dump_ops(self.dev_ops), "dev_time_offset_ms": str(offset_ms)})
+            # rebuilt aside, then swapped in: readers see the old state until the new one is whole
+            executor = self._new_executor()
+            total = failed = 0
+            self._apply_ops_after(0, executor)
+            window = number - self.config.block_limit + 1
+            for block in self.store.iter_blocks(1):
+                if block.number > number:
+                    break
+                txs = self.store.txs_in_block(block.number)
+                receipts = self._execute(block.number, block.timestamp, txs, executor)
+                total += len(receipts)
+                failed += sum(1 for r in receipts if r.status != 0)
+                if block.number >= window:
+                    self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
+                self._apply_ops_after(block.number, executor)
+            self.executor, self.total_txs, self.failed_txs = executor, total, failed
+            head = self.store.block(number)
+            assert head is not None
+            self._last_block_size = 1
+            with self._new_block:
+                self.head = head
+                self._new_block.notify_all()
+        for waiter in waiters:
+            waiter.error = DevChainError(f"reverted to block {number} before the transaction was sealed")
+            waiter.finish()
+        del dropped
 
     def _check_alive(self) -> None:
         if self._closed:

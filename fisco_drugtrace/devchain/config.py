@@ -47,6 +47,9 @@ class DevChainConfig:
     :param genesis_timestamp: genesis block time in ms; ``None`` = now, at creation (then stored).
     :param auth_admin: 3.x only: start with permission governance (``build_chain.sh -a``), this
         account (``0x`` + 40 hex) the committee's only governor. A data dir keeps the setting.
+    :param web3_chain_id: the Ethereum chain id of the Web3 port (FISCO's ``web3_chain_id``
+        system config; :mod:`.web3rpc`): ``eth_chainId`` and what EIP-155 / typed transactions
+        must carry.
     :param fsync: ``True`` makes every block commit wait for the disk (SQLite ``synchronous=FULL``,
         safe against power loss); the default (``NORMAL``, WAL) is safe against the process being
         killed — a committed block is in the OS before its receipts are answered.
@@ -65,6 +68,7 @@ class DevChainConfig:
     fsync: bool = False
     node_id: str = field(default=DEV_NODE_ID)
     auth_admin: str | None = None
+    web3_chain_id: int = 20200
 
     def __post_init__(self) -> None:
         dialect = Dialect(self.dialect)

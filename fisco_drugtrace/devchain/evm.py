@@ -139,6 +139,8 @@ class Executor:
             spec_id=schedule.revision,
         )
         self._creations: dict[str, int] = {}
+        #: next Ethereum nonce per sender, counted over the Web3 port's transactions (state: rebuilt by replay)
+        self.web3_nonces: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
         self._block = (0, 0)
         self.precompiles = precompiles
@@ -165,6 +167,21 @@ class Executor:
             if to:
                 return self._call(sender, to, data)
             return self._deploy(sender, data, context_index)
+
+    def apply_web3(self, sender: str, to: str, data: bytes, nonce: int, create_address: str) -> ExecOutcome:
+        """Execute a transaction that came in through the Web3 port: a deployment goes to
+        ``create_address`` (Ethereum's CREATE rule), and the sender's Web3 nonce moves on."""
+        with self._lock:
+            self.web3_nonces[sender] = nonce + 1
+            if self.precompiles is not None:  # the same system precompiles and governance as the FISCO port
+                if to and self.precompiles.handles(to):
+                    return self._precompiled(sender, to, data, readonly=False)
+                refused = self.precompiles.admit(sender, to, data, call=False)
+                if refused is not None:
+                    return refused
+            if to:
+                return self._call(sender, to, data)
+            return self._deploy(sender, data, 0, address=create_address)
 
     def call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         """Run a read-only call against the current state; nothing is kept."""
@@ -232,6 +249,21 @@ class Executor:
     def _has_code(self, address: str) -> bool:
         return address in self._with_code or bool(self._evm.get_code(address))
 
+    def set_code(self, address: str, code: bytes) -> None:
+        """Replace the code at ``address`` (a dev chain test control; storage and nonce kept)."""
+        with self._lock:
+            nonce = self._evm.basic(address).nonce
+            self._install_code(address, code, nonce)
+            if code:
+                self._with_code.add(address)
+            else:
+                self._with_code.discard(address)
+
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        """Write one storage slot directly (a dev chain test control)."""
+        with self._lock:
+            self._evm.insert_account_storage(address, slot, value)
+
     # ------------------------------------------------------------------ internals
     def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         evm = self._evm
@@ -252,12 +284,13 @@ class Executor:
                           revm_refunded=int(result.gas_refunded))
         return ExecOutcome(self._status["ok"], bytes(output), gas, _logs(result))
 
-    def _deploy(self, sender: str, initcode: bytes, context_index: int) -> ExecOutcome:
+    def _deploy(self, sender: str, initcode: bytes, context_index: int, address: str = "") -> ExecOutcome:
         evm = self._evm
-        created = self._creations.get(sender, 0)
-        address = self._address_rule(self._block[0], context_index, sender, created)
-        # 2.x counts every attempted creation (a reverted deploy still uses its nonce)
-        self._creations[sender] = created + 1
+        if not address:
+            created = self._creations.get(sender, 0)
+            address = self._address_rule(self._block[0], context_index, sender, created)
+            # 2.x counts every attempted creation (a reverted deploy still uses its nonce)
+            self._creations[sender] = created + 1
         if evm.get_code(address):
             return ExecOutcome(self._status["unknown"], b"", 0)
         base = base_gas(self._schedule, revm_calldata=b"", tx_data=initcode, creation=True)

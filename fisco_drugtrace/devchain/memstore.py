@@ -129,6 +129,21 @@ class MemoryStore:
             self._total += len(stored.receipts)
             self._failed += failed
 
+    def truncate_after(self, number: int) -> None:
+        """Forget every block above ``number`` (a dev chain revert), as :meth:`ChainStore.truncate_after`."""
+        with self._lock:
+            self._open()
+            while self._numbers and self._numbers[-1] > number:
+                stored = self._blocks.pop(self._numbers.pop())
+                self._by_hash.pop(stored.block.hash, None)
+                for tx in stored.txs:
+                    self._txs.pop(tx.hash, None)
+                for receipt in stored.receipts:
+                    if receipt.contract_address:
+                        self._abis.pop(receipt.contract_address, None)
+                self._total -= len(stored.receipts)
+                self._failed -= sum(1 for r in stored.receipts if r.status != 0)
+
     def _check_unique(self, block: ChainBlock, txs: tuple[ChainTx, ...], entries: Mapping[bytes, object]) -> None:
         """The checks SQLite's keys make, before anything changes (same exception type)."""
         if block.number in self._blocks:

@@ -11,6 +11,7 @@ from typing import Any
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
+from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import ChainIdentity, Dialect
 
 from .chain import Chain
@@ -40,11 +41,33 @@ class DevChain:
             from .rpc_v3 import V3Methods
 
             self.methods: Any = V3Methods(self.chain)
+            self._add_dev_methods(self.methods.receipt_json)
             return V3Envelope(self.methods.table)
         from .rpc_v2 import V2Methods
 
         self.methods = V2Methods(self.chain)
+        v2 = self.methods
+        self._add_dev_methods(lambda receipt, tx: v2.receipt_json(receipt, self.chain.block(receipt.block_number), tx))
         return V2Envelope(self.methods.table)
+
+    def _add_dev_methods(self, render: Any) -> None:
+        """The test controls' ``dev_`` methods (:mod:`.devcontrols`), which no real node serves."""
+        from .devcontrols import ChainControls, dev_methods
+
+        self.controls = ChainControls(self.chain)
+        self.methods.table.update(dev_methods(self.controls, render))
+
+    def web3_port(self) -> Any:
+        """The Web3-compatible JSON-RPC (:class:`~.web3rpc.Web3Port`) over this chain's state:
+        serve it with ``serve(devchain.web3_port(), port=8545)``. 3.x only (FISCO 3.9+ has it)."""
+        if self.config.dialect is not Dialect.V3:
+            raise DevChainError("the Web3 port is a FISCO BCOS 3.x feature: start a 3.x dev chain")
+        port = getattr(self, "_web3", None)
+        if port is None:
+            from .web3rpc import Web3Port
+
+            port = self._web3 = Web3Port(self.chain, self.controls)
+        return port
 
     @property
     def identity(self) -> ChainIdentity:
@@ -65,6 +88,9 @@ class DevChain:
 
     def close(self) -> None:
         """Stop the sealer and close the database. Pending (unanswered) transactions are dropped."""
+        controls = getattr(self, "controls", None)
+        if controls is not None:
+            controls.close()
         self.chain.close()
 
     def __enter__(self) -> "DevChain":

@@ -42,6 +42,14 @@ class StartOptions:
     tls: bool = False
     accounts: int = DEV_ACCOUNT_COUNT
     auth_admin: str | None = None  # 3.x permission governance (``--auth``)
+    channel_port: int | None = None  # 2.x only: also serve the channel protocol on this port
+    #: serve the Web3-compatible JSON-RPC too, on this port (``None``: not at all; 3.x only)
+    web3_port: int | None = None
+    #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
+    web3_chain_id: int = 20200
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
+    http_front: str = "thread"
 
 
 @dataclass
@@ -54,12 +62,18 @@ class RunningChain:
     tls: TlsMaterial | None
     data_dir: Path | None
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
+    web3_server: ServerHandle | None = None
+    channel: ServerHandle | None = None  #: the 2.x channel server (``--channel-port``)
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def close(self) -> None:
+        if self.channel is not None:
+            self.channel.stop()
+        if self.web3_server is not None:
+            self.web3_server.stop()
         self.server.stop()
         self.devchain.close()
         if self.data_dir is not None:
@@ -75,13 +89,19 @@ def start(options: StartOptions) -> RunningChain:
 
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     """
+    if options.http_front == "process" and options.tls:
+        raise DevChainError("the process HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
     if data_dir is not None:
         running = read_run_info(data_dir)
         if running is not None and running.pid != os.getpid() and pid_alive(running.pid):
             raise DevChainRunning(f"a dev chain (pid {running.pid}) already serves {data_dir} at {running.url}")
-    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, auth_admin=options.auth_admin))
+    if options.channel_port is not None and Dialect(options.dialect) is not Dialect.V2:
+        raise DevChainError("the channel port is a 2.x node's (use --dialect v2); 3.x serves WebSocket on its RPC port")
+    chain = DevChain(DevChainConfig(dialect=options.dialect, data_dir=data_dir, web3_chain_id=options.web3_chain_id,
+                                    auth_admin=options.auth_admin))
     tmp = None
+    channel = None
     try:
         if data_dir is not None:
             key_dir = data_dir / ACCOUNTS_DIR
@@ -92,13 +112,36 @@ def start(options: StartOptions) -> RunningChain:
         material = None
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
-        server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        if options.http_front == "process":
+            from .frontproc import serve_split
+
+            server = serve_split(chain, host=options.host, port=options.port)
+        else:
+            server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+        web3_server = None
+        if options.web3_port is not None:
+            try:
+                web3_server = serve(chain.web3_port(), host=options.host, port=options.web3_port)
+            except BaseException:
+                server.stop()
+                raise
+        if options.channel_port is not None:
+            from .channel_server import channel_tls, serve_channel
+
+            try:
+                channel = serve_channel(chain, host=options.host, port=options.channel_port,
+                                        tls=channel_tls(material) if material else None)
+            except BaseException:
+                if web3_server is not None:
+                    web3_server.stop()
+                server.stop()
+                raise
     except BaseException:
         chain.close()
         if tmp is not None:
             tmp.cleanup()
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server, channel)
     if data_dir is not None:
         c = chain.config
         write_run_info(data_dir, RunInfo(os.getpid(), server.url, c.dialect.value, str(c.chain_id), str(c.group_id)))

@@ -109,6 +109,11 @@ def _handler_class(target: _RawHandler) -> type[socketserver.StreamRequestHandle
             if method == b"OPTIONS":
                 self._send(204, b"", keep, b"Allow: POST, OPTIONS\r\nAccess-Control-Allow-Headers: Content-Type\r\n")
                 return keep
+            if method == b"GET" and headers.get(b"upgrade", b"").lower() == b"websocket":
+                from .ws_server import serve_websocket  # the 3.x WebSocket dialect on the same port
+
+                serve_websocket(target, self.connection, self.rfile, self.wfile, headers)
+                return False
             if method != b"POST":
                 self._send(405, _error_body(-32600, "JSON-RPC requests are POSTed"), keep)
                 return keep

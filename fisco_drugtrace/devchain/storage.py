@@ -206,6 +206,23 @@ class ChainStore:
         if self._checkpointer is not None:
             self._checkpointer.wrote(1 + len(tx_rows) + len(receipt_rows) + len(log_rows))
 
+    def truncate_after(self, number: int) -> None:
+        """Delete every block above ``number`` with its transactions, receipts, logs and the ABIs
+        of contracts they deployed, in one SQLite transaction (a dev chain revert)."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                db.execute("DELETE FROM abis WHERE address IN (SELECT contract_address FROM receipts "
+                           "WHERE block_number > ? AND contract_address != '')", (number,))
+                for table in ("logs", "receipts", "txs", "blocks"):
+                    column = "number" if table == "blocks" else "block_number"
+                    db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
     # ------------------------------------------------------------------ reads
     def head(self) -> int:
         """Highest block number, -1 when there is no block at all."""

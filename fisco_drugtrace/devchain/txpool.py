@@ -196,6 +196,31 @@ class TxPool:
                     self._ledger_nonces.pop(nonce, None)
             self._recent_hashes.difference_update(old_hashes)
 
+    def rewind(self, number: int) -> list[ChainTx]:
+        """Forget the ledger window and everything pending (a dev chain revert to block
+        ``number``); the caller reloads the window with :meth:`load_history`. Returns the
+        pending transactions dropped."""
+        with self._lock:
+            dropped = list(self._pending.values())
+            self._pending.clear()
+            self._sealing.clear()
+            self._pool_nonces.clear()
+            self._ledger_nonces.clear()
+            self._recent_hashes.clear()
+            self._per_block.clear()
+            self._head = number
+            return dropped
+
+    def take_now(self, limit: int) -> list[ChainTx]:
+        """Hand out up to ``limit`` pending transactions even while paused (a manual ``mine``)."""
+        with self._lock:
+            batch: list[ChainTx] = []
+            while self._pending and len(batch) < limit:
+                tx_hash, tx = self._pending.popitem(last=False)
+                self._sealing.add(tx_hash)
+                batch.append(tx)
+            return batch
+
     def set_head(self, number: int) -> None:
         with self._lock:
             self._head = max(self._head, number)

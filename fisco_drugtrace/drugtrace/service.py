@@ -76,6 +76,13 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
             self.address_book.set_label(chain, group, id_hex(org_ref(root_org)), name)
         return deployment
 
+    def watch(self, org: str | bytes | None = None, **options: Any) -> Any:
+        """Domain events for ``org`` as they happen (a :class:`~fisco_drugtrace.drugtrace.watch.Watch`:
+        iterate it; ``kinds``, ``from_block``, ``to_block``, ``checkpoint``, ``push`` as there)."""
+        from fisco_drugtrace.drugtrace.watch import Watch
+
+        return Watch(self, org=org, **options)
+
     def status(self) -> SuiteStatus:
         """Addresses, whether code is there, and the suite's counters."""
         dep = self.deployment

@@ -1,8 +1,8 @@
-"""A 100,000-unit batch: validated, hashed, stored and committed in seconds; the last unit dispenses."""
+"""A 100,000-unit batch: validated, hashed, stored and committed; the last unit dispenses.
+
+How long it takes is a benchmark figure (bench/bench_manifest.py, bench/gas_report.py), not a test bound."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -17,14 +17,11 @@ def test_100k_codes_register_and_dispense_the_last(market) -> None:
                                                        min_temp=20, max_temp=80)
     codes = story_codes(100_000, "8160999")
     stages: dict[str, int] = {}
-    start = time.perf_counter()
     reg = man.register_batch(product.product_id, "BIG", codes, production_date=1, expiry_date=2 * 10**12,
                              expected_prefix="8160999",
                              on_progress=lambda stage, done, total: stages.__setitem__(stage, done))
-    elapsed = time.perf_counter() - start
     assert reg.batch.unit_count == 100_000
     assert stages == {"validate": 100_000, "hash": 100_000, "store": 100_000, "commit": 1}
-    assert elapsed < 15, elapsed  # ~3 s measured; generous for a loaded CI machine
     man.define_process(product.product_id, 1, b"\x9f" * 32)
     market.svc["regulator"].approve_process(product.product_id, b"\x9f" * 32)
     man.pass_release_gate(reg.batch.batch_id)

@@ -47,10 +47,20 @@ def _check_auth(ctx: click.Context, param: click.Parameter, value: str | None) -
 @_data_dir_option(None)
 @click.option("--tls", is_flag=True, help="Serve mutual TLS with generated RSA certificates (sdk/ in the data dir).")
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
+@click.option("--web3-port", type=int, default=None,
+              help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
+@click.option("--http-front", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
+              help="thread: a thread per connection (TLS possible); process: HTTP in a child process, the "
+                   "chain's work in one engine thread (faster under concurrent senders).")
+@click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
+              help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
+@click.option("--channel-port", type=int, default=None,
+              help="2.x only: also serve the channel protocol (events pushed) on this port (0 = any free port).")
 @click.option("--auth", "auth_admin", metavar="ADMIN_ADDRESS", default=None, callback=_check_auth,
               help="3.x: permission governance with this account as the committee's only governor (build_chain.sh -a).")
 @json_option
-def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, as_json: bool,
+def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
+          http_front: str, web3_chain_id: int, channel_port: int | None, as_json: bool,
           auth_admin: str | None = None) -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
@@ -59,6 +69,9 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         data_dir = data_dir or runner.DEFAULT_DATA_DIR
         argv = [sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--dialect", dialect,
                 "--port", str(port), "--host", host, "--data-dir", str(data_dir)] + (["--tls"] if tls else []) \
+            + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
+            + (["--channel-port", str(channel_port)] if channel_port is not None else []) \
+            + ["--http-front", http_front] \
             + (["--auth", auth_admin] if auth_admin else [])
         info = runner.start_detached(data_dir, argv)
         detached: dict[str, Any] = {
@@ -73,8 +86,14 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             emit(detached, False, title="dev chain")
             emit_table(dev_accounts, title="dev accounts")
         return
+    if web3_port is not None and dialect != "v3":
+        raise click.UsageError("--web3-port needs a 3.x dev chain (--dialect v3): FISCO 3.9+ serves it")
+    if channel_port is not None and dialect != "v2":
+        raise click.UsageError("--channel-port is a 2.x node's port (add --dialect v2); 3.x pushes over "
+                               "WebSocket on its RPC port (ws:// or wss:// URL)")
     running = runner.start(runner.StartOptions(dialect=dialect, host=host, port=port, data_dir=data_dir, tls=tls,
-                                                  auth_admin=auth_admin))
+                                               web3_port=web3_port, web3_chain_id=web3_chain_id, http_front=http_front,
+                                               channel_port=channel_port, auth_admin=auth_admin))
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     try:
@@ -85,6 +104,11 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
         if running.devchain.chain.auth_admin:
             summary["auth_admin"] = running.devchain.chain.auth_admin
+        if running.web3_server is not None:
+            summary.update(web3_url=running.web3_server.url, web3_chain_id=config.web3_chain_id)
+        if running.channel is not None:
+            summary["channel_url"] = running.channel.url.replace("channel://", "channels://") if running.tls \
+                else running.channel.url
         if running.tls:
             summary.update(tls_ca=str(running.tls.sdk_ca), tls_cert=str(running.tls.sdk_cert),
                            tls_key=str(running.tls.sdk_key))
@@ -125,3 +149,8 @@ def status(data_dir: Path, as_json: bool) -> None:
     info = runner.status(data_dir)
     emit({"running": True, "pid": info.pid, "url": info.url, "dialect": info.dialect, "chain_id": info.chain_id,
           "group_id": info.group_id}, as_json)
+
+
+from fisco_drugtrace.cli.commands.devtools import register as _register_test_controls  # noqa: E402
+
+_register_test_controls(devchain)  # time, snapshot, revert, mine, mining, ... (the dev_ test controls)
