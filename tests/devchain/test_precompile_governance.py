@@ -207,3 +207,14 @@ def test_consensus_changes_only_through_the_committee(gov: DevChain) -> None:
     receipt = send(gov, COMMITTEE, "createRmNodeProposal(string,uint256)", node, 100)
     (event,) = [e for e in receipt["logEntries"] if e["topics"] == [EXEC_RESULT]]
     assert int(event["data"], 16) == 0 and len(result(gov, "getSealerList", ["group0", ""])) == 1
+
+
+def test_dev_revert_takes_precompile_state_back(gov: DevChain) -> None:
+    """A ``dev_`` snapshot/revert rebuilds the state by replay: the committee's and SystemConfig's
+    tables go back with the EVM's."""
+    snapshot = result(gov, "dev_snapshot", [])
+    send(gov, COMMITTEE, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100)
+    assert deploy_as(gov, USER)["status"] == 18
+    result(gov, "dev_revert", [snapshot])  # (its answer is devtools' to test)
+    assert call3(gov, AUTH, "deployType()", ["uint256"]) == (0,)
+    assert deploy_as(gov, USER)["status"] == 0
