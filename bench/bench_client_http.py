@@ -1,10 +1,13 @@
-"""The SDK's HTTP transport against the one it replaced (a ``requests`` session), same server, same run.
+"""What the SDK's HTTP transport costs over a bare ``requests`` session (the peer), same server, same run.
 
-Issue 19 moved ``HttpTransport`` from ``requests`` to ``http.client`` with a deadline-armed
-socket (one total deadline per call, answer cap, no decompression, no redirects). This prints
-what a call costs on loopback keep-alive, for a small answer (``getBlockNumber``) and a 1 MiB
-one, with the ratio against ``requests.Session.post`` measured in the same run. The server is a
-minimal keep-alive HTTP/1.1 responder in a child process, so its work does not share our GIL.
+``HttpTransport`` is a ``requests.Session`` plus what makes it safe against a hostile node: one
+total deadline per call (a shared watchdog thread that shuts the socket down at the deadline,
+the answer streamed from ``resp.raw``), the answer cap, ``Accept-Encoding: identity``, no
+redirects, the answer checks. This prints what a call costs on loopback keep-alive, for a
+small answer (``getBlockNumber``) and a 1 MiB one, with the ratio against a bare
+``requests.Session.post(...).content`` measured in the same run: the price of the hardening.
+The server is a minimal keep-alive HTTP/1.1 responder in a child process, so its work does not
+share our GIL.
 
     .venv/bin/python bench/bench_client_http.py [--calls 3000]
 """

@@ -127,35 +127,23 @@ class WebhookOutbox:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """One POST with the standard library (no redirects followed: a 3xx is not "taken");
-    0 when there is no answer."""
-    import http.client
-    import ssl
-    from urllib.parse import urlsplit
+    """One POST through requests (the project's HTTP client; no redirects followed: a 3xx is not
+    "taken"); 0 when there is no answer."""
+    import requests
 
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    conn: http.client.HTTPConnection
-    if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
-                                           context=ssl.create_default_context())
-    else:
-        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
     try:
-        conn.request("POST", target, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read(65536)
-        return int(response.status)
-    except (OSError, http.client.HTTPException, ValueError):
+        with requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False,
+                           stream=True) as response:
+            response.raw.read(65536, decode_content=False)
+            return int(response.status_code)
+    except (requests.RequestException, OSError, ValueError):
         return 0
-    finally:
-        conn.close()
 
 
 class WebhookSender:
     """Delivers the outbox in order in a background thread (:meth:`start`), one event at a time.
 
-    :param post: ``(url, body, headers, timeout) -> HTTP status`` (0 = no answer); ``http.client`` by default.
+    :param post: ``(url, body, headers, timeout) -> HTTP status`` (0 = no answer); requests by default.
     """
 
     def __init__(self, outbox: WebhookOutbox, url: str, secret: bytes, *, timeout: float = 10.0,

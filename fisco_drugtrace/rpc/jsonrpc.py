@@ -7,8 +7,9 @@ and retries **reads** on transport failures with bounded exponential backoff.
 
 Every :meth:`JsonRpc.request` has **one total deadline** (``timeout``, default the client's
 setting): retries, backoff pauses and failover all spend the same budget, and the transport
-arms every socket operation with what is left, so a call never outlives it (measured against a
-stalling and a drip-feeding node in ``tests/unit/test_client_deadlines.py``). An answer that is
+is given what is left (its watchdog shuts the socket down when that runs out), so a call never
+outlives it (measured against a stalling and a drip-feeding node in
+``tests/unit/test_client_deadlines.py``). An answer that is
 not a usable envelope moves a read on to the next node (:meth:`FailoverTransport.demote`).
 Answers are decoded with :func:`~fisco_drugtrace.rpc.answers.load_json`, which refuses deep
 nesting before Python's recursive decoder can overflow the C stack.

@@ -1,5 +1,5 @@
 """Property: whatever bytes a "node" sends back, the HTTP transport returns a body or raises a
-:class:`TransportError` subclass, never a foreign exception (``http.client``, ``ssl``, ``ValueError``)."""
+:class:`TransportError` subclass, never a foreign exception (``requests``, ``urllib3``, ``http.client``, ``ssl``, ``ValueError``)."""
 
 from __future__ import annotations
 

@@ -154,3 +154,20 @@ def test_a_partial_tls_set_names_the_variables_still_to_set(pki: dict[str, Path]
         load_settings(environ={"FISCO_TLS_CA": str(pki["ca"])}, cwd=tmp_path)
     assert "FISCO_TLS_CERT" in str(info.value) and "FISCO_TLS_KEY" in str(info.value)
     assert "FISCO_TLS_CA" not in str(info.value)
+
+
+def test_a_drip_feeding_tls_node_is_cut_at_the_deadline(pki: dict[str, Path]) -> None:
+    """The watchdog shuts a TLS socket down too (the mutual-TLS adapter's connections)."""
+    import time
+
+    from fisco_drugtrace.errors import RequestTimeout
+
+    tls = TlsFiles.from_sdk_dir(pki["sdk_dir"])
+    with serve_http("drip", delay=1.0, ssl_context=_server_context(pki)) as server:
+        rpc = JsonRpc(HttpTransport(server.url, tls=tls), retry=RetryPolicy(attempts=3, backoff=0.01), timeout=2.0)
+        start = time.monotonic()
+        with pytest.raises(RequestTimeout):
+            rpc.request("getBlockNumber", [])
+        elapsed = time.monotonic() - start
+    assert len(server.hits) >= 1 and len(server.sent) >= 1  # the handshake worked and it was dripping
+    assert 2.0 <= elapsed <= 2.0 * 1.1 + 0.5
