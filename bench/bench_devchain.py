@@ -1,6 +1,7 @@
 """Dev chain throughput and latency: custody ``dispatch`` transactions signed by the SDK.
 
-Run: ``.venv/bin/python bench/bench_devchain.py [--txs 4000] [--serial 300] [--store memory|sqlite|both]``.
+Run: ``.venv/bin/python bench/bench_devchain.py [--txs 4000] [--serial 300] [--store memory|sqlite|both|none]
+[--restart-txs 10000,100000]``.
 
 What is measured: the chain, not the client. Every transaction is signed by the SDK
 (``FiscoClient.sign_transaction``) and wrapped in its JSON-RPC body BEFORE the timed loop; the
@@ -185,23 +186,40 @@ def report(label: str, senders: int, elapsed: float, latencies: list[float], blo
     return row
 
 
+def _wal_mb(store: Any) -> float:
+    return round(store.wal_size() / 2**20, 1) if hasattr(store, "wal_size") else float("nan")
+
+
 def measure_restart(count: int) -> dict[str, Any]:
-    """Fill a data dir with ``count`` dispatch transactions, close it, and time the reopen (replay)."""
+    """Fill a data dir with ``count`` dispatch transactions (continuous load: 16 senders, no pause
+    between waves), note the WAL's size at the end of the load, close, and time the reopen (replay)."""
     with tempfile.TemporaryDirectory(prefix="bench-restart-") as tmp:
         chain = DevChain(DevChainConfig(data_dir=Path(tmp)))
         client, signer, custody, batch_id = setup(chain)
+        peak_wal = 0
+        loaded = time.perf_counter()
         for start in range(0, count, WAVE):
             bodies = presign(client, signer, custody, batch_id, min(WAVE, count - start))
             run_threads(chain.handle_raw, bodies, 16)
+            peak_wal = max(peak_wal, chain.chain.store.wal_size())
+        loaded = time.perf_counter() - loaded
         height, total = chain.block_number, chain.chain.total_txs
+        wal_mb = _wal_mb(chain.chain.store)
+        db_mb = round((Path(tmp) / "chain.sqlite").stat().st_size / 2**20, 1)
+        print(f"load        {total} txs in {height} blocks ({loaded:.0f} s, signing included): WAL {wal_mb} MB at "
+              f"the end (largest seen between waves {peak_wal / 2**20:.1f} MB), database {db_mb} MB", flush=True)
         chain.close()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         reopened = DevChain(DevChainConfig(data_dir=Path(tmp)))
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert reopened.block_number == height and reopened.chain.total_txs == total
         reopened.close()
-    row = {"mode": "restart", "txs": total, "blocks": height, "seconds": round(took, 2)}
-    print(f"restart     {total} txs in {height} blocks: reopened (verify + replay) in {took:.2f} s", flush=True)
+    row = {"mode": "restart", "txs": total, "blocks": height, "seconds": round(took, 2), "cpu_seconds": round(cpu, 2),
+           "target_seconds_100k": 15, "load_average": round(os.getloadavg()[0], 1), "wal_mb_end_of_load": wal_mb,
+           "wal_mb_peak": round(peak_wal / 2**20, 1), "db_mb": db_mb}
+    print(f"restart     {total} txs in {height} blocks: reopened (verify + replay) in {took:.2f} s "
+          f"({cpu:.2f} s CPU; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus; target <= 15 s "
+          "for 100k)", flush=True)
     return row
 
 
@@ -231,6 +249,8 @@ def run_store(label: str, data_dir: Path | None, args: argparse.Namespace) -> li
             rows.append(row)
     finally:
         handle.stop()
+        if data_dir is not None:
+            print(f"sqlite      WAL {_wal_mb(chain.chain.store)} MB at the end of the load runs", flush=True)
         chain.close()
     return rows
 
@@ -374,10 +394,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--txs", type=int, default=4000, help="transactions per concurrent run")
     parser.add_argument("--serial", type=int, default=300, help="transactions for the 1-sender runs")
-    parser.add_argument("--store", choices=("memory", "sqlite", "both"), default="both",
-                        help="memory: what tests and a foreground `devchain start` use; sqlite: a data dir")
-    parser.add_argument("--restart-txs", type=int, default=10_000,
-                        help="transactions in the restart measurement (0 = skip)")
+    parser.add_argument("--store", choices=("memory", "sqlite", "both", "none"), default="both",
+                        help="memory: what tests and a foreground `devchain start` use; sqlite: a data dir; "
+                             "none: only the restart measurements (no peer run either)")
+    parser.add_argument("--restart-txs", default="10000",
+                        help="comma-separated transaction counts of the restart measurements, e.g. 10000,100000 "
+                             "(100k takes a few minutes to fill); 0 = skip")
     parser.add_argument("--peers", default="anvil,anvil-sync,anvil-async,hardhat,ganache",
                         help="peers for the comparison run (comma-separated; empty = no peer run)")
     parser.add_argument("--workloads", default="set,dispatch", help="peer run workloads: set, dispatch")
@@ -401,9 +423,10 @@ def main() -> None:
     if args.store in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="bench-devchain-") as tmp:
             rows += run_store("sqlite", Path(tmp), args)
-    if args.restart_txs:
-        rows.append(measure_restart(args.restart_txs))
-    if args.only == "all" and args.peers:
+    for count in (int(c) for c in str(args.restart_txs).split(",") if c.strip()):
+        if count:
+            rows.append(measure_restart(count))
+    if args.only == "all" and args.peers and args.store != "none":  # none: the restart measurements only
         rows += run_peer_comparison(args)
     print(json.dumps(rows))
 

@@ -13,11 +13,12 @@ File layout::
     [tls]      ca = "sdk/ca.crt";  cert = "sdk/sdk.crt";  key = "sdk/sdk.key"   # relative to the file
     [account]  dir = "accounts";  default = "alice"
     [home]     dir = "~/.fisco-drugtrace"   # address book, code store, audit index
+    [suite]    org_registry = "0x…"        # the deployment to join (`contracts attach`)
 
 Environment: ``FISCO_RPC_URL`` (comma separated), ``FISCO_GROUP``, ``FISCO_DIALECT``,
 ``FISCO_CHAIN_ID``, ``FISCO_TLS_CA``, ``FISCO_TLS_CERT``, ``FISCO_TLS_KEY``, ``FISCO_ACCOUNT``,
 ``FISCO_ACCOUNT_DIR``, ``FISCO_DRUGTRACE_HOME``, ``FISCO_TIMEOUT`` (seconds: the total deadline
-of one node call, retries and failover included), ``FISCO_MAX_ANSWER_BYTES``.
+of one node call, retries and failover included), ``FISCO_MAX_ANSWER_BYTES``, ``FISCO_ORG_REGISTRY``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ ENVIRONMENT_VARIABLES: Mapping[str, str] = {
     "FISCO_ACCOUNT": "account",
     "FISCO_ACCOUNT_DIR": "account_dir",
     "FISCO_DRUGTRACE_HOME": "home",
+    "FISCO_ORG_REGISTRY": "org_registry",
     "FISCO_TIMEOUT": "timeout",
     "FISCO_MAX_ANSWER_BYTES": "max_answer_bytes",
 }
@@ -100,6 +102,8 @@ class Settings:
     account: str | None = None
     home: Path = Path(_DEFAULT_HOME).expanduser()
     source: Path | None = None
+    #: the drug-trace suite to join (``[suite] org_registry``): its OrgRegistry address, "" = not set
+    org_registry: str = ""
 
     @property
     def url(self) -> str:
@@ -133,12 +137,13 @@ def _table(data: Mapping[str, Any], name: str, path: Path | None) -> Mapping[str
 
 def _flatten(data: Mapping[str, Any], path: Path | None) -> dict[str, Any]:
     """TOML tables -> flat field values (still unvalidated)."""
-    known = {"chain", "network", "tls", "account", "home"}
+    known = {"chain", "network", "tls", "account", "home", "suite"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{path or 'config'}: unknown section(s) {sorted(unknown)}; expected {sorted(known)}")
     chain, network = _table(data, "chain", path), _table(data, "network", path)
     tls, account, home = _table(data, "tls", path), _table(data, "account", path), _table(data, "home", path)
+    suite = _table(data, "suite", path)
     out: dict[str, Any] = {}
     mapping = [
         (chain, "dialect", "dialect"), (chain, "group", "group"), (chain, "chain_id", "chain_id"),
@@ -146,7 +151,7 @@ def _flatten(data: Mapping[str, Any], path: Path | None) -> dict[str, Any]:
         (network, "timeout", "timeout"), (network, "retries", "retries"),
         (network, "max_answer_bytes", "max_answer_bytes"), (tls, "ca", "tls_ca"),
         (tls, "cert", "tls_cert"), (tls, "key", "tls_key"), (account, "dir", "account_dir"),
-        (account, "default", "account"), (home, "dir", "home"),
+        (account, "default", "account"), (home, "dir", "home"), (suite, "org_registry", "org_registry"),
     ]
     for table, key, field_name in mapping:
         if key in table:
@@ -262,7 +267,16 @@ def _build(raw: Mapping[str, Any], bases: Mapping[str, Path | None], source: Pat
         account=str(account) if account else None,
         home=home,
         source=source,
+        org_registry=_org_registry(raw.get("org_registry", "")),
     )
+
+
+def _org_registry(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and not (text[:2].lower() == "0x" and len(text) == 42
+                     and all(c in "0123456789abcdefABCDEF" for c in text[2:])):
+        raise ConfigError(f"[suite] org_registry must be a 0x-prefixed 20-byte address, got {text!r}")
+    return text.lower()
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *,
@@ -274,15 +288,24 @@ def load_settings(path: str | os.PathLike[str] | None = None, overrides: Mapping
         ``dialect``, ``chain_id``, ``timeout``, ``retries``, ``tls_ca``/``tls_cert``/``tls_key``,
         ``account_dir``, ``home``, ``node``, ``max_answer_bytes``). ``None`` values are ignored.
     :param environ: the environment (defaults to ``os.environ``).
-    :param cwd: where to look for ``fisco-drugtrace.toml`` (defaults to the current directory).
+    :param cwd: where to look for ``fisco-drugtrace.toml`` and what relative paths of ``path``, the
+        environment and ``overrides`` are taken from (defaults to the current directory). All paths
+        in the result are absolute.
     :raises ConfigError: malformed TOML, unknown dialect, missing certificate files, bad values.
     """
     env = os.environ if environ is None else environ
+    # Every path is made absolute here, at load time: a relative config path (``--config`` or
+    # ``FISCO_DRUGTRACE_CONFIG``) against the current directory, paths inside the file against the
+    # file's directory, relative paths from the environment or flags against the current
+    # directory — so the Settings stay valid whatever directory the process moves to later.
+    here = Path(os.path.abspath(cwd or os.getcwd()))
     source: Path | None = None
     if path is not None:
         source = Path(path).expanduser()
+        if not source.is_absolute():
+            source = here / source
     else:
-        candidate = Path(cwd or os.getcwd()) / DEFAULT_CONFIG_NAME
+        candidate = here / DEFAULT_CONFIG_NAME
         if candidate.is_file():
             source = candidate
     raw: dict[str, Any] = {}
@@ -294,12 +317,12 @@ def load_settings(path: str | os.PathLike[str] | None = None, overrides: Mapping
         value = env.get(variable)
         if value:
             raw[field_name] = value
-            bases[field_name] = None
+            bases[field_name] = here
     for field_name, value in (overrides or {}).items():
         if value is None:
             continue
         if field_name not in set(ENVIRONMENT_VARIABLES.values()) | {"timeout", "retries", "node"}:
             raise ConfigError(f"unknown settings override {field_name!r}")
         raw[field_name] = value
-        bases[field_name] = None
+        bases[field_name] = here
     return _build(raw, bases, source.resolve() if source is not None else None)

@@ -190,6 +190,16 @@ class SignatureError(CryptoError):
     """A signature is malformed, not canonical (high s), or does not recover/verify."""
 
 
+class SignerSuiteMismatch(CryptoError):
+    """The signing key's crypto suite is not the chain's (e.g. an ECDSA key on an sm_crypto chain)."""
+
+    def __init__(self, signer_suite: str, chain_suite: str) -> None:
+        super().__init__(f"the account signs with {signer_suite} but this chain uses {chain_suite}: "
+                         f"use an account of the chain's suite (account new --suite ...)")
+        self.signer_suite = signer_suite
+        self.chain_suite = chain_suite
+
+
 class KeystoreError(CryptoError):
     """Base for keystore file problems."""
 
@@ -722,6 +732,18 @@ class NotFound(DomainError, LookupError):
 
 class AddressBookError(DomainError):
     """The address book has no deployment for this chain/group, or is unreadable."""
+
+
+class CodeNotGenuine(DomainError):
+    """A unit code that cannot be traced: proven counterfeit, or not decidable with what this
+    home holds (``verdict`` is ``"counterfeit"`` or ``"cannot_tell_here"``; ``reason`` says why
+    and, for the latter, which manifest to import)."""
+
+    def __init__(self, code: str, verdict: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.verdict = verdict
+        self.reason = reason
 
 
 # --------------------------------------------------------------------------- dev chain

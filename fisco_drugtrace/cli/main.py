@@ -17,6 +17,7 @@ import click
 
 from fisco_drugtrace.errors import (
     AuditError,
+    CodeNotGenuine,
     ConfigError,
     CryptoError,
     DomainError,
@@ -40,6 +41,8 @@ EXIT_CODES = {
     4: "the node refused the request (JSON-RPC error, transaction rejected by the pool)",
     5: "the transaction failed on chain (revert with decoded error, receipt timeout)",
     6: "audit verification failed: the chain differs from the index or report",
+    7: "verify / trace unit: counterfeit (the chain proves the code is not a real unit)",
+    8: "verify / trace unit: cannot tell here (no code manifest held for the code's product)",
 }
 
 # name -> "module:attribute"; a module that does not exist yet is simply not listed.
@@ -61,10 +64,10 @@ _COMMANDS: dict[str, str] = {
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",
+    "gov": "fisco_drugtrace.cli.commands.gov:gov",
     "watch": "fisco_drugtrace.cli.commands.watch:watch",
     "serve": "fisco_drugtrace.cli.commands.web:serve",
     "web": "fisco_drugtrace.cli.commands.web:web",
-    "gov": "fisco_drugtrace.cli.commands.gov:gov",
 }
 
 
@@ -72,6 +75,8 @@ def exit_code_for(exc: BaseException) -> int:
     """The documented exit code for a library exception."""
     if isinstance(exc, AuditError):
         return 6
+    if isinstance(exc, CodeNotGenuine):
+        return 7 if exc.verdict == "counterfeit" else 8
     if isinstance(exc, TransactionError):
         return 5
     if isinstance(exc, RpcError):

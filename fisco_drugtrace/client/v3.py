@@ -20,6 +20,8 @@ from fisco_drugtrace.client._wire import (
     to_quantity,
 )
 from fisco_drugtrace.client.base import BLOCK_LIMIT_OFFSET, FiscoClient
+from fisco_drugtrace.client.logscan import DEFAULT_LOG_PAGE_BLOCKS, LOG_METHODS_SINCE, parse_node_version, scan_logs
+from fisco_drugtrace.client.logscan import paged_get_logs
 from fisco_drugtrace.client.records import (
     Block,
     ConsensusStatus,
@@ -49,7 +51,7 @@ from fisco_drugtrace.client.wire_v3 import (
     transaction_v3,
 )
 from fisco_drugtrace.encoding import tx_v3
-from fisco_drugtrace.errors import LedgerError
+from fisco_drugtrace.errors import LedgerError, MethodNotFound
 from fisco_drugtrace.rpc.jsonrpc import JsonRpc
 from fisco_drugtrace.types import CallResult, Dialect, Log, Receipt, TxHash
 
@@ -118,18 +120,79 @@ class ClientV3(FiscoClient):
                           output=hex_bytes(o.get("output"), "call output"),
                           block_number=quantity(o.get("blockNumber", 0), "call blockNumber"))
 
+    def call_signed(self, signer: Signer, to: str, data: bytes) -> CallResult:
+        """``call [group, node, to, data, sign]`` (FISCO BCOS 3.4+): the node recovers the caller
+        from ``sign`` over hash(``to`` as lower-case hex text without ``0x`` ‖ ``data``) with the
+        chain's suite, and runs the call as that ``msg.sender`` (bcos-rpc/bcos-rpc/validator/
+        CallValidator.cpp). Older nodes ignore the extra parameter (the call runs as address zero)."""
+        target = _addr_param(to)
+        digest = signer.suite.hash(target[2:].encode("ascii") + bytes(data))
+        sign = "0x" + bytes(signer.sign_digest(digest)).hex()
+        o = obj(self._read("call", self._gn(target, "0x" + bytes(data).hex(), sign)), "call result")
+        return CallResult(status=quantity(o.get("status", 0), "call status"),
+                          output=hex_bytes(o.get("output"), "call output"),
+                          block_number=quantity(o.get("blockNumber", 0), "call blockNumber"))
+
     def get_receipt(self, tx_hash: str) -> Receipt | None:
         return self.get_transaction_receipt(tx_hash)
 
     def get_block_hash(self, number: int) -> str:
         return self.get_block_hash_by_number(number)
 
+    # -- log reading on every 3.x version (client/logscan.py) ---------------------------
+    #: blocks per ``getLogs`` call: the node's ``filter_max_process_block`` (it truncates beyond)
+    log_page_blocks: int = DEFAULT_LOG_PAGE_BLOCKS
+
+    def node_version(self) -> tuple[int, int, int] | None:
+        """The node's binary version from ``getGroupNodeInfo`` (e.g. ``(3, 7, 3)``), cached."""
+        if not hasattr(self, "_node_version"):
+            self._node_version = parse_node_version(self.get_group_node_info().version)
+        return self._node_version
+
+    def uses_sm_crypto(self) -> bool:
+        """Whether the chain runs ``sm_crypto`` (SM2 signatures, SM3 hashes — also the EVM's
+        KECCAK256), as the node reports it in ``getGroupNodeInfo``'s ``iniConfig.smCryptoType``
+        (FISCO-BCOS libinitializer/PBFTInitializer.cpp). Cached."""
+        if not hasattr(self, "_sm_crypto"):
+            flag = self.get_group_node_info().ini_config.get("smCryptoType", False)
+            self._sm_crypto = flag is True or str(flag).lower() == "true"
+        return self._sm_crypto
+
+    def has_log_methods(self) -> bool:
+        """Whether the node serves ``getLogs`` and filters (FISCO BCOS 3.9.0+), learnt once."""
+        if getattr(self, "_log_methods", None) is None:
+            version = self.node_version()
+            self._log_methods = version is None or version >= LOG_METHODS_SINCE
+        return bool(self._log_methods)
+
     def get_logs(self, from_block: int, to_block: int, addresses: Sequence[str] | None = None,
                  topics: Sequence[Any] | None = None) -> list[Log]:
-        """``getLogs [group, {fromBlock, toBlock, address, topics}]``."""
+        """Logs of the inclusive range: ``getLogs`` in pages the node does not truncate where the
+        node has it (3.9.0+), else read from blocks and receipts (same logs, same fields)."""
+        if self.has_log_methods():
+            try:
+                return paged_get_logs(lambda a, b: self.get_logs_page(a, b, addresses, topics), from_block,
+                                      to_block, self.log_page_blocks)
+            except MethodNotFound:
+                self._log_methods = False  # a node older than its version said, or a proxy without it
+        return self.scan_logs(from_block, to_block, addresses, topics)
+
+    def get_logs_page(self, from_block: int, to_block: int, addresses: Sequence[str] | None = None,
+                      topics: Sequence[Any] | None = None) -> list[Log]:
+        """One ``getLogs [group, {fromBlock, toBlock, address, topics}]`` call, as the node answers
+        it (at most ``filter_max_process_block`` blocks of the range)."""
         result = self._read("getLogs", [self.group, self._filter_params(from_block, to_block, addresses, topics)])
         matches = log_filter(addresses, topics)
         return [log for log in map(log_v3, items(result, "logs")) if matches(log)]
+
+    def scan_logs(self, from_block: int, to_block: int, addresses: Sequence[str] | None = None,
+                  topics: Sequence[Any] | None = None) -> list[Log]:
+        """The logs of a range from ``getBlockByNumber`` and ``getTransactionReceipt`` (any 3.x node)."""
+        def block(number: int) -> tuple[str, Sequence[str]]:
+            found = self.get_block_by_number(number, only_header=False, only_tx_hash=True)
+            return found.hash, found.transaction_hashes
+
+        return scan_logs(block, self.get_transaction_receipt, from_block, to_block, addresses, topics)
 
     def sign_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str = "") -> SignedTx:
         ident = self.identity()

@@ -104,3 +104,52 @@ _local = _PerThread()
 def keccak256(data: bytes) -> bytes:
     """Keccak-256 of ``data`` (thread-safe: each thread hashes with its own state)."""
     return _local.hash(data)
+
+
+class _FixedLengthState:
+    """One C state called through function objects *without* ctypes ``argtypes``: the arguments
+    are passed as ready ctypes objects (the state pointer, ``c_size_t`` lengths made once per
+    length), so no per-call conversion runs. About 1.5x :func:`new_hasher` on a Merkle tree
+    (measured on 10^5 codes, same run). Lengths not seen before get their ``c_size_t`` made once."""
+
+    def __init__(self, lib: Any) -> None:
+        self._base = _CtypesState(lib)  # owns (and frees) the C state
+        raw = ctypes.PyDLL(lib._name)  # the same library, fresh function objects (no argtypes)
+        self._reset, self._absorb, self._digest = raw.keccak_reset, raw.keccak_absorb, raw.keccak_digest
+        for fn in (self._reset, self._absorb, self._digest):
+            fn.restype = ctypes.c_int
+
+    def hasher(self) -> Callable[[bytes], bytes]:
+        state, out = self._base._state, ctypes.create_string_buffer(32)
+        reset, absorb, digest = self._reset, self._absorb, self._digest
+        sizes: dict[int, Any] = {}
+        size32, keccak_pad = ctypes.c_size_t(32), ctypes.c_uint8(1)
+
+        def _hash(data: bytes) -> bytes:
+            if type(data) is not bytes:
+                data = bytes(data)
+            n = len(data)
+            size = sizes.get(n)
+            if size is None:
+                size = sizes[n] = ctypes.c_size_t(n)
+            reset(state)
+            absorb(state, data, size)
+            digest(state, out, size32, keccak_pad)
+            return out.raw
+
+        _hash.__dict__["_owner"] = self
+        return _hash
+
+
+def new_bulk_hasher() -> Callable[[bytes], bytes]:
+    """:func:`new_hasher` for many hashes of a few lengths in one thread (a Merkle tree over
+    10^5 codes): same digests, less call overhead. Not thread-safe."""
+    if _GIL_LIB is not None:
+        try:
+            return _FixedLengthState(_GIL_LIB).hasher()
+        except (MemoryError, OSError, AttributeError):  # pragma: no cover
+            pass
+    return new_hasher()
+
+
+__all__ += ["new_bulk_hasher"]

@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
+from typing import Callable
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
@@ -41,11 +42,12 @@ from .devops import META_KEY as _OPS_KEY
 from .devops import DevOp, dump_ops, load_ops
 from .ethtx import eth_create_address
 from .evm import Executor
+from .rawcheck import stored_tx_problem
 from .runfile import DataDirLock
 from .records import ZERO_HASH, ChainBlock, ChainReceipt, ChainTx, ExecOutcome
 from .memstore import open_store
 from .precompiles import PrecompileHost
-from .storage import SCHEMA_VERSION
+from .storage import SCHEMA_VERSION, raw_digest
 from .txpool import TxPool
 
 __all__ = ["Chain", "now_ms", "GATHER_LINGER", "WEB3_NONCE_PREFIX"]
@@ -91,8 +93,11 @@ class _Waiter:
 class Chain:
     """One dev chain's state machine (dialect-neutral); the RPC handlers sit on top of it."""
 
-    def __init__(self, config: DevChainConfig, suite: CryptoSuite = ECDSA) -> None:
+    def __init__(self, config: DevChainConfig, suite: CryptoSuite = ECDSA,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        """:param progress: called during replay, about twice a second, with (blocks replayed, head)."""
         self.config = config
+        self._progress = progress
         self.suite = suite
         self.codec: TxCodec = codec_for(config.dialect, suite, config.chain_id or "")
         data_dir = Path(config.data_dir) if config.data_dir is not None else None
@@ -192,9 +197,18 @@ class Chain:
                 "crypto": self.suite.name}
 
     def _open(self) -> ChainBlock:
-        store = self.store
-        if store.fresh:
+        if self.store.fresh:
             return self._create_genesis()
+        try:
+            return self._reopen()
+        except DataDirError:
+            raise
+        except Exception as exc:  # whatever a damaged row makes a reader or the EVM raise, it is damage
+            raise DataDirError(self.store.location, f"damaged: reading the stored chain failed "
+                                                    f"({type(exc).__name__}: {exc})") from exc
+
+    def _reopen(self) -> ChainBlock:
+        store = self.store
         meta = store.meta()
         where = store.location
         if meta.get("schema") != SCHEMA_VERSION:
@@ -218,6 +232,22 @@ class Chain:
         head = self._replay(meta.get("genesis_hash", ""))
         self.replay_seconds = time.perf_counter() - started
         return head
+
+    def _check_stored_tx(self, tx: ChainTx, number: int) -> None:
+        """The stored signed bytes decode to the stored hash and columns (:mod:`.rawcheck`).
+
+        Transactions that came in through the Web3 port (Ethereum encodings) are only checked by
+        re-execution in blocks written before digests existed."""
+        if tx.nonce[:3] == WEB3_NONCE_PREFIX:
+            return
+        try:
+            problem = stored_tx_problem(self.config.dialect, self.suite, tx)
+        except Exception as exc:
+            raise DataDirError(self.store.location, f"damaged: stored bytes of 0x{tx.hash.hex()} in block {number} "
+                                                    f"do not decode ({type(exc).__name__}: {exc})") from exc
+        if problem is not None:
+            raise DataDirError(self.store.location, f"damaged: stored bytes of 0x{tx.hash.hex()} in block {number} "
+                                                    f"do not match its stored {problem}")
 
     def _genesis_state_root(self) -> bytes:
         c = self.config
@@ -248,13 +278,32 @@ class Chain:
         stored_head = self.store.head()
         previous: ChainBlock | None = None
         window_start = stored_head - self.config.block_limit + 1
+        missing_digests: list[tuple[int, bytes]] = []  # a data dir written before raw digests
+        report = self._progress
+        next_report = time.monotonic() + 0.5
         for block in self.store.iter_blocks():
+            if report is not None and time.monotonic() >= next_report:
+                report(block.number, stored_head)
+                next_report = time.monotonic() + 0.5
             if previous is None:
                 if block.number != 0 or block.hash.hex() != genesis_hash or block.state_root != self._genesis_state_root():
                     raise DataDirError(where, "damaged: genesis block does not match the recorded genesis")
                 expected = self._make_block(0, ZERO_HASH, block.timestamp, (), (), block.state_root, 0)
             else:
                 txs = self.store.txs_in_block(block.number)
+                if txs:
+                    # the digest was taken when the block was written, from the bytes admission had
+                    # just decoded and hashed: when it matches, the bytes still are those; blocks
+                    # written before digests existed have each transaction decoded and re-hashed
+                    digest = raw_digest(txs)
+                    recorded = self.store.raw_digest(block.number)
+                    if recorded is None:
+                        for tx in txs:
+                            self._check_stored_tx(tx, block.number)
+                        missing_digests.append((block.number, digest))
+                    elif recorded != digest:
+                        raise DataDirError(where, f"damaged: stored transactions of block {block.number} (signed "
+                                                  "bytes or columns) differ from their recorded digest")
                 stored = {r.tx_hash: r for r in self.store.receipts_in_block(block.number)}
                 receipts = self._execute(block.number, block.timestamp, txs)
                 for r in receipts:
@@ -276,6 +325,8 @@ class Chain:
         if previous is None or previous.number != stored_head:
             raise DataDirError(where, f"damaged: blocks stop at {previous.number if previous else -1}, "
                                       f"highest stored is {stored_head}")
+        if missing_digests:
+            self.store.record_raw_digests(missing_digests)
         return previous
 
     def _apply_ops_after(self, number: int, executor: Executor | None = None) -> None:

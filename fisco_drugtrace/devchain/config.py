@@ -18,7 +18,12 @@ __all__ = [
     "DEFAULT_CHAIN_ID",
     "DEFAULT_GROUP_ID",
     "DEV_NODE_ID",
+    "COMPAT_MODES",
 ]
+
+#: node versions the dev chain can answer as: "3.9" (and later) serves ``getLogs`` and filters
+#: (added to FISCO BCOS in 3.9.0); "3.7" answers them with MethodNotFound, as a 3.0-3.8 node does.
+COMPAT_MODES = ("3.7", "3.9")
 
 #: ``tx_gas_limit`` system config by dialect (3.x genesis default, 2.x ``[tx] gas_limit`` default).
 DEFAULT_TX_GAS_LIMIT = {Dialect.V3: 3_000_000_000, Dialect.V2: 300_000_000}
@@ -45,6 +50,13 @@ class DevChainConfig:
     :param tx_count_limit: most transactions the sealer packs into one block.
     :param pool_limit: most pending transactions before ``TxPoolIsFull``.
     :param genesis_timestamp: genesis block time in ms; ``None`` = now, at creation (then stored).
+    :param compat: the node version answered as (:data:`COMPAT_MODES`): ``"3.9"`` serves
+        ``getLogs`` and the filter methods, ``"3.7"`` has none of them (MethodNotFound), as 3.0-3.8.
+    :param filter_max_process_block: most blocks one ``getLogs`` / ``getFilterChanges`` call
+        processes — the node's ``[rpc] filter_max_process_block`` (default 10): ``getLogs`` answers
+        only the first that many blocks of its range, a filter advances that many per poll.
+    :param filter_timeout_s: a filter not polled for this long is gone (``[rpc] filter_timeout``, 300 s).
+    :param max_filters: most live filters (the node has no cap; the dev chain bounds its memory).
     :param auth_admin: 3.x only: start with permission governance (``build_chain.sh -a``), this
         account (``0x`` + 40 hex) the committee's only governor. A data dir keeps the setting.
     :param web3_chain_id: the Ethereum chain id of the Web3 port (FISCO's ``web3_chain_id``
@@ -67,6 +79,10 @@ class DevChainConfig:
     genesis_timestamp: int | None = None
     fsync: bool = False
     node_id: str = field(default=DEV_NODE_ID)
+    compat: str = "3.9"
+    filter_max_process_block: int = 10
+    filter_timeout_s: float = 300.0
+    max_filters: int = 10_000
     auth_admin: str | None = None
     web3_chain_id: int = 20200
 
@@ -96,8 +112,23 @@ class DevChainConfig:
             object.__setattr__(self, "auth_admin", self.auth_admin.lower())
         if self.block_limit < 1 or self.tx_count_limit < 1 or self.pool_limit < 1:
             raise DevChainError("block_limit, tx_count_limit and pool_limit must be positive")
+        if str(self.compat) not in COMPAT_MODES:
+            raise DevChainError(f"compat must be one of {', '.join(COMPAT_MODES)}, got {self.compat!r}")
+        object.__setattr__(self, "compat", str(self.compat))
+        if self.filter_max_process_block < 1 or self.max_filters < 1 or self.filter_timeout_s <= 0:
+            raise DevChainError("filter_max_process_block, max_filters and filter_timeout_s must be positive")
         if int(self.tx_gas_limit or 0) < 100_000:  # FISCO's minimum for tx_gas_limit
             raise DevChainError(f"tx_gas_limit must be at least 100000, got {self.tx_gas_limit}")
+
+    @property
+    def serves_filters(self) -> bool:
+        """Whether this node version has ``getLogs`` and the filter methods (3.9.0+)."""
+        return self.compat != "3.7"
+
+    @property
+    def binary_version(self) -> str:
+        """What ``getGroupNodeInfo`` reports as the node's binary version."""
+        return f"v{self.compat}.0-devchain"
 
     @property
     def gas_limit(self) -> int:

@@ -248,7 +248,6 @@ class Executor:
 
     def _has_code(self, address: str) -> bool:
         return address in self._with_code or bool(self._evm.get_code(address))
-
     def set_code(self, address: str, code: bytes) -> None:
         """Replace the code at ``address`` (a dev chain test control; storage and nonce kept)."""
         with self._lock:

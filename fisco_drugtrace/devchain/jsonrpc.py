@@ -5,6 +5,14 @@ no batches. 2.x (libjson-rpc-cpp ``RpcProtocolServerV2``): batches allowed (an e
 -32600), a request without ``id`` is refused with -32604, standard errors carry the library's
 ``NAME: text`` messages. Both answer bad JSON with -32700 and unknown methods with -32601.
 Internal failures never leak a traceback: they become -32603.
+
+Nesting depth: orjson refuses bodies nested deeper than 1,024 levels, and the :mod:`json`
+fallback recurses once per level on the C stack. Python's recursion limit does not protect it in
+this process: py_ecc (imported through eth-keyfile by the keystore module) raises it to 100,000 at
+import, so 50k-70k nested ``[`` overflowed the C stack (SIGSEGV) before this bound existed. So a
+body only reaches :func:`json.loads` after an iterative scan
+(:func:`fisco_drugtrace.jsonsafe.json_depth`, the SDK's own guard) found it nested at most
+:data:`MAX_DEPTH` levels; deeper bodies are answered as bad JSON (-32700).
 """
 
 from __future__ import annotations
@@ -16,11 +24,15 @@ from typing import Any, Callable, Mapping
 import orjson
 
 from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
+from fisco_drugtrace.jsonsafe import json_depth
 from fisco_drugtrace.types import Dialect
 
-__all__ = ["Envelope", "V3Envelope", "V2Envelope", "MAX_BATCH"]
+__all__ = ["Envelope", "V3Envelope", "V2Envelope", "MAX_BATCH", "MAX_DEPTH"]
 
 MAX_BATCH = 1000
+#: Deepest nesting of arrays/objects the json fallback parses (orjson's own limit is 1,024).
+MAX_DEPTH = 512
+
 Handler = Callable[[list], Any]
 
 
@@ -52,16 +64,20 @@ def _loads(body: bytes) -> tuple[Any, bool]:
     64 bits as a float. Both fall back to :func:`json.loads`: the first raises, the second leaves a
     float (a request without floats parsed by orjson equals json's parse). Requests carry no
     floats in practice, so the fallback costs only odd bodies.
-    :raises ValueError: the body is not JSON (json's verdict).
+    :raises ValueError: the body is not JSON (json's verdict), or nests deeper than :data:`MAX_DEPTH`.
     """
     try:
         request = orjson.loads(body)
     except orjson.JSONDecodeError:
-        pass
+        if json_depth(body) > MAX_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     else:
         if not _has_float(request):
             return request, True
-    return json.loads(body), False
+    try:
+        return json.loads(body), False
+    except RecursionError as exc:  # a thread already deep in its stack: still only bad input
+        raise ValueError("JSON nested too deeply") from exc
 
 
 def _dumps_fast(obj: Any) -> bytes:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from fisco_drugtrace.errors import InvalidParams
 
@@ -125,26 +126,60 @@ class Filter:
     query: LogQuery | None
     cursor: int
     extra: dict[str, Any] = field(default_factory=dict)
+    last_access: float = 0.0
 
 
 class FilterRegistry:
-    """Installed filters by id (ids are hex quantities, as the node gives them)."""
+    """Installed filters by id (ids are hex quantities, as the node gives them).
 
-    def __init__(self) -> None:
+    As a FISCO BCOS node's ``FilterSystem`` (bcos-rpc/bcos-rpc/filter/FilterSystem.cpp): a filter
+    not polled with ``getFilterChanges`` for ``timeout_s`` is gone ("filter not found"); the node
+    sweeps them every few seconds, here they go when next touched. Unlike the node, the number of
+    live filters is capped (``max_filters``): each costs memory and the node has no bound.
+    """
+
+    def __init__(self, *, timeout_s: float = 300.0, max_filters: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._filters: dict[int, Filter] = {}
         self._ids = itertools.count(1)
+        self.timeout_s = timeout_s
+        self.max_filters = max_filters
+        self._clock = clock
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._filters)
+
+    def _sweep(self, now: float) -> None:
+        expired = [k for k, f in self._filters.items() if now - f.last_access > self.timeout_s]
+        for key in expired:
+            del self._filters[key]
 
     def add(self, flt: Filter) -> str:
         with self._lock:
+            now = self._clock()
+            if len(self._filters) >= self.max_filters:
+                self._sweep(now)
+            if len(self._filters) >= self.max_filters:
+                raise InvalidParams(-32602, f"too many live filters ({self.max_filters}): uninstall some "
+                                            f"(uninstallFilter) or let them expire ({self.timeout_s:g} s unpolled)")
             fid = next(self._ids)
+            flt.last_access = now
             self._filters[fid] = flt
         return hex(fid)
 
-    def get(self, fid: Any) -> tuple[int, Filter]:
+    def get(self, fid: Any, *, touch: bool = False) -> tuple[int, Filter]:
+        """The filter; ``touch`` (a ``getFilterChanges``) renews its lease, as the node does."""
         key = parse_filter_id(fid)
         with self._lock:
+            now = self._clock()
             flt = self._filters.get(key)
+            if flt is not None and now - flt.last_access > self.timeout_s:
+                del self._filters[key]
+                flt = None
+            if flt is not None and touch:
+                flt.last_access = now
         if flt is None:
             raise InvalidParams(-32602, "filter not found")
         return key, flt

@@ -7,7 +7,7 @@ same request, so the SDK's ``InProcessTransport(devchain.handle_raw)`` and the H
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.suite import CryptoSuite
@@ -27,9 +27,11 @@ class DevChain:
     :raises DataDirError: the data dir belongs to another chain or is damaged.
     """
 
-    def __init__(self, config: DevChainConfig | None = None, *, suite: CryptoSuite = ECDSA) -> None:
+    def __init__(self, config: DevChainConfig | None = None, *, suite: CryptoSuite = ECDSA,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        """:param progress: called during the replay of a data dir with (blocks replayed, head block)."""
         self.config = config or DevChainConfig()
-        self.chain = Chain(self.config, suite)
+        self.chain = Chain(self.config, suite, progress=progress)
         try:
             self.envelope = self._envelope()
         except BaseException:

@@ -35,6 +35,10 @@ SEND_TIMEOUT = 60.0
 
 Handler = Callable[[list], Any]
 
+#: the log and filter methods a node has from FISCO BCOS 3.9.0 (absent in ``compat="3.7"``)
+_FILTER_METHODS = ("newBlockFilter", "newPendingTransactionFilter", "newFilter", "getLogs", "uninstallFilter",
+                   "getFilterChanges", "getFilterLogs")
+
 
 def _not_found(what: str) -> LedgerError:
     return LedgerError(3008, f"GetStorageError: {what} not found")
@@ -110,7 +114,7 @@ class V3Methods:
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.config: DevChainConfig = chain.config
-        self.filters = FilterRegistry()
+        self.filters = FilterRegistry(timeout_s=self.config.filter_timeout_s, max_filters=self.config.max_filters)
         #: the node names ``_group`` accepts
         self._nodes = frozenset(("", NODE_NAME, self.config.node_id))
         self.table: dict[str, Handler] = {
@@ -147,6 +151,9 @@ class V3Methods:
             "getFilterChanges": self.get_filter_changes,
             "getFilterLogs": self.get_filter_logs,
         }
+        if not self.config.serves_filters:  # a 3.0-3.8 node: these answer MethodNotFound
+            for name in _FILTER_METHODS:
+                del self.table[name]
 
     # ------------------------------------------------------------------ group / node checks
     def _group(self, p: _Params, *, with_node: bool = True) -> None:
@@ -483,7 +490,7 @@ class V3Methods:
     def node_info(self) -> dict[str, Any]:
         c = self.config
         ini = {
-            "binaryInfo": {"version": "v3.7.0-devchain", "gitCommitHash": "0" * 40, "platform": "python/pyrevm",
+            "binaryInfo": {"version": c.binary_version, "gitCommitHash": "0" * 40, "platform": "python/pyrevm",
                            "buildTime": "", "buildType": "devchain"},
             "chainID": c.chain_id, "groupID": c.group_id, "smCryptoType": False, "isWasm": False,
             "isAuthCheck": bool(self.chain.auth_admin), "isSerialExecute": True, "nodeName": NODE_NAME, "nodeID": c.node_id,
@@ -577,10 +584,19 @@ class V3Methods:
         p = _Params(params)
         return LogQuery.parse(p.get(1))
 
+    def _capped(self, first: int, last: int) -> int:
+        """The last block one call processes: at most ``filter_max_process_block`` from ``first``
+        (bcos-rpc FilterSystem.cpp ``getLogsImpl`` / ``getLogChangeImpl``: the rest of the range
+        is silently left out)."""
+        return min(last, first + self.config.filter_max_process_block - 1)
+
     def get_logs(self, params: list) -> Any:
         query = self._log_params(params)
-        first, last = query.range(self.chain.head.number)
-        return self._collect_logs(query, first, last)
+        head = self.chain.head.number
+        first, last = query.range(head)
+        if query.block_hash is not None:
+            return self._collect_logs(query, first, last)
+        return self._collect_logs(query, first, self._capped(first, min(last, head)))
 
     def new_filter(self, params: list) -> Any:
         query = self._log_params(params)
@@ -604,23 +620,25 @@ class V3Methods:
 
     def get_filter_changes(self, params: list) -> Any:
         self._only_group(params)
-        _, flt = self.filters.get(_Params(params).get(1))
+        _, flt = self.filters.get(_Params(params).get(1), touch=True)
         head = self.chain.head.number
         if flt.kind == "pending":
             flt.cursor, hashes = self.chain.admitted_since(flt.cursor)
             return [_hex(h) for h in hashes]
         if flt.kind == "block":
             out = []
-            for number in range(flt.cursor, head + 1):
+            end = self._capped(flt.cursor, head)
+            for number in range(flt.cursor, end + 1):
                 block = self.chain.block(number)
                 if block is not None:
                     out.append(_hex(block.hash))
-            flt.cursor = head + 1
+            flt.cursor = max(flt.cursor, end + 1)
             return out
         assert flt.query is not None
         _, last = flt.query.range(head)
-        logs = self._collect_logs(flt.query, flt.cursor, min(last, head))
-        flt.cursor = max(flt.cursor, min(last, head) + 1)
+        end = self._capped(flt.cursor, min(last, head))
+        logs = self._collect_logs(flt.query, flt.cursor, end)
+        flt.cursor = max(flt.cursor, end + 1)
         return logs
 
     def get_filter_logs(self, params: list) -> Any:

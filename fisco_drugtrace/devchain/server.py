@@ -1,7 +1,7 @@
 """HTTP(S) front end: JSON-RPC over POST on any path, as both node generations serve it.
 
-Threaded (one thread per connection, HTTP/1.1 keep-alive), bodies capped at
-:data:`MAX_BODY` bytes, optional mutual TLS (TLS 1.2+, client certificate required, handshake
+Threaded (one thread per connection, HTTP/1.1 keep-alive; connections capped, idle ones closed,
+each request given a total deadline: :mod:`.conncap`), bodies capped at :data:`MAX_BODY` bytes, optional mutual TLS (TLS 1.2+, client certificate required, handshake
 done in the connection's thread so a silent client cannot stall the accept loop).
 """
 
@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
+
+from .conncap import IDLE_TIMEOUT, MAX_CONNECTIONS, REQUEST_DEADLINE, ConnectionGuard
 
 __all__ = ["serve", "ServerHandle", "ServerTls", "MAX_BODY"]
 
@@ -57,7 +59,8 @@ def _error_body(code: int, message: str) -> bytes:
 
 
 _REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 405: "Method Not Allowed",
-            411: "Length Required", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}
+            411: "Length Required", 413: "Payload Too Large", 431: "Request Header Fields Too Large",
+            503: "Service Unavailable"}
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
 
@@ -84,11 +87,14 @@ def _handler_class(target: _RawHandler) -> type[socketserver.StreamRequestHandle
                 pass
 
         def _one_request(self) -> bool:
+            guard: ConnectionGuard = self.server.guard  # type: ignore[attr-defined]
+            guard.phase(self.request, "idle")
             line = self.rfile.readline(_MAX_LINE + 1)
             while line in (b"\r\n", b"\n"):
                 line = self.rfile.readline(_MAX_LINE + 1)
             if not line:
                 return False
+            guard.phase(self.request, "reading")
             parts = line.split()
             if len(parts) != 3 or len(line) > _MAX_LINE or not parts[2].startswith(b"HTTP/1."):
                 self._send(400, _error_body(-32600, "malformed HTTP request line"), False)
@@ -112,6 +118,7 @@ def _handler_class(target: _RawHandler) -> type[socketserver.StreamRequestHandle
             if method == b"GET" and headers.get(b"upgrade", b"").lower() == b"websocket":
                 from .ws_server import serve_websocket  # the 3.x WebSocket dialect on the same port
 
+                guard.phase(self.request, "busy")  # a long-lived session, not a request being read
                 serve_websocket(target, self.connection, self.rfile, self.wfile, headers)
                 return False
             if method != b"POST":
@@ -128,6 +135,7 @@ def _handler_class(target: _RawHandler) -> type[socketserver.StreamRequestHandle
             body = self.rfile.read(length)
             if len(body) < length:
                 return False
+            guard.phase(self.request, "busy")
             self._send(200, target.handle_raw(body), keep)
             return keep
 
@@ -140,9 +148,36 @@ class _Server(socketserver.ThreadingTCPServer):
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[socketserver.BaseRequestHandler],
-                 tls: ssl.SSLContext | None) -> None:
+                 tls: ssl.SSLContext | None, guard: ConnectionGuard) -> None:
         self._tls = tls
+        self.guard = guard
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.guard.admit(request):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread to serve it (e.g. none can be started)
+            self.guard.release(request)
+            raise
+
+    def _refuse(self, request: Any) -> None:
+        """At the cap with nothing idle to close: answer 503 (plain HTTP) and close, without waiting."""
+        try:
+            if self._tls is None:
+                request.setblocking(False)
+                body = _error_body(-32603, "too many connections")
+                request.send(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                             b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.guard.release(request)
+        super().shutdown_request(request)
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = super().get_request()
@@ -154,9 +189,21 @@ class _Server(socketserver.ThreadingTCPServer):
         pass  # refused handshakes and dropped connections are the client's business
 
 
-def serve(devchain: _RawHandler, host: str = "127.0.0.1", port: int = 0, tls: ServerTls | None = None) -> ServerHandle:
-    """Serve ``devchain.handle_raw`` over HTTP (or mutual-TLS HTTPS) in a background thread."""
-    server = _Server((host, port), _handler_class(devchain), tls.context() if tls else None)
+def serve(devchain: _RawHandler, host: str = "127.0.0.1", port: int = 0, tls: ServerTls | None = None, *,
+          max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT,
+          request_deadline: float = REQUEST_DEADLINE) -> ServerHandle:
+    """Serve ``devchain.handle_raw`` over HTTP (or mutual-TLS HTTPS) in a background thread.
+
+    :param max_connections: connections served at once (one thread each); see :mod:`.conncap`.
+    :param idle_timeout: seconds a keep-alive connection may wait for its next request.
+    :param request_deadline: seconds from a request line to the end of its body.
+    """
+    guard = ConnectionGuard(max_connections, idle_timeout, request_deadline)
+    try:
+        server = _Server((host, port), _handler_class(devchain), tls.context() if tls else None, guard)
+    except BaseException:
+        guard.stop()
+        raise
     bound_host, bound_port = server.server_address[:2]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name="devchain-http", daemon=True)
@@ -170,6 +217,7 @@ def serve(devchain: _RawHandler, host: str = "127.0.0.1", port: int = 0, tls: Se
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        guard.stop()
 
     scheme = "https" if tls else "http"
     shown = host if host not in ("0.0.0.0", "") else "127.0.0.1"

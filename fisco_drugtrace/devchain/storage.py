@@ -7,12 +7,23 @@ The EVM state itself is not stored: on start it is rebuilt by re-executing the s
 transactions with their stored block environment (see :mod:`.chain`). Without a data dir the same
 schema lives in an in-memory SQLite database (the chain itself uses :class:`~.memstore.MemoryStore` then).
 
-A data dir is never reused silently: a file that is not SQLite, a missing table, or the identity
-of another chain (dialect, chain id, group id, genesis) raises :class:`DataDirError`.
+A data dir is never reused silently: a file that is not SQLite, a missing table, a failed
+``quick_check``, the identity of another chain (dialect, chain id, group id, genesis), or a chain
+shorter than the head recorded outside the database (:mod:`.headmark`: truncated file, deleted or
+damaged WAL) raises :class:`DataDirError`.
+
+The WAL stays bounded under continuous load: a passive checkpoint never catches up with a writer
+that commits without pause (the next commit overtakes it, so the WAL never restarts from its
+beginning), so once the WAL file passes :data:`WAL_LIMIT` the writer itself runs a ``TRUNCATE``
+checkpoint on its own connection, between two blocks (SQLite: https://www.sqlite.org/wal.html,
+"Avoiding Excessively Large WAL Files"). A checkpoint copies committed pages and fsyncs the
+database before it resets the WAL, so durability is unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -20,9 +31,10 @@ from typing import Iterator, Mapping, Sequence
 
 from fisco_drugtrace.errors import DataDirError
 
+from .headmark import HeadMark, HeadRecord
 from .records import ChainBlock, ChainLog, ChainReceipt, ChainTx
 
-__all__ = ["ChainStore", "DB_FILENAME", "SCHEMA_VERSION"]
+__all__ = ["ChainStore", "DB_FILENAME", "SCHEMA_VERSION", "WAL_LIMIT", "raw_digest"]
 
 DB_FILENAME = "chain.sqlite"
 SCHEMA_VERSION = "1"
@@ -49,7 +61,33 @@ CREATE TABLE logs (
 CREATE INDEX logs_tx ON logs (tx_hash);
 CREATE TABLE abis (address TEXT PRIMARY KEY, abi TEXT NOT NULL);
 """
+#: Indexes added after the first schema: created on open when missing (a migration that needs no
+#: version bump; an older build ignores them). Replay reads every block's receipts by number.
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS receipts_block ON receipts (block_number, idx);
+CREATE TABLE IF NOT EXISTS raw_digests (block_number INTEGER PRIMARY KEY, digest BLOB NOT NULL);
+"""
+#: WAL size (bytes) past which the writer truncates the WAL between two blocks.
+WAL_LIMIT = 16 * 1024 * 1024
 _TABLES = ("meta", "blocks", "txs", "receipts", "logs", "abis")
+
+
+def raw_digest(txs: Sequence[ChainTx]) -> bytes:
+    """Digest of a block's stored transactions, in order (``raw_digests``): the signed bytes and
+    every column stored beside them (sender, to, input, nonce, blockLimit, abi, import time).
+
+    The transaction hash covers the signed fields but not the signature, and the columns replay
+    executes are not re-derived from the bytes; this digest, taken when the block is written
+    (from what admission decoded and checked), detects damage to any of them at start without
+    recovering every sender. An integrity check against damage, not against deliberate tampering.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    for t in txs:
+        text = "\x00".join((t.sender, t.to, t.nonce, t.abi, str(t.block_limit), str(t.import_time))).encode()
+        for part in (t.raw, t.input, text):
+            h.update(len(part).to_bytes(4, "big"))
+            h.update(part)
+    return h.digest()
 
 
 def _split_topics(blob: bytes) -> tuple[bytes, ...]:
@@ -66,6 +104,9 @@ class _Checkpointer:
     ROWS = 2000
 
     def __init__(self, path: Path, fsync: bool) -> None:
+        #: held while a checkpoint runs; the writer's own TRUNCATE checkpoint takes it too, so it
+        #: waits for a passive one to finish instead of finding the checkpoint lock busy
+        self.running = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
         self._rows = 0
@@ -87,7 +128,8 @@ class _Checkpointer:
             if self._stopping:
                 return
             try:
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                with self.running:
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error:  # busy or closing: the next round (or the final close) catches up
                 pass
 
@@ -108,28 +150,47 @@ class ChainStore:
         self._lock = threading.RLock()
         self._where = str(data_dir) if data_dir is not None else ":memory:"
         self._checkpointer: _Checkpointer | None = None
+        self._mark: HeadMark | None = None
+        self._wal_path = ""
         if data_dir is None:
             self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + _INDEXES)
             self.fresh = True
             return
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / DB_FILENAME
+        self._wal_path = str(path) + "-wal"
+        mark = HeadMark(data_dir, fsync=fsync)
+        recorded = mark.read()
         existed = path.exists() and path.stat().st_size > 0
+        if not existed and recorded is not None:
+            state = "empty" if path.exists() else "missing"
+            raise DataDirError(self._where, f"{DB_FILENAME} is {state} but this data dir held blocks up to "
+                                            f"{recorded.number} ({mark.path.name}); remove the data dir to start "
+                                            "a new chain")
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
-            if existed:
-                self._check_tables()
-            else:
-                self._db.executescript(_SCHEMA)
-            # Checkpoints (copying the WAL into the database, with an fsync) run in a background
-            # thread, not inside the commit of whichever block crosses the WAL threshold.
-            self._db.execute("PRAGMA wal_autocheckpoint=0")
-        except sqlite3.DatabaseError as exc:
-            raise DataDirError(self._where, f"{DB_FILENAME} is not a readable SQLite database ({exc})") from exc
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+                self._db.execute("PRAGMA busy_timeout=10000")  # the writer's own checkpoint waits for a passive one
+                if existed:
+                    self._check_tables()
+                    self._db.executescript(_INDEXES)
+                    self._check_head(recorded, mark)
+                else:
+                    self._db.executescript(_SCHEMA + _INDEXES)
+                # Checkpoints (copying the WAL into the database, with an fsync) run in a background
+                # thread, not inside the commit of whichever block crosses the WAL threshold.
+                self._db.execute("PRAGMA wal_autocheckpoint=0")
+            except BaseException:
+                self._db.close()
+                raise
+        except (sqlite3.Error, OverflowError, ValueError) as exc:
+            raise DataDirError(self._where, f"{DB_FILENAME} is not a readable SQLite database "
+                                            f"({type(exc).__name__}: {exc})") from exc
         self.fresh = not existed
+        self._mark = mark
         self._checkpointer = _Checkpointer(path, fsync)
 
     def _check_tables(self) -> None:
@@ -137,7 +198,26 @@ class ChainStore:
         missing = [t for t in _TABLES if t not in names]
         if missing:
             raise DataDirError(self._where, f"damaged: missing table(s) {', '.join(missing)}")
-        self._db.execute("PRAGMA quick_check").fetchall()
+        verdict = [row[0] for row in self._db.execute("PRAGMA quick_check(20)")]
+        if verdict != ["ok"]:
+            raise DataDirError(self._where, f"damaged: SQLite quick_check reports {'; '.join(map(str, verdict))}")
+
+    def _check_head(self, recorded: HeadRecord | None, mark: HeadMark) -> None:
+        """The database holds at least the head recorded outside it (and the same block there)."""
+        row = self._db.execute("SELECT MAX(number) FROM blocks").fetchone()
+        stored = -1 if row[0] is None else int(row[0])
+        if recorded is None:  # a data dir written before HEAD existed: record what is there
+            if stored >= 0:
+                found = self._db.execute("SELECT hash FROM blocks WHERE number = ?", (stored,)).fetchone()
+                mark.write(stored, bytes(found[0]))
+            return
+        if stored < recorded.number:
+            raise DataDirError(self._where, f"damaged: the database ends at block {stored} but block "
+                                            f"{recorded.number} was committed ({mark.path.name}); a truncated "
+                                            "database or a deleted or damaged WAL lost blocks")
+        found = self._db.execute("SELECT hash FROM blocks WHERE number = ?", (recorded.number,)).fetchone()
+        if found is None or bytes(found[0]) != recorded.hash:
+            raise DataDirError(self._where, f"damaged: block {recorded.number} is not the block that was committed")
 
     @property
     def location(self) -> str:
@@ -148,6 +228,15 @@ class ChainStore:
             self._checkpointer.stop()
         with self._lock:
             self._db.close()  # the last connection to close checkpoints what is left
+            if self._mark is not None:
+                self._mark.close()
+
+    def wal_size(self) -> int:
+        """The WAL file's size in bytes (0 without one)."""
+        try:
+            return os.stat(self._wal_path).st_size if self._wal_path else 0
+        except FileNotFoundError:
+            return 0
 
     # ------------------------------------------------------------------ meta
     def meta(self) -> dict[str, str]:
@@ -194,6 +283,7 @@ class ChainStore:
                 )
                 if tx_rows:
                     db.executemany("INSERT INTO txs VALUES (?,?,?,?,?,?,?,?,?,?,?)", tx_rows)
+                    db.execute("INSERT INTO raw_digests VALUES (?, ?)", (block.number, raw_digest(txs)))
                     db.executemany("INSERT INTO receipts VALUES (?,?,?,?,?,?,?,?)", receipt_rows)
                 if log_rows:
                     db.executemany("INSERT INTO logs VALUES (?,?,?,?,?,?,?)", log_rows)
@@ -203,19 +293,32 @@ class ChainStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            if self._mark is not None:
+                self._mark.write(block.number, block.hash)
+                if self.wal_size() > WAL_LIMIT and self._checkpointer is not None:
+                    # between two blocks, on the writer's connection: nothing can overtake it
+                    with self._checkpointer.running:
+                        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         if self._checkpointer is not None:
             self._checkpointer.wrote(1 + len(tx_rows) + len(receipt_rows) + len(log_rows))
 
     def truncate_after(self, number: int) -> None:
         """Delete every block above ``number`` with its transactions, receipts, logs and the ABIs
-        of contracts they deployed, in one SQLite transaction (a dev chain revert)."""
+        of contracts they deployed, in one SQLite transaction (a dev chain revert).
+
+        The head record (:mod:`.headmark`) is lowered to ``number`` first: a crash in between
+        leaves it below the database's head (a valid lower bound), never above."""
         with self._lock:
             db = self._db
+            if self._mark is not None:
+                kept = db.execute("SELECT hash FROM blocks WHERE number = ?", (number,)).fetchone()
+                if kept is not None:
+                    self._mark.write(number, bytes(kept[0]))
             db.execute("BEGIN")
             try:
                 db.execute("DELETE FROM abis WHERE address IN (SELECT contract_address FROM receipts "
                            "WHERE block_number > ? AND contract_address != '')", (number,))
-                for table in ("logs", "receipts", "txs", "blocks"):
+                for table in ("logs", "receipts", "txs", "raw_digests", "blocks"):
                     column = "number" if table == "blocks" else "block_number"
                     db.execute(f"DELETE FROM {table} WHERE {column} > ?", (number,))
                 db.execute("COMMIT")
@@ -292,10 +395,21 @@ class ChainStore:
         return ChainReceipt(row[0], row[1], row[2], row[3], row[4], row[5], logs, row[6], row[8], row[9], row[7])
 
     def receipts_in_block(self, number: int) -> list[ChainReceipt]:
+        """The block's receipts in index order: two indexed queries per block (replay reads every
+        block's receipts, so this is linear in history, not blocks x transactions)."""
         with self._lock:
-            hashes = [r[0] for r in self._db.execute(
-                "SELECT tx_hash FROM receipts WHERE block_number = ? ORDER BY idx", (number,))]
-        return [r for r in (self.receipt(h) for h in hashes) if r is not None]
+            rows = self._db.execute(
+                "SELECT r.tx_hash, r.block_number, r.idx, r.status, r.output, r.gas_used, r.contract_address, "
+                "r.hash, t.sender, t.to_addr FROM receipts r JOIN txs t ON t.hash = r.tx_hash "
+                "WHERE r.block_number = ? ORDER BY r.idx", (number,)).fetchall()
+            log_rows = self._db.execute(
+                "SELECT tx_hash, address, topics, data FROM logs WHERE block_number = ? ORDER BY log_index",
+                (number,)).fetchall() if rows else []
+        logs: dict[bytes, list[ChainLog]] = {}
+        for tx_hash, address, topics, data in log_rows:
+            logs.setdefault(tx_hash, []).append(ChainLog(address, _split_topics(topics), data))
+        return [ChainReceipt(row[0], row[1], row[2], row[3], row[4], row[5], tuple(logs.get(row[0], ())), row[6],
+                             row[8], row[9], row[7]) for row in rows]
 
     def logs(self, from_block: int, to_block: int) -> list[tuple[int, int, int, bytes, ChainLog]]:
         """(block number, log index in block, tx index, tx hash, log) for blocks in the range."""
@@ -328,6 +442,20 @@ class ChainStore:
         with self._lock:
             row = self._db.execute("SELECT abi FROM abis WHERE address = ?", (address,)).fetchone()
         return row[0] if row else ""
+
+    def raw_digest(self, number: int) -> bytes | None:
+        """The recorded :func:`raw_digest` of block ``number``'s transactions (``None``: not recorded,
+        a block written before digests existed)."""
+        with self._lock:
+            row = self._db.execute("SELECT digest FROM raw_digests WHERE block_number = ?", (number,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def record_raw_digests(self, digests: Sequence[tuple[int, bytes]]) -> None:
+        """Record digests of blocks written before they existed (after a replay verified them)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO raw_digests VALUES (?, ?)", list(digests))
+            self._db.execute("COMMIT")
 
     def nonces_since(self, first_block: int) -> list[tuple[int, str]]:
         """(block number, nonce) of every committed transaction from ``first_block`` on."""

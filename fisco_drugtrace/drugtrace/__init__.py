@@ -35,9 +35,11 @@ from fisco_drugtrace.drugtrace.models import (
     ShipmentStatus,
     SuiteStatus,
     TxInfo,
-    UnitVerification,
 )
 from fisco_drugtrace.drugtrace.service import TraceService
+from fisco_drugtrace.drugtrace.verification import UnitState, Verdict, Verification
+
+UnitVerification = Verification  # the name before verdicts; kept for callers
 
 __all__ = [
     "TraceService",
@@ -77,4 +79,7 @@ __all__ = [
     "SuiteStatus",
     "TxInfo",
     "UnitVerification",
+    "Verification",
+    "Verdict",
+    "UnitState",
 ]

@@ -26,6 +26,7 @@ class ServiceBase:
         self._clock = clock or (lambda: int(time.time() * 1000))
         self._suite: Suite | None = None
         self._codes: CodeStore | None = None
+        self._hasher: Any = None
 
     # -- where ---------------------------------------------------------------------------
     @property
@@ -51,10 +52,20 @@ class ServiceBase:
         return safe
 
     @property
+    def chain_hash(self) -> Any:
+        """The hash the chain's contracts compute as ``keccak256``: SM3 on an sm_crypto chain
+        (:mod:`hashing`), learnt from the node once."""
+        if self._hasher is None:
+            from fisco_drugtrace.drugtrace.hashing import chain_hasher
+
+            self._hasher = chain_hasher(self.client)
+        return self._hasher
+
+    @property
     def codes(self) -> CodeStore:
         """This deployment's local code store (``<home>/codes/<chain>_<group>_<suite>.sqlite``)."""
         if self._codes is None:
-            self._codes = CodeStore(self.home / "codes" / f"{self._scope_name()}.sqlite")
+            self._codes = CodeStore(self.home / "codes" / f"{self._scope_name()}.sqlite", hasher=self.chain_hash)
         return self._codes
 
     def audit_path(self) -> Path:
@@ -67,6 +78,9 @@ class ServiceBase:
     def _need_signer(self) -> Any:
         if self.signer is None:
             raise ContractError("this operation sends a transaction: give the service a signer (--account)")
+        from fisco_drugtrace.drugtrace.hashing import check_signer_suite
+
+        check_signer_suite(self.client, self.signer)
         return self.signer
 
     def close(self) -> None:

@@ -41,6 +41,8 @@ class Deployment:
     block_number: int = 0
     deployer: str = ""
     deployed_ms: int = 0
+    #: where the deployer published the suite in the chain's name service ("" = not published)
+    name_service: str = ""
 
     def address(self, name: str) -> str:
         """The address of contract ``name``; ``AddressBookError`` when the suite lacks it."""
@@ -52,8 +54,11 @@ class Deployment:
             ) from None
 
     def to_json(self) -> dict[str, Any]:
-        return {"contracts": dict(self.contracts), "block_number": self.block_number,
-                "deployer": self.deployer, "deployed_ms": self.deployed_ms}
+        out: dict[str, Any] = {"contracts": dict(self.contracts), "block_number": self.block_number,
+                               "deployer": self.deployer, "deployed_ms": self.deployed_ms}
+        if self.name_service:
+            out["name_service"] = self.name_service
+        return out
 
 
 class AddressBook:
@@ -83,8 +88,10 @@ class AddressBook:
         if found is None:
             raise AddressBookError(
                 f"no drug-trace suite recorded for chain {chain_id} group {group_id} in {self.path}",
-                user_message=f"no contracts deployed for chain {chain_id} group {group_id}: "
-                             "run `fisco-drugtrace contracts deploy` first",
+                user_message=f"no drug-trace suite is recorded in this home for chain {chain_id} group "
+                             f"{group_id}: join the deployment with `fisco-drugtrace contracts attach "
+                             "[ORG_REGISTRY_ADDRESS]` (the address its deployer published; none needed when "
+                             "it is in the chain's name service)",
             )
         return found
 
@@ -97,7 +104,7 @@ class AddressBook:
                 chain_id=str(chain_id), group_id=str(group_id),
                 contracts={str(k): str(v) for k, v in entry["contracts"].items()},
                 block_number=int(entry.get("block_number", 0)), deployer=str(entry.get("deployer", "")),
-                deployed_ms=int(entry.get("deployed_ms", 0)),
+                deployed_ms=int(entry.get("deployed_ms", 0)), name_service=str(entry.get("name_service", "")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise AddressBookError(f"address book entry {deployment_key(chain_id, group_id)} is malformed") from exc

@@ -7,6 +7,7 @@ one file per deployment.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -17,9 +18,9 @@ from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 from fisco_drugtrace.drugtrace.audit.records import SyncResult
 from fisco_drugtrace.drugtrace.audit.report import AuditReport, Evidence, build_report
 from fisco_drugtrace.drugtrace.audit.sync import sync_index
-from fisco_drugtrace.drugtrace.audit.verify import VerifyResult, index_evidence, verify_evidence
+from fisco_drugtrace.drugtrace.audit.verify import ReportVerification, VerifyResult, index_evidence, verify_evidence
 from fisco_drugtrace.drugtrace.ids import code_hash
-from fisco_drugtrace.errors import NotFound
+from fisco_drugtrace.errors import CodeNotGenuine, NotFound, VerificationError
 
 __all__ = ["AuditOps"]
 
@@ -57,11 +58,18 @@ class AuditOps(ServiceBase):
             return fn(index)
 
     def trace_unit(self, code: str, *, sync: bool = True) -> queries.UnitTrace:
-        """A unit's full trace (its batch's custody and its own dispense events)."""
-        location = self.codes.locate(code.strip())
-        if location is None:
+        """A unit's full trace (its batch's custody and its own dispense events).
+
+        :raises CodeNotGenuine: the code is counterfeit, or this home cannot tell (no manifest).
+        """
+        checked = self.verify_code(code)  # type: ignore[attr-defined]
+        if not checked.genuine:
+            raise CodeNotGenuine(checked.code, checked.verdict.value, checked.reason)
+        location = self.codes.locate(checked.code)
+        if location is None:  # pragma: no cover - verify_code found it a moment ago
             raise NotFound("unit code", code)
-        return self._query(lambda ix: queries.unit_trace(ix, location.batch_id, code_hash(location.code)), sync=sync)
+        return self._query(lambda ix: queries.unit_trace(ix, location.batch_id,
+                                                             code_hash(location.code, hasher=self.chain_hash)), sync=sync)
 
     def trace_batch(self, batch: bytes, *, sync: bool = True) -> queries.BatchTrace:
         return self._query(lambda ix: queries.batch_trace(ix, batch), sync=sync)
@@ -88,6 +96,55 @@ class AuditOps(ServiceBase):
 
     def org_labels(self) -> dict[str, str]:
         return self.address_book.labels(*self.chain_key)
+
+    def audit_verify_report(self, text: str | bytes) -> ReportVerification:
+        """Verify a JSON report, failing closed: recompute every figure from the chain.
+
+        The report's shape is checked (:mod:`audit.report_schema`), then its chain, group and suite must
+        be this home's, its ``last_block`` on the chain and its ``generated_ms`` not before that
+        block. A fresh index is then built from the chain up to ``last_block`` (never from this
+        home's index, a local file) and the report rebuilt from it at ``generated_ms``; every
+        figure — holdings, recall outstanding/recovered/destroyed, completion, time-to-notify
+        verdicts, alerts, the evidence list — must be the same.
+
+        :raises ReportFormatError: not a report (exit 2).
+        :raises VerificationError: listing every figure that differs (exit 6).
+        """
+        from fisco_drugtrace.drugtrace.audit.report_schema import parse_report
+        from fisco_drugtrace.drugtrace.audit.verify import report_differences
+
+        claimed = parse_report(text)
+        dep = self.deployment
+        identity = {"chain": dep.chain_id, "group": dep.group_id, "contracts": dict(dep.contracts)}
+        problems, _ = report_differences({"deployment": claimed["deployment"]}, {"deployment": identity})
+        if problems:
+            raise VerificationError([f"the report is not of this chain, group and suite: {p}" for p in problems])
+        last = int(claimed["last_block"])
+        head = self.client.block_number()
+        if last > head:
+            raise VerificationError([f"last_block {last} is beyond the chain's head {head}"])
+        rebuilt, block_ms = self.recompute_report(last, int(claimed["generated_ms"]))
+        differences, figures = report_differences(claimed, rebuilt)
+        if block_ms is not None and int(claimed["generated_ms"]) < block_ms:
+            differences.insert(0, f"generated_ms {claimed['generated_ms']} is before block {last} ({block_ms})")
+        if differences:
+            raise VerificationError(differences)
+        return ReportVerification(last, int(rebuilt["event_count"]), figures, len(rebuilt["evidence"]))
+
+    def recompute_report(self, last_block: int, generated_ms: int) -> tuple[dict[str, Any], int | None]:
+        """The JSON report as the chain gives it up to ``last_block`` at ``generated_ms``, and that
+        block's time: a fresh index from the chain in a temporary file, never this home's index."""
+        import tempfile
+
+        from fisco_drugtrace.drugtrace.audit.report import report_to_json
+
+        dep = self.deployment
+        self.home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="audit-verify-", dir=str(self.home)) as tmp:
+            with self.open_audit_index(Path(tmp) / "fresh.sqlite") as fresh:
+                sync_index(fresh, self.client, self.suite.decoder, start_block=dep.block_number, to_block=last_block)
+                rebuilt = json.loads(report_to_json(build_report(fresh, now_ms=generated_ms)))
+                return rebuilt, fresh.block_time(last_block)
 
     def audit_verify(self, evidence: Sequence[Evidence] | None = None, *,
                      on_progress: Callable[[int], None] | None = None) -> VerifyResult:

@@ -4,6 +4,12 @@ The chain keeps only a batch's Merkle root. To dispense a unit by its code, the 
 code's batch, its index and a proof: this store answers ``locate(code)`` and computes proofs on
 demand by reading ~log2(n) nodes out of the stored levels (``substr`` on a BLOB per level).
 A code may belong to one batch only; the store enforces it across batches.
+
+Layout (``PRAGMA user_version`` 2): a batch's ordered code list is one BLOB of fixed-width
+20-byte codes (``code_lists``), and ``units`` maps each code hash to (batch number, index) — one
+small row and one B-tree per code, inserted in key order, so that a 10^5-code import costs one
+sequential B-tree build. Files of the first layout (``codes`` rows with the code text and both
+ids, plus an index by batch) are migrated in place when opened.
 """
 
 from __future__ import annotations
@@ -12,29 +18,51 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from fisco_drugtrace.drugtrace.merkle import MerkleTree, level_sizes, proof_for
 from fisco_drugtrace.errors import TraceCodeError
 
-__all__ = ["CodeStore", "StoredBatch", "UnitLocation"]
+__all__ = ["CodeStore", "StoredBatch", "UnitLocation", "CODE_WIDTH"]
+
+#: every stored code is a 20-digit NMPA code (validated before it gets here)
+CODE_WIDTH = 20
+_LAYOUT = 2
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS batches (
-    batch_id   BLOB PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS batch_list (
+    seq        INTEGER PRIMARY KEY,
+    batch_id   BLOB NOT NULL UNIQUE,
     product_id BLOB NOT NULL,
     lot        TEXT NOT NULL,
     unit_count INTEGER NOT NULL,
     root       BLOB NOT NULL,
     stored_ms  INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS codes (
+CREATE TABLE IF NOT EXISTS units (
     code_hash BLOB PRIMARY KEY,
-    code      TEXT NOT NULL,
-    batch_id  BLOB NOT NULL,
+    batch     INTEGER NOT NULL,
     idx       INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS codes_by_batch ON codes (batch_id, idx);
+CREATE TABLE IF NOT EXISTS code_lists (
+    batch INTEGER PRIMARY KEY,
+    codes BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prefixes (
+    prefix   TEXT NOT NULL,
+    batch_id BLOB NOT NULL,
+    PRIMARY KEY (prefix, batch_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS committed (
+    batch_id   BLOB PRIMARY KEY,
+    product_id BLOB NOT NULL,
+    block      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS committed_by_product ON committed (product_id);
+CREATE TABLE IF NOT EXISTS store_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS levels (
     batch_id BLOB NOT NULL,
     level    INTEGER NOT NULL,
@@ -68,16 +96,53 @@ class UnitLocation:
 class CodeStore:
     """SQLite-backed code lists and Merkle levels; one file per deployment."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, hasher: Callable[[bytes], bytes] | None = None) -> None:
+        from fisco_drugtrace.crypto.keccak import keccak256
+
         self.path = Path(path)
+        #: the chain's hash for code hashes (SM3 on sm_crypto chains)
+        self.hasher = hasher or keccak256
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path))
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        old = self._tables() >= {"codes", "batches"}
         self._db.executescript(_SCHEMA)
+        if old:
+            self._migrate_first_layout()
+        self._db.execute(f"PRAGMA user_version={_LAYOUT}")
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def _migrate_first_layout(self) -> None:
+        """Move a first-layout file's batches into this layout (once, in one transaction)."""
+        db = self._db
+        with db:
+            rows = db.execute("SELECT batch_id, product_id, lot, unit_count, root, stored_ms FROM batches "
+                              "ORDER BY stored_ms").fetchall()
+            for batch_id, product, lot, count, root, stored in rows:
+                codes = [r[0] for r in db.execute("SELECT code FROM codes WHERE batch_id = ? ORDER BY idx",
+                                                  (batch_id,))]
+                hashes = [r[0] for r in db.execute("SELECT code_hash FROM codes WHERE batch_id = ? ORDER BY idx",
+                                                   (batch_id,))]
+                seq = self._insert_batch(StoredBatch(batch_id, product, lot, count, root), stored)
+                db.executemany("INSERT OR IGNORE INTO units (code_hash, batch, idx) VALUES (?,?,?)",
+                               sorted(zip(hashes, [seq] * len(hashes), range(len(hashes)))))
+                db.execute("INSERT INTO code_lists (batch, codes) VALUES (?, ?)", (seq, _pack(codes)))
+                db.executemany("INSERT OR IGNORE INTO prefixes (prefix, batch_id) VALUES (?, ?)",
+                               ((p, batch_id) for p in sorted({c[:7] for c in codes})))
+            db.execute("DROP TABLE codes")
+            db.execute("DROP TABLE batches")
 
     # -- writing -------------------------------------------------------------------------
+    def _insert_batch(self, batch: StoredBatch, stored_ms: int) -> int:
+        cur = self._db.execute(
+            "INSERT INTO batch_list (batch_id, product_id, lot, unit_count, root, stored_ms) VALUES (?,?,?,?,?,?)",
+            (batch.batch_id, batch.product_id, batch.lot, batch.unit_count, batch.root, stored_ms))
+        return int(cur.lastrowid or 0)
+
     def put_batch(self, tree: MerkleTree, codes: Sequence[str], *, product_id: bytes, lot: str) -> StoredBatch:
         """Store a batch's codes and levels, replacing an earlier copy of the same batch.
 
@@ -85,78 +150,123 @@ class CodeStore:
         """
         if len(codes) != tree.size:
             raise ValueError("code list and tree differ in size")
+        packed = _pack(codes)
         batch = tree.batch_id
+        stored = StoredBatch(batch, product_id, lot, tree.size, tree.root)
         db = self._db
         with db:
             self._delete(batch)
-            rows = ((h, c, batch, i) for i, (h, c) in enumerate(zip(tree.code_hashes, codes)))
-            db.executemany("INSERT OR IGNORE INTO codes (code_hash, code, batch_id, idx) VALUES (?,?,?,?)", rows)
-            (stored,) = db.execute("SELECT count(*) FROM codes WHERE batch_id = ?", (batch,)).fetchone()
-            if stored != len(codes):
-                problems = self._cross_batch_duplicates(batch, tree.code_hashes, codes)
+            seq = self._insert_batch(stored, int(time.time() * 1000))
+            # in key order: SQLite appends to the B-tree instead of splitting pages at random
+            rows = sorted(zip(tree.code_hashes, [seq] * len(codes), range(len(codes))))
+            inserted = db.executemany("INSERT OR IGNORE INTO units (code_hash, batch, idx) VALUES (?,?,?)",
+                                      rows).rowcount
+            if inserted != len(codes):
+                problems = self._cross_batch_duplicates(seq, tree.code_hashes, codes)
                 db.rollback()
                 raise TraceCodeError(problems)
-            db.executemany(
-                "INSERT INTO levels (batch_id, level, nodes) VALUES (?,?,?)",
-                ((batch, n, nodes) for n, nodes in enumerate(tree.levels)),
-            )
-            db.execute(
-                "INSERT INTO batches (batch_id, product_id, lot, unit_count, root, stored_ms) VALUES (?,?,?,?,?,?)",
-                (batch, product_id, lot, tree.size, tree.root, int(time.time() * 1000)),
-            )
-        return StoredBatch(batch, product_id, lot, tree.size, tree.root)
+            db.execute("INSERT INTO code_lists (batch, codes) VALUES (?, ?)", (seq, packed))
+            db.executemany("INSERT INTO prefixes (prefix, batch_id) VALUES (?, ?)",
+                           ((p, batch) for p in sorted({c[:7] for c in codes})))
+            db.executemany("INSERT INTO levels (batch_id, level, nodes) VALUES (?,?,?)",
+                           ((batch, n, nodes) for n, nodes in enumerate(tree.levels)))
+        return stored
 
     def remove_batch(self, batch_id: bytes) -> None:
         with self._db:
             self._delete(batch_id)
 
+    def _seq(self, batch_id: bytes) -> int | None:
+        row = self._db.execute("SELECT seq FROM batch_list WHERE batch_id = ?", (batch_id,)).fetchone()
+        return int(row[0]) if row else None
+
     def _delete(self, batch_id: bytes) -> None:
-        for table in ("codes", "levels", "batches"):
+        seq = self._seq(batch_id)
+        if seq is not None:
+            self._db.execute("DELETE FROM units WHERE batch = ?", (seq,))  # a scan: replacing is rare
+            self._db.execute("DELETE FROM code_lists WHERE batch = ?", (seq,))
+        for table in ("levels", "prefixes", "batch_list"):
             self._db.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,))
 
-    def _cross_batch_duplicates(
-        self, batch: bytes, hashes: Sequence[bytes], codes: Sequence[str]
-    ) -> list[tuple[int, str, str]]:
+    def _cross_batch_duplicates(self, seq: int, hashes: Sequence[bytes], codes: Sequence[str]
+                                ) -> list[tuple[int, str, str]]:
         problems: list[tuple[int, str, str]] = []
-        query = "SELECT code_hash, batch_id FROM codes WHERE batch_id != ? AND code_hash IN ({})"
+        query = ("SELECT u.code_hash, b.batch_id FROM units u JOIN batch_list b ON b.seq = u.batch "
+                 "WHERE u.batch != ? AND u.code_hash IN ({})")
         for start in range(0, len(hashes), 500):
             chunk = hashes[start:start + 500]
-            found = dict(self._db.execute(query.format(",".join("?" * len(chunk))), (batch, *chunk)))
+            found = dict(self._db.execute(query.format(",".join("?" * len(chunk))), (seq, *chunk)))
             for offset, h in enumerate(chunk):
                 if h in found and len(problems) < 100:
                     i = start + offset
                     problems.append((i + 1, codes[i], f"already in batch 0x{found[h].hex()}"))
-        return problems or [(0, "", "code list could not be stored")]
+        return problems or [(0, "", "code list could not be stored (a code repeats within it)")]
 
     # -- reading -------------------------------------------------------------------------
     def batch(self, batch_id: bytes) -> StoredBatch | None:
         row = self._db.execute(
-            "SELECT batch_id, product_id, lot, unit_count, root FROM batches WHERE batch_id = ?", (batch_id,)
+            "SELECT batch_id, product_id, lot, unit_count, root FROM batch_list WHERE batch_id = ?", (batch_id,)
         ).fetchone()
         return StoredBatch(*row) if row else None
 
     def batches(self) -> list[StoredBatch]:
-        rows = self._db.execute("SELECT batch_id, product_id, lot, unit_count, root FROM batches ORDER BY stored_ms")
+        rows = self._db.execute("SELECT batch_id, product_id, lot, unit_count, root FROM batch_list ORDER BY seq")
         return [StoredBatch(*r) for r in rows]
+
+    def products_with_prefix(self, prefix: str) -> set[bytes]:
+        """Products of the batches held here whose codes carry the 7-digit drug identifier ``prefix``."""
+        rows = self._db.execute("SELECT DISTINCT b.product_id FROM prefixes p JOIN batch_list b ON b.batch_id = "
+                                "p.batch_id WHERE p.prefix = ?", (prefix,))
+        return {bytes(r[0]) for r in rows}
+
+    # -- what the chain has committed (BatchCommitted events, read incrementally) ------------
+    def committed_scanned_to(self) -> int:
+        """The last block whose ``BatchCommitted`` events are in :meth:`committed_batches` (-1: none)."""
+        row = self._db.execute("SELECT value FROM store_meta WHERE key = 'committed_scanned_to'").fetchone()
+        return int(row[0]) if row else -1
+
+    def add_committed(self, rows: Sequence[tuple[bytes, bytes, int]], scanned_to: int) -> None:
+        """Record ``(batch id, product id, block)`` of committed batches, read up to ``scanned_to``."""
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO committed (batch_id, product_id, block) VALUES (?,?,?)",
+                                 rows)
+            self._db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('committed_scanned_to', ?)",
+                             (str(int(scanned_to)),))
+
+    def committed_batches(self, products: set[bytes]) -> set[bytes]:
+        """Batches committed on chain for ``products``, as far as :meth:`committed_scanned_to`."""
+        found: set[bytes] = set()
+        for product in products:
+            rows = self._db.execute("SELECT batch_id FROM committed WHERE product_id = ?", (product,))
+            found |= {bytes(r[0]) for r in rows}
+        return found
 
     def locate(self, code: str) -> UnitLocation | None:
         """The batch and index of ``code``, or ``None`` when no stored batch lists it."""
         from fisco_drugtrace.drugtrace.ids import code_hash
 
-        h = code_hash(code)
-        return self.locate_hash(h)
+        found = self.locate_hash(code_hash(code, hasher=self.hasher))
+        return found if found is not None and found.code == code else None
 
     def locate_hash(self, code_hash: bytes) -> UnitLocation | None:
-        row = self._db.execute("SELECT code, batch_id, idx FROM codes WHERE code_hash = ?", (code_hash,)).fetchone()
-        return UnitLocation(row[0], code_hash, row[1], row[2]) if row else None
+        row = self._db.execute(
+            "SELECT substr(c.codes, u.idx * ? + 1, ?), b.batch_id, u.idx FROM units u "
+            "JOIN batch_list b ON b.seq = u.batch JOIN code_lists c ON c.batch = u.batch WHERE u.code_hash = ?",
+            (CODE_WIDTH, CODE_WIDTH, code_hash)).fetchone()
+        return UnitLocation(bytes(row[0]).decode("ascii"), code_hash, row[1], row[2]) if row else None
 
     def codes(self, batch_id: bytes) -> list[str]:
-        rows = self._db.execute("SELECT code FROM codes WHERE batch_id = ? ORDER BY idx", (batch_id,))
-        return [r[0] for r in rows]
+        row = self._db.execute("SELECT c.codes FROM code_lists c JOIN batch_list b ON b.seq = c.batch "
+                               "WHERE b.batch_id = ?", (batch_id,)).fetchone()
+        return _unpack(bytes(row[0])) if row else []
 
     def code_at(self, batch_id: bytes, index: int) -> str | None:
-        row = self._db.execute("SELECT code FROM codes WHERE batch_id = ? AND idx = ?", (batch_id, index)).fetchone()
-        return row[0] if row else None
+        if index < 0:
+            return None
+        row = self._db.execute("SELECT substr(c.codes, ? * ? + 1, ?), b.unit_count FROM code_lists c JOIN "
+                               "batch_list b ON b.seq = c.batch WHERE b.batch_id = ?",
+                               (index, CODE_WIDTH, CODE_WIDTH, batch_id)).fetchone()
+        return bytes(row[0]).decode("ascii") if row and index < row[1] else None
 
     def leaf(self, batch_id: bytes, index: int) -> bytes:
         return self._node(batch_id, 0, index)
@@ -185,3 +295,16 @@ class CodeStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _pack(codes: Sequence[str]) -> bytes:
+    packed = "".join(codes).encode("ascii")
+    if len(packed) != CODE_WIDTH * len(codes):
+        bad = next(c for c in codes if len(c) != CODE_WIDTH or not c.isascii())
+        raise ValueError(f"the code store keeps {CODE_WIDTH}-character ASCII codes, got {bad!r}")
+    return packed
+
+
+def _unpack(blob: bytes) -> list[str]:
+    text = blob.decode("ascii")
+    return [text[i:i + CODE_WIDTH] for i in range(0, len(text), CODE_WIDTH)]

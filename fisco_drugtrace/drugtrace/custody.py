@@ -1,18 +1,14 @@
-"""Shipments, returns, quarantine, dispensing by code, and the patient's "verify this code"."""
+"""Shipments, returns, quarantine and dispensing by code (the code check is in :mod:`verification`)."""
 
 from __future__ import annotations
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
-from fisco_drugtrace.drugtrace.codes import code_problem
-from fisco_drugtrace.drugtrace.ids import code_hash, id_hex, org_ref
-from fisco_drugtrace.drugtrace.merkle import verify_proof
+from fisco_drugtrace.drugtrace.ids import id_hex, org_ref
 from fisco_drugtrace.drugtrace.models import (
     DispenseResult,
     Holding,
-    LifecycleState,
     Shipment,
     ShipmentStatus,
-    UnitVerification,
 )
 from fisco_drugtrace.drugtrace.suite import ZERO32
 from fisco_drugtrace.errors import NotFound
@@ -94,38 +90,6 @@ class CustodyOps(ServiceBase):
 
     def is_dispensed(self, batch: bytes, index: int) -> bool:
         return bool(self.suite.call(self.suite.custody, "isDispensed", batch, int(index)))
-
-    def verify_code(self, code: str) -> UnitVerification:
-        """What a patient's app asks: is this code genuine, is its batch listed, was it dispensed
-        already, and where has its batch been. Read-only."""
-        code = code.strip()
-        problem = code_problem(code)
-        if problem is not None:
-            return UnitVerification(code, False, f"not a traceability code: {problem}")
-        location = self.codes.locate(code)
-        if location is None:
-            return UnitVerification(code, False, "no committed batch lists this code")
-        batch = self.get_batch(location.batch_id)  # type: ignore[attr-defined]
-        product = self.get_product(batch.product_id)  # type: ignore[attr-defined]
-        leaf = self.codes.leaf(location.batch_id, location.index)
-        proof = self.codes.proof(location.batch_id, location.index)
-        genuine = verify_proof(batch.unit_root, leaf, proof) and location.code_hash == code_hash(code)
-        state = self.effective_state(location.batch_id)  # type: ignore[attr-defined]
-        expired = batch.expiry_date <= self.now_ms()
-        dispensed = self.is_dispensed(location.batch_id, location.index)
-        history = tuple(_describe(s, self._label) for s in self.shipments_of(location.batch_id))
-        if not genuine:
-            reason = "the code does not prove against its batch's on-chain root"
-        elif dispensed:
-            reason = "this unit was already dispensed: do not accept it"
-        elif state is not LifecycleState.LISTED:
-            reason = f"the batch is {state.name}: do not use"
-        elif expired:
-            reason = "the batch is past its expiry date"
-        else:
-            reason = "genuine, listed and not yet dispensed"
-        return UnitVerification(code, genuine, reason, location.batch_id, location.index, product, batch,
-                                state is LifecycleState.LISTED, expired, dispensed, history)
 
     def _label(self, org: bytes) -> str:
         return self.address_book.labels(*self.chain_key).get(id_hex(org), id_hex(org)[:10] + "…")

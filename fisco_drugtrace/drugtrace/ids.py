@@ -5,6 +5,8 @@ All ids are ``bytes32`` values computed off chain exactly as the Solidity side c
 
 from __future__ import annotations
 
+from typing import Callable
+
 from eth_abi import encode as _abi_encode
 
 from fisco_drugtrace.crypto.keccak import keccak256
@@ -17,21 +19,22 @@ def org_id(social_credit_code: str) -> bytes:
     return keccak256(social_credit_code.strip().encode("utf-8"))
 
 
-def product_id(approval_number: str, package_spec: str) -> bytes:
-    """``keccak256(abi.encode(string approvalNumber, string packageSpec))``."""
-    return keccak256(_abi_encode(["string", "string"], [approval_number, package_spec]))
+def product_id(approval_number: str, package_spec: str, *, hasher: Callable[[bytes], bytes] = keccak256) -> bytes:
+    """``keccak256(abi.encode(string approvalNumber, string packageSpec))`` (``hasher``: the
+    chain's ``keccak256``, SM3 on sm_crypto chains — :mod:`hashing`)."""
+    return hasher(_abi_encode(["string", "string"], [approval_number, package_spec]))
 
 
-def batch_id(product: bytes, lot: str) -> bytes:
+def batch_id(product: bytes, lot: str, *, hasher: Callable[[bytes], bytes] = keccak256) -> bytes:
     """``keccak256(abi.encode(bytes32 productId, string lot))``."""
     if len(product) != 32:
         raise ValueError("product id must be 32 bytes")
-    return keccak256(_abi_encode(["bytes32", "string"], [product, lot]))
+    return hasher(_abi_encode(["bytes32", "string"], [product, lot]))
 
 
-def code_hash(code: str) -> bytes:
+def code_hash(code: str, *, hasher: Callable[[bytes], bytes] = keccak256) -> bytes:
     """``keccak256(utf8(code))`` of a unit traceability code."""
-    return keccak256(code.encode("utf-8"))
+    return hasher(code.encode("utf-8"))
 
 
 def id_hex(value: bytes) -> str:

@@ -36,7 +36,6 @@ __all__ = [
     "Observation",
     "RecallCase",
     "Destruction",
-    "UnitVerification",
     "SuiteStatus",
 ]
 
@@ -309,28 +308,6 @@ class Destruction:
     quantity: int
     final_disposal: bool
     status: DestructionStatus
-
-
-@dataclass(frozen=True)
-class UnitVerification:
-    """What a patient's app asks about a code: genuine? listed? already dispensed? where has it been?
-
-    ``genuine`` means the code is in a batch committed on chain and its Merkle proof checks
-    against the batch's on-chain root. ``history`` lists the batch's custody steps (from the
-    audit index when synced, else from the shipments the chain holds).
-    """
-
-    code: str
-    genuine: bool
-    reason: str
-    batch_id: bytes | None = None
-    index: int | None = None
-    product: Product | None = None
-    batch: Batch | None = None
-    listed: bool = False
-    expired: bool = False
-    dispensed: bool = False
-    history: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ class RegistryOps(ServiceBase):
         """Register a product (national regulator); temperatures in 0.1 °C."""
         self.suite.transact(self.suite.drugs, "registerProduct", approval_number, package_spec, org_ref(mah),
                             int(min_temp), int(max_temp), details_hash)
-        return self.get_product(make_product_id(approval_number, package_spec))
+        return self.get_product(make_product_id(approval_number, package_spec, hasher=self.chain_hash))
 
     def set_adr_policy(self, product: bytes, threshold: int, auto_stop: bool, *, window_ms: int = 0) -> TxInfo:
         """Set a product's adverse-reaction policy (regulators): ``threshold`` SERIOUS reports on
@@ -153,10 +153,10 @@ class RegistryOps(ServiceBase):
 
     def _commit(self, product: bytes, lot: str, codes: list[str], production_date: int, expiry_date: int,
                 aggregation_root: bytes, on_progress: Progress) -> BatchRegistration:
-        bid = make_batch_id(product, lot)
+        bid = make_batch_id(product, lot, hasher=self.chain_hash)
         total = len(codes)
         on_progress("hash", 0, total)
-        tree = build_batch_tree(bid, codes)
+        tree = build_batch_tree(bid, codes, self.chain_hash)
         on_progress("hash", total, total)
         # A batch already on chain keeps its stored list: the commit below reverts with
         # DrugRegistryBatchExists, and the store is left as it was.
@@ -188,7 +188,7 @@ class RegistryOps(ServiceBase):
         local store, after checking that it rebuilds the root committed on chain."""
         on_chain = self.get_batch(batch)
         checked = validate_codes(enumerate(codes, 1))
-        tree = build_batch_tree(batch, checked)
+        tree = build_batch_tree(batch, checked, self.chain_hash)
         if tree.root != on_chain.unit_root or len(checked) != on_chain.unit_count:
             raise TraceCodeError([(0, "", f"the code list does not rebuild batch {id_hex(batch)}'s on-chain root")])
         self.codes.put_batch(tree, checked, product_id=on_chain.product_id, lot=on_chain.lot)

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fisco_drugtrace.drugtrace.addressbook import AddressBook, Deployment
+from fisco_drugtrace.drugtrace.attach import Attachment, attach_suite
 from fisco_drugtrace.drugtrace.auditing import AuditOps
 from fisco_drugtrace.drugtrace.custody import CustodyOps
 from fisco_drugtrace.drugtrace.ids import org_ref
+from fisco_drugtrace.drugtrace.manifest_ops import ManifestOps
+from fisco_drugtrace.drugtrace.verification import VerificationOps
 from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
@@ -28,7 +31,8 @@ from fisco_drugtrace.errors import AddressBookError
 __all__ = ["TraceService"]
 
 
-class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps):
+class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps,
+                   VerificationOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).
@@ -49,9 +53,15 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
 
     # -- the suite -----------------------------------------------------------------------
     def deploy(self, root_org: str | bytes, *, region: int, details_hash: bytes = ZERO32, name: str = "",
-               replace: bool = False, on_step: Callable[[str], None] | None = None) -> Deployment:
+               replace: bool = False, on_step: Callable[[str], None] | None = None,
+               publish: bool = True) -> Deployment:
         """Deploy and link the suite; the signer becomes the root (national regulator)
         organisation ``root_org`` and the addresses are recorded in the address book.
+
+        With ``publish`` the ``OrgRegistry`` is also published in the chain's name service (BFS
+        ``/apps/fisco-drugtrace/<version>`` on 3.x, CNS on 2.x) so that other organisations'
+        ``attach()`` finds it without an address; ``Deployment.name_service`` says where ("" when
+        the node refused, e.g. for lack of permission: the suite is deployed all the same).
 
         :raises AddressBookError: the book already names a suite that is live on this chain and
             group, and ``replace`` is not set (a second suite would orphan the first's records).
@@ -68,6 +78,8 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
         deployment = deploy_suite(self.client, self._need_signer(), root_org_id=org_ref(root_org),
                                   region=region, details_hash=details_hash, chain_id=chain, group_id=group,
                                   on_step=on_step)
+        if publish:
+            deployment = self._publish(deployment, on_step)
         self.close()
         self.address_book.put(deployment)
         if name:
@@ -76,6 +88,50 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
             self.address_book.set_label(chain, group, id_hex(org_ref(root_org)), name)
         return deployment
 
+    def _publish(self, deployment: Deployment, on_step: Callable[[str], None] | None) -> Deployment:
+        import dataclasses
+
+        from fisco_drugtrace.drugtrace.discovery import publish_suite
+        from fisco_drugtrace.errors import DrugTraceError
+
+        try:
+            where = publish_suite(self.client, self._need_signer(), deployment.address("OrgRegistry"),
+                                  deployment.block_number)
+        except DrugTraceError:
+            return deployment
+        if on_step is not None:
+            on_step(f"published at {where}")
+        return dataclasses.replace(deployment, name_service=where)
+
+    def attach(self, org_registry: str | None = None, *, accept_different_code: bool = False,
+               replace: bool = False, source: str = "address") -> Attachment:
+        """Join the suite whose ``OrgRegistry`` is at ``org_registry``: read the linked contracts
+        from the chain, compare each one's runtime code with this release's artifacts, and record
+        the suite in this machine's address book. Sends nothing; needs no signer.
+
+        :raises SuiteCodeMismatch: a contract's code differs (``accept_different_code`` records it anyway).
+        :raises AddressBookError: no address was given and none is published in the chain's name
+            service, or the book already names another live suite here and ``replace`` is unset.
+        """
+        chain, group = self.chain_key
+        deploy_block = 0
+        if org_registry is None:
+            from fisco_drugtrace.drugtrace.discovery import discover_org_registry
+
+            org_registry, source, deploy_block = discover_org_registry(self.client)
+        attachment = attach_suite(self.client, org_registry, chain_id=chain, group_id=group, source=source,
+                                  accept_different_code=accept_different_code, deploy_block=deploy_block)
+        existing = self.address_book.find(chain, group)
+        new_root = attachment.deployment.address("OrgRegistry")
+        if existing is not None and not replace and existing.contracts.get("OrgRegistry") != new_root \
+                and "OrgRegistry" in existing.contracts and self.client.get_code(existing.address("OrgRegistry")):
+            raise AddressBookError(
+                f"the address book already names the suite at {existing.address('OrgRegistry')} here",
+                user_message=f"this home already uses the suite at {existing.address('OrgRegistry')} on chain "
+                             f"{chain} group {group}; use --replace to switch to {new_root}")
+        self.close()
+        self.address_book.put(attachment.deployment)
+        return attachment
     def watch(self, org: str | bytes | None = None, **options: Any) -> Any:
         """Domain events for ``org`` as they happen (a :class:`~fisco_drugtrace.drugtrace.watch.Watch`:
         iterate it; ``kinds``, ``from_block``, ``to_block``, ``checkpoint``, ``push`` as there)."""

@@ -16,6 +16,7 @@ from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact, 
 from fisco_drugtrace.contracts.binding import Contract, TxResult
 from fisco_drugtrace.drugtrace.addressbook import Deployment
 from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder
+from fisco_drugtrace.drugtrace.hashing import check_signer_suite
 from fisco_drugtrace.drugtrace.models import TxInfo
 from fisco_drugtrace.encoding.abi import ContractAbi
 from fisco_drugtrace.errors import ContractNotDeployed, ContractRevert, NotFound
@@ -73,6 +74,7 @@ class Suite:
             name: Contract(client, suite_abi(name), deployment.address(name), signer) for name in SUITE_CONTRACTS
         }
         self._decoder = EventDecoder({c.address: (name, c.abi) for name, c in self.contracts.items()})
+        self._signer_checked = False
 
     @property
     def orgs(self) -> Contract:
@@ -109,7 +111,13 @@ class Suite:
             raise mapped from exc
 
     def transact(self, contract: Contract, fn: str, *args: Any) -> TxInfo:
-        """A write by the suite's signer; returns the transaction and every suite event it emitted."""
+        """A write by the suite's signer; returns the transaction and every suite event it emitted.
+
+        :raises SignerSuiteMismatch: (before anything is sent) the signer's suite is not the chain's.
+        """
+        if not self._signer_checked:
+            check_signer_suite(self.client, contract.signer or self.signer)
+            self._signer_checked = True
         try:
             result: TxResult = contract.transact(fn, *args)
         except ContractRevert as exc:

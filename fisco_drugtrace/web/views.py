@@ -42,7 +42,9 @@ def verdict_of(result: Any) -> str:
     """
     own = getattr(result, "verdict", None)
     if own is not None:
-        return str(getattr(own, "value", own))
+        value = str(getattr(own, "value", own))
+        # drugtrace.verification.Verdict.CANNOT_TELL is "cannot_tell_here"
+        return Verdict.UNKNOWN if value == "cannot_tell_here" else value
     if result.genuine:
         return Verdict.GENUINE
     if str(result.reason).startswith("not a traceability code"):
@@ -84,7 +86,9 @@ def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], 
             (t["production"], fmt_date(batch.production_date)),
             (t["expiry"], fmt_date(batch.expiry_date)),
         ]
-        state = getattr(result, "state", None) or batch.state
+        state = getattr(result, "state", None)
+        if not isinstance(state, LifecycleState):  # a UnitState (verification) names the unit, not the batch
+            state = batch.state
         if getattr(result, "expired", False):
             state_key = "EXPIRED"
         elif not getattr(result, "listed", False) and isinstance(state, LifecycleState):

@@ -27,6 +27,7 @@ from fisco_drugtrace.crypto.ecdsa import ECDSA, keccak256
 from fisco_drugtrace.crypto.keys import KeyPair
 from fisco_drugtrace.encoding import tx_v2, tx_v3
 from fisco_drugtrace.errors import (
+    MethodNotFound,
     BlockLimitCheckFailed, ContractRevert, InvalidChainId, ReceiptTimeout, RpcError, TransactionRejected,
 )
 from fisco_drugtrace.types import Dialect, Log, Receipt
@@ -278,6 +279,13 @@ class V3Conformance(NeutralConformance):
         assert isinstance(node, NodeInfo) and node.node_id
 
     def test_filters(self, client: ClientV3, deployed: Deployed) -> None:
+        if not client.has_log_methods():  # a 3.0-3.8 node: no filter methods at all
+            for call in (lambda: client.new_filter("latest", "latest", [deployed.probe.address], []),
+                         client.new_block_filter, client.new_pending_transaction_filter,
+                         lambda: client.get_logs_page(0, 1), lambda: client.get_filter_changes(1)):
+                with pytest.raises(MethodNotFound):
+                    call()
+            return
         log_filter = client.new_filter("latest", "latest", [deployed.probe.address], [])
         block_filter = client.new_block_filter()
         pending_filter = client.new_pending_transaction_filter()
@@ -291,6 +299,30 @@ class V3Conformance(NeutralConformance):
         assert isinstance(client.get_filter_logs(log_filter), tuple)
         assert client.uninstall_filter(log_filter) is True
         assert client.uninstall_filter(block_filter) is True and client.uninstall_filter(pending_filter) is True
+
+    def test_signed_call_runs_as_the_signer(self, client: ClientV3, deployed: Deployed) -> None:
+        """3.4+: ``call`` with a signature runs as the recovered sender (``store`` is owner-only)."""
+        version = client.node_version()
+        if version is not None and version < (3, 4, 0):
+            pytest.skip(f"signed calls need FISCO BCOS 3.4+, the node is {version}")
+        data = deployed.probe.abi.encode_call("store", [5, "as owner"])
+        assert client.call_signed(deployed.owner, deployed.probe.address, data).ok
+        assert not client.call(deployed.probe.address, data).ok  # unsigned: address zero, not the owner
+        assert not client.call_signed(_signer(), deployed.probe.address, data).ok
+
+    def test_node_version_and_log_reading(self, client: ClientV3, deployed: Deployed) -> None:
+        """The SDK learns the node's version; logs read from blocks and receipts are exactly
+        the logs ``getLogs`` gives (where the node has it), and ``get_logs`` answers on every version."""
+        version = client.node_version()
+        assert version is not None and version[0] == 3
+        assert client.has_log_methods() is (version >= (3, 9, 0))
+        deployed.probe.transact("store", 11, "scanned", timeout=30)
+        head = client.block_number()
+        first = deployed.deploy_receipt.block_number
+        scanned = client.scan_logs(first, head, [deployed.probe.address])
+        assert scanned and client.get_logs(first, head, [deployed.probe.address]) == scanned
+        if client.has_log_methods():
+            assert client.get_logs(first, head) == client.scan_logs(first, head)
 
 
 class V2Conformance(NeutralConformance):

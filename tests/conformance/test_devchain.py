@@ -14,8 +14,8 @@ from fisco_drugtrace.types import Dialect
 from tests.conformance.suite import ChainUnderTest, V2Conformance, V3Conformance
 
 
-def _run(dialect: Dialect) -> Iterator[ChainUnderTest]:
-    chain = DevChain(DevChainConfig(dialect=dialect))
+def _run(dialect: Dialect, compat: str = "3.9") -> Iterator[ChainUnderTest]:
+    chain = DevChain(DevChainConfig(dialect=dialect, compat=compat))
     server = serve(chain, host="127.0.0.1", port=0)
     settings = Settings(dialect=dialect, urls=(server.url,), group=chain.identity.group_id, timeout=30, retries=1)
     client = connect(settings)
@@ -32,6 +32,15 @@ class TestDevChainV3(V3Conformance):
     @classmethod
     def chain(cls) -> Iterator[ChainUnderTest]:
         yield from _run(Dialect.V3)
+
+
+class TestDevChainV3AsA37Node(V3Conformance):
+    """The same suite against a dev chain answering as a 3.7 node: no getLogs, no filters."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def chain(cls) -> Iterator[ChainUnderTest]:
+        yield from _run(Dialect.V3, compat="3.7")
 
 
 class TestDevChainV2(V2Conformance):

@@ -25,7 +25,8 @@ def test_missing_deployment_and_contract_raise(tmp_path) -> None:
     book = AddressBook.in_home(tmp_path)
     with pytest.raises(AddressBookError) as info:
         book.get(1, 1)
-    assert info.value.user_message and "contracts deploy" in info.value.user_message
+    assert info.value.user_message and "contracts attach" in info.value.user_message
+    assert "contracts deploy" not in info.value.user_message  # a newcomer must not start a parallel suite
     book.put(Deployment("1", "1", {}))
     with pytest.raises(AddressBookError):
         book.get(1, 1).address("RecallManager")

@@ -65,3 +65,39 @@ def test_storing_a_batch_again_replaces_it(store: CodeStore, tmp_path) -> None:
 def test_proof_for_unknown_batch_raises(store: CodeStore) -> None:
     with pytest.raises(KeyError):
         store.proof(b"\x09" * 32, 0)
+
+
+FIRST_LAYOUT = """
+CREATE TABLE batches (batch_id BLOB PRIMARY KEY, product_id BLOB NOT NULL, lot TEXT NOT NULL,
+    unit_count INTEGER NOT NULL, root BLOB NOT NULL, stored_ms INTEGER NOT NULL);
+CREATE TABLE codes (code_hash BLOB PRIMARY KEY, code TEXT NOT NULL, batch_id BLOB NOT NULL, idx INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE INDEX codes_by_batch ON codes (batch_id, idx);
+CREATE TABLE levels (batch_id BLOB NOT NULL, level INTEGER NOT NULL, nodes BLOB NOT NULL,
+    PRIMARY KEY (batch_id, level)) WITHOUT ROWID;
+"""
+
+
+def test_a_store_of_the_first_layout_is_migrated_when_opened(tmp_path) -> None:
+    import sqlite3
+
+    batch = b"\x42" * 32
+    codes = _codes(500, 37)
+    tree = build_batch_tree(batch, codes)
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(FIRST_LAYOUT)
+    with db:
+        db.executemany("INSERT INTO codes VALUES (?,?,?,?)",
+                       ((h, c, batch, i) for i, (h, c) in enumerate(zip(tree.code_hashes, codes))))
+        db.executemany("INSERT INTO levels VALUES (?,?,?)", ((batch, n, lv) for n, lv in enumerate(tree.levels)))
+        db.execute("INSERT INTO batches VALUES (?,?,?,?,?,?)", (batch, PRODUCT, "OLD", len(codes), tree.root, 1))
+    db.close()
+    with CodeStore(path) as store:
+        assert store.codes(batch) == codes and store.batch(batch).root == tree.root
+        loc = store.locate(codes[20])
+        assert loc is not None and (loc.batch_id, loc.index) == (batch, 20)
+        assert store.proof(batch, 20) == tree.proof(20)
+        assert store.products_with_prefix(codes[0][:7]) == {PRODUCT}
+    with CodeStore(path) as again:  # migrated once; the new layout opens as it is
+        assert again.code_at(batch, 36) == codes[36] and again.code_at(batch, 37) is None

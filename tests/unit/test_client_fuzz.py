@@ -11,7 +11,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.client import ClientV2, ClientV3
+from fisco_drugtrace.crypto.ecdsa import ECDSA
+from fisco_drugtrace.crypto.keys import KeyPair
 from fisco_drugtrace.client.error_maps import map_error_v2, map_error_v3
 from fisco_drugtrace.errors import DrugTraceError
 from fisco_drugtrace.rpc import InProcessTransport, JsonRpc, RetryPolicy
@@ -31,7 +34,7 @@ _json = st.recursive(
 _ARGS = {"tx_hash": TX_HASH, "block_hash": BLOCK_HASH, "address": CONTRACT, "to": CONTRACT, "data": b"\x01",
          "number": 1, "index": 0, "key": "tx_gas_limit", "node_type": "consensus_sealer", "filter_id": 1,
          "raw": b"\x01", "from_block": 0, "to_block": 0, "group_id": 1, "timestamp": 1, "sealers": [],
-         "endpoints": []}
+         "endpoints": [], "signer": LocalSigner(KeyPair.from_private_key(b"\x01" * 32, ECDSA))}
 _SKIP = {"send_transaction", "sign_transaction", "wait_for_receipt", "close", "identity", "node_overview"}
 
 

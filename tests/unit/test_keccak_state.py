@@ -54,3 +54,16 @@ def test_every_backend_agrees() -> None:
     for size in (0, 1, 135, 136, 137, 1000):
         data = bytes(range(256)) * 4
         assert {backend(data[:size]) for backend in backends} == {_reference(data[:size])}
+
+
+@settings(max_examples=200)
+@given(st.lists(st.binary(max_size=300), min_size=1, max_size=20))
+def test_bulk_hasher_digests_equal_pycryptodome(messages: list[bytes]) -> None:
+    from Crypto.Hash import keccak as reference
+
+    from fisco_drugtrace.crypto.keccak import new_bulk_hasher
+
+    bulk = new_bulk_hasher()
+    for message in messages + messages:  # each length's c_size_t is made once, then reused
+        assert bulk(message) == reference.new(digest_bits=256, data=message).digest()
+    assert bulk(bytearray(b"abc")) == reference.new(digest_bits=256, data=b"abc").digest()

@@ -126,10 +126,16 @@ def report(app: AppContext, fmt: str, section: str, out: Path | None, no_sync: b
 @json_option
 @pass_app
 def verify(app: AppContext, report_path: Path | None, as_json: bool) -> None:
-    """Re-check each record (transaction, receipt, event) against the chain; exit 6 on any difference."""
-    from fisco_drugtrace.drugtrace.audit.report import report_from_json
+    """Verify against the chain; exit 6 on any difference, 2 if the file is not a report.
 
-    evidence = report_from_json(report_path.read_text(encoding="utf-8")) if report_path else None
-    with progress("Verifying", len(evidence) if evidence is not None else None, enabled=not as_json) as advance:
-        result = read_service(app).audit_verify(evidence, on_progress=advance)
+    With --report, the report fails closed: its schema, chain, group and suite are checked and
+    every figure (holdings, recall outstanding / recovered / destroyed, completion, time-to-notify
+    verdicts, alerts, evidence) is recomputed from the chain up to the report's last block.
+    Without it, every indexed event is re-checked (transaction, receipt, event, block hash).
+    """
+    if report_path is not None:
+        show(read_service(app).audit_verify_report(report_path.read_bytes()), as_json)
+        return
+    with progress("Verifying", None, enabled=not as_json) as advance:
+        result = read_service(app).audit_verify(None, on_progress=advance)
     show(result, as_json)

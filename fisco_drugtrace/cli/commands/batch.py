@@ -133,3 +133,41 @@ def id_cmd(product_id: bytes, lot: str, as_json: bool) -> None:
     from fisco_drugtrace.drugtrace.ids import batch_id, id_hex
 
     show({"batch_id": id_hex(batch_id(product_id, lot))}, as_json)
+
+
+@batch.command("export-manifest")
+@click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the manifest file.")
+@json_option
+@pass_app
+def export_manifest(app: AppContext, batch_id: bytes, out: Path, as_json: bool) -> None:
+    """Write BATCH_ID's code manifest (its ordered code list and on-chain root) to --out.
+
+    Send it with the units; `ship --manifest @FILE` puts its hash in the shipment so the receiver
+    imports exactly this file.
+    """
+    from fisco_drugtrace.drugtrace.manifest import manifest_hash
+
+    data = read_service(app).export_manifest(batch_id)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {out}: {exc}", param_hint="--out") from exc
+    show({"batch_id": batch_id, "out": str(out), "bytes": len(data), "manifest_hash": manifest_hash(data)}, as_json)
+
+
+@batch.command("import-manifest")
+@click.argument("manifest_file", type=_FILE)
+@click.option("--shipment", "shipment_id", type=int, default=None,
+              help="The shipment that referenced this manifest: its manifestHash must be this file's.")
+@json_option
+@pass_app
+def import_manifest(app: AppContext, manifest_file: Path, shipment_id: int | None, as_json: bool) -> None:
+    """Check a code manifest against the chain and keep its codes here (dispense, verify, audit).
+
+    Refused, with nothing stored, unless its codes rebuild the batch's on-chain root on this
+    chain, group and suite (and, with --shipment, the shipment references this very file).
+    """
+    done = read_service(app).import_manifest(manifest_file.read_bytes(), shipment_id=shipment_id)
+    show(done, as_json)

@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "compile": "fisco_drugtrace.cli.commands.contracts:compile_cmd",
     "deploy": "fisco_drugtrace.cli.commands.contracts_deploy:deploy",
     "status": "fisco_drugtrace.cli.commands.contracts_deploy:status",
+    "attach": "fisco_drugtrace.cli.commands.contracts_attach:attach",
 }
 
 

@@ -33,6 +33,22 @@ def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool
                                            details_hash=evidence_hash(details),
                                            on_step=None if as_json else (lambda s: echo(f"  {s} ✓", err=True)))
     show(deployment, as_json)
+    if not as_json:
+        for line in join_instructions(deployment.address("OrgRegistry"), deployment.name_service):
+            echo(line, err=True)
+
+
+def join_instructions(org_registry: str, published_at: str = "") -> list[str]:
+    """What another organisation runs, on its own machine, to join this deployment."""
+    where = (f"published at {published_at}: `contracts attach` with no address finds it" if published_at
+             else "not published in the chain's name service: give them the address")
+    return [
+        f"Suite OrgRegistry {org_registry} ({where}).",
+        "Another organisation joins this deployment from its own machine with:",
+        "  fisco-drugtrace account new NAME                    # its signing key; send the address to the regulator",
+        f"  fisco-drugtrace contracts attach {org_registry}   # reads and checks the suite, records it",
+        "  fisco-drugtrace --account NAME org of ADDRESS       # once registered and bound: shows its organisation",
+    ]
 
 
 @click.command("status")

@@ -35,15 +35,28 @@ def _entries(entries: object, names: dict[str, str]) -> list[dict]:
             for e in entries]  # type: ignore[attr-defined]
 
 
+#: verify's exit code per outcome (docs/cli.md): the three verdicts, genuine split by usability
+VERIFY_EXIT = {"usable": 0, "not_usable": 1, "counterfeit": 7, "cannot_tell_here": 8}
+
+
 def _verdict(v: object) -> dict:
     """The patient's view of a verification: a verdict first, then the facts."""
-    ok = v.genuine and v.listed and not v.dispensed and not v.expired  # type: ignore[attr-defined]
-    out = {"verdict": "OK: may be used" if ok else "DO NOT USE", "reason": v.reason}  # type: ignore[attr-defined]
+    if v.verdict.value != "genuine":  # type: ignore[attr-defined]
+        head = "COUNTERFEIT: do not use" if v.verdict.value == "counterfeit" else "CANNOT TELL HERE"  # type: ignore
+        return {"verdict": head, "reason": v.reason}  # type: ignore[attr-defined]
+    out = {"verdict": "GENUINE: may be used" if v.usable else "GENUINE, BUT DO NOT USE",  # type: ignore
+           "state": v.state.value, "reason": v.reason}  # type: ignore[attr-defined]
     if v.product is not None and v.batch is not None:  # type: ignore[attr-defined]
         out.update({"product": f"{v.product.approval_number}, {v.product.package_spec}",  # type: ignore
                     "lot": v.batch.lot, "expires": _when(v.batch.expiry_date)[:10],  # type: ignore
                     "batch state": v.batch.state.name, "dispensed before": v.dispensed})  # type: ignore
     return out
+
+
+def _verify_exit(v: object) -> int:
+    if v.verdict.value != "genuine":  # type: ignore[attr-defined]
+        return VERIFY_EXIT[v.verdict.value]  # type: ignore[attr-defined]
+    return VERIFY_EXIT["usable" if v.usable else "not_usable"]  # type: ignore[attr-defined]
 
 
 @click.group()
@@ -57,7 +70,10 @@ def trace() -> None:
 @json_option
 @pass_app
 def unit(app: AppContext, code: str, no_sync: bool, as_json: bool) -> None:
-    """Everything that happened to the unit with traceability code CODE."""
+    """Everything that happened to the unit with traceability code CODE.
+
+    Exit 7 when the code is counterfeit, 8 when this home cannot tell (no manifest held), as `verify`.
+    """
     svc = read_service(app)
     found = svc.trace_unit(code, sync=not no_sync)
     if as_json:
@@ -98,9 +114,13 @@ def shipment(app: AppContext, shipment_id: int, no_sync: bool, as_json: bool) ->
 @json_option
 @pass_app
 def verify(app: AppContext, code: str, as_json: bool) -> None:
-    """Is CODE genuine, its batch listed, the unit not yet dispensed — and where has it been?
+    """Is CODE genuine (and in what state), counterfeit, or not decidable here?
 
-    Exit code 0 when the unit may be used, 1 when it may not.
+    Genuine: a code list held here lists it and proves against its batch's on-chain root; the
+    state says whether it may be used. Counterfeit: malformed, or every committed batch of its
+    drug identifier code is held here and none lists it. Cannot tell here: no manifest held for
+    its product (the answer says which to import). Exit codes: 0 genuine and may be used,
+    1 genuine but must not be used, 7 counterfeit, 8 cannot tell here.
     """
     result = read_service(app).verify_code(code)
     show(result if as_json else _verdict(result), as_json)
@@ -108,5 +128,6 @@ def verify(app: AppContext, code: str, as_json: bool) -> None:
         echo("Where its batch has been:")
         for line in result.history:
             echo(f"  - {line}")
-    if not (result.genuine and result.listed and not result.dispensed and not result.expired):
-        raise click.exceptions.Exit(1)
+    code_out = _verify_exit(result)
+    if code_out:
+        raise click.exceptions.Exit(code_out)

@@ -113,7 +113,11 @@ def plain(obj: Any) -> Any:
 
 
 def report_to_json(report: AuditReport) -> str:
-    return json.dumps(plain(report), indent=2, sort_keys=False)
+    """The JSON report, tagged with its format and version (:mod:`.schema`)."""
+    from fisco_drugtrace.drugtrace.audit.report_schema import REPORT_FORMAT, REPORT_VERSION
+
+    return json.dumps({"format": REPORT_FORMAT, "version": REPORT_VERSION, **plain(report)}, indent=2,
+                      sort_keys=False)
 
 
 def report_from_json(text: str) -> list[Evidence]:

@@ -124,3 +124,63 @@ def verify_evidence(
         raise VerificationError(differences)
     return VerifyResult(checked=checked, transactions=len(receipts), blocks=len(block_ok),
                         transactions_fetched=fetched)
+
+
+# --------------------------------------------------------------------------- whole reports
+@dataclass(frozen=True)
+class ReportVerification:
+    """A report that matched the chain in every figure (else ``VerificationError`` was raised)."""
+
+    last_block: int
+    events: int
+    figures: int
+    evidence: int
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    """Every scalar of a JSON value by its path (``recalls[0].recovered``)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{path}.{key}" if path else str(key)))
+        return out or {path: {}}
+    if isinstance(value, list):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_leaves(item, f"{path}[{i}]"))
+        return out or {path: []}
+    return {path: value}
+
+
+def report_differences(claimed: Any, recomputed: Any, *, limit: int = 200) -> tuple[list[str], int]:
+    """``(differences, figures compared)`` between a report and the one recomputed from the chain.
+
+    Every scalar is compared by its path; a field present on one side only is a difference.
+    Types count: ``1`` and ``true`` and ``"1"`` are different figures.
+    """
+    ours, theirs = _leaves(recomputed), _leaves(claimed)
+    differences = []
+    for path in sorted(set(ours) | set(theirs)):
+        a, b = theirs.get(path, _MISSING), ours.get(path, _MISSING)
+        if type(a) is not type(b) or a != b:
+            differences.append(f"{path}: report {_show(a)}, chain {_show(b)}")
+            if len(differences) >= limit:
+                differences.append("… (more differences not listed)")
+                break
+    return differences, len(ours)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_MISSING = _Missing()
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+__all__ += ["ReportVerification", "report_differences"]

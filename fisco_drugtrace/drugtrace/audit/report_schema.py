@@ -1,0 +1,60 @@
+"""The JSON audit report's schema: what makes a file a report at all.
+
+``audit report --format json`` writes an object tagged ``"format": REPORT_FORMAT`` and
+``"version"``, with exactly the sections of :class:`~.report.AuditReport`. ``audit verify
+--report`` first checks that shape (anything else is not a report: exit 2, never "checked 0"),
+then recomputes every figure from the chain (:mod:`.verify`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from fisco_drugtrace.errors import EncodingError
+
+__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportFormatError", "parse_report"]
+
+REPORT_FORMAT = "fisco-drugtrace/audit-report"
+REPORT_VERSION = 1
+
+#: top-level key -> the JSON type it must have
+_SHAPE: Mapping[str, type | tuple[type, ...]] = {
+    "format": str, "version": int, "generated_ms": int, "deployment": dict, "last_block": int,
+    "event_count": int, "recalls": list, "completion": list, "compliance": list, "recalled_batches": list,
+    "alerts": list, "evidence": list,
+}
+_DEPLOYMENT_SHAPE: Mapping[str, type] = {"chain": str, "group": str, "contracts": dict}
+
+
+class ReportFormatError(EncodingError):
+    """The file is not an audit report (not JSON, wrong format tag or version, missing sections)."""
+
+
+def parse_report(text: str | bytes) -> dict[str, Any]:
+    """The report object, its shape checked; :class:`ReportFormatError` when it is not a report."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ReportFormatError(f"not an audit report: not JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
+        raise ReportFormatError(f"not an audit report: no \"format\": \"{REPORT_FORMAT}\" "
+                                "(write one with `audit report --format json`)")
+    if data.get("version") != REPORT_VERSION:
+        raise ReportFormatError(f"audit report version {data.get('version')!r} is not supported (this reads 1)")
+    missing = [k for k in _SHAPE if k not in data]
+    extra = [k for k in data if k not in _SHAPE]
+    if missing or extra:
+        raise ReportFormatError("not an audit report: " + "; ".join(
+            part for part in (f"missing {missing}" if missing else "", f"unknown {extra}" if extra else "") if part))
+    for key, kind in _SHAPE.items():
+        value = data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ReportFormatError(f"audit report: {key!r} must be {getattr(kind, '__name__', kind)}")
+    for key, kind in _DEPLOYMENT_SHAPE.items():
+        if not isinstance(data["deployment"].get(key), kind):
+            raise ReportFormatError(f"audit report: deployment.{key} must be {kind.__name__}")
+    for i, item in enumerate(data["evidence"]):
+        if not isinstance(item, dict) or not {"block_number", "tx_hash", "position", "event", "args"} <= set(item):
+            raise ReportFormatError(f"audit report: evidence[{i}] is not an evidence record")
+    return data

@@ -1,0 +1,111 @@
+"""Exporting and importing code manifests (:mod:`manifest`) against the chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.hashing import hash_name
+from fisco_drugtrace.drugtrace.ids import id_hex
+from fisco_drugtrace.drugtrace.manifest import Manifest, ManifestMismatch, parse_manifest, render_manifest
+from fisco_drugtrace.drugtrace.merkle import build_batch_tree
+from fisco_drugtrace.errors import NotFound
+
+__all__ = ["ManifestOps", "ManifestImport"]
+
+
+@dataclass(frozen=True)
+class ManifestImport:
+    """What ``import_manifest`` did: the batch now held here, and the file's hash."""
+
+    batch_id: bytes
+    product_id: bytes
+    lot: str
+    unit_count: int
+    unit_root: bytes
+    manifest_hash: bytes
+    already_held: bool
+    shipment_id: int | None = None
+
+
+class ManifestOps(ServiceBase):
+    """Batch code lists that travel between organisations as manifest files."""
+
+    def export_manifest(self, batch: bytes) -> bytes:
+        """The manifest of a batch whose code list this home holds (its manufacturer, or anyone
+        who imported it), checked against the batch's on-chain root first.
+
+        :raises NotFound: the batch is not on chain, or its code list is not held here.
+        """
+        on_chain = self.get_batch(batch)  # type: ignore[attr-defined]
+        stored = self.codes.batch(batch)
+        if stored is None:
+            raise NotFound("code list of batch", id_hex(batch) + " in this home")
+        if stored.root != on_chain.unit_root:
+            raise ManifestMismatch(f"the code list held here for batch {id_hex(batch)} does not rebuild its "
+                                   "on-chain root; re-import it from its manufacturer")
+        chain, group = self.chain_key
+        return render_manifest(chain_id=chain, group_id=group, org_registry=self.deployment.address("OrgRegistry"),
+                               batch_id=batch, product_id=on_chain.product_id, lot=on_chain.lot,
+                               unit_root=on_chain.unit_root, codes=self.codes.codes(batch),
+                               hash_name=hash_name(self.chain_hash))
+
+    def import_manifest(self, data: bytes, *, shipment_id: int | None = None) -> ManifestImport:
+        """Check a manifest against the chain and keep its code list here (for dispensing,
+        verifying and auditing its units). Nothing is stored unless every check passes.
+
+        Checks: the file parses (header, every code line); its chain, group and suite are this
+        home's; the batch is on chain with that many units; the codes rebuild the on-chain root;
+        with ``shipment_id``, the shipment is of that batch and its ``manifestHash`` is this file's.
+
+        :raises ManifestFormatError: not a manifest (exit 2 in the CLI).
+        :raises ManifestMismatch: the manifest is not this chain's record of the batch.
+        """
+        manifest = parse_manifest(data)
+        self._check_identity(manifest)
+        if shipment_id is not None:
+            self._check_shipment(manifest, shipment_id)
+        on_chain = self.get_batch(manifest.batch_id)  # type: ignore[attr-defined]
+        if on_chain.unit_count != manifest.unit_count:
+            raise ManifestMismatch(f"batch {id_hex(manifest.batch_id)} has {on_chain.unit_count} units on chain, "
+                                   f"the manifest lists {manifest.unit_count}")
+        held = self.codes.batch(manifest.batch_id)
+        if held is not None and held.root == on_chain.unit_root:
+            return self._result(manifest, on_chain, True, shipment_id)
+        tree = build_batch_tree(manifest.batch_id, manifest.codes, self.chain_hash)
+        if tree.root != on_chain.unit_root:
+            raise ManifestMismatch(f"the manifest's codes do not rebuild batch {id_hex(manifest.batch_id)}'s "
+                                   f"on-chain root ({id_hex(tree.root)[:18]}… ≠ {id_hex(on_chain.unit_root)[:18]}…)")
+        self.codes.put_batch(tree, manifest.codes, product_id=on_chain.product_id, lot=on_chain.lot)
+        return self._result(manifest, on_chain, False, shipment_id)
+
+    def _result(self, manifest: Manifest, on_chain: object, held: bool, shipment_id: int | None) -> ManifestImport:
+        return ManifestImport(manifest.batch_id, on_chain.product_id, on_chain.lot,  # type: ignore[attr-defined]
+                              on_chain.unit_count, on_chain.unit_root, manifest.file_hash,  # type: ignore[attr-defined]
+                              held, shipment_id)
+
+    def _check_identity(self, manifest: Manifest) -> None:
+        chain, group = self.chain_key
+        if (manifest.chain_id, manifest.group_id) != (chain, group):
+            raise ManifestMismatch(f"the manifest is for chain {manifest.chain_id} group {manifest.group_id}, "
+                                   f"this node serves chain {chain} group {group}")
+        if manifest.hash_name != hash_name(self.chain_hash):
+            raise ManifestMismatch(f"the manifest's codes are hashed with {manifest.hash_name}, this chain's contracts "
+                                   f"hash with {hash_name(self.chain_hash)}")
+        ours = self.deployment.address("OrgRegistry").lower()
+        if manifest.org_registry != ours:
+            raise ManifestMismatch(f"the manifest is for the suite at {manifest.org_registry}, this home uses {ours}")
+
+    def _check_shipment(self, manifest: Manifest, shipment_id: int) -> None:
+        shipment = self.get_shipment(shipment_id)  # type: ignore[attr-defined]
+        if shipment.batch_id != manifest.batch_id:
+            raise ManifestMismatch(f"shipment {shipment_id} is of batch {id_hex(shipment.batch_id)}, the manifest "
+                                   f"of batch {id_hex(manifest.batch_id)}")
+        events = self.suite.custody.get_events(self.deployment.block_number, self.client.block_number(),
+                                               "ShipmentDispatched", [int(shipment_id).to_bytes(32, "big")])
+        if not events:
+            raise NotFound("shipment", str(shipment_id))
+        referenced = bytes(events[0].args["manifestHash"])
+        if referenced != manifest.file_hash:
+            raise ManifestMismatch(f"shipment {shipment_id} references manifest {id_hex(referenced)}, this file is "
+                                   f"{id_hex(manifest.file_hash)}")

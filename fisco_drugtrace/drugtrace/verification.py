@@ -1,0 +1,188 @@
+"""``verify CODE`` that never lies: genuine (with the unit's state), counterfeit, or cannot tell here.
+
+The chain holds only each batch's Merkle root, so whether a code is genuine can be decided only
+with the batch's code list (a manifest, :mod:`manifest`). The three verdicts:
+
+- **genuine** — a code list held here lists the code, and its Merkle proof checks against the
+  root the chain holds for that batch. The state says whether the unit may be used: listed,
+  not released, stopped, recalled, destroyed, deregistered, already dispensed, expired.
+- **counterfeit** — only when the chain proves the code is not real: it is malformed (not 20
+  digits), or every batch ever committed on chain for the products whose codes carry its 7-digit
+  drug identifier code is held here and none lists it. (NMPA's coding rule gives each drug
+  identifier code to one product and package; the drug identifier of a batch's codes is how
+  this home learns which product a prefix belongs to.)
+- **cannot tell here** — this home holds no code list for the drug identifier, or not every
+  committed batch of its products: the answer says which batches to import a manifest of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from fisco_drugtrace.drugtrace._base import ServiceBase
+from fisco_drugtrace.drugtrace.codes import code_problem, drug_identifier
+from fisco_drugtrace.drugtrace.ids import code_hash, id_hex
+from fisco_drugtrace.drugtrace.merkle import verify_proof
+from fisco_drugtrace.drugtrace.models import Batch, LifecycleState, Product
+from fisco_drugtrace.errors import NotFound
+
+__all__ = ["Verdict", "UnitState", "Verification", "VerificationOps"]
+
+
+class Verdict(str, Enum):
+    """The answer to "is this code real?"."""
+
+    GENUINE = "genuine"
+    COUNTERFEIT = "counterfeit"
+    CANNOT_TELL = "cannot_tell_here"
+
+
+class UnitState(str, Enum):
+    """What a genuine unit's record says (the first that applies, in this order)."""
+
+    DISPENSED = "already_dispensed"
+    DESTROYED = "destroyed"
+    DEREGISTERED = "deregistered"
+    RECALLED = "recalled"
+    STOPPED = "stopped"
+    NOT_RELEASED = "not_released"
+    EXPIRED = "expired"
+    LISTED = "listed"
+
+
+_STATE_OF = {LifecycleState.DESTROYED: UnitState.DESTROYED, LifecycleState.DEREGISTERED: UnitState.DEREGISTERED,
+             LifecycleState.RECALLED: UnitState.RECALLED, LifecycleState.STOPPED: UnitState.STOPPED,
+             LifecycleState.NONE: UnitState.NOT_RELEASED}
+
+_ADVICE = {
+    UnitState.LISTED: "genuine, listed and not yet dispensed: may be used",
+    UnitState.DISPENSED: "genuine, but this unit was already dispensed: do not accept it (a copied code?)",
+    UnitState.DESTROYED: "genuine, but its batch was destroyed: do not use",
+    UnitState.DEREGISTERED: "genuine, but the product's approval was cancelled: do not use",
+    UnitState.RECALLED: "genuine, but its batch is recalled: do not use; return it",
+    UnitState.STOPPED: "genuine, but its batch is under an emergency stop: do not use",
+    UnitState.NOT_RELEASED: "genuine, but its batch was never released for sale: do not use",
+    UnitState.EXPIRED: "genuine, but past its expiry date: do not use",
+}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to a code check. ``usable`` only when genuine, listed, unexpired, not dispensed."""
+
+    code: str
+    verdict: Verdict
+    reason: str
+    state: UnitState | None = None
+    batch_id: bytes | None = None
+    index: int | None = None
+    product: Product | None = None
+    batch: Batch | None = None
+    expired: bool = False
+    dispensed: bool = False
+    history: tuple[str, ...] = ()
+    #: batches this home would need the manifests of to decide (``cannot_tell_here`` only)
+    missing_batches: tuple[bytes, ...] = ()
+    #: the batch's effective lifecycle state (product state included) is LISTED
+    listed: bool = False
+
+    #: the verdict is GENUINE (a field, so JSON renderings carry it)
+    genuine: bool = field(init=False)
+    #: genuine, listed, unexpired, not dispensed: the unit may be used
+    usable: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "genuine", self.verdict is Verdict.GENUINE)
+        object.__setattr__(self, "usable", self.verdict is Verdict.GENUINE and self.state is UnitState.LISTED)
+
+
+class VerificationOps(ServiceBase):
+    """The patient's and the inspector's check of one code, read-only."""
+
+    def verify_code(self, code: str) -> Verification:
+        """Genuine (with state), counterfeit (proven), or cannot tell here (with what to import)."""
+        code = code.strip()
+        problem = code_problem(code)
+        if problem is not None:
+            return Verification(code, Verdict.COUNTERFEIT, f"not a traceability code: {problem}")
+        location = self.codes.locate(code)
+        if location is None:
+            return self._absent(code)
+        try:
+            batch = self.get_batch(location.batch_id)  # type: ignore[attr-defined]
+        except NotFound:
+            return Verification(code, Verdict.CANNOT_TELL,
+                                f"the code list held here names batch {id_hex(location.batch_id)}, which is not on "
+                                "this chain: this home's code store is not this chain's; import the manifest again",
+                                missing_batches=(location.batch_id,))
+        leaf = self.codes.leaf(location.batch_id, location.index)
+        proof = self.codes.proof(location.batch_id, location.index)
+        if not (verify_proof(batch.unit_root, leaf, proof, self.chain_hash)
+                and location.code_hash == code_hash(code, hasher=self.chain_hash)):
+            return Verification(code, Verdict.CANNOT_TELL,
+                                f"the code list held here for batch {id_hex(location.batch_id)} does not prove "
+                                "against the chain's root: import the batch's manifest again",
+                                batch_id=location.batch_id, missing_batches=(location.batch_id,))
+        product = self.get_product(batch.product_id)  # type: ignore[attr-defined]
+        lifecycle = self.effective_state(location.batch_id)  # type: ignore[attr-defined]
+        expired = batch.expiry_date <= self.now_ms()
+        dispensed = self.is_dispensed(location.batch_id, location.index)  # type: ignore[attr-defined]
+        state = UnitState.DISPENSED if dispensed else _STATE_OF.get(lifecycle) or (
+            UnitState.EXPIRED if expired else UnitState.LISTED)
+        history = tuple(self._history(location.batch_id))
+        return Verification(code, Verdict.GENUINE, _ADVICE[state], state=state, batch_id=location.batch_id,
+                            index=location.index, product=product, batch=batch, expired=expired, dispensed=dispensed,
+                            history=history, listed=lifecycle is LifecycleState.LISTED)
+
+    def _history(self, batch: bytes) -> list[str]:
+        from fisco_drugtrace.drugtrace.custody import _describe
+
+        return [_describe(s, self._label) for s in self.shipments_of(batch)]  # type: ignore[attr-defined]
+
+    def _absent(self, code: str) -> Verification:
+        """No code list held here lists ``code``: counterfeit only if the chain proves it."""
+        prefix = drug_identifier(code)
+        products = self.codes.products_with_prefix(prefix)
+        how = (f"ask the manufacturer (or whoever shipped the unit) for the batch's code manifest and run "
+               f"`fisco-drugtrace batch import-manifest FILE`")
+        if not products:
+            return Verification(code, Verdict.CANNOT_TELL,
+                                f"cannot tell here: no code list of drug identifier code {prefix} is held in this "
+                                f"home; {how}")
+        committed = self._committed_batches(products)
+        held = {b.batch_id for b in self.codes.batches()}
+        missing = tuple(sorted(b for b in committed if b not in held))
+        if missing:
+            return Verification(code, Verdict.CANNOT_TELL,
+                                f"cannot tell here: {len(missing)} of the {len(committed)} committed batches of drug "
+                                f"identifier code {prefix} are not held here (first: {id_hex(missing[0])}); {how}",
+                                missing_batches=missing)
+        stale = [bid for bid in sorted(committed) if not self._held_list_is_the_chains(bid)]
+        if stale:
+            return Verification(code, Verdict.CANNOT_TELL,
+                                f"cannot tell here: the code list held for batch {id_hex(stale[0])} does not rebuild "
+                                f"its on-chain root; {how}", missing_batches=tuple(stale))
+        return Verification(code, Verdict.COUNTERFEIT,
+                            f"counterfeit: none of the {len(committed)} batches ever committed on chain for drug "
+                            f"identifier code {prefix} lists this code (all are held here)")
+
+    def _held_list_is_the_chains(self, batch_id: bytes) -> bool:
+        """The list held for ``batch_id`` is the one the chain committed (same root, same count)."""
+        held = self.codes.batch(batch_id)
+        try:
+            on_chain = self.get_batch(batch_id)  # type: ignore[attr-defined]
+        except NotFound:
+            return False
+        return held is not None and (held.root, held.unit_count) == (on_chain.unit_root, on_chain.unit_count)
+
+    def _committed_batches(self, products: set[bytes]) -> set[bytes]:
+        """Every batch committed on chain for ``products``: ``BatchCommitted`` events, read once
+        and then only for the blocks sealed since (kept in the code store; PBFT blocks are final)."""
+        head = self.client.block_number()
+        start = max(self.codes.committed_scanned_to() + 1, self.deployment.block_number)
+        if start <= head:
+            events = self.suite.drugs.get_events(start, head, "BatchCommitted")
+            self.codes.add_committed([(bytes(e.args["batchId"]), bytes(e.args["productId"]),
+                                       int(e.log.block_number or 0)) for e in events], head)
+        return self.codes.committed_batches(products)

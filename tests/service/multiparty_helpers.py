@@ -1,0 +1,37 @@
+"""Helpers for the tests where several organisations, each with its own home, share one chain."""
+
+from __future__ import annotations
+
+import itertools
+
+from fisco_drugtrace.drugtrace import AddressBook, TraceService
+from fisco_drugtrace.drugtrace.story import story_codes
+
+DAY = 86_400_000
+PROCESS = b"\x7e" * 32
+_lots = itertools.count(1)
+
+
+def released_batch(market, units: int = 30, prefix: str | None = None, product=None):
+    """A batch committed and released by the manufacturer (codes in its home): of a fresh product
+    with its own drug identifier code, or of ``product`` with ``prefix``."""
+    reg, man = market.svc["regulator"], market.svc["manufacturer"]
+    n = next(_lots)
+    approval = f"国药准字M2026{n:04d}"
+    if product is None:
+        product = reg.register_product(approval, "6 capsules", market.orgs["manufacturer"], min_temp=20, max_temp=80)
+        man.define_process(product.product_id, 1, PROCESS)
+        reg.approve_process(product.product_id, PROCESS)
+    codes = story_codes(n * 1000 + units, prefix or f"86{n:05d}")[n * 1000:]
+    now = man.now_ms()
+    batch = man.register_batch(product.product_id, f"M{n}", codes, production_date=now,
+                               expiry_date=now + 365 * DAY).batch
+    man.pass_release_gate(batch.batch_id)
+    return man.release_batch(batch.batch_id), codes
+
+
+def other_home(market, tmp_path, role: str = "pharmacy") -> TraceService:
+    """Another organisation's machine: same chain and account, its own home, attached."""
+    svc = TraceService(market.client, market.svc[role].signer, AddressBook.in_home(tmp_path), home=tmp_path)
+    svc.attach(market.svc["regulator"].deployment.address("OrgRegistry"))
+    return svc

@@ -1,0 +1,101 @@
+"""国密 chains: on an sm_crypto chain the EVM's KECCAK256 is SM3 (FISCO-BCOS
+bcos-executor/src/vm/HostContext.cpp), so ids, unit leaves and Merkle nodes are derived with SM3
+there — chosen from the node's report — and a signer of the other suite is refused before sending."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from eth_abi import encode as abi_encode
+
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.crypto.keccak import keccak256
+from fisco_drugtrace.crypto.keys import KeyPair
+from fisco_drugtrace.crypto.sm import SM2, sm3
+from fisco_drugtrace.drugtrace import AddressBook, TraceService
+from fisco_drugtrace.drugtrace.hashing import chain_hasher, check_signer_suite, hash_name
+from fisco_drugtrace.drugtrace.ids import batch_id, code_hash, product_id
+from fisco_drugtrace.drugtrace.merkle import build_batch_tree, verify_proof
+from fisco_drugtrace.errors import SignerSuiteMismatch
+
+# GB/T 32905-2016, appendix A: example 1 ("abc") and example 2 (the 64-byte "abcd" x 16)
+SM3_VECTORS = [
+    (b"abc", "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"),
+    (b"abcd" * 16, "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"),
+]
+
+
+def _ref_sm3(data: bytes) -> bytes:
+    """An independent SM3: OpenSSL's, through hashlib."""
+    return hashlib.new("sm3", data).digest()
+
+
+@pytest.mark.parametrize("message,digest", SM3_VECTORS)
+def test_sm3_standard_vectors(message: bytes, digest: str) -> None:
+    assert sm3(message).hex() == digest
+    assert _ref_sm3(message).hex() == digest
+
+
+def test_ids_leaves_and_nodes_with_sm3_follow_the_contract_rule() -> None:
+    product = product_id("国药准字H20260001", "10 tablets", hasher=sm3)
+    assert product == _ref_sm3(abi_encode(["string", "string"], ["国药准字H20260001", "10 tablets"]))
+    assert product != product_id("国药准字H20260001", "10 tablets")
+    batch = batch_id(product, "L1", hasher=sm3)
+    assert batch == _ref_sm3(abi_encode(["bytes32", "string"], [product, "L1"]))
+    codes = [f"8160347{i:09d}0000" for i in range(1, 8)]
+    tree = build_batch_tree(batch, codes, sm3)
+    leaves = [_ref_sm3(_ref_sm3(abi_encode(["bytes32", "uint256", "bytes32"], [batch, i, _ref_sm3(c.encode())])))
+              for i, c in enumerate(codes)]
+    level = leaves
+    while len(level) > 1:
+        up = [_ref_sm3(min(a, b) + max(a, b)) for a, b in zip(level[0::2], level[1::2])]
+        level = up + ([level[-1]] if len(level) % 2 else [])
+    assert tree.root == level[0] and tree.leaf(3) == leaves[3]
+    assert tree.code_hashes[0] == code_hash(codes[0], hasher=sm3)
+    assert verify_proof(tree.root, tree.leaf(5), tree.proof(5), sm3)
+    assert not verify_proof(tree.root, tree.leaf(5), tree.proof(5))  # the keccak rule does not prove it
+    assert build_batch_tree(batch, codes).root != tree.root
+
+
+class _SmNode:
+    """A client whose node reports an sm_crypto chain (everything else from the real one)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def uses_sm_crypto(self) -> bool:
+        return True
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_the_service_hashes_as_the_chain_reports(market, tmp_path) -> None:
+    assert chain_hasher(market.client) is keccak256 and market.client.uses_sm_crypto() is False
+    sm_service = TraceService(_SmNode(market.client), None, AddressBook.in_home(tmp_path), home=tmp_path)
+    assert sm_service.chain_hash is sm3 and hash_name(sm_service.chain_hash) == "sm3"
+    sm_service.attach(market.svc["regulator"].deployment.address("OrgRegistry"))
+    assert sm_service.codes.hasher is sm3
+
+
+def test_a_signer_of_the_other_suite_is_refused_before_anything_is_sent(market) -> None:
+    ecdsa = market.svc["regulator"].signer
+    sm2 = LocalSigner(KeyPair.generate(SM2))
+    check_signer_suite(market.client, ecdsa)  # the dev chain is an ECDSA chain
+    with pytest.raises(SignerSuiteMismatch):
+        check_signer_suite(_SmNode(market.client), ecdsa)
+    check_signer_suite(_SmNode(market.client), sm2)
+    head = market.client.block_number()
+    with pytest.raises(SignerSuiteMismatch) as err:
+        market.svc["regulator"].with_signer(sm2).register_org("91110000MA01SMSM1X", market.svc["regulator"]
+                                                            .get_org(market.orgs["pharmacy"]).kind, 110000)
+    assert "sm2_sm3" in str(err.value) and market.client.block_number() == head
+
+
+def test_a_node_that_cannot_say_its_suite_refuses_no_signer() -> None:
+    class _Silent:  # a 2.x node: no crypto type in its answers
+        pass
+
+    check_signer_suite(_Silent(), LocalSigner(KeyPair.generate(SM2)))
+    assert chain_hasher(_Silent()) is keccak256
