@@ -163,7 +163,7 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("observation 1 PROCESS_DEFINITION (MAH: pending definition)", "obs", "recordObservation",
               int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 1, H, sender=acct("man"))
     b.measure("observation 1 PROCESS_DEFINITION (regulator: approval)", "obs", "recordObservation",
-              int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 0, H, sender=acct("nat"))
+              int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 1, H, sender=acct("nat"))
     change = b"\xc4" * 32  # a change of process the regulator turns down (the approved one stays)
     w.obs.transact("recordObservation", int(Point.PROCESS_DEFINITION), product, 0, 0, 0, 2, change, sender=acct("man"))
     b.measure("observation 1 PROCESS_DEFINITION (regulator FAIL: pending rejected)", "obs", "recordObservation",
@@ -196,6 +196,8 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     w.custody.transact("receiveShipment", r.output, 1000, H, sender=acct("pharm"))
     sid2 = w.custody.transact("dispatch", bid, org("hosp"), org("log"), 100, H, sender=acct("dist")).output
     b.measure("rejectShipment", "custody", "rejectShipment", sid2, H, sender=acct("hosp"), keep=False)
+    b.measure("voidShipment (regulator: stuck shipment back to the sender, quarantined)", "custody", "voidShipment",
+              sid2, H, sender=acct("prov"), keep=False)
 
     i = 54_321
     proof = big.proof(i)
@@ -225,21 +227,40 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("setAdrPolicy (threshold 2 within 1 day, no auto-stop)", "drugs", "setAdrPolicy", product, 2, DAY_MS,
               False, sender=acct("nat"))
     serious = (int(Point.ADVERSE_REACTION), bid, 0, int(Result.SERIOUS), 0, 0, H)
-    b.measure("observation 8 ADVERSE_REACTION SERIOUS (counted, below threshold)", "obs", "recordObservation",
-              *serious, sender=acct("hosp"))
-    b.measure("observation 8 ADVERSE_REACTION SERIOUS (threshold reached within window: alert)", "obs",
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (never held the batch: not counted)", "obs",
               "recordObservation", *serious, sender=acct("hosp"), keep=False)
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (counted, below threshold)", "obs", "recordObservation",
+              *serious, sender=acct("pharm"))
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (same reporter within window: not counted)", "obs",
+              "recordObservation", *serious, sender=acct("pharm"), keep=False)
+    b.measure("observation 8 ADVERSE_REACTION SERIOUS (threshold reached within window: alert)", "obs",
+              "recordObservation", *serious, sender=acct("man"), keep=False)
     w.chain.advance(DAY_MS + 1)
     b.measure("observation 8 ADVERSE_REACTION SERIOUS (second report past the window: no alert)", "obs",
-              "recordObservation", *serious, sender=acct("hosp"), keep=False)
+              "recordObservation", *serious, sender=acct("man"), keep=False)
 
-    b.measure("stop batch (transitionBatch LISTED->STOPPED)", "drugs", "transitionBatch", bid, 2, 0, H,
-              sender=acct("nat"))
-    r = b.measure("openRecall (level I, T3)", "recalls", "openRecall", product, bid, 1, H, sender=acct("man"))
+    b.measure("stop batch (transitionBatch LISTED->STOPPED, authority recorded)", "drugs", "transitionBatch", bid, 2,
+              0, H, sender=acct("nat"))
+    b.measure("lift stop (transitionBatch STOPPED->LISTED, rank checked)", "drugs", "transitionBatch", bid, 1, 0, H,
+              sender=acct("nat"), keep=False)
+    r = b.measure("openRecall (level I, T3, figures snapshot)", "recalls", "openRecall", product, bid, 1, H,
+                  sender=acct("man"))
     rid = r.output
     b.measure("issueNotice", "recalls", "issueNotice", rid, H, sender=acct("man"))
-    b.measure("recordRecovery", "recalls", "recordRecovery", rid, 10, H, sender=acct("pharm"))
+    b.measure("recordRecovery (bounded by holding and market)", "recalls", "recordRecovery", rid, 10, H,
+              sender=acct("pharm"))
     r = b.measure("recordDestruction (final)", "recalls", "recordDestruction", rid, 1000, True, H,
+                  sender=acct("man"))
+    b.measure("countersignDestruction (case open: no T4)", "recalls", "countersignDestruction", r.output,
+              sender=acct("prov"))
+    # T4 on the small batch: every unit at the MAH, the case closed, then the last units destroyed
+    sb = small.batch_id
+    w.pass_release_gate(small)
+    w.drugs.transact("releaseBatch", sb, H, sender=acct("man"))
+    w.stop_batch(sb)
+    srid = w.open_recall(product, sb, 1)
+    w.close_recall(srid)
+    r = b.measure("recordDestruction (after close, final)", "recalls", "recordDestruction", srid, 100, True, H,
                   sender=acct("man"))
     b.measure("countersignDestruction (T4, batch DESTROYED)", "recalls", "countersignDestruction", r.output,
               sender=acct("prov"))

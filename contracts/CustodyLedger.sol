@@ -27,10 +27,22 @@ import {
  * costs two storage slots. Nothing here loops over user-growable data.
  */
 contract CustodyLedger is ICustodyLedger, SuiteMember {
-    /// @dev `quantity` includes `quarantined`.
+    /// @dev `quantity` includes `quarantined`; `held` is set for good once the organisation has
+    /// received or been credited units of the batch (who may count toward the ADR threshold).
     struct Holding {
-        uint128 quantity;
-        uint128 quarantined;
+        uint120 quantity;
+        uint120 quarantined;
+        bool held;
+    }
+
+    /// @dev Per batch, one slot: units that still exist in custody (`total` = held anywhere plus
+    /// in transit), the part in transit and the part held in quarantine. Kept in step by every
+    /// move so "no unit held anywhere except quarantined stock" (T4) and the recall figures are
+    /// two reads, not a loop over holders.
+    struct Stock {
+        uint64 total;
+        uint64 inTransit;
+        uint64 quarantined;
     }
 
     struct Shipment {
@@ -55,6 +67,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     mapping(bytes32 => mapping(bytes32 => Holding)) private _holdings;
     mapping(uint256 => Shipment) private _shipments;
     mapping(bytes32 => mapping(uint256 => uint256)) private _dispensed;
+    mapping(bytes32 => Stock) private _stock;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -81,6 +94,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         (,, uint32 toSeq) = orgs.requireActiveOrg(toOrgId, MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
         (,, uint32 carrierSeq) = orgs.requireActiveOrg(carrierOrgId, MASK_LOGISTICS);
         _debitAvailable(batchId, fromOrg, quantity);
+        _stock[batchId].inTransit += quantity;
         shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, false);
         emit ShipmentDispatched(shipmentId, batchId, fromOrg, toOrgId, carrierOrgId, quantity, false, manifestHash);
     }
@@ -97,6 +111,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         _checkShipmentQuantity(quantity);
         (uint32 toSeq, uint32 carrierSeq) = _returnParties(batchId, fromOrg, toOrgId, carrierOrgId);
         _debit(batchId, fromOrg, quantity);
+        _stock[batchId].inTransit += quantity;
         shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, true);
         emit ShipmentDispatched(shipmentId, batchId, fromOrg, toOrgId, carrierOrgId, quantity, true, manifestHash);
     }
@@ -113,8 +128,14 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         bytes32 batchId = s.batchId;
         uint256 quarantine = (s.isReturn || s.excursion) ? receivedQuantity : 0;
         Holding storage h = _holdings[batchId][callerOrg];
-        h.quantity += receivedQuantity;
-        if (quarantine != 0) h.quarantined += uint128(quarantine);
+        h.quantity += uint120(receivedQuantity);
+        if (quarantine != 0) h.quarantined += uint120(quarantine);
+        h.held = true;
+        Stock storage st = _stock[batchId];
+        st.inTransit -= uint64(dispatched);
+        // the missing units of a partial receipt are in dispute: no longer in anyone's custody
+        st.total -= uint64(dispatched - receivedQuantity);
+        if (quarantine != 0) st.quarantined += uint64(quarantine);
         s.received = uint40(receivedQuantity);
         bool isPartial = receivedQuantity < dispatched;
         s.status = isPartial ? ShipmentStatus.PARTIAL : ShipmentStatus.RECEIVED;
@@ -126,13 +147,24 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     function rejectShipment(uint256 shipmentId, bytes32 reasonHash) external override {
         (bytes32 callerOrg,,, uint32 callerSeq) = _authorize(MASK_ANY_ORG);
         Shipment storage s = _inTransitFor(shipmentId, callerOrg, callerSeq);
-        bytes32 fromOrg = orgRegistry().orgIdBySeq(s.fromSeq);
-        uint128 quantity = s.quantity;
-        Holding storage h = _holdings[s.batchId][fromOrg];
-        h.quantity += quantity;
-        if (s.isReturn || s.excursion) h.quarantined += quantity;
+        uint256 quarantined = _backToSender(s, s.isReturn || s.excursion);
         s.status = ShipmentStatus.REJECTED;
-        emit ShipmentRejected(shipmentId, s.batchId, callerOrg, quantity, reasonHash);
+        emit ShipmentRejected(shipmentId, s.batchId, callerOrg, s.quantity, quarantined, reasonHash);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function voidShipment(uint256 shipmentId, bytes32 reasonHash) external override {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
+        Shipment storage s = _shipments[shipmentId];
+        ShipmentStatus status = s.status;
+        if (status == ShipmentStatus.NONE) revert CustodyLedgerUnknownShipment(shipmentId);
+        if (status != ShipmentStatus.DISPATCHED) revert CustodyLedgerShipmentNotInTransit(shipmentId, status);
+        bytes32 fromOrg = orgRegistry().orgIdBySeq(s.fromSeq);
+        _checkRemit(callerOrg, kind, region, fromOrg);
+        // A stuck shipment's units go back to the sender in quarantine: they left its control.
+        uint256 quantity = _backToSender(s, true);
+        s.status = ShipmentStatus.VOIDED;
+        emit ShipmentVoided(shipmentId, s.batchId, fromOrg, quantity, callerOrg, reasonHash);
     }
 
     /// @inheritdoc ICustodyLedger
@@ -160,11 +192,12 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             _requireUsable(batchId, batchState, productState, expiryDate);
         }
         Holding storage h = _holdings[batchId][orgId];
-        uint128 quantity = h.quantity;
+        uint120 quantity = h.quantity;
         if (quantity <= h.quarantined) revert CustodyLedgerInsufficientStock(batchId, orgId, 0, 1);
-        // quantity > quarantined >= 0, so the decrement cannot underflow.
+        // quantity > quarantined >= 0 and the batch total counts this unit, so neither underflows.
         unchecked {
             h.quantity = quantity - 1;
+            _stock[batchId].total -= 1;
         }
         words[wordIndex] = word | bit;
         emit UnitDispensed(batchId, index, codeHash, orgId);
@@ -177,16 +210,14 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         override
     {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
-        if (kind == OrgKind.REGULATOR_PROVINCIAL) {
-            (,, uint32 holderRegion,,,) = orgRegistry().getOrg(holderOrgId);
-            if (holderRegion != region) revert CustodyLedgerOutsideRemit(callerOrg, holderOrgId);
-        }
+        _checkRemit(callerOrg, kind, region, holderOrgId);
         if (quantity == 0) revert CustodyLedgerInvalidQuantity(0);
         Holding storage h = _holdings[batchId][holderOrgId];
         if (h.quarantined < quantity) {
             revert CustodyLedgerNotQuarantined(batchId, holderOrgId, h.quarantined, quantity);
         }
         h.quarantined -= quantity;
+        _stock[batchId].quarantined -= quantity;
         emit QuarantineReleased(batchId, holderOrgId, quantity, callerOrg, evidenceHash);
     }
 
@@ -194,7 +225,10 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
 
     /// @inheritdoc ICustodyLedger
     function systemCredit(bytes32 batchId, bytes32 orgId, uint64 quantity) external override onlySuite {
-        _holdings[batchId][orgId].quantity += quantity;
+        Holding storage h = _holdings[batchId][orgId];
+        h.quantity += quantity;
+        h.held = true;
+        _stock[batchId].total += quantity;
         emit HoldingCredited(batchId, orgId, quantity);
     }
 
@@ -231,6 +265,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         onlySuite
     {
         _debit(batchId, orgId, quantity);
+        _stock[batchId].total -= quantity;
         emit HoldingDestroyed(batchId, orgId, quantity, reasonId);
     }
 
@@ -279,6 +314,22 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             s.isReturn,
             s.excursion
         );
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function hasHeld(bytes32 batchId, bytes32 orgId) external view override returns (bool held) {
+        return _holdings[batchId][orgId].held;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function batchStock(bytes32 batchId)
+        external
+        view
+        override
+        returns (uint64 total, uint64 inTransit, uint64 quarantined)
+    {
+        Stock storage st = _stock[batchId];
+        return (st.total, st.inTransit, st.quarantined);
     }
 
     /// @inheritdoc ICustodyLedger
@@ -348,7 +399,30 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         Holding storage h = _holdings[batchId][orgId];
         uint256 available = h.quantity - h.quarantined;
         if (available < quantity) revert CustodyLedgerInsufficientStock(batchId, orgId, available, quantity);
-        h.quantity -= quantity;
+        h.quantity -= uint120(quantity);
+    }
+
+    /// @dev Provincial regulators act only for holders of their region.
+    function _checkRemit(bytes32 callerOrg, OrgKind kind, uint32 region, bytes32 orgId) private view {
+        if (kind != OrgKind.REGULATOR_PROVINCIAL) return;
+        (,, uint32 orgRegion,,,) = orgRegistry().getOrg(orgId);
+        if (orgRegion != region) revert CustodyLedgerOutsideRemit(callerOrg, orgId);
+    }
+
+    /// @dev Puts an in-transit shipment's whole quantity back with its sender (quarantined if
+    /// `quarantine`); returns the quarantined quantity.
+    function _backToSender(Shipment storage s, bool quarantine) private returns (uint256 quarantined) {
+        bytes32 batchId = s.batchId;
+        uint120 quantity = s.quantity;
+        Holding storage h = _holdings[batchId][orgRegistry().orgIdBySeq(s.fromSeq)];
+        h.quantity += quantity;
+        Stock storage st = _stock[batchId];
+        st.inTransit -= uint64(quantity);
+        if (quarantine) {
+            h.quarantined += quantity;
+            st.quarantined += uint64(quantity);
+            quarantined = quantity;
+        }
     }
 
     /// @dev Batch known, index in range and proof valid, else revert; returns what
@@ -383,11 +457,13 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     /// @dev Debit a holding, taking quarantined units first (returns, destruction).
     function _debit(bytes32 batchId, bytes32 orgId, uint64 quantity) private {
         Holding storage h = _holdings[batchId][orgId];
-        uint128 held = h.quantity;
+        uint120 held = h.quantity;
         if (held < quantity) revert CustodyLedgerInsufficientStock(batchId, orgId, held, quantity);
-        uint128 quarantined = h.quarantined;
-        h.quarantined = quarantined > quantity ? quarantined - quantity : 0;
+        uint120 quarantined = h.quarantined;
+        uint120 fromQuarantine = quarantined > quantity ? quantity : quarantined;
+        h.quarantined = quarantined - fromQuarantine;
         h.quantity = held - quantity;
+        if (fromQuarantine != 0) _stock[batchId].quarantined -= uint64(fromQuarantine);
     }
 
     /// @dev Quarantine up to `quantity` available units; returns how many were quarantined.
@@ -399,7 +475,8 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         uint256 available = h.quantity - h.quarantined;
         amount = quantity < available ? quantity : available;
         if (amount == 0) return 0;
-        h.quarantined += uint128(amount);
+        h.quarantined += uint120(amount);
+        _stock[batchId].quarantined += uint64(amount);
         emit HoldingQuarantined(batchId, orgId, amount, reasonId);
     }
 

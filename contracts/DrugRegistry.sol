@@ -6,6 +6,7 @@ import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
 import {IObservationLog} from "./interfaces/IObservationLog.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
+import {Authority} from "./common/Authority.sol";
 import {ADR_MAX_THRESHOLD, LifecycleState, OrgKind} from "./common/DrugTraceTypes.sol";
 import {
     MASK_NATIONAL,
@@ -67,6 +68,9 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     mapping(bytes32 => string) private _packageSpecs;
     mapping(bytes32 => Batch) private _batches;
     mapping(bytes32 => string) private _lots;
+    /// @dev Per product or batch id: the organisation whose decision put it in STOPPED (the
+    /// emergency stop's authority, domain 6.3 T1), so only the same or a higher one lifts it (T2).
+    mapping(bytes32 => bytes32) private _stoppedBy;
 
     /// @param orgRegistry_ the suite's OrgRegistry.
     constructor(IOrgRegistry orgRegistry_) SuiteMember(orgRegistry_) {
@@ -136,6 +140,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         if (unitCount == 0 || unitRoot == bytes32(0) || expiryDate <= productionDate) {
             revert DrugRegistryInvalidBatch(batchId);
         }
+        if (expiryDate <= block.timestamp) revert DrugRegistryBatchExpired(batchId, expiryDate);
         b.productId = productId;
         b.productSeq = productSeq;
         b.unitRoot = unitRoot;
@@ -158,6 +163,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         _listedProductOf(productId, callerOrg);
         LifecycleState state = b.state;
         if (state != LifecycleState.NONE) revert DrugRegistryInvalidTransition(batchId, state, LifecycleState.LISTED);
+        if (b.expiryDate <= block.timestamp) revert DrugRegistryBatchExpired(batchId, b.expiryDate);
         (, address custody, address observations,) = orgRegistry().suite();
         if (custody == address(0)) revert DrugRegistrySuiteNotLinked();
         _checkReleaseGate(IObservationLog(observations), batchId, productId);
@@ -173,7 +179,11 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_ORG);
         Product storage p = _products[productId];
         if (p.seq == 0) revert DrugRegistryUnknownProduct(productId);
+        if (kind == OrgKind.MANUFACTURER && p.mahOrgId != callerOrg) {
+            revert DrugRegistryNotProductHolder(productId, callerOrg);
+        }
         _checkRegion(callerOrg, kind, region, p.mahOrgId);
+        _checkLift(productId, _productLife[p.seq].state, to, callerOrg, kind, region);
         _transition(false, productId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
     }
 
@@ -192,6 +202,10 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             revert DrugRegistryNotProductHolder(productId, callerOrg);
         }
         _checkRegion(callerOrg, kind, region, mahOrgId);
+        _checkLift(batchId, b.state, to, callerOrg, kind, region);
+        if (b.state == LifecycleState.RECALLED && to == LifecycleState.LISTED && evidenceHash == bytes32(0)) {
+            revert DrugRegistryEvidenceRequired(batchId);
+        }
         _transition(true, batchId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
     }
 
@@ -238,10 +252,15 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS; // T2
             if (from == LifecycleState.STOPPED && to == LifecycleState.RECALLED) return MASK_SYSTEM; // T3
             if (from == LifecycleState.RECALLED && to == LifecycleState.DESTROYED) return MASK_SYSTEM; // T4
+            // T7: the rework route (relabel/repack, no expiry extension), national with evidence
+            if (from == LifecycleState.RECALLED && to == LifecycleState.LISTED) return MASK_NATIONAL;
             return 0;
         }
         if (from == LifecycleState.NONE && to == LifecycleState.LISTED) return MASK_NATIONAL; // T0
-        if (from == LifecycleState.LISTED && to == LifecycleState.STOPPED) return MASK_REGULATORS | MASK_SYSTEM; // T1
+        // T1: a MAH stops its own product for a voluntary product-wide recall (its decision, recorded)
+        if (from == LifecycleState.LISTED && to == LifecycleState.STOPPED) {
+            return MASK_REGULATORS | MASK_MANUFACTURER | MASK_SYSTEM;
+        }
         if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS; // T2
         if (from == LifecycleState.STOPPED && to == LifecycleState.RECALLED) return MASK_SYSTEM; // T3
         if (from == LifecycleState.STOPPED && to == LifecycleState.DEREGISTERED) return MASK_NATIONAL; // T5
@@ -311,6 +330,11 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             b.unitRoot,
             b.aggregationRoot
         );
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function stopAuthority(bytes32 id) external view override returns (bytes32 orgId) {
+        return _stoppedBy[id];
     }
 
     /// @inheritdoc IDrugRegistry
@@ -395,6 +419,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         uint256 mask = transitionRoles(isBatch, from, to);
         if (mask == 0) revert DrugRegistryInvalidTransition(id, from, to);
         if (mask & actorBit == 0) revert DrugRegistryUnauthorizedTransition(id, from, to, byOrg);
+        if (to == LifecycleState.STOPPED) _stoppedBy[id] = byOrg;
         if (isBatch) {
             Batch storage b = _batches[id];
             b.state = to;
@@ -437,6 +462,25 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         if (p.mahOrgId != callerOrg) revert DrugRegistryNotProductHolder(productId, callerOrg);
         LifecycleState state = _productLife[seq].state;
         if (state != LifecycleState.LISTED) revert DrugRegistryNotListed(productId, state);
+    }
+
+    /// @dev Lifting a stop (T2) needs the same or a higher authority than the one that imposed it.
+    function _checkLift(
+        bytes32 id,
+        LifecycleState from,
+        LifecycleState to,
+        bytes32 callerOrg,
+        OrgKind kind,
+        uint32 region
+    ) private view {
+        // Non-regulators are refused T2 by the table itself ({DrugRegistryUnauthorizedTransition}).
+        if (from != LifecycleState.STOPPED || to != LifecycleState.LISTED || uint256(kind) > 2) return;
+        bytes32 imposer = _stoppedBy[id];
+        if (imposer == bytes32(0) || imposer == callerOrg) return;
+        (OrgKind imposerKind,, uint32 imposerRegion,,,) = orgRegistry().getOrg(imposer);
+        if (!Authority.canLift(kind, region, imposerKind, imposerRegion)) {
+            revert DrugRegistryOutranked(id, imposer, callerOrg);
+        }
     }
 
     /// @dev Provincial regulators act only on items whose MAH is in their region.

@@ -6,6 +6,7 @@ import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
+import {Authority} from "./common/Authority.sol";
 import {
     ADR_MAX_THRESHOLD,
     LifecycleState,
@@ -55,6 +56,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         bytes32 evidenceHash;
         bytes32 reporterOrgId;
         OrgKind reporterKind;
+        uint32 reporterRegion;
         bytes32 productId;
     }
 
@@ -73,6 +75,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         uint64 definitionId;
         bool testPassed;
         uint64 blockedBy;
+        bool testFailed; // the MAH's release test FAILed: stays until a regulator's OK re-test
     }
 
     /// @dev Most steps a process definition may have (one bitmap word per batch).
@@ -90,6 +93,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
     mapping(bytes32 => uint64[ADR_MAX_THRESHOLD]) private _seriousTimes;
     mapping(bytes32 => Process) private _processes;
     mapping(bytes32 => Release) private _releases;
+    /// @dev Per batch and reporting organisation, the time (ms) of its last SERIOUS report that
+    /// counted toward the ADR threshold: one organisation counts once per policy window.
+    mapping(bytes32 => mapping(bytes32 => uint64)) private _lastCountedSerious;
     /// @dev Per batch, bit i = step i of {Release.definitionId} recorded OK.
     mapping(bytes32 => uint256) private _stepBits;
 
@@ -128,9 +134,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
         r.minValue = minValue;
         r.maxValue = maxValue;
         r.evidenceHash = evidenceHash;
-        uint32 region;
-        (r.reporterOrgId, r.reporterKind, region,) = _authorize(mask);
-        _checkSubject(r, region);
+        (r.reporterOrgId, r.reporterKind, r.reporterRegion,) = _authorize(mask);
+        _checkSubject(r, r.reporterRegion);
         _checkProcess(r);
         observationId = _nextObservationId;
         _nextObservationId = observationId + 1;
@@ -164,7 +169,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
         if (point == ObservationPoint.STORAGE) return MASK_HOLDERS | MASK_LOGISTICS;
         if (point == ObservationPoint.INSPECTION) return MASK_REGULATORS | MASK_MANUFACTURER;
         if (point == ObservationPoint.EFFICACY) return MASK_HOSPITAL;
-        if (point == ObservationPoint.ADVERSE_REACTION) return MASK_MANUFACTURER | MASK_PHARMACY | MASK_HOSPITAL;
+        if (point == ObservationPoint.ADVERSE_REACTION) {
+            return MASK_MANUFACTURER | MASK_PHARMACY | MASK_HOSPITAL | MASK_REGULATORS;
+        }
         return 0;
     }
 
@@ -197,6 +204,16 @@ contract ObservationLog is IObservationLog, SuiteMember {
             o.recordedAt,
             o.evidenceHash
         );
+    }
+
+    /// @inheritdoc IObservationLog
+    function drugRegistry() external view override returns (address registry) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IObservationLog
+    function custodyLedger() external view override returns (address ledger) {
+        return address(_custody);
     }
 
     /// @inheritdoc IObservationLog
@@ -277,8 +294,13 @@ contract ObservationLog is IObservationLog, SuiteMember {
                 revert ObservationLogInvalidShipment(r.shipmentId, r.subjectId, r.reporterOrgId);
             }
         }
-        if (r.point == ObservationPoint.ORDER && _registry.effectiveState(r.subjectId) != LifecycleState.LISTED) {
-            revert ObservationLogSubjectNotListed(r.subjectId);
+        if (r.point == ObservationPoint.ORDER) {
+            // usable = batch and product LISTED and the batch not past its expiry
+            (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) = _registry.usability(r.subjectId);
+            if (batchState != LifecycleState.LISTED || productState != LifecycleState.LISTED) {
+                revert ObservationLogSubjectNotListed(r.subjectId);
+            }
+            if (block.timestamp > expiryDate) revert ObservationLogSubjectExpired(r.subjectId, expiryDate);
         }
     }
 
@@ -339,6 +361,8 @@ contract ObservationLog is IObservationLog, SuiteMember {
         if (pendingId == 0 || !(approve || r.result == ObservationResult.FAIL)) return;
         Observation storage proposed = _observations[pendingId];
         if (proposed.evidenceHash != r.evidenceHash) return;
+        // the approval binds the step count as well as the document (issue 12, defect 9)
+        if (approve && proposed.maxValue != r.maxValue) return;
         if (!approve) {
             p.pendingId = 0;
             emit ProcessDefinitionRejected(r.id, r.subjectId, pendingId, r.reporterOrgId);
@@ -368,8 +392,12 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     /// @dev Point 6 by the MAH: its latest release inspection of the batch decides the release test.
     function _recordReleaseTest(Report memory r) private {
-        bool passed = r.result == ObservationResult.OK;
-        _releases[r.subjectId].testPassed = passed;
+        Release storage rel = _releases[r.subjectId];
+        bool failed = r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS;
+        if (failed) rel.testFailed = true;
+        // a FAIL stays on the gate: the MAH's later OK does not overwrite it (a regulator re-tests)
+        bool passed = r.result == ObservationResult.OK && !rel.testFailed;
+        rel.testPassed = passed;
         emit ReleaseTestRecorded(r.id, r.subjectId, passed);
     }
 
@@ -379,20 +407,38 @@ contract ObservationLog is IObservationLog, SuiteMember {
      */
     function _regulatorInspection(Report memory r, bool failed) private {
         Release storage rel = _releases[r.subjectId];
+        uint64 blockedBy = rel.blockedBy;
+        // A block is lifted, or replaced by a later failed inspection, only by the same or a
+        // higher authority than the one that imposed it (a provincial OK is then only recorded).
+        bool outranks = blockedBy == 0 || _outranks(r, blockedBy);
         if (!failed) {
-            uint64 blockedBy = rel.blockedBy;
-            if (r.result != ObservationResult.OK || blockedBy == 0) return;
+            if (r.result == ObservationResult.OK && rel.testFailed) {
+                // the regulator's re-test clears the MAH's failed release test and passes it
+                rel.testFailed = false;
+                rel.testPassed = true;
+                emit ReleaseTestRecorded(r.id, r.subjectId, true);
+            }
+            if (r.result != ObservationResult.OK || blockedBy == 0 || !outranks) return;
             rel.blockedBy = 0;
             emit ReleaseUnblocked(r.id, r.subjectId, blockedBy, r.reporterOrgId);
             return;
         }
         LifecycleState state = _batchState(r.subjectId);
         if (state == LifecycleState.NONE) {
+            if (!outranks) return;
             rel.blockedBy = uint64(r.id);
             emit ReleaseBlocked(r.id, r.subjectId, r.reporterOrgId);
         } else if (state == LifecycleState.LISTED) {
             _stop(r);
         }
+    }
+
+    /// @dev Whether the reporter ranks at least as high as the author of observation `blockingId`.
+    function _outranks(Report memory r, uint64 blockingId) private view returns (bool) {
+        bytes32 imposer = _observations[blockingId].reporterOrgId;
+        if (imposer == r.reporterOrgId) return true;
+        (OrgKind imposerKind,, uint32 imposerRegion,,,) = orgRegistry().getOrg(imposer);
+        return Authority.canLift(r.reporterKind, r.reporterRegion, imposerKind, imposerRegion);
     }
 
     /// @dev TRANSPORT/STORAGE: values outside the product's range flag the shipment or quarantine the holding.
@@ -417,12 +463,25 @@ contract ObservationLog is IObservationLog, SuiteMember {
      * alerts and (autoStop) stops. The policy caps `threshold` at the ring's size.
      */
     function _countSeriousReaction(Report memory r) private {
+        (uint16 threshold, uint64 windowMs, bool autoStop) = _registry.adrPolicy(r.productId);
+        // Only a regulator, or an organisation that has held units of the batch, counts; and each
+        // organisation once within the window (no window: once) - issue 12, defect 3.
+        bool regulator = r.reporterKind == OrgKind.REGULATOR_NATIONAL || r.reporterKind == OrgKind.REGULATOR_PROVINCIAL;
+        if (!regulator && !_custody.hasHeld(r.subjectId, r.reporterOrgId)) {
+            emit AdverseReactionNotCounted(r.id, r.subjectId, r.reporterOrgId, false);
+            return;
+        }
+        uint64 last = _lastCountedSerious[r.subjectId][r.reporterOrgId];
+        if (last != 0 && (windowMs == 0 || _within(last, windowMs))) {
+            emit AdverseReactionNotCounted(r.id, r.subjectId, r.reporterOrgId, true);
+            return;
+        }
+        _lastCountedSerious[r.subjectId][r.reporterOrgId] = uint64(block.timestamp);
         uint256 count = ++_seriousReactions[r.subjectId];
         uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[r.subjectId];
         times[(count - 1) % ADR_MAX_THRESHOLD] = uint64(block.timestamp);
-        (bytes32 productId,) = _registry.batchOwner(r.subjectId);
+        bytes32 productId = r.productId;
         emit SeriousAdverseReactionReported(r.id, r.subjectId, productId, count);
-        (uint16 threshold, uint64 windowMs, bool autoStop) = _registry.adrPolicy(productId);
         if (threshold == 0 || count < threshold) return;
         if (windowMs != 0 && !_within(times[(count - threshold) % ADR_MAX_THRESHOLD], windowMs)) return;
         bool stopped = autoStop && _stopIfListed(r);

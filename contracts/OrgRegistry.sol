@@ -3,6 +3,14 @@ pragma solidity 0.8.11;
 
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {OrgKind, OrgStatus} from "./common/DrugTraceTypes.sol";
+import {Authority} from "./common/Authority.sol";
+
+/// @dev The links each suite contract exposes; {OrgRegistry-linkSuite} checks they point back.
+interface ISuiteLinks {
+    function orgRegistry() external view returns (address registry);
+    function drugRegistry() external view returns (address registry);
+    function custodyLedger() external view returns (address ledger);
+}
 import {MASK_NATIONAL, MASK_REGULATORS, MASK_ANY_ORG} from "./common/KindMasks.sol";
 
 /**
@@ -38,6 +46,9 @@ contract OrgRegistry is IOrgRegistry {
     mapping(uint32 => bytes32) private _orgBySeq;
     mapping(address => bytes32) private _accountOrg;
     mapping(address => bool) private _suite;
+    /// @dev Per suspended organisation, the regulator that suspended it (only the same or a
+    /// higher authority restores it).
+    mapping(bytes32 => bytes32) private _suspendedBy;
 
     /// @dev One-line guard in OpenZeppelin's Pausable shape.
     modifier whenNotPaused() {
@@ -77,14 +88,22 @@ contract OrgRegistry is IOrgRegistry {
 
     /// @inheritdoc IOrgRegistry
     function suspendOrg(bytes32 orgId, bytes32 reasonHash) external override whenNotPaused {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         if (orgId == _rootOrg) revert OrgRegistryRootProtected(orgId);
+        _suspendedBy[orgId] = callerOrg;
         _setStatus(orgId, OrgStatus.ACTIVE, OrgStatus.SUSPENDED, reasonHash, callerOrg);
     }
 
     /// @inheritdoc IOrgRegistry
     function restoreOrg(bytes32 orgId, bytes32 reasonHash) external override whenNotPaused {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg, OrgKind callerKind, uint32 callerRegion) = _manage(orgId);
+        bytes32 imposer = _suspendedBy[orgId];
+        if (imposer != bytes32(0) && imposer != callerOrg) {
+            Org storage by = _orgs[imposer];
+            if (!Authority.canLift(callerKind, callerRegion, by.kind, by.region)) {
+                revert OrgRegistryOutranked(orgId, imposer, callerOrg);
+            }
+        }
         _setStatus(orgId, OrgStatus.SUSPENDED, OrgStatus.ACTIVE, reasonHash, callerOrg);
     }
 
@@ -94,7 +113,7 @@ contract OrgRegistry is IOrgRegistry {
         override
         whenNotPaused
     {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         // The root's licence cannot lapse: nobody could renew it, unpause or register anything.
         if (licenceExpiry != 0 && orgId == _rootOrg) revert OrgRegistryRootProtected(orgId);
         _orgs[orgId].licenceExpiry = licenceExpiry;
@@ -104,7 +123,7 @@ contract OrgRegistry is IOrgRegistry {
 
     /// @inheritdoc IOrgRegistry
     function bindAccount(address account, bytes32 orgId) external override whenNotPaused {
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         bytes32 current = _accountOrg[account];
         if (current != bytes32(0)) revert OrgRegistryAccountAlreadyBound(account, current);
         _bind(account, orgId, callerOrg);
@@ -114,7 +133,7 @@ contract OrgRegistry is IOrgRegistry {
     function unbindAccount(address account) external override whenNotPaused {
         bytes32 orgId = _accountOrg[account];
         if (orgId == bytes32(0)) revert OrgRegistryUnknownAccount(account);
-        bytes32 callerOrg = _manage(orgId);
+        (bytes32 callerOrg,,) = _manage(orgId);
         if (account == msg.sender) revert OrgRegistrySelfUnbind(account);
         delete _accountOrg[account];
         emit AccountUnbound(account, orgId, callerOrg);
@@ -131,6 +150,15 @@ contract OrgRegistry is IOrgRegistry {
             drugRegistry == address(0) || custodyLedger == address(0) || observationLog == address(0)
                 || recallManager == address(0)
         ) revert OrgRegistryZeroAddress();
+        // Each must be a contract that trusts this registry, and the three that act on others
+        // must name the same DrugRegistry / CustodyLedger (issue 12, defect 9).
+        _checkMember(drugRegistry);
+        _checkMember(custodyLedger);
+        _checkMember(observationLog);
+        _checkMember(recallManager);
+        if (ISuiteLinks(custodyLedger).drugRegistry() != drugRegistry) revert OrgRegistryInvalidSuite(custodyLedger);
+        _checkActor(observationLog, drugRegistry, custodyLedger);
+        _checkActor(recallManager, drugRegistry, custodyLedger);
         _drugRegistry = drugRegistry;
         _custodyLedger = custodyLedger;
         _observationLog = observationLog;
@@ -212,6 +240,11 @@ contract OrgRegistry is IOrgRegistry {
     }
 
     /// @inheritdoc IOrgRegistry
+    function suspendedBy(bytes32 orgId) external view override returns (bytes32 byOrgId) {
+        return _orgs[orgId].status == OrgStatus.SUSPENDED ? _suspendedBy[orgId] : bytes32(0);
+    }
+
+    /// @inheritdoc IOrgRegistry
     function orgOf(address account) external view override returns (bytes32 orgId) {
         return _accountOrg[account];
     }
@@ -272,16 +305,16 @@ contract OrgRegistry is IOrgRegistry {
     }
 
     /// @dev The caller (a regulator) must have `orgId` (existing) within its remit; returns the caller's org.
-    function _manage(bytes32 orgId) private view returns (bytes32 callerOrg) {
-        OrgKind callerKind;
-        uint32 callerRegion;
+    function _manage(bytes32 orgId) private view returns (bytes32 callerOrg, OrgKind callerKind, uint32 callerRegion) {
         (callerOrg, callerKind, callerRegion) = _caller(MASK_REGULATORS);
         Org storage target = _orgs[orgId];
         if (target.kind == OrgKind.NONE) revert OrgRegistryUnknownOrg(orgId);
         _checkRemit(callerOrg, callerKind, callerRegion, orgId, target.kind, target.region);
     }
 
-    /// @dev National: everything. Provincial: non-regulator kinds of its own region.
+    /// @dev National: everything. Provincial: non-regulator, non-auditor kinds of its own region.
+    /// Auditors counter-sign destruction within their remit (region 0 = national), so only the
+    /// national regulator registers and manages them (issue 12, defect 2).
     function _checkRemit(
         bytes32 callerOrg,
         OrgKind callerKind,
@@ -291,8 +324,27 @@ contract OrgRegistry is IOrgRegistry {
         uint32 region
     ) private pure {
         if (callerKind == OrgKind.REGULATOR_NATIONAL) return;
-        bool regulatorTarget = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL;
+        bool regulatorTarget = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL
+            || kind == OrgKind.AUDITOR;
         if (regulatorTarget || region != callerRegion) revert OrgRegistryOutsideRemit(callerOrg, orgId);
+    }
+
+    /// @dev A suite member: code present and its `orgRegistry()` is this registry.
+    function _checkMember(address member) private view {
+        if (member.code.length == 0) revert OrgRegistryInvalidSuite(member);
+        try ISuiteLinks(member).orgRegistry() returns (address registry) {
+            if (registry != address(this)) revert OrgRegistryInvalidSuite(member);
+        } catch {
+            revert OrgRegistryInvalidSuite(member);
+        }
+    }
+
+    /// @dev ObservationLog / RecallManager: they act on this DrugRegistry and CustodyLedger.
+    function _checkActor(address member, address drugRegistry, address custodyLedger) private view {
+        ISuiteLinks links = ISuiteLinks(member);
+        if (links.drugRegistry() != drugRegistry || links.custodyLedger() != custodyLedger) {
+            revert OrgRegistryInvalidSuite(member);
+        }
     }
 
     /// @dev Stores an ACTIVE organisation under the next sequence number.

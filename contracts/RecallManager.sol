@@ -10,6 +10,7 @@ import {
     DestructionStatus,
     LifecycleState,
     OrgKind,
+    OrgStatus,
     RecallKind,
     RecallLevel,
     RecallStatus
@@ -42,6 +43,10 @@ contract RecallManager is IRecallManager, SuiteMember {
         uint64 lastProgressAt;
         uint64 completedAt;
         uint32 progressCount;
+        // figures of a batch-scope case, computed on chain (issue 12, defect 5)
+        uint64 inMarketAtOpen; // units held outside the MAH or in transit when the case opened
+        uint64 mahAtOpen; // the MAH's own holding when the case opened
+        uint64 destroyed; // units destroyed under supervision in the case
     }
 
     struct Destruction {
@@ -52,6 +57,7 @@ contract RecallManager is IRecallManager, SuiteMember {
         uint64 quantity;
         bool finalDisposal;
         DestructionStatus status;
+        bytes32 recordedByOrgId; // the executor, or a regulator acting for a suspended executor
     }
 
     /// @dev One day in FISCO block-timestamp units (milliseconds).
@@ -103,6 +109,12 @@ contract RecallManager is IRecallManager, SuiteMember {
         c.status = RecallStatus.OPEN;
         c.decidedAt = uint64(block.timestamp);
         c.noticeDeadline = uint64(block.timestamp) + levelInterval(level);
+        if (batchId != bytes32(0)) {
+            (uint64 total,,) = _custody.batchStock(batchId);
+            (uint128 mahHeld,) = _custody.holdingOf(batchId, mahOrgId);
+            c.mahAtOpen = uint64(mahHeld);
+            c.inMarketAtOpen = total - uint64(mahHeld);
+        }
         emit RecallOpened(
             recallId, productId, batchId, level, kind, callerOrg, c.decidedAt, c.noticeDeadline, reasonHash
         );
@@ -137,14 +149,24 @@ contract RecallManager is IRecallManager, SuiteMember {
     /// @inheritdoc IRecallManager
     function recordRecovery(uint256 recallId, uint64 quantity, bytes32 evidenceHash) external override {
         (bytes32 callerOrg,,,) = _authorize(MASK_HOLDERS);
-        RecallStatus status = _recalls[recallId].status;
-        if (status == RecallStatus.NONE) revert RecallManagerUnknownRecall(recallId);
+        Recall storage c = _case(recallId);
+        RecallStatus status = c.status;
         if (status != RecallStatus.OPEN && status != RecallStatus.NOTIFIED) {
             revert RecallManagerInvalidStatus(recallId, status);
         }
+        bytes32 batchId = c.batchId;
+        if (batchId == bytes32(0)) revert RecallManagerNotBatchScope(recallId);
         if (quantity == 0) revert RecallManagerInvalidQuantity(0);
         uint256 orgTotal = _recovered[recallId][callerOrg] + quantity;
         uint256 caseTotal = _recoveredTotal[recallId] + quantity;
+        // A declaration is bounded by what the declarer holds (the MAH: what it holds beyond its
+        // own stock at the opening), and the case total by what was on the market at the opening.
+        (uint128 held,) = _custody.holdingOf(batchId, callerOrg);
+        if (callerOrg == c.mahOrgId) held = held > c.mahAtOpen ? held - c.mahAtOpen : 0;
+        if (orgTotal > held) revert RecallManagerRecoveryExceedsHolding(recallId, callerOrg, held, orgTotal);
+        if (caseTotal > c.inMarketAtOpen) {
+            revert RecallManagerRecoveryExceedsCirculation(recallId, c.inMarketAtOpen, caseTotal);
+        }
         _recovered[recallId][callerOrg] = orgTotal;
         _recoveredTotal[recallId] = caseTotal;
         emit RecoveryRecorded(recallId, callerOrg, quantity, orgTotal, caseTotal, evidenceHash);
@@ -167,6 +189,10 @@ contract RecallManager is IRecallManager, SuiteMember {
         _checkRegion(recallId, callerOrg, kind, region, c.mahOrgId);
         c.status = accepted ? RecallStatus.CLOSED : RecallStatus.NOTIFIED;
         emit RecallEvaluated(recallId, accepted, callerOrg, evaluationHash);
+        // accepted with no unit of the batch left in custody: the batch is destroyed (T4)
+        if (accepted && _mayDestroyBatch(c, false)) {
+            _registry.systemTransitionBatch(c.batchId, LifecycleState.DESTROYED, recallId, evaluationHash, callerOrg);
+        }
     }
 
     /// @inheritdoc IRecallManager
@@ -176,22 +202,27 @@ contract RecallManager is IRecallManager, SuiteMember {
         returns (uint256 destructionId)
     {
         (bytes32 callerOrg,,,) = _authorize(MASK_HOLDERS);
-        Recall storage c = _case(recallId);
-        if (c.batchId == bytes32(0)) revert RecallManagerNotBatchScope(recallId);
-        if (c.status == RecallStatus.CLOSED) revert RecallManagerInvalidStatus(recallId, RecallStatus.CLOSED);
-        if (quantity == 0) revert RecallManagerInvalidQuantity(0);
-        destructionId = _nextDestructionId;
-        _nextDestructionId = destructionId + 1;
-        _destructions[destructionId] = Destruction({
-            recallId: recallId,
-            executorOrgId: callerOrg,
-            supervisorOrgId: bytes32(0),
-            evidenceHash: evidenceHash,
-            quantity: quantity,
-            finalDisposal: finalDisposal,
-            status: DestructionStatus.RECORDED
-        });
-        emit DestructionRecorded(destructionId, recallId, callerOrg, quantity, finalDisposal, evidenceHash);
+        return _recordDestruction(recallId, callerOrg, callerOrg, quantity, finalDisposal, evidenceHash);
+    }
+
+    /// @inheritdoc IRecallManager
+    function recordDestructionFor(
+        uint256 recallId,
+        bytes32 holderOrgId,
+        uint64 quantity,
+        bool finalDisposal,
+        bytes32 evidenceHash
+    ) external override returns (uint256 destructionId) {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_REGULATORS);
+        _checkRegion(recallId, callerOrg, kind, region, holderOrgId);
+        (OrgKind holderKind, OrgStatus holderStatus,,, uint64 licenceExpiry,) = orgRegistry().getOrg(holderOrgId);
+        if (holderKind == OrgKind.NONE || (uint256(1) << uint256(holderKind)) & MASK_HOLDERS == 0) {
+            revert RecallManagerUnauthorized(recallId, holderOrgId);
+        }
+        // Only for a holder that cannot act itself: suspended, or its licence lapsed.
+        bool lapsed = licenceExpiry != 0 && block.timestamp > licenceExpiry;
+        if (holderStatus == OrgStatus.ACTIVE && !lapsed) revert RecallManagerHolderCanAct(recallId, holderOrgId);
+        return _recordDestruction(recallId, holderOrgId, callerOrg, quantity, finalDisposal, evidenceHash);
     }
 
     /// @inheritdoc IRecallManager
@@ -205,20 +236,19 @@ contract RecallManager is IRecallManager, SuiteMember {
         bytes32 executor = d.executorOrgId;
         uint256 recallId = d.recallId;
         _checkRegion(recallId, callerOrg, kind, region, executor);
+        // A regulator that recorded for a suspended holder does not also counter-sign it.
+        if (d.recordedByOrgId == callerOrg) revert RecallManagerSelfCountersign(destructionId, callerOrg);
         d.supervisorOrgId = callerOrg;
         d.status = DestructionStatus.CONFIRMED;
-        bytes32 batchId = _recalls[recallId].batchId;
-        // Several holders may each declare their (local) destruction final: the first one
-        // counter-signed moves the batch RECALLED -> DESTROYED (T4); later ones are confirmed
-        // like partial destructions, since DESTROYED is terminal. A batch case's batch is
-        // RECALLED or DESTROYED here (T3 opened the case; T4 is the only way out).
-        bool batchDestroyed;
-        if (d.finalDisposal) {
-            (LifecycleState batchState,,) = _registry.usability(batchId);
-            batchDestroyed = batchState != LifecycleState.DESTROYED;
-        }
-        emit DestructionConfirmed(destructionId, recallId, callerOrg, batchDestroyed);
+        Recall storage c = _recalls[recallId];
+        bytes32 batchId = c.batchId;
+        c.destroyed += d.quantity;
         _custody.systemDestroy(batchId, executor, d.quantity, destructionId);
+        // T4 (domain 6.3) only once the case's summary is accepted (CLOSED) and no unit of the batch
+        // is held anywhere except quarantined stock awaiting destruction: a final destruction then
+        // completes the disposal, and so does any destruction that leaves no unit at all.
+        bool batchDestroyed = _mayDestroyBatch(c, d.finalDisposal);
+        emit DestructionConfirmed(destructionId, recallId, callerOrg, batchDestroyed);
         if (batchDestroyed) {
             _registry.systemTransitionBatch(batchId, LifecycleState.DESTROYED, recallId, d.evidenceHash, callerOrg);
         }
@@ -269,6 +299,26 @@ contract RecallManager is IRecallManager, SuiteMember {
     }
 
     /// @inheritdoc IRecallManager
+    function recallFigures(uint256 recallId)
+        external
+        view
+        override
+        returns (uint64 inMarketAtOpen, uint64 inMarketNow, uint64 recoveredUnits, uint64 destroyed, uint64 declared)
+    {
+        Recall storage c = _recalls[recallId];
+        inMarketAtOpen = c.inMarketAtOpen;
+        destroyed = c.destroyed;
+        declared = uint64(_recoveredTotal[recallId]);
+        if (c.batchId == bytes32(0)) return (0, 0, 0, destroyed, declared);
+        (uint64 total,,) = _custody.batchStock(c.batchId);
+        (uint128 mahHeld,) = _custody.holdingOf(c.batchId, c.mahOrgId);
+        inMarketNow = total > mahHeld ? total - uint64(mahHeld) : 0;
+        // recovered = what left the market since the opening (back at the MAH or destroyed),
+        // never more than was on the market then
+        recoveredUnits = inMarketNow < inMarketAtOpen ? inMarketAtOpen - inMarketNow : 0;
+    }
+
+    /// @inheritdoc IRecallManager
     function getDestruction(uint256 destructionId)
         external
         view
@@ -284,6 +334,16 @@ contract RecallManager is IRecallManager, SuiteMember {
     {
         Destruction storage d = _destructions[destructionId];
         return (d.recallId, d.executorOrgId, d.supervisorOrgId, d.quantity, d.finalDisposal, d.status);
+    }
+
+    /// @inheritdoc IRecallManager
+    function drugRegistry() external view override returns (address registry) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IRecallManager
+    function custodyLedger() external view override returns (address ledger) {
+        return address(_custody);
     }
 
     /// @inheritdoc IRecallManager
@@ -305,6 +365,50 @@ contract RecallManager is IRecallManager, SuiteMember {
     }
 
     // ================================================================== internals
+
+    /// @dev Stores a RECORDED destruction of `executor`'s units (it must hold them).
+    function _recordDestruction(
+        uint256 recallId,
+        bytes32 executor,
+        bytes32 recordedBy,
+        uint64 quantity,
+        bool finalDisposal,
+        bytes32 evidenceHash
+    ) private returns (uint256 destructionId) {
+        Recall storage c = _case(recallId);
+        bytes32 batchId = c.batchId;
+        if (batchId == bytes32(0)) revert RecallManagerNotBatchScope(recallId);
+        // Allowed after the case is CLOSED: the supervised destruction that closes out the stock.
+        if (quantity == 0) revert RecallManagerInvalidQuantity(0);
+        (uint128 held,) = _custody.holdingOf(batchId, executor);
+        if (quantity > held) revert RecallManagerExceedsHolding(recallId, executor, held, quantity);
+        destructionId = _nextDestructionId;
+        _nextDestructionId = destructionId + 1;
+        _destructions[destructionId] = Destruction({
+            recallId: recallId,
+            executorOrgId: executor,
+            supervisorOrgId: bytes32(0),
+            evidenceHash: evidenceHash,
+            quantity: quantity,
+            finalDisposal: finalDisposal,
+            status: DestructionStatus.RECORDED,
+            recordedByOrgId: recordedBy
+        });
+        emit DestructionRecorded(destructionId, recallId, executor, quantity, finalDisposal, evidenceHash);
+        if (recordedBy != executor) emit DestructionRecordedFor(destructionId, recallId, executor, recordedBy);
+    }
+
+    /// @dev T4's guard: batch case CLOSED, batch RECALLED, nothing in transit, every unit left in
+    /// custody quarantined, and either a final disposal or no unit left at all.
+    function _mayDestroyBatch(Recall storage c, bool finalDisposal) private view returns (bool) {
+        bytes32 batchId = c.batchId;
+        if (batchId == bytes32(0) || c.status != RecallStatus.CLOSED) return false;
+        (LifecycleState batchState,,) = _registry.usability(batchId);
+        if (batchState != LifecycleState.RECALLED) return false;
+        (uint64 total, uint64 inTransit, uint64 quarantined) = _custody.batchStock(batchId);
+        if (inTransit != 0 || total != quarantined) return false;
+        return finalDisposal || total == 0;
+    }
 
     /// @dev The MAH of the scope; the batch must belong to the product.
     function _scopeMah(bytes32 productId, bytes32 batchId) private view returns (bytes32 mahOrgId) {
@@ -352,12 +456,13 @@ contract RecallManager is IRecallManager, SuiteMember {
         if (c.status != status) revert RecallManagerInvalidStatus(recallId, c.status);
     }
 
-    /// @dev Provincial regulators act only for organisations of their region (others pass).
+    /// @dev Provincial regulators, and auditors with a regional remit (region != 0), act only for
+    /// organisations of their region (the national regulator and national auditors pass).
     function _checkRegion(uint256 recallId, bytes32 callerOrg, OrgKind kind, uint32 region, bytes32 orgId)
         private
         view
     {
-        if (kind != OrgKind.REGULATOR_PROVINCIAL) return;
+        if (kind != OrgKind.REGULATOR_PROVINCIAL && (kind != OrgKind.AUDITOR || region == 0)) return;
         (,, uint32 orgRegion,,,) = orgRegistry().getOrg(orgId);
         if (orgRegion != region) revert RecallManagerUnauthorized(recallId, callerOrg);
     }

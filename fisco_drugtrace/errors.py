@@ -9,6 +9,7 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
 
     DrugTraceError
     ├── ConfigError
+    │   └── SuiteMismatch              the signer's crypto suite is not the chain's
     ├── CryptoError
     │   ├── InvalidKeyError (ValueError)
     │   ├── SignatureError
@@ -54,7 +55,9 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     ├── DomainError
     │   ├── TraceCodeError (ValueError) malformed or duplicate unit codes (with line numbers)
     │   ├── NotFound                    organisation/product/batch/shipment/recall not on chain
-    │   └── AddressBookError
+    │   ├── AddressBookError
+    │   ├── ReleaseGateError            a batch's release gate does not hold (nothing written)
+    │   └── BatchDatesError (ValueError) expiry not after production
     ├── DevChainError
     │   ├── DataDirError                another chain's or a damaged data dir
     │   └── DevChainRunning / DevChainNotRunning
@@ -71,6 +74,7 @@ from typing import Any, Mapping, Sequence
 __all__ = [
     "DrugTraceError",
     "ConfigError",
+    "SuiteMismatch",
     "CryptoError",
     "InvalidKeyError",
     "SignatureError",
@@ -142,6 +146,8 @@ __all__ = [
     "TraceCodeError",
     "NotFound",
     "AddressBookError",
+    "ReleaseGateError",
+    "BatchDatesError",
     "DevChainError",
     "DataDirError",
     "DevChainRunning",
@@ -175,6 +181,27 @@ class DrugTraceError(Exception):
 # --------------------------------------------------------------------------- config
 class ConfigError(DrugTraceError):
     """The configuration file or an environment override is missing, malformed or inconsistent."""
+
+
+class SuiteMismatch(ConfigError):
+    """The signing account's crypto suite (ECDSA / SM2) is not the chain's: refused before sending.
+
+    :param signer_suite: the account's suite name (``"sm2_sm3"`` ...).
+    :param chain_suite: the suite the node reports.
+    :param address: the signing account's address.
+    """
+
+    def __init__(self, *, signer_suite: str, chain_suite: str, address: str = "") -> None:
+        def word(name: str) -> str:
+            return "SM2" if name.startswith("sm2") else "ECDSA" if name.startswith("ecdsa") else name
+
+        who = f"account {address}" if address else "the signing account"
+        super().__init__(f"{who} is an {word(signer_suite)} key but the chain uses {word(chain_suite)}: nothing was "
+                         f"sent; use an {word(chain_suite)} account (account new NAME --suite "
+                         f"{'sm2' if chain_suite.startswith('sm2') else 'ecdsa'})")
+        self.signer_suite = signer_suite
+        self.chain_suite = chain_suite
+        self.address = address
 
 
 # --------------------------------------------------------------------------- crypto
@@ -612,6 +639,7 @@ class ContractRevert(TransactionFailed):
     :param args: the decoded arguments, by name (positional names ``arg0``... when unnamed).
     :param raw: the raw revert data.
     :param receipt: the receipt, or ``None`` when the revert came from a ``call``.
+    :param hint: one line saying what to do about it (bindings fill it from a table of known errors).
     """
 
     def __init__(
@@ -622,7 +650,9 @@ class ContractRevert(TransactionFailed):
         *,
         receipt: Any = None,
         tx_hash: str = "",
+        hint: str | None = None,
     ) -> None:
+        self.hint = hint
         self.error_name = error_name
         self.error_args = dict(args or {})
         self.raw = raw
@@ -711,14 +741,17 @@ class DomainError(DrugTraceError):
 class TraceCodeError(DomainError, ValueError):
     """Unit traceability codes are malformed or duplicated.
 
-    :param problems: ``(line_number, code, reason)`` tuples, 1-based line numbers.
+    :param problems: ``(line_number, code, reason)`` tuples, 1-based line numbers (0: the file).
+    :param total: how many problems there were (``problems`` may hold only the first ones).
     """
 
-    def __init__(self, problems: Sequence[tuple[int, str, str]]) -> None:
+    def __init__(self, problems: Sequence[tuple[int, str, str]], *, total: int | None = None) -> None:
         self.problems = list(problems)
+        self.total = max(total or 0, len(self.problems))
         first = self.problems[0] if self.problems else (0, "", "no codes")
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"line {first[0]}: {first[1]!r}: {first[2]}{more}")
+        more = f" (and {self.total - 1} more)" if self.total > 1 else ""
+        where = f"line {first[0]}: {first[1]!r}: " if first[0] else ""
+        super().__init__(f"{where}{first[2]}{more}")
 
 
 class NotFound(DomainError, LookupError):
@@ -728,6 +761,41 @@ class NotFound(DomainError, LookupError):
         super().__init__(f"{kind} {key} not found")
         self.kind = kind
         self.key = key
+
+
+class BatchDatesError(DomainError, ValueError):
+    """A batch's expiry date is not after its production date (checked before anything is sent).
+
+    :param production_date: milliseconds since the epoch.
+    :param expiry_date: milliseconds since the epoch.
+    """
+
+    def __init__(self, production_date: int, expiry_date: int) -> None:
+        from datetime import datetime, timezone
+
+        def day(ms: int) -> str:
+            try:
+                return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+            except (OverflowError, OSError, ValueError):
+                return str(ms)
+
+        super().__init__(f"the expiry date {day(expiry_date)} is not after the production date "
+                         f"{day(production_date)}: a batch must expire after it is produced (--produced / --expires)")
+        self.production_date = production_date
+        self.expiry_date = expiry_date
+
+
+class ReleaseGateError(DomainError):
+    """A batch cannot pass its release gate yet; nothing was written.
+
+    :param batch_id: the batch (``0x`` hex).
+    :param problems: every unmet precondition, each with the command that meets it.
+    """
+
+    def __init__(self, batch_id: str, problems: Sequence[str]) -> None:
+        self.batch_id = batch_id
+        self.problems = list(problems)
+        super().__init__(f"batch {batch_id} cannot be released yet, nothing was recorded: " + "; ".join(self.problems))
 
 
 class AddressBookError(DomainError):

@@ -47,7 +47,8 @@ enum ShipmentStatus {
     DISPATCHED,  // 1: in transit
     RECEIVED,    // 2: received in full
     PARTIAL,     // 3: received with fewer units than dispatched (discrepancy)
-    REJECTED     // 4: refused by the addressee, quantity back with the sender
+    REJECTED,    // 4: refused by the addressee, quantity back with the sender
+    VOIDED       // 5: voided by a regulator while stuck in transit, quantity back with the sender, quarantined
 }
 
 /// @notice The eight observation points (HACCP-style critical control points).

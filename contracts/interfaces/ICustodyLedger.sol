@@ -111,12 +111,24 @@ interface ICustodyLedger {
         uint256 dispatched, uint256 received);
     /// @notice The addressee refused the shipment; its quantity is back with the sender.
     /// @param shipmentId the shipment
-    /// @param batchId the batch
-    /// @param toOrgId the addressee
-    /// @param quantity number of units
-    /// @param reasonHash hash of the reason document
+    /// @param batchId its batch
+    /// @param toOrgId the addressee who refused it
+    /// @param quantity units put back with the sender
+    /// @param quarantined how many of them are quarantined at the sender (all of a return or of a
+    /// shipment with a reported excursion, else 0)
+    /// @param reasonHash hash of the refusal reason
     event ShipmentRejected(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed toOrgId,
-        uint256 quantity, bytes32 reasonHash);
+        uint256 quantity, uint256 quarantined, bytes32 reasonHash);
+    /// @notice A regulator voided a shipment stuck in transit (e.g. its addressee is suspended or
+    /// unlicensed): the units are back with the sender, all quarantined.
+    /// @param shipmentId the shipment
+    /// @param batchId its batch
+    /// @param fromOrgId the sender, who holds the units again (quarantined)
+    /// @param quantity units put back (all quarantined)
+    /// @param byOrgId the regulator
+    /// @param reasonHash hash of the decision
+    event ShipmentVoided(uint256 indexed shipmentId, bytes32 indexed batchId, bytes32 indexed fromOrgId,
+        uint256 quantity, bytes32 byOrgId, bytes32 reasonHash);
     /// @notice A temperature excursion was reported for a shipment (quarantine on receipt).
     /// @param shipmentId the shipment
     /// @param batchId the batch
@@ -243,6 +255,17 @@ interface ICustodyLedger {
 
     // ------------------------------------------------------------------ system (suite contracts only)
     /**
+     * @notice Void a shipment stuck in transit (a close-out path: its addressee is suspended or
+     * unlicensed and can neither receive nor reject it).
+     * @dev Requirements: regulator (provincial: the sender in its region, {CustodyLedgerOutsideRemit});
+     * shipment DISPATCHED ({CustodyLedgerShipmentNotInTransit}). The whole quantity goes back to
+     * the sender as quarantined units; status VOIDED. Emits {ShipmentVoided}.
+     * @param shipmentId the shipment.
+     * @param reasonHash hash of the decision.
+     */
+    function voidShipment(uint256 shipmentId, bytes32 reasonHash) external;
+
+    /**
      * @notice Credit units to a holding (DrugRegistry on batch commit). Emits {HoldingCredited}.
      * @param batchId the batch.
      * @param orgId the holder.
@@ -321,6 +344,26 @@ interface ICustodyLedger {
             bool isReturn,
             bool excursion
         );
+
+    /**
+     * @notice Whether an organisation has ever held units of a batch (credited at release or
+     * received on a shipment); set for good.
+     * @param batchId the batch.
+     * @param orgId the organisation.
+     * @return held true once it has held units.
+     */
+    function hasHeld(bytes32 batchId, bytes32 orgId) external view returns (bool held);
+
+    /**
+     * @notice The units of a batch still in custody: `total` held anywhere plus in transit (units
+     * leave it when dispensed, destroyed or missing from a partial receipt), of which `inTransit`
+     * in shipments under way and `quarantined` held in quarantine.
+     * @param batchId the batch.
+     * @return total units held anywhere or in transit.
+     * @return inTransit units in DISPATCHED shipments.
+     * @return quarantined units held in quarantine.
+     */
+    function batchStock(bytes32 batchId) external view returns (uint64 total, uint64 inTransit, uint64 quarantined);
 
     /// @notice Number of shipments so far (ids run 1..shipmentCount).
     /// @return count the number.

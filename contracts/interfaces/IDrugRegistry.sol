@@ -55,6 +55,19 @@ interface IDrugRegistry {
     error DrugRegistryUnauthorizedTransition(bytes32 id, LifecycleState from, LifecycleState to, bytes32 callerOrgId);
     /// @notice The suite is not linked yet (OrgRegistry.linkSuite), so there is no ledger to credit.
     error DrugRegistrySuiteNotLinked();
+    /// @notice The stop was imposed by a higher authority than the caller (national over provincial,
+    /// a provincial regulator only within its region), so the caller may not lift it.
+    /// @param id the product or batch id
+    /// @param imposerOrgId the organisation whose decision stopped it
+    /// @param callerOrgId the caller's organisation
+    error DrugRegistryOutranked(bytes32 id, bytes32 imposerOrgId, bytes32 callerOrgId);
+    /// @notice The batch is at or past its expiry date: it cannot be committed or released.
+    /// @param batchId the batch
+    /// @param expiryDate its expiry (ms)
+    error DrugRegistryBatchExpired(bytes32 batchId, uint64 expiryDate);
+    /// @notice The rework route T7 (RECALLED -> LISTED) needs the rework evidence's hash.
+    /// @param batchId the batch
+    error DrugRegistryEvidenceRequired(bytes32 batchId);
     /// @notice A provincial regulator acted on an item whose MAH is outside its region.
     /// @param callerOrgId the caller's organisation
     /// @param mahOrgId the product's MAH
@@ -237,6 +250,14 @@ interface IDrugRegistry {
      * @param evidenceHash hash of the decision document.
      */
     function transitionBatch(bytes32 batchId, LifecycleState to, uint256 reasonId, bytes32 evidenceHash) external;
+
+    /**
+     * @notice The organisation whose decision last put a product or batch in STOPPED (0 = never
+     * stopped). Lifting the stop (T2) needs the same or a higher authority ({DrugRegistryOutranked}).
+     * @param id a product or batch id.
+     * @return orgId the imposing organisation.
+     */
+    function stopAuthority(bytes32 id) external view returns (bytes32 orgId);
 
     /**
      * @notice Transition on behalf of a suite contract (automatic T1, recall T3/T4).

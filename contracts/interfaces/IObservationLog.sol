@@ -48,6 +48,10 @@ interface IObservationLog {
     /// @notice An order was placed for a batch that is not usable (not LISTED).
     /// @param subjectId the product or batch observed
     error ObservationLogSubjectNotListed(bytes32 subjectId);
+    /// @notice An order on a batch past its expiry date (usable means unexpired).
+    /// @param subjectId the batch
+    /// @param expiryDate its expiry (ms)
+    error ObservationLogSubjectExpired(bytes32 subjectId, uint64 expiryDate);
     /// @notice A MAH's process definition must give its step count (maxValue) as 1..256.
     /// @param productId the product
     /// @param stepCount the step count given
@@ -135,7 +139,18 @@ interface IObservationLog {
     /// @param allowedMax the product's highest temperature, 0.1 degC
     event TemperatureExcursion(uint256 indexed observationId, bytes32 indexed batchId, uint256 indexed shipmentId,
         bytes32 reporterOrgId, int64 minValue, int64 maxValue, int16 allowedMin, int16 allowedMax);
-    /// @notice A SERIOUS adverse reaction was reported for a batch (alert to MAH and regulators).
+    /// @notice A SERIOUS adverse-reaction report that does not count toward the batch's ADR
+    /// threshold: its reporter has never held units of the batch and is not a regulator, or it has
+    /// already counted within the policy's window (no window: ever). The report stays recorded.
+    /// @param observationId the report
+    /// @param batchId the batch
+    /// @param reporterOrgId the reporting organisation
+    /// @param duplicate true if the reporter already counted within the window, false if it never held units
+    event AdverseReactionNotCounted(uint256 indexed observationId, bytes32 indexed batchId, bytes32 indexed reporterOrgId,
+        bool duplicate);
+    /// @notice A SERIOUS adverse reaction was reported for a batch and counts toward its ADR
+    /// threshold (alert to MAH and regulators); reports that do not count emit
+    /// {AdverseReactionNotCounted} instead.
     /// @param observationId the observation
     /// @param batchId the batch
     /// @param productId the product
@@ -218,11 +233,20 @@ interface IObservationLog {
             bytes32 evidenceHash
         );
 
+    /// @notice The DrugRegistry this log acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return registry its address.
+    function drugRegistry() external view returns (address registry);
+
+    /// @notice The CustodyLedger this log acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return ledger its address.
+    function custodyLedger() external view returns (address ledger);
+
     /// @notice Number of observations (ids run 1..observationCount).
     /// @return count the number.
     function observationCount() external view returns (uint256 count);
 
-    /// @notice SERIOUS adverse reactions reported for a batch.
+    /// @notice SERIOUS adverse reactions of a batch that counted (regulators and organisations
+    /// that have held units of the batch, each once per policy window).
     /// @param batchId the batch.
     /// @return count the number.
     function seriousReactionCount(bytes32 batchId) external view returns (uint256 count);

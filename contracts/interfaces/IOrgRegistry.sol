@@ -70,6 +70,16 @@ interface IOrgRegistry {
     /// @notice An account cannot unbind itself (keeps a regulator from locking itself out by mistake).
     /// @param account the signing address
     error OrgRegistrySelfUnbind(address account);
+    /// @notice The suspension was imposed by a higher authority than the caller (national over
+    /// provincial), so the caller may not restore the organisation.
+    /// @param orgId the suspended organisation
+    /// @param imposerOrgId the regulator that suspended it
+    /// @param callerOrgId the caller's organisation
+    error OrgRegistryOutranked(bytes32 orgId, bytes32 imposerOrgId, bytes32 callerOrgId);
+    /// @notice A suite address has no code, does not trust this registry, or does not point to the
+    /// DrugRegistry / CustodyLedger given with it.
+    /// @param member the offending address
+    error OrgRegistryInvalidSuite(address member);
 
     // ------------------------------------------------------------------ events
     /// @notice An organisation was registered.
@@ -123,7 +133,9 @@ interface IOrgRegistry {
     /**
      * @notice Register an organisation.
      * @dev Requirements: caller is an ACTIVE national regulator (any kind except national), or an
-     * ACTIVE provincial regulator (non-regulator kinds, `region` equal to its own); not paused;
+     * ACTIVE provincial regulator (non-regulator kinds other than AUDITOR, `region` equal to its
+     * own: an auditor counter-signs destruction, so only the national regulator registers and
+     * manages auditors; an auditor's `region` is its remit, 0 = national); not paused;
      * `orgId` non-zero and unused; `kind` neither NONE nor national. Emits {OrgRegistered}.
      * @param orgId keccak256(utf8(unified social credit code)).
      * @param kind organisation kind.
@@ -145,7 +157,9 @@ interface IOrgRegistry {
 
     /**
      * @notice Restore a SUSPENDED organisation to ACTIVE.
-     * @dev Requirements: as {suspendOrg}; target SUSPENDED. Emits {OrgStatusChanged}.
+     * @dev Requirements: as {suspendOrg}; target SUSPENDED; the regulator that suspended it does
+     * not outrank the caller ({OrgRegistryOutranked}: a provincial regulator cannot restore an
+     * organisation the national regulator suspended). Emits {OrgStatusChanged}.
      * @param orgId the organisation.
      * @param reasonHash hash of the decision document.
      */
@@ -179,7 +193,10 @@ interface IOrgRegistry {
 
     /**
      * @notice Link the suite contracts (once). Only linked contracts may call "system" functions.
-     * @dev Requirements: national regulator; not linked yet; no zero address. Emits {SuiteLinked}.
+     * @dev Requirements: national regulator; not linked yet; no zero address; each address has
+     * code and its `orgRegistry()` is this registry, the CustodyLedger's `drugRegistry()` and the
+     * ObservationLog's and RecallManager's `drugRegistry()`/`custodyLedger()` are the addresses
+     * given ({OrgRegistryInvalidSuite}). Emits {SuiteLinked}.
      * @param drugRegistry DrugRegistry address.
      * @param custodyLedger CustodyLedger address.
      * @param observationLog ObservationLog address.
@@ -244,6 +261,14 @@ interface IOrgRegistry {
     /// @notice The root organisation (national regulator).
     /// @return orgId its id.
     function rootOrg() external view returns (bytes32 orgId);
+
+    /**
+     * @notice The regulator whose suspension is in force on an organisation (0 if it is not
+     * suspended). Only the same or a higher authority restores it ({OrgRegistryOutranked}).
+     * @param orgId the organisation.
+     * @return byOrgId the suspending regulator.
+     */
+    function suspendedBy(bytes32 orgId) external view returns (bytes32 byOrgId);
 
     /**
      * @notice One organisation.

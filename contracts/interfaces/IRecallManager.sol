@@ -47,6 +47,33 @@ interface IRecallManager {
     /// @param destructionId the destruction record
     /// @param status the current status
     error RecallManagerDestructionNotPending(uint256 destructionId, DestructionStatus status);
+    /// @notice A holder declared more recovered units than it holds (the MAH: beyond its own
+    /// stock at the opening).
+    /// @param recallId the case
+    /// @param orgId the declaring organisation
+    /// @param held the bound (units it holds)
+    /// @param declared its declared total including this declaration
+    error RecallManagerRecoveryExceedsHolding(uint256 recallId, bytes32 orgId, uint256 held, uint256 declared);
+    /// @notice The case's declared recovery would exceed the units on the market when it opened.
+    /// @param recallId the case
+    /// @param inMarketAtOpen units held outside the MAH or in transit at the opening
+    /// @param declared the case total including this declaration
+    error RecallManagerRecoveryExceedsCirculation(uint256 recallId, uint256 inMarketAtOpen, uint256 declared);
+    /// @notice A destruction of more units than the executor holds.
+    /// @param recallId the case
+    /// @param orgId the executor
+    /// @param held units it holds
+    /// @param quantity units to destroy
+    error RecallManagerExceedsHolding(uint256 recallId, bytes32 orgId, uint256 held, uint256 quantity);
+    /// @notice A regulator may record a destruction for a holder only while that holder cannot
+    /// act itself (suspended, or its licence lapsed).
+    /// @param recallId the case
+    /// @param holderOrgId the holder
+    error RecallManagerHolderCanAct(uint256 recallId, bytes32 holderOrgId);
+    /// @notice The organisation that recorded a destruction may not counter-sign it.
+    /// @param destructionId the record
+    /// @param orgId the caller
+    error RecallManagerSelfCountersign(uint256 destructionId, bytes32 orgId);
 
     // ------------------------------------------------------------------ events
     /// @notice A recall case was opened (the batch/product moved to RECALLED).
@@ -105,11 +132,18 @@ interface IRecallManager {
     /// @param evidenceHash hash of the evidence document
     event DestructionRecorded(uint256 indexed destructionId, uint256 indexed recallId, bytes32 indexed executorOrgId,
         uint64 quantity, bool finalDisposal, bytes32 evidenceHash);
+    /// @notice A regulator recorded a destruction for a holder that cannot act itself.
+    /// @param destructionId the record
+    /// @param recallId the recall case
+    /// @param executorOrgId the holder whose units are destroyed
+    /// @param recordedByOrgId the regulator that recorded it
+    event DestructionRecordedFor(uint256 indexed destructionId, uint256 indexed recallId, bytes32 indexed executorOrgId,
+        bytes32 recordedByOrgId);
     /// @notice A supervisor counter-signed a destruction; the units left the executor's holding.
     /// @param destructionId the destruction record
     /// @param recallId the recall case
     /// @param supervisorOrgId the counter-signing organisation
-    /// @param batchDestroyed whether the batch moved to DESTROYED
+    /// @param batchDestroyed whether the batch moved to DESTROYED (T4)
     event DestructionConfirmed(uint256 indexed destructionId, uint256 indexed recallId,
         bytes32 indexed supervisorOrgId, bool batchDestroyed);
 
@@ -149,7 +183,11 @@ interface IRecallManager {
     /**
      * @notice Record units recovered by the caller's organisation (return receipts, local collection).
      * @dev Requirements: caller is a manufacturer, distributor, pharmacy or hospital; status OPEN or
-     * NOTIFIED; quantity > 0. Emits {RecoveryRecorded}.
+     * NOTIFIED; batch-scope case ({RecallManagerNotBatchScope}); quantity > 0; the caller's declared
+     * total at most what it holds now (the MAH: beyond its holding at the opening,
+     * {RecallManagerRecoveryExceedsHolding}); the case total at most the units on the market at the
+     * opening ({RecallManagerRecoveryExceedsCirculation}). The authoritative, derived figures are
+     * {recallFigures}. Emits {RecoveryRecorded}.
      * @param recallId the case.
      * @param quantity units recovered.
      * @param evidenceHash hash of the receipt.
@@ -166,7 +204,9 @@ interface IRecallManager {
 
     /**
      * @notice Evaluate the summary: accept (CLOSED) or send back to recovery (NOTIFIED).
-     * @dev Requirements: regulator (provincial: MAH in its region); status COMPLETED. Emits {RecallEvaluated}.
+     * @dev Requirements: regulator (provincial: MAH in its region); status COMPLETED. Emits
+     * {RecallEvaluated}; if accepted, batch scope, batch RECALLED and no unit of it left in custody
+     * (every unit dispensed before the case or destroyed), also T4 ({BatchStateChanged} to DESTROYED).
      * @param recallId the case.
      * @param accepted whether the recall was effective.
      * @param evaluationHash hash of the evaluation.
@@ -176,12 +216,13 @@ interface IRecallManager {
     /**
      * @notice Record a destruction of recalled units held by the caller's organisation.
      * @dev Requirements: not paused; caller is a manufacturer, distributor, pharmacy or hospital;
-     * batch-scope case, not CLOSED; quantity > 0. Allowed after the batch is DESTROYED (units still
-     * held elsewhere are written off the same way). Emits {DestructionRecorded}.
+     * batch-scope case (any status: after CLOSED it is the close-out of the remaining stock);
+     * 0 < quantity <= the caller's holding ({RecallManagerExceedsHolding}). Allowed after the batch
+     * is DESTROYED (quarantined units left are written off the same way). Emits {DestructionRecorded}.
      * @param recallId the case.
      * @param quantity units destroyed.
-     * @param finalDisposal true if this destruction completes the batch's disposal (T4 on counter-sign,
-     * unless another final destruction was counter-signed first).
+     * @param finalDisposal true if this destruction completes the batch's disposal (T4 on counter-sign
+     * if the guard of {countersignDestruction} holds).
      * @param evidenceHash hash of the destruction record.
      * @return destructionId the new record's id.
      */
@@ -190,13 +231,38 @@ interface IRecallManager {
         returns (uint256 destructionId);
 
     /**
+     * @notice Record, as a regulator, the destruction of units held by a holder that cannot act
+     * itself (suspended, or its licence lapsed) - a close-out path for stock stranded at it.
+     * @dev Requirements: regulator (provincial: holder in its region, {RecallManagerUnauthorized});
+     * the holder a manufacturer, distributor, pharmacy or hospital, SUSPENDED or with a lapsed
+     * licence ({RecallManagerHolderCanAct}); as {recordDestruction} otherwise. Another supervisor
+     * counter-signs it. Emits {DestructionRecorded} and {DestructionRecordedFor}.
+     * @param recallId the case.
+     * @param holderOrgId the holder whose units are destroyed (the executor).
+     * @param quantity units destroyed.
+     * @param finalDisposal as {recordDestruction}.
+     * @param evidenceHash hash of the destruction record.
+     * @return destructionId the new record's id.
+     */
+    function recordDestructionFor(
+        uint256 recallId,
+        bytes32 holderOrgId,
+        uint64 quantity,
+        bool finalDisposal,
+        bytes32 evidenceHash
+    ) external returns (uint256 destructionId);
+
+    /**
      * @notice Counter-sign a destruction as supervisor.
      * @dev Requirements: regulator (provincial: executor in its region) or auditor (never the
-     * executor: executors are holder kinds); record RECORDED; the executor still holds the units.
-     * Removes the units from the executor's holding; if final and the batch is still RECALLED,
-     * moves it to DESTROYED (T4); a final destruction confirmed after the batch is DESTROYED only
-     * removes the units (`batchDestroyed` false). Emits {DestructionConfirmed}, then the ledger's
-     * {HoldingDestroyed} and, on T4, {BatchStateChanged}.
+     * executor: executors are holder kinds; an auditor of region r != 0 only for executors of r,
+     * of region 0 everywhere); record RECORDED; the executor still holds the units.
+     * The caller did not record it ({RecallManagerSelfCountersign}). Removes the units from the
+     * executor's holding (the ledger's {HoldingDestroyed}); then T4 (domain 6.3) moves the batch
+     * RECALLED -> DESTROYED iff the case is CLOSED (summary accepted), nothing of the batch is in
+     * transit, every unit still held anywhere is quarantined, and the record is final or no unit is
+     * left at all. Otherwise the destruction is confirmed without T4 (`batchDestroyed` false).
+     * Emits {DestructionConfirmed} and, on T4, {BatchStateChanged}.
      * @param destructionId the record.
      */
     function countersignDestruction(uint256 destructionId) external;
@@ -249,6 +315,22 @@ interface IRecallManager {
         );
 
     /**
+     * @notice A batch-scope case's figures, computed on chain from custody (product-scope cases:
+     * only `destroyed` and `declared`).
+     * @param recallId the case.
+     * @return inMarketAtOpen units held outside the MAH or in transit when the case opened.
+     * @return inMarketNow units held outside the MAH or in transit now.
+     * @return recoveredUnits units that left the market since the opening (back at the MAH or
+     * destroyed), at most `inMarketAtOpen`.
+     * @return destroyed units destroyed under supervision in the case.
+     * @return declared units declared recovered by holders ({recordRecovery}, bounded).
+     */
+    function recallFigures(uint256 recallId)
+        external
+        view
+        returns (uint64 inMarketAtOpen, uint64 inMarketNow, uint64 recoveredUnits, uint64 destroyed, uint64 declared);
+
+    /**
      * @notice Units recovered in a case.
      * @param recallId the case.
      * @param orgId a holder (zero for the case total).
@@ -277,6 +359,14 @@ interface IRecallManager {
             bool finalDisposal,
             DestructionStatus status
         );
+
+    /// @notice The DrugRegistry this manager acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return registry its address.
+    function drugRegistry() external view returns (address registry);
+
+    /// @notice The CustodyLedger this manager acts on (checked by {IOrgRegistry-linkSuite}).
+    /// @return ledger its address.
+    function custodyLedger() external view returns (address ledger);
 
     /// @notice Number of recall cases.
     /// @return count the number.

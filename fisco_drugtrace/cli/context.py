@@ -7,6 +7,8 @@ Nothing is built until a command asks for it, so ``account list`` never touches 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,8 +22,10 @@ class AppContext:
     """Holds the global options and builds Settings -> client -> signer -> service on demand."""
 
     def __init__(self, *, config_path: str | None = None, rpc_url: str | None = None,
-                 account_name: str | None = None, debug: bool = False) -> None:
+                 account_name: str | None = None, debug: bool = False,
+                 password_file: str | None = None) -> None:
         self.config_path = config_path
+        self.password_file = password_file
         self.rpc_url = rpc_url
         self.account_name = account_name
         self.debug = debug
@@ -59,10 +63,26 @@ class AppContext:
 
     # -- keys ----------------------------------------------------------------------------
     def password(self, prompt: str = "Keystore password", confirm: bool = False) -> str:
-        """The keystore password from $FISCO_KEYSTORE_PASSWORD, else a hidden prompt."""
+        """The keystore password: ``--password-file`` (first line), else $FISCO_KEYSTORE_PASSWORD,
+        else a hidden prompt — only on a terminal; without one (cron, a service) a usage error
+        says what to set instead of hanging or aborting."""
+        if self.password_file:
+            path = Path(self.password_file).expanduser()
+            try:
+                text = path.read_text(encoding="utf-8")
+                mode = path.stat().st_mode
+            except (OSError, UnicodeDecodeError) as exc:
+                raise click.UsageError(f"cannot read --password-file {self.password_file}: {exc}") from exc
+            if mode & 0o077:
+                click.echo(f"Warning: {path} is readable by others (mode {mode & 0o777:o}); chmod 600 it", err=True)
+            lines = text.splitlines()
+            return lines[0] if lines else ""
         value = os.environ.get(PASSWORD_ENV)
         if value is not None:
             return value
+        if not _stdin_is_terminal():
+            raise click.UsageError(f"no keystore password and no terminal to ask on: set {PASSWORD_ENV} "
+                                   "(or --password-file FILE)")
         return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
     @property
@@ -93,6 +113,11 @@ class AppContext:
             closer = getattr(obj, "close", None)
             if callable(closer):
                 closer()
+
+
+def _stdin_is_terminal() -> bool:
+    isatty = getattr(sys.stdin, "isatty", None)
+    return bool(isatty and isatty())
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -20,6 +20,7 @@ from fisco_drugtrace.errors import (
     NonceCheckFailed,
     ReceiptTimeout,
     RpcError,
+    SuiteMismatch,
     TransportError,
 )
 from fisco_drugtrace.rpc.jsonrpc import JsonRpc, is_retryable
@@ -73,6 +74,34 @@ class FiscoClient(ABC):
     @abstractmethod
     def _read_chain_id(self) -> str | int:
         """Ask the node for its chain id."""
+
+    # -- crypto suite ---------------------------------------------------------------------
+    def chain_crypto_suite(self) -> str | None:
+        """The suite the chain signs and hashes with: ``"ecdsa_secp256k1"``, ``"sm2_sm3"``, or
+        ``None`` when the node does not say (asked once, cached)."""
+        if not hasattr(self, "_chain_suite"):
+            try:
+                self._chain_suite: str | None = self._read_crypto_suite()
+            except RpcError:
+                self._chain_suite = None
+        return self._chain_suite
+
+    def _read_crypto_suite(self) -> str | None:
+        """Ask the node which crypto suite it uses (dialects override; ``None`` = unknown)."""
+        return None
+
+    def check_signer_suite(self, signer: Signer) -> None:
+        """Refuse, before anything is signed or sent, a signer of another crypto suite than the chain's.
+
+        An SM2 key on an ECDSA chain (or the reverse) would sign a transaction the node recovers
+        to some other address, so the write would fail as an unknown account of that address.
+
+        :raises SuiteMismatch: the suites differ.
+        """
+        chain = self.chain_crypto_suite()
+        mine = getattr(getattr(signer, "suite", None), "name", None)
+        if chain is not None and mine is not None and mine != chain:
+            raise SuiteMismatch(signer_suite=mine, chain_suite=chain, address=str(getattr(signer, "address", "")))
 
     # -- reads ----------------------------------------------------------------------------
     @abstractmethod
@@ -144,6 +173,7 @@ class FiscoClient(ABC):
             return self._send_transaction(signer, to, data, abi, timeout)
 
     def _send_transaction(self, signer: Signer, to: str | None, data: bytes, abi: str, timeout: float) -> Receipt:
+        self.check_signer_suite(signer)  # before anything is signed or sent
         signed = self.sign_transaction(signer, to, data, abi)
         try:
             return self._deliver(signed, timeout)

@@ -113,6 +113,14 @@ class ClientV2(FiscoClient):
     def _read_chain_id(self) -> int:
         return self.get_client_version().chain_id
 
+    def _read_crypto_suite(self) -> str | None:
+        # 2.x names a national-crypto (guomi) build in getClientVersion's "FISCO-BCOS Version",
+        # e.g. "2.9.1 gm" (java-sdk 2.x checks the same string before choosing its crypto suite)
+        version = self.get_client_version().version
+        if not version:
+            return None
+        return "sm2_sm3" if "gm" in version.lower().split() or version.lower().endswith("gm") else "ecdsa_secp256k1"
+
     def block_number(self) -> int:
         return self.get_block_number()
 

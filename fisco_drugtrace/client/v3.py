@@ -110,6 +110,19 @@ class ClientV3(FiscoClient):
                 return node.chain_id
         return str(self.get_group_node_info().chain_id or "")
 
+    def _read_crypto_suite(self) -> str | None:
+        # 3.x reports it per node in getGroupInfo: iniConfig "smCryptoType" (java-sdk
+        # client/protocol/model/GroupNodeIniInfo.java reads the same field), else genesis "smCrypto"
+        info = self.get_group_info()
+        for node in info.nodes:
+            flag = (node.ini_config or {}).get("smCryptoType")
+            if isinstance(flag, bool):
+                return "sm2_sm3" if flag else "ecdsa_secp256k1"
+        flag = (info.genesis_config or {}).get("smCrypto")
+        if isinstance(flag, bool):
+            return "sm2_sm3" if flag else "ecdsa_secp256k1"
+        return None
+
     def block_number(self) -> int:
         return self.get_block_number()
 

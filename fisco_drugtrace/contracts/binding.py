@@ -22,6 +22,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from fisco_drugtrace.accounts import Signer
 from fisco_drugtrace.client.base import DEFAULT_TX_TIMEOUT, FiscoClient
+from fisco_drugtrace.contracts.names import name_values, revert_hint
 from fisco_drugtrace.encoding.abi import ContractAbi, DecodedEvent
 from fisco_drugtrace.encoding.hexutil import normalize_address
 from fisco_drugtrace.errors import (
@@ -34,7 +35,8 @@ from fisco_drugtrace.errors import (
 )
 from fisco_drugtrace.types import Log, Receipt
 
-__all__ = ["Contract", "TxResult", "ArtifactLike", "REVERT_STATUS_NAME"]
+__all__ = ["Contract", "TxResult", "ArtifactLike", "REVERT_STATUS_NAME", "named_error_args", "named_event_args",
+           "decode_revert"]
 
 #: The status name both dialects use for an EVM REVERT.
 REVERT_STATUS_NAME = "RevertInstruction"
@@ -76,10 +78,35 @@ def _as_abi(abi: ContractAbi | Sequence[Mapping[str, Any]] | str) -> ContractAbi
     return abi if isinstance(abi, ContractAbi) else ContractAbi(abi)
 
 
+def _entry_inputs(abi: ContractAbi, kind: str, name: str, count: int) -> list[Mapping[str, Any]]:
+    """The JSON ``inputs`` of the ABI entry ``kind``/``name`` with ``count`` inputs (for internalType)."""
+    for entry in abi.entries:
+        if entry.get("type") == kind and entry.get("name") == name and len(entry.get("inputs") or ()) == count:
+            return list(entry.get("inputs") or ())
+    return []
+
+
+def named_error_args(abi: ContractAbi, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A decoded error's arguments with enums and kind masks named (see :mod:`.names`)."""
+    return name_values(_entry_inputs(abi, "error", name, len(args)), args)
+
+
+def named_event_args(abi: ContractAbi, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A decoded event's arguments with enums and kind masks named (see :mod:`.names`)."""
+    return name_values(_entry_inputs(abi, "event", name, len(args)), args)
+
+
 def _revert(abi: ContractAbi, raw: bytes, *, receipt: Receipt | None = None) -> ContractRevert:
     decoded = abi.decode_error(raw)
-    name, args = (decoded.name, decoded.args) if decoded is not None else (None, {})
-    return ContractRevert(name, args, raw, receipt=receipt)
+    if decoded is None:
+        return ContractRevert(None, {}, raw, receipt=receipt)
+    args = named_error_args(abi, decoded.name, decoded.args)
+    return ContractRevert(decoded.name, args, raw, receipt=receipt, hint=revert_hint(decoded.name))
+
+
+def decode_revert(abi: ContractAbi, raw: bytes, *, receipt: Receipt | None = None) -> ContractRevert:
+    """Revert data as a :class:`ContractRevert`: the error named, enums named, with its hint."""
+    return _revert(abi, raw, receipt=receipt)
 
 
 class Contract:
@@ -179,12 +206,13 @@ class Contract:
         return self.decode_logs(log for log in receipt.logs if log.address == self.address)
 
     def decode_logs(self, logs: Any) -> list[DecodedEvent]:
-        """Decode logs with this ABI; logs no event of the ABI matches are skipped."""
+        """Decode logs with this ABI; logs no event of the ABI matches are skipped. Enum arguments
+        and kind masks come out named (``int`` subclasses, see :mod:`.names`)."""
         out = []
         for log in logs:
             event = self.abi.decode_log(log)
             if event is not None:
-                out.append(event)
+                out.append(DecodedEvent(event.name, named_event_args(self.abi, event.name, event.args), event.log))
         return out
 
     def subscribe_events(self, event: str | None = None, *, topics: Sequence[Any] | None = None,

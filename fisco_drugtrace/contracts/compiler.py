@@ -45,6 +45,7 @@ __all__ = [
     "find_compiler",
     "standard_input",
     "compile_project",
+    "compile_standard",
     "write_artifacts",
     "build",
     "strip_metadata",
@@ -206,6 +207,11 @@ def _run_solc(compiler: Compiler, payload: dict[str, Any]) -> dict[str, Any]:
         raise CompilerError(f"solc {compiler.version} failed", errors=errors or [str(exc)]) from exc
     except ValueError as exc:  # the binary printed something that is not JSON
         raise CompilerError(f"{compiler.path} returned no JSON: {exc}") from exc
+
+
+def compile_standard(payload: dict[str, Any], compiler: Compiler) -> dict[str, Any]:
+    """Run ``compiler`` on a standard-JSON ``payload`` and return its raw standard-JSON output."""
+    return _run_solc(compiler, payload) if compiler.kind == "solc" else _run_solcjs(compiler, payload)
 
 
 def compile_project(contracts_dir: Path | str, compiler: Compiler) -> dict[str, Artifact]:

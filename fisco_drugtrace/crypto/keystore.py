@@ -37,6 +37,7 @@ from fisco_drugtrace.jsonsafe import JsonTooDeep, load_json
 from fisco_drugtrace.errors import (
     AccountExists,
     AccountNotFound,
+    CryptoError,
     InvalidKeyError,
     KeystoreError,
     KeystoreFormatError,
@@ -347,7 +348,21 @@ class AccountStore:
         :raises AccountNotFound, WrongPasswordError, KeystoreFormatError:
         """
         info = self.find(name_or_address)
-        return decrypt_keystore(read_keystore_file(info.path), password, self.suite, path=info.path)
+        document = read_keystore_file(info.path)
+        return decrypt_keystore(document, password, self._suite_of(document), path=info.path)
+
+    def _suite_of(self, document: Any) -> CryptoSuite:
+        """The suite the keystore says it was written for (our ``cryptoSuite`` member), else the
+        store's: an SM2 key read as ECDSA would sign as some other address."""
+        recorded = document.get("cryptoSuite") if isinstance(document, dict) else None
+        if isinstance(recorded, str) and recorded != self.suite.name:
+            from fisco_drugtrace.crypto import suite_by_name
+
+            try:
+                return suite_by_name(recorded)
+            except CryptoError:
+                return self.suite
+        return self.suite
 
     # -- writes ----------------------------------------------------------------------------
     def new(self, name: str, password: str) -> AccountInfo:

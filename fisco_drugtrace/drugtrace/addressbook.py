@@ -43,6 +43,8 @@ class Deployment:
     deployed_ms: int = 0
     #: where the deployer published the suite in the chain's name service ("" = not published)
     name_service: str = ""
+    #: the block of the deploy's last transaction (linkSuite): the deploy spans block_number..this
+    last_block_number: int = 0
 
     def address(self, name: str) -> str:
         """The address of contract ``name``; ``AddressBookError`` when the suite lacks it."""
@@ -55,6 +57,7 @@ class Deployment:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"contracts": dict(self.contracts), "block_number": self.block_number,
+                               "last_block_number": self.last_block_number,
                                "deployer": self.deployer, "deployed_ms": self.deployed_ms}
         if self.name_service:
             out["name_service"] = self.name_service
@@ -105,6 +108,7 @@ class AddressBook:
                 contracts={str(k): str(v) for k, v in entry["contracts"].items()},
                 block_number=int(entry.get("block_number", 0)), deployer=str(entry.get("deployer", "")),
                 deployed_ms=int(entry.get("deployed_ms", 0)), name_service=str(entry.get("name_service", "")),
+                last_block_number=int(entry.get("last_block_number", 0)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise AddressBookError(f"address book entry {deployment_key(chain_id, group_id)} is malformed") from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from fisco_drugtrace.errors import TraceCodeError
 
@@ -58,27 +58,43 @@ def validate_codes(
     up to 100 problems, so a user fixes a file in one pass.
     """
     if expected_prefix is not None and code_problem(expected_prefix + "0" * 13) is not None:
-        raise ValueError(f"expected prefix must be {PREFIX_LENGTH} digits")
+        raise TraceCodeError([(0, str(expected_prefix),
+                               f"the expected drug identifier code {expected_prefix!r} is not {PREFIX_LENGTH} digits")])
     seen: dict[str, int] = {}
     codes: list[str] = []
     problems: list[tuple[int, str, str]] = []
+    total = 0
     for count, (line, code) in enumerate(numbered, 1):
         reason = code_problem(code, expected_prefix)
+        if isinstance(code, _Unreadable):
+            reason = code.reason
         if reason is None and code in seen:
             reason = f"duplicate of line {seen[code]}"
         if reason is not None:
+            total += 1
             if len(problems) < _MAX_PROBLEMS:
-                problems.append((line, code, reason))
+                problems.append((line, str(code), reason))
         else:
             seen[code] = line
             codes.append(code)
         if on_progress is not None and count % 10_000 == 0:
             on_progress(10_000)
     if problems:
-        raise TraceCodeError(problems)
+        raise TraceCodeError(problems, total=total)
     if not codes:
-        raise TraceCodeError([(0, "", "no codes")])
+        raise TraceCodeError([(0, "", "the file holds no codes (blank lines, # comments and a header only)")])
     return codes
+
+
+class _Unreadable(str):
+    """A line that could not be read as a code at all (its text, with the reason)."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> "_Unreadable":
+        obj = super().__new__(cls, text)
+        obj.reason = reason
+        return obj
 
 
 def read_code_lines(text: str) -> list[tuple[int, str]]:
@@ -108,24 +124,60 @@ def _read_csv(text: str) -> list[tuple[int, str]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return _cells(_whole_file_rows(text, dialect))
+    except _SpansLines:
+        # a quote spans lines: read line by line, since a code never spans lines, so an
+        # unterminated quote costs one line, not the rest of the file
+        return _cells(_rows_line_by_line(text, dialect))
+
+
+class _SpansLines(Exception):
+    """A CSV row of the file spans several lines (an unterminated quote)."""
+
+
+def _cells(rows: Iterable[tuple[int, Any]]) -> list[tuple[int, str]]:
+    """The code column of ``(line, row)`` pairs: the first column, or the one a header names."""
     column = 0
     out: list[tuple[int, str]] = []
     header_done = False
-    for row in reader:
-        line = reader.line_num
-        if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+    for line, row in rows:
+        if isinstance(row, _Unreadable):
+            out.append((line, row))
+            continue
+        if not row or row[0].lstrip().startswith("#") or not any(c.strip() for c in row):
             continue
         if not header_done:
             header_done = True
-            lowered = [c.strip().lower() for c in row]
-            named = [i for i, c in enumerate(lowered) if c in _HEADERS]
+            named = [i for i, c in enumerate(row) if c.strip().lower() in _HEADERS]
             if named:
                 column = named[0]
                 continue
-        cell = row[column].strip() if column < len(row) else ""
-        out.append((line, cell))
+        out.append((line, row[column].strip() if column < len(row) else ""))
     return out
+
+
+def _whole_file_rows(text: str, dialect: Any) -> Iterator[tuple[int, Any]]:
+    """``(line, row)`` in one pass of the csv module; raises ``_SpansLines`` when a row spans lines."""
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
+    previous = 0
+    try:
+        for row in reader:
+            line = reader.line_num
+            if line != previous + 1:
+                raise _SpansLines
+            previous = line
+            yield line, row
+    except csv.Error:
+        raise _SpansLines from None
+
+
+def _rows_line_by_line(text: str, dialect: Any) -> Iterator[tuple[int, Any]]:
+    for line, raw in enumerate(text.splitlines(), 1):
+        try:
+            yield line, next(csv.reader([raw], dialect, strict=True), [])
+        except csv.Error as exc:
+            yield line, _Unreadable(raw.strip(), f"not a CSV row ({exc})")
 
 
 def load_codes(
@@ -134,8 +186,18 @@ def load_codes(
     expected_prefix: str | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[str]:
-    """Read and validate a code file (text or CSV, UTF-8, optional BOM)."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    """Read and validate a code file (text or CSV, UTF-8, optional BOM).
+
+    :raises TraceCodeError: every problem by line (a file that is not UTF-8 text names the line
+        of the first undecodable byte).
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise TraceCodeError([(line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
+                                         " a code file is text or CSV")]) from None
     return validate_codes(read_code_lines(text), expected_prefix=expected_prefix, on_progress=on_progress)
 
 

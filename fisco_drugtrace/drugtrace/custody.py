@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.ids import id_hex, org_ref
 from fisco_drugtrace.drugtrace.models import (
+    BatchStock,
     DispenseResult,
     Holding,
     Shipment,
     ShipmentStatus,
 )
 from fisco_drugtrace.drugtrace.suite import ZERO32
-from fisco_drugtrace.errors import NotFound
+from fisco_drugtrace.errors import NotFound, TraceCodeError
 
 __all__ = ["CustodyOps"]
+
+
+@contextmanager
+def _orgs_as_given(*given: str | bytes) -> Iterator[None]:
+    """Re-raise "organisation 0x<id> not found" naming the organisation as the caller typed it."""
+    try:
+        yield
+    except NotFound as exc:
+        if exc.kind != "organisation":
+            raise
+        for text in given:
+            if isinstance(text, str) and id_hex(org_ref(text)) == exc.key and text.strip() != exc.key:
+                raise NotFound("organisation", f"{text.strip()!r} (id {exc.key})") from exc
+        raise
 
 
 class CustodyOps(ServiceBase):
@@ -22,16 +40,21 @@ class CustodyOps(ServiceBase):
     # -- shipments -----------------------------------------------------------------------
     def dispatch(self, batch: bytes, to_org: str | bytes, carrier_org: str | bytes, quantity: int, *,
                  manifest_hash: bytes = ZERO32) -> Shipment:
-        """Send units downstream; returns the new shipment."""
-        tx = self.suite.transact(self.suite.custody, "dispatch", batch, org_ref(to_org), org_ref(carrier_org),
-                                 int(quantity), manifest_hash)
+        """Send units downstream; returns the new shipment.
+
+        :raises NotFound: an organisation is unknown (named as it was given, with its id).
+        """
+        with _orgs_as_given(to_org, carrier_org):
+            tx = self.suite.transact(self.suite.custody, "dispatch", batch, org_ref(to_org), org_ref(carrier_org),
+                                     int(quantity), manifest_hash)
         return self.get_shipment(_shipment_id(tx.events))
 
     def dispatch_return(self, batch: bytes, to_org: str | bytes, carrier_org: str | bytes, quantity: int, *,
                         manifest_hash: bytes = ZERO32) -> Shipment:
         """Send units back toward the manufacturer (quarantined units leave first)."""
-        tx = self.suite.transact(self.suite.custody, "dispatchReturn", batch, org_ref(to_org),
-                                 org_ref(carrier_org), int(quantity), manifest_hash)
+        with _orgs_as_given(to_org, carrier_org):
+            tx = self.suite.transact(self.suite.custody, "dispatchReturn", batch, org_ref(to_org),
+                                     org_ref(carrier_org), int(quantity), manifest_hash)
         return self.get_shipment(_shipment_id(tx.events))
 
     def receive(self, shipment_id: int, quantity: int | None = None, *, evidence_hash: bytes = ZERO32) -> Shipment:
@@ -44,6 +67,17 @@ class CustodyOps(ServiceBase):
     def reject(self, shipment_id: int, *, reason_hash: bytes = ZERO32) -> Shipment:
         self.suite.transact(self.suite.custody, "rejectShipment", int(shipment_id), reason_hash)
         return self.get_shipment(shipment_id)
+
+    def void_shipment(self, shipment_id: int, *, reason_hash: bytes = ZERO32) -> Shipment:
+        """A regulator voids a shipment stuck in transit (e.g. its addressee is suspended): the
+        units go back to the sender, quarantined (``ShipmentVoided``)."""
+        self.suite.transact(self.suite.custody, "voidShipment", int(shipment_id), reason_hash)
+        return self.get_shipment(shipment_id)
+
+    def batch_stock(self, batch: bytes) -> BatchStock:
+        """Units of the batch still in custody (held anywhere or in transit), in transit, quarantined."""
+        total, in_transit, quarantined = self.suite.call(self.suite.custody, "batchStock", bytes(batch))
+        return BatchStock(bytes(batch), int(total), int(in_transit), int(quarantined))
 
     def get_shipment(self, shipment_id: int) -> Shipment:
         (batch, src, dst, carrier, qty, got, at, status, is_return, excursion) = self.suite.call(
@@ -78,7 +112,13 @@ class CustodyOps(ServiceBase):
 
         A unit dispensed before is not an error: the chain records a ``DuplicateDispense`` alert
         and ``dispensed`` is False.
+
+        :raises TraceCodeError: ``code`` is not a 20-digit traceability code.
+        :raises NotFound: no batch in the local code store lists it.
         """
+        problem = code_problem(code.strip())
+        if problem is not None:
+            raise TraceCodeError([(0, code, f"{code!r} is not a 20-digit traceability code: {problem}")])
         location = self.codes.locate(code.strip())
         if location is None:
             raise NotFound("unit code", code)

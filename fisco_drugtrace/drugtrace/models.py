@@ -36,6 +36,8 @@ __all__ = [
     "Observation",
     "RecallCase",
     "Destruction",
+    "RecallFigures",
+    "BatchStock",
     "SuiteStatus",
 ]
 
@@ -73,6 +75,7 @@ class ShipmentStatus(IntEnum):
     RECEIVED = 2
     PARTIAL = 3
     REJECTED = 4
+    VOIDED = 5
 
 
 class ObservationPoint(IntEnum):
@@ -297,6 +300,37 @@ class RecallCase:
     last_progress_at: int
     progress_count: int
     completed_at: int
+
+
+@dataclass(frozen=True)
+class RecallFigures:
+    """A batch-scope case's figures as the chain computes them (``RecallManager.recallFigures``):
+    units on the market (held outside the MAH or in transit) at the opening and now, the units
+    that left it since (recovered, at most ``in_market_at_open``), units destroyed under supervision
+    in the case, and the holders' bounded declarations."""
+
+    recall_id: int
+    in_market_at_open: int
+    in_market_now: int
+    recovered: int
+    destroyed: int
+    declared: int
+
+    @property
+    def percent(self) -> float:
+        """Recovered share of what was on the market at the opening (0.0 if nothing was)."""
+        return round(100.0 * self.recovered / self.in_market_at_open, 2) if self.in_market_at_open else 0.0
+
+
+@dataclass(frozen=True)
+class BatchStock:
+    """``CustodyLedger.batchStock``: units of a batch still in custody (held anywhere or in
+    transit), of which in transit and held in quarantine."""
+
+    batch_id: bytes
+    total: int
+    in_transit: int
+    quarantined: int
 
 
 @dataclass(frozen=True)

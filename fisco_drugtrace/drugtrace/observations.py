@@ -18,6 +18,7 @@ AUTOMATIC_EVENTS = (
     "ProductStateChanged",
     "SeriousAdverseReactionReported",
     "AdverseReactionThresholdReached",
+    "AdverseReactionNotCounted",
     "ProcessDefinitionProposed",
     "ProcessDefinitionApproved",
     "ProcessDefinitionRejected",

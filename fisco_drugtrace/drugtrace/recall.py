@@ -7,6 +7,7 @@ from fisco_drugtrace.drugtrace.models import (
     Destruction,
     DestructionStatus,
     RecallCase,
+    RecallFigures,
     RecallKind,
     RecallLevel,
     RecallStatus,
@@ -60,6 +61,21 @@ class RecallOps(ServiceBase):
         tx = self.suite.transact(self.suite.recalls, "recordDestruction", int(recall_id), int(quantity),
                                  bool(final), evidence_hash)
         return self.get_destruction(_id(tx, "DestructionRecorded", "destructionId"))
+
+    def record_destruction_for(self, recall_id: int, holder: bytes, quantity: int, *, final: bool = False,
+                               evidence_hash: bytes = ZERO32) -> Destruction:
+        """A regulator records the destruction of units held by a holder that cannot act itself
+        (suspended, or its licence lapsed); another supervisor counter-signs it."""
+        tx = self.suite.transact(self.suite.recalls, "recordDestructionFor", int(recall_id), bytes(holder),
+                                 int(quantity), bool(final), evidence_hash)
+        return self.get_destruction(_id(tx, "DestructionRecorded", "destructionId"))
+
+    def recall_figures(self, recall_id: int) -> RecallFigures:
+        """The case's figures computed on chain (batch-scope cases; product scope: destroyed/declared)."""
+        self.get_recall(recall_id)  # NotFound for an unknown case
+        at_open, now, recovered, destroyed, declared = self.suite.call(self.suite.recalls, "recallFigures",
+                                                                       int(recall_id))
+        return RecallFigures(int(recall_id), int(at_open), int(now), int(recovered), int(destroyed), int(declared))
 
     def countersign_destruction(self, destruction_id: int) -> Destruction:
         """A regulator or auditor (not the executor) counter-signs; units leave the holding."""

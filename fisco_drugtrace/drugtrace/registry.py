@@ -22,7 +22,7 @@ from fisco_drugtrace.drugtrace.models import (
     TxInfo,
 )
 from fisco_drugtrace.drugtrace.suite import ZERO32
-from fisco_drugtrace.errors import NotFound, TraceCodeError, TransactionFailed
+from fisco_drugtrace.errors import BatchDatesError, NotFound, TraceCodeError, TransactionFailed
 
 __all__ = ["RegistryOps"]
 
@@ -80,7 +80,9 @@ class RegistryOps(ServiceBase):
         oid = org_ref(org)
         kind, status, region, seq, expiry, details = self.suite.call(self.suite.orgs, "getOrg", oid)
         if int(kind) == 0:
-            raise NotFound("organisation", id_hex(oid))
+            typed = org.strip() if isinstance(org, str) else ""
+            raise NotFound("organisation", id_hex(oid) if not typed or typed.lower() == id_hex(oid)
+                           else f"{typed!r} (id {id_hex(oid)})")
         name = self.address_book.labels(*self.chain_key).get(id_hex(oid), "")
         return Organisation(oid, OrgKind(kind), OrgStatus(status), int(region), int(seq), int(expiry),
                             bytes(details), name)
@@ -137,7 +139,9 @@ class RegistryOps(ServiceBase):
         unreleased (state NONE, no holding): release it with ``release_batch`` once its gate holds.
 
         :raises TraceCodeError: a malformed or duplicated code (with its line number).
+        :raises BatchDatesError: the expiry date is not after the production date (nothing sent).
         """
+        _check_dates(production_date, expiry_date)
         checked = validate_codes(enumerate(codes, 1), expected_prefix=expected_prefix,
                                  on_progress=_counting(on_progress, len(codes)))
         on_progress("validate", len(checked), len(checked))
@@ -147,6 +151,7 @@ class RegistryOps(ServiceBase):
                             expiry_date: int, aggregation_root: bytes = ZERO32, expected_prefix: str | None = None,
                             on_progress: Progress = _noop) -> BatchRegistration:
         """As :meth:`register_batch`, reading the codes from a text or CSV file (line numbers kept)."""
+        _check_dates(production_date, expiry_date)
         checked = load_codes(path, expected_prefix=expected_prefix, on_progress=_counting(on_progress, 0))
         on_progress("validate", len(checked), len(checked))
         return self._commit(product, lot, checked, production_date, expiry_date, aggregation_root, on_progress)
@@ -229,6 +234,27 @@ class RegistryOps(ServiceBase):
         fn = self.transition_product if product else self.transition_batch
         return fn(target, LifecycleState.LISTED, reason_id=reason_id, evidence_hash=evidence_hash)
 
+    def rework(self, batch: bytes, evidence_hash: bytes, *, reason_id: int = 0) -> Batch:
+        """T7, the rework route: the national regulator returns a RECALLED batch to LISTED, with
+        the rework evidence's hash (required, non-zero)."""
+        return self.transition_batch(batch, LifecycleState.LISTED, reason_id=reason_id, evidence_hash=evidence_hash)
+
+    def stop_authority(self, target: bytes) -> bytes:
+        """The organisation whose decision last stopped a product or batch (zero: never stopped);
+        only the same or a higher authority lifts it."""
+        return bytes(self.suite.call(self.suite.drugs, "stopAuthority", bytes(target)))
+
+    def suspended_by(self, org: str | bytes) -> bytes:
+        """The regulator whose suspension of ``org`` is in force (zero if it is not suspended)."""
+        return bytes(self.suite.call(self.suite.orgs, "suspendedBy", org_ref(org)))
+
     def deregister(self, product: bytes, *, reason_id: int = 0, evidence_hash: bytes = ZERO32) -> Product:
         return self.transition_product(product, LifecycleState.DEREGISTERED, reason_id=reason_id,
                                        evidence_hash=evidence_hash)
+
+
+def _check_dates(production_date: int, expiry_date: int) -> None:
+    """The chain refuses a batch that expires on or before its production (``DrugRegistryInvalidBatch``
+    without a reason): say why before anything is stored or sent."""
+    if int(expiry_date) <= int(production_date):
+        raise BatchDatesError(int(production_date), int(expiry_date))

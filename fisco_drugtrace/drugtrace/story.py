@@ -206,9 +206,10 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     returns = []
     for role, svc in (("pharmacy", pharm), ("hospital", hosp), ("distributor", dist)):
         h = svc.holding(batch, ids[role])
+        # the holder declares what it secured (bounded on chain by its holding), then returns it
+        svc.record_recovery(case.recall_id, h.quantity, text_hash(f"recovery receipt {role}"))
         ret = svc.dispatch_return(batch, ids["manufacturer"], ids["logistics"], h.quantity,
                                   manifest_hash=text_hash(f"return note {role}"))
-        svc.record_recovery(case.recall_id, h.quantity, text_hash(f"recovery receipt {role}"))
         result.recovered[role] = h.quantity
         returns.append(ret.shipment_id)
     for sid in returns:
@@ -219,16 +220,18 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     narrate("Stock returned", f"{sum(result.recovered.values())} units back at the manufacturer "
             f"({back.quantity} held, {back.quarantined} quarantined)")
 
-    # 7. destruction under supervision, closing -------------------------------------------------
+    # 7. closing, then destruction under supervision (T4 needs the summary accepted and no stock left)
+    figures = regulator.recall_figures(case.recall_id)
+    man.complete_recall(case.recall_id, text_hash("summary report"))
+    closed = regulator.evaluate_recall(case.recall_id, True, text_hash("evaluation: effective"))
+    narrate("Recall closed", f"case #{closed.recall_id} is {closed.status.name}: {figures.recovered} of "
+            f"{figures.in_market_at_open} units on the market recovered ({figures.percent:.1f} %, on chain)")
     destruction = man.record_destruction(case.recall_id, back.quantity, final=True,
                                          evidence_hash=text_hash("destruction record D-01"))
     confirmed = regulator.countersign_destruction(destruction.destruction_id)
     result.destruction_id = confirmed.destruction_id
     narrate("Destruction counter-signed", f"{confirmed.quantity} units destroyed under the regulator's "
             f"supervision; batch is {regulator.get_batch(batch).state.name}")
-    man.complete_recall(case.recall_id, text_hash("summary report"))
-    closed = regulator.evaluate_recall(case.recall_id, True, text_hash("evaluation: effective"))
-    narrate("Recall closed", f"case #{closed.recall_id} is {closed.status.name}")
 
     # 8. the auditor --------------------------------------------------------------------------------
     with regulator.open_audit_index() as index:

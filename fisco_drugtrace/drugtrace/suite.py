@@ -178,5 +178,6 @@ def deploy_suite(
         chain_id=str(chain_id), group_id=str(group_id),
         contracts={name: c.address for name, c in deployed.items()},
         block_number=first or receipt.block_number, deployer=signer.address, deployed_ms=int(time.time() * 1000),
+        last_block_number=receipt.block_number,
     )
 

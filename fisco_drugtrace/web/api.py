@@ -163,6 +163,80 @@ async def _write(request: Request) -> Response:
     return Response(encoded, status_code=status, media_type="application/json")
 
 
+#: Largest manifest upload (about 3 million codes).
+MAX_MANIFEST = 64 * 1024 * 1024
+
+
+async def _read_raw(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BodyError(413 if declared.isdigit() else 400, f"body over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyError(413, f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _import(backend: Backend, data: bytes, shipment: int | None) -> tuple[int, Any]:
+    try:
+        return 200, to_json(backend.service().import_manifest(data, shipment_id=shipment))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a typed HTTP answer
+        return status_for(exc), error_body(exc)
+
+
+async def _upload_manifest(request: Request) -> Response:
+    """POST a batch's code manifest (the file ``batch export-manifest`` writes). It is checked
+    against the chain — chain, group, suite, unit count and the on-chain Merkle root — and kept
+    only if every check passes; then every code of that batch verifies here, for everyone."""
+    from starlette.concurrency import run_in_threadpool
+
+    token = _token(request)
+    if token is None:
+        return _error(401, "Unauthorized", "a write token is required to upload a manifest")
+    if not token.can_write:
+        return _error(403, "Forbidden", f"token {token.name!r} may only read")
+    try:
+        data = await _read_raw(request, MAX_MANIFEST)
+    except BodyError as exc:
+        return _error(exc.status, "BadBody", exc.message)
+    shipment_text = request.query_params.get("shipment_id")
+    if shipment_text is not None and not shipment_text.isdigit():
+        return _error(400, "ArgumentError", "shipment_id must be a number")
+    backend = _backend(request)
+    status, body = await run_in_threadpool(_import, backend, data, int(shipment_text) if shipment_text else None)
+    backend.store.log_write(token=token.name, account=token.account or "", operation="import_manifest",
+                            arguments={"bytes": len(data), "shipment_id": shipment_text}, status=status,
+                            tx_hash=None, error=None if status == 200 else body.get("error"))
+    return _json(status, body)
+
+
+def _export(backend: Backend, batch: str) -> tuple[int, Any]:
+    from fisco_drugtrace.encoding.hexutil import to_bytes
+
+    try:
+        return 200, backend.service().export_manifest(to_bytes(batch))
+    except Exception as exc:  # noqa: BLE001
+        return status_for(exc), error_body(exc)
+
+
+async def _download_manifest(request: Request) -> Response:
+    """GET the manifest of a batch held here (read token)."""
+    from starlette.concurrency import run_in_threadpool
+
+    if _token(request) is None:
+        return _error(401, "Unauthorized", "a token is required (Authorization: Bearer …)")
+    batch = request.path_params["batch"]
+    status, body = await run_in_threadpool(_export, _backend(request), batch)
+    if status != 200:
+        return _json(status, body)
+    return Response(body, media_type="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="manifest-{batch[:18]}.txt"'})
+
+
 async def _openapi(request: Request) -> Response:
     from fisco_drugtrace import __version__
 
@@ -172,6 +246,8 @@ async def _openapi(request: Request) -> Response:
 def api_routes() -> list[Route]:
     return [
         Route("/api/openapi.json", _openapi, methods=["GET"]),
+        Route("/api/v1/manifests", _upload_manifest, methods=["POST"]),
+        Route("/api/v1/manifests/{batch}", _download_manifest, methods=["GET"]),
         Route("/api/v1/{op}", _read, methods=["GET"]),
         Route("/api/v1/{op}", _write, methods=["POST"]),
     ]

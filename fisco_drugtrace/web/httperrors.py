@@ -19,6 +19,7 @@ from fisco_drugtrace.errors import (
     TransactionError,
     TransportError,
 )
+from fisco_drugtrace.drugtrace.manifest import ManifestMismatch
 from fisco_drugtrace.web.jsonview import to_json
 
 __all__ = ["status_for", "error_body"]
@@ -35,6 +36,8 @@ def status_for(exc: BaseException) -> int:
         return 403 if any(part in name for part in _FORBIDDEN_ERRORS) else 409
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, ManifestMismatch):
+        return 422
     if isinstance(exc, (TraceCodeError, EncodingError)):
         return 400
     if isinstance(exc, TransactionError):

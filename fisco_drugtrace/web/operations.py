@@ -204,6 +204,22 @@ def openapi_schema(version: str) -> dict[str, Any]:
                 "parameters": [{"name": p.name, "in": "query", "required": p.required, "schema": p.schema()}
                                for p in op.params],
                 "responses": responses}}
+    paths["/api/v1/manifests"] = {"post": {
+        "operationId": "upload_manifest", "summary": "Upload a batch's code manifest (checked against the chain)",
+        "description": "The file `batch export-manifest` writes. Kept only if its chain, group, suite, unit count and "
+                       "Merkle root match the chain; then every code of the batch verifies on this server.",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "shipment_id", "in": "query", "required": False, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
+        "responses": {"200": {"description": "the import"}, "400": {"description": "not a manifest"},
+                      "413": {"description": "over 64 MiB"},
+                      "422": {"description": "does not match the chain: nothing stored",
+                              "content": {"application/json": {"schema": error}}}}}}
+    paths["/api/v1/manifests/{batch}"] = {"get": {
+        "operationId": "download_manifest", "summary": "The manifest of a batch held here",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "batch", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the manifest file"}, "404": {"description": "not held here"}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "fisco-drugtrace HTTP API", "version": version,

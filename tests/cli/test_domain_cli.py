@@ -78,7 +78,8 @@ def world(env) -> dict[str, Any]:
     # the release gate (T0b): a 2-step process defined by the MAH, approved by the regulator
     invoke("observe", "PROCESS_DEFINITION", product["product_id"], "--max", "2", "--evidence", "process v1",
            as_role="manufacturer")
-    invoke("observe", "PROCESS_DEFINITION", product["product_id"], "--evidence", "process v1", as_role="regulator")
+    invoke("observe", "PROCESS_DEFINITION", product["product_id"], "--max", "2", "--evidence", "process v1",
+           as_role="regulator")  # the approval names the same document and step count
     gate = as_json("batch", "release-status", batch["batch_id"])
     released = as_json("batch", "release", batch["batch_id"], "--record-gate", "--evidence", "release decision",
                        as_role="manufacturer")
@@ -118,8 +119,12 @@ def test_ship_receive_dispense_trace_verify(world, capsys) -> None:
     assert s["status"] == "DISPATCHED" and s["quantity"] == 50
     got = as_json("receive", str(s["shipment_id"]), as_role="pharmacy")
     assert got["status"] == "RECEIVED"
-    out = as_json("dispense", world["codes"][10], world["codes"][10], as_role="pharmacy")
-    assert [r["dispensed"] for r in out] == [True, False]
+    # a duplicate dispense is an on-chain alert: its own exit code and a warning, the JSON still printed
+    code, text, err = run_main(capsys, "dispense", world["codes"][10], world["codes"][10], "--json",
+                               as_role="pharmacy")
+    out = json.loads(text)
+    assert code == 9 and [r["dispensed"] for r in out] == [True, False]
+    assert err.startswith(f"Warning: {world['codes'][10]} was dispensed before") and "DuplicateDispense" in err
     held = as_json("batch", "holding", b, CODE["pharmacy"])
     assert held["quantity"] == 49
     unit = as_json("trace", "unit", world["codes"][10])
@@ -149,11 +154,19 @@ def test_regulator_inspection_blocks_release_until_lifted(world, capsys, tmp_pat
     assert "ReleaseBlocked" in failed["triggered"]
     gate = as_json("batch", "release-status", b)
     assert gate["blocking_observation_id"] == failed["observation_id"] and gate["ready"] is False
+    # --record-gate checks every precondition first: blocked, so it writes nothing and says what to do
     code, _, err = run_main(capsys, "batch", "release", b, "--record-gate", as_role="manufacturer")
+    assert code == 1 and "nothing was recorded" in err
+    assert f"failed inspection (observation {failed['observation_id']})" in err
+    assert f"observe INSPECTION {b} --result OK" in err
+    assert as_json("batch", "release-status", b) == gate
+    # without --record-gate the chain refuses, the error named with its arguments and a hint
+    code, _, err = run_main(capsys, "batch", "release", b, as_role="manufacturer")
     assert code == 5 and "DrugRegistryReleaseBlocked" in err and f"observationId={failed['observation_id']}" in err
+    assert "Hint: a regulator's failed inspection blocks the release" in err
     assert "ReleaseUnblocked" in as_json("observe", "INSPECTION", b, as_role="regulator")["triggered"]
     assert as_json("batch", "release-status", b)["blocking_observation_id"] == 0
-    assert as_json("batch", "release", b, as_role="manufacturer")["state"] == "LISTED"
+    assert as_json("batch", "release", b, "--record-gate", as_role="manufacturer")["state"] == "LISTED"
 
 
 def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
@@ -168,7 +181,8 @@ def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
     code, _, err = run_main(capsys, "batch", "register", str(bad), "--product", world["product"]["product_id"],
                             "--lot", "BAD", "--produced", "2026-01-01", "--expires", "2030-01-01",
                             as_role="manufacturer")
-    assert code == 1 and "line 2" in err and "(and 1 more)" in err
+    assert code == 2 and "2 problem(s)" in err
+    assert "line 2: '12345'" in err and "line 3:" in err and "duplicate of line 1" in err
     code, _, err = run_main(capsys, "batch", "show", "0x1234")
     assert code == 2
     code, _, err = run_main(capsys, "org", "register", "X", "--kind", "PHARMACY", "--region", "1",
@@ -178,20 +192,31 @@ def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
 
 def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
     b = world["batch"]["batch_id"]
+    # a regulator voids a shipment stuck in transit: the units are back with the sender, quarantined
+    stuck = as_json("ship", b, "--to", CODE["distributor"], "--carrier", CODE["logistics"], "-n", "1",
+                    as_role="manufacturer")
+    voided = as_json("closeout", "void-shipment", str(stuck["shipment_id"]), "--reason", "addressee closed",
+                     as_role="regulator")
+    assert voided["status"] == "VOIDED"
     stopped = as_json("lifecycle", "stop", b, "--evidence", "QC failure", as_role="manufacturer")
     assert stopped["state"] == "STOPPED"
     case = as_json("recall", "open", "--batch", b, "--level", "I", "--reason", "@" + str(Path(__file__)),
                    as_role="manufacturer")
     assert case["status"] == "OPEN" and case["level"] == "I"
     assert as_json("recall", "notice", str(case["recall_id"]), as_role="manufacturer")["status"] == "NOTIFIED"
+    # a declaration is bounded by the declarer's holding: declared, then returned (issue 12, defect 5)
+    as_json("recall", "recover", str(case["recall_id"]), "-n", "49", as_role="pharmacy")
     ret = as_json("ship", b, "--return", "--to", CODE["manufacturer"], "--carrier", CODE["logistics"], "-n", "49",
                   as_role="pharmacy")
-    as_json("recall", "recover", str(case["recall_id"]), "-n", "49", as_role="pharmacy")
     as_json("receive", str(ret["shipment_id"]), as_role="manufacturer")
-    d = as_json("recall", "destroy", str(case["recall_id"]), "-n", "299", "--final", as_role="manufacturer")
-    assert as_json("recall", "countersign", str(d["destruction_id"]), as_role="regulator")["status"] == "CONFIRMED"
     as_json("recall", "complete", str(case["recall_id"]), as_role="manufacturer")
     assert as_json("recall", "close", str(case["recall_id"]), as_role="regulator")["status"] == "CLOSED"
+    figures = as_json("closeout", "figures", str(case["recall_id"]))  # computed on chain
+    assert figures["recovered"] == 49 and figures["in_market_now"] == figures["in_market_at_open"] - 49
+    # T4 needs the summary accepted: the final destruction comes after the close
+    d = as_json("recall", "destroy", str(case["recall_id"]), "-n", "299", "--final", as_role="manufacturer")
+    assert as_json("recall", "countersign", str(d["destruction_id"]), as_role="regulator")["status"] == "CONFIRMED"
+    assert as_json("batch", "show", b)["state"] == "DESTROYED"
     synced = as_json("audit", "sync")
     assert synced["events"] > 0
     where = as_json("audit", "where", b)

@@ -62,6 +62,7 @@ class ShipmentStatus(IntEnum):
     RECEIVED = 2
     PARTIAL = 3
     REJECTED = 4
+    VOIDED = 5
 
 
 class Point(IntEnum):
@@ -138,7 +139,7 @@ _MAN = MASK["manufacturer"]
 # domain.md §6.3: T0, T1 (regulator; automatic), T2, T3 (through a recall case), T5, T6.
 PRODUCT_TRANSITIONS: dict[tuple[State, State], int] = {
     (State.NONE, State.LISTED): _NAT,
-    (State.LISTED, State.STOPPED): _REG | SYSTEM,
+    (State.LISTED, State.STOPPED): _REG | _MAN | SYSTEM,  # MAH: voluntary product-wide recall (issue 12, 8)
     (State.STOPPED, State.LISTED): _REG,
     (State.STOPPED, State.RECALLED): SYSTEM,
     (State.STOPPED, State.DEREGISTERED): _NAT,
@@ -151,6 +152,7 @@ BATCH_TRANSITIONS: dict[tuple[State, State], int] = {
     (State.STOPPED, State.LISTED): _REG,
     (State.STOPPED, State.RECALLED): SYSTEM,
     (State.RECALLED, State.DESTROYED): SYSTEM,
+    (State.RECALLED, State.LISTED): _NAT,  # T7, the rework route, with evidence (issue 12, defect 6)
 }
 
 
@@ -168,7 +170,7 @@ REPORTERS: dict[Point, int] = {
     Point.STORAGE: MASK["holders"] | MASK["logistics"],
     Point.INSPECTION: _REG | _MAN,
     Point.EFFICACY: bit(Kind.HOSPITAL),
-    Point.ADVERSE_REACTION: _MAN | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
+    Point.ADVERSE_REACTION: _MAN | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL) | _REG,  # regulators too (issue 12, 3)
 }
 
 LEVEL_INTERVAL = {Level.I: DAY_MS, Level.II: 3 * DAY_MS, Level.III: 7 * DAY_MS}
@@ -190,6 +192,19 @@ class Org:
     region: int
     seq: int
     licence_expiry: int = 0
+    suspended_by: bytes = bytes(32)
+
+
+def can_lift(kind: Kind, region: int, imposer: "Org | None") -> bool:
+    """Authority.canLift: national lifts anything; provincial only a provincial decision of its
+    region or a non-regulator's; nobody lifts above its rank (issue 12, defect 1)."""
+    if imposer is None or kind == Kind.NATIONAL:
+        return True
+    if imposer.kind == Kind.NATIONAL:
+        return False
+    if imposer.kind == Kind.PROVINCIAL:
+        return kind == Kind.PROVINCIAL and region == imposer.region
+    return True
 
 
 @dataclass
@@ -204,6 +219,7 @@ class Product:
     approved_def: int = 0  # the regulator-approved process definition (observation id)
     pending_def: int = 0   # a MAH definition awaiting approval (blocks T0b)
     step_count: int = 0    # steps of the approved definition
+    stopped_by: bytes = bytes(32)  # who imposed the current/last stop (T1)
 
 
 @dataclass
@@ -216,7 +232,9 @@ class Batch:
     definition: int = 0    # the definition its step bits belong to
     step_bits: int = 0
     test_passed: bool = False  # the MAH's latest release inspection was OK
+    test_failed: bool = False  # the MAH's release test FAILed: only a regulator's OK re-test clears it
     blocked_by: int = 0  # a regulator's FAIL/SERIOUS inspection before release (observation id)
+    stopped_by: bytes = bytes(32)  # who imposed the current/last stop (T1)
 
 
 @dataclass
@@ -247,6 +265,9 @@ class Recall:
     last_progress_at: int = 0
     progress_count: int = 0
     completed_at: int = 0
+    in_market_at_open: int = 0
+    mah_at_open: int = 0
+    destroyed: int = 0
 
 
 @dataclass
@@ -277,6 +298,9 @@ class Model:
     shipments: list[Shipment] = field(default_factory=list)
     dispensed: set[tuple[bytes, int]] = field(default_factory=set)
     observations: int = 0
+    held: set[tuple[bytes, bytes]] = field(default_factory=set)  # (batch, org) that ever held units
+    last_counted: dict[tuple[bytes, bytes], int] = field(default_factory=dict)  # last counted SERIOUS report
+    obs_reporters: dict[int, bytes] = field(default_factory=dict)
     serious: dict[bytes, int] = field(default_factory=dict)
     serious_times: dict[bytes, list[int]] = field(default_factory=dict)  # every SERIOUS report's time
     definitions: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # MAH definitions: (hash, steps)
@@ -338,7 +362,8 @@ class Model:
     def _remit(self, caller_id: bytes, caller: Org, org_id: bytes, kind: Kind, region: int) -> None:
         if caller.kind == Kind.NATIONAL:
             return
-        if kind in (Kind.NATIONAL, Kind.PROVINCIAL) or region != caller.region:
+        # auditors are the national regulator's to register and manage (issue 12, defect 2)
+        if kind in (Kind.NATIONAL, Kind.PROVINCIAL, Kind.AUDITOR) or region != caller.region:
             raise Rejected("OrgRegistryOutsideRemit", caller_id, org_id)
 
     def register_org(self, sender: str, org_id: bytes, kind: Kind, region: int, licence: int = 0) -> None:
@@ -354,7 +379,7 @@ class Model:
         self._remit(caller_id, caller, org_id, Kind(kind), region)
         self._add_org(org_id, Kind(kind), region, licence)
 
-    def _manage(self, sender: str, org_id: bytes) -> bytes:
+    def _manage(self, sender: str, org_id: bytes, *, with_caller: bool = False) -> Any:
         if self.paused:
             raise Rejected("OrgRegistryEnforcedPause")
         caller_id, caller = self._caller(sender, _REG)
@@ -362,7 +387,7 @@ class Model:
         if target is None:
             raise Rejected("OrgRegistryUnknownOrg", org_id)
         self._remit(caller_id, caller, org_id, target.kind, target.region)
-        return caller_id
+        return (caller_id, caller) if with_caller else caller_id
 
     def bind_account(self, sender: str, account: str, org_id: bytes) -> None:
         self._manage(sender, org_id)
@@ -377,13 +402,17 @@ class Model:
         self.orgs[org_id].licence_expiry = expiry
 
     def suspend_org(self, sender: str, org_id: bytes, root: bytes) -> None:
-        self._manage(sender, org_id)
+        caller_id = self._manage(sender, org_id)
         if org_id == root:
             raise Rejected("OrgRegistryRootProtected", org_id)
         self._set_status(org_id, OrgStatus.ACTIVE, OrgStatus.SUSPENDED)
+        self.orgs[org_id].suspended_by = caller_id
 
     def restore_org(self, sender: str, org_id: bytes) -> None:
-        self._manage(sender, org_id)
+        caller_id, caller = self._manage(sender, org_id, with_caller=True)
+        imposer = self.orgs[org_id].suspended_by
+        if imposer not in (ZERO, caller_id) and not can_lift(caller.kind, caller.region, self.orgs[imposer]):
+            raise Rejected("OrgRegistryOutranked", org_id, imposer, caller_id)
         self._set_status(org_id, OrgStatus.SUSPENDED, OrgStatus.ACTIVE)
 
     def _set_status(self, org_id: bytes, frm: OrgStatus, to: OrgStatus) -> None:
@@ -440,6 +469,8 @@ class Model:
             raise Rejected("DrugRegistryBatchExists", bid)
         if unit_count == 0 or not root_nonzero or expiry <= production:
             raise Rejected("DrugRegistryInvalidBatch", bid)
+        if expiry <= self.now:  # born expired (issue 12, defect 7)
+            raise Rejected("DrugRegistryBatchExpired", bid, expiry)
         self.batches[bid] = Batch(pid, caller_id, unit_count, expiry, State.NONE)  # recorded, not released
         return bid
 
@@ -463,6 +494,8 @@ class Model:
             raise Rejected("DrugRegistryNotListed", b.product, int(p.state))
         if b.state != State.NONE:
             raise Rejected("DrugRegistryInvalidTransition", bid, int(b.state), int(State.LISTED))
+        if b.expiry <= self.now:
+            raise Rejected("DrugRegistryBatchExpired", bid, b.expiry)
         approved, pending, steps, bits, passed, blocked_by = self.release_status(bid)
         if blocked_by:
             raise Rejected("DrugRegistryReleaseBlocked", bid, blocked_by)
@@ -474,9 +507,13 @@ class Model:
             raise Rejected("DrugRegistryReleaseTestMissing", bid)
         self._transition(True, bid, State.LISTED, _MAN, caller_id)
         self._holding(bid, caller_id)[0] += b.unit_count
+        self.held.add((bid, caller_id))
 
-    def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any) -> None:
-        if caller.kind != Kind.PROVINCIAL:
+    def _region(self, caller_id: bytes, caller: Org, org_id: bytes, error: str, *prefix: Any,
+                auditors: bool = False) -> None:
+        # provincial regulators (and, for counter-signatures, auditors of a regional remit) act in their region
+        regional_auditor = auditors and caller.kind == Kind.AUDITOR and caller.region != 0
+        if caller.kind != Kind.PROVINCIAL and not regional_auditor:
             return
         region = self.orgs[org_id].region if org_id in self.orgs else 0
         if region != caller.region:
@@ -493,16 +530,29 @@ class Model:
         if not mask & actor_bit:
             raise Rejected("DrugRegistryUnauthorizedTransition", ident, int(frm), int(to), by)
         item.state = State(to)
+        if to == State.STOPPED:
+            item.stopped_by = by
+
+    def _check_lift(self, ident: bytes, item: Any, to: State, caller_id: bytes, caller: Org) -> None:
+        """T2 needs the same or a higher authority than the stop's (issue 12, defect 1)."""
+        if item.state != State.STOPPED or to != State.LISTED or item.stopped_by in (ZERO, caller_id) or \
+                caller.kind not in (Kind.NATIONAL, Kind.PROVINCIAL):
+            return
+        if not can_lift(caller.kind, caller.region, self.orgs.get(item.stopped_by)):
+            raise Rejected("DrugRegistryOutranked", ident, item.stopped_by, caller_id)
 
     def transition_product(self, sender: str, pid: bytes, to: State) -> None:
         caller_id, caller = self.authorize(sender, MASK["any"])
         p = self.products.get(pid)
         if p is None:
             raise Rejected("DrugRegistryUnknownProduct", pid)
+        if caller.kind == Kind.MANUFACTURER and p.mah != caller_id:
+            raise Rejected("DrugRegistryNotProductHolder", pid, caller_id)
         self._region(caller_id, caller, p.mah, "DrugRegistryOutsideRemit")
+        self._check_lift(pid, p, to, caller_id, caller)
         self._transition(False, pid, to, bit(caller.kind), caller_id)
 
-    def transition_batch(self, sender: str, bid: bytes, to: State) -> None:
+    def transition_batch(self, sender: str, bid: bytes, to: State, evidence: bytes = b"\x01" * 32) -> None:
         caller_id, caller = self.authorize(sender, MASK["any"])
         b = self.batches.get(bid)
         if b is None:
@@ -512,6 +562,9 @@ class Model:
         if caller.kind == Kind.MANUFACTURER and b.mah != caller_id:
             raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
         self._region(caller_id, caller, b.mah, "DrugRegistryOutsideRemit")
+        self._check_lift(bid, b, to, caller_id, caller)
+        if b.state == State.RECALLED and to == State.LISTED and evidence == ZERO:
+            raise Rejected("DrugRegistryEvidenceRequired", bid)
         self._transition(True, bid, to, bit(caller.kind), caller_id)
 
     def effective_state(self, bid: bytes) -> State:
@@ -606,6 +659,7 @@ class Model:
         h[0] += qty
         if s.is_return or s.excursion:
             h[1] += qty
+        self.held.add((s.batch, caller))
         s.received = qty
         s.status = ShipmentStatus.PARTIAL if qty < s.quantity else ShipmentStatus.RECEIVED
 
@@ -617,6 +671,20 @@ class Model:
         if s.is_return or s.excursion:
             h[1] += s.quantity
         s.status = ShipmentStatus.REJECTED
+
+    def void_shipment(self, sender: str, sid: int) -> None:
+        """A regulator's void of a stuck shipment: back to the sender, quarantined (issue 12, defect 6)."""
+        caller_id, caller = self.authorize(sender, _REG)
+        if not 1 <= sid <= len(self.shipments):
+            raise Rejected("CustodyLedgerUnknownShipment", sid)
+        s = self.shipments[sid - 1]
+        if s.status != ShipmentStatus.DISPATCHED:
+            raise Rejected("CustodyLedgerShipmentNotInTransit", sid, int(s.status))
+        self._region(caller_id, caller, s.frm, "CustodyLedgerOutsideRemit")
+        h = self._holding(s.batch, s.frm)
+        h[0] += s.quantity
+        h[1] += s.quantity
+        s.status = ShipmentStatus.VOIDED
 
     def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
         org, _ = self.authorize(sender, MASK["dispensers"])
@@ -682,6 +750,8 @@ class Model:
                 raise Rejected("ObservationLogInvalidShipment", shipment, subject, org_id)
         if point == Point.ORDER and self.effective_state(subject) != State.LISTED:
             raise Rejected("ObservationLogSubjectNotListed", subject)
+        if point == Point.ORDER and self.now > self.batches[subject].expiry:
+            raise Rejected("ObservationLogSubjectExpired", subject, self.batches[subject].expiry)
         pid = subject if point == Point.PROCESS_DEFINITION else self.batches[subject].product
         product = self.products[pid]
         if point == Point.PROCESS_DEFINITION and org.kind == Kind.MANUFACTURER and not 1 <= hi <= 256:
@@ -692,25 +762,35 @@ class Model:
             if not 0 <= lo < product.step_count:
                 raise Rejected("ObservationLogInvalidStep", subject, lo, product.step_count)
         self.observations += 1
+        self.obs_reporters[self.observations] = org_id
         out: dict[str, Any] = {"id": self.observations, "stopped": False, "excursion": False,
                                "quarantined": 0, "threshold": False}
         if point == Point.INSPECTION:
             b = self.batches[subject]
             failed = result in (Result.FAIL, Result.SERIOUS)
+            # a block is lifted or replaced only by the same or a higher authority (issue 12, 1)
+            imposer = self.obs_reporters.get(b.blocked_by)
+            outranks = not b.blocked_by or imposer == org_id or can_lift(org.kind, org.region, self.orgs[imposer])
             if org.kind == Kind.MANUFACTURER:  # the MAH's latest inspection is the release test
-                b.test_passed = result == Result.OK
+                b.test_failed = b.test_failed or failed  # a FAIL stays (issue 12, defect 9)
+                b.test_passed = result == Result.OK and not b.test_failed
             elif failed and b.state == State.NONE:  # a regulator's FAIL blocks the release
-                b.blocked_by = self.observations
-            elif result == Result.OK:  # ... until a regulator's OK
-                b.blocked_by = 0
+                if outranks:
+                    b.blocked_by = self.observations
+            elif result == Result.OK:
+                if b.test_failed:  # a regulator's re-test clears the MAH's failed release test
+                    b.test_failed, b.test_passed = False, True
+                if outranks:  # ... and lifts its block if it ranks high enough
+                    b.blocked_by = 0
             if failed:
-                out["stopped"] = self._stop_if_listed(subject)
+                out["stopped"] = self._stop_if_listed(subject, org_id)
         elif point == Point.PROCESS_DEFINITION:
             if org.kind == Kind.MANUFACTURER:
                 self.definitions[self.observations] = (evidence, hi)
                 product.pending_def = self.observations
             elif result in (Result.OK, Result.FAIL) and product.pending_def and \
-                    self.definitions[product.pending_def][0] == evidence:  # a regulator approves/rejects it
+                    self.definitions[product.pending_def][0] == evidence and \
+                    (result == Result.FAIL or self.definitions[product.pending_def][1] == hi):  # approves/rejects
                 if result == Result.OK:
                     product.approved_def = product.pending_def
                     product.step_count = self.definitions[product.pending_def][1]
@@ -730,6 +810,14 @@ class Model:
                 else:
                     out["quarantined"] = self._quarantine(subject, org_id, UINT64_MAX)
         elif point == Point.ADVERSE_REACTION and result == Result.SERIOUS:
+            p = self.products[self.batches[subject].product]
+            # counts only from a regulator or a past holder, each once per window (issue 12, 3)
+            last = self.last_counted.get((subject, org_id), 0)
+            if org.kind not in (Kind.NATIONAL, Kind.PROVINCIAL) and (subject, org_id) not in self.held:
+                return out
+            if last and (p.adr_window == 0 or last + p.adr_window >= self.now):
+                return out
+            self.last_counted[(subject, org_id)] = self.now
             count = self.serious.get(subject, 0) + 1
             self.serious[subject] = count
             times = self.serious_times.setdefault(subject, [])
@@ -739,7 +827,7 @@ class Model:
             if p.adr_threshold and count >= p.adr_threshold and (
                     p.adr_window == 0 or times[-p.adr_threshold] >= self.now - p.adr_window):
                 out["threshold"] = True
-                out["stopped"] = p.adr_autostop and self._stop_if_listed(subject)
+                out["stopped"] = p.adr_autostop and self._stop_if_listed(subject, org_id)
         return out
 
     def serious_within(self, bid: bytes, window: int) -> int:
@@ -749,11 +837,12 @@ class Model:
             return len(times)
         return sum(1 for t in times[-ADR_MAX_THRESHOLD:] if t >= self.now - window)
 
-    def _stop_if_listed(self, bid: bytes) -> bool:
+    def _stop_if_listed(self, bid: bytes, by: bytes) -> bool:
         b = self.batches[bid]
         if b.state != State.LISTED:
             return False
         b.state = State.STOPPED
+        b.stopped_by = by
         return True
 
     def _flag_excursion(self, sid: int) -> int:
@@ -791,6 +880,9 @@ class Model:
             kind = RecallKind.ORDERED
         rec = Recall(pid, bid, mah, caller_id, Level(level), kind, RecallStatus.OPEN,
                      self.now, self.now + LEVEL_INTERVAL[Level(level)])
+        if bid != ZERO:
+            rec.mah_at_open = self.holding(bid, mah)[0]
+            rec.in_market_at_open = self.stock(bid)[0] - rec.mah_at_open
         self.recalls.append(rec)
         rid = len(self.recalls)
         self._transition(bid != ZERO, bid if bid != ZERO else pid, State.RECALLED, SYSTEM, caller_id)
@@ -828,10 +920,19 @@ class Model:
         c = self._case(rid)
         if c.status not in (RecallStatus.OPEN, RecallStatus.NOTIFIED):
             raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
+        if c.batch == ZERO:
+            raise Rejected("RecallManagerNotBatchScope", rid)
         if qty == 0:
             raise Rejected("RecallManagerInvalidQuantity", 0)
         org_total = self.recovered.get((rid, caller_id), 0) + qty
         case_total = self.recovered.get((rid, ZERO), 0) + qty
+        held = self.holding(c.batch, caller_id)[0]
+        if caller_id == c.mah:
+            held = max(0, held - c.mah_at_open)
+        if org_total > held:
+            raise Rejected("RecallManagerRecoveryExceedsHolding", rid, caller_id, held, org_total)
+        if case_total > c.in_market_at_open:
+            raise Rejected("RecallManagerRecoveryExceedsCirculation", rid, c.in_market_at_open, case_total)
         self.recovered[(rid, caller_id)] = org_total
         self.recovered[(rid, ZERO)] = case_total
         return org_total, case_total
@@ -848,16 +949,19 @@ class Model:
             raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
         self._region(caller_id, caller, c.mah, "RecallManagerUnauthorized", rid)
         c.status = RecallStatus.CLOSED if accepted else RecallStatus.NOTIFIED
+        if accepted and self._may_destroy(c, False):
+            self._transition(True, c.batch, State.DESTROYED, SYSTEM, caller_id)
 
     def record_destruction(self, sender: str, rid: int, qty: int, final: bool) -> int:
         caller_id, _ = self.authorize(sender, MASK["holders"])
         c = self._case(rid)
         if c.batch == ZERO:
             raise Rejected("RecallManagerNotBatchScope", rid)
-        if c.status == RecallStatus.CLOSED:
-            raise Rejected("RecallManagerInvalidStatus", rid, int(c.status))
-        if qty == 0:
+        if qty == 0:  # a CLOSED case still takes the close-out destruction (issue 12, defect 6)
             raise Rejected("RecallManagerInvalidQuantity", 0)
+        held = self.holding(c.batch, caller_id)[0]
+        if qty > held:
+            raise Rejected("RecallManagerExceedsHolding", rid, caller_id, held, qty)
         self.destructions.append(Destruction(rid, caller_id, qty, final))
         return len(self.destructions)
 
@@ -869,13 +973,36 @@ class Model:
         if d.status != DestructionStatus.RECORDED:
             raise Rejected("RecallManagerDestructionNotPending", did, int(d.status))
         # no self-countersign check: executors are holder kinds, supervisors are not
-        self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall)
+        self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall, auditors=True)
         d.supervisor = caller_id
         d.status = DestructionStatus.CONFIRMED
-        bid = self.recalls[d.recall - 1].batch
-        # the first final destruction counter-signed performs T4; later final ones only write off
-        batch_destroyed = d.final and self.batches[bid].state != State.DESTROYED
+        c = self.recalls[d.recall - 1]
+        bid = c.batch
         self._debit(bid, d.executor, d.quantity)
+        c.destroyed += d.quantity
+        # T4 only with the case CLOSED and no unit held anywhere except quarantined stock (issue 12, 4)
+        batch_destroyed = self._may_destroy(c, d.final)
         if batch_destroyed:
             self._transition(True, bid, State.DESTROYED, SYSTEM, caller_id)
         return batch_destroyed
+
+    def _may_destroy(self, c: Recall, final: bool) -> bool:
+        if c.batch == ZERO or c.status != RecallStatus.CLOSED or self.batches[c.batch].state != State.RECALLED:
+            return False
+        total, in_transit, quarantined = self.stock(c.batch)
+        return in_transit == 0 and total == quarantined and (final or total == 0)
+
+    def stock(self, bid: bytes) -> tuple[int, int, int]:
+        """CustodyLedger.batchStock: (held anywhere + in transit, in transit, quarantined)."""
+        held = sum(h[0] for (b, _), h in self.holdings.items() if b == bid)
+        quarantined = sum(h[1] for (b, _), h in self.holdings.items() if b == bid)
+        in_transit = sum(s.quantity for s in self.shipments if s.batch == bid and s.status == ShipmentStatus.DISPATCHED)
+        return held + in_transit, in_transit, quarantined
+
+    def recall_figures(self, rid: int) -> tuple[int, int, int, int, int]:
+        c = self.recalls[rid - 1]
+        declared = self.recovered.get((rid, ZERO), 0)
+        if c.batch == ZERO:
+            return 0, 0, 0, c.destroyed, declared
+        now = max(0, self.stock(c.batch)[0] - self.holding(c.batch, c.mah)[0])
+        return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared

@@ -112,7 +112,7 @@ def test_reject_returns_the_quantity_to_the_sender(scene: Scene) -> None:
     assert w.holding(b, "dist") == (16, 0)
     r = w.custody.transact("rejectShipment", sid, H, sender=w.acct("pharm"))
     assert w.all_events(r) == [("ShipmentRejected", {"shipmentId": sid, "batchId": b, "toOrgId": w.org("pharm"),
-                                                      "quantity": 4, "reasonHash": H})]
+                                                      "quantity": 4, "quarantined": 0, "reasonHash": H})]
     assert w.holding(b, "dist") == (20, 0)
     assert w.holding(b, "pharm") == (10, 0)
     assert w.custody.call("getShipment", sid)[7] == int(ShipmentStatus.REJECTED)

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness import Contract, Reverted
+from harness import Contract, Reverted, address_of
 from model import Kind, Point, Result, State
-from world import Scene
+from world import REGION_A, Scene
 
 Z32 = bytes(32)
 EV = b"\xcd" * 32
@@ -135,7 +135,8 @@ def test_serious_adverse_reactions_threshold(scene: Scene, threshold: int, autos
     # non-serious reports are not counted
     observe(scene, "hosp", Point.ADVERSE_REACTION, Result.FAIL)
     assert w.obs.call("seriousReactionCount", b) == 0
-    reporters = ["hosp", "pharm", "man", "hosp"]
+    # four distinct reporters that may count: two that hold units, the MAH and a regulator
+    reporters = ["hosp", "pharm", "man", "nat"]
     stopped_at = None
     for n, who in enumerate(reporters, start=1):
         r = observe(scene, who, Point.ADVERSE_REACTION, Result.SERIOUS)
@@ -171,6 +172,18 @@ def _serious(scene: Scene, after_ms: int, who: str = "hosp") -> Any:
     return observe(scene, who, Point.ADVERSE_REACTION, Result.SERIOUS)
 
 
+def _hospitals(scene: Scene, n: int) -> list[str]:
+    """``n`` more hospitals of region A, each holding one unit of the scene's batch (reporters that count)."""
+    w = scene.w
+    names = []
+    for i in range(n):
+        name = f"hosp_{i}"
+        w.onboard(name, Kind.HOSPITAL, REGION_A, account=address_of(200 + i))
+        w.ship(scene.batch.batch_id, "man" if i < 20 else "dist", name, 1)
+        names.append(name)
+    return names
+
+
 def _reached(r: Any) -> bool:
     return bool(r.named("AdverseReactionThresholdReached"))
 
@@ -195,7 +208,7 @@ def test_adr_window_edge(scene: Scene, gap: int, reached: bool) -> None:
     w, b, p = scene.w, scene.batch.batch_id, scene.product
     w.drugs.transact("setAdrPolicy", p, 2, 10 * MINUTE, True, sender=w.acct("nat"))
     assert not _reached(_serious(scene, 0))
-    r = _serious(scene, gap)
+    r = _serious(scene, gap, "pharm")
     assert _reached(r) is reached
     assert r.one("SeriousAdverseReactionReported").args["seriousCount"] == 2
     assert w.batch_state(b) == (State.STOPPED if reached else State.LISTED)
@@ -206,8 +219,8 @@ def test_adr_window_edge(scene: Scene, gap: int, reached: bool) -> None:
 def test_adr_window_threshold_one_always_reached(scene: Scene) -> None:
     w, p = scene.w, scene.product
     w.drugs.transact("setAdrPolicy", p, 1, 1, False, sender=w.acct("nat"))
-    for gap in (0, 5 * MINUTE, 1):
-        r = _serious(scene, gap)
+    for gap, who in ((0, "hosp"), (5 * MINUTE, "pharm"), (1, "man")):
+        r = _serious(scene, gap, who)
         assert r.one("AdverseReactionThresholdReached").args["batchStopped"] is False
         assert r.one("AdverseReactionThresholdReached").args["threshold"] == 1
 
@@ -219,9 +232,10 @@ def test_adr_window_slides_and_the_ring_wraps(scene: Scene) -> None:
     w.drugs.transact("setAdrPolicy", p, 3, 10 * MINUTE, False, sender=w.acct("nat"))
     times: list[int] = []
     outcomes = []
+    reporters = _hospitals(scene, 36)  # distinct organisations: one counts once per window
     for n in range(1, 36):
         gap = 12 * MINUTE if n % 4 == 0 else MINUTE  # every fourth report comes after a lull
-        r = _serious(scene, gap if n > 1 else 0)
+        r = _serious(scene, gap if n > 1 else 0, reporters[n - 1])
         times.append(w.chain.timestamp_ms)
         expected = n >= 3 and times[-3] >= times[-1] - 10 * MINUTE
         assert _reached(r) is expected, n
@@ -235,14 +249,14 @@ def test_adr_window_slides_and_the_ring_wraps(scene: Scene) -> None:
     assert w.obs.call("seriousReactionsWithin", b, 10**9) == 32  # only the latest 32 are kept
     # the cap: threshold 32 in a wide window is reached again by the next report
     w.drugs.transact("setAdrPolicy", p, 32, 10**9, False, sender=w.acct("nat"))
-    assert _reached(_serious(scene, MINUTE))
+    assert _reached(_serious(scene, MINUTE, reporters[35]))
 
 
 def test_adr_window_zero_counts_cumulatively(scene: Scene) -> None:
     w, p = scene.w, scene.product
     w.drugs.transact("setAdrPolicy", p, 2, 0, True, sender=w.acct("nat"))
     assert not _reached(_serious(scene, 0))
-    r = _serious(scene, 365 * 86_400_000)
+    r = _serious(scene, 365 * 86_400_000, "pharm")
     assert r.one("AdverseReactionThresholdReached").args["batchStopped"] is True
 
 

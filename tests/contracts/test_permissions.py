@@ -75,7 +75,8 @@ def _new_org(s: Scene, a: Actor) -> Call:
 def _manage(fn: str, *extra: Any, suspend_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         if suspend_first:
-            s.w.orgs.transact("suspendOrg", s.w.org("dist2"), Z32, sender=s.w.acct("nat"))
+            # by the provincial regulator, so every regulator in remit may restore it (rank: issue 12)
+            s.w.orgs.transact("suspendOrg", s.w.org("dist2"), Z32, sender=s.w.acct("prov"))
         return Call(s.w.orgs, fn, (s.w.org("dist2"), *extra))
     return prep
 
@@ -111,8 +112,8 @@ def _release_batch(s: Scene, a: Actor) -> Call:
 
 def _batch_to(to: int, *, stop_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
-        if stop_first:
-            s.w.stop_batch(s.batch.batch_id)
+        if stop_first:  # by the provincial regulator, so every regulator in remit may lift it
+            s.w.stop_batch(s.batch.batch_id, by="prov")
         return Call(s.w.drugs, "transitionBatch", (s.batch.batch_id, to, 0, H1))
     return prep
 
@@ -120,7 +121,7 @@ def _batch_to(to: int, *, stop_first: bool = False) -> Prepare:
 def _product_to(to: int, *, stop_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         if stop_first:
-            s.w.drugs.transact("transitionProduct", s.product, 2, 0, Z32, sender=s.w.acct("nat"))
+            s.w.drugs.transact("transitionProduct", s.product, 2, 0, Z32, sender=s.w.acct("prov"))
         return Call(s.w.drugs, "transitionProduct", (s.product, to, 0, H1))
     return prep
 
@@ -211,6 +212,10 @@ def _recall_step(fn: str, stage: int) -> Prepare:
         w = s.w
         w.stop_batch(s.batch.batch_id)
         rid = w.open_recall(s.product, s.batch.batch_id, 2)
+        if fn == "recordRecovery":  # 2 units back at the MAH, so every holder has something to declare
+            sid = w.custody.transact("dispatchReturn", s.batch.batch_id, w.org("man"), w.org("log"), 2, H1,
+                                     sender=w.acct("pharm")).output
+            w.custody.transact("receiveShipment", sid, 2, H1, sender=w.acct("man"))
         if stage >= 1:
             w.recalls.transact("issueNotice", rid, H1, sender=w.acct("man"))
         if stage >= 2:
@@ -222,6 +227,20 @@ def _recall_step(fn: str, stage: int) -> Prepare:
         }[fn]
         return Call(w.recalls, fn, args)
     return prep
+
+
+def _destruction_for(s: Scene, a: Actor) -> Call:
+    w = s.w
+    w.ship(s.batch.batch_id, "dist", "dist2", 2)  # dist2: a holder that is no kind's primary actor
+    w.stop_batch(s.batch.batch_id)
+    rid = w.open_recall(s.product, s.batch.batch_id, 2)
+    w.orgs.transact("suspendOrg", w.org("dist2"), H1, sender=w.acct("prov"))
+    return Call(w.recalls, "recordDestructionFor", (rid, w.org("dist2"), 2, False, H1))
+
+
+def _void_shipment(s: Scene, a: Actor) -> Call:
+    sid = s.w.ship(s.batch.batch_id, "dist", "pharm", 2, receive=False)
+    return Call(s.w.custody, "voidShipment", (sid, H1))
 
 
 def _countersign(s: Scene, a: Actor) -> Call:
@@ -254,7 +273,7 @@ OPS: list[Op] = [
     Op("releaseBatch", K(MAN), _release_batch, by_kind(MASK["manufacturer"]), "BatchStateChanged"),
     Op("transitionBatch:stop", K(NAT, PROV, MAN), _batch_to(2), _transition_refusal(1, 2), "BatchStateChanged"),
     Op("transitionBatch:lift", REG, _batch_to(1, stop_first=True), _transition_refusal(2, 1), "BatchStateChanged"),
-    Op("transitionProduct:stop", REG, _product_to(2), _transition_refusal(1, 2, True), "ProductStateChanged"),
+    Op("transitionProduct:stop", REG | {Kind.MANUFACTURER}, _product_to(2), _transition_refusal(1, 2, True), "ProductStateChanged"),
     Op("transitionProduct:lift", REG, _product_to(1, stop_first=True), _transition_refusal(2, 1, True),
        "ProductStateChanged"),
     Op("transitionProduct:deregister", K(NAT), _product_to(5, stop_first=True), _transition_refusal(2, 5, True),
@@ -287,8 +306,8 @@ OPS: list[Op] = [
     Op("observe:INSPECTION", K(NAT, PROV, MAN), _observe(Point.INSPECTION),
        by_kind(MASK["regulators"] | MASK["manufacturer"]), "ObservationRecorded"),
     Op("observe:EFFICACY", K(HOSP), _observe(Point.EFFICACY), by_kind(bit(Kind.HOSPITAL)), "ObservationRecorded"),
-    Op("observe:ADVERSE_REACTION", K(MAN, PHARM, HOSP), _observe(Point.ADVERSE_REACTION),
-       by_kind(MASK["manufacturer"] | MASK["dispensers"]), "ObservationRecorded"),
+    Op("observe:ADVERSE_REACTION", K(NAT, PROV, MAN, PHARM, HOSP), _observe(Point.ADVERSE_REACTION),
+       by_kind(MASK["manufacturer"] | MASK["dispensers"] | MASK["regulators"]), "ObservationRecorded"),
     # RecallManager
     Op("openRecall", K(MAN, NAT, PROV), _open_recall, by_kind(MASK["openers"]), "RecallOpened"),
     Op("issueNotice", K(MAN), _recall_step("issueNotice", 0), by_kind(MASK["manufacturer"]), "RecallNoticeIssued"),
@@ -302,6 +321,8 @@ OPS: list[Op] = [
        "DestructionRecorded"),
     Op("countersignDestruction", K(NAT, PROV, AUD), _countersign, by_kind(MASK["supervisors"]),
        "DestructionConfirmed"),
+    Op("recordDestructionFor", REG, _destruction_for, by_kind(MASK["regulators"]), "DestructionRecordedFor"),
+    Op("voidShipment", REG, _void_shipment, by_kind(MASK["regulators"]), "ShipmentVoided"),
 ]
 
 

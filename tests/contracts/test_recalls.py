@@ -119,11 +119,14 @@ def test_progress_reports_and_their_interval(scene: Scene, level: Level) -> None
 
 
 def test_recovered_quantities_per_holder(scene: Scene) -> None:
-    w = scene.w
+    """Declarations are bounded by the declarer's holding and the case total by the units on the
+    market at the opening (issue 12, defect 5); holdings at the opening: man 24, dist 20, pharm 10, hosp 10."""
+    w, b = scene.w, scene.batch.batch_id
     rid = open_case(scene)
+    assert w.recalls.call("recallFigures", rid) == (40, 40, 0, 0, 0)
     expected: dict[str, int] = {}
     total = 0
-    for who, qty in (("pharm", 4), ("hosp", 10), ("dist", 7), ("pharm", 6), ("man", 3)):
+    for who, qty in (("pharm", 4), ("hosp", 10), ("dist", 7), ("pharm", 6), ("dist", 3)):
         r = w.recalls.transact("recordRecovery", rid, qty, R, sender=w.acct(who))
         expected[who] = expected.get(who, 0) + qty
         total += qty
@@ -133,10 +136,22 @@ def test_recovered_quantities_per_holder(scene: Scene) -> None:
     for who, qty in expected.items():
         assert w.recalls.call("recovered", rid, w.org(who)) == qty
     assert w.recalls.call("recovered", rid, Z32) == total == 30
+    assert reverts(w.recalls, "recordRecovery", rid, 1, R, sender=w.acct("pharm")) == \
+        ("RecallManagerRecoveryExceedsHolding", (rid, w.org("pharm"), 10, 11))
+    # the MAH's own stock at the opening is not recovery
+    assert reverts(w.recalls, "recordRecovery", rid, 1, R, sender=w.acct("man")) == \
+        ("RecallManagerRecoveryExceedsHolding", (rid, w.org("man"), 0, 1))
     assert reverts(w.recalls, "recordRecovery", rid, 0, R, sender=w.acct("dist")) == \
         ("RecallManagerInvalidQuantity", (0,))
     assert reverts(w.recalls, "recordRecovery", 77, 1, R, sender=w.acct("dist")) == \
         ("RecallManagerUnknownRecall", (77,))
+    # the distributor returns its 20 to the MAH: the derived figure follows custody, and the MAH's
+    # declaration of the same units would push the case over what was on the market
+    sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), 20, R, sender=w.acct("dist")).output
+    w.custody.transact("receiveShipment", sid, 20, R, sender=w.acct("man"))
+    assert w.recalls.call("recallFigures", rid) == (40, 20, 20, 0, 30)
+    assert reverts(w.recalls, "recordRecovery", rid, 11, R, sender=w.acct("man")) == \
+        ("RecallManagerRecoveryExceedsCirculation", (rid, 40, 41))
 
 
 def test_summary_evaluation_cycle(scene: Scene) -> None:
@@ -168,6 +183,13 @@ def test_summary_evaluation_cycle(scene: Scene) -> None:
     assert w.batch_state(scene.batch.batch_id) == State.RECALLED  # closing the case does not move the batch
 
 
+def close_case(scene: Scene, rid: int) -> None:
+    w, m = scene.w, scene.w.acct("man")
+    w.recalls.transact("issueNotice", rid, R, sender=m)
+    w.recalls.transact("completeRecall", rid, R, sender=m)
+    w.recalls.transact("evaluateRecall", rid, True, R, sender=w.acct("nat"))
+
+
 def test_destruction_and_countersignature(scene: Scene) -> None:
     w, b = scene.w, scene.batch.batch_id
     rid = open_case(scene)
@@ -185,11 +207,11 @@ def test_destruction_and_countersignature(scene: Scene) -> None:
                                                     int(DestructionStatus.RECORDED))
     assert w.holding(b, "hosp") == (10, 0)  # nothing leaves before the counter-signature
     r = w.recalls.transact("countersignDestruction", d1, sender=w.acct("aud"))
-    # interface order: DestructionConfirmed, then the ledger's HoldingDestroyed (and BatchStateChanged if final)
+    # interface order: the ledger's HoldingDestroyed, then DestructionConfirmed (and BatchStateChanged on T4)
     assert w.all_events(r) == [
+        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("hosp"), "quantity": 10, "reasonId": d1}),
         ("DestructionConfirmed", {"destructionId": d1, "recallId": rid, "supervisorOrgId": w.org("aud"),
                                   "batchDestroyed": False}),
-        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("hosp"), "quantity": 10, "reasonId": d1}),
     ]
     assert w.holding(b, "hosp") == (0, 0)
     assert w.batch_state(b) == State.RECALLED
@@ -197,17 +219,25 @@ def test_destruction_and_countersignature(scene: Scene) -> None:
         ("RecallManagerDestructionNotPending", (d1, int(DestructionStatus.CONFIRMED)))
     assert reverts(w.recalls, "countersignDestruction", 99, sender=w.acct("nat")) == \
         ("RecallManagerUnknownDestruction", (99,))
-    # the MAH's final disposal: quarantined units first, then the batch becomes DESTROYED (T4)
+    # the MAH's "final" disposal while the case is open and the distributor still holds 20: the
+    # units are destroyed, the batch is not (T4 needs the summary accepted and no stock left)
     d2 = w.recalls.transact("recordDestruction", rid, 34, True, R, sender=w.acct("man")).output
     r = w.recalls.transact("countersignDestruction", d2, sender=w.acct("prov"))
-    assert w.all_events(r) == [
-        ("DestructionConfirmed", {"destructionId": d2, "recallId": rid, "supervisorOrgId": w.org("prov"),
-                                  "batchDestroyed": True}),
-        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("man"), "quantity": 34, "reasonId": d2}),
-        ("BatchStateChanged", {"batchId": b, "from": int(State.RECALLED), "to": int(State.DESTROYED),
-                               "byOrgId": w.org("prov"), "reasonId": rid, "evidenceHash": R}),
-    ]
-    assert w.holding(b, "man") == (0, 0)
+    assert [e.name for e in r.events] == ["HoldingDestroyed", "DestructionConfirmed"]
+    assert r.one("DestructionConfirmed")["batchDestroyed"] is False
+    assert w.holding(b, "man") == (0, 0) and w.batch_state(b) == State.RECALLED
+    d3 = w.recalls.transact("recordDestruction", rid, 20, False, R, sender=w.acct("dist")).output
+    w.recalls.transact("countersignDestruction", d3, sender=w.acct("prov"))
+    assert w.batch_state(b) == State.RECALLED  # no unit left, but the case is still open
+    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 64, 0)
+    # accepting the summary with no unit left in custody destroys the batch (T4)
+    m = w.acct("man")
+    w.recalls.transact("issueNotice", rid, R, sender=m)
+    w.recalls.transact("completeRecall", rid, R, sender=m)
+    r = w.recalls.transact("evaluateRecall", rid, True, R, sender=w.acct("prov"))
+    assert w.all_events(r)[-1] == ("BatchStateChanged", {"batchId": b, "from": int(State.RECALLED),
+                                                          "to": int(State.DESTROYED), "byOrgId": w.org("prov"),
+                                                          "reasonId": rid, "evidenceHash": R})
     assert w.batch_state(b) == State.DESTROYED
     assert w.recalls.call("getDestruction", d2)[2] == w.org("prov")
 
@@ -219,10 +249,13 @@ def test_destruction_guards(scene: Scene) -> None:
         ("RecallManagerInvalidQuantity", (0,))
     assert reverts(w.recalls, "recordDestruction", 42, 1, True, R, sender=w.acct("man")) == \
         ("RecallManagerUnknownRecall", (42,))
-    # the executor must still hold the units when the supervisor signs
-    d = w.recalls.transact("recordDestruction", rid, 11, False, R, sender=w.acct("pharm")).output
+    # the executor must hold the units when it records and still when the supervisor signs
+    assert reverts(w.recalls, "recordDestruction", rid, 11, False, R, sender=w.acct("pharm")) == \
+        ("RecallManagerExceedsHolding", (rid, w.org("pharm"), 10, 11))
+    d = w.recalls.transact("recordDestruction", rid, 10, False, R, sender=w.acct("pharm")).output
+    w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), 5, R, sender=w.acct("pharm"))
     assert reverts(w.recalls, "countersignDestruction", d, sender=w.acct("nat")) == \
-        ("CustodyLedgerInsufficientStock", (b, w.org("pharm"), 10, 11))
+        ("CustodyLedgerInsufficientStock", (b, w.org("pharm"), 5, 10))
     # a product-wide case has no batch to destroy
     w.drugs.transact("transitionProduct", p, 2, 0, Z32, sender=w.acct("nat"))
     prid = w.open_recall(p, Z32, 3, by="nat")
@@ -231,61 +264,49 @@ def test_destruction_guards(scene: Scene) -> None:
         ("RecallManagerNotBatchScope", (prid,))
 
 
-def test_second_final_destruction_is_confirmed_without_a_second_transition(scene: Scene) -> None:
-    """Holders may each destroy locally (domain §2.5) and more than one may call theirs final: the
-    first final one counter-signed performs T4, later ones only write off their units (DESTROYED is
-    terminal, §6.3), so no destruction record is ever stuck."""
+def test_final_destructions_destroy_the_batch_only_when_no_stock_is_left(scene: Scene) -> None:
+    """Holders may each destroy locally (domain §2.5) and call theirs final; T4 happens only once
+    the case is CLOSED and no unit is held anywhere except quarantined stock (issue 12, defect 4)."""
     w, b = scene.w, scene.batch.batch_id
     rid = open_case(scene)
-    d_pharm = w.recalls.transact("recordDestruction", rid, 5, True, R, sender=w.acct("pharm")).output
-    d_hosp = w.recalls.transact("recordDestruction", rid, 4, True, R, sender=w.acct("hosp")).output
-    # the later record is counter-signed first: it is the one that destroys the batch
-    r = w.recalls.transact("countersignDestruction", d_hosp, sender=w.acct("aud"))
-    assert [e[0] for e in w.all_events(r)] == ["DestructionConfirmed", "HoldingDestroyed", "BatchStateChanged"]
-    assert w.all_events(r)[0][1]["batchDestroyed"] is True
+    close_case(scene, rid)
+    assert w.batch_state(b) == State.RECALLED  # 64 units still held: closing does not destroy
+    d_pharm = w.recalls.transact("recordDestruction", rid, 10, True, R, sender=w.acct("pharm")).output
+    r = w.recalls.transact("countersignDestruction", d_pharm, sender=w.acct("aud"))
+    assert r.one("DestructionConfirmed")["batchDestroyed"] is False  # 54 units still on shelves
+    for who in ("hosp", "dist"):
+        d = w.recalls.transact("recordDestruction", rid, w.holding(b, who)[0], True, R, sender=w.acct(who)).output
+        assert w.recalls.transact("countersignDestruction", d, sender=w.acct("prov")) \
+            .one("DestructionConfirmed")["batchDestroyed"] is False
+    d_man = w.recalls.transact("recordDestruction", rid, 24, False, R, sender=w.acct("man")).output
+    r = w.recalls.transact("countersignDestruction", d_man, sender=w.acct("nat"))
+    # the last unit gone: T4 even without a final flag
+    assert [e.name for e in r.events] == ["HoldingDestroyed", "DestructionConfirmed", "BatchStateChanged"]
     assert w.batch_state(b) == State.DESTROYED
-    r = w.recalls.transact("countersignDestruction", d_pharm, sender=w.acct("nat"))
-    assert w.all_events(r) == [
-        ("DestructionConfirmed", {"destructionId": d_pharm, "recallId": rid, "supervisorOrgId": w.org("nat"),
-                                  "batchDestroyed": False}),
-        ("HoldingDestroyed", {"batchId": b, "orgId": w.org("pharm"), "quantity": 5, "reasonId": d_pharm}),
-    ]
-    assert w.recalls.call("getDestruction", d_pharm)[5] == int(DestructionStatus.CONFIRMED)
-    assert w.batch_state(b) == State.DESTROYED
-    assert (w.holding(b, "pharm"), w.holding(b, "hosp")) == ((5, 0), (6, 0))
-    # units still held elsewhere are written off the same way after the batch is DESTROYED
-    d_dist = w.recalls.transact("recordDestruction", rid, 20, True, R, sender=w.acct("dist")).output
-    r = w.recalls.transact("countersignDestruction", d_dist, sender=w.acct("prov"))
-    assert [e[0] for e in w.all_events(r)] == ["DestructionConfirmed", "HoldingDestroyed"]
-    assert w.all_events(r)[0][1]["batchDestroyed"] is False and w.holding(b, "dist") == (0, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 64, 0)
 
 
-def test_no_destruction_is_recorded_on_a_closed_case(scene: Scene) -> None:
+def test_destruction_after_close_is_the_close_out(scene: Scene) -> None:
     w = scene.w
     rid = open_case(scene)
     m = w.acct("man")
     w.recalls.transact("issueNotice", rid, R, sender=m)
     pending = w.recalls.transact("recordDestruction", rid, 3, False, R, sender=w.acct("dist")).output
     w.recalls.transact("completeRecall", rid, R, sender=m)
-    # COMPLETED (awaiting evaluation) still accepts records
-    completed = w.recalls.transact("recordDestruction", rid, 2, False, R, sender=w.acct("dist")).output
     w.recalls.transact("evaluateRecall", rid, True, R, sender=w.acct("nat"))
-    assert reverts(w.recalls, "recordDestruction", rid, 1, True, R, sender=w.acct("man")) == \
-        ("RecallManagerInvalidStatus", (rid, int(RecallStatus.CLOSED)))
-    assert w.recalls.call("destructionCount") == completed
-    # records made before the case closed can still be counter-signed (never stuck)
-    for d in (pending, completed):
+    # CLOSED: destruction of the remaining stock is still recorded (issue 12, defect 6)
+    after = w.recalls.transact("recordDestruction", rid, 2, False, R, sender=w.acct("dist")).output
+    for d in (pending, after):
         w.recalls.transact("countersignDestruction", d, sender=w.acct("aud"))
     assert w.holding(scene.batch.batch_id, "dist") == (15, 0)
 
 
 @pytest.mark.parametrize("executor", ["man", "dist", "pharm", "hosp"])
 def test_an_executor_kind_can_never_countersign(scene: Scene, executor: str) -> None:
-    """Why RecallManager has no self-countersign check: executors are holder kinds and the
-    supervisor mask (regulators, auditor) excludes them all."""
+    """Executors are holder kinds and the supervisor mask (regulators, auditor) excludes them all;
+    only a regulator recording for a suspended holder needs the self-countersign check."""
     w = scene.w
     rid = open_case(scene)
     d = w.recalls.transact("recordDestruction", rid, 1, False, R, sender=w.acct(executor)).output
     name, args = reverts(w.recalls, "countersignDestruction", d, sender=w.acct(executor))
     assert name == "OrgRegistryUnauthorizedKind" and args[0] == w.org(executor)
-    assert "RecallManagerSelfCountersign" not in {e["name"] for e in w.recalls.abi if e["type"] == "error"}

@@ -55,10 +55,12 @@ def test_regulator_fail_blocks_release_until_a_regulator_ok(scene: Scene) -> Non
     later = _inspect(scene, b, Result.SERIOUS, "nat").output
     assert _refused(w.drugs.transact, "releaseBatch", b, Z32, sender=w.acct("man")) == \
         ("DrugRegistryReleaseBlocked", (b, later))
-    r = _inspect(scene, b, Result.OK, "prov")
+    # the national block outranks the province: its OK is recorded but lifts nothing (issue 12, 1)
+    assert not _inspect(scene, b, Result.OK, "prov").named("ReleaseUnblocked")
+    r = _inspect(scene, b, Result.OK, "nat")
     assert w.all_events(r)[1:] == [("ReleaseUnblocked", {"observationId": r.output, "batchId": b,
                                                          "blockingObservationId": later,
-                                                         "byOrgId": w.org("prov")})]
+                                                         "byOrgId": w.org("nat")})]
     assert w.obs.call("releaseStatus", scene.product, b)[5] == 0
     assert not _inspect(scene, b, Result.OK, "nat").named("ReleaseUnblocked")  # nothing left to lift
     w.drugs.transact("releaseBatch", b, Z32, sender=w.acct("man"))
@@ -136,7 +138,7 @@ def test_regulator_rejection_clears_the_pending_definition(scene: Scene) -> None
     assert _refused(w.drugs.transact, "releaseBatch", b, Z32, sender=w.acct("man")) == \
         ("DrugRegistryProcessNotApproved", (p, 0, 0))
     def_a2 = _define(scene, p, 1, HASH_A, "man").output
-    assert _define(scene, p, 0, HASH_A, "nat").one("ProcessDefinitionApproved").args["definitionId"] == def_a2
+    assert _define(scene, p, 1, HASH_A, "nat").one("ProcessDefinitionApproved").args["definitionId"] == def_a2
 
 
 def test_rejecting_a_change_keeps_the_approved_definition(scene: Scene) -> None:

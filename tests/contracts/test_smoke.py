@@ -135,7 +135,7 @@ def _release(suite: dict[str, Any], product_id: bytes, batch_id: bytes) -> list[
     c, mah, regulator = suite["c"], suite["acct"]["MANUFACTURER"], suite["regulator"]
     observations, process = c["ObservationLog"], b"\x9f" * 32
     observations.send("recordObservation", 1, product_id, 0, 0, 0, 1, process, sender=mah)
-    observations.send("recordObservation", 1, product_id, 0, 0, 0, 0, process, sender=regulator)
+    observations.send("recordObservation", 1, product_id, 0, 0, 0, 1, process, sender=regulator)
     observations.send("recordObservation", 2, batch_id, 0, 0, 0, 0, ZERO, sender=mah)
     observations.send("recordObservation", 6, batch_id, 0, 0, 0, 0, ZERO, sender=mah)
     _, events = c["DrugRegistry"].send("releaseBatch", batch_id, ZERO, sender=mah)

@@ -97,7 +97,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
             if actual[1] is not None and not isinstance(value, tuple):  # functions without outputs give None
                 assert actual[1] == value, (fn, cargs, expected, actual)
         else:
-            assert actual == expected, (fn, cargs, expected, actual)
+            assert actual == expected, (fn, cargs, expected, actual, sender)
         return actual
 
     # ------------------------------------------------------------------ a stocked start
@@ -150,7 +150,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
             self._observe("nat", Point.INSPECTION, bid, Result.OK, 0, 0)
         if approve or not approved or pending:
             self._observe(mah, Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, steps)
-            self._observe("nat", Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, 0)
+            # the approval names the same document and step count (issue 12, defect 9)
+            self._observe("nat", Point.PROCESS_DEFINITION, info.product_id, Result.OK, 0, steps)
         _, _, count, bits, *_ = self.m.release_status(bid)
         for step in range(count):
             if not bits >> step & 1:
@@ -396,6 +397,11 @@ class DrugTraceMachine(RuleBasedStateMachine):
             by = "dist"
         self.run("reject", (self.account(by), sid), self.w.custody, "rejectShipment", (sid, H), self.account(by))
 
+    @rule(data=st.data(), by=st.sampled_from(["nat", "prov", "prov_b", "dist"]))
+    def void_shipment(self, data: st.DataObject, by: str) -> None:
+        sid = self._shipment(data)
+        self.run("void_shipment", (self.account(by), sid), self.w.custody, "voidShipment", (sid, H), self.account(by))
+
     @rule(data=st.data(), forged=st.booleans())
     def dispense(self, data: st.DataObject, forged: bool) -> None:
         if not self.batches:
@@ -589,8 +595,11 @@ class DrugTraceMachine(RuleBasedStateMachine):
             assert (got[1], got[4]) == (org.status, org.licence_expiry), "organisation"
         for pid, p in m.products.items():
             assert w.product_state(pid) == p.state, "product state"
+            assert w.drugs.call("stopAuthority", pid) == p.stopped_by, "stop authority"
         for bid, b in m.batches.items():
             assert w.batch_state(bid) == b.state, "batch state"
+            assert w.drugs.call("stopAuthority", bid) == b.stopped_by, "stop authority"
+            assert w.custody.call("batchStock", bid) == m.stock(bid), "batch stock"
             for org_id in m.orgs:
                 assert w.custody.call("holdingOf", bid, org_id) == m.holding(bid, org_id), "holding"
             words = (b.unit_count + 255) // 256
@@ -609,6 +618,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         for rid, c in enumerate(m.recalls, start=1):
             assert w.recalls.call("getRecall", rid)[6] == c.status, "recall status"
             assert w.recalls.call("recovered", rid, Z32) == m.recovered.get((rid, Z32), 0)
+            assert w.recalls.call("recallFigures", rid) == m.recall_figures(rid), "recall figures"
             times = w.recalls.call("recallTimes", rid)
             assert times == (c.decided_at, c.notice_deadline, c.notice_at, c.last_progress_at, c.progress_count,
                              c.completed_at)

@@ -160,7 +160,8 @@ class World:
         """The MAH defines the product's process (``steps`` steps) and a regulator approves it;
         returns the definition's observation id."""
         r = self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, steps, process_hash, sender=self.acct(mah))
-        self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, 0, process_hash, sender=self.acct(by))
+        # the approval names the same document and step count (issue 12, defect 9)
+        self.obs.transact("recordObservation", 1, product_id, 0, 0, 0, steps, process_hash, sender=self.acct(by))
         return r.output
 
     def pass_release_gate(self, info: BatchInfo, *, mah: str = "man") -> None:
@@ -207,6 +208,22 @@ class World:
 
     def open_recall(self, product: bytes, batch: bytes, level: int = 1, by: str = "man") -> int:
         return self.recalls.transact("openRecall", product, batch, level, Z32, sender=self.acct(by)).output
+
+    def close_recall(self, rid: int, *, mah: str = "man", by: str = "nat") -> None:
+        """Notice, summary and the regulator's acceptance: the case is CLOSED."""
+        self.recalls.transact("issueNotice", rid, Z32, sender=self.acct(mah))
+        self.recalls.transact("completeRecall", rid, Z32, sender=self.acct(mah))
+        self.recalls.transact("evaluateRecall", rid, True, Z32, sender=self.acct(by))
+
+    def destroy_recalled_batch(self, rid: int, batch: bytes, *, mah: str = "man") -> None:
+        """Close the case, then destroy every unit the cast holds under the national regulator's
+        counter-signature: the last destruction leaves no unit, so the batch becomes DESTROYED (T4)."""
+        self.close_recall(rid, mah=mah)
+        for name in list(self.actors):
+            held = self.holding(batch, name)[0]
+            if held and self.actors[name].kind in (Kind.MANUFACTURER, Kind.DISTRIBUTOR, Kind.PHARMACY, Kind.HOSPITAL):
+                did = self.recalls.transact("recordDestruction", rid, held, False, Z32, sender=self.acct(name)).output
+                self.recalls.transact("countersignDestruction", did, sender=self.acct("nat"))
 
     def all_events(self, result: TxResult) -> list[tuple[str, dict[str, Any]]]:
         return [(e.name, e.args) for e in result.events]

@@ -126,7 +126,7 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
     batch = man.ok("batch", "register", str(root / "codes.txt"), "--product", product, "--lot", "MP-1",
                    "--produced", "2026-01-01", "--expires", "2031-01-01", sign=True)["batch_id"]
     man.ok("observe", "PROCESS_DEFINITION", product, "--max", "1", "--evidence", "process", sign=True)
-    reg.ok("observe", "PROCESS_DEFINITION", product, "--evidence", "process", sign=True)
+    reg.ok("observe", "PROCESS_DEFINITION", product, "--max", "1", "--evidence", "process", sign=True)  # the approval binds the step count
     assert man.ok("batch", "release", batch, "--record-gate", sign=True)["state"] == "LISTED"
     manifest = root / "MP-1.manifest"
     exported = man.ok("batch", "export-manifest", batch, "--out", str(manifest))

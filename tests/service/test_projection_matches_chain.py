@@ -35,7 +35,8 @@ def test_projection_equals_chain_holdings(market, data) -> None:
     pending: list[int] = []
     next_unit = 0
     for _ in range(data.draw(st.integers(3, 14), label="steps")):
-        op = data.draw(st.sampled_from(["ship", "return", "receive", "reject", "dispense", "storage", "transport"]))
+        op = data.draw(st.sampled_from(["ship", "return", "receive", "reject", "void", "dispense", "storage",
+                                        "transport"]))
         try:
             if op == "ship":
                 src = data.draw(st.sampled_from(["manufacturer", "distributor"]))
@@ -47,6 +48,8 @@ def test_projection_equals_chain_holdings(market, data) -> None:
                 qty = data.draw(st.integers(1, 10))
                 pending.append(svc[src].dispatch_return(batch, orgs["manufacturer"], orgs["logistics"],
                                                         qty).shipment_id)
+            elif op == "void" and pending:  # a regulator's void of a stuck shipment (issue 12)
+                reg.void_shipment(pending.pop(data.draw(st.integers(0, len(pending) - 1))))
             elif op in ("receive", "reject") and pending:
                 sid = pending.pop(data.draw(st.integers(0, len(pending) - 1)))
                 s = reg.get_shipment(sid)

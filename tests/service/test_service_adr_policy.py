@@ -46,9 +46,18 @@ def test_serious_reports_within_the_window_raise_the_alert(market) -> None:
     pid = _product(market).product_id
     reg.set_adr_policy(pid, 2, False, window_ms=24 * 60 * MINUTE)
     now = man.now_ms()
+    man.define_process(pid, 1, b"\x9f" * 32)
+    reg.approve_process(pid, b"\x9f" * 32)
     batch = man.register_batch(pid, "ADR-1", story_codes(3, "8160349"), production_date=now,
                                expiry_date=now + 365 * 24 * 60 * MINUTE).batch
-    first = hosp.observe(ObservationPoint.ADVERSE_REACTION, batch.batch_id, ObservationResult.SERIOUS)
+    man.pass_release_gate(batch.batch_id)
+    man.release_batch(batch.batch_id)
+    # a hospital that never held a unit of the batch is recorded, not counted (issue 12, defect 3)
+    stranger = hosp.observe(ObservationPoint.ADVERSE_REACTION, batch.batch_id, ObservationResult.SERIOUS)
+    assert "AdverseReactionNotCounted" in stranger.triggered
+    first = man.observe(ObservationPoint.ADVERSE_REACTION, batch.batch_id, ObservationResult.SERIOUS)
     assert "AdverseReactionThresholdReached" not in first.triggered
-    second = hosp.observe(ObservationPoint.ADVERSE_REACTION, batch.batch_id, ObservationResult.SERIOUS)
+    again = man.observe(ObservationPoint.ADVERSE_REACTION, batch.batch_id, ObservationResult.SERIOUS)
+    assert "AdverseReactionNotCounted" in again.triggered  # one organisation counts once in the window
+    second = reg.observe(ObservationPoint.ADVERSE_REACTION, batch.batch_id, ObservationResult.SERIOUS)
     assert "AdverseReactionThresholdReached" in second.triggered

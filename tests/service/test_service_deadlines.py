@@ -127,12 +127,13 @@ def test_progress_reports_are_overdue_after_one_interval(scene: Scene, devchain:
 @pytest.mark.parametrize("gap_ms,reached", [(23 * HOUR, True), (25 * HOUR, False)], ids=["inside", "outside"])
 def test_the_adr_window_counts_only_reports_inside_it(scene: Scene, devchain: Any, dev_controls: Any, gap_ms: int,
                                                       reached: bool) -> None:
-    reg, hosp = scene.svc["regulator"], scene.svc["hospital"]
+    reg, man = scene.svc["regulator"], scene.svc["manufacturer"]
     reg.set_adr_policy(scene.product, 2, False, window_ms=DAY)
     batch = _released_batch(scene)
-    hosp.observe(ObservationPoint.ADVERSE_REACTION, batch, ObservationResult.SERIOUS)
+    # two organisations that count (the MAH holds the batch; a regulator): one report each (issue 12)
+    man.observe(ObservationPoint.ADVERSE_REACTION, batch, ObservationResult.SERIOUS)
     dev_controls.increase_time(gap_ms)
-    second = hosp.observe(ObservationPoint.ADVERSE_REACTION, batch, ObservationResult.SERIOUS)
+    second = reg.observe(ObservationPoint.ADVERSE_REACTION, batch, ObservationResult.SERIOUS)
     assert ("AdverseReactionThresholdReached" in second.triggered) is reached
 
 

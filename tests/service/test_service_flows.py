@@ -223,19 +223,25 @@ def test_recall_workflow(market) -> None:
     assert case.status is RecallStatus.OPEN and case.notice_deadline - case.decided_at == 3 * DAY
     assert reg.get_batch(batch.batch_id).state is LifecycleState.RECALLED
     assert man.issue_notice(case.recall_id).status is RecallStatus.NOTIFIED
+    dist.record_recovery(case.recall_id, 10)  # bounded by what it holds: declared before the return
     back = dist.dispatch_return(batch.batch_id, market.orgs["manufacturer"], market.orgs["logistics"], 10)
-    dist.record_recovery(case.recall_id, 10)
     man.receive(back.shipment_id)
     assert man.recovered(case.recall_id, market.orgs["distributor"]) == 10
+    figures = reg.recall_figures(case.recall_id)  # computed on chain from custody
+    assert (figures.in_market_at_open, figures.in_market_now, figures.recovered, figures.percent) == (10, 0, 10, 100.0)
     assert man.report_progress(case.recall_id).progress_count == 1
-    d = man.record_destruction(case.recall_id, 30, final=True)
+    early = man.record_destruction(case.recall_id, 5, final=True)
+    assert reg.countersign_destruction(early.destruction_id).quantity == 5
+    assert reg.get_batch(batch.batch_id).state is LifecycleState.RECALLED  # the case is not closed yet
+    man.complete_recall(case.recall_id)
+    assert reg.evaluate_recall(case.recall_id, True).status is RecallStatus.CLOSED
+    d = man.record_destruction(case.recall_id, 25, final=True)  # the close-out after the summary
     with pytest.raises(ContractRevert) as info:
         man.countersign_destruction(d.destruction_id)
     assert info.value.error_name == "OrgRegistryUnauthorizedKind"  # executors are never supervisor kinds
-    assert reg.countersign_destruction(d.destruction_id).quantity == 30
+    assert reg.countersign_destruction(d.destruction_id).quantity == 25
     assert reg.get_batch(batch.batch_id).state is LifecycleState.DESTROYED
-    man.complete_recall(case.recall_id)
-    assert reg.evaluate_recall(case.recall_id, True).status is RecallStatus.CLOSED
+    assert reg.recall_figures(case.recall_id).destroyed == 30
     with pytest.raises(NotFound):
         reg.get_recall(999)
 

@@ -8,7 +8,7 @@ import pytest
 
 from fisco_drugtrace.drugtrace import LifecycleState, ReleaseStatus, product_id
 from fisco_drugtrace.drugtrace.story import story_codes
-from fisco_drugtrace.errors import ContractRevert, NotFound
+from fisco_drugtrace.errors import ContractRevert, NotFound, ReleaseGateError
 
 DAY = 86_400_000
 PROCESS_A, PROCESS_B = b"\xa1" * 32, b"\xb2" * 32
@@ -55,7 +55,10 @@ def test_release_gate_through_the_sdk(market) -> None:
     assert _refusal(man.release_batch, bid) == ("DrugRegistryReleaseTestMissing", {"batchId": bid})
     man.record_release_test(bid, passed=False)
     assert man.release_status(bid).release_test_passed is False
-    ready = man.pass_release_gate(bid)  # records the OK release test (steps are already there)
+    # the FAIL stays on the gate: the MAH's own later OK does not overwrite it (issue 12, defect 9)
+    assert man.pass_release_gate(bid).release_test_passed is False
+    reg.record_official_inspection(bid, passed=True)  # the regulator's re-test clears it
+    ready = man.pass_release_gate(bid)
     assert ready.ready and ready.release_test_passed
     assert _refusal(pharm.release_batch, bid)[0] == "OrgRegistryUnauthorizedKind"
     released = man.release_batch(bid)
@@ -83,10 +86,14 @@ def test_regulator_vetoes_through_the_sdk(market) -> None:
     assert "ProcessDefinitionApproved" in reg.approve_process(pid, PROCESS_A).triggered
     blocker = reg.record_official_inspection(bid, passed=False)
     assert "ReleaseBlocked" in blocker.triggered
-    ready = man.pass_release_gate(bid)
-    assert ready.blocked and ready.blocking_observation_id == blocker.observation_id and not ready.ready
+    # pass_release_gate checks its preconditions first: blocked, it records nothing (issue 16, item 4)
+    before = man.release_status(bid)
+    with pytest.raises(ReleaseGateError) as refused:
+        man.pass_release_gate(bid)
+    assert len(refused.value.problems) == 1 and f"observation {blocker.observation_id}" in refused.value.problems[0]
+    assert man.release_status(bid) == before and before.blocked and not before.ready
     assert _refusal(man.release_batch, bid) == ("DrugRegistryReleaseBlocked",
                                                 {"batchId": bid, "observationId": blocker.observation_id})
     assert "ReleaseUnblocked" in reg.record_official_inspection(bid, passed=True).triggered
-    assert man.release_status(bid).ready
+    assert man.pass_release_gate(bid).ready and man.release_status(bid).ready
     assert man.release_batch(bid).state is LifecycleState.LISTED

@@ -143,10 +143,10 @@ def test_a_foreign_token_cannot_act_for_another_organisation(served, world) -> N
         answer = http.post(f"/api/v1/{name}", json=args, headers=_auth(tokens["pharmacy"]))
         accepted[name] = answer.status_code
     # What the pharmacy may lawfully do with these arguments: sell a box (custody is still by
-    # batch quantity on today's contracts), file an observation, keep codes locally, and ask the
-    # release gate (nothing is missing, so nothing is sent). Recovery and destruction declarations
-    # on another organisation's case are issue 12's defect 5: the chain accepts them today.
-    allowed = {"dispense", "observe", "import_codes", "pass_release_gate", "record_recovery", "record_destruction"}
+    # batch quantity, issue 17), file an observation, and keep codes locally. Recovery and
+    # destruction on a case whose batch it never held are bounded by its holding (zero). Asking the
+    # release gate of a released batch finds nothing missing and sends nothing.
+    allowed = {"dispense", "observe", "import_codes", "pass_release_gate"}
     passed = {name for name, status in accepted.items() if status == 200}
     assert passed <= allowed, f"a foreign token acted: {sorted(passed - allowed)}"
     refused = {name: status for name, status in accepted.items() if name not in allowed}
@@ -199,3 +199,43 @@ def test_tokens_are_stored_hashed(served) -> None:
     raw = backend.tokens.path.read_bytes()
     assert all(secret.encode() not in raw for secret in tokens.values())
     assert (backend.tokens.path.stat().st_mode & 0o777) == 0o600
+
+
+def test_manifest_repository_makes_codes_verifiable_for_everyone(world, make_backend, tmp_path) -> None:
+    """A server on a home that holds no code list says "cannot tell here"; once the MAH uploads
+    the batch's manifest (checked against the chain, a tampered one refused with nothing kept),
+    the same code is genuine for every caller."""
+    from fisco_drugtrace.drugtrace import AddressBook, TraceService
+    from fisco_drugtrace.web import Backend
+
+    regulator = world.story.services["regulator"]
+    TraceService(world.client, None, AddressBook.in_home(tmp_path), home=tmp_path).attach(
+        regulator.deployment.address("OrgRegistry"))
+    fresh = Backend(world.client, tmp_path, sync_interval=0)
+    mah_token, _ = fresh.tokens.issue("mah", "write", "manufacturer")
+    reader, _ = fresh.tokens.issue("reader", "read")
+    manifest = regulator.export_manifest(world.listed_batch)
+    code = world.listed_codes[42]
+    try:
+        with TestClient(create_app(fresh, start_sync=False)) as http:
+            before = http.get("/api/v1/verify_code", params={"code": code}).json()
+            assert before["verdict"] == "CANNOT_TELL" or before["verdict"].lower().startswith("cannot"), before
+            assert http.post("/api/v1/manifests", content=manifest, headers=_auth(reader)).status_code == 403
+            assert http.post("/api/v1/manifests", content=manifest).status_code == 401
+            lines = manifest.decode().splitlines()
+            lines[5] = world.recalled_codes[0]  # a code of another batch: the root no longer matches
+            tampered = http.post("/api/v1/manifests", content=("\n".join(lines) + "\n").encode(),
+                                 headers=_auth(mah_token))
+            assert tampered.status_code == 422, tampered.json()
+            garbage = http.post("/api/v1/manifests", content=b"not a manifest\n", headers=_auth(mah_token))
+            assert garbage.status_code == 400, garbage.json()
+            still = http.get("/api/v1/verify_code", params={"code": code}).json()
+            assert still["verdict"] == before["verdict"]  # nothing was stored
+            stored = http.post("/api/v1/manifests", content=manifest, headers=_auth(mah_token))
+            assert stored.status_code == 200 and stored.json()["unit_count"] == len(world.listed_codes)
+            after = http.get("/api/v1/verify_code", params={"code": code}).json()
+            assert after["genuine"] is True and after["index"] == 42
+            back = http.get(f"/api/v1/manifests/0x{world.listed_batch.hex()}", headers=_auth(reader))
+            assert back.status_code == 200 and back.content == manifest
+    finally:
+        fresh.close()

@@ -55,9 +55,9 @@ def where(app: AppContext, batch_id: bytes, no_sync: bool, as_json: bool) -> Non
         show(found, True)
         return
     names = svc.org_labels()
-    rows = [{"holder": names.get(h.org_id, h.org_id[:18] + "…"), "in stock": h.quantity, "quarantined": h.quarantined,
+    rows = [{"holder": names.get(h.org_id, h.org_id), "in stock": h.quantity, "quarantined": h.quarantined,
              "dispensed": h.dispensed, "destroyed": h.destroyed} for h in found.holdings]
-    show(rows, False, title=f"Batch {found.batch_id[:18]}…: {found.unit_count} units")
+    show(rows, False, title=f"Batch {found.batch_id}: {found.unit_count} units")
     if found.in_transit:
         show(list(found.in_transit), False, title="In transit")
     echo(f"dispensed {found.dispensed}, destroyed {found.destroyed}, missing {found.missing}; "

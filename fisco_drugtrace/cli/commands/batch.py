@@ -25,6 +25,13 @@ __all__ = ["batch"]
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+def _prefix(value: str | None) -> str | None:
+    if value is not None and not (len(value) == 7 and value.isascii() and value.isdigit()):
+        raise click.BadParameter(f"{value!r}: the drug identifier code is exactly 7 digits (the first 7 of a code)",
+                                 param_hint="--prefix")
+    return value
+
+
 @click.group()
 def batch() -> None:
     """Batches: 20-digit unit codes, Merkle root on chain, codes and proofs kept locally."""
@@ -36,7 +43,8 @@ def batch() -> None:
 @click.option("--lot", required=True, help="Lot number.")
 @click.option("--produced", type=DATE, required=True, help="Production date (YYYY-MM-DD).")
 @click.option("--expires", type=DATE, required=True, help="Expiry date (YYYY-MM-DD).")
-@click.option("--prefix", default=None, help="Require this 7-digit drug identifier code on every unit.")
+@click.option("--prefix", default=None, callback=lambda ctx, param, value: _prefix(value),
+              help="Require this 7-digit drug identifier code on every unit.")
 @json_option
 @pass_app
 def register(app: AppContext, codes_file: Path, product_id: bytes, lot: str, produced: int, expires: int,

@@ -34,6 +34,9 @@ def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool
                                            on_step=None if as_json else (lambda s: echo(f"  {s} ✓", err=True)))
     show(deployment, as_json)
     if not as_json:
+        last = deployment.last_block_number or deployment.block_number
+        echo(f"deployed in blocks {deployment.block_number}–{last}" if last != deployment.block_number
+             else f"deployed in block {last}")
         for line in join_instructions(deployment.address("OrgRegistry"), deployment.name_service):
             echo(line, err=True)
 

@@ -9,7 +9,7 @@ import click
 from fisco_drugtrace.cli.commands._domain import iter_lines, show, write_service
 from fisco_drugtrace.cli.context import AppContext, pass_app
 from fisco_drugtrace.cli.options import json_option
-from fisco_drugtrace.cli.render import progress
+from fisco_drugtrace.cli.render import echo, progress
 
 __all__ = ["dispense"]
 
@@ -23,7 +23,8 @@ __all__ = ["dispense"]
 def dispense(app: AppContext, codes: tuple[str, ...], codes_file: Path | None, as_json: bool) -> None:
     """Dispense each unit CODE (batch, index and proof come from the local code store).
 
-    A code dispensed before is refused by the chain with a DuplicateDispense alert (dispensed: false).
+    A code dispensed before is refused by the chain with a DuplicateDispense alert (dispensed:
+    false): a warning names each such code on stderr and the exit code is 7, so scripts notice.
     """
     todo = list(codes) + (list(iter_lines(codes_file)) if codes_file else [])
     if not todo:
@@ -36,3 +37,11 @@ def dispense(app: AppContext, codes: tuple[str, ...], codes_file: Path | None, a
             advance(1)
     show([{"code": r.code, "batch_id": r.batch_id, "index": r.index, "dispensed": r.dispensed,
            "tx_hash": r.tx.tx_hash} for r in results], as_json)
+    duplicates = [r for r in results if not r.dispensed]
+    for r in duplicates:
+        echo(f"Warning: {r.code} was dispensed before: the chain recorded a DuplicateDispense alert "
+             f"(possible counterfeit or diversion) in {r.tx.tx_hash}", err=True)
+    if duplicates:
+        from fisco_drugtrace.cli.main import EXIT_DUPLICATE_DISPENSE
+
+        raise click.exceptions.Exit(EXIT_DUPLICATE_DISPENSE)

@@ -22,3 +22,13 @@ def node() -> None:
 def info(app: AppContext, as_json: bool) -> None:
     """Block number, group, chain id, sealers, sync status and node version."""
     emit(app.client.node_overview(), as_json, title="Node")
+
+
+@node.command("group")
+@json_option
+@pass_app
+def group(app: AppContext, as_json: bool) -> None:
+    """The group: chain and group ids, crypto suite, genesis settings, nodes (2.x: groups, peers, sealers)."""
+    from fisco_drugtrace.contracts.chain_view import group_view
+
+    emit(group_view(app.client), as_json, title="Group")

@@ -46,8 +46,22 @@ def register(app: AppContext, code: str, kind: str, region: int, name: str, expi
 @json_option
 @pass_app
 def bind(app: AppContext, address: str, code: str, as_json: bool) -> None:
-    """Bind signing account ADDRESS to organisation ORG."""
-    show(write_service(app).bind_account(address, code), as_json)
+    """Bind signing account ADDRESS (or the name of an account in the account dir) to organisation ORG."""
+    show(write_service(app).bind_account(_account_address(app, address), code), as_json)
+
+
+def _account_address(app: AppContext, text: str) -> str:
+    """An address as given, or the address of the named account in the account dir (no password needed)."""
+    from fisco_drugtrace.encoding.hexutil import normalize_address
+    from fisco_drugtrace.errors import HexError
+
+    try:
+        return normalize_address(text)
+    except HexError:
+        pass
+    from fisco_drugtrace.crypto.keystore import AccountStore
+
+    return AccountStore(app.settings.account_dir).find(text).address
 
 
 @org.command("unbind")
@@ -55,8 +69,8 @@ def bind(app: AppContext, address: str, code: str, as_json: bool) -> None:
 @json_option
 @pass_app
 def unbind(app: AppContext, address: str, as_json: bool) -> None:
-    """Unbind signing account ADDRESS from its organisation."""
-    show(write_service(app).unbind_account(address), as_json)
+    """Unbind signing account ADDRESS (or account name) from its organisation."""
+    show(write_service(app).unbind_account(_account_address(app, address)), as_json)
 
 
 @org.command("suspend")

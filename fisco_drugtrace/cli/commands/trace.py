@@ -7,7 +7,7 @@ import click
 from fisco_drugtrace.cli.commands._domain import id_arg, read_service, show
 from fisco_drugtrace.cli.context import AppContext, pass_app
 from fisco_drugtrace.cli.options import json_option
-from fisco_drugtrace.cli.render import echo, emit
+from fisco_drugtrace.cli.render import echo, emit, is_terminal
 
 __all__ = ["trace", "verify"]
 
@@ -18,7 +18,8 @@ def _short(value: object, names: dict[str, str]) -> str:
     text = str(value)
     if text in names:
         return names[text]
-    return text[:10] + "…" + text[-4:] if text.startswith("0x") and len(text) > 20 else text
+    # shortened for a person at a terminal; piped or written to a file, every id stays whole
+    return text[:10] + "…" + text[-4:] if text.startswith("0x") and len(text) > 20 and is_terminal() else text
 
 
 def _when(ms: object) -> str:

@@ -69,6 +69,7 @@ class Projection:
             "ShipmentDispatched": self._dispatched,
             "ShipmentReceived": self._received,
             "ShipmentRejected": self._rejected,
+            "ShipmentVoided": self._voided,
             "ShipmentExcursionFlagged": self._excursion,
             "HoldingQuarantined": self._quarantined,
             "QuarantineReleased": self._released,
@@ -156,9 +157,18 @@ class Projection:
         if row is None:
             return
         qty = int(a["quantity"])
-        # a refused return (or a shipment with an excursion) goes back to the sender's quarantine
-        self._holding(a["batchId"], row[0], quantity=qty, quarantined=qty if (row[1] or row[2]) else 0)
+        # a refused return (or a shipment with an excursion) goes back to the sender's quarantine;
+        # the event says how many since issue 12 (older logs: derived from the shipment)
+        quarantined = int(a["quarantined"]) if "quarantined" in a else (qty if (row[1] or row[2]) else 0)
+        self._holding(a["batchId"], row[0], quantity=qty, quarantined=quarantined)
         self.db.execute("UPDATE shipments SET status = 'REJECTED' WHERE shipment_id = ?", (int(a["shipmentId"]),))
+
+    def _voided(self, e: IndexedEvent) -> None:
+        """A regulator voided a stuck shipment: the whole quantity is back with the sender, quarantined."""
+        a = e.args
+        qty = int(a["quantity"])
+        self._holding(a["batchId"], a["fromOrgId"], quantity=qty, quarantined=qty)
+        self.db.execute("UPDATE shipments SET status = 'VOIDED' WHERE shipment_id = ?", (int(a["shipmentId"]),))
 
     def _excursion(self, e: IndexedEvent) -> None:
         self.db.execute("UPDATE shipments SET excursion = 1 WHERE shipment_id = ?", (int(e.args["shipmentId"]),))

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from fisco_drugtrace.contracts.known_abis import name_suite_event_args
 from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 
 __all__ = [
@@ -76,8 +77,9 @@ class TraceEntry:
 
 
 def _entries(rows: Iterable[Any]) -> list[TraceEntry]:
+    # enums and kind masks by name (ints that print as names; JSON keeps the number beside them)
     return [TraceEntry(r["block_number"], r["ts_ms"], r["contract"], r["name"], r["tx_hash"], r["position"],
-                       json.loads(r["args"])) for r in rows]
+                       name_suite_event_args(r["contract"], r["name"], json.loads(r["args"]))) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -290,8 +292,11 @@ def _observation_text(args: Mapping[str, Any]) -> str:
 
 
 def _alert(r: Any, kind: str, description: str) -> Alert:
+    args = json.loads(r["args"])
+    if "contract" in r.keys() and "name" in r.keys():
+        args = name_suite_event_args(r["contract"], r["name"], args)
     return Alert(kind, description, r["block_number"], r["ts_ms"], r["tx_hash"], _hex(r["batch_id"]),
-                 r["shipment_id"], json.loads(r["args"]))
+                 r["shipment_id"], args)
 
 
 def events_named(index: AuditIndex, names: Sequence[str], where: str = "", params: Sequence[Any] = ()

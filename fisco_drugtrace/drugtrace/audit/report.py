@@ -117,7 +117,7 @@ def report_to_json(report: AuditReport) -> str:
     from fisco_drugtrace.drugtrace.audit.report_schema import REPORT_FORMAT, REPORT_VERSION
 
     return json.dumps({"format": REPORT_FORMAT, "version": REPORT_VERSION, **plain(report)}, indent=2,
-                      sort_keys=False)
+                      sort_keys=False, ensure_ascii=False)
 
 
 def report_from_json(text: str) -> list[Evidence]:
@@ -141,7 +141,7 @@ def rows_to_csv(rows: Iterable[Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for item in items:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in item.items()})
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in item.items()})
     return out.getvalue()
 
 

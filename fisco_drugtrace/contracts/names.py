@@ -1,0 +1,235 @@
+"""Names for numbers: Solidity enums and kind masks in decoded ABI values, and revert hints.
+
+solc writes ``"internalType": "enum LifecycleState"`` beside ``"type": "uint8"`` for enum
+parameters; :func:`name_values` uses that (and :data:`MASK_PARAMS` for bit masks such as
+``kindMask``) to turn the plain integers the ABI decoder returns into :class:`EnumValue` /
+:class:`MaskValue`. Both are ``int`` subclasses, so code comparing with numbers or with the
+``IntEnum`` classes of ``drugtrace.models`` keeps working, while ``str()`` gives the name and
+``repr()`` gives ``NAME(number)``.
+
+The mechanism is generic: a new enum needs one :data:`ENUM_MEMBERS` entry (a test compares the
+table with ``contracts/common/*.sol``), a new mask parameter one :data:`MASK_PARAMS` entry, a new
+custom error's hint one :data:`REVERT_HINTS` entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+__all__ = [
+    "ENUM_MEMBERS",
+    "MASK_PARAMS",
+    "REVERT_HINTS",
+    "EnumValue",
+    "MaskValue",
+    "enum_value",
+    "mask_value",
+    "name_values",
+    "revert_hint",
+]
+
+#: Solidity enum name -> member names in declaration order (``contracts/common/DrugTraceTypes.sol``).
+ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
+    "OrgKind": ("NONE", "REGULATOR_NATIONAL", "REGULATOR_PROVINCIAL", "MANUFACTURER", "DISTRIBUTOR", "LOGISTICS",
+                "PHARMACY", "HOSPITAL", "AUDITOR"),
+    "OrgStatus": ("NONE", "ACTIVE", "SUSPENDED"),
+    "LifecycleState": ("NONE", "LISTED", "STOPPED", "RECALLED", "DESTROYED", "DEREGISTERED"),
+    "ShipmentStatus": ("NONE", "DISPATCHED", "RECEIVED", "PARTIAL", "REJECTED"),
+    "ObservationPoint": ("NONE", "PROCESS_DEFINITION", "PROCESS_PROGRESS", "ORDER", "TRANSPORT", "STORAGE",
+                         "INSPECTION", "EFFICACY", "ADVERSE_REACTION"),
+    "ObservationResult": ("OK", "DEVIATION", "FAIL", "SERIOUS"),
+    "RecallLevel": ("NONE", "I", "II", "III"),
+    "RecallKind": ("VOLUNTARY", "ORDERED"),
+    "RecallStatus": ("NONE", "OPEN", "NOTIFIED", "COMPLETED", "CLOSED"),
+    "DestructionStatus": ("NONE", "RECORDED", "CONFIRMED"),
+}
+
+#: parameter name -> the enum whose members are its bits (bit ``1 << member``), e.g. OrgRegistry's
+#: ``kindMask & (1 << uint256(kind))``.
+MASK_PARAMS: Mapping[str, str] = {
+    "kindMask": "OrgKind",
+    "allowedKinds": "OrgKind",
+}
+
+#: custom error name -> one line saying what to do about it.
+REVERT_HINTS: Mapping[str, str] = {
+    # OrgRegistry
+    "OrgRegistryUnknownAccount": "bind this account to an organisation first: a regulator runs `org bind ADDRESS ORG`"
+                                 " (or sign with --account of a bound account)",
+    "OrgRegistryUnknownOrg": "register the organisation first (`org register ORG --kind ...`), or check the code",
+    "OrgRegistryOrgNotActive": "the organisation is suspended: a regulator runs `org restore ORG`",
+    "OrgRegistryUnauthorizedKind": "this action is for another kind of organisation: sign with an account of one"
+                                   " of the kinds in kindMask",
+    "OrgRegistryLicenceExpired": "the organisation's licence has expired: a regulator re-registers it with a new"
+                                 " --licence-expiry",
+    "OrgRegistryOrgExists": "the organisation is already registered: `org show ORG`",
+    "OrgRegistryAccountAlreadyBound": "the account is bound already: `org unbind ADDRESS` first, or use another account",
+    "OrgRegistryOutsideRemit": "a provincial regulator acts only within its region: use the national regulator",
+    "OrgRegistryEnforcedPause": "the suite is paused by the national regulator; wait until it is unpaused",
+    "OrgRegistryInvalidKind": "use one of the organisation kinds listed in `org register --help`",
+    "OrgRegistryInvalidStatusChange": "the organisation is already in that status: `org show ORG`",
+    "OrgRegistryRootProtected": "the national regulator (the suite's root) cannot be suspended or unbound",
+    "OrgRegistrySelfUnbind": "an account cannot unbind itself: ask another regulator account",
+    "OrgRegistryZeroAddress": "give a non-zero account address",
+    "OrgRegistryZeroOrgId": "give a non-zero organisation id",
+    "OrgRegistryNotSuiteContract": "only the suite's own contracts may call this",
+    "OrgRegistrySuiteAlreadyLinked": "the suite is linked already; deploy a new suite with `contracts deploy --replace`",
+    "OrgRegistryPauseUnchanged": "the suite is already in that pause state",
+    # DrugRegistry
+    "DrugRegistryUnknownProduct": "register the product first (`product register`), or check the id (`product id`)",
+    "DrugRegistryUnknownBatch": "register the batch first (`batch register`), or check the id (`batch id`)",
+    "DrugRegistryProductExists": "the product is registered already: `product show PRODUCT_ID`",
+    "DrugRegistryBatchExists": "the batch is registered already: `batch show BATCH_ID`",
+    "DrugRegistryInvalidBatch": "check the batch: production date before the expiry date, a non-zero code root and"
+                                " unit count",
+    "DrugRegistryInvalidTemperatureRange": "--min-temp must be below --max-temp (both in 0.1 °C)",
+    "DrugRegistryInvalidTransition": "the contract's transition table does not allow this change from the current"
+                                     " state: `batch show` / `product show`",
+    "DrugRegistryUnauthorizedTransition": "this state change is for a regulator (or the MAH for its own batch stop)",
+    "DrugRegistryNotListed": "the product or batch is not LISTED (stopped, recalled or destroyed): `batch show`",
+    "DrugRegistryNotProductHolder": "only the product's MAH may do this: sign with an account bound to the MAH",
+    "DrugRegistryOutsideRemit": "a provincial regulator acts only within its region: use the national regulator",
+    "DrugRegistryProcessNotApproved": "the MAH records `observe PROCESS_DEFINITION PRODUCT_ID --max N --evidence DOC`"
+                                      " and a regulator approves it with `observe PROCESS_DEFINITION PRODUCT_ID"
+                                      " --evidence DOC --result OK`; `batch release-status` shows the gate",
+    "DrugRegistryProcessIncomplete": "record the missing steps with `observe PROCESS_PROGRESS BATCH_ID --min I`"
+                                     " (or `batch release --record-gate`); `batch release-status` lists them",
+    "DrugRegistryReleaseTestMissing": "record the release test with `observe INSPECTION BATCH_ID --result OK`"
+                                      " (or `batch release --record-gate`)",
+    "DrugRegistryReleaseBlocked": "a regulator's failed inspection blocks the release until a regulator records"
+                                  " `observe INSPECTION BATCH_ID --result OK`",
+    "DrugRegistryBatchNotReleased": "release the batch first: `batch release BATCH_ID`",
+    "DrugRegistryInvalidAdrPolicy": "--threshold must be at most maxThreshold",
+    "DrugRegistrySuiteNotLinked": "the suite is not linked: deploy it with `contracts deploy`",
+    # CustodyLedger
+    "CustodyLedgerInsufficientStock": "ship or release at most `available` units: `batch holding BATCH_ID ORG`",
+    "CustodyLedgerBatchNotListed": "the batch (or its product) is not LISTED: `batch show BATCH_ID`",
+    "CustodyLedgerBatchExpired": "the batch has expired; it can only be returned or destroyed",
+    "CustodyLedgerInvalidAddressee": "ship to another organisation of a kind that may receive (not the sender)",
+    "CustodyLedgerInvalidProof": "the code list does not match the batch root: `batch import-codes BATCH_ID FILE`",
+    "CustodyLedgerInvalidQuantity": "give a quantity above zero",
+    "CustodyLedgerNotAddressee": "only the addressee receives a shipment: sign with its account",
+    "CustodyLedgerNotQuarantined": "release at most `quarantined` units",
+    "CustodyLedgerOutsideRemit": "a provincial regulator acts only within its region",
+    "CustodyLedgerReceivedTooMuch": "receive at most the dispatched quantity",
+    "CustodyLedgerShipmentNotInTransit": "the shipment was received or rejected already: `trace shipment ID`",
+    "CustodyLedgerUnitOutOfRange": "the unit index is beyond the batch's unit count",
+    "CustodyLedgerUnknownBatch": "check the batch id (`batch id`) or register the batch",
+    "CustodyLedgerUnknownShipment": "check the shipment id (`trace shipment ID`)",
+    # ObservationLog
+    "ObservationLogInvalidPoint": "use one of the observation points listed in `observe --help`",
+    "ObservationLogInvalidRange": "--min must not exceed --max",
+    "ObservationLogInvalidShipment": "the shipment does not carry this batch, or you are not its carrier",
+    "ObservationLogInvalidStep": "the step must be within 1..stepCount of the approved process",
+    "ObservationLogInvalidStepCount": "--max (the number of steps) must be 1..256",
+    "ObservationLogNoApprovedProcess": "approve a process definition first (`observe PROCESS_DEFINITION ...`)",
+    "ObservationLogSubjectNotListed": "the batch or product is not LISTED",
+    "ObservationLogUnauthorizedReporter": "this observation point is for another kind of organisation",
+    "ObservationLogUnknownSubject": "check the batch / product id",
+    # RecallManager
+    "RecallManagerInvalidLevel": "use --level I, II or III",
+    "RecallManagerInvalidQuantity": "give a quantity above zero",
+    "RecallManagerInvalidScope": "give either --batch or --product (a STOPPED one)",
+    "RecallManagerInvalidStatus": "the recall case is not in the state this step needs: `recall show RECALL_ID`",
+    "RecallManagerNotBatchScope": "this step needs a recall of one batch",
+    "RecallManagerUnauthorized": "only the case's MAH or a regulator may do this (not the executor, to counter-sign)",
+    "RecallManagerDestructionNotPending": "the destruction was counter-signed already",
+    "RecallManagerUnknownDestruction": "check the destruction id",
+    "RecallManagerUnknownRecall": "check the recall id (`audit recalls`)",
+}
+
+
+class EnumValue(int):
+    """An enum member decoded from the ABI: an ``int`` that prints as its name."""
+
+    enum: str
+    name: str
+
+    def __new__(cls, value: int, enum: str, name: str) -> "EnumValue":
+        obj = super().__new__(cls, value)
+        obj.enum = enum
+        obj.name = name
+        return obj
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"{self.name}({int(self)})"
+
+    def __reduce__(self) -> Any:
+        return (EnumValue, (int(self), self.enum, self.name))
+
+
+class MaskValue(int):
+    """A bit mask of enum members: an ``int`` that prints as ``A|B`` (``names`` in bit order)."""
+
+    enum: str
+    names: tuple[str, ...]
+
+    def __new__(cls, value: int, enum: str, names: Sequence[str]) -> "MaskValue":
+        obj = super().__new__(cls, value)
+        obj.enum = enum
+        obj.names = tuple(names)
+        return obj
+
+    def __str__(self) -> str:
+        return "|".join(self.names) if self.names else "none"
+
+    def __repr__(self) -> str:
+        return f"{self}({int(self)})"
+
+    def __reduce__(self) -> Any:
+        return (MaskValue, (int(self), self.enum, self.names))
+
+
+def enum_value(enum: str, value: int) -> int:
+    """``value`` named as a member of ``enum``; the plain int when the enum or member is unknown."""
+    members = ENUM_MEMBERS.get(enum)
+    if members is None or not 0 <= int(value) < len(members):
+        return int(value)
+    return EnumValue(int(value), enum, members[int(value)])
+
+
+def mask_value(enum: str, value: int) -> int:
+    """``value`` as a mask of ``enum`` members (bits beyond the members are shown as ``bitN``)."""
+    members = ENUM_MEMBERS.get(enum)
+    if members is None or int(value) < 0:
+        return int(value)
+    names = [members[i] if i < len(members) else f"bit{i}" for i in range(int(value).bit_length())
+             if int(value) >> i & 1]
+    return MaskValue(int(value), enum, names)
+
+
+def _enum_of(param: Mapping[str, Any]) -> str | None:
+    internal = str(param.get("internalType") or "")
+    if not internal.startswith("enum "):
+        return None
+    # "enum LifecycleState" or "enum DrugRegistry.Kind": the last dotted part names it
+    return internal[len("enum "):].rsplit(".", 1)[-1]
+
+
+def name_values(params: Sequence[Mapping[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
+    """Decoded arguments with enums and masks named, guided by the ABI entry's ``inputs``.
+
+    ``params`` are the JSON ABI parameters (with ``name`` and ``internalType``); ``args`` the decoded
+    values by name (``arg0``... for unnamed ones, as the decoder names them). Values that are
+    not enums, unknown enums and out-of-range numbers are returned unchanged.
+    """
+    out = dict(args)
+    for i, param in enumerate(params):
+        key = str(param.get("name") or f"arg{i}")
+        value = out.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        enum = _enum_of(param)
+        if enum is not None:
+            out[key] = enum_value(enum, value)
+        elif key in MASK_PARAMS and str(param.get("type", "")).startswith("uint"):
+            out[key] = mask_value(MASK_PARAMS[key], value)
+    return out
+
+
+def revert_hint(error_name: str | None) -> str | None:
+    """The one-line hint for a custom error, or ``None``."""
+    return REVERT_HINTS.get(error_name or "")
