@@ -113,7 +113,6 @@ class Chain:
             self.store.close()
             self._release_dir()
             raise
-        self.precompiles = self._precompile_host()
         self.executor = self._new_executor()
         #: test controls (see :mod:`.devcontrols`): the block clock and recorded state edits
         self.clock = DevClock()
@@ -144,9 +143,10 @@ class Chain:
         self._sealer.start()
 
     def _new_executor(self) -> Executor:
+        """A fresh executor (genesis state) with fresh system precompiles of its own."""
         c = self.config
         return Executor(c.dialect, gas_limit=c.gas_limit, evm_chain_id=c.evm_chain_id,
-                        address_rule=self.codec.contract_address, precompiles=self.precompiles)
+                        address_rule=self.codec.contract_address, precompiles=self._precompile_host())
 
     # ================================================================== opening
     def _resolve_auth(self) -> str | None:
@@ -160,6 +160,12 @@ class Chain:
             raise DataDirError(self.store.location, f"belongs to another chain: auth admin {stored!r} "
                                                     f"(expected {wanted!r})")
         return stored
+
+    @property
+    def precompiles(self) -> PrecompileHost:
+        """The system precompiles of the current state (they belong to the executor)."""
+        assert self.executor.precompiles is not None
+        return self.executor.precompiles
 
     def _precompile_host(self) -> PrecompileHost:
         """The system precompiles, with the genesis system config and consensus list."""
@@ -178,9 +184,12 @@ class Chain:
         return int(value) if value is not None else self.config.tx_count_limit
 
     def _apply_system_config(self, number: int, executor: Executor | None = None) -> None:
-        """Before executing block ``number``: the ``tx_gas_limit`` in force for it."""
-        value = self.precompiles.config_at("tx_gas_limit", number)
-        (executor or self.executor).set_gas_limit(int(value) if value is not None else self.config.gas_limit)
+        """Before ``executor`` (default: the chain's) executes block ``number``: the
+        ``tx_gas_limit`` in force for it, from that executor's own SystemConfig state."""
+        executor = executor or self.executor
+        host = executor.precompiles
+        value = host.config_at("tx_gas_limit", number) if host is not None else None
+        executor.set_gas_limit(int(value) if value is not None else self.config.gas_limit)
 
     def _identity(self) -> dict[str, str]:
         c = self.config

@@ -144,6 +144,8 @@ class Executor:
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
         self._block = (0, 0)
         self.precompiles = precompiles
+        if precompiles is not None:
+            self._install_precompile_stubs(precompiles)
 
     # ------------------------------------------------------------------ block environment
     def set_block(self, number: int, timestamp_ms: int) -> None:
@@ -171,6 +173,12 @@ class Executor:
         ``create_address`` (Ethereum's CREATE rule), and the sender's Web3 nonce moves on."""
         with self._lock:
             self.web3_nonces[sender] = nonce + 1
+            if self.precompiles is not None:  # the same system precompiles and governance as the FISCO port
+                if to and self.precompiles.handles(to):
+                    return self._precompiled(sender, to, data, readonly=False)
+                refused = self.precompiles.admit(sender, to, data, call=False)
+                if refused is not None:
+                    return refused
             if to:
                 return self._call(sender, to, data)
             return self._deploy(sender, data, 0, address=create_address)
@@ -219,6 +227,19 @@ class Executor:
         assert self.precompiles is not None
         return self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
                                         code_exists=self._has_code)
+
+    def _install_precompile_stubs(self, precompiles: PrecompileHost) -> None:
+        """Code at each precompile address that reverts with a clear reason: a contract calling a
+        precompile from inside the EVM (which pyrevm cannot route to Python) gets that revert
+        instead of an empty account's silent success. Transactions and calls addressed to the
+        precompile never run it (:meth:`apply` and :meth:`call` answer them first)."""
+        for address in precompiles.precompiles:
+            reason = error_output(f"the dev chain answers the system precompile at {address} only when a "
+                                  "transaction or call is addressed to it, not from inside a contract")
+            n = len(reason)
+            # PUSH2 n PUSH2 15 PUSH1 0 CODECOPY PUSH2 n PUSH1 0 REVERT, then the reason
+            code = bytes([0x61, n >> 8, n & 0xFF, 0x61, 0, 15, 0x60, 0, 0x39, 0x61, n >> 8, n & 0xFF, 0x60, 0, 0xFD])
+            self._evm.insert_account_info(address, AccountInfo(code=code + reason))
 
     def set_gas_limit(self, gas_limit: int) -> None:
         """The ``tx_gas_limit`` in force for the following transactions (a SystemConfig change)."""

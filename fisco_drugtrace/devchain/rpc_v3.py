@@ -21,6 +21,7 @@ from fisco_drugtrace.errors import HexError, InvalidParams, LedgerError, NodeNot
 from .chain import Chain
 from .config import DevChainConfig
 from .logfilter import Filter, FilterRegistry, LogQuery, parse_block_ref
+from .precompiles.base import receipt_message
 from .records import ChainBlock, ChainLog, ChainReceipt, ChainTx
 
 __all__ = ["V3Methods", "NODE_NAME", "COMPATIBILITY_VERSION", "SEND_TIMEOUT"]
@@ -198,7 +199,8 @@ class V3Methods:
             "version": 0, "contractAddress": contract,
             "checksumContractAddress": to_checksum_address(contract) if contract else "",
             "gasUsed": str(receipt.gas_used), "status": receipt.status, "blockNumber": receipt.block_number,
-            "output": "0x" + receipt.output.hex(), "message": "",
+            "output": "0x" + receipt.output.hex(), "message": receipt_message(receipt.status, receipt.output)
+            if receipt.status else "",
             "transactionHash": "0x" + receipt.tx_hash.hex(), "hash": "0x" + receipt.hash.hex(),
             "logEntries": [{"address": log.address[2:], "topics": ["0x" + t.hex() for t in log.topics],
                             "data": "0x" + log.data.hex()} for log in receipt.logs],

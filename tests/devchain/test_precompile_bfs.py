@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_abi import decode, encode
 
 from fisco_drugtrace.devchain import DevChain, DevChainConfig
@@ -136,3 +135,43 @@ def test_links_survive_a_restart(tmp_path: Path) -> None:
     with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
         assert readlink(chain, "/apps/DrugTrace/OrgRegistry").lower() == address
         assert ls(chain, "/apps/DrugTrace")[1][0][0] == "OrgRegistry"
+
+
+def test_host_snapshot_and_restore_put_precompile_state_back(v3: DevChain) -> None:
+    saved = v3.chain.precompiles.snapshot()
+    address = deploy3(v3)["contractAddress"]
+    assert link3(v3, "later/one", address) == 0
+    v3.chain.precompiles.restore(saved)
+    assert readlink(v3, "/apps/later/one") == "0x" + "00" * 20 and ls(v3, "/apps/later")[0] == -53001
+    assert link3(v3, "later/one", address) == 0  # and it works on from there
+    assert readlink(v3, "/apps/later/one").lower() == address
+
+
+def test_a_value_a_handler_cannot_take_fails_the_transaction_not_the_chain(v3: DevChain) -> None:
+    # a link whose ABI is not valid UTF-8 cannot be decoded as the string the ABI says
+    data = selector("link(string,string,string)") + encode(["bytes", "string", "string"], [b"\xff\xfe", "0x" + "1" * 40, ""])
+    receipt = send3(v3, tx3(v3, BFS, data))["result"]
+    assert receipt["status"] == 15
+    assert send3(v3, tx3(v3, BFS, selector("mkdir(string)") + encode(["string"], ["/apps/after"])))["result"]["status"] == 0
+
+
+def test_a_contract_calling_a_precompile_gets_a_clear_revert(v3: DevChain) -> None:
+    # runtime: CALL 0x100e with no data, copy whatever came back and revert with it
+    runtime = bytes.fromhex("6000600060006000600061100e5af1" "3d60006000" "3e" "3d6000fd")
+    initcode = bytes([0x61, 0, len(runtime), 0x80, 0x60, 12, 0x60, 0, 0x39, 0x60, 0, 0xF3]) + runtime
+    caller = send3(v3, tx3(v3, "", initcode))["result"]["contractAddress"]
+    receipt = send3(v3, tx3(v3, caller, b""))["result"]
+    assert receipt["status"] == 16
+    reason = decode(["string"], bytes.fromhex(receipt["output"][10:]))[0]
+    assert "only when a transaction or call is addressed to it" in reason
+    assert readlink(v3, "/sys/bfs").lower() == BFS  # addressed directly it still answers
+
+
+def test_touch_init_and_rebuild(v3: DevChain) -> None:
+    touch = transact(v3, "touch(string,string)", ["string", "string"], ["/apps/t/c1", "contract"])
+    assert code_of(touch) == 0 and ls(v3, "/apps/t")[1] == [("c1", "contract", ["0", "0", "", "", ""])]
+    assert code_of(transact(v3, "touch(string,string)", ["string", "string"], ["/apps/t/x", "file"])) == -53006
+    assert code_of(transact(v3, "touch(string,string)", ["string", "string"], ["/sys/x", "contract"])) == -53005
+    init = transact(v3, "initBfs()", [], [])
+    assert init["status"] == 0 and init["output"] == "0x"
+    assert code_of(transact(v3, "rebuildBfs(uint256,uint256)", ["uint256", "uint256"], [0, 1])) == -50000

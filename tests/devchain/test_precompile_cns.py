@@ -83,3 +83,8 @@ def test_bfs_is_not_a_2x_precompile_and_cns_not_3x(v2: DevChain) -> None:
     out = result(v2, "call", [1, {"from": SIGNERS[0].address, "to": "0x" + "00" * 18 + "100e",
                                    "data": "0x" + data.hex()}])
     assert out["output"] == "0x" or out["status"] != "0x0"
+
+
+def test_unknown_selector_answers_empty_with_status_0(v2: DevChain) -> None:
+    receipt = receipt2(v2, send2(v2, tx2(v2, CNS, b"\x12\x34\x56\x78"))["result"])
+    assert receipt["status"] == "0x0" and receipt["output"] == "0x"

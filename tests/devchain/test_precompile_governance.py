@@ -142,6 +142,7 @@ def test_method_acl_set_by_the_contract_admin(gov: DevChain) -> None:
     assert code3(send(gov, AUTH, "setMethodAuthType(address,bytes4,uint8)", address, fn, 1, signer=GOV2)) == 0
     refused = send3(gov, tx3(gov, address, set_call(5), signer=USER))["result"]
     assert refused["status"] == 18 and error_text(refused) == "Call permission denied."
+    assert refused["message"] == "Call permission denied"  # the receipt's message, as the node's
     assert code3(send(gov, AUTH, "openMethodAuth(address,bytes4,address)", address, fn, USER.address,
                       signer=GOV2)) == 0
     assert send3(gov, tx3(gov, address, set_call(5), signer=USER))["result"]["status"] == 0
@@ -165,6 +166,7 @@ def test_frozen_contract_and_frozen_account(gov: DevChain) -> None:
     assert code3(send(gov, ACCOUNTS, "setAccountStatus(address,uint8)", USER.address, 1)) == 0
     refused = send3(gov, tx3(gov, address, set_call(2), signer=USER))["result"]
     assert refused["status"] == 22 and error_text(refused) == "Account is frozen."
+    assert refused["message"] == "Account's status is abnormal"
     assert call3(gov, ACCOUNTS, "getAccountStatus(address)", ["uint8"], USER.address) == (1,)
     governor = send(gov, ACCOUNTS, "setAccountStatus(address,uint8)", ADMIN.address, 1)
     assert governor["status"] == 15 and error_text(governor) == "Should not set governor's status."
@@ -190,3 +192,29 @@ def test_without_auth_there_is_no_committee_and_config_is_open(v3: DevChain) -> 
         DevChainConfig(dialect="v2", auth_admin=ADMIN.address)
     with pytest.raises(DevChainError, match="address"):
         DevChainConfig(auth_admin="regulator")
+
+
+def test_consensus_changes_only_through_the_committee(gov: DevChain) -> None:
+    node = "ef" * 64
+    consensus = "0x0000000000000000000000000000000000001003"
+    assert code3(send(gov, consensus, "addObserver(string)", node)) == -50000  # governed: not directly
+    receipt = send(gov, COMMITTEE, "createSetConsensusWeightProposal(string,uint32,bool,uint256)", node, 0, True, 100)
+    assert status_of(gov, proposal_id(receipt)) == 2
+    assert result(gov, "getObserverList", ["group0", ""]) == [node]
+    receipt = send(gov, COMMITTEE, "createSetConsensusWeightProposal(string,uint32,bool,uint256)", node, 3, True, 100)
+    assert [n["nodeID"] for n in result(gov, "getSealerList", ["group0", ""])][-1] == node
+    assert status_of(gov, proposal_id(receipt)) == 2
+    receipt = send(gov, COMMITTEE, "createRmNodeProposal(string,uint256)", node, 100)
+    (event,) = [e for e in receipt["logEntries"] if e["topics"] == [EXEC_RESULT]]
+    assert int(event["data"], 16) == 0 and len(result(gov, "getSealerList", ["group0", ""])) == 1
+
+
+def test_dev_revert_takes_precompile_state_back(gov: DevChain) -> None:
+    """A ``dev_`` snapshot/revert rebuilds the state by replay: the committee's and SystemConfig's
+    tables go back with the EVM's."""
+    snapshot = result(gov, "dev_snapshot", [])
+    send(gov, COMMITTEE, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100)
+    assert deploy_as(gov, USER)["status"] == 18
+    result(gov, "dev_revert", [snapshot])  # (its answer is devtools' to test)
+    assert call3(gov, AUTH, "deployType()", ["uint256"]) == (0,)
+    assert deploy_as(gov, USER)["status"] == 0

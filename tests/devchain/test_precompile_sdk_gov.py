@@ -120,3 +120,13 @@ def test_a_passed_proposal_whose_target_refuses_is_reported(governed) -> None:  
     with pytest.raises(PrecompiledCallError) as info:
         admin.set_consensus_weight(OTHER_NODE, 2, add=True)  # not an observer yet
     assert info.value.code == -51104
+
+
+def test_auth_manager_on_a_chain_without_governance_says_so(plain) -> None:  # noqa: ANN001
+    from fisco_drugtrace.errors import ContractError
+
+    with pytest.raises(ContractError, match="no governance committee"):
+        AuthManager(plain, ADMIN).committee_info()
+    with pytest.raises(ContractError, match="no governance committee"):
+        AuthManager(plain, ADMIN).set_sys_config("tx_count_limit", "5")
+    assert AuthManager(plain).deploy_auth_type() is AuthType.NONE  # ContractAuth exists on every 3.x chain

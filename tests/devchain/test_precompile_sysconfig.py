@@ -24,7 +24,7 @@ def rpc_value(chain: DevChain, key: str) -> dict:
 def test_set_and_get_value_and_the_rpc_answers_the_new_value(v3: DevChain) -> None:
     before = v3.block_number
     receipt = send(v3, SYS, "setValueByKey(string,string)", "TX_COUNT_LIMIT", "7")
-    assert code3(receipt) == 0
+    assert code3(receipt) == 0 and receipt["message"] == ""
     assert call3(v3, SYS, "getValueByKey(string)", ["string", "int256"], "tx_count_limit") == ("7", before + 2)
     assert rpc_value(v3, "tx_count_limit") == {"value": "7", "blockNumber": before + 2}
     assert call3(v3, SYS, "getValueByKey(string)", ["string", "int256"], "no_such_key") == ("", -1)
@@ -43,7 +43,7 @@ def test_bad_keys_and_values_fail_with_the_node_messages(v3: DevChain) -> None:
     for (key, value), message in cases.items():
         receipt = send(v3, SYS, "setValueByKey(string,string)", key, value)
         assert receipt["status"] == 15, (key, receipt)
-        assert error_text(receipt) == message
+        assert error_text(receipt) == message and receipt["message"] == message
     assert rpc_value(v3, "tx_gas_limit")["value"] == "3000000000"
 
 

@@ -28,6 +28,18 @@ def _data_dir_option(default: str | None) -> Any:
                              + ("" if default else " Default: in memory (foreground only)."))
 
 
+def _check_auth(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--auth``: an account address, on a 3.x chain (usage errors, exit 2)."""
+    if value is None:
+        return None
+    digits = value[2:] if value[:2] in ("0x", "0X") else ""
+    if len(digits) != 40 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise click.BadParameter(f"needs an account address (0x + 40 hex digits), got {value!r}")
+    if ctx.params.get("dialect") == "v2":
+        raise click.BadParameter("permission governance is a FISCO BCOS 3.x feature (--dialect v3)")
+    return value.lower()
+
+
 @devchain.command()
 @click.option("--dialect", type=click.Choice(["v3", "v2"]), default="v3", show_default=True, help="Protocol.")
 @click.option("--port", type=int, default=20200, show_default=True, help="TCP port (0 = any free port).")
@@ -37,8 +49,6 @@ def _data_dir_option(default: str | None) -> Any:
 @click.option("--detach", is_flag=True, help="Run in the background (needs --data-dir; default .devchain).")
 @click.option("--compat", type=click.Choice(["3.7", "3.9"]), default="3.9", show_default=True,
               help="3.x node version to answer as: 3.7 has no getLogs/filter methods (as 3.0-3.8 nodes).")
-@click.option("--auth", "auth_admin", metavar="ADMIN_ADDRESS", default=None,
-              help="3.x: permission governance with this account as the committee's only governor (build_chain.sh -a).")
 @click.option("--web3-port", type=int, default=None,
               help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
 @click.option("--http-front", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
@@ -48,6 +58,8 @@ def _data_dir_option(default: str | None) -> Any:
               help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
 @click.option("--channel-port", type=int, default=None,
               help="2.x only: also serve the channel protocol (events pushed) on this port (0 = any free port).")
+@click.option("--auth", "auth_admin", metavar="ADMIN_ADDRESS", default=None, callback=_check_auth,
+              help="3.x: permission governance with this account as the committee's only governor (build_chain.sh -a).")
 @json_option
 def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
           http_front: str, web3_chain_id: int, channel_port: int | None, as_json: bool,

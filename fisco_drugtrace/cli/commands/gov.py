@@ -237,12 +237,12 @@ def acl_deploy(app: AppContext, account: str | None, as_json: bool) -> None:
     emit(out, as_json, title="Deploy rule")
 
 
-def _status_command(group: click.Group, what: str, setter: str, getter: str) -> None:
+def _status_command(group: click.Group, what: str, setter: str, getter: str, label: str) -> None:
     for name, status in (("freeze", 1), ("unfreeze", 0), ("abolish", 2)):
         def command(app: AppContext, target: str, as_json: bool, _status: int = status) -> None:
             auth = _auth(app)
             getattr(auth, setter)(target, _status)
-            emit({what: target, "status": getattr(auth, getter)(target)}, as_json, title=what.capitalize())
+            emit({what: target, label: getattr(auth, getter)(target)}, as_json, title=what.capitalize())
 
         command.__doc__ = f"{name.capitalize()} the {what} (" + (
             "its admin" if what == "contract" else "a governor") + ")."
@@ -259,8 +259,8 @@ def account_group() -> None:
     """Freeze, unfreeze or abolish an account (a governor)."""
 
 
-_status_command(contract_group, "contract", "set_contract_status", "contract_available")
-_status_command(account_group, "account", "set_account_status", "account_status")
+_status_command(contract_group, "contract", "set_contract_status", "contract_available", "available")
+_status_command(account_group, "account", "set_account_status", "account_status", "status")
 
 
 @account_group.command("status")
@@ -327,6 +327,7 @@ def _consensus(app: AppContext) -> Any:
 @click.argument("node_id")
 @pass_app
 def add_observer(app: AppContext, node_id: str) -> None:
+    """Add NODE_ID (128 hex digits) as an observer (or demote a sealer)."""
     _consensus(app).add_observer(node_id)
     click.echo(f"{node_id} is an observer from the next block")
 
@@ -345,6 +346,7 @@ def add_sealer(app: AppContext, node_id: str, weight: int) -> None:
 @click.argument("node_id")
 @pass_app
 def remove_node(app: AppContext, node_id: str) -> None:
+    """Remove NODE_ID from consensus (never the last sealer)."""
     _consensus(app).remove(node_id)
     click.echo(f"{node_id} left consensus")
 
@@ -354,6 +356,7 @@ def remove_node(app: AppContext, node_id: str) -> None:
 @click.argument("weight", type=int)
 @pass_app
 def set_weight(app: AppContext, node_id: str, weight: int) -> None:
+    """Give a sealer a new vote WEIGHT (3.x)."""
     _consensus(app).set_weight(node_id, weight)
     click.echo(f"{node_id} has weight {weight} from the next block")
 
@@ -375,6 +378,7 @@ def _bfs(app: AppContext, read_only: bool = False) -> Any:
 @json_option
 @pass_app
 def bfs_ls(app: AppContext, path: str, as_json: bool) -> None:
+    """The files in PATH (default /apps), or the link at PATH with its address."""
     entries = _bfs(app, read_only=True).list(path)
     if as_json:
         emit(entries, True)
@@ -397,6 +401,7 @@ def bfs_ln(app: AppContext, path: str, address: str, abi: str) -> None:
 @click.argument("path")
 @pass_app
 def bfs_readlink(app: AppContext, path: str) -> None:
+    """The address the link at PATH points at (exit 1 when there is none)."""
     from fisco_drugtrace.errors import NotFound
 
     address = _bfs(app, read_only=True).readlink(path)
@@ -409,6 +414,7 @@ def bfs_readlink(app: AppContext, path: str) -> None:
 @click.argument("path")
 @pass_app
 def bfs_mkdir(app: AppContext, path: str) -> None:
+    """Create PATH and its missing parents (under /apps/, /tables/ or /usr/)."""
     _bfs(app).mkdir(path)
     click.echo(f"created {path}")
 
@@ -425,6 +431,7 @@ def cns() -> None:
 @click.option("--abi", default="")
 @pass_app
 def cns_register(app: AppContext, name: str, version: str, address: str, abi: str) -> None:
+    """Register NAME at VERSION for ADDRESS (once per name and version)."""
     from fisco_drugtrace.contracts.precompiled import Cns
 
     Cns(app.client, app.signer).insert(name, version, address, abi)
@@ -436,6 +443,7 @@ def cns_register(app: AppContext, name: str, version: str, address: str, abi: st
 @click.option("--version", help="Default: the latest registration.")
 @pass_app
 def cns_resolve(app: AppContext, name: str, version: str | None) -> None:
+    """The address of NAME (its latest version, or --version); exit 1 when unknown."""
     from fisco_drugtrace.contracts.precompiled import Cns
     from fisco_drugtrace.errors import NotFound
 
@@ -443,3 +451,18 @@ def cns_resolve(app: AppContext, name: str, version: str | None) -> None:
     if address is None:
         raise NotFound("CNS entry", name + (f" {version}" if version else ""))
     click.echo(address)
+
+
+@cns.command("list")
+@click.argument("name")
+@json_option
+@pass_app
+def cns_list(app: AppContext, name: str, as_json: bool) -> None:
+    """Every version registered under NAME, oldest first."""
+    from fisco_drugtrace.contracts.precompiled import Cns
+
+    rows = Cns(app.client).select(name)
+    if as_json:
+        emit(rows, True)
+    else:
+        emit_table([{"version": r.version, "address": r.address} for r in rows], title=name)

@@ -20,10 +20,9 @@ from typing import Any
 
 from fisco_drugtrace.accounts import Signer
 from fisco_drugtrace.client.base import FiscoClient
-from fisco_drugtrace.contracts.binding import Contract
 from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.encoding.hexutil import normalize_address
-from fisco_drugtrace.errors import ContractError, PrecompiledCallError
+from fisco_drugtrace.errors import ContractError, ContractRevert, PrecompiledCallError, TransactionFailed
 from fisco_drugtrace.types import Dialect
 
 from ._common import PrecompiledContract, fn
@@ -165,6 +164,31 @@ class _Part(PrecompiledContract):
                  name: str) -> None:
         self.ADDRESS, self.ABI, self.NAME = address, abi, name
         super().__init__(client, signer)
+
+    def _call(self, fn_name: str, *args: Any) -> Any:
+        try:
+            return super()._call(fn_name, *args)
+        except ContractRevert as exc:
+            raise _no_committee(exc) from None
+
+    def _transact_receipt(self, fn_name: str, *args: Any) -> tuple[Any, Any]:
+        try:
+            return super()._transact_receipt(fn_name, *args)
+        except TransactionFailed as exc:
+            raise _no_committee(exc) from None
+
+
+def _no_committee(exc: TransactionFailed) -> Exception:
+    """A call to a system contract address with nothing there (status 19, "Error address:..."):
+    the chain was built without governance."""
+    if isinstance(exc, ContractRevert):
+        message = str(exc.error_args.get("message", exc.error_args.get("arg0", "")))
+    else:
+        message = str(exc) if exc.status_name == "CallAddressError" else ""
+    if "Error address:" in message:
+        return ContractError("this chain has no governance committee (a 3.x chain built with build_chain.sh -a "
+                             "has one; the dev chain with --auth ADMIN_ADDRESS)")
+    return exc
 
 
 class AuthManager:

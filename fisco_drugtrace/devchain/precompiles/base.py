@@ -22,7 +22,7 @@ from fisco_drugtrace.types import Dialect
 
 __all__ = [
     "Tables", "Txn", "CallContext", "PrecompileOutcome", "Precompile", "PrecompiledError",
-    "PermissionDenied", "Revert", "PRECOMPILE_STATUS", "PRECOMPILE_GAS", "address_of", "Hasher", "encode", "error_output",
+    "PermissionDenied", "Revert", "PRECOMPILE_STATUS", "PRECOMPILE_GAS", "address_of", "Hasher", "encode", "error_output", "receipt_message",
 ]
 
 Hasher = Callable[[bytes], bytes]
@@ -206,3 +206,26 @@ def error_output(message: str) -> bytes:
     """ABI ``Error(string)``: what the node writes to the output of a failed precompile
     (``TransactionExecutive::writeErrInfoToOutput``)."""
     return bytes.fromhex("08c379a0") + eth_abi.encode(["string"], [message])
+
+
+#: 3.x receipt ``message`` for the refusals of ``TransactionExecutive::checkAuth``, by output text.
+_CHECK_AUTH_MESSAGES = {
+    "Create permission denied.": "Create permission denied", "Call permission denied.": "Call permission denied",
+    "Contract is frozen.": "Contract is frozen", "Contract is abolished.": "Contract is abolished",
+    "Account is frozen.": "Account's status is abnormal", "Account is abolished.": "Account's status is abnormal",
+}
+#: 3.x statuses whose receipt carries a message: PrecompiledError, PermissionDenied, Contract/Account Frozen/Abolished.
+_MESSAGE_STATUSES = frozenset({15, 18, 21, 22, 23, 24})
+
+
+def receipt_message(status: int, output: bytes) -> str:
+    """The 3.x receipt's ``message`` for a precompile failure or a governance refusal: the node
+    sets it beside the ``Error(string)`` output (``callParameters->message``, TransactionExecutive.cpp).
+    Other receipts: ``""``."""
+    if status not in _MESSAGE_STATUSES or bytes(output[:4]) != bytes.fromhex("08c379a0"):
+        return ""
+    try:
+        text = str(eth_abi.decode(["string"], bytes(output[4:]))[0])
+    except (DecodingError, ValueError, OverflowError):
+        return ""
+    return _CHECK_AUTH_MESSAGES.get(text, text) if status != 15 else text

@@ -1,7 +1,7 @@
 """BFS, the 3.x contract file system at ``0x100e``: ``mkdir``, ``list``, ``link``, ``readlink``, ``touch``.
 
 Read from FISCO-BCOS ``bcos-executor/src/precompiled/BFSPrecompiled.cpp`` (``makeDir``, ``listDir``,
-``listDirPage``, ``link``/``linkImpl``, ``linkAdaptCNS``, ``readLink``, ``touch``,
+``listDirPage``, ``link``/``linkImpl``, ``linkAdaptCNS``, ``readLink``, ``touch``, ``initBfs``, ``rebuildBfs``,
 ``recursiveBuildDir``, ``checkPathPrefixValid``), ``precompiled/common/Utilities.cpp``
 (``checkPathValid``, ``getParentDirAndBaseName``), ``bcos-tool/BfsFileFactory.cpp`` (the rows of a
 directory entry and of a link), ``bcos-framework/executor/PrecompiledTypeDef.h`` (``/sys`` names and
@@ -106,6 +106,8 @@ class BfsPrecompile(Precompile):
         self.register("link(string,string,string)", self._link)
         self.register("readlink(string)", self._readlink)
         self.register("touch(string,string)", self._touch)
+        self.register("initBfs()", self._init_bfs)
+        self.register("rebuildBfs(uint256,uint256)", self._rebuild_bfs)
 
     # ------------------------------------------------------------------ genesis
     def genesis(self, txn: Txn) -> None:
@@ -180,6 +182,16 @@ class BfsPrecompile(Precompile):
         if txn.exists(path):
             return encode(["int32"], [_EXIST])
         return encode(["int256"], [self._touch_file(txn, path, _TYPE_DIR)])
+
+    def _init_bfs(self, txn: Txn, ctx: CallContext) -> bytes:
+        """``initBfs``: the tree exists since genesis, so nothing to do and no output."""
+        return b""
+
+    def _rebuild_bfs(self, txn: Txn, ctx: CallContext, from_version: int, to_version: int) -> bytes:
+        """``rebuildBfs``: only SystemConfig may ask (-50000); a 3.7 tree needs no 3.0 -> 3.1 rebuild."""
+        if ctx.sender != address_of(0x1000):
+            return encode(["int32"], [-50000])
+        return encode(["int32"], [_OK])
 
     def _touch(self, txn: Txn, ctx: CallContext, path: str, kind: str) -> bytes:
         return encode(["int32"], [self._touch_file(txn, path, kind)])

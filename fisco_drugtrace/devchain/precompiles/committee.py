@@ -55,7 +55,6 @@ _SYS_CONFIG, _CONSENSUS, _CONTRACT_AUTH = address_of(0x1000), address_of(0x1003)
 _COMMITTEE = "s_committee"  # "governors" -> ((address hex, weight), ...) in set order; "rates" -> (p, w)
 _PROPOSALS = "s_proposals"  # "count" -> n; id -> proposal tuple; ("index", type, resource) -> id
 _INFOS = "s_proposal_infos"  # id -> (type, resource, uint8s, strings, weight, addresses, flag)
-_EXEC_RESULT_TOPIC = keccak256(b"execResult(int256)")
 _PROPOSAL_INFO = "(address,address,uint8,uint256,uint8,address[],address[])"
 
 #: (resourceId, proposer, type, deadline block, status, agree voters, against voters)
@@ -313,7 +312,8 @@ class CommitteeManagerPrecompile(Precompile):
             code = host.invoke(txn, inner, _CONSENSUS, "remove(string)", "int32", strings[0])
         else:
             raise Revert("vote type error.")
-        ctx.logs.append((COMMITTEE_MANAGER_ADDRESS, (_EXEC_RESULT_TOPIC,), encode(["int256"], [code])))
+        topic = self.hasher(b"execResult(int256)")  # the event's topic, with the chain's hash
+        ctx.logs.append((COMMITTEE_MANAGER_ADDRESS, (topic,), encode(["int256"], [code])))
 
     # ------------------------------------------------------------------ proposals
     def _update_governor(self, txn: Txn, ctx: CallContext, account: str, weight: int, interval: int) -> bytes:

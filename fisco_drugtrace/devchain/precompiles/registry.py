@@ -101,6 +101,9 @@ class PrecompileHost:
             return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), PRECOMPILE_GAS)
         except Revert as exc:
             return ExecOutcome(self._status["revert"], error_output(str(exc)), PRECOMPILE_GAS)
+        except Exception as exc:  # noqa: BLE001 - a value a handler could not take: fail the tx, never the chain
+            message = f"{precompile.name}: {type(exc).__name__}: {exc}"
+            return ExecOutcome(self._status["precompiled_error"], error_output(message), PRECOMPILE_GAS)
         if not readonly:
             txn.commit()
         logs = tuple(ChainLog(address, topics, payload) for address, topics, payload in ctx.logs)
@@ -152,6 +155,17 @@ class PrecompileHost:
 
     def governors(self, txn: Txn | None = None) -> list[str]:
         return _governors(txn or Txn(self.tables))
+
+    # ------------------------------------------------------------------ snapshots (for dev_ controls)
+    def snapshot(self) -> dict[str, dict[Any, Any]]:
+        """A copy of every precompile table, for :meth:`restore` (an EVM snapshot/revert must take
+        this along, or precompile state would outlive the revert). Row values are never mutated in
+        place (every write replaces them), so copying the tables is enough."""
+        return {name: dict(rows) for name, rows in self.tables.data.items()}
+
+    def restore(self, snapshot: dict[str, dict[Any, Any]]) -> None:
+        """Put the tables back as :meth:`snapshot` saw them."""
+        self.tables.data = {name: dict(rows) for name, rows in snapshot.items()}
 
     # ------------------------------------------------------------------ state for the chain and the RPC
     def config_entry(self, key: str) -> tuple[str, int] | None:
