@@ -28,7 +28,7 @@ _READS = (
     "get_recall", "get_destruction", "get_observation", "get_adr_policy", "holding", "is_dispensed",
     "effective_state", "release_status", "recovered", "shipments_of", "verify_code",
     "trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts", "audit_recalls",
-    "audit_compliance", "audit_report",
+    "audit_compliance", "audit_report", "recall_figures", "batch_stock", "stop_authority", "suspended_by",
 )
 #: Served writes, signed by the account the caller's token is bound to.
 _WRITES = (
@@ -39,7 +39,7 @@ _WRITES = (
     "stop", "resume", "deregister", "set_adr_policy", "dispatch", "dispatch_return", "receive",
     "reject", "release_quarantine", "dispense", "observe", "open_recall", "issue_notice",
     "report_progress", "record_recovery", "record_destruction", "countersign_destruction",
-    "complete_recall", "evaluate_recall",
+    "complete_recall", "evaluate_recall", "void_shipment", "record_destruction_for", "rework",
 )
 _INDEX_BACKED = {"trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts",
                  "audit_recalls", "audit_compliance", "audit_report"}

@@ -6,6 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from fisco_drugtrace.web import OPERATIONS, create_app
+from fisco_drugtrace.web.jsonview import to_json
 from fisco_drugtrace.web.api import MAX_BODY
 
 
@@ -135,6 +136,10 @@ def test_a_foreign_token_cannot_act_for_another_organisation(served, world) -> N
         "countersign_destruction": {"destruction_id": story.destruction_id},
         "complete_recall": {"recall_id": world.recall_id},
         "evaluate_recall": {"recall_id": world.recall_id, "accepted": True},
+        "void_shipment": {"shipment_id": story.shipments["to_distributor"]},
+        "record_destruction_for": {"recall_id": world.recall_id, "holder": "0x" + story.product_id.hex(),
+                                   "quantity": 1},
+        "rework": {"batch": batch, "evidence_hash": "0x" + "55" * 32},
     }
     write_ops = {name for name, op in OPERATIONS.items() if op.write}
     assert write_ops == set(calls), "every write endpoint is exercised"
@@ -184,6 +189,14 @@ def test_idempotent_write_is_sent_once(served, world) -> None:
     logged = backend.store.writes()
     assert any(w["operation"] == "observe" and w["token"] == "regulator" and w["account"] == "regulator"
                and w["status"] == 200 for w in logged)
+
+
+def test_recall_figures_come_from_the_chain(served, world) -> None:
+    http, tokens, _ = served
+    figures = http.get("/api/v1/recall_figures", params={"recall_id": world.story.recall_id},
+                       headers=_auth(tokens["auditor"]))
+    assert figures.status_code == 200
+    assert figures.json() == to_json(world.story.services["regulator"].recall_figures(world.story.recall_id))
 
 
 def test_revoked_token_is_refused(served) -> None:
