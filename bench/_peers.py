@@ -246,7 +246,7 @@ def _prepare_dispatch(client: EthSetupClient, regulator: _Key, senders: list[_Ke
     as_maker.transact("commitBatch", product_id, "BENCH-1", now - day, now + 700 * day, 10_000_000,
                       keccak256(b"root"), ZERO32)
     batch_id = keccak256(encode(["bytes32", "string"], [product_id, "BENCH-1"]))
-    for signer, point, subject, steps in ((maker, 1, product_id, 1), (regulator, 1, product_id, 0),
+    for signer, point, subject, steps in ((maker, 1, product_id, 1), (regulator, 1, product_id, 1),
                                           (maker, 2, batch_id, 0), (maker, 6, batch_id, 0)):
         Contract(client, suite_abi("ObservationLog").entries, c["ObservationLog"], signer=signer).transact(
             "recordObservation", point, subject, 0, 0, 0, steps, ZERO32)

@@ -76,7 +76,8 @@ def setup(chain: DevChain) -> tuple[Any, LocalSigner, str, bytes]:
     # release gate (T0b): a 1-step process defined and approved, its step and an OK release test
     log = {k: Contract(client, suite_abi("ObservationLog").entries, c["ObservationLog"], signer=k)
            for k in (regulator, manufacturer)}
-    for signer, point, subject, steps in ((manufacturer, 1, product_id, 1), (regulator, 1, product_id, 0),
+    # the regulator approves with the same step count (an approval binds it, issue 12)
+    for signer, point, subject, steps in ((manufacturer, 1, product_id, 1), (regulator, 1, product_id, 1),
                                           (manufacturer, 2, batch_id, 0), (manufacturer, 6, batch_id, 0)):
         log[signer].transact("recordObservation", point, subject, 0, 0, 0, steps, ZERO32)
     assert drugs_as_maker.transact("releaseBatch", batch_id, ZERO32).receipt.ok
