@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any, Iterator, Sequence
 
+from fisco_drugtrace.jsonsafe import load_json
 from fisco_drugtrace.encoding.channelpack import (
     BLOCK_NOTIFY,
     EVENT_LOG_PUSH,
@@ -42,7 +43,7 @@ from fisco_drugtrace.encoding.channelpack import (
     unpack_topic,
 )
 from fisco_drugtrace.errors import FrameError
-from fisco_drugtrace.rpc.push import HEARTBEAT_INTERVAL, Incoming, PushSubscription, PushTransport, log_from_push
+from fisco_drugtrace.rpc.push import HEARTBEAT_INTERVAL, Incoming, PushSubscription, PushTransport
 from fisco_drugtrace.rpc.transport import TlsFiles
 
 __all__ = ["ChannelTransport", "CLIENT_TYPE"]
@@ -106,7 +107,7 @@ class ChannelTransport(PushTransport):
                 self._receipt_by_seq.pop(seq, None)
             raise
         try:
-            tx_hash = json.loads(answer).get("result")
+            tx_hash = load_json(answer).get("result")
         except (ValueError, AttributeError, UnicodeDecodeError):
             tx_hash = None
         with self._receipts_lock:
@@ -142,7 +143,7 @@ class ChannelTransport(PushTransport):
         if slot is None:
             return
         try:
-            receipt = json.loads(msg.payload)
+            receipt = load_json(msg.payload)
         except (ValueError, UnicodeDecodeError):
             receipt = None
         if isinstance(receipt, dict) and isinstance(receipt.get("result"), dict):
@@ -169,7 +170,7 @@ class ChannelTransport(PushTransport):
         while not answered:
             for pack in self._frames(sock, state):
                 if pack.type == HANDSHAKE and pack.seq == seq:
-                    answer = json.loads(pack.data)
+                    answer = load_json(pack.data)
                     self.protocol = int(answer.get("protocol", 1))
                     self.node_version = str(answer.get("nodeVersion", ""))
                     answered = True
@@ -207,7 +208,7 @@ class ChannelTransport(PushTransport):
     def _subscribe_status(self, reply: Incoming) -> int:
         try:
             _, body = unpack_topic(reply.payload)
-            return int(json.loads(body).get("result", -41004))
+            return int(load_json(body).get("result", -41004))
         except (FrameError, ValueError, TypeError, AttributeError):
             return -41004  # INVALID_RESPONSE
 
@@ -227,26 +228,16 @@ class ChannelTransport(PushTransport):
                 if int(group) == self.group:
                     self._block_notified(int(number))
                 return
-            obj: Any = json.loads(payload)
+            obj: Any = load_json(payload)
             if int(obj.get("groupID", self.group)) == self.group:
                 self._block_notified(int(obj["blockNumber"]))
         except (FrameError, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
             pass  # a notify we cannot read carries nothing we need
 
     def _on_event_push(self, payload: bytes) -> None:
-        from fisco_drugtrace.errors import SubscriptionRefused
-
         try:
-            body = json.loads(payload)
+            body = load_json(payload)
             filter_id, result = str(body["filterID"]), int(body.get("result", 0))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise FrameError(f"unreadable event push: {exc}") from exc
-        sub = self._subscription(filter_id)
-        if sub is None or not sub.active:
-            return
-        if result == 0:
-            sub.on_logs([log_from_push(entry) for entry in body.get("logs") or []])
-        elif result == 1:
-            self._finish_subscription(filter_id, None)
-        else:
-            self._finish_subscription(filter_id, SubscriptionRefused(result, "the node ended the subscription"))
+        self._deliver_push(filter_id, result, body.get("logs") or [])

@@ -450,6 +450,21 @@ class PushTransport(ABC):
         with self._lock:
             return self._subs.get(sub_id)
 
+    def _deliver_push(self, sub_id: str, status: int, entries: Sequence[Any]) -> None:
+        """One event push, as both node generations send it: status 0 carries logs, 1 ends the
+        requested range, anything else is the node ending the subscription with that code."""
+        from fisco_drugtrace.errors import SubscriptionRefused
+
+        sub = self._subscription(sub_id)
+        if sub is None or not sub.active:
+            return
+        if status == 0:
+            sub.on_logs([log_from_push(entry) for entry in entries])
+        elif status == 1:
+            self._finish_subscription(sub_id, None)
+        else:
+            self._finish_subscription(sub_id, SubscriptionRefused(status, "the node ended the subscription"))
+
     def _finish_subscription(self, sub_id: str, error: BaseException | None) -> None:
         with self._lock:
             sub = self._subs.pop(sub_id, None)

@@ -37,6 +37,7 @@ from wsproto.events import (
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
+from fisco_drugtrace.jsonsafe import load_json
 from fisco_drugtrace.encoding.wsmessage import (
     BLOCK_NOTIFY,
     EVENT_LOG_PUSH,
@@ -51,7 +52,7 @@ from fisco_drugtrace.encoding.wsmessage import (
     new_seq,
 )
 from fisco_drugtrace.errors import FrameError
-from fisco_drugtrace.rpc.push import HEARTBEAT_INTERVAL, Incoming, PushSubscription, PushTransport, log_from_push
+from fisco_drugtrace.rpc.push import HEARTBEAT_INTERVAL, Incoming, PushSubscription, PushTransport
 from fisco_drugtrace.rpc.transport import TlsFiles
 
 __all__ = ["WsTransport", "HANDSHAKE_REQUEST"]
@@ -110,7 +111,7 @@ class WsTransport(PushTransport):
         while True:
             for msg in self._drain(sock, state, block=True):
                 if msg.type == HANDSHAKE and msg.seq == seq:
-                    answer = json.loads(msg.payload)
+                    answer = load_json(msg.payload)
                     self.protocol_version = int(answer.get("protocolVersion", 0))
                     self.group_info = list(answer.get("groupInfoList") or [])
                     for entry in answer.get("groupBlockNumber") or []:
@@ -175,14 +176,14 @@ class WsTransport(PushTransport):
 
     def _subscribe_status(self, reply: Incoming) -> int:
         try:
-            return int(json.loads(reply.payload).get("status", -41004))
+            return int(load_json(reply.payload).get("status", -41004))
         except (ValueError, TypeError, AttributeError):
             return -41004  # INVALID_RESPONSE
 
     def _on_push(self, msg: Incoming) -> None:
         if msg.type == BLOCK_NOTIFY:
             try:
-                body = json.loads(msg.payload)
+                body = load_json(msg.payload)
                 if str(body.get("group", self.group)) == self.group:
                     self._block_notified(int(body["blockNumber"]))
             except (ValueError, TypeError, KeyError, AttributeError):
@@ -191,19 +192,9 @@ class WsTransport(PushTransport):
             self._on_event_push(msg.payload)
 
     def _on_event_push(self, payload: bytes) -> None:
-        from fisco_drugtrace.errors import SubscriptionRefused
-
         try:
-            body = json.loads(payload)
+            body = load_json(payload)
             sub_id, status = str(body["id"]), int(body.get("status", 0))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise FrameError(f"unreadable event push: {exc}") from exc
-        sub = self._subscription(sub_id)
-        if sub is None or not sub.active:
-            return
-        if status == 0:
-            sub.on_logs([log_from_push(entry) for entry in body.get("result") or []])
-        elif status == 1:
-            self._finish_subscription(sub_id, None)
-        else:
-            self._finish_subscription(sub_id, SubscriptionRefused(status, "the node ended the subscription"))
+        self._deliver_push(sub_id, status, body.get("result") or [])

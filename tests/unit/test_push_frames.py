@@ -151,3 +151,20 @@ def test_channel_bad_seq_and_mismatched_length_are_frame_errors() -> None:
         unpack_topic(b"\x09abc")
     with pytest.raises(FrameError):
         unpack_topic(b"")
+
+
+def test_a_deeply_nested_event_push_is_a_frame_error_not_a_crash() -> None:
+    """A hostile node's push nesting 100,000 levels is refused before json recurses (issue 19
+    item 1 holds on the push transports too, whatever the recursion limit py_ecc set)."""
+    import sys
+
+    from fisco_drugtrace.errors import FrameError
+    from fisco_drugtrace.rpc.channel import ChannelTransport
+    from fisco_drugtrace.rpc.ws import WsTransport
+
+    assert sys.getrecursionlimit() >= 1000
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for cls in (WsTransport, ChannelTransport):
+        transport = cls.__new__(cls)  # the parse path needs no connection
+        with pytest.raises(FrameError):
+            transport._on_event_push(deep)
