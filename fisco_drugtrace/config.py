@@ -14,18 +14,21 @@ File layout::
     [account]  dir = "accounts";  default = "alice"
     [home]     dir = "~/.fisco-drugtrace"   # address book, code store, audit index
     [suite]    org_registry = "0x…"        # the deployment to join (`contracts attach`)
+    [database] url = "postgresql://user@host/db"   # code store + audit index in PostgreSQL ("" = SQLite files)
+               schema = "fdt"             # prefix of this home's schemas in that database
 
 Environment: ``FISCO_RPC_URL`` (comma separated), ``FISCO_GROUP``, ``FISCO_DIALECT``,
 ``FISCO_CHAIN_ID``, ``FISCO_TLS_CA``, ``FISCO_TLS_CERT``, ``FISCO_TLS_KEY``, ``FISCO_ACCOUNT``,
 ``FISCO_ACCOUNT_DIR``, ``FISCO_DRUGTRACE_HOME``, ``FISCO_TIMEOUT`` (seconds: the total deadline
-of one node call, retries and failover included), ``FISCO_MAX_ANSWER_BYTES``, ``FISCO_ORG_REGISTRY``.
+of one node call, retries and failover included), ``FISCO_MAX_ANSWER_BYTES``, ``FISCO_ORG_REGISTRY``,
+``FISCO_DRUGTRACE_DATABASE`` (a ``postgresql://`` DSN), ``FISCO_DRUGTRACE_DB_SCHEMA``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -64,6 +67,8 @@ ENVIRONMENT_VARIABLES: Mapping[str, str] = {
     "FISCO_ORG_REGISTRY": "org_registry",
     "FISCO_TIMEOUT": "timeout",
     "FISCO_MAX_ANSWER_BYTES": "max_answer_bytes",
+    "FISCO_DRUGTRACE_DATABASE": "database",
+    "FISCO_DRUGTRACE_DB_SCHEMA": "database_schema",
 }
 
 #: The default answer size cap (64 MiB): a full 3.x block of ~10k transactions is ~20 MB.
@@ -104,6 +109,11 @@ class Settings:
     source: Path | None = None
     #: the drug-trace suite to join (``[suite] org_registry``): its OrgRegistry address, "" = not set
     org_registry: str = ""
+    #: ``[database] url``: "" = the code store and audit index are SQLite files under ``home``;
+    #: a ``postgresql://`` DSN puts them in that database (it may hold a password: never printed)
+    database: str = field(default="", repr=False)
+    #: ``[database] schema``: prefix of this home's schemas in that database
+    database_schema: str = "fdt"
 
     @property
     def url(self) -> str:
@@ -137,13 +147,14 @@ def _table(data: Mapping[str, Any], name: str, path: Path | None) -> Mapping[str
 
 def _flatten(data: Mapping[str, Any], path: Path | None) -> dict[str, Any]:
     """TOML tables -> flat field values (still unvalidated)."""
-    known = {"chain", "network", "tls", "account", "home", "suite"}
+    known = {"chain", "network", "tls", "account", "home", "suite", "database"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"{path or 'config'}: unknown section(s) {sorted(unknown)}; expected {sorted(known)}")
     chain, network = _table(data, "chain", path), _table(data, "network", path)
     tls, account, home = _table(data, "tls", path), _table(data, "account", path), _table(data, "home", path)
     suite = _table(data, "suite", path)
+    database = _table(data, "database", path)
     out: dict[str, Any] = {}
     mapping = [
         (chain, "dialect", "dialect"), (chain, "group", "group"), (chain, "chain_id", "chain_id"),
@@ -152,6 +163,7 @@ def _flatten(data: Mapping[str, Any], path: Path | None) -> dict[str, Any]:
         (network, "max_answer_bytes", "max_answer_bytes"), (tls, "ca", "tls_ca"),
         (tls, "cert", "tls_cert"), (tls, "key", "tls_key"), (account, "dir", "account_dir"),
         (account, "default", "account"), (home, "dir", "home"), (suite, "org_registry", "org_registry"),
+        (database, "url", "database"), (database, "schema", "database_schema"),
     ]
     for table, key, field_name in mapping:
         if key in table:
@@ -268,7 +280,27 @@ def _build(raw: Mapping[str, Any], bases: Mapping[str, Path | None], source: Pat
         home=home,
         source=source,
         org_registry=_org_registry(raw.get("org_registry", "")),
+        database=_database(raw.get("database", "")),
+        database_schema=_database_schema(raw.get("database_schema", "fdt")),
     )
+
+
+def _database(value: Any) -> str:
+    text = str(value or "").strip()
+    if text.lower() in ("", "sqlite"):
+        return ""
+    if not text.lower().startswith(("postgresql://", "postgres://")):
+        raise ConfigError("[database] url must be a postgresql:// DSN (or \"\" / \"sqlite\" for SQLite files "
+                          "under the home), got a value starting with " + repr(text.split("://")[0][:20]))
+    return text
+
+
+def _database_schema(value: Any) -> str:
+    text = str(value or "").strip()
+    if not (1 <= len(text) <= 20 and text[0].isascii() and text[0].isalpha()
+            and all(c.isascii() and (c.isalnum() or c == "_") for c in text)):
+        raise ConfigError(f"[database] schema must be 1-20 letters, digits or '_' starting with a letter, got {text!r}")
+    return text.lower()
 
 
 def _org_registry(value: Any) -> str:

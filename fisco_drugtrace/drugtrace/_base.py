@@ -8,6 +8,7 @@ from typing import Any
 
 from fisco_drugtrace.drugtrace.addressbook import AddressBook, Deployment
 from fisco_drugtrace.drugtrace.codestore import CodeStore
+from fisco_drugtrace.drugtrace.sqldb import StoreLocation, is_postgres_url, schema_name
 from fisco_drugtrace.drugtrace.suite import Suite
 from fisco_drugtrace.errors import ContractError
 
@@ -18,8 +19,12 @@ class ServiceBase:
     """Holds the connections; the concern mixins (registry, custody, ...) build on it."""
 
     def __init__(self, client: Any, signer: Any, address_book: AddressBook, *, home: str | Path | None = None,
-                 clock: Any = None) -> None:
+                 clock: Any = None, database: str = "", schema_prefix: str = "fdt") -> None:
         self.client = client
+        #: where the code store and audit index live: "" = SQLite files under ``home``, or a
+        #: ``postgresql://`` DSN (one schema per store, named ``<schema_prefix>_<kind>_<deployment>``)
+        self.database = database
+        self.schema_prefix = schema_prefix or "fdt"
         self.signer = signer
         self.address_book = address_book
         self.home = Path(home) if home is not None else address_book.path.parent
@@ -63,13 +68,21 @@ class ServiceBase:
 
     @property
     def codes(self) -> CodeStore:
-        """This deployment's local code store (``<home>/codes/<chain>_<group>_<suite>.sqlite``)."""
+        """This deployment's local code store (``<home>/codes/<chain>_<group>_<suite>.sqlite``, or
+        the schema ``<prefix>_codes_<chain>_<group>_<suite>`` of the PostgreSQL ``database``)."""
         if self._codes is None:
-            self._codes = CodeStore(self.home / "codes" / f"{self._scope_name()}.sqlite", hasher=self.chain_hash)
+            self._codes = CodeStore(self.store_location("codes"), hasher=self.chain_hash)
         return self._codes
 
+    def store_location(self, kind: str) -> StoreLocation:
+        """Where this deployment's ``kind`` store (``codes``, ``audit``) lives."""
+        if is_postgres_url(self.database):
+            return StoreLocation(url=self.database, schema=schema_name(self.schema_prefix, kind, self._scope_name()))
+        return StoreLocation(self.home / kind / f"{self._scope_name()}.sqlite")
+
     def audit_path(self) -> Path:
-        """This deployment's audit index file (``<home>/audit/<chain>_<group>_<suite>.sqlite``)."""
+        """This deployment's audit index file (``<home>/audit/<chain>_<group>_<suite>.sqlite``);
+        with a PostgreSQL ``database`` the index is :meth:`store_location` ``("audit")`` instead."""
         return self.home / "audit" / f"{self._scope_name()}.sqlite"
 
     def now_ms(self) -> int:

@@ -30,7 +30,7 @@ class AuditOps(ServiceBase):
 
     def open_audit_index(self, path: str | Path | None = None) -> AuditIndex:
         """The audit index of this deployment, bound to it (refuses another deployment's file)."""
-        index = AuditIndex(path or self.audit_path())
+        index = AuditIndex(path or self.store_location("audit"))
         dep = self.deployment
         index.bind({"chain": dep.chain_id, "group": dep.group_id, "contracts": dict(dep.contracts)})
         return index
@@ -47,6 +47,12 @@ class AuditOps(ServiceBase):
     def reset_audit_index(self) -> None:
         """Delete this deployment's index (e.g. after ``IndexMismatchError`` on a reset chain);
         the next sync rebuilds it from the chain."""
+        location = self.store_location("audit")
+        if location.postgres:
+            from fisco_drugtrace.drugtrace.sqldb import drop_store
+
+            drop_store(location)
+            return
         base = self.audit_path()
         for suffix in ("", "-wal", "-shm"):
             Path(str(base) + suffix).unlink(missing_ok=True)

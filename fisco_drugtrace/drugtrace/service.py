@@ -45,11 +45,14 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
     def from_settings(cls, settings: Any, *, client: Any, signer: Any = None) -> "TraceService":
         """The service for ``Settings`` (address book, code store and index under ``settings.home``)."""
         home = Path(settings.home)
-        return cls(client, signer, AddressBook.in_home(home), home=home)
+        return cls(client, signer, AddressBook.in_home(home), home=home,
+                   database=str(getattr(settings, "database", "") or ""),
+                   schema_prefix=str(getattr(settings, "database_schema", "") or "fdt"))
 
     def with_signer(self, signer: Any) -> "TraceService":
         """The same chain and home, acting as another account."""
-        return TraceService(self.client, signer, self.address_book, home=self.home, clock=self._clock)
+        return TraceService(self.client, signer, self.address_book, home=self.home, clock=self._clock,
+                            database=self.database, schema_prefix=self.schema_prefix)
 
     # -- the suite -----------------------------------------------------------------------
     def deploy(self, root_org: str | bytes, *, region: int, details_hash: bytes = ZERO32, name: str = "",

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.crypto.keystore import AccountStore
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
+from fisco_drugtrace.drugtrace.sqldb import StoreLocation, is_postgres_url, schema_name
 from fisco_drugtrace.errors import ConfigError, DrugTraceError, KeystoreError
 from fisco_drugtrace.web.store import WebStore
 from fisco_drugtrace.web.tokens import TokenStore
@@ -59,17 +60,30 @@ class Backend:
     sync_interval: float = 2.0
     clock: Callable[[], int] | None = None
     sync: SyncStatus = field(default_factory=SyncStatus)
+    #: the code store and audit index: "" = SQLite files under ``home``; or a ``postgresql://`` DSN
+    database: str = field(default="", repr=False)
+    schema_prefix: str = "fdt"
 
     def __post_init__(self) -> None:
         self.home = Path(self.home)
         self.book = AddressBook.in_home(self.home)
         self.tokens = TokenStore(self.home / "web" / "tokens.sqlite")
-        self.store = WebStore(self.home / "web" / "web.sqlite")
+        self.store = WebStore(self._web_location())
         self._local = threading.local()
         self._signers: dict[str, LocalSigner] = {}
         self._signer_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def _web_location(self) -> StoreLocation:
+        """The scans / idempotency / write-log store: beside the index (a SQLite file in the home, or
+        the schema ``<prefix>_web_<home>`` of the PostgreSQL database: one per served home)."""
+        if is_postgres_url(self.database):
+            import hashlib
+
+            home_key = hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:12]
+            return StoreLocation(url=self.database, schema=schema_name(self.schema_prefix, "web", home_key))
+        return StoreLocation(self.home / "web" / "web.sqlite")
 
     # -- services -----------------------------------------------------------------------------
     def service(self, account: str | None = None) -> TraceService:
@@ -78,7 +92,8 @@ class Backend:
         self._local.services = cache
         if account not in cache:
             signer = self.signer(account) if account else None
-            cache[account] = TraceService(self.client, signer, self.book, home=self.home, clock=self.clock)
+            cache[account] = TraceService(self.client, signer, self.book, home=self.home, clock=self.clock,
+                                          database=self.database, schema_prefix=self.schema_prefix)
         return cache[account]
 
     def signer(self, account: str) -> LocalSigner:

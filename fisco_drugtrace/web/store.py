@@ -1,4 +1,4 @@
-"""The web service's own small records (SQLite, beside the audit index): consumer scans,
+"""The web service's own small records (SQLite, beside the audit index; or PostgreSQL): consumer scans,
 idempotency keys of writes, and the log of every write with who called it.
 
 No personal data: a scan is counted against the code's hash, with no address, agent or cookie.
@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from fisco_drugtrace.drugtrace.sqldb import StoreLocation, open_store
 
 __all__ = ["WebStore", "ScanAlert", "StoredResponse"]
 
@@ -49,15 +51,21 @@ def _now() -> int:
 
 
 class WebStore:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not self.path.exists()
+    """A SQLite file (0600), or a schema of a PostgreSQL database (a ``StoreLocation`` with a DSN)."""
+
+    def __init__(self, path: str | Path | StoreLocation) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        if fresh:
-            os.chmod(self.path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        if isinstance(path, StoreLocation) and path.postgres:
+            self.path = Path(path.schema)
+            self._db: Any = open_store(path)
+        else:
+            self.path = Path(str(path.path if isinstance(path, StoreLocation) else path))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self.path.exists()
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            if fresh:
+                os.chmod(self.path, 0o600)
+            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS scans (code_hash TEXT PRIMARY KEY, scans INTEGER NOT NULL, "
             "  dispensed_scans INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, "

@@ -19,9 +19,9 @@ def _append(index: AuditIndex, chain: SyntheticChain, events) -> None:
 
 
 @pytest.fixture()
-def story():
+def story(store_backend):
     chain = SyntheticChain(txs_per_block=1)
-    index = AuditIndex(":memory:")
+    index = AuditIndex(store_backend.location())
     _append(index, chain, chain.commit_batch(BATCH, PRODUCT, MAH, "L1", 100))
     s1, ev = chain.dispatch(BATCH, MAH, DIST, CARRIER, 60)
     _append(index, chain, ev)
@@ -100,17 +100,17 @@ def test_anchor_mismatch_and_duplicate_append_are_detected(story) -> None:
         index.append(list(iter_events(events)), {}, n)
 
 
-def test_index_binds_to_one_deployment(tmp_path) -> None:
-    with AuditIndex(tmp_path / "a.sqlite") as index:
+def test_index_binds_to_one_deployment(store_backend) -> None:
+    with AuditIndex(store_backend.location()) as index:
         index.bind({"chain": "c", "contracts": {"X": "0x1"}})
         index.bind({"chain": "c", "contracts": {"X": "0x1"}})
         with pytest.raises(AuditError):
             index.bind({"chain": "c", "contracts": {"X": "0x2"}})
 
 
-def test_synthetic_market_projection_is_consistent() -> None:
+def test_synthetic_market_projection_is_consistent(store_backend) -> None:
     chain = SyntheticChain()
-    with AuditIndex(":memory:") as index:
+    with AuditIndex(store_backend.location()) as index:
         events = list(chain.stream(batches=2, units_per_batch=50, pharmacies=3))
         index.append(events, {}, chain.head)
         for n in range(2):

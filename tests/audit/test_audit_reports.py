@@ -27,9 +27,9 @@ T0 = 1_767_225_600_000
 
 
 @pytest.fixture()
-def index():
+def index(store_backend):
     chain = SyntheticChain(txs_per_block=1)
-    idx = AuditIndex(":memory:")
+    idx = AuditIndex(store_backend.location())
     events = chain.commit_batch(B1, PRODUCT, MAH, "L1", 100) + chain.commit_batch(B2, PRODUCT, MAH, "L2", 10)
     sid, ev = chain.dispatch(B1, MAH, PHARM, CARRIER, 50)
     events += ev + chain.receive(sid, B1, PHARM, 50)

@@ -252,3 +252,41 @@ def test_observe_and_offline_ids(world) -> None:
     assert as_json("batch", "id", "--product", product, "--lot", "CLI-1")["batch_id"] == world["batch"]["batch_id"]
     shown = as_json("product", "show", product)
     assert shown["approval_number"] == "国药准字H20269999" and shown["min_temp"] == 20
+
+
+def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_path, pg_server) -> None:
+    """Another organisation's machine whose code store and audit index are in PostgreSQL
+    (``FISCO_DRUGTRACE_DATABASE``): the same commands give the same answers as the SQLite home."""
+    from tests.pgserver import PgServer
+
+    b = world["batch"]["batch_id"]
+    manifest = tmp_path / "batch.manifest"
+    invoke("batch", "export-manifest", b, "--out", str(manifest), as_role="manufacturer")
+    on_sqlite = {"where": as_json("audit", "where", b), "alerts": as_json("audit", "alerts"),
+                 "verify": run_main(capsys, "verify", world["codes"][3], "--json")}
+    patch = pytest.MonkeyPatch()
+    patch.setenv("FISCO_DRUGTRACE_HOME", str(tmp_path / "pg-home"))
+    patch.setenv("FISCO_DRUGTRACE_DATABASE", pg_server.dsn)
+    patch.setenv("FISCO_DRUGTRACE_DB_SCHEMA", PgServer.new_prefix())
+    try:
+        invoke("contracts", "attach", world["deployment"]["contracts"]["OrgRegistry"])
+        code, out, _ = run_main(capsys, "verify", world["codes"][3], "--json")
+        assert code != 0 and json.loads(out)["verdict"] == "cannot_tell_here"  # no manifest yet
+        imported = as_json("batch", "import-manifest", str(manifest))
+        assert imported["unit_count"] == len(world["codes"])
+        verified = run_main(capsys, "verify", world["codes"][3], "--json")
+        keys = ("code", "verdict", "reason", "state", "batch_id", "index", "genuine", "product")
+        here, there = json.loads(verified[1]), json.loads(on_sqlite["verify"][1])
+        assert verified[0] == on_sqlite["verify"][0] and {k: here[k] for k in keys} == {k: there[k] for k in keys}
+        assert here["genuine"] is True  # (org names differ: this home's address book has no labels)
+        assert as_json("audit", "sync")["events"] > 0
+        assert as_json("audit", "where", b) == on_sqlite["where"]
+        assert as_json("audit", "alerts") == on_sqlite["alerts"]
+        report = tmp_path / "pg-report.json"
+        invoke("audit", "report", "--format", "json", "--out", str(report))
+        assert as_json("audit", "verify", "--report", str(report))["figures"] > 50
+        assert as_json("audit", "sync", "--rebuild")["from_block"] <= 2
+        assert as_json("audit", "where", b) == on_sqlite["where"]
+        assert not (tmp_path / "pg-home" / "audit").exists() and not (tmp_path / "pg-home" / "codes").exists()
+    finally:
+        patch.undo()

@@ -30,8 +30,11 @@ def released_batch(market, units: int = 30, prefix: str | None = None, product=N
     return man.release_batch(batch.batch_id), codes
 
 
-def other_home(market, tmp_path, role: str = "pharmacy") -> TraceService:
-    """Another organisation's machine: same chain and account, its own home, attached."""
-    svc = TraceService(market.client, market.svc[role].signer, AddressBook.in_home(tmp_path), home=tmp_path)
+def other_home(market, tmp_path, role: str = "pharmacy", stores=None) -> TraceService:
+    """Another organisation's machine: same chain and account, its own home, attached; its code
+    store and audit index where ``stores`` (a ``store_backend``) says, else SQLite files."""
+    database, prefix = (stores.database, stores.schema_prefix) if stores is not None else ("", "fdt")
+    svc = TraceService(market.client, market.svc[role].signer, AddressBook.in_home(tmp_path), home=tmp_path,
+                       database=database, schema_prefix=prefix)
     svc.attach(market.svc["regulator"].deployment.address("OrgRegistry"))
     return svc

@@ -17,9 +17,24 @@ def _codes(start: int, n: int) -> list[str]:
 
 
 @pytest.fixture()
-def store(tmp_path):
-    with CodeStore(tmp_path / "codes.sqlite") as s:
+def store(store_backend):
+    """A SQLite file, and a PostgreSQL schema: every store test runs on both."""
+    with CodeStore(store_backend.location("codes")) as s:
         yield s
+
+
+def test_a_store_reopened_finds_what_it_holds(store_backend) -> None:
+    batch = ids.batch_id(PRODUCT, "L9")
+    codes = _codes(500, 33)
+    tree = build_batch_tree(batch, codes)
+    with CodeStore(store_backend.location("codes")) as first:
+        first.put_batch(tree, codes, product_id=PRODUCT, lot="L9")
+        first.add_committed([(batch, PRODUCT, 12)], 40)
+    with CodeStore(store_backend.location("codes")) as again:
+        assert again.batch(batch).root == tree.root
+        assert again.locate(codes[32]).index == 32 and again.proof(batch, 5) == tree.proof(5)
+        assert again.committed_scanned_to() == 40 and again.committed_batches({PRODUCT}) == {batch}
+        assert again.products_with_prefix(codes[0][:7]) == {PRODUCT}
 
 
 def test_locate_and_proof_from_stored_levels(store: CodeStore) -> None:
@@ -49,6 +64,15 @@ def test_a_code_in_another_batch_is_rejected_with_its_line(store: CodeStore) -> 
     assert info.value.problems[0][0] == 6 and info.value.problems[0][1] == first[3]
     assert store.batch(b2) is None  # rolled back
     assert store.locate(second[0]) is None
+
+
+def test_a_code_repeated_within_one_list_stores_nothing(store: CodeStore) -> None:
+    b1 = ids.batch_id(PRODUCT, "L3")
+    codes = _codes(0, 3) + [_codes(1, 1)[0]]
+    with pytest.raises(TraceCodeError) as info:
+        store.put_batch(build_batch_tree(b1, codes), codes, product_id=PRODUCT, lot="L3")
+    assert "repeats within" in info.value.problems[0][2]
+    assert store.batch(b1) is None and store.locate(codes[0]) is None
 
 
 def test_storing_a_batch_again_replaces_it(store: CodeStore, tmp_path) -> None:

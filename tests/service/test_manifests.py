@@ -12,12 +12,12 @@ from fisco_drugtrace.errors import NotFound
 from multiparty_helpers import other_home, released_batch
 
 
-def test_export_then_import_in_another_home(market, tmp_path) -> None:
+def test_export_then_import_in_another_home(market, tmp_path, store_backend) -> None:
     batch, codes = released_batch(market)
     data = market.svc["manufacturer"].export_manifest(batch.batch_id)
     header = json.loads(data.split(b"\n", 1)[0])
     assert header["unit_count"] == len(codes) and header["unit_root"] == "0x" + batch.unit_root.hex()
-    pharmacy = other_home(market, tmp_path)
+    pharmacy = other_home(market, tmp_path, stores=store_backend)
     assert pharmacy.codes.locate(codes[3]) is None
     done = pharmacy.import_manifest(data)
     assert (done.batch_id, done.unit_count, done.already_held) == (batch.batch_id, len(codes), False)
@@ -37,10 +37,10 @@ def _tamper(data: bytes, **header_changes) -> bytes:
     return json.dumps(header).encode() + b"\n" + body
 
 
-def test_a_manifest_that_does_not_match_the_chain_is_refused_and_nothing_is_stored(market, tmp_path) -> None:
+def test_a_manifest_that_does_not_match_the_chain_is_refused_and_nothing_is_stored(market, tmp_path, store_backend) -> None:
     batch, codes = released_batch(market)
     data = market.svc["manufacturer"].export_manifest(batch.batch_id)
-    pharmacy = other_home(market, tmp_path)
+    pharmacy = other_home(market, tmp_path, stores=store_backend)
     swapped = data.replace(codes[0].encode(), b"X" * 20).replace(codes[1].encode(), codes[0].encode()) \
         .replace(b"X" * 20, codes[1].encode())
     cases = {

@@ -10,9 +10,9 @@ from fisco_drugtrace.errors import CodeNotGenuine
 from multiparty_helpers import DAY, other_home, released_batch
 
 
-def test_a_home_without_the_manifest_cannot_tell_never_counterfeit(market, tmp_path) -> None:
+def test_a_home_without_the_manifest_cannot_tell_never_counterfeit(market, tmp_path, store_backend) -> None:
     batch, codes = released_batch(market)
-    stranger = other_home(market, tmp_path)
+    stranger = other_home(market, tmp_path, stores=store_backend)
     for code in (codes[0], codes[0][:7] + "9" * 13):
         found = stranger.verify_code(code)
         assert found.verdict is Verdict.CANNOT_TELL and not found.genuine and not found.usable
@@ -22,18 +22,18 @@ def test_a_home_without_the_manifest_cannot_tell_never_counterfeit(market, tmp_p
     assert err.value.verdict == "cannot_tell_here"
 
 
-def test_with_the_manifest_the_unit_is_genuine_and_listed(market, tmp_path) -> None:
+def test_with_the_manifest_the_unit_is_genuine_and_listed(market, tmp_path, store_backend) -> None:
     batch, codes = released_batch(market)
-    home = other_home(market, tmp_path)
+    home = other_home(market, tmp_path, stores=store_backend)
     home.import_manifest(market.svc["manufacturer"].export_manifest(batch.batch_id))
     found = home.verify_code(codes[2])
     assert (found.verdict, found.state, found.usable, found.index) == (Verdict.GENUINE, UnitState.LISTED, True, 2)
     assert found.batch_id == batch.batch_id and found.listed and not found.dispensed
 
 
-def test_counterfeit_only_when_every_batch_of_the_prefix_is_held(market, tmp_path) -> None:
+def test_counterfeit_only_when_every_batch_of_the_prefix_is_held(market, tmp_path, store_backend) -> None:
     batch, codes = released_batch(market)
-    home = other_home(market, tmp_path)
+    home = other_home(market, tmp_path, stores=store_backend)
     home.import_manifest(market.svc["manufacturer"].export_manifest(batch.batch_id))
     forged = codes[0][:7] + "999999999" + "0000"
     found = home.verify_code(forged)

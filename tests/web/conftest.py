@@ -79,12 +79,34 @@ def make_backend(world: World) -> Any:
     """Backends over the world's home (each test module its own; closed at the end)."""
     made: list[Backend] = []
 
-    def make(*, clock: Any = None, client: Any = None, sync_interval: float = 0) -> Backend:
+    def make(*, clock: Any = None, client: Any = None, sync_interval: float = 0, database: str = "",
+             schema_prefix: str = "fdt") -> Backend:
         backend = Backend(client or world.client, world.home, account_dir=world.account_dir,
-                          password=lambda _account: PASSWORD, sync_interval=sync_interval, clock=clock)
+                          password=lambda _account: PASSWORD, sync_interval=sync_interval, clock=clock,
+                          database=database, schema_prefix=schema_prefix)
         made.append(backend)
         return backend
 
     yield make
     for backend in made:
         backend.close()
+
+
+@pytest.fixture(scope="package")
+def pg_home(world: World, pg_server: Any) -> tuple[str, str]:
+    """The world's stores in PostgreSQL: ``(database, schema prefix)`` for a Backend. Every batch
+    the home's SQLite code store holds travels there as its manifest (``import_manifest``: root
+    checked against the chain); the audit index is synced from the chain."""
+    from fisco_drugtrace.drugtrace import AddressBook, TraceService
+    from tests.pgserver import PgServer
+
+    prefix = PgServer.new_prefix()
+    local = world.story.services["regulator"]
+    remote = TraceService(world.client, None, AddressBook.in_home(world.home), home=world.home,
+                          database=pg_server.dsn, schema_prefix=prefix)
+    for batch in local.codes.batches():
+        remote.import_manifest(local.export_manifest(batch.batch_id))
+    remote.audit_sync()
+    assert len(remote.codes.batches()) == len(local.codes.batches())
+    remote.close()
+    return pg_server.dsn, prefix

@@ -214,7 +214,8 @@ def test_tokens_are_stored_hashed(served) -> None:
     assert (backend.tokens.path.stat().st_mode & 0o777) == 0o600
 
 
-def test_manifest_repository_makes_codes_verifiable_for_everyone(world, make_backend, tmp_path) -> None:
+def test_manifest_repository_makes_codes_verifiable_for_everyone(world, make_backend, tmp_path,
+                                                                 store_backend) -> None:
     """A server on a home that holds no code list says "cannot tell here"; once the MAH uploads
     the batch's manifest (checked against the chain, a tampered one refused with nothing kept),
     the same code is genuine for every caller."""
@@ -224,7 +225,8 @@ def test_manifest_repository_makes_codes_verifiable_for_everyone(world, make_bac
     regulator = world.story.services["regulator"]
     TraceService(world.client, None, AddressBook.in_home(tmp_path), home=tmp_path).attach(
         regulator.deployment.address("OrgRegistry"))
-    fresh = Backend(world.client, tmp_path, sync_interval=0)
+    fresh = Backend(world.client, tmp_path, sync_interval=0, database=store_backend.database,
+                    schema_prefix=store_backend.schema_prefix)
     mah_token, _ = fresh.tokens.issue("mah", "write", "manufacturer")
     reader, _ = fresh.tokens.issue("reader", "read")
     manifest = regulator.export_manifest(world.listed_batch)

@@ -13,11 +13,13 @@ from fisco_drugtrace.web.store import SCAN_ALERT_THRESHOLD
 DAY_MS = 86_400_000
 
 
-@pytest.fixture(scope="module")
-def pages(world, make_backend):
-    backend = make_backend()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def pages(request, world, make_backend):
+    """The pages over the home's SQLite stores, and over the same records in PostgreSQL."""
+    database, prefix = request.getfixturevalue("pg_home") if request.param == "postgresql" else ("", "fdt")
+    backend = make_backend(database=database, schema_prefix=prefix)
     backend.sync_once()
-    secret, _ = backend.tokens.issue("inspector", "read")
+    secret, _ = backend.tokens.issue(f"inspector-{request.param}", "read")
     with TestClient(create_app(backend, start_sync=False)) as http:
         yield http, secret, backend
 

@@ -29,7 +29,8 @@ def _backend(app: AppContext, *, password_file: str | None, sync_interval: float
         secret = os.environ[PASSWORD_ENV]
     password = (lambda _account: secret) if secret is not None else None  # type: ignore[misc]
     return Backend(app.client, Path(settings.home), account_dir=Path(settings.account_dir),
-                   password=password, sync_interval=sync_interval)
+                   password=password, sync_interval=sync_interval, database=settings.database,
+                   schema_prefix=settings.database_schema)
 
 
 @click.command("serve")

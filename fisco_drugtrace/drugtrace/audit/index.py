@@ -12,9 +12,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from fisco_drugtrace.drugtrace.audit.projection import Projection
+from fisco_drugtrace.drugtrace.audit.projection import PROJECTION_SCHEMA, Projection
 from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, PROCESS_DEFINITION_POINT, IndexedEvent
 from fisco_drugtrace.drugtrace.audit.schema import SCHEMA, SCHEMA_VERSION
+from fisco_drugtrace.drugtrace.sqldb import StoreLocation, open_store
 from fisco_drugtrace.errors import AuditError, IndexMismatchError
 
 __all__ = ["AuditIndex", "event_row_values", "iter_events", "mismatch"]
@@ -99,21 +100,32 @@ def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
 
 
 class AuditIndex:
-    """One deployment's event index in a SQLite file (``":memory:"`` for tests and benches)."""
+    """One deployment's event index in a SQLite file (``":memory:"`` for tests and benches), or
+    in a PostgreSQL schema when given a :class:`~fisco_drugtrace.drugtrace.sqldb.StoreLocation`
+    with a DSN (same tables, same queries: :mod:`~fisco_drugtrace.drugtrace.sqldb` translates)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA temp_store=MEMORY")
-        self.db.execute("PRAGMA cache_size=-65536")
+    def __init__(self, path: str | Path | StoreLocation) -> None:
+        self.location = path if isinstance(path, StoreLocation) else StoreLocation(path)
+        self.path = str(self.location)
+        if self.location.postgres:
+            self.db: Any = open_store(self.location)
+            fresh = self.db.fresh
+        else:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA temp_store=MEMORY")
+            self.db.execute("PRAGMA cache_size=-65536")
+            fresh = True
         with self.db:
-            self.db.executescript(SCHEMA)
             self._projection = Projection(self.db)
-            self._projection.create()
+            if fresh:
+                self.db.executescript(SCHEMA)
+                self._projection.create()
+            else:  # an existing PostgreSQL store: no DDL round trips on every open
+                self.db.learn_keys(SCHEMA + PROJECTION_SCHEMA)
             version = self.get_meta("schema_version")
             if version is None:
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -192,8 +204,8 @@ class AuditIndex:
 
     # -- reading -------------------------------------------------------------------------
     def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "block_number, seq",
-             limit: int | None = None) -> Iterator[sqlite3.Row]:
-        """Raw event rows (as ``sqlite3.Row``) for the query layer."""
+             limit: int | None = None) -> Iterator[Any]:
+        """Raw event rows (``sqlite3.Row``, or rows read the same way on PostgreSQL) for the query layer."""
         sql = "SELECT * FROM events" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
@@ -223,7 +235,7 @@ def _norm(h: str) -> str:
     return h if h.startswith("0x") else "0x" + h
 
 
-def iter_events(rows: Iterable[sqlite3.Row]) -> Iterator[IndexedEvent]:
+def iter_events(rows: Iterable[Any]) -> Iterator[IndexedEvent]:
     """Rows back to :class:`IndexedEvent` records."""
     for r in rows:
         yield IndexedEvent(
