@@ -292,6 +292,22 @@ class CodeStore:
             (CODE_WIDTH, CODE_WIDTH, code_hash)).fetchone()
         return UnitLocation(bytes(row[0]).decode("ascii"), code_hash, row[1], row[2]) if row else None
 
+    # -- served verification (drugtrace.served): one key lookup, no code-list or level blob read --
+    def unit_slot(self, code_hash: bytes) -> tuple[bytes, int] | None:
+        """``(batch id, index)`` of the unit whose code hashes to ``code_hash`` (``None``: not held).
+        Unlike :meth:`locate` it reads no code-list blob (a ``substr`` of a 10^7-code list loads
+        all 200 MB of it): the served verifier proves the index with the Merkle proof instead."""
+        row = self._db.execute("SELECT b.batch_id, u.idx FROM units u JOIN batch_list b ON b.seq = u.batch "
+                               "WHERE u.code_hash = ?", (code_hash,)).fetchone()
+        return (bytes(row[0]), int(row[1])) if row else None
+
+    def level_nodes(self, batch_id: bytes, level: int) -> bytes | None:
+        """The whole of one stored Merkle level of a batch (32-byte nodes), read once to lay out
+        the served verifier's proof file (``None`` if not stored)."""
+        row = self._db.execute("SELECT nodes FROM levels WHERE batch_id = ? AND level = ?",
+                               (batch_id, level)).fetchone()
+        return bytes(row[0]) if row else None
+
     def codes(self, batch_id: bytes) -> list[str]:
         row = self._db.execute("SELECT c.codes FROM code_lists c JOIN batch_list b ON b.seq = c.batch "
                                "WHERE b.batch_id = ?", (batch_id,)).fetchone()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.codes import code_problem, drug_identifier
@@ -27,7 +28,7 @@ from fisco_drugtrace.drugtrace.merkle import verify_proof
 from fisco_drugtrace.drugtrace.models import Batch, LifecycleState, Product
 from fisco_drugtrace.errors import NotFound
 
-__all__ = ["Verdict", "UnitState", "Verification", "VerificationOps"]
+__all__ = ["Verdict", "UnitState", "Verification", "VerificationEvidence", "VerificationOps"]
 
 
 class Verdict(str, Enum):
@@ -68,6 +69,23 @@ _ADVICE = {
 
 
 @dataclass(frozen=True)
+class VerificationEvidence:
+    """Where a served (index-backed) verdict comes from: the batch's commit, the Merkle proof
+    checked against the root committed there, and the unit's dispense if any."""
+
+    #: block and transaction of the batch's ``BatchCommitted`` event
+    committed_block: int
+    committed_tx: str
+    #: the unit's Merkle proof was checked against that root, here, for this answer
+    proof_checked: bool
+    #: proof length (sibling hashes from the leaf to the root)
+    proof_length: int = 0
+    #: block and transaction of the unit's ``UnitDispensed`` event (``None``: not dispensed as of the index)
+    dispensed_block: int | None = None
+    dispensed_tx: str | None = None
+
+
+@dataclass(frozen=True)
 class Verification:
     """The answer to a code check. ``usable`` only when genuine, listed, unexpired, not dispensed."""
 
@@ -86,6 +104,13 @@ class Verification:
     missing_batches: tuple[bytes, ...] = ()
     #: the batch's effective lifecycle state (product state included) is LISTED
     listed: bool = False
+    #: the answer comes from the audit index as of this block (``None``: read from the chain's head)
+    as_of_block: int | None = None
+    #: block, transaction and proof behind a served answer (index-backed verification)
+    evidence: VerificationEvidence | None = None
+    #: open recall cases of the unit's batch (or its product), as the audit index has them
+    #: (``audit.compliance.RecallSummary``; served answers only)
+    recalls: tuple[Any, ...] = ()
 
     #: the verdict is GENUINE (a field, so JSON renderings carry it)
     genuine: bool = field(init=False)

@@ -106,10 +106,40 @@ async def _read(request: Request) -> Response:
         return _error(404, "UnknownOperation", f"no operation {name!r}; see /api/openapi.json")
     if op.write:
         return _error(405, "MethodNotAllowed", f"{name} is a write: POST it with a write token")
-    if name != "verify_code" and _token(request) is None:
+    if name == "verify_code":
+        return await _verify(request)
+    if _token(request) is None:
         return _error(401, "Unauthorized", "a token is required (Authorization: Bearer …)")
     args = dict(request.query_params)
     status, body = await run_in_threadpool(_run, _backend(request), op, args, None)
+    return _json(status, body)
+
+
+def _served_verify(backend: Backend, code: str, chain: bool) -> tuple[int, Any]:
+    try:
+        result = backend.verifier.verify(code, chain=chain)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a typed HTTP answer
+        status = status_for(exc)
+        if status >= 500 and status != 503:
+            _log.exception("verify_code failed")
+        return status, error_body(exc)
+    return 200, None if result is None else to_json(result)
+
+
+async def _verify(request: Request) -> Response:
+    """The patients' question, answered from the code store and the audit index as of its last
+    block (``drugtrace.served``): on the event loop, as it reads only local files; a code no
+    manifest here lists goes to a worker thread, for the chain decides it."""
+    from starlette.concurrency import run_in_threadpool
+
+    args = dict(request.query_params)
+    code = args.get("code")
+    if not isinstance(code, str) or set(args) - {"code"}:
+        return _error(400, "ArgumentError", "verify_code takes one argument: code")
+    backend = _backend(request)
+    status, body = _served_verify(backend, code[:64], False)
+    if status == 200 and body is None:
+        status, body = await run_in_threadpool(_served_verify, backend, code[:64], True)
     return _json(status, body)
 
 
@@ -183,9 +213,11 @@ async def _read_raw(request: Request, limit: int) -> bytes:
 
 def _import(backend: Backend, data: bytes, shipment: int | None) -> tuple[int, Any]:
     try:
-        return 200, to_json(backend.service().import_manifest(data, shipment_id=shipment))
+        imported = backend.service().import_manifest(data, shipment_id=shipment)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a typed HTTP answer
         return status_for(exc), error_body(exc)
+    backend.refresh_proofs()  # the batch's proof file, so its codes verify at full speed at once
+    return 200, to_json(imported)
 
 
 async def _upload_manifest(request: Request) -> Response:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.crypto.keystore import AccountStore
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
+from fisco_drugtrace.drugtrace.served import IndexedVerifier
 from fisco_drugtrace.drugtrace.sqldb import StoreLocation, is_postgres_url, schema_name
 from fisco_drugtrace.errors import ConfigError, DrugTraceError, KeystoreError
 from fisco_drugtrace.web.store import WebStore
@@ -74,6 +75,8 @@ class Backend:
         self._signer_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: patients' verifications, answered from the code store and the audit index (no chain reads)
+        self.verifier = IndexedVerifier(self.service)
 
     def _web_location(self) -> StoreLocation:
         """The scans / idempotency / write-log store: beside the index (a SQLite file in the home, or
@@ -131,8 +134,20 @@ class Backend:
             self.sync.last_ok_ms = now
             self.sync.indexed_block = getattr(result, "to_block", None)
             self.sync.events += int(getattr(result, "events", 0) or 0)
+            self.refresh_proofs()
         self.sync.rounds += 1
         return self.sync
+
+    def refresh_proofs(self) -> None:
+        """Lay out the proof files of batches whose manifests arrived since (logged, not raised:
+        verification reads the code store's levels until a file is there)."""
+        try:
+            built = self.verifier.refresh()
+        except (DrugTraceError, OSError, ValueError) as exc:
+            _log.warning("proof files not refreshed: %s", exc)
+        else:
+            if built:
+                _log.info("laid out %d proof file(s)", built)
 
     def start(self) -> None:
         if self._thread is not None or self.sync_interval <= 0:
@@ -153,5 +168,6 @@ class Backend:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        self.verifier.close()
         self.tokens.close()
         self.store.close()

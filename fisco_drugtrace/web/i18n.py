@@ -49,6 +49,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "login": {"zh": "登录", "en": "Sign in"},
     "token": {"zh": "访问令牌", "en": "Access token"},
     "bad_token": {"zh": "令牌无效或已吊销", "en": "Unknown or revoked token"},
+    "as_of": {"zh": "以上结果依据审计索引，截至区块", "en": "As of block"},
+    "as_of_head": {"zh": "以上结果直接读自链上最新区块", "en": "Read from the chain's latest block"},
     "sync_ok": {"zh": "索引已同步至区块", "en": "Index in step with the chain up to block"},
     "sync_bad": {"zh": "链节点不可用，以下内容来自本地索引", "en": "The chain is unreachable: shown from the local index"},
 }

@@ -50,16 +50,17 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 
 # -- patients ----------------------------------------------------------------------------------
 def _verify(backend: Backend, code: str, t: dict[str, str]) -> tuple[Any, int]:
-    service = backend.service()
     problem = code_problem(code)
+    verifier = backend.verifier
     try:
-        result = service.verify_code(code)
+        # from the code store and the audit index, as of its last block (drugtrace.served)
+        result = verifier.verify(code)
     except DrugTraceError as exc:
-        # The chain cannot be asked: never a verdict that is not backed by the chain.
+        # Neither the index nor the chain can be read: never a verdict they do not back.
         return {"unavailable": str(exc.user_message or exc)}, status_for(exc)
     try:
-        recalls = service.audit_recalls(sync=False)
-        labels = service.org_labels()
+        recalls = verifier.recalls()
+        labels = verifier.labels()
     except DrugTraceError:
         recalls, labels = [], {}
     view = verify_view(result, labels=labels, recalls=recalls, scans=0, t=t)

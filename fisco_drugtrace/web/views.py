@@ -64,6 +64,8 @@ class VerifyView:
     history: tuple[str, ...]
     evidence: tuple[tuple[str, str], ...]
     scans: int
+    #: the audit index's block the answer rests on (``None``: read from the chain's head)
+    as_of_block: int | None = None
 
 
 def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], scans: int,
@@ -104,6 +106,14 @@ def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], 
         evidence += [("batch id", batch_hex), ("unit index", str(getattr(result, "index", ""))),
                      ("Merkle root", "0x" + batch.unit_root.hex()),
                      ("proof", "checked against the on-chain root" if result.genuine else "not checked")]
+        proof = getattr(result, "evidence", None)
+        if proof is not None:
+            evidence += [("committed in block", str(proof.committed_block)), ("commit transaction", proof.committed_tx),
+                         ("proof length", str(proof.proof_length))]
+            if proof.dispensed_block is not None:
+                evidence += [("dispensed in block", str(proof.dispensed_block)),
+                             ("dispense transaction", str(proof.dispensed_tx))]
     return VerifyView(result.code, verdict, str(result.reason), tuple(fields), state_key, level,
                       getattr(result, "dispensed", None) if verdict == Verdict.GENUINE else None,
-                      tuple(getattr(result, "history", ()) or ()), tuple(evidence), scans)
+                      tuple(getattr(result, "history", ()) or ()), tuple(evidence), scans,
+                      getattr(result, "as_of_block", None))

@@ -148,3 +148,37 @@ def test_report_downloads(pages, world) -> None:
     csv = http.get("/board/report.csv?section=recalls", headers=cookies)
     assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("recall_id")
     assert http.get("/board/report.csv?section=nope", headers=cookies).status_code == 400
+
+
+def _as_of(html: str) -> str:
+    match = re.search(r'id="as-of" data-block="([^"]+)"', html)
+    assert match, "the verdict does not say as of which block"
+    return match.group(1)
+
+
+def test_the_verdict_says_as_of_which_block_the_index_is(world, make_backend) -> None:
+    """Served from the audit index: the page and the API name its block; while the chain moves on
+    and the index has not followed, they keep naming the older block, then the new one."""
+    from fisco_drugtrace.drugtrace import OrgKind
+
+    backend = make_backend()
+    backend.sync_once()
+    indexed = backend.sync.indexed_block
+    code = world.listed_codes[60]
+    with TestClient(create_app(backend, start_sync=False)) as http:
+        page = http.get(f"/v/{code}?lang=en").text
+        assert _verdict(page) == "genuine" and _as_of(page) == str(indexed) and f"As of block {indexed}" in page
+        body = http.get("/api/v1/verify_code", params={"code": code}).json()
+        assert body["as_of_block"] == indexed and body["evidence"]["proof_checked"] is True
+        assert body["evidence"]["committed_block"] <= indexed and body["evidence"]["committed_tx"].startswith("0x")
+        assert "committed in block" in page and "commit transaction" in page
+        world.story.services["regulator"].register_org(b"\x5a" * 32, OrgKind.PHARMACY, 110000)  # the chain moves on
+        head = world.client.block_number()
+        assert head > indexed
+        assert _as_of(http.get(f"/v/{code}?lang=en").text) == str(indexed)
+        backend.sync_once()
+        assert _as_of(http.get(f"/v/{code}?lang=en").text) == str(head)
+        assert http.get("/api/v1/verify_code", params={"code": code}).json()["as_of_block"] == head
+        # a malformed code is counterfeit by its form alone: no block to name
+        assert 'id="as-of"' not in http.get("/v/123?lang=en").text
+        assert http.get("/api/v1/verify_code", params={"code": code, "extra": "1"}).status_code == 400
