@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Sequence, Ty
 from fisco_drugtrace.errors import ConfigError, TransportError
 from fisco_drugtrace.rpc.push import PushSubscription, PushTransport
 from fisco_drugtrace.types import Log
+from fisco_drugtrace.jsonsafe import load_json
 
 if TYPE_CHECKING:
     from fisco_drugtrace.client.base import FiscoClient
@@ -52,7 +53,7 @@ class Checkpoint:
     def from_json(cls, text: str) -> "Checkpoint":
         """:raises ConfigError: not a checkpoint."""
         try:
-            obj = json.loads(text)
+            obj = load_json(text)
             block, delivered = int(obj["block"]), int(obj["delivered"])
         except (ValueError, TypeError, KeyError) as exc:
             raise ConfigError(f"not a subscription checkpoint: {text[:80]!r}") from exc

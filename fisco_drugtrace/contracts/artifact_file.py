@@ -7,12 +7,12 @@ Truffle), ``{"abi": [...], "bytecode": {"object": "0x.."}}`` (Foundry ``out/``),
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from fisco_drugtrace.errors import ContractError
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["LoadedArtifact", "load_artifact_file"]
 
@@ -44,8 +44,8 @@ def _code(value: Any, path: Path) -> bytes:
 def _abi(value: Any, path: Path) -> list[Mapping[str, Any]]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
+            value = load_json(value)
+        except ValueError:
             raise ContractError(f"{path}: the 'abi' member is not JSON") from None
     if not isinstance(value, list) or not all(isinstance(e, Mapping) for e in value):
         raise ContractError(f"{path}: no ABI list")
@@ -59,10 +59,10 @@ def load_artifact_file(path: str | Path, name: str | None = None) -> LoadedArtif
     """
     where = Path(path)
     try:
-        data = json.loads(where.read_text(encoding="utf-8"))
+        data = load_json(where.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ContractError(f"cannot read {where}: {exc}") from None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:
         raise ContractError(f"{where} is not JSON: {exc}") from None
     if not isinstance(data, Mapping):
         raise ContractError(f"{where}: expected a JSON object with 'abi' and 'bytecode'")

@@ -24,6 +24,7 @@ from fisco_drugtrace.contracts.names import name_values
 from fisco_drugtrace.encoding.abi import ContractAbi
 from fisco_drugtrace.errors import AbiDecodingError, AbiError, ArtifactNotFound, ContractRevert
 from fisco_drugtrace.types import Log
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["KnownAbis", "DecodedCalldata", "DecodedLog", "load_abi_file", "name_suite_event_args"]
 
@@ -58,17 +59,17 @@ def load_abi_file(path: str | Path) -> list[Mapping[str, Any]]:
     :raises AbiError: unreadable, not JSON, or no ABI in it.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = load_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise AbiError(f"cannot read ABI file {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:
         raise AbiError(f"ABI file {path} is not JSON: {exc}") from None
     if isinstance(data, Mapping):
         data = data.get("abi")
         if isinstance(data, str):  # some tools store the ABI as a JSON string
             try:
-                data = json.loads(data)
-            except json.JSONDecodeError as exc:
+                data = load_json(data)
+            except ValueError as exc:
                 raise AbiError(f"ABI file {path}: the 'abi' member is not JSON: {exc}") from None
     if not isinstance(data, list) or not all(isinstance(e, Mapping) for e in data):
         raise AbiError(f"ABI file {path} holds no ABI (a JSON list, or an object with an 'abi' list)")

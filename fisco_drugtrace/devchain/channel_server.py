@@ -46,6 +46,7 @@ from fisco_drugtrace.encoding.channelpack import (
     unpack_topic,
 )
 from fisco_drugtrace.errors import DrugTraceError, FrameError, InvalidParams
+from fisco_drugtrace.jsonsafe import load_json
 
 from . import event_push as ep
 from .server import ServerHandle, ServerTls
@@ -130,7 +131,7 @@ class _Session:
         answer = self.node.handle_raw(pack.data)
         self.send(ChannelPack(RPC, pack.seq, answer))
         try:
-            request, reply = json.loads(pack.data), json.loads(answer)
+            request, reply = load_json(pack.data), load_json(answer)
         except (ValueError, UnicodeDecodeError):
             return
         if isinstance(request, dict) and request.get("method") == "sendRawTransaction" \
@@ -160,7 +161,7 @@ class _Session:
 
     def _handshake(self, pack: ChannelPack) -> None:
         try:
-            request = json.loads(pack.data)
+            request = load_json(pack.data)
             low, high = int(request.get("minimumSupport", 1)), int(request.get("maximumSupport", 1))
         except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
             return  # the node logs "parse to json failed" and does not answer
@@ -174,7 +175,7 @@ class _Session:
 
     def _topics(self, pack: ChannelPack) -> None:
         try:
-            topics = json.loads(pack.data)
+            topics = load_json(pack.data)
         except (ValueError, UnicodeDecodeError):
             return
         if isinstance(topics, list) and f"_block_notify_{self.group}" in topics and not self._notify_started:
@@ -184,7 +185,7 @@ class _Session:
     def _register(self, pack: ChannelPack) -> None:
         try:
             _, body = unpack_topic(pack.data)
-            request = json.loads(body)
+            request = load_json(body)
         except (FrameError, ValueError, UnicodeDecodeError):
             request = None
         code, task, filter_id = ep.INVALID_PARAMS, None, ""
@@ -220,7 +221,7 @@ class _Session:
     def _unregister(self, pack: ChannelPack) -> None:
         try:
             _, body = unpack_topic(pack.data)
-            filter_id = str(json.loads(body)["filterID"])
+            filter_id = str(load_json(body)["filterID"])
         except (FrameError, ValueError, UnicodeDecodeError, KeyError, TypeError):
             self.send(ChannelPack(UNREGISTER_EVENT_LOG, pack.seq, pack_topic("", _dumps({"result": ep.INVALID_PARAMS}))))
             return

@@ -40,6 +40,7 @@ from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.encoding import tx_v3
 from fisco_drugtrace.encoding.hexutil import to_bytes
 from fisco_drugtrace.errors import EncodingError, HexError, InvalidParams, RpcError, SignatureError
+from fisco_drugtrace.jsonsafe import load_json
 
 from .chain import WEB3_NONCE_PREFIX, Chain
 from .codec import Admission
@@ -188,7 +189,7 @@ class Web3Port:
         if len(body) > WEB3_BODY_LIMIT:
             return json.dumps(_error(None, -32600, "request body too large")).encode()
         try:
-            request = json.loads(body)
+            request = load_json(body)
         except (ValueError, UnicodeDecodeError):
             return json.dumps(_error(None, -32700, "Parse error")).encode()
         return json.dumps(self.handle(request)).encode()

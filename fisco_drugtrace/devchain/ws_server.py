@@ -45,6 +45,7 @@ from fisco_drugtrace.encoding.wsmessage import (
     new_seq,
 )
 from fisco_drugtrace.errors import DrugTraceError, FrameError, InvalidParams
+from fisco_drugtrace.jsonsafe import load_json
 
 from . import event_push as ep
 
@@ -176,7 +177,7 @@ class _Session:
 
     def _json(self, payload: bytes) -> Any:
         try:
-            return json.loads(payload)
+            return load_json(payload)
         except (ValueError, UnicodeDecodeError):
             return None
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from fisco_drugtrace.errors import AddressBookError
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["AddressBook", "Deployment", "deployment_key"]
 
@@ -78,7 +79,7 @@ class AddressBook:
         if not self.path.exists():
             return {"version": _VERSION, "deployments": {}}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = load_json(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise AddressBookError(f"address book {self.path} is unreadable: {exc}") from exc
         if not isinstance(data, dict) or not isinstance(data.get("deployments"), dict):

@@ -23,6 +23,7 @@ from typing import Any
 
 from fisco_drugtrace.errors import AddressBookError, DrugTraceError
 from fisco_drugtrace.types import Dialect
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["NAME_SERVICE_APP", "suite_version", "name_service_path", "publish_suite", "discover_org_registry"]
 
@@ -49,7 +50,7 @@ def _note(deploy_block: int) -> str:
 
 def _deploy_block(note: str) -> int:
     try:
-        value = json.loads(note)[NAME_SERVICE_APP]["deploy_block"]
+        value = load_json(note)[NAME_SERVICE_APP]["deploy_block"]
     except (ValueError, KeyError, TypeError):
         return 0
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

@@ -5,8 +5,10 @@ executor hands evmone a host ``hash_fn`` that calls the chain's hash implementat
 a chain (FISCO-BCOS bcos-executor/src/vm/HostContext.cpp, ``evm_hash_fn`` and ``hash_fn =
 evm_hash_fn``). So every ``keccak256(...)`` in the suite's Solidity — product and batch ids, unit
 leaves, Merkle nodes — is SM3 there, and the service must derive them off chain the same way.
-Which one is learnt from the node (``ClientV3.uses_sm_crypto``); a 2.x node does not say, so its
-chain is hashed as Keccak and no signer is refused on its account.
+Which one is learnt from the node through the client's ``chain_crypto_suite()``: a 3.x node reports
+``smCryptoType`` in ``getGroupInfo``; a 2.x node names a guomi build in ``getClientVersion``'s
+"FISCO-BCOS Version" (``"2.9.1 gm"``). A node that says neither is hashed as Keccak and no signer is
+refused on its account.
 Organisation ids, evidence and manifest hashes are computed off chain only and never recomputed
 by a contract: they stay keccak256 on every chain, so they are the same everywhere.
 """
@@ -25,9 +27,16 @@ Hasher = Callable[[bytes], bytes]
 
 
 def chain_uses_sm(client: Any) -> bool | None:
-    """Whether the node says its chain runs sm_crypto; ``None`` when the node cannot say (2.x)."""
+    """Whether the node says its chain runs sm_crypto (3.x and 2.x dialects alike, through the
+    client's ``chain_crypto_suite``); ``None`` when the node cannot say."""
     probe = getattr(client, "uses_sm_crypto", None)
-    return bool(probe()) if callable(probe) else None
+    if callable(probe):  # a client (or a test double) that answers the question directly
+        return bool(probe())
+    suite = getattr(client, "chain_crypto_suite", None)
+    if callable(suite):
+        name = suite()
+        return None if name is None else str(name).startswith("sm2")
+    return None
 
 
 def chain_hasher(client: Any) -> Hasher:

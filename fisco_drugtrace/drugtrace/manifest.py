@@ -27,6 +27,7 @@ from fisco_drugtrace.crypto.keccak import keccak256
 from fisco_drugtrace.drugtrace.codes import CODE_LENGTH, validate_codes
 from fisco_drugtrace.drugtrace.ids import id_hex, parse_id
 from fisco_drugtrace.errors import DomainError, EncodingError
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["MANIFEST_FORMAT", "Manifest", "ManifestFormatError", "ManifestMismatch", "manifest_hash",
            "render_manifest", "parse_manifest"]
@@ -98,7 +99,7 @@ def parse_manifest(data: bytes) -> Manifest:
         raise ManifestFormatError(f"a manifest is UTF-8 text: {exc}") from exc
     head, sep, body = text.partition("\n")
     try:
-        header = json.loads(head)
+        header = load_json(head)
     except ValueError as exc:
         raise ManifestFormatError("the first line of a manifest is its JSON header") from exc
     if not isinstance(header, dict) or header.get("format") != MANIFEST_FORMAT:

@@ -30,7 +30,6 @@ Selectors and topics use Keccak-256 by default; pass ``hasher`` for SM chains (S
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -40,6 +39,7 @@ from eth_abi.exceptions import DecodingError, EncodingError as EthAbiEncodingErr
 from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.errors import AbiDecodingError, AbiEncodingError, AbiError
 from fisco_drugtrace.types import Log
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = [
     "ContractAbi",
@@ -302,7 +302,7 @@ class ContractAbi:
     def __init__(self, abi: Sequence[Mapping[str, Any]] | str, *, hasher: Hasher = keccak256) -> None:
         if isinstance(abi, str):
             try:
-                abi = json.loads(abi)
+                abi = load_json(abi)
             except ValueError as exc:
                 raise AbiError(f"ABI is not JSON: {exc}") from exc
         if not isinstance(abi, Sequence) or not all(isinstance(e, Mapping) for e in abi):

@@ -12,6 +12,7 @@ from eth_abi import encode as abi_encode
 from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.crypto.keccak import keccak256
 from fisco_drugtrace.crypto.keys import KeyPair
+from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.crypto.sm import SM2, sm3
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
 from fisco_drugtrace.drugtrace.hashing import chain_hasher, check_signer_suite, hash_name
@@ -100,3 +101,39 @@ def test_a_node_that_cannot_say_its_suite_refuses_no_signer() -> None:
 
     check_signer_suite(_Silent(), LocalSigner(KeyPair.generate(SM2)))
     assert chain_hasher(_Silent()) is keccak256
+
+
+def _v2_client(version: str):
+    """A 2.x client on a dev chain whose getClientVersion names ``version`` (a guomi build says
+    "... gm"), as a real 2.x node's does."""
+    import json
+
+    from fisco_drugtrace.client import connect
+    from fisco_drugtrace.config import Settings
+    from fisco_drugtrace.devchain import DevChain, DevChainConfig
+    from fisco_drugtrace.types import Dialect
+
+    chain = DevChain(DevChainConfig(dialect=Dialect.V2))
+
+    def handler(raw: bytes) -> bytes:
+        answer = chain.handle_raw(raw)
+        if b"getClientVersion" in raw:
+            doc = json.loads(answer)
+            doc["result"]["FISCO-BCOS Version"] = version
+            answer = json.dumps(doc).encode()
+        return answer
+
+    return chain, connect(Settings(dialect=Dialect.V2, group=1), handler=handler)
+
+
+@pytest.mark.parametrize("version,suite,hasher", [("2.9.1 gm", "sm2_sm3", sm3), ("2.9.1", "ecdsa_secp256k1", keccak256)])
+def test_a_2x_node_reports_its_crypto_type_and_the_service_hashes_as_it(version, suite, hasher) -> None:
+    chain, client = _v2_client(version)
+    try:
+        assert client.chain_crypto_suite() == suite
+        assert chain_hasher(client) is hasher
+        wrong = LocalSigner(KeyPair.generate(SM2)) if hasher is keccak256 else LocalSigner(KeyPair.generate(ECDSA))
+        with pytest.raises(SignerSuiteMismatch):
+            check_signer_suite(client, wrong)
+    finally:
+        chain.close()

@@ -17,6 +17,7 @@ from fisco_drugtrace.cli.context import AppContext, pass_app
 from fisco_drugtrace.cli.options import json_option
 from fisco_drugtrace.cli.render import emit
 from fisco_drugtrace.encoding.hexutil import to_bytes
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["register"]
 
@@ -171,7 +172,7 @@ def dump(app: AppContext, out_path: Path, as_json: bool) -> None:
 def load(app: AppContext, path: Path, as_json: bool) -> None:
     """Re-execute a dump on top of the head (on a fresh chain: the dumped state)."""
     try:
-        data = json.loads(path.read_text())
+        data = load_json(path.read_text())
     except ValueError as exc:
         raise click.BadParameter(f"{path} is not JSON: {exc}", param_hint="PATH") from None
     emit({"block_number": _controls(app).load(data)}, as_json)

@@ -7,12 +7,12 @@ FISCO-BCOS ``libprecompiled/CNSPrecompiled.cpp`` / ``Common.h`` at v2.11.1.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from fisco_drugtrace.encoding.hexutil import normalize_address
 from fisco_drugtrace.errors import ContractError, HexError
 from fisco_drugtrace.types import Dialect
+from fisco_drugtrace.jsonsafe import load_json
 
 from ._common import ZERO_ADDRESS, PrecompiledContract, fn
 
@@ -63,7 +63,7 @@ class Cns(PrecompiledContract):
         text = self._call("selectByName", name) if version is None else \
             self._call("selectByNameAndVersion", name, version)
         try:
-            rows = json.loads(text)
+            rows = load_json(text)
             return [CnsEntry(r["name"], r["version"], _address(r["address"]), r["abi"]) for r in rows]
         except (ValueError, KeyError, TypeError) as exc:
             raise ContractError(f"CNS answered something that is not its JSON list: {text[:200]!r}") from exc

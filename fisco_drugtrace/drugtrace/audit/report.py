@@ -26,6 +26,7 @@ from fisco_drugtrace.drugtrace.audit.compliance import (
 )
 from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 from fisco_drugtrace.drugtrace.audit.queries import Alert, BatchWhereabouts, alerts, where_is
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = [
     "Evidence",
@@ -122,7 +123,7 @@ def report_to_json(report: AuditReport) -> str:
 
 def report_from_json(text: str) -> list[Evidence]:
     """The evidence list of a JSON report (what ``audit verify --report`` re-checks)."""
-    data = json.loads(text)
+    data = load_json(text)
     return [Evidence(int(e["block_number"]), e["tx_hash"], int(e["position"]), e["address"], e["contract"],
                      e["event"], e["args"]) for e in data.get("evidence", [])]
 

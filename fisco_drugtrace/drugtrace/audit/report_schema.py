@@ -8,10 +8,10 @@ then recomputes every figure from the chain (:mod:`.verify`).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from fisco_drugtrace.errors import EncodingError
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportFormatError", "parse_report"]
 
@@ -34,7 +34,7 @@ class ReportFormatError(EncodingError):
 def parse_report(text: str | bytes) -> dict[str, Any]:
     """The report object, its shape checked; :class:`ReportFormatError` when it is not a report."""
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ReportFormatError(f"not an audit report: not JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
