@@ -504,4 +504,29 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             excursion: false
         });
     }
+
+    // ================================================================== corrections (issue 12)
+
+    /// @inheritdoc ICustodyLedger
+    function systemCorrectHolding(bytes32 batchId, bytes32 orgId, uint64 quantity, bool restore, uint256 reasonId)
+        external
+        override
+        onlySuite
+    {
+        Stock storage st = _stock[batchId];
+        if (restore) {
+            // a voided destruction: the units were never destroyed; back in the holder's stock,
+            // quarantined until a regulator releases them
+            Holding storage h = _holdings[batchId][orgId];
+            h.quantity += quantity;
+            h.quarantined += quantity;
+            st.total += quantity;
+            st.quarantined += quantity;
+        } else {
+            // a voided batch: its units leave custody (they never existed as released units)
+            _debit(batchId, orgId, quantity);
+            st.total -= quantity;
+        }
+        emit HoldingCorrected(batchId, orgId, quantity, restore, reasonId);
+    }
 }

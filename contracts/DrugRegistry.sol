@@ -71,6 +71,9 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     /// @dev Per product or batch id: the organisation whose decision put it in STOPPED (the
     /// emergency stop's authority, domain 6.3 T1), so only the same or a higher one lifts it (T2).
     mapping(bytes32 => bytes32) private _stoppedBy;
+    /// @dev Per batch: the observation whose automatic action stopped it (0 = a manual stop), so
+    /// that voiding that observation lifts the stop it caused (issue 12, corrections).
+    mapping(bytes32 => uint256) private _autoStopReason;
 
     /// @param orgRegistry_ the suite's OrgRegistry.
     constructor(IOrgRegistry orgRegistry_) SuiteMember(orgRegistry_) {
@@ -206,6 +209,7 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         if (b.state == LifecycleState.RECALLED && to == LifecycleState.LISTED && evidenceHash == bytes32(0)) {
             revert DrugRegistryEvidenceRequired(batchId);
         }
+        if (to == LifecycleState.STOPPED && _autoStopReason[batchId] != 0) delete _autoStopReason[batchId];
         _transition(true, batchId, to, 1 << uint256(kind), callerOrg, reasonId, evidenceHash);
     }
 
@@ -230,7 +234,55 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         bytes32 byOrgId
     ) external override onlySuite {
         if (_batches[batchId].productId == bytes32(0)) revert DrugRegistryUnknownBatch(batchId);
+        if (to == LifecycleState.STOPPED) _autoStopReason[batchId] = reasonId;
         _transition(true, batchId, to, MASK_SYSTEM, byOrgId, reasonId, evidenceHash);
+    }
+
+    // ================================================================== corrections (issue 12)
+
+    /// @inheritdoc IDrugRegistry
+    function voidBatch(bytes32 batchId, bytes32 reasonHash) external override {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_MANUFACTURER | MASK_REGULATORS);
+        Batch storage b = _batches[batchId];
+        bytes32 productId = b.productId;
+        if (productId == bytes32(0)) revert DrugRegistryUnknownBatch(batchId);
+        bytes32 mahOrgId = _products[productId].mahOrgId;
+        if (kind == OrgKind.MANUFACTURER && mahOrgId != callerOrg) {
+            revert DrugRegistryNotProductHolder(productId, callerOrg);
+        }
+        _checkRegion(callerOrg, kind, region, mahOrgId);
+        LifecycleState from = b.state;
+        if (from == LifecycleState.STOPPED) _checkVoidRank(batchId, callerOrg, kind, region);
+        address custody;
+        if (from == LifecycleState.LISTED || from == LifecycleState.STOPPED) {
+            custody = _checkUnmoved(batchId, mahOrgId, b.unitCount);
+        }
+        // the table refuses RECALLED, DESTROYED and VOIDED batches (T8: NONE/LISTED/STOPPED -> VOIDED)
+        _transition(true, batchId, LifecycleState.VOIDED, 1 << uint256(kind), callerOrg, 0, reasonHash);
+        emit BatchVoided(batchId, from, callerOrg, reasonHash);
+        if (custody != address(0)) {
+            ICustodyLedger(custody).systemCorrectHolding(batchId, mahOrgId, b.unitCount, false, 0);
+        }
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function systemLiftStop(bytes32 batchId, uint256 observationId, bytes32 reasonHash, bytes32 byOrgId)
+        external
+        override
+        onlySuite
+        returns (bool lifted)
+    {
+        if (observationId == 0 || _autoStopReason[batchId] != observationId) return false;
+        if (_batches[batchId].state != LifecycleState.STOPPED) return false;
+        delete _autoStopReason[batchId];
+        _transition(true, batchId, LifecycleState.LISTED, MASK_SYSTEM, byOrgId, observationId, reasonHash);
+        return true;
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function autoStopReason(bytes32 batchId) external view override returns (uint256 observationId) {
+        if (_batches[batchId].state != LifecycleState.STOPPED) return 0;
+        return _autoStopReason[batchId];
     }
 
     // ================================================================== views
@@ -249,9 +301,14 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             if (from == LifecycleState.LISTED && to == LifecycleState.STOPPED) {
                 return MASK_REGULATORS | MASK_MANUFACTURER | MASK_SYSTEM; // T1
             }
-            if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS; // T2
+            // T2; the suite lifts an automatic stop whose observation was voided (issue 12)
+            if (from == LifecycleState.STOPPED && to == LifecycleState.LISTED) return MASK_REGULATORS | MASK_SYSTEM;
             if (from == LifecycleState.STOPPED && to == LifecycleState.RECALLED) return MASK_SYSTEM; // T3
             if (from == LifecycleState.RECALLED && to == LifecycleState.DESTROYED) return MASK_SYSTEM; // T4
+            // T8: a mis-committed batch voided before it moved (voidBatch only)
+            if (to == LifecycleState.VOIDED && uint8(from) <= uint8(LifecycleState.STOPPED)) {
+                return MASK_REGULATORS | MASK_MANUFACTURER;
+            }
             // T7: the rework route (relabel/repack, no expiry extension), national with evidence
             if (from == LifecycleState.RECALLED && to == LifecycleState.LISTED) return MASK_NATIONAL;
             return 0;
@@ -488,5 +545,26 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         if (kind != OrgKind.REGULATOR_PROVINCIAL) return;
         (,, uint32 mahRegion,,,) = orgRegistry().getOrg(mahOrgId);
         if (mahRegion != region) revert DrugRegistryOutsideRemit(callerOrg, mahOrgId);
+    }
+
+    /// @dev Voiding must not escape a stop: only who imposed it, or may lift it, voids a STOPPED batch.
+    function _checkVoidRank(bytes32 batchId, bytes32 callerOrg, OrgKind kind, uint32 region) private view {
+        bytes32 imposer = _stoppedBy[batchId];
+        if (imposer == callerOrg || imposer == bytes32(0)) return;
+        (OrgKind imposerKind,, uint32 imposerRegion,,,) = orgRegistry().getOrg(imposer);
+        if (kind == OrgKind.MANUFACTURER || !Authority.canLift(kind, region, imposerKind, imposerRegion)) {
+            revert DrugRegistryOutranked(batchId, imposer, callerOrg);
+        }
+    }
+
+    /// @dev A released batch is voidable only while every unit is still with the MAH, available:
+    /// none dispensed, destroyed, in transit or returned (returns arrive quarantined).
+    function _checkUnmoved(bytes32 batchId, bytes32 mahOrgId, uint64 unitCount) private view returns (address custody) {
+        (, custody,,) = orgRegistry().suite();
+        (uint64 total, uint64 inTransit, uint64 quarantined) = ICustodyLedger(custody).batchStock(batchId);
+        (uint128 mahHeld,) = ICustodyLedger(custody).holdingOf(batchId, mahOrgId);
+        if (total != unitCount || inTransit != 0 || quarantined != 0 || mahHeld != unitCount) {
+            revert DrugRegistryBatchMoved(batchId, unitCount, uint64(mahHeld));
+        }
     }
 }

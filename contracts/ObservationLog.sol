@@ -21,7 +21,8 @@ import {
     MASK_PHARMACY,
     MASK_HOSPITAL,
     MASK_REGULATORS,
-    MASK_HOLDERS
+    MASK_HOLDERS,
+    MASK_ANY_ORG
 } from "./common/KindMasks.sol";
 
 /**
@@ -66,17 +67,26 @@ contract ObservationLog is IObservationLog, SuiteMember {
         uint64 approvedId;
         uint64 pendingId;
         uint16 stepCount;
+        uint64 approvalId; // the regulator's observation that approved {approvedId}
     }
 
-    /// @dev A batch's release record (one slot): the definition its step bits belong to, whether the
-    /// MAH's latest release inspection was OK, and the regulator's FAIL inspection that blocks its
-    /// release (observation id, 0 = none).
+    /// @dev A batch's release record (one slot, observation ids): the definition its step bits
+    /// belong to, the regulator's FAIL inspection that blocks its release (0 = none), the latest
+    /// release test (the MAH's latest inspection, or a regulator's OK re-test; 0 = none or voided),
+    /// the regulator's latest re-test, the MAH's failed tests since it (a FAIL stays on the gate
+    /// until a regulator's OK re-test) and how many failures that re-test cleared (restored if it
+    /// is voided). The test passes iff no failure is pending and the latest test is OK.
     struct Release {
-        uint64 definitionId;
-        bool testPassed;
-        uint64 blockedBy;
-        bool testFailed; // the MAH's release test FAILed: stays until a regulator's OK re-test
+        uint48 definitionId;
+        uint48 blockedBy;
+        uint48 lastTestId;
+        uint48 retestId;
+        uint32 failCount;
+        uint32 clearedCount;
     }
+
+    /// @dev Who may call {voidObservation}: every kind that reports (the author check follows).
+    uint256 private constant MASK_ANY_REPORTER = MASK_ANY_ORG;
 
     /// @dev Most steps a process definition may have (one bitmap word per batch).
     uint16 private constant _MAX_STEPS = 256;
@@ -98,6 +108,16 @@ contract ObservationLog is IObservationLog, SuiteMember {
     mapping(bytes32 => mapping(bytes32 => uint64)) private _lastCountedSerious;
     /// @dev Per batch, bit i = step i of {Release.definitionId} recorded OK.
     mapping(bytes32 => uint256) private _stepBits;
+    /// @dev Corrections (issue 12): per observation, the organisation that voided it (0 = in force).
+    mapping(uint256 => bytes32) private _voidedBy;
+    /// @dev Per counted SERIOUS report, its 1-based number in the batch's count (its ring position).
+    mapping(uint256 => uint256) private _seriousNo;
+    /// @dev Per batch, the voided counted SERIOUS reports.
+    mapping(bytes32 => uint256) private _seriousVoided;
+    /// @dev Per regulator FAIL inspection that replaced a release block, the block it replaced.
+    mapping(uint256 => uint256) private _replacedBlock;
+    /// @dev Per regulator OK inspection that lifted a release block, the block it lifted.
+    mapping(uint256 => uint256) private _liftedBlock;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -157,7 +177,34 @@ contract ObservationLog is IObservationLog, SuiteMember {
         _act(r);
     }
 
+    /// @inheritdoc IObservationLog
+    function voidObservation(uint256 observationId, bytes32 reasonHash) external override {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_ANY_REPORTER);
+        Observation storage o = _observations[observationId];
+        ObservationPoint point = o.point;
+        if (point == ObservationPoint.NONE) revert ObservationLogUnknownObservation(observationId);
+        if (_voidedBy[observationId] != bytes32(0)) revert ObservationLogAlreadyVoided(observationId);
+        bytes32 subjectId = o.subjectId;
+        bool regulator = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL;
+        bool failedInspection = point == ObservationPoint.INSPECTION
+            && (o.result == ObservationResult.FAIL || o.result == ObservationResult.SERIOUS);
+        if (regulator) {
+            _checkVoidRemit(observationId, o, callerOrg, kind, region);
+        } else if (o.reporterOrgId != callerOrg || failedInspection) {
+            // its author corrects its own record; a failed inspection stays until a regulator voids it
+            revert ObservationLogVoidUnauthorized(observationId, callerOrg);
+        }
+        _voidedBy[observationId] = callerOrg;
+        bool stopLifted = _unwind(observationId, o, regulator, reasonHash, callerOrg);
+        emit ObservationVoided(observationId, point, subjectId, callerOrg, reasonHash, stopLifted);
+    }
+
     // ================================================================== views
+
+    /// @inheritdoc IObservationLog
+    function voidedBy(uint256 observationId) external view override returns (bytes32 orgId) {
+        return _voidedBy[observationId];
+    }
 
     /// @inheritdoc IObservationLog
     function reporterKinds(ObservationPoint point) public pure override returns (uint256 mask) {
@@ -223,7 +270,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
 
     /// @inheritdoc IObservationLog
     function seriousReactionCount(bytes32 batchId) external view override returns (uint256 count) {
-        return _seriousReactions[batchId];
+        return _seriousReactions[batchId] - _seriousVoided[batchId];
     }
 
     /// @inheritdoc IObservationLog
@@ -246,7 +293,9 @@ contract ObservationLog is IObservationLog, SuiteMember {
         pendingDefinitionId = p.pendingId;
         stepCount = p.stepCount;
         if (approvedDefinitionId != 0 && rel.definitionId == approvedDefinitionId) stepBits = _stepBits[batchId];
-        releaseTestPassed = rel.testPassed;
+        uint256 lastTestId = rel.lastTestId;
+        releaseTestPassed =
+            lastTestId != 0 && rel.failCount == 0 && _observations[lastTestId].result == ObservationResult.OK;
         blockingObservationId = rel.blockedBy;
     }
 
@@ -256,10 +305,13 @@ contract ObservationLog is IObservationLog, SuiteMember {
         if (windowMs == 0) return total;
         uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[batchId];
         uint256 kept = total < ADR_MAX_THRESHOLD ? total : ADR_MAX_THRESHOLD;
-        // Bounded by ADR_MAX_THRESHOLD; newest first, stop at the first report outside the window.
+        // Bounded by ADR_MAX_THRESHOLD; newest first, stop at the first report outside the window;
+        // a voided report's time is 0 and is skipped.
         for (uint256 k = 1; k <= kept; ++k) {
-            if (!_within(times[(total - k) % ADR_MAX_THRESHOLD], windowMs)) break;
-            count = k;
+            uint64 at = times[(total - k) % ADR_MAX_THRESHOLD];
+            if (at == 0) continue;
+            if (!_within(at, windowMs)) break;
+            ++count;
         }
     }
 
@@ -372,6 +424,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         p.approvedId = pendingId;
         p.pendingId = 0;
         p.stepCount = steps;
+        p.approvalId = uint64(r.id);
         emit ProcessDefinitionApproved(r.id, r.subjectId, pendingId, steps, r.reporterOrgId);
     }
 
@@ -383,7 +436,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
         if (rel.definitionId == definitionId) {
             bits = _stepBits[r.subjectId];
         } else {
-            rel.definitionId = definitionId;
+            rel.definitionId = uint48(definitionId);
         }
         uint16 step = uint16(uint64(r.minValue));
         _stepBits[r.subjectId] = bits | (uint256(1) << step);
@@ -394,10 +447,11 @@ contract ObservationLog is IObservationLog, SuiteMember {
     function _recordReleaseTest(Report memory r) private {
         Release storage rel = _releases[r.subjectId];
         bool failed = r.result == ObservationResult.FAIL || r.result == ObservationResult.SERIOUS;
-        if (failed) rel.testFailed = true;
+        uint32 failCount = rel.failCount;
+        if (failed) rel.failCount = ++failCount;
         // a FAIL stays on the gate: the MAH's later OK does not overwrite it (a regulator re-tests)
-        bool passed = r.result == ObservationResult.OK && !rel.testFailed;
-        rel.testPassed = passed;
+        bool passed = r.result == ObservationResult.OK && failCount == 0;
+        rel.lastTestId = uint48(r.id);
         emit ReleaseTestRecorded(r.id, r.subjectId, passed);
     }
 
@@ -412,21 +466,25 @@ contract ObservationLog is IObservationLog, SuiteMember {
         // higher authority than the one that imposed it (a provincial OK is then only recorded).
         bool outranks = blockedBy == 0 || _outranks(r, blockedBy);
         if (!failed) {
-            if (r.result == ObservationResult.OK && rel.testFailed) {
+            if (r.result == ObservationResult.OK && rel.failCount != 0) {
                 // the regulator's re-test clears the MAH's failed release test and passes it
-                rel.testFailed = false;
-                rel.testPassed = true;
+                rel.clearedCount = rel.failCount;
+                rel.failCount = 0;
+                rel.retestId = uint48(r.id);
+                rel.lastTestId = uint48(r.id);
                 emit ReleaseTestRecorded(r.id, r.subjectId, true);
             }
             if (r.result != ObservationResult.OK || blockedBy == 0 || !outranks) return;
             rel.blockedBy = 0;
+            _liftedBlock[r.id] = blockedBy;
             emit ReleaseUnblocked(r.id, r.subjectId, blockedBy, r.reporterOrgId);
             return;
         }
         LifecycleState state = _batchState(r.subjectId);
         if (state == LifecycleState.NONE) {
             if (!outranks) return;
-            rel.blockedBy = uint64(r.id);
+            if (blockedBy != 0) _replacedBlock[r.id] = blockedBy;
+            rel.blockedBy = uint48(r.id);
             emit ReleaseBlocked(r.id, r.subjectId, r.reporterOrgId);
         } else if (state == LifecycleState.LISTED) {
             _stop(r);
@@ -434,7 +492,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
     }
 
     /// @dev Whether the reporter ranks at least as high as the author of observation `blockingId`.
-    function _outranks(Report memory r, uint64 blockingId) private view returns (bool) {
+    function _outranks(Report memory r, uint256 blockingId) private view returns (bool) {
         bytes32 imposer = _observations[blockingId].reporterOrgId;
         if (imposer == r.reporterOrgId) return true;
         (OrgKind imposerKind,, uint32 imposerRegion,,,) = orgRegistry().getOrg(imposer);
@@ -477,13 +535,23 @@ contract ObservationLog is IObservationLog, SuiteMember {
             return;
         }
         _lastCountedSerious[r.subjectId][r.reporterOrgId] = uint64(block.timestamp);
-        uint256 count = ++_seriousReactions[r.subjectId];
+        uint256 total = ++_seriousReactions[r.subjectId];
+        _seriousNo[r.id] = total;
         uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[r.subjectId];
-        times[(count - 1) % ADR_MAX_THRESHOLD] = uint64(block.timestamp);
+        times[(total - 1) % ADR_MAX_THRESHOLD] = uint64(block.timestamp);
+        uint256 voided = _seriousVoided[r.subjectId];
+        uint256 count = total - voided;
         bytes32 productId = r.productId;
         emit SeriousAdverseReactionReported(r.id, r.subjectId, productId, count);
         if (threshold == 0 || count < threshold) return;
-        if (windowMs != 0 && !_within(times[(count - threshold) % ADR_MAX_THRESHOLD], windowMs)) return;
+        if (windowMs != 0) {
+            if (voided == 0) {
+                if (!_within(times[(total - threshold) % ADR_MAX_THRESHOLD], windowMs)) return;
+            } else if (_countedWithin(r.subjectId, total, total, block.timestamp, windowMs) < threshold) {
+                // voided reports leave holes (time 0) in the ring: count what is left (bounded by 32)
+                return;
+            }
+        }
         bool stopped = autoStop && _stopIfListed(r);
         emit AdverseReactionThresholdReached(r.id, r.subjectId, productId, count, threshold, stopped);
     }
@@ -508,5 +576,166 @@ contract ObservationLog is IObservationLog, SuiteMember {
     /// @dev The batch's own lifecycle state (NONE until released).
     function _batchState(bytes32 batchId) private view returns (LifecycleState state) {
         (,,,,, state,,,) = _registry.getBatch(batchId);
+    }
+
+    // ================================================================== corrections (issue 12)
+
+    /// @dev A regulator voids in its remit (national; provincial: the subject's MAH in its region)
+    /// and only a record of an author it ranks at least as high as.
+    function _checkVoidRemit(
+        uint256 observationId,
+        Observation storage o,
+        bytes32 callerOrg,
+        OrgKind kind,
+        uint32 region
+    ) private view {
+        bytes32 author = o.reporterOrgId;
+        if (author == callerOrg) return;
+        if (kind == OrgKind.REGULATOR_PROVINCIAL) {
+            bytes32 mahOrgId;
+            if (o.point == ObservationPoint.PROCESS_DEFINITION) {
+                (mahOrgId,,,,) = _registry.getProduct(o.subjectId);
+            } else {
+                (, mahOrgId) = _registry.batchOwner(o.subjectId);
+            }
+            (,, uint32 mahRegion,,,) = orgRegistry().getOrg(mahOrgId);
+            if (mahRegion != region) revert ObservationLogVoidUnauthorized(observationId, callerOrg);
+        }
+        (OrgKind authorKind,, uint32 authorRegion,,,) = orgRegistry().getOrg(author);
+        if (!Authority.canLift(kind, region, authorKind, authorRegion)) {
+            revert ObservationLogVoidUnauthorized(observationId, callerOrg);
+        }
+    }
+
+    /// @dev Every figure derived from the observation follows its void; returns whether a stop it
+    /// caused was lifted (only a regulator's void lifts a stop: T2 stays a regulator's act).
+    function _unwind(uint256 id, Observation storage o, bool regulator, bytes32 reasonHash, bytes32 byOrg)
+        private
+        returns (bool stopLifted)
+    {
+        ObservationPoint point = o.point;
+        bytes32 subjectId = o.subjectId;
+        if (point == ObservationPoint.PROCESS_DEFINITION) {
+            Process storage p = _processes[subjectId];
+            if (p.pendingId == id) p.pendingId = 0;
+            if (p.approvedId == id || p.approvalId == id) {
+                // no approved process any more: releases wait for a new approval
+                p.approvedId = 0;
+                p.approvalId = 0;
+                p.stepCount = 0;
+            }
+        } else if (point == ObservationPoint.PROCESS_PROGRESS) {
+            if (o.result != ObservationResult.OK) return false;
+            (bytes32 productId,) = _registry.batchOwner(subjectId);
+            Process storage p = _processes[productId];
+            Release storage rel = _releases[subjectId];
+            if (p.approvedId != 0 && rel.definitionId == p.approvedId && id > p.approvalId) {
+                _stepBits[subjectId] &= ~(uint256(1) << uint16(uint64(o.minValue)));
+            }
+        } else if (point == ObservationPoint.INSPECTION) {
+            _unwindInspection(id, o, subjectId);
+            bool failed = o.result == ObservationResult.FAIL || o.result == ObservationResult.SERIOUS;
+            if (failed && regulator) stopLifted = _registry.systemLiftStop(subjectId, id, reasonHash, byOrg);
+        } else if (point == ObservationPoint.ADVERSE_REACTION) {
+            uint256 n = _seriousNo[id];
+            if (n == 0) return false; // not counted: no figure depends on it
+            stopLifted = _unwindSerious(id, o, n, regulator, reasonHash, byOrg);
+        }
+    }
+
+    /// @dev Point 6: the release test, the re-test and the release block follow the void.
+    function _unwindInspection(uint256 id, Observation storage o, bytes32 batchId) private {
+        Release storage rel = _releases[batchId];
+        if (rel.lastTestId == id) rel.lastTestId = 0; // the release test is missing again
+        (, bytes32 mahOrgId) = _registry.batchOwner(batchId);
+        bool failed = o.result == ObservationResult.FAIL || o.result == ObservationResult.SERIOUS;
+        if (o.reporterOrgId == mahOrgId) {
+            if (!failed) return;
+            // a failed release test: off the gate if still pending, else no longer restored by a void of the re-test
+            if (id > rel.retestId) {
+                if (rel.failCount != 0) rel.failCount -= 1;
+            } else if (rel.clearedCount != 0) {
+                rel.clearedCount -= 1;
+            }
+            return;
+        }
+        if (rel.retestId == id) {
+            // a voided re-test: the failures it cleared are back on the gate
+            rel.failCount += rel.clearedCount;
+            rel.clearedCount = 0;
+            rel.retestId = 0;
+        }
+        if (rel.blockedBy == id) {
+            // a voided block: the block it replaced (if still in force) is back
+            uint256 replaced = _replacedBlock[id];
+            rel.blockedBy = _voidedBy[replaced] == bytes32(0) ? uint48(replaced) : 0;
+        } else if (rel.blockedBy == 0 && _liftedBlock[id] != 0) {
+            // a voided lift: the block it lifted is back (if not voided itself)
+            uint256 lifted = _liftedBlock[id];
+            if (_voidedBy[lifted] == bytes32(0) && _batchState(batchId) == LifecycleState.NONE) {
+                rel.blockedBy = uint48(lifted);
+            }
+        }
+    }
+
+    /**
+     * @dev Point 8: a counted SERIOUS report leaves the count (its ring time becomes 0) and its
+     * reporter may count again; an automatic ADR stop still in force is lifted (by a regulator's
+     * void) if this report caused it or, without it, the threshold was no longer reached at the
+     * report that caused it (bounded by the 32 reports kept).
+     */
+    function _unwindSerious(
+        uint256 id,
+        Observation storage o,
+        uint256 n,
+        bool regulator,
+        bytes32 reasonHash,
+        bytes32 byOrg
+    ) private returns (bool stopLifted) {
+        bytes32 batchId = o.subjectId;
+        uint256 total = _seriousReactions[batchId];
+        _seriousVoided[batchId] += 1;
+        if (n + ADR_MAX_THRESHOLD > total) _seriousTimes[batchId][(n - 1) % ADR_MAX_THRESHOLD] = 0;
+        if (_lastCountedSerious[batchId][o.reporterOrgId] == o.recordedAt) {
+            _lastCountedSerious[batchId][o.reporterOrgId] = 0;
+        }
+        if (!regulator) return false;
+        uint256 stopId = _registry.autoStopReason(batchId);
+        if (stopId == 0) return false;
+        if (stopId != id) {
+            uint256 stopNo = _seriousNo[stopId];
+            if (stopNo == 0 || n > stopNo) return false; // not an ADR stop, or this report came after it
+            (bytes32 productId,) = _registry.batchOwner(batchId);
+            (uint16 threshold, uint64 windowMs,) = _registry.adrPolicy(productId);
+            uint256 left = _countedWithin(batchId, total, stopNo, _observations[stopId].recordedAt, windowMs);
+            if (threshold != 0 && left >= threshold) return false;
+        }
+        return _registry.systemLiftStop(batchId, stopId, reasonHash, byOrg);
+    }
+
+    /**
+     * @dev Counted, non-voided SERIOUS reports numbered at most `upTo` and made within `windowMs`
+     * before `at` (0 = no window), among the ring's 32; reports older than the ring count as in
+     * force when no window applies. Bounded by ADR_MAX_THRESHOLD.
+     */
+    function _countedWithin(bytes32 batchId, uint256 total, uint256 upTo, uint256 at, uint64 windowMs)
+        private
+        view
+        returns (uint256 count)
+    {
+        uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[batchId];
+        uint256 kept = total < ADR_MAX_THRESHOLD ? total : ADR_MAX_THRESHOLD;
+        for (uint256 k = 0; k < kept; ++k) {
+            uint256 no = total - k;
+            if (no > upTo) continue;
+            uint64 t = times[(no - 1) % ADR_MAX_THRESHOLD];
+            if (t == 0) continue;
+            if (windowMs != 0 && uint256(t) + windowMs < at) break;
+            ++count;
+        }
+        if (windowMs == 0 && total > kept) {
+            uint256 older = total - kept;
+            count += upTo < older ? upTo : older;
+        }
     }
 }

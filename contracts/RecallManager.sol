@@ -6,6 +6,7 @@ import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {ICustodyLedger} from "./interfaces/ICustodyLedger.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
+import {Authority} from "./common/Authority.sol";
 import {
     DestructionStatus,
     LifecycleState,
@@ -46,7 +47,9 @@ contract RecallManager is IRecallManager, SuiteMember {
         // figures of a batch-scope case, computed on chain (issue 12, defect 5)
         uint64 inMarketAtOpen; // units held outside the MAH or in transit when the case opened
         uint64 mahAtOpen; // the MAH's own holding when the case opened
-        uint64 destroyed; // units destroyed under supervision in the case
+        uint64 destroyed; // units destroyed under supervision in the case (product scope: in its batch cases)
+        uint64 productCaseId; // a batch case opened under an open product-wide case of its product
+        uint64 followUpOf; // the batch's previous (CLOSED) case, for a follow-up case on a RECALLED batch
     }
 
     struct Destruction {
@@ -72,6 +75,13 @@ contract RecallManager is IRecallManager, SuiteMember {
     mapping(uint256 => mapping(bytes32 => uint256)) private _recovered;
     mapping(uint256 => uint256) private _recoveredTotal;
     mapping(uint256 => Destruction) private _destructions;
+    /// @dev Per batch, its latest batch-scope case; per product, its latest product-wide case.
+    mapping(bytes32 => uint256) private _latestCase;
+    /// @dev Per product-wide case, the batch cases opened under it (one per batch: follow-ups are not added).
+    mapping(uint256 => uint256[]) private _batchCases;
+
+    /// @dev Most batch cases a product-wide case's figures page may sum.
+    uint256 private constant _MAX_PAGE = 64;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -109,16 +119,23 @@ contract RecallManager is IRecallManager, SuiteMember {
         c.status = RecallStatus.OPEN;
         c.decidedAt = uint64(block.timestamp);
         c.noticeDeadline = uint64(block.timestamp) + levelInterval(level);
+        bool followUp;
         if (batchId != bytes32(0)) {
             (uint64 total,,) = _custody.batchStock(batchId);
             (uint128 mahHeld,) = _custody.holdingOf(batchId, mahOrgId);
             c.mahAtOpen = uint64(mahHeld);
             c.inMarketAtOpen = total - uint64(mahHeld);
+            followUp = _linkBatchCase(c, recallId, productId, batchId);
+        } else {
+            _latestCase[productId] = recallId;
         }
         emit RecallOpened(
             recallId, productId, batchId, level, kind, callerOrg, c.decidedAt, c.noticeDeadline, reasonHash
         );
-        if (batchId != bytes32(0)) {
+        if (c.followUpOf != 0 || c.productCaseId != 0) emit RecallCaseLinked(recallId, c.followUpOf, c.productCaseId);
+        if (followUp) {
+            // the batch stays RECALLED: no transition, the new case covers the stock found later
+        } else if (batchId != bytes32(0)) {
             _registry.systemTransitionBatch(batchId, LifecycleState.RECALLED, recallId, reasonHash, callerOrg);
         } else {
             _registry.systemTransitionProduct(productId, LifecycleState.RECALLED, recallId, reasonHash, callerOrg);
@@ -243,6 +260,7 @@ contract RecallManager is IRecallManager, SuiteMember {
         Recall storage c = _recalls[recallId];
         bytes32 batchId = c.batchId;
         c.destroyed += d.quantity;
+        if (c.productCaseId != 0) _recalls[c.productCaseId].destroyed += d.quantity;
         _custody.systemDestroy(batchId, executor, d.quantity, destructionId);
         // T4 (domain 6.3) only once the case's summary is accepted (CLOSED) and no unit of the batch
         // is held anywhere except quarantined stock awaiting destruction: a final destruction then
@@ -254,7 +272,54 @@ contract RecallManager is IRecallManager, SuiteMember {
         }
     }
 
+    /// @inheritdoc IRecallManager
+    function voidDestruction(uint256 destructionId, bytes32 reasonHash) external override {
+        (bytes32 callerOrg, OrgKind kind, uint32 region,) = _authorize(MASK_HOLDERS | MASK_REGULATORS);
+        Destruction storage d = _destructions[destructionId];
+        DestructionStatus status = d.status;
+        if (status == DestructionStatus.NONE) revert RecallManagerUnknownDestruction(destructionId);
+        if (status == DestructionStatus.VOIDED) revert RecallManagerDestructionNotPending(destructionId, status);
+        _checkVoider(d, destructionId, callerOrg, kind, region);
+        d.status = DestructionStatus.VOIDED;
+        bool wasConfirmed = status == DestructionStatus.CONFIRMED;
+        emit DestructionVoided(destructionId, d.recallId, callerOrg, wasConfirmed, reasonHash);
+        if (wasConfirmed) _restoreDestroyed(d, destructionId);
+    }
+
     // ================================================================== views
+
+    /// @inheritdoc IRecallManager
+    function recallLinks(uint256 recallId)
+        external
+        view
+        override
+        returns (uint256 followUpOf, uint256 productCaseId, uint256 batchCaseCount, uint256 latestCaseOfScope)
+    {
+        Recall storage c = _recalls[recallId];
+        bytes32 scope = c.batchId != bytes32(0) ? c.batchId : c.productId;
+        return (c.followUpOf, c.productCaseId, _batchCases[recallId].length, _latestCase[scope]);
+    }
+
+    /// @inheritdoc IRecallManager
+    function latestCase(bytes32 scopeId) external view override returns (uint256 recallId) {
+        return _latestCase[scopeId];
+    }
+
+    /// @inheritdoc IRecallManager
+    function productRecallFigures(uint256 recallId, uint256 start, uint256 count)
+        external
+        view
+        override
+        returns (uint256 caseCount, uint64 inMarketAtOpen, uint64 inMarketNow, uint64 destroyed)
+    {
+        Recall storage c = _recalls[recallId];
+        if (c.status == RecallStatus.NONE) revert RecallManagerUnknownRecall(recallId);
+        if (c.batchId != bytes32(0)) revert RecallManagerInvalidScope(c.productId, c.batchId);
+        if (count > _MAX_PAGE) count = _MAX_PAGE;
+        caseCount = _batchCases[recallId].length;
+        (inMarketAtOpen, inMarketNow) = _sumBatchCases(recallId, start, count);
+        destroyed = c.destroyed;
+    }
 
     /// @inheritdoc IRecallManager
     function getRecall(uint256 recallId)
@@ -309,7 +374,13 @@ contract RecallManager is IRecallManager, SuiteMember {
         inMarketAtOpen = c.inMarketAtOpen;
         destroyed = c.destroyed;
         declared = uint64(_recoveredTotal[recallId]);
-        if (c.batchId == bytes32(0)) return (0, 0, 0, destroyed, declared);
+        if (c.batchId == bytes32(0)) {
+            // product scope: the sum over its batch cases (a view; see productRecallFigures for pages)
+            uint256 n = _batchCases[recallId].length;
+            (, inMarketNow) = _sumBatchCases(recallId, 0, n);
+            recoveredUnits = inMarketNow < inMarketAtOpen ? inMarketAtOpen - inMarketNow : 0;
+            return (inMarketAtOpen, inMarketNow, recoveredUnits, destroyed, declared);
+        }
         (uint64 total,,) = _custody.batchStock(c.batchId);
         (uint128 mahHeld,) = _custody.holdingOf(c.batchId, c.mahOrgId);
         inMarketNow = total > mahHeld ? total - uint64(mahHeld) : 0;
@@ -378,6 +449,8 @@ contract RecallManager is IRecallManager, SuiteMember {
         Recall storage c = _case(recallId);
         bytes32 batchId = c.batchId;
         if (batchId == bytes32(0)) revert RecallManagerNotBatchScope(recallId);
+        uint256 latest = _latestCase[batchId];
+        if (latest != recallId) revert RecallManagerSuperseded(recallId, latest);
         // Allowed after the case is CLOSED: the supervised destruction that closes out the stock.
         if (quantity == 0) revert RecallManagerInvalidQuantity(0);
         (uint128 held,) = _custody.holdingOf(batchId, executor);
@@ -403,6 +476,7 @@ contract RecallManager is IRecallManager, SuiteMember {
     function _mayDestroyBatch(Recall storage c, bool finalDisposal) private view returns (bool) {
         bytes32 batchId = c.batchId;
         if (batchId == bytes32(0) || c.status != RecallStatus.CLOSED) return false;
+        if (_recalls[_latestCase[batchId]].status != RecallStatus.CLOSED) return false; // a follow-up is open
         (LifecycleState batchState,,) = _registry.usability(batchId);
         if (batchState != LifecycleState.RECALLED) return false;
         (uint64 total, uint64 inTransit, uint64 quarantined) = _custody.batchStock(batchId);
@@ -465,5 +539,98 @@ contract RecallManager is IRecallManager, SuiteMember {
         if (kind != OrgKind.REGULATOR_PROVINCIAL && (kind != OrgKind.AUDITOR || region == 0)) return;
         (,, uint32 orgRegion,,,) = orgRegistry().getOrg(orgId);
         if (orgRegion != region) revert RecallManagerUnauthorized(recallId, callerOrg);
+    }
+
+    // ================================================================== corrections, follow-ups, product figures (issue 12)
+
+    /**
+     * @dev Links a new batch case: on a RECALLED batch it is a follow-up of the batch's latest case,
+     * which must be CLOSED (stock found after the close-out); otherwise, opened while its product
+     * has an open product-wide case, it is one of that case's batch cases and adds its market
+     * figure at the opening to it. Returns whether it is a follow-up (no T3 then).
+     */
+    function _linkBatchCase(Recall storage c, uint256 recallId, bytes32 productId, bytes32 batchId)
+        private
+        returns (bool followUp)
+    {
+        uint256 previous = _latestCase[batchId];
+        _latestCase[batchId] = recallId;
+        (LifecycleState batchState,,) = _registry.usability(batchId);
+        if (batchState == LifecycleState.RECALLED) {
+            RecallStatus previousStatus = _recalls[previous].status;
+            if (previousStatus != RecallStatus.CLOSED) revert RecallManagerCaseStillOpen(batchId, previous);
+            c.followUpOf = uint64(previous);
+            return true;
+        }
+        uint256 productCase = _latestCase[productId];
+        if (productCase == 0) return false;
+        Recall storage parent = _recalls[productCase];
+        if (parent.status == RecallStatus.CLOSED) return false;
+        c.productCaseId = uint64(productCase);
+        parent.inMarketAtOpen += c.inMarketAtOpen;
+        _batchCases[productCase].push(recallId);
+    }
+
+    /// @dev Sum of the batch cases [start, start+count) of a product-wide case: market at their
+    /// opening, and now (held outside the MAH or in transit).
+    function _sumBatchCases(uint256 recallId, uint256 start, uint256 count)
+        private
+        view
+        returns (uint64 atOpen, uint64 now_)
+    {
+        uint256[] storage cases = _batchCases[recallId];
+        uint256 end = start + count;
+        if (end > cases.length) end = cases.length;
+        for (uint256 k = start; k < end; ++k) {
+            Recall storage b = _recalls[cases[k]];
+            atOpen += b.inMarketAtOpen;
+            (uint64 total,,) = _custody.batchStock(b.batchId);
+            (uint128 mahHeld,) = _custody.holdingOf(b.batchId, b.mahOrgId);
+            now_ += total > mahHeld ? total - uint64(mahHeld) : 0;
+        }
+    }
+
+    /// @dev A regulator acts on a record only if it ranks at least as high as `imposer` (0: nobody).
+    function _checkRank(uint256 destructionId, bytes32 callerOrg, OrgKind kind, uint32 region, bytes32 imposer)
+        private
+        view
+    {
+        if (imposer == bytes32(0) || imposer == callerOrg) return;
+        (OrgKind imposerKind,, uint32 imposerRegion,,,) = orgRegistry().getOrg(imposer);
+        if (!Authority.canLift(kind, region, imposerKind, imposerRegion)) {
+            revert RecallManagerVoidUnauthorized(destructionId, callerOrg);
+        }
+    }
+
+    /// @dev Who may void a destruction record: its author while RECORDED; a regulator in remit of
+    /// the executor ranking at least as high as its recorder and (CONFIRMED) its supervisor.
+    function _checkVoider(Destruction storage d, uint256 destructionId, bytes32 callerOrg, OrgKind kind, uint32 region)
+        private
+        view
+    {
+        bool regulator = kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL;
+        if (!regulator) {
+            // its author corrects a record not yet counter-signed; a confirmed one needs a regulator
+            if (d.recordedByOrgId != callerOrg || d.status != DestructionStatus.RECORDED) {
+                revert RecallManagerVoidUnauthorized(destructionId, callerOrg);
+            }
+            return;
+        }
+        _checkRegion(d.recallId, callerOrg, kind, region, d.executorOrgId);
+        _checkRank(destructionId, callerOrg, kind, region, d.recordedByOrgId);
+        if (d.status == DestructionStatus.CONFIRMED) _checkRank(destructionId, callerOrg, kind, region, d.supervisorOrgId);
+    }
+
+    /// @dev A voided confirmed destruction: the units were not destroyed; they leave the case's
+    /// figures and come back to the executor, quarantined. Refused once the batch is DESTROYED.
+    function _restoreDestroyed(Destruction storage d, uint256 destructionId) private {
+        Recall storage c = _recalls[d.recallId];
+        bytes32 batchId = c.batchId;
+        (LifecycleState batchState,,) = _registry.usability(batchId);
+        if (batchState == LifecycleState.DESTROYED) revert RecallManagerBatchDestroyed(destructionId, batchId);
+        uint64 quantity = d.quantity;
+        c.destroyed -= quantity;
+        if (c.productCaseId != 0) _recalls[c.productCaseId].destroyed -= quantity;
+        _custody.systemCorrectHolding(batchId, d.executorOrgId, quantity, true, destructionId);
     }
 }

@@ -38,7 +38,8 @@ enum LifecycleState {
     STOPPED,        // 2: emergency stop
     RECALLED,       // 3: under a recall case
     DESTROYED,      // 4: destroyed under supervision (batch, terminal)
-    DEREGISTERED    // 5: approval cancelled (product, terminal)
+    DEREGISTERED,   // 5: approval cancelled (product, terminal)
+    VOIDED          // 6: a mis-committed batch voided before it moved (batch, terminal; issue 12)
 }
 
 /// @notice Status of a shipment.
@@ -99,5 +100,6 @@ enum RecallStatus {
 enum DestructionStatus {
     NONE,       // 0
     RECORDED,   // 1: recorded by the executor, awaiting counter-signature
-    CONFIRMED   // 2: counter-signed by a supervisor
+    CONFIRMED,  // 2: counter-signed by a supervisor
+    VOIDED      // 3: voided by its author or a regulator (the record stays; issue 12)
 }

@@ -384,4 +384,24 @@ interface ICustodyLedger {
     /// @notice The DrugRegistry this ledger reads batch states from.
     /// @return registry its address.
     function drugRegistry() external view returns (address registry);
+
+    // ------------------------------------------------------------ corrections (issue 12)
+
+    /**
+     * @notice A correction of a holding by the suite (never an overwrite of a record): `restore`
+     * puts back, quarantined, the units of a voided destruction record; otherwise the units of a
+     * voided, unmoved batch leave custody.
+     * @param batchId the batch.
+     * @param orgId the holder.
+     * @param quantity units.
+     * @param restore true to credit back (quarantined), false to debit.
+     * @param reasonId the voided record (destruction id) or 0 for a batch.
+     */
+    function systemCorrectHolding(bytes32 batchId, bytes32 orgId, uint64 quantity, bool restore, uint256 reasonId)
+        external;
+
+    /// @notice A holding corrected by a void (see {systemCorrectHolding}).
+    event HoldingCorrected(
+        bytes32 indexed batchId, bytes32 indexed orgId, uint256 quantity, bool restored, uint256 reasonId
+    );
 }

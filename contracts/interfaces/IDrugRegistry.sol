@@ -100,6 +100,12 @@ interface IDrugRegistry {
     /// @param observationId the latest blocking inspection
     error DrugRegistryReleaseBlocked(bytes32 batchId, uint256 observationId);
 
+    /// @notice A released batch whose units moved (shipped, dispensed, destroyed, returned) cannot be voided.
+    /// @param batchId the batch
+    /// @param unitCount units released
+    /// @param mahHeld units still held by the MAH
+    error DrugRegistryBatchMoved(bytes32 batchId, uint64 unitCount, uint64 mahHeld);
+
     // ------------------------------------------------------------------ events
     /// @notice A product (approval) was registered.
     /// @param productId the product
@@ -435,4 +441,42 @@ interface IDrugRegistry {
     /// @param lot lot number.
     /// @return batchId keccak256(abi.encode(productId, lot)).
     function batchIdOf(bytes32 productId, string calldata lot) external pure returns (bytes32 batchId);
+
+    // ------------------------------------------------------------ corrections (issue 12)
+
+    /// @notice A mis-committed batch was voided (T8); the commit stays on chain.
+    /// @param batchId the batch
+    /// @param from its state before the void
+    /// @param byOrgId the MAH or regulator that voided it
+    /// @param reasonHash hash of the reason document
+    event BatchVoided(bytes32 indexed batchId, LifecycleState from, bytes32 indexed byOrgId, bytes32 reasonHash);
+
+    /**
+     * @notice Void a mis-committed batch (T8: NONE, LISTED or STOPPED -> VOIDED, terminal).
+     * @dev Requirements: the product's MAH or a regulator in remit; a STOPPED batch only by who may
+     * lift its stop ({DrugRegistryOutranked}); a released batch only while every unit is still
+     * with the MAH, available ({DrugRegistryBatchMoved}); its units then leave custody. Emits
+     * {BatchStateChanged}, {BatchVoided} and, if released, {ICustodyLedger-HoldingCorrected}.
+     * @param batchId the batch.
+     * @param reasonHash hash of the reason document.
+     */
+    function voidBatch(bytes32 batchId, bytes32 reasonHash) external;
+
+    /**
+     * @notice Lift the automatic stop (T2 by the suite) caused by `observationId`, after that
+     * observation was voided; no-op (false) unless the batch is STOPPED by exactly that observation.
+     * @param batchId the batch.
+     * @param observationId the voided observation.
+     * @param reasonHash the void's reason hash.
+     * @param byOrgId the organisation that voided the observation.
+     * @return lifted true if the stop was lifted.
+     */
+    function systemLiftStop(bytes32 batchId, uint256 observationId, bytes32 reasonHash, bytes32 byOrgId)
+        external
+        returns (bool lifted);
+
+    /// @notice The observation whose automatic action holds the batch STOPPED (0: not stopped, or a manual stop).
+    /// @param batchId the batch.
+    /// @return observationId the observation.
+    function autoStopReason(bytes32 batchId) external view returns (uint256 observationId);
 }

@@ -282,4 +282,47 @@ interface IObservationLog {
      * @return count the number.
      */
     function seriousReactionsWithin(bytes32 batchId, uint64 windowMs) external view returns (uint256 count);
+
+    // ------------------------------------------------------------ corrections (issue 12)
+
+    /// @notice No observation with this id.
+    /// @param observationId the id
+    error ObservationLogUnknownObservation(uint256 observationId);
+
+    /// @notice The observation is already voided.
+    /// @param observationId the id
+    error ObservationLogAlreadyVoided(uint256 observationId);
+
+    /// @notice The caller may not void this observation: neither its author (a failed inspection
+    /// needs a regulator) nor a regulator in remit ranking at least as high as the author.
+    /// @param observationId the id
+    /// @param callerOrgId the caller's organisation
+    error ObservationLogVoidUnauthorized(uint256 observationId, bytes32 callerOrgId);
+
+    /// @notice An observation was voided (EPCIS errorDeclaration); the record stays on chain.
+    /// @param observationId the voided observation
+    /// @param point its point
+    /// @param subjectId its subject
+    /// @param byOrgId who voided it
+    /// @param reasonHash hash of the reason document
+    /// @param stopLifted whether the automatic stop it caused was lifted (T2 by the suite)
+    event ObservationVoided(uint256 indexed observationId, ObservationPoint indexed point, bytes32 indexed subjectId,
+        bytes32 byOrgId, bytes32 reasonHash, bool stopLifted);
+
+    /**
+     * @notice Void an observation (a correction, never an overwrite): the figures derived from it
+     * follow — the release gate (process definition/approval, step bit, release test and re-test,
+     * release block and its lift), the ADR count and window, and the automatic stop it caused.
+     * @dev Requirements: its author (except a FAIL/SERIOUS inspection), or a regulator in remit
+     * (provincial: the subject's MAH in its region) ranking at least as high as the author. Only a
+     * regulator's void lifts a stop. Emits {ObservationVoided} (and {IDrugRegistry-BatchStateChanged}).
+     * @param observationId the observation.
+     * @param reasonHash hash of the reason document.
+     */
+    function voidObservation(uint256 observationId, bytes32 reasonHash) external;
+
+    /// @notice Who voided an observation (0 = in force).
+    /// @param observationId the observation.
+    /// @return orgId the organisation.
+    function voidedBy(uint256 observationId) external view returns (bytes32 orgId);
 }

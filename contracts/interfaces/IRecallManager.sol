@@ -380,4 +380,86 @@ interface IRecallManager {
     /// @param level recall level.
     /// @return interval the interval in ms.
     function levelInterval(RecallLevel level) external pure returns (uint64 interval);
+
+    // ------------------------------------------------------------ corrections, follow-ups, product figures (issue 12)
+
+    /// @notice The caller may not void this destruction record.
+    /// @param destructionId the record
+    /// @param callerOrgId the caller's organisation
+    error RecallManagerVoidUnauthorized(uint256 destructionId, bytes32 callerOrgId);
+
+    /// @notice A confirmed destruction of a batch already DESTROYED (T4) cannot be voided.
+    /// @param destructionId the record
+    /// @param batchId the batch
+    error RecallManagerBatchDestroyed(uint256 destructionId, bytes32 batchId);
+
+    /// @notice A follow-up case needs the batch's latest case CLOSED.
+    /// @param batchId the batch
+    /// @param latestRecallId its latest case
+    error RecallManagerCaseStillOpen(bytes32 batchId, uint256 latestRecallId);
+
+    /// @notice The case has a follow-up: destruction is recorded in the batch's latest case.
+    /// @param recallId the superseded case
+    /// @param latestRecallId the batch's latest case
+    error RecallManagerSuperseded(uint256 recallId, uint256 latestRecallId);
+
+    /// @notice A destruction record was voided; the record stays on chain.
+    /// @param destructionId the record
+    /// @param recallId its case
+    /// @param byOrgId who voided it
+    /// @param wasConfirmed whether it had been counter-signed (its units are then restored, quarantined)
+    /// @param reasonHash hash of the reason document
+    event DestructionVoided(uint256 indexed destructionId, uint256 indexed recallId, bytes32 indexed byOrgId,
+        bool wasConfirmed, bytes32 reasonHash);
+
+    /// @notice A batch case linked at its opening: a follow-up of the batch's closed case, or a
+    /// batch case of an open product-wide case.
+    /// @param recallId the new case
+    /// @param followUpOf the batch's previous case (0: none)
+    /// @param productRecallId the product-wide case (0: none)
+    event RecallCaseLinked(uint256 indexed recallId, uint256 indexed followUpOf, uint256 indexed productRecallId);
+
+    /**
+     * @notice Void a destruction record (a correction): RECORDED by its author or a regulator in
+     * remit; CONFIRMED only by a regulator in remit ranking at least as high as its recorder and
+     * supervisor — its units come back to the executor, quarantined, and leave the case's figures.
+     * @dev Reverts {RecallManagerBatchDestroyed} once the batch is DESTROYED. Emits
+     * {DestructionVoided} (and {ICustodyLedger-HoldingCorrected}).
+     * @param destructionId the record.
+     * @param reasonHash hash of the reason document.
+     */
+    function voidDestruction(uint256 destructionId, bytes32 reasonHash) external;
+
+    /**
+     * @notice How a case is linked.
+     * @param recallId the case.
+     * @return followUpOf the batch's previous case it follows up (0: none).
+     * @return productCaseId the product-wide case it belongs to (0: none).
+     * @return batchCaseCount for a product-wide case, its batch cases.
+     * @return latestCaseOfScope the latest case of the same batch (or product).
+     */
+    function recallLinks(uint256 recallId)
+        external
+        view
+        returns (uint256 followUpOf, uint256 productCaseId, uint256 batchCaseCount, uint256 latestCaseOfScope);
+
+    /// @notice The latest case of a batch (batch scope) or product (product-wide), 0 = none.
+    /// @param scopeId the batch or product id.
+    /// @return recallId the case.
+    function latestCase(bytes32 scopeId) external view returns (uint256 recallId);
+
+    /**
+     * @notice One page of a product-wide case's figures over its batch cases (at most 64 a page).
+     * @param recallId the product-wide case.
+     * @param start first batch case (0-based).
+     * @param count batch cases in the page.
+     * @return caseCount all its batch cases.
+     * @return inMarketAtOpen the page's market at the batch cases' openings.
+     * @return inMarketNow the page's market now.
+     * @return destroyed the whole case's destroyed units (all batch cases).
+     */
+    function productRecallFigures(uint256 recallId, uint256 start, uint256 count)
+        external
+        view
+        returns (uint256 caseCount, uint64 inMarketAtOpen, uint64 inMarketNow, uint64 destroyed);
 }

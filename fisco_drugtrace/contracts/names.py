@@ -33,7 +33,7 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "OrgKind": ("NONE", "REGULATOR_NATIONAL", "REGULATOR_PROVINCIAL", "MANUFACTURER", "DISTRIBUTOR", "LOGISTICS",
                 "PHARMACY", "HOSPITAL", "AUDITOR"),
     "OrgStatus": ("NONE", "ACTIVE", "SUSPENDED"),
-    "LifecycleState": ("NONE", "LISTED", "STOPPED", "RECALLED", "DESTROYED", "DEREGISTERED"),
+    "LifecycleState": ("NONE", "LISTED", "STOPPED", "RECALLED", "DESTROYED", "DEREGISTERED", "VOIDED"),
     "ShipmentStatus": ("NONE", "DISPATCHED", "RECEIVED", "PARTIAL", "REJECTED", "VOIDED"),
     "ObservationPoint": ("NONE", "PROCESS_DEFINITION", "PROCESS_PROGRESS", "ORDER", "TRANSPORT", "STORAGE",
                          "INSPECTION", "EFFICACY", "ADVERSE_REACTION"),
@@ -41,7 +41,7 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "RecallLevel": ("NONE", "I", "II", "III"),
     "RecallKind": ("VOLUNTARY", "ORDERED"),
     "RecallStatus": ("NONE", "OPEN", "NOTIFIED", "COMPLETED", "CLOSED"),
-    "DestructionStatus": ("NONE", "RECORDED", "CONFIRMED"),
+    "DestructionStatus": ("NONE", "RECORDED", "CONFIRMED", "VOIDED"),
 }
 
 #: parameter name -> the enum whose members are its bits (bit ``1 << member``), e.g. OrgRegistry's

@@ -67,6 +67,7 @@ class LifecycleState(IntEnum):
     RECALLED = 3
     DESTROYED = 4
     DEREGISTERED = 5
+    VOIDED = 6  # a mis-committed batch voided before it moved (issue 12)
 
 
 class ShipmentStatus(IntEnum):
@@ -121,6 +122,7 @@ class DestructionStatus(IntEnum):
     NONE = 0
     RECORDED = 1
     CONFIRMED = 2
+    VOIDED = 3  # voided by its author or a regulator (issue 12)
 
 
 @dataclass(frozen=True)

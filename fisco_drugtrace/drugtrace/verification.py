@@ -48,13 +48,14 @@ class UnitState(str, Enum):
     RECALLED = "recalled"
     STOPPED = "stopped"
     NOT_RELEASED = "not_released"
+    VOIDED = "voided"
     EXPIRED = "expired"
     LISTED = "listed"
 
 
 _STATE_OF = {LifecycleState.DESTROYED: UnitState.DESTROYED, LifecycleState.DEREGISTERED: UnitState.DEREGISTERED,
              LifecycleState.RECALLED: UnitState.RECALLED, LifecycleState.STOPPED: UnitState.STOPPED,
-             LifecycleState.NONE: UnitState.NOT_RELEASED}
+             LifecycleState.NONE: UnitState.NOT_RELEASED, LifecycleState.VOIDED: UnitState.VOIDED}
 
 _ADVICE = {
     UnitState.LISTED: "genuine, listed and not yet dispensed: may be used",
@@ -65,6 +66,7 @@ _ADVICE = {
     UnitState.STOPPED: "genuine, but its batch is under an emergency stop: do not use",
     UnitState.NOT_RELEASED: "genuine, but its batch was never released for sale: do not use",
     UnitState.EXPIRED: "genuine, but past its expiry date: do not use",
+    UnitState.VOIDED: "its batch record was voided (mis-committed): do not use; report it",
 }
 
 

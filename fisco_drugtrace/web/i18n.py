@@ -35,6 +35,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "state_STOPPED": {"zh": "紧急停售", "en": "Emergency stop: do not use"},
     "state_RECALLED": {"zh": "召回中", "en": "Recalled"},
     "state_DESTROYED": {"zh": "已销毁", "en": "Destroyed"},
+    "state_VOIDED": {"zh": "已作废", "en": "Voided"},
     "state_DEREGISTERED": {"zh": "已注销", "en": "Deregistered"},
     "state_NONE": {"zh": "尚未放行", "en": "Not yet released"},
     "state_EXPIRED": {"zh": "已过有效期", "en": "Expired"},

@@ -54,6 +54,7 @@ class State(IntEnum):
     RECALLED = 3
     DESTROYED = 4
     DEREGISTERED = 5
+    VOIDED = 6  # issue 12, corrections: a mis-committed batch
 
 
 class ShipmentStatus(IntEnum):
@@ -108,6 +109,7 @@ class DestructionStatus(IntEnum):
     NONE = 0
     RECORDED = 1
     CONFIRMED = 2
+    VOIDED = 3  # issue 12, corrections
 
 
 def bit(kind: Kind) -> int:
@@ -149,10 +151,14 @@ PRODUCT_TRANSITIONS: dict[tuple[State, State], int] = {
 BATCH_TRANSITIONS: dict[tuple[State, State], int] = {
     (State.NONE, State.LISTED): _MAN,
     (State.LISTED, State.STOPPED): _REG | _MAN | SYSTEM,
-    (State.STOPPED, State.LISTED): _REG,
+    (State.STOPPED, State.LISTED): _REG | SYSTEM,  # SYSTEM: the void of the stopping observation (issue 12)
     (State.STOPPED, State.RECALLED): SYSTEM,
     (State.RECALLED, State.DESTROYED): SYSTEM,
     (State.RECALLED, State.LISTED): _NAT,  # T7, the rework route, with evidence (issue 12, defect 6)
+    # T8: a mis-committed batch voided before it moved (issue 12, corrections)
+    (State.NONE, State.VOIDED): _REG | _MAN,
+    (State.LISTED, State.VOIDED): _REG | _MAN,
+    (State.STOPPED, State.VOIDED): _REG | _MAN,
 }
 
 
@@ -268,6 +274,8 @@ class Recall:
     in_market_at_open: int = 0
     mah_at_open: int = 0
     destroyed: int = 0
+    product_case: int = 0  # issue 12: a batch case opened under an open product-wide case
+    follow_up_of: int = 0  # issue 12: the batch's previous, CLOSED case
 
 
 @dataclass
@@ -880,13 +888,34 @@ class Model:
             kind = RecallKind.ORDERED
         rec = Recall(pid, bid, mah, caller_id, Level(level), kind, RecallStatus.OPEN,
                      self.now, self.now + LEVEL_INTERVAL[Level(level)])
+        rid = len(self.recalls) + 1
         if bid != ZERO:
             rec.mah_at_open = self.holding(bid, mah)[0]
             rec.in_market_at_open = self.stock(bid)[0] - rec.mah_at_open
-        self.recalls.append(rec)
-        rid = len(self.recalls)
+            # issue 12: a follow-up case on a RECALLED batch once its latest case is CLOSED
+            previous = self.latest_case(bid)
+            if self.batches[bid].state == State.RECALLED:
+                if self.recalls[previous - 1].status != RecallStatus.CLOSED:
+                    raise Rejected("RecallManagerCaseStillOpen", bid, previous)
+                rec.follow_up_of = previous
+                self.recalls.append(rec)
+                return rid
+            parent = self.latest_case(pid)
+            if parent and self.recalls[parent - 1].status != RecallStatus.CLOSED:
+                rec.product_case = parent
         self._transition(bid != ZERO, bid if bid != ZERO else pid, State.RECALLED, SYSTEM, caller_id)
+        if rec.product_case:
+            self.recalls[rec.product_case - 1].in_market_at_open += rec.in_market_at_open
+        self.recalls.append(rec)
         return rid
+
+    def latest_case(self, scope: bytes) -> int:
+        """RecallManager.latestCase: the latest case of a batch (batch scope) or product (product-wide)."""
+        for i in range(len(self.recalls), 0, -1):
+            c = self.recalls[i - 1]
+            if (c.batch == scope) or (c.batch == ZERO and c.product == scope):
+                return i
+        return 0
 
     def _case(self, rid: int) -> Recall:
         if not 1 <= rid <= len(self.recalls):
@@ -957,6 +986,9 @@ class Model:
         c = self._case(rid)
         if c.batch == ZERO:
             raise Rejected("RecallManagerNotBatchScope", rid)
+        latest = self.latest_case(c.batch)
+        if latest != rid:  # issue 12: a follow-up case supersedes the closed one
+            raise Rejected("RecallManagerSuperseded", rid, latest)
         if qty == 0:  # a CLOSED case still takes the close-out destruction (issue 12, defect 6)
             raise Rejected("RecallManagerInvalidQuantity", 0)
         held = self.holding(c.batch, caller_id)[0]
@@ -980,6 +1012,8 @@ class Model:
         bid = c.batch
         self._debit(bid, d.executor, d.quantity)
         c.destroyed += d.quantity
+        if c.product_case:
+            self.recalls[c.product_case - 1].destroyed += d.quantity
         # T4 only with the case CLOSED and no unit held anywhere except quarantined stock (issue 12, 4)
         batch_destroyed = self._may_destroy(c, d.final)
         if batch_destroyed:
@@ -989,6 +1023,8 @@ class Model:
     def _may_destroy(self, c: Recall, final: bool) -> bool:
         if c.batch == ZERO or c.status != RecallStatus.CLOSED or self.batches[c.batch].state != State.RECALLED:
             return False
+        if self.recalls[self.latest_case(c.batch) - 1].status != RecallStatus.CLOSED:
+            return False  # issue 12: a follow-up case is open
         total, in_transit, quarantined = self.stock(c.batch)
         return in_transit == 0 and total == quarantined and (final or total == 0)
 
@@ -1003,6 +1039,9 @@ class Model:
         c = self.recalls[rid - 1]
         declared = self.recovered.get((rid, ZERO), 0)
         if c.batch == ZERO:
-            return 0, 0, 0, c.destroyed, declared
+            # issue 12: the sum over its batch cases
+            kids = [k for k in self.recalls if k.product_case == rid]
+            now = sum(max(0, self.stock(k.batch)[0] - self.holding(k.batch, k.mah)[0]) for k in kids)
+            return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared
         now = max(0, self.stock(c.batch)[0] - self.holding(c.batch, c.mah)[0])
         return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared

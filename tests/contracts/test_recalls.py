@@ -75,9 +75,9 @@ def test_open_recall_guards(scene: Scene) -> None:
         ("RecallManagerInvalidScope", (b"\x05" * 32, Z32))
     w.stop_batch(b)
     rid = w.open_recall(p, b, 1)
-    # already RECALLED: a second case on the same batch is refused by the table
+    # already RECALLED: a second case on the same batch waits for the first to close (then it is a follow-up)
     assert reverts(w.recalls, "openRecall", p, b, 1, R, sender=w.acct("nat")) == \
-        ("DrugRegistryInvalidTransition", (b, 3, 3))
+        ("RecallManagerCaseStillOpen", (b, rid))
     assert rid == 1
 
 
