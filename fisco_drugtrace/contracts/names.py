@@ -119,6 +119,17 @@ REVERT_HINTS: Mapping[str, str] = {
     "DrugRegistryReleaseBlocked": "a regulator's failed inspection blocks the release until a regulator records"
                                   " `observe INSPECTION BATCH_ID --result OK`",
     "DrugRegistryBatchNotReleased": "release the batch first: `batch release BATCH_ID`",
+    # corrections (issue 12)
+    "DrugRegistryBatchMoved": "units of the batch have moved: it cannot be voided; stop it and open a recall case instead",
+    "ObservationLogUnknownObservation": "no observation with this id",
+    "ObservationLogAlreadyVoided": "this observation is already voided (the void is on chain)",
+    "ObservationLogVoidUnauthorized": "only its author (not for a failed inspection) or a regulator in remit ranking"
+                                      " at least as high as the author voids an observation",
+    "RecallManagerVoidUnauthorized": "a recorded destruction is voided by its author or a regulator in remit; a"
+                                     " confirmed one only by a regulator ranking as high as its recorder and supervisor",
+    "RecallManagerBatchDestroyed": "the batch is DESTROYED (terminal): its confirmed destructions can no longer be voided",
+    "RecallManagerCaseStillOpen": "the batch's recall case is still open: a follow-up case needs it CLOSED",
+    "RecallManagerSuperseded": "the case has a follow-up: record the destruction in the batch's latest case",
     "DrugRegistryInvalidAdrPolicy": "--threshold must be at most maxThreshold",
     "DrugRegistrySuiteNotLinked": "the suite is not linked: deploy it with `contracts deploy`",
     # CustodyLedger
