@@ -44,6 +44,7 @@ SUITE_CONTRACTS: tuple[str, ...] = (
     "CustodyLedger",
     "ObservationLog",
     "RecallManager",
+    "ProcurementLedger",
 )
 
 

@@ -17,7 +17,7 @@ import pytest
 from harness import ARTIFACTS_DIR, Artifact, load_artifacts
 from world import Scene, World
 
-_NEEDED = ("OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager")
+_NEEDED = ("OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager", "ProcurementLedger")
 
 
 @pytest.fixture(scope="session")
