@@ -563,6 +563,13 @@ class DevChainHarness:
         self.contracts[artifact.name] = c
         return c
 
+    def attach(self, artifact: Artifact, address: str) -> Contract:
+        """A contract already on this chain (e.g. created by another contract's constructor)."""
+        self.index.add(artifact.abi)
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
     # -- execution
     def _send(self, sender: str, to: str, data: bytes) -> Any:
         sender = sender.lower()
