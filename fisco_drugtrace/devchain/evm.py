@@ -203,6 +203,17 @@ class Executor:
         """The revision and gas rules this executor runs with."""
         return self._schedule
 
+    @property
+    def evm(self) -> EVM:
+        """The pyrevm engine itself, for test harnesses that read state pyrevm only shows through
+        it (``journal_str``); use it while holding :attr:`lock` and change nothing through it."""
+        return self._evm
+
+    @property
+    def lock(self) -> "threading.RLock":
+        """The lock every use of the engine holds (re-entrant)."""
+        return self._lock
+
     def code(self, address: str) -> bytes:
         """The runtime code at ``address`` as deployed (without revm's analysis padding)."""
         with self._lock:

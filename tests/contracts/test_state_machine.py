@@ -11,7 +11,7 @@ and serious-reaction counters (cumulative and within a window), and each batch's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import merkle_reference as ref
-from harness import DAY_MS, ARTIFACTS_DIR, Reverted, address_of, load_artifacts
+from harness import DAY_MS, ARTIFACTS_DIR, DevChainHarness, Reverted, address_of, load_artifacts
 from model import REPORTERS, Kind, Level, Model, Point, Rejected, Result, State, bit
 from world import CAST, Actor, BatchInfo, World
 
@@ -36,10 +36,20 @@ _BASE: dict[str, Any] = {}
 REPORTER_KINDS = {p: tuple(k for k in Kind if k and mask & bit(k)) for p, mask in REPORTERS.items()}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _on_the_dev_chain(module_chain: DevChainHarness) -> Iterator[None]:
+    """The machine's world lives on the plugin's session dev chain (gone after this module)."""
+    _BASE["chain"] = module_chain
+    try:
+        yield
+    finally:
+        _BASE.clear()
+
+
 def _base() -> tuple[World, Model]:
-    """Deploy once per process; every example reverts to this state."""
-    if not _BASE:
-        w = World.deploy(_ARTIFACTS)
+    """Deploy once per module; every example reverts to this state."""
+    if "world" not in _BASE:
+        w = World.deploy(_ARTIFACTS, chain=_BASE["chain"])
         m = Model.genesis(w.acct("nat"), w.org("nat"), CAST["nat"][1], w.chain.timestamp_ms)
         for name, actor in w.actors.items():
             if name != "nat":

@@ -88,6 +88,26 @@ def test_revert_restores_state_and_height_v3(v3: DevChain) -> None:
     assert word(call3(v3, address, VALUE)) == 8
 
 
+def test_revert_with_nothing_sealed_since_keeps_the_state_and_winds_the_clock_back(v3: DevChain) -> None:
+    address = deploy3(v3, 42)["contractAddress"]
+    height = v3.block_number
+    executor = v3.chain.executor
+    snap = result(v3, "dev_snapshot", [])
+    offset = result(v3, "dev_increaseTime", [DAY_MS])
+    assert word(call3(v3, address, VALUE)) == 42  # a read changes nothing
+    assert result(v3, "dev_revert", [snap]) is True
+    assert v3.chain.executor is executor  # nothing to rebuild: no block or edit after the snapshot
+    assert v3.chain.clock.offset_ms == offset - DAY_MS
+    assert v3.block_number == height
+    assert word(call3(v3, address, VALUE)) == 42
+    # an edit after the snapshot is not "nothing": it is undone
+    snap = result(v3, "dev_snapshot", [])
+    result(v3, "dev_setStorageAt", [address, 0, 5])
+    assert word(call3(v3, address, VALUE)) == 5
+    assert result(v3, "dev_revert", [snap]) is True
+    assert word(call3(v3, address, VALUE)) == 42
+
+
 def test_revert_restores_state_and_height_v2(v2: DevChain) -> None:
     deployed = receipt2(v2, send2(v2, tx2(v2, "", store_deploy(42)))["result"])
     address = deployed["contractAddress"]
