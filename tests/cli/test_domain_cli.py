@@ -290,3 +290,55 @@ def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_pat
         assert not (tmp_path / "pg-home" / "audit").exists() and not (tmp_path / "pg-home" / "codes").exists()
     finally:
         patch.undo()
+
+
+def test_void_verbs_and_follow_up_case(world, capsys, tmp_path) -> None:
+    """Issue 12 corrections from the CLI: ``void observation|destruction|batch`` (a reason is
+    required), ``recall follow-up``, ``recall links`` and ``recall figures`` (read on chain)."""
+    product = world["product"]["product_id"]
+
+    def batch(lot: str, prefix: str) -> str:
+        codes_file = tmp_path / f"{lot}.txt"
+        codes_file.write_text("".join(f"{c}\n" for c in story_codes(6, prefix)))
+        return as_json("batch", "register", str(codes_file), "--product", product, "--lot", lot, "--produced",
+                       "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")["batch_id"]
+
+    wrong = batch("CLI-WRONG", "8160401")
+    failed = as_json("observe", "INSPECTION", wrong, "--result", "FAIL", as_role="regulator")
+    code, _, err = run_main(capsys, "void", "observation", str(failed["observation_id"]), as_role="regulator")
+    assert code == 2 and "--reason" in err
+    code, _, err = run_main(capsys, "void", "observation", str(failed["observation_id"]), "--reason", "mine",
+                            as_role="manufacturer")
+    assert code == 5 and "ObservationLogVoidUnauthorized" in err
+    voided = as_json("void", "observation", str(failed["observation_id"]), "--reason", "wrong sample",
+                     as_role="regulator")
+    assert voided["observation_id"] == failed["observation_id"] and "ObservationVoided" in voided["triggered"]
+    assert as_json("batch", "release-status", wrong)["blocking_observation_id"] == 0
+    assert as_json("void", "batch", wrong, "--reason", "mis-committed lot", as_role="manufacturer")["state"] == "VOIDED"
+
+    b = batch("CLI-FOLLOW", "8160402")
+    as_json("batch", "release", b, "--record-gate", as_role="manufacturer")
+    sent = as_json("ship", b, "--to", CODE["pharmacy"], "--carrier", CODE["logistics"], "-n", "3",
+                   as_role="manufacturer")
+    as_json("receive", str(sent["shipment_id"]), as_role="pharmacy")
+    as_json("lifecycle", "stop", b, as_role="manufacturer")
+    case = as_json("recall", "open", "--batch", b, "--level", "II", as_role="manufacturer")["recall_id"]
+    as_json("recall", "notice", str(case), as_role="manufacturer")
+    as_json("recall", "complete", str(case), as_role="manufacturer")
+    as_json("recall", "close", str(case), as_role="regulator")
+    follow = as_json("recall", "follow-up", "--batch", b, "--level", "I", "--reason", "3 boxes found",
+                     as_role="regulator")
+    links = as_json("recall", "links", str(follow["recall_id"]))
+    assert links["follow_up_of"] == case and links["latest_case_of_scope"] == follow["recall_id"]
+    assert as_json("recall", "links", str(case))["latest_case_of_scope"] == follow["recall_id"]
+    d = as_json("recall", "destroy", str(follow["recall_id"]), "-n", "3", as_role="pharmacy")
+    as_json("recall", "countersign", str(d["destruction_id"]), as_role="regulator")
+    assert as_json("recall", "figures", str(follow["recall_id"]))["destroyed"] == 3
+    undone = as_json("void", "destruction", str(d["destruction_id"]), "--reason", "wrong lot destroyed",
+                     as_role="regulator")
+    assert undone["status"] == "VOIDED"
+    figures = as_json("recall", "figures", str(follow["recall_id"]))
+    assert figures["destroyed"] == 0 and figures["in_market_now"] == 3
+    where = as_json("audit", "where", b)
+    pharmacy = next(h for h in where["holdings"] if h["org_id"] == "0x" + ACTORS[5].org_id.hex())
+    assert (pharmacy["quantity"], pharmacy["quarantined"], pharmacy["destroyed"]) == (3, 3, 0)

@@ -112,8 +112,12 @@ def recall_case(index: AuditIndex, recall_id: int) -> RecallSummary | None:
             recovered = max(recovered, int(a["caseTotal"]))
     destructions = {int(_args(r)["destructionId"]): int(_args(r)["quantity"])
                     for r in rows if r["name"] == "DestructionRecorded"}
+    # a voided record (issue 12) stays on chain but counts for nothing: neither recorded nor confirmed
+    voided = {int(_args(r)["destructionId"]) for r in rows if r["name"] == "DestructionVoided"}
     confirmed = sum(destructions.get(int(_args(r)["destructionId"]), 0)
-                    for r in rows if r["name"] == "DestructionConfirmed")
+                    for r in rows if r["name"] == "DestructionConfirmed"
+                    and int(_args(r)["destructionId"]) not in voided)
+    destructions = {k: v for k, v in destructions.items() if k not in voided}
     completed = next((_args(r) for r in rows if r["name"] == "RecallCompleted"), None)
     evaluated = [_args(r) for r in rows if r["name"] == "RecallEvaluated"]
     accepted = bool(evaluated[-1]["accepted"]) if evaluated else None

@@ -75,6 +75,7 @@ class Projection:
             "QuarantineReleased": self._released,
             "HoldingDestroyed": self._destroyed,
             "UnitDispensed": self._dispensed,
+            "HoldingCorrected": self._corrected,
         }
 
     def create(self) -> None:
@@ -186,6 +187,19 @@ class Projection:
         qty = int(a["quantity"])
         from_q = min(qty, self._quarantined_of(a["batchId"], a["orgId"]))
         self._holding(a["batchId"], a["orgId"], quantity=-qty, quarantined=-from_q, destroyed=qty)
+
+    def _corrected(self, e: IndexedEvent) -> None:
+        """A void corrected a holding (issue 12): a voided counter-signed destruction gives its
+        units back to the executor, quarantined (they were never destroyed); a voided batch's
+        units leave custody (quarantined ones first, as the ledger's debit does)."""
+        a = e.args
+        qty = int(a["quantity"])
+        if a["restored"]:
+            self._holding(a["batchId"], a["orgId"], quantity=qty, quarantined=qty,
+                          destroyed=-qty if int(a["reasonId"]) else 0)
+        else:
+            from_q = min(qty, self._quarantined_of(a["batchId"], a["orgId"]))
+            self._holding(a["batchId"], a["orgId"], quantity=-qty, quarantined=-from_q)
 
     def _dispensed(self, e: IndexedEvent) -> None:
         a = e.args
