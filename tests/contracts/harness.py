@@ -356,6 +356,13 @@ class Chain:
         self.contracts[artifact.name] = c
         return c
 
+    def attach(self, artifact: Artifact, address: str) -> Contract:
+        """A contract already on this chain (e.g. created by another contract's constructor)."""
+        self.index.add(artifact.abi)
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
     # -- execution
     def _execute(self, sender: str, to: str, data: bytes, *, keep: bool) -> bytes:
         checkpoint = self.evm.snapshot()
@@ -552,6 +559,13 @@ class DevChainHarness:
                 self._controls.set_code(address, b"")
                 raise
             self._controls.set_code(address, bytes(receipt.output))
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
+    def attach(self, artifact: Artifact, address: str) -> Contract:
+        """A contract already on this chain (e.g. created by another contract's constructor)."""
+        self.index.add(artifact.abi)
         c = Contract(self, artifact.name, artifact.abi, address)
         self.contracts[artifact.name] = c
         return c
