@@ -26,6 +26,7 @@ A 10 KB contract's call then costs 5 µs of fixed overhead instead of 15 µs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from typing import Callable
@@ -244,8 +245,14 @@ class Executor:
         """A transaction or call addressed to a system precompile: answered by Python (the EVM
         never sees it)."""
         assert self.precompiles is not None
-        return self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
-                                        code_exists=self._has_code)
+        outcome = self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
+                                           code_exists=self._has_code)
+        if readonly:
+            return outcome
+        # the receipt's gasUsed: the transaction's base gas (3.x: 0; 2.x: ``baseGasRequired``, charged
+        # before the precompile runs, kept when it fails) plus what the precompile charged
+        base = base_gas(self._schedule, revm_calldata=data, tx_data=data, creation=False).node
+        return dataclasses.replace(outcome, gas_used=base + outcome.gas_used) if base else outcome
 
     def _install_precompile_stubs(self, precompiles: PrecompileHost) -> None:
         """Code at each precompile address that reverts with a clear reason: a contract calling a
