@@ -321,6 +321,44 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("countersignDestruction (T4, batch DESTROYED)", "recalls", "countersignDestruction", r.output,
               sender=acct("prov"))
 
+    # corrections and close-out paths (issue 12), on a batch of their own
+    vb = w.commit_batch(product, "B-CORR", 100).batch_id
+    b.measure("voidBatch (released, unmoved: T8 VOIDED, units leave custody)", "drugs", "voidBatch", vb, H,
+              sender=acct("man"), keep=False)
+    w.ship(vb, "man", "pharm", 20)
+    adr = w.obs.transact("recordObservation", *serious[:1], vb, *serious[2:], sender=acct("pharm")).output
+    b.measure("voidObservation (author: counted SERIOUS report, ADR count follows)", "obs", "voidObservation", adr, H,
+              sender=acct("pharm"), keep=False)
+    fail = w.obs.transact("recordObservation", int(Point.INSPECTION), vb, 0, int(Result.FAIL), 0, 0, H,
+                          sender=acct("nat")).output
+    b.measure("voidObservation (regulator: failed inspection, automatic stop lifted)", "obs", "voidObservation",
+              fail, H, sender=acct("nat"), keep=False)
+    vrid = w.open_recall(product, vb, 1)
+    did = w.recalls.transact("recordDestruction", vrid, 5, False, H, sender=acct("pharm")).output
+    b.measure("voidDestruction (recorded, by its author)", "recalls", "voidDestruction", did, H,
+              sender=acct("pharm"), keep=False)
+    w.recalls.transact("countersignDestruction", did, sender=acct("prov"))
+    b.measure("voidDestruction (confirmed, regulator: units back, quarantined)", "recalls", "voidDestruction", did,
+              H, sender=acct("nat"), keep=False)
+    w.orgs.transact("suspendOrg", org("pharm"), H, sender=acct("nat"))
+    b.measure("recordDestructionFor (regulator, for a suspended holder)", "recalls", "recordDestructionFor", vrid,
+              org("pharm"), 5, False, H, sender=acct("nat"), keep=False)
+    w.orgs.transact("restoreOrg", org("pharm"), H, sender=acct("nat"))
+    w.close_recall(vrid)
+    b.measure("openRecall (follow-up case on a RECALLED batch after close)", "recalls", "openRecall", product, vb, 1,
+              H, sender=acct("nat"), keep=False)
+    b.measure("transitionBatch RECALLED->LISTED (T7 rework, national regulator)", "drugs", "transitionBatch", vb, 1,
+              0, H, sender=acct("nat"), keep=False)
+    # a MAH's product-wide voluntary recall (defect 8) and a batch case linked to it
+    pb = w.commit_batch(product, "B-PW", 100).batch_id
+    w.ship(pb, "man", "dist", 30)
+    b.measure("transitionProduct LISTED->STOPPED (MAH, for its voluntary recall)", "drugs", "transitionProduct",
+              product, 2, 0, H, sender=acct("man"))
+    w.open_recall(product, Z32, 1)
+    w.drugs.transact("transitionBatch", pb, 2, 0, H, sender=acct("man"))
+    b.measure("openRecall (batch case linked to the open product-wide case)", "recalls", "openRecall", product, pb, 1,
+              H, sender=acct("man"), keep=False)
+
     gas = {row.operation: row.gas for row in b.rows}
     execution = {row.operation: row.execution_gas for row in b.rows}
     c100, c100k = execution["commitBatch (100 codes)"], execution["commitBatch (100,000 codes)"]

@@ -26,6 +26,7 @@ A 10 KB contract's call then costs 5 µs of fixed overhead instead of 15 µs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from typing import Callable
@@ -40,7 +41,7 @@ from .precompiles import PrecompileHost
 from .records import ChainLog, ExecOutcome
 from .schedule import SCHEDULES, BaseGas, GasSchedule, base_gas, receipt_gas, revm_gas_limit
 
-__all__ = ["Executor", "STATUS", "AddressRule", "error_output"]
+__all__ = ["Executor", "STATUS", "AddressRule", "error_output", "MAX_MARKS"]
 
 #: (block_number, context index, sender, creations-so-far by sender) -> "0x" + 40 hex
 AddressRule = Callable[[int, int, str, int], str]
@@ -77,6 +78,9 @@ _HALT_KIND = {
     "CallTooDeep": "out_of_stack",
 }
 _ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+#: Most marks outstanding at once (each one is a level of revm's journal depth, of 1024).
+MAX_MARKS = 64
 
 #: The internal account whose ``CREATE`` analyses each deployed runtime (never a FISCO sender:
 #: no key exists for it). Its nonce counts the installations.
@@ -143,6 +147,11 @@ class Executor:
         self.web3_nonces: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
         self._block = (0, 0)
+        #: outstanding marks (:meth:`mark`), oldest first, and the account writes pyrevm does not
+        #: journal that were made while any is outstanding: (address, whether it was loaded in the
+        #: journal's state, the account before the write)
+        self._marks: list[_Mark] = []
+        self._unjournaled: list[tuple[str, bool, AccountInfo | None]] = []
         self.precompiles = precompiles
         if precompiles is not None:
             self._install_precompile_stubs(precompiles)
@@ -236,8 +245,14 @@ class Executor:
         """A transaction or call addressed to a system precompile: answered by Python (the EVM
         never sees it)."""
         assert self.precompiles is not None
-        return self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
-                                        code_exists=self._has_code)
+        outcome = self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
+                                           code_exists=self._has_code)
+        if readonly:
+            return outcome
+        # the receipt's gasUsed: the transaction's base gas (3.x: 0; 2.x: ``baseGasRequired``, charged
+        # before the precompile runs, kept when it fails) plus what the precompile charged
+        base = base_gas(self._schedule, revm_calldata=data, tx_data=data, creation=False).node
+        return dataclasses.replace(outcome, gas_used=base + outcome.gas_used) if base else outcome
 
     def _install_precompile_stubs(self, precompiles: PrecompileHost) -> None:
         """Code at each precompile address that reverts with a clear reason: a contract calling a
@@ -274,6 +289,72 @@ class Executor:
         with self._lock:
             self._evm.insert_account_storage(address, slot, value)
 
+    # ------------------------------------------------------------------ marks (fast dev_revert)
+    def mark(self) -> int | None:
+        """Remember the current state so that :meth:`back_to` can return to it without
+        re-executing anything; returns the mark's token, or ``None`` when :data:`MAX_MARKS` are
+        outstanding (the caller then rebuilds by replay).
+
+        A mark is a pyrevm journal checkpoint (revm undoes every journaled change after it: storage,
+        nonces, accounts loaded, logs) plus what the journal does not hold: the Python state here
+        and in the precompiles, and each account write pyrevm makes outside the journal
+        (``insert_account_info`` replaces a loaded account's info in place, or writes the database
+        for one not loaded), recorded with the account as it was before (:meth:`_put`). An
+        outstanding checkpoint adds one to the journal depth every call runs at.
+        """
+        with self._lock:
+            if len(self._marks) >= MAX_MARKS:
+                return None
+            host = self.precompiles
+            self._marks.append(_Mark(
+                self._evm.snapshot(), len(self._unjournaled), host.snapshot() if host is not None else None,
+                dict(self._creations), dict(self.web3_nonces), set(self._with_code), self._block, self._gas))
+            return len(self._marks)
+
+    def has_mark(self, token: int) -> bool:
+        with self._lock:
+            return 1 <= token <= len(self._marks)
+
+    def back_to(self, token: int) -> None:
+        """Return to the state of mark ``token``; it and every later mark are used up."""
+        with self._lock:
+            if not 1 <= token <= len(self._marks):
+                raise DevChainError(f"no mark {token} to go back to")
+            while len(self._marks) >= token:
+                mark = self._marks.pop()
+                self._evm.revert(mark.checkpoint)  # newest first: revm's depth stays balanced
+                writes = self._unjournaled[mark.writes:]
+                del self._unjournaled[mark.writes:]
+                if not writes:
+                    continue
+                loaded = self._evm.journal_state  # after the revert: the accounts loaded before the mark
+                for address, in_state, before in reversed(writes):
+                    if in_state:
+                        # replaced in the journal's state: undone by the revert itself when the account
+                        # was loaded after the mark (it is gone); put back when loaded before it
+                        if _checksum(address) in loaded:
+                            self._evm.insert_account_info(address, before)
+                    elif _checksum(address) not in loaded:  # a database write: put the database back
+                        self._evm.insert_account_info(address, before if before is not None else AccountInfo())
+            if mark.precompiles is not None and self.precompiles is not None:
+                self.precompiles.restore(mark.precompiles)
+            self._creations, self.web3_nonces, self._with_code = mark.creations, mark.web3_nonces, mark.with_code
+            self._gas = mark.gas
+            self.set_block(*mark.block)
+
+    def _put(self, address: str, info: AccountInfo) -> None:
+        """``insert_account_info``, recording the account as it was while a mark is outstanding
+        (read from the journal's or the database's accounts: reading through ``basic`` would load
+        it, and loading changes what the next execution pays)."""
+        if self._marks:
+            key = _checksum(address)
+            before = self._evm.journal_state.get(key)
+            if before is not None:
+                self._unjournaled.append((address, True, before))
+            else:
+                self._unjournaled.append((address, False, self._evm.db_accounts.get(key)))
+        self._evm.insert_account_info(address, info)
+
     # ------------------------------------------------------------------ internals
     def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
         evm = self._evm
@@ -307,12 +388,12 @@ class Executor:
         if base.node > self._gas:
             return ExecOutcome(self._status["intrinsic"], b"", self._gas)
         checkpoint = evm.snapshot()
-        evm.insert_account_info(address, AccountInfo(code=initcode))
+        self._put(address, AccountInfo(code=initcode))
         try:
             runtime = evm.message_call(sender, address, b"", gas=revm_gas_limit(self._gas, base))
         except RuntimeError as exc:
             evm.revert(checkpoint)
-            evm.insert_account_info(address, AccountInfo())
+            self._put(address, AccountInfo())
             return self._failure(exc, base)
         result = evm.result
         gas = receipt_gas(self._schedule, base, revm_gas_used=int(result.gas_used),
@@ -322,7 +403,7 @@ class Executor:
         spent = gas + int(result.gas_refunded) if self._schedule.refunds else gas
         if len(runtime) > self._max_code or spent > self._gas:
             evm.revert(checkpoint)
-            evm.insert_account_info(address, AccountInfo())
+            self._put(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
         evm.commit()  # releases the checkpoint, keeping the constructor's effects
         logs = _logs(result)
@@ -344,7 +425,7 @@ class Executor:
         """
         evm = self._evm
         if not runtime or len(runtime) > _REVM_CREATE_LIMIT:
-            evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
+            self._put(address, AccountInfo(code=runtime, nonce=nonce))
             return
         n = len(runtime)
         stub = bytes([0x61, n >> 8, n & 0xFF, 0x80, 0x60, _STUB_LENGTH, 0x60, 0, 0x39, 0x60, 0, 0xF3])
@@ -352,13 +433,13 @@ class Executor:
         analysed = evm.basic(created)
         code_hash = bytes(analysed.code_hash)
         parking = "0x" + keccak256(b"fisco-drugtrace/devchain/analysed-code" + code_hash)[-20:].hex()
-        evm.insert_account_info(parking, analysed)  # cold: files the analysed code under its hash
-        evm.insert_account_info(parking, AccountInfo())
-        evm.insert_account_info(created, AccountInfo())
-        evm.insert_account_info(address, AccountInfo(nonce=nonce, code_hash=code_hash))
+        self._put(parking, analysed)  # cold: files the analysed code under its hash
+        self._put(parking, AccountInfo())
+        self._put(created, AccountInfo())
+        self._put(address, AccountInfo(nonce=nonce, code_hash=code_hash))
         installed = evm.get_code(address) or b""
         if installed[:n] != runtime or any(installed[n:]):  # pragma: no cover - revm changed its layout
-            evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
+            self._put(address, AccountInfo(code=runtime, nonce=nonce))
 
     def _failure(self, exc: RuntimeError, base: BaseGas) -> ExecOutcome:
         """A failed execution: a revert keeps the gas it left (counted by the dialect's rules);
@@ -370,6 +451,26 @@ class Executor:
             return ExecOutcome(self._status[kind], output, self._gas)
         gas = receipt_gas(self._schedule, base, revm_gas_used=gas_used, revm_refunded=0)
         return ExecOutcome(self._status[kind], output, min(gas, self._gas))
+
+
+class _Mark:
+    """One outstanding :meth:`Executor.mark`."""
+
+    __slots__ = ("checkpoint", "writes", "precompiles", "creations", "web3_nonces", "with_code", "block", "gas")
+
+    def __init__(self, checkpoint: object, writes: int, precompiles: object, creations: dict[str, int],
+                 web3_nonces: dict[str, int], with_code: set[str], block: tuple[int, int], gas: int) -> None:
+        self.checkpoint, self.writes, self.precompiles = checkpoint, writes, precompiles
+        self.creations, self.web3_nonces, self.with_code = creations, web3_nonces, with_code
+        self.block, self.gas = block, gas
+
+
+def _checksum(address: str) -> str:
+    """EIP-55 spelling of ``0x`` + 40 lower-case hex: how pyrevm keys ``journal_state`` and
+    ``db_accounts``."""
+    body = address[2:].lower()
+    digest = keccak256(body.encode()).hex()
+    return "0x" + "".join(c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest))
 
 
 def _logs(result: object) -> tuple[ChainLog, ...]:

@@ -342,3 +342,14 @@ def test_void_verbs_and_follow_up_case(world, capsys, tmp_path) -> None:
     where = as_json("audit", "where", b)
     pharmacy = next(h for h in where["holdings"] if h["org_id"] == "0x" + ACTORS[5].org_id.hex())
     assert (pharmacy["quantity"], pharmacy["quarantined"], pharmacy["destroyed"]) == (3, 3, 0)
+    # the report's completion figures are the chain's; a hand edit of one fails verification (exit 6)
+    report_file = tmp_path / "figures.json"
+    invoke("audit", "report", "--format", "json", "--out", str(report_file))
+    data = json.loads(report_file.read_text())
+    (i, done), = [(k, c) for k, c in enumerate(data["completion"]) if c["recall_id"] == follow["recall_id"]]
+    assert (done["in_market_now"], done["destroyed_confirmed"]) == (3, 0)
+    assert as_json("audit", "verify", "--report", str(report_file))["figures"] > 0
+    data["completion"][i]["destroyed_confirmed"] = 3  # as if the voided destruction still counted
+    report_file.write_text(json.dumps(data))
+    code, _, err = run_main(capsys, "audit", "verify", "--report", str(report_file))
+    assert code == 6 and f"completion[{i}].destroyed_confirmed" in err

@@ -212,3 +212,77 @@ def test_product_wide_figures_are_read_in_pages(market, monkeypatch) -> None:
     paged = reg.recall_figures(prid)
     assert calls.count("productRecallFigures") == 2 and "recallFigures" not in calls
     assert (paged.in_market_at_open, paged.in_market_now, paged.recovered, paged.destroyed) == (12, 8, 4, 4)
+
+
+# ------------------------------------------------------------------ the report's figures are the chain's
+
+
+def _case_with_a_voided_destruction(market) -> tuple[bytes, int]:
+    reg, b = market.svc["regulator"], _batch(market)
+    _ship(market, b, "hospital", 6)
+    rid = _recall(market, b)
+    hosp = market.svc["hospital"]
+    d = hosp.record_destruction(rid, 2)
+    reg.countersign_destruction(d.destruction_id)
+    kept = hosp.record_destruction(rid, 3)
+    reg.countersign_destruction(kept.destruction_id)
+    reg.void_destruction(d.destruction_id, WHY)
+    return b, rid
+
+
+def test_report_completion_is_the_chains_recall_figures(market) -> None:
+    reg = market.svc["regulator"]
+    _, rid = _case_with_a_voided_destruction(market)
+    chain = reg.recall_figures(rid)
+    report = reg.audit_report()
+    (done,) = [c for c in report.completion if c.recall_id == rid]
+    assert (done.outstanding_at_decision, done.in_market_now, done.recovered, done.destroyed_confirmed,
+            done.declared) == (chain.in_market_at_open, chain.in_market_now, chain.recovered, chain.destroyed,
+                               chain.declared) == (6, 3, 3, 3, 0)
+    assert done.percent == chain.percent == 50.0
+
+
+def test_a_report_whose_chain_figures_the_index_cannot_replay_is_refused(market, monkeypatch) -> None:
+    """Generating the report fails closed: the chain's figures are checked against the index's
+    replay (here the 'chain' is made to say something else)."""
+    import dataclasses
+
+    from fisco_drugtrace.errors import VerificationError
+
+    reg = market.svc["regulator"]
+    _, rid = _case_with_a_voided_destruction(market)
+    real = type(reg).recall_figures
+
+    def lying(self, recall_id):
+        f = real(self, recall_id)
+        return dataclasses.replace(f, destroyed=f.destroyed + 2) if recall_id == rid else f
+
+    monkeypatch.setattr(type(reg), "recall_figures", lying)
+    with pytest.raises(VerificationError) as err:
+        reg.audit_report()
+    assert any(f"recall case {rid}: destroyed_confirmed" in d for d in err.value.differences)
+
+
+def test_verify_recomputes_the_figures_and_fails_closed_on_a_hand_edit(market) -> None:
+    import json
+
+    from fisco_drugtrace.drugtrace.audit.report import report_to_json
+    from fisco_drugtrace.errors import VerificationError
+
+    reg = market.svc["regulator"]
+    _, rid = _case_with_a_voided_destruction(market)
+    text = report_to_json(reg.audit_report())
+    assert reg.audit_verify_report(text).figures > 0
+    data = json.loads(text)
+    i = next(k for k, c in enumerate(data["completion"]) if c["recall_id"] == rid)
+    for field, delta in (("destroyed_confirmed", 2), ("recovered", -1), ("in_market_now", 1),
+                         ("outstanding_at_decision", 5), ("declared", 1)):
+        edited = json.loads(text)
+        edited["completion"][i][field] += delta
+        with pytest.raises(VerificationError) as err:
+            reg.audit_verify_report(json.dumps(edited))
+        # both checks see it: the replay from the events, and (the head has not moved) recallFigures
+        assert any(d.startswith(f"completion[{i}].{field}: report") and "chain's recallFigures" in d
+                   for d in err.value.differences), field
+        assert any(d.startswith(f"completion[{i}].{field}: report") and "chain's recallFigures" not in d
+                   for d in err.value.differences), field

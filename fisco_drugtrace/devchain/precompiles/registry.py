@@ -23,7 +23,7 @@ from ..records import ChainLog, ExecOutcome
 from . import auth as _auth
 from .auth import AccountManagerPrecompile, ContractAuthPrecompile
 from .base import (
-    PRECOMPILE_GAS, PRECOMPILE_STATUS, CallContext, Hasher, PermissionDenied, Precompile, PrecompiledError, Revert,
+    PRECOMPILE_STATUS, CallContext, Hasher, PermissionDenied, Precompile, PrecompiledError, Revert,
     Tables, Txn, error_output,
 )
 from .bfs import BfsPrecompile
@@ -96,18 +96,32 @@ class PrecompileHost:
         try:
             output = precompile.execute(txn, ctx, data)
         except PrecompiledError as exc:
-            return ExecOutcome(self._status["precompiled_error"], error_output(str(exc)), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["precompiled_error"], error_output(str(exc)), 0)
         except PermissionDenied as exc:
-            return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), 0)
         except Revert as exc:
-            return ExecOutcome(self._status["revert"], error_output(str(exc)), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["revert"], error_output(str(exc)), 0)
         except Exception as exc:  # noqa: BLE001 - a value a handler could not take: fail the tx, never the chain
             message = f"{precompile.name}: {type(exc).__name__}: {exc}"
-            return ExecOutcome(self._status["precompiled_error"], error_output(message), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["precompiled_error"], error_output(message), 0)
         if not readonly:
             txn.commit()
         logs = tuple(ChainLog(address, topics, payload) for address, topics, payload in ctx.logs)
-        return ExecOutcome(self._status["ok"], output, PRECOMPILE_GAS, logs if not readonly else ())
+        return ExecOutcome(self._status["ok"], output, self._gas(ctx, output), logs if not readonly else ())
+
+    def _gas(self, ctx: CallContext, output: bytes) -> int:
+        """What the precompile itself charged (the executor adds the transaction's base gas).
+
+        3.x: only the precompiles that keep a ``PrecompiledGas`` deduct it (``setGasLeft(gasLeft -
+        calTotalGas())``); SystemConfig, Consensus, BFS, ContractAuth and AccountManager keep none
+        (``bcos-executor/src/precompiled/{SystemConfig,Consensus,BFS}Precompiled.cpp``,
+        ``extension/{ContractAuthMgr,AccountManager}Precompiled.cpp``), so they charge 0. 2.x: every
+        result carries one and ``Executive::updateGas`` deducts ``calGasCost()``, which first counts
+        the output as memory used (``libprecompiled/PrecompiledResult.h``, v2.11.1). A failed
+        execution charges nothing on either (the node reverts before deducting)."""
+        if self.dialect is Dialect.V2:
+            ctx.gas.update_memory(len(output))
+        return ctx.gas.total()
 
     def invoke(self, txn: Txn, ctx: CallContext, to: str, signature: str, returns: str, *args: Any) -> Any:
         """An internal call from a system contract (``ctx.sender``) to another precompile, in the
