@@ -353,3 +353,23 @@ def test_void_verbs_and_follow_up_case(world, capsys, tmp_path) -> None:
     report_file.write_text(json.dumps(data))
     code, _, err = run_main(capsys, "audit", "verify", "--report", str(report_file))
     assert code == 6 and f"completion[{i}].destroyed_confirmed" in err
+
+
+def test_who_imposed_a_stop_and_a_suspension(world, capsys, tmp_path) -> None:
+    """Ranked authority (issue 12, defect 1) from the CLI: the stop's and the suspension's imposer
+    are shown, and a lower authority's lift is refused naming it."""
+    codes_file = tmp_path / "ranked.txt"
+    codes_file.write_text("".join(f"{c}\n" for c in story_codes(4, "8160403")))
+    b = as_json("batch", "register", str(codes_file), "--product", world["product"]["product_id"], "--lot",
+                "CLI-RANK", "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")["batch_id"]
+    as_json("batch", "release", b, "--record-gate", as_role="manufacturer")
+    assert as_json("lifecycle", "authority", b)["stopped_by"] is None
+    as_json("lifecycle", "stop", b, as_role="regulator")
+    shown = as_json("lifecycle", "authority", b)
+    assert shown["state"] == "STOPPED" and shown["stopped_by"] == "0x" + ACTORS[0].org_id.hex()
+    assert shown["stopped_by_name"] == "NMPA"
+    assert as_json("org", "suspended-by", CODE["pharmacy"])["suspended_by"] is None
+    as_json("org", "suspend", CODE["pharmacy"], as_role="regulator")
+    held = as_json("org", "suspended-by", CODE["pharmacy"])
+    assert held["status"] == "SUSPENDED" and held["suspended_by"] == "0x" + ACTORS[0].org_id.hex()
+    as_json("org", "restore", CODE["pharmacy"], as_role="regulator")
