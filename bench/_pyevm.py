@@ -214,6 +214,13 @@ class PyEvmChain:
         self.contracts[artifact.name] = contract
         return contract
 
+    def attach(self, artifact: Artifact, address: str) -> PyEvmContract:
+        """A contract already on this chain (created by another contract's constructor)."""
+        self.index.add(artifact.abi)
+        contract = PyEvmContract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = contract
+        return contract
+
     # -- decoding: the harness's functions (they read only ``self.index``)
     decode_error = Chain.decode_error
 

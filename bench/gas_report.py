@@ -56,6 +56,7 @@ from _fisco3 import Fisco3Chain  # noqa: E402
 from harness import DAY_MS, Chain, Contract, TxResult, load_artifacts  # noqa: E402
 from model import Point, Result  # noqa: E402
 from world import BatchInfo, World, unit_codes  # noqa: E402
+from fisco_drugtrace.drugtrace.packing import CASE, PALLET, PackingLayout, PackingTree, container_key  # noqa: E402
 
 Z32 = bytes(32)
 H = b"\x42" * 32
@@ -106,7 +107,7 @@ class Bench:
 
 def twin_contract(twin: Any, attr: str) -> Contract:
     names = {"orgs": "OrgRegistry", "drugs": "DrugRegistry", "custody": "CustodyLedger", "obs": "ObservationLog",
-             "recalls": "RecallManager"}
+             "recalls": "RecallManager", "packing": "PackingLedger"}
     return twin.contracts[names[attr]]
 
 
@@ -209,6 +210,37 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("dispense again (DuplicateDispense, no revert)", "custody", "dispense", bid, i, big.code_hash(i),
               proof, sender=acct("hosp"), keep=False)
 
+    # packed batches (issue 17A): 1,600 units, cases of 10, pallets of 40 cases; a pallet moves whole
+    lay = PackingLayout(1_600, 10, 40)
+    packed_bid = ref.batch_id(product, "PK-1600")
+    packed_codes = unit_codes(lay.unit_count, prefix="8123457")
+    packed_tree = ref.MerkleTree.for_codes(packed_bid, packed_codes)
+    packing = PackingTree.build(packed_bid, lay, [f"00{69000000 + c:016d}" for c in range(lay.case_count)],
+                                [f"00{79000000 + p:016d}" for p in range(lay.pallet_count)])
+    b.measure("commitPackedBatch (1,600 codes, cases of 10, pallets of 40)", "drugs", "commitPackedBatch", product,
+              "PK-1600", now, now + 730 * DAY_MS, lay.unit_count, packed_tree.root, packing.root, 10, 40,
+              sender=acct("man"), note="packing root and layout; O(1) in the codes")
+    w.obs.transact("recordObservation", int(Point.PROCESS_PROGRESS), packed_bid, 0, 0, 0, 0, H, sender=acct("man"))
+    w.obs.transact("recordObservation", int(Point.INSPECTION), packed_bid, 0, int(Result.OK), 0, 0, H,
+                   sender=acct("man"))
+    w.drugs.transact("releaseBatch", packed_bid, H, sender=acct("man"))
+    pallet = container_key(PALLET, 0)
+    r = b.measure("dispatchPacked (a pallet of 40 cases, MAH -> distributor)", "packing", "dispatchPacked",
+                  packed_bid, org("dist"), org("log"), [pallet], False, H, sender=acct("man"))
+    b.measure("receivePacked (the pallet, reconciled: nothing missing)", "packing", "receivePacked", r.output,
+              [pallet], [], [], H, sender=acct("dist"))
+    w.packing.transact("unpack", packed_bid, pallet, sender=acct("dist"))
+    cases = [container_key(CASE, c) for c in range(2)]
+    sid3 = w.packing.transact("dispatchPacked", packed_bid, org("pharm"), org("log"), cases, False, H,
+                              sender=acct("dist")).output
+    b.measure("receivePacked (2 cases, 1 missing: per-case discrepancy)", "packing", "receivePacked", sid3, cases,
+              [cases[1]], [], H, sender=acct("pharm"), keep=False)
+    w.packing.transact("receivePacked", sid3, cases, [], [], H, sender=acct("pharm"))
+    b.measure("unpack (a case: 拆零)", "packing", "unpack", packed_bid, cases[0], sender=acct("pharm"))
+    u = 3
+    b.measure(f"dispense with case custody (packed batch, {len(packed_tree.proof(u))}-hash proof)", "custody",
+              "dispense", packed_bid, u, ref.code_hash(packed_codes[u]), packed_tree.proof(u), sender=acct("pharm"))
+
     observations: list[tuple[Point, str, bytes, int, int, int, int]] = [  # points 1, 2: the release gate above
         (Point.ORDER, "pharm", bid, 0, 0, 0, 0),
         (Point.TRANSPORT, "log", bid, sid, 0, 40, 80),
@@ -265,12 +297,52 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("countersignDestruction (T4, batch DESTROYED)", "recalls", "countersignDestruction", r.output,
               sender=acct("prov"))
 
+    # corrections and close-out paths (issue 12), on a batch of their own
+    vb = w.commit_batch(product, "B-CORR", 100).batch_id
+    b.measure("voidBatch (released, unmoved: T8 VOIDED, units leave custody)", "drugs", "voidBatch", vb, H,
+              sender=acct("man"), keep=False)
+    w.ship(vb, "man", "pharm", 20)
+    adr = w.obs.transact("recordObservation", *serious[:1], vb, *serious[2:], sender=acct("pharm")).output
+    b.measure("voidObservation (author: counted SERIOUS report, ADR count follows)", "obs", "voidObservation", adr, H,
+              sender=acct("pharm"), keep=False)
+    fail = w.obs.transact("recordObservation", int(Point.INSPECTION), vb, 0, int(Result.FAIL), 0, 0, H,
+                          sender=acct("nat")).output
+    b.measure("voidObservation (regulator: failed inspection, automatic stop lifted)", "obs", "voidObservation",
+              fail, H, sender=acct("nat"), keep=False)
+    vrid = w.open_recall(product, vb, 1)
+    did = w.recalls.transact("recordDestruction", vrid, 5, False, H, sender=acct("pharm")).output
+    b.measure("voidDestruction (recorded, by its author)", "recalls", "voidDestruction", did, H,
+              sender=acct("pharm"), keep=False)
+    w.recalls.transact("countersignDestruction", did, sender=acct("prov"))
+    b.measure("voidDestruction (confirmed, regulator: units back, quarantined)", "recalls", "voidDestruction", did,
+              H, sender=acct("nat"), keep=False)
+    w.orgs.transact("suspendOrg", org("pharm"), H, sender=acct("nat"))
+    b.measure("recordDestructionFor (regulator, for a suspended holder)", "recalls", "recordDestructionFor", vrid,
+              org("pharm"), 5, False, H, sender=acct("nat"), keep=False)
+    w.orgs.transact("restoreOrg", org("pharm"), H, sender=acct("nat"))
+    w.close_recall(vrid)
+    b.measure("openRecall (follow-up case on a RECALLED batch after close)", "recalls", "openRecall", product, vb, 1,
+              H, sender=acct("nat"), keep=False)
+    b.measure("transitionBatch RECALLED->LISTED (T7 rework, national regulator)", "drugs", "transitionBatch", vb, 1,
+              0, H, sender=acct("nat"), keep=False)
+    # a MAH's product-wide voluntary recall (defect 8) and a batch case linked to it
+    pb = w.commit_batch(product, "B-PW", 100).batch_id
+    w.ship(pb, "man", "dist", 30)
+    b.measure("transitionProduct LISTED->STOPPED (MAH, for its voluntary recall)", "drugs", "transitionProduct",
+              product, 2, 0, H, sender=acct("man"))
+    w.open_recall(product, Z32, 1)
+    w.drugs.transact("transitionBatch", pb, 2, 0, H, sender=acct("man"))
+    b.measure("openRecall (batch case linked to the open product-wide case)", "recalls", "openRecall", product, pb, 1,
+              H, sender=acct("man"), keep=False)
+
     gas = {row.operation: row.gas for row in b.rows}
     execution = {row.operation: row.execution_gas for row in b.rows}
     c100, c100k = execution["commitBatch (100 codes)"], execution["commitBatch (100,000 codes)"]
     dispense = gas[next(k for k in gas if k.startswith("dispense (100,000-code"))]
     totals = (f"; totals {gas['commitBatch (100 codes)']:,} vs {gas['commitBatch (100,000 codes)']:,} differ only "
               "by calldata" if schedule.intrinsic else "")
+    pallet_gas = gas["dispatchPacked (a pallet of 40 cases, MAH -> distributor)"]
+    case_dispense = gas[next(k for k in gas if k.startswith("dispense with case custody"))]
     checks = [
         ("batch commit independent of code count", c100k == c100,
          f"execution {c100:,} vs {c100k:,} (100 vs 100,000 codes{totals})"),
@@ -278,6 +350,8 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
         ("dispatch <= 120,000", gas["dispatch (MAH -> distributor)"] <= 120_000,
          f"{gas['dispatch (MAH -> distributor)']:,}"),
         ("receive <= 120,000", gas["receiveShipment (full)"] <= 120_000, f"{gas['receiveShipment (full)']:,}"),
+        ("dispatch of a pallet of 40 cases <= 150,000", pallet_gas <= 150_000, f"{pallet_gas:,}"),
+        ("dispense with case custody <= 80,000", case_dispense <= 80_000, f"{case_dispense:,}"),
     ]
     if tree_s > 1:
         print(f"(built the 100,000-leaf reference tree in {tree_s:.1f} s)", file=sys.stderr)

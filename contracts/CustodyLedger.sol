@@ -6,6 +6,8 @@ import {IDrugRegistry} from "./interfaces/IDrugRegistry.sol";
 import {IOrgRegistry} from "./interfaces/IOrgRegistry.sol";
 import {SuiteMember} from "./common/SuiteMember.sol";
 import {UnitMerkle} from "./lib/UnitMerkle.sol";
+import {IPackingLedger} from "./interfaces/IPackingLedger.sol";
+import {PackingLedger} from "./PackingLedger.sol";
 import {LifecycleState, OrgKind, ShipmentStatus} from "./common/DrugTraceTypes.sol";
 import {
     MASK_MANUFACTURER,
@@ -56,11 +58,24 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         ShipmentStatus status;
         bool isReturn;
         bool excursion;
+        bool packed;
+    }
+
+    /// @dev The registry's `unitInfo` of a batch (memory: it would not fit the stack).
+    struct UnitBatch {
+        LifecycleState batchState;
+        LifecycleState productState;
+        uint64 expiryDate;
+        uint64 unitCount;
+        bytes32 unitRoot;
+        uint16 unitsPerCase;
     }
 
     uint256 private constant _MAX_SHIPMENT_QUANTITY = type(uint40).max;
 
     IDrugRegistry private immutable _registry;
+    /// @dev Deployed by this constructor: container custody of packed batches (issue 17A).
+    IPackingLedger private immutable _packing;
     /// @dev Next shipment id; starts at 1 in the constructor so the first dispatch rewrites a
     /// non-zero slot (5 000 gas) instead of creating one (22 100 gas).
     uint256 private _nextShipmentId;
@@ -76,6 +91,13 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     constructor(IOrgRegistry orgRegistry_, IDrugRegistry registry) SuiteMember(orgRegistry_) {
         _registry = registry;
         _nextShipmentId = 1;
+        _packing = new PackingLedger(orgRegistry_, registry);
+    }
+
+    /// @dev One-line guard for the functions only the PackingLedger calls.
+    modifier onlyPacking() {
+        if (msg.sender != address(_packing)) revert CustodyLedgerOnlyPacking(msg.sender);
+        _;
     }
 
     // ================================================================== writes
@@ -88,14 +110,29 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     {
         (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_MANUFACTURER | MASK_DISTRIBUTOR);
         _checkShipmentQuantity(quantity);
-        _requireUsableBatch(batchId);
+        if (_requireUsableBatch(batchId) != 0) revert CustodyLedgerPackedBatch(batchId);
+        shipmentId = _dispatch(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, false);
+    }
+
+    /// @dev A forward shipment of a usable batch (by quantity, or of the packing's containers).
+    function _dispatch(
+        bytes32 batchId,
+        bytes32 fromOrg,
+        uint32 fromSeq,
+        bytes32 toOrgId,
+        bytes32 carrierOrgId,
+        uint64 quantity,
+        bytes32 manifestHash,
+        bool packed
+    ) private returns (uint256 shipmentId) {
+        _checkShipmentQuantity(quantity);
         if (toOrgId == fromOrg) revert CustodyLedgerInvalidAddressee(batchId, toOrgId);
         IOrgRegistry orgs = orgRegistry();
         (,, uint32 toSeq) = orgs.requireActiveOrg(toOrgId, MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
         (,, uint32 carrierSeq) = orgs.requireActiveOrg(carrierOrgId, MASK_LOGISTICS);
         _debitAvailable(batchId, fromOrg, quantity);
         _stock[batchId].inTransit += quantity;
-        shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, false);
+        shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, false, packed);
         emit ShipmentDispatched(shipmentId, batchId, fromOrg, toOrgId, carrierOrgId, quantity, false, manifestHash);
     }
 
@@ -108,23 +145,85 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         bytes32 manifestHash
     ) external override returns (uint256 shipmentId) {
         (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
+        (,,,,, uint16 unitsPerCase) = _registry.unitInfo(batchId);
+        if (unitsPerCase != 0) revert CustodyLedgerPackedBatch(batchId);
+        shipmentId = _dispatchReturn(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, false);
+    }
+
+    /// @dev A return (by quantity, or of the packing's containers): any lifecycle state.
+    function _dispatchReturn(
+        bytes32 batchId,
+        bytes32 fromOrg,
+        uint32 fromSeq,
+        bytes32 toOrgId,
+        bytes32 carrierOrgId,
+        uint64 quantity,
+        bytes32 manifestHash,
+        bool packed
+    ) private returns (uint256 shipmentId) {
         _checkShipmentQuantity(quantity);
         (uint32 toSeq, uint32 carrierSeq) = _returnParties(batchId, fromOrg, toOrgId, carrierOrgId);
         _debit(batchId, fromOrg, quantity);
         _stock[batchId].inTransit += quantity;
-        shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, true);
+        shipmentId = _newShipment(batchId, fromSeq, toSeq, carrierSeq, quantity, true, packed);
         emit ShipmentDispatched(shipmentId, batchId, fromOrg, toOrgId, carrierOrgId, quantity, true, manifestHash);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function packedDispatch(
+        bytes32 batchId,
+        bytes32 fromOrg,
+        uint32 fromSeq,
+        bytes32 toOrgId,
+        bytes32 carrierOrgId,
+        uint64 quantity,
+        bool isReturn,
+        bytes32 manifestHash
+    ) external override onlyPacking returns (uint256 shipmentId) {
+        if (isReturn) {
+            return _dispatchReturn(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, true);
+        }
+        (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) = _registry.usability(batchId);
+        _requireUsable(batchId, batchState, productState, expiryDate);
+        return _dispatch(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, true);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function packedReceive(
+        uint256 shipmentId,
+        bytes32 callerOrg,
+        uint32 callerSeq,
+        uint64 missingQuantity,
+        bytes32 evidenceHash
+    ) external override onlyPacking returns (bytes32 batchId, uint64 quantity) {
+        Shipment storage s = _inTransitFor(shipmentId, callerOrg, callerSeq);
+        quantity = s.quantity;
+        if (!s.packed || missingQuantity > quantity) revert CustodyLedgerNotPackedShipment(shipmentId);
+        batchId = s.batchId;
+        _receive(s, shipmentId, callerOrg, quantity - missingQuantity, evidenceHash);
     }
 
     /// @inheritdoc ICustodyLedger
     function receiveShipment(uint256 shipmentId, uint64 receivedQuantity, bytes32 evidenceHash) external override {
         (bytes32 callerOrg,,, uint32 callerSeq) = _authorize(MASK_ANY_ORG);
         Shipment storage s = _inTransitFor(shipmentId, callerOrg, callerSeq);
-        uint256 dispatched = s.quantity;
+        if (s.packed) revert CustodyLedgerPackedShipment(shipmentId);
         if (receivedQuantity == 0) revert CustodyLedgerInvalidQuantity(0);
-        if (receivedQuantity > dispatched) {
-            revert CustodyLedgerReceivedTooMuch(shipmentId, dispatched, receivedQuantity);
+        if (receivedQuantity > s.quantity) {
+            revert CustodyLedgerReceivedTooMuch(shipmentId, s.quantity, receivedQuantity);
         }
+        _receive(s, shipmentId, callerOrg, receivedQuantity, evidenceHash);
+    }
+
+    /// @dev Credits a receipt (the missing part of a partial one is in dispute, credited to nobody).
+    function _receive(
+        Shipment storage s,
+        uint256 shipmentId,
+        bytes32 callerOrg,
+        uint256 receivedQuantity,
+        bytes32 evidenceHash
+    ) private {
+        uint256 dispatched = s.quantity;
         bytes32 batchId = s.batchId;
         uint256 quarantine = (s.isReturn || s.excursion) ? receivedQuantity : 0;
         Holding storage h = _holdings[batchId][callerOrg];
@@ -173,14 +272,13 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         override
         returns (bool dispensed)
     {
-        (bytes32 orgId,,,) = _authorize(MASK_DISPENSERS);
+        (bytes32 orgId,,, uint32 seq) = _authorize(MASK_DISPENSERS);
         mapping(uint256 => uint256) storage words = _dispensed[batchId];
         uint256 wordIndex = index >> 8;
         uint256 bit = 1 << (index & 0xff);
         uint256 word;
         {
-            (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) =
-                _checkUnit(batchId, index, codeHash, proof);
+            UnitBatch memory b = _checkUnit(batchId, index, codeHash, proof);
             word = words[wordIndex];
             if (word & bit != 0) {
                 // Refused without reverting, so the alert stays on chain; no custody state changes.
@@ -189,16 +287,13 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
                 emit DuplicateDispense(batchId, index, codeHash, orgId);
                 return false;
             }
-            _requireUsable(batchId, batchState, productState, expiryDate);
+            _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
+            // a packed batch: only the organisation holding the unit loose dispenses it (D9)
+            if (b.unitsPerCase != 0 && _packing.unitHolder(batchId, index, b.unitsPerCase) != seq) {
+                revert CustodyLedgerNotUnitHolder(batchId, index, orgId);
+            }
         }
-        Holding storage h = _holdings[batchId][orgId];
-        uint120 quantity = h.quantity;
-        if (quantity <= h.quarantined) revert CustodyLedgerInsufficientStock(batchId, orgId, 0, 1);
-        // quantity > quarantined >= 0 and the batch total counts this unit, so neither underflows.
-        unchecked {
-            h.quantity = quantity - 1;
-            _stock[batchId].total -= 1;
-        }
+        _debitDispensed(batchId, orgId, 1);
         words[wordIndex] = word | bit;
         emit UnitDispensed(batchId, index, codeHash, orgId);
         return true;
@@ -352,6 +447,43 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         return address(_registry);
     }
 
+    /// @inheritdoc ICustodyLedger
+    function packingLedger() external view override returns (address packing) {
+        return address(_packing);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function shipmentStatus(uint256 shipmentId) external view override returns (ShipmentStatus status) {
+        return _shipments[shipmentId].status;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function shipmentBatch(uint256 shipmentId) external view override returns (bytes32 batchId) {
+        return _shipments[shipmentId].batchId;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function unitGone(bytes32 batchId, uint256 index) external view override returns (bool gone) {
+        return _dispensed[batchId][index >> 8] & (1 << (index & 0xff)) != 0;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function anyUnitGone(bytes32 batchId, uint256 start, uint256 end) external view override returns (bool gone) {
+        mapping(uint256 => uint256) storage words = _dispensed[batchId];
+        for (uint256 i = start; i < end; ) {
+            uint256 w = i >> 8;
+            uint256 last = (w + 1) << 8;
+            if (last > end) last = end;
+            // bits [i % 256, last - (w << 8)) of word w
+            uint256 lo = i & 0xff;
+            uint256 width = last - i;
+            uint256 mask = width == 256 ? type(uint256).max : ((1 << width) - 1) << lo;
+            if (words[w] & mask != 0) return true;
+            i = last;
+        }
+        return false;
+    }
+
     // ================================================================== internals
 
     /// @dev Shipment quantities are 1 .. 2^40-1 (they are packed as uint40).
@@ -388,10 +520,13 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         (,, carrierSeq) = orgs.requireActiveOrg(carrierOrgId, MASK_LOGISTICS);
     }
 
-    /// @dev Reads the batch's states and expiry and requires it usable.
-    function _requireUsableBatch(bytes32 batchId) private view {
-        (LifecycleState batchState, LifecycleState productState, uint64 expiryDate) = _registry.usability(batchId);
+    /// @dev Reads the batch's states and expiry and requires it usable; returns its packing
+    /// layout's units per case (0 = not packed).
+    function _requireUsableBatch(bytes32 batchId) private view returns (uint16 unitsPerCase) {
+        (LifecycleState batchState, LifecycleState productState, uint64 expiryDate,,, uint16 perCase) =
+            _registry.unitInfo(batchId);
         _requireUsable(batchId, batchState, productState, expiryDate);
+        return perCase;
     }
 
     /// @dev Debit unquarantined units (forward shipments).
@@ -425,21 +560,39 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         }
     }
 
+    /// @dev Debits `count` units leaving custody for good from the holder's available stock and
+    /// the batch total (dispensing).
+    function _debitDispensed(bytes32 batchId, bytes32 orgId, uint256 count) private {
+        Holding storage h = _holdings[batchId][orgId];
+        uint120 quantity = h.quantity;
+        uint256 available = quantity - h.quarantined;
+        if (available < count) revert CustodyLedgerInsufficientStock(batchId, orgId, available, count);
+        // quantity - quarantined >= count and the batch total counts these units: no underflow.
+        unchecked {
+            h.quantity = quantity - uint120(count);
+            _stock[batchId].total -= uint64(count);
+        }
+    }
+
     /// @dev Batch known, index in range and proof valid, else revert; returns what
     /// {_requireUsable} needs (checked by the caller after the duplicate check).
     function _checkUnit(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof)
         private
         view
-        returns (LifecycleState batchState, LifecycleState productState, uint64 expiryDate)
+        returns (UnitBatch memory b)
     {
-        uint64 unitCount;
-        bytes32 unitRoot;
-        (batchState, productState, expiryDate, unitCount, unitRoot) = _registry.unitInfo(batchId);
-        if (batchState == LifecycleState.NONE) revert CustodyLedgerUnknownBatch(batchId);
-        if (index >= unitCount) revert CustodyLedgerUnitOutOfRange(batchId, index, unitCount);
-        if (!UnitMerkle.verify(proof, unitRoot, UnitMerkle.leaf(batchId, index, codeHash))) {
+        b = _unitBatch(batchId);
+        if (index >= b.unitCount) revert CustodyLedgerUnitOutOfRange(batchId, index, b.unitCount);
+        if (!UnitMerkle.verify(proof, b.unitRoot, UnitMerkle.leaf(batchId, index, codeHash))) {
             revert CustodyLedgerInvalidProof(batchId, index);
         }
+    }
+
+    /// @dev What the registry knows of a batch's units; reverts for an unknown batch.
+    function _unitBatch(bytes32 batchId) private view returns (UnitBatch memory b) {
+        (b.batchState, b.productState, b.expiryDate, b.unitCount, b.unitRoot, b.unitsPerCase) =
+            _registry.unitInfo(batchId);
+        if (b.batchState == LifecycleState.NONE) revert CustodyLedgerUnknownBatch(batchId);
     }
 
     /// @dev The shipment, checked to exist, be in transit and be addressed to the caller.
@@ -487,7 +640,8 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         uint32 toSeq,
         uint32 carrierSeq,
         uint64 quantity,
-        bool isReturn
+        bool isReturn,
+        bool packed
     ) private returns (uint256 shipmentId) {
         shipmentId = _nextShipmentId;
         _nextShipmentId = shipmentId + 1;
@@ -501,7 +655,8 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             dispatchedAt: uint48(block.timestamp),
             status: ShipmentStatus.DISPATCHED,
             isReturn: isReturn,
-            excursion: false
+            excursion: false,
+            packed: packed
         });
     }
 

@@ -46,8 +46,10 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         uint64 since;
     }
 
-    /// @dev Slot 3 holds everything custody checks (expiry, count, state, the product's seq) so
-    /// that usability is two storage reads and a dispense check three (with the root).
+    /// @dev Slot 3 holds everything custody checks (expiry, count, state, the product's seq and
+    /// the packing layout) so that usability is two storage reads and a dispense check three
+    /// (with the root). A packed batch (issue 17A) keeps its packing root in `aggregationRoot`
+    /// and its layout in `unitsPerCase`/`casesPerPallet` (0 = not packed).
     struct Batch {
         bytes32 productId;
         bytes32 unitRoot;
@@ -57,6 +59,8 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         LifecycleState state;
         uint48 since;
         uint32 productSeq;
+        uint16 unitsPerCase;
+        uint16 casesPerPallet;
         uint64 productionDate;
     }
 
@@ -135,26 +139,29 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         bytes32 unitRoot,
         bytes32 aggregationRoot
     ) external override returns (bytes32 batchId) {
-        (bytes32 callerOrg,,,) = _authorize(MASK_MANUFACTURER);
-        uint32 productSeq = _listedProductOf(productId, callerOrg);
-        batchId = keccak256(abi.encode(productId, lot));
-        Batch storage b = _batches[batchId];
-        if (b.productId != bytes32(0)) revert DrugRegistryBatchExists(batchId);
-        if (unitCount == 0 || unitRoot == bytes32(0) || expiryDate <= productionDate) {
-            revert DrugRegistryInvalidBatch(batchId);
+        batchId = _commit(productId, lot, productionDate, expiryDate, unitCount, unitRoot, aggregationRoot);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function commitPackedBatch(
+        bytes32 productId,
+        string calldata lot,
+        uint64 productionDate,
+        uint64 expiryDate,
+        uint64 unitCount,
+        bytes32 unitRoot,
+        bytes32 packingRoot,
+        uint16 unitsPerCase,
+        uint16 casesPerPallet
+    ) external override returns (bytes32 batchId) {
+        if (packingRoot == bytes32(0) || unitsPerCase == 0 || casesPerPallet == 0) {
+            revert DrugRegistryInvalidPacking(packingRoot, unitsPerCase, casesPerPallet);
         }
-        if (expiryDate <= block.timestamp) revert DrugRegistryBatchExpired(batchId, expiryDate);
-        b.productId = productId;
-        b.productSeq = productSeq;
-        b.unitRoot = unitRoot;
-        b.aggregationRoot = aggregationRoot;
-        b.productionDate = productionDate;
-        b.expiryDate = expiryDate;
-        b.unitCount = unitCount;
-        _lots[batchId] = lot;
-        emit BatchCommitted(
-            batchId, productId, callerOrg, lot, productionDate, expiryDate, unitCount, unitRoot, aggregationRoot
-        );
+        batchId = _commit(productId, lot, productionDate, expiryDate, unitCount, unitRoot, packingRoot);
+        Batch storage b = _batches[batchId];
+        b.unitsPerCase = unitsPerCase;
+        b.casesPerPallet = casesPerPallet;
+        emit BatchPackingCommitted(batchId, packingRoot, unitsPerCase, casesPerPallet);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -420,11 +427,35 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
             LifecycleState productState,
             uint64 expiryDate,
             uint64 unitCount,
-            bytes32 unitRoot
+            bytes32 unitRoot,
+            uint16 unitsPerCase
         )
     {
         Batch storage b = _batches[batchId];
-        return (b.state, _productLife[b.productSeq].state, b.expiryDate, b.unitCount, b.unitRoot);
+        return (b.state, _productLife[b.productSeq].state, b.expiryDate, b.unitCount, b.unitRoot, b.unitsPerCase);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function layoutOf(bytes32 batchId)
+        external
+        view
+        override
+        returns (uint64 unitCount, uint16 unitsPerCase, uint16 casesPerPallet)
+    {
+        Batch storage b = _batches[batchId];
+        return (b.unitCount, b.unitsPerCase, b.casesPerPallet);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function packingOf(bytes32 batchId)
+        external
+        view
+        override
+        returns (bytes32 packingRoot, uint64 unitCount, uint16 unitsPerCase, uint16 casesPerPallet)
+    {
+        Batch storage b = _batches[batchId];
+        if (b.unitsPerCase == 0) return (bytes32(0), b.unitCount, 0, 0);
+        return (b.aggregationRoot, b.unitCount, b.unitsPerCase, b.casesPerPallet);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -458,6 +489,38 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     }
 
     // ================================================================== internals
+
+    /// @dev Records a batch in state NONE (shared by {commitBatch} and {commitPackedBatch}).
+    function _commit(
+        bytes32 productId,
+        string calldata lot,
+        uint64 productionDate,
+        uint64 expiryDate,
+        uint64 unitCount,
+        bytes32 unitRoot,
+        bytes32 aggregationRoot
+    ) private returns (bytes32 batchId) {
+        (bytes32 callerOrg,,,) = _authorize(MASK_MANUFACTURER);
+        uint32 productSeq = _listedProductOf(productId, callerOrg);
+        batchId = keccak256(abi.encode(productId, lot));
+        Batch storage b = _batches[batchId];
+        if (b.productId != bytes32(0)) revert DrugRegistryBatchExists(batchId);
+        if (unitCount == 0 || unitRoot == bytes32(0) || expiryDate <= productionDate) {
+            revert DrugRegistryInvalidBatch(batchId);
+        }
+        if (expiryDate <= block.timestamp) revert DrugRegistryBatchExpired(batchId, expiryDate);
+        b.productId = productId;
+        b.productSeq = productSeq;
+        b.unitRoot = unitRoot;
+        b.aggregationRoot = aggregationRoot;
+        b.productionDate = productionDate;
+        b.expiryDate = expiryDate;
+        b.unitCount = unitCount;
+        _lots[batchId] = lot;
+        emit BatchCommitted(
+            batchId, productId, callerOrg, lot, productionDate, expiryDate, unitCount, unitRoot, aggregationRoot
+        );
+    }
 
     /**
      * @dev The one place a lifecycle state changes. Checks the table and the actor's bit, writes

@@ -75,6 +75,25 @@ interface ICustodyLedger {
     /// @param orgId the organisation
     error CustodyLedgerOutsideRemit(bytes32 callerOrgId, bytes32 orgId);
 
+    /// @notice A packed batch moves through the PackingLedger (containers), not by quantity.
+    /// @param batchId the batch
+    error CustodyLedgerPackedBatch(bytes32 batchId);
+    /// @notice A shipment of a packed batch is received through the PackingLedger.
+    /// @param shipmentId the shipment
+    error CustodyLedgerPackedShipment(uint256 shipmentId);
+    /// @notice A unit of a packed batch is dispensed only by the organisation holding it loose
+    /// (its case unpacked there, or the unit received loose): the D9 guard of issue 17.
+    /// @param batchId the batch
+    /// @param index the unit
+    /// @param orgId the caller
+    error CustodyLedgerNotUnitHolder(bytes32 batchId, uint256 index, bytes32 orgId);
+    /// @notice Not a shipment of containers (or more units reported missing than it carried).
+    /// @param shipmentId the shipment
+    error CustodyLedgerNotPackedShipment(uint256 shipmentId);
+    /// @notice Only this ledger's PackingLedger may call.
+    /// @param caller the caller
+    error CustodyLedgerOnlyPacking(address caller);
+
     // ------------------------------------------------------------------ events
     /// @notice Units were credited to a holding (batch commit).
     /// @param batchId the batch
@@ -252,6 +271,68 @@ interface ICustodyLedger {
      * @param evidenceHash hash of the inspection record.
      */
     function releaseQuarantine(bytes32 batchId, bytes32 holderOrgId, uint64 quantity, bytes32 evidenceHash) external;
+
+    // ------------------------------------------------------------------ packing (PackingLedger only)
+    /**
+     * @notice A shipment of a packed batch's containers (PackingLedger.dispatchPacked).
+     * @dev Same rules, checks and event as {dispatch} (or {dispatchReturn} if `isReturn`), for
+     * the sender the PackingLedger authorized; the shipment is marked packed, so it is received
+     * only through the PackingLedger. Caller: this ledger's PackingLedger.
+     * @param batchId the batch.
+     * @param fromOrg the sender.
+     * @param fromSeq the sender's seq.
+     * @param toOrgId addressee.
+     * @param carrierOrgId carrier.
+     * @param quantity units in the listed containers.
+     * @param isReturn a return.
+     * @param manifestHash hash of the despatch advice.
+     * @return shipmentId the shipment.
+     */
+    function packedDispatch(bytes32 batchId, bytes32 fromOrg, uint32 fromSeq, bytes32 toOrgId,
+        bytes32 carrierOrgId, uint64 quantity, bool isReturn, bytes32 manifestHash) external returns (uint256 shipmentId);
+
+    /**
+     * @notice The receipt of a packed shipment (PackingLedger.receivePacked): as
+     * {receiveShipment} with `received = quantity - missingQuantity` (0 allowed: all missing).
+     * Caller: this ledger's PackingLedger.
+     * @param shipmentId the shipment.
+     * @param callerOrg the receiver.
+     * @param callerSeq the receiver's seq.
+     * @param missingQuantity units of the containers reported missing.
+     * @param evidenceHash hash of the receiving record.
+     * @return batchId the shipment's batch.
+     * @return quantity the units dispatched (the PackingLedger checks its list adds up to it).
+     */
+    function packedReceive(uint256 shipmentId, bytes32 callerOrg, uint32 callerSeq, uint64 missingQuantity,
+        bytes32 evidenceHash) external returns (bytes32 batchId, uint64 quantity);
+
+    /// @notice The PackingLedger this ledger deployed (container custody of packed batches).
+    /// @return packing its address.
+    function packingLedger() external view returns (address packing);
+
+    /// @notice Status of a shipment.
+    /// @param shipmentId the shipment.
+    /// @return status its status (NONE = unknown).
+    function shipmentStatus(uint256 shipmentId) external view returns (ShipmentStatus status);
+
+    /// @notice Batch of a shipment.
+    /// @param shipmentId the shipment.
+    /// @return batchId its batch (0 = unknown).
+    function shipmentBatch(uint256 shipmentId) external view returns (bytes32 batchId);
+
+    /// @notice Whether a unit has left custody for good (dispensed or decommissioned).
+    /// @param batchId the batch.
+    /// @param index the unit.
+    /// @return gone true if so.
+    function unitGone(bytes32 batchId, uint256 index) external view returns (bool gone);
+
+    /// @notice Whether any unit of [start, end) has left custody for good (a loop over at most
+    /// (end - start) / 256 + 2 bitmap words).
+    /// @param batchId the batch.
+    /// @param start first unit.
+    /// @param end one past the last unit.
+    /// @return gone true if any has.
+    function anyUnitGone(bytes32 batchId, uint256 start, uint256 end) external view returns (bool gone);
 
     // ------------------------------------------------------------------ system (suite contracts only)
     /**

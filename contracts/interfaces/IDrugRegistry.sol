@@ -15,6 +15,11 @@ import {LifecycleState} from "../common/DrugTraceTypes.sol";
  */
 interface IDrugRegistry {
     // ------------------------------------------------------------------ errors
+    /// @notice A packed batch needs a non-zero packing root and layout.
+    /// @param packingRoot the root given
+    /// @param unitsPerCase the units per case given
+    /// @param casesPerPallet the cases per pallet given
+    error DrugRegistryInvalidPacking(bytes32 packingRoot, uint16 unitsPerCase, uint16 casesPerPallet);
     /// @notice A product with this id already exists.
     /// @param productId the product
     error DrugRegistryProductExists(bytes32 productId);
@@ -146,6 +151,14 @@ interface IDrugRegistry {
     /// @param aggregationRoot root of the packaging tree
     event BatchCommitted(bytes32 indexed batchId, bytes32 indexed productId, bytes32 indexed mahOrgId, string lot,
         uint64 productionDate, uint64 expiryDate, uint64 unitCount, bytes32 unitRoot, bytes32 aggregationRoot);
+    /// @notice A packed batch's layout was committed with it (issue 17A): the packing root is the
+    /// batch's aggregation root, over the case and pallet codes (rule in contracts/README.md).
+    /// @param batchId the batch
+    /// @param packingRoot Merkle root over the container leaves
+    /// @param unitsPerCase units in every case but possibly the last
+    /// @param casesPerPallet cases in every pallet but possibly the last
+    event BatchPackingCommitted(bytes32 indexed batchId, bytes32 packingRoot, uint16 unitsPerCase,
+        uint16 casesPerPallet);
     /// @notice A batch changed lifecycle state (including NONE -> LISTED on release).
     /// @param batchId the batch
     /// @param from the state before
@@ -216,6 +229,36 @@ interface IDrugRegistry {
         uint64 unitCount,
         bytes32 unitRoot,
         bytes32 aggregationRoot
+    ) external returns (bytes32 batchId);
+
+    /**
+     * @notice Commit a packed batch (issue 17A): as {commitBatch}, plus the packing — a regular
+     * layout (unit i is in case i / unitsPerCase, case c in pallet c / casesPerPallet; the last
+     * case and pallet may be short) and the Merkle root over the case and pallet codes.
+     * @dev Requirements: those of {commitBatch}; packingRoot non-zero, unitsPerCase and
+     * casesPerPallet non-zero, else {DrugRegistryInvalidPacking}. O(1) in the number of codes.
+     * Emits {BatchCommitted} (aggregationRoot = packingRoot) then {BatchPackingCommitted}.
+     * @param productId the product.
+     * @param lot lot number.
+     * @param productionDate production date, ms.
+     * @param expiryDate expiry date, ms.
+     * @param unitCount number of unit codes.
+     * @param unitRoot Merkle root over the unit codes.
+     * @param packingRoot Merkle root over the container leaves.
+     * @param unitsPerCase units per case.
+     * @param casesPerPallet cases per pallet.
+     * @return batchId keccak256(abi.encode(productId, lot)).
+     */
+    function commitPackedBatch(
+        bytes32 productId,
+        string calldata lot,
+        uint64 productionDate,
+        uint64 expiryDate,
+        uint64 unitCount,
+        bytes32 unitRoot,
+        bytes32 packingRoot,
+        uint16 unitsPerCase,
+        uint16 casesPerPallet
     ) external returns (bytes32 batchId);
 
     /**
@@ -399,6 +442,7 @@ interface IDrugRegistry {
      * @return expiryDate expiry date, ms.
      * @return unitCount number of units.
      * @return unitRoot Merkle root.
+     * @return unitsPerCase the packing layout's units per case (0 = batch not packed).
      */
     function unitInfo(bytes32 batchId)
         external
@@ -408,8 +452,34 @@ interface IDrugRegistry {
             LifecycleState productState,
             uint64 expiryDate,
             uint64 unitCount,
-            bytes32 unitRoot
+            bytes32 unitRoot,
+            uint16 unitsPerCase
         );
+
+    /**
+     * @notice The packing layout of a batch (one storage read; unitsPerCase 0 = not packed).
+     * @param batchId the batch.
+     * @return unitCount number of units.
+     * @return unitsPerCase units per case.
+     * @return casesPerPallet cases per pallet.
+     */
+    function layoutOf(bytes32 batchId)
+        external
+        view
+        returns (uint64 unitCount, uint16 unitsPerCase, uint16 casesPerPallet);
+
+    /**
+     * @notice The packing of a batch (issue 17A); all zero but `unitCount` when not packed.
+     * @param batchId the batch.
+     * @return packingRoot Merkle root over the container leaves.
+     * @return unitCount number of units.
+     * @return unitsPerCase units per case.
+     * @return casesPerPallet cases per pallet.
+     */
+    function packingOf(bytes32 batchId)
+        external
+        view
+        returns (bytes32 packingRoot, uint64 unitCount, uint16 unitsPerCase, uint16 casesPerPallet);
 
     /**
      * @notice Product and MAH of a batch.

@@ -71,6 +71,7 @@ _COMMANDS: dict[str, str] = {
     "lifecycle": "fisco_drugtrace.cli.commands.lifecycle:lifecycle",
     "recall": "fisco_drugtrace.cli.commands.recall:recall",
     "closeout": "fisco_drugtrace.cli.commands.closeout:closeout",
+    "void": "fisco_drugtrace.cli.commands.void:void",
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",

@@ -21,6 +21,8 @@ __all__ = [
     "ARTIFACTS_DIR",
     "MANIFEST_NAME",
     "SUITE_CONTRACTS",
+    "CREATED_CONTRACTS",
+    "ALL_CONTRACTS",
     "Artifact",
     "Manifest",
     "default_contracts_dir",
@@ -45,6 +47,13 @@ SUITE_CONTRACTS: tuple[str, ...] = (
     "ObservationLog",
     "RecallManager",
 )
+#: Contracts a suite contract creates in its constructor (not deployed by the recipe): name ->
+#: (creator, the creator's getter of its address). CustodyLedger creates the PackingLedger.
+CREATED_CONTRACTS: dict[str, tuple[str, str]] = {
+    "PackingLedger": ("CustodyLedger", "packingLedger"),
+}
+#: Every contract with an artifact, in manifest order: the recipe's, then the created ones.
+ALL_CONTRACTS: tuple[str, ...] = SUITE_CONTRACTS + tuple(CREATED_CONTRACTS)
 
 
 @dataclass(frozen=True)
@@ -201,7 +210,7 @@ def check_fresh(contracts_dir: Path | str | None = None, directory: Path | str |
     return actual
 
 
-def suite_errors_abi(names: Sequence[str] = SUITE_CONTRACTS, directory: Path | str | None = None) -> list[dict]:
+def suite_errors_abi(names: Sequence[str] = ALL_CONTRACTS, directory: Path | str | None = None) -> list[dict]:
     """The union of the custom-error ABI entries of ``names``.
 
     Suite contracts call each other and Solidity re-throws the callee's revert data, so a

@@ -27,6 +27,7 @@ from typing import Any, Literal, Mapping
 from fisco_drugtrace.contracts.artifacts import (
     ARTIFACTS_DIR,
     MANIFEST_NAME,
+    ALL_CONTRACTS,
     SUITE_CONTRACTS,
     Artifact,
     Manifest,
@@ -243,7 +244,7 @@ def compile_project(contracts_dir: Path | str, compiler: Compiler) -> dict[str, 
                 deployed_bytecode=bytes.fromhex(data["evm"].get("deployedBytecode", {}).get("object", "")),
                 source_name=source_name,
             )
-    order = {name: i for i, name in enumerate(SUITE_CONTRACTS)}
+    order = {name: i for i, name in enumerate(ALL_CONTRACTS)}
     return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact
+from fisco_drugtrace.contracts.artifacts import ALL_CONTRACTS, load_artifact
 from fisco_drugtrace.contracts.binding import decode_revert, named_event_args
 from fisco_drugtrace.contracts.names import name_values
 from fisco_drugtrace.encoding.abi import ContractAbi
@@ -87,7 +87,7 @@ class KnownAbis:
                  include_suite: bool = True) -> None:
         self.abis: list[tuple[str, ContractAbi]] = [(label, ContractAbi(list(entries))) for label, entries in extra]
         if include_suite:
-            for name in SUITE_CONTRACTS:
+            for name in ALL_CONTRACTS:
                 try:
                     self.abis.append((name, ContractAbi(list(load_artifact(name).abi))))
                 except ArtifactNotFound:
@@ -164,7 +164,7 @@ def name_suite_event_args(contract: str, event: str, args: Mapping[str, Any]) ->
     key = (contract, event)
     if key not in _SUITE_EVENT_INPUTS:
         inputs: list[Mapping[str, Any]] = []
-        if contract in SUITE_CONTRACTS:
+        if contract in ALL_CONTRACTS:
             try:
                 entries = load_artifact(contract).abi
             except ArtifactNotFound:

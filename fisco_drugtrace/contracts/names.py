@@ -42,6 +42,7 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "RecallKind": ("VOLUNTARY", "ORDERED"),
     "RecallStatus": ("NONE", "OPEN", "NOTIFIED", "COMPLETED", "CLOSED"),
     "DestructionStatus": ("NONE", "RECORDED", "CONFIRMED", "VOIDED"),
+    "NodeStatus": ("NONE", "HELD", "TRANSIT", "OPENED", "MISSING"),
 }
 
 #: parameter name -> the enum whose members are its bits (bit ``1 << member``), e.g. OrgRegistry's
@@ -147,6 +148,23 @@ REVERT_HINTS: Mapping[str, str] = {
     "CustodyLedgerUnitOutOfRange": "the unit index is beyond the batch's unit count",
     "CustodyLedgerUnknownBatch": "check the batch id (`batch id`) or register the batch",
     "CustodyLedgerUnknownShipment": "check the shipment id (`trace shipment ID`)",
+    "CustodyLedgerPackedBatch": "the batch is packed: ship its cases/pallets through the PackingLedger, not a quantity",
+    "CustodyLedgerPackedShipment": "the shipment lists cases/pallets: receive it per container through the PackingLedger",
+    "CustodyLedgerNotPackedShipment": "the shipment is by quantity (or more units reported missing than shipped)",
+    "CustodyLedgerNotUnitHolder": "only the holder of the unit, loose (its case unpacked there), dispenses it: "
+                                  "unpack the case first",
+    "CustodyLedgerOnlyPacking": "only the suite's PackingLedger calls this function",
+    "DrugRegistryInvalidPacking": "a packed batch needs a packing root and units per case / cases per pallet above 0",
+    # PackingLedger
+    "PackingLedgerNotPacked": "the batch was committed without packing: ship it by quantity",
+    "PackingLedgerUnknownContainer": "no such case/pallet/unit in the batch's layout (key = level << 248 | index)",
+    "PackingLedgerNotHolder": "you do not hold that container intact (or the unit loose): unpack its parent first, "
+                              "or check PackingLedger.containerState",
+    "PackingLedgerUnsortedList": "list each container once, in ascending key order",
+    "PackingLedgerManifestMismatch": "list exactly the containers the shipment carried",
+    "PackingLedgerNotShipped": "report missing only containers of the shipment (or cases of its pallets)",
+    "PackingLedgerUnitGone": "the unit was dispensed or decommissioned: it cannot move or be repacked",
+    "PackingLedgerOnlyCustody": "only the suite's CustodyLedger calls this function",
     # ObservationLog
     "ObservationLogInvalidPoint": "use one of the observation points listed in `observe --help`",
     "ObservationLogInvalidRange": "--min must not exceed --max",

@@ -27,6 +27,7 @@ import struct
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -50,7 +51,7 @@ from .precompiles import PrecompileHost
 from .storage import SCHEMA_VERSION, raw_digest
 from .txpool import TxPool
 
-__all__ = ["Chain", "now_ms", "GATHER_LINGER", "WEB3_NONCE_PREFIX"]
+__all__ = ["Chain", "ChainMark", "now_ms", "GATHER_LINGER", "WEB3_NONCE_PREFIX"]
 
 #: A transaction's uniqueness key starts with this when it came through the Web3 port:
 #: ``"w3:<sender>:<ethereum nonce>"`` (FISCO nonces are hex or decimal, never this).
@@ -65,6 +66,16 @@ GATHER_LINGER = 0.002
 def now_ms() -> int:
     """Wall-clock time in milliseconds (FISCO's unit for timestamps)."""
     return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class ChainMark:
+    """A mark of one executor's state (:meth:`Chain.mark`) and the chain's counters then."""
+
+    executor: Executor
+    token: int
+    total_txs: int
+    failed_txs: int
 
 
 class _Waiter:
@@ -628,12 +639,36 @@ class Chain:
     def save_clock(self) -> None:
         self.store.set_meta({"dev_time_offset_ms": str(self.clock.offset_ms)})
 
-    def rewind(self, number: int, ops: int, offset_ms: int) -> None:
+    def mark(self) -> ChainMark | None:
+        """An in-memory mark of the EVM and precompile state for a fast :meth:`rewind` (``None``
+        when the executor has no mark left: the rewind then rebuilds by replay)."""
+        with self._round:
+            token = self.executor.mark()
+            return None if token is None else ChainMark(self.executor, token, self.total_txs, self.failed_txs)
+
+    def rewind(self, number: int, ops: int, offset_ms: int, mark: ChainMark | None = None) -> None:
         """Go back to block ``number``: later blocks are deleted from the store, pending
         transactions dropped (their senders get an error), state edits after the first ``ops``
-        forgotten, and the EVM state rebuilt by re-executing blocks 1..``number``."""
+        forgotten, and the EVM state brought back to block ``number``.
+
+        With a ``mark`` taken at that point (:meth:`mark`) and no state edit since, the executor
+        goes back to the mark (its journal checkpoint: nothing re-executed); otherwise it is rebuilt
+        by re-executing blocks 1..``number``. Both give the same state: the equivalence is tested
+        (``tests/devchain/test_devcontrols.py``)."""
         with self._round:
             self._check_alive()
+            fast = (mark is not None and mark.executor is self.executor and ops == len(self.dev_ops)
+                    and self.executor.has_mark(mark.token))
+            if number == self.head.number and ops == len(self.dev_ops) and not self.pool.pending_count():
+                # nothing was sealed or edited since: the state is the one asked for (only blocks and
+                # recorded edits change it); only the clock may have moved
+                if fast:
+                    assert mark is not None
+                    self.executor.back_to(mark.token)  # releases the mark (and any later one)
+                if offset_ms != self.clock.offset_ms:
+                    self.clock.offset_ms = offset_ms
+                    self.save_clock()
+                return
             dropped = self.pool.rewind(number)
             with self._lock:
                 waiters = [w for ws in self._waiters.values() for w in ws]
@@ -642,22 +677,32 @@ class Chain:
             del self.dev_ops[ops:]
             self.clock.offset_ms = offset_ms
             self.store.set_meta({_OPS_KEY: dump_ops(self.dev_ops), "dev_time_offset_ms": str(offset_ms)})
-            # rebuilt aside, then swapped in: readers see the old state until the new one is whole
-            executor = self._new_executor()
-            total = failed = 0
-            self._apply_ops_after(0, executor)
             window = number - self.config.block_limit + 1
-            for block in self.store.iter_blocks(1):
-                if block.number > number:
-                    break
-                txs = self.store.txs_in_block(block.number)
-                receipts = self._execute(block.number, block.timestamp, txs, executor)
-                total += len(receipts)
-                failed += sum(1 for r in receipts if r.status != 0)
-                if block.number >= window:
+            if fast:
+                assert mark is not None
+                self.executor.back_to(mark.token)
+                self.total_txs, self.failed_txs = mark.total_txs, mark.failed_txs
+                for block in self.store.iter_blocks(max(1, window)):
+                    if block.number > number:
+                        break
+                    txs = self.store.txs_in_block(block.number)
                     self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
-                self._apply_ops_after(block.number, executor)
-            self.executor, self.total_txs, self.failed_txs = executor, total, failed
+            else:
+                # rebuilt aside, then swapped in: readers see the old state until the new one is whole
+                executor = self._new_executor()
+                total = failed = 0
+                self._apply_ops_after(0, executor)
+                for block in self.store.iter_blocks(1):
+                    if block.number > number:
+                        break
+                    txs = self.store.txs_in_block(block.number)
+                    receipts = self._execute(block.number, block.timestamp, txs, executor)
+                    total += len(receipts)
+                    failed += sum(1 for r in receipts if r.status != 0)
+                    if block.number >= window:
+                        self.pool.load_history(block.number, [t.nonce for t in txs], [t.hash for t in txs])
+                    self._apply_ops_after(block.number, executor)
+                self.executor, self.total_txs, self.failed_txs = executor, total, failed
             head = self.store.block(number)
             assert head is not None
             self._last_block_size = 1

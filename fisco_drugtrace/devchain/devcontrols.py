@@ -27,8 +27,9 @@ Params are positional, as every FISCO method's; there is no group param.
 
 What a revert means for a data dir: blocks above the snapshot's height are deleted from
 ``chain.sqlite`` in one SQLite transaction, the recorded state edits after the snapshot are
-dropped from ``meta``, and the EVM state is rebuilt by re-executing the blocks that remain; a
-restart afterwards replays to exactly the reverted state. Snapshots themselves live in memory
+dropped from ``meta``, and the EVM state goes back to the snapshot's mark (a journal checkpoint,
+:meth:`Executor.mark`) or, after a state edit, is rebuilt by re-executing the blocks that remain;
+a restart afterwards replays to exactly the reverted state. Snapshots themselves live in memory
 (as on Anvil): they do not survive a restart.
 
 Dump and load work on history, not a state trie: pyrevm 0.3.7 cannot list an account's storage,
@@ -49,7 +50,7 @@ from fisco_drugtrace.encoding.hexutil import normalize_address, to_bytes
 from fisco_drugtrace.errors import DevChainError, EncodingError, HexError, InvalidParams, SignatureError
 from fisco_drugtrace.types import Dialect
 
-from .chain import Chain
+from .chain import Chain, ChainMark
 from .codec import Admission
 from .devclock import MAX_TIMESTAMP_MS, MINING_MODES
 from .devops import DevOp
@@ -114,7 +115,7 @@ class ChainControls:
         self.chain = chain
         self._lock = threading.Lock()
         self._impersonated: set[str] = set()
-        self._snapshots: dict[int, tuple[int, int, int]] = {}  # id -> (height, edits, clock offset)
+        self._snapshots: dict[int, tuple[int, int, int, ChainMark | None]] = {}  # id -> (height, edits, clock offset, mark)
         self._next_id = 1
         self.mode = "auto"
         self.interval_ms = 0
@@ -139,7 +140,7 @@ class ChainControls:
         with self._lock:
             ident = self._next_id
             self._next_id += 1
-            self._snapshots[ident] = (chain.head.number, len(chain.dev_ops), chain.clock.offset_ms)
+            self._snapshots[ident] = (chain.head.number, len(chain.dev_ops), chain.clock.offset_ms, chain.mark())
         return ident
 
     def revert(self, ident: int) -> bool:
@@ -149,8 +150,8 @@ class ChainControls:
                 return False
             for later in [i for i in self._snapshots if i >= ident]:
                 del self._snapshots[later]
-        height, edits, offset = taken
-        self.chain.rewind(height, edits, offset)
+        height, edits, offset, mark = taken
+        self.chain.rewind(height, edits, offset, mark)
         return True
 
     # ------------------------------------------------------------------ mining

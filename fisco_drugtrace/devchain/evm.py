@@ -26,6 +26,7 @@ A 10 KB contract's call then costs 5 µs of fixed overhead instead of 15 µs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from typing import Callable
@@ -36,11 +37,14 @@ from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
+from .bridge import MAX_CALLS as MAX_BRIDGED_CALLS
+from .bridge import STUB_CODE, answer_slots, parse_marker
 from .precompiles import PrecompileHost
+from .precompiles.base import Tables
 from .records import ChainLog, ExecOutcome
 from .schedule import SCHEDULES, BaseGas, GasSchedule, base_gas, receipt_gas, revm_gas_limit
 
-__all__ = ["Executor", "STATUS", "AddressRule", "error_output"]
+__all__ = ["Executor", "STATUS", "AddressRule", "error_output", "MAX_MARKS"]
 
 #: (block_number, context index, sender, creations-so-far by sender) -> "0x" + 40 hex
 AddressRule = Callable[[int, int, str, int], str]
@@ -77,6 +81,9 @@ _HALT_KIND = {
     "CallTooDeep": "out_of_stack",
 }
 _ERROR_SELECTOR = bytes.fromhex("08c379a0")
+
+#: Most marks outstanding at once (each one is a level of revm's journal depth, of 1024).
+MAX_MARKS = 64
 
 #: The internal account whose ``CREATE`` analyses each deployed runtime (never a FISCO sender:
 #: no key exists for it). Its nonce counts the installations.
@@ -143,6 +150,11 @@ class Executor:
         self.web3_nonces: dict[str, int] = {}
         self._with_code: set[str] = set()  # deployed here: skips copying their code on every call
         self._block = (0, 0)
+        #: outstanding marks (:meth:`mark`), oldest first, and the account writes pyrevm does not
+        #: journal that were made while any is outstanding: (address, whether it was loaded in the
+        #: journal's state, the account before the write)
+        self._marks: list[_Mark] = []
+        self._unjournaled: list[tuple[str, bool, AccountInfo | None]] = []
         self.precompiles = precompiles
         if precompiles is not None:
             self._install_precompile_stubs(precompiles)
@@ -194,7 +206,7 @@ class Executor:
                     return refused
             checkpoint = self._evm.snapshot()
             try:
-                return self._call(sender, to, data)
+                return self._call(sender, to, data, keep=False)
             finally:
                 self._evm.revert(checkpoint)
 
@@ -202,6 +214,17 @@ class Executor:
     def schedule(self) -> GasSchedule:
         """The revision and gas rules this executor runs with."""
         return self._schedule
+
+    @property
+    def evm(self) -> EVM:
+        """The pyrevm engine itself, for test harnesses that read state pyrevm only shows through
+        it (``journal_str``); use it while holding :attr:`lock` and change nothing through it."""
+        return self._evm
+
+    @property
+    def lock(self) -> "threading.RLock":
+        """The lock every use of the engine holds (re-entrant)."""
+        return self._lock
 
     def code(self, address: str) -> bytes:
         """The runtime code at ``address`` as deployed (without revm's analysis padding)."""
@@ -225,21 +248,64 @@ class Executor:
         """A transaction or call addressed to a system precompile: answered by Python (the EVM
         never sees it)."""
         assert self.precompiles is not None
-        return self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
-                                        code_exists=self._has_code)
+        outcome = self.precompiles.execute(sender, to, data, block_number=self._block[0], readonly=readonly,
+                                           code_exists=self._has_code)
+        if readonly:
+            return outcome
+        # the receipt's gasUsed: the transaction's base gas (3.x: 0; 2.x: ``baseGasRequired``, charged
+        # before the precompile runs, kept when it fails) plus what the precompile charged
+        base = base_gas(self._schedule, revm_calldata=data, tx_data=data, creation=False).node
+        return dataclasses.replace(outcome, gas_used=base + outcome.gas_used) if base else outcome
 
     def _install_precompile_stubs(self, precompiles: PrecompileHost) -> None:
-        """Code at each precompile address that reverts with a clear reason: a contract calling a
-        precompile from inside the EVM (which pyrevm cannot route to Python) gets that revert
-        instead of an empty account's silent success. Transactions and calls addressed to the
+        """The stub (:data:`.bridge.STUB_CODE`) at each precompile address, through which a contract
+        calls the precompile (:meth:`_message_call`). Transactions and calls addressed to the
         precompile never run it (:meth:`apply` and :meth:`call` answer them first)."""
         for address in precompiles.precompiles:
-            reason = error_output(f"the dev chain answers the system precompile at {address} only when a "
-                                  "transaction or call is addressed to it, not from inside a contract")
-            n = len(reason)
-            # PUSH2 n PUSH2 15 PUSH1 0 CODECOPY PUSH2 n PUSH1 0 REVERT, then the reason
-            code = bytes([0x61, n >> 8, n & 0xFF, 0x61, 0, 15, 0x60, 0, 0x39, 0x61, n >> 8, n & 0xFF, 0x60, 0, 0xFD])
-            self._evm.insert_account_info(address, AccountInfo(code=code + reason))
+            self._evm.insert_account_info(address, AccountInfo(code=STUB_CODE))
+
+    def _message_call(self, sender: str, to: str, data: bytes, gas: int, *, keep: bool) -> bytes:
+        """``message_call``, with the system precompiles answering the contracts that call them
+        (:mod:`.bridge`): run, and while the run ends in the stub's "not answered yet" revert,
+        answer that call in Python and run again from the same state. ``keep``: the precompile
+        writes become real when the transaction succeeds (a transaction, not a read)."""
+        evm = self._evm
+        host = self.precompiles
+        if host is None:
+            return evm.message_call(sender, to, data, gas=gas)
+        pending: Tables | None = None
+        written: dict[str, set[int]] = {}
+        try:
+            for _ in range(MAX_BRIDGED_CALLS + 1):
+                try:
+                    output = evm.message_call(sender, to, data, gas=gas)
+                except RuntimeError as exc:
+                    kind, _gas, revert_output = _classify(exc)
+                    call = parse_marker(revert_output) if kind == "revert" else None
+                    if call is None or call.address not in host.precompiles:
+                        raise
+                    if pending is None:
+                        pending = Tables()
+                        pending.data = dict(host.tables.data)  # tables are replaced on write, never mutated
+                    answer, failed, wrote = host.call_from_contract(
+                        pending, call.caller, sender, call.address, call.data, block_number=self._block[0],
+                        code_exists=self._has_code)
+                    # loaded first, so that every write below goes through the journal (pyrevm writes the
+                    # database of an account not loaded: a revert or a mark would not undo that)
+                    self._evm.basic(call.address)
+                    slots = written.setdefault(call.address, {0})
+                    for slot, value in answer_slots(call, answer, wrote=wrote, failed=failed):
+                        evm.insert_account_storage(call.address, slot, value)
+                        slots.add(slot)
+                    continue
+                if keep and pending is not None:
+                    host.tables.data = pending.data
+                return output
+            raise DevChainError(f"more than {MAX_BRIDGED_CALLS} system precompile calls in one transaction")
+        finally:
+            for address, slots in written.items():  # the stubs' answers and epochs: gone again
+                for slot in slots:
+                    evm.insert_account_storage(address, slot, 0)
 
     def set_gas_limit(self, gas_limit: int) -> None:
         """The ``tx_gas_limit`` in force for the following transactions (a SystemConfig change)."""
@@ -263,8 +329,74 @@ class Executor:
         with self._lock:
             self._evm.insert_account_storage(address, slot, value)
 
+    # ------------------------------------------------------------------ marks (fast dev_revert)
+    def mark(self) -> int | None:
+        """Remember the current state so that :meth:`back_to` can return to it without
+        re-executing anything; returns the mark's token, or ``None`` when :data:`MAX_MARKS` are
+        outstanding (the caller then rebuilds by replay).
+
+        A mark is a pyrevm journal checkpoint (revm undoes every journaled change after it: storage,
+        nonces, accounts loaded, logs) plus what the journal does not hold: the Python state here
+        and in the precompiles, and each account write pyrevm makes outside the journal
+        (``insert_account_info`` replaces a loaded account's info in place, or writes the database
+        for one not loaded), recorded with the account as it was before (:meth:`_put`). An
+        outstanding checkpoint adds one to the journal depth every call runs at.
+        """
+        with self._lock:
+            if len(self._marks) >= MAX_MARKS:
+                return None
+            host = self.precompiles
+            self._marks.append(_Mark(
+                self._evm.snapshot(), len(self._unjournaled), host.snapshot() if host is not None else None,
+                dict(self._creations), dict(self.web3_nonces), set(self._with_code), self._block, self._gas))
+            return len(self._marks)
+
+    def has_mark(self, token: int) -> bool:
+        with self._lock:
+            return 1 <= token <= len(self._marks)
+
+    def back_to(self, token: int) -> None:
+        """Return to the state of mark ``token``; it and every later mark are used up."""
+        with self._lock:
+            if not 1 <= token <= len(self._marks):
+                raise DevChainError(f"no mark {token} to go back to")
+            while len(self._marks) >= token:
+                mark = self._marks.pop()
+                self._evm.revert(mark.checkpoint)  # newest first: revm's depth stays balanced
+                writes = self._unjournaled[mark.writes:]
+                del self._unjournaled[mark.writes:]
+                if not writes:
+                    continue
+                loaded = self._evm.journal_state  # after the revert: the accounts loaded before the mark
+                for address, in_state, before in reversed(writes):
+                    if in_state:
+                        # replaced in the journal's state: undone by the revert itself when the account
+                        # was loaded after the mark (it is gone); put back when loaded before it
+                        if _checksum(address) in loaded:
+                            self._evm.insert_account_info(address, before)
+                    elif _checksum(address) not in loaded:  # a database write: put the database back
+                        self._evm.insert_account_info(address, before if before is not None else AccountInfo())
+            if mark.precompiles is not None and self.precompiles is not None:
+                self.precompiles.restore(mark.precompiles)
+            self._creations, self.web3_nonces, self._with_code = mark.creations, mark.web3_nonces, mark.with_code
+            self._gas = mark.gas
+            self.set_block(*mark.block)
+
+    def _put(self, address: str, info: AccountInfo) -> None:
+        """``insert_account_info``, recording the account as it was while a mark is outstanding
+        (read from the journal's or the database's accounts: reading through ``basic`` would load
+        it, and loading changes what the next execution pays)."""
+        if self._marks:
+            key = _checksum(address)
+            before = self._evm.journal_state.get(key)
+            if before is not None:
+                self._unjournaled.append((address, True, before))
+            else:
+                self._unjournaled.append((address, False, self._evm.db_accounts.get(key)))
+        self._evm.insert_account_info(address, info)
+
     # ------------------------------------------------------------------ internals
-    def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
+    def _call(self, sender: str, to: str, data: bytes, keep: bool = True) -> ExecOutcome:
         evm = self._evm
         if to not in self._with_code and not evm.get_code(to):
             message = f"Error address:{to[2:]}"
@@ -275,7 +407,7 @@ class Executor:
         # A failed message call leaves the state untouched, so no checkpoint is needed here (and an
         # unreleased checkpoint would count as call depth: 1024 of them make every call fail).
         try:
-            output = evm.message_call(sender, to, data, gas=revm_gas_limit(self._gas, base))
+            output = self._message_call(sender, to, data, revm_gas_limit(self._gas, base), keep=keep)
         except RuntimeError as exc:
             return self._failure(exc, base)
         result = evm.result
@@ -296,12 +428,12 @@ class Executor:
         if base.node > self._gas:
             return ExecOutcome(self._status["intrinsic"], b"", self._gas)
         checkpoint = evm.snapshot()
-        evm.insert_account_info(address, AccountInfo(code=initcode))
+        self._put(address, AccountInfo(code=initcode))
         try:
             runtime = evm.message_call(sender, address, b"", gas=revm_gas_limit(self._gas, base))
         except RuntimeError as exc:
             evm.revert(checkpoint)
-            evm.insert_account_info(address, AccountInfo())
+            self._put(address, AccountInfo())
             return self._failure(exc, base)
         result = evm.result
         gas = receipt_gas(self._schedule, base, revm_gas_used=int(result.gas_used),
@@ -311,7 +443,7 @@ class Executor:
         spent = gas + int(result.gas_refunded) if self._schedule.refunds else gas
         if len(runtime) > self._max_code or spent > self._gas:
             evm.revert(checkpoint)
-            evm.insert_account_info(address, AccountInfo())
+            self._put(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
         evm.commit()  # releases the checkpoint, keeping the constructor's effects
         logs = _logs(result)
@@ -333,7 +465,7 @@ class Executor:
         """
         evm = self._evm
         if not runtime or len(runtime) > _REVM_CREATE_LIMIT:
-            evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
+            self._put(address, AccountInfo(code=runtime, nonce=nonce))
             return
         n = len(runtime)
         stub = bytes([0x61, n >> 8, n & 0xFF, 0x80, 0x60, _STUB_LENGTH, 0x60, 0, 0x39, 0x60, 0, 0xF3])
@@ -341,13 +473,13 @@ class Executor:
         analysed = evm.basic(created)
         code_hash = bytes(analysed.code_hash)
         parking = "0x" + keccak256(b"fisco-drugtrace/devchain/analysed-code" + code_hash)[-20:].hex()
-        evm.insert_account_info(parking, analysed)  # cold: files the analysed code under its hash
-        evm.insert_account_info(parking, AccountInfo())
-        evm.insert_account_info(created, AccountInfo())
-        evm.insert_account_info(address, AccountInfo(nonce=nonce, code_hash=code_hash))
+        self._put(parking, analysed)  # cold: files the analysed code under its hash
+        self._put(parking, AccountInfo())
+        self._put(created, AccountInfo())
+        self._put(address, AccountInfo(nonce=nonce, code_hash=code_hash))
         installed = evm.get_code(address) or b""
         if installed[:n] != runtime or any(installed[n:]):  # pragma: no cover - revm changed its layout
-            evm.insert_account_info(address, AccountInfo(code=runtime, nonce=nonce))
+            self._put(address, AccountInfo(code=runtime, nonce=nonce))
 
     def _failure(self, exc: RuntimeError, base: BaseGas) -> ExecOutcome:
         """A failed execution: a revert keeps the gas it left (counted by the dialect's rules);
@@ -359,6 +491,26 @@ class Executor:
             return ExecOutcome(self._status[kind], output, self._gas)
         gas = receipt_gas(self._schedule, base, revm_gas_used=gas_used, revm_refunded=0)
         return ExecOutcome(self._status[kind], output, min(gas, self._gas))
+
+
+class _Mark:
+    """One outstanding :meth:`Executor.mark`."""
+
+    __slots__ = ("checkpoint", "writes", "precompiles", "creations", "web3_nonces", "with_code", "block", "gas")
+
+    def __init__(self, checkpoint: object, writes: int, precompiles: object, creations: dict[str, int],
+                 web3_nonces: dict[str, int], with_code: set[str], block: tuple[int, int], gas: int) -> None:
+        self.checkpoint, self.writes, self.precompiles = checkpoint, writes, precompiles
+        self.creations, self.web3_nonces, self.with_code = creations, web3_nonces, with_code
+        self.block, self.gas = block, gas
+
+
+def _checksum(address: str) -> str:
+    """EIP-55 spelling of ``0x`` + 40 lower-case hex: how pyrevm keys ``journal_state`` and
+    ``db_accounts``."""
+    body = address[2:].lower()
+    digest = keccak256(body.encode()).hex()
+    return "0x" + "".join(c.upper() if int(h, 16) >= 8 else c for c, h in zip(body, digest))
 
 
 def _logs(result: object) -> tuple[ChainLog, ...]:

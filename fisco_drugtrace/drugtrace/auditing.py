@@ -97,8 +97,40 @@ class AuditOps(ServiceBase):
         return self._query(lambda ix: notice_compliance(ix, now_ms=moment), sync=sync)
 
     def audit_report(self, *, now_ms: int | None = None, sync: bool = True) -> AuditReport:
+        """The auditor's report as of the index's last block. Its recall figures are the chain's
+        (``recall_figures``: ``recallFigures``, product-wide ``productRecallFigures`` in pages),
+        read while the chain's head is the index's last block, and checked against the index's
+        own replay of them: a difference raises ``VerificationError`` (exit 6) rather than
+        producing a report that cannot verify. With ``sync=False`` and an index behind the
+        head, the figures are the index's replay (equal to the chain's at that block)."""
         moment = self.now_ms() if now_ms is None else now_ms
-        return self._query(lambda ix: build_report(ix, now_ms=moment), sync=sync)
+        with self.open_audit_index() as index:
+            figures = None
+            for _attempt in range(5):
+                if sync:
+                    self.audit_sync(index)
+                if self.client.block_number() != index.last_block:
+                    if not sync:
+                        break
+                    continue
+                read = self.chain_recall_figures(index)
+                if self.client.block_number() == index.last_block:
+                    figures = read
+                    break
+            else:
+                raise VerificationError(["the chain kept moving while its recall figures were read; try again"])
+            report = build_report(index, now_ms=moment, figures=figures)
+            if figures is not None:
+                replayed = build_report(index, now_ms=moment)
+                differences = _figure_differences(report.completion, replayed.completion)
+                if differences:
+                    raise VerificationError(differences)
+            return report
+
+    def chain_recall_figures(self, index: AuditIndex) -> dict[int, Any]:
+        """The chain's figures of every indexed recall case, by recall id."""
+        return {case.recall_id: self.recall_figures(case.recall_id)  # type: ignore[attr-defined]
+                for case in recall_cases(index)}
 
     def org_labels(self) -> dict[str, str]:
         return self.address_book.labels(*self.chain_key)
@@ -131,11 +163,34 @@ class AuditOps(ServiceBase):
             raise VerificationError([f"last_block {last} is beyond the chain's head {head}"])
         rebuilt, block_ms = self.recompute_report(last, int(claimed["generated_ms"]))
         differences, figures = report_differences(claimed, rebuilt)
+        differences += self._live_figure_differences(claimed, last)
         if block_ms is not None and int(claimed["generated_ms"]) < block_ms:
             differences.insert(0, f"generated_ms {claimed['generated_ms']} is before block {last} ({block_ms})")
         if differences:
             raise VerificationError(differences)
         return ReportVerification(last, int(rebuilt["event_count"]), figures, len(rebuilt["evidence"]))
+
+    def _live_figure_differences(self, claimed: dict[str, Any], last_block: int) -> list[str]:
+        """While the chain's head is still the report's last block, its recall figures are read
+        again and compared with the report's completion section (a second, independent check
+        beside the replay from the events)."""
+        if self.client.block_number() != last_block:
+            return []
+        out = []
+        for i, done in enumerate(claimed.get("completion") or []):
+            if not isinstance(done, dict) or not isinstance(done.get("recall_id"), int):
+                continue
+            try:
+                chain = self.recall_figures(done["recall_id"])  # type: ignore[attr-defined]
+            except NotFound:
+                out.append(f"completion[{i}]: the chain has no recall case {done['recall_id']}")
+                continue
+            for field, value in (("outstanding_at_decision", chain.in_market_at_open),
+                                 ("in_market_now", chain.in_market_now), ("recovered", chain.recovered),
+                                 ("destroyed_confirmed", chain.destroyed), ("declared", chain.declared)):
+                if done.get(field) != value:
+                    out.append(f"completion[{i}].{field}: report {done.get(field)!r}, chain's recallFigures {value}")
+        return out
 
     def recompute_report(self, last_block: int, generated_ms: int) -> tuple[dict[str, Any], int | None]:
         """The JSON report as the chain gives it up to ``last_block`` at ``generated_ms``, and that
@@ -161,3 +216,16 @@ class AuditOps(ServiceBase):
         with self.open_audit_index() as index:
             records = list(evidence) if evidence is not None else index_evidence(index)
             return verify_evidence(self.client, self.suite.decoder, records, index=index, on_progress=on_progress)
+
+
+def _figure_differences(chain: Sequence[Any], replayed: Sequence[Any]) -> list[str]:
+    """Where the index's replay of the recall figures differs from the chain's."""
+    ours = {c.recall_id: c for c in replayed}
+    out = []
+    for c in chain:
+        r = ours.get(c.recall_id)
+        for field in ("outstanding_at_decision", "in_market_now", "recovered", "destroyed_confirmed", "declared"):
+            if r is None or getattr(r, field) != getattr(c, field):
+                out.append(f"recall case {c.recall_id}: {field} is {getattr(c, field)} on chain, "
+                           f"{getattr(r, field, None)} in the index's replay")
+    return out

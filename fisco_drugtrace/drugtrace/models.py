@@ -37,6 +37,8 @@ __all__ = [
     "RecallCase",
     "Destruction",
     "RecallFigures",
+    "RecallLinks",
+    "ObservationVoid",
     "BatchStock",
     "SuiteStatus",
 ]
@@ -322,6 +324,40 @@ class RecallFigures:
     def percent(self) -> float:
         """Recovered share of what was on the market at the opening (0.0 if nothing was)."""
         return round(100.0 * self.recovered / self.in_market_at_open, 2) if self.in_market_at_open else 0.0
+
+
+@dataclass(frozen=True)
+class RecallLinks:
+    """How a case sits among the others (``RecallManager.recallLinks``): the batch's closed case it
+    follows up (0: none), the open product-wide case it belongs to (0: none), for a product-wide
+    case the number of its batch cases, and the latest case of the same scope (the one that takes
+    destruction records: an older, superseded case refuses them)."""
+
+    recall_id: int
+    follow_up_of: int
+    product_case_id: int
+    batch_case_count: int
+    latest_case_of_scope: int
+
+    @property
+    def superseded(self) -> bool:
+        """A later case of the same scope exists (destruction goes through it)."""
+        return self.latest_case_of_scope != self.recall_id
+
+
+@dataclass(frozen=True)
+class ObservationVoid:
+    """An observation voided (EPCIS errorDeclaration): the record stays on chain; ``stop_lifted``
+    says whether the automatic stop it caused was lifted with it, ``triggered`` lists the events
+    the void set off (``ObservationVoided``, ``BatchStateChanged``, ``ReleaseUnblocked`` ...)."""
+
+    observation_id: int
+    voided_by: bytes
+    reason_hash: bytes
+    stop_lifted: bool
+    tx_hash: str
+    block_number: int
+    triggered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
-from fisco_drugtrace.drugtrace.models import Observation, ObservationPoint, ObservationResult
+from fisco_drugtrace.drugtrace.models import Observation, ObservationPoint, ObservationResult, ObservationVoid
 from fisco_drugtrace.drugtrace.suite import ZERO32
 from fisco_drugtrace.errors import NotFound
 
-__all__ = ["ObservationOps", "AUTOMATIC_EVENTS"]
+__all__ = ["ObservationOps", "AUTOMATIC_EVENTS", "VOID_EVENTS"]
 
 #: events that mean an observation set something in motion (or moved a batch's release gate)
 AUTOMATIC_EVENTS = (
@@ -27,6 +27,9 @@ AUTOMATIC_EVENTS = (
     "ReleaseBlocked",
     "ReleaseUnblocked",
 )
+
+#: events a void of an observation can set off (the figures that follow it)
+VOID_EVENTS = ("ObservationVoided", "BatchStateChanged", "ReleaseUnblocked", "ReleaseBlocked")
 
 
 class ObservationOps(ServiceBase):
@@ -56,3 +59,27 @@ class ObservationOps(ServiceBase):
         return Observation(int(observation_id), ObservationPoint(point), bytes(subject), int(shipment),
                            bytes(reporter), ObservationResult(result), int(vmin), int(vmax), int(at),
                            bytes(evidence), triggered)
+
+    def void_observation(self, observation_id: int, reason_hash: bytes = ZERO32) -> ObservationVoid:
+        """Void an observation (EPCIS errorDeclaration; the record stays on chain). What was
+        derived from it follows: the release gate, the ADR count and window, and — for a
+        regulator's void — the automatic stop it caused. Its author voids it (not a FAIL or
+        SERIOUS inspection), or a regulator in remit ranking at least as high as the author.
+        """
+        tx = self.suite.transact(self.suite.observations, "voidObservation", int(observation_id), reason_hash)
+        found = next((a for n, a in tx.events if n == "ObservationVoided"), None)
+        if found is None:
+            raise NotFound("observation void", "(no ObservationVoided event)")
+        return ObservationVoid(int(observation_id), _as_bytes(found["byOrgId"]), bytes(reason_hash),
+                               bool(found["stopLifted"]), tx.tx_hash, tx.block_number,
+                               tuple(n for n, _ in tx.events if n in VOID_EVENTS))
+
+    def observation_voided_by(self, observation_id: int) -> bytes:
+        """Who voided the observation (zero: it stands)."""
+        return bytes(self.suite.call(self.suite.observations, "voidedBy", int(observation_id)))
+
+
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    return bytes(value)  # type: ignore[arg-type]

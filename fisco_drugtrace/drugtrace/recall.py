@@ -8,6 +8,7 @@ from fisco_drugtrace.drugtrace.models import (
     DestructionStatus,
     RecallCase,
     RecallFigures,
+    RecallLinks,
     RecallKind,
     RecallLevel,
     RecallStatus,
@@ -16,7 +17,10 @@ from fisco_drugtrace.drugtrace.models import (
 from fisco_drugtrace.drugtrace.suite import ZERO32
 from fisco_drugtrace.errors import NotFound
 
-__all__ = ["RecallOps"]
+__all__ = ["RecallOps", "FIGURES_PAGE"]
+
+#: batch cases summed per ``productRecallFigures`` call (the contract caps a page at 64)
+FIGURES_PAGE = 64
 
 
 class RecallOps(ServiceBase):
@@ -71,11 +75,62 @@ class RecallOps(ServiceBase):
         return self.get_destruction(_id(tx, "DestructionRecorded", "destructionId"))
 
     def recall_figures(self, recall_id: int) -> RecallFigures:
-        """The case's figures computed on chain (batch-scope cases; product scope: destroyed/declared)."""
-        self.get_recall(recall_id)  # NotFound for an unknown case
-        at_open, now, recovered, destroyed, declared = self.suite.call(self.suite.recalls, "recallFigures",
-                                                                       int(recall_id))
-        return RecallFigures(int(recall_id), int(at_open), int(now), int(recovered), int(destroyed), int(declared))
+        """The case's figures as the chain computes them.
+
+        A batch case: ``recallFigures`` (one call). A product-wide case: the sums over its batch
+        cases, read with ``productRecallFigures`` in pages of :data:`FIGURES_PAGE` (a product
+        can have more batch cases than one view call should walk); ``recovered`` is then what
+        left the market since those cases opened, ``declared`` the holders' declarations on the
+        product-wide case itself.
+        """
+        case = self.get_recall(recall_id)  # NotFound for an unknown case
+        if any(case.batch_id):
+            at_open, now, recovered, destroyed, declared = self.suite.call(self.suite.recalls, "recallFigures",
+                                                                           int(recall_id))
+            return RecallFigures(int(recall_id), int(at_open), int(now), int(recovered), int(destroyed),
+                                 int(declared))
+        at_open = now = destroyed = 0
+        start, count = 0, 1
+        while start < count:
+            count, page_open, page_now, destroyed = (int(v) for v in self.suite.call(
+                self.suite.recalls, "productRecallFigures", int(recall_id), start, FIGURES_PAGE))
+            at_open, now = at_open + page_open, now + page_now
+            start += FIGURES_PAGE
+        declared = int(self.suite.call(self.suite.recalls, "recovered", int(recall_id), ZERO32))
+        return RecallFigures(int(recall_id), at_open, now, max(0, at_open - now), destroyed, declared)
+
+    def recall_links(self, recall_id: int) -> RecallLinks:
+        """Where the case sits: the case it follows up, its product-wide case, its batch cases
+        (product scope) and the latest case of its scope."""
+        self.get_recall(recall_id)
+        follow, product_case, batch_cases, latest = self.suite.call(self.suite.recalls, "recallLinks",
+                                                                    int(recall_id))
+        return RecallLinks(int(recall_id), int(follow), int(product_case), int(batch_cases), int(latest))
+
+    def latest_case(self, scope: bytes) -> int:
+        """The latest case of a batch (or, for a product id, of the product-wide scope); 0: none."""
+        return int(self.suite.call(self.suite.recalls, "latestCase", bytes(scope)))
+
+    def open_follow_up(self, batch: bytes, level: RecallLevel, *, reason_hash: bytes = ZERO32) -> RecallCase:
+        """Open a follow-up case on a RECALLED batch whose case is CLOSED (stock found after the
+        close): destruction is then recorded through the new case, which the chain links to the
+        old one (``RecallCaseLinked``).
+
+        :raises NotFound: the batch never had a case (open a first case with :meth:`open_recall`).
+        """
+        previous = self.latest_case(batch)
+        if previous == 0:
+            raise NotFound("recall case of batch", "0x" + bytes(batch).hex())
+        case = self.open_recall(level, batch=batch, reason_hash=reason_hash)
+        return case
+
+    def void_destruction(self, destruction_id: int, reason_hash: bytes = ZERO32) -> Destruction:
+        """Void a destruction record (a correction; the record stays on chain): a RECORDED one by
+        its author or a regulator in remit; a CONFIRMED one only by a regulator ranking at least
+        as high as its recorder and supervisor — its units come back to the executor,
+        quarantined (``HoldingCorrected``), and leave the case's figures."""
+        self.suite.transact(self.suite.recalls, "voidDestruction", int(destruction_id), reason_hash)
+        return self.get_destruction(destruction_id)
 
     def countersign_destruction(self, destruction_id: int) -> Destruction:
         """A regulator or auditor (not the executor) counter-signs; units leave the holding."""

@@ -239,6 +239,14 @@ class RegistryOps(ServiceBase):
         the rework evidence's hash (required, non-zero)."""
         return self.transition_batch(batch, LifecycleState.LISTED, reason_id=reason_id, evidence_hash=evidence_hash)
 
+    def void_batch(self, batch: bytes, reason_hash: bytes = ZERO32) -> Batch:
+        """Void a mis-committed batch (T8 -> VOIDED, terminal; the commit stays on chain): the
+        product's MAH or a regulator in remit, only while every released unit is still with the
+        MAH (they then leave custody, ``HoldingCorrected``); a STOPPED batch only by who may lift
+        its stop."""
+        self.suite.transact(self.suite.drugs, "voidBatch", bytes(batch), reason_hash)
+        return self.get_batch(batch)
+
     def stop_authority(self, target: bytes) -> bytes:
         """The organisation whose decision last stopped a product or batch (zero: never stopped);
         only the same or a higher authority lifts it."""

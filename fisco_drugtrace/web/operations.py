@@ -29,6 +29,7 @@ _READS = (
     "effective_state", "release_status", "recovered", "shipments_of", "verify_code",
     "trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts", "audit_recalls",
     "audit_compliance", "audit_report", "recall_figures", "batch_stock", "stop_authority", "suspended_by",
+    "recall_links", "latest_case", "observation_voided_by",
 )
 #: Served writes, signed by the account the caller's token is bound to.
 _WRITES = (
@@ -40,6 +41,7 @@ _WRITES = (
     "reject", "release_quarantine", "dispense", "observe", "open_recall", "issue_notice",
     "report_progress", "record_recovery", "record_destruction", "countersign_destruction",
     "complete_recall", "evaluate_recall", "void_shipment", "record_destruction_for", "rework",
+    "void_observation", "void_destruction", "void_batch", "open_follow_up",
 )
 _INDEX_BACKED = {"trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts",
                  "audit_recalls", "audit_compliance", "audit_report"}

@@ -38,6 +38,9 @@ def index(store_backend):
     events += recall_events(chain, 1, B1, PRODUCT, MAH, level=1, decided_at=T0, notice_after_ms=20 * 3_600_000,
                             recovered=[(PHARM, 30)], destroyed=30, supervisor=hex32("regulator"),
                             reports_after_ms=[DAY_MS, 3 * DAY_MS, 3 * DAY_MS + 3_600_000])
+    # the pharmacy returns the 30 it declared: they leave the market (back at the MAH)
+    sid, ev = chain.dispatch(B1, PHARM, MAH, CARRIER, 30, is_return=True)
+    events += ev + chain.receive(sid, B1, MAH, 30, quarantined=30)
     # case 2: level II, notified after 4 days (late)
     events += recall_events(chain, 2, B2, PRODUCT, MAH, level=2, decided_at=T0, notice_after_ms=4 * DAY_MS)
     # case 3: level III, not yet notified
@@ -65,8 +68,10 @@ def test_recall_case_and_completion(index) -> None:
     assert case is not None and case.level == "I" and case.status == "NOTIFIED"
     assert case.recovered == 30 and case.recovered_by_org == {PHARM: 30} and case.destroyed_confirmed == 30
     done = recall_completion(index, 1)
-    # 50 shipped to the pharmacy, 2 dispensed there: 48 in the market; the MAH's 50 are not "out"
+    # 50 shipped to the pharmacy, 2 dispensed there: 48 on the market; the MAH's 50 are not "out".
+    # Recovered is what left the market since (the 30 returned), replayed as recallFigures counts it
     assert done is not None and done.outstanding_at_decision == 48
+    assert (done.recovered, done.in_market_now, done.declared) == (30, 18, 30)
     assert done.percent == pytest.approx(62.5)
     assert recall_case(index, 42) is None
 

@@ -290,3 +290,86 @@ def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_pat
         assert not (tmp_path / "pg-home" / "audit").exists() and not (tmp_path / "pg-home" / "codes").exists()
     finally:
         patch.undo()
+
+
+def test_void_verbs_and_follow_up_case(world, capsys, tmp_path) -> None:
+    """Issue 12 corrections from the CLI: ``void observation|destruction|batch`` (a reason is
+    required), ``recall follow-up``, ``recall links`` and ``recall figures`` (read on chain)."""
+    product = world["product"]["product_id"]
+
+    def batch(lot: str, prefix: str) -> str:
+        codes_file = tmp_path / f"{lot}.txt"
+        codes_file.write_text("".join(f"{c}\n" for c in story_codes(6, prefix)))
+        return as_json("batch", "register", str(codes_file), "--product", product, "--lot", lot, "--produced",
+                       "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")["batch_id"]
+
+    wrong = batch("CLI-WRONG", "8160401")
+    failed = as_json("observe", "INSPECTION", wrong, "--result", "FAIL", as_role="regulator")
+    code, _, err = run_main(capsys, "void", "observation", str(failed["observation_id"]), as_role="regulator")
+    assert code == 2 and "--reason" in err
+    code, _, err = run_main(capsys, "void", "observation", str(failed["observation_id"]), "--reason", "mine",
+                            as_role="manufacturer")
+    assert code == 5 and "ObservationLogVoidUnauthorized" in err
+    voided = as_json("void", "observation", str(failed["observation_id"]), "--reason", "wrong sample",
+                     as_role="regulator")
+    assert voided["observation_id"] == failed["observation_id"] and "ObservationVoided" in voided["triggered"]
+    assert as_json("batch", "release-status", wrong)["blocking_observation_id"] == 0
+    assert as_json("void", "batch", wrong, "--reason", "mis-committed lot", as_role="manufacturer")["state"] == "VOIDED"
+
+    b = batch("CLI-FOLLOW", "8160402")
+    as_json("batch", "release", b, "--record-gate", as_role="manufacturer")
+    sent = as_json("ship", b, "--to", CODE["pharmacy"], "--carrier", CODE["logistics"], "-n", "3",
+                   as_role="manufacturer")
+    as_json("receive", str(sent["shipment_id"]), as_role="pharmacy")
+    as_json("lifecycle", "stop", b, as_role="manufacturer")
+    case = as_json("recall", "open", "--batch", b, "--level", "II", as_role="manufacturer")["recall_id"]
+    as_json("recall", "notice", str(case), as_role="manufacturer")
+    as_json("recall", "complete", str(case), as_role="manufacturer")
+    as_json("recall", "close", str(case), as_role="regulator")
+    follow = as_json("recall", "follow-up", "--batch", b, "--level", "I", "--reason", "3 boxes found",
+                     as_role="regulator")
+    links = as_json("recall", "links", str(follow["recall_id"]))
+    assert links["follow_up_of"] == case and links["latest_case_of_scope"] == follow["recall_id"]
+    assert as_json("recall", "links", str(case))["latest_case_of_scope"] == follow["recall_id"]
+    d = as_json("recall", "destroy", str(follow["recall_id"]), "-n", "3", as_role="pharmacy")
+    as_json("recall", "countersign", str(d["destruction_id"]), as_role="regulator")
+    assert as_json("recall", "figures", str(follow["recall_id"]))["destroyed"] == 3
+    undone = as_json("void", "destruction", str(d["destruction_id"]), "--reason", "wrong lot destroyed",
+                     as_role="regulator")
+    assert undone["status"] == "VOIDED"
+    figures = as_json("recall", "figures", str(follow["recall_id"]))
+    assert figures["destroyed"] == 0 and figures["in_market_now"] == 3
+    where = as_json("audit", "where", b)
+    pharmacy = next(h for h in where["holdings"] if h["org_id"] == "0x" + ACTORS[5].org_id.hex())
+    assert (pharmacy["quantity"], pharmacy["quarantined"], pharmacy["destroyed"]) == (3, 3, 0)
+    # the report's completion figures are the chain's; a hand edit of one fails verification (exit 6)
+    report_file = tmp_path / "figures.json"
+    invoke("audit", "report", "--format", "json", "--out", str(report_file))
+    data = json.loads(report_file.read_text())
+    (i, done), = [(k, c) for k, c in enumerate(data["completion"]) if c["recall_id"] == follow["recall_id"]]
+    assert (done["in_market_now"], done["destroyed_confirmed"]) == (3, 0)
+    assert as_json("audit", "verify", "--report", str(report_file))["figures"] > 0
+    data["completion"][i]["destroyed_confirmed"] = 3  # as if the voided destruction still counted
+    report_file.write_text(json.dumps(data))
+    code, _, err = run_main(capsys, "audit", "verify", "--report", str(report_file))
+    assert code == 6 and f"completion[{i}].destroyed_confirmed" in err
+
+
+def test_who_imposed_a_stop_and_a_suspension(world, capsys, tmp_path) -> None:
+    """Ranked authority (issue 12, defect 1) from the CLI: the stop's and the suspension's imposer
+    are shown, and a lower authority's lift is refused naming it."""
+    codes_file = tmp_path / "ranked.txt"
+    codes_file.write_text("".join(f"{c}\n" for c in story_codes(4, "8160403")))
+    b = as_json("batch", "register", str(codes_file), "--product", world["product"]["product_id"], "--lot",
+                "CLI-RANK", "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")["batch_id"]
+    as_json("batch", "release", b, "--record-gate", as_role="manufacturer")
+    assert as_json("lifecycle", "authority", b)["stopped_by"] is None
+    as_json("lifecycle", "stop", b, as_role="regulator")
+    shown = as_json("lifecycle", "authority", b)
+    assert shown["state"] == "STOPPED" and shown["stopped_by"] == "0x" + ACTORS[0].org_id.hex()
+    assert shown["stopped_by_name"] == "NMPA"
+    assert as_json("org", "suspended-by", CODE["pharmacy"])["suspended_by"] is None
+    as_json("org", "suspend", CODE["pharmacy"], as_role="regulator")
+    held = as_json("org", "suspended-by", CODE["pharmacy"])
+    assert held["status"] == "SUSPENDED" and held["suspended_by"] == "0x" + ACTORS[0].org_id.hex()
+    as_json("org", "restore", CODE["pharmacy"], as_role="regulator")

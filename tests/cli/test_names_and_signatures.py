@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact
+from fisco_drugtrace.contracts.artifacts import ALL_CONTRACTS, load_artifact
 from fisco_drugtrace.contracts.names import (
     ENUM_MEMBERS,
     REVERT_HINTS,
@@ -62,13 +62,13 @@ def test_the_enum_table_matches_the_python_models() -> None:
 
 
 def test_every_suite_error_has_a_hint() -> None:
-    errors = {e["name"] for c in SUITE_CONTRACTS for e in load_artifact(c).abi if e.get("type") == "error"}
+    errors = {e["name"] for c in ALL_CONTRACTS for e in load_artifact(c).abi if e.get("type") == "error"}
     missing = sorted(errors - set(REVERT_HINTS))
     assert not missing, f"add a one-line hint to REVERT_HINTS in contracts/names.py for: {', '.join(missing)}"
 
 
 def test_every_enum_parameter_of_the_suite_abi_is_named() -> None:
-    for contract in SUITE_CONTRACTS:
+    for contract in ALL_CONTRACTS:
         for entry in load_artifact(contract).abi:
             for param in entry.get("inputs") or ():
                 internal = str(param.get("internalType", ""))

@@ -42,6 +42,7 @@ __all__ = [
     "Contract",
     "Chain",
     "Snapshot",
+    "DevChainHarness",
     "DAY_MS",
     "address_of",
 ]
@@ -51,9 +52,14 @@ DAY_MS = 86_400_000
 _START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z in milliseconds
 
 
+#: Test accounts live at 0xacc0…: clear of FISCO's system contract addresses (0x1000-0x10100), where
+#: the dev chain has precompiles and a sender with code is refused (EIP-3607).
+_ACCOUNT_BASE = 0xACC0 << 144
+
+
 def address_of(n: int) -> str:
     """A deterministic test account address (lower-case hex)."""
-    return "0x" + (n + 0x1000).to_bytes(20, "big").hex()
+    return "0x" + (_ACCOUNT_BASE + 0x1000 + n).to_bytes(20, "big").hex()
 
 
 # --------------------------------------------------------------------------- ABI helpers
@@ -166,6 +172,32 @@ def _revert_output(exc: RuntimeError) -> tuple[bytes, int | None] | None:
     return None
 
 
+def _decode_logs(index: "_AbiIndex", logs: Iterable[tuple[str, Sequence[bytes], bytes]]) -> list[Event]:
+    """Decode (address, topics, data) logs with the ABIs in ``index`` (anonymous logs skipped)."""
+    out: list[Event] = []
+    for address, topics, data in logs:
+        if not topics:
+            continue
+        item = index.events.get(bytes(topics[0]))
+        if item is None:
+            out.append(Event(address.lower(), f"<unknown 0x{bytes(topics[0]).hex()}>", {}))
+            continue
+        args: dict[str, Any] = {}
+        indexed = [p for p in item["inputs"] if p.get("indexed")]
+        plain = [p for p in item["inputs"] if not p.get("indexed")]
+        for p, topic in zip(indexed, topics[1:]):
+            t = _type_str(p)
+            if t in ("string", "bytes") or t.endswith("]") or t.startswith("("):
+                args[p["name"]] = bytes(topic)  # hashed
+            else:
+                args[p["name"]] = _normalise(abi_decode([t], bytes(topic))[0])
+        values = abi_decode([_type_str(p) for p in plain], bytes(data)) if plain else ()
+        for p, v in zip(plain, values):
+            args[p["name"]] = _normalise(v)
+        out.append(Event(address.lower(), item["name"], args))
+    return out
+
+
 # --------------------------------------------------------------------------- contract
 
 
@@ -218,9 +250,8 @@ class Contract:
     def transact(self, fn: str, *args: Any, sender: str) -> TxResult:
         """A transaction from ``sender``; raises :class:`Reverted` and leaves no trace on revert."""
         data = self.encode(fn, args)
-        out = self.chain._execute(sender, self.address, data, keep=True)
-        result = self.chain.evm.result
-        return TxResult(result.gas_used, self.chain.decode_logs(result.logs), self._decode_output(fn, len(args), out))
+        out, gas_used, events = self.chain._transact(sender, self.address, data)
+        return TxResult(gas_used, events, self._decode_output(fn, len(args), out))
 
 
 # --------------------------------------------------------------------------- chain
@@ -325,6 +356,13 @@ class Chain:
         self.contracts[artifact.name] = c
         return c
 
+    def attach(self, artifact: Artifact, address: str) -> Contract:
+        """A contract already on this chain (e.g. created by another contract's constructor)."""
+        self.index.add(artifact.abi)
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
     # -- execution
     def _execute(self, sender: str, to: str, data: bytes, *, keep: bool) -> bytes:
         checkpoint = self.evm.snapshot()
@@ -338,6 +376,12 @@ class Chain:
         else:
             self.evm.revert(checkpoint)
         return bytes(out)
+
+    def _transact(self, sender: str, to: str, data: bytes) -> tuple[bytes, int, list[Event]]:
+        """A kept message call: (output, gas used, decoded events)."""
+        out = self._execute(sender, to, data, keep=True)
+        result = self.evm.result
+        return out, result.gas_used, self.decode_logs(result.logs)
 
     def _reverted(self, exc: RuntimeError) -> Exception:
         parsed = _revert_output(exc)
@@ -364,64 +408,210 @@ class Chain:
 
     def decode_logs(self, logs: Sequence[Any]) -> list[Event]:
         """Decode pyrevm logs with every ABI seen by this chain (unknown logs are skipped)."""
-        out: list[Event] = []
-        for log in logs:
-            topics, data = log.data
-            if not topics:
-                continue
-            item = self.index.events.get(bytes(topics[0]))
-            if item is None:
-                out.append(Event(log.address.lower(), f"<unknown 0x{bytes(topics[0]).hex()}>", {}))
-                continue
-            args: dict[str, Any] = {}
-            indexed = [p for p in item["inputs"] if p.get("indexed")]
-            plain = [p for p in item["inputs"] if not p.get("indexed")]
-            for p, topic in zip(indexed, topics[1:]):
-                t = _type_str(p)
-                if t in ("string", "bytes") or t.endswith("]") or t.startswith("("):
-                    args[p["name"]] = bytes(topic)  # hashed
-                else:
-                    args[p["name"]] = _normalise(abi_decode([t], bytes(topic))[0])
-            values = abi_decode([_type_str(p) for p in plain], bytes(data)) if plain else ()
-            for p, v in zip(plain, values):
-                args[p["name"]] = _normalise(v)
-            out.append(Event(log.address.lower(), item["name"], args))
-        return out
+        return _decode_logs(self.index, ((log.address, *log.data) for log in logs))
 
     # -- gas measurement support
-    _ACCOUNT_RE = re.compile(r"(0x[0-9a-f]{40}): Account \{")
-    _SLOT_RE = re.compile(r"(\d+): StorageSlot \{ previous_or_original_value: \d+, present_value: (\d+)")
 
     def fresh_copy(self) -> "Chain":
-        """A new Chain whose EVM database holds this chain's current state, journal empty.
+        """A new Chain whose EVM database holds this chain's current state, journal empty."""
+        return _cold_copy(self.evm, self.evm.get_code, self)
 
-        pyrevm exposes storage only through the journal's debug text, so this parses
-        ``journal_str`` (the single place that depends on that format).
-        """
-        text = self.evm.journal_str
-        starts = [(m.start(), m.group(1)) for m in self._ACCOUNT_RE.finditer(text)]
-        twin = Chain(chain_id=self.chain_id, number=self.number, timestamp_ms=self.timestamp_ms,
-                     spec_id=self.spec_id)
-        twin.index = self.index
-        twin.reader = self.reader
-        for i, (pos, addr) in enumerate(starts):
-            end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
-            segment = text[pos:end]
-            info = self.evm.basic(addr)
-            code = self.evm.get_code(addr)
-            # pyrevm writes an insert into the journal (warm) once the account is loaded there, and
-            # into the database otherwise; undoing the journal after each insert keeps the value in
-            # the database and every slot cold.
+
+_ACCOUNT_RE = re.compile(r"(0x[0-9a-f]{40}): Account \{")
+_SLOT_RE = re.compile(r"(\d+): StorageSlot \{ previous_or_original_value: \d+, present_value: (\d+)")
+
+
+def _cold_copy(evm: EVM, code_of: Any, like: Any) -> Chain:
+    """A raw :class:`Chain` whose database holds ``evm``'s current state (journal empty), with
+    ``like``'s block environment, ABI index and contracts.
+
+    pyrevm exposes storage only through the journal's debug text, so this parses ``journal_str``
+    (the single place that depends on that format).
+    """
+    text = evm.journal_str
+    starts = [(m.start(), m.group(1)) for m in _ACCOUNT_RE.finditer(text)]
+    twin = Chain(chain_id=like.chain_id, number=like.number, timestamp_ms=like.timestamp_ms, spec_id=like.spec_id)
+    twin.index = like.index
+    twin.reader = like.reader
+    for i, (pos, addr) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        segment = text[pos:end]
+        info = evm.basic(addr)
+        code = code_of(addr)
+        # pyrevm writes an insert into the journal (warm) once the account is loaded there, and
+        # into the database otherwise; undoing the journal after each insert keeps the value in
+        # the database and every slot cold.
+        checkpoint = twin.evm.snapshot()
+        twin.evm.insert_account_info(addr, AccountInfo(code=code or None, nonce=info.nonce))
+        twin.evm.revert(checkpoint)
+        for slot, value in _SLOT_RE.findall(segment):
             checkpoint = twin.evm.snapshot()
-            twin.evm.insert_account_info(addr, AccountInfo(code=code or None, nonce=info.nonce))
+            twin.evm.insert_account_storage(addr, int(slot), int(value))
             twin.evm.revert(checkpoint)
-            for slot, value in self._SLOT_RE.findall(segment):
-                checkpoint = twin.evm.snapshot()
-                twin.evm.insert_account_storage(addr, int(slot), int(value))
-                twin.evm.revert(checkpoint)
-        for name, c in self.contracts.items():
-            twin.contracts[name] = Contract(twin, c.name, c.abi, c.address)
-        return twin
+    for name, c in like.contracts.items():
+        twin.contracts[name] = Contract(twin, c.name, c.abi, c.address)
+    return twin
+
+
+# --------------------------------------------------------------------------- on the dev chain
+
+
+class DevChainHarness:
+    """The harness's :class:`Chain` API over a :class:`~fisco_drugtrace.devchain.DevChain` — the
+    pytest plugin's session chain (``devchain_session``) in the contract tests.
+
+    Every transaction is a real dev chain transaction: sent as its sender through the test
+    controls (``dev_impersonateAccount`` + ``dev_sendTransaction``: the harness's accounts have no
+    keys), sealed in a block of its own, with the 3.x receipt's status, output, ``gasUsed`` and
+    logs. Time is the harness's: each transaction's block gets exactly :attr:`timestamp_ms`
+    (``dev_setNextBlockTimestamp``), and a read after the clock moved first mines an empty block at
+    the new time (``dev_mine``), as an Anvil user mines after ``evm_increaseTime``: views that read
+    ``block.timestamp`` see it. Block numbers only go forward (the chain's, one block per
+    transaction): :attr:`number` is the next block's. Snapshots are the chain's (``dev_snapshot``/
+    ``dev_revert``: state, height and clock) plus this object's clock.
+
+    Differences from the raw :class:`Chain` a test can see: ``gas_used`` is FISCO 3.x's receipt
+    gas (execution only, no intrinsic 21,000); deployments get FISCO's addresses; a failed
+    transaction still takes a block. Gas figures that need the cold state of a first transaction
+    in a block come from :meth:`fresh_copy` (a raw :class:`Chain`) or a raw chain of their own.
+    """
+
+    def __init__(self, devchain: Any) -> None:
+        self.devchain = devchain
+        self._chain = devchain.chain
+        self._controls = devchain.controls
+        self.chain_id = devchain.config.evm_chain_id
+        self.spec_id: str | None = None
+        self.timestamp_ms = self._chain.head.timestamp
+        self.reader = address_of(0xFFFF)
+        self.index = _AbiIndex()
+        self.contracts: dict[str, Contract] = {}
+        self._impersonated: set[str] = set()
+
+    # -- time and height
+    @property
+    def number(self) -> int:
+        """The number of the block the next transaction goes into."""
+        return self._chain.head.number + 1
+
+    def set_time(self, timestamp_ms: int, number: int | None = None) -> None:
+        """The block time (ms) from now on; ``number``: mine empty blocks until the next block is
+        that one (a dev chain's height never goes back: a lower number is refused)."""
+        head = self._chain.head
+        if timestamp_ms < head.timestamp:
+            raise ValueError(f"time {timestamp_ms} is before the dev chain's head block ({head.timestamp}): "
+                             "go back with a snapshot")
+        if number is not None and number < head.number + 1:
+            raise ValueError(f"block {number} is behind the dev chain's next block {head.number + 1}")
+        self.timestamp_ms = timestamp_ms
+        while number is not None and self.number < number:
+            self._mine_at_now()
+
+    def advance(self, ms: int, blocks: int = 1) -> None:
+        """Move the clock forward by ``ms``; the next transaction is ``blocks`` blocks after the
+        last one (each transaction is in a block of its own anyway)."""
+        self.set_time(self.timestamp_ms + ms, self.number + blocks - 1)
+
+    def _mine_at_now(self) -> None:
+        self._controls.set_next_block_timestamp(self.timestamp_ms)
+        self._controls.mine(1)
+
+    def _clock_for_next_block(self) -> None:
+        head = self._chain.head
+        if self.timestamp_ms < head.timestamp:
+            raise RuntimeError(f"the dev chain's head block ({head.timestamp} ms) is later than this harness's "
+                               f"clock ({self.timestamp_ms} ms): a test moved the chain's time without reverting")
+        self._controls.set_next_block_timestamp(self.timestamp_ms)
+
+    # -- state
+    def snapshot(self) -> Snapshot:
+        """The chain's snapshot (``dev_snapshot``) plus this harness's clock."""
+        return Snapshot(self._controls.snapshot(), self.number, self.timestamp_ms)
+
+    def revert(self, snap: Snapshot) -> None:
+        """Back to ``snap`` (``dev_revert``; it and every later snapshot are used up)."""
+        if not self._controls.revert(snap.checkpoint):
+            raise RuntimeError(f"dev chain snapshot {snap.checkpoint} is unknown or used up")
+        self.timestamp_ms = snap.timestamp_ms
+
+    def restore(self, snap: Snapshot) -> Snapshot:
+        """Go back to ``snap`` and return a fresh snapshot of the same state (for repeated use)."""
+        self.revert(snap)
+        return self.snapshot()
+
+    # -- deploy
+    def deploy(self, artifact: Artifact, *ctor_args: Any, sender: str, at: str | None = None) -> Contract:
+        """Deploy ``artifact`` at the chain's address for it; ``at`` places it at a chosen address
+        (its constructor run there: ``dev_setCode`` with the creation code, a call, then the runtime)."""
+        ctor = next((i for i in artifact.abi if i.get("type") == "constructor"), None)
+        types = [_type_str(p) for p in (ctor or {}).get("inputs", [])]
+        initcode = artifact.bytecode + (abi_encode(types, list(ctor_args)) if types else b"")
+        self.index.add(artifact.abi)
+        if at is None:
+            receipt = self._send(sender, "", initcode)
+            address = receipt.contract_address
+        else:
+            address = at.lower()
+            self._controls.set_code(address, initcode)
+            try:
+                receipt = self._send(sender, address, b"")
+            except Reverted:
+                self._controls.set_code(address, b"")
+                raise
+            self._controls.set_code(address, bytes(receipt.output))
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
+    def attach(self, artifact: Artifact, address: str) -> Contract:
+        """A contract already on this chain (e.g. created by another contract's constructor)."""
+        self.index.add(artifact.abi)
+        c = Contract(self, artifact.name, artifact.abi, address)
+        self.contracts[artifact.name] = c
+        return c
+
+    # -- execution
+    def _send(self, sender: str, to: str, data: bytes) -> Any:
+        sender = sender.lower()
+        if sender not in self._impersonated:
+            self._controls.impersonate(sender)
+            self._impersonated.add(sender)
+        self._clock_for_next_block()
+        receipt, _tx = self._controls.send_as(sender, to, data)
+        if receipt.status != 0:
+            name, args = self.decode_error(bytes(receipt.output))
+            raise Reverted(name, args, bytes(receipt.output), receipt.gas_used)
+        return receipt
+
+    def _transact(self, sender: str, to: str, data: bytes) -> tuple[bytes, int, list[Event]]:
+        receipt = self._send(sender, to, data)
+        events = _decode_logs(self.index, ((log.address, log.topics, log.data) for log in receipt.logs))
+        return bytes(receipt.output), receipt.gas_used, events
+
+    def _execute(self, sender: str, to: str, data: bytes, *, keep: bool) -> bytes:
+        if keep:
+            return self._transact(sender, to, data)[0]
+        if self.timestamp_ms != self._chain.head.timestamp:
+            self._mine_at_now()  # reads see the moved clock (a call runs on the head block)
+        outcome = self._chain.call(sender.lower(), to, data)
+        if outcome.status != 0:
+            name, args = self.decode_error(bytes(outcome.output))
+            raise Reverted(name, args, bytes(outcome.output), outcome.gas_used)
+        return bytes(outcome.output)
+
+    decode_error = Chain.decode_error
+
+    def decode_logs(self, logs: Sequence[Any]) -> list[Event]:
+        """Decode dev chain logs (``ChainLog``: address, topics, data) with every ABI seen here."""
+        return _decode_logs(self.index, ((log.address, log.topics, log.data) for log in logs))
+
+    # -- gas measurement support
+    def fresh_copy(self) -> Chain:
+        """A raw :class:`Chain` holding the dev chain's current state with a cold journal (for gas
+        measured as the first transaction of a block; see :meth:`Chain.fresh_copy`)."""
+        executor = self._chain.executor
+        with executor.lock:
+            return _cold_copy(executor.evm, executor.code, self)
 
 
 def checksum(address: str) -> str:

@@ -286,6 +286,7 @@ class Destruction:
     final: bool
     supervisor: bytes = bytes(32)
     status: DestructionStatus = DestructionStatus.RECORDED
+    recorded_by: bytes = bytes(32)  # issue 12: a regulator recording for a suspended holder (else the executor)
 
 
 ZERO = bytes(32)
@@ -315,6 +316,13 @@ class Model:
     recalls: list[Recall] = field(default_factory=list)
     recovered: dict[tuple[int, bytes], int] = field(default_factory=dict)
     destructions: list[Destruction] = field(default_factory=list)
+    # issue 12, corrections: what a void needs to know of each observation, and what it changes
+    obs_info: dict[int, tuple[Point, bytes, Result, int, int]] = field(default_factory=dict)  # point, subject,
+    #   result, recorded at, the batch's state when recorded (0 for a product subject)
+    voided_by: dict[int, bytes] = field(default_factory=dict)
+    serious_no: dict[int, int] = field(default_factory=dict)  # counted SERIOUS report -> its number on the batch
+    serious_voided: dict[bytes, int] = field(default_factory=dict)
+    auto_stop: dict[bytes, int] = field(default_factory=dict)  # DrugRegistry.autoStopReason (while STOPPED)
 
     # ------------------------------------------------------------------ transactions
 
@@ -573,6 +581,8 @@ class Model:
         self._check_lift(bid, b, to, caller_id, caller)
         if b.state == State.RECALLED and to == State.LISTED and evidence == ZERO:
             raise Rejected("DrugRegistryEvidenceRequired", bid)
+        if to == State.STOPPED:
+            self.auto_stop.pop(bid, None)  # a stop by decision is nobody's observation
         self._transition(True, bid, to, bit(caller.kind), caller_id)
 
     def effective_state(self, bid: bytes) -> State:
@@ -771,6 +781,8 @@ class Model:
                 raise Rejected("ObservationLogInvalidStep", subject, lo, product.step_count)
         self.observations += 1
         self.obs_reporters[self.observations] = org_id
+        self.obs_info[self.observations] = (Point(point), subject, Result(result), self.now,
+                                            int(self.batches[subject].state) if subject in self.batches else 0)
         out: dict[str, Any] = {"id": self.observations, "stopped": False, "excursion": False,
                                "quarantined": 0, "threshold": False}
         if point == Point.INSPECTION:
@@ -826,14 +838,20 @@ class Model:
             if last and (p.adr_window == 0 or last + p.adr_window >= self.now):
                 return out
             self.last_counted[(subject, org_id)] = self.now
-            count = self.serious.get(subject, 0) + 1
-            self.serious[subject] = count
+            total = self.serious.get(subject, 0) + 1
+            self.serious[subject] = total
+            self.serious_no[self.observations] = total
             times = self.serious_times.setdefault(subject, [])
             times.append(self.now)
+            voided = self.serious_voided.get(subject, 0)
+            count = total - voided
             p = self.products[self.batches[subject].product]
-            # domain §6.4 obs. 8: `threshold` serious reports within the window (none: ever)
+            # domain §6.4 obs. 8: `threshold` serious reports within the window (none: ever); voided
+            # reports leave holes in the ring (issue 12)
             if p.adr_threshold and count >= p.adr_threshold and (
-                    p.adr_window == 0 or times[-p.adr_threshold] >= self.now - p.adr_window):
+                    p.adr_window == 0 or (times[-p.adr_threshold] >= self.now - p.adr_window if not voided else
+                                          self.counted_within(subject, total, total, self.now, p.adr_window)
+                                          >= p.adr_threshold)):
                 out["threshold"] = True
                 out["stopped"] = p.adr_autostop and self._stop_if_listed(subject, org_id)
         return out
@@ -851,6 +869,7 @@ class Model:
             return False
         b.state = State.STOPPED
         b.stopped_by = by
+        self.auto_stop[bid] = self.observations  # T1 by the suite: the observation is the reason
         return True
 
     def _flag_excursion(self, sid: int) -> int:
@@ -994,7 +1013,7 @@ class Model:
         held = self.holding(c.batch, caller_id)[0]
         if qty > held:
             raise Rejected("RecallManagerExceedsHolding", rid, caller_id, held, qty)
-        self.destructions.append(Destruction(rid, caller_id, qty, final))
+        self.destructions.append(Destruction(rid, caller_id, qty, final, recorded_by=caller_id))
         return len(self.destructions)
 
     def countersign(self, sender: str, did: int) -> bool:
@@ -1006,6 +1025,8 @@ class Model:
             raise Rejected("RecallManagerDestructionNotPending", did, int(d.status))
         # no self-countersign check: executors are holder kinds, supervisors are not
         self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall, auditors=True)
+        if d.recorded_by == caller_id:  # a regulator that recorded for a suspended holder (issue 12)
+            raise Rejected("RecallManagerSelfCountersign", did, caller_id)
         d.supervisor = caller_id
         d.status = DestructionStatus.CONFIRMED
         c = self.recalls[d.recall - 1]
@@ -1045,3 +1066,179 @@ class Model:
             return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared
         now = max(0, self.stock(c.batch)[0] - self.holding(c.batch, c.mah)[0])
         return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared
+
+    # ------------------------------------------------------------------ corrections (issue 12)
+    # Voids (EPCIS errorDeclaration) and a regulator acting for a holder that cannot act. Kept in
+    # a section of its own: the record stays, the void changes only what was derived from it.
+
+    #: observations whose void the model follows in full: no release-gate figure depends on them
+    #: (points 3, 4, 5, 7, 8, and a regulator's failed inspection of a released batch). Voids of
+    #: process definitions and steps, of a MAH's release tests and of pre-release blocks/lifts
+    #: move the gate's counters, which this model keeps as booleans: not drawn by the machine.
+    def void_modelled(self, oid: int) -> bool:
+        info = self.obs_info.get(oid)
+        if info is None:
+            return False
+        point, subject, result, _, state_then = info
+        if point in (Point.ORDER, Point.TRANSPORT, Point.STORAGE, Point.EFFICACY, Point.ADVERSE_REACTION):
+            return True
+        reporter = self.orgs[self.obs_reporters[oid]]
+        return point == Point.INSPECTION and result in (Result.FAIL, Result.SERIOUS) and \
+            reporter.kind in (Kind.NATIONAL, Kind.PROVINCIAL) and state_then != int(State.NONE)
+
+    def counted_within(self, bid: bytes, total: int, up_to: int, at: int, window: int) -> int:
+        """ObservationLog._countedWithin: counted, non-voided reports numbered <= up_to within
+        ``window`` before ``at``, among the ring's 32; older ones count when no window applies."""
+        times = self.serious_times.get(bid, [])
+        kept = min(total, ADR_MAX_THRESHOLD)
+        count = 0
+        for k in range(kept):
+            no = total - k
+            if no > up_to:
+                continue
+            t = times[no - 1]
+            if t == 0:
+                continue
+            if window and t + window < at:
+                break
+            count += 1
+        if window == 0 and total > kept:
+            count += min(up_to, total - kept)
+        return count
+
+    def auto_stop_reason(self, bid: bytes) -> int:
+        b = self.batches.get(bid)
+        return self.auto_stop.get(bid, 0) if b is not None and b.state == State.STOPPED else 0
+
+    def _lift_stop(self, bid: bytes, oid: int) -> bool:
+        """DrugRegistry.systemLiftStop: only the automatic stop this observation caused."""
+        if oid == 0 or self.auto_stop.get(bid, 0) != oid or self.batches[bid].state != State.STOPPED:
+            return False
+        del self.auto_stop[bid]
+        self.batches[bid].state = State.LISTED
+        return True
+
+    def void_observation(self, sender: str, oid: int) -> None:
+        caller_id, caller = self.authorize(sender, MASK["any"])
+        if oid not in self.obs_info:
+            raise Rejected("ObservationLogUnknownObservation", oid)
+        if oid in self.voided_by:
+            raise Rejected("ObservationLogAlreadyVoided", oid)
+        point, subject, result, at, _ = self.obs_info[oid]
+        author = self.obs_reporters[oid]
+        regulator = caller.kind in (Kind.NATIONAL, Kind.PROVINCIAL)
+        failed_inspection = point == Point.INSPECTION and result in (Result.FAIL, Result.SERIOUS)
+        if regulator:
+            if author != caller_id:
+                if caller.kind == Kind.PROVINCIAL:
+                    mah = self.products[subject].mah if point == Point.PROCESS_DEFINITION else \
+                        self.batches[subject].mah
+                    if self.orgs[mah].region != caller.region:
+                        raise Rejected("ObservationLogVoidUnauthorized", oid, caller_id)
+                if not can_lift(caller.kind, caller.region, self.orgs[author]):
+                    raise Rejected("ObservationLogVoidUnauthorized", oid, caller_id)
+        elif author != caller_id or failed_inspection:
+            raise Rejected("ObservationLogVoidUnauthorized", oid, caller_id)
+        assert self.void_modelled(oid), f"the model does not follow the void of observation {oid} ({point.name})"
+        self.voided_by[oid] = caller_id
+        if failed_inspection and regulator:
+            self._lift_stop(subject, oid)
+        elif point == Point.ADVERSE_REACTION and oid in self.serious_no:
+            self._unwind_serious(oid, subject, author, at, regulator)
+
+    def _unwind_serious(self, oid: int, bid: bytes, author: bytes, at: int, regulator: bool) -> None:
+        n = self.serious_no[oid]
+        total = self.serious[bid]
+        self.serious_voided[bid] = self.serious_voided.get(bid, 0) + 1
+        if n + ADR_MAX_THRESHOLD > total:
+            self.serious_times[bid][n - 1] = 0
+        if self.last_counted.get((bid, author)) == at:
+            self.last_counted[(bid, author)] = 0
+        if not regulator:
+            return
+        stop = self.auto_stop_reason(bid)
+        if stop == 0:
+            return
+        if stop != oid:
+            stop_no = self.serious_no.get(stop, 0)
+            if stop_no == 0 or n > stop_no:
+                return
+            p = self.products[self.batches[bid].product]
+            left = self.counted_within(bid, total, stop_no, self.obs_info[stop][3], p.adr_window)
+            if p.adr_threshold and left >= p.adr_threshold:
+                return
+        self._lift_stop(bid, stop)
+
+    def void_batch(self, sender: str, bid: bytes) -> None:
+        """T8: a mis-committed batch -> VOIDED while every released unit is still with the MAH."""
+        caller_id, caller = self.authorize(sender, _MAN | _REG)
+        b = self.batches.get(bid)
+        if b is None:
+            raise Rejected("DrugRegistryUnknownBatch", bid)
+        if caller.kind == Kind.MANUFACTURER and b.mah != caller_id:
+            raise Rejected("DrugRegistryNotProductHolder", b.product, caller_id)
+        self._region(caller_id, caller, b.mah, "DrugRegistryOutsideRemit")
+        frm = b.state
+        if frm == State.STOPPED and b.stopped_by not in (ZERO, caller_id):
+            if caller.kind == Kind.MANUFACTURER or not can_lift(caller.kind, caller.region, self.orgs[b.stopped_by]):
+                raise Rejected("DrugRegistryOutranked", bid, b.stopped_by, caller_id)
+        if frm in (State.LISTED, State.STOPPED):
+            total, in_transit, quarantined = self.stock(bid)
+            mah_held = self.holding(bid, b.mah)[0]
+            if total != b.unit_count or in_transit or quarantined or mah_held != b.unit_count:
+                raise Rejected("DrugRegistryBatchMoved", bid, b.unit_count, mah_held)
+        self._transition(True, bid, State.VOIDED, bit(caller.kind), caller_id)
+        if frm in (State.LISTED, State.STOPPED):
+            self._holding(bid, b.mah)[0] -= b.unit_count
+
+    def void_destruction(self, sender: str, did: int) -> None:
+        caller_id, caller = self.authorize(sender, MASK["holders"] | _REG)
+        if not 1 <= did <= len(self.destructions):
+            raise Rejected("RecallManagerUnknownDestruction", did)
+        d = self.destructions[did - 1]
+        if d.status == DestructionStatus.VOIDED:
+            raise Rejected("RecallManagerDestructionNotPending", did, int(d.status))
+        if caller.kind not in (Kind.NATIONAL, Kind.PROVINCIAL):
+            if d.recorded_by != caller_id or d.status != DestructionStatus.RECORDED:
+                raise Rejected("RecallManagerVoidUnauthorized", did, caller_id)
+        else:
+            self._region(caller_id, caller, d.executor, "RecallManagerUnauthorized", d.recall)
+            for imposer in (d.recorded_by, d.supervisor if d.status == DestructionStatus.CONFIRMED else ZERO):
+                if imposer not in (ZERO, caller_id) and not can_lift(caller.kind, caller.region, self.orgs[imposer]):
+                    raise Rejected("RecallManagerVoidUnauthorized", did, caller_id)
+        was_confirmed = d.status == DestructionStatus.CONFIRMED
+        d.status = DestructionStatus.VOIDED
+        if was_confirmed:
+            c = self.recalls[d.recall - 1]
+            if self.batches[c.batch].state == State.DESTROYED:
+                raise Rejected("RecallManagerBatchDestroyed", did, c.batch)
+            c.destroyed -= d.quantity
+            if c.product_case:
+                self.recalls[c.product_case - 1].destroyed -= d.quantity
+            h = self._holding(c.batch, d.executor)
+            h[0] += d.quantity
+            h[1] += d.quantity
+
+    def record_destruction_for(self, sender: str, rid: int, holder: bytes, qty: int, final: bool) -> int:
+        """A regulator records the destruction of a suspended (or unlicensed) holder's units."""
+        caller_id, caller = self.authorize(sender, _REG)
+        self._region(caller_id, caller, holder, "RecallManagerUnauthorized", rid)
+        org = self.orgs.get(holder)
+        if org is None or not bit(org.kind) & MASK["holders"]:
+            raise Rejected("RecallManagerUnauthorized", rid, holder)
+        lapsed = org.licence_expiry != 0 and self.now > org.licence_expiry
+        if org.status == OrgStatus.ACTIVE and not lapsed:
+            raise Rejected("RecallManagerHolderCanAct", rid, holder)
+        c = self._case(rid)
+        if c.batch == ZERO:
+            raise Rejected("RecallManagerNotBatchScope", rid)
+        latest = self.latest_case(c.batch)
+        if latest != rid:
+            raise Rejected("RecallManagerSuperseded", rid, latest)
+        if qty == 0:
+            raise Rejected("RecallManagerInvalidQuantity", 0)
+        held = self.holding(c.batch, holder)[0]
+        if qty > held:
+            raise Rejected("RecallManagerExceedsHolding", rid, holder, held, qty)
+        self.destructions.append(Destruction(rid, holder, qty, final, recorded_by=caller_id))
+        return len(self.destructions)

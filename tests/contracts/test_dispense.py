@@ -118,9 +118,9 @@ def test_bitmap_words_are_index_div_256(scene: Scene) -> None:
 
 
 @pytest.fixture(scope="module")
-def _odd_world(artifacts: Any) -> Iterator[tuple[World, dict[int, BatchInfo], bytes]]:
+def _odd_world(artifacts: Any, module_chain: Any) -> Iterator[tuple[World, dict[int, BatchInfo], bytes]]:
     """One world with batches of awkward sizes (odd levels carried up), stocked at the pharmacy."""
-    w = World.deploy(artifacts)
+    w = World.deploy(artifacts, chain=module_chain)
     product = w.register_product()
     batches = {}
     for n in (1, 2, 3, 5, 17, 33, 100):

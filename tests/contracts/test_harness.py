@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_abi import encode
 from eth_utils import keccak
 
-from harness import Chain
+from harness import DevChainHarness
 from world import Scene
 
 Z32 = bytes(32)
@@ -41,7 +41,10 @@ def test_fresh_copy_has_the_same_state_and_measures_cold(scene: Scene) -> None:
 
 def test_block_time_is_milliseconds(scene: Scene) -> None:
     w = scene.w
-    chain: Chain = w.chain
-    chain.set_time(1_800_000_000_123, 77)
+    chain = w.chain
+    assert isinstance(chain, DevChainHarness)
+    target = chain.number + 76
+    chain.set_time(1_800_000_000_123, target)
+    assert chain.number == target  # empty blocks mined up to it
     w.stop_batch(scene.batch.batch_id)
     assert w.drugs.call("getBatch", scene.batch.batch_id)[6] == 1_800_000_000_123

@@ -251,6 +251,100 @@ def _countersign(s: Scene, a: Actor) -> Call:
     return Call(w.recalls, "countersignDestruction", (did,))
 
 
+# ----------------------------------------------------------------------------- corrections (issue 12)
+# Voids: the kind check lets every organisation (or every holder and regulator) through; who may
+# void a record is then its author or a regulator ranking as high, refused with the contract's
+# own error naming the record and the caller.
+
+
+def _system_void(fn: str) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        b = s.batch.batch_id
+        if fn == "systemLiftStop":
+            return Call(s.w.drugs, fn, (b, 1, Z32, a.org_id))
+        return Call(s.w.custody, fn, (b, s.w.org("man"), 1, True, 0))
+    return prep
+
+
+#: the point each kind's primary actor may write about the scene's batch (auditors write none)
+_OWN_POINT = {NAT: Point.INSPECTION, PROV: Point.INSPECTION, MAN: Point.STORAGE, DIST: Point.STORAGE,
+              LOG: Point.TRANSPORT, PHARM: Point.STORAGE, HOSP: Point.STORAGE}
+
+
+def _own_observation(s: Scene, a: Actor) -> Call:
+    """An observation by the caller itself (an auditor writes none: a distributor's then)."""
+    point = _OWN_POINT.get(a.kind, Point.STORAGE)
+    author = a.account if a.kind in _OWN_POINT else s.w.acct("dist")
+    oid = s.w.obs.transact("recordObservation", int(point), s.batch.batch_id, 1 if point == Point.TRANSPORT else 0,
+                           int(Result.OK), 50, 60, H1, sender=author).output
+    return Call(s.w.obs, "voidObservation", (oid, H1))
+
+
+def _provincial_inspection(s: Scene, a: Actor) -> Call:
+    """The provincial regulator's inspection: itself or the national regulator voids it."""
+    oid = s.w.obs.transact("recordObservation", int(Point.INSPECTION), s.batch.batch_id, 0, int(Result.OK), 0, 0,
+                           H1, sender=s.w.acct("prov")).output
+    return Call(s.w.obs, "voidObservation", (oid, H1))
+
+
+def _void_refused(contract_error: str, mask: int | None = None) -> Refusal:
+    """The kind check first (when ``mask`` is narrower than every kind), then ``contract_error(id, caller)``."""
+    def refuse(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+        if mask is not None and not mask & bit(a.kind):
+            return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), mask))
+        return (contract_error, (c.args[0], a.org_id))
+    return refuse
+
+
+def _void_destruction(confirmed: bool) -> Prepare:
+    def prep(s: Scene, a: Actor) -> Call:
+        w = s.w
+        w.stop_batch(s.batch.batch_id)
+        rid = w.open_recall(s.product, s.batch.batch_id, 2)
+        executor = a.account if a.kind in HOLDERS and not confirmed else w.acct("dist")
+        did = w.recalls.transact("recordDestruction", rid, 2, False, H1, sender=executor).output
+        if confirmed:
+            w.recalls.transact("countersignDestruction", did, sender=w.acct("prov"))
+        return Call(w.recalls, "voidDestruction", (did, H1))
+    return prep
+
+
+def _void_batch(s: Scene, a: Actor) -> Call:
+    info = s.w.commit_batch(s.product, "MIS-COMMIT", 5, release=False)
+    return Call(s.w.drugs, "voidBatch", (info.batch_id, H1))
+
+
+def _rework(s: Scene, a: Actor) -> Call:
+    w = s.w
+    w.stop_batch(s.batch.batch_id)
+    w.open_recall(s.product, s.batch.batch_id, 2)  # T3: RECALLED
+    return Call(w.drugs, "transitionBatch", (s.batch.batch_id, 1, 0, H1))
+
+
+def _follow_up(s: Scene, a: Actor) -> Call:
+    w = s.w
+    w.stop_batch(s.batch.batch_id)
+    w.close_recall(w.open_recall(s.product, s.batch.batch_id, 2))
+    return Call(w.recalls, "openRecall", (s.product, s.batch.batch_id, 1, H1))
+
+
+_HOLDERS_REGS = MASK["holders"] | MASK["regulators"]
+CORRECTIONS: list[Op] = [
+    Op("voidObservation:own", K(NAT, PROV, MAN, DIST, LOG, PHARM, HOSP), _own_observation,
+       _void_refused("ObservationLogVoidUnauthorized"), "ObservationVoided"),
+    Op("voidObservation:provincial-inspection", REG, _provincial_inspection,
+       _void_refused("ObservationLogVoidUnauthorized"), "ObservationVoided"),
+    Op("voidDestruction:recorded", HOLDERS | REG, _void_destruction(False),
+       _void_refused("RecallManagerVoidUnauthorized", _HOLDERS_REGS), "DestructionVoided"),
+    Op("voidDestruction:confirmed", REG, _void_destruction(True),
+       _void_refused("RecallManagerVoidUnauthorized", _HOLDERS_REGS), "DestructionVoided"),
+    Op("voidBatch", K(MAN, NAT, PROV), _void_batch, by_kind(MASK["manufacturer"] | MASK["regulators"]), "BatchVoided"),
+    Op("transitionBatch:rework", K(NAT), _rework, _transition_refusal(3, 1), "BatchStateChanged"),
+    Op("openRecall:follow-up", K(MAN, NAT, PROV), _follow_up, by_kind(MASK["openers"]), "RecallCaseLinked"),
+    Op("systemLiftStop", K(), _system_void("systemLiftStop"), not_suite(), None, pausable=False),
+    Op("systemCorrectHolding", K(), _system_void("systemCorrectHolding"), not_suite(), None, pausable=False),
+]
+
 # ----------------------------------------------------------------------------- the table
 
 OPS: list[Op] = [
@@ -323,6 +417,7 @@ OPS: list[Op] = [
        "DestructionConfirmed"),
     Op("recordDestructionFor", REG, _destruction_for, by_kind(MASK["regulators"]), "DestructionRecordedFor"),
     Op("voidShipment", REG, _void_shipment, by_kind(MASK["regulators"]), "ShipmentVoided"),
+    *CORRECTIONS,
 ]
 
 
@@ -489,3 +584,40 @@ def test_manufacturer_acts_only_on_its_own_products(scene: Scene) -> None:
     rid = w.open_recall(p, b, 1)
     _expect_revert(Call(w.recalls, "issueNotice", (rid, H1)), mb.account, "RecallManagerUnauthorized",
                    (rid, mb.org_id))
+
+
+# ----------------------------------------------------------------------------- corrections: rank and remit
+
+
+def test_voids_are_ranked_and_in_remit(scene: Scene) -> None:
+    """A void never escapes a higher authority: a provincial regulator voids neither the national
+    regulator's inspection, nor a destruction it counter-signed, nor a batch it stopped; another
+    region's regulator voids nothing here. The national regulator voids each."""
+    w, b = scene.w, scene.batch.batch_id
+    nat_obs = w.obs.transact("recordObservation", int(Point.INSPECTION), b, 0, int(Result.OK), 0, 0, H1,
+                             sender=w.acct("nat")).output
+    prov_obs = w.obs.transact("recordObservation", int(Point.INSPECTION), b, 0, int(Result.OK), 0, 0, H1,
+                              sender=w.acct("prov")).output
+    void_obs = lambda oid: Call(w.obs, "voidObservation", (oid, H1))  # noqa: E731
+    _expect_revert(void_obs(nat_obs), w.acct("prov"), "ObservationLogVoidUnauthorized", (nat_obs, w.org("prov")))
+    _expect_revert(void_obs(prov_obs), w.acct("prov_b"), "ObservationLogVoidUnauthorized",
+                   (prov_obs, w.org("prov_b")))
+    assert w.obs.transact("voidObservation", nat_obs, H1, sender=w.acct("nat")).named("ObservationVoided")
+
+    w.stop_batch(b)  # by the national regulator
+    rid = w.open_recall(scene.product, b, 2)
+    did = w.recalls.transact("recordDestruction", rid, 2, False, H1, sender=w.acct("dist")).output
+    w.recalls.transact("countersignDestruction", did, sender=w.acct("nat"))
+    void_d = Call(w.recalls, "voidDestruction", (did, H1))
+    _expect_revert(void_d, w.acct("prov"), "RecallManagerVoidUnauthorized", (did, w.org("prov")))
+    _expect_revert(void_d, w.acct("prov_b"), "RecallManagerUnauthorized", (rid, w.org("prov_b")))
+    _expect_revert(void_d, w.acct("dist"), "RecallManagerVoidUnauthorized", (did, w.org("dist")))
+    assert w.recalls.transact("voidDestruction", did, H1, sender=w.acct("nat")).named("DestructionVoided")
+
+    other = w.commit_batch(scene.product, "RANKED", 4)
+    w.stop_batch(other.batch_id)  # national
+    void_b = Call(w.drugs, "voidBatch", (other.batch_id, H1))
+    _expect_revert(void_b, w.acct("prov"), "DrugRegistryOutranked", (other.batch_id, w.org("nat"), w.org("prov")))
+    _expect_revert(void_b, w.acct("man"), "DrugRegistryOutranked", (other.batch_id, w.org("nat"), w.org("man")))
+    _expect_revert(void_b, w.acct("prov_b"), "DrugRegistryOutsideRemit", (w.org("prov_b"), w.org("man")))
+    assert w.drugs.transact("voidBatch", other.batch_id, H1, sender=w.acct("nat")).named("BatchVoided")

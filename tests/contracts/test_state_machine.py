@@ -11,7 +11,7 @@ and serious-reaction counters (cumulative and within a window), and each batch's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import merkle_reference as ref
-from harness import DAY_MS, ARTIFACTS_DIR, Reverted, address_of, load_artifacts
+from harness import DAY_MS, ARTIFACTS_DIR, DevChainHarness, Reverted, address_of, load_artifacts
 from model import REPORTERS, Kind, Level, Model, Point, Rejected, Result, State, bit
 from world import CAST, Actor, BatchInfo, World
 
@@ -36,10 +36,20 @@ _BASE: dict[str, Any] = {}
 REPORTER_KINDS = {p: tuple(k for k in Kind if k and mask & bit(k)) for p, mask in REPORTERS.items()}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _on_the_dev_chain(module_chain: DevChainHarness) -> Iterator[None]:
+    """The machine's world lives on the plugin's session dev chain (gone after this module)."""
+    _BASE["chain"] = module_chain
+    try:
+        yield
+    finally:
+        _BASE.clear()
+
+
 def _base() -> tuple[World, Model]:
-    """Deploy once per process; every example reverts to this state."""
-    if not _BASE:
-        w = World.deploy(_ARTIFACTS)
+    """Deploy once per module; every example reverts to this state."""
+    if "world" not in _BASE:
+        w = World.deploy(_ARTIFACTS, chain=_BASE["chain"])
         m = Model.genesis(w.acct("nat"), w.org("nat"), CAST["nat"][1], w.chain.timestamp_ms)
         for name, actor in w.actors.items():
             if name != "nat":
@@ -584,6 +594,88 @@ class DrugTraceMachine(RuleBasedStateMachine):
             self.run("countersign", (self.account("aud"), did), self.w.recalls, "countersignDestruction", (did,),
                      self.account("aud"))
 
+    # ------------------------------------------------------------------ rules: corrections (issue 12)
+    # Voids (the record stays, what was derived from it follows) and a regulator acting for a
+    # holder that cannot act; in a section of their own. Void of observations: only those whose
+    # effects the model follows in full (Model.void_modelled) are drawn.
+
+    def _actor_of(self, org_id: bytes, fallback: str) -> str:
+        return next((n for n, a in self.w.actors.items() if a.org_id == org_id), fallback)
+
+    @precondition(lambda self: any(self.m.void_modelled(i) for i in self.m.obs_info))
+    @rule(data=st.data(), by=st.sampled_from(["nat", "prov", "prov_b", "man", "dist", "pharm", "hosp", "log", "aud"]),
+          author=st.booleans())
+    def void_observation(self, data: st.DataObject, by: str, author: bool) -> None:
+        ids = sorted(i for i in self.m.obs_info if self.m.void_modelled(i))
+        oid = data.draw(st.sampled_from(ids * 4 + [self.m.observations + 1]))
+        if author and oid in self.m.obs_reporters:
+            by = self._actor_of(self.m.obs_reporters[oid], by)
+        r = self.run("void_observation", (self.account(by), oid), self.w.obs, "voidObservation", (oid, H),
+                     self.account(by))
+        event("void observation " + ("done" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), by=LIFECYCLE_ACTORS, mah=st.booleans())
+    def void_batch(self, data: st.DataObject, by: str, mah: bool) -> None:
+        bid = self._batch(data)
+        if mah and bid in self.m.batches:
+            by = self._actor_of(self.m.batches[bid].mah, by)
+        r = self.run("void_batch", (self.account(by), bid), self.w.drugs, "voidBatch", (bid, H), self.account(by))
+        event("void batch " + ("done" if r[0] == "ok" else r[1]))
+
+    @precondition(lambda self: bool(self.m.destructions))
+    @rule(data=st.data(), by=st.sampled_from(["nat", "nat", "prov", "prov_b", "man", "dist", "pharm", "hosp", "aud"]),
+          author=st.booleans())
+    def void_destruction(self, data: st.DataObject, by: str, author: bool) -> None:
+        did = self._some_id(data, len(self.m.destructions))
+        if author and did <= len(self.m.destructions):
+            by = self._actor_of(self.m.destructions[did - 1].recorded_by, by)
+        r = self.run("void_destruction", (self.account(by), did), self.w.recalls, "voidDestruction", (did, H),
+                     self.account(by))
+        event("void destruction " + ("done" if r[0] == "ok" else r[1]))
+
+    def _holders_of_case(self, rid: int) -> list[str]:
+        """Cast members holding units of the case's batch (else the usual holders)."""
+        c = self.m.recalls[rid - 1] if rid <= len(self.m.recalls) else None
+        found = [n for n in ("man", "dist", "pharm", "hosp") if c is not None and c.batch in self.m.batches
+                 and self.m.holding(c.batch, self.w.org(n))[0] > 0]
+        return found or ["man", "dist", "pharm", "hosp", "log"]
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data(), by=st.sampled_from(["nat", "nat", "prov", "prov_b", "man", "aud"]), qty=st.integers(0, 6),
+          final=st.booleans(), suspend=st.booleans())
+    def destroy_for_a_suspended_holder(self, data: st.DataObject, by: str, qty: int, final: bool,
+                                       suspend: bool) -> None:
+        rid = self._recall(data)
+        holder = data.draw(st.sampled_from(self._holders_of_case(rid)))
+        org = self.w.org(holder)
+        if suspend:
+            self.run("suspend_org", (self.account("nat"), org, self.root), self.w.orgs, "suspendOrg", (org, H),
+                     self.account("nat"))
+        r = self.run("record_destruction_for", (self.account(by), rid, org, qty, final), self.w.recalls,
+                     "recordDestructionFor", (rid, org, qty, final, H), self.account(by))
+        event("destroy for " + ("done" if r[0] == "ok" else r[1]))
+
+    @precondition(lambda self: bool(self.m.recalls))
+    @rule(data=st.data(), qty=st.integers(1, 4), confirm=st.booleans(),
+          by=st.sampled_from(["nat", "prov", "prov_b", "aud", "author"]))
+    def destroy_then_void(self, data: st.DataObject, qty: int, confirm: bool, by: str) -> None:
+        """A destruction recorded (and perhaps counter-signed), then voided: the holding and the
+        case's figures follow the void (a confirmed one's units come back, quarantined)."""
+        rid = self._recall(data)
+        holder = data.draw(st.sampled_from(self._holders_of_case(rid)))
+        r = self.run("record_destruction", (self.account(holder), rid, qty, False), self.w.recalls,
+                     "recordDestruction", (rid, qty, False, H), self.account(holder))
+        if r[0] != "ok":
+            return
+        did = len(self.m.destructions)
+        if confirm:
+            self.run("countersign", (self.account("nat"), did), self.w.recalls, "countersignDestruction", (did,),
+                     self.account("nat"))
+        who = holder if by == "author" else by
+        r = self.run("void_destruction", (self.account(who), did), self.w.recalls, "voidDestruction", (did, H),
+                     self.account(who))
+        event("destroy then void " + ("done" if r[0] == "ok" else r[1]))
+
     # ------------------------------------------------------------------ the observable state
 
     @invariant()
@@ -606,7 +698,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
             for word in range(words):
                 expected = sum(1 << (i - 256 * word) for (xb, i) in m.dispensed if xb == bid and i // 256 == word)
                 assert w.custody.call("dispenseWord", bid, word) == expected, "dispensed bits"
-            assert w.obs.call("seriousReactionCount", bid) == m.serious.get(bid, 0)
+            assert w.obs.call("seriousReactionCount", bid) == m.serious.get(bid, 0) - m.serious_voided.get(bid, 0)
+            assert w.drugs.call("autoStopReason", bid) == m.auto_stop_reason(bid), "automatic stop's reason"
             assert w.obs.call("releaseStatus", b.product, bid) == m.release_status(bid), "release gate"
             for window in (60_000, DAY_MS):
                 assert w.obs.call("seriousReactionsWithin", bid, window) == m.serious_within(bid, window)
@@ -625,6 +718,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
         for did, d in enumerate(m.destructions, start=1):
             assert w.recalls.call("getDestruction", did)[5] == d.status
         assert w.obs.call("observationCount") == m.observations
+        for oid in m.voided_by:  # corrections (issue 12)
+            assert w.obs.call("voidedBy", oid) == m.voided_by[oid], "voided by"
 
 
 DrugTraceMachine.TestCase.settings = settings(

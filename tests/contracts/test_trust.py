@@ -279,10 +279,8 @@ def test_process_approval_binds_the_step_count(scene: Scene) -> None:
     assert r.one("ProcessDefinitionApproved")["stepCount"] == 5
 
 
-def test_link_suite_checks_the_contracts_point_back(artifacts: dict[str, Any]) -> None:
-    from harness import Chain
+def test_link_suite_checks_the_contracts_point_back(artifacts: dict[str, Any], chain: Any) -> None:
     from world import World
-    chain = Chain()
     nat = address_of(1)
     other = World.deploy(artifacts, chain)  # a complete suite behind another registry
     orgs = chain.deploy(artifacts["OrgRegistry"], b"\x01" * 32, REGION_A, Z32, sender=nat)

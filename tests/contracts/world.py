@@ -20,7 +20,10 @@ import merkle_reference as ref
 from harness import DAY_MS, Artifact, Chain, Contract, TxResult, address_of
 from model import Kind
 
-__all__ = ["Scene", "REGION_A", "REGION_B", "Actor", "BatchInfo", "World", "unit_codes", "CAST"]
+from fisco_drugtrace.drugtrace.packing import CASE, PALLET, PackingLayout, PackingTree, container_key
+
+__all__ = ["Scene", "REGION_A", "REGION_B", "Actor", "BatchInfo", "PackedBatch", "World", "unit_codes", "CAST",
+           "case_key", "pallet_key"]
 
 REGION_A = 110000
 REGION_B = 310000
@@ -76,6 +79,22 @@ class BatchInfo:
         return ref.code_hash(self.codes[index])
 
 
+def case_key(index: int) -> int:
+    return container_key(CASE, index)
+
+
+def pallet_key(index: int) -> int:
+    return container_key(PALLET, index)
+
+
+@dataclass
+class PackedBatch(BatchInfo):
+    """A batch committed with its packing (issue 17A)."""
+
+    layout: PackingLayout = None  # type: ignore[assignment]
+    packing: PackingTree = None  # type: ignore[assignment]
+
+
 @dataclass
 class World:
     chain: Chain
@@ -84,6 +103,7 @@ class World:
     custody: Contract
     obs: Contract
     recalls: Contract
+    packing: Contract
     actors: dict[str, Actor] = field(default_factory=dict)
     stranger: str = address_of(999)
 
@@ -102,7 +122,8 @@ class World:
         recalls = chain.deploy(artifacts["RecallManager"], orgs.address, drugs.address, custody.address,
                                sender=nat_account)
         orgs.transact("linkSuite", drugs.address, custody.address, obs.address, recalls.address, sender=nat_account)
-        w = cls(chain, orgs, drugs, custody, obs, recalls)
+        packing = chain.attach(artifacts["PackingLedger"], custody.call("packingLedger"))
+        w = cls(chain, orgs, drugs, custody, obs, recalls, packing)
         w.actors["nat"] = Actor("nat", Kind.NATIONAL, REGION_A, nat_account, nat_org)
         for i, (name, (kind, region)) in enumerate(CAST.items()):
             if name != "nat":
@@ -154,6 +175,39 @@ class World:
         if release:
             self.release_batch(info, mah=mah)
         return info
+
+    def commit_packed_batch(self, product_id: bytes, lot: str = "PK0001", n: int = 100, *, per_case: int = 10,
+                            per_pallet: int = 4, mah: str = "man", release: bool = True,
+                            shelf_days: int = 730) -> PackedBatch:
+        """Commit a packed batch (``per_case`` units per case, ``per_pallet`` cases per pallet,
+        SSCC-like container codes) and (``release``) release it."""
+        bid = ref.batch_id(product_id, lot)
+        codes = unit_codes(n, prefix=f"{int.from_bytes(ref.keccak(lot.encode()), 'big') % 10**7:07d}")
+        tree = ref.MerkleTree.for_codes(bid, codes)
+        layout = PackingLayout(n, per_case, per_pallet)
+        salt = int.from_bytes(bid[:4], "big") % 10**6
+        case_codes = [f"00{salt:06d}1{i:09d}" for i in range(layout.case_count)]
+        pallet_codes = [f"00{salt:06d}2{i:09d}" for i in range(layout.pallet_count)]
+        packing = PackingTree.build(bid, layout, case_codes, pallet_codes)
+        production = self.chain.timestamp_ms - DAY_MS
+        expiry = production + shelf_days * DAY_MS
+        self.drugs.transact("commitPackedBatch", product_id, lot, production, expiry, n, tree.root, packing.root,
+                            per_case, per_pallet, sender=self.acct(mah))
+        info = PackedBatch(bid, product_id, lot, codes, tree, expiry, layout, packing)
+        if release:
+            self.release_batch(info, mah=mah)
+        return info
+
+    def ship_packed(self, batch: bytes, frm: str, to: str, items: list[int], *, receive: bool = True,
+                    is_return: bool = False, missing: list[int] | None = None,
+                    extra: list[int] | None = None) -> int:
+        items = sorted(items)
+        sid = self.packing.transact("dispatchPacked", batch, self.org(to), self.org("log"), items, is_return, Z32,
+                                    sender=self.acct(frm)).output
+        if receive:
+            self.packing.transact("receivePacked", sid, items, sorted(missing or []), sorted(extra or []), Z32,
+                                  sender=self.acct(to))
+        return sid
 
     def approve_process(self, product_id: bytes, steps: int = 1, *, mah: str = "man", by: str = "nat",
                         process_hash: bytes = PROCESS_HASH) -> int:

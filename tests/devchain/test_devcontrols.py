@@ -88,6 +88,26 @@ def test_revert_restores_state_and_height_v3(v3: DevChain) -> None:
     assert word(call3(v3, address, VALUE)) == 8
 
 
+def test_revert_with_nothing_sealed_since_keeps_the_state_and_winds_the_clock_back(v3: DevChain) -> None:
+    address = deploy3(v3, 42)["contractAddress"]
+    height = v3.block_number
+    executor = v3.chain.executor
+    snap = result(v3, "dev_snapshot", [])
+    offset = result(v3, "dev_increaseTime", [DAY_MS])
+    assert word(call3(v3, address, VALUE)) == 42  # a read changes nothing
+    assert result(v3, "dev_revert", [snap]) is True
+    assert v3.chain.executor is executor  # nothing to rebuild: no block or edit after the snapshot
+    assert v3.chain.clock.offset_ms == offset - DAY_MS
+    assert v3.block_number == height
+    assert word(call3(v3, address, VALUE)) == 42
+    # an edit after the snapshot is not "nothing": it is undone
+    snap = result(v3, "dev_snapshot", [])
+    result(v3, "dev_setStorageAt", [address, 0, 5])
+    assert word(call3(v3, address, VALUE)) == 5
+    assert result(v3, "dev_revert", [snap]) is True
+    assert word(call3(v3, address, VALUE)) == 42
+
+
 def test_revert_restores_state_and_height_v2(v2: DevChain) -> None:
     deployed = receipt2(v2, send2(v2, tx2(v2, "", store_deploy(42)))["result"])
     address = deployed["contractAddress"]
@@ -204,3 +224,66 @@ def test_controls_refuse_what_would_break_the_chain(v3: DevChain) -> None:
                 "edits": [{"after": 0, "kind": "storage", "address": SOMEONE, "slot": "0x0", "value": "zz"}]}
     assert rpc(v3, "dev_loadState", [bad_edit])["error"]["code"] == -32602
     assert result(v3, "dev_mine", [2]) == height + 2  # and the chain still works
+
+
+# --------------------------------------------------------------------------- fast revert (marks)
+BFS = "0x000000000000000000000000000000000000100e"
+#: PUSH1 0 PUSH1 0 REVERT: a constructor that always reverts
+REVERTING_INIT = bytes.fromhex("60006000fd")
+
+
+def _outcomes(chain: DevChain, start_ms: int) -> list[tuple]:
+    """A run touching what a revert must undo: a deployment (code installed outside revm's journal),
+    storage writes, a reverted deployment, a system precompile's tables, and reads of each."""
+    controls = chain.controls
+    controls.impersonate(SOMEONE)
+    steps: list[tuple[str, bytes]] = [("", store_deploy(1))]
+    got: list[tuple] = []
+    address = ""
+    for i, (to, data) in enumerate(steps + [("A", set_call(9)), ("", REVERTING_INIT), ("B", set_call(3)),
+                                            (BFS, selector("mkdir(string)") + encode_string("/apps/fast"))]):
+        target = chain.executor_address_a if to == "A" else address if to == "B" else to  # type: ignore[attr-defined]
+        controls.set_next_block_timestamp(start_ms + i)
+        receipt, _ = controls.send_as(SOMEONE, target, data)
+        if not to and receipt.contract_address and not address:
+            address = receipt.contract_address
+        got.append((receipt.block_number, receipt.status, receipt.output, receipt.gas_used, receipt.logs,
+                    receipt.contract_address))
+    got.append(("reads", word(call3(chain, chain.executor_address_a, VALUE)),  # type: ignore[attr-defined]
+                word(call3(chain, address, VALUE)),
+                chain.chain.executor.code(address), chain.chain.precompiles.snapshot()))
+    return got
+
+
+def encode_string(text: str) -> bytes:
+    from eth_abi import encode
+    return encode(["string"], [text])
+
+
+def _revert_and_rerun(use_mark: bool) -> tuple[list[tuple], list[tuple]]:
+    with DevChain(DevChainConfig(genesis_timestamp=1_800_000_000_000)) as chain:
+        chain.executor_address_a = deploy3(chain, 42)["contractAddress"]  # type: ignore[attr-defined]
+        send3(chain, tx3(chain, chain.executor_address_a, set_call(7)))  # type: ignore[attr-defined]
+        executor = chain.chain.executor
+        snap = chain.controls.snapshot()
+        if not use_mark:  # the snapshot as before marks existed: the revert re-executes
+            height, edits, offset, mark = chain.controls._snapshots[snap]
+            chain.controls._snapshots[snap] = (height, edits, offset, None)
+            executor.back_to(mark.token)
+        first = _outcomes(chain, 1_900_000_000_000)
+        assert chain.controls.revert(snap)
+        assert (chain.chain.executor is executor) is use_mark  # the mark kept the executor
+        assert word(call3(chain, chain.executor_address_a, VALUE)) == 7  # type: ignore[attr-defined]
+        return first, _outcomes(chain, 1_900_000_000_000)
+
+
+def test_a_fast_revert_gives_what_re_execution_gives() -> None:
+    """The same run after a revert gives the same receipts (status, output, gasUsed, logs,
+    addresses) and state as the first time, whether the revert went back to the snapshot's mark
+    (journal checkpoint) or rebuilt the state by re-executing every block; and a run with a mark
+    outstanding gives what a run without one gives."""
+    marked, marked_again = _revert_and_rerun(True)
+    replayed, replayed_again = _revert_and_rerun(False)
+    assert marked == marked_again == replayed == replayed_again
+    assert [o[1] for o in marked[:5]] == [0, 0, 16, 0, 0]  # the run did fail where it should
+    assert marked[-1][1:3] == (9, 3)

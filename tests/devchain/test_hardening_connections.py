@@ -45,10 +45,13 @@ def closed_by_server(sock: socket.socket, within: float) -> bool:
 
 def test_idle_connections_make_room_for_a_new_client(small: ServerHandle) -> None:
     idle = [connect(small) for _ in range(8)]
-    time.sleep(0.3)
+    time.sleep(1.0)  # all eight admitted and idle (the idle timeout is 30 s)
     status, payload = post_raw(small.url, BLOCK_NUMBER)
     assert status == 200 and json.loads(payload)["result"] == 0
-    assert closed_by_server(idle[0], 5), "the longest-idle connection was not closed"
+    # the server closes its longest-idle connection; which one that is depends on when each
+    # handler thread started (on a loaded machine not always the first connected), so look at all
+    closed = [sock for sock in idle if closed_by_server(sock, 0.5)]
+    assert len(closed) == 1, f"{len(closed)} idle connections were closed, expected exactly one"
     for sock in idle:
         sock.close()
 

@@ -97,6 +97,8 @@ def test_every_altered_figure_differs_from_the_chain(audited) -> None:
 
 
 @pytest.mark.parametrize("path", ["recalls[0].recovered", "recalls[0].status", "completion[0].percent",
+                                  "completion[0].outstanding_at_decision", "completion[0].in_market_now",
+                                  "completion[0].recovered", "completion[0].declared",
                                   "compliance[0].compliant", "recalled_batches[0].holdings[0].destroyed",
                                   "alerts[0].kind", "evidence[0].block_number", "evidence[-1].tx_hash", "event_count",
                                   "deployment.chain", "last_block"])

@@ -140,6 +140,10 @@ def test_a_foreign_token_cannot_act_for_another_organisation(served, world) -> N
         "record_destruction_for": {"recall_id": world.recall_id, "holder": "0x" + story.product_id.hex(),
                                    "quantity": 1},
         "rework": {"batch": batch, "evidence_hash": "0x" + "55" * 32},
+        "void_observation": {"observation_id": story.inspection_id, "reason_hash": "0x" + "66" * 32},
+        "void_destruction": {"destruction_id": story.destruction_id, "reason_hash": "0x" + "66" * 32},
+        "void_batch": {"batch": batch, "reason_hash": "0x" + "66" * 32},
+        "open_follow_up": {"batch": "0x" + story.batch_id.hex(), "level": "I"},
     }
     write_ops = {name for name, op in OPERATIONS.items() if op.write}
     assert write_ops == set(calls), "every write endpoint is exercised"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fisco_drugtrace.cli.commands._domain import evidence_hash, evidence_option, id_arg, show, write_service
+from fisco_drugtrace.cli.commands._domain import evidence_hash, evidence_option, id_arg, read_service, show, write_service
 from fisco_drugtrace.cli.context import AppContext, pass_app
 from fisco_drugtrace.cli.options import json_option
 
@@ -45,6 +45,21 @@ def resume(app: AppContext, target: bytes, is_product: bool, reason_id: int, evi
     """Lift a stop (regulators): STOPPED -> LISTED."""
     show(write_service(app).resume(target, product=is_product, reason_id=reason_id,
                                    evidence_hash=evidence_hash(evidence)), as_json)
+
+
+@lifecycle.command("authority")
+@click.argument("target", type=id_arg, metavar="TARGET_ID")
+@_product_flag
+@json_option
+@pass_app
+def authority(app: AppContext, target: bytes, is_product: bool, as_json: bool) -> None:
+    """Who imposed the stop of a batch (or --product): only the same or a higher authority lifts it."""
+    svc = read_service(app)
+    item = svc.get_product(target) if is_product else svc.get_batch(target)
+    by = svc.stop_authority(target)
+    hex_by = "0x" + by.hex() if any(by) else None
+    show({"target": "0x" + bytes(target).hex(), "state": item.state.name, "stopped_by": hex_by,
+          "stopped_by_name": svc.org_labels().get(hex_by or "", "") if hex_by else ""}, as_json)
 
 
 @lifecycle.command("deregister")

@@ -102,6 +102,20 @@ def show_cmd(app: AppContext, code: str, as_json: bool) -> None:
     show(read_service(app).get_org(code), as_json)
 
 
+@org.command("suspended-by")
+@click.argument("code", metavar="ORG")
+@json_option
+@pass_app
+def suspended_by(app: AppContext, code: str, as_json: bool) -> None:
+    """Which regulator's suspension of ORG is in force (only the same or a higher one restores it)."""
+    svc = read_service(app)
+    found = svc.get_org(code)
+    by = svc.suspended_by(found.org_id)
+    hex_by = "0x" + by.hex() if any(by) else None
+    show({"org_id": "0x" + found.org_id.hex(), "status": found.status.name, "suspended_by": hex_by,
+          "suspended_by_name": svc.org_labels().get(hex_by or "", "") if hex_by else ""}, as_json)
+
+
 @org.command("list")
 @json_option
 @pass_app

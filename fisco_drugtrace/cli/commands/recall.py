@@ -36,6 +36,38 @@ def open_cmd(app: AppContext, batch_id: bytes | None, product_id: bytes | None, 
     show(write_service(app).open_recall(RecallLevel[level], reason_hash=evidence_hash(reason), **kwargs), as_json)
 
 
+@recall.command("follow-up")
+@click.option("--batch", "batch_id", type=id_arg, required=True, help="The RECALLED batch whose case is CLOSED.")
+@click.option("--level", type=click.Choice(["I", "II", "III"]), required=True)
+@evidence_option("reason", "finding (stock found after the close)")
+@json_option
+@pass_app
+def follow_up(app: AppContext, batch_id: bytes, level: str, reason: str | None, as_json: bool) -> None:
+    """Open a follow-up case on a batch whose case is closed (destruction then goes through it)."""
+    from fisco_drugtrace.drugtrace import RecallLevel
+
+    show(write_service(app).open_follow_up(batch_id, RecallLevel[level], reason_hash=evidence_hash(reason)),
+         as_json)
+
+
+@recall.command("links")
+@_case
+@json_option
+@pass_app
+def links(app: AppContext, recall_id: int, as_json: bool) -> None:
+    """The case it follows up, its product-wide case, its batch cases and its scope's latest case."""
+    show(read_service(app).recall_links(recall_id), as_json)
+
+
+@recall.command("figures")
+@_case
+@json_option
+@pass_app
+def figures(app: AppContext, recall_id: int, as_json: bool) -> None:
+    """A case's figures as the chain computes them (product-wide: summed over its batch cases)."""
+    show(read_service(app).recall_figures(recall_id), as_json)
+
+
 @recall.command("notice")
 @_case
 @evidence_option("notice", "recall notice")

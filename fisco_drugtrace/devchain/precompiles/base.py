@@ -22,7 +22,7 @@ from fisco_drugtrace.types import Dialect
 
 __all__ = [
     "Tables", "Txn", "CallContext", "PrecompileOutcome", "Precompile", "PrecompiledError",
-    "PermissionDenied", "Revert", "PRECOMPILE_STATUS", "PRECOMPILE_GAS", "address_of", "Hasher", "encode", "error_output", "receipt_message",
+    "PermissionDenied", "Revert", "PRECOMPILE_STATUS", "OPERATION_GAS", "GasPricer", "memory_gas", "address_of", "Hasher", "encode", "error_output", "receipt_message",
 ]
 
 Hasher = Callable[[bytes], bytes]
@@ -36,10 +36,50 @@ PRECOMPILE_STATUS: dict[Dialect, dict[str, int]] = {
                  "contract_frozen": 30, "account_frozen": 31},
 }
 
-#: The receipt ``gasUsed`` of a precompile transaction. A node prices each table operation
-#: (3.x ``PrecompiledGas``, 2.x ``PrecompiledGasFactory``); the dev chain counts a flat figure,
-#: documented as such in the dev chain README.
-PRECOMPILE_GAS = 10_000
+#: What a precompile operation costs (``InterfaceOpcode`` -> gas): ``GasMetrics::init`` in 3.x
+#: ``bcos-executor/src/precompiled/common/PrecompiledGas.h`` and 2.x ``libprecompiled/PrecompiledGas.h``
+#: (v2.11.1), the same table; ``VeryLow`` = 3. The storage figures are the default metrics (2.x
+#: ``FreeStorageGasMetrics`` only with ``[evm] enable_free_storage``, off by default).
+OPERATION_GAS: dict[str, int] = {
+    "EQ": 3, "GE": 3, "GT": 3, "LE": 3, "LT": 3, "NE": 3, "Limit": 3, "GetInt": 3, "GetAddr": 3, "Set": 3,
+    "GetByte32": 32 * 3, "GetByte64": 64 * 3, "GetString": 3, "CreateTable": 16_000, "OpenTable": 200,
+    "Select": 200, "Insert": 10_000, "Update": 10_000, "Remove": 2_500, "PaillierAdd": 20_000,
+    "GroupSigVerify": 20_000, "RingSigVerify": 20_000,
+}
+
+
+def memory_gas(size: int) -> int:
+    """``PrecompiledGas::calMemGas``: 3 per 32-byte word of the largest memory used, plus words²/512."""
+    if size <= 0:
+        return 0
+    words = (size + 31) // 32
+    return 3 * words + words * words // 512
+
+
+class GasPricer:
+    """The node's ``PrecompiledGas`` for one precompile execution: the operations it appended and
+    the most memory it used; :meth:`total` is ``calTotalGas`` (computation + memory)."""
+
+    __slots__ = ("operations", "memory")
+
+    def __init__(self) -> None:
+        self.operations: list[tuple[str, int]] = []
+        self.memory = 0
+
+    def append(self, operation: str, count: int = 1) -> None:
+        """``appendOperation``: ``count`` times ``operation`` (a key of :data:`OPERATION_GAS`)."""
+        self.operations.append((operation, count))
+
+    def set_memory(self, size: int) -> None:
+        """``setMemUsed``."""
+        self.memory = size
+
+    def update_memory(self, size: int) -> None:
+        """``updateMemUsed``: only a larger size counts."""
+        self.memory = max(self.memory, size)
+
+    def total(self) -> int:
+        return sum(OPERATION_GAS[op] * n for op, n in self.operations) + memory_gas(self.memory)
 
 
 def address_of(number: int) -> str:
@@ -115,6 +155,11 @@ class Txn:
         for key in sorted(read):
             yield key, read[key]
 
+    @property
+    def wrote(self) -> bool:
+        """Whether this execution wrote (or created) any table."""
+        return bool(self._touched)
+
     def commit(self) -> None:
         self._base.update(self._touched)
         self._touched = {}
@@ -140,11 +185,13 @@ class CallContext:
     host: Any = None
     origin: str = ""
     logs: list = field(default_factory=list)
+    #: the execution's gas (what the precompile charges, as the node's ``PrecompiledGas``)
+    gas: GasPricer = field(default_factory=GasPricer)
 
     def as_sender(self, sender: str) -> "CallContext":
         """The context of an internal call made by the system contract at ``sender``."""
         return CallContext(sender, self.block_number, self.readonly, self.dialect, self.code_exists, self.host,
-                           self.origin or self.sender, self.logs)
+                           self.origin or self.sender, self.logs, self.gas)
 
 
 @dataclass(frozen=True)

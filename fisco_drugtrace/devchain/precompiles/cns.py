@@ -13,6 +13,11 @@ name, version, address and ABI as given (the address string is stored as sent).
 * ``selectByName`` / ``selectByNameAndVersion`` answer a JSON text (jsoncpp ``FastWriter``: keys in
   order, no spaces, a final newline): ``[{"abi":...,"address":...,"name":...,"version":...}]``.
 * ``getContractAddress`` answers the address, or the zero address when there is none.
+
+Gas, as the node's ``gasPricer()`` calls in each branch: memory starts at the input's size;
+``insert`` OpenTable + Select per row of that name (+ Insert when it inserts); ``selectByName``
+OpenTable + Set per row; ``selectByNameAndVersion`` OpenTable + EQ + Select per match;
+``getContractAddress`` OpenTable + Select per match (:data:`~.base.OPERATION_GAS`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ class CnsPrecompile(Precompile):
         self.register("selectByNameAndVersion(string,string)", self._select_by_name_and_version)
         self.register("getContractAddress(string,string)", self._get_contract_address)
 
+    def execute(self, txn: Txn, ctx: CallContext, data: bytes) -> bytes:
+        ctx.gas.set_memory(len(data))  # ``gasPricer()->setMemUsed(param.size())`` before any branch
+        return super().execute(txn, ctx, data)
+
     def unknown(self, data: bytes) -> bytes:
         """2.x precompiles answer an unknown selector with empty output and status 0 (no branch)."""
         return b""
@@ -65,7 +74,9 @@ class CnsPrecompile(Precompile):
             raise PrecompiledError(f"The length of value {name!r} exceeds the maximum limit {_NAME_MAX}.")
         if len(abi.encode()) > _ABI_MAX:
             raise PrecompiledError(f"The length of the abi exceeds the maximum limit {_ABI_MAX}.")
+        ctx.gas.append("OpenTable")
         rows = self._rows(txn, name)
+        ctx.gas.append("Select", len(rows))  # the existence check: computation only
         if len(version) > _VERSION_MAX:
             result = CODES["version_length_overflow"]
         elif any(row[1] == version for row in rows):
@@ -75,19 +86,29 @@ class CnsPrecompile(Precompile):
         else:
             txn.set(_TABLE, name, rows + ((name, version, address, abi),))
             result = 1
+            ctx.gas.update_memory(4)  # ``entry->size() * count``: the entry's four fields
+            ctx.gas.append("Insert")
         if 0 < result < 128:
             return encode(["uint256"], [result])
         return encode(["int256"], [result])
 
     def _select_by_name(self, txn: Txn, ctx: CallContext, name: str) -> bytes:
-        return encode(["string"], [_json(list(self._rows(txn, name)))])
+        rows = self._rows(txn, name)
+        ctx.gas.append("OpenTable")
+        ctx.gas.append("Set", len(rows))  # as the node counts it (the rows become the answer)
+        return encode(["string"], [_json(list(rows))])
 
     def _select_by_name_and_version(self, txn: Txn, ctx: CallContext, name: str, version: str) -> bytes:
-        found = [row for row in self._rows(txn, name) if row[1] == version][:1]
-        return encode(["string"], [_json(found)])
+        found = [row for row in self._rows(txn, name) if row[1] == version]
+        ctx.gas.append("OpenTable")
+        ctx.gas.append("EQ")
+        ctx.gas.append("Select", len(found))
+        return encode(["string"], [_json(found[:1])])
 
     def _get_contract_address(self, txn: Txn, ctx: CallContext, name: str, version: str) -> bytes:
         found = [row for row in self._rows(txn, name) if row[1] == version]
+        ctx.gas.append("OpenTable")
+        ctx.gas.append("Select", len(found))
         address = "0x" + "00" * 20
         if found:
             text = found[0][2]

@@ -1,8 +1,9 @@
 """The precompiles of one dev chain, keyed by address, and the entry points the executor calls.
 
 pyrevm cannot host Python precompiles, so the executor hands a transaction or call addressed
-*directly* to a precompile address to :meth:`PrecompileHost.execute` instead of the EVM. A contract
-calling a precompile from inside the EVM finds an empty account there (see the dev chain README).
+*directly* to a precompile address to :meth:`PrecompileHost.execute` instead of the EVM; a contract's
+call into one reaches :meth:`PrecompileHost.call_from_contract` through the stub at its address
+(:mod:`..bridge`).
 
 With governance on (3.x ``--auth ADMIN``), :meth:`PrecompileHost.admit` is asked before every
 transaction and call runs, and refuses as the node's ``TransactionExecutive::checkAuth`` does:
@@ -23,7 +24,7 @@ from ..records import ChainLog, ExecOutcome
 from . import auth as _auth
 from .auth import AccountManagerPrecompile, ContractAuthPrecompile
 from .base import (
-    PRECOMPILE_GAS, PRECOMPILE_STATUS, CallContext, Hasher, PermissionDenied, Precompile, PrecompiledError, Revert,
+    PRECOMPILE_STATUS, CallContext, Hasher, PermissionDenied, Precompile, PrecompiledError, Revert,
     Tables, Txn, error_output,
 )
 from .bfs import BfsPrecompile
@@ -96,18 +97,52 @@ class PrecompileHost:
         try:
             output = precompile.execute(txn, ctx, data)
         except PrecompiledError as exc:
-            return ExecOutcome(self._status["precompiled_error"], error_output(str(exc)), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["precompiled_error"], error_output(str(exc)), 0)
         except PermissionDenied as exc:
-            return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["permission_denied"], error_output(str(exc)), 0)
         except Revert as exc:
-            return ExecOutcome(self._status["revert"], error_output(str(exc)), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["revert"], error_output(str(exc)), 0)
         except Exception as exc:  # noqa: BLE001 - a value a handler could not take: fail the tx, never the chain
             message = f"{precompile.name}: {type(exc).__name__}: {exc}"
-            return ExecOutcome(self._status["precompiled_error"], error_output(message), PRECOMPILE_GAS)
+            return ExecOutcome(self._status["precompiled_error"], error_output(message), 0)
         if not readonly:
             txn.commit()
         logs = tuple(ChainLog(address, topics, payload) for address, topics, payload in ctx.logs)
-        return ExecOutcome(self._status["ok"], output, PRECOMPILE_GAS, logs if not readonly else ())
+        return ExecOutcome(self._status["ok"], output, self._gas(ctx, output), logs if not readonly else ())
+
+    def call_from_contract(self, pending: Tables, sender: str, origin: str, to: str, data: bytes, *,
+                           block_number: int, code_exists: Callable[[str], bool]) -> tuple[bytes, bool, bool]:
+        """A contract's call into the precompile at ``to`` (``sender`` the contract, ``origin`` the
+        transaction's signer), run on ``pending`` — the transaction's own copy of the tables, made
+        real only if the whole transaction succeeds. Returns ``(output, failed, wrote)``: a failure
+        (``PrecompiledError``, a governance refusal, a committee ``require``) makes the call revert
+        with ``Error(string)`` as the node's callPrecompiled does, and keeps none of its writes."""
+        precompile = self.precompiles[to]
+        txn = Txn(pending)
+        ctx = CallContext(sender, block_number, False, self.dialect, code_exists, self, origin)
+        try:
+            output = precompile.execute(txn, ctx, data)
+        except (PrecompiledError, PermissionDenied, Revert) as exc:
+            return error_output(str(exc)), True, False
+        except Exception as exc:  # noqa: BLE001 - a value a handler could not take: the call fails, never the chain
+            return error_output(f"{precompile.name}: {type(exc).__name__}: {exc}"), True, False
+        wrote = txn.wrote
+        txn.commit()
+        return output, False, wrote
+
+    def _gas(self, ctx: CallContext, output: bytes) -> int:
+        """What the precompile itself charged (the executor adds the transaction's base gas).
+
+        3.x: only the precompiles that keep a ``PrecompiledGas`` deduct it (``setGasLeft(gasLeft -
+        calTotalGas())``); SystemConfig, Consensus, BFS, ContractAuth and AccountManager keep none
+        (``bcos-executor/src/precompiled/{SystemConfig,Consensus,BFS}Precompiled.cpp``,
+        ``extension/{ContractAuthMgr,AccountManager}Precompiled.cpp``), so they charge 0. 2.x: every
+        result carries one and ``Executive::updateGas`` deducts ``calGasCost()``, which first counts
+        the output as memory used (``libprecompiled/PrecompiledResult.h``, v2.11.1). A failed
+        execution charges nothing on either (the node reverts before deducting)."""
+        if self.dialect is Dialect.V2:
+            ctx.gas.update_memory(len(output))
+        return ctx.gas.total()
 
     def invoke(self, txn: Txn, ctx: CallContext, to: str, signature: str, returns: str, *args: Any) -> Any:
         """An internal call from a system contract (``ctx.sender``) to another precompile, in the

@@ -62,7 +62,10 @@ class RecallSummary:
 
 @dataclass(frozen=True)
 class RecallCompletion:
-    """How much of what was out there when the recall was decided has come back."""
+    """How much of what was on the market when the case opened has left it, as the chain's
+    ``recallFigures`` counts it (a product-wide case: summed over its batch cases): on the
+    market at the opening (``outstanding_at_decision``) and now, recovered, destroyed under
+    supervision, declared by holders."""
 
     recall_id: int
     batch_id: str | None
@@ -71,6 +74,8 @@ class RecallCompletion:
     destroyed_confirmed: int
     percent: float
     whereabouts: BatchWhereabouts | None
+    in_market_now: int = 0
+    declared: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,12 @@ def recall_case(index: AuditIndex, recall_id: int) -> RecallSummary | None:
             recovered = max(recovered, int(a["caseTotal"]))
     destructions = {int(_args(r)["destructionId"]): int(_args(r)["quantity"])
                     for r in rows if r["name"] == "DestructionRecorded"}
+    # a voided record (issue 12) stays on chain but counts for nothing: neither recorded nor confirmed
+    voided = {int(_args(r)["destructionId"]) for r in rows if r["name"] == "DestructionVoided"}
     confirmed = sum(destructions.get(int(_args(r)["destructionId"]), 0)
-                    for r in rows if r["name"] == "DestructionConfirmed")
+                    for r in rows if r["name"] == "DestructionConfirmed"
+                    and int(_args(r)["destructionId"]) not in voided)
+    destructions = {k: v for k, v in destructions.items() if k not in voided}
     completed = next((_args(r) for r in rows if r["name"] == "RecallCompleted"), None)
     evaluated = [_args(r) for r in rows if r["name"] == "RecallEvaluated"]
     accepted = bool(evaluated[-1]["accepted"]) if evaluated else None
@@ -140,52 +149,25 @@ def recall_cases(index: AuditIndex) -> list[RecallSummary]:
     return [c for c in (recall_case(index, i) for i in ids) if c is not None]
 
 
-def recall_completion(index: AuditIndex, recall_id: int) -> RecallCompletion | None:
-    """Recovered (and destroyed) units against what was outstanding at the decision."""
+def recall_completion(index: AuditIndex, recall_id: int, figures: Any = None) -> RecallCompletion | None:
+    """The case's completion. ``figures`` (a ``RecallFigures``-like record: ``in_market_at_open``,
+    ``in_market_now``, ``recovered``, ``destroyed``, ``declared``) is what the chain computed, as
+    the report carries it; without it the figures are replayed from the index
+    (:func:`~.figures.case_figures`), which is how ``audit verify`` recomputes them."""
+    from fisco_drugtrace.drugtrace.audit.figures import case_figures
+
     case = recall_case(index, recall_id)
     if case is None:
         return None
-    opened_block = index.db.execute(
-        "SELECT block_number FROM events WHERE recall_id = ? AND name = 'RecallOpened'", (recall_id,)).fetchone()[0]
-    outstanding = 0
-    whereabouts = None
-    if case.batch_id is not None:
-        b = bytes.fromhex(case.batch_id[2:])
-        whereabouts = where_is(index, b)
-        outstanding = _in_market_at(index, b, opened_block)
-    base = outstanding or case.recovered or 1
-    percent = round(100.0 * min(case.recovered, base) / base, 2) if outstanding or case.recovered else 0.0
-    return RecallCompletion(case.recall_id, case.batch_id, outstanding, case.recovered, case.destroyed_confirmed,
-                            percent, whereabouts)
-
-
-def _in_market_at(index: AuditIndex, batch: bytes, block: int) -> int:
-    """Units released to the market and still out there at ``block``: shipped out by the MAH (net
-    of what came back), less dispensed and missing units. The MAH's own stock is not "to recover"."""
-    committed = next(index.rows("batch_id = ? AND code_hash IS NULL AND name = 'BatchCommitted'", (batch,),
-                                limit=1), None)
-    if committed is None:
-        return 0
-    mah = json.loads(committed["args"])["mahOrgId"]
-    out = 0
-    for r in index.rows("batch_id = ? AND code_hash IS NULL AND block_number <= ?", (batch, block)):
-        a = json.loads(r["args"])
-        name = r["name"]
-        if name == "ShipmentDispatched" and a["fromOrgId"] == mah:
-            out += int(a["quantity"])
-        elif name == "ShipmentReceived" and a["toOrgId"] == mah:
-            out -= int(a["received"])
-        elif name == "ShipmentRejected":
-            row = index.db.execute("SELECT from_org FROM shipments WHERE shipment_id = ?",
-                                   (int(a["shipmentId"]),)).fetchone()
-            if row is not None and "0x" + bytes(row[0]).hex() == mah:
-                out -= int(a["quantity"])
-        elif name == "ShipmentDiscrepancy":
-            out -= int(a["dispatched"]) - int(a["received"])
-    (dispensed,) = index.db.execute(
-        "SELECT count(*) FROM events WHERE batch_id = ? AND code_hash IS NOT NULL AND name = 'UnitDispensed' "
-        "AND block_number <= ?", (batch, block)).fetchone()
-    return max(0, out - int(dispensed))
+    if figures is None:
+        figures = case_figures(index, recall_id)
+        if figures is None:
+            return None
+    whereabouts = where_is(index, bytes.fromhex(case.batch_id[2:])) if case.batch_id is not None else None
+    at_open, recovered = int(figures.in_market_at_open), int(figures.recovered)
+    percent = round(100.0 * recovered / at_open, 2) if at_open else 0.0
+    return RecallCompletion(case.recall_id, case.batch_id, at_open, recovered, int(figures.destroyed), percent,
+                            whereabouts, int(figures.in_market_now), int(figures.declared))
 
 
 def notice_compliance(index: AuditIndex, *, now_ms: int | None = None) -> list[NoticeCompliance]:

@@ -133,6 +133,11 @@ class AuditIndex:
                 raise AuditError(f"index {self.path} has schema {version}, this version reads {SCHEMA_VERSION}; "
                                  "delete it and sync again")
 
+    @property
+    def projection(self) -> Projection:
+        """The holdings/shipments/case-figures projection kept beside the events."""
+        return self._projection
+
     # -- meta ----------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -1,4 +1,6 @@
-"""Projections kept beside the event log: holdings per (batch, org) and shipments by id.
+"""Projections kept beside the event log: holdings per (batch, org), shipments by id, and the
+recall cases' figures (``case_figures``: what was on the market at each case's opening, what was
+destroyed under supervision, what holders declared), replayed as ``RecallManager`` keeps them.
 
 They replay the CustodyLedger's quantity rules from its events, so "where is every unit of a
 batch now" is a lookup of a few rows, not a scan of the batch's (possibly 10^6) events. They are
@@ -41,6 +43,24 @@ CREATE TABLE IF NOT EXISTS shipments (
     dispatched_ms    INTEGER
 );
 CREATE INDEX IF NOT EXISTS shipments_batch ON shipments (batch_id, status);
+CREATE TABLE IF NOT EXISTS batch_owners (
+    batch_id BLOB PRIMARY KEY,
+    mah_org  BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS case_figures (
+    recall_id    INTEGER PRIMARY KEY,
+    batch_id     BLOB,
+    product_case INTEGER NOT NULL DEFAULT 0,
+    at_open      INTEGER NOT NULL DEFAULT 0,
+    destroyed    INTEGER NOT NULL DEFAULT 0,
+    declared     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS case_figures_product ON case_figures (product_case);
+CREATE TABLE IF NOT EXISTS destructions (
+    destruction_id INTEGER PRIMARY KEY,
+    recall_id      INTEGER NOT NULL,
+    quantity       INTEGER NOT NULL
+);
 """
 
 _SAVE = (
@@ -75,6 +95,14 @@ class Projection:
             "QuarantineReleased": self._released,
             "HoldingDestroyed": self._destroyed,
             "UnitDispensed": self._dispensed,
+            "HoldingCorrected": self._corrected,
+            "BatchCommitted": self._committed,
+            "RecallOpened": self._recall_opened,
+            "RecallCaseLinked": self._case_linked,
+            "RecoveryRecorded": self._recovery,
+            "DestructionRecorded": self._destruction_recorded,
+            "DestructionConfirmed": self._destruction_confirmed,
+            "DestructionVoided": self._destruction_voided,
         }
 
     def create(self) -> None:
@@ -120,6 +148,75 @@ class Projection:
 
     def _quarantined_of(self, batch: Any, org: Any) -> int:
         return self._state(batch, org)[_QUAR]
+
+    def in_market(self, batch: bytes) -> int:
+        """Units of ``batch`` held outside its MAH or in transit, as the ledger's ``batchStock``
+        total less the MAH's holding (what ``RecallManager`` calls "on the market")."""
+        held = {bytes(o): int(q) for o, q in self.db.execute(
+            "SELECT org_id, quantity FROM holdings WHERE batch_id = ?", (batch,))}
+        for (b, o), state in self._cache.items():
+            if b == batch:
+                held[o] = state[_QTY]
+        (transit,) = self.db.execute("SELECT COALESCE(SUM(quantity), 0) FROM shipments WHERE batch_id = ? "
+                                     "AND status = 'DISPATCHED'", (batch,)).fetchone()
+        owner = self.db.execute("SELECT mah_org FROM batch_owners WHERE batch_id = ?", (batch,)).fetchone()
+        mah = held.get(bytes(owner[0]), 0) if owner else 0
+        total = sum(held.values()) + int(transit)
+        return max(0, total - mah)
+
+    def _case_add(self, recall_id: int, column: str, delta: int) -> None:
+        """Add to a case's figure, and to its product-wide case's (as the contract does)."""
+        row = self.db.execute("SELECT product_case FROM case_figures WHERE recall_id = ?", (recall_id,)).fetchone()
+        ids = [recall_id] + ([int(row[0])] if row and int(row[0]) else [])
+        for rid in ids:
+            self.db.execute(f"UPDATE case_figures SET {column} = {column} + ? WHERE recall_id = ?", (delta, rid))
+
+    # -- recall case figures -------------------------------------------------------------
+    def _committed(self, e: IndexedEvent) -> None:
+        a = e.args
+        self.db.execute("INSERT OR REPLACE INTO batch_owners (batch_id, mah_org) VALUES (?, ?)",
+                        (_b(a["batchId"]), _b(a["mahOrgId"])))
+
+    def _recall_opened(self, e: IndexedEvent) -> None:
+        a = e.args
+        batch = _b(a["batchId"])
+        scoped = any(batch)
+        self.db.execute("INSERT OR REPLACE INTO case_figures (recall_id, batch_id, product_case, at_open, destroyed, "
+                        "declared) VALUES (?, ?, 0, ?, 0, 0)",
+                        (int(a["recallId"]), batch if scoped else None, self.in_market(batch) if scoped else 0))
+
+    def _case_linked(self, e: IndexedEvent) -> None:
+        a = e.args
+        parent = int(a["productRecallId"])
+        if parent:
+            rid = int(a["recallId"])
+            self.db.execute("UPDATE case_figures SET product_case = ? WHERE recall_id = ?", (parent, rid))
+            self.db.execute("UPDATE case_figures SET at_open = at_open + (SELECT at_open FROM case_figures "
+                            "WHERE recall_id = ?) WHERE recall_id = ?", (rid, parent))
+
+    def _recovery(self, e: IndexedEvent) -> None:
+        a = e.args
+        self.db.execute("UPDATE case_figures SET declared = ? WHERE recall_id = ?",
+                        (int(a["caseTotal"]), int(a["recallId"])))
+
+    def _destruction_recorded(self, e: IndexedEvent) -> None:
+        a = e.args
+        self.db.execute("INSERT OR REPLACE INTO destructions (destruction_id, recall_id, quantity) VALUES (?, ?, ?)",
+                        (int(a["destructionId"]), int(a["recallId"]), int(a["quantity"])))
+
+    def _destruction_quantity(self, destruction_id: int) -> int:
+        row = self.db.execute("SELECT quantity FROM destructions WHERE destruction_id = ?",
+                              (destruction_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _destruction_confirmed(self, e: IndexedEvent) -> None:
+        a = e.args
+        self._case_add(int(a["recallId"]), "destroyed", self._destruction_quantity(int(a["destructionId"])))
+
+    def _destruction_voided(self, e: IndexedEvent) -> None:
+        a = e.args
+        if a["wasConfirmed"]:
+            self._case_add(int(a["recallId"]), "destroyed", -self._destruction_quantity(int(a["destructionId"])))
 
     # -- handlers ------------------------------------------------------------------------
     def _credited(self, e: IndexedEvent) -> None:
@@ -186,6 +283,19 @@ class Projection:
         qty = int(a["quantity"])
         from_q = min(qty, self._quarantined_of(a["batchId"], a["orgId"]))
         self._holding(a["batchId"], a["orgId"], quantity=-qty, quarantined=-from_q, destroyed=qty)
+
+    def _corrected(self, e: IndexedEvent) -> None:
+        """A void corrected a holding (issue 12): a voided counter-signed destruction gives its
+        units back to the executor, quarantined (they were never destroyed); a voided batch's
+        units leave custody (quarantined ones first, as the ledger's debit does)."""
+        a = e.args
+        qty = int(a["quantity"])
+        if a["restored"]:
+            self._holding(a["batchId"], a["orgId"], quantity=qty, quarantined=qty,
+                          destroyed=-qty if int(a["reasonId"]) else 0)
+        else:
+            from_q = min(qty, self._quarantined_of(a["batchId"], a["orgId"]))
+            self._holding(a["batchId"], a["orgId"], quantity=-qty, quarantined=-from_q)
 
     def _dispensed(self, e: IndexedEvent) -> None:
         a = e.args

@@ -7,6 +7,7 @@ stays in milliseconds at 10^6 indexed events.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -45,7 +46,16 @@ ALERT_EVENTS: Mapping[str, str] = {
     "HoldingQuarantined": "stock quarantined",
     "SeriousAdverseReactionReported": "serious adverse reaction reported",
     "AdverseReactionThresholdReached": "serious adverse reactions reached the product's threshold",
+    # corrections (issue 12): the original stays on chain, the void is an alert of its own
+    "ObservationVoided": "observation voided (correction)",
+    "DestructionVoided": "destruction record voided (correction)",
+    "BatchVoided": "batch voided: mis-committed (correction)",
+    "ShipmentVoided": "shipment voided by a regulator: units back to the sender, quarantined",
 }
+
+#: alerts about an observation that a later ObservationVoided cancels (their description says so)
+_VOIDABLE = ("ObservationRecorded", "SeriousAdverseReactionReported", "AdverseReactionThresholdReached",
+             "TemperatureExcursion")
 
 #: ObservationRecorded results that are alerts (DEVIATION, FAIL, SERIOUS)
 ALERT_RESULTS = (1, 2, 3)
@@ -277,8 +287,18 @@ def alerts(index: AuditIndex, *, since_block: int = 0) -> list[Alert]:
     for r in index.rows(f"name = 'ObservationRecorded' AND name != 'UnitDispensed' AND block_number >= ? "
                         f"AND json_extract(args, '$.result') IN ({results})", (since_block,)):
         out.append(_alert(r, "ObservationRecorded", _observation_text(json.loads(r["args"]))))
+    voided = {int(r["observation_id"]) for r in index.rows("name = 'ObservationVoided' AND name != 'UnitDispensed'",
+                                                           ())}
+    if voided:
+        out = [dataclasses.replace(a, description=a.description + " — voided")
+               if a.kind in _VOIDABLE and _observation_of(a) in voided else a for a in out]
     out.sort(key=lambda a: (a.block_number, a.tx_hash))
     return out
+
+
+def _observation_of(a: Alert) -> int | None:
+    value = a.args.get("observationId")
+    return None if value is None else int(value)
 
 
 _POINTS = {1: "process definition", 2: "process progress", 3: "order", 4: "transport", 5: "storage",

@@ -74,10 +74,18 @@ def _evidence(index: AuditIndex, where: str, params: Sequence[Any]) -> list[Evid
                      json.loads(r["args"])) for r in index.rows(where, params)]
 
 
-def build_report(index: AuditIndex, *, now_ms: int | None = None) -> AuditReport:
-    """Run every report query on the index."""
+def build_report(index: AuditIndex, *, now_ms: int | None = None,
+                 figures: Mapping[int, Any] | None = None) -> AuditReport:
+    """Run every report query on the index.
+
+    ``figures`` maps recall ids to the chain's figures (``TraceService.recall_figures``): the
+    completion section then carries what the chain computed. Without it (``audit verify``'s
+    recomputation, or an offline report) the figures are replayed from the index's events.
+    """
     cases = recall_cases(index)
-    completion = [c for c in (recall_completion(index, case.recall_id) for case in cases) if c is not None]
+    completion = [c for c in (recall_completion(index, case.recall_id,
+                                                None if figures is None else figures[case.recall_id])
+                              for case in cases) if c is not None]
     batches = sorted({c.batch_id for c in cases if c.batch_id})
     found_alerts = alerts(index)
     evidence: list[Evidence] = []
@@ -192,8 +200,10 @@ def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = No
         lines.append("Nothing to assess.")
     lines += ["", "## Recall completion", ""]
     for c in report.completion:
-        lines.append(f"- Case {c.recall_id}: {c.recovered} of {c.outstanding_at_decision} outstanding units "
-                     f"recovered ({c.percent:.1f} %), {c.destroyed_confirmed} destroyed under supervision.")
+        lines.append(f"- Case {c.recall_id}: {c.recovered} of {c.outstanding_at_decision} units on the market at the "
+                     f"opening have left it ({c.percent:.1f} %; {c.in_market_now} still out), "
+                     f"{c.destroyed_confirmed} destroyed under supervision, {c.declared} declared by holders "
+                     "(figures computed on chain).")
     if not report.completion:
         lines.append("Nothing to assess.")
     lines += ["", "## Where the recalled stock is now", ""]
