@@ -20,7 +20,7 @@ from fisco_drugtrace.devchain.server import serve as serve_chain
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
 
 
-def _get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
+def _get(port: int, path: str, timeout: float = 45.0) -> tuple[int, bytes]:
     """One request on a fresh connection (so the kernel may hand it to either worker)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
