@@ -24,7 +24,8 @@ What is not a node's: a contract that *catches* the failed call (``try``/``catch
 ``call`` whose failure it ignores) keeps the marker from reaching the top and sees the call fail;
 the gas of a contract's call into a precompile includes the stub's own execution (a node charges
 the ``CALL`` and, on 3.x, nothing for these precompiles); logs a precompile emits when called
-from a contract are dropped; at most :data:`MAX_CALLS` precompile calls per transaction.
+from a contract are dropped; at most :data:`MAX_CALLS` precompile calls per transaction
+(constructors included).
 """
 
 from __future__ import annotations

@@ -155,6 +155,8 @@ class Executor:
         #: journal's state, the account before the write)
         self._marks: list[_Mark] = []
         self._unjournaled: list[tuple[str, bool, AccountInfo | None]] = []
+        #: the precompile tables written by the contracts' calls of the last run, until kept
+        self._bridged: Tables | None = None
         self.precompiles = precompiles
         if precompiles is not None:
             self._install_precompile_stubs(precompiles)
@@ -268,9 +270,11 @@ class Executor:
         """``message_call``, with the system precompiles answering the contracts that call them
         (:mod:`.bridge`): run, and while the run ends in the stub's "not answered yet" revert,
         answer that call in Python and run again from the same state. ``keep``: the precompile
-        writes become real when the transaction succeeds (a transaction, not a read)."""
+        writes become real when the run succeeds; otherwise they wait in :attr:`_bridged` for
+        :meth:`_keep_bridged` (a deployment, which can still fail after its constructor)."""
         evm = self._evm
         host = self.precompiles
+        self._bridged = None
         if host is None:
             return evm.message_call(sender, to, data, gas=gas)
         pending: Tables | None = None
@@ -298,14 +302,21 @@ class Executor:
                         evm.insert_account_storage(call.address, slot, value)
                         slots.add(slot)
                     continue
-                if keep and pending is not None:
-                    host.tables.data = pending.data
+                self._bridged = pending
+                if keep:
+                    self._keep_bridged()
                 return output
             raise DevChainError(f"more than {MAX_BRIDGED_CALLS} system precompile calls in one transaction")
         finally:
             for address, slots in written.items():  # the stubs' answers and epochs: gone again
                 for slot in slots:
                     evm.insert_account_storage(address, slot, 0)
+
+    def _keep_bridged(self) -> None:
+        """Make the precompile writes of the last :meth:`_message_call` real."""
+        if self._bridged is not None and self.precompiles is not None:
+            self.precompiles.tables.data = self._bridged.data
+        self._bridged = None
 
     def set_gas_limit(self, gas_limit: int) -> None:
         """The ``tx_gas_limit`` in force for the following transactions (a SystemConfig change)."""
@@ -430,7 +441,7 @@ class Executor:
         checkpoint = evm.snapshot()
         self._put(address, AccountInfo(code=initcode))
         try:
-            runtime = evm.message_call(sender, address, b"", gas=revm_gas_limit(self._gas, base))
+            runtime = self._message_call(sender, address, b"", revm_gas_limit(self._gas, base), keep=False)
         except RuntimeError as exc:
             evm.revert(checkpoint)
             self._put(address, AccountInfo())
@@ -446,6 +457,7 @@ class Executor:
             self._put(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
         evm.commit()  # releases the checkpoint, keeping the constructor's effects
+        self._keep_bridged()  # and the precompile writes its calls made
         logs = _logs(result)
         self._install_code(address, bytes(runtime), evm.basic(address).nonce)
         if runtime:

@@ -110,3 +110,42 @@ def test_a_2x_contract_uses_cns() -> None:
                                               "data": "0x" + fn("lookup(string,string)", "Store", "1").hex()}])
         assert out(through) == out(direct)
         assert decode(["address"], out(through))[0].lower() == user
+
+
+def test_a_constructor_calls_precompiles_and_a_failed_deployment_keeps_none_of_it(v3: DevChain) -> None:
+    born = json.loads((Path(__file__).parent / "data" / "SystemUserAtBirth.json").read_text())
+    initcode = bytes.fromhex(born["bytecode"]) + encode(["string"], ["/apps/born"])
+    receipt = send3(v3, tx3(v3, "", initcode))["result"]
+    assert receipt["status"] == 0, receipt
+    address = receipt["contractAddress"]
+    assert decode(["string"], out(call3(v3, address, fn("gasLimit()"))))[0] == "3000000000"
+    assert decode(["int32"], out(call3(v3, address, fn("made()"))))[0] == 0
+    again = send3(v3, tx3(v3, BFS, fn("mkdir(string)", "/apps/born")))["result"]
+    assert decode(["int32"], out(again))[0] == -53002  # the constructor's mkdir is in BFS
+
+
+def _mkdir_then_revert(path: str) -> bytes:
+    """Init code: CALL BFS mkdir(path); bubble the callee's revert data if it failed, else revert
+    with nothing (the deployment fails after its precompile call succeeded)."""
+    payload = fn("mkdir(string)", path)
+    n = len(payload)
+    head = bytes([0x61, n >> 8, n & 0xFF, 0x61, 0, 0, 0x60, 0, 0x39,          # CODECOPY(0, off, n)
+                  0x60, 0, 0x60, 0, 0x61, n >> 8, n & 0xFF, 0x60, 0, 0x60, 0,  # ret 0 0, args 0 n, value 0
+                  0x61, 0x10, 0x0E, 0x5A, 0xF1,                               # BFS, GAS, CALL
+                  0x61, 0, 0])                                                # PUSH2 ok
+    bubble = bytes([0x57, 0x3D, 0x60, 0, 0x60, 0, 0x3E, 0x3D, 0x60, 0, 0xFD])  # JUMPI; RETURNDATACOPY; REVERT
+    ok = len(head) + len(bubble)
+    tail = bytes([0x5B, 0x60, 0, 0x60, 0, 0xFD])                              # ok: REVERT(0, 0)
+    offset = ok + len(tail)
+    code = bytearray(head + bubble + tail + payload)
+    code[4:6] = offset.to_bytes(2, "big")
+    code[len(head) - 2:len(head)] = ok.to_bytes(2, "big")
+    return bytes(code)
+
+
+def test_a_deployment_that_fails_after_its_constructor_s_precompile_call_keeps_none_of_it(v3: DevChain) -> None:
+    failed = send3(v3, tx3(v3, "", _mkdir_then_revert("/apps/stillborn")))["result"]
+    # an empty revert: the constructor got the precompile's answer and went on to its own REVERT
+    assert failed["status"] == 16 and failed["output"] in ("0x", ""), failed
+    probe = send3(v3, tx3(v3, BFS, fn("mkdir(string)", "/apps/stillborn")))["result"]
+    assert decode(["int32"], out(probe))[0] == 0  # the constructor's mkdir did not stay

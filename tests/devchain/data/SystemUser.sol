@@ -60,3 +60,13 @@ contract SystemUser {
         return CNS.getContractAddress(name, version);
     }
 }
+
+contract SystemUserAtBirth {
+    string public gasLimit;
+    int32 public made;
+
+    constructor(string memory path) {
+        (gasLimit, ) = ISystemConfig(address(uint160(0x1000))).getValueByKey("tx_gas_limit");
+        made = IBfs(address(uint160(0x100e))).mkdir(path);
+    }
+}
