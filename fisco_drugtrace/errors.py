@@ -761,6 +761,11 @@ class NotFound(DomainError, LookupError):
         self.key = key
 
 
+class AmountError(DomainError, ValueError):
+    """A procurement amount is not a whole, non-negative number of the currency's smallest unit
+    (fen); checked before anything is sent."""
+
+
 class BatchDatesError(DomainError, ValueError):
     """A batch's expiry date is not after its production date (checked before anything is sent).
 

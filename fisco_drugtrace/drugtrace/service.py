@@ -2,7 +2,7 @@
 
 It composes one mixin per concern — :mod:`registry` (organisations, products, batches,
 lifecycle), :mod:`release` (the release gate and T0b), :mod:`custody` (shipments, quarantine, dispensing, verification), :mod:`observations`,
-:mod:`recall` and :mod:`auditing` (the auditor's index and queries) — over
+:mod:`recall`, :mod:`procurement` (bids, orders, deliveries, settlement) and :mod:`auditing` (the auditor's index and queries) — over
 :class:`~fisco_drugtrace.drugtrace._base.ServiceBase`, and adds deploying the suite and its status. Known "unknown id" reverts become
 :class:`~fisco_drugtrace.errors.NotFound`; every other revert surfaces as ``ContractRevert``
 naming the custom error and its arguments.
@@ -23,6 +23,7 @@ from fisco_drugtrace.drugtrace.verification import VerificationOps
 from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.packing_ops import PackingOps
+from fisco_drugtrace.drugtrace.procurement import ProcurementOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
 from fisco_drugtrace.drugtrace.registry import RegistryOps
 from fisco_drugtrace.drugtrace.release import ReleaseOps
@@ -33,7 +34,7 @@ __all__ = ["TraceService"]
 
 
 class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps,
-                   VerificationOps, PackingOps):
+                   VerificationOps, PackingOps, ProcurementOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).

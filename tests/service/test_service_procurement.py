@@ -1,0 +1,123 @@
+"""TraceService procurement (issue 17 B) on the dev chain pytest plugin's session chain: a
+platform publishes a bid, the hospital orders, the distributor delivers through custody, invoices,
+the hospital pays; the 30-day settlement rule by MOVING THE CLOCK (``dev_controls``)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from fisco_drugtrace.drugtrace import AddressBook, OrgKind, TraceService
+from fisco_drugtrace.drugtrace.procurement import BidStatus, DeliveryStatus, OrderStatus
+from fisco_drugtrace.drugtrace.story import ACTORS, story_codes
+from fisco_drugtrace.errors import AmountError, ContractRevert, NotFound
+
+DAY = 86_400_000
+PROCESS = b"\x8f" * 32
+PLATFORM = "12110000PROCURE01X"
+_lots = itertools.count(1)
+
+
+@dataclass
+class Scene:
+    svc: dict[str, TraceService]
+    orgs: dict[str, bytes]
+    product: bytes
+    batch: bytes
+
+
+@pytest.fixture(scope="module")
+def scene(devchain_session: Any, dev_client: Any, dev_signers: list[Any], dev_controls: Any,
+          tmp_path_factory: pytest.TempPathFactory) -> Scene:
+    home = tmp_path_factory.mktemp("procure-home")
+    regulator = TraceService(dev_client, dev_signers[0], AddressBook.in_home(home), home=home, clock=dev_controls.time)
+    root = ACTORS[0]
+    regulator.deploy(root.credit_code, region=root.region, name=root.name)
+    svc = {"regulator": regulator}
+    for actor, signer in zip(ACTORS[1:], dev_signers[1:]):
+        regulator.register_org(actor.credit_code, actor.kind, actor.region, name=actor.name)
+        regulator.bind_account(signer.address, actor.credit_code)
+        svc[actor.role] = regulator.with_signer(signer)
+    platform_signer = dev_signers[len(ACTORS)]
+    regulator.register_org(PLATFORM, OrgKind.PROCUREMENT_PLATFORM, 110000, name="Provincial procurement platform")
+    regulator.bind_account(platform_signer.address, PLATFORM)
+    svc["platform"] = regulator.with_signer(platform_signer)
+    orgs = {a.role: a.org_id for a in ACTORS}
+    product = regulator.register_product("国药准字H20267777", "10 tablets", orgs["manufacturer"], min_temp=20,
+                                         max_temp=80)
+    man = svc["manufacturer"]
+    man.define_process(product.product_id, 1, PROCESS)
+    regulator.approve_process(product.product_id, PROCESS)
+    now = man.now_ms()
+    batch = man.register_batch(product.product_id, "PR-1", story_codes(200, "8160352"), production_date=now,
+                               expiry_date=now + 700 * DAY).batch
+    man.pass_release_gate(batch.batch_id)
+    man.release_batch(batch.batch_id)
+    ship = man.dispatch(batch.batch_id, orgs["distributor"], orgs["logistics"], 150)
+    svc["distributor"].receive(ship.shipment_id)
+    return Scene(svc, orgs, product.product_id, batch.batch_id)
+
+
+def _bid(scene: Scene, volume: int = 100) -> int:
+    plat = scene.svc["platform"]
+    now = plat.now_ms()
+    bid = plat.publish_bid(scene.product, 1250, now, now + 365 * DAY, [scene.orgs["distributor"]],
+                           volumes={scene.orgs["hospital"]: volume})
+    return bid.bid_id
+
+
+def test_order_to_payment_on_time(scene: Scene, devchain: Any) -> None:
+    hosp, dist = scene.svc["hospital"], scene.svc["distributor"]
+    bid = scene.svc["platform"].get_bid(_bid(scene))
+    assert (bid.status, bid.unit_price, bid.mah_org_id) == (BidStatus.ACTIVE, 1250, scene.orgs["manufacturer"])
+    order = hosp.place_order(bid.bid_id, scene.orgs["distributor"], 30)
+    assert order.status is OrderStatus.PLACED
+    assert hosp.agreed_volume(bid.bid_id, scene.orgs["hospital"]).remaining == 70
+    assert dist.accept_order(order.order_id).status is OrderStatus.ACCEPTED
+    ship = dist.dispatch(scene.batch, scene.orgs["hospital"], scene.orgs["logistics"], 30)
+    assert dist.record_delivery(order.order_id, ship.shipment_id).status is DeliveryStatus.SHIPPED
+    hosp.receive(ship.shipment_id, 28)  # two boxes short
+    d = hosp.confirm_receipt(ship.shipment_id)
+    assert (d.status, d.accepted, d.due_at - d.accepted_at) == (DeliveryStatus.ACCEPTED, 28, 30 * DAY)
+    assert hosp.get_order(order.order_id).open_quantity == 2
+    with pytest.raises(ContractRevert) as info:
+        dist.invoice(ship.shipment_id, 30 * 1250)
+    assert info.value.error_name == "ProcurementLedgerInvoiceMismatch"
+    with pytest.raises(AmountError):
+        dist.invoice(ship.shipment_id, -1)
+    assert dist.invoice(ship.shipment_id).amount == 28 * 1250  # computed: accepted x bid price
+    paid = hosp.record_payment(ship.shipment_id)
+    assert (paid.status, paid.paid_late) == (DeliveryStatus.PAID, False)
+
+
+def test_late_payment_and_overdue_flag_by_moving_the_clock(scene: Scene, devchain: Any, dev_controls: Any) -> None:
+    hosp, dist = scene.svc["hospital"], scene.svc["distributor"]
+    order = hosp.place_order(_bid(scene), scene.orgs["distributor"], 10)
+    dist.accept_order(order.order_id)
+    ship = dist.dispatch(scene.batch, scene.orgs["hospital"], scene.orgs["logistics"], 10)
+    dist.record_delivery(order.order_id, ship.shipment_id)
+    hosp.receive(ship.shipment_id)
+    d = dist.confirm_receipt(ship.shipment_id)  # the distributor records the receipt
+    assert hosp.get_order(order.order_id).status is OrderStatus.FULFILLED
+    dist.invoice(ship.shipment_id)
+    with pytest.raises(ContractRevert) as info:
+        scene.svc["regulator"].flag_overdue(ship.shipment_id)
+    assert info.value.error_name == "ProcurementLedgerNotOverdue"
+    dev_controls.set_next_block_timestamp(d.due_at + 1)
+    flagged = scene.svc["regulator"].flag_overdue(ship.shipment_id)
+    assert flagged.overdue_flagged and flagged.overdue_at(d.due_at + 1)
+    late = hosp.record_payment(ship.shipment_id)
+    assert late.paid_late
+
+
+def test_unknown_ids_are_not_found(scene: Scene, devchain: Any) -> None:
+    hosp = scene.svc["hospital"]
+    with pytest.raises(NotFound):
+        hosp.get_bid(999)
+    with pytest.raises(NotFound):
+        hosp.get_order(999)
+    with pytest.raises(NotFound):
+        hosp.get_delivery(999)
