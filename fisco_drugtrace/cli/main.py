@@ -72,6 +72,7 @@ _COMMANDS: dict[str, str] = {
     "recall": "fisco_drugtrace.cli.commands.recall:recall",
     "closeout": "fisco_drugtrace.cli.commands.closeout:closeout",
     "void": "fisco_drugtrace.cli.commands.void:void",
+    "procure": "fisco_drugtrace.cli.commands.procure:procure",
     "trace": "fisco_drugtrace.cli.commands.trace:trace",
     "verify": "fisco_drugtrace.cli.commands.trace:verify",
     "audit": "fisco_drugtrace.cli.commands.audit:audit",

@@ -199,7 +199,7 @@ REVERT_HINTS: Mapping[str, str] = {
     "ProcurementLedgerBidNotLive":
         "the bid is withdrawn or outside its validity period: see `procure show bid BID_ID`",
     "ProcurementLedgerDeliveriesInFlight":
-        "a delivery of this order is still in transit: receive (or reject) it and run `procure deliver --confirm` first",
+        "a delivery of this order is still in transit: receive (or reject) it and run `procure confirm SHIPMENT_ID` first",
     "ProcurementLedgerDistributorNotAllowed":
         "the bid does not allow this distributor: order from one listed by `procure show bid BID_ID`",
     "ProcurementLedgerInvalidBid":

@@ -13,7 +13,8 @@ from fisco_drugtrace.cli.options import json_option
 
 __all__ = ["org"]
 
-_KINDS = ["REGULATOR_PROVINCIAL", "MANUFACTURER", "DISTRIBUTOR", "LOGISTICS", "PHARMACY", "HOSPITAL", "AUDITOR"]
+_KINDS = ["REGULATOR_PROVINCIAL", "MANUFACTURER", "DISTRIBUTOR", "LOGISTICS", "PHARMACY", "HOSPITAL", "AUDITOR",
+          "PROCUREMENT_PLATFORM"]
 
 
 @click.group()
