@@ -30,6 +30,9 @@ _READS = (
     "trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts", "audit_recalls",
     "audit_compliance", "audit_report", "recall_figures", "batch_stock", "stop_authority", "suspended_by",
     "recall_links", "latest_case", "observation_voided_by",
+    # procurement (issue 17 B)
+    "get_bid", "bids", "is_allowed_distributor", "agreed_volume", "get_order", "orders", "get_delivery",
+    "settlement_period",
 )
 #: Served writes, signed by the account the caller's token is bound to.
 _WRITES = (
@@ -42,6 +45,10 @@ _WRITES = (
     "report_progress", "record_recovery", "record_destruction", "countersign_destruction",
     "complete_recall", "evaluate_recall", "void_shipment", "record_destruction_for", "rework",
     "void_observation", "void_destruction", "void_batch", "open_follow_up",
+    # procurement (issue 17 B)
+    "publish_bid", "set_agreed_volumes", "withdraw_bid", "set_settlement_period", "place_order", "accept_order",
+    "decline_order", "cancel_order", "close_order", "record_delivery", "confirm_receipt", "invoice",
+    "record_payment", "flag_overdue",
 )
 _INDEX_BACKED = {"trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts",
                  "audit_recalls", "audit_compliance", "audit_report"}
@@ -75,8 +82,10 @@ class Param:
             return {"type": "integer"}
         if kind == "bool":
             return {"type": "boolean"}
-        if kind.startswith("Sequence[str]"):
+        if kind.startswith("Sequence[str"):
             return {"type": "array", "items": {"type": "string"}}
+        if kind.startswith("Mapping[str"):
+            return {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
         if "bytes" in kind and "str" not in kind:
             return {"type": "string", "pattern": "^0x[0-9a-fA-F]*$"}
         return {"type": "string"}
@@ -104,7 +113,15 @@ class Param:
                 if str(value).lower() in ("false", "0", "no"):
                     return False
                 raise ValueError("not a boolean")
-            if kind.startswith("Sequence[str]"):
+            if kind.startswith("Mapping[str"):
+                if not isinstance(value, dict) or not all(
+                        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                        for k, v in value.items()):
+                    raise ValueError("an object of organisation -> whole number is expected")
+                if len(value) > _MAX_LIST:
+                    raise ValueError(f"at most {_MAX_LIST} items")
+                return dict(value)
+            if kind.startswith("Sequence[str"):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ValueError("a list of strings is expected")
                 if len(value) > _MAX_LIST:

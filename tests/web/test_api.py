@@ -144,6 +144,22 @@ def test_a_foreign_token_cannot_act_for_another_organisation(served, world) -> N
         "void_destruction": {"destruction_id": story.destruction_id, "reason_hash": "0x" + "66" * 32},
         "void_batch": {"batch": batch, "reason_hash": "0x" + "66" * 32},
         "open_follow_up": {"batch": "0x" + story.batch_id.hex(), "level": "I"},
+        # procurement (issue 17 B): the platform's, the hospital's and the distributor's steps
+        "publish_bid": {"product": product, "unit_price": 100, "valid_from": 1, "valid_until": 4_102_444_800_000,
+                        "distributors": ["91120000MA05BFMD2L"], "volumes": {"12110000400001234N": 10}},
+        "set_agreed_volumes": {"bid_id": 1, "volumes": {"12110000400001234N": 10}},
+        "withdraw_bid": {"bid_id": 1},
+        "set_settlement_period": {"period_ms": 15 * 86_400_000},
+        "place_order": {"bid_id": 1, "distributor": "91120000MA05BFMD2L", "quantity": 1},
+        "accept_order": {"order_id": 1},
+        "decline_order": {"order_id": 1},
+        "cancel_order": {"order_id": 1},
+        "close_order": {"order_id": 1},
+        "record_delivery": {"order_id": 1, "shipment_id": story.shipments["to_distributor"]},
+        "confirm_receipt": {"shipment_id": story.shipments["to_distributor"]},
+        "invoice": {"shipment_id": story.shipments["to_distributor"], "amount": 100},
+        "record_payment": {"shipment_id": story.shipments["to_distributor"], "amount": 100},
+        "flag_overdue": {"shipment_id": story.shipments["to_distributor"]},
     }
     write_ops = {name for name, op in OPERATIONS.items() if op.write}
     assert write_ops == set(calls), "every write endpoint is exercised"
