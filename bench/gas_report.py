@@ -108,7 +108,7 @@ class Bench:
 
 def twin_contract(twin: Any, attr: str) -> Contract:
     names = {"orgs": "OrgRegistry", "drugs": "DrugRegistry", "custody": "CustodyLedger", "obs": "ObservationLog",
-             "recalls": "RecallManager", "packing": "PackingLedger"}
+             "recalls": "RecallManager", "packing": "PackingLedger", "procurement": "ProcurementLedger"}
     return twin.contracts[names[attr]]
 
 
@@ -349,6 +349,30 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
               H, sender=acct("nat"), keep=False)
     b.measure("transitionBatch RECALLED->LISTED (T7 rework, national regulator)", "drugs", "transitionBatch", vb, 1,
               0, H, sender=acct("nat"), keep=False)
+    # procurement through settlement (issue 17 B): bid -> order -> accept -> deliver -> receipt -> invoice -> pay
+    qb = w.commit_batch(product, "B-PROC", 100).batch_id
+    w.ship(qb, "man", "dist", 60)
+    now = w.chain.timestamp_ms
+    bid = b.measure("publishBid (1 distributor)", "procurement", "publishBid", H, product, 1250, now,
+                    now + 365 * 86_400_000, [org("dist")], sender=acct("plat")).output
+    b.measure("setAgreedVolumes (1 hospital)", "procurement", "setAgreedVolumes", bid, [org("hosp")], [100],
+              sender=acct("plat"))
+    oid = b.measure("placeOrder", "procurement", "placeOrder", bid, org("dist"), 40, H, sender=acct("hosp")).output
+    b.measure("acceptOrder", "procurement", "acceptOrder", oid, sender=acct("dist"))
+    sid = w.custody.transact("dispatch", qb, org("hosp"), org("log"), 20, Z32, sender=acct("dist")).output
+    b.measure("recordDelivery (a custody shipment against the order line)", "procurement", "recordDelivery", oid, sid,
+              sender=acct("dist"))
+    w.custody.transact("receiveShipment", sid, 20, Z32, sender=acct("hosp"))
+    b.measure("confirmReceipt (the hospital's receipt: accepted, deadline set)", "procurement", "confirmReceipt", sid,
+              sender=acct("hosp"))
+    b.measure("invoice (accepted x bid price)", "procurement", "invoice", sid, 20 * 1250, H, sender=acct("dist"))
+    b.measure("recordPayment (on time)", "procurement", "recordPayment", sid, 20 * 1250, H, sender=acct("hosp"),
+              keep=False)
+    w.chain.advance(30 * 86_400_000 + 1)
+    b.measure("flagOverdue (anyone, past the 30-day deadline)", "procurement", "flagOverdue", sid, sender=w.stranger,
+              keep=False)
+    b.measure("recordPayment (late: SettlementOverdue alert)", "procurement", "recordPayment", sid, 20 * 1250, H,
+              sender=acct("hosp"), keep=False)
     # a MAH's product-wide voluntary recall (defect 8) and a batch case linked to it
     pb = w.commit_batch(product, "B-PW", 100).batch_id
     w.ship(pb, "man", "dist", 30)

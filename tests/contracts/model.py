@@ -20,7 +20,8 @@ __all__ = [
     "Kind", "OrgStatus", "State", "ShipmentStatus", "Point", "Result", "Level", "RecallKind",
     "RecallStatus", "DestructionStatus", "bit", "MASK", "PRODUCT_TRANSITIONS", "BATCH_TRANSITIONS",
     "transition_mask", "REPORTERS", "DAY_MS", "LEVEL_INTERVAL", "Rejected", "Model", "UINT64_MAX",
-    "ADR_MAX_THRESHOLD",
+    "ADR_MAX_THRESHOLD", "BidStatus", "OrderStatus", "DeliveryStatus", "Bid", "Order", "Delivery", "ProcurementRules",
+    "PLATFORM_MASK", "DEFAULT_SETTLEMENT_MS",
 ]
 
 DAY_MS = 86_400_000
@@ -295,8 +296,283 @@ class Destruction:
 ZERO = bytes(32)
 
 
+# ---------------------------------------------------------------------------- procurement (issue 17 B)
+
+PLATFORM_MASK = 1 << 9
+DEFAULT_SETTLEMENT_MS = 30 * DAY_MS
+
+
+class BidStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    WITHDRAWN = 2
+
+
+class OrderStatus(IntEnum):
+    NONE = 0
+    PLACED = 1
+    ACCEPTED = 2
+    DECLINED = 3
+    CANCELLED = 4
+    FULFILLED = 5
+    CLOSED = 6
+
+
+class DeliveryStatus(IntEnum):
+    NONE = 0
+    SHIPPED = 1
+    ACCEPTED = 2
+    REFUSED = 3
+    INVOICED = 4
+    PAID = 5
+
+
 @dataclass
-class Model:
+class Bid:
+    platform: bytes
+    product: bytes
+    mah: bytes
+    tender: bytes
+    price: int
+    valid_from: int
+    valid_until: int
+    status: BidStatus = BidStatus.ACTIVE
+
+
+@dataclass
+class Order:
+    bid: int
+    hospital: bytes
+    distributor: bytes
+    ref: bytes
+    quantity: int
+    placed_at: int
+    in_flight: int = 0
+    accepted: int = 0
+    status: OrderStatus = OrderStatus.PLACED
+
+
+@dataclass
+class Delivery:
+    order: int
+    shipped: int
+    accepted: int = 0
+    accepted_at: int = 0
+    due_at: int = 0
+    amount: int = 0
+    paid_at: int = 0
+    status: DeliveryStatus = DeliveryStatus.SHIPPED
+    flagged: bool = False
+
+
+class ProcurementRules:
+    """ProcurementLedger's rules, written from issue 17 B; checks in the contract's order."""
+
+    # the Model's fields (declared there): bids, allowed, volumes, orders, deliveries, periods
+    bids: list[Bid]
+    allowed: set[tuple[int, bytes]]
+    volumes: dict[tuple[int, bytes], list[int]]  # [agreed, ordered]
+    orders: list[Order]
+    deliveries: dict[int, Delivery]
+    periods: dict[bytes, int]
+
+    def _bid(self, bid_id: int) -> Bid:
+        if not 1 <= bid_id <= len(self.bids):
+            raise Rejected("ProcurementLedgerUnknownBid", bid_id)
+        return self.bids[bid_id - 1]
+
+    def _platform_bid(self, sender: str, bid_id: int) -> Bid:
+        platform, _ = self.authorize(sender, PLATFORM_MASK)  # type: ignore[attr-defined]
+        b = self._bid(bid_id)
+        if b.platform != platform:
+            raise Rejected("ProcurementLedgerNotParty", platform, b.platform)
+        if b.status != BidStatus.ACTIVE:
+            raise Rejected("ProcurementLedgerBidNotActive", bid_id, int(b.status))
+        return b
+
+    def _live_bid(self, bid_id: int) -> Bid:
+        b = self._bid(bid_id)
+        now = self.now  # type: ignore[attr-defined]
+        if b.status != BidStatus.ACTIVE or now < b.valid_from or now > b.valid_until:
+            raise Rejected("ProcurementLedgerBidNotLive", bid_id, int(b.status), b.valid_from, b.valid_until, now)
+        return b
+
+    def _order(self, order_id: int) -> Order:
+        if not 1 <= order_id <= len(self.orders):
+            raise Rejected("ProcurementLedgerUnknownOrder", order_id)
+        return self.orders[order_id - 1]
+
+    def _party(self, sender: str, order_id: int, hospital: bool) -> tuple[Order, bytes]:
+        by, _ = self.authorize(sender, bit(Kind.HOSPITAL) if hospital else bit(Kind.DISTRIBUTOR))  # type: ignore
+        o = self._order(order_id)
+        expected = o.hospital if hospital else o.distributor
+        if by != expected:
+            raise Rejected("ProcurementLedgerNotParty", by, expected)
+        return o, by
+
+    @staticmethod
+    def _order_status(order_id: int, o: Order, status: OrderStatus) -> None:
+        if o.status != status:
+            raise Rejected("ProcurementLedgerInvalidOrderStatus", order_id, int(o.status))
+
+    def _delivery(self, sid: int) -> Delivery:
+        d = self.deliveries.get(sid)
+        if d is None:
+            raise Rejected("ProcurementLedgerUnknownDelivery", sid)
+        return d
+
+    @staticmethod
+    def _delivery_status(sid: int, d: Delivery, status: DeliveryStatus) -> None:
+        if d.status != status:
+            raise Rejected("ProcurementLedgerInvalidDeliveryStatus", sid, int(d.status))
+
+    def publish_bid(self, sender: str, tender: bytes, pid: bytes, price: int, start: int, end: int,
+                    distributors: list[bytes]) -> int:
+        platform, _ = self.authorize(sender, PLATFORM_MASK)  # type: ignore[attr-defined]
+        n = len(distributors)
+        if price == 0 or start >= end or end <= self.now or n == 0 or n > 8:  # type: ignore[attr-defined]
+            raise Rejected("ProcurementLedgerInvalidBid", price, start, end, n)
+        p = self.products.get(pid)  # type: ignore[attr-defined]
+        state = p.state if p else State.NONE
+        if state != State.LISTED:
+            raise Rejected("ProcurementLedgerProductNotListed", pid, int(state))
+        self.bids.append(Bid(platform, pid, p.mah, tender, price, start, end))
+        bid_id = len(self.bids)
+        for d in distributors:
+            self.require_active(d, bit(Kind.DISTRIBUTOR))  # type: ignore[attr-defined]
+            self.allowed.add((bid_id, d))
+        return bid_id
+
+    def set_agreed_volumes(self, sender: str, bid_id: int, hospitals: list[bytes], volumes: list[int]) -> None:
+        self._platform_bid(sender, bid_id)
+        n = len(hospitals)
+        if n == 0 or n != len(volumes) or n > 32:
+            raise Rejected("ProcurementLedgerInvalidVolumes", n, len(volumes))
+        for h, v in zip(hospitals, volumes):
+            self.require_active(h, bit(Kind.HOSPITAL))  # type: ignore[attr-defined]
+            entry = self.volumes.setdefault((bid_id, h), [0, 0])
+            if v < entry[1]:
+                raise Rejected("ProcurementLedgerVolumeBelowOrdered", bid_id, h, v, entry[1])
+            entry[0] = v
+
+    def withdraw_bid(self, sender: str, bid_id: int) -> None:
+        self._platform_bid(sender, bid_id).status = BidStatus.WITHDRAWN
+
+    def set_settlement_period(self, sender: str, period: int) -> None:
+        platform, _ = self.authorize(sender, PLATFORM_MASK)  # type: ignore[attr-defined]
+        if period < DAY_MS or period > 365 * DAY_MS:
+            raise Rejected("ProcurementLedgerInvalidPeriod", period)
+        self.periods[platform] = period
+
+    def place_order(self, sender: str, bid_id: int, distributor: bytes, qty: int) -> int:
+        hospital, _ = self.authorize(sender, bit(Kind.HOSPITAL))  # type: ignore[attr-defined]
+        self._live_bid(bid_id)
+        if (bid_id, distributor) not in self.allowed:
+            raise Rejected("ProcurementLedgerDistributorNotAllowed", bid_id, distributor)
+        self.require_active(distributor, bit(Kind.DISTRIBUTOR))  # type: ignore[attr-defined]
+        agreed, ordered = self.volumes.get((bid_id, hospital), [0, 0])
+        if qty == 0 or ordered + qty > agreed:
+            raise Rejected("ProcurementLedgerVolumeExceeded", bid_id, hospital, agreed, ordered, qty)
+        self.volumes.setdefault((bid_id, hospital), [0, 0])[1] += qty
+        self.orders.append(Order(bid_id, hospital, distributor, b"", qty, self.now))  # type: ignore[attr-defined]
+        return len(self.orders)
+
+    def accept_order(self, sender: str, order_id: int) -> None:
+        o, _ = self._party(sender, order_id, False)
+        self._order_status(order_id, o, OrderStatus.PLACED)
+        self._live_bid(o.bid)
+        o.status = OrderStatus.ACCEPTED
+
+    def decline_order(self, sender: str, order_id: int) -> None:
+        o, _ = self._party(sender, order_id, False)
+        self._order_status(order_id, o, OrderStatus.PLACED)
+        self.volumes[(o.bid, o.hospital)][1] -= o.quantity
+        o.status = OrderStatus.DECLINED
+
+    def cancel_order(self, sender: str, order_id: int) -> None:
+        o, _ = self._party(sender, order_id, True)
+        self._order_status(order_id, o, OrderStatus.PLACED)
+        self.volumes[(o.bid, o.hospital)][1] -= o.quantity
+        o.status = OrderStatus.CANCELLED
+
+    def close_order(self, sender: str, order_id: int) -> None:
+        o, _ = self._party(sender, order_id, True)
+        self._order_status(order_id, o, OrderStatus.ACCEPTED)
+        if o.in_flight:
+            raise Rejected("ProcurementLedgerDeliveriesInFlight", order_id, o.in_flight)
+        self.volumes[(o.bid, o.hospital)][1] -= o.quantity - o.accepted
+        o.status = OrderStatus.CLOSED
+
+    def record_delivery(self, sender: str, order_id: int, sid: int) -> None:
+        o, _ = self._party(sender, order_id, False)
+        self._order_status(order_id, o, OrderStatus.ACCEPTED)
+        if sid in self.deliveries:
+            raise Rejected("ProcurementLedgerShipmentAlreadyCounted", sid, self.deliveries[sid].order)
+        s = self.shipments[sid - 1] if 1 <= sid <= len(self.shipments) else None  # type: ignore[attr-defined]
+        if s is None or s.is_return or s.frm != o.distributor or s.to != o.hospital:
+            raise Rejected("ProcurementLedgerShipmentMismatch", sid, order_id)
+        if s.status in (ShipmentStatus.REJECTED, ShipmentStatus.VOIDED):
+            raise Rejected("ProcurementLedgerShipmentNotDeliverable", sid, int(s.status))
+        if self.batches[s.batch].product != self.bids[o.bid - 1].product:  # type: ignore[attr-defined]
+            raise Rejected("ProcurementLedgerShipmentMismatch", sid, order_id)
+        counted = o.accepted + o.in_flight
+        if counted + s.quantity > o.quantity:
+            raise Rejected("ProcurementLedgerOverDelivery", order_id, o.quantity, counted, s.quantity)
+        o.in_flight += s.quantity
+        self.deliveries[sid] = Delivery(order_id, s.quantity)
+
+    def confirm_receipt(self, sender: str, sid: int) -> None:
+        d = self._delivery(sid)
+        o = self.orders[d.order - 1]
+        by, _ = self.authorize(sender, bit(Kind.HOSPITAL) | bit(Kind.DISTRIBUTOR))  # type: ignore[attr-defined]
+        if by not in (o.hospital, o.distributor):
+            raise Rejected("ProcurementLedgerNotParty", by, o.hospital)
+        self._delivery_status(sid, d, DeliveryStatus.SHIPPED)
+        s = self.shipments[sid - 1]  # type: ignore[attr-defined]
+        if s.status == ShipmentStatus.DISPATCHED:
+            raise Rejected("ProcurementLedgerShipmentNotReceived", sid)
+        o.in_flight -= d.shipped
+        if s.status not in (ShipmentStatus.RECEIVED, ShipmentStatus.PARTIAL) or s.received == 0:
+            d.status = DeliveryStatus.REFUSED
+            return
+        now = self.now  # type: ignore[attr-defined]
+        d.accepted, d.accepted_at, d.status = s.received, now, DeliveryStatus.ACCEPTED
+        d.due_at = now + self.periods.get(self.bids[o.bid - 1].platform, DEFAULT_SETTLEMENT_MS)
+        o.accepted += s.received
+        if o.accepted == o.quantity:
+            o.status = OrderStatus.FULFILLED
+
+    def invoice(self, sender: str, sid: int, amount: int) -> None:
+        d = self._delivery(sid)
+        o, _ = self._party(sender, d.order, False)
+        self._delivery_status(sid, d, DeliveryStatus.ACCEPTED)
+        expected = d.accepted * self.bids[o.bid - 1].price
+        if amount != expected:
+            raise Rejected("ProcurementLedgerInvoiceMismatch", sid, expected, amount)
+        d.amount, d.status = amount, DeliveryStatus.INVOICED
+
+    def record_payment(self, sender: str, sid: int, amount: int) -> bool:
+        """Returns whether it was late (the contract then emits SettlementOverdue)."""
+        d = self._delivery(sid)
+        self._party(sender, d.order, True)
+        self._delivery_status(sid, d, DeliveryStatus.INVOICED)
+        if amount != d.amount:
+            raise Rejected("ProcurementLedgerPaymentMismatch", sid, d.amount, amount)
+        d.paid_at, d.status = self.now, DeliveryStatus.PAID  # type: ignore[attr-defined]
+        return d.paid_at > d.due_at
+
+    def flag_overdue(self, sender: str, sid: int) -> None:
+        if self.paused:  # type: ignore[attr-defined]
+            raise Rejected("OrgRegistryEnforcedPause")
+        d = self._delivery(sid)
+        now = self.now  # type: ignore[attr-defined]
+        if d.status not in (DeliveryStatus.ACCEPTED, DeliveryStatus.INVOICED) or now <= d.due_at or d.flagged:
+            raise Rejected("ProcurementLedgerNotOverdue", sid, d.due_at, now)
+        d.flagged = True
+
+
+@dataclass
+class Model(ProcurementRules):
     """The whole suite's state; each public method is one transaction."""
 
     now: int = 0
@@ -327,6 +603,13 @@ class Model:
     serious_no: dict[int, int] = field(default_factory=dict)  # counted SERIOUS report -> its number on the batch
     serious_voided: dict[bytes, int] = field(default_factory=dict)
     auto_stop: dict[bytes, int] = field(default_factory=dict)  # DrugRegistry.autoStopReason (while STOPPED)
+    # issue 17 B: ProcurementLedger
+    bids: list[Bid] = field(default_factory=list)
+    allowed: set[tuple[int, bytes]] = field(default_factory=set)
+    volumes: dict[tuple[int, bytes], list[int]] = field(default_factory=dict)
+    orders: list[Order] = field(default_factory=list)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
+    periods: dict[bytes, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ transactions
 

@@ -722,6 +722,184 @@ class DrugTraceMachine(RuleBasedStateMachine):
                      self.account(who))
         event("destroy then void " + ("done" if r[0] == "ok" else r[1]))
 
+    # ------------------------------------------------------------------ rules: procurement (issue 17 B)
+
+    PROC_PRICE = 1250
+
+    def _bid_id(self, data: st.DataObject) -> int:
+        return self._some_id(data, len(self.m.bids))
+
+    def _order_id(self, data: st.DataObject) -> int:
+        return self._some_id(data, len(self.m.orders))
+
+    def _delivery_id(self, data: st.DataObject) -> int:
+        known = sorted(self.m.deliveries)
+        return data.draw(st.sampled_from(known * 3 + [len(self.m.shipments) + 1] if known else [1]))
+
+    @rule(data=st.data(), valid_days=st.sampled_from([-1, 0, 1, 40, 365]), n_dist=st.sampled_from([0, 1, 2, 2, 9]),
+          price=st.sampled_from([0, 1250, 1250]))
+    def publish_bid(self, data: st.DataObject, valid_days: int, n_dist: int, price: int) -> None:
+        if not self.products:
+            return
+        by = data.draw(st.sampled_from(["plat", "plat", "plat", "hosp", "nat", "stranger"]))
+        pid = data.draw(st.sampled_from(self.products))
+        now = self.w.chain.timestamp_ms
+        start, end = (now, now + valid_days * DAY_MS) if valid_days > 0 else (now - DAY_MS, now + valid_days * DAY_MS)
+        pool = data.draw(st.sampled_from([["dist", "dist2"], ["dist", "pharm"]]))
+        dists = [self.w.org(pool[i % 2]) for i in range(n_dist)]
+        r = self.run("publish_bid", (self.account(by), H, pid, price, start, end, dists), self.w.procurement,
+                     "publishBid", (H, pid, price, start, end, dists), self.account(by))
+        event("publishBid: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), volume=st.sampled_from([0, 5, 20, 20, 60]))
+    def set_agreed_volume(self, data: st.DataObject, volume: int) -> None:
+        by = data.draw(st.sampled_from(["plat", "plat", "plat", "hosp"]))
+        hosp = data.draw(st.sampled_from(["hosp", "hosp", "pharm"]))
+        bid = self._bid_id(data)
+        self.run("set_agreed_volumes", (self.account(by), bid, [self.w.org(hosp)], [volume]), self.w.procurement,
+                 "setAgreedVolumes", (bid, [self.w.org(hosp)], [volume]), self.account(by))
+
+    @rule(data=st.data())
+    def withdraw_bid(self, data: st.DataObject) -> None:
+        by = data.draw(st.sampled_from(["plat", "plat", "dist"]))
+        bid = self._bid_id(data)
+        self.run("withdraw_bid", (self.account(by), bid), self.w.procurement, "withdrawBid", (bid, H), self.account(by))
+
+    @rule(data=st.data(), days=st.sampled_from([0, 1, 15, 366]))
+    def set_settlement_period(self, data: st.DataObject, days: int) -> None:
+        by = data.draw(st.sampled_from(["plat", "plat", "hosp"]))
+        self.run("set_settlement_period", (self.account(by), days * DAY_MS), self.w.procurement,
+                 "setSettlementPeriod", (days * DAY_MS,), self.account(by))
+
+    @rule(data=st.data(), qty=st.sampled_from([0, 1, 3, 5, 10, 25]))
+    def place_order(self, data: st.DataObject, qty: int) -> None:
+        by = data.draw(st.sampled_from(["hosp", "hosp", "hosp", "pharm", "plat"]))
+        dist = data.draw(st.sampled_from(["dist", "dist", "dist2", "pharm"]))
+        bid = self._bid_id(data)
+        r = self.run("place_order", (self.account(by), bid, self.w.org(dist), qty), self.w.procurement, "placeOrder",
+                     (bid, self.w.org(dist), qty, Z32), self.account(by))
+        event("placeOrder: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), step=st.sampled_from(["accept", "accept", "accept", "decline", "cancel", "close"]))
+    def order_step(self, data: st.DataObject, step: str) -> None:
+        oid = self._order_id(data)
+        hospital_step = step in ("cancel", "close")
+        by = data.draw(st.sampled_from(["hosp", "hosp", "dist"] if hospital_step else ["dist", "dist", "dist2", "hosp"]))
+        fn = {"accept": "acceptOrder", "decline": "declineOrder", "cancel": "cancelOrder", "close": "closeOrder"}[step]
+        cargs: tuple[Any, ...] = (oid,) if step == "accept" else (oid, H)
+        r = self.run(f"{step}_order", (self.account(by), oid), self.w.procurement, fn, cargs, self.account(by))
+        event(f"{fn}: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), qty=st.integers(0, 12), fresh=st.booleans())
+    def deliver(self, data: st.DataObject, qty: int, fresh: bool) -> None:
+        """Dispatch from a distributor to the hospital (or take any shipment), then count it against an order."""
+        if fresh and self.batches:
+            bid = self._batch(data)
+            frm = data.draw(st.sampled_from(["dist", "dist", "dist2"]))
+            to = data.draw(st.sampled_from(["hosp", "hosp", "hosp", "pharm"]))
+            r = self.run("dispatch", (self.account(frm), bid, self.w.org(to), self.w.org("log"), qty),
+                         self.w.custody, "dispatch", (bid, self.w.org(to), self.w.org("log"), qty, H), self.account(frm))
+            sid = r[1] if r[0] == "ok" else self._shipment(data)
+        else:
+            sid = self._shipment(data)
+        oid = self._order_id(data)
+        by = data.draw(st.sampled_from(["dist", "dist", "dist", "dist2", "hosp"]))
+        r = self.run("record_delivery", (self.account(by), oid, sid), self.w.procurement, "recordDelivery", (oid, sid),
+                     self.account(by))
+        event("recordDelivery: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data())
+    def confirm_receipt(self, data: st.DataObject) -> None:
+        sid = self._delivery_id(data)
+        by = data.draw(st.sampled_from(["hosp", "hosp", "dist", "pharm", "dist2"]))
+        r = self.run("confirm_receipt", (self.account(by), sid), self.w.procurement, "confirmReceipt", (sid,),
+                     self.account(by))
+        event("confirmReceipt: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), off=st.sampled_from([0, 0, 0, 1, -1]))
+    def invoice(self, data: st.DataObject, off: int) -> None:
+        sid = self._delivery_id(data)
+        d = self.m.deliveries.get(sid)
+        amount = max(0, (d.accepted if d else 1) * self.PROC_PRICE + off)
+        by = data.draw(st.sampled_from(["dist", "dist", "dist2", "hosp"]))
+        r = self.run("invoice", (self.account(by), sid, amount), self.w.procurement, "invoice", (sid, amount, H),
+                     self.account(by))
+        event("invoice: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), off=st.sampled_from([0, 0, 0, 1]))
+    def pay(self, data: st.DataObject, off: int) -> None:
+        sid = self._delivery_id(data)
+        d = self.m.deliveries.get(sid)
+        amount = (d.amount if d else 0) + off
+        by = data.draw(st.sampled_from(["hosp", "hosp", "hosp", "dist"]))
+        r = self.run("record_payment", (self.account(by), sid, amount), self.w.procurement, "recordPayment",
+                     (sid, amount, H), self.account(by))
+        # late or on time: paidAt against dueAt is compared with the model after every step
+        event("recordPayment: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data())
+    def flag_overdue(self, data: st.DataObject) -> None:
+        sid = self._delivery_id(data)
+        by = data.draw(st.sampled_from(["stranger", "hosp", "aud"]))
+        r = self.run("flag_overdue", (self.account(by), sid), self.w.procurement, "flagOverdue", (sid,),
+                     self.account(by))
+        event("flagOverdue: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @rule(data=st.data(), qty=st.integers(1, 12), shipped=st.integers(0, 12), got=st.integers(0, 12),
+          late=st.booleans())
+    def order_through_settlement(self, data: st.DataObject, qty: int, shipped: int, got: int, late: bool) -> None:
+        """The whole path in one step (each call compared): bid, volume, order, acceptance, a custody
+        shipment counted as a delivery, the receipt, invoice and payment, sometimes past the deadline."""
+        if not self.products or not self.batches:
+            return
+        held = [b for b in sorted(self.batches) if self.m.holding(b, self.w.org("dist"))[0] > 0]
+        bid_batch = data.draw(st.sampled_from(held)) if held and data.draw(st.booleans()) is not False else \
+            self._batch(data)
+        pid = self.batches[bid_batch].product_id
+        shipped = min(shipped, qty, max(1, self.m.holding(bid_batch, self.w.org("dist"))[0]))
+        now = self.w.chain.timestamp_ms
+        dist, hosp, plat = self.w.org("dist"), self.w.org("hosp"), self.account("plat")
+        r = self.run("publish_bid", (plat, H, pid, self.PROC_PRICE, now, now + 90 * DAY_MS, [dist]),
+                     self.w.procurement, "publishBid", (H, pid, self.PROC_PRICE, now, now + 90 * DAY_MS, [dist]), plat)
+        if r[0] != "ok":
+            return
+        bid = r[1]
+        self.run("set_agreed_volumes", (plat, bid, [hosp], [20]), self.w.procurement, "setAgreedVolumes",
+                 (bid, [hosp], [20]), plat)
+        r = self.run("place_order", (self.account("hosp"), bid, dist, qty), self.w.procurement, "placeOrder",
+                     (bid, dist, qty, Z32), self.account("hosp"))
+        oid = r[1] if r[0] == "ok" else len(self.m.orders) + 1
+        self.run("accept_order", (self.account("dist"), oid), self.w.procurement, "acceptOrder", (oid,),
+                 self.account("dist"))
+        r = self.run("dispatch", (self.account("dist"), bid_batch, hosp, self.w.org("log"), shipped), self.w.custody,
+                     "dispatch", (bid_batch, hosp, self.w.org("log"), shipped, H), self.account("dist"))
+        sid = r[1] if r[0] == "ok" else len(self.m.shipments) + 1
+        r = self.run("record_delivery", (self.account("dist"), oid, sid), self.w.procurement, "recordDelivery",
+                     (oid, sid), self.account("dist"))
+        event("order through settlement: delivery " + ("ok" if r[0] == "ok" else r[1]))
+        got = min(got, shipped)
+        self.run("receive", (self.account("hosp"), sid, got), self.w.custody, "receiveShipment", (sid, got, H),
+                 self.account("hosp"))
+        r = self.run("confirm_receipt", (self.account("hosp"), sid), self.w.procurement, "confirmReceipt", (sid,),
+                     self.account("hosp"))
+        event("order through settlement: receipt " + ("ok" if r[0] == "ok" else r[1]))
+        d = self.m.deliveries.get(sid)
+        amount = (d.accepted if d else 0) * self.PROC_PRICE
+        self.run("invoice", (self.account("dist"), sid, amount), self.w.procurement, "invoice", (sid, amount, H),
+                 self.account("dist"))
+        if late:
+            self.pass_a_settlement_period()
+            self.run("flag_overdue", (self.w.stranger, sid), self.w.procurement, "flagOverdue", (sid,), self.w.stranger)
+        r = self.run("record_payment", (self.account("hosp"), sid, amount), self.w.procurement, "recordPayment",
+                     (sid, amount, H), self.account("hosp"))
+        event("order through settlement: payment " + ("late" if r[0] == "ok" and late else
+                                                       "on time" if r[0] == "ok" else r[1]))
+
+    @rule()
+    def pass_a_settlement_period(self) -> None:
+        self.w.chain.advance(30 * DAY_MS + 1)
+        self.m.now = self.w.chain.timestamp_ms
+
     # ------------------------------------------------------------------ the observable state
 
     @invariant()
@@ -770,6 +948,21 @@ class DrugTraceMachine(RuleBasedStateMachine):
         assert w.obs.call("observationCount") == m.observations
         for oid in m.voided_by:  # corrections (issue 12)
             assert w.obs.call("voidedBy", oid) == m.voided_by[oid], "voided by"
+        # procurement (issue 17 B)
+        assert w.procurement.call("bidCount") == len(m.bids)
+        for i, b in enumerate(m.bids, start=1):
+            got = w.procurement.call("getBid", i)
+            assert (got[0], got[1], got[2], got[3], got[6]) == (b.platform, b.product, b.mah, b.price, b.status), "bid"
+        for (i, h), (agreed, ordered) in m.volumes.items():
+            assert w.procurement.call("volumeOf", i, h) == (agreed, ordered), "agreed volume"
+        assert w.procurement.call("orderCount") == len(m.orders)
+        for i, o in enumerate(m.orders, start=1):
+            got = w.procurement.call("getOrder", i)
+            assert got[:8] == (o.bid, o.hospital, o.distributor, o.quantity, o.in_flight, o.accepted, o.placed_at,
+                               o.status), "order"
+        for sid, d in m.deliveries.items():
+            assert w.procurement.call("getDelivery", sid) == (d.order, d.shipped, d.accepted, d.accepted_at, d.due_at,
+                                                              d.amount, d.paid_at, d.status, d.flagged), "delivery"
 
 
 DrugTraceMachine.TestCase.settings = settings(
