@@ -21,7 +21,8 @@ enum OrgKind {
     LOGISTICS,              // 5: carrier / third-party warehouse
     PHARMACY,               // 6: retail pharmacy
     HOSPITAL,               // 7: medical institution (using unit)
-    AUDITOR                 // 8: auditor / notary (read, counter-sign destruction)
+    AUDITOR,                // 8: auditor / notary (read, counter-sign destruction)
+    PROCUREMENT_PLATFORM    // 9: provincial centralised procurement platform (bids, settlement rules)
 }
 
 /// @notice Status of an organisation.
@@ -102,4 +103,14 @@ enum DestructionStatus {
     RECORDED,   // 1: recorded by the executor, awaiting counter-signature
     CONFIRMED,  // 2: counter-signed by a supervisor
     VOIDED      // 3: voided by its author or a regulator (the record stays; issue 12)
+}
+
+/// @notice Where a unit (one code) stands (issue 12, per-unit decommissioning; domain 6.1).
+enum UnitState {
+    ACTIVE,     // 0: in custody (or not yet released)
+    DISPENSED,  // 1: dispensed to a patient, once
+    DESTROYED,  // 2: destroyed (expired, damaged) by its holder
+    STOLEN,     // 3: reported stolen by its holder
+    LOST,       // 4: reported lost by its holder
+    SAMPLED     // 5: taken as a sample (official sampling by a regulator debits the holder)
 }
