@@ -37,7 +37,10 @@ from fisco_drugtrace.crypto.ecdsa import keccak256
 from fisco_drugtrace.errors import DevChainError
 from fisco_drugtrace.types import Dialect
 
+from .bridge import MAX_CALLS as MAX_BRIDGED_CALLS
+from .bridge import STUB_CODE, answer_slots, parse_marker
 from .precompiles import PrecompileHost
+from .precompiles.base import Tables
 from .records import ChainLog, ExecOutcome
 from .schedule import SCHEDULES, BaseGas, GasSchedule, base_gas, receipt_gas, revm_gas_limit
 
@@ -152,6 +155,8 @@ class Executor:
         #: journal's state, the account before the write)
         self._marks: list[_Mark] = []
         self._unjournaled: list[tuple[str, bool, AccountInfo | None]] = []
+        #: the precompile tables written by the contracts' calls of the last run, until kept
+        self._bridged: Tables | None = None
         self.precompiles = precompiles
         if precompiles is not None:
             self._install_precompile_stubs(precompiles)
@@ -203,7 +208,7 @@ class Executor:
                     return refused
             checkpoint = self._evm.snapshot()
             try:
-                return self._call(sender, to, data)
+                return self._call(sender, to, data, keep=False)
             finally:
                 self._evm.revert(checkpoint)
 
@@ -255,17 +260,63 @@ class Executor:
         return dataclasses.replace(outcome, gas_used=base + outcome.gas_used) if base else outcome
 
     def _install_precompile_stubs(self, precompiles: PrecompileHost) -> None:
-        """Code at each precompile address that reverts with a clear reason: a contract calling a
-        precompile from inside the EVM (which pyrevm cannot route to Python) gets that revert
-        instead of an empty account's silent success. Transactions and calls addressed to the
+        """The stub (:data:`.bridge.STUB_CODE`) at each precompile address, through which a contract
+        calls the precompile (:meth:`_message_call`). Transactions and calls addressed to the
         precompile never run it (:meth:`apply` and :meth:`call` answer them first)."""
         for address in precompiles.precompiles:
-            reason = error_output(f"the dev chain answers the system precompile at {address} only when a "
-                                  "transaction or call is addressed to it, not from inside a contract")
-            n = len(reason)
-            # PUSH2 n PUSH2 15 PUSH1 0 CODECOPY PUSH2 n PUSH1 0 REVERT, then the reason
-            code = bytes([0x61, n >> 8, n & 0xFF, 0x61, 0, 15, 0x60, 0, 0x39, 0x61, n >> 8, n & 0xFF, 0x60, 0, 0xFD])
-            self._evm.insert_account_info(address, AccountInfo(code=code + reason))
+            self._evm.insert_account_info(address, AccountInfo(code=STUB_CODE))
+
+    def _message_call(self, sender: str, to: str, data: bytes, gas: int, *, keep: bool) -> bytes:
+        """``message_call``, with the system precompiles answering the contracts that call them
+        (:mod:`.bridge`): run, and while the run ends in the stub's "not answered yet" revert,
+        answer that call in Python and run again from the same state. ``keep``: the precompile
+        writes become real when the run succeeds; otherwise they wait in :attr:`_bridged` for
+        :meth:`_keep_bridged` (a deployment, which can still fail after its constructor)."""
+        evm = self._evm
+        host = self.precompiles
+        self._bridged = None
+        if host is None:
+            return evm.message_call(sender, to, data, gas=gas)
+        pending: Tables | None = None
+        written: dict[str, set[int]] = {}
+        try:
+            for _ in range(MAX_BRIDGED_CALLS + 1):
+                try:
+                    output = evm.message_call(sender, to, data, gas=gas)
+                except RuntimeError as exc:
+                    kind, _gas, revert_output = _classify(exc)
+                    call = parse_marker(revert_output) if kind == "revert" else None
+                    if call is None or call.address not in host.precompiles:
+                        raise
+                    if pending is None:
+                        pending = Tables()
+                        pending.data = dict(host.tables.data)  # tables are replaced on write, never mutated
+                    answer, failed, wrote = host.call_from_contract(
+                        pending, call.caller, sender, call.address, call.data, block_number=self._block[0],
+                        code_exists=self._has_code)
+                    # loaded first, so that every write below goes through the journal (pyrevm writes the
+                    # database of an account not loaded: a revert or a mark would not undo that)
+                    self._evm.basic(call.address)
+                    slots = written.setdefault(call.address, {0})
+                    for slot, value in answer_slots(call, answer, wrote=wrote, failed=failed):
+                        evm.insert_account_storage(call.address, slot, value)
+                        slots.add(slot)
+                    continue
+                self._bridged = pending
+                if keep:
+                    self._keep_bridged()
+                return output
+            raise DevChainError(f"more than {MAX_BRIDGED_CALLS} system precompile calls in one transaction")
+        finally:
+            for address, slots in written.items():  # the stubs' answers and epochs: gone again
+                for slot in slots:
+                    evm.insert_account_storage(address, slot, 0)
+
+    def _keep_bridged(self) -> None:
+        """Make the precompile writes of the last :meth:`_message_call` real."""
+        if self._bridged is not None and self.precompiles is not None:
+            self.precompiles.tables.data = self._bridged.data
+        self._bridged = None
 
     def set_gas_limit(self, gas_limit: int) -> None:
         """The ``tx_gas_limit`` in force for the following transactions (a SystemConfig change)."""
@@ -356,7 +407,7 @@ class Executor:
         self._evm.insert_account_info(address, info)
 
     # ------------------------------------------------------------------ internals
-    def _call(self, sender: str, to: str, data: bytes) -> ExecOutcome:
+    def _call(self, sender: str, to: str, data: bytes, keep: bool = True) -> ExecOutcome:
         evm = self._evm
         if to not in self._with_code and not evm.get_code(to):
             message = f"Error address:{to[2:]}"
@@ -367,7 +418,7 @@ class Executor:
         # A failed message call leaves the state untouched, so no checkpoint is needed here (and an
         # unreleased checkpoint would count as call depth: 1024 of them make every call fail).
         try:
-            output = evm.message_call(sender, to, data, gas=revm_gas_limit(self._gas, base))
+            output = self._message_call(sender, to, data, revm_gas_limit(self._gas, base), keep=keep)
         except RuntimeError as exc:
             return self._failure(exc, base)
         result = evm.result
@@ -390,7 +441,7 @@ class Executor:
         checkpoint = evm.snapshot()
         self._put(address, AccountInfo(code=initcode))
         try:
-            runtime = evm.message_call(sender, address, b"", gas=revm_gas_limit(self._gas, base))
+            runtime = self._message_call(sender, address, b"", revm_gas_limit(self._gas, base), keep=False)
         except RuntimeError as exc:
             evm.revert(checkpoint)
             self._put(address, AccountInfo())
@@ -406,6 +457,7 @@ class Executor:
             self._put(address, AccountInfo())
             return ExecOutcome(self._status["out_of_gas"], b"", self._gas)
         evm.commit()  # releases the checkpoint, keeping the constructor's effects
+        self._keep_bridged()  # and the precompile writes its calls made
         logs = _logs(result)
         self._install_code(address, bytes(runtime), evm.basic(address).nonce)
         if runtime:

@@ -103,10 +103,10 @@ SCHEDULES: dict[Dialect, GasSchedule] = {
     # Paris, not London: the dev chain reports compatibility 3.7.0 >= 3.2 (see the module doc).
     Dialect.V3: GasSchedule(revision="Merge", intrinsic=False, tx_gas=0, tx_create_gas=0, data_zero_gas=0,
                             data_nonzero_gas=0, create_data_gas=20, refunds=False, max_code_size=0x100000,
-                            tag="fisco3/Merge/execution-gas"),
+                            tag="fisco3/Merge/execution-gas/precompile-gas+bridge"),
     Dialect.V2: GasSchedule(revision="Istanbul", intrinsic=True, tx_gas=21_000, tx_create_gas=53_000,
                             data_zero_gas=4, data_nonzero_gas=68, create_data_gas=200, refunds=True,
-                            max_code_size=0x40000, tag="fisco2/Istanbul/intrinsic-68"),
+                            max_code_size=0x40000, tag="fisco2/Istanbul/intrinsic-68/precompile-gas+bridge"),
 }
 
 

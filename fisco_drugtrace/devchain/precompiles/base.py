@@ -155,6 +155,11 @@ class Txn:
         for key in sorted(read):
             yield key, read[key]
 
+    @property
+    def wrote(self) -> bool:
+        """Whether this execution wrote (or created) any table."""
+        return bool(self._touched)
+
     def commit(self) -> None:
         self._base.update(self._touched)
         self._touched = {}

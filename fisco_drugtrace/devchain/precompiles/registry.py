@@ -1,8 +1,9 @@
 """The precompiles of one dev chain, keyed by address, and the entry points the executor calls.
 
 pyrevm cannot host Python precompiles, so the executor hands a transaction or call addressed
-*directly* to a precompile address to :meth:`PrecompileHost.execute` instead of the EVM. A contract
-calling a precompile from inside the EVM finds an empty account there (see the dev chain README).
+*directly* to a precompile address to :meth:`PrecompileHost.execute` instead of the EVM; a contract's
+call into one reaches :meth:`PrecompileHost.call_from_contract` through the stub at its address
+(:mod:`..bridge`).
 
 With governance on (3.x ``--auth ADMIN``), :meth:`PrecompileHost.admit` is asked before every
 transaction and call runs, and refuses as the node's ``TransactionExecutive::checkAuth`` does:
@@ -108,6 +109,26 @@ class PrecompileHost:
             txn.commit()
         logs = tuple(ChainLog(address, topics, payload) for address, topics, payload in ctx.logs)
         return ExecOutcome(self._status["ok"], output, self._gas(ctx, output), logs if not readonly else ())
+
+    def call_from_contract(self, pending: Tables, sender: str, origin: str, to: str, data: bytes, *,
+                           block_number: int, code_exists: Callable[[str], bool]) -> tuple[bytes, bool, bool]:
+        """A contract's call into the precompile at ``to`` (``sender`` the contract, ``origin`` the
+        transaction's signer), run on ``pending`` — the transaction's own copy of the tables, made
+        real only if the whole transaction succeeds. Returns ``(output, failed, wrote)``: a failure
+        (``PrecompiledError``, a governance refusal, a committee ``require``) makes the call revert
+        with ``Error(string)`` as the node's callPrecompiled does, and keeps none of its writes."""
+        precompile = self.precompiles[to]
+        txn = Txn(pending)
+        ctx = CallContext(sender, block_number, False, self.dialect, code_exists, self, origin)
+        try:
+            output = precompile.execute(txn, ctx, data)
+        except (PrecompiledError, PermissionDenied, Revert) as exc:
+            return error_output(str(exc)), True, False
+        except Exception as exc:  # noqa: BLE001 - a value a handler could not take: the call fails, never the chain
+            return error_output(f"{precompile.name}: {type(exc).__name__}: {exc}"), True, False
+        wrote = txn.wrote
+        txn.commit()
+        return output, False, wrote
 
     def _gas(self, ctx: CallContext, output: bytes) -> int:
         """What the precompile itself charged (the executor adds the transaction's base gas).
