@@ -1,29 +1,38 @@
 """Web service benchmark: patients' verifications over HTTP, against a static file from the same server.
 
-A server process holds an in-process dev chain with the story's cast, one product and one batch
-of ``--codes`` unit codes in the code store, and serves ``fisco-drugtrace serve``'s application
-with uvicorn on 127.0.0.1. Sender processes (``--clients``, keep-alive sessions) then ask
-``GET /api/v1/verify_code?code=…`` for random codes of the batch, and the same number of
-``GET /static/app.css`` (the baseline: what the server costs with no lookup at all), alternating
-rounds. Printed: requests/s, p50/p99 per kind, and the ratio verification/static.
+A chain process runs the dev chain (HTTP on 127.0.0.1) and makes, in a fresh home, the story's
+cast, one product and one released batch of ``--codes`` unit codes in the code store (the
+manufacturer's ``register_batch``: Merkle tree and store import). Then ``fisco-drugtrace serve``
+itself is started on that home for each ``--workers`` count (``python -m fisco_drugtrace.cli.main
+serve --workers N``: one syncing process plus N request workers), and sender processes
+(``--clients``, one keep-alive connection each, a minimal HTTP/1.1 client on raw sockets so that
+the load generator costs little of the 2 cores) ask ``GET /api/v1/verify_code?code=…`` for random
+codes of the batch — every answer must say ``"genuine": true`` — and as many ``GET /static/app.css``
+(the baseline: the same server answering with no lookup at all), alternating rounds. Printed per
+worker count: requests/s, p50/p99 per kind, and the ratio verification/static.
 
 Targets (issue 14, this 2-core machine): >= 2,000 verifications/s, p99 <= 20 ms, at 10^7 codes.
 
-Usage: python bench/bench_serve.py [--codes 1000000] [--clients 4] [--requests 2000]
+Usage: python bench/bench_serve.py [--codes 10000000] [--workers 1,2] [--clients 4] [--requests 4000]
+       [--database postgresql://...]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
+import re
+import shutil
 import socket
-import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.I)
 
 
 def _free_port() -> int:
@@ -32,22 +41,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server(port: int, codes: int, ready: "mp.synchronize.Event", picked: "mp.Queue[list[str]]") -> None:
-    import uvicorn
-
+def _chain(codes: int, home: str, database: str, ready: "mp.Queue[tuple[str, list[str], float]]") -> None:
+    """The dev chain over HTTP, with the cast and one batch of ``codes`` codes made in ``home``."""
     from fisco_drugtrace.accounts import LocalSigner
     from fisco_drugtrace.client import connect
     from fisco_drugtrace.config import Settings
     from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
+    from fisco_drugtrace.devchain.server import serve
     from fisco_drugtrace.drugtrace import AddressBook, TraceService
     from fisco_drugtrace.drugtrace.story import ACTORS, story_codes
-    from fisco_drugtrace.web import Backend, create_app
 
-    home = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     chain = DevChain(DevChainConfig())
+    handle = serve(chain, "127.0.0.1", 0)
     client = connect(Settings(), handler=chain.handle_raw)
     signers = [LocalSigner(k) for k in dev_keypairs(2)]
-    reg = TraceService(client, signers[0], AddressBook.in_home(home), home=home)
+    root = Path(home)
+    reg = TraceService(client, signers[0], AddressBook.in_home(root), home=root, database=database)
     reg.deploy(ACTORS[0].credit_code, region=ACTORS[0].region)
     mah = ACTORS[1]
     reg.register_org(mah.credit_code, mah.kind, mah.region)
@@ -59,47 +68,68 @@ def _server(port: int, codes: int, ready: "mp.synchronize.Event", picked: "mp.Qu
     now = man.now_ms()
     batch = man.register_batch(product.product_id, "B1", all_codes, production_date=now,
                                expiry_date=now + 10**11).batch.batch_id
+    made = time.perf_counter() - started
     man.define_process(product.product_id, 1, b"\x9f" * 32)
     reg.approve_process(product.product_id, b"\x9f" * 32)
     man.pass_release_gate(batch)
     man.release_batch(batch)
-    print(f"    committed {codes:,} codes in {time.perf_counter() - started:.1f} s", flush=True)
-    picked.put(random.Random(7).sample(all_codes, min(5000, codes)))
-    backend = Backend(client, home, sync_interval=5.0)
-    server = uvicorn.Server(uvicorn.Config(create_app(backend), host="127.0.0.1", port=port, log_level="error",
-                                           access_log=False))
-    threading.Thread(target=lambda: (time.sleep(0.2), [time.sleep(0.05) for _ in iter(lambda: not server.started, False)],
-                                     ready.set()), daemon=True).start()
-    server.run()
+    man.close()
+    reg.close()
+    ready.put((handle.url, random.Random(7).sample(all_codes, min(20_000, codes)), made))
+    while True:
+        time.sleep(3600)
 
 
-def _client(base: str, paths: list[str], out: "mp.Queue[tuple[float, float, list[float]]]",
+def _client(port: int, paths: list[str], want: bytes, out: "mp.Queue[tuple[float, float, list[float]]]",
             go: "mp.synchronize.Barrier") -> None:
-    import requests
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    requests = [f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() for p in paths]
+    recv, buf = sock.recv, b""
 
-    session = requests.Session()
-    session.get(base + "/healthz", timeout=30)  # connect and warm up before the clock starts
+    def answer() -> tuple[bytes, bytes]:
+        nonlocal buf
+        while b"\r\n\r\n" not in buf:
+            chunk = recv(65536)
+            if not chunk:
+                raise SystemExit("the server closed the connection")
+            buf += chunk
+        head, _, buf = buf.partition(b"\r\n\r\n")
+        found = _LENGTH.search(head)
+        if found is None:
+            raise SystemExit(f"no Content-Length in {head[:200]!r}")
+        length = int(found.group(1))
+        while len(buf) < length:
+            buf += recv(65536)
+        body, buf = buf[:length], buf[length:]
+        return head, body
+
+    sock.sendall(requests[0])  # connect and warm up before the clock starts
+    answer()
     go.wait()
     times = []
     begun = time.time()
-    for path in paths:
-        t0 = time.perf_counter()
-        answer = session.get(base + path, timeout=30)
-        times.append(time.perf_counter() - t0)
-        if answer.status_code != 200:
-            raise SystemExit(f"{path}: HTTP {answer.status_code}: {answer.text[:200]}")
+    clock = time.perf_counter
+    for request in requests:
+        t0 = clock()
+        sock.sendall(request)
+        head, body = answer()
+        times.append(clock() - t0)
+        if head[9:12] != b"200" or want not in body:
+            raise SystemExit(f"{request[:80]!r}: {head[:40]!r} {body[:300]!r}")
     out.put((begun, time.time(), times))
+    sock.close()
 
 
-def _round(base: str, paths: list[str], clients: int) -> tuple[float, list[float]]:
+def _round(port: int, paths: list[str], want: bytes, clients: int) -> tuple[float, list[float]]:
     """Wall time from the first request to the last answer, and every request's latency."""
     out: "mp.Queue[tuple[float, float, list[float]]]" = mp.Queue()
     go = mp.Barrier(clients)
     shares = [paths[i::clients] for i in range(clients)]
-    procs = [mp.Process(target=_client, args=(base, share, out, go)) for share in shares]
+    procs = [mp.Process(target=_client, args=(port, share, want, out, go)) for share in shares]
     for p in procs:
         p.start()
-    parts = [out.get() for _ in procs]
+    parts = [out.get(timeout=600) for _ in procs]
     wall = max(end for _, end, _ in parts) - min(begin for begin, _, _ in parts)
     times = [t for _, _, ts in parts for t in ts]
     for p in procs:
@@ -112,44 +142,90 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def _serve(home: str, rpc_url: str, port: int, workers: int, database: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, FISCO_DRUGTRACE_HOME=home)
+    if database:
+        env["FISCO_DRUGTRACE_DATABASE"] = database
+    env.pop("FISCO_DRUGTRACE_CONFIG", None)
+    cmd = [sys.executable, "-m", "fisco_drugtrace.cli.main", "--rpc-url", rpc_url, "serve", "--port", str(port),
+           "--workers", str(workers), "--sync-interval", "5"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    line = proc.stdout.readline() if proc.stdout else b""  # "serving http://…" once bound
+    if not line.startswith(b"serving "):
+        proc.kill()
+        rest = proc.stdout.read() if proc.stdout else b""
+        raise SystemExit(f"serve did not start: {(line + rest).decode(errors='replace')[-2000:]}")
+    return proc
+
+
+def _wait_ready(port: int, timeout: float = 60.0) -> None:
+    """Until /healthz answers 200 (the index synced) on a fresh connection."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if s.recv(64)[9:12] == b"200":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("serve never reported a synced index on /healthz")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--codes", type=int, default=1_000_000, help="codes in the batch (target: 10000000)")
+    parser.add_argument("--workers", default="1,2", help="comma-separated `serve --workers` counts to measure")
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=2000, help="requests per kind per round")
+    parser.add_argument("--requests", type=int, default=4000, help="requests per kind per round")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--database", default="", help="a postgresql:// DSN for the code store and index")
     args = parser.parse_args(argv)
     mp.set_start_method("spawn", force=True)
-    port = _free_port()
-    ready = mp.Event()
-    picked: "mp.Queue[list[str]]" = mp.Queue()
-    print(f"bench_serve: {args.codes:,} codes, {args.clients} client processes, {args.requests} requests/kind/round")
-    server = mp.Process(target=_server, args=(port, args.codes, ready, picked), daemon=True)
-    server.start()
-    codes = picked.get(timeout=3600)
-    if not ready.wait(timeout=120):
-        print("server did not start", file=sys.stderr)
-        return 1
-    base = f"http://127.0.0.1:{port}"
-    results: dict[str, list[tuple[float, list[float]]]] = {"verify": [], "static": []}
+    home = tempfile.mkdtemp(prefix="bench-serve-")
+    ready: "mp.Queue[tuple[str, list[str], float]]" = mp.Queue()
+    backend_name = "PostgreSQL" if args.database else "SQLite"
+    print(f"bench_serve: {args.codes:,} codes ({backend_name}), {args.clients} client processes, "
+          f"{args.requests} requests/kind/round, {args.rounds} rounds")
+    chain = mp.Process(target=_chain, args=(args.codes, home, args.database, ready), daemon=True)
+    chain.start()
+    rpc_url, codes, made = ready.get(timeout=3600)
+    print(f"    register_batch of {args.codes:,} codes (tree + code store) {made:.1f} s "
+          f"({args.codes / made:,.0f} codes/s)", flush=True)
     rng = random.Random(11)
     try:
-        for _ in range(args.rounds):
-            verify = [f"/api/v1/verify_code?code={rng.choice(codes)}" for _ in range(args.requests)]
-            results["verify"].append(_round(base, verify, args.clients))
-            results["static"].append(_round(base, ["/static/app.css"] * args.requests, args.clients))
+        for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
+            port = _free_port()
+            server = _serve(home, rpc_url, port, workers, args.database)
+            try:
+                _wait_ready(port)
+                # warm the page cache (first touches of a 10^7-code store's pages are disk reads)
+                _round(port, [f"/api/v1/verify_code?code={c}" for c in codes[:4000]], b'"genuine":true',
+                       args.clients)
+                results: dict[str, list[tuple[float, list[float]]]] = {"verify": [], "static": []}
+                for _ in range(args.rounds):
+                    verify = [f"/api/v1/verify_code?code={rng.choice(codes)}" for _ in range(args.requests)]
+                    results["verify"].append(_round(port, verify, b'"genuine":true', args.clients))
+                    results["static"].append(_round(port, ["/static/app.css"] * args.requests, b"{", args.clients))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            rates = {}
+            print(f"  serve --workers {workers}:")
+            for kind, runs in results.items():
+                total = sum(len(t) for _, t in runs)
+                wall = sum(w for w, _ in runs)
+                times = [x for _, t in runs for x in t]
+                rates[kind] = total / wall
+                print(f"    {kind:7s} {rates[kind]:8.0f} req/s   p50 {_pct(times, 0.5):6.2f} ms   "
+                      f"p99 {_pct(times, 0.99):6.2f} ms", flush=True)
+            print(f"    ratio verify/static: {rates['verify'] / rates['static']:.2f}", flush=True)
+        print("  targets: >= 2,000 verifications/s, p99 <= 20 ms at 10^7 codes")
     finally:
-        server.terminate()
-        server.join(timeout=10)
-    rates = {}
-    for kind, runs in results.items():
-        total = sum(len(t) for _, t in runs)
-        wall = sum(w for w, _ in runs)
-        times = [x for _, t in runs for x in t]
-        rates[kind] = total / wall
-        print(f"  {kind:7s} {rates[kind]:8.0f} req/s   p50 {_pct(times, 0.5):6.2f} ms   p99 {_pct(times, 0.99):6.2f} ms")
-    print(f"  ratio verify/static: {rates['verify'] / rates['static']:.2f}  "
-          f"(targets: >= 2,000 verifications/s, p99 <= 20 ms at 10^7 codes)")
+        chain.terminate()
+        chain.join(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

@@ -8,7 +8,7 @@ import {SuiteMember} from "./common/SuiteMember.sol";
 import {UnitMerkle} from "./lib/UnitMerkle.sol";
 import {IPackingLedger} from "./interfaces/IPackingLedger.sol";
 import {PackingLedger} from "./PackingLedger.sol";
-import {LifecycleState, OrgKind, ShipmentStatus} from "./common/DrugTraceTypes.sol";
+import {LifecycleState, OrgKind, ShipmentStatus, UnitState} from "./common/DrugTraceTypes.sol";
 import {
     MASK_MANUFACTURER,
     MASK_DISTRIBUTOR,
@@ -17,6 +17,7 @@ import {
     MASK_HOSPITAL,
     MASK_REGULATORS,
     MASK_DISPENSERS,
+    MASK_HOLDERS,
     MASK_ANY_ORG
 } from "./common/KindMasks.sol";
 
@@ -71,6 +72,14 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         uint16 unitsPerCase;
     }
 
+    /// @dev One decommissioning record (memory: it would not fit the stack).
+    struct Decommissioning {
+        UnitState state;
+        bytes32 holderOrgId;
+        bytes32 byOrgId;
+        bytes32 evidenceHash;
+    }
+
     uint256 private constant _MAX_SHIPMENT_QUANTITY = type(uint40).max;
 
     IDrugRegistry private immutable _registry;
@@ -83,6 +92,10 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     mapping(uint256 => Shipment) private _shipments;
     mapping(bytes32 => mapping(uint256 => uint256)) private _dispensed;
     mapping(bytes32 => Stock) private _stock;
+    /// @dev Per batch, 4 bits per unit (64 per word): the {UnitState} of a decommissioned unit.
+    /// Its bit in `_dispensed` is set too, so that bitmap means "left custody" and the dispense
+    /// path reads this map only for a unit already gone.
+    mapping(bytes32 => mapping(uint256 => uint256)) private _unitStates;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -284,7 +297,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
                 // Refused without reverting, so the alert stays on chain; no custody state changes.
                 // Checked before usability: a copy of a dispensed code turning up on a stopped,
                 // recalled or expired batch is exactly the alert that must not be lost.
-                emit DuplicateDispense(batchId, index, codeHash, orgId);
+                _alertGone(batchId, index, codeHash, orgId);
                 return false;
             }
             _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
@@ -297,6 +310,41 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         words[wordIndex] = word | bit;
         emit UnitDispensed(batchId, index, codeHash, orgId);
         return true;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function dispenseMany(
+        bytes32 batchId,
+        uint256[] calldata indices,
+        bytes32[] calldata codeHashes,
+        bytes32[] calldata proof
+    ) external override returns (uint256 dispensed) {
+        (bytes32 orgId,,, uint32 seq) = _authorize(MASK_DISPENSERS);
+        UnitBatch memory b = _checkUnits(batchId, indices, codeHashes, proof);
+        uint256[] memory fresh = new uint256[](indices.length);
+        dispensed = _markDispensed(batchId, indices, codeHashes, orgId, fresh);
+        if (dispensed == 0) return 0;
+        _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
+        if (b.unitsPerCase != 0) _requireHeldLoose(batchId, fresh, dispensed, b.unitsPerCase, seq, orgId);
+        _debitDispensed(batchId, orgId, dispensed);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function decommission(
+        bytes32 batchId,
+        uint256[] calldata indices,
+        bytes32[] calldata codeHashes,
+        bytes32[] calldata proof,
+        UnitState state,
+        bytes32 holderOrgId,
+        bytes32 evidenceHash
+    ) external override {
+        (bytes32 byOrg, uint32 holderSeq) = _decommissioner(state, holderOrgId);
+        UnitBatch memory b = _checkUnits(batchId, indices, codeHashes, proof);
+        _markDecommissioned(batchId, indices, codeHashes, Decommissioning(state, holderOrgId, byOrg, evidenceHash));
+        if (b.unitsPerCase != 0) _requireHeldLoose(batchId, indices, indices.length, b.unitsPerCase, holderSeq, holderOrgId);
+        _debit(batchId, holderOrgId, uint64(indices.length));
+        _stock[batchId].total -= uint64(indices.length);
     }
 
     /// @inheritdoc ICustodyLedger
@@ -434,7 +482,12 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
 
     /// @inheritdoc ICustodyLedger
     function isDispensed(bytes32 batchId, uint256 index) external view override returns (bool dispensed) {
-        return _dispensed[batchId][index >> 8] & (1 << (index & 0xff)) != 0;
+        return _dispensed[batchId][index >> 8] & (1 << (index & 0xff)) != 0 && _stateOf(batchId, index) == 0;
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function unitState(bytes32 batchId, uint256 index) external view override returns (UnitState state) {
+        return _unitStateOf(batchId, index);
     }
 
     /// @inheritdoc ICustodyLedger
@@ -557,6 +610,135 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             h.quarantined += quantity;
             st.quarantined += uint64(quantity);
             quarantined = quantity;
+        }
+    }
+
+    /// @dev Who may decommission for `holderOrgId` with `state`: the holder itself (DESTROYED ..
+    /// SAMPLED), or a regulator in remit taking official samples (SAMPLED); returns the
+    /// recording organisation and the holder's seq.
+    function _decommissioner(UnitState state, bytes32 holderOrgId) private view returns (bytes32 byOrg, uint32 holderSeq) {
+        OrgKind kind;
+        uint32 region;
+        (byOrg, kind, region, holderSeq) = _authorize(MASK_HOLDERS | MASK_REGULATORS);
+        if (kind == OrgKind.REGULATOR_NATIONAL || kind == OrgKind.REGULATOR_PROVINCIAL) {
+            if (state != UnitState.SAMPLED) revert CustodyLedgerInvalidUnitState(state);
+            _checkRemit(byOrg, kind, region, holderOrgId);
+            (,,, holderSeq,,) = orgRegistry().getOrg(holderOrgId);
+        } else {
+            if (holderOrgId != byOrg) revert CustodyLedgerOutsideRemit(byOrg, holderOrgId);
+            if (state < UnitState.DESTROYED) revert CustodyLedgerInvalidUnitState(state);
+        }
+    }
+
+    /// @dev Packed batch: each of `units[0..count)` must be held loose by `holderSeq`.
+    function _requireHeldLoose(
+        bytes32 batchId,
+        uint256[] memory units,
+        uint256 count,
+        uint256 unitsPerCase,
+        uint32 holderSeq,
+        bytes32 holderOrgId
+    ) private view {
+        uint256 notHeld = _packing.firstNotHeld(batchId, units, count, unitsPerCase, holderSeq);
+        if (notHeld != type(uint256).max) revert CustodyLedgerNotUnitHolder(batchId, notHeld, holderOrgId);
+    }
+
+    /// @dev ACTIVE, DISPENSED or the decommissioned state of a unit.
+    function _unitStateOf(bytes32 batchId, uint256 index) private view returns (UnitState) {
+        if (_dispensed[batchId][index >> 8] & (1 << (index & 0xff)) == 0) return UnitState.ACTIVE;
+        uint256 decommissioned = _stateOf(batchId, index);
+        return decommissioned == 0 ? UnitState.DISPENSED : UnitState(decommissioned);
+    }
+
+    /// @dev The decommissioned state nibble of a unit (0 = not decommissioned).
+    function _stateOf(bytes32 batchId, uint256 index) private view returns (uint256) {
+        return (_unitStates[batchId][index >> 6] >> ((index & 63) << 2)) & 0xf;
+    }
+
+    /// @dev A unit already gone presented for dispensing: the duplicate alert, or, for a
+    /// decommissioned (destroyed, stolen, lost, sampled) unit, the alert naming its state.
+    function _alertGone(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32 orgId) private {
+        uint256 decommissioned = _stateOf(batchId, index);
+        if (decommissioned == 0) emit DuplicateDispense(batchId, index, codeHash, orgId);
+        else emit DecommissionedUnitPresented(batchId, index, codeHash, orgId, UnitState(decommissioned));
+    }
+
+    /// @dev Lists strictly ascending, of one length, indices in range and the multiproof valid;
+    /// returns the batch's unit info.
+    function _checkUnits(
+        bytes32 batchId,
+        uint256[] calldata indices,
+        bytes32[] calldata codeHashes,
+        bytes32[] calldata proof
+    ) private view returns (UnitBatch memory b) {
+        b = _unitBatch(batchId);
+        uint256 n = indices.length;
+        if (n == 0 || codeHashes.length != n) revert CustodyLedgerInvalidUnitList(0);
+        bytes32[] memory leaves = new bytes32[](n);
+        uint256[] memory positions = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 index = indices[i];
+            if (i != 0 && index <= positions[i - 1]) revert CustodyLedgerInvalidUnitList(i);
+            positions[i] = index;
+        }
+        if (positions[n - 1] >= b.unitCount) {
+            revert CustodyLedgerUnitOutOfRange(batchId, positions[n - 1], b.unitCount);
+        }
+        for (uint256 i = 0; i < n; ++i) leaves[i] = UnitMerkle.leaf(batchId, positions[i], codeHashes[i]);
+        if (!UnitMerkle.verifyMulti(proof, b.unitRoot, leaves, positions, b.unitCount)) {
+            revert CustodyLedgerInvalidProof(batchId, indices[0]);
+        }
+    }
+
+    /// @dev Sets the bits of the units not yet gone (one write per bitmap word), emits
+    /// {UnitDispensed} for each and the alert for each gone one; lists the fresh ones in `fresh`.
+    function _markDispensed(
+        bytes32 batchId,
+        uint256[] calldata indices,
+        bytes32[] calldata codeHashes,
+        bytes32 orgId,
+        uint256[] memory fresh
+    ) private returns (uint256 count) {
+        mapping(uint256 => uint256) storage words = _dispensed[batchId];
+        // the bitmap word in hand: [index, value, value as read]
+        uint256[3] memory w = [type(uint256).max, 0, 0];
+        for (uint256 i = 0; i < indices.length; ++i) {
+            uint256 index = indices[i];
+            if (index >> 8 != w[0]) {
+                if (w[1] != w[2]) words[w[0]] = w[1];
+                w[0] = index >> 8;
+                w[1] = words[w[0]];
+                w[2] = w[1];
+            }
+            if (w[1] & (1 << (index & 0xff)) != 0) {
+                _alertGone(batchId, index, codeHashes[i], orgId);
+                continue;
+            }
+            w[1] |= 1 << (index & 0xff);
+            fresh[count++] = index;
+            emit UnitDispensed(batchId, index, codeHashes[i], orgId);
+        }
+        if (w[1] != w[2]) words[w[0]] = w[1];
+    }
+
+    /// @dev Marks each unit gone with its decommissioned state; a unit already gone reverts.
+    function _markDecommissioned(
+        bytes32 batchId,
+        uint256[] calldata indices,
+        bytes32[] calldata codeHashes,
+        Decommissioning memory d
+    ) private {
+        mapping(uint256 => uint256) storage words = _dispensed[batchId];
+        mapping(uint256 => uint256) storage states = _unitStates[batchId];
+        for (uint256 i = 0; i < indices.length; ++i) {
+            uint256 index = indices[i];
+            uint256 word = words[index >> 8];
+            if (word & (1 << (index & 0xff)) != 0) {
+                revert CustodyLedgerUnitGone(batchId, index, _unitStateOf(batchId, index));
+            }
+            words[index >> 8] = word | (1 << (index & 0xff));
+            states[index >> 6] |= uint256(d.state) << ((index & 63) << 2);
+            emit UnitDecommissioned(batchId, index, codeHashes[i], d.holderOrgId, d.state, d.byOrgId, d.evidenceHash);
         }
     }
 

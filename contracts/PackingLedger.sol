@@ -222,6 +222,34 @@ contract PackingLedger is IPackingLedger, SuiteMember {
     }
 
     /// @inheritdoc IPackingLedger
+    function firstNotHeld(
+        bytes32 batchId,
+        uint256[] calldata indices,
+        uint256 count,
+        uint256 unitsPerCase,
+        uint32 holderSeq
+    ) external view override returns (uint256 index) {
+        mapping(uint256 => Node) storage nodes = _nodes[batchId];
+        uint256 caseKey = type(uint256).max;
+        Node memory c;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 unit = indices[i];
+            uint256 key = (PackingMerkle.CASE << _LEVEL_SHIFT) | (unit / unitsPerCase);
+            if (key != caseKey) {
+                caseKey = key;
+                c = nodes[key];
+            }
+            uint32 holder = c.status == NodeStatus.OPENED ? c.holderSeq : 0;
+            if (c.unitsOut) {
+                Node storage u = nodes[unit];
+                if (u.status != NodeStatus.NONE) holder = u.status == NodeStatus.HELD ? u.holderSeq : 0;
+            }
+            if (holder != holderSeq) return unit;
+        }
+        return type(uint256).max;
+    }
+
+    /// @inheritdoc IPackingLedger
     function verifyContainer(bytes32 batchId, uint256 level, uint256 index, bytes32 codeHash, bytes32[] calldata proof)
         external
         view

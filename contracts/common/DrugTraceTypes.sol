@@ -103,3 +103,13 @@ enum DestructionStatus {
     CONFIRMED,  // 2: counter-signed by a supervisor
     VOIDED      // 3: voided by its author or a regulator (the record stays; issue 12)
 }
+
+/// @notice Where a unit (one code) stands (issue 12, per-unit decommissioning; domain 6.1).
+enum UnitState {
+    ACTIVE,     // 0: in custody (or not yet released)
+    DISPENSED,  // 1: dispensed to a patient, once
+    DESTROYED,  // 2: destroyed (expired, damaged) by its holder
+    STOLEN,     // 3: reported stolen by its holder
+    LOST,       // 4: reported lost by its holder
+    SAMPLED     // 5: taken as a sample (official sampling by a regulator debits the holder)
+}

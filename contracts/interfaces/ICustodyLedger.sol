@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.11;
 
-import {LifecycleState, ShipmentStatus} from "../common/DrugTraceTypes.sol";
+import {LifecycleState, ShipmentStatus, UnitState} from "../common/DrugTraceTypes.sol";
 
 /**
  * @title ICustodyLedger - holdings, shipments, returns, quarantine and once-only dispensing
@@ -90,11 +90,41 @@ interface ICustodyLedger {
     /// @notice Not a shipment of containers (or more units reported missing than it carried).
     /// @param shipmentId the shipment
     error CustodyLedgerNotPackedShipment(uint256 shipmentId);
+    /// @notice Unit lists must be non-empty, strictly ascending and matched by as many code hashes.
+    /// @param position the first offending position
+    error CustodyLedgerInvalidUnitList(uint256 position);
+    /// @notice Decommissioning takes DESTROYED, STOLEN, LOST or SAMPLED (regulators: SAMPLED only).
+    /// @param state the state given
+    error CustodyLedgerInvalidUnitState(UnitState state);
+    /// @notice The unit already left custody (dispensed or decommissioned).
+    /// @param batchId the batch
+    /// @param index the unit
+    /// @param state where it stands
+    error CustodyLedgerUnitGone(bytes32 batchId, uint256 index, UnitState state);
     /// @notice Only this ledger's PackingLedger may call.
     /// @param caller the caller
     error CustodyLedgerOnlyPacking(address caller);
 
     // ------------------------------------------------------------------ events
+    /// @notice A unit left custody other than by dispensing (issue 12, routine decommissioning).
+    /// @param batchId the batch
+    /// @param index the unit
+    /// @param codeHash keccak256(utf8(code))
+    /// @param holderOrgId the holder debited
+    /// @param state DESTROYED, STOLEN, LOST or SAMPLED
+    /// @param byOrgId who recorded it (the holder, or the regulator that sampled)
+    /// @param evidenceHash hash of the record (destruction report, police report, sampling form)
+    event UnitDecommissioned(bytes32 indexed batchId, uint256 index, bytes32 codeHash, bytes32 indexed holderOrgId,
+        UnitState state, bytes32 indexed byOrgId, bytes32 evidenceHash);
+    /// @notice A decommissioned unit's code was presented for dispensing: refused without
+    /// reverting, so the alert (a stolen or destroyed code back on the market) stays on chain.
+    /// @param batchId the batch
+    /// @param index the unit
+    /// @param codeHash keccak256(utf8(code))
+    /// @param orgId the dispenser that presented it
+    /// @param state its decommissioned state
+    event DecommissionedUnitPresented(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash,
+        bytes32 indexed orgId, UnitState state);
     /// @notice Units were credited to a holding (batch commit).
     /// @param batchId the batch
     /// @param orgId the organisation
@@ -249,8 +279,10 @@ interface ICustodyLedger {
      * @dev Requirements: caller is a pharmacy or hospital; not paused; batch known; index < unitCount;
      * the proof is valid. If the unit was already dispensed, emits {DuplicateDispense} and returns
      * false WITHOUT reverting and without changing custody state, whatever the batch's lifecycle
-     * state or expiry; otherwise requires batch and product LISTED and the batch not expired, and
-     * one available unit, sets the bit, debits the holding and emits {UnitDispensed}.
+     * state or expiry (a decommissioned unit: {DecommissionedUnitPresented}); otherwise requires
+     * batch and product LISTED and the batch not expired, on a packed batch the unit held loose by
+     * the caller ({CustodyLedgerNotUnitHolder}), and one available unit; sets the bit, debits the
+     * holding and emits {UnitDispensed}.
      * @param batchId the batch.
      * @param index position of the unit in the batch's code list (0-based).
      * @param codeHash keccak256(utf8(unit code)).
@@ -260,6 +292,51 @@ interface ICustodyLedger {
     function dispense(bytes32 batchId, uint256 index, bytes32 codeHash, bytes32[] calldata proof)
         external
         returns (bool dispensed);
+
+    /**
+     * @notice Dispense many codes of one batch in one call (a pharmacy's end-of-day upload, a
+     * ward's issue list) with one Merkle multiproof.
+     * @dev Requirements: pharmacy or hospital; `indices` strictly ascending, as many `codeHashes`
+     * ({CustodyLedgerInvalidUnitList}), in range, `proof` the multiproof of the suite's tree
+     * ({CustodyLedgerInvalidProof}). Each unit already gone raises its alert
+     * ({DuplicateDispense}, or {DecommissionedUnitPresented}) and is skipped, never a revert; if
+     * any unit is new, the batch must be usable and (packed batch) each new unit held loose by
+     * the caller, and the holding must have that many available units. Emits {UnitDispensed}
+     * per new unit; one write per bitmap word.
+     * @param batchId the batch.
+     * @param indices the units, strictly ascending.
+     * @param codeHashes keccak256(utf8(code)) of each.
+     * @param proof the multiproof (UnitMerkle.verifyMulti).
+     * @return dispensed how many were dispensed by this call.
+     */
+    function dispenseMany(bytes32 batchId, uint256[] calldata indices, bytes32[] calldata codeHashes,
+        bytes32[] calldata proof) external returns (uint256 dispensed);
+
+    /**
+     * @notice Decommission units (issue 12): destroyed (expired, damaged), stolen, lost or taken
+     * as samples. Per-unit state beside the dispensed bitmap; the holder's quantity is debited
+     * (quarantined units first) and the units leave the batch's stock.
+     * @dev Requirements: a holder kind recording for itself (`holderOrgId` = its own), state
+     * DESTROYED..SAMPLED; or a regulator (provincial: holder in its region) recording SAMPLED
+     * for `holderOrgId` (official sampling). Lists and proof as {dispenseMany}; no unit already
+     * gone ({CustodyLedgerUnitGone}); packed batch: each unit held loose by the holder; the
+     * holder holds that many units. Any lifecycle state. Emits {UnitDecommissioned} per unit.
+     * @param batchId the batch.
+     * @param indices the units, strictly ascending.
+     * @param codeHashes keccak256(utf8(code)) of each.
+     * @param proof the multiproof.
+     * @param state DESTROYED, STOLEN, LOST or SAMPLED.
+     * @param holderOrgId the holder debited.
+     * @param evidenceHash hash of the record.
+     */
+    function decommission(bytes32 batchId, uint256[] calldata indices, bytes32[] calldata codeHashes,
+        bytes32[] calldata proof, UnitState state, bytes32 holderOrgId, bytes32 evidenceHash) external;
+
+    /// @notice Where a unit stands: ACTIVE, DISPENSED or its decommissioned state.
+    /// @param batchId the batch.
+    /// @param index the unit.
+    /// @return state the state.
+    function unitState(bytes32 batchId, uint256 index) external view returns (UnitState state);
 
     /**
      * @notice Release quarantined units of a holding after inspection.

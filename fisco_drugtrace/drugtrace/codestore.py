@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from fisco_drugtrace.drugtrace.merkle import MerkleTree, level_sizes, proof_for
+from fisco_drugtrace.drugtrace.merkle import MerkleTree, level_sizes, multiproof_for, proof_for
 from fisco_drugtrace.drugtrace.sqldb import StoreLocation, open_store
 from fisco_drugtrace.errors import TraceCodeError
 
@@ -330,6 +330,14 @@ class CodeStore:
         if stored is None:
             raise KeyError(f"batch 0x{batch_id.hex()} is not in the code store")
         return proof_for(index, level_sizes(stored.unit_count), lambda lv, i: self._node(batch_id, lv, i))
+
+    def multiproof(self, batch_id: bytes, indices: Sequence[int]) -> list[bytes]:
+        """One multiproof for the units at ``indices`` (strictly ascending), as ``dispenseMany``
+        and ``decommission`` take it."""
+        stored = self.batch(batch_id)
+        if stored is None:
+            raise KeyError(f"batch 0x{batch_id.hex()} is not in the code store")
+        return multiproof_for(indices, level_sizes(stored.unit_count), lambda lv, i: self._node(batch_id, lv, i))
 
     def _node(self, batch_id: bytes, level: int, index: int) -> bytes:
         row = self._db.execute(

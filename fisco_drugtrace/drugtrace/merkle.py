@@ -27,6 +27,8 @@ __all__ = [
     "level_sizes",
     "proof_for",
     "verify_proof",
+    "multiproof_for",
+    "verify_multiproof",
 ]
 
 _W = 32
@@ -91,6 +93,10 @@ class MerkleTree:
         """Sibling hashes for the unit at ``index``."""
         return proof_for(index, level_sizes(self.size), lambda lv, i: self.levels[lv][i * _W:(i + 1) * _W])
 
+    def multiproof(self, indices: Sequence[int]) -> list[bytes]:
+        """One proof for the units at ``indices`` (strictly ascending), as ``dispenseMany`` takes it."""
+        return multiproof_for(indices, level_sizes(self.size), lambda lv, i: self.levels[lv][i * _W:(i + 1) * _W])
+
 
 def build_batch_tree(batch: bytes, codes: Sequence[str], hasher: Callable[[bytes], bytes] | None = None) -> MerkleTree:
     """Code hashes, leaves and levels for a batch's ordered code list (10^5 codes: ~1 s).
@@ -130,3 +136,59 @@ def verify_proof(root: bytes, leaf: bytes, proof: Sequence[bytes],
     for sibling in proof:
         acc = node_hash(acc, sibling, hasher)
     return acc == root
+
+
+def multiproof_for(positions: Sequence[int], sizes: Sequence[int], node: Callable[[int, int], bytes]) -> list[bytes]:
+    """The multiproof for the leaves at ``positions`` (strictly ascending) of a tree with level
+    sizes ``sizes``: the sibling hashes in the order ``UnitMerkle.verifyMulti`` consumes them
+    (level by level; a given node pairs with the next given node when that is its sibling, a
+    level's odd last node is carried up, every other sibling comes from the proof)."""
+    current = list(positions)
+    if not current or any(b <= a for a, b in zip(current, current[1:])):
+        raise ValueError("positions must be a non-empty strictly ascending list")
+    if current[0] < 0 or current[-1] >= sizes[0]:
+        raise IndexError(f"leaf positions must be within 0..{sizes[0] - 1}")
+    proof: list[bytes] = []
+    for level, width in enumerate(sizes[:-1]):
+        given = set(current)
+        up: list[int] = []
+        i = 0
+        while i < len(current):
+            k = current[i]
+            if k % 2 == 0 and k + 1 == width:
+                pass  # carried up
+            elif k % 2 == 0 and k + 1 in given:
+                i += 1
+            else:
+                proof.append(node(level, k ^ 1))
+            up.append(k // 2)
+            i += 1
+        current = up
+    return proof
+
+
+def verify_multiproof(root: bytes, leaves: Sequence[bytes], positions: Sequence[int], width: int,
+                      proof: Sequence[bytes], hasher: Callable[[bytes], bytes] = keccak256) -> bool:
+    """The contract's ``UnitMerkle.verifyMulti``, for checking proofs off chain."""
+    nodes, pos, used = list(leaves), list(positions), 0
+    while width > 1:
+        out_nodes: list[bytes] = []
+        out_pos: list[int] = []
+        i = 0
+        while i < len(nodes):
+            k, n = pos[i], nodes[i]
+            if k % 2 == 0 and k + 1 == width:
+                parent = n
+            elif k % 2 == 0 and i + 1 < len(nodes) and pos[i + 1] == k + 1:
+                parent = node_hash(n, nodes[i + 1], hasher)
+                i += 1
+            else:
+                if used == len(proof):
+                    return False
+                parent = node_hash(n, proof[used], hasher)
+                used += 1
+            out_nodes.append(parent)
+            out_pos.append(k // 2)
+            i += 1
+        nodes, pos, width = out_nodes, out_pos, (width + 1) // 2
+    return used == len(proof) and len(nodes) == 1 and nodes[0] == root

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.codes import load_codes, validate_codes
@@ -157,7 +157,7 @@ class RegistryOps(ServiceBase):
         return self._commit(product, lot, checked, production_date, expiry_date, aggregation_root, on_progress)
 
     def _commit(self, product: bytes, lot: str, codes: list[str], production_date: int, expiry_date: int,
-                aggregation_root: bytes, on_progress: Progress) -> BatchRegistration:
+                aggregation_root: bytes, on_progress: Progress, packing: Any = None) -> BatchRegistration:
         bid = make_batch_id(product, lot, hasher=self.chain_hash)
         total = len(codes)
         on_progress("hash", 0, total)
@@ -172,8 +172,13 @@ class RegistryOps(ServiceBase):
         on_progress("store", total, total)
         on_progress("commit", 0, 1)
         try:
-            tx = self.suite.transact(self.suite.drugs, "commitBatch", product, lot, int(production_date),
-                                     int(expiry_date), total, tree.root, aggregation_root)
+            if packing is None:
+                tx = self.suite.transact(self.suite.drugs, "commitBatch", product, lot, int(production_date),
+                                         int(expiry_date), total, tree.root, aggregation_root)
+            else:  # a packed batch (issue 17A): a PackingTree built for this batch id and code count
+                tx = self.suite.transact(self.suite.drugs, "commitPackedBatch", product, lot, int(production_date),
+                                         int(expiry_date), total, tree.root, packing.root,
+                                         packing.layout.units_per_case, packing.layout.cases_per_pallet)
         except TransactionFailed:
             # the chain refused this list: do not keep it (a timeout, by contrast, may still land)
             if fresh and self._chain_batch_root(bid) != tree.root:

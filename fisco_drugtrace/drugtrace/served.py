@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from fisco_drugtrace.crypto.keccak import keccak256
 from fisco_drugtrace.drugtrace.codes import code_problem
 from fisco_drugtrace.drugtrace.codestore import CodeStore, StoredBatch
 from fisco_drugtrace.drugtrace.ids import id_hex
@@ -55,6 +56,11 @@ __all__ = ["IndexedVerifier", "ProofFile", "BatchView", "UNIT_GONE_EVENTS"]
 UNIT_GONE_EVENTS: Mapping[str, UnitState] = {"UnitDispensed": UnitState.DISPENSED}
 
 _ZERO = b"\0" * 32
+
+try:  # safe-pysha3's Keccak-256 type (a dependency): the proof loop calls it directly
+    from sha3 import keccak_256 as _KECCAK_TYPE
+except ImportError:  # pragma: no cover
+    _KECCAK_TYPE = None
 
 
 def _b(value: Any) -> bytes:
@@ -252,6 +258,7 @@ class IndexedVerifier:
 
     # -- the index at one block -------------------------------------------------------------
     def _current(self) -> _Snapshot:
+        """The index at its last block (one read of ``last_block``; the rest is kept per block)."""
         block = self.as_of_block()
         snap = self._snapshot
         if snap is None or snap.block != block:
@@ -273,9 +280,9 @@ class IndexedVerifier:
     def labels(self) -> dict[str, str]:
         return dict(self._current().labels)
 
-    def batch_view(self, batch_id: bytes) -> BatchView | None:
+    def batch_view(self, batch_id: bytes, snap: _Snapshot | None = None) -> BatchView | None:
         """The batch as the index tells it (``None``: the index has not seen it committed)."""
-        snap = self._current()
+        snap = snap if snap is not None else self._current()
         if batch_id not in snap.batches:
             snap.batches[batch_id] = self._read_batch(snap, batch_id)
         return snap.batches[batch_id]
@@ -356,7 +363,7 @@ class IndexedVerifier:
             return self._from_chain(svc, code)
         batch_id, index = slot
         snap = self._current()
-        view = self.batch_view(batch_id)
+        view = self.batch_view(batch_id, snap)
         if view is None:
             # The index cannot vouch for the batch (not synced that far, or another chain's list):
             # the chain decides, and if it cannot be asked the answer is "cannot tell here".
@@ -366,8 +373,13 @@ class IndexedVerifier:
         batch = view.batch
         proof = self._proof(codes, batch_id, index, batch.unit_count) if index < batch.unit_count else None
         acc = hasher(hasher(batch_id + index.to_bytes(32, "big") + unit_hash))
-        for sibling in proof or ():
-            acc = hasher(acc + sibling) if acc <= sibling else hasher(sibling + acc)
+        if hasher is keccak256 and _KECCAK_TYPE is not None:
+            new = _KECCAK_TYPE  # the same Keccak-256, called without a Python frame per node
+            for sibling in proof or ():
+                acc = new(acc + sibling if acc <= sibling else sibling + acc).digest()
+        else:
+            for sibling in proof or ():
+                acc = hasher(acc + sibling) if acc <= sibling else hasher(sibling + acc)
         if proof is None or acc != batch.unit_root:
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"cannot tell here: the code list held here for batch {id_hex(batch_id)} does not "

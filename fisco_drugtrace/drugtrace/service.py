@@ -22,6 +22,7 @@ from fisco_drugtrace.drugtrace.manifest_ops import ManifestOps
 from fisco_drugtrace.drugtrace.verification import VerificationOps
 from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
+from fisco_drugtrace.drugtrace.packing_ops import PackingOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
 from fisco_drugtrace.drugtrace.registry import RegistryOps
 from fisco_drugtrace.drugtrace.release import ReleaseOps
@@ -32,7 +33,7 @@ __all__ = ["TraceService"]
 
 
 class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps,
-                   VerificationOps):
+                   VerificationOps, PackingOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).

@@ -97,6 +97,18 @@ class Suite:
         return self.contracts["RecallManager"]
 
     @property
+    def packing(self) -> Contract:
+        """The PackingLedger the CustodyLedger created (issue 17A), found through
+        ``CustodyLedger.packingLedger()`` once; its events decode from then on."""
+        found = self.contracts.get("PackingLedger")
+        if found is None:
+            address = self.custody.call("packingLedger", sender=getattr(self.signer, "address", None))
+            found = Contract(self.client, suite_abi("PackingLedger"), address, self.signer)
+            self.contracts["PackingLedger"] = found
+            self._decoder = EventDecoder({c.address: (name, c.abi) for name, c in self.contracts.items()})
+        return found
+
+    @property
     def decoder(self) -> EventDecoder:
         return self._decoder
 

@@ -43,6 +43,10 @@ class UnitState(str, Enum):
     """What a genuine unit's record says (the first that applies, in this order)."""
 
     DISPENSED = "already_dispensed"
+    UNIT_DESTROYED = "unit_destroyed"
+    STOLEN = "stolen"
+    LOST = "lost"
+    SAMPLED = "sampled"
     DESTROYED = "destroyed"
     DEREGISTERED = "deregistered"
     RECALLED = "recalled"
@@ -57,7 +61,14 @@ _STATE_OF = {LifecycleState.DESTROYED: UnitState.DESTROYED, LifecycleState.DEREG
              LifecycleState.RECALLED: UnitState.RECALLED, LifecycleState.STOPPED: UnitState.STOPPED,
              LifecycleState.NONE: UnitState.NOT_RELEASED, LifecycleState.VOIDED: UnitState.VOIDED}
 
+#: CustodyLedger.unitState of a decommissioned unit (issue 12) -> what a check says
+_DECOMMISSIONED = {2: UnitState.UNIT_DESTROYED, 3: UnitState.STOLEN, 4: UnitState.LOST, 5: UnitState.SAMPLED}
+
 _ADVICE = {
+    UnitState.UNIT_DESTROYED: "genuine, but this unit was recorded destroyed: do not accept it; report it",
+    UnitState.STOLEN: "genuine, but this unit was reported stolen: do not accept it; report it to the regulator",
+    UnitState.LOST: "genuine, but this unit was reported lost: do not accept it; report it",
+    UnitState.SAMPLED: "genuine, but this unit was taken as a sample: it is not for sale; report it",
     UnitState.LISTED: "genuine, listed and not yet dispensed: may be used",
     UnitState.DISPENSED: "genuine, but this unit was already dispensed: do not accept it (a copied code?)",
     UnitState.DESTROYED: "genuine, but its batch was destroyed: do not use",
@@ -155,7 +166,9 @@ class VerificationOps(ServiceBase):
         lifecycle = self.effective_state(location.batch_id)  # type: ignore[attr-defined]
         expired = batch.expiry_date <= self.now_ms()
         dispensed = self.is_dispensed(location.batch_id, location.index)  # type: ignore[attr-defined]
-        state = UnitState.DISPENSED if dispensed else _STATE_OF.get(lifecycle) or (
+        decommissioned = None if dispensed else _DECOMMISSIONED.get(int(self.suite.call(
+            self.suite.custody, "unitState", location.batch_id, location.index)))
+        state = UnitState.DISPENSED if dispensed else decommissioned or _STATE_OF.get(lifecycle) or (
             UnitState.EXPIRED if expired else UnitState.LISTED)
         history = tuple(self._history(location.batch_id))
         return Verification(code, Verdict.GENUINE, _ADVICE[state], state=state, batch_id=location.batch_id,

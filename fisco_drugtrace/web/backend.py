@@ -7,7 +7,9 @@ this module only owns the connections and the sync loop.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,6 +45,19 @@ class SyncStatus:
     def healthy(self) -> bool:
         return self.error is None and self.last_ok_ms is not None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"last_ok_ms": self.last_ok_ms, "indexed_block": self.indexed_block, "events": self.events,
+                "error": self.error, "error_since_ms": self.error_since_ms, "rounds": self.rounds}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "SyncStatus":
+        if not isinstance(data, dict):
+            raise ValueError("not a sync status")
+        opt = lambda k: None if data.get(k) is None else int(data[k])  # noqa: E731
+        return cls(opt("last_ok_ms"), opt("indexed_block"), int(data.get("events") or 0),
+                   None if data.get("error") is None else str(data["error"]), opt("error_since_ms"),
+                   int(data.get("rounds") or 0))
+
 
 @dataclass
 class Backend:
@@ -64,6 +79,11 @@ class Backend:
     #: the code store and audit index: "" = SQLite files under ``home``; or a ``postgresql://`` DSN
     database: str = field(default="", repr=False)
     schema_prefix: str = "fdt"
+    #: where the syncing process publishes :class:`SyncStatus` after every round (JSON, renamed
+    #: into place); with ``follow`` this process does not sync and reads it from there instead
+    #: (``serve --workers N``: one syncer, N request workers)
+    status_file: Path | None = None
+    follow: bool = False
 
     def __post_init__(self) -> None:
         self.home = Path(self.home)
@@ -77,6 +97,7 @@ class Backend:
         self._thread: threading.Thread | None = None
         #: patients' verifications, answered from the code store and the audit index (no chain reads)
         self.verifier = IndexedVerifier(self.service)
+        self._status_read = (0.0, -1)  # (monotonic time of the last read, mtime_ns of the file then)
 
     def _web_location(self) -> StoreLocation:
         """The scans / idempotency / write-log store: beside the index (a SQLite file in the home, or
@@ -136,6 +157,39 @@ class Backend:
             self.sync.events += int(getattr(result, "events", 0) or 0)
             self.refresh_proofs()
         self.sync.rounds += 1
+        self._publish()
+        return self.sync
+
+    def _publish(self) -> None:
+        if self.status_file is None:
+            return
+        path = Path(self.status_file)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(self.sync.to_dict()), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            _log.warning("sync status not published to %s: %s", path, exc)
+
+    def sync_status(self) -> SyncStatus:
+        """The background sync's last outcome: this process's own, or (``follow``) the syncing
+        process's, re-read from ``status_file`` at most every half second."""
+        if not self.follow or self.status_file is None:
+            return self.sync
+        now = time.monotonic()
+        if now - self._status_read[0] < 0.5:
+            return self.sync
+        from fisco_drugtrace.jsonsafe import load_json
+
+        try:
+            mtime = os.stat(self.status_file).st_mtime_ns
+            if mtime != self._status_read[1]:
+                self.sync = SyncStatus.from_dict(load_json(Path(self.status_file).read_bytes()))
+        except (OSError, ValueError) as exc:
+            self.sync = SyncStatus(error=f"the syncing process has published no status ({exc})")
+            mtime = -1
+        self._status_read = (now, mtime)
         return self.sync
 
     def refresh_proofs(self) -> None:
@@ -150,7 +204,7 @@ class Backend:
                 _log.info("laid out %d proof file(s)", built)
 
     def start(self) -> None:
-        if self._thread is not None or self.sync_interval <= 0:
+        if self._thread is not None or self.sync_interval <= 0 or self.follow:
             return
         self._thread = threading.Thread(target=self._loop, name="audit-sync", daemon=True)
         self._thread.start()

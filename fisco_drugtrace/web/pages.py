@@ -44,7 +44,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
     other = "en" if lang == "zh" else "zh"
     html = _env.get_template(name).render(t=t, lang=lang, other_lang=other, path=request.url.path,
                                           scanner=request.app.state.scanner_js is not None,
-                                          sync=_backend(request).sync, **context)
+                                          sync=_backend(request).sync_status(), **context)
     return HTMLResponse(html, status_code=status)
 
 

@@ -306,6 +306,7 @@ class Model:
     holdings: dict[tuple[bytes, bytes], list[int]] = field(default_factory=dict)  # [quantity, quarantined]
     shipments: list[Shipment] = field(default_factory=list)
     dispensed: set[tuple[bytes, int]] = field(default_factory=set)
+    decommissioned: dict[tuple[bytes, int], int] = field(default_factory=dict)  # (batch, unit) -> UnitState
     observations: int = 0
     held: set[tuple[bytes, bytes]] = field(default_factory=set)  # (batch, org) that ever held units
     last_counted: dict[tuple[bytes, bytes], int] = field(default_factory=dict)  # last counted SERIOUS report
@@ -713,8 +714,8 @@ class Model:
             raise Rejected("CustodyLedgerUnitOutOfRange", bid, index, b.unit_count)
         if not proof_ok:
             raise Rejected("CustodyLedgerInvalidProof", bid, index)
-        if (bid, index) in self.dispensed:
-            # DuplicateDispense, nothing changes -- in every lifecycle state and after expiry,
+        if (bid, index) in self.dispensed or (bid, index) in self.decommissioned:
+            # DuplicateDispense (DecommissionedUnitPresented), nothing changes -- in every lifecycle state and after expiry,
             # so the counterfeit/diversion alert is never lost to a usability revert.
             return False
         self._usable(bid)
@@ -724,6 +725,60 @@ class Model:
         h[0] -= 1
         self.dispensed.add((bid, index))
         return True
+
+    def _unit_list(self, bid: bytes, indices: list[int], proof_ok: bool) -> None:
+        b = self.batches.get(bid)
+        if b is None or b.state == State.NONE:
+            raise Rejected("CustodyLedgerUnknownBatch", bid)
+        if not indices:
+            raise Rejected("CustodyLedgerInvalidUnitList", 0)
+        for i in range(1, len(indices)):
+            if indices[i] <= indices[i - 1]:
+                raise Rejected("CustodyLedgerInvalidUnitList", i)
+        if indices[-1] >= b.unit_count:
+            raise Rejected("CustodyLedgerUnitOutOfRange", bid, indices[-1], b.unit_count)
+        if not proof_ok:
+            raise Rejected("CustodyLedgerInvalidProof", bid, indices[0])
+
+    def unit_state(self, bid: bytes, index: int) -> int:
+        """CustodyLedger.unitState: 0 ACTIVE, 1 DISPENSED, else the decommissioned state."""
+        if (bid, index) in self.decommissioned:
+            return self.decommissioned[(bid, index)]
+        return 1 if (bid, index) in self.dispensed else 0
+
+    def dispense_many(self, sender: str, bid: bytes, indices: list[int], proof_ok: bool) -> int:
+        org, _ = self.authorize(sender, MASK["dispensers"])
+        self._unit_list(bid, indices, proof_ok)
+        fresh = [i for i in indices if self.unit_state(bid, i) == 0]  # the others only alert
+        if not fresh:
+            return 0
+        self._usable(bid)
+        h = self._holding(bid, org)
+        if h[0] - h[1] < len(fresh):
+            raise Rejected("CustodyLedgerInsufficientStock", bid, org, h[0] - h[1], len(fresh))
+        h[0] -= len(fresh)
+        self.dispensed.update((bid, i) for i in fresh)
+        return len(fresh)
+
+    def decommission(self, sender: str, bid: bytes, indices: list[int], proof_ok: bool, state: int,
+                     holder: bytes) -> None:
+        caller_id, caller = self.authorize(sender, MASK["holders"] | _REG)
+        if caller.kind in (Kind.NATIONAL, Kind.PROVINCIAL):
+            if state != 5:  # official sampling only
+                raise Rejected("CustodyLedgerInvalidUnitState", state)
+            self._region(caller_id, caller, holder, "CustodyLedgerOutsideRemit")
+        else:
+            if holder != caller_id:
+                raise Rejected("CustodyLedgerOutsideRemit", caller_id, holder)
+            if state < 2:
+                raise Rejected("CustodyLedgerInvalidUnitState", state)
+        self._unit_list(bid, indices, proof_ok)
+        for i in indices:
+            if self.unit_state(bid, i):
+                raise Rejected("CustodyLedgerUnitGone", bid, i, self.unit_state(bid, i))
+        self._debit(bid, holder, len(indices))
+        for i in indices:
+            self.decommissioned[(bid, i)] = state
 
     def release_quarantine(self, sender: str, bid: bytes, holder: bytes, qty: int) -> None:
         caller_id, caller = self.authorize(sender, _REG)

@@ -32,6 +32,7 @@ from fisco_drugtrace.contracts.artifacts import (
 from fisco_drugtrace.contracts.compiler import (
     FORBIDDEN_OPCODES,
     SETTINGS,
+    creation_code_opcodes,
     post_istanbul_opcodes,
     strip_metadata,
 )
@@ -70,7 +71,8 @@ def test_each_artifact_is_complete_and_carries_the_source_hash(name: str) -> Non
 @pytest.mark.parametrize("name", ALL_CONTRACTS)
 def test_bytecode_has_no_opcode_newer_than_istanbul(name: str) -> None:
     art = load_artifact(name)
-    assert post_istanbul_opcodes(art.bytecode) == []
+    others = [load_artifact(n).bytecode for n in ALL_CONTRACTS if n != name]
+    assert creation_code_opcodes(art.bytecode, art.deployed_bytecode, others) == []
     assert post_istanbul_opcodes(art.deployed_bytecode) == []
 
 
@@ -160,3 +162,12 @@ def test_runtime_code_stays_under_eip170_with_headroom(name: str) -> None:
     # EIP-170 caps deployed code at 24,576 bytes; keep 2 KiB free so a fix still fits (issue 17A:
     # the packing went into its own contract rather than into CustodyLedger).
     assert len(load_artifact(name).deployed_bytecode) <= 24_576 - 2_048
+
+
+def test_creation_code_walk_skips_the_runtime_and_embedded_creation_codes_only() -> None:
+    runtime = bytes([0x60, 0x01, 0x00, 0x4A])  # data of the creation code: checked as the runtime
+    embedded = bytes([0x5F, 0x48])  # another contract's creation code (`new X`): checked as its own
+    code = bytes([0x60, 0x00]) + runtime + embedded + bytes([0x00])
+    assert creation_code_opcodes(code, runtime, [embedded]) == []
+    assert creation_code_opcodes(bytes([0x48]) + runtime, runtime) == [(0, 0x48)]
+    assert creation_code_opcodes(code + bytes([0x5F]), runtime, [embedded]) == [(len(code), 0x5F)]

@@ -17,7 +17,7 @@ import pytest
 
 from harness import Contract, Reverted
 from model import MASK, Kind, Point, Result, bit
-from world import Actor, Scene
+from world import Actor, Scene, pallet_key
 
 Z32 = bytes(32)
 H1 = b"\x11" * 32
@@ -251,6 +251,74 @@ def _countersign(s: Scene, a: Actor) -> Call:
     return Call(w.recalls, "countersignDestruction", (did,))
 
 
+def _packed(s: Scene) -> Any:
+    """A packed batch (40 units, cases of 10, pallets of 2 cases) released to the MAH."""
+    return s.w.commit_packed_batch(s.product, "PK-PERM", 40, per_case=10, per_pallet=2)
+
+
+def _commit_packed(s: Scene, a: Actor) -> Call:
+    w = s.w
+    return Call(w.drugs, "commitPackedBatch", (s.product, "PK-NEW", w.chain.timestamp_ms - 1,
+                                               w.chain.timestamp_ms + 10**10, 40, H1, H1, 10, 2))
+
+
+def _give_pallet(s: Scene, pb: Any, a: Actor) -> None:
+    if a.kind in (DIST, PHARM, HOSP):
+        s.w.ship_packed(pb.batch_id, "man", a.name, [pallet_key(0)])
+
+
+def _dispatch_packed(s: Scene, a: Actor) -> Call:
+    pb = _packed(s)
+    if a.kind == DIST:
+        _give_pallet(s, pb, a)
+    to = s.w.org("hosp") if a.kind == PHARM else s.w.org("pharm")
+    return Call(s.w.packing, "dispatchPacked", (pb.batch_id, to, s.w.org("log"), [pallet_key(0)], False, Z32))
+
+
+def _return_packed(s: Scene, a: Actor) -> Call:
+    pb = _packed(s)
+    _give_pallet(s, pb, a)
+    return Call(s.w.packing, "dispatchPacked", (pb.batch_id, s.w.org("man"), s.w.org("log"), [pallet_key(0)], True,
+                                                Z32))
+
+
+def _receive_packed(s: Scene, a: Actor) -> Call:
+    w = s.w
+    pb = _packed(s)
+    items = [pallet_key(0)]
+    if a.kind in (DIST, PHARM, HOSP):
+        sid = w.ship_packed(pb.batch_id, "man", a.name, items, receive=False)
+    elif a.kind == MAN:
+        w.ship_packed(pb.batch_id, "man", "dist", items)
+        sid = w.ship_packed(pb.batch_id, "dist", "man", items, receive=False, is_return=True)
+    else:
+        sid = w.ship_packed(pb.batch_id, "man", "dist", items, receive=False)
+    return Call(w.packing, "receivePacked", (sid, items, [], [], Z32))
+
+
+def _unpack(s: Scene, a: Actor) -> Call:
+    pb = _packed(s)
+    _give_pallet(s, pb, a)
+    return Call(s.w.packing, "unpack", (pb.batch_id, pallet_key(0)))
+
+
+def _not_holder(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+    return ("PackingLedgerNotHolder", (c.args[0], c.args[1], a.org_id, 1))
+
+
+def _dispense_many(s: Scene, a: Actor) -> Call:
+    b, idx = s.batch, [5, 6]
+    return Call(s.w.custody, "dispenseMany", (b.batch_id, idx, [b.code_hash(i) for i in idx], b.multiproof(idx)))
+
+
+def _decommission(s: Scene, a: Actor) -> Call:
+    b, idx = s.batch, [7]
+    regulator = a.kind in (NAT, PROV)
+    holder = s.w.org("dist") if regulator or a.kind not in HOLDERS else a.org_id
+    return Call(s.w.custody, "decommission", (b.batch_id, idx, [b.code_hash(7)], b.multiproof(idx),
+                                              5 if regulator else 4, holder, Z32))
+
+
 # ----------------------------------------------------------------------------- corrections (issue 12)
 # Voids: the kind check lets every organisation (or every holder and regulator) through; who may
 # void a record is then its author or a regulator ranking as high, refused with the contract's
@@ -417,6 +485,17 @@ OPS: list[Op] = [
        "DestructionConfirmed"),
     Op("recordDestructionFor", REG, _destruction_for, by_kind(MASK["regulators"]), "DestructionRecordedFor"),
     Op("voidShipment", REG, _void_shipment, by_kind(MASK["regulators"]), "ShipmentVoided"),
+    # packing (issue 17A) and unit-level operations (issue 12)
+    Op("commitPackedBatch", K(MAN), _commit_packed, by_kind(MASK["manufacturer"]), "BatchPackingCommitted"),
+    Op("dispatchPacked", K(MAN, DIST), _dispatch_packed, by_kind(MASK["forward_senders"]), "PackedShipmentDispatched"),
+    Op("dispatchPacked:return", K(DIST, PHARM, HOSP), _return_packed, by_kind(MASK["return_senders"]),
+       "PackedShipmentDispatched"),
+    Op("receivePacked", HOLDERS, _receive_packed, _not_addressee, "ShipmentReceived"),
+    Op("unpack", HOLDERS, _unpack, _not_holder, "ContainerUnpacked"),
+    Op("dispenseMany", K(PHARM, HOSP), _dispense_many, by_kind(MASK["dispensers"]), "UnitDispensed"),
+    Op("decommission", HOLDERS | REG, _decommission, by_kind(MASK["holders"] | MASK["regulators"]),
+       "UnitDecommissioned"),
+
     *CORRECTIONS,
 ]
 

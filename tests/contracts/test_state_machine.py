@@ -436,6 +436,52 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self.run("dispense", (self.account(by), info.batch_id, index, not forged), self.w.custody, "dispense",
                  (info.batch_id, index, code_hash, proof), self.account(by))
 
+    def _units(self, data: st.DataObject, info: BatchInfo, k: int) -> list[int]:
+        """Up to ``k`` units, often some already gone; now and then out of order (refused)."""
+        n = len(info.codes)
+        gone = sorted(i for (b, i) in set(self.m.dispensed) | set(self.m.decommissioned) if b == info.batch_id)
+        pool = st.sampled_from(gone) | st.integers(0, n - 1) if gone else st.integers(0, n - 1)
+        units = sorted(data.draw(st.sets(pool, min_size=1, max_size=k)))
+        if len(units) > 1 and data.draw(st.integers(0, 9)) == 0:
+            units.reverse()
+        return units
+
+    def _multi(self, info: BatchInfo, units: list[int], forged: bool) -> tuple[list[bytes], list[bytes]]:
+        hashes = [info.code_hash(i) for i in units]
+        proof = info.multiproof(units) if units == sorted(units) else []
+        if forged:
+            if proof:
+                proof = [bytes([proof[0][0] ^ 1]) + proof[0][1:]] + proof[1:]
+            else:
+                hashes = [ref.code_hash("forged")] + hashes[1:]
+        return hashes, proof
+
+    @rule(data=st.data(), forged=st.sampled_from([False, False, False, True]), k=st.integers(1, 6))
+    def dispense_many(self, data: st.DataObject, forged: bool, k: int) -> None:
+        if not self.batches:
+            return
+        info = self.batches[self._batch(data)]
+        units = self._units(data, info, k)
+        hashes, proof = self._multi(info, units, forged)
+        ok = not forged and units == sorted(units)
+        by = data.draw(st.sampled_from(["pharm", "pharm", "hosp", "dist"]))
+        self.run("dispense_many", (self.account(by), info.batch_id, units, ok), self.w.custody, "dispenseMany",
+                 (info.batch_id, units, hashes, proof), self.account(by))
+
+    @rule(data=st.data(), forged=st.sampled_from([False, False, False, True]), k=st.integers(1, 3),
+          state=st.sampled_from([2, 3, 4, 5, 5, 1]),
+          by=st.sampled_from(["man", "dist", "pharm", "hosp", "nat", "prov", "prov_b", "log"]))
+    def decommission(self, data: st.DataObject, forged: bool, k: int, state: int, by: str) -> None:
+        if not self.batches:
+            return
+        info = self.batches[self._batch(data)]
+        units = self._units(data, info, k)
+        hashes, proof = self._multi(info, units, forged)
+        ok = not forged and units == sorted(units)
+        holder = self.w.org(data.draw(st.sampled_from([by, by, "dist", "pharm"])))
+        self.run("decommission", (self.account(by), info.batch_id, units, ok, state, holder), self.w.custody,
+                 "decommission", (info.batch_id, units, hashes, proof, state, holder, H), self.account(by))
+
     @rule(data=st.data(), qty=st.integers(0, 5))
     def release_quarantine(self, data: st.DataObject, qty: int) -> None:
         if not self.batches:
@@ -696,8 +742,12 @@ class DrugTraceMachine(RuleBasedStateMachine):
                 assert w.custody.call("holdingOf", bid, org_id) == m.holding(bid, org_id), "holding"
             words = (b.unit_count + 255) // 256
             for word in range(words):
-                expected = sum(1 << (i - 256 * word) for (xb, i) in m.dispensed if xb == bid and i // 256 == word)
+                gone = set(m.dispensed) | set(m.decommissioned)  # the bitmap means "left custody"
+                expected = sum(1 << (i - 256 * word) for (xb, i) in gone if xb == bid and i // 256 == word)
                 assert w.custody.call("dispenseWord", bid, word) == expected, "dispensed bits"
+            for (xb, i), state in m.decommissioned.items():
+                if xb == bid:
+                    assert w.custody.call("unitState", bid, i) == state, "decommissioned state"
             assert w.obs.call("seriousReactionCount", bid) == m.serious.get(bid, 0) - m.serious_voided.get(bid, 0)
             assert w.drugs.call("autoStopReason", bid) == m.auto_stop_reason(bid), "automatic stop's reason"
             assert w.obs.call("releaseStatus", b.product, bid) == m.release_status(bid), "release gate"

@@ -20,6 +20,7 @@ import merkle_reference as ref
 from harness import DAY_MS, Artifact, Chain, Contract, TxResult, address_of
 from model import Kind
 
+from fisco_drugtrace.drugtrace.merkle import multiproof_for
 from fisco_drugtrace.drugtrace.packing import CASE, PALLET, PackingLayout, PackingTree, container_key
 
 __all__ = ["Scene", "REGION_A", "REGION_B", "Actor", "BatchInfo", "PackedBatch", "World", "unit_codes", "CAST",
@@ -74,6 +75,11 @@ class BatchInfo:
 
     def proof(self, index: int) -> list[bytes]:
         return self.tree.proof(index)
+
+    def multiproof(self, indices: list[int]) -> list[bytes]:
+        """The multiproof of ``indices`` (ascending) in the order ``UnitMerkle.verifyMulti`` reads it."""
+        return multiproof_for(indices, [len(level) for level in self.tree.levels],
+                              lambda lv, i: self.tree.levels[lv][i])
 
     def code_hash(self, index: int) -> bytes:
         return ref.code_hash(self.codes[index])
@@ -256,6 +262,18 @@ class World:
         return self.custody.transact("dispense", info.batch_id, index,
                                      code_hash if code_hash is not None else info.code_hash(index),
                                      info.proof(index) if proof is None else proof, sender=self.acct(who))
+
+    def dispense_many(self, info: BatchInfo, indices: list[int], who: str = "pharm") -> TxResult:
+        indices = sorted(indices)
+        return self.custody.transact("dispenseMany", info.batch_id, indices, [info.code_hash(i) for i in indices],
+                                     info.multiproof(indices), sender=self.acct(who))
+
+    def decommission(self, info: BatchInfo, indices: list[int], state: int, who: str, *,
+                     holder: str | None = None) -> TxResult:
+        indices = sorted(indices)
+        return self.custody.transact("decommission", info.batch_id, indices, [info.code_hash(i) for i in indices],
+                                     info.multiproof(indices), state, self.org(holder or who), Z32,
+                                     sender=self.acct(who))
 
     def stop_batch(self, batch: bytes, by: str = "nat") -> TxResult:
         return self.drugs.transact("transitionBatch", batch, 2, 0, Z32, sender=self.acct(by))

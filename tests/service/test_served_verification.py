@@ -16,10 +16,11 @@ from multiparty_helpers import other_home, released_batch
 
 
 @pytest.fixture
-def served(market, tmp_path):
-    """A verifying server's home: the batch's manifest imported, the index synced, proof files laid out."""
+def served(market, tmp_path, store_backend):
+    """A verifying server's home: the batch's manifest imported, the index synced, proof files laid
+    out; its code store and audit index in SQLite files or in PostgreSQL (every test runs on both)."""
     batch, codes = released_batch(market, units=37)  # an odd count: levels carry nodes up
-    home = other_home(market, tmp_path / "server")
+    home = other_home(market, tmp_path / "server", stores=store_backend)
     home.import_manifest(market.svc["manufacturer"].export_manifest(batch.batch_id))
     home.audit_sync()
     verifier = IndexedVerifier(lambda: home)
@@ -126,9 +127,10 @@ def test_never_a_false_counterfeit_when_the_chain_is_down(served, monkeypatch) -
     assert verifier.verify(codes[3]).verdict is Verdict.GENUINE
 
 
-def test_a_batch_the_index_has_not_seen_is_asked_of_the_chain_or_cannot_tell(market, tmp_path, monkeypatch) -> None:
+def test_a_batch_the_index_has_not_seen_is_asked_of_the_chain_or_cannot_tell(market, tmp_path, monkeypatch,
+                                                                             store_backend) -> None:
     batch, codes = released_batch(market, units=8)
-    home = other_home(market, tmp_path / "fresh")
+    home = other_home(market, tmp_path / "fresh", stores=store_backend)
     home.import_manifest(market.svc["manufacturer"].export_manifest(batch.batch_id))
     verifier = IndexedVerifier(lambda: home)
     try:

@@ -15,10 +15,7 @@ from fisco_drugtrace.cli.render import echo, emit
 __all__ = ["serve", "web"]
 
 
-def _backend(app: AppContext, *, password_file: str | None, sync_interval: float):  # type: ignore[no-untyped-def]
-    from fisco_drugtrace.web import Backend
-
-    settings = app.settings
+def _secret(password_file: str | None) -> str | None:
     secret: str | None = None
     if password_file:
         try:
@@ -27,10 +24,20 @@ def _backend(app: AppContext, *, password_file: str | None, sync_interval: float
             raise click.UsageError(f"cannot read --password-file {password_file}: {exc.strerror}") from None
     elif os.environ.get(PASSWORD_ENV) is not None:
         secret = os.environ[PASSWORD_ENV]
+    return secret
+
+
+def _backend_kwargs(app: AppContext, sync_interval: float) -> dict:  # type: ignore[type-arg]
+    settings = app.settings
+    return {"home": Path(settings.home), "account_dir": Path(settings.account_dir), "sync_interval": sync_interval,
+            "database": settings.database, "schema_prefix": settings.database_schema}
+
+
+def _backend(app: AppContext, *, secret: str | None, sync_interval: float):  # type: ignore[no-untyped-def]
+    from fisco_drugtrace.web import Backend
+
     password = (lambda _account: secret) if secret is not None else None  # type: ignore[misc]
-    return Backend(app.client, Path(settings.home), account_dir=Path(settings.account_dir),
-                   password=password, sync_interval=sync_interval, database=settings.database,
-                   schema_prefix=settings.database_schema)
+    return Backend(app.client, password=password, **_backend_kwargs(app, sync_interval))
 
 
 @click.command("serve")
@@ -43,9 +50,12 @@ def _backend(app: AppContext, *, password_file: str | None, sync_interval: float
               help="Seconds between background syncs of the audit index.")
 @click.option("--password-file", type=click.Path(dir_okay=False),
               help=f"Keystore password for write tokens' accounts (else ${PASSWORD_ENV}; none: read-only).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="FISCO_WEB_WORKERS",
+              help="Request worker processes sharing this home's stores (one more process keeps the index "
+                   "in step); about one per core.")
 @pass_app
 def serve(app: AppContext, host: str, port: int, tls_cert: str | None, tls_key: str | None, sync_interval: float,
-          password_file: str | None) -> None:
+          password_file: str | None, workers: int) -> None:
     """Serve the verification pages, the supervision board and the HTTP API (Ctrl-C stops)."""
     import uvicorn
 
@@ -53,18 +63,34 @@ def serve(app: AppContext, host: str, port: int, tls_cert: str | None, tls_key: 
 
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("--tls-cert and --tls-key go together")
-    backend = _backend(app, password_file=password_file, sync_interval=sync_interval)
+    secret = _secret(password_file)
+    backend = _backend(app, secret=secret, sync_interval=sync_interval)
     backend.service().deployment  # no suite recorded here: fail now, with the address book's advice
     scheme = "https" if tls_cert else "http"
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding {host}: the service is reachable from other machines", err=True)
-    config = uvicorn.Config(create_app(backend), host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key,
-                            log_level="warning", timeout_keep_alive=15, limit_concurrency=512,
-                            h11_max_incomplete_event_size=64 * 1024, server_header=False)
-    server = uvicorn.Server(config)
+    # httptools and uvloop (dependencies) when importable: uvicorn's "auto" picks them
+    options = dict(ssl_certfile=tls_cert, ssl_keyfile=tls_key, log_level="warning", timeout_keep_alive=15,
+                   limit_concurrency=512, h11_max_incomplete_event_size=64 * 1024, server_header=False,
+                   access_log=False)
     shown = f"[{host}]" if ":" in host else host
-    echo(f"serving {scheme}://{shown}:{port}/ (verify: /verify, board: /board, API: /api/openapi.json)")
-    sys.stdout.flush()
+
+    def announce(_host: str, bound: int) -> None:
+        extra = f", {workers} workers" if workers > 1 else ""
+        echo(f"serving {scheme}://{shown}:{bound}/ (verify: /verify, board: /board, API: /api/openapi.json{extra})")
+        sys.stdout.flush()
+
+    if workers > 1:
+        from fisco_drugtrace.web.workers import WorkerSpec, serve_workers
+
+        spec = WorkerSpec(app.settings, _backend_kwargs(app, sync_interval), options, secret)
+        try:
+            serve_workers(backend, spec, host=host, port=port, workers=workers, announce=announce)
+        except OSError as exc:
+            raise click.UsageError(f"cannot bind {host}:{port}: {exc.strerror}") from None
+        return
+    server = uvicorn.Server(uvicorn.Config(create_app(backend), host=host, port=port, **options))  # type: ignore[arg-type]
+    announce(host, port)
     try:
         server.run()
     except OSError as exc:

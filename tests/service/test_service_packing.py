@@ -1,0 +1,103 @@
+"""TraceService for packed batches (issue 17A) and unit-level operations (issue 12): register
+with packing, ship/receive pallets and cases reconciled per container, unpack, a unit's case and
+pallet, batched dispense, decommissioning and what a code check says of a decommissioned unit."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from fisco_drugtrace.drugtrace.packing import CASE, PALLET, container_key
+from fisco_drugtrace.drugtrace.packing_ops import ContainerStatus, UnitCustodyState
+from fisco_drugtrace.drugtrace.story import story_codes
+from fisco_drugtrace.drugtrace.verification import UnitState
+from fisco_drugtrace.errors import ContractRevert, TraceCodeError
+
+from test_service_flows import DAY, _product, _released
+
+_lots = itertools.count(1)
+
+
+def _packed(market, units: int = 40, per_case: int = 10, per_pallet: int = 2):
+    man = market.svc["manufacturer"]
+    n = next(_lots)
+    first = 700_000 + n * 1000
+    codes = list(story_codes(first + units, "8160348"))[first:]
+    cases = -(-units // per_case)
+    pallets = -(-cases // per_pallet)
+    now = man.now_ms()
+    reg, tree = man.register_packed_batch(
+        _product(market).product_id, f"PK-{n}", codes, units_per_case=per_case, cases_per_pallet=per_pallet,
+        case_codes=[f"00{n:04d}1{i:011d}" for i in range(cases)],
+        pallet_codes=[f"00{n:04d}2{i:011d}" for i in range(pallets)],
+        production_date=now, expiry_date=now + 365 * DAY)
+    assert reg.batch.aggregation_root == tree.root
+    _released(market, reg.batch.batch_id)
+    return reg.batch.batch_id, codes, tree
+
+
+def test_register_packed_batch_commits_the_layout(market) -> None:
+    bid, codes, tree = _packed(market)
+    man = market.svc["manufacturer"]
+    layout = man.packing_layout(bid)
+    assert (layout.unit_count, layout.units_per_case, layout.cases_per_pallet) == (40, 10, 2)
+    st = man.container_state(bid, container_key(PALLET, 1))
+    assert st.status is ContainerStatus.HELD and st.holder_org_id == market.orgs["manufacturer"] and not st.inside
+
+
+def test_pallet_to_pharmacy_then_unit_path_and_d9(market) -> None:
+    bid, codes, _ = _packed(market)
+    man, dist, pharm = (market.svc[r] for r in ("manufacturer", "distributor", "pharmacy"))
+    s = man.ship_packed(bid, market.orgs["distributor"], market.orgs["logistics"], [container_key(PALLET, 0)])
+    assert s.quantity == 20
+    assert man.packed_items(s.shipment_id) == [container_key(PALLET, 0)]
+    got = dist.receive_packed(s.shipment_id, missing=[container_key(CASE, 1)])
+    assert got.received == 10  # case 1 missing: a per-case discrepancy on chain
+    assert dist.container_state(bid, container_key(CASE, 1)).status is ContainerStatus.MISSING
+    assert dist.container_state(bid, container_key(PALLET, 0)).status is ContainerStatus.OPENED
+    s2 = dist.ship_packed(bid, market.orgs["pharmacy"], market.orgs["logistics"], [container_key(CASE, 0)])
+    pharm.receive_packed(s2.shipment_id)
+    path = pharm.unit_path(codes[3])
+    assert (path.index, path.case.index, path.pallet.index) == (3, 0, 0)
+    assert path.case.holder_org_id == market.orgs["pharmacy"] and path.unit.inside
+    # D9: a unit whose case is still at the manufacturer cannot be dispensed by the pharmacy
+    with pytest.raises(ContractRevert) as err:
+        pharm.dispense(codes[25])
+    assert err.value.error_name == "CustodyLedgerNotUnitHolder"
+    with pytest.raises(ContractRevert):
+        pharm.dispense(codes[3])  # its case is still intact
+    opened = pharm.unpack(bid, container_key(CASE, 0))
+    assert opened.status is ContainerStatus.OPENED
+    assert pharm.dispense(codes[3]).dispensed
+
+
+def test_dispense_many_and_decommission(market) -> None:
+    bid, codes, _ = _packed(market)
+    man, pharm, reg = market.svc["manufacturer"], market.svc["pharmacy"], market.svc["regulator"]
+    s = man.ship_packed(bid, market.orgs["pharmacy"], market.orgs["logistics"], [container_key(PALLET, 0)])
+    pharm.receive_packed(s.shipment_id)
+    pharm.unpack(bid, container_key(PALLET, 0))
+    pharm.unpack(bid, container_key(CASE, 0))
+    pharm.unpack(bid, container_key(CASE, 1))
+    pharm.dispense(codes[2])
+    many = pharm.dispense_many([codes[i] for i in (5, 2, 3, 4)])
+    assert many.dispensed == (codes[3], codes[4], codes[5]) and many.alerts == (codes[2],)
+    assert pharm.holding(bid, market.orgs["pharmacy"]).quantity == 20 - 4
+    gone = pharm.decommission([codes[11], codes[12]], "stolen")
+    assert gone.state is UnitCustodyState.STOLEN and gone.holder_org_id == market.orgs["pharmacy"]
+    assert pharm.unit_state(bid, 11) is UnitCustodyState.STOLEN
+    verdict = pharm.verify_code(codes[11])
+    assert verdict.genuine and verdict.state is UnitState.STOLEN and not verdict.dispensed
+    assert "stolen" in verdict.reason and not verdict.usable
+    again = pharm.dispense_many([codes[11], codes[13]])
+    assert again.dispensed == (codes[13],) and again.alerts == (codes[11],)
+    assert any(n == "DecommissionedUnitPresented" for n, _ in again.tx.events)
+    sampled = reg.decommission([codes[14]], "sampled", holder=market.orgs["pharmacy"])
+    assert sampled.state is UnitCustodyState.SAMPLED
+    assert pharm.verify_code(codes[14]).state is UnitState.SAMPLED
+    assert pharm.holding(bid, market.orgs["pharmacy"]).quantity == 20 - 4 - 2 - 1 - 1
+    with pytest.raises(TraceCodeError):
+        pharm.dispense_many([])
+    with pytest.raises(ValueError):
+        pharm.decommission([codes[15]], "misplaced")
