@@ -40,6 +40,7 @@ contract OrgRegistry is IOrgRegistry {
     address private _custodyLedger;
     address private _observationLog;
     address private _recallManager;
+    address private _procurementLedger;
 
     mapping(bytes32 => Org) private _orgs;
     mapping(bytes32 => bytes32) private _details;
@@ -171,6 +172,18 @@ contract OrgRegistry is IOrgRegistry {
     }
 
     /// @inheritdoc IOrgRegistry
+    function linkProcurement(address procurementLedger_) external override {
+        _caller(MASK_NATIONAL);
+        if (_drugRegistry == address(0)) revert OrgRegistryInvalidSuite(address(0));
+        if (_procurementLedger != address(0)) revert OrgRegistrySuiteAlreadyLinked();
+        if (procurementLedger_ == address(0)) revert OrgRegistryZeroAddress();
+        _checkMember(procurementLedger_);
+        _checkActor(procurementLedger_, _drugRegistry, _custodyLedger);
+        _procurementLedger = procurementLedger_;
+        emit ProcurementLinked(procurementLedger_);
+    }
+
+    /// @inheritdoc IOrgRegistry
     function pause() external override {
         _caller(MASK_NATIONAL);
         if (_paused) revert OrgRegistryPauseUnchanged(true);
@@ -274,6 +287,11 @@ contract OrgRegistry is IOrgRegistry {
         return (_drugRegistry, _custodyLedger, _observationLog, _recallManager);
     }
 
+    /// @inheritdoc IOrgRegistry
+    function procurementLedger() external view override returns (address ledger) {
+        return _procurementLedger;
+    }
+
     // ================================================================== internals
 
     /// @dev Reverts with {OrgRegistryEnforcedPause} while paused.
@@ -339,7 +357,7 @@ contract OrgRegistry is IOrgRegistry {
         }
     }
 
-    /// @dev ObservationLog / RecallManager: they act on this DrugRegistry and CustodyLedger.
+    /// @dev ObservationLog / RecallManager / ProcurementLedger: they act on (or read) this DrugRegistry and CustodyLedger.
     function _checkActor(address member, address drugRegistry, address custodyLedger) private view {
         ISuiteLinks links = ISuiteLinks(member);
         if (links.drugRegistry() != drugRegistry || links.custodyLedger() != custodyLedger) {

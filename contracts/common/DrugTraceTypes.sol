@@ -21,7 +21,8 @@ enum OrgKind {
     LOGISTICS,              // 5: carrier / third-party warehouse
     PHARMACY,               // 6: retail pharmacy
     HOSPITAL,               // 7: medical institution (using unit)
-    AUDITOR                 // 8: auditor / notary (read, counter-sign destruction)
+    AUDITOR,                // 8: auditor / notary (read, counter-sign destruction)
+    PROCUREMENT_PLATFORM    // 9: provincial centralised procurement platform (bids, settlement rules)
 }
 
 /// @notice Status of an organisation.

@@ -14,9 +14,10 @@ uint256 constant MASK_LOGISTICS = 1 << 5;
 uint256 constant MASK_PHARMACY = 1 << 6;
 uint256 constant MASK_HOSPITAL = 1 << 7;
 uint256 constant MASK_AUDITOR = 1 << 8;
+uint256 constant MASK_PLATFORM = 1 << 9;
 uint256 constant MASK_SYSTEM = 1 << 15;
 
 uint256 constant MASK_REGULATORS = MASK_NATIONAL | MASK_PROVINCIAL;
 uint256 constant MASK_DISPENSERS = MASK_PHARMACY | MASK_HOSPITAL;
 uint256 constant MASK_HOLDERS = MASK_MANUFACTURER | MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL;
-uint256 constant MASK_ANY_ORG = (1 << 9) - 2; // bits 1..8
+uint256 constant MASK_ANY_ORG = (1 << 9) - 2; // bits 1..8 (the supply chain; not the procurement platform)

@@ -122,6 +122,9 @@ interface IOrgRegistry {
     /// @param observationLog ObservationLog address
     /// @param recallManager RecallManager address
     event SuiteLinked(address drugRegistry, address custodyLedger, address observationLog, address recallManager);
+    /// @notice The ProcurementLedger was linked (after the suite).
+    /// @param procurementLedger its address
+    event ProcurementLinked(address procurementLedger);
     /// @notice The suite was paused by `account`.
     /// @param account the signing address
     event Paused(address indexed account);
@@ -204,6 +207,17 @@ interface IOrgRegistry {
      */
     function linkSuite(address drugRegistry, address custodyLedger, address observationLog, address recallManager)
         external;
+
+    /**
+     * @notice Link the ProcurementLedger (once, after {linkSuite}). It reads the suite and is not
+     * a "system" member: it gets no power over custody or lifecycle.
+     * @dev Requirements: national regulator; suite linked ({OrgRegistryInvalidSuite} before);
+     * not linked yet ({OrgRegistrySuiteAlreadyLinked}); no zero address; code whose
+     * `orgRegistry()` is this registry and whose `drugRegistry()`/`custodyLedger()` are the
+     * linked ones ({OrgRegistryInvalidSuite}). Emits {ProcurementLinked}.
+     * @param procurementLedger ProcurementLedger address.
+     */
+    function linkProcurement(address procurementLedger) external;
 
     /**
      * @notice Pause every write of the suite.
@@ -315,4 +329,10 @@ interface IOrgRegistry {
         external
         view
         returns (address drugRegistry, address custodyLedger, address observationLog, address recallManager);
+
+    /**
+     * @notice The linked ProcurementLedger (zero before {linkProcurement}).
+     * @return ledger its address.
+     */
+    function procurementLedger() external view returns (address ledger);
 }

@@ -46,6 +46,7 @@ SUITE_CONTRACTS: tuple[str, ...] = (
     "CustodyLedger",
     "ObservationLog",
     "RecallManager",
+    "ProcurementLedger",
 )
 #: Contracts a suite contract creates in its constructor (not deployed by the recipe): name ->
 #: (creator, the creator's getter of its address). CustodyLedger creates the PackingLedger.

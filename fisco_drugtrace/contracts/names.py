@@ -31,7 +31,7 @@ __all__ = [
 #: Solidity enum name -> member names in declaration order (``contracts/common/DrugTraceTypes.sol``).
 ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "OrgKind": ("NONE", "REGULATOR_NATIONAL", "REGULATOR_PROVINCIAL", "MANUFACTURER", "DISTRIBUTOR", "LOGISTICS",
-                "PHARMACY", "HOSPITAL", "AUDITOR"),
+                "PHARMACY", "HOSPITAL", "AUDITOR", "PROCUREMENT_PLATFORM"),
     "OrgStatus": ("NONE", "ACTIVE", "SUSPENDED"),
     "LifecycleState": ("NONE", "LISTED", "STOPPED", "RECALLED", "DESTROYED", "DEREGISTERED", "VOIDED"),
     "ShipmentStatus": ("NONE", "DISPATCHED", "RECEIVED", "PARTIAL", "REJECTED", "VOIDED"),
@@ -42,6 +42,10 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "RecallKind": ("VOLUNTARY", "ORDERED"),
     "RecallStatus": ("NONE", "OPEN", "NOTIFIED", "COMPLETED", "CLOSED"),
     "DestructionStatus": ("NONE", "RECORDED", "CONFIRMED", "VOIDED"),
+    # contracts/interfaces/IProcurementLedger.sol (issue 17)
+    "BidStatus": ("NONE", "ACTIVE", "WITHDRAWN"),
+    "OrderStatus": ("NONE", "PLACED", "ACCEPTED", "DECLINED", "CANCELLED", "FULFILLED", "CLOSED"),
+    "DeliveryStatus": ("NONE", "SHIPPED", "ACCEPTED", "REFUSED", "INVOICED", "PAID"),
     "NodeStatus": ("NONE", "HELD", "TRANSIT", "OPENED", "MISSING"),
     "UnitState": ("ACTIVE", "DISPENSED", "DESTROYED", "STOLEN", "LOST", "SAMPLED"),
 }
@@ -189,6 +193,55 @@ REVERT_HINTS: Mapping[str, str] = {
     "RecallManagerDestructionNotPending": "the destruction was counter-signed already",
     "RecallManagerUnknownDestruction": "check the destruction id",
     "RecallManagerUnknownRecall": "check the recall id (`audit recalls`)",
+    # ProcurementLedger (issue 17)
+    "ProcurementLedgerBidNotActive":
+        "the bid was withdrawn by its platform: nothing more can change on it",
+    "ProcurementLedgerBidNotLive":
+        "the bid is withdrawn or outside its validity period: see `procure show bid BID_ID`",
+    "ProcurementLedgerDeliveriesInFlight":
+        "a delivery of this order is still in transit: receive (or reject) it and run `procure deliver --confirm` first",
+    "ProcurementLedgerDistributorNotAllowed":
+        "the bid does not allow this distributor: order from one listed by `procure show bid BID_ID`",
+    "ProcurementLedgerInvalidBid":
+        "a bid needs a price above 0, a validity that ends in the future after it starts, and 1 to 8 distributors",
+    "ProcurementLedgerInvalidDeliveryStatus":
+        "the delivery is not at this step: see `procure show delivery SHIPMENT_ID`",
+    "ProcurementLedgerInvalidOrderStatus":
+        "the order is not at this step: see `procure show order ORDER_ID`",
+    "ProcurementLedgerInvalidPeriod":
+        "the settlement period is 1 to 365 days",
+    "ProcurementLedgerInvalidVolumes":
+        "give as many volumes as hospitals, 1 to 32 per call",
+    "ProcurementLedgerInvoiceMismatch":
+        "the invoice amount must be the accepted quantity times the bid price (the error shows the expected amount)",
+    "ProcurementLedgerNotOverdue":
+        "the deadline has not passed, the delivery is paid, or its alert was already raised",
+    "ProcurementLedgerNotParty":
+        "only the order's own hospital or distributor (or the bid's platform) acts on it: sign with --account of that organisation",
+    "ProcurementLedgerOverDelivery":
+        "the shipment would take the order past its quantity: ship at most what is still open (`procure show order ORDER_ID`)",
+    "ProcurementLedgerPaymentMismatch":
+        "record the invoice amount as paid (the error shows it)",
+    "ProcurementLedgerProductNotListed":
+        "a bid needs a product on the market (LISTED)",
+    "ProcurementLedgerShipmentAlreadyCounted":
+        "this shipment already counts as a delivery of an order; each shipment counts once",
+    "ProcurementLedgerShipmentMismatch":
+        "the shipment must go from the order's distributor to its hospital, carry the bid's product and not be a return",
+    "ProcurementLedgerShipmentNotDeliverable":
+        "the shipment was rejected or voided: dispatch a new one",
+    "ProcurementLedgerShipmentNotReceived":
+        "the hospital has not received the shipment yet: `receive SHIPMENT_ID` first",
+    "ProcurementLedgerUnknownBid":
+        "no such bid: list them with `procure show bids`",
+    "ProcurementLedgerUnknownDelivery":
+        "this shipment is not a delivery of any order: `procure deliver ORDER_ID SHIPMENT_ID` first",
+    "ProcurementLedgerUnknownOrder":
+        "no such purchase order: check the id (`procure show order ORDER_ID`)",
+    "ProcurementLedgerVolumeBelowOrdered":
+        "the agreed volume cannot drop below what the hospital already ordered",
+    "ProcurementLedgerVolumeExceeded":
+        "the order would pass the hospital's agreed volume under the bid (or orders nothing): see `procure show bid BID_ID`",
 }
 
 

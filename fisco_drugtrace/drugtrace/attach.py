@@ -99,7 +99,7 @@ def code_difference(on_chain: bytes, artifact_runtime: bytes) -> str | None:
 
 
 def read_linked_suite(client: Any, org_registry: str) -> dict[str, str]:
-    """The five suite addresses, read from ``OrgRegistry.suite()`` at ``org_registry``.
+    """The suite addresses, read from ``OrgRegistry.suite()`` (and ``procurementLedger()``) at ``org_registry``.
 
     :raises AddressBookError: no contract there, or an ``OrgRegistry`` that was never linked.
     """
@@ -122,7 +122,14 @@ def read_linked_suite(client: Any, org_registry: str) -> dict[str, str]:
         raise AddressBookError(f"OrgRegistry {address} is not linked to a suite yet",
                                user_message=f"OrgRegistry {address} is not linked to a suite yet "
                                             "(its deployer has not finished `contracts deploy`)")
-    return dict(zip(SUITE_CONTRACTS, [address, *addresses]))
+    found = dict(zip(SUITE_CONTRACTS, [address, *addresses]))
+    try:  # issue 17: linked after the suite; a registry deployed before it has no such view
+        procurement = normalize_address(str(registry.call("procurementLedger")))
+    except Exception:
+        procurement = _ZERO_ADDRESS
+    if procurement != _ZERO_ADDRESS:
+        found["ProcurementLedger"] = procurement
+    return found
 
 
 def attach_suite(client: Any, org_registry: str, *, chain_id: str, group_id: str, source: str = "address",

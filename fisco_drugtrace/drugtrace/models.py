@@ -54,6 +54,7 @@ class OrgKind(IntEnum):
     PHARMACY = 6
     HOSPITAL = 7
     AUDITOR = 8
+    PROCUREMENT_PLATFORM = 9
 
 
 class OrgStatus(IntEnum):

@@ -21,9 +21,11 @@ from fisco_drugtrace.drugtrace.models import TxInfo
 from fisco_drugtrace.encoding.abi import ContractAbi
 from fisco_drugtrace.errors import ContractNotDeployed, ContractRevert, NotFound
 
-__all__ = ["Suite", "deploy_suite", "suite_abi", "map_revert", "NOT_FOUND_ERRORS", "ZERO32"]
+__all__ = ["Suite", "OPTIONAL_CONTRACTS", "deploy_suite", "suite_abi", "map_revert", "NOT_FOUND_ERRORS", "ZERO32"]
 
 ZERO32 = b"\x00" * 32
+#: suite members a deployment may lack (deployed before they existed); the others are required
+OPTIONAL_CONTRACTS = frozenset({"ProcurementLedger"})
 
 #: revert name -> (kind of thing, argument holding its id)
 NOT_FOUND_ERRORS: Mapping[str, tuple[str, str]] = {
@@ -34,6 +36,9 @@ NOT_FOUND_ERRORS: Mapping[str, tuple[str, str]] = {
     "CustodyLedgerUnknownShipment": ("shipment", "shipmentId"),
     "RecallManagerUnknownRecall": ("recall case", "recallId"),
     "RecallManagerUnknownDestruction": ("destruction record", "destructionId"),
+    "ProcurementLedgerUnknownBid": ("winning bid", "bidId"),
+    "ProcurementLedgerUnknownOrder": ("purchase order", "orderId"),
+    "ProcurementLedgerUnknownDelivery": ("delivery", "shipmentId"),
 }
 
 _ABI_CACHE: dict[str, ContractAbi] = {}
@@ -72,6 +77,7 @@ class Suite:
         self.signer = signer
         self.contracts: dict[str, Contract] = {
             name: Contract(client, suite_abi(name), deployment.address(name), signer) for name in SUITE_CONTRACTS
+            if name in deployment.contracts or name not in OPTIONAL_CONTRACTS
         }
         self._decoder = EventDecoder({c.address: (name, c.abi) for name, c in self.contracts.items()})
         self._signer_checked = False
@@ -95,6 +101,15 @@ class Suite:
     @property
     def recalls(self) -> Contract:
         return self.contracts["RecallManager"]
+
+    @property
+    def procurement(self) -> Contract:
+        """The ProcurementLedger (issue 17); a suite deployed before it has none."""
+        found = self.contracts.get("ProcurementLedger")
+        if found is None:
+            raise ContractNotDeployed(
+                "this suite has no ProcurementLedger (deployed before it existed): deploy a new suite to use procurement")
+        return found
 
     @property
     def packing(self) -> Contract:
@@ -163,7 +178,8 @@ def deploy_suite(
 
     Order (contracts/README.md): OrgRegistry(root, region, details) -> DrugRegistry(orgs) ->
     CustodyLedger(orgs, drugs) -> ObservationLog(orgs, drugs, custody) ->
-    RecallManager(orgs, drugs, custody) -> OrgRegistry.linkSuite(drugs, custody, obs, recalls).
+    RecallManager(orgs, drugs, custody) -> OrgRegistry.linkSuite(drugs, custody, obs, recalls) ->
+    ProcurementLedger(orgs, drugs, custody) -> OrgRegistry.linkProcurement(procurement).
     """
     step = on_step or (lambda _name: None)
     deployed: dict[str, Contract] = {}
@@ -180,8 +196,11 @@ def deploy_suite(
     custody = _deploy("CustodyLedger", orgs.address, drugs.address)
     obs = _deploy("ObservationLog", orgs.address, drugs.address, custody.address)
     recalls = _deploy("RecallManager", orgs.address, drugs.address, custody.address)
-    receipt = orgs.transact("linkSuite", drugs.address, custody.address, obs.address, recalls.address).receipt
+    orgs.transact("linkSuite", drugs.address, custody.address, obs.address, recalls.address)
     step("linkSuite")
+    procurement = _deploy("ProcurementLedger", orgs.address, drugs.address, custody.address)
+    receipt = orgs.transact("linkProcurement", procurement.address).receipt
+    step("linkProcurement")
     first = orgs.deploy_receipt.block_number if orgs.deploy_receipt is not None else 0
     for name, contract in deployed.items():
         if not client.get_code(contract.address):

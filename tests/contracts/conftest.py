@@ -24,7 +24,7 @@ import pytest
 from harness import ARTIFACTS_DIR, Artifact, DevChainHarness, load_artifacts
 from world import Scene, World
 
-_NEEDED = ("OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager")
+_NEEDED = ("OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager", "ProcurementLedger")
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,7 @@ class Kind(IntEnum):
     PHARMACY = 6
     HOSPITAL = 7
     AUDITOR = 8
+    PLATFORM = 9  # issue 17: provincial procurement platform (registered by a regulator)
 
 
 class OrgStatus(IntEnum):
@@ -130,7 +131,9 @@ MASK = {
     "holders": bit(Kind.MANUFACTURER) | bit(Kind.DISTRIBUTOR) | bit(Kind.PHARMACY) | bit(Kind.HOSPITAL),
     "supervisors": bit(Kind.NATIONAL) | bit(Kind.PROVINCIAL) | bit(Kind.AUDITOR),
     "openers": bit(Kind.MANUFACTURER) | bit(Kind.NATIONAL) | bit(Kind.PROVINCIAL),
-    "any": sum(1 << k for k in range(1, 9)),
+    "any": sum(1 << k for k in range(1, 9)),  # the supply chain: not the procurement platform
+    "platform": 1 << 9,
+    "hospital": 1 << 7,
     "system": SYSTEM,
 }
 

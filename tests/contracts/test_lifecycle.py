@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 
 from harness import Reverted
-from model import BATCH_TRANSITIONS, PRODUCT_TRANSITIONS, SYSTEM, Kind, State, bit, transition_mask
+from model import BATCH_TRANSITIONS, MASK, PRODUCT_TRANSITIONS, SYSTEM, Kind, State, bit, transition_mask
 from world import Scene
 
 Z32 = bytes(32)
 EVIDENCE = b"\xee" * 32
 STATES = list(State)
-KINDS = [Kind(k) for k in range(1, 9)]
+KINDS = [Kind(k) for k in range(1, 9)]  # the supply chain; the platform is refused up front (below)
 
 
 def drive_product(s: Scene, target: State) -> None:
@@ -109,6 +109,24 @@ def test_batch_transition(scene: Scene, frm: State, to: State, kind: Kind) -> No
         "batchId": b, "from": int(frm), "to": int(to), "byOrgId": actor.org_id, "reasonId": 9,
         "evidenceHash": EVIDENCE})]
     assert w.drugs.call("getBatch", b)[5:7] == (int(to), w.chain.timestamp_ms)
+
+
+def test_procurement_platform_takes_no_lifecycle_transition(scene: Scene) -> None:
+    """The procurement platform (issue 17) is outside the supply chain: every transition, and the
+    release, is refused by the OrgRegistry before the table is read."""
+    w, b = scene.w, scene.batch.batch_id
+    plat = w.primary(Kind.PLATFORM)
+    refused = ("OrgRegistryUnauthorizedKind", (plat.org_id, int(Kind.PLATFORM), MASK["any"]))
+    for to in STATES:
+        for fn, ident in (("transitionProduct", scene.product), ("transitionBatch", b)):
+            with pytest.raises(Reverted) as info:
+                w.drugs.transact(fn, ident, int(to), 0, Z32, sender=plat.account)
+            assert (info.value.name, info.value.args_) == refused
+    info_b = w.commit_batch(scene.product, "PLT", 4, release=False)
+    with pytest.raises(Reverted) as info:
+        w.drugs.transact("releaseBatch", info_b.batch_id, Z32, sender=plat.account)
+    assert (info.value.name, info.value.args_) == \
+        ("OrgRegistryUnauthorizedKind", (plat.org_id, int(Kind.PLATFORM), bit(Kind.MANUFACTURER)))
 
 
 def test_system_only_transitions_exist_in_the_table() -> None:

@@ -21,7 +21,7 @@ from world import Actor, Scene, pallet_key
 
 Z32 = bytes(32)
 H1 = b"\x11" * 32
-ALL_KINDS = [Kind(k) for k in range(1, 9)]
+ALL_KINDS = [Kind(k) for k in range(1, 10)]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def K(*kinds: Kind) -> frozenset[Kind]:
     return frozenset(kinds)
 
 
-NAT, PROV, MAN, DIST, LOG, PHARM, HOSP, AUD = ALL_KINDS
+NAT, PROV, MAN, DIST, LOG, PHARM, HOSP, AUD, PLAT = ALL_KINDS
 REG = K(NAT, PROV)
 HOLDERS = K(MAN, DIST, PHARM, HOSP)
 
@@ -129,6 +129,8 @@ def _product_to(to: int, *, stop_first: bool = False) -> Prepare:
 def _transition_refusal(frm: int, to: int, product: bool = False) -> Refusal:
     def refuse(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
         ident = s.product if product else s.batch.batch_id
+        if a.kind == PLAT:  # outside the supply chain: refused before the transition table
+            return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), MASK["any"]))
         return ("DrugRegistryUnauthorizedTransition", (ident, frm, to, a.org_id))
     return refuse
 
@@ -161,6 +163,8 @@ def _reject(s: Scene, a: Actor) -> Call:
 
 
 def _not_addressee(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+    if a.kind == PLAT:  # outside the supply chain: refused by kind first
+        return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), MASK["any"]))
     return ("CustodyLedgerNotAddressee", (c.args[0], a.org_id))
 
 
@@ -251,6 +255,48 @@ def _countersign(s: Scene, a: Actor) -> Call:
     return Call(w.recalls, "countersignDestruction", (did,))
 
 
+# ----------------------------------------------------------------------------- procurement (issue 17)
+
+
+def _bid(s: Scene) -> int:
+    return s.w.publish_bid(s.product)
+
+
+def _order(s: Scene, accept: bool = True) -> int:
+    return s.w.place_order(_bid(s), 10, accept=accept)
+
+
+def _shipped(s: Scene, *, receive: bool = False) -> int:
+    w = s.w
+    sid = w.deliver(_order(s), s.batch.batch_id, 3, confirm=False)
+    if receive:
+        w.custody.transact("receiveShipment", sid, 3, Z32, sender=w.acct("hosp"))
+    return sid
+
+
+def _accepted(s: Scene, *, invoiced: bool = False) -> int:
+    w = s.w
+    sid = _shipped(s, receive=True)
+    w.procurement.transact("confirmReceipt", sid, sender=w.acct("hosp"))
+    if invoiced:
+        w.procurement.transact("invoice", sid, 3 * 1250, H1, sender=w.acct("dist"))
+    return sid
+
+
+def _proc(fn: str, make: Callable[[Scene], Any], *extra: Any) -> Prepare:
+    return lambda s, a: Call(s.w.procurement, fn, (make(s), *extra))
+
+
+def _publish(s: Scene, a: Actor) -> Call:
+    now = s.w.chain.timestamp_ms
+    return Call(s.w.procurement, "publishBid", (H1, s.product, 900, now, now + 86_400_000, [s.w.org("dist")]))
+
+
+def _close(s: Scene, a: Actor) -> Call:
+    w = s.w
+    oid = _order(s)
+    w.deliver(oid, s.batch.batch_id, 2)
+    return Call(w.procurement, "closeOrder", (oid, H1))
 def _packed(s: Scene) -> Any:
     """A packed batch (40 units, cases of 10, pallets of 2 cases) released to the MAH."""
     return s.w.commit_packed_batch(s.product, "PK-PERM", 40, per_case=10, per_pallet=2)
@@ -303,6 +349,8 @@ def _unpack(s: Scene, a: Actor) -> Call:
 
 
 def _not_holder(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+    if a.kind == PLAT:  # outside the supply chain: refused by kind first
+        return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), MASK["any"]))
     return ("PackingLedgerNotHolder", (c.args[0], c.args[1], a.org_id, 1))
 
 
@@ -360,6 +408,8 @@ def _void_refused(contract_error: str, mask: int | None = None) -> Refusal:
     def refuse(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
         if mask is not None and not mask & bit(a.kind):
             return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), mask))
+        if a.kind == PLAT:  # outside the supply chain: refused by kind first
+            return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), MASK["any"]))
         return (contract_error, (c.args[0], a.org_id))
     return refuse
 
@@ -485,6 +535,30 @@ OPS: list[Op] = [
        "DestructionConfirmed"),
     Op("recordDestructionFor", REG, _destruction_for, by_kind(MASK["regulators"]), "DestructionRecordedFor"),
     Op("voidShipment", REG, _void_shipment, by_kind(MASK["regulators"]), "ShipmentVoided"),
+    # ProcurementLedger (issue 17)
+    Op("publishBid", K(PLAT), _publish, by_kind(MASK["platform"]), "BidPublished"),
+    Op("setAgreedVolumes", K(PLAT), lambda s, a: Call(s.w.procurement, "setAgreedVolumes",
+       (_bid(s), [s.w.org("hosp")], [50])), by_kind(MASK["platform"]), "AgreedVolumeSet"),
+    Op("withdrawBid", K(PLAT), _proc("withdrawBid", _bid, H1), by_kind(MASK["platform"]), "BidWithdrawn"),
+    Op("setSettlementPeriod", K(PLAT), lambda s, a: Call(s.w.procurement, "setSettlementPeriod", (15 * 86_400_000,)),
+       by_kind(MASK["platform"]), "SettlementPeriodSet"),
+    Op("placeOrder", K(HOSP), lambda s, a: Call(s.w.procurement, "placeOrder", (_bid(s), s.w.org("dist"), 5, H1)),
+       by_kind(MASK["hospital"]), "OrderPlaced"),
+    Op("acceptOrder", K(DIST), _proc("acceptOrder", lambda s: _order(s, accept=False)), by_kind(MASK["distributor"]),
+       "OrderStatusChanged"),
+    Op("declineOrder", K(DIST), _proc("declineOrder", lambda s: _order(s, accept=False), H1),
+       by_kind(MASK["distributor"]), "OrderStatusChanged"),
+    Op("cancelOrder", K(HOSP), _proc("cancelOrder", lambda s: _order(s, accept=False), H1),
+       by_kind(MASK["hospital"]), "OrderStatusChanged"),
+    Op("closeOrder", K(HOSP), _close, by_kind(MASK["hospital"]), "OrderStatusChanged"),
+    Op("recordDelivery", K(DIST), lambda s, a: Call(s.w.procurement, "recordDelivery", (_order(s), s.w.custody.transact(
+        "dispatch", s.batch.batch_id, s.w.org("hosp"), s.w.org("log"), 2, Z32, sender=s.w.acct("dist")).output)),
+       by_kind(MASK["distributor"]), "DeliveryRecorded"),
+    Op("confirmReceipt", K(HOSP, DIST), _proc("confirmReceipt", lambda s: _shipped(s, receive=True)),
+       by_kind(MASK["hospital"] | MASK["distributor"]), "DeliveryAccepted"),
+    Op("invoice", K(DIST), _proc("invoice", _accepted, 3 * 1250, H1), by_kind(MASK["distributor"]), "Invoiced"),
+    Op("recordPayment", K(HOSP), _proc("recordPayment", lambda s: _accepted(s, invoiced=True), 3 * 1250, H1),
+       by_kind(MASK["hospital"]), "PaymentRecorded"),
     # packing (issue 17A) and unit-level operations (issue 12)
     Op("commitPackedBatch", K(MAN), _commit_packed, by_kind(MASK["manufacturer"]), "BatchPackingCommitted"),
     Op("dispatchPacked", K(MAN, DIST), _dispatch_packed, by_kind(MASK["forward_senders"]), "PackedShipmentDispatched"),

@@ -109,13 +109,16 @@ def suite() -> dict[str, Any]:
         "CustodyLedger": lambda: [deployed["OrgRegistry"].address, deployed["DrugRegistry"].address],
         "ObservationLog": lambda: [deployed[n].address for n in ("OrgRegistry", "DrugRegistry", "CustodyLedger")],
         "RecallManager": lambda: [deployed[n].address for n in ("OrgRegistry", "DrugRegistry", "CustodyLedger")],
+        "ProcurementLedger": lambda: [deployed[n].address for n in ("OrgRegistry", "DrugRegistry", "CustodyLedger")],
     }
     for name in SUITE_CONTRACTS:  # the deploy recipe of contracts/README.md
         address = evm.deploy(regulator, ctor(name, order_args[name]()))
         deployed[name] = Deployed(evm, name, address.lower(), errors)
     c = deployed
-    _, events = c["OrgRegistry"].send("linkSuite", *(c[n].address for n in SUITE_CONTRACTS[1:]), sender=regulator)
+    _, events = c["OrgRegistry"].send("linkSuite", *(c[n].address for n in SUITE_CONTRACTS[1:5]), sender=regulator)
     assert events[0][0] == "SuiteLinked"
+    _, events = c["OrgRegistry"].send("linkProcurement", c["ProcurementLedger"].address, sender=regulator)
+    assert events[0][0] == "ProcurementLinked"
     accounts = {}
     for i, (label, kind) in enumerate(KIND.items()):
         org = ref.org_id(f"9111{label}")

@@ -3,12 +3,13 @@
 Deployment follows the recipe of ``contracts/README.md``: OrgRegistry(rootOrgId, region,
 detailsHash) by the national regulator's account; DrugRegistry(orgs); CustodyLedger(orgs,
 drugs); ObservationLog(orgs, drugs, custody); RecallManager(orgs, drugs, custody); then
-``OrgRegistry.linkSuite(drugs, custody, observations, recalls)``.
+``OrgRegistry.linkSuite(drugs, custody, observations, recalls)``; ProcurementLedger(orgs, drugs,
+custody) and ``OrgRegistry.linkProcurement(procurement)``.
 
 The cast (one signing account per organisation): ``nat`` (national regulator, root),
 ``prov`` (provincial regulator of region A), ``prov_b`` (region B), ``man`` (the MAH of the
 standard product, region A), ``man_b`` (another MAH, region B), ``dist``, ``dist2``, ``log``,
-``pharm``, ``hosp``, ``aud`` (all region A), and ``stranger`` (an account bound to nothing).
+``pharm``, ``hosp``, ``aud``, ``plat`` (the procurement platform; all region A), and ``stranger`` (an account bound to nothing).
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ CAST: dict[str, tuple[Kind, int]] = {
     "pharm": (Kind.PHARMACY, REGION_A),
     "hosp": (Kind.HOSPITAL, REGION_A),
     "aud": (Kind.AUDITOR, REGION_A),
+    "plat": (Kind.PLATFORM, REGION_A),
 }
 # The primary organisation of each kind (the one the permission tables use).
 PRIMARY = {Kind.NATIONAL: "nat", Kind.PROVINCIAL: "prov", Kind.MANUFACTURER: "man", Kind.DISTRIBUTOR: "dist",
-           Kind.LOGISTICS: "log", Kind.PHARMACY: "pharm", Kind.HOSPITAL: "hosp", Kind.AUDITOR: "aud"}
+           Kind.LOGISTICS: "log", Kind.PHARMACY: "pharm", Kind.HOSPITAL: "hosp", Kind.AUDITOR: "aud",
+           Kind.PLATFORM: "plat"}
 
 
 def unit_codes(n: int, prefix: str = "8123456") -> list[str]:
@@ -110,6 +113,7 @@ class World:
     obs: Contract
     recalls: Contract
     packing: Contract
+    procurement: Contract
     actors: dict[str, Actor] = field(default_factory=dict)
     stranger: str = address_of(999)
 
@@ -129,7 +133,10 @@ class World:
                                sender=nat_account)
         orgs.transact("linkSuite", drugs.address, custody.address, obs.address, recalls.address, sender=nat_account)
         packing = chain.attach(artifacts["PackingLedger"], custody.call("packingLedger"))
-        w = cls(chain, orgs, drugs, custody, obs, recalls, packing)
+        procurement = chain.deploy(artifacts["ProcurementLedger"], orgs.address, drugs.address, custody.address,
+                                   sender=nat_account)
+        orgs.transact("linkProcurement", procurement.address, sender=nat_account)
+        w = cls(chain, orgs, drugs, custody, obs, recalls, packing, procurement)
         w.actors["nat"] = Actor("nat", Kind.NATIONAL, REGION_A, nat_account, nat_org)
         for i, (name, (kind, region)) in enumerate(CAST.items()):
             if name != "nat":
@@ -296,6 +303,41 @@ class World:
             if held and self.actors[name].kind in (Kind.MANUFACTURER, Kind.DISTRIBUTOR, Kind.PHARMACY, Kind.HOSPITAL):
                 did = self.recalls.transact("recordDestruction", rid, held, False, Z32, sender=self.acct(name)).output
                 self.recalls.transact("countersignDestruction", did, sender=self.acct("nat"))
+
+    # ------------------------------------------------------------------ procurement (issue 17)
+
+    def publish_bid(self, product: bytes, *, price: int = 1250, distributors: tuple[str, ...] = ("dist",),
+                    volumes: dict[str, int] | None = None, valid_days: int = 365, by: str = "plat",
+                    tender: bytes = b"\x7e" * 32) -> int:
+        """A live winning bid (valid from now for ``valid_days``) and the hospitals' agreed volumes."""
+        now = self.chain.timestamp_ms
+        r = self.procurement.transact("publishBid", tender, product, price, now, now + valid_days * DAY_MS,
+                                      [self.org(d) for d in distributors], sender=self.acct(by))
+        bid = r.output
+        volumes = {"hosp": 100} if volumes is None else volumes
+        if volumes:
+            self.procurement.transact("setAgreedVolumes", bid, [self.org(h) for h in volumes], list(volumes.values()),
+                                      sender=self.acct(by))
+        return bid
+
+    def place_order(self, bid: int, qty: int, *, hosp: str = "hosp", dist: str = "dist", accept: bool = True) -> int:
+        oid = self.procurement.transact("placeOrder", bid, self.org(dist), qty, b"\x0d" * 32, sender=self.acct(hosp)).output
+        if accept:
+            self.procurement.transact("acceptOrder", oid, sender=self.acct(dist))
+        return oid
+
+    def deliver(self, order: int, batch: bytes, qty: int, *, dist: str = "dist", hosp: str = "hosp",
+                received: int | None = None, confirm: bool = True) -> int:
+        """Dispatch ``qty`` from the distributor to the hospital, count it against the order, and
+        (``received`` not None, default ``qty``) receive it in custody and confirm the receipt."""
+        sid = self.custody.transact("dispatch", batch, self.org(hosp), self.org("log"), qty, Z32,
+                                    sender=self.acct(dist)).output
+        self.procurement.transact("recordDelivery", order, sid, sender=self.acct(dist))
+        if confirm:
+            self.custody.transact("receiveShipment", sid, qty if received is None else received, Z32,
+                                  sender=self.acct(hosp))
+            self.procurement.transact("confirmReceipt", sid, sender=self.acct(hosp))
+        return sid
 
     def all_events(self, result: TxResult) -> list[tuple[str, dict[str, Any]]]:
         return [(e.name, e.args) for e in result.events]

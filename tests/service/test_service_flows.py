@@ -61,7 +61,8 @@ def _batch(market, units: int = 40, prefix: str = "8160347"):
 def test_deploy_recorded_in_the_address_book(market) -> None:
     reg = market.svc["regulator"]
     dep = reg.deployment
-    assert set(dep.contracts) == {"OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager"}
+    assert set(dep.contracts) == {"OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager",
+                                  "ProcurementLedger"}
     status = reg.status()
     assert all(status.code_present.values()) and not status.paused and status.org_count == 6
     assert reg.address_book.labels(*reg.chain_key)["0x" + market.orgs["pharmacy"].hex()] == "Kangjian Pharmacy"
