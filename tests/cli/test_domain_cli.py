@@ -420,3 +420,5 @@ def test_packed_batch_ship_unpack_dispense_many_decommission(world, env, capsys)
     assert synced
     trace = as_json("trace", "unit", codes[7])
     assert "UnitDecommissioned" in [e["event"] for e in trace["entries"]]
+    text = invoke("trace", "unit", codes[3])
+    assert "packing: unit 3 (dispensed) in case 0 opened at" in text and "pallet 0 opened at" in text
