@@ -302,7 +302,7 @@ contract ObservationLog is IObservationLog, SuiteMember {
     /// @inheritdoc IObservationLog
     function seriousReactionsWithin(bytes32 batchId, uint64 windowMs) external view override returns (uint256 count) {
         uint256 total = _seriousReactions[batchId];
-        if (windowMs == 0) return total;
+        if (windowMs == 0) return total - _seriousVoided[batchId]; // as seriousReactionCount: voids left it
         uint64[ADR_MAX_THRESHOLD] storage times = _seriousTimes[batchId];
         uint256 kept = total < ADR_MAX_THRESHOLD ? total : ADR_MAX_THRESHOLD;
         // Bounded by ADR_MAX_THRESHOLD; newest first, stop at the first report outside the window;

@@ -42,6 +42,7 @@ from fisco_drugtrace.client.wire_v3 import (
     consensus_status_v3,
     group_info_v3,
     log_v3,
+    logs_v3,
     node_info_v3,
     peers_v3,
     receipt_v3,
@@ -196,7 +197,7 @@ class ClientV3(FiscoClient):
         it (at most ``filter_max_process_block`` blocks of the range)."""
         result = self._read("getLogs", [self.group, self._filter_params(from_block, to_block, addresses, topics)])
         matches = log_filter(addresses, topics)
-        return [log for log in map(log_v3, items(result, "logs")) if matches(log)]
+        return [log for log in logs_v3(items(result, "logs")) if matches(log)]
 
     def scan_logs(self, from_block: int, to_block: int, addresses: Sequence[str] | None = None,
                   topics: Sequence[Any] | None = None) -> list[Log]:

@@ -13,7 +13,9 @@ batch's order::
 Its *manifest hash* is the keccak256 of the file's bytes — what ``ship --manifest @FILE`` puts in
 the shipment's ``manifestHash`` field, so a receiver can import exactly the file the sender
 referenced. Importing trusts nothing in the file: the codes are re-hashed into the tree and the
-root must be the one the chain holds for that batch (the header is only a claim).
+root must be the one the chain holds for that batch (the header is only a claim). A packed batch's
+header also carries ``packing`` (layout, case and pallet codes, packing root): on import the
+container codes must rebuild the batch's on-chain packing root and layout too.
 """
 
 from __future__ import annotations
@@ -59,12 +61,18 @@ class Manifest:
     hash_name: str
     codes: tuple[str, ...]
     file_hash: bytes
+    #: a packed batch's packing (issue 17A): ``units_per_case``, ``cases_per_pallet``,
+    #: ``case_codes``, ``pallet_codes``, ``packing_root`` (a claim, checked on import)
+    packing: dict[str, Any] | None = None
 
     def header(self) -> dict[str, Any]:
-        return {"format": MANIFEST_FORMAT, "version": _VERSION, "chain_id": self.chain_id,
-                "group_id": self.group_id, "org_registry": self.org_registry, "batch_id": id_hex(self.batch_id),
-                "product_id": id_hex(self.product_id), "lot": self.lot, "unit_count": self.unit_count,
-                "unit_root": id_hex(self.unit_root), "hash": self.hash_name}
+        out = {"format": MANIFEST_FORMAT, "version": _VERSION, "chain_id": self.chain_id,
+               "group_id": self.group_id, "org_registry": self.org_registry, "batch_id": id_hex(self.batch_id),
+               "product_id": id_hex(self.product_id), "lot": self.lot, "unit_count": self.unit_count,
+               "unit_root": id_hex(self.unit_root), "hash": self.hash_name}
+        if self.packing is not None:
+            out["packing"] = dict(self.packing)
+        return out
 
 
 def manifest_hash(data: bytes) -> bytes:
@@ -73,11 +81,14 @@ def manifest_hash(data: bytes) -> bytes:
 
 
 def render_manifest(*, chain_id: str, group_id: str, org_registry: str, batch_id: bytes, product_id: bytes,
-                    lot: str, unit_root: bytes, codes: Sequence[str], hash_name: str = "keccak256") -> bytes:
-    """The manifest file's bytes."""
+                    lot: str, unit_root: bytes, codes: Sequence[str], hash_name: str = "keccak256",
+                    packing: dict[str, Any] | None = None) -> bytes:
+    """The manifest file's bytes (``packing``: a packed batch's layout and container codes)."""
     header = {"format": MANIFEST_FORMAT, "version": _VERSION, "chain_id": str(chain_id), "group_id": str(group_id),
               "org_registry": org_registry.lower(), "batch_id": id_hex(batch_id), "product_id": id_hex(product_id),
               "lot": lot, "unit_count": len(codes), "unit_root": id_hex(unit_root), "hash": hash_name}
+    if packing is not None:
+        header["packing"] = dict(packing)
     return (json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n" + "\n".join(codes) + "\n").encode("utf-8")
 
 
@@ -86,6 +97,22 @@ def _field(header: dict[str, Any], name: str, kind: type) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ManifestFormatError(f"manifest header: {name!r} must be a {kind.__name__}")
     return value
+
+
+def _packing(header: dict[str, Any]) -> dict[str, Any] | None:
+    packing = header.get("packing")
+    if packing is None:
+        return None
+    if not isinstance(packing, dict):
+        raise ManifestFormatError("manifest header: 'packing' must be an object")
+    for name in ("units_per_case", "cases_per_pallet"):
+        _field(packing, name, int)
+    _field(packing, "packing_root", str)
+    for name in ("case_codes", "pallet_codes"):
+        codes = packing.get(name)
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ManifestFormatError(f"manifest header: packing {name!r} must be a list of codes")
+    return packing
 
 
 def parse_manifest(data: bytes) -> Manifest:
@@ -124,7 +151,7 @@ def parse_manifest(data: bytes) -> Manifest:
             batch_id=parse_id(_field(header, "batch_id", str)), product_id=parse_id(_field(header, "product_id", str)),
             lot=_field(header, "lot", str), unit_count=_field(header, "unit_count", int),
             unit_root=parse_id(_field(header, "unit_root", str)), hash_name=_field(header, "hash", str),
-            codes=tuple(codes), file_hash=manifest_hash(data))
+            codes=tuple(codes), file_hash=manifest_hash(data), packing=_packing(header))
     except ValueError as exc:
         raise ManifestFormatError(f"manifest header: {exc}") from exc
     if manifest.unit_count != len(codes):

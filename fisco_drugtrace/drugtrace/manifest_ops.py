@@ -45,10 +45,15 @@ class ManifestOps(ServiceBase):
             raise ManifestMismatch(f"the code list held here for batch {id_hex(batch)} does not rebuild its "
                                    "on-chain root; re-import it from its manufacturer")
         chain, group = self.chain_key
+        packing = None
+        if self.packing_layout(batch) is not None:  # type: ignore[attr-defined]
+            packing = self.held_packing(batch)  # type: ignore[attr-defined]
+            if packing is None:
+                raise NotFound("packing (case and pallet codes) of batch", id_hex(batch) + " in this home")
         return render_manifest(chain_id=chain, group_id=group, org_registry=self.deployment.address("OrgRegistry"),
                                batch_id=batch, product_id=on_chain.product_id, lot=on_chain.lot,
                                unit_root=on_chain.unit_root, codes=self.codes.codes(batch),
-                               hash_name=hash_name(self.chain_hash))
+                               hash_name=hash_name(self.chain_hash), packing=packing)
 
     def import_manifest(self, data: bytes, *, shipment_id: int | None = None) -> ManifestImport:
         """Check a manifest against the chain and keep its code list here (for dispensing,
@@ -69,6 +74,7 @@ class ManifestOps(ServiceBase):
         if on_chain.unit_count != manifest.unit_count:
             raise ManifestMismatch(f"batch {id_hex(manifest.batch_id)} has {on_chain.unit_count} units on chain, "
                                    f"the manifest lists {manifest.unit_count}")
+        self._check_packing(manifest)
         held = self.codes.batch(manifest.batch_id)
         if held is not None and held.root == on_chain.unit_root:
             return self._result(manifest, on_chain, True, shipment_id)
@@ -78,6 +84,32 @@ class ManifestOps(ServiceBase):
                                    f"on-chain root ({id_hex(tree.root)[:18]}… ≠ {id_hex(on_chain.unit_root)[:18]}…)")
         self.codes.put_batch(tree, manifest.codes, product_id=on_chain.product_id, lot=on_chain.lot)
         return self._result(manifest, on_chain, False, shipment_id)
+
+    def _check_packing(self, manifest: Manifest) -> None:
+        """A packed batch's manifest must carry its packing, rebuilding the on-chain root and
+        layout (then kept here); a manifest of a batch without packing must carry none."""
+        from fisco_drugtrace.drugtrace.packing import PackingLayout, PackingTree
+
+        layout = self.packing_layout(manifest.batch_id)  # type: ignore[attr-defined]
+        claimed = manifest.packing
+        if layout is None:
+            if claimed is not None:
+                raise ManifestMismatch(f"the manifest carries a packing, batch {id_hex(manifest.batch_id)} has none "
+                                       "on chain")
+            return
+        if claimed is None:
+            raise ManifestMismatch(f"batch {id_hex(manifest.batch_id)} is packed on chain; the manifest carries no "
+                                   "packing (case and pallet codes)")
+        try:
+            mine = PackingLayout(manifest.unit_count, claimed["units_per_case"], claimed["cases_per_pallet"])
+            tree = PackingTree.build(manifest.batch_id, mine, claimed["case_codes"], claimed["pallet_codes"])
+        except (ValueError, IndexError) as exc:
+            raise ManifestMismatch(f"the manifest's packing does not fit its batch: {exc}") from exc
+        on_chain = self.suite.call(self.suite.drugs, "packingOf", manifest.batch_id)[0]
+        if mine != layout or tree.root != bytes(on_chain):
+            raise ManifestMismatch(f"the manifest's packing does not rebuild batch {id_hex(manifest.batch_id)}'s "
+                                   "on-chain packing root and layout")
+        self.keep_packing(manifest.batch_id, tree)  # type: ignore[attr-defined]
 
     def _result(self, manifest: Manifest, on_chain: object, held: bool, shipment_id: int | None) -> ManifestImport:
         return ManifestImport(manifest.batch_id, on_chain.product_id, on_chain.lot,  # type: ignore[attr-defined]

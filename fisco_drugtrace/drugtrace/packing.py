@@ -111,6 +111,8 @@ class PackingTree:
     case_hashes: tuple[bytes, ...]
     pallet_hashes: tuple[bytes, ...]
     levels: tuple[bytes, ...]
+    case_codes: tuple[str, ...] = ()
+    pallet_codes: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, batch: bytes, layout: PackingLayout, case_codes: Sequence[str],
@@ -129,7 +131,8 @@ class PackingTree:
         pallet_hashes = tuple(keccak256(c.encode("utf-8")) for c in pallet_codes)
         leaves = [container_leaf(batch, CASE, i, h) for i, h in enumerate(case_hashes)]
         leaves += [container_leaf(batch, PALLET, i, h) for i, h in enumerate(pallet_hashes)]
-        return cls(batch, layout, case_hashes, pallet_hashes, tuple(build_levels(leaves, keccak256)))
+        return cls(batch, layout, case_hashes, pallet_hashes, tuple(build_levels(leaves, keccak256)),
+                   tuple(case_codes), tuple(pallet_codes))
 
     @property
     def root(self) -> bytes:

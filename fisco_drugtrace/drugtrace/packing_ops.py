@@ -8,6 +8,7 @@ level 1 = case, 2 = pallet, 0 = a loose unit by its index in the batch).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Sequence
@@ -20,6 +21,7 @@ from fisco_drugtrace.drugtrace.models import BatchRegistration, Shipment, TxInfo
 from fisco_drugtrace.drugtrace.packing import CASE, PALLET, PackingLayout, PackingTree, container_key
 from fisco_drugtrace.drugtrace.suite import ZERO32
 from fisco_drugtrace.errors import NotFound, TraceCodeError
+from fisco_drugtrace.jsonsafe import load_json
 
 __all__ = ["PackingOps", "ContainerStatus", "UnitCustodyState", "ContainerState", "UnitPath",
            "ManyDispenseResult", "DecommissionResult", "DECOMMISSION_STATES"]
@@ -132,7 +134,28 @@ class PackingOps(ServiceBase):
         tree = PackingTree.build(bid, layout, list(case_codes), list(pallet_codes))
         registration = self._commit(product, lot, checked, production_date, expiry_date,  # type: ignore[attr-defined]
                                     tree.root, _noop, packing=tree)
+        self.keep_packing(bid, tree)
         return registration, tree
+
+    def keep_packing(self, batch: bytes, tree: PackingTree) -> None:
+        """Keep a packed batch's case and pallet codes in this home (they travel in its manifest)."""
+        path = self._packing_file(batch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({
+            "units_per_case": tree.layout.units_per_case, "cases_per_pallet": tree.layout.cases_per_pallet,
+            "case_codes": list(tree.case_codes), "pallet_codes": list(tree.pallet_codes),
+            "packing_root": id_hex(tree.root)}, sort_keys=True), encoding="utf-8")
+
+    def held_packing(self, batch: bytes) -> dict | None:
+        """The packing kept here for ``batch`` (``None`` if none)."""
+        path = self._packing_file(batch)
+        if not path.is_file():
+            return None
+        found = load_json(path.read_text(encoding="utf-8"))
+        return found if isinstance(found, dict) else None
+
+    def _packing_file(self, batch: bytes):  # type: ignore[no-untyped-def]
+        return self.home / "packing" / f"{self._scope_name()}_{id_hex(batch)[2:]}.json"
 
     def packing_layout(self, batch: bytes) -> PackingLayout | None:
         """The batch's committed layout, or ``None`` for a batch without packing."""

@@ -373,3 +373,52 @@ def test_who_imposed_a_stop_and_a_suspension(world, capsys, tmp_path) -> None:
     held = as_json("org", "suspended-by", CODE["pharmacy"])
     assert held["status"] == "SUSPENDED" and held["suspended_by"] == "0x" + ACTORS[0].org_id.hex()
     as_json("org", "restore", CODE["pharmacy"], as_role="regulator")
+
+
+def test_packed_batch_ship_unpack_dispense_many_decommission(world, env, capsys) -> None:
+    """Issue 17A and 12 through the CLI: a packed batch, a pallet shipped and received with a
+    missing case, a case unpacked, many codes dispensed in one transaction, a unit stolen."""
+    root, product = env["root"], world["product"]["product_id"]
+    codes = story_codes(500)[400:440]
+    (root / "pk_codes.txt").write_text("\n".join(codes) + "\n")
+    (root / "pk_cases.txt").write_text("\n".join(f"00690000000000000{i:03d}" for i in range(4)) + "\n")
+    (root / "pk_pallets.txt").write_text("\n".join(f"00790000000000000{i:03d}" for i in range(2)) + "\n")
+    code, _, err = run_main(capsys, "batch", "register", str(root / "pk_codes.txt"), "--product", product, "--lot",
+                            "CLI-PK", "--produced", "2026-01-01", "--expires", "2030-01-01", "--packing", "10", "2",
+                            as_role="manufacturer")
+    assert code == 2 and "--case-codes" in err
+    batch = as_json("batch", "register", str(root / "pk_codes.txt"), "--product", product, "--lot", "CLI-PK",
+                    "--produced", "2026-01-01", "--expires", "2030-01-01", "--packing", "10", "2",
+                    "--case-codes", str(root / "pk_cases.txt"), "--pallet-codes", str(root / "pk_pallets.txt"),
+                    as_role="manufacturer")
+    b = batch["batch_id"]
+    as_json("batch", "release", b, "--record-gate", "--evidence", "release decision", as_role="manufacturer")
+    code, _, err = run_main(capsys, "ship", b, "--to", CODE["pharmacy"], "--carrier", CODE["logistics"], "-n", "5",
+                            as_role="manufacturer")
+    assert code == 5 and "CustodyLedgerPackedBatch" in err
+    s = as_json("ship", b, "--to", CODE["pharmacy"], "--carrier", CODE["logistics"], "--pallet", "0",
+                as_role="manufacturer")
+    assert s["quantity"] == 20
+    got = as_json("receive", str(s["shipment_id"]), "--missing-case", "1", as_role="pharmacy")
+    assert got["received"] == 10 and got["status"] == "PARTIAL"
+    opened = as_json("unpack", b, "--case", "0", as_role="pharmacy")
+    assert opened["status"] == "OPENED"
+    code, text, err = run_main(capsys, "dispense", "--many", codes[2], codes[3], codes[2], "--json",
+                               as_role="pharmacy")
+    assert code == 0 and all(r["dispensed"] for r in json.loads(text)[:2])
+    code, text, err = run_main(capsys, "dispense", "--many", codes[3], codes[4], "--json", as_role="pharmacy")
+    assert code == 9 and "left custody before" in err
+    gone = as_json("decommission", codes[7], "--state", "stolen", as_role="pharmacy")
+    assert gone["state"] == "STOLEN"
+    code, text, _ = run_main(capsys, "verify", codes[7], "--json")
+    assert json.loads(text)["state"] == "stolen"
+    # a unit whose case is still at the manufacturer: refused (D9)
+    code, _, err = run_main(capsys, "dispense", codes[25], as_role="pharmacy")
+    assert code == 5 and "CustodyLedgerNotUnitHolder" in err
+    # the audit index takes the new events in its stride
+    synced = as_json("audit", "sync")
+    assert synced
+    trace = as_json("trace", "unit", codes[7])
+    assert "UnitDecommissioned" in [e["event"] for e in trace["entries"]]
+    text = invoke("trace", "unit", codes[3])
+    assert "packing: unit 3 (dispensed) in case 0 opened at" in text and "pallet 0 opened at" in text

@@ -228,17 +228,26 @@ class Contract:
             items = [i for i in items if len(i.get("inputs", [])) == nargs] or items
         return items[0]
 
+    def _shape(self, fn: str, nargs: int) -> tuple[bytes, list[str], list[str]]:
+        """(selector, input types, output types) of ``fn`` with ``nargs`` arguments, computed once."""
+        cache = self.__dict__.setdefault("_shapes", {})
+        shape = cache.get((fn, nargs))
+        if shape is None:
+            item = self.function(fn, nargs)
+            shape = (keccak(text=_sig(item))[:4], [_type_str(p) for p in item.get("inputs", [])],
+                     [_type_str(o) for o in item.get("outputs", [])])
+            cache[(fn, nargs)] = shape
+        return shape
+
     def encode(self, fn: str, args: Sequence[Any]) -> bytes:
-        item = self.function(fn, len(args))
-        types = [_type_str(p) for p in item.get("inputs", [])]
-        return keccak(text=_sig(item))[:4] + abi_encode(types, list(args))
+        selector, types, _outs = self._shape(fn, len(args))
+        return selector + abi_encode(types, list(args))
 
     def _decode_output(self, fn: str, nargs: int, data: bytes) -> Any:
-        item = self.function(fn, nargs)
-        outs = item.get("outputs", [])
+        outs = self._shape(fn, nargs)[2]
         if not outs:
             return None
-        values = _normalise(abi_decode([_type_str(o) for o in outs], data))
+        values = _normalise(abi_decode(outs, data))
         return values[0] if len(values) == 1 else values
 
     def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:

@@ -1201,7 +1201,7 @@ class Model(ProcurementRules):
         """SERIOUS reports on the batch at or after now - window (0: all), among the latest 32."""
         times = self.serious_times.get(bid, [])
         if window == 0:
-            return len(times)
+            return len(times) - self.serious_voided.get(bid, 0)  # as seriousReactionCount (issue 12)
         return sum(1 for t in times[-ADR_MAX_THRESHOLD:] if t >= self.now - window)
 
     def _stop_if_listed(self, bid: bytes, by: bytes) -> bool:

@@ -84,6 +84,7 @@ def test_voided_adr_report_leaves_the_count_and_the_auto_stop(scene: Scene) -> N
     assert w.batch_state(b) == State.LISTED
     assert w.obs.call("seriousReactionCount", b) == 1
     assert w.obs.call("seriousReactionsWithin", b, 86_400_000) == 1
+    assert w.obs.call("seriousReactionsWithin", b, 0) == 1  # "0 = all, as seriousReactionCount": without the void
     # the pharmacy may count again, and the window count skips the voided report
     w.obs.transact("recordObservation", 8, b, 0, 3, 0, 0, Z32, sender=w.acct("pharm"))
     assert w.obs.call("seriousReactionCount", b) == 2

@@ -6,9 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_abi import decode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fisco_drugtrace.devchain import DevChain, DevChainConfig
 
@@ -287,3 +290,80 @@ def test_a_fast_revert_gives_what_re_execution_gives() -> None:
     assert marked == marked_again == replayed == replayed_again
     assert [o[1] for o in marked[:5]] == [0, 0, 16, 0, 0]  # the run did fail where it should
     assert marked[-1][1:3] == (9, 3)
+
+
+# --------------------------------------------------------------------------- fast revert vs replay
+_OPS = st.one_of(
+    st.tuples(st.just("set"), st.integers(0, 1_000_001)),   # above 1,000,000: Store reverts (TooBig)
+    st.tuples(st.just("deploy"), st.integers(0, 9)),
+    st.tuples(st.just("mkdir"), st.sampled_from(["/apps/a", "/apps/b", "/apps/a/c"])),
+    st.tuples(st.just("snapshot"), st.just(0)),
+    st.tuples(st.just("revert"), st.integers(0, 5)),
+    st.tuples(st.just("time"), st.integers(1, 3 * DAY_MS)),
+)
+
+
+class _Lockstep:
+    """One chain whose snapshots revert by their mark, or (``replay``) by re-executing."""
+
+    def __init__(self, replay: bool) -> None:
+        self.dev = DevChain(DevChainConfig(genesis_timestamp=1_800_000_000_000))
+        self.replay = replay
+        self.snaps: list[int] = []
+        self.stores: list[str] = []
+        self.clock = 1_800_000_000_000
+        self.dev.controls.impersonate(SOMEONE)
+
+    def send(self, to: str, data: bytes) -> tuple:
+        self.clock += 1
+        self.dev.controls.set_next_block_timestamp(self.clock)
+        r, _ = self.dev.controls.send_as(SOMEONE, to, data)
+        return r.block_number, r.status, r.output, r.gas_used, r.logs, r.contract_address
+
+    def apply(self, op: str, arg: Any) -> Any:
+        controls = self.dev.controls
+        if op == "deploy" or (op == "set" and not self.stores):
+            got = self.send("", store_deploy(arg if op == "deploy" else 1))
+            self.stores.append(got[5])
+            return got
+        if op == "set":
+            return self.send(self.stores[arg % len(self.stores)], set_call(arg))
+        if op == "mkdir":
+            return self.send(BFS, selector("mkdir(string)") + encode_string(arg))
+        if op == "snapshot":
+            snap = controls.snapshot()
+            if self.replay:  # as before marks: release it, the revert re-executes
+                height, edits, offset, mark = controls._snapshots[snap]
+                controls._snapshots[snap] = (height, edits, offset, None)
+                if mark is not None:
+                    self.dev.chain.executor.back_to(mark.token)
+            self.snaps.append((snap, self.clock, len(self.stores)))
+            return "snap"
+        if op == "revert":
+            if not self.snaps:
+                return "none"
+            snap, clock, stores = self.snaps[arg % len(self.snaps)]
+            assert controls.revert(snap)
+            self.snaps = [s for s in self.snaps if s[0] < snap]
+            self.clock, self.stores = clock, self.stores[:stores]
+            return "reverted"
+        self.clock += arg
+        return "time"
+
+    def state(self) -> tuple:
+        chain = self.dev.chain
+        values = tuple(word(call3(self.dev, a, VALUE)) for a in self.stores)
+        return chain.head.number, values, chain.precompiles.snapshot(), chain.total_txs, chain.failed_txs
+
+
+@settings(deadline=None)
+@given(ops=st.lists(_OPS, max_size=25))
+def test_fast_reverts_and_re_execution_agree_on_any_sequence(ops: list[tuple[str, Any]]) -> None:
+    fast, slow = _Lockstep(False), _Lockstep(True)
+    try:
+        for op, arg in ops:
+            assert fast.apply(op, arg) == slow.apply(op, arg), (op, arg)
+            assert fast.state() == slow.state(), (op, arg)
+    finally:
+        fast.dev.close()
+        slow.dev.close()

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import decode, encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fisco_drugtrace.devchain import DevChain, DevChainConfig
 
@@ -149,3 +151,27 @@ def test_a_deployment_that_fails_after_its_constructor_s_precompile_call_keeps_n
     assert failed["status"] == 16 and failed["output"] in ("0x", ""), failed
     probe = send3(v3, tx3(v3, BFS, fn("mkdir(string)", "/apps/stillborn")))["result"]
     assert decode(["int32"], out(probe))[0] == 0  # the constructor's mkdir did not stay
+
+
+_PATHS = st.sampled_from(["/apps/p", "/apps/p/q", "/apps/r", "/apps/p/q/s", "/tables/t", "/apps/p/../x", "apps/rel"])
+
+
+@settings(deadline=None, max_examples=20)
+@given(pairs=st.lists(st.tuples(_PATHS, _PATHS), min_size=1, max_size=6))
+def test_mkdir_through_a_contract_answers_as_mkdir_sent_directly(pairs: list[tuple[str, str]]) -> None:
+    """The same mkdirs, made by the contract (three per transaction: a, a again, b) on one chain
+    and sent directly on another, give the same codes and the same directory tree."""
+    with DevChain(DevChainConfig()) as through, DevChain(DevChainConfig()) as direct:
+        user = deploy_v3(through)
+        for a, b in pairs:
+            receipt = send3(through, tx3(through, user, fn("makeDirs(string,string)", a, b)))["result"]
+            codes = []
+            for path in (a, a, b):
+                r = send3(direct, tx3(direct, BFS, fn("mkdir(string)", path)))["result"]
+                assert r["status"] == 0, r
+                codes.append(decode(["int32"], out(r))[0])
+            assert receipt["status"] == 0, receipt
+            assert list(decode(["int32", "int32", "int32"], out(receipt))) == codes
+        for root in ("/apps", "/apps/p", "/apps/p/q"):
+            listing = fn("list(string)", root)
+            assert out(call3(through, BFS, listing)) == out(call3(direct, BFS, listing))

@@ -46,3 +46,13 @@ def test_wrapping_past_the_limit_is_always_refused(value: Any, extra: int) -> No
         assert exc.depth == _depth(value) + extra
     else:
         raise AssertionError("a document one level deeper than allowed was decoded")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-(2**300), max_value=2**300) | st.floats(allow_nan=True), max_size=6),
+       st.integers(min_value=0, max_value=3))
+def test_what_orjson_would_read_differently_is_json_loads_answer(numbers: list[Any], nest: int) -> None:
+    # integers past 64 bits (orjson makes them floats), NaN/Infinity (orjson refuses them), huge floats
+    text = "[" * nest + json.dumps(numbers) + "]" * nest
+    got, want = load_json(text.encode()), json.loads(text)
+    assert repr(got) == repr(want) and type(got) is type(want)

@@ -48,3 +48,25 @@ def test_fast_path_refuses_what_is_not_the_plain_shape(entry: dict, field: str) 
         bad[field] = text[:10] + " " + text[11:]
     with pytest.raises(ValueError):
         _log_v3_fast(bad)
+
+
+_variants = entries.map(lambda e: {**e, "logIndex": int(e["logIndex"], 16)}) | entries.map(
+    lambda e: {k: v for k, v in e.items() if k != "blockHash"})
+
+
+@given(st.lists(entries | _variants, max_size=8))
+def test_a_page_parses_as_each_entry_does(page: list) -> None:
+    from fisco_drugtrace.client.wire_v3 import logs_v3
+
+    assert logs_v3(page) == [log_v3(entry) for entry in page]
+
+
+@pytest.mark.parametrize("bad", [None, "0xabc", ["address"], {"address": 7}, {"topics": "x"}])
+def test_a_page_with_nonsense_in_it_is_a_bad_response(bad) -> None:
+    from fisco_drugtrace.client.wire_v3 import logs_v3
+    from fisco_drugtrace.errors import BadResponseError
+
+    with pytest.raises(BadResponseError):
+        logs_v3([bad])
+    with pytest.raises(BadResponseError):
+        log_v3(bad)

@@ -149,6 +149,8 @@ def test_void_batch_takes_its_units_out_of_custody_and_the_index(market) -> None
     assert man.void_batch(b, WHY).state is LifecycleState.VOIDED
     assert reg.batch_stock(b).total == 0
     assert _index_matches_chain(market, b).get(market.orgs["manufacturer"], (0, 0, 0))[:2] == (0, 0)
+    found = reg.where_is(b)
+    assert (found.voided, found.accounted, found.unit_count) == (12, 12, 12)  # every unit accounted for
     moved = _batch(market, units=12)
     _ship(market, moved, "distributor", 1)
     with pytest.raises(ContractRevert) as err:

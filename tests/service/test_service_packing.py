@@ -101,3 +101,37 @@ def test_dispense_many_and_decommission(market) -> None:
         pharm.dispense_many([])
     with pytest.raises(ValueError):
         pharm.decommission([codes[15]], "misplaced")
+
+
+def test_manifest_carries_the_packing_and_import_checks_it(market, tmp_path) -> None:
+    from fisco_drugtrace.drugtrace import AddressBook, TraceService
+    from fisco_drugtrace.drugtrace.manifest import ManifestMismatch, parse_manifest, render_manifest
+
+    bid, codes, tree = _packed(market)
+    man = market.svc["manufacturer"]
+    data = man.export_manifest(bid)
+    parsed = parse_manifest(data)
+    assert parsed.packing["packing_root"] == "0x" + tree.root.hex()
+    assert parsed.packing["case_codes"] == list(tree.case_codes)
+    other_home = tmp_path / "elsewhere"
+    book = AddressBook.in_home(other_home)
+    book.put(man.deployment)
+    elsewhere = TraceService(market.client, market.svc["pharmacy"].signer, book, home=other_home)
+    try:
+        done = elsewhere.import_manifest(data)
+        assert done.unit_count == 40 and elsewhere.held_packing(bid)["cases_per_pallet"] == 2
+        # the same codes with a tampered case code, or without the packing: refused
+        chain, group = man.chain_key
+        base = dict(chain_id=chain, group_id=group, org_registry=man.deployment.address("OrgRegistry"),
+                    batch_id=bid, product_id=parsed.product_id, lot=parsed.lot, unit_root=parsed.unit_root,
+                    codes=codes)
+        bad = dict(parsed.packing, case_codes=["X"] + parsed.packing["case_codes"][1:])
+        for packing in (bad, None):
+            fresh = TraceService(market.client, market.svc["pharmacy"].signer, book, home=tmp_path / str(id(packing)))
+            try:
+                with pytest.raises(ManifestMismatch):
+                    fresh.import_manifest(render_manifest(**base, packing=packing))
+            finally:
+                fresh.close()
+    finally:
+        elsewhere.close()

@@ -60,7 +60,8 @@ def where(app: AppContext, batch_id: bytes, no_sync: bool, as_json: bool) -> Non
     show(rows, False, title=f"Batch {found.batch_id}: {found.unit_count} units")
     if found.in_transit:
         show(list(found.in_transit), False, title="In transit")
-    echo(f"dispensed {found.dispensed}, destroyed {found.destroyed}, missing {found.missing}; "
+    echo(f"dispensed {found.dispensed}, destroyed {found.destroyed}, missing {found.missing}"
+         + (f", voided {found.voided}" if found.voided else "") + "; "
          f"accounted for {found.accounted} of {found.unit_count}")
 
 

@@ -45,17 +45,35 @@ def batch() -> None:
 @click.option("--expires", type=DATE, required=True, help="Expiry date (YYYY-MM-DD).")
 @click.option("--prefix", default=None, callback=lambda ctx, param, value: _prefix(value),
               help="Require this 7-digit drug identifier code on every unit.")
+@click.option("--packing", nargs=2, type=click.IntRange(min=1), default=None, metavar="PER_CASE PER_PALLET",
+              help="Commit the packing too: units per case and cases per pallet (units listed case by case).")
+@click.option("--case-codes", type=_FILE, default=None, help="With --packing: one case code a line, in case order.")
+@click.option("--pallet-codes", type=_FILE, default=None,
+              help="With --packing: one pallet code a line, in pallet order.")
 @json_option
 @pass_app
 def register(app: AppContext, codes_file: Path, product_id: bytes, lot: str, produced: int, expires: int,
-             prefix: str | None, as_json: bool) -> None:
+             prefix: str | None, packing: tuple[int, int] | None, case_codes: Path | None,
+             pallet_codes: Path | None, as_json: bool) -> None:
     """Commit a batch from CODES_FILE (one code a line, or CSV with a code column).
 
-    Every code is checked (20 digits, unique); problems are listed with their line numbers.
+    Every code is checked (20 digits, unique); problems are listed with their line numbers. With
+    --packing the batch's case/pallet layout and container codes are committed with it (issue 17A).
     """
     from fisco_drugtrace.drugtrace.codes import load_codes
 
     codes = load_codes(codes_file, expected_prefix=prefix)
+    if packing is not None:
+        if case_codes is None or pallet_codes is None:
+            raise click.UsageError("--packing needs --case-codes and --pallet-codes")
+        from fisco_drugtrace.cli.commands._domain import iter_lines
+
+        done, _tree = write_service(app).register_packed_batch(
+            product_id, lot, codes, units_per_case=packing[0], cases_per_pallet=packing[1],
+            case_codes=list(iter_lines(case_codes)), pallet_codes=list(iter_lines(pallet_codes)),
+            production_date=produced, expiry_date=expires, expected_prefix=prefix)
+        show(done.batch, as_json)
+        return
     with batch_progress(len(codes), enabled=not as_json) as on_progress:
         done = write_service(app).register_batch(product_id, lot, codes, production_date=produced,
                                                  expiry_date=expires, expected_prefix=prefix, on_progress=on_progress)

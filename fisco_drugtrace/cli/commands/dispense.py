@@ -18,9 +18,11 @@ __all__ = ["dispense"]
 @click.argument("codes", nargs=-1)
 @click.option("--file", "codes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read codes from a file, one a line.")
+@click.option("--many", is_flag=True,
+              help="One transaction for all the codes (one batch; one Merkle multiproof), e.g. a day's sales.")
 @json_option
 @pass_app
-def dispense(app: AppContext, codes: tuple[str, ...], codes_file: Path | None, as_json: bool) -> None:
+def dispense(app: AppContext, codes: tuple[str, ...], codes_file: Path | None, many: bool, as_json: bool) -> None:
     """Dispense each unit CODE (batch, index and proof come from the local code store).
 
     A code dispensed before is refused by the chain with a DuplicateDispense alert (dispensed:
@@ -30,6 +32,18 @@ def dispense(app: AppContext, codes: tuple[str, ...], codes_file: Path | None, a
     if not todo:
         raise click.UsageError("give at least one CODE or --file")
     svc = write_service(app)
+    if many:
+        batch = svc.dispense_many(todo)
+        show([{"code": c, "batch_id": batch.batch_id, "dispensed": c in batch.dispensed, "tx_hash": batch.tx.tx_hash}
+              for c in todo], as_json)
+        for code in batch.alerts:
+            echo(f"Warning: {code} had left custody before (dispensed or decommissioned): the chain recorded an "
+                 f"alert in {batch.tx.tx_hash}", err=True)
+        if batch.alerts:
+            from fisco_drugtrace.cli.main import EXIT_DUPLICATE_DISPENSE
+
+            raise click.exceptions.Exit(EXIT_DUPLICATE_DISPENSE)
+        return
     results = []
     with progress("Dispensing", len(todo), enabled=not as_json and len(todo) > 1) as advance:
         for code in todo:

@@ -81,7 +81,29 @@ def unit(app: AppContext, code: str, no_sync: bool, as_json: bool) -> None:
         emit(found, True)
         return
     echo(f"unit {code}: batch {found.batch_id}; dispensed: {found.dispensed} ({found.dispense_count} presentation(s))")
+    path = _packing_path(svc, code)
+    if path:
+        echo(path)
     emit(_entries(found.entries, svc.org_labels()), False, title="Trace")
+
+
+def _packing_path(svc: object, code: str) -> str | None:
+    """A packed batch's unit: its case and pallet and where each stands (None: not packed here)."""
+    from fisco_drugtrace.drugtrace.ids import id_hex
+    from fisco_drugtrace.errors import DrugTraceError
+
+    try:
+        p = svc.unit_path(code)  # type: ignore[attr-defined]
+    except DrugTraceError:
+        return None
+    names = svc.org_labels()  # type: ignore[attr-defined]
+
+    def where(c: object) -> str:
+        holder = id_hex(c.holder_org_id)  # type: ignore[attr-defined]
+        inside = ", inside its parent" if c.inside else ""  # type: ignore[attr-defined]
+        return f"{c.label} {c.status.name.lower()} at {names.get(holder, holder[:10])}{inside}"  # type: ignore[attr-defined]
+
+    return f"packing: unit {p.index} ({p.state.name.lower()}) in {where(p.case)}; {where(p.pallet)}"
 
 
 @trace.command("batch")

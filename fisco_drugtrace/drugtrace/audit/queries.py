@@ -163,6 +163,7 @@ class BatchWhereabouts:
     destroyed: int
     missing: int = 0
     accounted: int = field(default=0)
+    voided: int = 0  # units taken out of custody by the void of a mis-committed batch (issue 12)
 
 
 @dataclass(frozen=True)
@@ -271,9 +272,13 @@ def where_is(index: AuditIndex, batch_id: bytes | str) -> BatchWhereabouts:
         (b,)).fetchone()
     dispensed = sum(h.dispensed for h in holdings)
     destroyed = sum(h.destroyed for h in holdings)
-    accounted = sum(h.quantity for h in holdings) + sum(t.quantity for t in transit) + dispensed + destroyed + missing
+    voided = sum(int(json.loads(r["args"])["quantity"]) for r in index.rows(
+        "batch_id = ? AND code_hash IS NULL AND name = 'HoldingCorrected'", (b,))
+        if not json.loads(r["args"])["restored"])
+    accounted = sum(h.quantity for h in holdings) + sum(t.quantity for t in transit) + dispensed + destroyed + \
+        missing + voided
     return BatchWhereabouts(_hex(b) or "", unit_count, holdings, transit, dispensed, destroyed, int(missing),
-                            int(accounted))
+                            int(accounted), voided)
 
 
 def alerts(index: AuditIndex, *, since_block: int = 0) -> list[Alert]:
