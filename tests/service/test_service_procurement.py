@@ -1,15 +1,21 @@
-"""TraceService procurement (issue 17 B) on the dev chain pytest plugin's session chain: a
-platform publishes a bid, the hospital orders, the distributor delivers through custody, invoices,
-the hospital pays; the 30-day settlement rule by MOVING THE CLOCK (``dev_controls``)."""
+"""TraceService procurement (issue 17 B) on a dev chain of this module's own (so moving its clock
+touches no other module's chain): a platform publishes a bid, the hospital orders, the distributor
+delivers through custody, invoices, the hospital pays; the 30-day settlement rule by MOVING THE
+CLOCK (the dev chain's test controls, ``DevControls``), each test reverted to the scene after it."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
+from fisco_drugtrace.accounts import LocalSigner
+from fisco_drugtrace.client import connect
+from fisco_drugtrace.client.devtools import DevControls
+from fisco_drugtrace.config import Settings
+from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
 from fisco_drugtrace.drugtrace import AddressBook, OrgKind, TraceService
 from fisco_drugtrace.drugtrace.procurement import BidStatus, DeliveryStatus, OrderStatus
 from fisco_drugtrace.drugtrace.story import ACTORS, story_codes
@@ -27,12 +33,16 @@ class Scene:
     orgs: dict[str, bytes]
     product: bytes
     batch: bytes
+    controls: Any
 
 
 @pytest.fixture(scope="module")
-def scene(devchain_session: Any, dev_client: Any, dev_signers: list[Any], dev_controls: Any,
-          tmp_path_factory: pytest.TempPathFactory) -> Scene:
+def _scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     home = tmp_path_factory.mktemp("procure-home")
+    chain = DevChain(DevChainConfig())
+    dev_client = connect(Settings(), handler=chain.handle_raw)
+    dev_controls = DevControls(dev_client)
+    dev_signers = [LocalSigner(k) for k in dev_keypairs(len(ACTORS) + 1)]
     regulator = TraceService(dev_client, dev_signers[0], AddressBook.in_home(home), home=home, clock=dev_controls.time)
     root = ACTORS[0]
     regulator.deploy(root.credit_code, region=root.region, name=root.name)
@@ -58,7 +68,21 @@ def scene(devchain_session: Any, dev_client: Any, dev_signers: list[Any], dev_co
     man.release_batch(batch.batch_id)
     ship = man.dispatch(batch.batch_id, orgs["distributor"], orgs["logistics"], 150)
     svc["distributor"].receive(ship.shipment_id)
-    return Scene(svc, orgs, product.product_id, batch.batch_id)
+    yield Scene(svc, orgs, product.product_id, batch.batch_id, dev_controls)
+    for one in svc.values():
+        one.close()
+    dev_client.close()  # type: ignore[attr-defined]
+    chain.close()
+
+
+@pytest.fixture
+def scene(_scene: Scene) -> Iterator[Scene]:
+    """The module's scene; whatever a test does (clock moves included) is reverted after it."""
+    snap = _scene.controls.snapshot()
+    try:
+        yield _scene
+    finally:
+        assert _scene.controls.revert(snap)
 
 
 def _bid(scene: Scene, volume: int = 100) -> int:
@@ -69,7 +93,7 @@ def _bid(scene: Scene, volume: int = 100) -> int:
     return bid.bid_id
 
 
-def test_order_to_payment_on_time(scene: Scene, devchain: Any) -> None:
+def test_order_to_payment_on_time(scene: Scene) -> None:
     hosp, dist = scene.svc["hospital"], scene.svc["distributor"]
     bid = scene.svc["platform"].get_bid(_bid(scene))
     assert (bid.status, bid.unit_price, bid.mah_org_id) == (BidStatus.ACTIVE, 1250, scene.orgs["manufacturer"])
@@ -93,7 +117,7 @@ def test_order_to_payment_on_time(scene: Scene, devchain: Any) -> None:
     assert (paid.status, paid.paid_late) == (DeliveryStatus.PAID, False)
 
 
-def test_late_payment_and_overdue_flag_by_moving_the_clock(scene: Scene, devchain: Any, dev_controls: Any) -> None:
+def test_late_payment_and_overdue_flag_by_moving_the_clock(scene: Scene) -> None:
     hosp, dist = scene.svc["hospital"], scene.svc["distributor"]
     order = hosp.place_order(_bid(scene), scene.orgs["distributor"], 10)
     dist.accept_order(order.order_id)
@@ -106,14 +130,14 @@ def test_late_payment_and_overdue_flag_by_moving_the_clock(scene: Scene, devchai
     with pytest.raises(ContractRevert) as info:
         scene.svc["regulator"].flag_overdue(ship.shipment_id)
     assert info.value.error_name == "ProcurementLedgerNotOverdue"
-    dev_controls.set_next_block_timestamp(d.due_at + 1)
+    scene.controls.set_next_block_timestamp(d.due_at + 1)
     flagged = scene.svc["regulator"].flag_overdue(ship.shipment_id)
     assert flagged.overdue_flagged and flagged.overdue_at(d.due_at + 1)
     late = hosp.record_payment(ship.shipment_id)
     assert late.paid_late
 
 
-def test_unknown_ids_are_not_found(scene: Scene, devchain: Any) -> None:
+def test_unknown_ids_are_not_found(scene: Scene) -> None:
     hosp = scene.svc["hospital"]
     with pytest.raises(NotFound):
         hosp.get_bid(999)
