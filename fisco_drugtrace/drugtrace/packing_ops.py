@@ -218,6 +218,20 @@ class PackingOps(ServiceBase):
                         self.container_state(bid, container_key(CASE, int(case))),
                         self.container_state(bid, container_key(PALLET, int(pallet))))
 
+    def where_by_case(self, batch: bytes) -> list[ContainerState]:
+        """Every pallet and case of a packed batch and where it stands, read from the chain's
+        ``PackingLedger`` (one view call per container; the audit index does not follow
+        containers yet).
+
+        :raises NotFound: the batch is not packed.
+        """
+        layout = self.packing_layout(batch)
+        if layout is None:
+            raise NotFound("packing of batch", id_hex(batch))
+        keys = [container_key(PALLET, p) for p in range(layout.pallet_count)]
+        keys += [container_key(CASE, c) for c in range(layout.case_count)]
+        return [self.container_state(batch, k) for k in keys]
+
     def unit_state(self, batch: bytes, index: int) -> UnitCustodyState:
         return UnitCustodyState(self.suite.call(self.suite.custody, "unitState", bytes(batch), int(index)))
 

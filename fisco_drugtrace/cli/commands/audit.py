@@ -44,12 +44,27 @@ def sync(app: AppContext, step: int, rebuild: bool, as_json: bool) -> None:
 
 @audit.command("where")
 @click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
+@click.option("--by-case", is_flag=True,
+              help="A packed batch: every pallet and case and where it stands (read from the chain).")
 @_no_sync
 @json_option
 @pass_app
-def where(app: AppContext, batch_id: bytes, no_sync: bool, as_json: bool) -> None:
+def where(app: AppContext, batch_id: bytes, by_case: bool, no_sync: bool, as_json: bool) -> None:
     """Where every unit of a batch is now: holders, in transit, dispensed, destroyed, missing."""
     svc = read_service(app)
+    if by_case:
+        from fisco_drugtrace.drugtrace.ids import id_hex
+
+        states = svc.where_by_case(batch_id)
+        if as_json:
+            show(states, True)
+            return
+        names = svc.org_labels()
+        show([{"container": c.label, "status": c.status.name, "holder": names.get(id_hex(c.holder_org_id),
+                                                                                id_hex(c.holder_org_id)),
+               "shipment": c.shipment_id or "", "inside its pallet": "yes" if c.inside else ""} for c in states],
+             False, title=f"Batch {id_hex(batch_id)} by case")
+        return
     found = svc.where_is(batch_id, sync=not no_sync)
     if as_json:
         show(found, True)
