@@ -145,3 +145,54 @@ def test_unknown_ids_are_not_found(scene: Scene) -> None:
         hosp.get_order(999)
     with pytest.raises(NotFound):
         hosp.get_delivery(999)
+
+
+def test_the_audit_report_reconciles_orders_to_payments(scene: Scene) -> None:
+    """The report's procurement section, replayed from the index, after an on-time and a late
+    settlement and an unpaid overdue one; `audit verify` recomputes it from a fresh index."""
+    from fisco_drugtrace.drugtrace.audit.report import report_to_markdown
+
+    hosp, dist, reg = scene.svc["hospital"], scene.svc["distributor"], scene.svc["regulator"]
+    bid = _bid(scene, volume=50)
+    order = hosp.place_order(bid, scene.orgs["distributor"], 30)
+    dist.accept_order(order.order_id)
+    sids = []
+    for qty in (10, 10, 10):
+        ship = dist.dispatch(scene.batch, scene.orgs["hospital"], scene.orgs["logistics"], qty)
+        dist.record_delivery(order.order_id, ship.shipment_id)
+        hosp.receive(ship.shipment_id)
+        hosp.confirm_receipt(ship.shipment_id)
+        dist.invoice(ship.shipment_id)
+        sids.append(ship.shipment_id)
+    hosp.record_payment(sids[0])                            # on time
+    due = hosp.get_delivery(sids[2]).due_at  # the latest of the three deadlines
+    scene.controls.set_next_block_timestamp(due + 1)
+    hosp.record_payment(sids[1])                            # late: SettlementOverdue
+    reg.flag_overdue(sids[2])                               # unpaid, flagged
+    report = reg.audit_report(now_ms=max(due + 2, reg.now_ms()) + 1000)
+    proc = report.procurement
+    line = next(o for o in proc.orders if o.order_id == order.order_id)
+    assert (line.ordered, line.accepted, line.invoiced, line.paid, line.status) == \
+        (30, 30, 30 * 1250, 20 * 1250, "FULFILLED")
+    hospital = "0x" + scene.orgs["hospital"].hex()
+    totals = next(t for t in proc.by_hospital if t.org == hospital)
+    assert totals.outstanding >= 10 * 1250 and totals.overdue >= 1
+    assert [s.shipment_id for s in proc.overdue if s.order_id == order.order_id] == [sids[2]]
+    assert [s.shipment_id for s in proc.late_payments if s.order_id == order.order_id] == [sids[1]]
+    use = next(v for v in proc.volumes if v.bid_id == bid and v.hospital == hospital)
+    assert (use.agreed, use.ordered, use.accepted) == (50, 30, 30)
+    assert "SettlementOverdue" in {a.kind for a in report.alerts}
+    assert "## Procurement and settlement" in report_to_markdown(report)
+    from fisco_drugtrace.drugtrace.audit.report import report_to_json
+
+    checked = reg.audit_verify_report(report_to_json(report))
+    assert not getattr(checked, "differences", ()), checked
+    import json as _json
+
+    from fisco_drugtrace.errors import VerificationError
+
+    forged = _json.loads(report_to_json(report))
+    forged["procurement"]["by_hospital"][0]["paid"] += 1250  # a payment that never happened
+    with pytest.raises(VerificationError) as info:
+        reg.audit_verify_report(_json.dumps(forged))
+    assert "procurement.by_hospital[0].paid" in str(info.value)

@@ -51,6 +51,8 @@ ALERT_EVENTS: Mapping[str, str] = {
     "DestructionVoided": "destruction record voided (correction)",
     "BatchVoided": "batch voided: mis-committed (correction)",
     "ShipmentVoided": "shipment voided by a regulator: units back to the sender, quarantined",
+    # procurement (issue 17 B)
+    "SettlementOverdue": "settlement deadline missed: a delivery unpaid past its deadline, or paid late",
 }
 
 #: alerts about an observation that a later ObservationVoided cancels (their description says so)

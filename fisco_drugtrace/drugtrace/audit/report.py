@@ -25,6 +25,9 @@ from fisco_drugtrace.drugtrace.audit.compliance import (
     recall_completion,
 )
 from fisco_drugtrace.drugtrace.audit.index import AuditIndex
+from fisco_drugtrace.drugtrace.audit.procurement import EVENTS as PROCUREMENT_EVENTS
+from fisco_drugtrace.drugtrace.audit.procurement import WHERE as PROCUREMENT_WHERE
+from fisco_drugtrace.drugtrace.audit.procurement import ProcurementSection, procurement_section
 from fisco_drugtrace.drugtrace.audit.queries import Alert, BatchWhereabouts, alerts, where_is
 from fisco_drugtrace.jsonsafe import load_json
 
@@ -67,6 +70,8 @@ class AuditReport:
     recalled_batches: tuple[BatchWhereabouts, ...]
     alerts: tuple[Alert, ...]
     evidence: tuple[Evidence, ...]
+    #: order -> delivery -> invoice -> payment reconciliation (issue 17 B), replayed from the events
+    procurement: ProcurementSection | None = None
 
 
 def _evidence(index: AuditIndex, where: str, params: Sequence[Any]) -> list[Evidence]:
@@ -95,16 +100,20 @@ def build_report(index: AuditIndex, *, now_ms: int | None = None,
     for a in found_alerts:
         evidence += _evidence(index, "name = ? AND name != 'UnitDispensed' AND block_number = ? AND tx_hash = ?",
                               (a.kind, a.block_number, a.tx_hash))
+    moment = int(time.time() * 1000) if now_ms is None else now_ms
+    procurement = procurement_section(index, now_ms=moment)
+    evidence += _evidence(index, PROCUREMENT_WHERE, PROCUREMENT_EVENTS)
     unique = {(e.tx_hash, e.position): e for e in evidence}
     deployment = json.loads(index.get_meta("deployment") or "{}")
     return AuditReport(
-        generated_ms=int(time.time() * 1000) if now_ms is None else now_ms,
+        generated_ms=moment,
         deployment=deployment, last_block=index.last_block, event_count=index.event_count,
         recalls=tuple(cases), completion=tuple(completion),
         compliance=tuple(notice_compliance(index, now_ms=now_ms)),
         recalled_batches=tuple(where_is(index, bytes.fromhex(b[2:])) for b in batches),
         alerts=tuple(found_alerts),
         evidence=tuple(sorted(unique.values(), key=lambda e: (e.block_number, e.tx_hash, e.position))),
+        procurement=procurement,
     )
 
 
@@ -227,6 +236,36 @@ def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = No
                          f"{(a.batch_id or '—')[:10]} | {a.shipment_id or '—'} |")
     else:
         lines.append("No alerts.")
+    lines += ["", "## Procurement and settlement", ""]
+    proc = report.procurement
+    if proc is None or not proc.orders:
+        lines.append("No purchase orders.")
+    else:
+        lines += ["| order | bid | hospital | distributor | ordered | accepted | invoiced (fen) | paid (fen) | status |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for o in proc.orders:
+            lines.append(f"| {o.order_id} | {o.bid_id} | {label(o.hospital)} | {label(o.distributor)} | {o.ordered} | "
+                         f"{o.accepted} | {o.invoiced} | {o.paid} | {o.status} |")
+        for title, rows in (("By hospital", proc.by_hospital), ("By distributor", proc.by_distributor)):
+            lines += ["", f"### {title}", "", "| organisation | orders | ordered | accepted | invoiced | paid | "
+                      "outstanding | overdue |", "|---|---|---|---|---|---|---|---|"]
+            for t in rows:
+                lines.append(f"| {label(t.org)} | {t.orders} | {t.ordered} | {t.accepted} | {t.invoiced} | {t.paid} | "
+                             f"{t.outstanding} | {t.overdue} |")
+        lines += ["", "### Volumes against agreed volumes", "", "| bid | hospital | agreed | ordered | accepted |",
+                  "|---|---|---|---|---|"]
+        for v in proc.volumes:
+            lines.append(f"| {v.bid_id} | {label(v.hospital)} | {v.agreed} | {v.ordered} | {v.accepted} |")
+        lines += ["", "### Settlements overdue and paid late", ""]
+        for s in proc.overdue:
+            lines.append(f"- OVERDUE: delivery {s.shipment_id} (order {s.order_id}) from {label(s.distributor)} to "
+                         f"{label(s.hospital)}: {s.amount_due} fen due {_when(s.due_at)}"
+                         f"{' (alert on chain)' if s.alerted else ''}")
+        for s in proc.late_payments:
+            lines.append(f"- Paid late: delivery {s.shipment_id} (order {s.order_id}), due {_when(s.due_at)}, paid "
+                         f"{_when(s.paid_at)}")
+        if not proc.overdue and not proc.late_payments:
+            lines.append("Every settlement on time.")
     lines += ["", f"_{len(report.evidence)} on-chain events back this report; "
               "`fisco-drugtrace audit verify --report <json>` re-checks them._", ""]
     return "\n".join(lines)

@@ -22,7 +22,7 @@ REPORT_VERSION = 1
 _SHAPE: Mapping[str, type | tuple[type, ...]] = {
     "format": str, "version": int, "generated_ms": int, "deployment": dict, "last_block": int,
     "event_count": int, "recalls": list, "completion": list, "compliance": list, "recalled_batches": list,
-    "alerts": list, "evidence": list,
+    "alerts": list, "evidence": list, "procurement": (dict, type(None)),
 }
 _DEPLOYMENT_SHAPE: Mapping[str, type] = {"chain": str, "group": str, "contracts": dict}
 
