@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="drugtrace-demo-"))
     try:
         with progress:
-            result = play_story(client, [LocalSigner(k) for k in dev_keypairs(len(ACTORS))], home,
+            result = play_story(client, [LocalSigner(k) for k in dev_keypairs(len(ACTORS) + 1)], home,
                                 units=args.units, narrate=narrate, on_progress=on_progress)
         console.print()
         console.print(Markdown(result.report_markdown))

@@ -31,6 +31,7 @@ from fisco_drugtrace.drugtrace.models import (
     RecallLevel,
 )
 from fisco_drugtrace.drugtrace.service import TraceService
+from fisco_drugtrace.errors import ContractRevert
 
 __all__ = ["Actor", "StoryResult", "ACTORS", "play_story", "story_codes"]
 
@@ -51,6 +52,12 @@ class Actor:
     def org_id(self) -> bytes:
         return org_id(self.credit_code)
 
+
+#: the provincial procurement platform of the procurement act (signer ``len(ACTORS)``, when given)
+PLATFORM = Actor("platform", "Provincial Drug Procurement Platform", "12110000PROCURE01X",
+                 OrgKind.PROCUREMENT_PLATFORM, 110000)
+#: the winning bid's unit price in fen (12.50 yuan a box)
+BID_PRICE = 1250
 
 #: the cast, in signer order (signer 0 deploys the suite and is the national regulator)
 ACTORS: tuple[Actor, ...] = (
@@ -98,6 +105,10 @@ class StoryResult:
     report: AuditReport | None = None
     report_markdown: str = ""
     index_path: Path | None = None
+    #: the procurement act (issue 17 B; played when a seventh signer is given): bid, order, deliveries
+    bid_id: int = 0
+    order_id: int = 0
+    deliveries: list[int] = field(default_factory=list)
 
 
 def _noop(_title: str, _detail: str = "") -> None:
@@ -108,7 +119,9 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
                narrate: Callable[[str, str], None] = _noop,
                on_progress: Callable[[str, int, int], None] | None = None) -> StoryResult:
     """Play the story on ``client`` with six funded ``signers`` (regulator first); local state
-    (address book, code store, audit index) goes under ``home``."""
+    (address book, code store, audit index) goes under ``home``. A seventh signer plays the
+    provincial procurement platform of the procurement act (bid, order, deliveries, invoices, a
+    payment and an overdue check)."""
     if units < 10:
         raise ValueError("the story needs at least 10 units")
     if len(signers) < len(ACTORS):
@@ -190,6 +203,10 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     narrate("The pharmacy dispenses", f"3 boxes sold; box {codes[start]} presented again -> "
             f"{'refused, DuplicateDispense alert on chain' if not again.dispensed else 'accepted?!'}")
 
+    # 4b. procurement (issue 17 B): bid -> order -> deliveries -> invoices -> payment ----------------
+    if len(signers) > len(ACTORS):
+        _procurement_act(result, regulator, signers[len(ACTORS)], ids, batch, narrate)
+
     # 5. inspection fails: automatic stop ----------------------------------------------------------
     inspection = regulator.observe(ObservationPoint.INSPECTION, batch, ObservationResult.FAIL,
                                    evidence_hash=text_hash("sampling report QC-2026-117: dissolution fails"))
@@ -248,3 +265,48 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     if assert_state is not LifecycleState.DESTROYED:  # pragma: no cover - the story's own sanity check
         narrate("Unexpected", f"batch ended {assert_state.name}")
     return result
+
+
+def _procurement_act(result: StoryResult, regulator: TraceService, signer: Any, ids: Mapping[str, bytes],
+                     batch: bytes, narrate: Callable[[str, str], None]) -> None:
+    """The platform publishes a winning bid; the hospital orders under it; the distributor delivers
+    in two custody shipments and invoices each; the hospital pays the first; an overdue check on
+    the second is refused by the chain (its 30 days have not passed)."""
+    services = result.services
+    dist, hosp = services["distributor"], services["hospital"]
+    regulator.register_org(PLATFORM.credit_code, PLATFORM.kind, PLATFORM.region, name=PLATFORM.name,
+                           details_hash=text_hash(f"licence of {PLATFORM.name}"))
+    regulator.bind_account(signer.address, PLATFORM.credit_code)
+    platform = regulator.with_signer(signer)
+    services["platform"] = platform  # type: ignore[index]  # the dict play_story built
+    held = dist.holding(batch, ids["distributor"]).quantity
+    quantity = max(2, held // 4)
+    now = platform.now_ms()
+    bid = platform.publish_bid(result.product_id, BID_PRICE, now - DAY_MS, now + 365 * DAY_MS, [ids["distributor"]],
+                               tender_ref=text_hash("tender GD-2026-VBP-07, lot 3"),
+                               volumes={ids["hospital"]: quantity * 4})
+    order = hosp.place_order(bid.bid_id, ids["distributor"], quantity, order_ref=text_hash("PO-H-2026-0815"))
+    dist.accept_order(order.order_id)
+    result.bid_id, result.order_id = bid.bid_id, order.order_id
+    narrate("Procurement: a winning bid and an order",
+            f"the platform's bid #{bid.bid_id} at {BID_PRICE / 100:.2f} yuan a box, {quantity * 4} boxes agreed for "
+            f"the hospital; it orders {quantity} (order #{order.order_id}), the distributor accepts")
+    first = quantity // 2
+    for part, qty in enumerate((first, quantity - first), start=1):
+        ship = dist.dispatch(batch, ids["hospital"], ids["logistics"], qty, manifest_hash=text_hash(f"DN-PO-{part}"))
+        dist.record_delivery(order.order_id, ship.shipment_id)
+        hosp.receive(ship.shipment_id, evidence_hash=text_hash(f"GRN-PO-{part}"))
+        hosp.confirm_receipt(ship.shipment_id)
+        dist.invoice(ship.shipment_id, invoice_ref=text_hash(f"INV-2026-{part:04d}"))
+        result.deliveries.append(ship.shipment_id)
+    paid = hosp.record_payment(result.deliveries[0], payment_ref=text_hash("bank transfer 2026-0815-01"))
+    try:
+        regulator.flag_overdue(result.deliveries[1])
+        check = "flagged?!"
+    except ContractRevert as exc:
+        check = f"refused by the chain ({exc.error_name})"
+    narrate("Procurement: delivered, invoiced, settled",
+            f"deliveries #{result.deliveries[0]} and #{result.deliveries[1]} received and invoiced at exactly "
+            f"accepted x bid price; the first paid ({paid.amount} fen, on time), the second due within 30 days of "
+            f"acceptance: an overdue check now is {check}")
+
