@@ -61,7 +61,8 @@ def test_deploy_onboard_and_read_back_over_http(node: dict[str, Any], capsys: py
                          "--region", "110000", "--json")
     assert code == 0, err
     contracts = json.loads(out)["contracts"]
-    assert set(contracts) == {"OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager"}
+    assert set(contracts) == {"OrgRegistry", "DrugRegistry", "CustodyLedger", "ObservationLog", "RecallManager",
+                              "ProcurementLedger"}
 
     maker = node["accounts"][1].address
     assert run(capsys, "--account", "dev0", "org", "register", MAKER_CODE, "--kind", "manufacturer",
