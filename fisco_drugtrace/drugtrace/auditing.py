@@ -7,6 +7,7 @@ one file per deployment.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -20,7 +21,7 @@ from fisco_drugtrace.drugtrace.audit.report import AuditReport, Evidence, build_
 from fisco_drugtrace.drugtrace.audit.sync import sync_index
 from fisco_drugtrace.drugtrace.audit.verify import ReportVerification, VerifyResult, index_evidence, verify_evidence
 from fisco_drugtrace.drugtrace.ids import code_hash
-from fisco_drugtrace.errors import CodeNotGenuine, NotFound, VerificationError
+from fisco_drugtrace.errors import CodeNotGenuine, ContractRevert, NotFound, VerificationError
 
 __all__ = ["AuditOps"]
 
@@ -41,7 +42,7 @@ class AuditOps(ServiceBase):
         if index is None:
             with self.open_audit_index() as own:
                 return self.audit_sync(own, step=step, on_progress=on_progress)
-        return sync_index(index, self.client, self.suite.decoder, start_block=self.deployment.block_number,
+        return sync_index(index, self.client, self.suite.full_decoder(), start_block=self.deployment.block_number,
                           step=step, on_progress=on_progress)
 
     def reset_audit_index(self) -> None:
@@ -74,8 +75,33 @@ class AuditOps(ServiceBase):
         location = self.codes.locate(checked.code)
         if location is None:  # pragma: no cover - verify_code found it a moment ago
             raise NotFound("unit code", code)
-        return self._query(lambda ix: queries.unit_trace(ix, location.batch_id,
+        try:
+            layout = self.packing_layout(location.batch_id)  # type: ignore[attr-defined]
+        except ContractRevert:  # a DrugRegistry older than packing (issue 17A): no batch is packed
+            layout = None
+        if layout is None:
+            return self._query(lambda ix: queries.unit_trace(ix, location.batch_id,
                                                              code_hash(location.code, hasher=self.chain_hash)), sync=sync)
+        return self._query(lambda ix: self._packed_unit_trace(ix, location, layout), sync=sync)
+
+    def _packed_unit_trace(self, index: AuditIndex, location: Any, layout: Any) -> queries.UnitTrace:
+        """A packed unit's trace: container events of its own case and pallet only, and its
+        path by container (:class:`~.audit.queries.UnitPacking`)."""
+        from fisco_drugtrace.drugtrace.packing import CASE, PALLET, container_key
+
+        unit = int(location.index)
+        case = layout.case_of(unit)
+        pallet = layout.pallet_of(case)
+        found = queries.unit_trace(index, location.batch_id, code_hash(location.code, hasher=self.chain_hash),
+                                   containers=(unit, container_key(CASE, case), container_key(PALLET, pallet)))
+        held = self.held_packing(location.batch_id) or {}  # type: ignore[attr-defined]
+        case_codes, pallet_codes = held.get("case_codes") or [], held.get("pallet_codes") or []
+        packing = queries.UnitPacking(
+            unit, case, pallet,
+            str(case_codes[case]) if case < len(case_codes) else None,
+            str(pallet_codes[pallet]) if pallet < len(pallet_codes) else None,
+            tuple(e for e in found.entries if e.contract == "PackingLedger"))
+        return dataclasses.replace(found, packing=packing)
 
     def trace_batch(self, batch: bytes, *, sync: bool = True) -> queries.BatchTrace:
         return self._query(lambda ix: queries.batch_trace(ix, batch), sync=sync)
@@ -203,7 +229,7 @@ class AuditOps(ServiceBase):
         self.home.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="audit-verify-", dir=str(self.home)) as tmp:
             with self.open_audit_index(Path(tmp) / "fresh.sqlite") as fresh:
-                sync_index(fresh, self.client, self.suite.decoder, start_block=dep.block_number, to_block=last_block)
+                sync_index(fresh, self.client, self.suite.full_decoder(), start_block=dep.block_number, to_block=last_block)
                 rebuilt = json.loads(report_to_json(build_report(fresh, now_ms=generated_ms)))
                 return rebuilt, fresh.block_time(last_block)
 
@@ -215,7 +241,7 @@ class AuditOps(ServiceBase):
         """
         with self.open_audit_index() as index:
             records = list(evidence) if evidence is not None else index_evidence(index)
-            return verify_evidence(self.client, self.suite.decoder, records, index=index, on_progress=on_progress)
+            return verify_evidence(self.client, self.suite.full_decoder(), records, index=index, on_progress=on_progress)
 
 
 def _figure_differences(chain: Sequence[Any], replayed: Sequence[Any]) -> list[str]:

@@ -127,6 +127,19 @@ class Suite:
     def decoder(self) -> EventDecoder:
         return self._decoder
 
+    def full_decoder(self) -> EventDecoder:
+        """The decoder of every suite contract including the PackingLedger the CustodyLedger
+        created (looked up once), so the audit index follows containers too. A CustodyLedger
+        older than packing has none: the decoder is then the five (six) contracts' alone."""
+        if "PackingLedger" not in self.contracts:
+            from fisco_drugtrace.errors import DrugTraceError
+
+            try:
+                self.packing
+            except DrugTraceError:
+                return self._decoder
+        return self._decoder
+
     def call(self, contract: Contract, fn: str, *args: Any) -> Any:
         """A read; "unknown id" reverts become ``NotFound``."""
         try:

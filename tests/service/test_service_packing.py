@@ -135,3 +135,37 @@ def test_manifest_carries_the_packing_and_import_checks_it(market, tmp_path) -> 
                 fresh.close()
     finally:
         elsewhere.close()
+
+
+def test_audit_index_follows_containers_and_a_units_path_by_case(market) -> None:
+    """The audit sync indexes the PackingLedger's events (its address comes from the
+    CustodyLedger), and a unit's trace keeps those of its own case and pallet only."""
+    bid, codes, tree = _packed(market)
+    man, dist, pharm = (market.svc[r] for r in ("manufacturer", "distributor", "pharmacy"))
+    p0, c0, c1 = container_key(PALLET, 0), container_key(CASE, 0), container_key(CASE, 1)
+    s = man.ship_packed(bid, market.orgs["distributor"], market.orgs["logistics"], [p0])
+    dist.receive_packed(s.shipment_id, missing=[c1])
+    s2 = dist.ship_packed(bid, market.orgs["pharmacy"], market.orgs["logistics"], [c0])
+    pharm.receive_packed(s2.shipment_id)
+    pharm.unpack(bid, c0)
+    pharm.repack(bid, c0)
+    auditor = man.with_signer(man.signer)  # a service that has not looked the PackingLedger up
+    batch = auditor.trace_batch(bid)
+    names = [e.event for e in batch.entries if e.contract == "PackingLedger"]
+    # a receipt with a case missing opens its pallet at the receiver
+    assert names == ["PackedShipmentDispatched", "ContainerUnpacked", "ContainerMissing", "PackedShipmentDispatched",
+                     "ContainerUnpacked", "ContainerRepacked"]
+    three = auditor.trace_unit(codes[3])  # case 0, pallet 0
+    assert three.packing is not None
+    assert (three.packing.index, three.packing.case, three.packing.pallet) == (3, 0, 0)
+    assert (three.packing.case_code, three.packing.pallet_code) == (tree.case_codes[0], tree.pallet_codes[0])
+    path = [(e.event, e.args.get("shipmentId"), e.args.get("key")) for e in three.packing.entries]
+    assert path == [("PackedShipmentDispatched", s.shipment_id, None), ("ContainerUnpacked", None, p0),
+                    ("PackedShipmentDispatched", s2.shipment_id, None), ("ContainerUnpacked", None, c0),
+                    ("ContainerRepacked", None, c0)]
+    assert [e for e in three.entries if e.contract == "PackingLedger"] == list(three.packing.entries)
+    thirteen = auditor.trace_unit(codes[13])  # case 1 (missing at the distributor), pallet 0
+    assert [(e.event, e.args["key"]) for e in thirteen.packing.entries if "key" in e.args] == [
+        ("ContainerUnpacked", p0), ("ContainerMissing", c1)]
+    thirty = auditor.trace_unit(codes[30])  # pallet 1 never moved: no container event
+    assert (thirty.packing.case, thirty.packing.pallet, thirty.packing.entries) == (3, 1, ())

@@ -18,6 +18,7 @@ from fisco_drugtrace.drugtrace.audit.index import AuditIndex
 __all__ = [
     "TraceEntry",
     "UnitTrace",
+    "UnitPacking",
     "BatchTrace",
     "ShipmentCustody",
     "HoldingRow",
@@ -95,14 +96,30 @@ def _entries(rows: Iterable[Any]) -> list[TraceEntry]:
 
 
 @dataclass(frozen=True)
+class UnitPacking:
+    """A packed batch's unit: its case and pallet (from the committed layout), their codes when
+    this home holds the packing, and the PackingLedger events of the unit, its case and its
+    pallet from the index (its path by container: shipped, received, missing, opened, repacked)."""
+
+    index: int
+    case: int
+    pallet: int
+    case_code: str | None
+    pallet_code: str | None
+    entries: tuple[TraceEntry, ...]
+
+
+@dataclass(frozen=True)
 class UnitTrace:
-    """A unit's story: its batch's events (custody at batch level) and its own terminal events."""
+    """A unit's story: its batch's events (custody at batch level) and its own terminal events;
+    for a packed batch, only the container events of the unit's own case and pallet."""
 
     batch_id: str
     code_hash: str
     dispensed: bool
     dispense_count: int
     entries: tuple[TraceEntry, ...]
+    packing: UnitPacking | None = None
 
 
 @dataclass(frozen=True)
@@ -183,10 +200,26 @@ class Alert:
 
 
 # --------------------------------------------------------------------------- queries
-def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str) -> UnitTrace:
-    """The trace of one unit: batch-level events plus the unit's own (dispense, duplicates)."""
+def _concerns(row: Any, keys: frozenset[int]) -> bool:
+    """Whether a PackingLedger event names one of ``keys`` (its ``key``, or one of its ``items``)."""
+    args = json.loads(row["args"])
+    if "key" in args:
+        return int(args["key"]) in keys
+    return any(int(k) in keys for k in args.get("items", ()))
+
+
+def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str,
+               containers: Sequence[int] | None = None) -> UnitTrace:
+    """The trace of one unit: batch-level events plus the unit's own (dispense, duplicates).
+
+    :param containers: for a unit of a packed batch, the container keys of the unit, its case
+        and its pallet: the batch's PackingLedger events are kept only when they name one of them.
+    """
     b, c = _b(batch_id), _b(code_hash)
     rows = list(index.rows("batch_id = ? AND code_hash IS NULL", (b,)))
+    if containers is not None:
+        keys = frozenset(int(k) for k in containers)
+        rows = [r for r in rows if r["contract"] != "PackingLedger" or _concerns(r, keys)]
     own = list(index.rows("batch_id = ? AND code_hash = ?", (b, c)))
     shipment_rows = _shipment_side_events(index, b)
     merged = sorted(rows + own + shipment_rows, key=lambda r: (r["block_number"], r["seq"]))

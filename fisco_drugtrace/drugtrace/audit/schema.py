@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2  # 2: corrections (issue 12) and recall case figures in the projection
+SCHEMA_VERSION = 3  # 2: corrections (issue 12) and recall case figures; 3: PackingLedger events (17A)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
