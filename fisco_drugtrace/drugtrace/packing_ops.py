@@ -220,8 +220,8 @@ class PackingOps(ServiceBase):
 
     def where_by_case(self, batch: bytes) -> list[ContainerState]:
         """Every pallet and case of a packed batch and where it stands, read from the chain's
-        ``PackingLedger`` (one view call per container; the audit index does not follow
-        containers yet).
+        ``PackingLedger`` (one view call per container; the audit index holds the container
+        events — a unit's trace shows its path — but does not replay container states).
 
         :raises NotFound: the batch is not packed.
         """

@@ -420,6 +420,13 @@ def test_packed_batch_ship_unpack_dispense_many_decommission(world, env, capsys)
     assert synced
     trace = as_json("trace", "unit", codes[7])
     assert "UnitDecommissioned" in [e["event"] for e in trace["entries"]]
+    # its path by case and pallet, from the index (issue 17 A.4): pallet 0 shipped, opened at
+    # the receipt that found case 1 missing, then case 0 unpacked; case 1's miss is not unit 7's
+    packing = trace["packing"]
+    assert (packing["index"], packing["case"], packing["pallet"]) == (7, 0, 0)
+    assert (packing["case_code"], packing["pallet_code"]) == ("00690000000000000000", "00790000000000000000")
+    assert [(e["event"], e["args"].get("key", 0) >> 248) for e in packing["entries"]] == [
+        ("PackedShipmentDispatched", 0), ("ContainerUnpacked", 2), ("ContainerUnpacked", 1)]
     cases = as_json("audit", "where", b, "--by-case")
     by_key = {(c["key"] >> 248, c["key"] & 0xFFFF): c for c in cases}
     assert len(cases) == 2 + 4 and by_key[(2, 0)]["status"] == "OPENED" and by_key[(1, 1)]["status"] == "MISSING"
