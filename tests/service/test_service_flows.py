@@ -92,9 +92,10 @@ def test_batch_register_reads_back_and_stores_codes(market) -> None:
 def test_duplicate_code_rejected_with_line_before_any_transaction(market) -> None:
     man = market.svc["manufacturer"]
     codes = story_codes(5, "8160347")
+    product = _product(market)  # registered here when the test runs alone: before the count
     before = market.client.block_number()
     with pytest.raises(TraceCodeError) as info:
-        man.register_batch(_product(market).product_id, "DUP", codes + [codes[1]], production_date=1,
+        man.register_batch(product.product_id, "DUP", codes + [codes[1]], production_date=1,
                            expiry_date=2)
     assert info.value.problems[0][0] == 6 and "line 2" in info.value.problems[0][2]
     assert market.client.block_number() == before
