@@ -117,3 +117,15 @@ def test_synthetic_market_projection_is_consistent(store_backend) -> None:
             w = where_is(index, hex32(f"batch{n}"))
             assert w.dispensed == 50 and w.accounted == 50
             assert all(h.quantity == 0 for h in w.holdings)
+
+
+def test_an_index_of_an_older_schema_is_refused_with_the_rebuild_command(tmp_path) -> None:
+    """Schema 3 adds the PackingLedger's events: an index written before lacks them."""
+    from fisco_drugtrace.drugtrace.audit.schema import SCHEMA_VERSION
+    from fisco_drugtrace.errors import AuditError
+
+    path = tmp_path / "audit.sqlite"
+    with AuditIndex(path) as index, index.db:
+        index.set_meta("schema_version", str(SCHEMA_VERSION - 1))
+    with pytest.raises(AuditError, match="audit sync --rebuild"):
+        AuditIndex(path)

@@ -131,7 +131,7 @@ class AuditIndex:
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
             elif int(version) != SCHEMA_VERSION:
                 raise AuditError(f"index {self.path} has schema {version}, this version reads {SCHEMA_VERSION}; "
-                                 "delete it and sync again")
+                                 "rebuild it: fisco-drugtrace audit sync --rebuild")
 
     @property
     def projection(self) -> Projection:
