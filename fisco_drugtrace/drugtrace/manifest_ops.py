@@ -102,7 +102,8 @@ class ManifestOps(ServiceBase):
                                    "packing (case and pallet codes)")
         try:
             mine = PackingLayout(manifest.unit_count, claimed["units_per_case"], claimed["cases_per_pallet"])
-            tree = PackingTree.build(manifest.batch_id, mine, claimed["case_codes"], claimed["pallet_codes"])
+            tree = PackingTree.build(manifest.batch_id, mine, claimed["case_codes"], claimed["pallet_codes"],
+                                     hasher=self.chain_hash)  # type: ignore[attr-defined]
         except (ValueError, IndexError) as exc:
             raise ManifestMismatch(f"the manifest's packing does not fit its batch: {exc}") from exc
         on_chain = self.suite.call(self.suite.drugs, "packingOf", manifest.batch_id)[0]

@@ -16,7 +16,7 @@ Rule (contracts/README.md, "Packing", issue 17A):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from fisco_drugtrace.crypto.keccak import keccak256
 
@@ -32,11 +32,13 @@ MAX_CASES_PER_PALLET = 0xFFFF
 _W = 32
 
 
-def container_leaf(batch: bytes, level: int, index: int, code_hash: bytes) -> bytes:
-    """The leaf of container (``level``, ``index``) of ``batch``."""
+def container_leaf(batch: bytes, level: int, index: int, code_hash: bytes,
+                   hasher: Callable[[bytes], bytes] = keccak256) -> bytes:
+    """The leaf of container (``level``, ``index``) of ``batch`` (``hasher``: the chain's
+    KECCAK256, i.e. SM3 on an sm_crypto chain, as for the unit tree)."""
     if level not in (CASE, PALLET):
         raise ValueError(f"container level must be {CASE} (case) or {PALLET} (pallet), not {level}")
-    return keccak256(keccak256(batch + level.to_bytes(32, "big") + index.to_bytes(32, "big") + code_hash))
+    return hasher(hasher(batch + level.to_bytes(32, "big") + index.to_bytes(32, "big") + code_hash))
 
 
 def container_key(level: int, index: int) -> int:
@@ -116,8 +118,9 @@ class PackingTree:
 
     @classmethod
     def build(cls, batch: bytes, layout: PackingLayout, case_codes: Sequence[str],
-              pallet_codes: Sequence[str]) -> "PackingTree":
-        """The tree over ``case_codes`` (one per case, in case order) and ``pallet_codes``."""
+              pallet_codes: Sequence[str], hasher: Callable[[bytes], bytes] = keccak256) -> "PackingTree":
+        """The tree over ``case_codes`` (one per case, in case order) and ``pallet_codes``, hashed
+        with ``hasher`` (the chain's KECCAK256: SM3 on an sm_crypto chain)."""
         if len(batch) != 32:
             raise ValueError("batch id must be 32 bytes")
         if len(case_codes) != layout.case_count:
@@ -127,11 +130,11 @@ class PackingTree:
         codes = list(case_codes) + list(pallet_codes)
         if len(set(codes)) != len(codes):
             raise ValueError("container codes must be distinct")
-        case_hashes = tuple(keccak256(c.encode("utf-8")) for c in case_codes)
-        pallet_hashes = tuple(keccak256(c.encode("utf-8")) for c in pallet_codes)
-        leaves = [container_leaf(batch, CASE, i, h) for i, h in enumerate(case_hashes)]
-        leaves += [container_leaf(batch, PALLET, i, h) for i, h in enumerate(pallet_hashes)]
-        return cls(batch, layout, case_hashes, pallet_hashes, tuple(build_levels(leaves, keccak256)),
+        case_hashes = tuple(hasher(c.encode("utf-8")) for c in case_codes)
+        pallet_hashes = tuple(hasher(c.encode("utf-8")) for c in pallet_codes)
+        leaves = [container_leaf(batch, CASE, i, h, hasher) for i, h in enumerate(case_hashes)]
+        leaves += [container_leaf(batch, PALLET, i, h, hasher) for i, h in enumerate(pallet_hashes)]
+        return cls(batch, layout, case_hashes, pallet_hashes, tuple(build_levels(leaves, hasher)),
                    tuple(case_codes), tuple(pallet_codes))
 
     @property

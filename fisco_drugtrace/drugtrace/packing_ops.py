@@ -131,7 +131,7 @@ class PackingOps(ServiceBase):
         checked = validate_codes(enumerate(codes, 1), expected_prefix=expected_prefix)
         bid = make_batch_id(product, lot, hasher=self.chain_hash)
         layout = PackingLayout(len(checked), int(units_per_case), int(cases_per_pallet))
-        tree = PackingTree.build(bid, layout, list(case_codes), list(pallet_codes))
+        tree = PackingTree.build(bid, layout, list(case_codes), list(pallet_codes), hasher=self.chain_hash)
         registration = self._commit(product, lot, checked, production_date, expiry_date,  # type: ignore[attr-defined]
                                     tree.root, _noop, packing=tree)
         self.keep_packing(bid, tree)

@@ -59,6 +59,27 @@ def test_ids_leaves_and_nodes_with_sm3_follow_the_contract_rule() -> None:
     assert build_batch_tree(batch, codes).root != tree.root
 
 
+def test_the_packing_tree_with_sm3_follows_the_contract_rule() -> None:
+    """Issue 13 item 6 for the packing tree (issue 17A): container leaves and nodes are hashed as
+    the chain's KECCAK256 hashes them, SM3 on an sm_crypto chain."""
+    from fisco_drugtrace.drugtrace.packing import CASE, PALLET, PackingLayout, PackingTree, container_leaf
+
+    batch = batch_id(product_id("国药准字H20260001", "10 tablets", hasher=sm3), "L1", hasher=sm3)
+    layout = PackingLayout(12, 4, 2)  # 3 cases, 2 pallets
+    cases, pallets = ["C0", "C1", "C2"], ["P0", "P1"]
+    tree = PackingTree.build(batch, layout, cases, pallets, hasher=sm3)
+    leaves = [_ref_sm3(_ref_sm3(batch + level.to_bytes(32, "big") + i.to_bytes(32, "big") + _ref_sm3(c.encode())))
+              for level, codes in ((CASE, cases), (PALLET, pallets)) for i, c in enumerate(codes)]
+    level = leaves
+    while len(level) > 1:
+        up = [_ref_sm3(min(a, b) + max(a, b)) for a, b in zip(level[0::2], level[1::2])]
+        level = up + ([level[-1]] if len(level) % 2 else [])
+    assert tree.root == level[0]
+    assert container_leaf(batch, PALLET, 1, tree.code_hash(PALLET, 1), sm3) == leaves[4]
+    assert verify_proof(tree.root, leaves[1], tree.proof(CASE, 1), sm3)
+    assert PackingTree.build(batch, layout, cases, pallets).root != tree.root  # keccak is another tree
+
+
 class _SmNode:
     """A client whose node reports an sm_crypto chain (everything else from the real one)."""
 
