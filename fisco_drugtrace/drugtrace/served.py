@@ -42,6 +42,7 @@ from fisco_drugtrace.drugtrace.merkle import level_sizes, proof_for
 from fisco_drugtrace.drugtrace.models import Batch, LifecycleState, Product, ShipmentStatus
 from fisco_drugtrace.drugtrace.verification import (
     _ADVICE,
+    _DECOMMISSIONED,
     _STATE_OF,
     UnitState,
     Verdict,
@@ -52,8 +53,10 @@ from fisco_drugtrace.errors import DrugTraceError
 
 __all__ = ["IndexedVerifier", "ProofFile", "BatchView", "UNIT_GONE_EVENTS"]
 
-#: per-unit events that take a unit off the market, and the state they give it (first wins)
-UNIT_GONE_EVENTS: Mapping[str, UnitState] = {"UnitDispensed": UnitState.DISPENSED}
+#: per-unit events that take a unit off the market, and the state they give it (first wins:
+#: a dispensed unit cannot be decommissioned, a decommissioned one is refused at dispense);
+#: ``UnitDecommissioned``'s state comes from its ``state`` argument (``_DECOMMISSIONED``)
+UNIT_GONE_EVENTS: Mapping[str, UnitState | None] = {"UnitDispensed": UnitState.DISPENSED, "UnitDecommissioned": None}
 
 _ZERO = b"\0" * 32
 
@@ -336,10 +339,17 @@ class IndexedVerifier:
     def _unit_gone(self, batch_id: bytes, code_hash: bytes, upto: int) -> tuple[UnitState, int, str] | None:
         names = tuple(UNIT_GONE_EVENTS)
         row = self._index().db.execute(
-            f"SELECT name, block_number, tx_hash FROM events WHERE batch_id = ? AND code_hash = ? AND name IN "
+            f"SELECT name, block_number, tx_hash, args FROM events WHERE batch_id = ? AND code_hash = ? AND name IN "
             f"({','.join('?' * len(names))}) AND block_number <= ? ORDER BY seq LIMIT 1",
             (batch_id, code_hash, *names, upto)).fetchone()
-        return (UNIT_GONE_EVENTS[row[0]], int(row[1]), str(row[2])) if row else None
+        if row is None:
+            return None
+        state = UNIT_GONE_EVENTS[row[0]]
+        if state is None:  # UnitDecommissioned: destroyed, stolen, lost or sampled, as the chain's unitState
+            state = _DECOMMISSIONED.get(int(json.loads(row[3])["state"]))
+            if state is None:  # pragma: no cover - the ledger emits only decommissioning states
+                return None
+        return state, int(row[1]), str(row[2])
 
     # -- the question ----------------------------------------------------------------------
     def verify(self, code: str, *, chain: bool = True) -> Verification | None:
@@ -390,10 +400,11 @@ class IndexedVerifier:
         expired = batch.expiry_date <= svc.now_ms()
         state = gone[0] if gone else (_STATE_OF.get(view.effective) or
                                       (UnitState.EXPIRED if expired else UnitState.LISTED))
+        dispensed = gone is not None and gone[0] is UnitState.DISPENSED
         evidence = VerificationEvidence(view.committed_block, view.committed_tx, True, len(proof),
-                                        gone[1] if gone else None, gone[2] if gone else None)
+                                        gone[1] if dispensed and gone else None, gone[2] if dispensed and gone else None)
         return Verification(code, Verdict.GENUINE, _ADVICE[state], state=state, batch_id=batch_id, index=index,
-                            product=view.product, batch=batch, expired=expired, dispensed=gone is not None,
+                            product=view.product, batch=batch, expired=expired, dispensed=dispensed,
                             history=view.history, listed=view.effective is LifecycleState.LISTED,
                             as_of_block=snap.block, evidence=evidence, recalls=view.open_recalls)
 

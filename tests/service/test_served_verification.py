@@ -175,3 +175,23 @@ def test_a_served_answer_serialises_like_the_chains(served) -> None:
     chain = dataclasses.asdict(home.verify_code(codes[6]))
     assert set(found) == set(chain)
     assert found["evidence"]["proof_checked"] is True and chain["evidence"] is None
+
+
+def test_decommissioned_units_read_as_the_chain_says(served, market) -> None:
+    """A unit recorded destroyed, stolen, lost or sampled (issue 12): the index-backed answer is
+    the chain-backed one — never "listed", never "dispensed"."""
+    home, verifier, batch, codes = served
+    man, reg = market.svc["manufacturer"], market.svc["regulator"]
+    man.decommission([codes[20]], "destroyed")
+    man.decommission([codes[21], codes[22]], "stolen")
+    man.decommission([codes[23]], "lost")
+    reg.decommission([codes[24]], "sampled", holder=market.orgs["manufacturer"])
+    home.audit_sync()
+    expected = {20: UnitState.UNIT_DESTROYED, 21: UnitState.STOLEN, 22: UnitState.STOLEN, 23: UnitState.LOST,
+                24: UnitState.SAMPLED, 25: UnitState.LISTED}
+    for i, state in expected.items():
+        found, chain = verifier.verify(codes[i]), home.verify_code(codes[i])
+        assert (found.verdict, found.state, found.dispensed, found.usable) == \
+               (chain.verdict, chain.state, chain.dispensed, chain.usable) == \
+               (Verdict.GENUINE, state, False, state is UnitState.LISTED), i
+        assert found.reason == chain.reason and found.evidence.dispensed_block is None
