@@ -13,9 +13,11 @@ batch's order::
 Its *manifest hash* is the keccak256 of the file's bytes — what ``ship --manifest @FILE`` puts in
 the shipment's ``manifestHash`` field, so a receiver can import exactly the file the sender
 referenced. Importing trusts nothing in the file: the codes are re-hashed into the tree and the
-root must be the one the chain holds for that batch (the header is only a claim). A packed batch's
-header also carries ``packing`` (layout, case and pallet codes, packing root): on import the
-container codes must rebuild the batch's on-chain packing root and layout too.
+root must be the one the chain holds for that batch; the header's claims (product, lot, unit count,
+root) must be the chain's too, or the file is refused even when its codes are right. A packed
+batch's header also carries ``packing`` (layout, case and pallet codes, packing root): on import
+the container codes must rebuild the batch's on-chain packing root and layout, which the header's
+``packing_root`` must name.
 """
 
 from __future__ import annotations

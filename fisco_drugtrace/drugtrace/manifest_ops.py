@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.hashing import hash_name
@@ -10,6 +11,9 @@ from fisco_drugtrace.drugtrace.ids import id_hex
 from fisco_drugtrace.drugtrace.manifest import Manifest, ManifestMismatch, parse_manifest, render_manifest
 from fisco_drugtrace.drugtrace.merkle import build_batch_tree
 from fisco_drugtrace.errors import NotFound
+
+if TYPE_CHECKING:
+    from fisco_drugtrace.drugtrace.packing import PackingTree
 
 __all__ = ["ManifestOps", "ManifestImport"]
 
@@ -60,7 +64,9 @@ class ManifestOps(ServiceBase):
         verifying and auditing its units). Nothing is stored unless every check passes.
 
         Checks: the file parses (header, every code line); its chain, group and suite are this
-        home's; the batch is on chain with that many units; the codes rebuild the on-chain root;
+        home's; the batch is on chain with that many units, and the header's product, lot and
+        root (and packing root) are the chain's; the codes rebuild the on-chain root — also when
+        this home already holds the batch, so a tampered copy is never reported as imported;
         with ``shipment_id``, the shipment is of that batch and its ``manifestHash`` is this file's.
 
         :raises ManifestFormatError: not a manifest (exit 2 in the CLI).
@@ -74,20 +80,30 @@ class ManifestOps(ServiceBase):
         if on_chain.unit_count != manifest.unit_count:
             raise ManifestMismatch(f"batch {id_hex(manifest.batch_id)} has {on_chain.unit_count} units on chain, "
                                    f"the manifest lists {manifest.unit_count}")
-        self._check_packing(manifest)
-        held = self.codes.batch(manifest.batch_id)
-        if held is not None and held.root == on_chain.unit_root:
-            return self._result(manifest, on_chain, True, shipment_id)
+        for name, claimed, actual in (("product", id_hex(manifest.product_id), id_hex(on_chain.product_id)),
+                                      ("lot", manifest.lot, on_chain.lot),
+                                      ("unit root", id_hex(manifest.unit_root), id_hex(on_chain.unit_root))):
+            if claimed != actual:
+                raise ManifestMismatch(f"the manifest's header says {name} {claimed}, batch "
+                                       f"{id_hex(manifest.batch_id)} has {actual} on chain")
+        packing = self._check_packing(manifest)
         tree = build_batch_tree(manifest.batch_id, manifest.codes, self.chain_hash)
         if tree.root != on_chain.unit_root:
             raise ManifestMismatch(f"the manifest's codes do not rebuild batch {id_hex(manifest.batch_id)}'s "
                                    f"on-chain root ({id_hex(tree.root)[:18]}… ≠ {id_hex(on_chain.unit_root)[:18]}…)")
+        # every check passed: only now is anything kept
+        if packing is not None:
+            self.keep_packing(manifest.batch_id, packing)  # type: ignore[attr-defined]
+        held = self.codes.batch(manifest.batch_id)
+        if held is not None and held.root == on_chain.unit_root:
+            return self._result(manifest, on_chain, True, shipment_id)
         self.codes.put_batch(tree, manifest.codes, product_id=on_chain.product_id, lot=on_chain.lot)
         return self._result(manifest, on_chain, False, shipment_id)
 
-    def _check_packing(self, manifest: Manifest) -> None:
+    def _check_packing(self, manifest: Manifest) -> PackingTree | None:
         """A packed batch's manifest must carry its packing, rebuilding the on-chain root and
-        layout (then kept here); a manifest of a batch without packing must carry none."""
+        layout, with the header's ``packing_root`` claiming that root (the tree is returned, for
+        the caller to keep once every check passed); a batch without packing must carry none."""
         from fisco_drugtrace.drugtrace.packing import PackingLayout, PackingTree
 
         layout = self.packing_layout(manifest.batch_id)  # type: ignore[attr-defined]
@@ -96,7 +112,7 @@ class ManifestOps(ServiceBase):
             if claimed is not None:
                 raise ManifestMismatch(f"the manifest carries a packing, batch {id_hex(manifest.batch_id)} has none "
                                        "on chain")
-            return
+            return None
         if claimed is None:
             raise ManifestMismatch(f"batch {id_hex(manifest.batch_id)} is packed on chain; the manifest carries no "
                                    "packing (case and pallet codes)")
@@ -110,7 +126,10 @@ class ManifestOps(ServiceBase):
         if mine != layout or tree.root != bytes(on_chain):
             raise ManifestMismatch(f"the manifest's packing does not rebuild batch {id_hex(manifest.batch_id)}'s "
                                    "on-chain packing root and layout")
-        self.keep_packing(manifest.batch_id, tree)  # type: ignore[attr-defined]
+        if str(claimed["packing_root"]).lower() != id_hex(tree.root):
+            raise ManifestMismatch(f"the manifest's header says packing root {claimed['packing_root']}, batch "
+                                   f"{id_hex(manifest.batch_id)} has {id_hex(tree.root)} on chain")
+        return tree
 
     def _result(self, manifest: Manifest, on_chain: object, held: bool, shipment_id: int | None) -> ManifestImport:
         return ManifestImport(manifest.batch_id, on_chain.product_id, on_chain.lot,  # type: ignore[attr-defined]

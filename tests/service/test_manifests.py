@@ -49,12 +49,31 @@ def test_a_manifest_that_does_not_match_the_chain_is_refused_and_nothing_is_stor
         "another suite": _tamper(data, org_registry="0x" + "ab" * 20),
         "fewer codes": _tamper(data.rsplit(b"\n", 2)[0] + b"\n", unit_count=len(codes) - 1),
         "forged root": _tamper(swapped, unit_root="0x" + "11" * 32),
+        # the codes are the chain's, the header lies: still not this chain's record of the batch
+        "false root claim": _tamper(data, unit_root="0x" + "11" * 32),
+        "false product claim": _tamper(data, product_id="0x" + "22" * 32),
+        "false lot claim": _tamper(data, lot=batch.lot + "-B"),
     }
     for name, bad in cases.items():
         with pytest.raises(ManifestMismatch):
             pharmacy.import_manifest(bad)
         assert pharmacy.codes.batch(batch.batch_id) is None, name
         assert pharmacy.codes.locate(codes[0]) is None, name
+
+
+def test_a_home_that_holds_the_batch_still_refuses_a_tampered_copy(market, tmp_path) -> None:
+    """Importing again (a second shipment of the same batch) checks the file as the first time:
+    a copy with two codes swapped is refused, not answered "already held"."""
+    batch, codes = released_batch(market)
+    data = market.svc["manufacturer"].export_manifest(batch.batch_id)
+    pharmacy = other_home(market, tmp_path)
+    assert pharmacy.import_manifest(data).already_held is False
+    swapped = data.replace(codes[0].encode(), b"X" * 20).replace(codes[1].encode(), codes[0].encode()) \
+        .replace(b"X" * 20, codes[1].encode())
+    for bad in (swapped, _tamper(data, unit_root="0x" + "11" * 32)):
+        with pytest.raises(ManifestMismatch):
+            pharmacy.import_manifest(bad)
+    assert pharmacy.codes.locate(codes[0]).index == 0 and pharmacy.import_manifest(data).already_held is True
 
 
 @pytest.mark.parametrize("bad", [b"", b"not json\n", b'{"format": "other"}\n', b"\xff\xfe\n",

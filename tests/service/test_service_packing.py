@@ -126,13 +126,25 @@ def test_manifest_carries_the_packing_and_import_checks_it(market, tmp_path) -> 
                     batch_id=bid, product_id=parsed.product_id, lot=parsed.lot, unit_root=parsed.unit_root,
                     codes=codes)
         bad = dict(parsed.packing, case_codes=["X"] + parsed.packing["case_codes"][1:])
-        for packing in (bad, None):
-            fresh = TraceService(market.client, market.svc["pharmacy"].signer, book, home=tmp_path / str(id(packing)))
+        false_root = dict(parsed.packing, packing_root="0x" + "33" * 32)  # right containers, a false claim
+        for n, packing in enumerate((bad, None, false_root)):
+            fresh = TraceService(market.client, market.svc["pharmacy"].signer, book, home=tmp_path / f"fresh{n}")
             try:
                 with pytest.raises(ManifestMismatch):
                     fresh.import_manifest(render_manifest(**base, packing=packing))
+                assert fresh.held_packing(bid) is None and fresh.codes.batch(bid) is None
             finally:
                 fresh.close()
+        # a right packing with the units' codes tampered: refused, and the packing is not kept either
+        swapped = list(codes)
+        swapped[0], swapped[1] = swapped[1], swapped[0]
+        fresh = TraceService(market.client, market.svc["pharmacy"].signer, book, home=tmp_path / "fresh-codes")
+        try:
+            with pytest.raises(ManifestMismatch):
+                fresh.import_manifest(render_manifest(**base | {"codes": swapped}, packing=parsed.packing))
+            assert fresh.held_packing(bid) is None and fresh.codes.batch(bid) is None
+        finally:
+            fresh.close()
     finally:
         elsewhere.close()
 
