@@ -101,12 +101,13 @@ def code_difference(on_chain: bytes, artifact_runtime: bytes) -> str | None:
 def read_linked_suite(client: Any, org_registry: str) -> dict[str, str]:
     """The suite addresses, read from ``OrgRegistry.suite()`` (and ``procurementLedger()``) at ``org_registry``.
 
+    :raises HexError: ``org_registry`` is not an address (bad input: exit 2 in the CLI).
     :raises AddressBookError: no contract there, or an ``OrgRegistry`` that was never linked.
     """
     try:
         address = normalize_address(org_registry)
     except HexError as exc:
-        raise AddressBookError(f"not a contract address: {org_registry!r}") from exc
+        raise HexError(f"not a contract address: {org_registry!r}") from exc
     if not client.get_code(address):
         raise AddressBookError(f"no contract at {address} on this chain and group",
                                user_message=f"no contract at {address} on this chain and group: check the "

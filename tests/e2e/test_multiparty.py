@@ -99,6 +99,14 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
     # a newcomer is told to attach, not to deploy a second suite
     code, _, err = man.run("contracts", "status")
     assert code == 1 and "contracts attach" in err and "contracts deploy" not in err
+    # a wrong address is refused and records nothing: not an address (bad input), no code there,
+    # a contract of the suite that is not its OrgRegistry
+    custody = reg.ok("contracts", "status")["contracts"]["CustodyLedger"]
+    for wrong, exit_code, said in (("0x1234", 2, "not a contract address"), ("0x" + "42" * 20, 1, "no contract at"),
+                                   (custody, 1, "is not a drug-trace OrgRegistry")):
+        code, _, err = man.run("contracts", "attach", wrong)
+        assert (code, said in err) == (exit_code, True), (wrong, err)
+    assert man.run("contracts", "status")[0] == 1
     # three ways in: the address, the chain's name service (no address), the settings key
     joined = [man.ok("contracts", "attach", org_registry), pharm.ok("contracts", "attach"),
               auditor.ok("contracts", "attach"), stranger.ok("contracts", "attach", org_registry)]

@@ -12,7 +12,7 @@ from fisco_drugtrace.types import Dialect
 from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
 from fisco_drugtrace.drugtrace.attach import SuiteCodeMismatch, code_difference, read_linked_suite
-from fisco_drugtrace.errors import AddressBookError
+from fisco_drugtrace.errors import AddressBookError, HexError
 
 
 def _newcomer(market, tmp_path) -> TraceService:
@@ -44,7 +44,7 @@ def test_attach_refuses_an_address_without_a_suite(market, tmp_path) -> None:
         newcomer.attach("0x" + "12" * 20)
     with pytest.raises(AddressBookError):  # a suite contract that is not an OrgRegistry
         newcomer.attach(market.svc["regulator"].deployment.address("CustodyLedger"))
-    with pytest.raises(AddressBookError, match="not a contract address"):
+    with pytest.raises(HexError, match="not a contract address"):  # bad input, not a missing suite
         newcomer.attach("0x1234")
     assert AddressBook.in_home(tmp_path).all() == []
 
