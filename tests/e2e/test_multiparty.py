@@ -150,6 +150,16 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
     # the pharmacy imports exactly the manifest the shipment names, receives, dispenses
     imported = pharm.ok("batch", "import-manifest", str(manifest), "--shipment", str(shipment))
     assert imported["unit_count"] == 120 and imported["manifest_hash"] == exported["manifest_hash"]
+    # a tampered copy (two codes swapped) is refused, also now that the batch is held here;
+    # named by the shipment, its hash is not the one the sender recorded; a non-manifest is bad input
+    lines = manifest.read_text().split("\n")
+    lines[1], lines[2] = lines[2], lines[1]
+    (root / "swapped.manifest").write_text("\n".join(lines))
+    for args, exit_code, said in ((("swapped.manifest",), 1, "do not rebuild"),
+                                  (("swapped.manifest", "--shipment", str(shipment)), 1, "references manifest"),
+                                  (("codes.txt",), 2, "not a code manifest")):
+        code, _, err = pharm.run("batch", "import-manifest", str(root / args[0]), *args[1:])
+        assert (code, said in err) == (exit_code, True), (args, err)
     pharm.ok("receive", str(shipment), sign=True)
     assert pharm.ok("dispense", codes[5], sign=True)[0]["dispensed"] is True
     code, out, _ = pharm.run("verify", codes[5], "--json")
