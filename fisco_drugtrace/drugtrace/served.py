@@ -222,6 +222,8 @@ class IndexedVerifier:
         """This thread's one-statement lookup (:mod:`.served_lookup`), or ``None`` when the stores
         cannot be asked in one statement (tried again at most once a second)."""
         lookup = getattr(self._local, "lookup", None)
+        if lookup is not None and lookup.broken:  # its connection is gone: open another
+            lookup = self._local.lookup = None
         if lookup is not None or not self.one_statement:
             return lookup
         now = time.monotonic()
@@ -241,7 +243,16 @@ class IndexedVerifier:
         asked store by store (the same answers)."""
         lookup = self._lookup()
         if lookup is not None:
-            return lookup.facts(unit_hash)
+            try:
+                return lookup.facts(unit_hash)
+            except Exception:  # noqa: BLE001 - a database error: retried once if the connection broke
+                if not lookup.broken:
+                    raise
+                self._local.lookup_tried = -10.0  # reconnect now (a restarted server), else the error
+                lookup = self._lookup()
+                if lookup is None:
+                    raise
+                return lookup.facts(unit_hash)
         block = self.as_of_block()
         slot = self._service().codes.unit_slot(unit_hash)
         gone = self._gone_row(slot[0], unit_hash, block) if slot is not None else None

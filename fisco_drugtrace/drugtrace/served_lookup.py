@@ -8,8 +8,10 @@ than the rest of the request (each is a wake-up of a server process on a busy 2-
 :class:`UnitLookup` asks them in **one statement** over one connection of its own:
 
 - PostgreSQL: both stores are schemas of the same database, so the statement names them
-  (``"<codes schema>".units``, ``"<audit schema>".events``) and is prepared once per connection;
-  autocommit, no transaction round trips;
+  (``"<codes schema>".units``, ``"<audit schema>".events``); it is prepared once per connection
+  and run through libpq itself (``psycopg.pq``: one ``PQexecPrepared``, binary parameter and
+  results), autocommit, no transaction round trips; a broken connection is dropped and the next
+  scan opens another;
 - SQLite: the code store file is ``ATTACH``-ed to a connection on the audit index file.
 
 One statement reads one snapshot (PostgreSQL's statement snapshot; SQLite's read transaction),
@@ -26,6 +28,7 @@ both paths give the same verdicts on both backends).
 from __future__ import annotations
 
 import sqlite3
+import struct
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -53,7 +56,7 @@ def _pg_sql(codes: str, audit: str) -> str:
     c, a = f'"{codes}"', f'"{audit}"'
     return (
         f"SELECT m.value, b.batch_id, u.idx, g.name, g.block_number, g.tx_hash, g.args "
-        f"FROM (SELECT %(h)s::bytea AS h) q "
+        f"FROM (SELECT $1::bytea AS h) q "
         f"LEFT JOIN {a}.meta m ON m.key = 'last_block' "
         f"LEFT JOIN {c}.units u ON u.code_hash = q.h "
         f"LEFT JOIN {c}.batch_list b ON b.seq = u.batch "
@@ -75,6 +78,10 @@ _SQLITE_SQL = (
 )
 
 
+_INT8 = struct.Struct(">q")
+_STATEMENT = b"fdt_served_unit"
+
+
 def _facts(row: Sequence[Any] | None) -> UnitFacts:
     if row is None:  # pragma: no cover - the statement always answers one row
         return UnitFacts(0, None, None)
@@ -94,7 +101,17 @@ class UnitLookup:
         self._raw = raw
         self._sql = sql
         self.postgres = postgres
-        self._cur = raw.cursor()
+        self.broken = False
+        if postgres:
+            from psycopg import pq
+
+            self._pq = pq
+            self._pgconn = raw.pgconn
+            done = self._pgconn.prepare(_STATEMENT, sql.encode(), [17])  # 17: bytea
+            if done.status != pq.ExecStatus.COMMAND_OK:
+                raise _pg_error(self._pgconn, done)
+        else:
+            self._cur = raw.cursor()
 
     @classmethod
     def open(cls, codes: StoreLocation, audit: StoreLocation) -> "UnitLookup | None":
@@ -132,14 +149,40 @@ class UnitLookup:
 
     def facts(self, code_hash: bytes) -> UnitFacts:
         """The index's block, the code's slot and its first leaving event, in one statement."""
-        if self.postgres:
-            self._cur.execute(self._sql, {"h": code_hash}, prepare=True)
-        else:
+        if not self.postgres:
             self._cur.execute(self._sql, (code_hash,))
-        return _facts(self._cur.fetchone())
+            return _facts(self._cur.fetchone())
+        pq, conn = self._pq, self._pgconn
+        res = conn.exec_prepared(_STATEMENT, [code_hash], [1], 1)
+        if res.status != pq.ExecStatus.TUPLES_OK or res.ntuples != 1:
+            self.broken = conn.status != pq.ConnStatus.OK
+            raise _pg_error(conn, res)
+        value = res.get_value
+        block, batch, name = value(0, 0), value(0, 1), value(0, 3)
+        return UnitFacts(
+            int(block) if block is not None else 0,
+            (bytes(batch), _INT8.unpack(value(0, 2))[0]) if batch is not None else None,
+            (bytes(name).decode(), _INT8.unpack(value(0, 4))[0], bytes(value(0, 5)).decode(),
+             bytes(value(0, 6)).decode()) if name is not None else None)
 
     def close(self) -> None:
+        self.broken = True
         try:
             self._raw.close()
         except Exception:  # noqa: BLE001 - closing from another thread (SQLite) is best effort
             pass
+
+
+def _pg_error(conn: Any, res: Any) -> Exception:
+    """The server's error as psycopg raises it (``psycopg.errors``: an ``OperationalError`` when
+    the connection is gone)."""
+    from psycopg import errors
+
+    message = (res.error_message or conn.error_message or b"no answer").decode(errors="replace").strip()
+    state = res.error_field(ord("C"))  # PG_DIAG_SQLSTATE
+    if state:
+        try:
+            return errors.lookup(state.decode())(message)  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+    return errors.OperationalError(message)

@@ -233,3 +233,20 @@ def test_one_statement_gives_the_answers_of_the_store_by_store_questions(served,
         assert verifier.verify(codes[1]).state is reference.verify(codes[1]).state is UnitState.DISPENSED
     finally:
         reference.close()
+
+
+def test_a_dropped_database_connection_is_opened_again(served, store_backend) -> None:
+    """The lookup's connection is kept open per thread; when the server drops it (a restart, an
+    idle timeout) the next scan opens another and is answered, not failed."""
+    if store_backend.name != "postgresql":
+        pytest.skip("SQLite files have no connection to lose")
+    import psycopg
+
+    home, verifier, batch, codes = served
+    assert verifier.verify(codes[2]).verdict is Verdict.GENUINE
+    first = verifier._lookup()
+    with psycopg.connect(store_backend.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (first._raw.pgconn.backend_pid,))
+    found = verifier.verify(codes[3])
+    assert found.verdict is Verdict.GENUINE and found.index == 3
+    assert first.broken and verifier._lookup() is not first
