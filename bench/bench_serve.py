@@ -11,10 +11,17 @@ codes of the batch — every answer must say ``"genuine": true`` — and as many
 (the baseline: the same server answering with no lookup at all), alternating rounds. Printed per
 worker count: requests/s, p50/p99 per kind, and the ratio verification/static.
 
+``--backends sqlite,postgresql`` measures both stores in the same run, one after the other with
+the same codes, senders and worker counts. PostgreSQL is the server at ``--database`` or, without
+it, a throw-away local cluster started as the tests start theirs (``tests/pgserver.py``: a unix
+socket in a temporary directory, no TCP port); each run's schemas get a prefix of their own and
+are dropped at the end. The load average is printed before and after every measurement: the
+machine is shared, so figures mean little without it.
+
 Targets (issue 14, this 2-core machine): >= 2,000 verifications/s, p99 <= 20 ms, at 10^7 codes.
 
 Usage: python bench/bench_serve.py [--codes 10000000] [--workers 1,2] [--clients 4] [--requests 4000]
-       [--database postgresql://...]
+       [--backends sqlite,postgresql] [--database postgresql://...]
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _chain(codes: int, home: str, database: str, ready: "mp.Queue[tuple[str, list[str], float]]") -> None:
+def _chain(codes: int, home: str, database: str, prefix: str, ready: "mp.Queue[tuple[str, list[str], float]]") -> None:
     """The dev chain over HTTP, with the cast and one batch of ``codes`` codes made in ``home``."""
     from fisco_drugtrace.accounts import LocalSigner
     from fisco_drugtrace.client import connect
@@ -56,7 +63,8 @@ def _chain(codes: int, home: str, database: str, ready: "mp.Queue[tuple[str, lis
     client = connect(Settings(), handler=chain.handle_raw)
     signers = [LocalSigner(k) for k in dev_keypairs(2)]
     root = Path(home)
-    reg = TraceService(client, signers[0], AddressBook.in_home(root), home=root, database=database)
+    reg = TraceService(client, signers[0], AddressBook.in_home(root), home=root, database=database,
+                       schema_prefix=prefix)
     reg.deploy(ACTORS[0].credit_code, region=ACTORS[0].region)
     mah = ACTORS[1]
     reg.register_org(mah.credit_code, mah.kind, mah.region)
@@ -142,10 +150,12 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def _serve(home: str, rpc_url: str, port: int, workers: int, database: str) -> subprocess.Popen[bytes]:
+def _serve(home: str, rpc_url: str, port: int, workers: int, database: str, prefix: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, FISCO_DRUGTRACE_HOME=home)
+    env.pop("FISCO_DRUGTRACE_DATABASE", None)
     if database:
         env["FISCO_DRUGTRACE_DATABASE"] = database
+        env["FISCO_DRUGTRACE_DB_SCHEMA"] = prefix
     env.pop("FISCO_DRUGTRACE_CONFIG", None)
     cmd = [sys.executable, "-m", "fisco_drugtrace.cli.main", "--rpc-url", rpc_url, "serve", "--port", str(port),
            "--workers", str(workers), "--sync-interval", "5"]
@@ -173,36 +183,54 @@ def _wait_ready(port: int, timeout: float = 60.0) -> None:
     raise SystemExit("serve never reported a synced index on /healthz")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--codes", type=int, default=1_000_000, help="codes in the batch (target: 10000000)")
-    parser.add_argument("--workers", default="1,2", help="comma-separated `serve --workers` counts to measure")
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=4000, help="requests per kind per round")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--database", default="", help="a postgresql:// DSN for the code store and index")
-    args = parser.parse_args(argv)
-    mp.set_start_method("spawn", force=True)
+def _load() -> str:
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _pg_server() -> tuple[str, object]:
+    """A throw-away local PostgreSQL (the tests' own helper), and the object that stops it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.pgserver import PgServer, find_pg_bin
+
+    bindir = find_pg_bin()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL binaries: apt-get install postgresql, or pass --database")
+    return (server := PgServer(bindir).start()).dsn, server
+
+
+def _drop_schemas(database: str, prefix: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database, autocommit=True) as db:
+        names = [r[0] for r in db.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                                          (prefix + "\\_%",))]
+        for name in names:
+            db.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def _measure(args: argparse.Namespace, backend: str, database: str) -> list[tuple[str, int, dict[str, float]]]:
+    """Build a home with one batch of ``--codes`` codes on ``backend`` and measure every worker count."""
     home = tempfile.mkdtemp(prefix="bench-serve-")
+    prefix = f"b{os.getpid()}{random.randrange(16**6):06x}"
     ready: "mp.Queue[tuple[str, list[str], float]]" = mp.Queue()
-    backend_name = "PostgreSQL" if args.database else "SQLite"
-    print(f"bench_serve: {args.codes:,} codes ({backend_name}), {args.clients} client processes, "
-          f"{args.requests} requests/kind/round, {args.rounds} rounds")
-    chain = mp.Process(target=_chain, args=(args.codes, home, args.database, ready), daemon=True)
+    print(f"  {backend}: building the store ({_load()})", flush=True)
+    chain = mp.Process(target=_chain, args=(args.codes, home, database, prefix, ready), daemon=True)
     chain.start()
-    rpc_url, codes, made = ready.get(timeout=3600)
-    print(f"    register_batch of {args.codes:,} codes (tree + code store) {made:.1f} s "
-          f"({args.codes / made:,.0f} codes/s)", flush=True)
-    rng = random.Random(11)
+    rows: list[tuple[str, int, dict[str, float]]] = []
     try:
+        rpc_url, codes, made = ready.get(timeout=7200)
+        print(f"    register_batch of {args.codes:,} codes (tree + code store) {made:.1f} s "
+              f"({args.codes / made:,.0f} codes/s; {_load()})", flush=True)
+        rng = random.Random(11)
         for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
             port = _free_port()
-            server = _serve(home, rpc_url, port, workers, args.database)
+            server = _serve(home, rpc_url, port, workers, database, prefix)
             try:
                 _wait_ready(port)
                 # warm the page cache (first touches of a 10^7-code store's pages are disk reads)
                 _round(port, [f"/api/v1/verify_code?code={c}" for c in codes[:4000]], b'"genuine":true',
                        args.clients)
+                before = _load()
                 results: dict[str, list[tuple[float, list[float]]]] = {"verify": [], "static": []}
                 for _ in range(args.rounds):
                     verify = [f"/api/v1/verify_code?code={rng.choice(codes)}" for _ in range(args.requests)]
@@ -211,21 +239,60 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            rates = {}
-            print(f"  serve --workers {workers}:")
+            figures: dict[str, float] = {}
+            print(f"    {backend} serve --workers {workers} ({before} before, {_load()} after):")
             for kind, runs in results.items():
                 total = sum(len(t) for _, t in runs)
                 wall = sum(w for w, _ in runs)
                 times = [x for _, t in runs for x in t]
-                rates[kind] = total / wall
-                print(f"    {kind:7s} {rates[kind]:8.0f} req/s   p50 {_pct(times, 0.5):6.2f} ms   "
-                      f"p99 {_pct(times, 0.99):6.2f} ms", flush=True)
-            print(f"    ratio verify/static: {rates['verify'] / rates['static']:.2f}", flush=True)
-        print("  targets: >= 2,000 verifications/s, p99 <= 20 ms at 10^7 codes")
+                figures[kind] = total / wall
+                figures[kind + "_p50"], figures[kind + "_p99"] = _pct(times, 0.5), _pct(times, 0.99)
+                print(f"      {kind:7s} {figures[kind]:8.0f} req/s   p50 {figures[kind + '_p50']:6.2f} ms   "
+                      f"p99 {figures[kind + '_p99']:6.2f} ms", flush=True)
+            print(f"      ratio verify/static: {figures['verify'] / figures['static']:.2f}", flush=True)
+            rows.append((backend, workers, figures))
     finally:
         chain.terminate()
         chain.join(timeout=10)
         shutil.rmtree(home, ignore_errors=True)
+        if database:
+            _drop_schemas(database, prefix)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--codes", type=int, default=1_000_000, help="codes in the batch (target: 10000000)")
+    parser.add_argument("--workers", default="1,2", help="comma-separated `serve --workers` counts to measure")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=4000, help="requests per kind per round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--backends", default="",
+                        help="comma-separated: sqlite, postgresql (default: postgresql with --database, else sqlite)")
+    parser.add_argument("--database", default="",
+                        help="a postgresql:// DSN (default for the postgresql backend: a throw-away local cluster)")
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in (args.backends or ("postgresql" if args.database else "sqlite")).split(",")]
+    if set(backends) - {"sqlite", "postgresql"}:
+        raise SystemExit(f"--backends takes sqlite and postgresql, got {args.backends!r}")
+    mp.set_start_method("spawn", force=True)
+    print(f"bench_serve: {args.codes:,} codes, backends {', '.join(backends)}, {args.clients} client processes, "
+          f"{args.requests} requests/kind/round, {args.rounds} rounds ({_load()})", flush=True)
+    database, pg = args.database, None
+    rows: list[tuple[str, int, dict[str, float]]] = []
+    try:
+        for backend in backends:
+            if backend == "postgresql" and not database:
+                database, pg = _pg_server()
+            rows += _measure(args, backend, database if backend == "postgresql" else "")
+    finally:
+        if pg is not None:
+            pg.stop()  # type: ignore[attr-defined]
+    print(f"  summary ({args.codes:,} codes):")
+    for backend, workers, f in rows:
+        print(f"    {backend:10s} --workers {workers}: verify {f['verify']:6.0f}/s p99 {f['verify_p99']:6.2f} ms, "
+              f"static {f['static']:6.0f}/s, ratio {f['verify'] / f['static']:.2f}")
+    print("  targets: >= 2,000 verifications/s, p99 <= 20 ms at 10^7 codes")
     return 0
 
 

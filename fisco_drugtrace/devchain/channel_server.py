@@ -17,6 +17,8 @@ FISCO-BCOS v2.11.1 ``libchannelserver/ChannelRPCServer.cpp``:
   and ``{"result":1,…,"logs":[]}`` once ``toBlock`` is done. ``0x16`` unregisters.
 
 TLS is mutual, with the chain CA (``--tls``); a broken frame or handshake closes that connection only.
+The session's socket is a :class:`~fisco_drugtrace.duplex.DuplexSocket`: its reader and the threads
+that push receipts and notifies never run inside OpenSSL at the same time.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from fisco_drugtrace.encoding.channelpack import (
     split_channel_stream,
     unpack_topic,
 )
+from fisco_drugtrace.duplex import DuplexSocket
 from fisco_drugtrace.errors import DrugTraceError, FrameError, InvalidParams
 from fisco_drugtrace.jsonsafe import load_json
 
@@ -77,7 +80,7 @@ class _Session:
         self.node = node
         self.chain = node.chain
         self.group = int(node.config.group_id)
-        self.sock = sock
+        self.sock = DuplexSocket(sock, timeout=IDLE_LIMIT)  # read here, written by receipt/notify threads
         self.protocol = _MIN_PROTOCOL
         self._write = threading.Lock()
         self._closed = threading.Event()
@@ -99,7 +102,6 @@ class _Session:
 
     def run(self) -> None:
         buffer = bytearray()
-        self.sock.settimeout(IDLE_LIMIT)
         try:
             while not self._closed.is_set():
                 try:

@@ -44,6 +44,7 @@ from fisco_drugtrace.encoding.wsmessage import (
     encode_ws_message,
     new_seq,
 )
+from fisco_drugtrace.duplex import DuplexSocket, take_buffered
 from fisco_drugtrace.errors import DrugTraceError, FrameError, InvalidParams
 from fisco_drugtrace.jsonsafe import load_json
 
@@ -82,8 +83,8 @@ class _Session:
         self.node = node
         self.chain = node.chain
         self.group = str(node.config.group_id)
-        self.sock = sock
-        self.rfile = rfile
+        self._early = take_buffered(rfile, sock)  # a client that spoke before reading the 101
+        self.sock = DuplexSocket(sock, timeout=IDLE_LIMIT / 3)  # read here, written by notify/subscription threads
         self.ws = Connection(ConnectionType.SERVER)
         self._write = threading.Lock()
         self._subs: dict[str, ep.SubscriptionTask] = {}
@@ -115,12 +116,14 @@ class _Session:
     def run(self) -> None:
         notifier = threading.Thread(target=self._notify_blocks, name="devchain-ws-notify", daemon=True)
         notifier.start()
-        self.sock.settimeout(IDLE_LIMIT / 3)
         idle = 0
         try:
             while not self._closed.is_set():
                 try:
-                    data = self.rfile.read1(65536)
+                    if self._early:
+                        data, self._early = self._early, b""
+                    else:
+                        data = self.sock.recv(65536)
                 except socket.timeout:
                     idle += 1
                     if idle >= 3:

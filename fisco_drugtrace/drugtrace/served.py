@@ -40,6 +40,7 @@ from fisco_drugtrace.drugtrace.codestore import CodeStore, StoredBatch
 from fisco_drugtrace.drugtrace.ids import id_hex
 from fisco_drugtrace.drugtrace.merkle import level_sizes, proof_for
 from fisco_drugtrace.drugtrace.models import Batch, LifecycleState, Product, ShipmentStatus
+from fisco_drugtrace.drugtrace.served_lookup import UnitFacts, UnitLookup
 from fisco_drugtrace.drugtrace.verification import (
     _ADVICE,
     _DECOMMISSIONED,
@@ -193,6 +194,10 @@ class IndexedVerifier:
         self._files: dict[bytes, ProofFile] = {}
         self._file_tried: dict[bytes, float] = {}
         self._indexes: list[Any] = []
+        self._lookups: list[UnitLookup] = []
+        #: ask the code store and the index in one statement per verification where they allow
+        #: it (``False``: store by store, as the tests' reference path)
+        self.one_statement = True
 
     # -- where things are -------------------------------------------------------------------
     def proof_dir(self) -> Path:
@@ -212,6 +217,46 @@ class IndexedVerifier:
     def as_of_block(self) -> int:
         """The last block the audit index has synced (0: nothing yet)."""
         return int(self._index().last_block)
+
+    def _lookup(self) -> UnitLookup | None:
+        """This thread's one-statement lookup (:mod:`.served_lookup`), or ``None`` when the stores
+        cannot be asked in one statement (tried again at most once a second)."""
+        lookup = getattr(self._local, "lookup", None)
+        if lookup is not None and lookup.broken:  # its connection is gone: open another
+            lookup = self._local.lookup = None
+        if lookup is not None or not self.one_statement:
+            return lookup
+        now = time.monotonic()
+        if now - getattr(self._local, "lookup_tried", -10.0) < 1.0:
+            return None
+        self._local.lookup_tried = now
+        lookup = UnitLookup.open(self._service().codes.location, self._index().location)
+        if lookup is not None:
+            self._local.lookup = lookup
+            with self._lock:
+                self._lookups.append(lookup)
+        return lookup
+
+    def unit_facts(self, unit_hash: bytes) -> UnitFacts:
+        """The index's block, the unit's ``(batch, index)`` in the code store and its first
+        leaving event at or below that block: one statement when the stores allow it, else
+        asked store by store (the same answers)."""
+        lookup = self._lookup()
+        if lookup is not None:
+            try:
+                return lookup.facts(unit_hash)
+            except Exception:  # noqa: BLE001 - a database error: retried once if the connection broke
+                if not lookup.broken:
+                    raise
+                self._local.lookup_tried = -10.0  # reconnect now (a restarted server), else the error
+                lookup = self._lookup()
+                if lookup is None:
+                    raise
+                return lookup.facts(unit_hash)
+        block = self.as_of_block()
+        slot = self._service().codes.unit_slot(unit_hash)
+        gone = self._gone_row(slot[0], unit_hash, block) if slot is not None else None
+        return UnitFacts(block, slot, gone)
 
     # -- proof files ------------------------------------------------------------------------
     def refresh(self) -> int:
@@ -260,9 +305,11 @@ class IndexedVerifier:
         return proof_for(index, level_sizes(unit_count), lambda lv, i: codes._node(batch_id, lv, i))
 
     # -- the index at one block -------------------------------------------------------------
-    def _current(self) -> _Snapshot:
-        """The index at its last block (one read of ``last_block``; the rest is kept per block)."""
-        block = self.as_of_block()
+    def _current(self, block: int | None = None) -> _Snapshot:
+        """The index at ``block`` (default: its last block, one read of ``last_block``); the rest
+        is kept per block."""
+        if block is None:
+            block = self.as_of_block()
         snap = self._snapshot
         if snap is None or snap.block != block:
             from fisco_drugtrace.drugtrace.audit.compliance import recall_cases
@@ -336,12 +383,17 @@ class IndexedVerifier:
             return LifecycleState.NONE, 0
         return LifecycleState(int(json.loads(row[0])["to"])), int(row[1] or 0)
 
-    def _unit_gone(self, batch_id: bytes, code_hash: bytes, upto: int) -> tuple[UnitState, int, str] | None:
+    def _gone_row(self, batch_id: bytes, code_hash: bytes, upto: int) -> tuple[str, int, str, str] | None:
         names = tuple(UNIT_GONE_EVENTS)
         row = self._index().db.execute(
             f"SELECT name, block_number, tx_hash, args FROM events WHERE batch_id = ? AND code_hash = ? AND name IN "
             f"({','.join('?' * len(names))}) AND block_number <= ? ORDER BY seq LIMIT 1",
             (batch_id, code_hash, *names, upto)).fetchone()
+        return (str(row[0]), int(row[1]), str(row[2]), str(row[3])) if row is not None else None
+
+    @staticmethod
+    def _unit_gone(row: tuple[str, int, str, str] | None) -> tuple[UnitState, int, str] | None:
+        """A leaving event's unit state, block and transaction (``None``: still on the market)."""
         if row is None:
             return None
         state = UNIT_GONE_EVENTS[row[0]]
@@ -366,13 +418,13 @@ class IndexedVerifier:
         codes: CodeStore = svc.codes
         hasher = svc.chain_hash
         unit_hash = hasher(code.encode("ascii"))
-        slot = codes.unit_slot(unit_hash)
-        if slot is None:
+        facts = self.unit_facts(unit_hash)
+        if facts.slot is None:
             if not chain:
                 return None
             return self._from_chain(svc, code)
-        batch_id, index = slot
-        snap = self._current()
+        batch_id, index = facts.slot
+        snap = self._current(facts.block)
         view = self.batch_view(batch_id, snap)
         if view is None:
             # The index cannot vouch for the batch (not synced that far, or another chain's list):
@@ -396,7 +448,7 @@ class IndexedVerifier:
                                 f"prove against the root committed on chain (block {view.committed_block}): import "
                                 "the batch's manifest again", batch_id=batch_id, index=index,
                                 missing_batches=(batch_id,), as_of_block=snap.block)
-        gone = self._unit_gone(batch_id, unit_hash, snap.block)
+        gone = self._unit_gone(facts.gone)
         expired = batch.expiry_date <= svc.now_ms()
         state = gone[0] if gone else (_STATE_OF.get(view.effective) or
                                       (UnitState.EXPIRED if expired else UnitState.LISTED))
@@ -429,8 +481,11 @@ class IndexedVerifier:
         with self._lock:
             files, self._files = self._files, {}
             indexes, self._indexes = self._indexes, []
+            lookups, self._lookups = self._lookups, []
         for f in files.values():
             f.close()
+        for lookup in lookups:
+            lookup.close()
         for index in indexes:  # SQLite lets a connection be closed from another thread only if
             try:               # it was opened with check_same_thread=False; otherwise the GC does it
                 index.close()

@@ -25,6 +25,7 @@ import time
 from typing import Any, Iterator, Sequence
 
 from fisco_drugtrace.jsonsafe import load_json
+from fisco_drugtrace.duplex import DuplexSocket
 from fisco_drugtrace.encoding.channelpack import (
     BLOCK_NOTIFY,
     EVENT_LOG_PUSH,
@@ -151,7 +152,7 @@ class ChannelTransport(PushTransport):
         slot.receipt = receipt if isinstance(receipt, dict) and "transactionHash" in receipt else None
         slot.done.set()
 
-    def _frames(self, sock: socket.socket, state: _State) -> Iterator[ChannelPack]:
+    def _frames(self, sock: socket.socket | DuplexSocket, state: _State) -> Iterator[ChannelPack]:
         data = sock.recv(65536)
         if not data:
             raise ConnectionResetError("the node closed the channel")
@@ -178,7 +179,7 @@ class ChannelTransport(PushTransport):
         self._write(lambda: encode_channel_pack(ChannelPack(TOPIC_REPORT, new_channel_seq(), topics)), sock)
         return state
 
-    def _messages(self, sock: socket.socket, state: _State) -> Iterator[Incoming]:
+    def _messages(self, sock: DuplexSocket, state: _State) -> Iterator[Incoming]:
         while True:
             for pack in self._frames(sock, state):
                 yield Incoming(pack.type, pack.seq, pack.data, pack.result, pack.type in _ANSWERED)

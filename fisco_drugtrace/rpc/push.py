@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import urlparse
 
 from fisco_drugtrace.errors import ConfigError, ConnectError, FrameError, RequestTimeout, TlsError, TransportError
+from fisco_drugtrace.duplex import DuplexSocket
 from fisco_drugtrace.rpc.transport import TlsFiles, build_ssl_context
 from fisco_drugtrace.types import Address, Log, TxHash
 
@@ -166,7 +167,7 @@ class PushTransport(ABC):
         self.reconnects = 0  #: how many times the connection was re-established
         self._lock = threading.RLock()
         self._write_lock = threading.Lock()
-        self._sock: socket.socket | None = None
+        self._sock: DuplexSocket | None = None
         self._connected = threading.Event()
         self._closed = threading.Event()
         self._started = False
@@ -184,7 +185,7 @@ class PushTransport(ABC):
         """Upgrade/greet on a fresh socket, synchronously; returns the reader state for :meth:`_messages`."""
 
     @abstractmethod
-    def _messages(self, sock: socket.socket, state: Any) -> Iterator[Incoming]:
+    def _messages(self, sock: DuplexSocket, state: Any) -> Iterator[Incoming]:
         """Decoded messages from the node until the connection ends."""
 
     @abstractmethod
@@ -262,7 +263,7 @@ class PushTransport(ABC):
         except BaseException:
             sock.close()
             raise
-        self._sock = sock
+        self._sock = DuplexSocket(sock)  # from here a reader thread and writers share it (TLS-safe)
         self._last_rx = time.monotonic()
         self._connected.set()
         return state
@@ -343,7 +344,7 @@ class PushTransport(ABC):
             except TransportError:
                 pass
 
-    def _write(self, make: Callable[[], bytes], sock: socket.socket | None = None) -> None:
+    def _write(self, make: Callable[[], bytes], sock: socket.socket | DuplexSocket | None = None) -> None:
         """Frame (``make()``) and send under one lock: frames never interleave, and a framing
         library's state is only touched by one thread at a time."""
         sock = sock or self._sock

@@ -38,6 +38,7 @@ from wsproto.events import (
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from fisco_drugtrace.jsonsafe import load_json
+from fisco_drugtrace.duplex import DuplexSocket
 from fisco_drugtrace.encoding.wsmessage import (
     BLOCK_NOTIFY,
     EVENT_LOG_PUSH,
@@ -86,7 +87,7 @@ class WsTransport(PushTransport):
         self.group_info: list[Any] = []
 
     # ------------------------------------------------------------------ connection
-    def _recv(self, sock: socket.socket) -> bytes:
+    def _recv(self, sock: socket.socket | DuplexSocket) -> bytes:
         data = sock.recv(65536)
         if not data:
             raise ConnectionResetError("the node closed the connection")
@@ -120,7 +121,7 @@ class WsTransport(PushTransport):
                     return state
                 self._dispatch(msg)
 
-    def _drain(self, sock: socket.socket, state: _State, block: bool) -> Iterator[Incoming]:
+    def _drain(self, sock: socket.socket | DuplexSocket, state: _State, block: bool) -> Iterator[Incoming]:
         ws = state.ws
         try:
             ws.receive_data(self._recv(sock))
@@ -138,7 +139,7 @@ class WsTransport(PushTransport):
                     msg = decode_ws_message(whole)
                     yield Incoming(msg.type, msg.seq, msg.payload, msg.status, msg.is_response)
 
-    def _messages(self, sock: socket.socket, state: _State) -> Iterator[Incoming]:
+    def _messages(self, sock: DuplexSocket, state: _State) -> Iterator[Incoming]:
         while True:
             yield from self._drain(sock, state, block=True)
 

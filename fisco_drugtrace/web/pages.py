@@ -66,8 +66,8 @@ def _verify(backend: Backend, code: str, t: dict[str, str]) -> tuple[Any, int]:
     view = verify_view(result, labels=labels, recalls=recalls, scans=0, t=t)
     batch_hex = "0x" + result.batch_id.hex() if getattr(result, "batch_id", None) else None
     if problem is None:
-        backend.store.count_scan(code, dispensed=bool(view.dispensed), batch_id=batch_hex)
-        view = verify_view(result, labels=labels, recalls=recalls, scans=backend.store.scan_count(code), t=t)
+        scans, _ = backend.store.record_scan(code, dispensed=bool(view.dispensed), batch_id=batch_hex)
+        view = verify_view(result, labels=labels, recalls=recalls, scans=scans, t=t)
     return view, 200
 
 

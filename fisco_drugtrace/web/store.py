@@ -82,31 +82,38 @@ class WebStore:
     # -- consumer scans -----------------------------------------------------------------------
     def count_scan(self, code: str, *, dispensed: bool, batch_id: str | None) -> ScanAlert | None:
         """Count one consumer scan; a :class:`ScanAlert` when this scan raises one."""
+        return self.record_scan(code, dispensed=dispensed, batch_id=batch_id)[1]
+
+    def record_scan(self, code: str, *, dispensed: bool, batch_id: str | None) -> tuple[int, ScanAlert | None]:
+        """Count one consumer scan: the code's scans so far (this one included), and a
+        :class:`ScanAlert` when this scan raises one.
+
+        One upsert that adds to the stored counts and returns them, so that scans counted by
+        several worker processes at once are all counted (a read then a write could lose one)
+        and a scan costs one round trip to a PostgreSQL store, not three.
+        """
         digest = hashlib.sha256(code.encode()).hexdigest()
         now = _now()
         with self._lock:
-            row = self._db.execute("SELECT scans, dispensed_scans, first_ms, last_alert_ms FROM scans "
-                                   "WHERE code_hash = ?", (digest,)).fetchone()
-            scans, dispensed_scans, first, last_alert = row if row else (0, 0, now, None)
-            scans += 1
-            dispensed_scans += 1 if dispensed else 0
-            self._db.execute(
+            scans, dispensed_scans, first, last_alert = self._db.execute(
                 "INSERT INTO scans (code_hash, scans, dispensed_scans, first_ms, last_ms, last_alert_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(code_hash) DO UPDATE SET scans = excluded.scans, "
-                "dispensed_scans = excluded.dispensed_scans, last_ms = excluded.last_ms",
-                (digest, scans, dispensed_scans, first, now, last_alert))
+                "VALUES (?, 1, ?, ?, ?, NULL) ON CONFLICT(code_hash) DO UPDATE SET scans = scans.scans + 1, "
+                "dispensed_scans = scans.dispensed_scans + excluded.dispensed_scans, last_ms = excluded.last_ms "
+                "RETURNING scans, dispensed_scans, first_ms, last_alert_ms",
+                (digest, 1 if dispensed else 0, now, now)).fetchone()
+            scans, dispensed_scans, first = int(scans), int(dispensed_scans), int(first)
             if not dispensed or dispensed_scans < SCAN_ALERT_THRESHOLD or batch_id is None:
-                return None
-            if last_alert is not None and now - last_alert < SCAN_ALERT_INTERVAL_MS:
-                return None
+                return scans, None
+            if last_alert is not None and now - int(last_alert) < SCAN_ALERT_INTERVAL_MS:
+                return scans, None
             recent = self._db.execute("SELECT COUNT(*) FROM scan_alerts WHERE raised_ms > ?",
                                       (now - 60_000,)).fetchone()[0]
             if recent >= SCAN_ALERTS_PER_MINUTE:
-                return None
+                return scans, None
             self._db.execute("UPDATE scans SET last_alert_ms = ? WHERE code_hash = ?", (now, digest))
             self._db.execute("INSERT INTO scan_alerts (code, batch_id, scans, first_ms, raised_ms) "
                              "VALUES (?, ?, ?, ?, ?)", (code, batch_id, dispensed_scans, first, now))
-        return ScanAlert(code, batch_id, dispensed_scans, first, now)
+        return scans, ScanAlert(code, batch_id, dispensed_scans, first, now)
 
     def scan_count(self, code: str) -> int:
         digest = hashlib.sha256(code.encode()).hexdigest()

@@ -195,3 +195,58 @@ def test_decommissioned_units_read_as_the_chain_says(served, market) -> None:
                (chain.verdict, chain.state, chain.dispensed, chain.usable) == \
                (Verdict.GENUINE, state, False, state is UnitState.LISTED), i
         assert found.reason == chain.reason and found.evidence.dispensed_block is None
+
+
+def test_one_statement_gives_the_answers_of_the_store_by_store_questions(served, market) -> None:
+    """The served path's one statement (``served_lookup``: code store and index together) against
+    the three questions asked store by store, on both backends: same block, slot and leaving
+    event for listed, dispensed, decommissioned and unknown codes, and the same verifications."""
+    home, verifier, batch, codes = served
+    man, pharmacy = market.svc["manufacturer"], market.svc["pharmacy"]
+    shipment = man.dispatch(batch.batch_id, market.orgs["pharmacy"], market.orgs["logistics"], 4)
+    pharmacy.receive(shipment.shipment_id)
+    pharmacy.dispense(codes[0])
+    man.decommission([codes[30]], "destroyed")
+    behind = home.audit_sync().to_block
+    pharmacy.dispense(codes[1])  # after the index's block: neither path may see it yet
+    reference = IndexedVerifier(lambda: home)
+    reference.one_statement = False
+    try:
+        assert verifier._lookup() is not None and reference._lookup() is None
+        unknown = "8299999" + "000000001" + "0000"
+        for code in [*codes, unknown]:
+            unit_hash = home.chain_hash(code.encode("ascii"))
+            fast, slow = verifier.unit_facts(unit_hash), reference.unit_facts(unit_hash)
+            assert fast == slow, code
+            assert fast.block == behind
+            if code == unknown:
+                assert fast.slot is None and fast.gone is None
+            else:
+                assert fast.slot == (batch.batch_id, codes.index(code))
+            assert (fast.gone is not None) == (code in (codes[0], codes[30])), code
+            found, expected = verifier.verify(code), reference.verify(code)
+            assert dataclasses.asdict(found) == dataclasses.asdict(expected), code
+        assert verifier.verify(codes[0]).state is UnitState.DISPENSED
+        assert verifier.verify(codes[1]).state is UnitState.LISTED  # sold after block `behind`
+        assert verifier.verify(codes[30]).state is UnitState.UNIT_DESTROYED
+        home.audit_sync()
+        assert verifier.verify(codes[1]).state is reference.verify(codes[1]).state is UnitState.DISPENSED
+    finally:
+        reference.close()
+
+
+def test_a_dropped_database_connection_is_opened_again(served, store_backend) -> None:
+    """The lookup's connection is kept open per thread; when the server drops it (a restart, an
+    idle timeout) the next scan opens another and is answered, not failed."""
+    if store_backend.name != "postgresql":
+        pytest.skip("SQLite files have no connection to lose")
+    import psycopg
+
+    home, verifier, batch, codes = served
+    assert verifier.verify(codes[2]).verdict is Verdict.GENUINE
+    first = verifier._lookup()
+    with psycopg.connect(store_backend.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (first._raw.pgconn.backend_pid,))
+    found = verifier.verify(codes[3])
+    assert found.verdict is Verdict.GENUINE and found.index == 3
+    assert first.broken and verifier._lookup() is not first
