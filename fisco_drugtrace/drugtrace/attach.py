@@ -60,6 +60,9 @@ class Attachment:
     deployment: Deployment
     checks: tuple[CodeCheck, ...]
     source: str
+    #: the suite's root organisation (its national regulator): what a newcomer checks against
+    #: what its regulator told it, above all for a suite found in the (unauthenticated) name service
+    root_org_id: bytes = b""
 
     @property
     def differing(self) -> list[str]:
@@ -152,5 +155,6 @@ def attach_suite(client: Any, org_registry: str, *, chain_id: str, group_id: str
         raise SuiteCodeMismatch(found)
     deployment = Deployment(chain_id=str(chain_id), group_id=str(group_id), contracts=contracts,
                             block_number=max(0, int(deploy_block)))
-    return Attachment(deployment, found, source)
+    root = bytes(Contract(client, suite_abi("OrgRegistry"), contracts["OrgRegistry"]).call("rootOrg"))
+    return Attachment(deployment, found, source, root)
 

@@ -9,7 +9,11 @@ application name :data:`NAME_SERVICE_APP` and a version naming this release's co
   <version>``: FISCO-BCOS bcos-executor/src/precompiled/BFSPrecompiled.cpp);
 - FISCO BCOS 2.x: a CNS record ``fisco-drugtrace`` / ``<version>`` (precompile 0x1004).
 
-``contracts attach`` with no address reads it back. Another version published there (a suite of a
+``contracts attach`` with no address reads it back. The name service is not authenticated — on a
+chain without governance any account may link a path, and on 3.x a link is overwritten by the
+next one — so a deploy never takes over a path that names another root's live suite
+(:func:`published_org_registry`, :func:`held_by_another_root`), and ``attach`` reports the root
+organisation of what it found, for the newcomer to check against what its regulator told it. Another version published there (a suite of a
 different release) is named, not taken: its code would not match this release's artifacts.
 The record's ABI field carries ``{"fisco-drugtrace": {"deploy_block": N}}`` — not an ABI, but the
 one place a link has for a note: the block the suite was deployed in, where a newcomer's event
@@ -25,7 +29,8 @@ from fisco_drugtrace.errors import AddressBookError, DrugTraceError
 from fisco_drugtrace.types import Dialect
 from fisco_drugtrace.jsonsafe import load_json
 
-__all__ = ["NAME_SERVICE_APP", "suite_version", "name_service_path", "publish_suite", "discover_org_registry"]
+__all__ = ["NAME_SERVICE_APP", "suite_version", "name_service_path", "publish_suite", "discover_org_registry",
+           "published_org_registry", "held_by_another_root"]
 
 #: the application's directory in BFS (``/apps/<app>/<version>``) and its CNS contract name
 NAME_SERVICE_APP = "fisco-drugtrace"
@@ -71,6 +76,32 @@ def publish_suite(client: Any, signer: Any, org_registry: str, deploy_block: int
 
         Cns(client, signer).insert(NAME_SERVICE_APP, version, org_registry, _note(deploy_block))
     return name_service_path(client.dialect, version)
+
+
+def published_org_registry(client: Any) -> str | None:
+    """The ``OrgRegistry`` this release's path names now (``None``: nothing published yet).
+
+    :raises DrugTraceError: the name service could not be read.
+    """
+    return _lookup(client, suite_version())[0]
+
+
+def held_by_another_root(client: Any, org_registry: str, account: str) -> bool:
+    """Whether ``org_registry`` is a live suite whose root organisation ``account`` does not act
+    for (then publishing another suite over its name would hijack other organisations' discovery).
+    A link to nothing, or to something that is not an ``OrgRegistry``, is held by no one."""
+    from fisco_drugtrace.contracts.binding import Contract
+    from fisco_drugtrace.drugtrace.suite import suite_abi
+
+    try:
+        if not client.get_code(org_registry):
+            return False
+        registry = Contract(client, suite_abi("OrgRegistry"), org_registry)
+        root = bytes(registry.call("rootOrg"))
+        mine = bytes(registry.call("orgOf", account))
+    except DrugTraceError:
+        return False
+    return root != bytes(32) and mine != root
 
 
 def discover_org_registry(client: Any) -> tuple[str, str, int]:

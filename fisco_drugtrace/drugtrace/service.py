@@ -66,7 +66,9 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
         With ``publish`` the ``OrgRegistry`` is also published in the chain's name service (BFS
         ``/apps/fisco-drugtrace/<version>`` on 3.x, CNS on 2.x) so that other organisations'
         ``attach()`` finds it without an address; ``Deployment.name_service`` says where ("" when
-        the node refused, e.g. for lack of permission: the suite is deployed all the same).
+        the node refused, e.g. for lack of permission, or when the path already names a live
+        suite whose root this signer does not act for — it is not taken over; the suite is
+        deployed all the same and ``on_step`` hears a line starting with ``!``).
 
         :raises AddressBookError: the book already names a suite that is live on this chain and
             group, and ``replace`` is not set (a second suite would orphan the first's records).
@@ -96,12 +98,22 @@ class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOp
     def _publish(self, deployment: Deployment, on_step: Callable[[str], None] | None) -> Deployment:
         import dataclasses
 
-        from fisco_drugtrace.drugtrace.discovery import publish_suite
+        from fisco_drugtrace.drugtrace.discovery import (held_by_another_root, name_service_path,
+                                                         published_org_registry, publish_suite)
         from fisco_drugtrace.errors import DrugTraceError
 
+        signer = self._need_signer()
+        mine = deployment.address("OrgRegistry")
         try:
-            where = publish_suite(self.client, self._need_signer(), deployment.address("OrgRegistry"),
-                                  deployment.block_number)
+            current = published_org_registry(self.client)
+            if current is not None and current.lower() != mine.lower() \
+                    and held_by_another_root(self.client, current, signer.address):
+                if on_step is not None:
+                    on_step(f"! not published: {name_service_path(self.client.dialect)} names the live suite at "
+                            f"{current}, whose root organisation this account does not act for; left as it is "
+                            "(give other organisations this suite's address)")
+                return deployment
+            where = publish_suite(self.client, signer, mine, deployment.block_number)
         except DrugTraceError:
             return deployment
         if on_step is not None:

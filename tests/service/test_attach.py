@@ -12,6 +12,7 @@ from fisco_drugtrace.types import Dialect
 from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
 from fisco_drugtrace.drugtrace.attach import SuiteCodeMismatch, code_difference, read_linked_suite
+from fisco_drugtrace.drugtrace.ids import org_ref
 from fisco_drugtrace.errors import AddressBookError, HexError
 
 
@@ -125,6 +126,38 @@ def test_a_2x_deployment_is_found_through_cns(tmp_path) -> None:
         done = TraceService(client, None, AddressBook.in_home(tmp_path / "b"), home=tmp_path / "b").attach()
         assert dict(done.deployment.contracts) == dict(deployed.contracts) and done.differing == []
         assert done.deployment.block_number == deployed.block_number
+    finally:
+        client.close()
+        chain.close()
+
+
+@pytest.mark.parametrize("dialect", [Dialect.V3, Dialect.V2], ids=["bfs", "cns"])
+def test_a_second_suite_does_not_take_over_the_published_name(tmp_path, dialect) -> None:
+    """The name service is not authenticated (a 3.x BFS link is overwritten by the next one): an
+    account that deploys its own suite later must not become what newcomers discover, while the
+    regulator redeploying its own suite still moves the name. ``attach`` names the root found."""
+    chain = DevChain(DevChainConfig(dialect=dialect))
+    client = connect(Settings(dialect=dialect, group=1 if dialect is Dialect.V2 else "group0"),
+                     handler=chain.handle_raw)
+    regulator, rogue = (LocalSigner(k) for k in dev_keypairs(2))
+    steps: list[str] = []
+    try:
+        first = TraceService(client, regulator, AddressBook.in_home(tmp_path / "reg"), home=tmp_path / "reg") \
+            .deploy("11100000000013127X", region=110000)
+        second = TraceService(client, rogue, AddressBook.in_home(tmp_path / "rogue"), home=tmp_path / "rogue") \
+            .deploy("91110000MA0ROGUE1X", region=110000, on_step=steps.append)
+        assert first.name_service and second.name_service == ""
+        if dialect is Dialect.V3:  # CNS refuses a second record itself; BFS would have relinked
+            assert any(s.startswith("! not published") and first.address("OrgRegistry") in s for s in steps)
+        found = TraceService(client, None, AddressBook.in_home(tmp_path / "new"), home=tmp_path / "new").attach()
+        assert found.deployment.address("OrgRegistry") == first.address("OrgRegistry")
+        assert found.root_org_id == org_ref("11100000000013127X")
+        if dialect is Dialect.V3:  # the root's own redeploy moves the name
+            again = TraceService(client, regulator, AddressBook.in_home(tmp_path / "reg"), home=tmp_path / "reg") \
+                .deploy("11100000000013127X", region=110000, replace=True)
+            assert again.name_service == first.name_service
+            moved = TraceService(client, None, AddressBook.in_home(tmp_path / "n2"), home=tmp_path / "n2").attach()
+            assert moved.deployment.address("OrgRegistry") == again.address("OrgRegistry")
     finally:
         client.close()
         chain.close()

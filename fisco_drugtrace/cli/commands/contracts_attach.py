@@ -39,11 +39,15 @@ def attach(app: AppContext, org_registry: str | None, accept_different_code: boo
     report = {"chain_id": done.deployment.chain_id, "group_id": done.deployment.group_id, "found_by": done.source,
               "contracts": [{"name": c.name, "address": c.address, "code": "matches" if c.matches else c.reason}
                             for c in done.checks],
-              "block_number": done.deployment.block_number}
+              "block_number": done.deployment.block_number, "root_org_id": "0x" + done.root_org_id.hex()}
     if as_json:
         emit(report, True)
         return
     echo(f"Attached to the suite on chain {report['chain_id']} group {report['group_id']} (found by {done.source})")
     emit(report["contracts"], False)
+    echo(f"root organisation (the suite's national regulator): {report['root_org_id']}")
+    if source == "name service":
+        echo("the name service is not authenticated: check this root organisation (and the OrgRegistry "
+             "address) with your regulator before you rely on it", err=True)
     if done.differing:
         echo(f"warning: code differs from this release for {', '.join(done.differing)}", err=True)

@@ -31,7 +31,7 @@ def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool
     """
     deployment = write_service(app).deploy(org_code, region=region, name=name, replace=replace,
                                            details_hash=evidence_hash(details),
-                                           on_step=None if as_json else (lambda s: echo(f"  {s} ✓", err=True)))
+                                           on_step=None if as_json else _step)
     show(deployment, as_json)
     if not as_json:
         last = deployment.last_block_number or deployment.block_number
@@ -39,6 +39,11 @@ def deploy(app: AppContext, org_code: str, region: int, name: str, replace: bool
              else f"deployed in block {last}")
         for line in join_instructions(deployment.address("OrgRegistry"), deployment.name_service):
             echo(line, err=True)
+
+
+def _step(line: str) -> None:
+    """A deploy step done (✓), or one that was not (a line starting with "!")."""
+    echo(f"  {line[1:].strip()} ✗" if line.startswith("!") else f"  {line} ✓", err=True)
 
 
 def join_instructions(org_registry: str, published_at: str = "") -> list[str]:
