@@ -10,7 +10,7 @@ from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.client import connect
 from fisco_drugtrace.config import Settings
 from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
-from fisco_drugtrace.drugtrace import LifecycleState, RecallStatus, ShipmentStatus
+from fisco_drugtrace.drugtrace import LifecycleState, RecallStatus, ShipmentStatus, UnitState
 from fisco_drugtrace.drugtrace.audit import AuditIndex, unit_trace, where_is
 from fisco_drugtrace.drugtrace.audit.report import report_from_json, report_to_json
 from fisco_drugtrace.drugtrace.audit.verify import index_evidence, verify_evidence
@@ -61,6 +61,8 @@ def test_units_dispensed_once_and_the_duplicate_changed_nothing(story) -> None:
     assert any("#" in line for line in verdict.history)
     fake = reg.verify_code("8160347" + "9" * 13)
     assert not fake.genuine
+    destroyed = reg.verify_code(result.codes[0])  # never dispensed; its batch was destroyed in the story
+    assert destroyed.genuine and destroyed.state is UnitState.DESTROYED and not destroyed.usable
 
 
 def test_auditor_report_matches_the_chain(story) -> None:

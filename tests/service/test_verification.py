@@ -81,6 +81,25 @@ def test_genuine_units_carry_their_state(market) -> None:
     assert man.verify_code(n_codes[0]).state is UnitState.NOT_RELEASED and committed.unit_count == 3
 
 
+def test_recalled_and_deregistered_units_say_so_from_the_chain(market) -> None:
+    """Issue 13 item 3's states a chain-backed check gives after a recall opens and after the
+    product's approval is cancelled: genuine, not to be used, and which."""
+    from fisco_drugtrace.drugtrace.models import RecallLevel
+
+    man, reg = market.svc["manufacturer"], market.svc["regulator"]
+    batch, codes = released_batch(market)
+    reg.stop(batch.batch_id)
+    reg.open_recall(RecallLevel.I, batch=batch.batch_id)
+    recalled = man.verify_code(codes[0])
+    assert (recalled.verdict, recalled.state, recalled.usable) == (Verdict.GENUINE, UnitState.RECALLED, False)
+    other, other_codes = released_batch(market)
+    reg.stop(other.product_id, product=True)
+    reg.deregister(other.product_id)
+    gone = man.verify_code(other_codes[0])
+    assert (gone.verdict, gone.state, gone.usable) == (Verdict.GENUINE, UnitState.DEREGISTERED, False)
+    assert "approval was cancelled" in gone.reason
+
+
 def test_a_local_list_that_does_not_prove_against_the_chain_cannot_tell(market, tmp_path) -> None:
     batch, codes = released_batch(market)
     home = other_home(market, tmp_path)
