@@ -152,6 +152,15 @@ def test_a_second_suite_does_not_take_over_the_published_name(tmp_path, dialect)
         found = TraceService(client, None, AddressBook.in_home(tmp_path / "new"), home=tmp_path / "new").attach()
         assert found.deployment.address("OrgRegistry") == first.address("OrgRegistry")
         assert found.root_org_id == org_ref("11100000000013127X")
+        # a home on the first suite switches to another live one only when told to
+        newcomer = TraceService(client, None, AddressBook.in_home(tmp_path / "new"), home=tmp_path / "new")
+        with pytest.raises(AddressBookError, match="already names the suite"):
+            newcomer.attach(second.address("OrgRegistry"))
+        assert newcomer.deployment.address("OrgRegistry") == first.address("OrgRegistry")
+        switched = newcomer.attach(second.address("OrgRegistry"), replace=True)
+        assert switched.root_org_id == org_ref("91110000MA0ROGUE1X")
+        assert TraceService(client, None, AddressBook.in_home(tmp_path / "new"), home=tmp_path / "new") \
+            .deployment.address("OrgRegistry") == second.address("OrgRegistry")
         if dialect is Dialect.V3:  # the root's own redeploy moves the name
             again = TraceService(client, regulator, AddressBook.in_home(tmp_path / "reg"), home=tmp_path / "reg") \
                 .deploy("11100000000013127X", region=110000, replace=True)
