@@ -158,6 +158,10 @@ class ManifestOps(ServiceBase):
         if not events:
             raise NotFound("shipment", str(shipment_id))
         referenced = bytes(events[0].args["manifestHash"])
+        if referenced == bytes(32):
+            raise ManifestMismatch(f"shipment {shipment_id} references no manifest (it was shipped without "
+                                   "--manifest): import the file without --shipment; its codes are still checked "
+                                   "against the chain")
         if referenced != manifest.file_hash:
             raise ManifestMismatch(f"shipment {shipment_id} references manifest {id_hex(referenced)}, this file is "
                                    f"{id_hex(manifest.file_hash)}")

@@ -100,8 +100,11 @@ def test_a_shipment_references_its_manifest_by_hash(market, tmp_path) -> None:
                             manifest_hash=manifest_hash(data))
     other = man.dispatch(batch.batch_id, market.orgs["pharmacy"], market.orgs["logistics"], 1)
     pharmacy = other_home(market, tmp_path)
-    with pytest.raises(ManifestMismatch, match="references manifest"):
+    with pytest.raises(ManifestMismatch, match="references no manifest"):  # shipped without one
         pharmacy.import_manifest(data, shipment_id=other.shipment_id)
+    tampered = data.replace(codes[0].encode(), codes[0][:-1].encode() + (b"1" if codes[0][-1] != "1" else b"2"))
+    with pytest.raises(ManifestMismatch, match="references manifest"):  # another file than the one shipped
+        pharmacy.import_manifest(tampered, shipment_id=shipment.shipment_id)
     assert pharmacy.codes.batch(batch.batch_id) is None
     assert pharmacy.import_manifest(data, shipment_id=shipment.shipment_id).shipment_id == shipment.shipment_id
     pharmacy.receive(shipment.shipment_id)
