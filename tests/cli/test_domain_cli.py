@@ -262,8 +262,11 @@ def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_pat
     b = world["batch"]["batch_id"]
     manifest = tmp_path / "batch.manifest"
     invoke("batch", "export-manifest", b, "--out", str(manifest), as_role="manufacturer")
+    sqlite_report = tmp_path / "sqlite-report.json"
+    invoke("audit", "report", "--format", "json", "--out", str(sqlite_report))
     on_sqlite = {"where": as_json("audit", "where", b), "alerts": as_json("audit", "alerts"),
-                 "verify": run_main(capsys, "verify", world["codes"][3], "--json")}
+                 "verify": run_main(capsys, "verify", world["codes"][3], "--json"),
+                 "figures": as_json("audit", "verify", "--report", str(sqlite_report))["figures"]}
     patch = pytest.MonkeyPatch()
     patch.setenv("FISCO_DRUGTRACE_HOME", str(tmp_path / "pg-home"))
     patch.setenv("FISCO_DRUGTRACE_DATABASE", pg_server.dsn)
@@ -284,7 +287,9 @@ def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_pat
         assert as_json("audit", "alerts") == on_sqlite["alerts"]
         report = tmp_path / "pg-report.json"
         invoke("audit", "report", "--format", "json", "--out", str(report))
-        assert as_json("audit", "verify", "--report", str(report))["figures"] > 50
+        # as many figures rechecked as on the SQLite home at the same head (how many depends on
+        # which of this module's tests ran before on this worker: a recall adds figures)
+        assert as_json("audit", "verify", "--report", str(report))["figures"] == on_sqlite["figures"] > 10
         assert as_json("audit", "sync", "--rebuild")["from_block"] <= 2
         assert as_json("audit", "where", b) == on_sqlite["where"]
         assert not (tmp_path / "pg-home" / "audit").exists() and not (tmp_path / "pg-home" / "codes").exists()
