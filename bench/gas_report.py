@@ -363,8 +363,10 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     b.measure("recordDelivery (a custody shipment against the order line)", "procurement", "recordDelivery", oid, sid,
               sender=acct("dist"))
     w.custody.transact("receiveShipment", sid, 20, Z32, sender=acct("hosp"))
-    b.measure("confirmReceipt (the hospital's receipt: accepted, deadline set)", "procurement", "confirmReceipt", sid,
-              sender=acct("hosp"))
+    b.measure("invoice (receipt not recorded by the hospital: accepted at the receipt's time first)", "procurement",
+              "invoice", sid, 20 * 1250, H, sender=acct("dist"), keep=False)
+    b.measure("confirmReceipt (the hospital: its custody receipt accepted, deadline from the receipt)",
+              "procurement", "confirmReceipt", sid, sender=acct("hosp"))
     b.measure("invoice (accepted x bid price)", "procurement", "invoice", sid, 20 * 1250, H, sender=acct("dist"))
     b.measure("recordPayment (on time)", "procurement", "recordPayment", sid, 20 * 1250, H, sender=acct("hosp"),
               keep=False)

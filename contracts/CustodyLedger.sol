@@ -96,6 +96,9 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     /// Its bit in `_dispensed` is set too, so that bitmap means "left custody" and the dispense
     /// path reads this map only for a unit already gone.
     mapping(bytes32 => mapping(uint256 => uint256)) private _unitStates;
+    /// @dev Receipt time (block time, ms) of each received shipment (issue 17 B: the acceptance of
+    /// a procurement delivery); kept apart because the Shipment's two slots are full.
+    mapping(uint256 => uint64) private _receivedAt;
 
     /**
      * @param orgRegistry_ the suite's OrgRegistry.
@@ -249,6 +252,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         st.total -= uint64(dispatched - receivedQuantity);
         if (quarantine != 0) st.quarantined += uint64(quarantine);
         s.received = uint40(receivedQuantity);
+        _receivedAt[shipmentId] = uint64(block.timestamp);
         bool isPartial = receivedQuantity < dispatched;
         s.status = isPartial ? ShipmentStatus.PARTIAL : ShipmentStatus.RECEIVED;
         emit ShipmentReceived(shipmentId, batchId, callerOrg, receivedQuantity, quarantine, evidenceHash);
@@ -457,6 +461,11 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             s.isReturn,
             s.excursion
         );
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function receivedAt(uint256 shipmentId) external view override returns (uint64 at) {
+        return _receivedAt[shipmentId];
     }
 
     /// @inheritdoc ICustodyLedger

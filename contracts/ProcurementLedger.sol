@@ -16,7 +16,8 @@ import {MASK_DISTRIBUTOR, MASK_HOSPITAL, MASK_PLATFORM} from "./common/KindMasks
  *  - order: NONE -placeOrder-> PLACED; PLACED -acceptOrder-> ACCEPTED; PLACED -declineOrder->
  *    DECLINED; PLACED -cancelOrder-> CANCELLED; ACCEPTED -confirmReceipt (accepted == quantity)->
  *    FULFILLED; ACCEPTED -closeOrder-> CLOSED.
- *  - delivery: NONE -recordDelivery-> SHIPPED; SHIPPED -confirmReceipt-> ACCEPTED or REFUSED;
+ *  - delivery: NONE -recordDelivery-> SHIPPED; SHIPPED -confirmReceipt (the hospital; or the
+ *    distributor's invoice, first)-> ACCEPTED or REFUSED, per the hospital's custody receipt, at its time;
  *    ACCEPTED -invoice-> INVOICED; INVOICED -recordPayment-> PAID. {flagOverdue} sets a flag on an
  *    ACCEPTED or INVOICED delivery past its deadline, once, without changing its status.
  * @dev Reads the CustodyLedger's shipment views and the DrugRegistry's product/batch views; it is
@@ -242,28 +243,9 @@ contract ProcurementLedger is IProcurementLedger, SuiteMember {
     /// @inheritdoc IProcurementLedger
     function confirmReceipt(uint256 shipmentId) external override {
         Delivery storage d = _delivery(shipmentId);
-        uint256 orderId = d.orderId;
-        Order storage o = _orders[orderId];
-        (bytes32 by,,,) = _authorize(MASK_HOSPITAL | MASK_DISTRIBUTOR);
-        if (by != o.hospitalOrgId && by != o.distributorOrgId) revert ProcurementLedgerNotParty(by, o.hospitalOrgId);
+        (Order storage o,) = _party(d.orderId, true);
         _requireDeliveryStatus(shipmentId, d, DeliveryStatus.SHIPPED);
-        (,,,,, uint64 received,, ShipmentStatus status,,) = _custody.getShipment(shipmentId);
-        if (status == ShipmentStatus.DISPATCHED) revert ProcurementLedgerShipmentNotReceived(shipmentId);
-        o.inFlight -= d.shipped;
-        bool counted = (status == ShipmentStatus.RECEIVED || status == ShipmentStatus.PARTIAL) && received != 0;
-        if (!counted) {
-            d.status = DeliveryStatus.REFUSED;
-            emit DeliveryRefused(shipmentId, orderId, status);
-            return;
-        }
-        uint64 dueAt = uint64(block.timestamp) + settlementPeriodOf(_bids[o.bidId].platformOrgId);
-        d.accepted = received;
-        d.acceptedAt = uint64(block.timestamp);
-        d.dueAt = dueAt;
-        d.status = DeliveryStatus.ACCEPTED;
-        o.accepted += received;
-        emit DeliveryAccepted(shipmentId, orderId, received, uint64(block.timestamp), dueAt);
-        if (o.accepted == o.quantity) _moveOrder(orderId, o, OrderStatus.FULFILLED, by, bytes32(0));
+        _accept(shipmentId, d, o);
     }
 
     // ================================================================== settlement
@@ -272,6 +254,8 @@ contract ProcurementLedger is IProcurementLedger, SuiteMember {
     function invoice(uint256 shipmentId, uint128 amount, bytes32 invoiceRef) external override {
         Delivery storage d = _delivery(shipmentId);
         (Order storage o,) = _party(d.orderId, false);
+        // the distributor need not wait for the hospital to record its receipt: the receipt is the acceptance
+        if (d.status == DeliveryStatus.SHIPPED) _accept(shipmentId, d, o);
         _requireDeliveryStatus(shipmentId, d, DeliveryStatus.ACCEPTED);
         uint256 expected = uint256(d.accepted) * _bids[o.bidId].unitPrice;
         if (amount != expected) revert ProcurementLedgerInvoiceMismatch(shipmentId, expected, amount);
@@ -486,6 +470,31 @@ contract ProcurementLedger is IProcurementLedger, SuiteMember {
         }
         (bytes32 productId,,,,,,,,) = _drugs.getBatch(batchId);
         if (productId != _bids[o.bidId].productId) revert ProcurementLedgerShipmentMismatch(shipmentId, orderId);
+    }
+
+    /// @dev Takes the hospital's custody receipt of a SHIPPED delivery as its acceptance: the
+    /// units received are accepted at the receipt's time, and the settlement clock starts there.
+    /// A rejected or voided shipment (or one received empty) is REFUSED; in transit reverts.
+    function _accept(uint256 shipmentId, Delivery storage d, Order storage o) private {
+        uint256 orderId = d.orderId;
+        (,,,,, uint64 received,, ShipmentStatus status,,) = _custody.getShipment(shipmentId);
+        if (status == ShipmentStatus.DISPATCHED) revert ProcurementLedgerShipmentNotReceived(shipmentId);
+        o.inFlight -= d.shipped;
+        bool counted = (status == ShipmentStatus.RECEIVED || status == ShipmentStatus.PARTIAL) && received != 0;
+        if (!counted) {
+            d.status = DeliveryStatus.REFUSED;
+            emit DeliveryRefused(shipmentId, orderId, status);
+            return;
+        }
+        uint64 acceptedAt = _custody.receivedAt(shipmentId);
+        uint64 dueAt = acceptedAt + settlementPeriodOf(_bids[o.bidId].platformOrgId);
+        d.accepted = received;
+        d.acceptedAt = acceptedAt;
+        d.dueAt = dueAt;
+        d.status = DeliveryStatus.ACCEPTED;
+        o.accepted += received;
+        emit DeliveryAccepted(shipmentId, orderId, received, acceptedAt, dueAt);
+        if (o.accepted == o.quantity) _moveOrder(orderId, o, OrderStatus.FULFILLED, o.hospitalOrgId, bytes32(0));
     }
 
     /// @dev Stores a new ACTIVE bid of a LISTED product (its MAH recorded) and emits {BidPublished}.

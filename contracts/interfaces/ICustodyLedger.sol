@@ -504,6 +504,15 @@ interface ICustodyLedger {
         );
 
     /**
+     * @notice When a shipment was received (RECEIVED or PARTIAL): the receipt's block time, ms.
+     * @dev The receipt is the addressee's acceptance of the goods; a procurement delivery's
+     * settlement clock starts here (see ProcurementLedger).
+     * @param shipmentId the shipment.
+     * @return at receipt time, ms (0 if never received: in transit, rejected, voided or unknown).
+     */
+    function receivedAt(uint256 shipmentId) external view returns (uint64 at);
+
+    /**
      * @notice Whether an organisation has ever held units of a batch (credited at release or
      * received on a shipment); set for good.
      * @param batchId the batch.

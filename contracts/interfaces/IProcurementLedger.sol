@@ -387,19 +387,22 @@ interface IProcurementLedger {
     function recordDelivery(uint256 orderId, uint256 shipmentId) external;
 
     /**
-     * @notice Count the hospital's custody receipt of a delivered shipment as its acceptance.
-     * @dev Requirements: the order's hospital or distributor; delivery SHIPPED; shipment no longer
-     * in transit. RECEIVED/PARTIAL with units: ACCEPTED, deadline = now + the platform's period,
-     * the order FULFILLED once accepted reaches its quantity. Rejected, voided or nothing
-     * received: REFUSED. Emits {DeliveryAccepted} or {DeliveryRefused} (and {OrderStatusChanged}).
+     * @notice Record the hospital's custody receipt of a delivered shipment as its acceptance.
+     * @dev Requirements: the order's hospital; delivery SHIPPED; shipment no longer in transit.
+     * RECEIVED/PARTIAL with units: ACCEPTED with the units received, accepted at the receipt's
+     * time ({ICustodyLedger-receivedAt}, not this transaction's), deadline = receipt time + the
+     * platform's period, the order FULFILLED once accepted reaches its quantity. Rejected, voided
+     * or nothing received: REFUSED. {invoice} does the same first when the hospital has not.
+     * Emits {DeliveryAccepted} or {DeliveryRefused} (and {OrderStatusChanged}).
      * @param shipmentId the shipment.
      */
     function confirmReceipt(uint256 shipmentId) external;
 
     /**
      * @notice Record the invoice of an accepted delivery.
-     * @dev Requirements: the order's distributor; delivery ACCEPTED; amount == accepted x unit price.
-     * Emits {Invoiced}.
+     * @dev Requirements: the order's distributor; delivery ACCEPTED, or SHIPPED and received by the
+     * hospital (then first accepted as in {confirmReceipt}); amount == accepted x unit price.
+     * Emits {Invoiced} (after {DeliveryAccepted} when it accepted).
      * @param shipmentId the delivery.
      * @param amount invoice amount.
      * @param invoiceRef invoice reference.

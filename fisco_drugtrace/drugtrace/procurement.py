@@ -215,16 +215,21 @@ class ProcurementOps(ServiceBase):
         return self.get_delivery(shipment_id)
 
     def confirm_receipt(self, shipment_id: int) -> Delivery:
-        """Count the hospital's custody receipt as the acceptance (either party may record it)."""
+        """The ordering hospital records its custody receipt as the acceptance: the units received,
+        accepted at the receipt's time, which starts the settlement clock (not this call's time)."""
         self.suite.transact(self.suite.procurement, "confirmReceipt", int(shipment_id))
         return self.get_delivery(shipment_id)
 
     def invoice(self, shipment_id: int, amount: int | None = None, *, invoice_ref: bytes = ZERO32) -> Delivery:
         """The distributor records the invoice; ``amount`` None: accepted units x the bid's price
-        (given, it must be exactly that, or the chain refuses it)."""
+        (given, it must be exactly that, or the chain refuses it). A delivery the hospital received
+        but has not recorded is accepted first, at the receipt's time (the chain does it)."""
         if amount is None:
             d = self.get_delivery(shipment_id)
-            amount = d.accepted * self.get_bid(self.get_order(d.order_id).bid_id).unit_price
+            accepted = d.accepted
+            if d.status is DeliveryStatus.SHIPPED:  # the chain will accept the units received first
+                accepted = int(self.suite.call(self.suite.custody, "getShipment", int(shipment_id))[5])
+            amount = accepted * self.get_bid(self.get_order(d.order_id).bid_id).unit_price
         self.suite.transact(self.suite.procurement, "invoice", int(shipment_id), _amount(amount, "invoice amount"),
                             bytes(invoice_ref))
         return self.get_delivery(shipment_id)

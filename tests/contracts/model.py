@@ -258,6 +258,7 @@ class Shipment:
     status: ShipmentStatus = ShipmentStatus.DISPATCHED
     is_return: bool = False
     excursion: bool = False
+    received_at: int = 0  # the receipt's time (issue 17 B: a procurement delivery's acceptance)
 
 
 @dataclass
@@ -523,11 +524,12 @@ class ProcurementRules:
 
     def confirm_receipt(self, sender: str, sid: int) -> None:
         d = self._delivery(sid)
-        o = self.orders[d.order - 1]
-        by, _ = self.authorize(sender, bit(Kind.HOSPITAL) | bit(Kind.DISTRIBUTOR))  # type: ignore[attr-defined]
-        if by not in (o.hospital, o.distributor):
-            raise Rejected("ProcurementLedgerNotParty", by, o.hospital)
+        o, _ = self._party(sender, d.order, True)  # only the ordering hospital accepts
         self._delivery_status(sid, d, DeliveryStatus.SHIPPED)
+        self._accept(sid, d, o)
+
+    def _accept(self, sid: int, d: Delivery, o: Order) -> None:
+        """The hospital's custody receipt is the acceptance: its units, at its time; the clock starts there."""
         s = self.shipments[sid - 1]  # type: ignore[attr-defined]
         if s.status == ShipmentStatus.DISPATCHED:
             raise Rejected("ProcurementLedgerShipmentNotReceived", sid)
@@ -535,9 +537,8 @@ class ProcurementRules:
         if s.status not in (ShipmentStatus.RECEIVED, ShipmentStatus.PARTIAL) or s.received == 0:
             d.status = DeliveryStatus.REFUSED
             return
-        now = self.now  # type: ignore[attr-defined]
-        d.accepted, d.accepted_at, d.status = s.received, now, DeliveryStatus.ACCEPTED
-        d.due_at = now + self.periods.get(self.bids[o.bid - 1].platform, DEFAULT_SETTLEMENT_MS)
+        d.accepted, d.accepted_at, d.status = s.received, s.received_at, DeliveryStatus.ACCEPTED
+        d.due_at = s.received_at + self.periods.get(self.bids[o.bid - 1].platform, DEFAULT_SETTLEMENT_MS)
         o.accepted += s.received
         if o.accepted == o.quantity:
             o.status = OrderStatus.FULFILLED
@@ -545,6 +546,8 @@ class ProcurementRules:
     def invoice(self, sender: str, sid: int, amount: int) -> None:
         d = self._delivery(sid)
         o, _ = self._party(sender, d.order, False)
+        if d.status == DeliveryStatus.SHIPPED:  # received but not yet recorded by the hospital
+            self._accept(sid, d, o)
         self._delivery_status(sid, d, DeliveryStatus.ACCEPTED)
         expected = d.accepted * self.bids[o.bid - 1].price
         if amount != expected:
@@ -965,7 +968,7 @@ class Model(ProcurementRules):
         if s.is_return or s.excursion:
             h[1] += qty
         self.held.add((s.batch, caller))
-        s.received = qty
+        s.received, s.received_at = qty, self.now
         s.status = ShipmentStatus.PARTIAL if qty < s.quantity else ShipmentStatus.RECEIVED
 
     def reject(self, sender: str, sid: int) -> None:

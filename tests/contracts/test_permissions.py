@@ -72,6 +72,11 @@ def _new_org(s: Scene, a: Actor) -> Call:
     return Call(s.w.orgs, "registerOrg", (b"\x42" * 32, int(Kind.DISTRIBUTOR), a.region, 0, Z32))
 
 
+def _new_platform(s: Scene, a: Actor) -> Call:
+    """A procurement platform (issue 17 B), registered in the caller's own region."""
+    return Call(s.w.orgs, "registerOrg", (b"\x47" * 32, int(Kind.PLATFORM), a.region, 0, Z32))
+
+
 def _manage(fn: str, *extra: Any, suspend_first: bool = False) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         if suspend_first:
@@ -468,6 +473,7 @@ CORRECTIONS: list[Op] = [
 OPS: list[Op] = [
     # OrgRegistry
     Op("registerOrg", REG, _new_org, by_kind(MASK["regulators"]), "OrgRegistered"),
+    Op("registerOrg:PLATFORM", REG, _new_platform, by_kind(MASK["regulators"]), "OrgRegistered"),
     Op("suspendOrg", REG, _manage("suspendOrg", H1), by_kind(MASK["regulators"]), "OrgStatusChanged"),
     Op("restoreOrg", REG, _manage("restoreOrg", H1, suspend_first=True), by_kind(MASK["regulators"]),
        "OrgStatusChanged"),
@@ -554,8 +560,8 @@ OPS: list[Op] = [
     Op("recordDelivery", K(DIST), lambda s, a: Call(s.w.procurement, "recordDelivery", (_order(s), s.w.custody.transact(
         "dispatch", s.batch.batch_id, s.w.org("hosp"), s.w.org("log"), 2, Z32, sender=s.w.acct("dist")).output)),
        by_kind(MASK["distributor"]), "DeliveryRecorded"),
-    Op("confirmReceipt", K(HOSP, DIST), _proc("confirmReceipt", lambda s: _shipped(s, receive=True)),
-       by_kind(MASK["hospital"] | MASK["distributor"]), "DeliveryAccepted"),
+    Op("confirmReceipt", K(HOSP), _proc("confirmReceipt", lambda s: _shipped(s, receive=True)),
+       by_kind(MASK["hospital"]), "DeliveryAccepted"),  # only the ordering hospital accepts
     Op("invoice", K(DIST), _proc("invoice", _accepted, 3 * 1250, H1), by_kind(MASK["distributor"]), "Invoiced"),
     Op("recordPayment", K(HOSP), _proc("recordPayment", lambda s: _accepted(s, invoiced=True), 3 * 1250, H1),
        by_kind(MASK["hospital"]), "PaymentRecorded"),
@@ -601,6 +607,43 @@ def test_unregistered_account_is_refused(scene: Scene, op: Op) -> None:
         _expect_revert(call, stranger, "OrgRegistryNotSuiteContract", (stranger,))
     else:
         _expect_revert(call, stranger, "OrgRegistryUnknownAccount", (stranger,))
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS, ids=[k.name for k in ALL_KINDS])
+def test_flag_overdue_is_open_to_every_kind_and_to_strangers(scene: Scene, kind: Kind) -> None:
+    """ProcurementLedger.flagOverdue is the one write outside the matrix: anyone (every kind, a
+    suspended organisation, an unregistered account) may raise a due alert; only a pause stops it."""
+    w = scene.w
+    sid = _accepted(scene)
+    w.chain.advance(30 * 86_400_000 + 1)
+    actor = w.primary(kind)
+    call = Call(w.procurement, "flagOverdue", (sid,))
+    w.orgs.transact("pause", sender=w.acct("nat"))
+    _expect_revert(call, actor.account, "OrgRegistryEnforcedPause", ())
+    w.orgs.transact("unpause", sender=w.acct("nat"))
+    if kind != Kind.NATIONAL:
+        w.orgs.transact("suspendOrg", actor.org_id, H1, sender=w.acct("nat"))
+    assert w.procurement.transact("flagOverdue", sid, sender=actor.account).one("SettlementOverdue")["paid"] is False
+    _expect_revert(call, w.stranger, "ProcurementLedgerNotOverdue",
+                   (sid, w.procurement.call("getDelivery", sid)[4], w.chain.timestamp_ms))
+
+
+def test_flag_overdue_by_a_stranger(scene: Scene) -> None:
+    w = scene.w
+    sid = _accepted(scene)
+    w.chain.advance(30 * 86_400_000 + 1)
+    assert w.procurement.transact("flagOverdue", sid, sender=w.stranger).named("SettlementOverdue")
+
+
+def test_every_procurement_write_is_covered() -> None:
+    """The matrix names every state-changing function of IProcurementLedger (flagOverdue apart, above)."""
+    import re
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[2] / "contracts" / "interfaces" / "IProcurementLedger.sol").read_text()
+    writes = {m.group(1) for m in re.finditer(r"function (\w+)\([^)]*\)\s*external\s*(?:returns[^;]*)?;", src)}
+    assert writes, "no write found in IProcurementLedger.sol"
+    assert writes - {o.name for o in OPS} == {"flagOverdue"}
 
 
 def _suspendable(op: Op) -> list[Kind]:

@@ -246,7 +246,9 @@ def test_partial_deliveries_accumulate_to_fulfilment(scene: Scene) -> None:
     assert delivery(w, s1)["status"] == D_SHIPPED
     assert refused(w, "confirmReceipt", s1, by="hosp") == ("ProcurementLedgerShipmentNotReceived", (s1,))
     w.custody.transact("receiveShipment", s1, 3, Z32, sender=w.acct("hosp"))  # one box short: PARTIAL
-    r = tx(w, "confirmReceipt", s1, by="dist")  # either party may record the hospital's receipt
+    assert refused(w, "confirmReceipt", s1, by="dist") == \
+        ("OrgRegistryUnauthorizedKind", (w.org("dist"), int(Kind.DISTRIBUTOR), MASK["hospital"]))
+    r = tx(w, "confirmReceipt", s1, by="hosp")  # only the ordering hospital accepts
     now = w.chain.timestamp_ms
     assert r.one("DeliveryAccepted").args == {"shipmentId": s1, "orderId": oid, "accepted": 3, "acceptedAt": now,
                                               "dueAt": now + THIRTY_DAYS}
@@ -255,6 +257,51 @@ def test_partial_deliveries_accumulate_to_fulfilment(scene: Scene) -> None:
     assert delivery(w, s2)["accepted"] == 7
     assert (order(w, oid)["accepted"], order(w, oid)["status"]) == (10, FULFILLED)
     assert refused(w, "confirmReceipt", s2, by="hosp") == ("ProcurementLedgerInvalidDeliveryStatus", (s2, D_ACCEPTED))
+
+
+def test_acceptance_is_the_hospitals_custody_receipt_at_its_time(scene: Scene) -> None:
+    """The settlement clock starts at the hospital's custody receipt, not at whichever later
+    transaction records it on the procurement ledger; a hospital that never records its receipt
+    does not stop the clock (the distributor's invoice takes the receipt as the acceptance)."""
+    w, b = scene.w, scene.batch.batch_id
+    oid = w.place_order(w.publish_bid(scene.product), 10)
+    s1 = w.deliver(oid, b, 4, confirm=False)
+    assert w.custody.call("receivedAt", s1) == 0  # in transit: no receipt yet
+    w.chain.advance(DAY_MS)
+    w.custody.transact("receiveShipment", s1, 4, Z32, sender=w.acct("hosp"))
+    received_at = w.chain.timestamp_ms
+    assert w.custody.call("receivedAt", s1) == received_at
+    w.chain.advance(10 * DAY_MS)  # the hospital records its receipt ten days later
+    r = tx(w, "confirmReceipt", s1, by="hosp")
+    assert r.one("DeliveryAccepted").args == {"shipmentId": s1, "orderId": oid, "accepted": 4,
+                                              "acceptedAt": received_at, "dueAt": received_at + THIRTY_DAYS}
+    assert (delivery(w, s1)["acceptedAt"], delivery(w, s1)["dueAt"]) == (received_at, received_at + THIRTY_DAYS)
+    tx(w, "invoice", s1, 4 * PRICE, H1, by="dist")
+    w.chain.advance(THIRTY_DAYS - 10 * DAY_MS + 1)  # 30 days + 1 ms after the receipt, 20 after the record
+    r = tx(w, "recordPayment", s1, 4 * PRICE, H1, by="hosp")
+    assert r.one("PaymentRecorded")["late"] is True
+    assert r.one("SettlementOverdue")["dueAt"] == received_at + THIRTY_DAYS
+    # the hospital receives but never records: the distributor invoices, which accepts first
+    s2 = w.deliver(oid, b, 6, confirm=False)
+    w.custody.transact("receiveShipment", s2, 5, Z32, sender=w.acct("hosp"))
+    received_at = w.chain.timestamp_ms
+    w.chain.advance(3 * DAY_MS)
+    assert refused(w, "invoice", s2, 6 * PRICE, H1, by="dist") == \
+        ("ProcurementLedgerInvoiceMismatch", (s2, 5 * PRICE, 6 * PRICE))
+    assert delivery(w, s2)["status"] == D_SHIPPED  # the refused invoice accepted nothing
+    r = tx(w, "invoice", s2, 5 * PRICE, H1, by="dist")
+    assert r.one("DeliveryAccepted").args == {"shipmentId": s2, "orderId": oid, "accepted": 5,
+                                              "acceptedAt": received_at, "dueAt": received_at + THIRTY_DAYS}
+    assert r.one("Invoiced")["amount"] == 5 * PRICE
+    assert (order(w, oid)["accepted"], order(w, oid)["inFlight"]) == (9, 0)
+    assert refused(w, "confirmReceipt", s2, by="hosp") == ("ProcurementLedgerInvalidDeliveryStatus", (s2, D_INVOICED))
+    # an invoice on a shipment still in transit, or rejected, accepts nothing
+    s3 = w.deliver(oid, b, 1, confirm=False)
+    assert refused(w, "invoice", s3, PRICE, H1, by="dist") == ("ProcurementLedgerShipmentNotReceived", (s3,))
+    w.custody.transact("rejectShipment", s3, H1, sender=w.acct("hosp"))
+    assert w.custody.call("receivedAt", s3) == 0
+    assert refused(w, "invoice", s3, 0, H1, by="dist") == ("ProcurementLedgerInvalidDeliveryStatus", (s3, D_REFUSED))
+    assert delivery(w, s3)["status"] == D_SHIPPED
 
 
 def test_over_delivery_reverts(scene: Scene) -> None:

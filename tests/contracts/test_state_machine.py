@@ -846,10 +846,15 @@ class DrugTraceMachine(RuleBasedStateMachine):
         event("flagOverdue: " + ("ok" if r[0] == "ok" else r[1]))
 
     @rule(data=st.data(), qty=st.integers(1, 12), shipped=st.integers(0, 12), got=st.integers(0, 12),
-          late=st.booleans())
-    def order_through_settlement(self, data: st.DataObject, qty: int, shipped: int, got: int, late: bool) -> None:
+          late=st.booleans(), gap=st.sampled_from([0, 0, DAY_MS, 31 * DAY_MS]),
+          recorder=st.sampled_from(["hosp", "hosp", "dist", "nobody"]))
+    def order_through_settlement(self, data: st.DataObject, qty: int, shipped: int, got: int, late: bool, gap: int,
+                                 recorder: str) -> None:
         """The whole path in one step (each call compared): bid, volume, order, acceptance, a custody
-        shipment counted as a delivery, the receipt, invoice and payment, sometimes past the deadline."""
+        shipment counted as a delivery, the receipt, invoice and payment, sometimes past the deadline.
+        The clock may move (``gap``) between the hospital's custody receipt and its record on the
+        procurement ledger — by the hospital, refused to the distributor, or left to the invoice —:
+        the deadline counts from the receipt either way."""
         if not self.products or not self.batches:
             return
         held = [b for b in sorted(self.batches) if self.m.holding(b, self.w.org("dist"))[0] > 0]
@@ -880,9 +885,12 @@ class DrugTraceMachine(RuleBasedStateMachine):
         got = min(got, shipped)
         self.run("receive", (self.account("hosp"), sid, got), self.w.custody, "receiveShipment", (sid, got, H),
                  self.account("hosp"))
-        r = self.run("confirm_receipt", (self.account("hosp"), sid), self.w.procurement, "confirmReceipt", (sid,),
-                     self.account("hosp"))
-        event("order through settlement: receipt " + ("ok" if r[0] == "ok" else r[1]))
+        if gap:
+            self.advance_time(gap)
+        if recorder != "nobody":
+            r = self.run("confirm_receipt", (self.account(recorder), sid), self.w.procurement, "confirmReceipt", (sid,),
+                         self.account(recorder))
+            event(f"order through settlement: receipt recorded by {recorder} " + ("ok" if r[0] == "ok" else r[1]))
         d = self.m.deliveries.get(sid)
         amount = (d.accepted if d else 0) * self.PROC_PRICE
         self.run("invoice", (self.account("dist"), sid, amount), self.w.procurement, "invoice", (sid, amount, H),
@@ -935,6 +943,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         for sid, s in enumerate(m.shipments, start=1):
             got = w.custody.call("getShipment", sid)
             assert (got[5], got[7], got[9]) == (s.received, s.status, s.excursion), "shipment"
+            assert w.custody.call("receivedAt", sid) == s.received_at, "receipt time"
         assert w.recalls.call("recallCount") == len(m.recalls)
         for rid, c in enumerate(m.recalls, start=1):
             assert w.recalls.call("getRecall", rid)[6] == c.status, "recall status"

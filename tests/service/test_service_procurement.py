@@ -123,10 +123,16 @@ def test_late_payment_and_overdue_flag_by_moving_the_clock(scene: Scene) -> None
     dist.accept_order(order.order_id)
     ship = dist.dispatch(scene.batch, scene.orgs["hospital"], scene.orgs["logistics"], 10)
     dist.record_delivery(order.order_id, ship.shipment_id)
+    received_at = hosp.now_ms() + 3_600_000
+    scene.controls.set_next_block_timestamp(received_at)
     hosp.receive(ship.shipment_id)
-    d = dist.confirm_receipt(ship.shipment_id)  # the distributor records the receipt
+    with pytest.raises(ContractRevert) as info:
+        dist.confirm_receipt(ship.shipment_id)  # only the ordering hospital accepts
+    assert info.value.error_name == "OrgRegistryUnauthorizedKind"
+    d = dist.invoice(ship.shipment_id)  # the hospital never recorded its receipt: the invoice accepts first
+    assert (d.status, d.accepted, d.amount) == (DeliveryStatus.INVOICED, 10, 10 * 1250)
+    assert (d.accepted_at, d.due_at) == (received_at, received_at + 30 * DAY)  # from the receipt, not the invoice
     assert hosp.get_order(order.order_id).status is OrderStatus.FULFILLED
-    dist.invoice(ship.shipment_id)
     with pytest.raises(ContractRevert) as info:
         scene.svc["regulator"].flag_overdue(ship.shipment_id)
     assert info.value.error_name == "ProcurementLedgerNotOverdue"

@@ -165,8 +165,8 @@ def deliver(app: AppContext, order_id: int, shipment_id: int, as_json: bool) -> 
 @json_option
 @pass_app
 def confirm(app: AppContext, shipment_id: int, as_json: bool) -> None:
-    """Record the hospital's custody receipt of a delivery as its acceptance (hospital or
-    distributor); the settlement deadline starts."""
+    """Record the hospital's custody receipt of a delivery as its acceptance (the ordering
+    hospital); the settlement deadline runs from the receipt's time."""
     show(write_service(app).confirm_receipt(shipment_id), as_json)
 
 
