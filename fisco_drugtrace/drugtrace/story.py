@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from fisco_drugtrace.client.devtools import DevControls
 from fisco_drugtrace.drugtrace.addressbook import AddressBook
 from fisco_drugtrace.drugtrace.audit.report import AuditReport, report_to_markdown
 from fisco_drugtrace.drugtrace.ids import id_hex, org_id, text_hash
@@ -31,11 +32,12 @@ from fisco_drugtrace.drugtrace.models import (
     RecallLevel,
 )
 from fisco_drugtrace.drugtrace.service import TraceService
-from fisco_drugtrace.errors import ContractRevert
+from fisco_drugtrace.errors import ContractRevert, NotADevChain
 
 __all__ = ["Actor", "StoryResult", "ACTORS", "play_story", "story_codes"]
 
 DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class StoryResult:
     bid_id: int = 0
     order_id: int = 0
     deliveries: list[int] = field(default_factory=list)
+    #: the delivery paid after its deadline (0 when the chain's clock could not be moved)
+    late_delivery: int = 0
 
 
 def _noop(_title: str, _detail: str = "") -> None:
@@ -121,7 +125,7 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
     """Play the story on ``client`` with six funded ``signers`` (regulator first); local state
     (address book, code store, audit index) goes under ``home``. A seventh signer plays the
     provincial procurement platform of the procurement act (bid, order, deliveries, invoices, a
-    payment and an overdue check)."""
+    payment, an overdue check, and on a dev chain a late payment after moving its clock 30 days on)."""
     if units < 10:
         raise ValueError("the story needs at least 10 units")
     if len(signers) < len(ACTORS):
@@ -271,7 +275,9 @@ def _procurement_act(result: StoryResult, regulator: TraceService, signer: Any, 
                      batch: bytes, narrate: Callable[[str, str], None]) -> None:
     """The platform publishes a winning bid; the hospital orders under it; the distributor delivers
     in two custody shipments and invoices each; the hospital pays the first; an overdue check on
-    the second is refused by the chain (its 30 days have not passed)."""
+    the second is refused by the chain (its 30 days have not passed). Then, on a dev chain, the
+    clock moves past the second's deadline: the regulator's overdue check raises the chain's
+    ``SettlementOverdue`` alert and the hospital's late payment a second one."""
     services = result.services
     dist, hosp = services["distributor"], services["hospital"]
     regulator.register_org(PLATFORM.credit_code, PLATFORM.kind, PLATFORM.region, name=PLATFORM.name,
@@ -300,13 +306,29 @@ def _procurement_act(result: StoryResult, regulator: TraceService, signer: Any, 
         dist.invoice(ship.shipment_id, invoice_ref=text_hash(f"INV-2026-{part:04d}"))
         result.deliveries.append(ship.shipment_id)
     paid = hosp.record_payment(result.deliveries[0], payment_ref=text_hash("bank transfer 2026-0815-01"))
+    second = result.deliveries[1]
     try:
-        regulator.flag_overdue(result.deliveries[1])
+        regulator.flag_overdue(second)
         check = "flagged?!"
     except ContractRevert as exc:
         check = f"refused by the chain ({exc.error_name})"
     narrate("Procurement: delivered, invoiced, settled",
-            f"deliveries #{result.deliveries[0]} and #{result.deliveries[1]} received and invoiced at exactly "
+            f"deliveries #{result.deliveries[0]} and #{second} received and invoiced at exactly "
             f"accepted x bid price; the first paid ({paid.amount} fen, on time), the second due within 30 days of "
-            f"acceptance: an overdue check now is {check}")
+            f"the hospital's receipt: an overdue check now is {check}")
+    # the second is paid late: the dev chain's clock moves past its deadline (a real node's cannot)
+    due = hosp.get_delivery(second).due_at
+    try:
+        DevControls(regulator.client).increase_time(max(0, due - regulator.now_ms()) + HOUR_MS)
+    except NotADevChain:
+        narrate("Procurement: late payment skipped", "not a dev chain: its clock cannot be moved past the deadline")
+        return
+    flagged = regulator.flag_overdue(second)
+    late = hosp.record_payment(second, payment_ref=text_hash("bank transfer 2026-0916-02"))
+    result.late_delivery = second
+    narrate("Procurement: a late payment",
+            f"{(late.paid_at - due) // HOUR_MS} h past the deadline of delivery #{second}: the regulator's "
+            f"overdue check {'raises' if flagged.overdue_flagged else 'misses?!'} the chain's SettlementOverdue "
+            f"alert, and the hospital's payment of {late.amount} fen "
+            f"{'raises a second one (paid late)' if late.paid_late else 'is on time?!'}")
 

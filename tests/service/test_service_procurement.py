@@ -188,6 +188,9 @@ def test_the_audit_report_reconciles_orders_to_payments(scene: Scene) -> None:
     use = next(v for v in proc.volumes if v.bid_id == bid and v.hospital == hospital)
     assert (use.agreed, use.ordered, use.accepted) == (50, 30, 30)
     assert "SettlementOverdue" in {a.kind for a in report.alerts}
+    # the alerts feed (what `audit alerts` and the board's alerts page list): both on-chain alerts
+    feed = [(a.shipment_id, a.args["paid"]) for a in reg.audit_alerts() if a.kind == "SettlementOverdue"]
+    assert (sids[1], True) in feed and (sids[2], False) in feed and (sids[0], True) not in feed
     assert "## Procurement and settlement" in report_to_markdown(report)
     from fisco_drugtrace.drugtrace.audit.report import report_to_json
 
