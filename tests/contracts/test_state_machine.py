@@ -81,6 +81,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self.products: list[bytes] = []
         self.batches: dict[bytes, BatchInfo] = {}
         self.extra_orgs = 0
+        self.settle_lots = 0  # batches stocked by settle_an_order (issue 17 B)
         self.root = self.w.org("nat")
 
     def teardown(self) -> None:
@@ -907,6 +908,141 @@ class DrugTraceMachine(RuleBasedStateMachine):
     def pass_a_settlement_period(self) -> None:
         self.w.chain.advance(30 * DAY_MS + 1)
         self.m.now = self.w.chain.timestamp_ms
+
+    # ------------------------------------------------------------------ rules: procurement settlement (issue 17 B, items 1-3)
+    # One order taken through partial deliveries, an over-delivery, the hospital's receipts (the
+    # acceptance, at the receipt's time), invoices (the amount rule) and payments on time or late.
+    # The precondition asks the model for a scene where the path can run, so the whole path is
+    # exercised in most runs (the random rules above mostly hit refusals); every call is compared.
+
+    def _parties_can_act(self) -> bool:
+        """Model view: the suite runs and the MAH, distributor, hospital, platform and carrier are ACTIVE."""
+        m = self.m
+        if m.paused:
+            return False
+        try:
+            for who in ("man", "plat", "hosp", "dist", "log"):
+                org = self.w.org(who)
+                if org not in m.orgs:
+                    return False
+                m.require_active(org, bit(m.orgs[org].kind))
+                expiry = m.orgs[org].licence_expiry
+                if expiry and expiry <= m.now + 90 * DAY_MS:  # the path moves the clock up to 76 days
+                    return False
+        except Rejected:
+            return False
+        return any(m.products[p].state == State.LISTED and m.products[p].mah == self.w.org("man")
+                   for p in self.products if p in m.products)
+
+    def _settle_batch(self) -> bytes | None:
+        """A batch the distributor can ship now (model view), or a fresh one stocked for the purpose."""
+        m, dist = self.m, self.w.org("dist")
+        for b in sorted(self.batches):
+            try:
+                m._usable(b)
+            except Rejected:
+                continue
+            qty, quarantined = m.holding(b, dist)
+            if qty - quarantined >= 3 and m.batches[b].expiry > m.now + 2 * DAY_MS:
+                return b
+        pid = next(p for p in self.products if m.products[p].state == State.LISTED and m.products[p].mah ==
+                   self.w.org("man"))
+        self.settle_lots += 1
+        lot = f"S{self.settle_lots}"
+        if not self._commit(pid, lot, 12, 120, "man"):
+            return None
+        b = next(x for x, info in self.batches.items() if info.lot == lot and info.product_id == pid)
+        if self._release(b, "man", approve=True)[0] != "ok":
+            return None
+        r = self.run("dispatch", (self.account("man"), b, dist, self.w.org("log"), 12), self.w.custody, "dispatch",
+                     (b, dist, self.w.org("log"), 12, H), self.account("man"))
+        if r[0] != "ok":
+            return None
+        self.run("receive", (self.account("dist"), r[1], 12), self.w.custody, "receiveShipment", (r[1], 12, H),
+                 self.account("dist"))
+        return b
+
+    @precondition(lambda self: self._parties_can_act())
+    @rule(data=st.data(), gap=st.sampled_from([0, 0, 3 * DAY_MS, 31 * DAY_MS]),
+          recorder=st.sampled_from(["hosp", "hosp", "dist", "nobody"]), wrong_invoice=st.sampled_from([0, 0, 1, -1]),
+          pay_after=st.sampled_from([0, 29 * DAY_MS, 30 * DAY_MS, 30 * DAY_MS + 1, 45 * DAY_MS]))
+    def settle_an_order(self, data: st.DataObject, gap: int, recorder: str, wrong_invoice: int, pay_after: int) -> None:
+        batch = self._settle_batch()
+        if batch is None:
+            event("settle: no batch could be stocked")
+            return
+        m, w = self.m, self.w
+        dist_org, hosp_org, log_org = w.org("dist"), w.org("hosp"), w.org("log")
+        plat, hosp, dist = self.account("plat"), self.account("hosp"), self.account("dist")
+        available = m.holding(batch, dist_org)[0] - m.holding(batch, dist_org)[1]
+        qty = data.draw(st.integers(2, min(available - 1, 10)), label="ordered")
+        first = data.draw(st.integers(1, qty - 1), label="first delivery")
+        got = data.draw(st.integers(1, first), label="first receipt")  # short: the rest stays open
+        pid = self.batches[batch].product_id
+        now = w.chain.timestamp_ms
+        r = self.run("publish_bid", (plat, H, pid, self.PROC_PRICE, now, now + 365 * DAY_MS, [dist_org]),
+                     w.procurement, "publishBid", (H, pid, self.PROC_PRICE, now, now + 365 * DAY_MS, [dist_org]), plat)
+        if r[0] != "ok":
+            event("settle: bid refused " + r[1])
+            return
+        bid = r[1]
+        self.run("set_agreed_volumes", (plat, bid, [hosp_org], [qty]), w.procurement, "setAgreedVolumes",
+                 (bid, [hosp_org], [qty]), plat)
+        oid = self.run("place_order", (hosp, bid, dist_org, qty), w.procurement, "placeOrder",
+                       (bid, dist_org, qty, Z32), hosp)[1]
+        r = self.run("place_order", (hosp, bid, dist_org, 1), w.procurement, "placeOrder", (bid, dist_org, 1, Z32), hosp)
+        assert r[:2] == ("err", "ProcurementLedgerVolumeExceeded"), r  # beyond the agreed volume: no false order
+        self.run("accept_order", (dist, oid), w.procurement, "acceptOrder", (oid,), dist)
+
+        def ship(n: int) -> int:
+            r = self.run("dispatch", (dist, batch, hosp_org, log_org, n), w.custody, "dispatch",
+                         (batch, hosp_org, log_org, n, H), dist)
+            assert r[0] == "ok", r
+            return int(r[1])
+
+        s1 = ship(first)
+        self.run("record_delivery", (dist, oid, s1), w.procurement, "recordDelivery", (oid, s1), dist)
+        over = ship(qty - first + 1)  # one more than the order still lacks, counting the first in flight
+        r = self.run("record_delivery", (dist, oid, over), w.procurement, "recordDelivery", (oid, over), dist)
+        assert r[:2] == ("err", "ProcurementLedgerOverDelivery"), r
+        self.run("reject", (hosp, over), w.custody, "rejectShipment", (over, H), hosp)  # back to the distributor
+        s2 = ship(qty - first)
+        self.run("record_delivery", (dist, oid, s2), w.procurement, "recordDelivery", (oid, s2), dist)
+        # the hospital's receipts; the clock may move before anyone records them
+        self.run("receive", (hosp, s1, got), w.custody, "receiveShipment", (s1, got, H), hosp)
+        self.run("receive", (hosp, s2, qty - first), w.custody, "receiveShipment", (s2, qty - first, H), hosp)
+        received_at = m.now
+        if gap:
+            self.advance_time(gap)
+        for sid in (s1, s2):
+            if recorder != "nobody":
+                r = self.run("confirm_receipt", (self.account(recorder), sid), w.procurement, "confirmReceipt", (sid,),
+                             self.account(recorder))
+                event(f"settle: receipt recorded by {recorder}: " + ("ok" if r[0] == "ok" else r[1]))
+            d = m.deliveries[sid]
+            accepted = d.accepted if d.status != 1 else m.shipments[sid - 1].received
+            if wrong_invoice:
+                r = self.run("invoice", (dist, sid, accepted * self.PROC_PRICE + wrong_invoice), w.procurement,
+                             "invoice", (sid, accepted * self.PROC_PRICE + wrong_invoice, H), dist)
+                assert r[:2] == ("err", "ProcurementLedgerInvoiceMismatch"), r
+            r = self.run("invoice", (dist, sid, accepted * self.PROC_PRICE), w.procurement, "invoice",
+                         (sid, accepted * self.PROC_PRICE, H), dist)
+            assert r[0] == "ok", r
+            assert m.deliveries[sid].accepted_at == received_at, "accepted at the receipt's time"
+        order = m.orders[oid - 1]
+        event("settle: order " + ("FULFILLED" if order.status == 5 else "short, open"))
+        elapsed = m.now - received_at
+        if pay_after > elapsed:
+            self.advance_time(pay_after - elapsed)
+        for sid in (s1, s2):
+            r = self.run("flag_overdue", (w.stranger, sid), w.procurement, "flagOverdue", (sid,), w.stranger)
+            amount = m.deliveries[sid].amount
+            r = self.run("record_payment", (hosp, sid, amount), w.procurement, "recordPayment", (sid, amount, H), hosp)
+            assert r[0] == "ok", r
+            late = m.deliveries[sid].paid_at > m.deliveries[sid].due_at
+            period = m.periods.get(w.org("plat"), 30 * DAY_MS)
+            assert late == (m.now > received_at + period), (pay_after, gap, period)  # the clock ran from the receipt
+            event("settle: paid " + ("late (SettlementOverdue)" if late else "on time"))
 
     # ------------------------------------------------------------------ the observable state
 
