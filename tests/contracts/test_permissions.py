@@ -702,6 +702,17 @@ def test_link_suite_only_once_and_only_by_national(scene: Scene) -> None:
                        (a.org_id, int(kind), MASK["national"]))
 
 
+def test_link_procurement_only_once_and_only_by_national(scene: Scene) -> None:
+    """OrgRegistry.linkProcurement (issue 17 B) against every kind and a stranger."""
+    w = scene.w
+    call = Call(w.orgs, "linkProcurement", (w.procurement.address,))
+    _expect_revert(call, w.acct("nat"), "OrgRegistrySuiteAlreadyLinked", ())
+    for kind in ALL_KINDS[1:]:
+        a = w.primary(kind)
+        _expect_revert(call, a.account, "OrgRegistryUnauthorizedKind", (a.org_id, int(kind), MASK["national"]))
+    _expect_revert(call, w.stranger, "OrgRegistryUnknownAccount", (w.stranger,))
+
+
 # ----------------------------------------------------------------------------- provincial remit
 
 
