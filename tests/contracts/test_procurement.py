@@ -463,3 +463,34 @@ def test_settlement_period_is_a_platform_parameter(scene: Scene) -> None:
     d1, d2 = delivery(w, before), delivery(w, after)
     assert d1["dueAt"] - d1["acceptedAt"] == THIRTY_DAYS  # a deadline, once set, does not move
     assert d2["dueAt"] - d2["acceptedAt"] == 15 * DAY_MS
+
+
+# ----------------------------------------------------------------------------- acceptance of a packed delivery
+
+
+def test_a_packed_delivery_is_accepted_at_its_packed_receipt(scene: Scene) -> None:
+    """A delivery shipped by case (issue 17A) and received through the PackingLedger: the custody
+    receipt time is kept on that path too, and the acceptance takes it."""
+    from world import case_key, pallet_key
+
+    w = scene.w
+    packed = w.commit_packed_batch(scene.product, "PK-PROC", 40, per_case=10, per_pallet=4)
+    b = packed.batch_id
+    to_dist = w.packing.transact("dispatchPacked", b, w.org("dist"), w.org("log"), [pallet_key(0)], False, H1,
+                                 sender=w.acct("man")).output
+    w.packing.transact("receivePacked", to_dist, [pallet_key(0)], [], [], Z32, sender=w.acct("dist"))
+    w.packing.transact("unpack", b, pallet_key(0), sender=w.acct("dist"))  # 拆零: the cases travel on their own
+    oid = w.place_order(w.publish_bid(scene.product), 20)
+    sid = w.packing.transact("dispatchPacked", b, w.org("hosp"), w.org("log"), [case_key(0), case_key(1)], False,
+                             H1, sender=w.acct("dist")).output
+    tx(w, "recordDelivery", oid, sid, by="dist")
+    w.chain.advance(DAY_MS)
+    w.packing.transact("receivePacked", sid, [case_key(0), case_key(1)], [case_key(1)], [], Z32,
+                       sender=w.acct("hosp"))  # one case missing on arrival
+    received_at = w.chain.timestamp_ms
+    assert w.custody.call("receivedAt", sid) == received_at
+    w.chain.advance(5 * DAY_MS)
+    r = tx(w, "confirmReceipt", sid, by="hosp")
+    assert r.one("DeliveryAccepted").args == {"shipmentId": sid, "orderId": oid, "accepted": 10,
+                                              "acceptedAt": received_at, "dueAt": received_at + THIRTY_DAYS}
+    assert (order(w, oid)["accepted"], order(w, oid)["status"]) == (10, ACCEPTED)  # the missing case stays open
