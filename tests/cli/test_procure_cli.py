@@ -121,3 +121,20 @@ def test_refused_orders_exit_5_with_a_hint(world, capsys) -> None:
     code = main(["procure", "show", "order", "99"])
     _, err = capsys.readouterr()
     assert code == 1 and "purchase order 99 not found" in err
+
+
+def test_only_the_hospital_confirms_and_the_invoice_accepts_an_unconfirmed_receipt(world, capsys) -> None:
+    bid_id = str(as_json("procure", "show", "bids")[0]["bid_id"])
+    oid = str(as_json("procure", "order", bid_id, "--distributor", CODE["distributor"], "-n", "5",
+                      as_role="hospital")["order_id"])
+    invoke("procure", "accept", oid, as_role="distributor")
+    sid = str(as_json("ship", world["batch"]["batch_id"], "--to", CODE["hospital"], "--carrier", CODE["logistics"],
+                      "-n", "5", as_role="distributor")["shipment_id"])
+    invoke("procure", "deliver", oid, sid, as_role="distributor")
+    invoke("receive", sid, as_role="hospital")
+    code = main(["--account", f"dev{ROLES.index('distributor')}", "procure", "confirm", sid])
+    _, err = capsys.readouterr()
+    assert code == 5 and "OrgRegistryUnauthorizedKind" in err and "Traceback" not in err
+    d = as_json("procure", "invoice", sid, as_role="distributor")  # the hospital never confirmed
+    assert (d["status"], d["accepted"], d["amount"]) == ("INVOICED", 5, 5 * 1250)
+    assert d["accepted_at"] > 0 and d["due_at"] - d["accepted_at"] == 30 * 86_400_000

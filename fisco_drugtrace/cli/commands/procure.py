@@ -178,7 +178,8 @@ def confirm(app: AppContext, shipment_id: int, as_json: bool) -> None:
 @json_option
 @pass_app
 def invoice(app: AppContext, shipment_id: int, amount: int | None, ref: str | None, as_json: bool) -> None:
-    """The distributor records the invoice of an accepted delivery."""
+    """The distributor records the invoice of an accepted delivery (one the hospital received but
+    has not confirmed is accepted first, at the receipt's time)."""
     show(write_service(app).invoice(shipment_id, amount, invoice_ref=evidence_hash(ref)), as_json)
 
 
