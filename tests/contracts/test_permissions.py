@@ -3,7 +3,7 @@
 Each row names a write function, the organisation kinds allowed to call it (docs/domain.md §6.2,
 as the contracts implement it), how to set up a call that an allowed caller can make, the event a
 successful call emits, and which custom error (name AND arguments) a refused kind gets. Every row
-is run for each of the eight kinds, for an unregistered account, for a suspended organisation of
+is run for each of the nine kinds, for an unregistered account, for a suspended organisation of
 an allowed kind, and while the suite is paused; provincial regulators outside their region are
 covered at the end.
 """
@@ -17,7 +17,7 @@ import pytest
 
 from harness import Contract, Reverted
 from model import MASK, Kind, Point, Result, bit
-from world import Actor, Scene, pallet_key
+from world import Actor, Scene, case_key, pallet_key
 
 Z32 = bytes(32)
 H1 = b"\x11" * 32
@@ -353,10 +353,70 @@ def _unpack(s: Scene, a: Actor) -> Call:
     return Call(s.w.packing, "unpack", (pb.batch_id, pallet_key(0)))
 
 
-def _not_holder(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
+def _not_holder(s: Scene, a: Actor, c: Call, status: int = 1) -> tuple[str, tuple[Any, ...]]:
+    """A kind that holds nothing of the batch is refused as a non-holder (``status``: the
+    container's NodeStatus, 1 = HELD, 3 = OPENED); the platform by kind first."""
     if a.kind == PLAT:  # outside the supply chain: refused by kind first
         return ("OrgRegistryUnauthorizedKind", (a.org_id, int(a.kind), MASK["any"]))
-    return ("PackingLedgerNotHolder", (c.args[0], c.args[1], a.org_id, 1))
+    return ("PackingLedgerNotHolder", (c.args[0], c.args[1], a.org_id, status))
+
+
+def _repack(s: Scene, a: Actor) -> Call:
+    """Pallet 0 opened by the caller when it is a holder kind (else by the MAH, who keeps it)."""
+    pb = _packed(s)
+    _give_pallet(s, pb, a)
+    opener = a.account if a.kind in HOLDERS else s.w.acct("man")
+    s.w.packing.transact("unpack", pb.batch_id, pallet_key(0), sender=opener)
+    return Call(s.w.packing, "repack", (pb.batch_id, pallet_key(0)))
+
+
+def _loose_with(s: Scene, a: Actor) -> Any:
+    """A packed batch whose case 0 (units 0-9) is loose with the caller when it is a holder kind
+    (else with the MAH): the MAH opens pallet 0, sends case 0 to the caller, who opens it."""
+    w = s.w
+    pb = _packed(s)
+    holder = a if a.kind in HOLDERS else w["man"]
+    w.packing.transact("unpack", pb.batch_id, pallet_key(0), sender=w.acct("man"))
+    if holder.kind != MAN:
+        w.ship_packed(pb.batch_id, "man", holder.name, [case_key(0)])
+    w.packing.transact("unpack", pb.batch_id, case_key(0), sender=holder.account)
+    return pb
+
+
+def _dispense_packed(s: Scene, a: Actor) -> Call:
+    pb, i = _loose_with(s, a), 3
+    return Call(s.w.custody, "dispense", (pb.batch_id, i, pb.code_hash(i), pb.proof(i)))
+
+
+def _dispense_many_packed(s: Scene, a: Actor) -> Call:
+    pb, idx = _loose_with(s, a), [2, 5]
+    return Call(s.w.custody, "dispenseMany", (pb.batch_id, idx, [pb.code_hash(i) for i in idx], pb.multiproof(idx)))
+
+
+def _decommission_packed(s: Scene, a: Actor) -> Call:
+    """A holder kind decommissions (LOST) a unit it holds loose; a regulator samples one from the
+    MAH, who holds the case loose."""
+    pb, idx = _loose_with(s, a), [4]
+    regulator = a.kind in (NAT, PROV)
+    holder = a.org_id if a.kind in HOLDERS else s.w.org("man")
+    return Call(s.w.custody, "decommission", (pb.batch_id, idx, [pb.code_hash(4)], pb.multiproof(idx),
+                                              5 if regulator else 4, holder, Z32))
+
+
+def _packing_only(fn: str) -> Prepare:
+    """CustodyLedger's entry points for the PackingLedger, called directly."""
+    def prep(s: Scene, a: Actor) -> Call:
+        w = s.w
+        if fn == "packedDispatch":
+            args: tuple[Any, ...] = (s.batch.batch_id, w.org("man"), 1, w.org("dist"), w.org("log"), 2, False, Z32)
+        else:
+            args = (1, a.org_id, 1, 0, Z32)
+        return Call(w.custody, fn, args)
+    return prep
+
+
+def only_packing() -> Refusal:
+    return lambda s, a, c: ("CustodyLedgerOnlyPacking", (a.account,))
 
 
 def _dispense_many(s: Scene, a: Actor) -> Call:
@@ -572,6 +632,13 @@ OPS: list[Op] = [
        "PackedShipmentDispatched"),
     Op("receivePacked", HOLDERS, _receive_packed, _not_addressee, "ShipmentReceived"),
     Op("unpack", HOLDERS, _unpack, _not_holder, "ContainerUnpacked"),
+    Op("repack", HOLDERS, _repack, lambda s, a, c: _not_holder(s, a, c, 3), "ContainerRepacked"),
+    Op("dispense:packed", K(PHARM, HOSP), _dispense_packed, by_kind(MASK["dispensers"]), "UnitDispensed"),
+    Op("dispenseMany:packed", K(PHARM, HOSP), _dispense_many_packed, by_kind(MASK["dispensers"]), "UnitDispensed"),
+    Op("decommission:packed", HOLDERS | REG, _decommission_packed, by_kind(MASK["holders"] | MASK["regulators"]),
+       "UnitDecommissioned"),
+    Op("packedDispatch", K(), _packing_only("packedDispatch"), only_packing(), None, pausable=False),
+    Op("packedReceive", K(), _packing_only("packedReceive"), only_packing(), None, pausable=False),
     Op("dispenseMany", K(PHARM, HOSP), _dispense_many, by_kind(MASK["dispensers"]), "UnitDispensed"),
     Op("decommission", HOLDERS | REG, _decommission, by_kind(MASK["holders"] | MASK["regulators"]),
        "UnitDecommissioned"),
@@ -603,8 +670,9 @@ def test_every_write_against_every_kind(scene: Scene, op: Op, kind: Kind) -> Non
 def test_unregistered_account_is_refused(scene: Scene, op: Op) -> None:
     stranger = scene.w.stranger
     call = op.prepare(scene, scene.w.primary(next(iter(op.allowed), Kind.NATIONAL)))
-    if not op.allowed:
-        _expect_revert(call, stranger, "OrgRegistryNotSuiteContract", (stranger,))
+    if not op.allowed:  # a suite-only (or PackingLedger-only) entry point: the same refusal as for any kind
+        as_stranger = Actor("stranger", Kind.NATIONAL, 0, stranger, Z32)
+        _expect_revert(call, stranger, *op.refusal(scene, as_stranger, call))
     else:
         _expect_revert(call, stranger, "OrgRegistryUnknownAccount", (stranger,))
 
@@ -644,6 +712,69 @@ def test_every_procurement_write_is_covered() -> None:
     writes = {m.group(1) for m in re.finditer(r"function (\w+)\([^)]*\)\s*external\s*(?:returns[^;]*)?;", src)}
     assert writes, "no write found in IProcurementLedger.sol"
     assert writes - {o.name for o in OPS} == {"flagOverdue"}
+
+
+def test_packing_writes_need_the_holder_not_only_the_kind(scene: Scene) -> None:
+    """Past the kind check, a packed batch's container and unit writes belong to the holder
+    (contracts/README.md "Packing"): an organisation of an allowed kind that does not hold the
+    container (or the unit, loose) is refused, whatever else of the batch it holds."""
+    w = scene.w
+    pb = _packed(scene)
+    b = pb.batch_id
+    w.packing.transact("unpack", b, pallet_key(0), sender=w.acct("man"))
+    w.ship_packed(b, "man", "pharm", [case_key(0)])
+    w.packing.transact("unpack", b, case_key(0), sender=w.acct("pharm"))  # units 0-9 loose at pharm
+    w.ship_packed(b, "man", "hosp", [case_key(1)])  # units 10-19 in an intact case at hosp
+    w.ship_packed(b, "man", "dist", [pallet_key(1)])  # dist holds units of the batch too (quantity checks pass)
+
+    def refused(contract: Contract, fn: str, args: tuple[Any, ...], who: str, name: str, expect: tuple[Any, ...]) -> None:
+        _expect_revert(Call(contract, fn, args), w.acct(who), name, expect)
+
+    refused(w.packing, "unpack", (b, case_key(1)), "dist", "PackingLedgerNotHolder", (b, case_key(1), w.org("dist"), 1))
+    refused(w.packing, "unpack", (b, case_key(1)), "pharm", "PackingLedgerNotHolder",
+            (b, case_key(1), w.org("pharm"), 1))
+    refused(w.packing, "repack", (b, case_key(0)), "hosp", "PackingLedgerNotHolder", (b, case_key(0), w.org("hosp"), 3))
+    refused(w.packing, "repack", (b, case_key(0)), "man", "PackingLedgerNotHolder", (b, case_key(0), w.org("man"), 3))
+    refused(w.packing, "dispatchPacked", (b, w.org("hosp"), w.org("log"), [case_key(1)], False, Z32), "dist",
+            "PackingLedgerNotHolder", (b, case_key(1), w.org("dist"), 1))
+    refused(w.packing, "dispatchPacked", (b, w.org("man"), w.org("log"), [3], True, Z32), "hosp",
+            "PackingLedgerNotHolder", (b, 3, w.org("hosp"), 1))
+    # dispensing: a unit loose at another holder (D9), and a unit of the dispenser's own intact case
+    for who, i in (("hosp", 3), ("hosp", 13), ("pharm", 13)):
+        refused(w.custody, "dispense", (b, i, pb.code_hash(i), pb.proof(i)), who, "CustodyLedgerNotUnitHolder",
+                (b, i, w.org(who)))
+    refused(w.custody, "dispenseMany", (b, [3, 13], [pb.code_hash(3), pb.code_hash(13)], pb.multiproof([3, 13])),
+            "pharm", "CustodyLedgerNotUnitHolder", (b, 13, w.org("pharm")))
+    # a regulator samples only from the unit's holder
+    refused(w.custody, "decommission", (b, [13], [pb.code_hash(13)], pb.multiproof([13]), 5, w.org("hosp"), Z32),
+            "prov", "CustodyLedgerNotUnitHolder", (b, 13, w.org("hosp")))
+    # the holders themselves may
+    assert w.custody.transact("dispense", b, 3, pb.code_hash(3), pb.proof(3), sender=w.acct("pharm")).named(
+        "UnitDispensed")
+    assert w.packing.transact("unpack", b, case_key(1), sender=w.acct("hosp")).named("ContainerUnpacked")
+    assert w.custody.transact("decommission", b, [13], [pb.code_hash(13)], pb.multiproof([13]), 5, w.org("hosp"), Z32,
+                              sender=w.acct("prov")).named("UnitDecommissioned")
+
+
+def _writes(interface: str) -> set[str]:
+    import re
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[2] / "contracts" / "interfaces" / interface).read_text()
+    writes = {m.group(1) for m in re.finditer(r"function (\w+)\([^)]*\)\s*external\s*(?:returns[^;]*)?;", src)}
+    assert writes, f"no write found in {interface}"
+    return writes
+
+
+def test_every_packing_and_custody_write_is_covered() -> None:
+    """The matrix names every state-changing function of IPackingLedger and ICustodyLedger (the
+    PackingLedger's entry points into custody included), and commitPackedBatch (issue 17A)."""
+    names = {o.name.split(":")[0] for o in OPS}
+    assert _writes("IPackingLedger.sol") - names == set()
+    assert _writes("ICustodyLedger.sol") - names == set()
+    assert "commitPackedBatch" in _writes("IDrugRegistry.sol") and "commitPackedBatch" in names
+    # the packed variants of the unit-level writes, beside the plain ones
+    assert {"dispense:packed", "dispenseMany:packed", "decommission:packed"} <= {o.name for o in OPS}
 
 
 def _suspendable(op: Op) -> list[Kind]:
