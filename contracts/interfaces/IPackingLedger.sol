@@ -44,7 +44,8 @@ interface IPackingLedger {
     /// @notice The listed containers are not those the shipment carried.
     /// @param shipmentId the shipment
     error PackingLedgerManifestMismatch(uint256 shipmentId);
-    /// @notice A container reported missing was not in the shipment (nor a case of a shipped pallet).
+    /// @notice A container reported missing was not in the shipment (nor a case of a shipped
+    /// pallet), or is a case of a pallet reported missing too (its units would count twice).
     /// @param shipmentId the shipment
     /// @param key the container
     error PackingLedgerNotShipped(uint256 shipmentId, uint256 key);
@@ -114,9 +115,10 @@ interface IPackingLedger {
      * @dev Requirements: the addressee; shipment in transit; `items` exactly the shipped list
      * (each in transit in it, and their units add up to the shipment's, else
      * {PackingLedgerManifestMismatch});
-     * `missing` strictly ascending, each a shipped item or a case of a shipped pallet (that
-     * pallet then arrives opened). Every item not missing is held by the receiver; each missing
-     * one becomes MISSING with {ContainerMissing}; each `extra` key raises {ContainerExtra}. The
+     * `missing` strictly ascending, each a shipped item or a case of a shipped pallet not itself
+     * reported missing (that pallet then arrives opened), else {PackingLedgerNotShipped}. Every
+     * item not missing is held by the receiver; each missing one becomes MISSING (its holder: the
+     * sender) with {ContainerMissing}; each `extra` key raises {ContainerExtra}. The
      * ledger credits the units received ({ShipmentReceived}; {ShipmentDiscrepancy} if any missing).
      * @param shipmentId the shipment.
      * @param items the shipped list.
@@ -128,7 +130,8 @@ interface IPackingLedger {
         uint256[] calldata extra, bytes32 evidenceHash) external;
 
     /**
-     * @notice Unpack (拆零) an intact case or pallet the caller holds. Emits {ContainerUnpacked}.
+     * @notice Unpack (拆零) an intact case or pallet the caller holds ({PackingLedgerUnknownContainer}
+     * for a key outside the layout). Emits {ContainerUnpacked}.
      * @param batchId the batch.
      * @param key the container.
      */
@@ -162,7 +165,8 @@ interface IPackingLedger {
 
     /**
      * @notice For CustodyLedger: the seq of the organisation holding unit `index` loose
-     * (0 = nobody: the unit is inside an intact case, in transit or missing).
+     * (0 = nobody: the unit is inside an intact case, in transit or missing). A loose unit
+     * back from a rejected or voided shipment is loose with its sender again.
      * @param batchId the batch.
      * @param index the unit.
      * @param unitsPerCase the batch's layout.

@@ -170,7 +170,8 @@ REVERT_HINTS: Mapping[str, str] = {
                               "or check PackingLedger.containerState",
     "PackingLedgerUnsortedList": "list each container once, in ascending key order",
     "PackingLedgerManifestMismatch": "list exactly the containers the shipment carried",
-    "PackingLedgerNotShipped": "report missing only containers of the shipment (or cases of its pallets)",
+    "PackingLedgerNotShipped": "report missing only containers of the shipment (or cases of its pallets; "
+                               "not a case of a pallet that is itself reported missing)",
     "PackingLedgerUnitGone": "the unit was dispensed or decommissioned: it cannot move or be repacked",
     "PackingLedgerOnlyCustody": "only the suite's CustodyLedger calls this function",
     # ObservationLog

@@ -304,3 +304,75 @@ def test_repack_refused_once_a_unit_is_dispensed(scene: Scene, packed: PackedBat
     assert reverts(w.packing, "repack", b, case_key(9), sender=p) == ("PackingLedgerUnitGone", (b, 90))
     assert reverts(w.packing, "repack", b, case_key(8), sender=p) == \
         ("PackingLedgerNotHolder", (b, case_key(8), w.org("pharm"), HELD))
+
+
+# --------------------------------------------------------------------------- found with the model
+# (tests/contracts/model.py, written from contracts/README.md, and test_state_machine.py's
+# PackingMachine: the double count was its counterexample; the other three are places where the
+# code disagreed with the model)
+
+
+def test_a_missing_case_of_a_pallet_is_the_senders_loss(scene: Scene, packed: PackedBatch) -> None:
+    """A case missing from a pallet the distributor sent on: the case (and its units) is MISSING
+    from the distributor, not from the MAH (the record named the MAH when the case had none)."""
+    w, b = scene.w, packed.batch_id
+    w.ship_packed(b, "man", "dist", [pallet_key(0)])
+    sid = w.ship_packed(b, "dist", "pharm", [pallet_key(0)], missing=[case_key(1)])
+    assert state(w, packed, case_key(1)) == (MISSING, w.org("dist"), sid, False)
+    assert state(w, packed, 14) == (MISSING, w.org("dist"), sid, True)
+    assert state(w, packed, pallet_key(0)) == (OPENED, w.org("pharm"), 0, False)
+    assert w.holding(b, "pharm") == (30, 0)
+
+
+def test_a_pallet_and_one_of_its_cases_both_missing_is_refused(scene: Scene, packed: PackedBatch) -> None:
+    """Reporting a pallet missing whole and one of its cases too counted the case's units twice
+    (the receiver was credited 10 units short, or the receipt reverted as not packed)."""
+    w, b = scene.w, packed.batch_id
+    items = [pallet_key(0), pallet_key(2)]
+    sid = w.ship_packed(b, "man", "dist", items, receive=False)
+    d = w.acct("dist")
+    assert reverts(w.packing, "receivePacked", sid, items, [case_key(1), pallet_key(0)], [], Z32, sender=d) == \
+        ("PackingLedgerNotShipped", (sid, case_key(1)))
+    assert reverts(w.packing, "receivePacked", sid, items, [case_key(8), pallet_key(2)], [], Z32, sender=d) == \
+        ("PackingLedgerNotShipped", (sid, case_key(8)))
+    r = w.packing.transact("receivePacked", sid, items, [pallet_key(0)], [], Z32, sender=d)
+    assert r.one("ShipmentDiscrepancy")["received"] == 20
+    assert w.holding(b, "dist") == (20, 0)
+
+
+def test_a_loose_unit_back_from_a_rejected_shipment_is_loose_with_its_sender(scene: Scene,
+                                                                           packed: PackedBatch) -> None:
+    """A loose unit refused at the door (or whose shipment a regulator voided) is the sender's
+    again, loose: it dispenses it and repacks its case (both were refused: the record still said
+    in transit)."""
+    w, b = scene.w, packed.batch_id
+    d, p = w.acct("dist"), w.acct("pharm")
+    w.ship_packed(b, "man", "dist", [pallet_key(0)])
+    w.packing.transact("unpack", b, pallet_key(0), sender=d)
+    w.packing.transact("unpack", b, case_key(0), sender=d)
+    sid = w.ship_packed(b, "dist", "pharm", [3], receive=False)
+    w.custody.transact("rejectShipment", sid, H, sender=p)
+    assert state(w, packed, 3) == (HELD, w.org("dist"), 0, False)
+    assert w.packing.call("unitHolder", b, 3, 10) == w.orgs.call("getOrg", w.org("dist"))[3]
+    assert w.packing.transact("repack", b, case_key(0), sender=d).named("ContainerRepacked")
+    # the pharmacy's return of a loose unit, refused by the distributor: loose at the pharmacy again
+    w.ship_packed(b, "dist", "pharm", [case_key(1)])
+    w.packing.transact("unpack", b, case_key(1), sender=p)
+    back = w.ship_packed(b, "pharm", "dist", [12], receive=False, is_return=True)
+    w.custody.transact("rejectShipment", back, H, sender=d)
+    assert w.packing.call("unitHolder", b, 12, 10) == w.orgs.call("getOrg", w.org("pharm"))[3]
+    assert w.dispense(packed, 12).named("UnitDispensed")
+    # voided by a regulator: the same
+    stuck = w.ship_packed(b, "pharm", "dist", [13], receive=False, is_return=True)
+    w.custody.transact("voidShipment", stuck, H, sender=w.acct("prov"))
+    assert state(w, packed, 13) == (HELD, w.org("pharm"), 0, False)
+    assert w.dispense(packed, 13).named("UnitDispensed")
+
+
+@pytest.mark.parametrize("key", [pallet_key(3), case_key(10), (3 << 248) | 0], ids=["pallet-3", "case-10", "level-3"])
+def test_unpack_and_repack_need_a_container_of_the_layout(scene: Scene, packed: PackedBatch, key: int) -> None:
+    """The MAH "unpacked" a pallet the batch does not have (any pallet without a record resolved
+    to the MAH): a key outside the layout is refused, as dispatch refuses it."""
+    w, b = scene.w, packed.batch_id
+    for fn in ("unpack", "repack"):
+        assert reverts(w.packing, fn, b, key, sender=w.acct("man")) == ("PackingLedgerUnknownContainer", (b, key))
