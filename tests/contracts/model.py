@@ -21,7 +21,8 @@ __all__ = [
     "RecallStatus", "DestructionStatus", "bit", "MASK", "PRODUCT_TRANSITIONS", "BATCH_TRANSITIONS",
     "transition_mask", "REPORTERS", "DAY_MS", "LEVEL_INTERVAL", "Rejected", "Model", "UINT64_MAX",
     "ADR_MAX_THRESHOLD", "BidStatus", "OrderStatus", "DeliveryStatus", "Bid", "Order", "Delivery", "ProcurementRules",
-    "PLATFORM_MASK", "DEFAULT_SETTLEMENT_MS",
+    "PLATFORM_MASK", "DEFAULT_SETTLEMENT_MS", "UNIT", "CASE", "PALLET", "INSIDE", "HELD", "TRANSIT", "OPENED",
+    "MISSING", "container_key",
 ]
 
 DAY_MS = 86_400_000
@@ -245,6 +246,8 @@ class Batch:
     test_failed: bool = False  # the MAH's release test FAILed: only a regulator's OK re-test clears it
     blocked_by: int = 0  # a regulator's FAIL/SERIOUS inspection before release (observation id)
     stopped_by: bytes = bytes(32)  # who imposed the current/last stop (T1)
+    per_case: int = 0    # packed batch (issue 17A): units per case (0 = not packed)
+    per_pallet: int = 0  # cases per pallet
 
 
 @dataclass
@@ -259,6 +262,8 @@ class Shipment:
     is_return: bool = False
     excursion: bool = False
     received_at: int = 0  # the receipt's time (issue 17 B: a procurement delivery's acceptance)
+    packed: bool = False  # sent by container through the PackingLedger (issue 17A)
+    items: tuple[int, ...] = ()  # its containers and loose units (packed)
 
 
 @dataclass
@@ -295,6 +300,29 @@ class Destruction:
 
 
 ZERO = bytes(32)
+
+# ---------------------------------------------------------------------------- packing (issue 17A)
+
+UNIT, CASE, PALLET = 0, 1, 2
+_LEVEL_SHIFT = 248
+_INDEX_MASK = (1 << 248) - 1
+# IPackingLedger.NodeStatus; INSIDE is the model's "no record of its own: inside its parent"
+INSIDE, HELD, TRANSIT, OPENED, MISSING = range(5)
+
+
+def container_key(level: int, index: int) -> int:
+    return level << _LEVEL_SHIFT | index
+
+
+@dataclass
+class Box:
+    """A container (or unit) with a place of its own: held intact, in transit, opened, missing.
+    ``back_from``: the shipment it came back from, intact, when that was rejected or voided (the
+    ledger still lists it as in that shipment, so a receipt of it reverts on the shipment)."""
+    status: int
+    holder: bytes  # the holder; in transit or missing: the sender
+    shipment: int = 0
+    back_from: int = 0
 
 
 # ---------------------------------------------------------------------------- procurement (issue 17 B)
@@ -613,6 +641,8 @@ class Model(ProcurementRules):
     orders: list[Order] = field(default_factory=list)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     periods: dict[bytes, int] = field(default_factory=dict)
+    # issue 17A: PackingLedger -- the containers (and loose units) that have a place of their own
+    boxes: dict[tuple[bytes, int], Box] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ transactions
 
@@ -912,7 +942,11 @@ class Model(ProcurementRules):
     def dispatch(self, sender: str, bid: bytes, to: bytes, carrier: bytes, qty: int) -> int:
         frm, _ = self.authorize(sender, MASK["forward_senders"])
         self._check_qty(qty)
-        self._usable(bid)
+        if self._usable(bid).per_case:  # a packed batch moves by container only
+            raise Rejected("CustodyLedgerPackedBatch", bid)
+        return self._forward(frm, bid, to, carrier, qty)
+
+    def _forward(self, frm: bytes, bid: bytes, to: bytes, carrier: bytes, qty: int, packed: bool = False) -> int:
         if to == frm:
             raise Rejected("CustodyLedgerInvalidAddressee", bid, to)
         self.require_active(to, MASK["addressees"])
@@ -922,11 +956,17 @@ class Model(ProcurementRules):
         if available < qty:
             raise Rejected("CustodyLedgerInsufficientStock", bid, frm, available, qty)
         h[0] -= qty
-        self.shipments.append(Shipment(bid, frm, to, carrier, qty))
+        self.shipments.append(Shipment(bid, frm, to, carrier, qty, packed=packed))
         return len(self.shipments)
 
     def dispatch_return(self, sender: str, bid: bytes, to: bytes, carrier: bytes, qty: int) -> int:
         frm, _ = self.authorize(sender, MASK["return_senders"])
+        b = self.batches.get(bid)
+        if b is not None and b.per_case:
+            raise Rejected("CustodyLedgerPackedBatch", bid)
+        return self._return(frm, bid, to, carrier, qty)
+
+    def _return(self, frm: bytes, bid: bytes, to: bytes, carrier: bytes, qty: int, packed: bool = False) -> int:
         self._check_qty(qty)
         b = self.batches.get(bid)
         if b is None:
@@ -936,7 +976,7 @@ class Model(ProcurementRules):
         self.require_active(to, _MAN if to == b.mah else MASK["distributor"])
         self.require_active(carrier, MASK["logistics"])
         self._debit(bid, frm, qty)
-        self.shipments.append(Shipment(bid, frm, to, carrier, qty, is_return=True))
+        self.shipments.append(Shipment(bid, frm, to, carrier, qty, is_return=True, packed=packed))
         return len(self.shipments)
 
     def _debit(self, bid: bytes, org: bytes, qty: int) -> None:
@@ -959,10 +999,15 @@ class Model(ProcurementRules):
     def receive(self, sender: str, sid: int, qty: int) -> None:
         caller, _ = self.authorize(sender, MASK["any"])
         s = self._in_transit_for(sid, caller)
+        if s.packed:  # reconciled per container (receive_packed)
+            raise Rejected("CustodyLedgerPackedShipment", sid)
         if qty == 0:
             raise Rejected("CustodyLedgerInvalidQuantity", 0)
         if qty > s.quantity:
             raise Rejected("CustodyLedgerReceivedTooMuch", sid, s.quantity, qty)
+        self._credit_receipt(s, caller, qty)
+
+    def _credit_receipt(self, s: Shipment, caller: bytes, qty: int) -> None:
         h = self._holding(s.batch, caller)
         h[0] += qty
         if s.is_return or s.excursion:
@@ -979,6 +1024,7 @@ class Model(ProcurementRules):
         if s.is_return or s.excursion:
             h[1] += s.quantity
         s.status = ShipmentStatus.REJECTED
+        self._back_intact(sid, s)
 
     def void_shipment(self, sender: str, sid: int) -> None:
         """A regulator's void of a stuck shipment: back to the sender, quarantined (issue 12, defect 6)."""
@@ -993,6 +1039,7 @@ class Model(ProcurementRules):
         h[0] += s.quantity
         h[1] += s.quantity
         s.status = ShipmentStatus.VOIDED
+        self._back_intact(sid, s)
 
     def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
         org, _ = self.authorize(sender, MASK["dispensers"])
@@ -1008,6 +1055,8 @@ class Model(ProcurementRules):
             # so the counterfeit/diversion alert is never lost to a usability revert.
             return False
         self._usable(bid)
+        if b.per_case and self._loose_seq(bid, index) != self.orgs[org].seq:  # D9: only its holder
+            raise Rejected("CustodyLedgerNotUnitHolder", bid, index, org)
         h = self._holding(bid, org)
         if h[0] - h[1] == 0:
             raise Rejected("CustodyLedgerInsufficientStock", bid, org, 0, 1)
@@ -1042,6 +1091,7 @@ class Model(ProcurementRules):
         if not fresh:
             return 0
         self._usable(bid)
+        self._require_loose(bid, fresh, org)
         h = self._holding(bid, org)
         if h[0] - h[1] < len(fresh):
             raise Rejected("CustodyLedgerInsufficientStock", bid, org, h[0] - h[1], len(fresh))
@@ -1065,9 +1115,192 @@ class Model(ProcurementRules):
         for i in indices:
             if self.unit_state(bid, i):
                 raise Rejected("CustodyLedgerUnitGone", bid, i, self.unit_state(bid, i))
+        self._require_loose(bid, indices, holder)
         self._debit(bid, holder, len(indices))
         for i in indices:
             self.decommissioned[(bid, i)] = state
+
+    # ------------------------------------------------------------------ packing (issue 17A)
+    # contracts/README.md "Packing and unit-level custody": a pallet without a place of its own is
+    # with the MAH, a case or unit without one is inside its parent (loose with the parent's holder
+    # once the parent is opened); intact containers move whole; a unit of a packed batch is
+    # dispensed (decommissioned) only by the organisation holding it loose.
+
+    def commit_packed_batch(self, sender: str, pid: bytes, bid: bytes, production: int, expiry: int,
+                            unit_count: int, packing_root: bytes, per_case: int, per_pallet: int) -> bytes:
+        if packing_root == ZERO or per_case == 0 or per_pallet == 0:  # checked before the caller
+            raise Rejected("DrugRegistryInvalidPacking", packing_root, per_case, per_pallet)
+        self.commit_batch(sender, pid, bid, production, expiry, unit_count)
+        b = self.batches[bid]
+        b.per_case, b.per_pallet = per_case, per_pallet
+        return bid
+
+    def _layout(self, bid: bytes) -> Batch:
+        b = self.batches.get(bid)
+        if b is None or not b.per_case:
+            raise Rejected("PackingLedgerNotPacked", bid)
+        return b
+
+    @staticmethod
+    def case_count(b: Batch) -> int:
+        return -(-b.unit_count // b.per_case)
+
+    def pallet_count(self, b: Batch) -> int:
+        return -(-self.case_count(b) // b.per_pallet)
+
+    def _check_key(self, bid: bytes, b: Batch, key: int) -> None:
+        level, index = key >> _LEVEL_SHIFT, key & _INDEX_MASK
+        count = {UNIT: b.unit_count, CASE: self.case_count(b), PALLET: self.pallet_count(b)}.get(level, 0)
+        if index >= count:
+            raise Rejected("PackingLedgerUnknownContainer", bid, key)
+
+    @staticmethod
+    def _units_in(b: Batch, key: int) -> int:
+        level, index = key >> _LEVEL_SHIFT, key & _INDEX_MASK
+        if level == UNIT:
+            return 1
+        span = b.per_case if level == CASE else b.per_case * b.per_pallet
+        return min((index + 1) * span, b.unit_count) - index * span
+
+    @staticmethod
+    def children(b: Batch, key: int, case_count: int) -> list[int]:
+        level, index = key >> _LEVEL_SHIFT, key & _INDEX_MASK
+        if level == CASE:
+            return list(range(index * b.per_case, min((index + 1) * b.per_case, b.unit_count)))
+        return [container_key(CASE, c) for c in range(index * b.per_pallet, min((index + 1) * b.per_pallet,
+                                                                                   case_count))]
+
+    def where(self, bid: bytes, key: int) -> tuple[int, bytes, int, bool]:
+        """PackingLedger.containerState: (status, holder, shipment, inside its intact parent)."""
+        box = self.boxes.get((bid, key))
+        if box is not None:
+            return box.status, box.holder, box.shipment if box.status in (TRANSIT, MISSING) else 0, False
+        b = self.batches[bid]
+        level, index = key >> _LEVEL_SHIFT, key & _INDEX_MASK
+        if level == PALLET:
+            return HELD, b.mah, 0, False
+        parent = container_key(CASE, index // b.per_case) if level == UNIT else \
+            container_key(PALLET, index // b.per_pallet)
+        status, holder, shipment, _ = self.where(bid, parent)
+        if status == OPENED:
+            return HELD, holder, 0, False  # loose with the holder of its opened parent
+        return status, holder, shipment, True
+
+    def loose_holder(self, bid: bytes, index: int) -> bytes | None:
+        """Who holds unit ``index`` loose (None: inside a case, in transit, missing)."""
+        status, holder, _, inside = self.where(bid, index)
+        return holder if status == HELD and not inside else None
+
+    def _loose_seq(self, bid: bytes, index: int) -> int:
+        holder = self.loose_holder(bid, index)
+        return self.orgs[holder].seq if holder is not None else 0
+
+    def _require_loose(self, bid: bytes, units: list[int], holder: bytes) -> None:
+        if not self.batches[bid].per_case:
+            return
+        seq = self.orgs[holder].seq if holder in self.orgs else 0
+        for i in units:
+            if self._loose_seq(bid, i) != seq:
+                raise Rejected("CustodyLedgerNotUnitHolder", bid, i, holder)
+
+    def _back_intact(self, sid: int, s: Shipment) -> None:
+        """A rejected or voided packed shipment: its containers are back, intact, with the sender."""
+        for key in s.items:
+            box = self.boxes.get((s.batch, key))
+            if box is not None and box.status == TRANSIT and box.shipment == sid:
+                self.boxes[(s.batch, key)] = Box(HELD, s.frm, 0, back_from=sid)
+
+    def dispatch_packed(self, sender: str, bid: bytes, to: bytes, carrier: bytes, items: list[int],
+                        is_return: bool) -> int:
+        frm, _ = self.authorize(sender, MASK["return_senders"] if is_return else MASK["forward_senders"])
+        b = self._layout(bid)
+        if not items:
+            raise Rejected("PackingLedgerUnsortedList", 0)
+        qty = 0
+        for i, key in enumerate(items):
+            if i and key <= items[i - 1]:
+                raise Rejected("PackingLedgerUnsortedList", i)
+            self._check_key(bid, b, key)
+            qty += self._units_in(b, key)
+        if is_return:
+            sid = self._return(frm, bid, to, carrier, qty, packed=True)
+        else:
+            self._usable(bid)
+            sid = self._forward(frm, bid, to, carrier, qty, packed=True)
+        for key in items:
+            status, holder, _, inside = self.where(bid, key)
+            if inside or status != HELD or holder != frm:
+                raise Rejected("PackingLedgerNotHolder", bid, key, frm, status)
+            if key >> _LEVEL_SHIFT == UNIT and self.unit_state(bid, key):
+                raise Rejected("PackingLedgerUnitGone", bid, key)
+            self.boxes[(bid, key)] = Box(TRANSIT, frm, sid)
+        self.shipments[sid - 1].items = tuple(items)
+        return sid
+
+    def receive_packed(self, sender: str, sid: int, items: list[int], missing: list[int], extra: list[int]) -> None:
+        org, _ = self.authorize(sender, MASK["any"])
+        bid = self.shipments[sid - 1].batch if 1 <= sid <= len(self.shipments) else ZERO
+        b = self._layout(bid)
+        listed = 0
+        for i, key in enumerate(items):
+            if i and key <= items[i - 1]:
+                raise Rejected("PackingLedgerUnsortedList", i)
+            box = self.boxes.get((bid, key))
+            if box is None or not ((box.status == TRANSIT and box.shipment == sid) or box.back_from == sid):
+                raise Rejected("PackingLedgerManifestMismatch", sid)
+            listed += self._units_in(b, key)
+        short = 0
+        for i, key in enumerate(missing):
+            if i and key <= missing[i - 1]:
+                raise Rejected("PackingLedgerUnsortedList", i)
+            if key not in items:  # a case of a shipped pallet, which then arrives opened
+                pallet = container_key(PALLET, (key & _INDEX_MASK) // b.per_pallet)
+                if key >> _LEVEL_SHIFT != CASE or pallet not in items or pallet in missing:
+                    raise Rejected("PackingLedgerNotShipped", sid, key)
+                if self.boxes[(bid, pallet)].status == TRANSIT:
+                    self.boxes[(bid, pallet)] = Box(OPENED, org)
+            sender_org = self.shipments[sid - 1].frm
+            self.boxes[(bid, key)] = Box(MISSING, sender_org, sid)
+            short += self._units_in(b, key)
+        for key in items:
+            box = self.boxes[(bid, key)]
+            if key not in missing and box.status == TRANSIT:
+                self.boxes[(bid, key)] = Box(HELD, org)
+        for key in extra:
+            self._check_key(bid, b, key)  # ContainerExtra: recorded, not credited
+        s = self._in_transit_for(sid, org)
+        if not s.packed or short > s.quantity:
+            raise Rejected("CustodyLedgerNotPackedShipment", sid)
+        self._credit_receipt(s, org, s.quantity - short)
+        if s.quantity != listed:
+            raise Rejected("PackingLedgerManifestMismatch", sid)
+
+    def unpack(self, sender: str, bid: bytes, key: int) -> None:
+        org, _ = self.authorize(sender, MASK["any"])
+        b = self._layout(bid)
+        self._check_key(bid, b, key)
+        status, holder, _, inside = self.where(bid, key)
+        if key >> _LEVEL_SHIFT == UNIT or inside or status != HELD or holder != org:
+            raise Rejected("PackingLedgerNotHolder", bid, key, org, status)
+        self.boxes[(bid, key)] = Box(OPENED, org)
+
+    def repack(self, sender: str, bid: bytes, key: int) -> None:
+        org, _ = self.authorize(sender, MASK["any"])
+        b = self._layout(bid)
+        self._check_key(bid, b, key)
+        status, holder, _, inside = self.where(bid, key)
+        if key >> _LEVEL_SHIFT == UNIT or inside or status != OPENED or holder != org:
+            raise Rejected("PackingLedgerNotHolder", bid, key, org, status)
+        kids = self.children(b, key, self.case_count(b))
+        if key >> _LEVEL_SHIFT == CASE and any(self.unit_state(bid, u) for u in kids):
+            raise Rejected("PackingLedgerUnitGone", bid, kids[0])
+        for kid in kids:  # every child back, loose, with the caller
+            box = self.boxes.get((bid, kid))
+            if box is not None and (box.status != HELD or box.holder != org):
+                raise Rejected("PackingLedgerNotHolder", bid, kid, org, box.status)
+        for kid in kids:
+            self.boxes.pop((bid, kid), None)
+        self.boxes[(bid, key)] = Box(HELD, org)
 
     def release_quarantine(self, sender: str, bid: bytes, holder: bytes, qty: int) -> None:
         caller_id, caller = self.authorize(sender, _REG)

@@ -6,7 +6,11 @@ compared: organisation statuses, pause flag, product and batch lifecycle states,
 (quantity and quarantine) of every batch at every organisation, shipment status/received/
 excursion, the dispense bitmaps, recall and destruction statuses, recovered totals, observation
 and serious-reaction counters (cumulative and within a window), and each batch's release gate
-(approved/pending process definition, step bits, release test). Each example starts from a snapshot of one deployed world.
+(approved/pending process definition, step bits, release test), and for packed batches (issue
+17A) every pallet's, case's and unit's place (containerState) and every unit's loose holder
+(unitHolder) after each step that may move one. Each example starts from a snapshot of one
+deployed world. ``PackingMachine`` is the same machine narrowed to custody and packing, with a
+packed batch stocked first, so pallets, cases and loose units go deep in a short run.
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import merkle_reference as ref
 from harness import DAY_MS, ARTIFACTS_DIR, DevChainHarness, Reverted, address_of, load_artifacts
-from model import REPORTERS, Kind, Level, Model, Point, Rejected, Result, State, bit
+from model import (CASE, HELD, OPENED, PALLET, REPORTERS, TRANSIT, Kind, Level, Model, Point, Rejected, Result,
+                   ShipmentStatus, State, bit, container_key)
 from world import CAST, Actor, BatchInfo, World
+
+from fisco_drugtrace.drugtrace.packing import PackingLayout, PackingTree
 
 Z32 = bytes(32)
 H = b"\x5d" * 32
@@ -33,13 +40,18 @@ if "RecallManager" not in _ARTIFACTS:  # committed package data: missing is a de
                 pytrace=False)
 
 _BASE: dict[str, Any] = {}
+# the calls after which the containers' places are compared (the comparison is ~50 calls a batch)
+_MOVES_CONTAINERS = {"commitPackedBatch", "dispatchPacked", "receivePacked", "unpack", "repack", "rejectShipment",
+                     "voidShipment", "dispense", "dispenseMany", "decommission"}
 REPORTER_KINDS = {p: tuple(k for k in Kind if k and mask & bit(k)) for p, mask in REPORTERS.items()}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _on_the_dev_chain(module_chain: DevChainHarness) -> Iterator[None]:
-    """The machine's world lives on the plugin's session dev chain (gone after this module)."""
+    """The machine's world lives on the plugin's session dev chain (gone after this module); it is
+    deployed here, outside any one test's snapshot, so both machines start from it."""
     _BASE["chain"] = module_chain
+    _base()
     try:
         yield
     finally:
@@ -82,6 +94,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self.batches: dict[bytes, BatchInfo] = {}
         self.extra_orgs = 0
         self.settle_lots = 0  # batches stocked by settle_an_order (issue 17 B)
+        self.packed: list[bytes] = []  # packed batches committed (issue 17A)
+        self.packing_dirty = False  # a step that may have moved a container: compare them all
         self.root = self.w.org("nat")
 
     def teardown(self) -> None:
@@ -95,6 +109,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
 
     def run(self, op: str, margs: tuple[Any, ...], contract: Any, fn: str, cargs: tuple[Any, ...],
             sender: str) -> Any:
+        if fn in _MOVES_CONTAINERS:
+            self.packing_dirty = True
         try:
             expected: Any = ("ok", self.m.apply(op, *margs))
         except Rejected as rej:
@@ -1044,6 +1060,243 @@ class DrugTraceMachine(RuleBasedStateMachine):
             assert late == (m.now > received_at + period), (pay_after, gap, period)  # the clock ran from the receipt
             event("settle: paid " + ("late (SettlementOverdue)" if late else "on time"))
 
+    # ------------------------------------------------------------------ rules: packing (issue 17A)
+    # Packed batches (pallet -> cases -> units) committed and moved by container: dispatch of
+    # pallets, cases and loose units, receipts reconciled per container (a missing case, an
+    # extra one), unpacking and repacking, and the unit-level custody of dispensing (D9). Every
+    # call compared with the model; after every step each container's place and each unit's
+    # loose holder are compared too (same_observable_state).
+
+    PACKED_LOTS = ["P1", "P2", "P3"]
+
+    def _commit_packed(self, pid: bytes, lot: str, n: int, per_case: int, per_pallet: int, by: str, *,
+                       bad: str = "") -> bytes | None:
+        bid = ref.batch_id(pid, lot)
+        codes = [f"{int.from_bytes(bid[:3], 'big') % 10**7:07d}{i:013d}" for i in range(n)]
+        tree = ref.MerkleTree.for_codes(bid, codes)
+        layout = PackingLayout(n, per_case, per_pallet)
+        salt = int.from_bytes(bid[:3], "big") % 10**6
+        packing = PackingTree.build(bid, layout, [f"00{salt:06d}1{i:09d}" for i in range(layout.case_count)],
+                                    [f"00{salt:06d}2{i:09d}" for i in range(layout.pallet_count)])
+        root = Z32 if bad == "root" else packing.root
+        per_case_sent = 0 if bad == "layout" else per_case
+        now = self.w.chain.timestamp_ms
+        production, expiry = now - DAY_MS, now + 3650 * DAY_MS  # outlives the settlement rules' clock moves
+        r = self.run("commit_packed_batch", (self.account(by), pid, bid, production, expiry, n, root, per_case_sent,
+                                             per_pallet), self.w.drugs, "commitPackedBatch",
+                     (pid, lot, production, expiry, n, tree.root, root, per_case_sent, per_pallet), self.account(by))
+        event("commitPackedBatch: " + ("ok" if r[0] == "ok" else r[1]))
+        if r[0] != "ok":
+            return None
+        self.batches[bid] = BatchInfo(bid, pid, lot, codes, tree, expiry)
+        self.packed.append(bid)
+        return bid
+
+    @precondition(lambda self: len(self.packed) < 2)
+    @rule(data=st.data(), lot=st.sampled_from(PACKED_LOTS), n=st.integers(1, 12), per_case=st.integers(1, 4),
+          per_pallet=st.integers(1, 3), bad=st.sampled_from(["", "", "", "", "root", "layout"]))
+    def commit_packed(self, data: st.DataObject, lot: str, n: int, per_case: int, per_pallet: int, bad: str) -> None:
+        pid = data.draw(st.sampled_from(self.products))
+        mah = next((x for x, a in self.w.actors.items() if a.org_id == self.m.products[pid].mah), "man")
+        by = data.draw(st.sampled_from([mah] * 4 + ["man_b", "dist"]))
+        bid = self._commit_packed(pid, lot, n, per_case, per_pallet, by, bad=bad)
+        if bid is not None and data.draw(st.sampled_from([True, True, True, False])):
+            self._release(bid, by, approve=True)
+
+    def _keys(self, bid: bytes) -> list[int]:
+        b = self.m.batches[bid]
+        return (list(range(b.unit_count)) + [container_key(CASE, c) for c in range(self.m.case_count(b))]
+                + [container_key(PALLET, p) for p in range(self.m.pallet_count(b))])
+
+    def _name(self, org: bytes, fallback: str = "dist") -> str:
+        return next((n for n, a in self.w.actors.items() if a.org_id == org), fallback)
+
+    def _movable(self, bid: bytes, org: bytes) -> list[int]:
+        """Model view: what ``org`` may put on a shipment of ``bid`` (held intact, or loose and not gone)."""
+        out = []
+        for key in self._keys(bid):
+            status, holder, _, inside = self.m.where(bid, key)
+            if status == HELD and not inside and holder == org and not (key < 1 << 248 and self.m.unit_state(bid, key)):
+                out.append(key)
+        return out
+
+    def _ship_packed(self, bid: bytes, frm: str, to: str, items: list[int], is_return: bool) -> Any:
+        return self.run("dispatch_packed", (self.account(frm), bid, self.w.org(to), self.w.org("log"), items, is_return),
+                        self.w.packing, "dispatchPacked", (bid, self.w.org(to), self.w.org("log"), items, is_return, H),
+                        self.account(frm))
+
+    def _receive_packed(self, sid: int, by: str, items: list[int], missing: list[int], extra: list[int]) -> Any:
+        return self.run("receive_packed", (self.account(by), sid, items, missing, extra), self.w.packing,
+                        "receivePacked", (sid, items, missing, extra, H), self.account(by))
+
+    @precondition(lambda self: bool(self.packed))
+    @rule(data=st.data(), is_return=st.sampled_from([False, False, False, True]))
+    def dispatch_packed(self, data: st.DataObject, is_return: bool) -> None:
+        """A holder ships some of what it holds (pallets, cases, loose units); now and then a
+        container it does not hold, an unknown key or an unsorted list (refused)."""
+        bid = data.draw(st.sampled_from(self.packed))
+        senders = ["man", "dist", "dist2", "pharm", "hosp"]
+        holding = [x for x in senders if self._movable(bid, self.w.org(x))]
+        frm = data.draw(st.sampled_from(holding * 4 + senders if holding else senders))
+        movable = self._movable(bid, self.w.org(frm))
+        keys = self._keys(bid)
+        items = sorted(data.draw(st.sets(st.sampled_from(movable), min_size=1, max_size=4))) if movable else []
+        spoil = data.draw(st.sampled_from([""] * 12 + ["other", "other", "unknown", "unsorted", "empty"]))
+        if spoil == "other":
+            items = sorted(set(items) | {data.draw(st.sampled_from(keys))})
+        elif spoil == "unknown":
+            items = sorted(set(items) | {container_key(CASE, 200)})
+        elif spoil == "unsorted" and len(items) > 1:
+            items = items[::-1]
+        elif spoil == "empty":
+            items = []
+        if not items:
+            items = [data.draw(st.sampled_from(keys))] if spoil != "empty" else []
+        # pharmacies and hospitals send back, the MAH only forward (the other way is refused by
+        # kind); the is_return draw keeps a few of those
+        if frm == "man" or frm in ("pharm", "hosp"):
+            is_return = (frm != "man") != (is_return and data.draw(st.booleans()))
+        if is_return:
+            to = data.draw(st.sampled_from(["man", "man", "man", "dist", "dist", "man_b"]))
+        else:
+            to = data.draw(st.sampled_from(["dist", "dist2", "pharm", "pharm", "hosp", "hosp", "log"]))
+        r = self._ship_packed(bid, frm, to, items, is_return)
+        event("dispatchPacked: " + ("ok" if r[0] == "ok" else r[1]))
+        if r[0] == "ok" and data.draw(st.integers(0, 2)):  # mostly scanned on arrival at once
+            self.receive_packed(data, data.draw(st.sampled_from(self.SHAPES)), sid=r[1])
+
+    def _open_packed(self, data: st.DataObject) -> list[int]:
+        return [i for i, s in enumerate(self.m.shipments, start=1) if s.packed and s.status == ShipmentStatus.DISPATCHED]
+
+    SHAPES = ["whole", "whole", "missing", "missing", "missing-case", "missing-case", "extra", "short-list",
+              "wrong-receiver", "both", "reject"]
+
+    @precondition(lambda self: any(s.packed for s in self.m.shipments))
+    @rule(data=st.data(), shape=st.sampled_from(SHAPES))
+    def receive_packed(self, data: st.DataObject, shape: str, sid: int = 0) -> None:
+        """The addressee scans what arrived: all of it, with missing items (or a missing case of a
+        shipped pallet, which then arrives opened), an extra case, a short list (refused), or the
+        wrong receiver; or a shipment already closed."""
+        if not sid:
+            open_ = self._open_packed(data)
+            packed = [i for i, s in enumerate(self.m.shipments, start=1) if s.packed]
+            sid = data.draw(st.sampled_from(open_ if open_ and data.draw(st.integers(0, 5)) else packed))
+        s = self.m.shipments[sid - 1]
+        b = self.m.batches[s.batch]
+        items = list(s.items)
+        by = self._name(s.to)
+        missing: list[int] = []
+        extra: list[int] = []
+        pallets = [k for k in items if k >> 248 == PALLET]
+        cases_of = [c for p in pallets for c in self.m.children(b, p, self.m.case_count(b))]
+        if shape == "missing":
+            missing = sorted(data.draw(st.sets(st.sampled_from(items), min_size=1, max_size=2)))
+        elif shape == "missing-case" and cases_of:
+            missing = sorted(data.draw(st.sets(st.sampled_from(cases_of), min_size=1, max_size=2)))
+        elif shape == "both" and cases_of:  # a pallet reported missing whole, and one of its cases too
+            case = data.draw(st.sampled_from(cases_of))
+            missing = sorted({case, container_key(PALLET, (case & ((1 << 248) - 1)) // b.per_pallet)})
+        elif shape == "extra":
+            extra = [data.draw(st.sampled_from(self._keys(s.batch)))]
+        elif shape == "short-list" and len(items) > 1:
+            items = items[1:]
+        elif shape == "wrong-receiver":
+            by = data.draw(st.sampled_from(["dist", "pharm", "hosp", "man", "log", "stranger"]))
+        elif shape == "reject":  # refused at the door: the containers go back, intact, to the sender
+            r = self.run("reject", (self.account(by), sid), self.w.custody, "rejectShipment", (sid, H), self.account(by))
+            event("rejectShipment packed: " + ("ok" if r[0] == "ok" else r[1]))
+            return
+        r = self._receive_packed(sid, by, items, missing, extra)
+        event(f"receivePacked {shape}: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @precondition(lambda self: bool(self.packed))
+    @rule(data=st.data(), repack=st.booleans())
+    def unpack_or_repack(self, data: st.DataObject, repack: bool) -> None:
+        """拆零 or re-pack: mostly by the container's holder, sometimes by another organisation."""
+        bid = data.draw(st.sampled_from(self.packed))
+        want = OPENED if repack else HELD
+        keys = [k for k in self._keys(bid) if k >= 1 << 248]
+        fitting = [k for k in keys if self.m.where(bid, k)[0] == want and not self.m.where(bid, k)[3]]
+        key = data.draw(st.sampled_from(fitting if fitting and data.draw(st.integers(0, 4)) else keys + [0]))
+        holder = self._name(self.m.where(bid, key)[1]) if key else "man"
+        by = data.draw(st.sampled_from([holder] * 4 + ["dist", "pharm", "nat"]))
+        fn = "repack" if repack else "unpack"
+        r = self.run(fn, (self.account(by), bid, key), self.w.packing, fn, (bid, key), self.account(by))
+        event(f"{fn}: " + ("ok" if r[0] == "ok" else r[1]))
+
+    @precondition(lambda self: bool(self.packed))
+    @rule(data=st.data())
+    def dispense_packed(self, data: st.DataObject) -> None:
+        """D9: a unit loose at one holder is dispensed by another holder of the same batch (refused,
+        CustodyLedgerNotUnitHolder), then by its holder; or a unit still inside a case."""
+        bid = data.draw(st.sampled_from(self.packed))
+        info = self.batches[bid]
+        n = self.m.batches[bid].unit_count
+        loose = [i for i in range(n) if self.m.loose_holder(bid, i) in (self.w.org("pharm"), self.w.org("hosp"))
+                 and not self.m.unit_state(bid, i)]
+        index = data.draw(st.sampled_from(loose)) if loose and data.draw(st.integers(0, 3)) else \
+            data.draw(st.integers(0, n - 1))
+        holder = self.m.loose_holder(bid, index)
+        others = [x for x in ("pharm", "hosp") if self.w.org(x) != holder]
+        for by in [data.draw(st.sampled_from(others))] + ([self._name(holder)] if holder else []):
+            r = self.run("dispense", (self.account(by), bid, index, True), self.w.custody, "dispense",
+                         (bid, index, info.code_hash(index), info.proof(index)), self.account(by))
+            event("dispense packed unit by " + ("its holder" if self.w.org(by) == holder else "another") + ": "
+                  + ("ok" if r[0] == "ok" else r[1]))
+
+    @precondition(lambda self: bool(self.products) and not self.m.paused)
+    @rule(data=st.data(), n=st.integers(4, 12), per_case=st.integers(1, 3), per_pallet=st.integers(2, 3))
+    def packed_walk(self, data: st.DataObject, n: int, per_case: int, per_pallet: int) -> None:
+        """One packed batch along the chain, so the deep paths run in most examples: the MAH ships
+        a pallet to the distributor, who finds a case missing (the pallet arrives opened), ships a
+        case to the pharmacy and another to the hospital; both unpack; each tries the other's unit
+        (D9: refused) and its own; the pharmacy repacks what is whole again. Every call compared."""
+        listed = [p for p in self.products if self.m.products[p].state == State.LISTED]
+        if not listed or len(self.packed) >= 3:
+            return
+        pid = data.draw(st.sampled_from(listed))
+        mah = self._name(self.m.products[pid].mah, "man")
+        lot = f"W{len(self.packed)}"
+        bid = self._commit_packed(pid, lot, n, per_case, per_pallet, mah)
+        if bid is None or self._release(bid, mah, approve=True)[0] != "ok":
+            return
+        info = self.batches[bid]
+        b = self.m.batches[bid]
+        p0 = container_key(PALLET, 0)
+        cases = self.m.children(b, p0, self.m.case_count(b))
+        ok = self._ship_packed(bid, mah, "dist", [p0], False)
+        if ok[0] != "ok":
+            return
+        sid = ok[1]
+        lost = [cases[-1]] if len(cases) > 1 and data.draw(st.booleans()) else []
+        extra = [container_key(CASE, self.m.case_count(b) - 1)] if data.draw(st.booleans()) else []
+        self._receive_packed(sid, "dist", [p0], lost, extra)
+        if not lost:
+            self.run("unpack", (self.account("dist"), bid, p0), self.w.packing, "unpack", (bid, p0), self.account("dist"))
+        for who, case in zip(("pharm", "hosp"), cases):
+            if case in lost:
+                continue
+            r = self._ship_packed(bid, "dist", who, [case], False)
+            if r[0] == "ok":
+                self._receive_packed(r[1], who, [case], [], [])
+                self.run("unpack", (self.account(who), bid, case), self.w.packing, "unpack", (bid, case),
+                         self.account(who))
+        for who, other in (("pharm", "hosp"), ("hosp", "pharm")):
+            mine = [i for i in range(b.unit_count) if self.m.loose_holder(bid, i) == self.w.org(who)
+                    and not self.m.unit_state(bid, i)]
+            if not mine or (who == "hosp" and data.draw(st.booleans())):  # the hospital's case may stay whole
+                continue
+            i = data.draw(st.sampled_from(mine))
+            for by in (other, who):  # the D9 case first: another holder of the same batch
+                r = self.run("dispense", (self.account(by), bid, i, True), self.w.custody, "dispense",
+                             (bid, i, info.code_hash(i), info.proof(i)), self.account(by))
+                event(f"packed walk: dispense by {'holder' if by == who else 'other holder'}: "
+                      + ("ok" if r[0] == "ok" else r[1]))
+        for who, case in zip(("pharm", "hosp"), cases):  # the pharmacy's case has a unit gone: refused
+            r = self.run("repack", (self.account(who), bid, case), self.w.packing, "repack", (bid, case),
+                         self.account(who))
+            event(f"packed walk: repack by {who} " + ("ok" if r[0] == "ok" else r[1]))
+
     # ------------------------------------------------------------------ the observable state
 
     @invariant()
@@ -1108,6 +1361,16 @@ class DrugTraceMachine(RuleBasedStateMachine):
         for sid, d in m.deliveries.items():
             assert w.procurement.call("getDelivery", sid) == (d.order, d.shipped, d.accepted, d.accepted_at, d.due_at,
                                                               d.amount, d.paid_at, d.status, d.flagged), "delivery"
+        # packing (issue 17A): every container's place, every unit's loose holder
+        for bid in self.packed if self.packing_dirty else ():
+            b = m.batches[bid]
+            for key in self._keys(bid):
+                assert w.packing.call("containerState", bid, key) == m.where(bid, key), ("container", key)
+            for i in range(b.unit_count):
+                holder = m.loose_holder(bid, i)
+                seq = m.orgs[holder].seq if holder is not None else 0
+                assert w.packing.call("unitHolder", bid, i, b.per_case) == seq, ("unit holder", i)
+        self.packing_dirty = False
 
 
 DrugTraceMachine.TestCase.settings = settings(
@@ -1115,3 +1378,30 @@ DrugTraceMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_contracts_agree_with_the_model = DrugTraceMachine.TestCase
+
+
+class PackingMachine(DrugTraceMachine):
+    """The same machine narrowed to custody and packing (issue 17A), so packed batches go deep in
+    a short run: a packed batch is stocked first, and only the packing rules and the custody,
+    lifecycle and organisation rules that act on them run (the others are switched off)."""
+
+    @initialize(n=st.integers(1, 20), shelf_days=st.integers(5, 30), units=st.integers(4, 12),
+                per_case=st.integers(1, 4), per_pallet=st.integers(1, 3))
+    def stock(self, n: int, shelf_days: int, units: int, per_case: int, per_pallet: int) -> None:
+        DrugTraceMachine.stock(self, n=n, shelf_days=shelf_days)
+        bid = self._commit_packed(self.products[0], "PK", units, per_case, per_pallet, "man")
+        assert bid is not None and self._release(bid, "man", approve=True)[0] == "ok"
+
+
+_PACKING_RULES = {"commit_packed", "dispatch_packed", "receive_packed", "unpack_or_repack", "dispense_packed",
+                  "packed_walk", "dispatch", "dispatch_return", "receive", "reject", "void_shipment", "dispense",
+                  "dispense_many", "decommission", "suspend_or_restore", "transition_batch", "advance_time"}
+for _name, _member in list(vars(DrugTraceMachine).items()):
+    if hasattr(_member, "hypothesis_stateful_rule") and _name not in _PACKING_RULES:
+        setattr(PackingMachine, _name, None)  # not a rule of the narrowed machine
+
+PackingMachine.TestCase.settings = settings(
+    max_examples=40, stateful_step_count=40, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+test_packing_agrees_with_the_model = PackingMachine.TestCase
