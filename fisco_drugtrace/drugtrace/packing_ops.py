@@ -23,7 +23,7 @@ from fisco_drugtrace.drugtrace.suite import ZERO32
 from fisco_drugtrace.errors import NotFound, TraceCodeError
 from fisco_drugtrace.jsonsafe import load_json
 
-__all__ = ["PackingOps", "ContainerStatus", "UnitCustodyState", "ContainerState", "UnitPath",
+__all__ = ["PackingOps", "ContainerStatus", "UnitCustodyState", "ContainerState", "UnitPath", "CaseTable",
            "ManyDispenseResult", "DecommissionResult", "DECOMMISSION_STATES"]
 
 
@@ -88,6 +88,18 @@ class UnitPath:
     unit: ContainerState
     case: ContainerState
     pallet: ContainerState
+
+
+@dataclass(frozen=True)
+class CaseTable:
+    """Every pallet and case of a packed batch and where it stands, as of ``block``: replayed
+    from the audit index (``source`` "index", when it is in step with the chain) or read from
+    the chain's PackingLedger ("chain")."""
+
+    batch_id: bytes
+    containers: tuple[ContainerState, ...]
+    source: str
+    block: int
 
 
 @dataclass(frozen=True)
@@ -218,19 +230,50 @@ class PackingOps(ServiceBase):
                         self.container_state(bid, container_key(CASE, int(case))),
                         self.container_state(bid, container_key(PALLET, int(pallet))))
 
-    def where_by_case(self, batch: bytes) -> list[ContainerState]:
-        """Every pallet and case of a packed batch and where it stands, read from the chain's
-        ``PackingLedger`` (one view call per container; the audit index holds the container
-        events — a unit's trace shows its path — but does not replay container states).
+    def where_by_case(self, batch: bytes, *, sync: bool = True) -> list[ContainerState]:
+        """Every pallet, then every case, of a packed batch and where it stands (see :meth:`case_table`).
 
         :raises NotFound: the batch is not packed.
         """
+        return list(self.case_table(batch, sync=sync).containers)
+
+    def case_table(self, batch: bytes, *, sync: bool = True) -> CaseTable:
+        """Every pallet and case of a packed batch and where it stands.
+
+        Answered from the audit index (its PackingLedger events replayed:
+        :func:`~.audit.containers.containers_by_case`) when, after the sync (``sync``), the index
+        is at the chain's head; otherwise — the index behind (``sync=False``), the chain moving,
+        or a batch the index does not know as packed — read from the chain's ``PackingLedger``
+        (one ``containerState`` call per container). Both give the same table.
+
+        :raises NotFound: the batch is not packed.
+        """
+        from fisco_drugtrace.drugtrace.audit.containers import containers_by_case
+
+        bid = bytes(batch)
+        with self.open_audit_index() as index:  # type: ignore[attr-defined]
+            if sync:
+                self.audit_sync(index)  # type: ignore[attr-defined]
+            head = self.client.block_number()
+            if index.last_block == head:
+                found = containers_by_case(index, bid)
+                if found is not None and self.client.block_number() == head:
+                    return CaseTable(bid, tuple(ContainerState(bid, r.key, ContainerStatus(r.status), r.holder,
+                                                               r.shipment_id, r.inside) for r in found), "index", head)
+        return self.chain_case_table(bid)
+
+    def chain_case_table(self, batch: bytes) -> CaseTable:
+        """:meth:`case_table` read from the chain's ``PackingLedger`` only.
+
+        :raises NotFound: the batch is not packed.
+        """
+        head = self.client.block_number()
         layout = self.packing_layout(batch)
         if layout is None:
             raise NotFound("packing of batch", id_hex(batch))
         keys = [container_key(PALLET, p) for p in range(layout.pallet_count)]
         keys += [container_key(CASE, c) for c in range(layout.case_count)]
-        return [self.container_state(batch, k) for k in keys]
+        return CaseTable(bytes(batch), tuple(self.container_state(batch, k) for k in keys), "chain", head)
 
     def unit_state(self, batch: bytes, index: int) -> UnitCustodyState:
         return UnitCustodyState(self.suite.call(self.suite.custody, "unitState", bytes(batch), int(index)))

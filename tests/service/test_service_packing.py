@@ -181,3 +181,57 @@ def test_audit_index_follows_containers_and_a_units_path_by_case(market) -> None
         ("ContainerUnpacked", p0), ("ContainerMissing", c1)]
     thirty = auditor.trace_unit(codes[30])  # pallet 1 never moved: no container event
     assert (thirty.packing.case, thirty.packing.pallet, thirty.packing.entries) == (3, 1, ())
+
+
+def test_where_by_case_from_the_index_is_the_chains_table(market) -> None:
+    """``audit where --by-case`` (issue 17A item 3): the audit index replays the PackingLedger's
+    events into the same table the chain's ``containerState`` gives — pallets and cases shipped,
+    missing (from the MAH, and from a distributor that sent a pallet on), unpacked, repacked,
+    rejected back to the sender, in transit, a whole pallet missing — and when the index is
+    behind the chain (no sync) the table is read from the chain."""
+    bid, _codes, _ = _packed(market, units=60, per_case=5, per_pallet=3)  # 12 cases, 4 pallets
+    man, dist, pharm, hosp = (market.svc[r] for r in ("manufacturer", "distributor", "pharmacy", "hospital"))
+    o = market.orgs
+    p = [container_key(PALLET, i) for i in range(4)]
+    c = [container_key(CASE, i) for i in range(12)]
+    s1 = man.ship_packed(bid, o["distributor"], o["logistics"], [p[0], p[1]])
+    dist.receive_packed(s1.shipment_id, missing=[c[1]])  # pallet 0 arrives opened, case 1 missing
+    s2 = dist.ship_packed(bid, o["pharmacy"], o["logistics"], [p[1]])
+    pharm.receive_packed(s2.shipment_id, missing=[c[4]])  # missing from the distributor, not the MAH
+    pharm.unpack(bid, c[3])
+    pharm.repack(bid, c[3])
+    s3 = dist.ship_packed(bid, o["hospital"], o["logistics"], [c[0]])
+    hosp.reject(s3.shipment_id)  # back, intact, with the distributor
+    s4 = dist.ship_packed(bid, o["hospital"], o["logistics"], [c[2]])  # left in transit
+    s5 = man.ship_packed(bid, o["distributor"], o["logistics"], [p[2]])
+    dist.receive_packed(s5.shipment_id)
+    dist.unpack(bid, p[2])
+    dist.repack(bid, p[2])
+    s6 = man.ship_packed(bid, o["distributor"], o["logistics"], [p[3]])
+    dist.receive_packed(s6.shipment_id, missing=[p[3]])  # the whole pallet lost on the way
+
+    table = dist.case_table(bid)
+    assert table.source == "index" and table.block == market.client.block_number()
+    chain = dist.chain_case_table(bid)
+    assert chain.source == "chain"
+    assert table.containers == chain.containers  # the same table, container by container
+    by_key = {s.key: (s.status, s.holder_org_id, s.shipment_id, s.inside) for s in table.containers}
+    H, T, O, M = ContainerStatus.HELD, ContainerStatus.TRANSIT, ContainerStatus.OPENED, ContainerStatus.MISSING
+    assert by_key[p[0]] == (O, o["distributor"], 0, False)
+    assert by_key[c[0]] == (H, o["distributor"], 0, False)  # rejected: back with its sender
+    assert by_key[c[1]] == (M, o["manufacturer"], s1.shipment_id, False)
+    assert by_key[c[2]] == (T, o["distributor"], s4.shipment_id, False)
+    assert by_key[p[1]] == (O, o["pharmacy"], 0, False)
+    assert by_key[c[3]] == (H, o["pharmacy"], 0, False)  # unpacked, then repacked
+    assert by_key[c[4]] == (M, o["distributor"], s2.shipment_id, False)
+    assert by_key[p[2]] == (H, o["distributor"], 0, False) and by_key[c[7]] == (H, o["distributor"], 0, True)
+    assert by_key[p[3]] == (M, o["manufacturer"], s6.shipment_id, False)
+    assert by_key[c[10]] == (M, o["manufacturer"], s6.shipment_id, True)
+    assert dist.where_by_case(bid) == list(table.containers)
+
+    pharm.unpack(bid, c[5])  # the chain moves on; an index not synced is behind it
+    behind = dist.case_table(bid, sync=False)
+    assert behind.source == "chain"
+    assert {s.key: s.status for s in behind.containers}[c[5]] is O
+    synced = dist.case_table(bid)
+    assert synced.source == "index" and synced.containers == behind.containers

@@ -45,7 +45,8 @@ def sync(app: AppContext, step: int, rebuild: bool, as_json: bool) -> None:
 @audit.command("where")
 @click.argument("batch_id", type=id_arg, metavar="BATCH_ID")
 @click.option("--by-case", is_flag=True,
-              help="A packed batch: every pallet and case and where it stands (read from the chain).")
+              help="A packed batch: every pallet and case and where it stands (from the audit index when it is "
+                   "at the chain's head, else read from the chain).")
 @_no_sync
 @json_option
 @pass_app
@@ -55,7 +56,8 @@ def where(app: AppContext, batch_id: bytes, by_case: bool, no_sync: bool, as_jso
     if by_case:
         from fisco_drugtrace.drugtrace.ids import id_hex
 
-        states = svc.where_by_case(batch_id)
+        table = svc.case_table(batch_id, sync=not no_sync)
+        states = list(table.containers)
         if as_json:
             show(states, True)
             return
@@ -64,6 +66,8 @@ def where(app: AppContext, batch_id: bytes, by_case: bool, no_sync: bool, as_jso
                                                                                 id_hex(c.holder_org_id)),
                "shipment": c.shipment_id or "", "inside its pallet": "yes" if c.inside else ""} for c in states],
              False, title=f"Batch {id_hex(batch_id)} by case")
+        echo(f"as of block {table.block}, " + ("from the audit index" if table.source == "index" else
+                                               "read from the chain (the audit index is behind)"))
         return
     found = svc.where_is(batch_id, sync=not no_sync)
     if as_json:
