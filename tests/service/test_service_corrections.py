@@ -288,3 +288,31 @@ def test_verify_recomputes_the_figures_and_fails_closed_on_a_hand_edit(market) -
                    for d in err.value.differences), field
         assert any(d.startswith(f"completion[{i}].{field}: report") and "chain's recallFigures" not in d
                    for d in err.value.differences), field
+
+
+def _batch_with_codes(market, units: int) -> tuple[bytes, list[str]]:
+    man = market.svc["manufacturer"]
+    n = next(_lots)
+    now = man.now_ms()
+    codes = story_codes(units, f"{6100000 + n:07d}")
+    b = man.register_batch(_product(market, 0).product_id, f"COR-{n}", codes, production_date=now,
+                           expiry_date=now + 365 * DAY).batch.batch_id
+    man.pass_release_gate(b)
+    man.release_batch(b)
+    return b, codes
+
+
+def test_the_index_debits_decommissioned_units_from_their_holder(market) -> None:
+    """A unit recorded stolen, lost, sampled or destroyed leaves its holder's stock on chain; the
+    index's holdings kept it (where-is showed it still at the pharmacy), now they follow, and
+    where-is accounts for it."""
+    reg, pharm = market.svc["regulator"], market.svc["pharmacy"]
+    b, codes = _batch_with_codes(market, 10)
+    _ship(market, b, "pharmacy", 6)
+    pharm.decommission([codes[8], codes[9]], "stolen")
+    reg.decommission([codes[7]], "sampled", holder=market.orgs["pharmacy"])
+    rows = _index_matches_chain(market, b)
+    assert rows[market.orgs["pharmacy"]][:2] == (3, 0)
+    found = reg.where_is(b)
+    assert (found.decommissioned, found.accounted, found.unit_count) == (3, 10, 10)
+

@@ -88,6 +88,7 @@ class Projection:
             "HoldingCredited": self._credited,
             "ShipmentDispatched": self._dispatched,
             "ShipmentReceived": self._received,
+            "UnitDecommissioned": self._decommissioned,
             "ShipmentRejected": self._rejected,
             "ShipmentVoided": self._voided,
             "ShipmentExcursionFlagged": self._excursion,
@@ -296,6 +297,13 @@ class Projection:
         else:
             from_q = min(qty, self._quarantined_of(a["batchId"], a["orgId"]))
             self._holding(a["batchId"], a["orgId"], quantity=-qty, quarantined=-from_q)
+
+    def _decommissioned(self, e: IndexedEvent) -> None:
+        """A unit decommissioned (destroyed, stolen, lost, sampled) leaves its holder's stock,
+        quarantined units first (the ledger's debit)."""
+        a = e.args
+        from_q = min(1, self._quarantined_of(a["batchId"], a["holderOrgId"]))
+        self._holding(a["batchId"], a["holderOrgId"], quantity=-1, quarantined=-from_q)
 
     def _dispensed(self, e: IndexedEvent) -> None:
         a = e.args

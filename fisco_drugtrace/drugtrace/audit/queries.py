@@ -183,6 +183,7 @@ class BatchWhereabouts:
     missing: int = 0
     accounted: int = field(default=0)
     voided: int = 0  # units taken out of custody by the void of a mis-committed batch (issue 12)
+    decommissioned: int = 0  # units recorded destroyed, stolen, lost or sampled (issue 12, per unit)
 
 
 @dataclass(frozen=True)
@@ -310,10 +311,13 @@ def where_is(index: AuditIndex, batch_id: bytes | str) -> BatchWhereabouts:
     voided = sum(int(json.loads(r["args"])["quantity"]) for r in index.rows(
         "batch_id = ? AND code_hash IS NULL AND name = 'HoldingCorrected'", (b,))
         if not json.loads(r["args"])["restored"])
+    (decommissioned,) = index.db.execute(
+        "SELECT count(*) FROM events WHERE batch_id = ? AND name = 'UnitDecommissioned'",
+        (b,)).fetchone()
     accounted = sum(h.quantity for h in holdings) + sum(t.quantity for t in transit) + dispensed + destroyed + \
-        missing + voided
+        missing + voided + int(decommissioned)
     return BatchWhereabouts(_hex(b) or "", unit_count, holdings, transit, dispensed, destroyed, int(missing),
-                            int(accounted), voided)
+                            int(accounted), voided, int(decommissioned))
 
 
 def alerts(index: AuditIndex, *, since_block: int = 0) -> list[Alert]:
