@@ -178,7 +178,7 @@ def test_voided_confirmed_destruction_restores_holding_and_figures(scene: Scene)
     assert {"DestructionVoided", "HoldingCorrected"} <= {n for n, _ in w.all_events(r)}
     assert w.recalls.call("getDestruction", did)[5] == DestructionStatus.VOIDED
     assert w.holding(b, "pharm") == (10, 10)  # back, quarantined
-    at_open, now, recovered, destroyed, _ = w.recalls.call("recallFigures", rid)
+    at_open, now, recovered, destroyed, _, _ = w.recalls.call("recallFigures", rid)
     assert destroyed == 0 and now == at_open and recovered == 0
 
 
@@ -221,6 +221,6 @@ def test_product_wide_figures_sum_its_batch_cases(scene: Scene) -> None:
     assert w.recalls.call("recallLinks", prid)[2] == 1
     did = w.recalls.transact("recordDestruction", brid, 10, False, Z32, sender=w.acct("pharm")).output
     w.recalls.transact("countersignDestruction", did, sender=w.acct("nat"))
-    at_open, now, recovered, destroyed, _ = w.recalls.call("recallFigures", prid)
+    at_open, now, recovered, destroyed, _, _ = w.recalls.call("recallFigures", prid)
     assert (at_open, now, recovered, destroyed) == (40, 30, 10, 10)
-    assert w.recalls.call("productRecallFigures", prid, 0, 64) == (1, 40, 30, 10)
+    assert w.recalls.call("productRecallFigures", prid, 0, 64) == (1, 40, 30, 10, 0)

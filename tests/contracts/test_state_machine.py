@@ -1085,6 +1085,9 @@ class DrugTraceMachine(RuleBasedStateMachine):
             assert w.recalls.call("getRecall", rid)[6] == c.status, "recall status"
             assert w.recalls.call("recovered", rid, Z32) == m.recovered.get((rid, Z32), 0)
             assert w.recalls.call("recallFigures", rid) == m.recall_figures(rid), "recall figures"
+            at_open, now, recovered, _, _, written_off = m.recall_figures(rid)
+            # every unit on the market at the opening is outstanding, recovered or written off, once
+            assert now + recovered + written_off == at_open, ("recall figures add up", rid, m.recall_figures(rid))
             times = w.recalls.call("recallTimes", rid)
             assert times == (c.decided_at, c.notice_deadline, c.notice_at, c.last_progress_at, c.progress_count,
                              c.completed_at)

@@ -316,3 +316,44 @@ def test_the_index_debits_decommissioned_units_from_their_holder(market) -> None
     found = reg.where_is(b)
     assert (found.decommissioned, found.accounted, found.unit_count) == (3, 10, 10)
 
+
+def test_units_lost_during_a_case_are_written_off_on_chain_in_the_index_and_the_report(market) -> None:
+    """Units missing from a receipt, or stolen at a holder, during a case: written off (never
+    "recovered", no longer outstanding) by the chain, replayed alike by the index, and a report
+    claiming them recovered fails verification."""
+    import json
+
+    from fisco_drugtrace.drugtrace.audit.figures import case_figures
+    from fisco_drugtrace.drugtrace.audit.report import report_to_json
+    from fisco_drugtrace.errors import VerificationError
+
+    reg, man, pharm = market.svc["regulator"], market.svc["manufacturer"], market.svc["pharmacy"]
+    b, codes = _batch_with_codes(market, 12)
+    _ship(market, b, "pharmacy", 6)
+    sid = man.dispatch(b, market.orgs["hospital"], market.orgs["logistics"], 4).shipment_id
+    rid = _recall(market, b)
+    market.svc["hospital"].receive(sid, 1)  # 3 lost in transit
+    pharm.decommission([codes[11]], "stolen")  # the pharmacy's stock: any code of an unpacked batch
+    back = pharm.dispatch_return(b, market.orgs["manufacturer"], market.orgs["logistics"], 2).shipment_id
+    man.receive(back)
+    chain = reg.recall_figures(rid)
+    assert (chain.in_market_at_open, chain.in_market_now, chain.recovered, chain.written_off) == (10, 4, 2, 4)
+    assert chain.percent == 20.0
+    with reg.open_audit_index() as index:
+        reg.audit_sync(index)
+        replayed = case_figures(index, rid)
+    assert replayed == type(replayed)(rid, 10, 4, 2, 0, 0, 4)
+    # the index debits a decommissioned unit from its holder as the ledger does (it did not)
+    _index_matches_chain(market, b)
+    found = reg.where_is(b)
+    assert (found.decommissioned, found.missing, found.accounted, found.unit_count) == (1, 3, 12, 12)
+    text = report_to_json(reg.audit_report())
+    data = json.loads(text)
+    i = next(k for k, c in enumerate(data["completion"]) if c["recall_id"] == rid)
+    assert (data["completion"][i]["recovered"], data["completion"][i]["written_off"]) == (2, 4)
+    assert reg.audit_verify_report(text).figures > 0
+    data["completion"][i]["recovered"], data["completion"][i]["written_off"] = 6, 0  # the old reading
+    with pytest.raises(VerificationError) as err:
+        reg.audit_verify_report(json.dumps(data))
+    assert any(d.startswith(f"completion[{i}].written_off") for d in err.value.differences)
+
