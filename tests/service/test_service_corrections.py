@@ -357,3 +357,33 @@ def test_units_lost_during_a_case_are_written_off_on_chain_in_the_index_and_the_
         reg.audit_verify_report(json.dumps(data))
     assert any(d.startswith(f"completion[{i}].written_off") for d in err.value.differences)
 
+
+def test_adverse_reaction_alerts_follow_a_voided_report(market) -> None:
+    """The index's alerts after an ObservationVoided of a counted SERIOUS report: the report's own
+    alerts say "voided"; the later report's count and threshold alerts, which counted it, say
+    that it was voided since (they stood unmarked while the chain's count and stop followed the
+    void). The index derives no gate or ADR count of its own: those are the chain's."""
+    reg = market.svc["regulator"]
+    b = _batch(market, product=11)
+    _ship(market, b, "pharmacy", 5)
+    _ship(market, b, "hospital", 5)
+    reg.set_adr_policy(reg.get_batch(b).product_id, 2, True, window_ms=DAY)
+    first = market.svc["pharmacy"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)
+    second = market.svc["hospital"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)
+    assert reg.get_batch(b).state is LifecycleState.STOPPED
+    done = reg.void_observation(first.observation_id, WHY)
+    assert done.stop_lifted is True and reg.get_batch(b).state is LifecycleState.LISTED
+    assert reg.suite.call(reg.suite.observations, "seriousReactionCount", b) == 1
+    found = {(a.kind, a.args.get("observationId")): a.description for a in reg.audit_alerts()
+             if a.batch_id == "0x" + b.hex() or a.kind == "ObservationVoided"}
+    f, s = first.observation_id, second.observation_id
+    assert found[("SeriousAdverseReactionReported", f)].endswith("— voided")
+    assert ("ObservationVoided", f) in found
+    for kind in ("SeriousAdverseReactionReported", "AdverseReactionThresholdReached"):
+        assert found[(kind, s)].endswith(f"— counted report #{f} voided since"), kind
+    # a report that was never counted changes no count: its void marks nothing else
+    market.svc["hospital"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)  # same reporter
+    third = market.svc["hospital"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)
+    reg.void_observation(third.observation_id, WHY)
+    again = {(a.kind, a.args.get("observationId")): a.description for a in reg.audit_alerts()}
+    assert again[("AdverseReactionThresholdReached", s)] == found[("AdverseReactionThresholdReached", s)]
