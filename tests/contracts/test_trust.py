@@ -237,6 +237,22 @@ def test_a_regulator_voids_a_shipment_stuck_at_a_suspended_addressee(scene: Scen
         ("CustodyLedgerShipmentNotInTransit", (sid, 5))
 
 
+def test_a_regulator_voids_a_shipment_stuck_at_an_addressee_whose_licence_lapsed(scene: Scene) -> None:
+    """The other stuck case of defect 6: the addressee's licence lapsed while the units travelled."""
+    w, b = scene.w, scene.batch.batch_id
+    sid = w.ship(b, "dist", "hosp", 4, receive=False)
+    expiry = w.chain.timestamp_ms + 1000
+    w.orgs.transact("updateLicence", w.org("hosp"), expiry, Z32, sender=w.acct("nat"))
+    w.chain.advance(1001)
+    for fn, args in (("receiveShipment", (sid, 4, Z32)), ("rejectShipment", (sid, Z32))):
+        assert refused(w.custody, fn, *args, sender=w.acct("hosp")) == \
+            ("OrgRegistryLicenceExpired", (w.org("hosp"), expiry))
+    r = w.custody.transact("voidShipment", sid, EVIDENCE, sender=w.acct("prov"))
+    assert r.one("ShipmentVoided")["quantity"] == 4
+    assert w.holding(b, "dist") == (20, 4)  # back with the sender, quarantined
+    assert w.custody.call("batchStock", b) == (64, 0, 4)
+
+
 def test_a_regulator_records_destruction_for_a_suspended_holder(scene: Scene) -> None:
     w, b = scene.w, scene.batch.batch_id
     rid = _recalled(scene)
