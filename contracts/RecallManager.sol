@@ -654,5 +654,10 @@ contract RecallManager is IRecallManager, SuiteMember {
         c.destroyed -= quantity;
         if (c.productCaseId != 0) _recalls[c.productCaseId].destroyed -= quantity;
         _custody.systemCorrectHolding(batchId, d.executorOrgId, quantity, true, destructionId);
+        // Units back on the market (not at the MAH) after a later case of the batch opened: that
+        // case covers them now, so its market at the opening takes them (else its figures would
+        // show more units out than were in circulation when it opened).
+        uint256 latest = _latestCase[batchId];
+        if (latest != d.recallId && d.executorOrgId != c.mahOrgId) _recalls[latest].inMarketAtOpen += quantity;
     }
 }

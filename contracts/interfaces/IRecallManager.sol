@@ -432,7 +432,9 @@ interface IRecallManager {
     /**
      * @notice Void a destruction record (a correction): RECORDED by its author or a regulator in
      * remit; CONFIRMED only by a regulator in remit ranking at least as high as its recorder and
-     * supervisor — its units come back to the executor, quarantined, and leave the case's figures.
+     * supervisor — its units come back to the executor, quarantined, and leave the case's figures;
+     * if a later case of the batch is open by then (a follow-up) and the executor is not the MAH,
+     * that case's `inMarketAtOpen` takes them (they are on the market under it).
      * @dev Reverts {RecallManagerBatchDestroyed} once the batch is DESTROYED. Emits
      * {DestructionVoided} (and {ICustodyLedger-HoldingCorrected}).
      * @param destructionId the record.

@@ -1581,6 +1581,10 @@ class Model(ProcurementRules):
             h = self._holding(c.batch, d.executor)
             h[0] += d.quantity
             h[1] += d.quantity
+            # back on the market after a later case opened: that case covers them (issue 12)
+            latest = self.latest_case(c.batch)
+            if latest != d.recall and d.executor != c.mah:
+                self.recalls[latest - 1].in_market_at_open += d.quantity
 
     def record_destruction_for(self, sender: str, rid: int, holder: bytes, qty: int, final: bool) -> int:
         """A regulator records the destruction of a suspended (or unlicensed) holder's units."""

@@ -387,3 +387,29 @@ def test_adverse_reaction_alerts_follow_a_voided_report(market) -> None:
     reg.void_observation(third.observation_id, WHY)
     again = {(a.kind, a.args.get("observationId")): a.description for a in reg.audit_alerts()}
     assert again[("AdverseReactionThresholdReached", s)] == found[("AdverseReactionThresholdReached", s)]
+
+
+def test_a_void_after_a_follow_up_opened_moves_the_units_under_it_on_chain_and_in_the_index(market) -> None:
+    from fisco_drugtrace.drugtrace.audit.figures import case_figures
+
+    reg, man, pharm = market.svc["regulator"], market.svc["manufacturer"], market.svc["pharmacy"]
+    b = _batch(market)
+    _ship(market, b, "pharmacy", 6)
+    rid = _recall(market, b)
+    d = pharm.record_destruction(rid, 4)
+    reg.countersign_destruction(d.destruction_id)
+    man.issue_notice(rid)
+    man.complete_recall(rid)
+    reg.evaluate_recall(rid, True)
+    follow = reg.open_follow_up(b, RecallLevel.II).recall_id
+    reg.void_destruction(d.destruction_id, WHY)
+    chain = reg.recall_figures(follow)
+    assert (chain.in_market_at_open, chain.in_market_now, chain.recovered) == (6, 6, 0)
+    with reg.open_audit_index() as index:
+        reg.audit_sync(index)
+        for case in (rid, follow):
+            replayed, on_chain = case_figures(index, case), reg.recall_figures(case)
+            assert (replayed.in_market_at_open, replayed.in_market_now, replayed.recovered, replayed.destroyed,
+                    replayed.written_off) == (on_chain.in_market_at_open, on_chain.in_market_now,
+                                              on_chain.recovered, on_chain.destroyed, on_chain.written_off), case
+    assert reg.audit_report().completion  # the report's chain figures and the index's replay agree

@@ -61,7 +61,8 @@ CREATE INDEX IF NOT EXISTS case_figures_product ON case_figures (product_case);
 CREATE TABLE IF NOT EXISTS destructions (
     destruction_id INTEGER PRIMARY KEY,
     recall_id      INTEGER NOT NULL,
-    quantity       INTEGER NOT NULL
+    quantity       INTEGER NOT NULL,
+    executor_org   BLOB
 );
 """
 
@@ -232,8 +233,9 @@ class Projection:
 
     def _destruction_recorded(self, e: IndexedEvent) -> None:
         a = e.args
-        self.db.execute("INSERT OR REPLACE INTO destructions (destruction_id, recall_id, quantity) VALUES (?, ?, ?)",
-                        (int(a["destructionId"]), int(a["recallId"]), int(a["quantity"])))
+        self.db.execute("INSERT OR REPLACE INTO destructions (destruction_id, recall_id, quantity, executor_org) "
+                        "VALUES (?, ?, ?, ?)", (int(a["destructionId"]), int(a["recallId"]), int(a["quantity"]),
+                                                _b(a["executorOrgId"])))
 
     def _destruction_quantity(self, destruction_id: int) -> int:
         row = self.db.execute("SELECT quantity FROM destructions WHERE destruction_id = ?",
@@ -246,8 +248,21 @@ class Projection:
 
     def _destruction_voided(self, e: IndexedEvent) -> None:
         a = e.args
-        if a["wasConfirmed"]:
-            self._case_add(int(a["recallId"]), "destroyed", -self._destruction_quantity(int(a["destructionId"])))
+        if not a["wasConfirmed"]:
+            return
+        rid, quantity = int(a["recallId"]), self._destruction_quantity(int(a["destructionId"]))
+        self._case_add(rid, "destroyed", -quantity)
+        # units back on the market after a later case of the batch opened: that case covers them
+        # (RecallManager adds them to its market at the opening)
+        row = self.db.execute(
+            "SELECT c.batch_id, d.executor_org, o.mah_org FROM case_figures c JOIN destructions d "
+            "ON d.destruction_id = ? LEFT JOIN batch_owners o ON o.batch_id = c.batch_id WHERE c.recall_id = ?",
+            (int(a["destructionId"]), rid)).fetchone()
+        if row is None or row[0] is None or row[1] is None or (row[2] is not None and bytes(row[1]) == bytes(row[2])):
+            return
+        (latest,) = self.db.execute("SELECT max(recall_id) FROM case_figures WHERE batch_id = ?", (row[0],)).fetchone()
+        if latest is not None and int(latest) != rid:
+            self.db.execute("UPDATE case_figures SET at_open = at_open + ? WHERE recall_id = ?", (quantity, int(latest)))
 
     # -- handlers ------------------------------------------------------------------------
     def _credited(self, e: IndexedEvent) -> None:
