@@ -1002,6 +1002,8 @@ class DrugTraceMachine(RuleBasedStateMachine):
                 m._usable(b)
             except Rejected:
                 continue
+            if m.batches[b].per_case:  # a packed batch moves by container, not by quantity (issue 17A)
+                continue
             qty, quarantined = m.holding(b, dist)
             if qty - quarantined >= 3 and m.batches[b].expiry > m.now + 2 * DAY_MS:
                 return b
