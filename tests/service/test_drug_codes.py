@@ -144,3 +144,28 @@ def test_a_manifest_whose_codes_are_not_the_bound_products_is_refused(market, tm
     with pytest.raises(TraceCodeError, match="bound on chain"):
         home.import_manifest(manifest)
     assert home.codes.batch(batch.batch_id) is None
+
+
+def test_served_verification_gives_the_same_verdicts(market, tmp_path) -> None:
+    """The index-backed verifier defers unlisted codes to the chain: the same verdicts as above."""
+    from fisco_drugtrace.drugtrace.served import IndexedVerifier
+
+    prefix = next(_prefixes)
+    first, first_codes = released_batch(market, prefix=prefix, bind=False)
+    second, second_codes = released_batch(market, prefix=prefix, bind=False)
+    bound, bound_codes = released_batch(market)
+    home = other_home(market, tmp_path)
+    for batch in (first, bound):
+        home.import_manifest(market.svc["manufacturer"].export_manifest(batch.batch_id))
+    home.audit_sync()
+    verifier = IndexedVerifier(lambda: home)
+    try:
+        verifier.refresh()
+        for code, verdict in ((first_codes[0], Verdict.GENUINE), (second_codes[0], Verdict.CANNOT_TELL),
+                              (_forged(first_codes[0]), Verdict.CANNOT_TELL), (bound_codes[0], Verdict.GENUINE),
+                              (_forged(bound_codes[0]), Verdict.COUNTERFEIT)):
+            served = verifier.verify(code)
+            assert served.verdict is verdict is home.verify_code(code).verdict, (code, served.reason)
+    finally:
+        verifier.close()
+        home.close()
