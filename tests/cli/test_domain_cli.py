@@ -252,6 +252,7 @@ def test_observe_and_offline_ids(world) -> None:
     assert as_json("batch", "id", "--product", product, "--lot", "CLI-1")["batch_id"] == world["batch"]["batch_id"]
     shown = as_json("product", "show", product)
     assert shown["approval_number"] == "国药准字H20269999" and shown["min_temp"] == 20
+    assert shown["state"] == "LISTED" and shown["drug_code"] is None  # no code bound to it
 
 
 def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_path, pg_server) -> None:
@@ -452,6 +453,8 @@ def test_drug_codes_bind_products_and_decide_counterfeit(world, env, capsys) -> 
                     CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", "--drug-code", "8160555",
                     as_role="regulator")
     assert as_json("product", "code-owner", "8160555")["product_id"] == bound["product_id"]
+    assert as_json("product", "show", bound["product_id"])["drug_code"] == "8160555"
+    assert "8160555" in invoke("product", "show", bound["product_id"])
     codes_file = root / "dc_codes.txt"
     codes_file.write_text("".join(f"{c}\n" for c in story_codes(5, "8160555")))
     as_json("batch", "register", str(codes_file), "--product", bound["product_id"], "--lot", "DC-1",

@@ -70,8 +70,11 @@ def code_owner(app: AppContext, drug_code: str, as_json: bool) -> None:
 @json_option
 @pass_app
 def show_cmd(app: AppContext, product_id: bytes, as_json: bool) -> None:
-    """Show a product."""
-    show(read_service(app).get_product(product_id), as_json)
+    """Show a product, with the drug identifier code the chain binds to it (null: none)."""
+    from fisco_drugtrace.cli.render import to_jsonable
+
+    svc = read_service(app)
+    show({**to_jsonable(svc.get_product(product_id)), "drug_code": svc.drug_code_of(product_id)}, as_json)
 
 
 @product.command("id")
