@@ -89,7 +89,7 @@ class ManifestOps(ServiceBase):
                 raise ManifestMismatch(f"the manifest's header says {name} {claimed}, batch "
                                        f"{id_hex(manifest.batch_id)} has {actual} on chain")
         # where the chain binds the product to a drug identifier code, every code must carry it
-        self.check_code_prefixes(on_chain.product_id, manifest.codes, foreign=False)  # type: ignore[attr-defined]
+        self._check_code_prefixes(on_chain.product_id, manifest.codes, foreign=False)  # type: ignore[attr-defined]
         packing = self._check_packing(manifest)
         code_hashes = code_hashes_of(manifest.codes, self.chain_hash)
 

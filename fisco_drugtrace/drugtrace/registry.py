@@ -142,28 +142,31 @@ class RegistryOps(ServiceBase):
         pid = bytes(self.suite.call(self.suite.drugs, "productOfDrugCode", parse_drug_code(drug_code)))
         return pid if any(pid) else None
 
-    def check_code_prefixes(self, product: bytes, codes: Sequence[str], *, foreign: bool = True) -> None:
+    def _check_code_prefixes(self, product: bytes, codes: Sequence[str], *, foreign: bool = True) -> None:
         """Refuse a code list for ``product`` whose codes carry a drug identifier code the chain does
         not give that product: any other than its bound code, or (``foreign``) one bound to another
         product. Costs one view call per distinct prefix (a real list has one).
 
-        :raises TraceCodeError: the first offending code, with its 1-based position.
+        :raises TraceCodeError: naming the first offending code and its 1-based position in the list.
         """
         prefixes = {c[:PREFIX_LENGTH] for c in codes}
 
-        def first(prefix: str) -> tuple[int, str]:
+        def first(prefix: str) -> tuple[int, str, str]:
+            # line 0: the position is in the list of codes, not necessarily a line of the file read
             i = next(i for i, c in enumerate(codes) if c.startswith(prefix))
-            return i + 1, codes[i]
+            return 0, codes[i], f"code #{i + 1} ({codes[i]}): "
 
         bound = self.drug_code_of(product)
         for prefix in sorted(prefixes):
             if bound is not None:
                 if prefix != bound:
-                    raise TraceCodeError([(*first(prefix), f"drug identifier code {prefix} is not product "
-                                                          f"{id_hex(product)}'s {bound} (bound on chain)")])
+                    line, code, where = first(prefix)
+                    raise TraceCodeError([(line, code, f"{where}drug identifier code {prefix} is not product "
+                                                       f"{id_hex(product)}'s {bound} (bound on chain)")])
             elif foreign and int(prefix) and (holder := self.product_of_drug_code(int(prefix))) not in (None, product):
-                raise TraceCodeError([(*first(prefix), f"drug identifier code {prefix} is bound on chain to "
-                                                      f"another product ({id_hex(holder)})")])
+                line, code, where = first(prefix)
+                raise TraceCodeError([(line, code, f"{where}drug identifier code {prefix} is bound on chain to "
+                                                   f"another product ({id_hex(holder)})")])
 
     def set_adr_policy(self, product: bytes, threshold: int, auto_stop: bool, *, window_ms: int = 0) -> TxInfo:
         """Set a product's adverse-reaction policy (regulators): ``threshold`` SERIOUS reports on
@@ -216,7 +219,7 @@ class RegistryOps(ServiceBase):
 
     def _commit(self, product: bytes, lot: str, codes: list[str], production_date: int, expiry_date: int,
                 aggregation_root: bytes, on_progress: Progress, packing: Any = None) -> BatchRegistration:
-        self.check_code_prefixes(product, codes)  # before anything is stored or sent
+        self._check_code_prefixes(product, codes)  # before anything is stored or sent
         bid = make_batch_id(product, lot, hasher=self.chain_hash)
         total = len(codes)
         on_progress("hash", 0, total)
@@ -257,7 +260,7 @@ class RegistryOps(ServiceBase):
         local store, after checking that it rebuilds the root committed on chain."""
         on_chain = self.get_batch(batch)
         checked = validate_codes(enumerate(codes, 1))
-        self.check_code_prefixes(on_chain.product_id, checked, foreign=False)
+        self._check_code_prefixes(on_chain.product_id, checked, foreign=False)
         tree = build_batch_tree(batch, checked, self.chain_hash)
         if tree.root != on_chain.unit_root or len(checked) != on_chain.unit_count:
             raise TraceCodeError([(0, "", f"the code list does not rebuild batch {id_hex(batch)}'s on-chain root")])
