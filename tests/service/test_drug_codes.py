@@ -144,6 +144,8 @@ def test_a_manifest_whose_codes_are_not_the_bound_products_is_refused(market, tm
     home = other_home(market, tmp_path)
     with pytest.raises(TraceCodeError, match="bound on chain"):
         home.import_manifest(manifest)
+    with pytest.raises(TraceCodeError, match="bound on chain"):
+        home.import_codes(batch.batch_id, codes)
     assert home.codes.batch(batch.batch_id) is None
 
 
