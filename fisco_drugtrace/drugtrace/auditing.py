@@ -218,7 +218,8 @@ class AuditOps(ServiceBase):
                 continue
             for field, value in (("outstanding_at_decision", chain.in_market_at_open),
                                  ("in_market_now", chain.in_market_now), ("recovered", chain.recovered),
-                                 ("destroyed_confirmed", chain.destroyed), ("declared", chain.declared)):
+                                 ("destroyed_confirmed", chain.destroyed), ("declared", chain.declared),
+                                 ("written_off", chain.written_off)):
                 if done.get(field) != value:
                     out.append(f"completion[{i}].{field}: report {done.get(field)!r}, chain's recallFigures {value}")
         return out
@@ -256,7 +257,8 @@ def _figure_differences(chain: Sequence[Any], replayed: Sequence[Any]) -> list[s
     out = []
     for c in chain:
         r = ours.get(c.recall_id)
-        for field in ("outstanding_at_decision", "in_market_now", "recovered", "destroyed_confirmed", "declared"):
+        for field in ("outstanding_at_decision", "in_market_now", "recovered", "destroyed_confirmed", "declared",
+                      "written_off"):
             if r is None or getattr(r, field) != getattr(c, field):
                 out.append(f"recall case {c.recall_id}: {field} is {getattr(c, field)} on chain, "
                            f"{getattr(r, field, None)} in the index's replay")

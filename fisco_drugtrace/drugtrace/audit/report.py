@@ -217,7 +217,8 @@ def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = No
     lines += ["", "## Recall completion", ""]
     for c in report.completion:
         lines.append(f"- Case {c.recall_id}: {c.recovered} of {c.outstanding_at_decision} units on the market at the "
-                     f"opening have left it ({c.percent:.1f} %; {c.in_market_now} still out), "
+                     f"opening are recovered ({c.percent:.1f} %; {c.in_market_now} still out, "
+                     f"{c.written_off} written off: lost in transit or decommissioned, never coming back), "
                      f"{c.destroyed_confirmed} destroyed under supervision, {c.declared} declared by holders "
                      "(figures computed on chain).")
     if not report.completion:
