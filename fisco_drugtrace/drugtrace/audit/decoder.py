@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping, Sequence
 
+from fisco_drugtrace.drugtrace.audit.index import static_key_plan
 from fisco_drugtrace.drugtrace.audit.records import IndexedEvent
 from fisco_drugtrace.types import Log
 
@@ -82,6 +83,9 @@ class _StaticEvent:
                 slot, next_word = next_word, next_word + 1
             plan.append((p.name, slot, reader))
         self.plan = tuple(plan)
+        # the events row's key columns, read from the same words (index.static_key_plan)
+        keys = static_key_plan(name, [(p.name, p.type) for p in inputs])
+        self.key_plan = None if keys is None else tuple((plan[pos][1], slot, read) for pos, slot, read in keys)
         # '{"a":"%s","b":%d}' for words read as hex strings and ints: the args' JSON in one
         # formatting call. Not for bools (JSON true/false) or names that would need escaping.
         self.json_template: str | None = None
@@ -89,11 +93,26 @@ class _StaticEvent:
             parts = [f'"{p.name}":' + ("%d" if "int" in p.type else '"%s"') for p in inputs]
             self.json_template = "{" + ",".join(parts) + "}"
 
-    def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any] | None:
+    def words(self, topics: Sequence[bytes], data: bytes) -> list[bytes] | None:
+        """``topics[1:]`` then the data's words; ``None`` when the log does not have this shape."""
         if len(topics) != self.n_topics or len(data) != self.data_size:
             return None
-        words = [*topics[1:], *[data[i:i + 32] for i in range(0, len(data), 32)]]
+        return [*topics[1:], *[data[i:i + 32] for i in range(0, len(data), 32)]]
+
+    def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any] | None:
+        words = self.words(topics, data)
+        if words is None:
+            return None
         return {name: read(words[slot]) for name, slot, read in self.plan}
+
+    def row_keys(self, words: Sequence[bytes]) -> tuple[Any, ...] | None:
+        """The events row's eight key columns from the words (``None``: left to the index)."""
+        if self.key_plan is None:
+            return None
+        keys: list[Any] = [None] * 8
+        for slot, column, read in self.key_plan:
+            keys[column] = read(words[slot])
+        return tuple(keys)
 
 
 def _compile(abi: Any) -> dict[bytes, _StaticEvent]:
@@ -159,13 +178,15 @@ class EventDecoder:
         found = self._by_address.get(address)
         if found is None:
             return None
-        args_json = None
+        args_json = row_keys = None
         fast = self._fast[address].get(bytes(log.topics[0])) if log.topics else None
-        args = fast.decode(log.topics, log.data) if fast is not None else None
-        if fast is not None and args is not None:
+        words = fast.words(log.topics, log.data) if fast is not None else None
+        if fast is not None and words is not None:
             contract, name = found[0], fast.name
+            args = {arg: read(words[slot]) for arg, slot, read in fast.plan}
             if fast.json_template is not None:
                 args_json = fast.json_template % tuple(args.values())
+            row_keys = fast.row_keys(words)
         else:
             out = self.decode_args_slow(log)
             if out is None:
@@ -183,4 +204,5 @@ class EventDecoder:
             position=position,
             block_hash=log.block_hash,
             args_json=args_json,
+            row_keys=row_keys,
         )

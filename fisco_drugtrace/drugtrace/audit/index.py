@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from fisco_drugtrace.drugtrace.audit.projection import PROJECTION_SCHEMA, Projection
 from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, PROCESS_DEFINITION_POINT, IndexedEvent
@@ -18,7 +18,7 @@ from fisco_drugtrace.drugtrace.audit.schema import SCHEMA, SCHEMA_VERSION
 from fisco_drugtrace.drugtrace.sqldb import StoreLocation, open_store
 from fisco_drugtrace.errors import AuditError, IndexMismatchError
 
-__all__ = ["AuditIndex", "event_row_values", "iter_events", "mismatch"]
+__all__ = ["AuditIndex", "event_row_values", "static_key_plan", "iter_events", "mismatch"]
 
 _EVENT_COLUMNS = (
     "block_number", "tx_hash", "position", "log_index", "contract", "address", "name", "ts_ms",
@@ -66,6 +66,48 @@ def _plan(name: str, arg_names: tuple[str, ...]) -> tuple[tuple[str, int, bool],
     return found
 
 
+_ZERO = bytes(32)
+
+
+def _word_key(kind: str, blob: bool) -> Callable[[bytes], Any] | None:
+    """How one ABI word of static type ``kind`` becomes its key column's value — what
+    :func:`event_row_values` gets from the argument's JSON form — or ``None`` when that type is
+    left to the general path."""
+    if blob:
+        if kind == "bytes32":
+            return lambda w: w if w != _ZERO else None
+        if kind == "address":
+            return lambda w: w[12:] if w[12:] != _ZERO[:20] else None
+        if kind.startswith("bytes") and kind[5:].isdigit() and 0 < int(kind[5:]) < 32:
+            n = int(kind[5:])
+            return lambda w: w[:n] if w[:n] != _ZERO[:n] else None
+        return None
+    if kind.startswith("uint") and kind[4:].isdigit():
+        return lambda w: int.from_bytes(w, "big") or None
+    if kind.startswith("int") and kind[3:].isdigit():
+        return lambda w: int.from_bytes(w, "big", signed=True) or None
+    return None
+
+
+def static_key_plan(name: str, params: Sequence[tuple[str, str]]
+                    ) -> tuple[tuple[int, int, Callable[[bytes], Any]], ...] | None:
+    """For an event whose arguments are single static words, given as ``(name, ABI type)`` in
+    ABI order: ``(argument position, key slot, word -> column value)`` for each key column it
+    fills, so a decoder can fill ``IndexedEvent.row_keys`` from the words. ``None`` when the
+    general path must decide (``ObservationRecorded``'s subject, a key of an unexpected type)."""
+    if name == "ObservationRecorded":
+        return None
+    names = tuple(n for n, _ in params)
+    kinds = dict(params)
+    out = []
+    for arg, slot, is_blob in _plan(name, names):
+        read = _word_key(kinds[arg], is_blob)
+        if read is None:
+            return None
+        out.append((names.index(arg), slot, read))
+    return tuple(out)
+
+
 def _blob(value: Any) -> bytes | None:
     """A bytes32 key from its JSON form (``0x`` hex) or bytes; 32 zero bytes mean "none"."""
     if type(value) is str and value[:2] == "0x":
@@ -81,6 +123,11 @@ def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
     ``ObservationRecorded.subjectId`` is a batch, or a product for process definitions.
     """
     args = event.args
+    if event.row_keys is not None:
+        return (
+            event.block_number, event.tx_hash, event.position, event.log_index, event.contract,
+            event.address, event.name, event.ts_ms, *event.row_keys, event.args_json or _ENCODER.encode(args),
+        )
     keys: list[Any] = [None] * 8
     for arg, slot, is_blob in _plan(event.name, tuple(args)):
         value = args[arg]
