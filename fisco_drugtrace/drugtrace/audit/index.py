@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -241,18 +242,36 @@ class AuditIndex:
                last_block: int) -> None:
         """Store events, block anchors ``{number: (hash, ts_ms)}`` and projections; advance
         ``last_block`` — all in one transaction."""
+        with self.appending(last_block) as add:
+            add(events, blocks)
+
+    @contextmanager
+    def appending(self, last_block: int) -> Iterator[Callable[[Sequence[IndexedEvent],
+                                                                Mapping[int, tuple[str, int | None]]], None]]:
+        """One transaction that stores a range in parts, as they arrive: each call of the
+        yielded ``add(events, blocks)`` stores what :meth:`append` would (events in order after
+        those of earlier calls); ``last_block`` and the event count advance when the block ends,
+        and nothing is kept if it raises. Several calls give the index one call with everything
+        would give."""
         with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO blocks (number, hash, ts_ms) VALUES (?, ?, ?)",
-                ((n, _norm(h), ts) for n, (h, ts) in blocks.items()),
-            )
             floor = self.last_block
-            if events and min(e.block_number for e in events) <= floor and floor > 0:
-                raise AuditError(f"events at or below block {floor} are already indexed")
-            self.db.executemany(_INSERT, (event_row_values(e) for e in events))
-            self._projection.apply(events)
-            self.set_meta("last_block", str(max(last_block, self.last_block)))
-            self.set_meta("event_count", str(self.event_count + len(events)))
+            added = 0
+
+            def add(events: Sequence[IndexedEvent], blocks: Mapping[int, tuple[str, int | None]]) -> None:
+                nonlocal added
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO blocks (number, hash, ts_ms) VALUES (?, ?, ?)",
+                    ((n, _norm(h), ts) for n, (h, ts) in blocks.items()),
+                )
+                if events and min(e.block_number for e in events) <= floor and floor > 0:
+                    raise AuditError(f"events at or below block {floor} are already indexed")
+                self.db.executemany(_INSERT, (event_row_values(e) for e in events))
+                self._projection.apply(events)
+                added += len(events)
+
+            yield add
+            self.set_meta("last_block", str(max(last_block, floor)))
+            self.set_meta("event_count", str(self.event_count + added))
 
     # -- reading -------------------------------------------------------------------------
     def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "block_number, seq",

@@ -115,8 +115,9 @@ def sync_index(
     client's ``log_page_blocks`` (one ``getLogs`` call each on 3.9+; :data:`PAGE_BLOCKS` for a
     client without that figure), and pages are fetched ahead: :data:`FETCHERS` threads read
     the next :data:`LOOKAHEAD` pages — their logs, then the header of every block holding a log
-    (and of the range's last block) — while this thread decodes and stores what has arrived, so
-    the node's work and the round trips overlap the indexing. Pages are consumed in block order,
+    (and of the range's last block) — while this thread decodes and stores what has arrived
+    (:meth:`AuditIndex.appending`: the range's transaction, written page by page), so the node's
+    work, the round trips and SQLite's overlap the indexing. Pages are consumed in block order,
     and the index gets exactly what an unpipelined read of the same ranges would give.
 
     :param on_progress: called with ``(blocks done, blocks total)`` after each range.
@@ -148,17 +149,18 @@ def sync_index(
             top_up()
             for a, b in ranges:
                 positions: dict[str, int] = {}
-                events: list[IndexedEvent] = []
-                blocks: dict[int, tuple[str, int | None]] = {}
-                while True:
-                    logs, infos, page_end = ahead.popleft().result()
-                    top_up()
-                    blocks.update(infos)
-                    _decode_page(decoder, logs, blocks, positions, events)
-                    if page_end >= b:
-                        break
-                index.append(events, {n: v for n, v in blocks.items() if v[0]}, b)
-                total_events += len(events)
+                # one transaction per range, written page by page: SQLite's share of the work
+                # (it releases the GIL) overlaps the fetchers' parsing of the next pages
+                with index.appending(b) as add:
+                    while True:
+                        logs, blocks, page_end = ahead.popleft().result()
+                        top_up()
+                        events: list[IndexedEvent] = []
+                        _decode_page(decoder, logs, blocks, positions, events)
+                        add(events, {n: v for n, v in blocks.items() if v[0]})
+                        total_events += len(events)
+                        if page_end >= b:
+                            break
                 if on_progress is not None:
                     on_progress(b - first + 1, total)
     finally:
