@@ -14,6 +14,7 @@ from fisco_drugtrace.config import Settings
 from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
 from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder, jsonable
 from fisco_drugtrace.drugtrace.audit.index import event_row_values
+from fisco_drugtrace.drugtrace.audit.records import IndexedEvent
 from fisco_drugtrace.drugtrace.story import ACTORS, play_story
 from fisco_drugtrace.encoding.abi import ContractAbi
 from fisco_drugtrace.types import Log
@@ -31,8 +32,12 @@ def test_fast_and_general_paths_agree_on_a_whole_story(tmp_path) -> None:
         for log in logs:
             fast, slow = decoder.decode_args(log), decoder.decode_args_slow(log)
             assert fast == slow
-            event = decoder.decode(log)
+            event = decoder.decode(log, position=2, ts_ms=123)
             assert event is not None and (event.contract, event.name, dict(event.args)) == slow
+            # the record the decoder fills in place is the one the dataclass's constructor gives
+            built = IndexedEvent(**{f.name: getattr(event, f.name) for f in dataclasses.fields(IndexedEvent)})
+            assert vars(event) == vars(built) and event == built
+            assert (event.position, event.ts_ms, event.block_hash) == (2, 123, log.block_hash)
             if event.args_json is not None:  # written by the template: exactly json's text
                 assert event.args_json == json.dumps(slow[2], separators=(",", ":"))
                 with_json += 1
