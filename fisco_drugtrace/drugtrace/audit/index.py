@@ -67,45 +67,43 @@ def _plan(name: str, arg_names: tuple[str, ...]) -> tuple[tuple[str, int, bool],
     return found
 
 
-_ZERO = bytes(32)
-
-
-def _word_key(kind: str, blob: bool) -> Callable[[bytes], Any] | None:
-    """How one ABI word of static type ``kind`` becomes its key column's value — what
-    :func:`event_row_values` gets from the argument's JSON form — or ``None`` when that type is
-    left to the general path."""
+def _word_key(kind: str, blob: bool) -> str | None:
+    """How one ABI word ``{w}`` of static type ``kind`` becomes its key column's value — what
+    :func:`event_row_values` gets from the argument's JSON form — as a Python expression
+    (``_Z`` is 32 zero bytes, ``_ib`` is ``int.from_bytes``), or ``None`` when that type is left
+    to the general path."""
     if blob:
         if kind == "bytes32":
-            return lambda w: w if w != _ZERO else None
+            return "({w} if {w} != _Z else None)"
         if kind == "address":
-            return lambda w: w[12:] if w[12:] != _ZERO[:20] else None
+            return "({w}[12:] if {w}[12:] != _Z[:20] else None)"
         if kind.startswith("bytes") and kind[5:].isdigit() and 0 < int(kind[5:]) < 32:
             n = int(kind[5:])
-            return lambda w: w[:n] if w[:n] != _ZERO[:n] else None
+            return f"({{w}}[:{n}] if {{w}}[:{n}] != _Z[:{n}] else None)"
         return None
     if kind.startswith("uint") and kind[4:].isdigit():
-        return lambda w: int.from_bytes(w, "big") or None
+        return '(_ib({w}, "big") or None)'
     if kind.startswith("int") and kind[3:].isdigit():
-        return lambda w: int.from_bytes(w, "big", signed=True) or None
+        return '(_ib({w}, "big", signed=True) or None)'
     return None
 
 
-def static_key_plan(name: str, params: Sequence[tuple[str, str]]
-                    ) -> tuple[tuple[int, int, Callable[[bytes], Any]], ...] | None:
+def static_key_plan(name: str, params: Sequence[tuple[str, str]]) -> tuple[tuple[int, int, str], ...] | None:
     """For an event whose arguments are single static words, given as ``(name, ABI type)`` in
-    ABI order: ``(argument position, key slot, word -> column value)`` for each key column it
-    fills, so a decoder can fill ``IndexedEvent.row_keys`` from the words. ``None`` when the
-    general path must decide (``ObservationRecorded``'s subject, a key of an unexpected type)."""
+    ABI order: ``(argument position, key slot, expression of the word {w})`` for each key column
+    it fills (see :func:`_word_key`), so a decoder can fill ``IndexedEvent.row_keys`` from the
+    words. ``None`` when the general path must decide (``ObservationRecorded``'s subject, a key
+    of an unexpected type)."""
     if name == "ObservationRecorded":
         return None
     names = tuple(n for n, _ in params)
     kinds = dict(params)
     out = []
     for arg, slot, is_blob in _plan(name, names):
-        read = _word_key(kinds[arg], is_blob)
-        if read is None:
+        expr = _word_key(kinds[arg], is_blob)
+        if expr is None:
             return None
-        out.append((names.index(arg), slot, read))
+        out.append((names.index(arg), slot, expr))
     return tuple(out)
 
 
