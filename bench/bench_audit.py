@@ -12,7 +12,7 @@
    queries are timed. Target: p99 <= 10 ms each.
 
 Usage: python bench/bench_audit.py [--events 1000000] [--chain-dispenses 20000] [--queries 500]
-       [--repeats 3]
+       [--repeats 5]
 
 The default chain holds 20,000 dispenses (~20,000 events): at 5,000 the indexing run lasts
 ~0.2 s and the rate mostly measures the machine's noise.
@@ -110,7 +110,7 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def bench_indexing(dispenses: int, repeats: int = 3) -> tuple[int, float]:
+def bench_indexing(dispenses: int, repeats: int = 5) -> tuple[int, float]:
     """Best of ``repeats`` full syncs into a fresh index (the machine may be shared), against the
     dev chain served by a child process over HTTP."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000, help="synthetic events for the latency part")
     parser.add_argument("--chain-dispenses", type=int, default=20_000, help="dispenses on the dev chain")
     parser.add_argument("--queries", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=3, help="syncs timed (the best is kept)")
+    parser.add_argument("--repeats", type=int, default=5, help="syncs timed (the best is kept)")
     parser.add_argument("--serve-chain", metavar="HOME", help=argparse.SUPPRESS)  # the node's process
     args = parser.parse_args(argv)
     if args.serve_chain:

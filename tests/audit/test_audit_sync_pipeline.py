@@ -138,7 +138,7 @@ def test_a_failed_page_stops_the_sync_after_the_ranges_before_it(played, tmp_pat
         return inner(a, b, addresses, topics)
 
     monkeypatch.setattr(client, "get_logs", failing)
-    monkeypatch.setattr(sync_module, "LOOKAHEAD", 8)  # the failing page is fetched while range 1 is stored
+    monkeypatch.setattr(sync_module, "LOOKAHEAD", 12)  # the failing page is fetched while range 1 is stored
     with AuditIndex(tmp_path / "piped.sqlite") as index:
         with pytest.raises(TransportError, match="node went away"):
             sync_index(index, client, decoder, start_block=first, step=25)

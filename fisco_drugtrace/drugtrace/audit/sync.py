@@ -170,9 +170,13 @@ def sync_index(
 
 #: blocks per page for a client that does not say how many one ``getLogs`` call serves
 PAGE_BLOCKS = 10
-#: threads reading pages ahead of the indexer, and how many pages may be read ahead
-FETCHERS = 2
-LOOKAHEAD = 6
+#: threads reading pages ahead of the indexer, and how many pages may be read ahead. A page is
+#: one getLogs call and then one header call per block holding a log (~11 round trips for 10
+#: busy blocks), so the fetchers bound the rate on a distant node: measured with 20,000 events
+#: and a 5 ms round trip added to every call, 2 threads 1.75 s, 4 threads 1.06 s, 6 threads
+#: 1.12 s; with none added, 2 and 4 are alike.
+FETCHERS = 4
+LOOKAHEAD = 8
 
 _Page = tuple[list[Log], dict[int, tuple[str, int | None]], int]
 
