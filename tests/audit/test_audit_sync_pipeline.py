@@ -129,7 +129,8 @@ def test_a_failed_page_stops_the_sync_after_the_ranges_before_it(played, tmp_pat
     decoder = regulator.suite.full_decoder()
     first = regulator.deployment.block_number
     head = client.block_number()
-    broken = first + 30  # in the second range of 25 blocks
+    broken = first + 45  # in the third page of the second range of 25 blocks: two pages were stored
+    assert head > broken and client.log_page_blocks == 10
     inner = client.get_logs
 
     def failing(a, b, addresses, topics=None):
@@ -142,8 +143,10 @@ def test_a_failed_page_stops_the_sync_after_the_ranges_before_it(played, tmp_pat
     with AuditIndex(tmp_path / "piped.sqlite") as index:
         with pytest.raises(TransportError, match="node went away"):
             sync_index(index, client, decoder, start_block=first, step=25)
+        # the second range's transaction is rolled back whole: its first two pages are not kept
         assert index.last_block == first + 24
         stored = index.db.execute("SELECT MAX(block_number) FROM events").fetchone()[0]
-        assert stored is None or stored <= first + 24
-        assert head > broken
+        anchored = index.db.execute("SELECT MAX(number) FROM blocks").fetchone()[0]
+        assert stored is not None and stored <= first + 24 and anchored == first + 24
+        assert index.event_count == index.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     client.close()
