@@ -337,6 +337,12 @@ class PgConnection:
         """Run PostgreSQL SQL as it is (no translation)."""
         return self.raw.execute(sql, params)
 
+    def copy_in(self, sql: str, chunks: Iterable[bytes]) -> None:
+        """``COPY … FROM STDIN`` (PostgreSQL SQL as it is) fed with ``chunks`` of its format."""
+        with self.raw.cursor().copy(sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+
     @property
     def unique_violation(self) -> type[Exception]:
         return self._psycopg.errors.UniqueViolation  # type: ignore[no-any-return]
