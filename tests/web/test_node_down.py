@@ -82,6 +82,8 @@ def test_verification_and_pages_still_render_from_the_index(down, world) -> None
     assert board.status_code == 200 and "refused" in board.text
     batch = http.get(f"/board/batch/0x{world.listed_batch.hex()}", headers=_auth(reader), params={"lang": "en"})
     assert batch.status_code == 200 and world.listed_batch.hex()[:8] in batch.text
+    report = http.get("/board/report.json", headers=_auth(reader))
+    assert report.status_code == 200 and report.json()["recalls"]
     alerts = http.get("/board/alerts", headers=_auth(reader), params={"lang": "en"})
     assert alerts.status_code == 200
     # a unit's trace checks the code against the chain first: a page saying why, not a traceback
