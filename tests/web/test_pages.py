@@ -60,7 +60,19 @@ def test_recalled_batch_says_so(pages, world) -> None:
     assert _verdict(page.text) == "genuine"
     assert 'id="recall-notice"' in page.text and "level II recall" in page.text
     assert 'id="do-not-use"' in page.text
-    assert "二级召回" in http.get(f"/v/{world.recalled_codes[0]}?lang=zh").text
+    chinese = http.get(f"/v/{world.recalled_codes[0]}?lang=zh").text
+    assert "二级召回" in chinese and "正品，但该批次正在召回：请勿使用，请退回" in chinese
+    assert "genuine, but its batch is recalled" in page.text and "recalled: do not use" not in chinese
+
+
+def test_every_unit_state_has_chinese_advice_and_english_keeps_the_librarys() -> None:
+    from fisco_drugtrace.drugtrace import UnitState
+    from fisco_drugtrace.web.i18n import texts
+
+    zh, en = texts("zh"), texts("en")
+    for state in UnitState:
+        assert zh[f"advice_{state.value}"].startswith(("正品", "该批次记录已作废")), state
+        assert f"advice_{state.value}" not in en, state  # English pages show Verification.reason
 
 
 def test_destroyed_and_dispensed(pages, world) -> None:
