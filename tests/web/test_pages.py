@@ -194,3 +194,29 @@ def test_the_verdict_says_as_of_which_block_the_index_is(world, make_backend) ->
         # a malformed code is counterfeit by its form alone: no block to name
         assert 'id="as-of"' not in http.get("/v/123?lang=en").text
         assert http.get("/api/v1/verify_code", params={"code": code, "extra": "1"}).status_code == 400
+
+
+def test_the_camera_scanner_is_the_locked_npm_package_served_here_no_cdn(pages) -> None:
+    """html5-qrcode comes from ``node_modules`` (``npm ci``, pinned with its integrity hash in
+    package-lock.json) and is served by this server; the page loads scripts from itself only."""
+    import json
+    from pathlib import Path
+
+    from fisco_drugtrace.web.app import find_scanner_js
+
+    http, _, _ = pages
+    root = Path(__file__).resolve().parents[2]
+    locked = json.loads((root / "package-lock.json").read_text())["packages"]["node_modules/html5-qrcode"]
+    assert locked["version"] == json.loads((root / "package.json").read_text())["dependencies"]["html5-qrcode"]
+    assert locked["integrity"].startswith("sha512-")
+    bundle = find_scanner_js()
+    if bundle is None:
+        pytest.skip("node_modules/html5-qrcode is not installed (npm ci)")
+    served = http.get("/static/vendor/html5-qrcode.min.js")
+    assert served.status_code == 200 and served.content == bundle.read_bytes()
+    page = http.get("/verify?lang=en")
+    sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page.text)
+    assert "/static/vendor/html5-qrcode.min.js" in sources and all(s.startswith("/") for s in sources), sources
+    assert 'id="scan-button"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "http" not in policy
