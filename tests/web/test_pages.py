@@ -220,3 +220,14 @@ def test_the_camera_scanner_is_the_locked_npm_package_served_here_no_cdn(pages) 
     assert 'id="scan-button"' in page.text
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "http" not in policy
+
+
+def test_the_alerts_feed_lists_the_storys_excursion_failed_inspection_and_duplicate(pages) -> None:
+    http, secret, _ = pages
+    feed = http.get("/board/alerts?lang=en", headers={"cookie": f"dt_token={secret}"})
+    assert feed.status_code == 200
+    for kind, words in (("TemperatureExcursion", "temperature outside the product's range"),
+                        ("ShipmentExcursionFlagged", "shipment flagged for a temperature excursion"),
+                        ("ObservationRecorded", "inspection observation: FAIL"),
+                        ("DuplicateDispense", "duplicate dispense")):
+        assert kind in feed.text and words in feed.text.replace("&#39;", "'"), kind
