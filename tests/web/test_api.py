@@ -323,3 +323,27 @@ def test_every_read_endpoint_answers_with_a_token(served, world) -> None:
     missing = {name for name, status in answers.items() if status == 404}
     assert missing <= {"get_bid", "get_order", "get_delivery", "is_allowed_distributor", "agreed_volume"}, answers
     assert http.get("/api/v1/where_is", params={"batch": batch}).status_code == 401  # no token
+
+
+def test_keys_never_leave_the_keystore(served, world) -> None:
+    """After signed writes through the API, no private key of the story's accounts is in any
+    answer, in the token store or in the web store (write log, idempotency records): the server
+    signs with keys it unlocks from the keystore and keeps them in memory only."""
+    from fisco_drugtrace.devchain import dev_keypairs
+    from fisco_drugtrace.drugtrace.story import ACTORS
+
+    http, tokens, backend = served
+    answer = http.post("/api/v1/observe", json={"point": "STORAGE", "subject": "0x" + world.listed_batch.hex(),
+                                                "result": "OK"},
+                       headers={**_auth(tokens["distributor"]), "Idempotency-Key": "keys-test-1"})
+    assert answer.status_code in (200, 403, 409), answer.text
+    secrets = [k.private_key for k in dev_keypairs(len(ACTORS))]
+    texts = [answer.content, http.get("/api/v1/status", headers=_auth(tokens["auditor"])).content,
+             http.get("/api/openapi.json").content, backend.tokens.path.read_bytes()]
+    web_files = [p for p in (backend.home / "web").glob("*.sqlite*")]
+    assert any(p.name == "web.sqlite" for p in web_files)
+    texts += [p.read_bytes() for p in web_files]
+    assert backend.store.writes()  # the write log is there, and says who
+    for key in secrets:
+        for form in (key, key.hex().encode(), key.hex().upper().encode()):
+            assert all(form not in blob for blob in texts)
