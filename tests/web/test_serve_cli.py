@@ -1,5 +1,6 @@
 """``fisco-drugtrace serve`` as an operator starts it: 127.0.0.1 by default, HTTPS with
-``--tls-cert/--tls-key`` (a certificate made here with openssl), and the two options only together."""
+``--tls-cert/--tls-key`` (a certificate made here with openssl), the two options only together, and
+the node and home from one settings file."""
 
 from __future__ import annotations
 
@@ -104,3 +105,41 @@ def test_a_certificate_without_its_key_is_a_usage_error(world, tmp_path) -> None
     proc = _serve(world.home, "http://127.0.0.1:9", "--tls-cert", str(cert))
     out = proc.communicate(timeout=60)[0].decode()
     assert proc.returncode == 2 and "--tls-cert and --tls-key go together" in out and "Traceback" not in out
+
+
+def test_one_settings_file_names_the_node_and_the_home(world, org_home, tmp_path) -> None:
+    """``serve --config FILE`` with nothing else: the node and the home come from the settings
+    file every command reads (no --rpc-url, no FISCO_DRUGTRACE_HOME)."""
+    chain = serve_chain(world.chain, "127.0.0.1", 0)
+    settings = tmp_path / "fisco-drugtrace.toml"
+    settings.write_text(f'[network]\nurls = ["{chain.url}"]\n\n[home]\ndir = "{org_home}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FISCO_DRUGTRACE_", "FISCO_RPC", "FISCO_WEB"))}
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "fisco_drugtrace.cli.main", "--config", str(settings), "serve",
+                             "--port", str(port)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        line = proc.stdout.readline().decode() if proc.stdout else ""
+        assert line.startswith(f"serving http://127.0.0.1:{port}/"), line
+        deadline, status, body = time.monotonic() + 60, 0, b""
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                    s.sendall(f"GET /api/v1/verify_code?code={world.listed_codes[4]} HTTP/1.1\r\nHost: x\r\n"
+                              "Connection: close\r\n\r\n".encode())
+                    data = b""
+                    while chunk := s.recv(65536):
+                        data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                status = int(head[9:12] or 0)
+            except (ConnectionRefusedError, ValueError):
+                status = 0
+            if status == 200:
+                break
+            time.sleep(0.3)
+        assert status == 200, body[:300]
+        assert json.loads(body)["verdict"] == "genuine" and json.loads(body)["index"] == 4
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        chain.stop()
