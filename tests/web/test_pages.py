@@ -231,3 +231,25 @@ def test_the_alerts_feed_lists_the_storys_excursion_failed_inspection_and_duplic
                         ("ObservationRecorded", "inspection observation: FAIL"),
                         ("DuplicateDispense", "duplicate dispense")):
         assert kind in feed.text and words in feed.text.replace("&#39;", "'"), kind
+
+
+def test_a_patients_scan_keeps_no_personal_data(pages, world) -> None:
+    """Scans are counted by code hash: the scanner's address, browser and cookies are kept nowhere
+    in the web store (scans, scan alerts, idempotency records, write log), on either backend."""
+    http, _, backend = pages
+    agent, address = "PatientPhone/9.9 (test-agent-7f3a)", "203.0.113.77"
+    sold = world.story.dispensed_codes[1]
+    for _ in range(SCAN_ALERT_THRESHOLD + 1):  # enough to raise the regulator's alert too
+        page = http.get(f"/v/{sold}", headers={"user-agent": agent, "x-forwarded-for": address,
+                                                "cookie": "tracking=patient-42"})
+        assert page.status_code == 200
+    assert any(a.code == sold for a in backend.store.scan_alerts())
+    if backend.store.path.suffix == ".sqlite":
+        dumped = b"".join(p.read_bytes() for p in backend.store.path.parent.glob(backend.store.path.name + "*"))
+    else:
+        db = backend.store._db
+        dumped = "".join(str(row) for table in ("scans", "scan_alerts", "idempotency", "writes")
+                         for row in db.execute(f"SELECT * FROM {table}").fetchall()).encode()
+    assert dumped
+    for personal in (agent, "test-agent-7f3a", address, "patient-42"):
+        assert personal.encode() not in dumped, personal
