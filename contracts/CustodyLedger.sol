@@ -41,11 +41,15 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     /// @dev Per batch, one slot: units that still exist in custody (`total` = held anywhere plus
     /// in transit), the part in transit and the part held in quarantine. Kept in step by every
     /// move so "no unit held anywhere except quarantined stock" (T4) and the recall figures are
-    /// two reads, not a loop over holders.
+    /// two reads, not a loop over holders. `writtenOff` (cumulative, never decreases) counts the
+    /// units that left the market without coming back: missing from a partial receipt, or
+    /// decommissioned (stolen, lost, sampled, destroyed) by a holder other than the batch's MAH;
+    /// a recall case subtracts its value at the opening so such units are not "recovered".
     struct Stock {
         uint64 total;
         uint64 inTransit;
         uint64 quarantined;
+        uint64 writtenOff;
     }
 
     struct Shipment {
@@ -248,8 +252,13 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         h.held = true;
         Stock storage st = _stock[batchId];
         st.inTransit -= uint64(dispatched);
-        // the missing units of a partial receipt are in dispute: no longer in anyone's custody
-        st.total -= uint64(dispatched - receivedQuantity);
+        // the missing units of a partial receipt are in dispute: no longer in anyone's custody,
+        // written off the market (a recall does not count them as recovered)
+        if (receivedQuantity < dispatched) {
+            uint64 missing = uint64(dispatched - receivedQuantity);
+            st.total -= missing;
+            st.writtenOff += missing;
+        }
         if (quarantine != 0) st.quarantined += uint64(quarantine);
         s.received = uint40(receivedQuantity);
         _receivedAt[shipmentId] = uint64(block.timestamp);
@@ -348,7 +357,16 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         _markDecommissioned(batchId, indices, codeHashes, Decommissioning(state, holderOrgId, byOrg, evidenceHash));
         if (b.unitsPerCase != 0) _requireHeldLoose(batchId, indices, indices.length, b.unitsPerCase, holderSeq, holderOrgId);
         _debit(batchId, holderOrgId, uint64(indices.length));
-        _stock[batchId].total -= uint64(indices.length);
+        _leaveCustody(batchId, holderOrgId, uint64(indices.length));
+    }
+
+    /// @dev Decommissioned units leave custody; away from the MAH they leave the market without
+    /// being recovered (written off, see {Stock}).
+    function _leaveCustody(bytes32 batchId, bytes32 holderOrgId, uint64 count) private {
+        Stock storage st = _stock[batchId];
+        st.total -= count;
+        (, bytes32 mahOrgId) = _registry.batchOwner(batchId);
+        if (holderOrgId != mahOrgId) st.writtenOff += count;
     }
 
     /// @inheritdoc ICustodyLedger
@@ -482,6 +500,11 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     {
         Stock storage st = _stock[batchId];
         return (st.total, st.inTransit, st.quarantined);
+    }
+
+    /// @inheritdoc ICustodyLedger
+    function writtenOff(bytes32 batchId) external view override returns (uint64 units) {
+        return _stock[batchId].writtenOff;
     }
 
     /// @inheritdoc ICustodyLedger

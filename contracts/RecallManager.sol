@@ -50,6 +50,7 @@ contract RecallManager is IRecallManager, SuiteMember {
         uint64 destroyed; // units destroyed under supervision in the case (product scope: in its batch cases)
         uint64 productCaseId; // a batch case opened under an open product-wide case of its product
         uint64 followUpOf; // the batch's previous (CLOSED) case, for a follow-up case on a RECALLED batch
+        uint64 writtenOffAtOpen; // the batch's CustodyLedger.writtenOff when the case opened
     }
 
     struct Destruction {
@@ -125,6 +126,7 @@ contract RecallManager is IRecallManager, SuiteMember {
             (uint128 mahHeld,) = _custody.holdingOf(batchId, mahOrgId);
             c.mahAtOpen = uint64(mahHeld);
             c.inMarketAtOpen = total - uint64(mahHeld);
+            c.writtenOffAtOpen = _custody.writtenOff(batchId);
             followUp = _linkBatchCase(c, recallId, productId, batchId);
         } else {
             _latestCase[productId] = recallId;
@@ -310,14 +312,14 @@ contract RecallManager is IRecallManager, SuiteMember {
         external
         view
         override
-        returns (uint256 caseCount, uint64 inMarketAtOpen, uint64 inMarketNow, uint64 destroyed)
+        returns (uint256 caseCount, uint64 inMarketAtOpen, uint64 inMarketNow, uint64 destroyed, uint64 writtenOff)
     {
         Recall storage c = _recalls[recallId];
         if (c.status == RecallStatus.NONE) revert RecallManagerUnknownRecall(recallId);
         if (c.batchId != bytes32(0)) revert RecallManagerInvalidScope(c.productId, c.batchId);
         if (count > _MAX_PAGE) count = _MAX_PAGE;
         caseCount = _batchCases[recallId].length;
-        (inMarketAtOpen, inMarketNow) = _sumBatchCases(recallId, start, count);
+        (inMarketAtOpen, inMarketNow, writtenOff) = _sumBatchCases(recallId, start, count);
         destroyed = c.destroyed;
     }
 
@@ -368,7 +370,14 @@ contract RecallManager is IRecallManager, SuiteMember {
         external
         view
         override
-        returns (uint64 inMarketAtOpen, uint64 inMarketNow, uint64 recoveredUnits, uint64 destroyed, uint64 declared)
+        returns (
+            uint64 inMarketAtOpen,
+            uint64 inMarketNow,
+            uint64 recoveredUnits,
+            uint64 destroyed,
+            uint64 declared,
+            uint64 writtenOff
+        )
     {
         Recall storage c = _recalls[recallId];
         inMarketAtOpen = c.inMarketAtOpen;
@@ -377,16 +386,29 @@ contract RecallManager is IRecallManager, SuiteMember {
         if (c.batchId == bytes32(0)) {
             // product scope: the sum over its batch cases (a view; see productRecallFigures for pages)
             uint256 n = _batchCases[recallId].length;
-            (, inMarketNow) = _sumBatchCases(recallId, 0, n);
-            recoveredUnits = inMarketNow < inMarketAtOpen ? inMarketAtOpen - inMarketNow : 0;
-            return (inMarketAtOpen, inMarketNow, recoveredUnits, destroyed, declared);
+            (, inMarketNow, writtenOff) = _sumBatchCases(recallId, 0, n);
+        } else {
+            (inMarketNow, writtenOff) = _caseNow(c);
         }
+        recoveredUnits = _recoveredOf(inMarketAtOpen, inMarketNow, writtenOff);
+    }
+
+    /// @dev What left the market since the opening (back at the MAH or destroyed) less what was
+    /// written off it (lost in transit, decommissioned away from the MAH): never more than was on
+    /// the market at the opening, never negative.
+    function _recoveredOf(uint64 atOpen, uint64 now_, uint64 writtenOff) private pure returns (uint64) {
+        if (now_ >= atOpen) return 0;
+        uint64 left = atOpen - now_;
+        return left > writtenOff ? left - writtenOff : 0;
+    }
+
+    /// @dev A batch case's market now (held outside the MAH or in transit) and the units written
+    /// off it since the opening.
+    function _caseNow(Recall storage c) private view returns (uint64 inMarketNow, uint64 writtenOff) {
         (uint64 total,,) = _custody.batchStock(c.batchId);
         (uint128 mahHeld,) = _custody.holdingOf(c.batchId, c.mahOrgId);
         inMarketNow = total > mahHeld ? total - uint64(mahHeld) : 0;
-        // recovered = what left the market since the opening (back at the MAH or destroyed),
-        // never more than was on the market then
-        recoveredUnits = inMarketNow < inMarketAtOpen ? inMarketAtOpen - inMarketNow : 0;
+        writtenOff = _custody.writtenOff(c.batchId) - c.writtenOffAtOpen;
     }
 
     /// @inheritdoc IRecallManager
@@ -572,11 +594,11 @@ contract RecallManager is IRecallManager, SuiteMember {
     }
 
     /// @dev Sum of the batch cases [start, start+count) of a product-wide case: market at their
-    /// opening, and now (held outside the MAH or in transit).
+    /// opening, and now (held outside the MAH or in transit), and the units written off since.
     function _sumBatchCases(uint256 recallId, uint256 start, uint256 count)
         private
         view
-        returns (uint64 atOpen, uint64 now_)
+        returns (uint64 atOpen, uint64 now_, uint64 writtenOff)
     {
         uint256[] storage cases = _batchCases[recallId];
         uint256 end = start + count;
@@ -584,9 +606,9 @@ contract RecallManager is IRecallManager, SuiteMember {
         for (uint256 k = start; k < end; ++k) {
             Recall storage b = _recalls[cases[k]];
             atOpen += b.inMarketAtOpen;
-            (uint64 total,,) = _custody.batchStock(b.batchId);
-            (uint128 mahHeld,) = _custody.holdingOf(b.batchId, b.mahOrgId);
-            now_ += total > mahHeld ? total - uint64(mahHeld) : 0;
+            (uint64 inMarket, uint64 off) = _caseNow(b);
+            now_ += inMarket;
+            writtenOff += off;
         }
     }
 
@@ -632,5 +654,10 @@ contract RecallManager is IRecallManager, SuiteMember {
         c.destroyed -= quantity;
         if (c.productCaseId != 0) _recalls[c.productCaseId].destroyed -= quantity;
         _custody.systemCorrectHolding(batchId, d.executorOrgId, quantity, true, destructionId);
+        // Units back on the market (not at the MAH) after a later case of the batch opened: that
+        // case covers them now, so its market at the opening takes them (else its figures would
+        // show more units out than were in circulation when it opened).
+        uint256 latest = _latestCase[batchId];
+        if (latest != d.recallId && d.executorOrgId != c.mahOrgId) _recalls[latest].inMarketAtOpen += quantity;
     }
 }

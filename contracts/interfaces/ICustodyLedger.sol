@@ -532,6 +532,16 @@ interface ICustodyLedger {
      */
     function batchStock(bytes32 batchId) external view returns (uint64 total, uint64 inTransit, uint64 quarantined);
 
+    /**
+     * @notice Units of a batch written off the market so far (cumulative): missing from partial
+     * receipts (in dispute, in nobody's custody) and decommissioned at a holder other than the
+     * batch's MAH (stolen, lost, sampled, destroyed outside a recall's destruction record). They
+     * left `total` without coming back, so a recall case does not count them as recovered.
+     * @param batchId the batch.
+     * @return units the cumulative count.
+     */
+    function writtenOff(bytes32 batchId) external view returns (uint64 units);
+
     /// @notice Number of shipments so far (ids run 1..shipmentCount).
     /// @return count the number.
     function shipmentCount() external view returns (uint256 count);

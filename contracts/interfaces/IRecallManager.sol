@@ -320,15 +320,25 @@ interface IRecallManager {
      * @param recallId the case.
      * @return inMarketAtOpen units held outside the MAH or in transit when the case opened.
      * @return inMarketNow units held outside the MAH or in transit now.
-     * @return recoveredUnits units that left the market since the opening (back at the MAH or
-     * destroyed), at most `inMarketAtOpen`.
+     * @return recoveredUnits units that left the market since the opening back to the MAH or by a
+     * supervised destruction: what left it less `writtenOff`, at most `inMarketAtOpen`.
      * @return destroyed units destroyed under supervision in the case.
      * @return declared units declared recovered by holders ({recordRecovery}, bounded).
+     * @return writtenOff units that left the market since the opening without being recovered:
+     * missing from a partial receipt, or decommissioned (stolen, lost, sampled, destroyed) at a
+     * holder other than the MAH ({ICustodyLedger-writtenOff} since the opening).
      */
     function recallFigures(uint256 recallId)
         external
         view
-        returns (uint64 inMarketAtOpen, uint64 inMarketNow, uint64 recoveredUnits, uint64 destroyed, uint64 declared);
+        returns (
+            uint64 inMarketAtOpen,
+            uint64 inMarketNow,
+            uint64 recoveredUnits,
+            uint64 destroyed,
+            uint64 declared,
+            uint64 writtenOff
+        );
 
     /**
      * @notice Units recovered in a case.
@@ -422,7 +432,9 @@ interface IRecallManager {
     /**
      * @notice Void a destruction record (a correction): RECORDED by its author or a regulator in
      * remit; CONFIRMED only by a regulator in remit ranking at least as high as its recorder and
-     * supervisor — its units come back to the executor, quarantined, and leave the case's figures.
+     * supervisor — its units come back to the executor, quarantined, and leave the case's figures;
+     * if a later case of the batch is open by then (a follow-up) and the executor is not the MAH,
+     * that case's `inMarketAtOpen` takes them (they are on the market under it).
      * @dev Reverts {RecallManagerBatchDestroyed} once the batch is DESTROYED. Emits
      * {DestructionVoided} (and {ICustodyLedger-HoldingCorrected}).
      * @param destructionId the record.
@@ -457,9 +469,10 @@ interface IRecallManager {
      * @return inMarketAtOpen the page's market at the batch cases' openings.
      * @return inMarketNow the page's market now.
      * @return destroyed the whole case's destroyed units (all batch cases).
+     * @return writtenOff the page's units written off since the batch cases' openings.
      */
     function productRecallFigures(uint256 recallId, uint256 start, uint256 count)
         external
         view
-        returns (uint256 caseCount, uint64 inMarketAtOpen, uint64 inMarketNow, uint64 destroyed);
+        returns (uint256 caseCount, uint64 inMarketAtOpen, uint64 inMarketNow, uint64 destroyed, uint64 writtenOff);
 }

@@ -152,7 +152,8 @@ class AuditOps(ServiceBase):
                     break
             else:
                 raise VerificationError(["the chain kept moving while its recall figures were read; try again"])
-            report = build_report(index, now_ms=moment, figures=figures)
+            anchor = self.client.get_block_hash(index.last_block) if index.last_block else None
+            report = build_report(index, now_ms=moment, figures=figures, last_block_hash=anchor)
             if figures is not None:
                 replayed = build_report(index, now_ms=moment)
                 differences = _figure_differences(report.completion, replayed.completion)
@@ -195,13 +196,17 @@ class AuditOps(ServiceBase):
         if last > head:
             raise VerificationError([f"last_block {last} is beyond the chain's head {head}"])
         rebuilt, block_ms = self.recompute_report(last, int(claimed["generated_ms"]))
+        if claimed["version"] == 1:  # an older report: every figure is checked, it has no block hash to check
+            rebuilt["version"] = 1
+            rebuilt.pop("last_block_hash", None)
         differences, figures = report_differences(claimed, rebuilt)
         differences += self._live_figure_differences(claimed, last)
         if block_ms is not None and int(claimed["generated_ms"]) < block_ms:
             differences.insert(0, f"generated_ms {claimed['generated_ms']} is before block {last} ({block_ms})")
         if differences:
             raise VerificationError(differences)
-        return ReportVerification(last, int(rebuilt["event_count"]), figures, len(rebuilt["evidence"]))
+        return ReportVerification(last, int(rebuilt["event_count"]), figures, len(rebuilt["evidence"]),
+                                  rebuilt.get("last_block_hash"))
 
     def _live_figure_differences(self, claimed: dict[str, Any], last_block: int) -> list[str]:
         """While the chain's head is still the report's last block, its recall figures are read
@@ -220,7 +225,8 @@ class AuditOps(ServiceBase):
                 continue
             for field, value in (("outstanding_at_decision", chain.in_market_at_open),
                                  ("in_market_now", chain.in_market_now), ("recovered", chain.recovered),
-                                 ("destroyed_confirmed", chain.destroyed), ("declared", chain.declared)):
+                                 ("destroyed_confirmed", chain.destroyed), ("declared", chain.declared),
+                                 ("written_off", chain.written_off)):
                 if done.get(field) != value:
                     out.append(f"completion[{i}].{field}: report {done.get(field)!r}, chain's recallFigures {value}")
         return out
@@ -237,7 +243,8 @@ class AuditOps(ServiceBase):
         with tempfile.TemporaryDirectory(prefix="audit-verify-", dir=str(self.home)) as tmp:
             with self.open_audit_index(Path(tmp) / "fresh.sqlite") as fresh:
                 sync_index(fresh, self.client, self.suite.full_decoder(), start_block=dep.block_number, to_block=last_block)
-                rebuilt = json.loads(report_to_json(build_report(fresh, now_ms=generated_ms)))
+                anchor = self.client.get_block_hash(last_block) if last_block else None
+                rebuilt = json.loads(report_to_json(build_report(fresh, now_ms=generated_ms, last_block_hash=anchor)))
                 return rebuilt, fresh.block_time(last_block)
 
     def audit_verify(self, evidence: Sequence[Evidence] | None = None, *,
@@ -257,7 +264,8 @@ def _figure_differences(chain: Sequence[Any], replayed: Sequence[Any]) -> list[s
     out = []
     for c in chain:
         r = ours.get(c.recall_id)
-        for field in ("outstanding_at_decision", "in_market_now", "recovered", "destroyed_confirmed", "declared"):
+        for field in ("outstanding_at_decision", "in_market_now", "recovered", "destroyed_confirmed", "declared",
+                      "written_off"):
             if r is None or getattr(r, field) != getattr(c, field):
                 out.append(f"recall case {c.recall_id}: {field} is {getattr(c, field)} on chain, "
                            f"{getattr(r, field, None)} in the index's replay")

@@ -14,8 +14,10 @@ ids, plus an index by batch) are migrated in place when opened.
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +101,10 @@ class _Repeated(Exception):
     """A code of the new list is already stored (raised inside the transaction: it rolls back)."""
 
 
+class _Abandoned(Exception):
+    """The caller's tree failed its checks: the pending transaction rolls back."""
+
+
 class CodeStore:
     """Code lists and Merkle levels; one SQLite file per deployment, or one PostgreSQL schema
     (a :class:`~fisco_drugtrace.drugtrace.sqldb.StoreLocation` with a DSN)."""
@@ -121,7 +127,8 @@ class CodeStore:
             return
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path))
+        # one connection, used by one thread at a time (put_batch_building writes from a helper thread)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         old = self._tables() >= {"codes", "batches"}
@@ -186,6 +193,64 @@ class CodeStore:
             # rolled back (an earlier copy of this batch is back): say which codes, and where they are
             raise TraceCodeError(self._cross_batch_duplicates(batch, tree.code_hashes, codes)) from None
         return stored
+
+    def put_batch_building(self, batch_id: bytes, code_hashes: Sequence[bytes], codes: Sequence[str], *,
+                           product_id: bytes, lot: str, build: Callable[[], MerkleTree]) -> StoredBatch:
+        """:meth:`put_batch` while the caller's ``build()`` makes the rest of the tree.
+
+        The database writes the batch's unit rows (from ``code_hashes``) in a thread of its own
+        while ``build()`` hashes in the calling thread: SQLite and PostgreSQL do their part without
+        the interpreter lock, so on two cores the store costs next to nothing beside the hashing.
+        All of it is one transaction, committed only once ``build()`` has returned a tree over
+        these code hashes; if ``build()`` raises (a root that is not the chain's, say), the
+        transaction is rolled back, nothing is stored and the exception is the caller's.
+
+        Raises ``TraceCodeError`` if a code already belongs to another stored batch.
+        """
+        if len(codes) != len(code_hashes):
+            raise ValueError("code list and code hashes differ in size")
+        handoff: "queue.Queue[MerkleTree | None]" = queue.Queue()
+        outcome: dict[str, Any] = {}
+
+        def write() -> None:
+            db = self._db
+            try:
+                with db:
+                    self._delete(batch_id)
+                    seq = self._insert_batch(StoredBatch(batch_id, product_id, lot, len(codes), bytes(32)),
+                                             int(time.time() * 1000))
+                    self._insert_units(seq, code_hashes)
+                    tree = handoff.get()
+                    if tree is None:
+                        raise _Abandoned()
+                    db.execute("UPDATE batch_list SET root = ? WHERE seq = ?", (tree.root, seq))
+                    db.execute("INSERT INTO code_lists (batch, codes) VALUES (?, ?)", (seq, _pack(codes)))
+                    db.executemany("INSERT INTO prefixes (prefix, batch_id) VALUES (?, ?)",
+                                   ((p, batch_id) for p in sorted({c[:7] for c in codes})))
+                    db.executemany("INSERT INTO levels (batch_id, level, nodes) VALUES (?,?,?)",
+                                   ((batch_id, n, nodes) for n, nodes in enumerate(tree.levels)))
+                    outcome["stored"] = StoredBatch(batch_id, product_id, lot, tree.size, tree.root)
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome["error"] = exc
+
+        writer = threading.Thread(target=write, name="codestore-put", daemon=True)
+        writer.start()
+        try:
+            tree = build()
+            if tree.batch_id != batch_id or tuple(tree.code_hashes) != tuple(code_hashes):
+                raise ValueError("the tree built is not over these code hashes")
+        except BaseException:
+            handoff.put(None)
+            writer.join()
+            raise
+        handoff.put(tree)
+        writer.join()
+        error = outcome.get("error")
+        if isinstance(error, _Repeated):
+            raise TraceCodeError(self._cross_batch_duplicates(batch_id, code_hashes, codes)) from None
+        if error is not None:
+            raise error
+        return outcome["stored"]  # type: ignore[no-any-return]
 
     def _insert_units(self, seq: int, hashes: Sequence[bytes]) -> None:
         """One ``units`` row per code, made by the database from one blob of the concatenated

@@ -9,7 +9,7 @@ from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.hashing import hash_name
 from fisco_drugtrace.drugtrace.ids import id_hex
 from fisco_drugtrace.drugtrace.manifest import Manifest, ManifestMismatch, parse_manifest, render_manifest
-from fisco_drugtrace.drugtrace.merkle import build_batch_tree
+from fisco_drugtrace.drugtrace.merkle import MerkleTree, build_tree_from_hashes, code_hashes_of
 from fisco_drugtrace.errors import NotFound
 
 if TYPE_CHECKING:
@@ -87,18 +87,29 @@ class ManifestOps(ServiceBase):
                 raise ManifestMismatch(f"the manifest's header says {name} {claimed}, batch "
                                        f"{id_hex(manifest.batch_id)} has {actual} on chain")
         packing = self._check_packing(manifest)
-        tree = build_batch_tree(manifest.batch_id, manifest.codes, self.chain_hash)
-        if tree.root != on_chain.unit_root:
-            raise ManifestMismatch(f"the manifest's codes do not rebuild batch {id_hex(manifest.batch_id)}'s "
-                                   f"on-chain root ({id_hex(tree.root)[:18]}… ≠ {id_hex(on_chain.unit_root)[:18]}…)")
-        # every check passed: only now is anything kept
-        if packing is not None:
-            self.keep_packing(manifest.batch_id, packing)  # type: ignore[attr-defined]
+        code_hashes = code_hashes_of(manifest.codes, self.chain_hash)
+
+        def checked_tree() -> MerkleTree:
+            tree = build_tree_from_hashes(manifest.batch_id, code_hashes, self.chain_hash)
+            if tree.root != on_chain.unit_root:
+                raise ManifestMismatch(f"the manifest's codes do not rebuild batch {id_hex(manifest.batch_id)}'s "
+                                       f"on-chain root ({id_hex(tree.root)[:18]}… ≠ {id_hex(on_chain.unit_root)[:18]}…)")
+            return tree
+
         held = self.codes.batch(manifest.batch_id)
         if held is not None and held.root == on_chain.unit_root:
-            return self._result(manifest, on_chain, True, shipment_id)
-        self.codes.put_batch(tree, manifest.codes, product_id=on_chain.product_id, lot=on_chain.lot)
-        return self._result(manifest, on_chain, False, shipment_id)
+            checked_tree()  # a copy of a batch held here is checked all the same, and stores nothing
+            kept = False
+        else:
+            # the units are written while the tree is rebuilt, in one transaction that commits only
+            # once the codes rebuild the chain's root (else it rolls back: nothing is kept)
+            self.codes.put_batch_building(manifest.batch_id, code_hashes, manifest.codes,
+                                          product_id=on_chain.product_id, lot=on_chain.lot, build=checked_tree)
+            kept = True
+        # every check passed
+        if packing is not None:
+            self.keep_packing(manifest.batch_id, packing)  # type: ignore[attr-defined]
+        return self._result(manifest, on_chain, not kept, shipment_id)
 
     def _check_packing(self, manifest: Manifest) -> PackingTree | None:
         """A packed batch's manifest must carry its packing, rebuilding the on-chain root and

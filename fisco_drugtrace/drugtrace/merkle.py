@@ -24,6 +24,8 @@ __all__ = [
     "node_hash",
     "build_levels",
     "build_batch_tree",
+    "build_tree_from_hashes",
+    "code_hashes_of",
     "level_sizes",
     "proof_for",
     "verify_proof",
@@ -105,11 +107,29 @@ def build_batch_tree(batch: bytes, codes: Sequence[str], hasher: Callable[[bytes
     """
     if len(batch) != 32:
         raise ValueError("batch id must be 32 bytes")
-    hasher = new_bulk_hasher() if hasher is None or hasher is keccak256 else hasher
-    code_hashes = tuple(hasher(c.encode("utf-8")) for c in codes)
+    return build_tree_from_hashes(batch, code_hashes_of(codes, hasher), hasher)
+
+
+def _bulk(hasher: Callable[[bytes], bytes] | None) -> Callable[[bytes], bytes]:
+    return new_bulk_hasher() if hasher is None or hasher is keccak256 else hasher
+
+
+def code_hashes_of(codes: Sequence[str], hasher: Callable[[bytes], bytes] | None = None) -> tuple[bytes, ...]:
+    """Each code's hash, in list order (the first quarter of a tree's hashing): what a code store
+    keys its units by, so storing can start before the rest of the tree is built."""
+    hasher = _bulk(hasher)
+    return tuple(hasher(c.encode("utf-8")) for c in codes)
+
+
+def build_tree_from_hashes(batch: bytes, code_hashes: Sequence[bytes],
+                           hasher: Callable[[bytes], bytes] | None = None) -> MerkleTree:
+    """:func:`build_batch_tree` from the codes' hashes (:func:`code_hashes_of`)."""
+    if len(batch) != 32:
+        raise ValueError("batch id must be 32 bytes")
+    hasher = _bulk(hasher)
     leaves = [hasher(hasher(batch + i.to_bytes(32, "big") + h)) for i, h in enumerate(code_hashes)]
     levels = build_levels(leaves, hasher)
-    return MerkleTree(batch_id=batch, root=levels[-1], levels=tuple(levels), code_hashes=code_hashes)
+    return MerkleTree(batch_id=batch, root=levels[-1], levels=tuple(levels), code_hashes=tuple(code_hashes))
 
 
 def proof_for(index: int, sizes: Sequence[int], node: Callable[[int, int], bytes]) -> list[bytes]:

@@ -311,8 +311,12 @@ class RecallCase:
 class RecallFigures:
     """A batch-scope case's figures as the chain computes them (``RecallManager.recallFigures``):
     units on the market (held outside the MAH or in transit) at the opening and now, the units
-    that left it since (recovered, at most ``in_market_at_open``), units destroyed under supervision
-    in the case, and the holders' bounded declarations."""
+    that left it since back to the MAH or by a supervised destruction (recovered), units destroyed
+    under supervision in the case, the holders' bounded declarations, and the units written off
+    the market since the opening (missing from a partial receipt, or decommissioned — stolen,
+    lost, sampled, destroyed — away from the MAH): never recovered, no longer outstanding.
+    ``in_market_now + recovered + written_off == in_market_at_open`` unless units came back on
+    the market after the opening (a destruction of an earlier case voided)."""
 
     recall_id: int
     in_market_at_open: int
@@ -320,6 +324,7 @@ class RecallFigures:
     recovered: int
     destroyed: int
     declared: int
+    written_off: int = 0
 
     @property
     def percent(self) -> float:

@@ -80,24 +80,25 @@ class RecallOps(ServiceBase):
         A batch case: ``recallFigures`` (one call). A product-wide case: the sums over its batch
         cases, read with ``productRecallFigures`` in pages of :data:`FIGURES_PAGE` (a product
         can have more batch cases than one view call should walk); ``recovered`` is then what
-        left the market since those cases opened, ``declared`` the holders' declarations on the
-        product-wide case itself.
+        left the market since those cases opened less what was written off it, ``declared`` the
+        holders' declarations on the product-wide case itself.
         """
         case = self.get_recall(recall_id)  # NotFound for an unknown case
         if any(case.batch_id):
-            at_open, now, recovered, destroyed, declared = self.suite.call(self.suite.recalls, "recallFigures",
-                                                                           int(recall_id))
+            at_open, now, recovered, destroyed, declared, written_off = self.suite.call(
+                self.suite.recalls, "recallFigures", int(recall_id))
             return RecallFigures(int(recall_id), int(at_open), int(now), int(recovered), int(destroyed),
-                                 int(declared))
-        at_open = now = destroyed = 0
+                                 int(declared), int(written_off))
+        at_open = now = destroyed = written_off = 0
         start, count = 0, 1
         while start < count:
-            count, page_open, page_now, destroyed = (int(v) for v in self.suite.call(
+            count, page_open, page_now, destroyed, page_off = (int(v) for v in self.suite.call(
                 self.suite.recalls, "productRecallFigures", int(recall_id), start, FIGURES_PAGE))
-            at_open, now = at_open + page_open, now + page_now
+            at_open, now, written_off = at_open + page_open, now + page_now, written_off + page_off
             start += FIGURES_PAGE
         declared = int(self.suite.call(self.suite.recalls, "recovered", int(recall_id), ZERO32))
-        return RecallFigures(int(recall_id), at_open, now, max(0, at_open - now), destroyed, declared)
+        return RecallFigures(int(recall_id), at_open, now, max(0, at_open - now - written_off), destroyed, declared,
+                             written_off)
 
     def recall_links(self, recall_id: int) -> RecallLinks:
         """Where the case sits: the case it follows up, its product-wide case, its batch cases

@@ -278,6 +278,7 @@ class Recall:
     completed_at: int = 0
     in_market_at_open: int = 0
     mah_at_open: int = 0
+    written_off_at_open: int = 0  # CustodyLedger.writtenOff of the batch when the case opened
     destroyed: int = 0
     product_case: int = 0  # issue 12: a batch case opened under an open product-wide case
     follow_up_of: int = 0  # issue 12: the batch's previous, CLOSED case
@@ -589,6 +590,7 @@ class Model(ProcurementRules):
     shipments: list[Shipment] = field(default_factory=list)
     dispensed: set[tuple[bytes, int]] = field(default_factory=set)
     decommissioned: dict[tuple[bytes, int], int] = field(default_factory=dict)  # (batch, unit) -> UnitState
+    decommissioned_off: dict[bytes, int] = field(default_factory=dict)  # units decommissioned away from the MAH
     observations: int = 0
     held: set[tuple[bytes, bytes]] = field(default_factory=set)  # (batch, org) that ever held units
     last_counted: dict[tuple[bytes, bytes], int] = field(default_factory=dict)  # last counted SERIOUS report
@@ -1068,6 +1070,8 @@ class Model(ProcurementRules):
         self._debit(bid, holder, len(indices))
         for i in indices:
             self.decommissioned[(bid, i)] = state
+        if holder != self.batches[bid].mah:  # left the market without coming back
+            self.decommissioned_off[bid] = self.decommissioned_off.get(bid, 0) + len(indices)
 
     def release_quarantine(self, sender: str, bid: bytes, holder: bytes, qty: int) -> None:
         caller_id, caller = self.authorize(sender, _REG)
@@ -1255,6 +1259,7 @@ class Model(ProcurementRules):
         if bid != ZERO:
             rec.mah_at_open = self.holding(bid, mah)[0]
             rec.in_market_at_open = self.stock(bid)[0] - rec.mah_at_open
+            rec.written_off_at_open = self.written_off(bid)
             # issue 12: a follow-up case on a RECALLED batch once its latest case is CLOSED
             previous = self.latest_case(bid)
             if self.batches[bid].state == State.RECALLED:
@@ -1400,16 +1405,30 @@ class Model(ProcurementRules):
         in_transit = sum(s.quantity for s in self.shipments if s.batch == bid and s.status == ShipmentStatus.DISPATCHED)
         return held + in_transit, in_transit, quarantined
 
-    def recall_figures(self, rid: int) -> tuple[int, int, int, int, int]:
+    def written_off(self, bid: bytes) -> int:
+        """CustodyLedger.writtenOff: units missing from partial receipts, and decommissioned at a
+        holder other than the batch's MAH (cumulative)."""
+        missing = sum(s.quantity - s.received for s in self.shipments
+                      if s.batch == bid and s.status == ShipmentStatus.PARTIAL)
+        return missing + self.decommissioned_off.get(bid, 0)
+
+    def _case_now(self, c: Recall) -> tuple[int, int]:
+        now = max(0, self.stock(c.batch)[0] - self.holding(c.batch, c.mah)[0])
+        return now, self.written_off(c.batch) - c.written_off_at_open
+
+    def recall_figures(self, rid: int) -> tuple[int, int, int, int, int, int]:
+        """RecallManager.recallFigures: (at open, now, recovered, destroyed, declared, written off);
+        recovered is what left the market less what was written off it (issue 12)."""
         c = self.recalls[rid - 1]
         declared = self.recovered.get((rid, ZERO), 0)
         if c.batch == ZERO:
             # issue 12: the sum over its batch cases
-            kids = [k for k in self.recalls if k.product_case == rid]
-            now = sum(max(0, self.stock(k.batch)[0] - self.holding(k.batch, k.mah)[0]) for k in kids)
-            return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared
-        now = max(0, self.stock(c.batch)[0] - self.holding(c.batch, c.mah)[0])
-        return c.in_market_at_open, now, max(0, c.in_market_at_open - now), c.destroyed, declared
+            kids = [self._case_now(k) for k in self.recalls if k.product_case == rid]
+            now, off = sum(k[0] for k in kids), sum(k[1] for k in kids)
+        else:
+            now, off = self._case_now(c)
+        left = max(0, c.in_market_at_open - now)
+        return c.in_market_at_open, now, max(0, left - off), c.destroyed, declared, off
 
     # ------------------------------------------------------------------ corrections (issue 12)
     # Voids (EPCIS errorDeclaration) and a regulator acting for a holder that cannot act. Kept in
@@ -1562,6 +1581,10 @@ class Model(ProcurementRules):
             h = self._holding(c.batch, d.executor)
             h[0] += d.quantity
             h[1] += d.quantity
+            # back on the market after a later case opened: that case covers them (issue 12)
+            latest = self.latest_case(c.batch)
+            if latest != d.recall and d.executor != c.mah:
+                self.recalls[latest - 1].in_market_at_open += d.quantity
 
     def record_destruction_for(self, sender: str, rid: int, holder: bytes, qty: int, final: bool) -> int:
         """A regulator records the destruction of a suspended (or unlicensed) holder's units."""

@@ -178,7 +178,7 @@ def test_voided_confirmed_destruction_restores_holding_and_figures(scene: Scene)
     assert {"DestructionVoided", "HoldingCorrected"} <= {n for n, _ in w.all_events(r)}
     assert w.recalls.call("getDestruction", did)[5] == DestructionStatus.VOIDED
     assert w.holding(b, "pharm") == (10, 10)  # back, quarantined
-    at_open, now, recovered, destroyed, _ = w.recalls.call("recallFigures", rid)
+    at_open, now, recovered, destroyed, _, _ = w.recalls.call("recallFigures", rid)
     assert destroyed == 0 and now == at_open and recovered == 0
 
 
@@ -211,6 +211,28 @@ def test_follow_up_case_after_close_and_destruction_through_it(scene: Scene) -> 
     assert w.batch_state(b) == State.DESTROYED
 
 
+def test_a_void_after_a_follow_up_opened_puts_the_units_under_the_follow_up(scene: Scene) -> None:
+    """A confirmed destruction of the closed case voided once a follow-up case is open: the 10 units
+    were never destroyed and are back at the pharmacy. The follow-up covers them (its market at
+    the opening takes them); before, it showed 40 units on the market of 30 at its opening. A
+    voided destruction of the MAH's own stock changes no market."""
+    w, b = scene.w, scene.batch.batch_id
+    rid = _recall(scene)
+    did = w.recalls.transact("recordDestruction", rid, 10, False, Z32, sender=w.acct("pharm")).output
+    w.recalls.transact("countersignDestruction", did, sender=w.acct("nat"))
+    own = w.recalls.transact("recordDestruction", rid, 4, False, Z32, sender=w.acct("man")).output
+    w.recalls.transact("countersignDestruction", own, sender=w.acct("nat"))
+    w.close_recall(rid)
+    follow = w.open_recall(scene.product, b, 1, by="nat")
+    assert w.recalls.call("recallFigures", follow) == (30, 30, 0, 0, 0, 0)
+    w.recalls.transact("voidDestruction", did, WHY, sender=w.acct("nat"))
+    assert w.recalls.call("recallFigures", follow) == (40, 40, 0, 0, 0, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 40, 0, 4, 0, 0)  # the closed case's completion corrected
+    w.recalls.transact("voidDestruction", own, WHY, sender=w.acct("nat"))
+    assert w.recalls.call("recallFigures", follow) == (40, 40, 0, 0, 0, 0)
+    assert w.holding(b, "man") == (24, 4)
+
+
 def test_product_wide_figures_sum_its_batch_cases(scene: Scene) -> None:
     w, p, b = scene.w, scene.product, scene.batch.batch_id
     w.drugs.transact("transitionProduct", p, 2, 0, Z32, sender=w.acct("man"))
@@ -221,6 +243,6 @@ def test_product_wide_figures_sum_its_batch_cases(scene: Scene) -> None:
     assert w.recalls.call("recallLinks", prid)[2] == 1
     did = w.recalls.transact("recordDestruction", brid, 10, False, Z32, sender=w.acct("pharm")).output
     w.recalls.transact("countersignDestruction", did, sender=w.acct("nat"))
-    at_open, now, recovered, destroyed, _ = w.recalls.call("recallFigures", prid)
+    at_open, now, recovered, destroyed, _, _ = w.recalls.call("recallFigures", prid)
     assert (at_open, now, recovered, destroyed) == (40, 30, 10, 10)
-    assert w.recalls.call("productRecallFigures", prid, 0, 64) == (1, 40, 30, 10)
+    assert w.recalls.call("productRecallFigures", prid, 0, 64) == (1, 40, 30, 10, 0)

@@ -123,7 +123,7 @@ def test_recovered_quantities_per_holder(scene: Scene) -> None:
     market at the opening (issue 12, defect 5); holdings at the opening: man 24, dist 20, pharm 10, hosp 10."""
     w, b = scene.w, scene.batch.batch_id
     rid = open_case(scene)
-    assert w.recalls.call("recallFigures", rid) == (40, 40, 0, 0, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 40, 0, 0, 0, 0)
     expected: dict[str, int] = {}
     total = 0
     for who, qty in (("pharm", 4), ("hosp", 10), ("dist", 7), ("pharm", 6), ("dist", 3)):
@@ -149,7 +149,7 @@ def test_recovered_quantities_per_holder(scene: Scene) -> None:
     # declaration of the same units would push the case over what was on the market
     sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), 20, R, sender=w.acct("dist")).output
     w.custody.transact("receiveShipment", sid, 20, R, sender=w.acct("man"))
-    assert w.recalls.call("recallFigures", rid) == (40, 20, 20, 0, 30)
+    assert w.recalls.call("recallFigures", rid) == (40, 20, 20, 0, 30, 0)
     assert reverts(w.recalls, "recordRecovery", rid, 11, R, sender=w.acct("man")) == \
         ("RecallManagerRecoveryExceedsCirculation", (rid, 40, 41))
 
@@ -229,7 +229,7 @@ def test_destruction_and_countersignature(scene: Scene) -> None:
     d3 = w.recalls.transact("recordDestruction", rid, 20, False, R, sender=w.acct("dist")).output
     w.recalls.transact("countersignDestruction", d3, sender=w.acct("prov"))
     assert w.batch_state(b) == State.RECALLED  # no unit left, but the case is still open
-    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 64, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 64, 0, 0)
     # accepting the summary with no unit left in custody destroys the batch (T4)
     m = w.acct("man")
     w.recalls.transact("issueNotice", rid, R, sender=m)
@@ -283,7 +283,7 @@ def test_final_destructions_destroy_the_batch_only_when_no_stock_is_left(scene: 
     # the last unit gone: T4 even without a final flag
     assert [e.name for e in r.events] == ["HoldingDestroyed", "DestructionConfirmed", "BatchStateChanged"]
     assert w.batch_state(b) == State.DESTROYED
-    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 64, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 64, 0, 0)
 
 
 def test_destruction_after_close_is_the_close_out(scene: Scene) -> None:

@@ -82,6 +82,7 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self.batches: dict[bytes, BatchInfo] = {}
         self.extra_orgs = 0
         self.settle_lots = 0  # batches stocked by settle_an_order (issue 17 B)
+        self.gate_lots = 0  # batches committed by release_gate_fail_then_ok (issue 12)
         self.root = self.w.org("nat")
 
     def teardown(self) -> None:
@@ -328,6 +329,49 @@ class DrugTraceMachine(RuleBasedStateMachine):
         self._observe(by, Point.INSPECTION, bid, result, 0, 0)
         mah = next(n for n, a in self.w.actors.items() if a.org_id == self.m.batches[bid].mah)
         self._release_only(bid, mah)
+
+    @rule(data=st.data(), blocker=st.sampled_from(["man", "nat", "prov", "prov_b"]),
+          lifter=st.sampled_from(["man", "nat", "prov", "prov", "prov_b"]))
+    def release_gate_fail_then_ok(self, data: st.DataObject, blocker: str, lifter: str) -> None:
+        """Issue 12 as model-compared steps: a fresh batch whose gate is otherwise passed gets a
+        FAIL inspection before release, then its MAH's OK. A MAH's FAIL stays on the gate (its own
+        later OK does not lift it, defect 9); a regulator's FAIL blocks the release until a
+        regulator of the same or higher rank records an OK (defect 1). Then ``lifter`` inspects OK
+        and the MAH tries again. Each release attempt is compared with the model and, where the
+        rule says so, asserted refused."""
+        if self.gate_lots >= 3:
+            return
+        pid = self.products[0]
+        lot = f"G{self.gate_lots}"
+        if not self._commit(pid, lot, 4, 30, "man"):
+            event("gate: commit refused")
+            return
+        self.gate_lots += 1
+        bid = ref.batch_id(pid, lot)
+        approved, pending, count, bits, *_ = self.m.release_status(bid)
+        if not approved or pending:
+            self._observe("man", Point.PROCESS_DEFINITION, pid, Result.OK, 0, 1)
+            self._observe("nat", Point.PROCESS_DEFINITION, pid, Result.OK, 0, 1)
+        _, _, count, bits, *_ = self.m.release_status(bid)
+        for step in range(count):
+            if not bits >> step & 1:
+                self._observe("man", Point.PROCESS_PROGRESS, bid, Result.OK, step, 0)
+        failed = self._observe(blocker, Point.INSPECTION, bid, Result.FAIL, 0, 0)[0] == "ok"
+        ok = self._observe("man", Point.INSPECTION, bid, Result.OK, 0, 0)[0] == "ok"
+        outcome = self._release_only(bid, "man")
+        if failed and ok:
+            assert outcome[0] == "err", (blocker, outcome)
+            if self.m.products[pid].state == State.LISTED:  # else refused for that first
+                want = "DrugRegistryReleaseTestMissing" if blocker == "man" else "DrugRegistryReleaseBlocked"
+                assert outcome[1] == want, (blocker, outcome)
+        lifted = self._observe(lifter, Point.INSPECTION, bid, Result.OK, 0, 0)[0] == "ok"
+        outcome = self._release_only(bid, "man")
+        ranks = lifter == "nat" or (lifter == "prov" and blocker in ("man", "prov"))
+        if failed and ok and lifter == "man":
+            assert outcome[0] == "err", (blocker, outcome)  # the MAH never lifts a FAIL on its own
+        elif failed and ok and lifted and not ranks:
+            assert outcome[0] == "err", (blocker, lifter, outcome)  # outranked: the block stays
+        event(f"gate: {blocker} FAIL, MAH OK, {lifter} OK -> {'released' if outcome[0] == 'ok' else outcome[1]}")
 
     @rule(data=st.data(), to=TARGET_STATES)
     def transition_batch(self, data: st.DataObject, to: State) -> None:
@@ -1085,6 +1129,9 @@ class DrugTraceMachine(RuleBasedStateMachine):
             assert w.recalls.call("getRecall", rid)[6] == c.status, "recall status"
             assert w.recalls.call("recovered", rid, Z32) == m.recovered.get((rid, Z32), 0)
             assert w.recalls.call("recallFigures", rid) == m.recall_figures(rid), "recall figures"
+            at_open, now, recovered, _, _, written_off = m.recall_figures(rid)
+            # every unit on the market at the opening is outstanding, recovered or written off, once
+            assert now + recovered + written_off == at_open, ("recall figures add up", rid, m.recall_figures(rid))
             times = w.recalls.call("recallTimes", rid)
             assert times == (c.decided_at, c.notice_deadline, c.notice_at, c.last_progress_at, c.progress_count,
                              c.completed_at)

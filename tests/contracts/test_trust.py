@@ -150,7 +150,7 @@ def test_destroyed_with_quarantined_stock_awaiting_destruction(scene: Scene) -> 
         sid = w.custody.transact("dispatchReturn", b, w.org("man"), w.org("log"), qty, Z32, sender=w.acct(who)).output
         w.custody.transact("receiveShipment", sid, qty, Z32, sender=w.acct("man"))
     assert w.holding(b, "man") == (40, 40)
-    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 24, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 0, 40, 24, 0, 0)
     # before the summary is accepted, even a final destruction leaving only quarantined stock is not T4
     assert _destroy(scene, rid, "man", 20, final=True).one("DestructionConfirmed")["batchDestroyed"] is False
     w.close_recall(rid)
@@ -171,7 +171,48 @@ def test_recovery_figures_cannot_exceed_what_was_on_the_market(scene: Scene) -> 
     assert refused(w.recalls, "recordDestruction", rid, 10**15, False, Z32, sender=w.acct("pharm")) == \
         ("RecallManagerExceedsHolding", (rid, w.org("pharm"), 10, 10**15))
     _destroy(scene, rid, "pharm", 10)
-    assert w.recalls.call("recallFigures", rid) == (40, 30, 10, 10, 0)
+    assert w.recalls.call("recallFigures", rid) == (40, 30, 10, 10, 0, 0)
+
+
+def test_units_lost_during_a_case_are_written_off_not_recovered(scene: Scene) -> None:
+    """The gap: units missing from a partial receipt or decommissioned (lost, stolen) at a holder
+    during the case left the market and were reported *recovered* ((40, 32, 8, 0, 0): 8 of 40
+    recovered, none came back). They are a figure of their own; what can never come back is not
+    outstanding either, and outstanding + recovered + written off is what was on the market."""
+    w, b = scene.w, scene.batch
+    bid = b.batch_id
+    short = w.ship(bid, "dist", "pharm", 6, receive=False)  # in transit when the case opens
+    stuck = w.ship(bid, "dist", "hosp", 4, receive=False)
+    rid = _recalled(scene)
+
+    def figures() -> tuple[int, ...]:
+        got = w.recalls.call("recallFigures", rid)
+        at_open, now, recovered, _, _, written_off = got
+        assert now + recovered + written_off == at_open and now <= at_open  # every unit accounted for once
+        return got
+
+    assert figures() == (40, 40, 0, 0, 0, 0)
+    w.custody.transact("receiveShipment", short, 1, Z32, sender=w.acct("pharm"))  # 5 lost in transit
+    assert figures() == (40, 35, 0, 0, 0, 5)
+    w.custody.transact("voidShipment", stuck, EVIDENCE, sender=w.acct("prov"))  # back at dist: still out there
+    assert figures() == (40, 35, 0, 0, 0, 5)
+    w.decommission(b, [60, 61], 4, "hosp")  # LOST
+    w.decommission(b, [50], 3, "pharm")  # STOLEN
+    assert figures() == (40, 32, 0, 0, 0, 8)
+    # the MAH's own stock is not on the market: an official sample there writes nothing off
+    w.custody.transact("decommission", bid, [40], [b.code_hash(40)], b.multiproof([40]), 5, w.org("man"), Z32,
+                       sender=w.acct("prov"))
+    assert figures() == (40, 32, 0, 0, 0, 8)
+    # what does come back, or is destroyed under supervision, is recovered
+    sid = w.custody.transact("dispatchReturn", bid, w.org("man"), w.org("log"), 3, Z32, sender=w.acct("pharm")).output
+    w.custody.transact("receiveShipment", sid, 3, Z32, sender=w.acct("man"))
+    _destroy(scene, rid, "hosp", 5)
+    assert figures() == (40, 24, 8, 5, 0, 8)
+    assert w.custody.call("writtenOff", bid) == 8
+    # a case opened later starts from the batch's write-offs then: the old ones are not its own
+    w.close_recall(rid)
+    follow = w.open_recall(scene.product, bid, 1, by="nat")
+    assert w.recalls.call("recallFigures", follow) == (24, 24, 0, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------- defect 6
@@ -194,6 +235,22 @@ def test_a_regulator_voids_a_shipment_stuck_at_a_suspended_addressee(scene: Scen
     assert w.custody.call("batchStock", b) == (64, 0, 5)
     assert refused(w.custody, "voidShipment", sid, EVIDENCE, sender=w.acct("nat")) == \
         ("CustodyLedgerShipmentNotInTransit", (sid, 5))
+
+
+def test_a_regulator_voids_a_shipment_stuck_at_an_addressee_whose_licence_lapsed(scene: Scene) -> None:
+    """The other stuck case of defect 6: the addressee's licence lapsed while the units travelled."""
+    w, b = scene.w, scene.batch.batch_id
+    sid = w.ship(b, "dist", "hosp", 4, receive=False)
+    expiry = w.chain.timestamp_ms + 1000
+    w.orgs.transact("updateLicence", w.org("hosp"), expiry, Z32, sender=w.acct("nat"))
+    w.chain.advance(1001)
+    for fn, args in (("receiveShipment", (sid, 4, Z32)), ("rejectShipment", (sid, Z32))):
+        assert refused(w.custody, fn, *args, sender=w.acct("hosp")) == \
+            ("OrgRegistryLicenceExpired", (w.org("hosp"), expiry))
+    r = w.custody.transact("voidShipment", sid, EVIDENCE, sender=w.acct("prov"))
+    assert r.one("ShipmentVoided")["quantity"] == 4
+    assert w.holding(b, "dist") == (20, 4)  # back with the sender, quarantined
+    assert w.custody.call("batchStock", b) == (64, 0, 4)
 
 
 def test_a_regulator_records_destruction_for_a_suspended_holder(scene: Scene) -> None:

@@ -93,7 +93,7 @@ def test_every_altered_figure_differs_from_the_chain(audited) -> None:
     assert missed == []
     kinds = {p.split("[")[0].split(".")[0] for p in paths}
     assert {"recalls", "completion", "compliance", "recalled_batches", "alerts", "evidence", "deployment",
-            "last_block", "event_count"} <= kinds
+            "last_block", "event_count", "last_block_hash"} <= kinds
 
 
 @pytest.mark.parametrize("path", ["recalls[0].recovered", "recalls[0].status", "completion[0].percent",
@@ -101,7 +101,7 @@ def test_every_altered_figure_differs_from_the_chain(audited) -> None:
                                   "completion[0].recovered", "completion[0].declared",
                                   "compliance[0].compliant", "recalled_batches[0].holdings[0].destroyed",
                                   "alerts[0].kind", "evidence[0].block_number", "evidence[-1].tx_hash", "event_count",
-                                  "deployment.chain", "last_block"])
+                                  "deployment.chain", "last_block", "last_block_hash"])
 def test_the_service_refuses_a_tampered_report(audited, path: str) -> None:
     auditor, data, _ = audited
     if path.startswith("evidence[-1]"):
@@ -132,3 +132,34 @@ def test_a_file_that_is_not_a_report_is_refused_as_input(audited, text: str) -> 
     auditor, _, _ = audited
     with pytest.raises(ReportFormatError):
         auditor.audit_verify_report(text)
+
+
+def test_a_report_is_anchored_to_the_chains_block_hash(audited) -> None:
+    """The report carries the chain's hash of its last block, so a report of another history with the
+    same chain id, group, suite addresses and block numbers (a copied dev chain, a forked test chain)
+    does not verify here; verify answers with the hash it checked."""
+    auditor, data, text = audited
+    assert data["version"] == 2
+    assert data["last_block_hash"] == auditor.client.get_block_hash(data["last_block"])
+    assert auditor.audit_verify_report(text).block_hash == data["last_block_hash"]
+    other = copy.deepcopy(data)
+    other["last_block_hash"] = "0x" + "ab" * 32
+    with pytest.raises(VerificationError) as err:
+        auditor.audit_verify_report(json.dumps(other))
+    assert any(d.startswith("last_block_hash: report '0xabab") for d in err.value.differences)
+    missing = copy.deepcopy(data)
+    del missing["last_block_hash"]  # a version-2 report must carry it
+    with pytest.raises(ReportFormatError, match="missing"):
+        auditor.audit_verify_report(json.dumps(missing))
+
+
+def test_a_version_1_report_is_still_verified_figure_by_figure(audited) -> None:
+    auditor, data, _ = audited
+    old = copy.deepcopy(data)
+    old["version"] = 1
+    del old["last_block_hash"]
+    done = auditor.audit_verify_report(json.dumps(old))
+    assert done.block_hash is None and done.figures > 200
+    old["completion"][0]["recovered"] = old["completion"][0]["recovered"] + 1
+    with pytest.raises(VerificationError):
+        auditor.audit_verify_report(json.dumps(old))

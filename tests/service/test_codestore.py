@@ -158,3 +158,64 @@ def test_batches_small_and_large_land_whole_and_refuse_a_repeat_either_way(store
             assert _has_primary_key(store)
     assert [x.lot for x in store.batches()] == ["S0", "S1", "S2"]
     assert store.locate(small[7]).batch_id == b[0] and store.locate(large[5]).batch_id == b[1]
+
+
+# -- storing while the tree is built (manifest import's pipeline) --------------------------------
+def test_storing_while_building_keeps_what_put_batch_keeps(store: CodeStore) -> None:
+    from fisco_drugtrace.drugtrace.merkle import build_tree_from_hashes, code_hashes_of
+
+    batch, codes = ids.batch_id(PRODUCT, "P1"), _codes(0, 777)
+    hashes = code_hashes_of(codes)
+    seen_threads: list[set[str]] = []
+
+    def build():
+        seen_threads.append({t.name for t in __import__("threading").enumerate()})
+        return build_tree_from_hashes(batch, hashes)
+
+    stored = store.put_batch_building(batch, hashes, codes, product_id=PRODUCT, lot="P1", build=build)
+    tree = build_batch_tree(batch, codes)
+    assert stored.root == tree.root and store.batch(batch).root == tree.root
+    assert "codestore-put" in seen_threads[0]  # the rows were being written while the tree was built
+    assert store.codes(batch) == codes and store.proof(batch, 400) == tree.proof(400)
+    assert store.locate(codes[776]).index == 776 and store.products_with_prefix(codes[0][:7]) == {PRODUCT}
+
+
+def test_a_build_that_fails_rolls_back_and_keeps_the_earlier_copy(store: CodeStore) -> None:
+    from fisco_drugtrace.drugtrace.merkle import code_hashes_of
+
+    batch, old = ids.batch_id(PRODUCT, "P2"), _codes(0, 5)
+    store.put_batch(build_batch_tree(batch, old), old, product_id=PRODUCT, lot="P2")
+    new = _codes(900, 6)
+
+    def build():
+        raise ValueError("root is not the chain's")
+
+    with pytest.raises(ValueError, match="not the chain's"):
+        store.put_batch_building(batch, code_hashes_of(new), new, product_id=PRODUCT, lot="P2", build=build)
+    assert store.codes(batch) == old and store.batch(batch).root == build_batch_tree(batch, old).root
+    assert store.locate(new[0]) is None and store.locate(old[4]).index == 4
+
+
+def test_storing_while_building_refuses_a_code_of_another_batch(store: CodeStore) -> None:
+    from fisco_drugtrace.drugtrace.merkle import build_tree_from_hashes, code_hashes_of
+
+    b1, b2 = ids.batch_id(PRODUCT, "P3"), ids.batch_id(PRODUCT, "P4")
+    first = _codes(0, 10)
+    store.put_batch(build_batch_tree(b1, first), first, product_id=PRODUCT, lot="P3")
+    second = _codes(100, 5) + [first[3]]
+    hashes = code_hashes_of(second)
+    with pytest.raises(TraceCodeError) as info:
+        store.put_batch_building(b2, hashes, second, product_id=PRODUCT, lot="P4",
+                                 build=lambda: build_tree_from_hashes(b2, hashes))
+    assert info.value.problems[0][:2] == (6, first[3])
+    assert store.batch(b2) is None and store.locate(second[0]) is None
+
+
+def test_a_tree_over_other_hashes_is_not_stored(store: CodeStore) -> None:
+    from fisco_drugtrace.drugtrace.merkle import code_hashes_of
+
+    batch, codes = ids.batch_id(PRODUCT, "P5"), _codes(0, 4)
+    with pytest.raises(ValueError, match="not over these code hashes"):
+        store.put_batch_building(batch, code_hashes_of(codes), codes, product_id=PRODUCT, lot="P5",
+                                 build=lambda: build_batch_tree(batch, _codes(50, 4)))
+    assert store.batch(batch) is None and store.locate(codes[0]) is None

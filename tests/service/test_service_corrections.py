@@ -288,3 +288,128 @@ def test_verify_recomputes_the_figures_and_fails_closed_on_a_hand_edit(market) -
                    for d in err.value.differences), field
         assert any(d.startswith(f"completion[{i}].{field}: report") and "chain's recallFigures" not in d
                    for d in err.value.differences), field
+
+
+def _batch_with_codes(market, units: int) -> tuple[bytes, list[str]]:
+    man = market.svc["manufacturer"]
+    n = next(_lots)
+    now = man.now_ms()
+    codes = story_codes(units, f"{6100000 + n:07d}")
+    b = man.register_batch(_product(market, 0).product_id, f"COR-{n}", codes, production_date=now,
+                           expiry_date=now + 365 * DAY).batch.batch_id
+    man.pass_release_gate(b)
+    man.release_batch(b)
+    return b, codes
+
+
+def test_the_index_debits_decommissioned_units_from_their_holder(market) -> None:
+    """A unit recorded stolen, lost, sampled or destroyed leaves its holder's stock on chain; the
+    index's holdings kept it (where-is showed it still at the pharmacy), now they follow, and
+    where-is accounts for it."""
+    reg, pharm = market.svc["regulator"], market.svc["pharmacy"]
+    b, codes = _batch_with_codes(market, 10)
+    _ship(market, b, "pharmacy", 6)
+    pharm.decommission([codes[8], codes[9]], "stolen")
+    reg.decommission([codes[7]], "sampled", holder=market.orgs["pharmacy"])
+    rows = _index_matches_chain(market, b)
+    assert rows[market.orgs["pharmacy"]][:2] == (3, 0)
+    found = reg.where_is(b)
+    assert (found.decommissioned, found.accounted, found.unit_count) == (3, 10, 10)
+
+
+def test_units_lost_during_a_case_are_written_off_on_chain_in_the_index_and_the_report(market) -> None:
+    """Units missing from a receipt, or stolen at a holder, during a case: written off (never
+    "recovered", no longer outstanding) by the chain, replayed alike by the index, and a report
+    claiming them recovered fails verification."""
+    import json
+
+    from fisco_drugtrace.drugtrace.audit.figures import case_figures
+    from fisco_drugtrace.drugtrace.audit.report import report_to_json
+    from fisco_drugtrace.errors import VerificationError
+
+    reg, man, pharm = market.svc["regulator"], market.svc["manufacturer"], market.svc["pharmacy"]
+    b, codes = _batch_with_codes(market, 12)
+    _ship(market, b, "pharmacy", 6)
+    sid = man.dispatch(b, market.orgs["hospital"], market.orgs["logistics"], 4).shipment_id
+    rid = _recall(market, b)
+    market.svc["hospital"].receive(sid, 1)  # 3 lost in transit
+    pharm.decommission([codes[11]], "stolen")  # the pharmacy's stock: any code of an unpacked batch
+    back = pharm.dispatch_return(b, market.orgs["manufacturer"], market.orgs["logistics"], 2).shipment_id
+    man.receive(back)
+    chain = reg.recall_figures(rid)
+    assert (chain.in_market_at_open, chain.in_market_now, chain.recovered, chain.written_off) == (10, 4, 2, 4)
+    assert chain.percent == 20.0
+    with reg.open_audit_index() as index:
+        reg.audit_sync(index)
+        replayed = case_figures(index, rid)
+    assert replayed == type(replayed)(rid, 10, 4, 2, 0, 0, 4)
+    # the index debits a decommissioned unit from its holder as the ledger does (it did not)
+    _index_matches_chain(market, b)
+    found = reg.where_is(b)
+    assert (found.decommissioned, found.missing, found.accounted, found.unit_count) == (1, 3, 12, 12)
+    text = report_to_json(reg.audit_report())
+    data = json.loads(text)
+    i = next(k for k, c in enumerate(data["completion"]) if c["recall_id"] == rid)
+    assert (data["completion"][i]["recovered"], data["completion"][i]["written_off"]) == (2, 4)
+    assert reg.audit_verify_report(text).figures > 0
+    data["completion"][i]["recovered"], data["completion"][i]["written_off"] = 6, 0  # the old reading
+    with pytest.raises(VerificationError) as err:
+        reg.audit_verify_report(json.dumps(data))
+    assert any(d.startswith(f"completion[{i}].written_off") for d in err.value.differences)
+
+
+def test_adverse_reaction_alerts_follow_a_voided_report(market) -> None:
+    """The index's alerts after an ObservationVoided of a counted SERIOUS report: the report's own
+    alerts say "voided"; the later report's count and threshold alerts, which counted it, say
+    that it was voided since (they stood unmarked while the chain's count and stop followed the
+    void). The index derives no gate or ADR count of its own: those are the chain's."""
+    reg = market.svc["regulator"]
+    b = _batch(market, product=11)
+    _ship(market, b, "pharmacy", 5)
+    _ship(market, b, "hospital", 5)
+    reg.set_adr_policy(reg.get_batch(b).product_id, 2, True, window_ms=DAY)
+    first = market.svc["pharmacy"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)
+    second = market.svc["hospital"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)
+    assert reg.get_batch(b).state is LifecycleState.STOPPED
+    done = reg.void_observation(first.observation_id, WHY)
+    assert done.stop_lifted is True and reg.get_batch(b).state is LifecycleState.LISTED
+    assert reg.suite.call(reg.suite.observations, "seriousReactionCount", b) == 1
+    found = {(a.kind, a.args.get("observationId")): a.description for a in reg.audit_alerts()
+             if a.batch_id == "0x" + b.hex() or a.kind == "ObservationVoided"}
+    f, s = first.observation_id, second.observation_id
+    assert found[("SeriousAdverseReactionReported", f)].endswith("— voided")
+    assert ("ObservationVoided", f) in found
+    for kind in ("SeriousAdverseReactionReported", "AdverseReactionThresholdReached"):
+        assert found[(kind, s)].endswith(f"— counted report #{f} voided since"), kind
+    # a report that was never counted changes no count: its void marks nothing else
+    market.svc["hospital"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)  # same reporter
+    third = market.svc["hospital"].observe(ObservationPoint.ADVERSE_REACTION, b, ObservationResult.SERIOUS)
+    reg.void_observation(third.observation_id, WHY)
+    again = {(a.kind, a.args.get("observationId")): a.description for a in reg.audit_alerts()}
+    assert again[("AdverseReactionThresholdReached", s)] == found[("AdverseReactionThresholdReached", s)]
+
+
+def test_a_void_after_a_follow_up_opened_moves_the_units_under_it_on_chain_and_in_the_index(market) -> None:
+    from fisco_drugtrace.drugtrace.audit.figures import case_figures
+
+    reg, man, pharm = market.svc["regulator"], market.svc["manufacturer"], market.svc["pharmacy"]
+    b = _batch(market)
+    _ship(market, b, "pharmacy", 6)
+    rid = _recall(market, b)
+    d = pharm.record_destruction(rid, 4)
+    reg.countersign_destruction(d.destruction_id)
+    man.issue_notice(rid)
+    man.complete_recall(rid)
+    reg.evaluate_recall(rid, True)
+    follow = reg.open_follow_up(b, RecallLevel.II).recall_id
+    reg.void_destruction(d.destruction_id, WHY)
+    chain = reg.recall_figures(follow)
+    assert (chain.in_market_at_open, chain.in_market_now, chain.recovered) == (6, 6, 0)
+    with reg.open_audit_index() as index:
+        reg.audit_sync(index)
+        for case in (rid, follow):
+            replayed, on_chain = case_figures(index, case), reg.recall_figures(case)
+            assert (replayed.in_market_at_open, replayed.in_market_now, replayed.recovered, replayed.destroyed,
+                    replayed.written_off) == (on_chain.in_market_at_open, on_chain.in_market_now,
+                                              on_chain.recovered, on_chain.destroyed, on_chain.written_off), case
+    assert reg.audit_report().completion  # the report's chain figures and the index's replay agree

@@ -65,7 +65,8 @@ class RecallCompletion:
     """How much of what was on the market when the case opened has left it, as the chain's
     ``recallFigures`` counts it (a product-wide case: summed over its batch cases): on the
     market at the opening (``outstanding_at_decision``) and now, recovered, destroyed under
-    supervision, declared by holders."""
+    supervision, declared by holders, and written off (missing from a partial receipt, or
+    decommissioned away from the MAH: never recovered, no longer outstanding)."""
 
     recall_id: int
     batch_id: str | None
@@ -76,6 +77,7 @@ class RecallCompletion:
     whereabouts: BatchWhereabouts | None
     in_market_now: int = 0
     declared: int = 0
+    written_off: int = 0  # left the market since the opening without being recovered
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def recall_cases(index: AuditIndex) -> list[RecallSummary]:
 
 def recall_completion(index: AuditIndex, recall_id: int, figures: Any = None) -> RecallCompletion | None:
     """The case's completion. ``figures`` (a ``RecallFigures``-like record: ``in_market_at_open``,
-    ``in_market_now``, ``recovered``, ``destroyed``, ``declared``) is what the chain computed, as
+    ``in_market_now``, ``recovered``, ``destroyed``, ``declared``, ``written_off``) is what the chain computed, as
     the report carries it; without it the figures are replayed from the index
     (:func:`~.figures.case_figures`), which is how ``audit verify`` recomputes them."""
     from fisco_drugtrace.drugtrace.audit.figures import case_figures
@@ -167,7 +169,8 @@ def recall_completion(index: AuditIndex, recall_id: int, figures: Any = None) ->
     at_open, recovered = int(figures.in_market_at_open), int(figures.recovered)
     percent = round(100.0 * recovered / at_open, 2) if at_open else 0.0
     return RecallCompletion(case.recall_id, case.batch_id, at_open, recovered, int(figures.destroyed), percent,
-                            whereabouts, int(figures.in_market_now), int(figures.declared))
+                            whereabouts, int(figures.in_market_now), int(figures.declared),
+                            int(getattr(figures, "written_off", 0)))
 
 
 def notice_compliance(index: AuditIndex, *, now_ms: int | None = None) -> list[NoticeCompliance]:

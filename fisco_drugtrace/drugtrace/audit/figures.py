@@ -3,8 +3,9 @@
 
 The projection (:mod:`.projection`) keeps, per case, what was on the market (held outside the
 MAH or in transit) when it opened, the units destroyed under supervision (a voided confirmed
-destruction taken off again) and the holders' declarations; what is on the market now comes
-from the projected holdings and shipments. A product-wide case sums its batch cases. A report
+destruction taken off again), the holders' declarations and the batch's write-offs then (units
+missing from partial receipts or decommissioned away from the MAH); what is on the market now and
+what was written off since come from the projected holdings, shipments and write-offs. A product-wide case sums its batch cases. A report
 carries the chain's figures; ``audit verify --report`` recomputes them with this module from a
 fresh index of the chain and fails closed on any difference.
 """
@@ -20,8 +21,10 @@ __all__ = ["CaseFigures", "case_figures"]
 
 @dataclass(frozen=True)
 class CaseFigures:
-    """Units on the market at the opening and now, recovered (what left the market since, at
-    most what was on it), destroyed under supervision, declared by holders."""
+    """Units on the market at the opening and now, recovered (what left the market since, less
+    what was written off it, at most what was on it), destroyed under supervision, declared by
+    holders, and written off since the opening (missing from partial receipts, decommissioned
+    away from the MAH)."""
 
     recall_id: int
     in_market_at_open: int
@@ -29,6 +32,7 @@ class CaseFigures:
     recovered: int
     destroyed: int
     declared: int
+    written_off: int = 0
 
     @property
     def percent(self) -> float:
@@ -43,10 +47,19 @@ def case_figures(index: AuditIndex, recall_id: int) -> CaseFigures | None:
         return None
     batch, at_open, destroyed, declared = row
     projection = index.projection
+
+    def now_and_written_off(b: bytes, off_at_open: int) -> tuple[int, int]:
+        return projection.in_market(b), projection.written_off(b) - int(off_at_open)
+
     if batch is not None:
-        now = projection.in_market(bytes(batch))
+        (off_at_open,) = index.db.execute("SELECT written_off_at_open FROM case_figures WHERE recall_id = ?",
+                                          (int(recall_id),)).fetchone()
+        now, written_off = now_and_written_off(bytes(batch), off_at_open)
     else:
-        now = sum(projection.in_market(bytes(b)) for (b,) in index.db.execute(
-            "SELECT batch_id FROM case_figures WHERE product_case = ? ORDER BY recall_id", (int(recall_id),)))
+        parts = [now_and_written_off(bytes(b), o) for b, o in index.db.execute(
+            "SELECT batch_id, written_off_at_open FROM case_figures WHERE product_case = ? ORDER BY recall_id",
+            (int(recall_id),))]
+        now, written_off = sum(p[0] for p in parts), sum(p[1] for p in parts)
     at_open, destroyed, declared = int(at_open), int(destroyed), int(declared)
-    return CaseFigures(int(recall_id), at_open, now, max(0, at_open - now), destroyed, declared)
+    recovered = max(0, at_open - now - written_off)
+    return CaseFigures(int(recall_id), at_open, now, recovered, destroyed, declared, written_off)

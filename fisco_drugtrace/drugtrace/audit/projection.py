@@ -44,8 +44,9 @@ CREATE TABLE IF NOT EXISTS shipments (
 );
 CREATE INDEX IF NOT EXISTS shipments_batch ON shipments (batch_id, status);
 CREATE TABLE IF NOT EXISTS batch_owners (
-    batch_id BLOB PRIMARY KEY,
-    mah_org  BLOB NOT NULL
+    batch_id    BLOB PRIMARY KEY,
+    mah_org     BLOB NOT NULL,
+    written_off INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS case_figures (
     recall_id    INTEGER PRIMARY KEY,
@@ -53,13 +54,15 @@ CREATE TABLE IF NOT EXISTS case_figures (
     product_case INTEGER NOT NULL DEFAULT 0,
     at_open      INTEGER NOT NULL DEFAULT 0,
     destroyed    INTEGER NOT NULL DEFAULT 0,
-    declared     INTEGER NOT NULL DEFAULT 0
+    declared     INTEGER NOT NULL DEFAULT 0,
+    written_off_at_open INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS case_figures_product ON case_figures (product_case);
 CREATE TABLE IF NOT EXISTS destructions (
     destruction_id INTEGER PRIMARY KEY,
     recall_id      INTEGER NOT NULL,
-    quantity       INTEGER NOT NULL
+    quantity       INTEGER NOT NULL,
+    executor_org   BLOB
 );
 """
 
@@ -88,6 +91,8 @@ class Projection:
             "HoldingCredited": self._credited,
             "ShipmentDispatched": self._dispatched,
             "ShipmentReceived": self._received,
+            "ShipmentDiscrepancy": self._discrepancy,
+            "UnitDecommissioned": self._decommissioned,
             "ShipmentRejected": self._rejected,
             "ShipmentVoided": self._voided,
             "ShipmentExcursionFlagged": self._excursion,
@@ -177,13 +182,40 @@ class Projection:
         self.db.execute("INSERT OR REPLACE INTO batch_owners (batch_id, mah_org) VALUES (?, ?)",
                         (_b(a["batchId"]), _b(a["mahOrgId"])))
 
+    def written_off(self, batch: bytes) -> int:
+        """The ledger's ``writtenOff`` of ``batch``: units missing from partial receipts and units
+        decommissioned away from its MAH, cumulative."""
+        row = self.db.execute("SELECT written_off FROM batch_owners WHERE batch_id = ?", (batch,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _write_off(self, batch: bytes, quantity: int) -> None:
+        self.db.execute("UPDATE batch_owners SET written_off = written_off + ? WHERE batch_id = ?", (quantity, batch))
+
+    def _discrepancy(self, e: IndexedEvent) -> None:
+        """A partial receipt: the missing units are written off the market (in nobody's custody)."""
+        a = e.args
+        self._write_off(_b(a["batchId"]), int(a["dispatched"]) - int(a["received"]))
+
+    def _decommissioned(self, e: IndexedEvent) -> None:
+        """A unit decommissioned (destroyed, stolen, lost, sampled) leaves its holder's stock,
+        quarantined units first (the ledger's debit); at a holder other than the MAH it also
+        left the market for good."""
+        a = e.args
+        from_q = min(1, self._quarantined_of(a["batchId"], a["holderOrgId"]))
+        self._holding(a["batchId"], a["holderOrgId"], quantity=-1, quarantined=-from_q)
+        batch = _b(a["batchId"])
+        owner = self.db.execute("SELECT mah_org FROM batch_owners WHERE batch_id = ?", (batch,)).fetchone()
+        if owner is not None and bytes(owner[0]) != _b(a["holderOrgId"]):
+            self._write_off(batch, 1)
+
     def _recall_opened(self, e: IndexedEvent) -> None:
         a = e.args
         batch = _b(a["batchId"])
         scoped = any(batch)
         self.db.execute("INSERT OR REPLACE INTO case_figures (recall_id, batch_id, product_case, at_open, destroyed, "
-                        "declared) VALUES (?, ?, 0, ?, 0, 0)",
-                        (int(a["recallId"]), batch if scoped else None, self.in_market(batch) if scoped else 0))
+                        "declared, written_off_at_open) VALUES (?, ?, 0, ?, 0, 0, ?)",
+                        (int(a["recallId"]), batch if scoped else None, self.in_market(batch) if scoped else 0,
+                         self.written_off(batch) if scoped else 0))
 
     def _case_linked(self, e: IndexedEvent) -> None:
         a = e.args
@@ -201,8 +233,9 @@ class Projection:
 
     def _destruction_recorded(self, e: IndexedEvent) -> None:
         a = e.args
-        self.db.execute("INSERT OR REPLACE INTO destructions (destruction_id, recall_id, quantity) VALUES (?, ?, ?)",
-                        (int(a["destructionId"]), int(a["recallId"]), int(a["quantity"])))
+        self.db.execute("INSERT OR REPLACE INTO destructions (destruction_id, recall_id, quantity, executor_org) "
+                        "VALUES (?, ?, ?, ?)", (int(a["destructionId"]), int(a["recallId"]), int(a["quantity"]),
+                                                _b(a["executorOrgId"])))
 
     def _destruction_quantity(self, destruction_id: int) -> int:
         row = self.db.execute("SELECT quantity FROM destructions WHERE destruction_id = ?",
@@ -215,8 +248,21 @@ class Projection:
 
     def _destruction_voided(self, e: IndexedEvent) -> None:
         a = e.args
-        if a["wasConfirmed"]:
-            self._case_add(int(a["recallId"]), "destroyed", -self._destruction_quantity(int(a["destructionId"])))
+        if not a["wasConfirmed"]:
+            return
+        rid, quantity = int(a["recallId"]), self._destruction_quantity(int(a["destructionId"]))
+        self._case_add(rid, "destroyed", -quantity)
+        # units back on the market after a later case of the batch opened: that case covers them
+        # (RecallManager adds them to its market at the opening)
+        row = self.db.execute(
+            "SELECT c.batch_id, d.executor_org, o.mah_org FROM case_figures c JOIN destructions d "
+            "ON d.destruction_id = ? LEFT JOIN batch_owners o ON o.batch_id = c.batch_id WHERE c.recall_id = ?",
+            (int(a["destructionId"]), rid)).fetchone()
+        if row is None or row[0] is None or row[1] is None or (row[2] is not None and bytes(row[1]) == bytes(row[2])):
+            return
+        (latest,) = self.db.execute("SELECT max(recall_id) FROM case_figures WHERE batch_id = ?", (row[0],)).fetchone()
+        if latest is not None and int(latest) != rid:
+            self.db.execute("UPDATE case_figures SET at_open = at_open + ? WHERE recall_id = ?", (quantity, int(latest)))
 
     # -- handlers ------------------------------------------------------------------------
     def _credited(self, e: IndexedEvent) -> None:

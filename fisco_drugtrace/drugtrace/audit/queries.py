@@ -183,6 +183,7 @@ class BatchWhereabouts:
     missing: int = 0
     accounted: int = field(default=0)
     voided: int = 0  # units taken out of custody by the void of a mis-committed batch (issue 12)
+    decommissioned: int = 0  # units recorded destroyed, stolen, lost or sampled (issue 12, per unit)
 
 
 @dataclass(frozen=True)
@@ -310,10 +311,13 @@ def where_is(index: AuditIndex, batch_id: bytes | str) -> BatchWhereabouts:
     voided = sum(int(json.loads(r["args"])["quantity"]) for r in index.rows(
         "batch_id = ? AND code_hash IS NULL AND name = 'HoldingCorrected'", (b,))
         if not json.loads(r["args"])["restored"])
+    (decommissioned,) = index.db.execute(
+        "SELECT count(*) FROM events WHERE batch_id = ? AND name = 'UnitDecommissioned'",
+        (b,)).fetchone()
     accounted = sum(h.quantity for h in holdings) + sum(t.quantity for t in transit) + dispensed + destroyed + \
-        missing + voided
+        missing + voided + int(decommissioned)
     return BatchWhereabouts(_hex(b) or "", unit_count, holdings, transit, dispensed, destroyed, int(missing),
-                            int(accounted), voided)
+                            int(accounted), voided, int(decommissioned))
 
 
 def alerts(index: AuditIndex, *, since_block: int = 0) -> list[Alert]:
@@ -327,13 +331,39 @@ def alerts(index: AuditIndex, *, since_block: int = 0) -> list[Alert]:
     for r in index.rows(f"name = 'ObservationRecorded' AND name != 'UnitDispensed' AND block_number >= ? "
                         f"AND json_extract(args, '$.result') IN ({results})", (since_block,)):
         out.append(_alert(r, "ObservationRecorded", _observation_text(json.loads(r["args"]))))
-    voided = {int(r["observation_id"]) for r in index.rows("name = 'ObservationVoided' AND name != 'UnitDispensed'",
-                                                           ())}
+    void_rows = list(index.rows("name = 'ObservationVoided' AND name != 'UnitDispensed'", ()))
+    voided = {int(r["observation_id"]) for r in void_rows}
     if voided:
         out = [dataclasses.replace(a, description=a.description + " — voided")
                if a.kind in _VOIDABLE and _observation_of(a) in voided else a for a in out]
+        # a count alert (report N of the batch, threshold reached) stated a figure that counted an
+        # earlier serious report of the batch voided since: it says so, naming the voided report
+        counted = {int(r["observation_id"]) for r in index.rows(
+            "name = 'SeriousAdverseReactionReported' AND name != 'UnitDispensed'", ())}
+        adr_voids: dict[str, list[int]] = {}
+        for r in void_rows:
+            a = json.loads(r["args"])
+            if int(a.get("point", 0)) == 8 and int(r["observation_id"]) in counted:
+                adr_voids.setdefault(str(a.get("subjectId", "")).lower(), []).append(int(r["observation_id"]))
+        if adr_voids:
+            out = [_count_corrected(a, adr_voids) for a in out]
     out.sort(key=lambda a: (a.block_number, a.tx_hash))
     return out
+
+
+#: alerts that state a batch's count of serious adverse reactions (ObservationLog's, at that report)
+_ADR_COUNT_ALERTS = ("SeriousAdverseReactionReported", "AdverseReactionThresholdReached")
+
+
+def _count_corrected(a: Alert, adr_voids: Mapping[str, list[int]]) -> Alert:
+    own = _observation_of(a)
+    if a.kind not in _ADR_COUNT_ALERTS or own is None or a.batch_id is None:
+        return a
+    earlier = sorted(v for v in adr_voids.get(a.batch_id.lower(), ()) if v < own)
+    if not earlier:
+        return a
+    named = ", ".join(f"#{v}" for v in earlier)
+    return dataclasses.replace(a, description=a.description + f" — counted report {named} voided since")
 
 
 def _observation_of(a: Alert) -> int | None:

@@ -72,6 +72,10 @@ class AuditReport:
     evidence: tuple[Evidence, ...]
     #: order -> delivery -> invoice -> payment reconciliation (issue 17 B), replayed from the events
     procurement: ProcurementSection | None = None
+    #: the hash of ``last_block`` as the chain gives it: the report is of this chain's history, not
+    #: of another with the same ids and numbers (``None`` only for an offline report from an index
+    #: that never saw that block's hash)
+    last_block_hash: str | None = None
 
 
 def _evidence(index: AuditIndex, where: str, params: Sequence[Any]) -> list[Evidence]:
@@ -80,12 +84,13 @@ def _evidence(index: AuditIndex, where: str, params: Sequence[Any]) -> list[Evid
 
 
 def build_report(index: AuditIndex, *, now_ms: int | None = None,
-                 figures: Mapping[int, Any] | None = None) -> AuditReport:
+                 figures: Mapping[int, Any] | None = None, last_block_hash: str | None = None) -> AuditReport:
     """Run every report query on the index.
 
     ``figures`` maps recall ids to the chain's figures (``TraceService.recall_figures``): the
     completion section then carries what the chain computed. Without it (``audit verify``'s
     recomputation, or an offline report) the figures are replayed from the index's events.
+    ``last_block_hash``: the chain's hash of the index's last block (else the index's, if it holds it).
     """
     cases = recall_cases(index)
     completion = [c for c in (recall_completion(index, case.recall_id,
@@ -114,6 +119,7 @@ def build_report(index: AuditIndex, *, now_ms: int | None = None,
         alerts=tuple(found_alerts),
         evidence=tuple(sorted(unique.values(), key=lambda e: (e.block_number, e.tx_hash, e.position))),
         procurement=procurement,
+        last_block_hash=(last_block_hash or index.block_hash(index.last_block) or None) if index.last_block else None,
     )
 
 
@@ -183,7 +189,8 @@ def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = No
         "# Drug-trace audit report", "",
         f"- Generated: {_when(report.generated_ms)}",
         f"- Chain: {report.deployment.get('chain', '?')} / group {report.deployment.get('group', '?')}",
-        f"- Indexed up to block {report.last_block} ({report.event_count} events)", "",
+        f"- Indexed up to block {report.last_block} ({report.event_count} events)"
+        + (f", block hash `{report.last_block_hash}`" if report.last_block_hash else ""), "",
         "## Recall cases", "",
     ]
     if not report.recalls:
@@ -210,7 +217,8 @@ def report_to_markdown(report: AuditReport, names: Mapping[str, str] | None = No
     lines += ["", "## Recall completion", ""]
     for c in report.completion:
         lines.append(f"- Case {c.recall_id}: {c.recovered} of {c.outstanding_at_decision} units on the market at the "
-                     f"opening have left it ({c.percent:.1f} %; {c.in_market_now} still out), "
+                     f"opening are recovered ({c.percent:.1f} %; {c.in_market_now} still out, "
+                     f"{c.written_off} written off: lost in transit or decommissioned, never coming back), "
                      f"{c.destroyed_confirmed} destroyed under supervision, {c.declared} declared by holders "
                      "(figures computed on chain).")
     if not report.completion:

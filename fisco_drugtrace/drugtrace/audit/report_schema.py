@@ -13,10 +13,13 @@ from typing import Any, Mapping
 from fisco_drugtrace.errors import EncodingError
 from fisco_drugtrace.jsonsafe import load_json
 
-__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportFormatError", "parse_report"]
+__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "READABLE_VERSIONS", "ReportFormatError", "parse_report"]
 
 REPORT_FORMAT = "fisco-drugtrace/audit-report"
-REPORT_VERSION = 1
+#: 2 adds ``last_block_hash`` (the report anchored to the chain's block, not only its number);
+#: version 1 reports are still read and verified, without that anchor
+REPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 #: top-level key -> the JSON type it must have
 _SHAPE: Mapping[str, type | tuple[type, ...]] = {
@@ -40,14 +43,17 @@ def parse_report(text: str | bytes) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise ReportFormatError(f"not an audit report: no \"format\": \"{REPORT_FORMAT}\" "
                                 "(write one with `audit report --format json`)")
-    if data.get("version") != REPORT_VERSION:
-        raise ReportFormatError(f"audit report version {data.get('version')!r} is not supported (this reads 1)")
-    missing = [k for k in _SHAPE if k not in data]
-    extra = [k for k in data if k not in _SHAPE]
+    version = data.get("version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise ReportFormatError(f"audit report version {version!r} is not supported (this reads "
+                                f"{', '.join(map(str, READABLE_VERSIONS))})")
+    shape = dict(_SHAPE) if version == 1 else {**_SHAPE, "last_block_hash": str}
+    missing = [k for k in shape if k not in data]
+    extra = [k for k in data if k not in shape]
     if missing or extra:
         raise ReportFormatError("not an audit report: " + "; ".join(
             part for part in (f"missing {missing}" if missing else "", f"unknown {extra}" if extra else "") if part))
-    for key, kind in _SHAPE.items():
+    for key, kind in shape.items():
         value = data[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ReportFormatError(f"audit report: {key!r} must be {getattr(kind, '__name__', kind)}")

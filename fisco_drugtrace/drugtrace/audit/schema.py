@@ -11,7 +11,8 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3  # 2: corrections (issue 12) and recall case figures; 3: PackingLedger events (17A)
+SCHEMA_VERSION = 4  # 2: corrections (issue 12) and recall case figures; 3: PackingLedger events (17A);
+#   4: recall write-offs (units lost in transit or decommissioned away from the MAH, issue 12)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (

@@ -135,6 +135,9 @@ class ReportVerification:
     events: int
     figures: int
     evidence: int
+    #: the chain's hash of ``last_block``, which the report carries (``None``: a version-1 report,
+    #: checked figure by figure but not anchored to the block's hash)
+    block_hash: str | None = None
 
 
 def _leaves(value: Any, path: str = "") -> dict[str, Any]:
