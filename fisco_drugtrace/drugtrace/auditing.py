@@ -130,7 +130,7 @@ class AuditOps(ServiceBase):
         producing a report that cannot verify. With ``sync=False`` and an index behind the
         head, or a node that cannot be asked (``TransportError``: a server whose node is down
         still shows its board), the figures are the index's replay (equal to the chain's at that
-        block)."""
+        block) and the block hash is the one the index recorded when it synced that block."""
         moment = self.now_ms() if now_ms is None else now_ms
         with self.open_audit_index() as index:
             figures = None
@@ -152,7 +152,13 @@ class AuditOps(ServiceBase):
                     break
             else:
                 raise VerificationError(["the chain kept moving while its recall figures were read; try again"])
-            anchor = self.client.get_block_hash(index.last_block) if index.last_block else None
+            anchor = None
+            if index.last_block:
+                try:
+                    anchor = self.client.get_block_hash(index.last_block)
+                except TransportError:  # the node is down: the index's own anchor of that block
+                    if sync:
+                        raise
             report = build_report(index, now_ms=moment, figures=figures, last_block_hash=anchor)
             if figures is not None:
                 replayed = build_report(index, now_ms=moment)

@@ -84,6 +84,7 @@ def test_verification_and_pages_still_render_from_the_index(down, world) -> None
     assert batch.status_code == 200 and world.listed_batch.hex()[:8] in batch.text
     report = http.get("/board/report.json", headers=_auth(reader))
     assert report.status_code == 200 and report.json()["recalls"]
+    assert str(report.json()["last_block_hash"]).startswith("0x")  # the index's anchor of its last block
     alerts = http.get("/board/alerts", headers=_auth(reader), params={"lang": "en"})
     assert alerts.status_code == 200
     # a unit's trace checks the code against the chain first: a page saying why, not a traceback
