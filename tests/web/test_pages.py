@@ -253,3 +253,15 @@ def test_a_patients_scan_keeps_no_personal_data(pages, world) -> None:
     assert dumped
     for personal in (agent, "test-agent-7f3a", address, "patient-42"):
         assert personal.encode() not in dumped, personal
+
+
+def test_trace_graph_names_fit_their_boxes() -> None:
+    """An organisation's name is drawn in at most two lines that fit its box (whole words; what
+    does not fit is cut with …), and the full name is the box's tooltip."""
+    from fisco_drugtrace.web.graph import _LINE, _lines
+
+    assert _lines("Kangjian Pharmacy") == ["Kangjian Pharmacy"]
+    assert _lines("Beifang Medicine Distribution") == ["Beifang Medicine", "Distribution"]
+    long = _lines("National Medical Products Administration of the People's Republic of China")
+    assert len(long) == 2 and long[1].endswith("…") and all(len(line) <= _LINE for line in long)
+    assert _lines("0x1234567890abcdef1234567890abcdef") == ["0x1234567890abcdef123…"]
