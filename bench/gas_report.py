@@ -155,6 +155,7 @@ def run(schedule: Schedule) -> tuple[list[Row], list[Check]]:
     r = b.measure("registerProduct", "drugs", "registerProduct", "国药准字H20260001", "10片/盒", org("man"), 20, 250, H,
                   sender=acct("nat"))
     product = r.output
+    b.measure("assignDrugCode", "drugs", "assignDrugCode", product, 8160347, sender=acct("nat"))
 
     t0 = time.perf_counter()
     small = build_batch(w, product, "B-100", 100)

@@ -38,6 +38,8 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         uint16 adrThreshold;
         bool adrAutoStop;
         uint64 adrWindow;
+        /// @dev the drug identifier code (0 = none), packed in the seq's slot
+        uint32 drugCode;
     }
 
     /// @dev The lifecycle of a product, keyed by its seq (one slot).
@@ -78,6 +80,8 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
     /// @dev Per batch: the observation whose automatic action stopped it (0 = a manual stop), so
     /// that voiding that observation lifts the stop it caused (issue 12, corrections).
     mapping(bytes32 => uint256) private _autoStopReason;
+    /// @dev Drug identifier code -> the product it is assigned to (the reverse of Product.drugCode).
+    mapping(uint32 => bytes32) private _productOfDrugCode;
 
     /// @param orgRegistry_ the suite's OrgRegistry.
     constructor(IOrgRegistry orgRegistry_) SuiteMember(orgRegistry_) {
@@ -111,6 +115,20 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         _packageSpecs[productId] = packageSpec;
         emit ProductRegistered(productId, mahOrgId, approvalNumber, packageSpec, minTemp, maxTemp, detailsHash);
         _transition(false, productId, LifecycleState.LISTED, MASK_NATIONAL, callerOrg, 0, detailsHash);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function assignDrugCode(bytes32 productId, uint32 drugCode) external override {
+        (bytes32 callerOrg,,,) = _authorize(MASK_NATIONAL);
+        Product storage p = _products[productId];
+        if (p.seq == 0) revert DrugRegistryUnknownProduct(productId);
+        if (drugCode == 0 || drugCode >= 10_000_000) revert DrugRegistryInvalidDrugCode(drugCode);
+        if (p.drugCode != 0) revert DrugRegistryDrugCodeAlreadySet(productId, p.drugCode);
+        bytes32 holder = _productOfDrugCode[drugCode];
+        if (holder != bytes32(0)) revert DrugRegistryDrugCodeTaken(drugCode, holder);
+        p.drugCode = drugCode;
+        _productOfDrugCode[drugCode] = productId;
+        emit DrugCodeAssigned(productId, drugCode, callerOrg);
     }
 
     /// @inheritdoc IDrugRegistry
@@ -352,6 +370,16 @@ contract DrugRegistry is IDrugRegistry, SuiteMember {
         returns (string memory approvalNumber, string memory packageSpec)
     {
         return (_approvalNumbers[productId], _packageSpecs[productId]);
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function productOfDrugCode(uint32 drugCode) external view override returns (bytes32 productId) {
+        return _productOfDrugCode[drugCode];
+    }
+
+    /// @inheritdoc IDrugRegistry
+    function drugCodeOf(bytes32 productId) external view override returns (uint32 drugCode) {
+        return _products[productId].drugCode;
     }
 
     /// @inheritdoc IDrugRegistry

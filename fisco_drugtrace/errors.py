@@ -54,6 +54,7 @@ they enter (transport, keystore, EVM) and chained with ``raise ... from exc``.
     │   └── PrecompiledCallError(code)  a system precompile answered an error code
     ├── DomainError
     │   ├── TraceCodeError (ValueError) malformed or duplicate unit codes (with line numbers)
+    │   │   └── DrugCodeError           a drug identifier code not 7 digits, or already another product's
     │   ├── NotFound                    organisation/product/batch/shipment/recall not on chain
     │   ├── AddressBookError
     │   ├── ReleaseGateError            a batch's release gate does not hold (nothing written)
@@ -148,6 +149,7 @@ __all__ = [
     "AddressBookError",
     "ReleaseGateError",
     "BatchDatesError",
+    "DrugCodeError",
     "DevChainError",
     "DataDirError",
     "DevChainRunning",
@@ -750,6 +752,14 @@ class TraceCodeError(DomainError, ValueError):
         more = f" (and {self.total - 1} more)" if self.total > 1 else ""
         where = f"line {first[0]}: {first[1]!r}: " if first[0] else ""
         super().__init__(f"{where}{first[2]}{more}")
+
+
+class DrugCodeError(TraceCodeError):
+    """A product's 7-digit drug identifier code (药品标识码) is malformed, or the chain already binds
+    it to another product (checked before anything is sent)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([(0, "", message)])
 
 
 class NotFound(DomainError, LookupError):

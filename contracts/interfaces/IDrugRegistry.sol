@@ -110,6 +110,17 @@ interface IDrugRegistry {
     /// @param unitCount units released
     /// @param mahHeld units still held by the MAH
     error DrugRegistryBatchMoved(bytes32 batchId, uint64 unitCount, uint64 mahHeld);
+    /// @notice A drug identifier code must have 7 digits at most and not be 0 (0 < code < 10^7).
+    /// @param drugCode the code given
+    error DrugRegistryInvalidDrugCode(uint32 drugCode);
+    /// @notice The drug identifier code is already assigned to another product.
+    /// @param drugCode the code
+    /// @param productId the product it is assigned to
+    error DrugRegistryDrugCodeTaken(uint32 drugCode, bytes32 productId);
+    /// @notice The product already has a drug identifier code (assigned once, never changed).
+    /// @param productId the product
+    /// @param drugCode its code
+    error DrugRegistryDrugCodeAlreadySet(bytes32 productId, uint32 drugCode);
 
     // ------------------------------------------------------------------ events
     /// @notice A product (approval) was registered.
@@ -169,6 +180,13 @@ interface IDrugRegistry {
     event BatchStateChanged(bytes32 indexed batchId, LifecycleState from, LifecycleState to,
         bytes32 indexed byOrgId, uint256 reasonId, bytes32 evidenceHash);
 
+    /// @notice The national regulator assigned a product its 7-digit drug identifier code (the
+    /// prefix of every unit code of that product, NMPA coding rule), once, unique across products.
+    /// @param productId the product
+    /// @param drugCode the drug identifier code (0 < drugCode < 10^7)
+    /// @param byOrgId the acting organisation (the national regulator)
+    event DrugCodeAssigned(bytes32 indexed productId, uint32 indexed drugCode, bytes32 indexed byOrgId);
+
     // ------------------------------------------------------------------ writes
     /**
      * @notice Register a product (T0: NONE -> LISTED).
@@ -190,6 +208,19 @@ interface IDrugRegistry {
         int16 maxTemp,
         bytes32 detailsHash
     ) external returns (bytes32 productId);
+
+    /**
+     * @notice Assign a product its drug identifier code (药品标识码, the first 7 digits of every
+     * unit code of the product), so that whoever verifies a code learns from the chain which product
+     * its prefix belongs to.
+     * @dev Requirements: national regulator (a provincial regulator or a MAH could squat another
+     * product's code); not paused; product exists ({DrugRegistryUnknownProduct}); 0 < drugCode < 10^7
+     * ({DrugRegistryInvalidDrugCode}); the product has no code yet ({DrugRegistryDrugCodeAlreadySet});
+     * the code is not another product's ({DrugRegistryDrugCodeTaken}). Emits {DrugCodeAssigned}.
+     * @param productId the product.
+     * @param drugCode the 7-digit drug identifier code.
+     */
+    function assignDrugCode(bytes32 productId, uint32 drugCode) external;
 
     /**
      * @notice Set the adverse-reaction policy of a product.
@@ -379,6 +410,16 @@ interface IDrugRegistry {
         external
         view
         returns (string memory approvalNumber, string memory packageSpec);
+
+    /// @notice The product a drug identifier code is assigned to.
+    /// @param drugCode the 7-digit drug identifier code.
+    /// @return productId the product (zero: no product bears this code on chain).
+    function productOfDrugCode(uint32 drugCode) external view returns (bytes32 productId);
+
+    /// @notice The drug identifier code of a product.
+    /// @param productId the product.
+    /// @return drugCode its code (0: none assigned).
+    function drugCodeOf(bytes32 productId) external view returns (uint32 drugCode);
 
     /**
      * @notice The adverse-reaction policy of a product.

@@ -138,6 +138,11 @@ REVERT_HINTS: Mapping[str, str] = {
     "RecallManagerSuperseded": "the case has a follow-up: record the destruction in the batch's latest case",
     "DrugRegistryInvalidAdrPolicy": "--threshold must be at most maxThreshold",
     "DrugRegistrySuiteNotLinked": "the suite is not linked: deploy it with `contracts deploy`",
+    # drug identifier codes
+    "DrugRegistryInvalidDrugCode": "a drug identifier code has 7 digits and is not 0000000",
+    "DrugRegistryDrugCodeTaken": "another product holds this drug identifier code: `product code-owner NNNNNNN`",
+    "DrugRegistryDrugCodeAlreadySet": "the product's drug identifier code is set once and never changed:"
+                                      " `product show PRODUCT_ID`",
     # CustodyLedger
     "CustodyLedgerInsufficientStock": "ship or release at most `available` units: `batch holding BATCH_ID ORG`",
     "CustodyLedgerBatchNotListed": "the batch (or its product) is not LISTED: `batch show BATCH_ID`",

@@ -12,13 +12,14 @@ import io
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from fisco_drugtrace.errors import TraceCodeError
+from fisco_drugtrace.errors import DrugCodeError, TraceCodeError
 
 __all__ = [
     "CODE_LENGTH",
     "PREFIX_LENGTH",
     "code_problem",
     "drug_identifier",
+    "parse_drug_code",
     "validate_codes",
     "read_code_lines",
     "load_codes",
@@ -44,6 +45,19 @@ def code_problem(code: str, expected_prefix: str | None = None) -> str | None:
 def drug_identifier(code: str) -> str:
     """The first 7 digits: the drug identifier code."""
     return code[:PREFIX_LENGTH]
+
+
+def parse_drug_code(value: str | int) -> int:
+    """A drug identifier code (the text ``"0812345"``, exactly 7 digits, or the int ``812345``) as
+    the chain stores it (``0 < code < 10^7``).
+
+    :raises DrugCodeError: not 7 digits, or zero.
+    """
+    text = str(value).strip()
+    width_ok = len(text) == PREFIX_LENGTH if isinstance(value, str) else len(text) <= PREFIX_LENGTH
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or not width_ok or int(text) == 0:
+        raise DrugCodeError(f"a drug identifier code has {PREFIX_LENGTH} digits and is not 0000000, got {value!r}")
+    return int(text)
 
 
 def validate_codes(

@@ -71,6 +71,8 @@ class ManifestOps(ServiceBase):
 
         :raises ManifestFormatError: not a manifest (exit 2 in the CLI).
         :raises ManifestMismatch: the manifest is not this chain's record of the batch.
+        :raises TraceCodeError: the chain binds the batch's product to a drug identifier code and a
+            code of the manifest does not carry it (nothing stored).
         """
         manifest = parse_manifest(data)
         self._check_identity(manifest)
@@ -86,6 +88,8 @@ class ManifestOps(ServiceBase):
             if claimed != actual:
                 raise ManifestMismatch(f"the manifest's header says {name} {claimed}, batch "
                                        f"{id_hex(manifest.batch_id)} has {actual} on chain")
+        # where the chain binds the product to a drug identifier code, every code must carry it
+        self._check_code_prefixes(on_chain.product_id, manifest.codes, foreign=False)  # type: ignore[attr-defined]
         packing = self._check_packing(manifest)
         code_hashes = code_hashes_of(manifest.codes, self.chain_hash)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
-from fisco_drugtrace.drugtrace.codes import load_codes, validate_codes
+from fisco_drugtrace.drugtrace.codes import PREFIX_LENGTH, load_codes, parse_drug_code, validate_codes
 from fisco_drugtrace.drugtrace.ids import batch_id as make_batch_id
 from fisco_drugtrace.drugtrace.ids import id_hex, org_ref, product_id as make_product_id
 from fisco_drugtrace.drugtrace.merkle import build_batch_tree
@@ -22,7 +22,7 @@ from fisco_drugtrace.drugtrace.models import (
     TxInfo,
 )
 from fisco_drugtrace.drugtrace.suite import ZERO32
-from fisco_drugtrace.errors import BatchDatesError, NotFound, TraceCodeError, TransactionFailed
+from fisco_drugtrace.errors import BatchDatesError, DrugCodeError, NotFound, TraceCodeError, TransactionFailed
 
 __all__ = ["RegistryOps"]
 
@@ -101,11 +101,72 @@ class RegistryOps(ServiceBase):
 
     # -- products ------------------------------------------------------------------------
     def register_product(self, approval_number: str, package_spec: str, mah: str | bytes, *, min_temp: int,
-                         max_temp: int, details_hash: bytes = ZERO32) -> Product:
-        """Register a product (national regulator); temperatures in 0.1 °C."""
+                         max_temp: int, details_hash: bytes = ZERO32, drug_code: str | int | None = None) -> Product:
+        """Register a product (national regulator); temperatures in 0.1 °C. With ``drug_code`` (its
+        7-digit drug identifier code) the product is also bound to it on chain (:meth:`assign_drug_code`,
+        a second transaction; the code is checked free first, so a taken code registers nothing).
+
+        :raises DrugCodeError: ``drug_code`` is not 7 digits, or another product holds it (nothing sent).
+        """
+        code = None if drug_code is None else parse_drug_code(drug_code)
+        if code is not None:
+            holder = self.product_of_drug_code(code)
+            if holder is not None:
+                raise DrugCodeError(f"drug identifier code {code:07d} is already assigned to product {id_hex(holder)}")
         self.suite.transact(self.suite.drugs, "registerProduct", approval_number, package_spec, org_ref(mah),
                             int(min_temp), int(max_temp), details_hash)
-        return self.get_product(make_product_id(approval_number, package_spec, hasher=self.chain_hash))
+        pid = make_product_id(approval_number, package_spec, hasher=self.chain_hash)
+        if code is not None:
+            self.assign_drug_code(pid, code)
+        return self.get_product(pid)
+
+    def assign_drug_code(self, product: bytes, drug_code: str | int) -> TxInfo:
+        """Bind a product to its 7-digit drug identifier code on chain (national regulator; once per
+        product, unique across products). Verification then knows, from the chain, which product
+        every code with that prefix must belong to.
+
+        :raises DrugCodeError: not 7 digits (nothing sent).
+        :raises ContractRevert: ``DrugRegistryDrugCodeTaken(drugCode, productId)``,
+            ``DrugRegistryDrugCodeAlreadySet(productId, drugCode)``, ``DrugRegistryUnknownProduct``,
+            ``OrgRegistryUnauthorizedKind`` (not the national regulator).
+        """
+        return self.suite.transact(self.suite.drugs, "assignDrugCode", product, parse_drug_code(drug_code))
+
+    def drug_code_of(self, product: bytes) -> str | None:
+        """The product's drug identifier code on chain, 7 digits (``None``: none assigned)."""
+        code = int(self.suite.call(self.suite.drugs, "drugCodeOf", product))
+        return f"{code:07d}" if code else None
+
+    def product_of_drug_code(self, drug_code: str | int) -> bytes | None:
+        """The product the chain binds to a drug identifier code (``None``: no product bears it)."""
+        pid = bytes(self.suite.call(self.suite.drugs, "productOfDrugCode", parse_drug_code(drug_code)))
+        return pid if any(pid) else None
+
+    def _check_code_prefixes(self, product: bytes, codes: Sequence[str], *, foreign: bool = True) -> None:
+        """Refuse a code list for ``product`` whose codes carry a drug identifier code the chain does
+        not give that product: any other than its bound code, or (``foreign``) one bound to another
+        product. Costs one view call per distinct prefix (a real list has one).
+
+        :raises TraceCodeError: naming the first offending code and its 1-based position in the list.
+        """
+        prefixes = {c[:PREFIX_LENGTH] for c in codes}
+
+        def first(prefix: str) -> tuple[int, str, str]:
+            # line 0: the position is in the list of codes, not necessarily a line of the file read
+            i = next(i for i, c in enumerate(codes) if c.startswith(prefix))
+            return 0, codes[i], f"code #{i + 1} ({codes[i]}): "
+
+        bound = self.drug_code_of(product)
+        for prefix in sorted(prefixes):
+            if bound is not None:
+                if prefix != bound:
+                    line, code, where = first(prefix)
+                    raise TraceCodeError([(line, code, f"{where}drug identifier code {prefix} is not product "
+                                                       f"{id_hex(product)}'s {bound} (bound on chain)")])
+            elif foreign and int(prefix) and (holder := self.product_of_drug_code(int(prefix))) not in (None, product):
+                line, code, where = first(prefix)
+                raise TraceCodeError([(line, code, f"{where}drug identifier code {prefix} is bound on chain to "
+                                                   f"another product ({id_hex(holder)})")])
 
     def set_adr_policy(self, product: bytes, threshold: int, auto_stop: bool, *, window_ms: int = 0) -> TxInfo:
         """Set a product's adverse-reaction policy (regulators): ``threshold`` SERIOUS reports on
@@ -158,6 +219,7 @@ class RegistryOps(ServiceBase):
 
     def _commit(self, product: bytes, lot: str, codes: list[str], production_date: int, expiry_date: int,
                 aggregation_root: bytes, on_progress: Progress, packing: Any = None) -> BatchRegistration:
+        self._check_code_prefixes(product, codes)  # before anything is stored or sent
         bid = make_batch_id(product, lot, hasher=self.chain_hash)
         total = len(codes)
         on_progress("hash", 0, total)
@@ -198,6 +260,7 @@ class RegistryOps(ServiceBase):
         local store, after checking that it rebuilds the root committed on chain."""
         on_chain = self.get_batch(batch)
         checked = validate_codes(enumerate(codes, 1))
+        self._check_code_prefixes(on_chain.product_id, checked, foreign=False)
         tree = build_batch_tree(batch, checked, self.chain_hash)
         if tree.root != on_chain.unit_root or len(checked) != on_chain.unit_count:
             raise TraceCodeError([(0, "", f"the code list does not rebuild batch {id_hex(batch)}'s on-chain root")])

@@ -162,8 +162,10 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
 
     # 2. product and batch ---------------------------------------------------------------------
     product = regulator.register_product(PRODUCT_APPROVAL, PRODUCT_SPEC, ids["manufacturer"], min_temp=20,
-                                         max_temp=80, details_hash=text_hash("approval dossier"))
-    narrate("The regulator registers the product", f"{PRODUCT_APPROVAL}, {PRODUCT_SPEC}, store at 2-8 °C")
+                                         max_temp=80, details_hash=text_hash("approval dossier"),
+                                         drug_code=DRUG_PREFIX)
+    narrate("The regulator registers the product", f"{PRODUCT_APPROVAL}, {PRODUCT_SPEC}, store at 2-8 °C, "
+            f"drug identifier code {DRUG_PREFIX} bound to it on chain")
     process = text_hash("process definition v1: weighing, granulation, tableting, coating, packaging")
     man.define_process(product.product_id, PROCESS_STEPS, process)
     regulator.approve_process(product.product_id, process)

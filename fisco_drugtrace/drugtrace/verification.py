@@ -7,12 +7,14 @@ with the batch's code list (a manifest, :mod:`manifest`). The three verdicts:
   root the chain holds for that batch. The state says whether the unit may be used: listed,
   not released, stopped, recalled, destroyed, deregistered, already dispensed, expired.
 - **counterfeit** — only when the chain proves the code is not real: it is malformed (not 20
-  digits), or every batch ever committed on chain for the products whose codes carry its 7-digit
-  drug identifier code is held here and none lists it. (NMPA's coding rule gives each drug
-  identifier code to one product and package; the drug identifier of a batch's codes is how
-  this home learns which product a prefix belongs to.)
-- **cannot tell here** — this home holds no code list for the drug identifier, or not every
-  committed batch of its products: the answer says which batches to import a manifest of.
+  digits), or the chain binds its 7-digit drug identifier code to a product
+  (``DrugRegistry.productOfDrugCode``, assigned once by the national regulator: NMPA's coding rule
+  gives each drug identifier code to one product and package) and every batch ever committed on
+  chain for that product is held here, rebuilds its root, and none lists it.
+- **cannot tell here** — the chain binds no product to the drug identifier code (code lists held
+  here prove nothing alone: another product on chain may carry the same prefix), or this home
+  does not hold every committed batch of the bound product: the answer says which batches to
+  import a manifest of.
 """
 
 from __future__ import annotations
@@ -181,31 +183,44 @@ class VerificationOps(ServiceBase):
         return [_describe(s, self._label) for s in self.shipments_of(batch)]  # type: ignore[attr-defined]
 
     def _absent(self, code: str) -> Verification:
-        """No code list held here lists ``code``: counterfeit only if the chain proves it."""
+        """No code list held here lists ``code``: counterfeit only if the chain proves it.
+
+        The proof needs the chain's binding of the code's drug identifier code to a product X
+        (``DrugRegistry.productOfDrugCode``, assigned by the national regulator): then the code is
+        counterfeit when every batch ever committed for X is held here, rebuilds its on-chain root
+        and none lists it. Without a binding no absence proves anything (another product on chain
+        may carry the prefix and this home may hold none of its batches): cannot tell here.
+        """
         prefix = drug_identifier(code)
-        products = self.codes.products_with_prefix(prefix)
         how = (f"ask the manufacturer (or whoever shipped the unit) for the batch's code manifest and run "
                f"`fisco-drugtrace batch import-manifest FILE`")
-        if not products:
+        # 0000000 is never assigned (the contract refuses it)
+        bound = bytes(self.suite.call(self.suite.drugs, "productOfDrugCode", int(prefix))) if int(prefix) else b""
+        if not any(bound):
+            held = " (this home holds code lists with that prefix, which prove nothing alone)" \
+                if self.codes.products_with_prefix(prefix) else ""
             return Verification(code, Verdict.CANNOT_TELL,
-                                f"cannot tell here: no code list of drug identifier code {prefix} is held in this "
-                                f"home; {how}")
-        committed = self._committed_batches(products)
-        held = {b.batch_id for b in self.codes.batches()}
-        missing = tuple(sorted(b for b in committed if b not in held))
+                                f"cannot tell here: the chain binds no product to drug identifier code {prefix} "
+                                f"(the national regulator assigns it: `fisco-drugtrace product assign-code`), so no "
+                                f"absence of this code proves it counterfeit{held}; {how}")
+        product = bound
+        committed = self._committed_batches({product})
+        held_ids = {b.batch_id for b in self.codes.batches()}
+        missing = tuple(sorted(b for b in committed if b not in held_ids))
         if missing:
             return Verification(code, Verdict.CANNOT_TELL,
-                                f"cannot tell here: {len(missing)} of the {len(committed)} committed batches of drug "
-                                f"identifier code {prefix} are not held here (first: {id_hex(missing[0])}); {how}",
-                                missing_batches=missing)
+                                f"cannot tell here: {len(missing)} of the {len(committed)} batches committed for "
+                                f"product {id_hex(product)} (drug identifier code {prefix} on chain) are not held "
+                                f"here (first: {id_hex(missing[0])}); {how}", missing_batches=missing)
         stale = [bid for bid in sorted(committed) if not self._held_list_is_the_chains(bid)]
         if stale:
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"cannot tell here: the code list held for batch {id_hex(stale[0])} does not rebuild "
                                 f"its on-chain root; {how}", missing_batches=tuple(stale))
         return Verification(code, Verdict.COUNTERFEIT,
-                            f"counterfeit: none of the {len(committed)} batches ever committed on chain for drug "
-                            f"identifier code {prefix} lists this code (all are held here)")
+                            f"counterfeit: the chain binds drug identifier code {prefix} to product "
+                            f"{id_hex(product)}, and none of the {len(committed)} batches ever committed on chain "
+                            f"for it lists this code (all are held here and rebuild their roots)")
 
     def _held_list_is_the_chains(self, batch_id: bytes) -> bool:
         """The list held for ``batch_id`` is the one the chain committed (same root, same count)."""

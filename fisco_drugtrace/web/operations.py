@@ -29,7 +29,7 @@ _READS = (
     "effective_state", "release_status", "recovered", "shipments_of", "verify_code",
     "trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts", "audit_recalls",
     "audit_compliance", "audit_report", "recall_figures", "batch_stock", "stop_authority", "suspended_by",
-    "recall_links", "latest_case", "observation_voided_by",
+    "recall_links", "latest_case", "observation_voided_by", "drug_code_of", "product_of_drug_code",
     # procurement (issue 17 B)
     "get_bid", "bids", "is_allowed_distributor", "agreed_volume", "get_order", "orders", "get_delivery",
     "settlement_period",
@@ -37,7 +37,7 @@ _READS = (
 #: Served writes, signed by the account the caller's token is bound to.
 _WRITES = (
     "register_org", "bind_account", "unbind_account", "suspend_org", "restore_org",
-    "register_product", "register_batch", "import_codes", "define_process", "approve_process",
+    "register_product", "assign_drug_code", "register_batch", "import_codes", "define_process", "approve_process",
     "reject_process", "record_process_step", "record_release_test", "pass_release_gate",
     "release_batch", "record_official_inspection", "transition_batch", "transition_product",
     "stop", "resume", "deregister", "set_adr_policy", "dispatch", "dispatch_return", "receive",

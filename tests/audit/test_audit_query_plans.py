@@ -61,3 +61,11 @@ def test_hot_queries_never_scan_events(index, query) -> None:
 def test_recall_completion_runs(index) -> None:
     done = recall_completion(index, 1)
     assert done is not None and done.recall_id == 1
+
+
+def test_where_is_never_walks_a_batchs_unit_events(index) -> None:
+    """A batch's rows in ``events_batch`` are mostly its units' dispenses (10^5 at the bench's
+    scale): "where is it now" may search that index with the unit column bound (NULL: batch
+    events), never by the batch alone."""
+    plans = _plans(index, lambda: where_is(index, hex32("batch2")))
+    assert not [p for p in plans if "events_batch (batch_id=?)" in p]

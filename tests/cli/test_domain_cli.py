@@ -252,6 +252,7 @@ def test_observe_and_offline_ids(world) -> None:
     assert as_json("batch", "id", "--product", product, "--lot", "CLI-1")["batch_id"] == world["batch"]["batch_id"]
     shown = as_json("product", "show", product)
     assert shown["approval_number"] == "国药准字H20269999" and shown["min_temp"] == 20
+    assert shown["state"] == "LISTED" and shown["drug_code"] is None  # no code bound to it
 
 
 def test_a_home_on_postgresql_imports_verifies_and_audits(world, capsys, tmp_path, pg_server) -> None:
@@ -439,3 +440,40 @@ def test_packed_batch_ship_unpack_dispense_many_decommission(world, env, capsys)
     assert "case 0" in invoke("audit", "where", b, "--by-case")
     text = invoke("trace", "unit", codes[3])
     assert "packing: unit 3 (dispensed) in case 0 opened at" in text and "pallet 0 opened at" in text
+
+
+def test_drug_codes_bind_products_and_decide_counterfeit(world, env, capsys) -> None:
+    """`product register --drug-code`, `product assign-code`, `product code-owner`; `verify` calls an
+    absent code counterfeit (exit 7) only under a binding, else cannot tell here (exit 8)."""
+    root = env["root"]
+    forged = world["codes"][0][:7] + "999999999" + "0000"  # the world's product has no code on chain
+    code, out, err = run_main(capsys, "verify", forged)
+    assert code == 8 and "binds no product to drug identifier code 8160347" in out + err
+    bound = as_json("product", "register", "--approval", "国药准字H20265555", "--spec", "1 box", "--mah",
+                    CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", "--drug-code", "8160555",
+                    as_role="regulator")
+    assert as_json("product", "code-owner", "8160555")["product_id"] == bound["product_id"]
+    assert as_json("product", "show", bound["product_id"])["drug_code"] == "8160555"
+    assert "8160555" in invoke("product", "show", bound["product_id"])
+    codes_file = root / "dc_codes.txt"
+    codes_file.write_text("".join(f"{c}\n" for c in story_codes(5, "8160555")))
+    as_json("batch", "register", str(codes_file), "--product", bound["product_id"], "--lot", "DC-1",
+            "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")
+    code, out, err = run_main(capsys, "verify", "8160555" + "999999999" + "0000")
+    assert code == 7 and bound["product_id"] in out + err
+    other = as_json("product", "register", "--approval", "国药准字H20265556", "--spec", "1 box", "--mah",
+                    CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", as_role="regulator")
+    code, _, err = run_main(capsys, "product", "assign-code", other["product_id"], "8160555", as_role="regulator")
+    assert code == 5 and "DrugRegistryDrugCodeTaken" in err
+    code, _, err = run_main(capsys, "product", "assign-code", other["product_id"], "816055", as_role="regulator")
+    assert code == 2 and "7 digits" in err
+    code, _, err = run_main(capsys, "product", "assign-code", other["product_id"], "8160556", as_role="manufacturer")
+    assert code == 5 and "OrgRegistryUnauthorizedKind" in err
+    assert as_json("product", "assign-code", other["product_id"], "8160556", as_role="regulator")["drug_code"] == \
+        "8160556"
+    code, _, err = run_main(capsys, "product", "code-owner", "8160557")
+    assert code == 1 and "not found" in err
+    # the other product's batch may not carry the first's drug identifier code: refused, nothing sent
+    code, _, err = run_main(capsys, "batch", "register", str(codes_file), "--product", other["product_id"], "--lot",
+                            "DC-2", "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")
+    assert code == 2 and "8160555" in err and "8160556" in err

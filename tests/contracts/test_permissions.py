@@ -485,6 +485,8 @@ OPS: list[Op] = [
     Op("unpause", K(NAT), _unpause, by_kind(MASK["national"]), "Unpaused", pausable=False),
     # DrugRegistry
     Op("registerProduct", K(NAT), _register_product, by_kind(MASK["national"]), "ProductRegistered"),
+    Op("assignDrugCode", K(NAT), lambda s, a: Call(s.w.drugs, "assignDrugCode", (s.product, 8160347)),
+       by_kind(MASK["national"]), "DrugCodeAssigned"),
     Op("setAdrPolicy", REG, lambda s, a: Call(s.w.drugs, "setAdrPolicy", (s.product, 3, 0, True)),
        by_kind(MASK["regulators"]), "AdrPolicySet"),
     Op("commitBatch", K(MAN), _commit, by_kind(MASK["manufacturer"]), "BatchCommitted"),

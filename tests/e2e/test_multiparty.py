@@ -128,7 +128,8 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
 
     # the manufacturer commits and releases a batch, exports its manifest, ships with its hash
     product = reg.ok("product", "register", "--approval", "国药准字H20260013", "--spec", "10 x 5 mg", "--mah",
-                     CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", sign=True)["product_id"]
+                     CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", "--drug-code", "8169013",
+                     sign=True)["product_id"]
     codes = story_codes(120, "8169013")
     (root / "codes.txt").write_text("\n".join(codes) + "\n")
     batch = man.ok("batch", "register", str(root / "codes.txt"), "--product", product, "--lot", "MP-1",
@@ -168,7 +169,7 @@ def test_four_homes_share_one_chain(chain_url: tuple[str, Path], capsys: pytest.
     assert code == 0 and "GENUINE: may be used" in out
     forged = codes[0][:7] + "999999999" + "0000"
     code, out, _ = pharm.run("verify", forged)
-    assert code == 7 and "COUNTERFEIT" in out  # every batch of 8169013 is held here
+    assert code == 7 and "COUNTERFEIT" in out  # 8169013 is the product's on chain, its every batch held here
 
     # the auditor: attach (done), sync, report, verify the report
     auditor.ok("audit", "sync")

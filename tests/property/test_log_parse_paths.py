@@ -70,3 +70,25 @@ def test_a_page_with_nonsense_in_it_is_a_bad_response(bad) -> None:
         logs_v3([bad])
     with pytest.raises(BadResponseError):
         log_v3(bad)
+
+
+_shared_topics = st.lists(st.sampled_from(["0x" + "11" * 32, "0x" + "AB" * 32, "0x" + "ab" * 31, "ab" * 32, "0x" + "00" * 32]),
+                          max_size=4)
+
+
+@given(st.lists(st.tuples(entries, _shared_topics), max_size=8))
+def test_a_page_repeating_topics_parses_as_each_entry_does(pairs: list) -> None:
+    """logs_v3 decodes each distinct topic text of a page once: a repeated topic, valid or not,
+    gives what the entry alone gives (a short or unprefixed one sends the entry to the checked
+    parser every time)."""
+    from fisco_drugtrace.client.wire_v3 import logs_v3
+    from fisco_drugtrace.errors import BadResponseError
+
+    page = [{**entry, "topics": topics} for entry, topics in pairs]
+    try:
+        expected = [log_v3(entry) for entry in page]
+    except BadResponseError:
+        with pytest.raises(BadResponseError):
+            logs_v3(page)
+    else:
+        assert logs_v3(page) == expected

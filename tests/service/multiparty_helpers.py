@@ -12,14 +12,17 @@ PROCESS = b"\x7e" * 32
 _lots = itertools.count(1)
 
 
-def released_batch(market, units: int = 30, prefix: str | None = None, product=None):
-    """A batch committed and released by the manufacturer (codes in its home): of a fresh product
-    with its own drug identifier code, or of ``product`` with ``prefix``."""
-    reg, man = market.svc["regulator"], market.svc["manufacturer"]
+def released_batch(market, units: int = 30, prefix: str | None = None, product=None, *, bind: bool = True,
+                   mah: str = "manufacturer"):
+    """A batch committed and released by ``mah`` (codes in its home): of a fresh product with its
+    own drug identifier code (bound to it on chain by the regulator unless ``bind`` is false), or
+    of ``product`` with ``prefix``."""
+    reg, man = market.svc["regulator"], market.svc[mah]
     n = next(_lots)
     approval = f"国药准字M2026{n:04d}"
     if product is None:
-        product = reg.register_product(approval, "6 capsules", market.orgs["manufacturer"], min_temp=20, max_temp=80)
+        product = reg.register_product(approval, "6 capsules", market.orgs[mah], min_temp=20, max_temp=80,
+                                       drug_code=(prefix or f"86{n:05d}") if bind else None)
         man.define_process(product.product_id, 1, PROCESS)
         reg.approve_process(product.product_id, PROCESS)
     codes = story_codes(n * 1000 + units, prefix or f"86{n:05d}")[n * 1000:]

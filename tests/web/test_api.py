@@ -45,6 +45,16 @@ def test_verify_needs_no_token_and_says_genuine(served, world) -> None:
     assert body["batch"]["state"] == "LISTED" and body["batch"]["state_value"] == 1
 
 
+def test_the_drug_code_binding_is_served(served, world) -> None:
+    http, tokens, _ = served
+    auth = _auth(tokens["auditor"])
+    product = "0x" + world.story.product_id.hex()
+    assert http.get("/api/v1/drug_code_of", params={"product": product}, headers=auth).json() == "8160347"
+    assert http.get("/api/v1/product_of_drug_code", params={"drug_code": "8160347"}, headers=auth).json() == product
+    assert http.get("/api/v1/product_of_drug_code", params={"drug_code": "8160348"}, headers=auth).json() is None
+    assert http.get("/api/v1/product_of_drug_code", params={"drug_code": "816"}, headers=auth).status_code == 400
+
+
 def test_reads_need_a_token(served, world) -> None:
     http, tokens, _ = served
     assert http.get("/api/v1/audit_recalls").status_code == 401
@@ -104,6 +114,7 @@ def test_a_foreign_token_cannot_act_for_another_organisation(served, world) -> N
         "restore_org": {"org": man_org},
         "register_product": {"approval_number": "国药准字H20269999", "package_spec": "x", "mah": man_org,
                              "min_temp": 20, "max_temp": 80},
+        "assign_drug_code": {"product": product, "drug_code": "8160999"},
         "register_batch": {"product": product, "lot": "FAKE", "codes": [f"8160347{i:09d}0000" for i in (900, 901)],
                            "production_date": 1, "expiry_date": 4_102_444_800_000},
         "import_codes": {"batch": batch, "codes": world.listed_codes[:2]},

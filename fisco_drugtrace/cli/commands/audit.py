@@ -22,7 +22,8 @@ def audit() -> None:
 
 
 @audit.command("sync")
-@click.option("--step", type=click.IntRange(min=1), default=500, show_default=True, help="Blocks per getLogs.")
+@click.option("--step", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Blocks per index transaction (getLogs pages are the node's, read ahead).")
 @click.option("--rebuild", is_flag=True, help="Delete the index first and index the chain from the start.")
 @json_option
 @pass_app

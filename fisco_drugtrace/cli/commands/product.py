@@ -22,15 +22,47 @@ def product() -> None:
 @click.option("--mah", required=True, help="Marketing-authorisation holder (ORG).")
 @click.option("--min-temp", type=int, required=True, help="Lowest storage temperature, 0.1 °C (20 = 2.0 °C).")
 @click.option("--max-temp", type=int, required=True, help="Highest storage temperature, 0.1 °C.")
+@click.option("--drug-code", metavar="NNNNNNN",
+              help="Also bind the product to its 7-digit drug identifier code (药品标识码) on chain.")
 @evidence_option("details", "approval documents")
 @json_option
 @pass_app
 def register(app: AppContext, approval: str, spec: str, mah: str, min_temp: int, max_temp: int,
-             details: str | None, as_json: bool) -> None:
-    """Register a product; prints its id."""
+             drug_code: str | None, details: str | None, as_json: bool) -> None:
+    """Register a product; prints its id. With --drug-code the national regulator also binds it to
+    its drug identifier code (a second transaction), without which `verify` never calls a code of
+    that prefix counterfeit."""
     record = write_service(app).register_product(approval, spec, mah, min_temp=min_temp, max_temp=max_temp,
-                                                 details_hash=evidence_hash(details))
+                                                 details_hash=evidence_hash(details), drug_code=drug_code)
     show(record, as_json)
+
+
+@product.command("assign-code")
+@click.argument("product_id", type=id_arg, metavar="PRODUCT_ID")
+@click.argument("drug_code", metavar="NNNNNNN")
+@json_option
+@pass_app
+def assign_code(app: AppContext, product_id: bytes, drug_code: str, as_json: bool) -> None:
+    """Bind a product to its 7-digit drug identifier code on chain (national regulator; once per
+    product, unique across products). `verify` then proves a code of that prefix counterfeit when
+    every batch of the product is held and none lists it."""
+    svc = write_service(app)
+    tx = svc.assign_drug_code(product_id, drug_code)
+    show({"product_id": product_id, "drug_code": svc.drug_code_of(product_id), "tx": tx}, as_json)
+
+
+@product.command("code-owner")
+@click.argument("drug_code", metavar="NNNNNNN")
+@json_option
+@pass_app
+def code_owner(app: AppContext, drug_code: str, as_json: bool) -> None:
+    """The product the chain binds to a drug identifier code (exit 1 if none)."""
+    from fisco_drugtrace.errors import NotFound
+
+    owner = read_service(app).product_of_drug_code(drug_code)
+    if owner is None:
+        raise NotFound("product with drug identifier code", drug_code)
+    show({"drug_code": drug_code, "product_id": owner}, as_json)
 
 
 @product.command("show")
@@ -38,8 +70,11 @@ def register(app: AppContext, approval: str, spec: str, mah: str, min_temp: int,
 @json_option
 @pass_app
 def show_cmd(app: AppContext, product_id: bytes, as_json: bool) -> None:
-    """Show a product."""
-    show(read_service(app).get_product(product_id), as_json)
+    """Show a product, with the drug identifier code the chain binds to it (null: none)."""
+    from fisco_drugtrace.cli.render import to_jsonable
+
+    svc = read_service(app)
+    show({**to_jsonable(svc.get_product(product_id)), "drug_code": svc.drug_code_of(product_id)}, as_json)
 
 
 @product.command("id")

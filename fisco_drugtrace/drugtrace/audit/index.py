@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from fisco_drugtrace.drugtrace.audit.projection import PROJECTION_SCHEMA, Projection
 from fisco_drugtrace.drugtrace.audit.records import KEY_COLUMNS, PROCESS_DEFINITION_POINT, IndexedEvent
@@ -18,7 +19,7 @@ from fisco_drugtrace.drugtrace.audit.schema import SCHEMA, SCHEMA_VERSION
 from fisco_drugtrace.drugtrace.sqldb import StoreLocation, open_store
 from fisco_drugtrace.errors import AuditError, IndexMismatchError
 
-__all__ = ["AuditIndex", "event_row_values", "iter_events", "mismatch"]
+__all__ = ["AuditIndex", "event_row_values", "static_key_plan", "iter_events", "mismatch"]
 
 _EVENT_COLUMNS = (
     "block_number", "tx_hash", "position", "log_index", "contract", "address", "name", "ts_ms",
@@ -66,6 +67,46 @@ def _plan(name: str, arg_names: tuple[str, ...]) -> tuple[tuple[str, int, bool],
     return found
 
 
+def _word_key(kind: str, blob: bool) -> str | None:
+    """How one ABI word ``{w}`` of static type ``kind`` becomes its key column's value — what
+    :func:`event_row_values` gets from the argument's JSON form — as a Python expression
+    (``_Z`` is 32 zero bytes, ``_ib`` is ``int.from_bytes``), or ``None`` when that type is left
+    to the general path."""
+    if blob:
+        if kind == "bytes32":
+            return "({w} if {w} != _Z else None)"
+        if kind == "address":
+            return "({w}[12:] if {w}[12:] != _Z[:20] else None)"
+        if kind.startswith("bytes") and kind[5:].isdigit() and 0 < int(kind[5:]) < 32:
+            n = int(kind[5:])
+            return f"({{w}}[:{n}] if {{w}}[:{n}] != _Z[:{n}] else None)"
+        return None
+    if kind.startswith("uint") and kind[4:].isdigit():
+        return '(_ib({w}, "big") or None)'
+    if kind.startswith("int") and kind[3:].isdigit():
+        return '(_ib({w}, "big", signed=True) or None)'
+    return None
+
+
+def static_key_plan(name: str, params: Sequence[tuple[str, str]]) -> tuple[tuple[int, int, str], ...] | None:
+    """For an event whose arguments are single static words, given as ``(name, ABI type)`` in
+    ABI order: ``(argument position, key slot, expression of the word {w})`` for each key column
+    it fills (see :func:`_word_key`), so a decoder can fill ``IndexedEvent.row_keys`` from the
+    words. ``None`` when the general path must decide (``ObservationRecorded``'s subject, a key
+    of an unexpected type)."""
+    if name == "ObservationRecorded":
+        return None
+    names = tuple(n for n, _ in params)
+    kinds = dict(params)
+    out = []
+    for arg, slot, is_blob in _plan(name, names):
+        expr = _word_key(kinds[arg], is_blob)
+        if expr is None:
+            return None
+        out.append((names.index(arg), slot, expr))
+    return tuple(out)
+
+
 def _blob(value: Any) -> bytes | None:
     """A bytes32 key from its JSON form (``0x`` hex) or bytes; 32 zero bytes mean "none"."""
     if type(value) is str and value[:2] == "0x":
@@ -81,6 +122,11 @@ def event_row_values(event: IndexedEvent) -> tuple[Any, ...]:
     ``ObservationRecorded.subjectId`` is a batch, or a product for process definitions.
     """
     args = event.args
+    if event.row_keys is not None:
+        return (
+            event.block_number, event.tx_hash, event.position, event.log_index, event.contract,
+            event.address, event.name, event.ts_ms, *event.row_keys, event.args_json or _ENCODER.encode(args),
+        )
     keys: list[Any] = [None] * 8
     for arg, slot, is_blob in _plan(event.name, tuple(args)):
         value = args[arg]
@@ -194,18 +240,36 @@ class AuditIndex:
                last_block: int) -> None:
         """Store events, block anchors ``{number: (hash, ts_ms)}`` and projections; advance
         ``last_block`` — all in one transaction."""
+        with self.appending(last_block) as add:
+            add(events, blocks)
+
+    @contextmanager
+    def appending(self, last_block: int) -> Iterator[Callable[[Sequence[IndexedEvent],
+                                                                Mapping[int, tuple[str, int | None]]], None]]:
+        """One transaction that stores a range in parts, as they arrive: each call of the
+        yielded ``add(events, blocks)`` stores what :meth:`append` would (events in order after
+        those of earlier calls); ``last_block`` and the event count advance when the block ends,
+        and nothing is kept if it raises. Several calls give the index one call with everything
+        would give."""
         with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO blocks (number, hash, ts_ms) VALUES (?, ?, ?)",
-                ((n, _norm(h), ts) for n, (h, ts) in blocks.items()),
-            )
             floor = self.last_block
-            if events and min(e.block_number for e in events) <= floor and floor > 0:
-                raise AuditError(f"events at or below block {floor} are already indexed")
-            self.db.executemany(_INSERT, (event_row_values(e) for e in events))
-            self._projection.apply(events)
-            self.set_meta("last_block", str(max(last_block, self.last_block)))
-            self.set_meta("event_count", str(self.event_count + len(events)))
+            added = 0
+
+            def add(events: Sequence[IndexedEvent], blocks: Mapping[int, tuple[str, int | None]]) -> None:
+                nonlocal added
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO blocks (number, hash, ts_ms) VALUES (?, ?, ?)",
+                    ((n, _norm(h), ts) for n, (h, ts) in blocks.items()),
+                )
+                if events and min(e.block_number for e in events) <= floor and floor > 0:
+                    raise AuditError(f"events at or below block {floor} are already indexed")
+                self.db.executemany(_INSERT, (event_row_values(e) for e in events))
+                self._projection.apply(events)
+                added += len(events)
+
+            yield add
+            self.set_meta("last_block", str(max(last_block, floor)))
+            self.set_meta("event_count", str(self.event_count + added))
 
     # -- reading -------------------------------------------------------------------------
     def rows(self, where: str = "", params: Sequence[Any] = (), order: str = "block_number, seq",

@@ -46,6 +46,9 @@ class IndexedEvent:
     #: ``args`` as compact JSON in ABI order, when the decoder could write it directly (it is
     #: exactly what ``json`` would give); the index stores it instead of encoding ``args`` again.
     args_json: str | None = field(default=None, compare=False, repr=False)
+    #: the eight key columns of its ``events`` row (``KEY_ORDER``), when the decoder read them
+    #: straight from the log's words; exactly what ``event_row_values`` derives from ``args``.
+    row_keys: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ with ``IndexMismatchError`` instead of mixing two histories.
 from __future__ import annotations
 
 import gc
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
@@ -110,6 +111,15 @@ def sync_index(
 ) -> SyncResult:
     """Index every suite event from the last synced block (or ``start_block``) to the head.
 
+    Each range of ``step`` blocks is stored in one transaction. It is read in pages of the
+    client's ``log_page_blocks`` (one ``getLogs`` call each on 3.9+; :data:`PAGE_BLOCKS` for a
+    client without that figure), and pages are fetched ahead: :data:`FETCHERS` threads read
+    the next :data:`LOOKAHEAD` pages — their logs, then the header of every block holding a log
+    (and of the range's last block) — while this thread decodes and stores what has arrived
+    (:meth:`AuditIndex.appending`: the range's transaction, written page by page), so the node's
+    work, the round trips and SQLite's overlap the indexing. Pages are consumed in block order,
+    and the index gets exactly what an unpipelined read of the same ranges would give.
+
     :param on_progress: called with ``(blocks done, blocks total)`` after each range.
     :raises IndexMismatchError: the chain does not hold a block the index was anchored to.
     """
@@ -118,43 +128,85 @@ def sync_index(
     first = max(index.last_block + 1, start_block)
     total_events = 0
     total = max(0, head - first + 1)
+    step = max(1, int(step))
+    page = max(1, min(step, int(getattr(client, "log_page_blocks", 0) or PAGE_BLOCKS)))
     ranges = [(a, min(a + step - 1, head)) for a in range(first, head + 1, step)]
+    pages = [(a, min(a + page - 1, b), a + page > b) for a, b in ranges for a in range(a, b + 1, page)]
     addresses = decoder.addresses
-    # One range of lookahead: the next getLogs runs while this range is decoded and stored
-    # (on a real node that hides the round trip; in-process it overlaps SQLite work).
-    with _cycle_collector_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-getlogs") as pool:
-        pending = pool.submit(client.get_logs, ranges[0][0], ranges[0][1], addresses, None) if ranges else None
-        for i, (a, b) in enumerate(ranges):
-            assert pending is not None
-            logs = pending.result()
-            if i + 1 < len(ranges):
-                pending = pool.submit(client.get_logs, ranges[i + 1][0], ranges[i + 1][1], addresses, None)
-            events, blocks = _decode_range(client, decoder, logs)
-            if b not in blocks:
-                end = _block_info(client, b)
-                if end is not None:
-                    blocks[b] = end
-            index.append(events, blocks, b)
-            total_events += len(events)
-            if on_progress is not None:
-                on_progress(b - first + 1, total)
+    pool = ThreadPoolExecutor(max_workers=FETCHERS, thread_name_prefix="audit-getlogs")
+    try:
+        with _cycle_collector_paused():
+            ahead: deque[Future[_Page]] = deque()
+            queued = 0
+
+            def top_up() -> None:
+                nonlocal queued
+                while queued < len(pages) and len(ahead) < LOOKAHEAD:
+                    a, b, last = pages[queued]
+                    ahead.append(pool.submit(_fetch_page, client, addresses, a, b, last))
+                    queued += 1
+
+            top_up()
+            for a, b in ranges:
+                positions: dict[str, int] = {}
+                # one transaction per range, written page by page: SQLite's share of the work
+                # (it releases the GIL) overlaps the fetchers' parsing of the next pages
+                with index.appending(b) as add:
+                    while True:
+                        logs, blocks, page_end = ahead.popleft().result()
+                        top_up()
+                        events: list[IndexedEvent] = []
+                        _decode_page(decoder, logs, blocks, positions, events)
+                        add(events, {n: v for n, v in blocks.items() if v[0]})
+                        total_events += len(events)
+                        if page_end >= b:
+                            break
+                if on_progress is not None:
+                    on_progress(b - first + 1, total)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return SyncResult(from_block=first, to_block=head, events=total_events, blocks_checked=checked)
 
 
-def _decode_range(client: Any, decoder: EventDecoder, logs: Sequence[Log]
-                  ) -> tuple[list[IndexedEvent], dict[int, tuple[str, int | None]]]:
-    positions: dict[str, int] = {}
+#: blocks per page for a client that does not say how many one ``getLogs`` call serves
+PAGE_BLOCKS = 10
+#: threads reading pages ahead of the indexer, and how many pages may be read ahead. A page is
+#: one getLogs call and then one header call per block holding a log (~11 round trips for 10
+#: busy blocks), so the fetchers bound the rate on a distant node: measured with 20,000 events
+#: and a 5 ms round trip added to every call, 2 threads 1.75 s, 4 threads 1.06 s, 6 threads
+#: 1.12 s; with none added, 2 and 4 are alike.
+FETCHERS = 4
+LOOKAHEAD = 8
+
+_Page = tuple[list[Log], dict[int, tuple[str, int | None]], int]
+
+
+def _fetch_page(client: Any, addresses: Sequence[str], a: int, b: int, range_end: bool) -> _Page:
+    """One page: its logs, and ``(hash, timestamp)`` of every block holding one (the log's own
+    block hash and no time when the chain answers no header) and of ``b`` when it ends a range."""
+    logs = client.get_logs(a, b, addresses, None)
     blocks: dict[int, tuple[str, int | None]] = {}
-    events: list[IndexedEvent] = []
     for log in logs:
         number = int(log.block_number or 0)
         if number not in blocks:
             info = _block_info(client, number)
             blocks[number] = info if info is not None else (log.block_hash or "", None)
+    if range_end and b not in blocks:
+        end = _block_info(client, b)
+        if end is not None:
+            blocks[b] = end
+    return logs, blocks, b
+
+
+def _decode_page(decoder: EventDecoder, logs: Sequence[Log], blocks: dict[int, tuple[str, int | None]],
+                 positions: dict[str, int], events: list[IndexedEvent]) -> None:
+    """Decode a page's logs into ``events`` (``position``: the log's place among the suite's
+    logs of its transaction, counted in ``positions``)."""
+    decode, append = decoder.decode, events.append
+    for log in logs:
         tx = str(log.transaction_hash or "").lower()
         position = positions.get(tx, 0)
         positions[tx] = position + 1
-        event = decoder.decode(log, position=position, ts_ms=blocks[number][1])
+        event = decode(log, position=position, ts_ms=blocks[int(log.block_number or 0)][1])
         if event is not None:
-            events.append(event)
-    return events, {n: v for n, v in blocks.items() if v[0]}
+            append(event)
