@@ -319,6 +319,7 @@ def test_every_read_endpoint_answers_with_a_token(served, world) -> None:
         "agreed_volume": {"bid_id": 1, "hospital": "12110000400001234N"}, "get_order": {"order_id": 1},
         "orders": {}, "get_delivery": {"shipment_id": story.shipments["to_distributor"]},
         "settlement_period": {"platform": man_org},
+        "product_of_drug_code": {"drug_code": world.listed_codes[0][:7]}, "drug_code_of": {"product": product},
     }
     read_ops = {name for name, op in OPERATIONS.items() if not op.write}
     assert read_ops == set(calls), "every read endpoint is exercised"
@@ -334,6 +335,11 @@ def test_every_read_endpoint_answers_with_a_token(served, world) -> None:
     missing = {name for name, status in answers.items() if status == 404}
     assert missing <= {"get_bid", "get_order", "get_delivery", "is_allowed_distributor", "agreed_volume"}, answers
     assert http.get("/api/v1/where_is", params={"batch": batch}).status_code == 401  # no token
+    bound = http.get("/api/v1/product_of_drug_code", params={"drug_code": world.listed_codes[0][:7]},
+                     headers=_auth(tokens["auditor"])).json()
+    assert bound == product  # the story's product bears the drug identifier code of its boxes
+    assert http.get("/api/v1/drug_code_of", params={"product": product},
+                    headers=_auth(tokens["auditor"])).json() == world.listed_codes[0][:7]
 
 
 def test_keys_never_leave_the_keystore(served, world) -> None:
