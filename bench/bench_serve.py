@@ -226,7 +226,7 @@ def _measure(args: argparse.Namespace, backend: str, database: str) -> list[tupl
             port = _free_port()
             server = _serve(home, rpc_url, port, workers, database, prefix)
             try:
-                _wait_ready(port)
+                _wait_ready(port, 60.0 + args.codes / 50_000)  # the syncer lays out the proof file first
                 # warm the page cache (first touches of a 10^7-code store's pages are disk reads)
                 _round(port, [f"/api/v1/verify_code?code={c}" for c in codes[:4000]], b'"genuine":true',
                        args.clients)

@@ -127,6 +127,11 @@ def _web(console: Console, client: object, home: Path, result: object, *, port: 
     console.print("[bold]Web pages[/] (fisco-drugtrace serve)")
     console.print(f"    a patient scans a box:  {base}/v/{code}   -> {verdict}", soft_wrap=True)
     console.print(f"    the supervision board:  {base}/login  (read token: {token})", soft_wrap=True)
+    batch = f"{base}/board/batch/0x{result.batch_id.hex()}"  # type: ignore[attr-defined]
+    shown = requests.get(batch, headers={"Authorization": f"Bearer {token}"}, params={"lang": "en"}, timeout=30,
+                         allow_redirects=False)
+    console.print(f"    the story's batch:      {batch}   -> where every unit is ({shown.status_code})",
+                  soft_wrap=True)
     console.print(f"    the HTTP API:           {base}/api/openapi.json", soft_wrap=True)
     try:
         if keep_serving:

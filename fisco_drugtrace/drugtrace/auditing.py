@@ -21,7 +21,7 @@ from fisco_drugtrace.drugtrace.audit.report import AuditReport, Evidence, build_
 from fisco_drugtrace.drugtrace.audit.sync import sync_index
 from fisco_drugtrace.drugtrace.audit.verify import ReportVerification, VerifyResult, index_evidence, verify_evidence
 from fisco_drugtrace.drugtrace.ids import code_hash
-from fisco_drugtrace.errors import CodeNotGenuine, ContractRevert, NotFound, VerificationError
+from fisco_drugtrace.errors import CodeNotGenuine, ContractRevert, NotFound, TransportError, VerificationError
 
 __all__ = ["AuditOps"]
 
@@ -128,24 +128,37 @@ class AuditOps(ServiceBase):
         read while the chain's head is the index's last block, and checked against the index's
         own replay of them: a difference raises ``VerificationError`` (exit 6) rather than
         producing a report that cannot verify. With ``sync=False`` and an index behind the
-        head, the figures are the index's replay (equal to the chain's at that block)."""
+        head, or a node that cannot be asked (``TransportError``: a server whose node is down
+        still shows its board), the figures are the index's replay (equal to the chain's at that
+        block) and the block hash is the one the index recorded when it synced that block."""
         moment = self.now_ms() if now_ms is None else now_ms
         with self.open_audit_index() as index:
             figures = None
             for _attempt in range(5):
                 if sync:
                     self.audit_sync(index)
-                if self.client.block_number() != index.last_block:
-                    if not sync:
+                try:
+                    if self.client.block_number() != index.last_block:
+                        if not sync:
+                            break
+                        continue
+                    read = self.chain_recall_figures(index)
+                    if self.client.block_number() == index.last_block:
+                        figures = read
                         break
-                    continue
-                read = self.chain_recall_figures(index)
-                if self.client.block_number() == index.last_block:
-                    figures = read
+                except TransportError:
+                    if sync:
+                        raise
                     break
             else:
                 raise VerificationError(["the chain kept moving while its recall figures were read; try again"])
-            anchor = self.client.get_block_hash(index.last_block) if index.last_block else None
+            anchor = None
+            if index.last_block:
+                try:
+                    anchor = self.client.get_block_hash(index.last_block)
+                except TransportError:  # the node is down: the index's own anchor of that block
+                    if sync:
+                        raise
             report = build_report(index, now_ms=moment, figures=figures, last_block_hash=anchor)
             if figures is not None:
                 replayed = build_report(index, now_ms=moment)

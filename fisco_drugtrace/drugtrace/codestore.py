@@ -7,8 +7,8 @@ A code may belong to one batch only; the store enforces it across batches.
 
 Layout (``PRAGMA user_version`` 2): a batch's ordered code list is one BLOB of fixed-width
 20-byte codes (``code_lists``), and ``units`` maps each code hash to (batch number, index) — one
-small row and one B-tree per code, inserted in key order, so that a 10^5-code import costs one
-sequential B-tree build. Files of the first layout (``codes`` rows with the code text and both
+small row and one B-tree per code, inserted in key order (on PostgreSQL by binary ``COPY``),
+so that a 10^5-code import costs one sequential B-tree build. Files of the first layout (``codes`` rows with the code text and both
 ids, plus an index by batch) are migrated in place when opened.
 """
 
@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import queue
 import sqlite3
+import struct
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from fisco_drugtrace.drugtrace.merkle import MerkleTree, level_sizes, multiproof_for, proof_for
 from fisco_drugtrace.drugtrace.sqldb import StoreLocation, open_store
@@ -256,15 +257,10 @@ class CodeStore:
         hashes and inserted in key order (the B-tree is appended to, not split at random) — no
         Python object per row: at 10^5 codes, 2.5x the ``executemany`` of sorted tuples on
         SQLite. Raises ``_Repeated`` when a code is already stored (or repeats in the list)."""
-        blob, last = b"".join(hashes), len(hashes) - 1
         if self.postgres:
-            try:
-                self._db.execute_native(
-                    "INSERT INTO units (code_hash, batch, idx) SELECT substring(%s::bytea FROM n * 32 + 1 FOR 32) AS h, "
-                    "%s, n FROM generate_series(0, %s) AS n ORDER BY h", (blob, seq, last))
-            except self._db.unique_violation:
-                raise _Repeated() from None
+            self._copy_units(seq, hashes)
             return
+        blob, last = b"".join(hashes), len(hashes) - 1
         before = self._db.total_changes
         self._db.execute(
             "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < ?) "
@@ -272,6 +268,36 @@ class CodeStore:
             "ORDER BY h", (last, blob, seq))
         if self._db.total_changes - before != len(hashes):
             raise _Repeated()
+
+    def _copy_units(self, seq: int, hashes: Sequence[bytes]) -> None:
+        """PostgreSQL: the ``units`` rows by ``COPY … (FORMAT BINARY)``, streamed in chunks.
+
+        When the table holds no more codes than this batch brings (a first batch, or one larger
+        than all before it), its primary key is dropped, the rows copied in and the key built
+        again in one sort (``maintenance_work_mem`` raised for this transaction): at 10^6 codes
+        3.3 s against 9.4 s for an ``INSERT … SELECT`` into the indexed table, and rebuilding only
+        when the table at least doubles keeps the total work linear in the codes stored. Until
+        the transaction commits, the table is locked (verifications reading it wait). Otherwise
+        the rows are copied in key order into the indexed table (the B-tree is appended to).
+        A repeated code raises ``_Repeated`` either way (the key's ``UniqueViolation``), and the
+        transaction rolls back to the table and key as they were."""
+        db = self._db
+        held = db.execute("SELECT COALESCE(sum(unit_count), 0) FROM batch_list WHERE seq != ?", (seq,)).fetchone()[0]
+        rebuild = int(held) <= len(hashes)
+        order: Sequence[int] = range(len(hashes)) if rebuild else sorted(range(len(hashes)), key=hashes.__getitem__)
+        try:
+            if rebuild:
+                key = db.execute_native("SELECT conname FROM pg_constraint WHERE conrelid = 'units'::regclass "
+                                        "AND contype = 'p'").fetchone()
+                db.execute_native("SET LOCAL maintenance_work_mem = '512MB'")
+                if key is not None:
+                    db.execute_native(f'ALTER TABLE units DROP CONSTRAINT "{key[0]}"')
+            db.copy_in("COPY units (code_hash, batch, idx) FROM STDIN (FORMAT BINARY)",
+                       _copy_unit_rows(seq, hashes, order))
+            if rebuild:
+                db.execute_native("ALTER TABLE units ADD PRIMARY KEY (code_hash)")
+        except db.unique_violation:
+            raise _Repeated() from None
 
     def remove_batch(self, batch_id: bytes) -> None:
         with self._db:
@@ -369,8 +395,12 @@ class CodeStore:
     def level_nodes(self, batch_id: bytes, level: int) -> bytes | None:
         """The whole of one stored Merkle level of a batch (32-byte nodes), read once to lay out
         the served verifier's proof file (``None`` if not stored)."""
-        row = self._db.execute("SELECT nodes FROM levels WHERE batch_id = ? AND level = ?",
-                               (batch_id, level)).fetchone()
+        if self.postgres:  # binary: level 0 of a 10^7-code batch is 320 MB
+            row = self._db.execute_native("SELECT nodes FROM levels WHERE batch_id = %s AND level = %s",
+                                          (batch_id, level), binary=True).fetchone()
+        else:
+            row = self._db.execute("SELECT nodes FROM levels WHERE batch_id = ? AND level = ?",
+                                   (batch_id, level)).fetchone()
         return bytes(row[0]) if row else None
 
     def codes(self, batch_id: bytes) -> list[str]:
@@ -421,6 +451,23 @@ class CodeStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_COPY_CHUNK = 1 << 16
+
+
+def _copy_unit_rows(seq: int, hashes: Sequence[bytes], order: Sequence[int]) -> Iterator[bytes]:
+    """PostgreSQL's binary ``COPY`` stream of ``units`` rows ``(hash, seq, i)`` for ``i`` in
+    ``order``: header, then per row 3 fields (``bytea`` of 32, ``int8``, ``int8``), then the trailer."""
+    yield b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+    head = b"\x00\x03\x00\x00\x00\x20"  # 3 fields; the first 32 bytes long
+    middle = b"\x00\x00\x00\x08" + seq.to_bytes(8, "big", signed=True) + b"\x00\x00\x00\x08"
+    index = struct.Struct(">q").pack
+    if any(len(h) != 32 for h in hashes):
+        raise ValueError("the code store keeps 32-byte code hashes")
+    for start in range(0, len(order), _COPY_CHUNK):
+        yield b"".join([head + hashes[i] + middle + index(i) for i in order[start:start + _COPY_CHUNK]])
+    yield b"\xff\xff"
 
 
 def _pack(codes: Sequence[str]) -> bytes:

@@ -333,9 +333,16 @@ class PgConnection:
             if text is not None:
                 self.raw.execute(text)
 
-    def execute_native(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        """Run PostgreSQL SQL as it is (no translation)."""
-        return self.raw.execute(sql, params)
+    def execute_native(self, sql: str, params: Sequence[Any] | None = None, *, binary: bool = False) -> Any:
+        """Run PostgreSQL SQL as it is (no translation); ``binary``: results in binary format (a
+        large ``bytea`` arrives as its bytes, not as hex text twice its size to decode)."""
+        return self.raw.execute(sql, params, binary=binary)
+
+    def copy_in(self, sql: str, chunks: Iterable[bytes]) -> None:
+        """``COPY … FROM STDIN`` (PostgreSQL SQL as it is) fed with ``chunks`` of its format."""
+        with self.raw.cursor().copy(sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
 
     @property
     def unique_violation(self) -> type[Exception]:

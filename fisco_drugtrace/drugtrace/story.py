@@ -79,13 +79,23 @@ PROCESS_STEPS = 5  # the approved process definition: weighing, granulation, tab
 
 
 def story_codes(count: int, prefix: str = DRUG_PREFIX) -> list[str]:
-    """``count`` distinct 20-digit codes: 7-digit drug identifier + 9-digit serial + 4 check digits."""
-    out = []
-    for serial in range(1, count + 1):
-        body = f"{prefix}{serial:09d}"
-        check = f"{(sum(int(d) * (i % 7 + 1) for i, d in enumerate(body)) * 7919) % 10_000:04d}"
-        out.append(body + check)
-    return out
+    """``count`` distinct 20-digit codes: 7-digit drug identifier + 9-digit serial + 4 check digits.
+
+    The check digits of ``body = prefix + serial`` are ``(sum(digit * (i % 7 + 1)) * 7919) % 10000``
+    over the body's digits ``i``; the sum is taken as prefix + high 6 serial digits + low 3 from
+    two small tables (10^7 codes in seconds, not minutes, for the benchmarks).
+    """
+    def weighted(digits: str, start: int) -> int:
+        return sum(int(d) * ((start + i) % 7 + 1) for i, d in enumerate(digits))
+
+    head = weighted(prefix, 0)
+    low = [(f"{lo:03d}", weighted(f"{lo:03d}", len(prefix) + 6)) for lo in range(1000)]
+    out: list[str] = []
+    for hi in range(0, count // 1000 + 1):
+        high = f"{prefix}{hi:06d}"
+        part = head + weighted(high[len(prefix):], len(prefix))
+        out += [f"{high}{text}{((part + w) * 7919) % 10_000:04d}" for text, w in low]
+    return out[1:count + 1]  # serials 1..count
 
 
 @dataclass

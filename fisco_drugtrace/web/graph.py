@@ -16,6 +16,23 @@ def _label(org: str, labels: Mapping[str, str]) -> str:
     return labels.get(org, org[:10] + "…")
 
 
+#: characters of a box's line at font-size 12 (the box is 170 px wide)
+_LINE = 22
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` in at most two lines that fit a box (words kept whole; the rest cut with …)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= _LINE:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return [line if len(line) <= _LINE else line[:_LINE - 1] + "…" for line in lines] or [""]
+
+
 def trace_graph(trace: Any, labels: Mapping[str, str]) -> str:
     """SVG text for ``trace`` (a ``UnitTrace``); empty when the trace has no custody events."""
     order: list[str] = []
@@ -63,8 +80,12 @@ def trace_graph(trace: Any, labels: Mapping[str, str]) -> str:
     for org, x in pos.items():
         fill = "#e8f1e4" if org == dispensed_by else "#eef3f8"
         parts.append(f'<rect x="{x}" y="30" width="{_W}" height="{_H}" rx="8" fill="{fill}" stroke="#1f4e79"/>')
-        parts.append(f'<text x="{x + _W // 2}" y="{30 + _H // 2 + 4}" font-size="13" text-anchor="middle">'
-                     f'{escape(_label(org, labels))}</text>')
+        name = _label(org, labels)
+        lines = _lines(name)
+        top = 30 + _H // 2 + 4 - 7 * (len(lines) - 1)
+        spans = "".join(f'<tspan x="{x + _W // 2}" y="{top + 14 * i}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        parts.append(f'<text font-size="12" text-anchor="middle"><title>{escape(name)}</title>{spans}</text>')
         if org == dispensed_by:
             parts.append(f'<text x="{x + _W // 2}" y="22" font-size="12" text-anchor="middle" fill="#2e7d32">'
                          f'dispensed here</text>')

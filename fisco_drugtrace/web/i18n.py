@@ -54,6 +54,21 @@ _TEXTS: dict[str, dict[str, str]] = {
     "as_of_head": {"zh": "以上结果直接读自链上最新区块", "en": "Read from the chain's latest block"},
     "sync_ok": {"zh": "索引已同步至区块", "en": "Index in step with the chain up to block"},
     "sync_bad": {"zh": "链节点不可用，以下内容来自本地索引", "en": "The chain is unreachable: shown from the local index"},
+    # a genuine unit's advice by its state (drugtrace.verification.UnitState values); English pages
+    # show the library's own words (Verification.reason), so these are Chinese only
+    "advice_listed": {"zh": "正品，在售且尚未售出：可以使用"},
+    "advice_already_dispensed": {"zh": "正品，但此盒已经售出：请勿接收（追溯码可能被复制）"},
+    "advice_unit_destroyed": {"zh": "正品，但此盒已登记销毁：请勿接收，并请举报"},
+    "advice_stolen": {"zh": "正品，但此盒已报失窃：请勿接收，并请向药品监管部门报告"},
+    "advice_lost": {"zh": "正品，但此盒已报丢失：请勿接收，并请报告"},
+    "advice_sampled": {"zh": "正品，但此盒已被抽样：不得销售，请报告"},
+    "advice_destroyed": {"zh": "正品，但该批次已销毁：请勿使用"},
+    "advice_deregistered": {"zh": "正品，但该药品批准文号已注销：请勿使用"},
+    "advice_recalled": {"zh": "正品，但该批次正在召回：请勿使用，请退回"},
+    "advice_stopped": {"zh": "正品，但该批次已紧急停售：请勿使用"},
+    "advice_not_released": {"zh": "正品，但该批次从未放行销售：请勿使用"},
+    "advice_voided": {"zh": "该批次记录已作废（误提交）：请勿使用，并请报告"},
+    "advice_expired": {"zh": "正品，但已过有效期：请勿使用"},
 }
 
 
@@ -73,4 +88,4 @@ def pick_lang(query_lang: str | None, accept_language: str | None) -> str:
 def texts(lang: str) -> dict[str, str]:
     """The word table for one language (falls back to English for a missing entry)."""
     lang = lang if lang in LANGS else "zh"
-    return {key: value.get(lang) or value["en"] for key, value in _TEXTS.items()}
+    return {key: text for key, value in _TEXTS.items() if (text := value.get(lang) or value.get("en"))}

@@ -113,7 +113,11 @@ def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], 
             if proof.dispensed_block is not None:
                 evidence += [("dispensed in block", str(proof.dispensed_block)),
                              ("dispense transaction", str(proof.dispensed_tx))]
-    return VerifyView(result.code, verdict, str(result.reason), tuple(fields), state_key, level,
+    reason = str(result.reason)
+    unit_state = getattr(result, "state", None)
+    if verdict == Verdict.GENUINE and unit_state is not None:  # the advice in the page's language
+        reason = t.get(f"advice_{getattr(unit_state, 'value', unit_state)}", reason)
+    return VerifyView(result.code, verdict, reason, tuple(fields), state_key, level,
                       getattr(result, "dispensed", None) if verdict == Verdict.GENUINE else None,
                       tuple(getattr(result, "history", ()) or ()), tuple(evidence), scans,
                       getattr(result, "as_of_block", None))

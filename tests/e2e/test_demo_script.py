@@ -32,3 +32,5 @@ def test_demo_prints_every_step_and_writes_the_report(tmp_path, capsys, transpor
     # the story's dispensed box, checked through the served verify page
     scanned = next(line for line in out.splitlines() if "a patient scans a box" in line)
     assert "http://127.0.0.1:" in scanned and "/v/8160347" in scanned and scanned.rstrip().endswith("-> genuine")
+    batch = next(line for line in out.splitlines() if "the story's batch" in line)
+    assert "/board/batch/0x" in batch and batch.rstrip().endswith("(200)"), batch

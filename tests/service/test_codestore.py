@@ -127,6 +127,39 @@ def test_a_store_of_the_first_layout_is_migrated_when_opened(tmp_path) -> None:
         assert again.code_at(batch, 36) == codes[36] and again.code_at(batch, 37) is None
 
 
+def _has_primary_key(store: CodeStore) -> bool:
+    row = store._db.execute_native("SELECT count(*) FROM pg_constraint WHERE conrelid = 'units'::regclass "
+                                   "AND contype = 'p'").fetchone()
+    return int(row[0]) == 1
+
+
+def test_batches_small_and_large_land_whole_and_refuse_a_repeat_either_way(store: CodeStore, store_backend) -> None:
+    """On PostgreSQL a batch at least as large as what the store holds is copied in with the key
+    rebuilt after, a smaller one is copied into the indexed table: both keep every code findable
+    and refuse a code already held, storing nothing (and the key is there after each)."""
+    b = [ids.batch_id(PRODUCT, f"S{i}") for i in range(5)]
+    small, large = _codes(0, 20), _codes(1000, 60)
+    store.put_batch(build_batch_tree(b[0], small), small, product_id=PRODUCT, lot="S0")  # empty: rebuilt
+    store.put_batch(build_batch_tree(b[1], large), large, product_id=PRODUCT, lot="S1")  # 20 held <= 60: rebuilt
+    tiny = _codes(5000, 7)
+    store.put_batch(build_batch_tree(b[2], tiny), tiny, product_id=PRODUCT, lot="S2")  # 80 held > 7: into the index
+    for batch, codes in ((b[0], small), (b[1], large), (b[2], tiny)):
+        for i in (0, len(codes) // 2, len(codes) - 1):
+            found = store.locate(codes[i])
+            assert found is not None and (found.batch_id, found.index) == (batch, i)
+    for lot, codes in (("S3", _codes(9000, 3) + [large[5]]),          # small: into the index
+                       ("S4", _codes(9100, 200) + [small[7]])):       # large: rebuilt
+        bid = ids.batch_id(PRODUCT, lot)
+        with pytest.raises(TraceCodeError) as info:
+            store.put_batch(build_batch_tree(bid, codes), codes, product_id=PRODUCT, lot=lot)
+        assert info.value.problems[0][:2] == (len(codes), codes[-1])
+        assert store.batch(bid) is None and store.locate(codes[0]) is None
+        if store_backend.name == "postgresql":
+            assert _has_primary_key(store)
+    assert [x.lot for x in store.batches()] == ["S0", "S1", "S2"]
+    assert store.locate(small[7]).batch_id == b[0] and store.locate(large[5]).batch_id == b[1]
+
+
 # -- storing while the tree is built (manifest import's pipeline) --------------------------------
 def test_storing_while_building_keeps_what_put_batch_keeps(store: CodeStore) -> None:
     from fisco_drugtrace.drugtrace.merkle import build_tree_from_hashes, code_hashes_of

@@ -82,3 +82,19 @@ def test_a_repeated_code_is_always_caught(codes: list[str], data: st.DataObject)
     listing = codes[:position] + [extra] + codes[position:]
     with pytest.raises(TraceCodeError):
         codes_from_sequence(listing)
+
+
+def _story_code(serial: int, prefix: str) -> str:
+    """The story's code as first written: the check digits summed digit by digit."""
+    body = f"{prefix}{serial:09d}"
+    return body + f"{(sum(int(d) * (i % 7 + 1) for i, d in enumerate(body)) * 7919) % 10_000:04d}"
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2345, 120_000])
+def test_story_codes_are_the_digit_by_digit_codes_from_serial_one(count: int) -> None:
+    from fisco_drugtrace.drugtrace.story import DRUG_PREFIX, story_codes
+
+    for prefix in (DRUG_PREFIX, "8160399"):
+        codes = story_codes(count, prefix)
+        assert codes == [_story_code(s, prefix) for s in range(1, count + 1)]
+        assert all(code_problem(c) is None for c in codes[:50])

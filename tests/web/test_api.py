@@ -285,3 +285,82 @@ def test_manifest_repository_makes_codes_verifiable_for_everyone(world, make_bac
             assert back.status_code == 200 and back.content == manifest
     finally:
         fresh.close()
+
+
+def test_every_read_endpoint_answers_with_a_token(served, world) -> None:
+    """Every read operation of the schema, called with the story's ids: 200 and JSON, or a typed
+    404 for a record the story never made (no procurement act in this world) — never a 500."""
+    http, tokens, backend = served
+    story = world.story
+    product, batch = "0x" + story.product_id.hex(), "0x" + story.batch_id.hex()
+    man_org, pharmacy_org = "91110000MA01HXPH1K", "92110000MA0KJPH4P"
+    from fisco_drugtrace.drugtrace.story import ACTORS
+
+    pharmacy_id = "0x" + next(a for a in ACTORS if a.role == "pharmacy").org_id.hex()
+    calls = {
+        "status": {}, "now_ms": {}, "list_orgs": {}, "get_org": {"org": man_org},
+        "org_of": {"address": story.services["manufacturer"].signer.address},
+        "get_product": {"product": product}, "get_batch": {"batch": batch},
+        "get_shipment": {"shipment_id": story.shipments["to_distributor"]},
+        "get_recall": {"recall_id": story.recall_id}, "get_destruction": {"destruction_id": story.destruction_id},
+        "get_observation": {"observation_id": story.inspection_id}, "get_adr_policy": {"product": product},
+        "holding": {"batch": "0x" + world.listed_batch.hex(), "org": man_org},
+        "is_dispensed": {"batch": batch, "index": 0}, "effective_state": {"batch": batch},
+        "release_status": {"batch": batch}, "recovered": {"recall_id": story.recall_id, "org": pharmacy_id},
+        "shipments_of": {"batch": batch}, "verify_code": {"code": world.listed_codes[0]},
+        "trace_unit": {"code": story.dispensed_codes[0]}, "trace_batch": {"batch": batch},
+        "trace_shipment": {"shipment_id": story.shipments["to_distributor"]}, "where_is": {"batch": batch},
+        "audit_alerts": {}, "audit_recalls": {}, "audit_compliance": {}, "audit_report": {},
+        "recall_figures": {"recall_id": story.recall_id}, "batch_stock": {"batch": batch},
+        "stop_authority": {"target": batch}, "suspended_by": {"org": pharmacy_org},
+        "recall_links": {"recall_id": story.recall_id}, "latest_case": {"scope": batch},
+        "observation_voided_by": {"observation_id": story.inspection_id},
+        "get_bid": {"bid_id": 1}, "bids": {}, "is_allowed_distributor": {"bid_id": 1, "distributor": pharmacy_org},
+        "agreed_volume": {"bid_id": 1, "hospital": "12110000400001234N"}, "get_order": {"order_id": 1},
+        "orders": {}, "get_delivery": {"shipment_id": story.shipments["to_distributor"]},
+        "settlement_period": {"platform": man_org},
+        "product_of_drug_code": {"drug_code": world.listed_codes[0][:7]}, "drug_code_of": {"product": product},
+    }
+    read_ops = {name for name, op in OPERATIONS.items() if not op.write}
+    assert read_ops == set(calls), "every read endpoint is exercised"
+    spec = http.get("/api/openapi.json").json()
+    answers = {}
+    for name, args in calls.items():
+        answer = http.get(f"/api/v1/{name}", params=args, headers=_auth(tokens["auditor"]))
+        answers[name] = answer.status_code
+        assert "get" in spec["paths"][f"/api/v1/{name}"], name
+        body = answer.json()
+        if answer.status_code != 200:
+            assert answer.status_code == 404 and body["error"] == "NotFound" and body["message"], (name, body)
+    missing = {name for name, status in answers.items() if status == 404}
+    assert missing <= {"get_bid", "get_order", "get_delivery", "is_allowed_distributor", "agreed_volume"}, answers
+    assert http.get("/api/v1/where_is", params={"batch": batch}).status_code == 401  # no token
+    bound = http.get("/api/v1/product_of_drug_code", params={"drug_code": world.listed_codes[0][:7]},
+                     headers=_auth(tokens["auditor"])).json()
+    assert bound == product  # the story's product bears the drug identifier code of its boxes
+    assert http.get("/api/v1/drug_code_of", params={"product": product},
+                    headers=_auth(tokens["auditor"])).json() == world.listed_codes[0][:7]
+
+
+def test_keys_never_leave_the_keystore(served, world) -> None:
+    """After signed writes through the API, no private key of the story's accounts is in any
+    answer, in the token store or in the web store (write log, idempotency records): the server
+    signs with keys it unlocks from the keystore and keeps them in memory only."""
+    from fisco_drugtrace.devchain import dev_keypairs
+    from fisco_drugtrace.drugtrace.story import ACTORS
+
+    http, tokens, backend = served
+    answer = http.post("/api/v1/observe", json={"point": "STORAGE", "subject": "0x" + world.listed_batch.hex(),
+                                                "result": "OK"},
+                       headers={**_auth(tokens["distributor"]), "Idempotency-Key": "keys-test-1"})
+    assert answer.status_code in (200, 403, 409), answer.text
+    secrets = [k.private_key for k in dev_keypairs(len(ACTORS))]
+    texts = [answer.content, http.get("/api/v1/status", headers=_auth(tokens["auditor"])).content,
+             http.get("/api/openapi.json").content, backend.tokens.path.read_bytes()]
+    web_files = [p for p in (backend.home / "web").glob("*.sqlite*")]
+    assert any(p.name == "web.sqlite" for p in web_files)
+    texts += [p.read_bytes() for p in web_files]
+    assert backend.store.writes()  # the write log is there, and says who
+    for key in secrets:
+        for form in (key, key.hex().encode(), key.hex().upper().encode()):
+            assert all(form not in blob for blob in texts)

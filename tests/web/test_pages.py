@@ -60,7 +60,19 @@ def test_recalled_batch_says_so(pages, world) -> None:
     assert _verdict(page.text) == "genuine"
     assert 'id="recall-notice"' in page.text and "level II recall" in page.text
     assert 'id="do-not-use"' in page.text
-    assert "二级召回" in http.get(f"/v/{world.recalled_codes[0]}?lang=zh").text
+    chinese = http.get(f"/v/{world.recalled_codes[0]}?lang=zh").text
+    assert "二级召回" in chinese and "正品，但该批次正在召回：请勿使用，请退回" in chinese
+    assert "genuine, but its batch is recalled" in page.text and "recalled: do not use" not in chinese
+
+
+def test_every_unit_state_has_chinese_advice_and_english_keeps_the_librarys() -> None:
+    from fisco_drugtrace.drugtrace import UnitState
+    from fisco_drugtrace.web.i18n import texts
+
+    zh, en = texts("zh"), texts("en")
+    for state in UnitState:
+        assert zh[f"advice_{state.value}"].startswith(("正品", "该批次记录已作废")), state
+        assert f"advice_{state.value}" not in en, state  # English pages show Verification.reason
 
 
 def test_destroyed_and_dispensed(pages, world) -> None:
@@ -182,3 +194,74 @@ def test_the_verdict_says_as_of_which_block_the_index_is(world, make_backend) ->
         # a malformed code is counterfeit by its form alone: no block to name
         assert 'id="as-of"' not in http.get("/v/123?lang=en").text
         assert http.get("/api/v1/verify_code", params={"code": code, "extra": "1"}).status_code == 400
+
+
+def test_the_camera_scanner_is_the_locked_npm_package_served_here_no_cdn(pages) -> None:
+    """html5-qrcode comes from ``node_modules`` (``npm ci``, pinned with its integrity hash in
+    package-lock.json) and is served by this server; the page loads scripts from itself only."""
+    import json
+    from pathlib import Path
+
+    from fisco_drugtrace.web.app import find_scanner_js
+
+    http, _, _ = pages
+    root = Path(__file__).resolve().parents[2]
+    locked = json.loads((root / "package-lock.json").read_text())["packages"]["node_modules/html5-qrcode"]
+    assert locked["version"] == json.loads((root / "package.json").read_text())["dependencies"]["html5-qrcode"]
+    assert locked["integrity"].startswith("sha512-")
+    bundle = find_scanner_js()
+    if bundle is None:
+        pytest.skip("node_modules/html5-qrcode is not installed (npm ci)")
+    served = http.get("/static/vendor/html5-qrcode.min.js")
+    assert served.status_code == 200 and served.content == bundle.read_bytes()
+    page = http.get("/verify?lang=en")
+    sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page.text)
+    assert "/static/vendor/html5-qrcode.min.js" in sources and all(s.startswith("/") for s in sources), sources
+    assert 'id="scan-button"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "http" not in policy
+
+
+def test_the_alerts_feed_lists_the_storys_excursion_failed_inspection_and_duplicate(pages) -> None:
+    http, secret, _ = pages
+    feed = http.get("/board/alerts?lang=en", headers={"cookie": f"dt_token={secret}"})
+    assert feed.status_code == 200
+    for kind, words in (("TemperatureExcursion", "temperature outside the product's range"),
+                        ("ShipmentExcursionFlagged", "shipment flagged for a temperature excursion"),
+                        ("ObservationRecorded", "inspection observation: FAIL"),
+                        ("DuplicateDispense", "duplicate dispense")):
+        assert kind in feed.text and words in feed.text.replace("&#39;", "'"), kind
+
+
+def test_a_patients_scan_keeps_no_personal_data(pages, world) -> None:
+    """Scans are counted by code hash: the scanner's address, browser and cookies are kept nowhere
+    in the web store (scans, scan alerts, idempotency records, write log), on either backend."""
+    http, _, backend = pages
+    agent, address = "PatientPhone/9.9 (test-agent-7f3a)", "203.0.113.77"
+    sold = world.story.dispensed_codes[1]
+    for _ in range(SCAN_ALERT_THRESHOLD + 1):  # enough to raise the regulator's alert too
+        page = http.get(f"/v/{sold}", headers={"user-agent": agent, "x-forwarded-for": address,
+                                                "cookie": "tracking=patient-42"})
+        assert page.status_code == 200
+    assert any(a.code == sold for a in backend.store.scan_alerts())
+    if backend.store.path.suffix == ".sqlite":
+        dumped = b"".join(p.read_bytes() for p in backend.store.path.parent.glob(backend.store.path.name + "*"))
+    else:
+        db = backend.store._db
+        dumped = "".join(str(row) for table in ("scans", "scan_alerts", "idempotency", "writes")
+                         for row in db.execute(f"SELECT * FROM {table}").fetchall()).encode()
+    assert dumped
+    for personal in (agent, "test-agent-7f3a", address, "patient-42"):
+        assert personal.encode() not in dumped, personal
+
+
+def test_trace_graph_names_fit_their_boxes() -> None:
+    """An organisation's name is drawn in at most two lines that fit its box (whole words; what
+    does not fit is cut with …), and the full name is the box's tooltip."""
+    from fisco_drugtrace.web.graph import _LINE, _lines
+
+    assert _lines("Kangjian Pharmacy") == ["Kangjian Pharmacy"]
+    assert _lines("Beifang Medicine Distribution") == ["Beifang Medicine", "Distribution"]
+    long = _lines("National Medical Products Administration of the People's Republic of China")
+    assert len(long) == 2 and long[1].endswith("…") and all(len(line) <= _LINE for line in long)
+    assert _lines("0x1234567890abcdef1234567890abcdef") == ["0x1234567890abcdef123…"]
