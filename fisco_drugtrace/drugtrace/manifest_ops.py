@@ -9,6 +9,7 @@ from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.hashing import hash_name
 from fisco_drugtrace.drugtrace.ids import id_hex
 from fisco_drugtrace.drugtrace.manifest import Manifest, ManifestMismatch, parse_manifest, render_manifest
+from fisco_drugtrace.crypto import treehash
 from fisco_drugtrace.drugtrace.merkle import MerkleTree, build_tree_from_hashes, code_hashes_of
 from fisco_drugtrace.errors import NotFound
 
@@ -75,6 +76,8 @@ class ManifestOps(ServiceBase):
             code of the manifest does not carry it (nothing stored).
         """
         manifest = parse_manifest(data)
+        if manifest.unit_count >= treehash.PARALLEL_MIN:
+            treehash.helper()  # start the tree's second core now: its start overlaps the checks below
         self._check_identity(manifest)
         if shipment_id is not None:
             self._check_shipment(manifest, shipment_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from fisco_drugtrace.crypto import treehash
 from fisco_drugtrace.crypto.keccak import keccak256, new_bulk_hasher
 
 __all__ = [
@@ -126,10 +127,44 @@ def build_tree_from_hashes(batch: bytes, code_hashes: Sequence[bytes],
     """:func:`build_batch_tree` from the codes' hashes (:func:`code_hashes_of`)."""
     if len(batch) != 32:
         raise ValueError("batch id must be 32 bytes")
+    if (hasher is None or hasher is keccak256) and len(code_hashes) >= treehash.PARALLEL_MIN:
+        levels = _two_core_levels(batch, code_hashes)
+        if levels is not None:
+            return MerkleTree(batch_id=batch, root=levels[-1], levels=tuple(levels), code_hashes=tuple(code_hashes))
     hasher = _bulk(hasher)
     leaves = [hasher(hasher(batch + i.to_bytes(32, "big") + h)) for i, h in enumerate(code_hashes)]
     levels = build_levels(leaves, hasher)
     return MerkleTree(batch_id=batch, root=levels[-1], levels=tuple(levels), code_hashes=tuple(code_hashes))
+
+
+def _two_core_levels(batch: bytes, code_hashes: Sequence[bytes]) -> list[bytes] | None:
+    """The Keccak tree's levels with a helper process hashing the first half of the leaves
+    (:mod:`fisco_drugtrace.crypto.treehash`) while this one hashes the second; ``None`` when no
+    helper is to be had (the caller then hashes everything)."""
+    import threading
+
+    helper = treehash.helper()
+    if helper is None:
+        return None
+    unit = 1 << treehash.HEIGHT
+    split = (len(code_hashes) // 2 // unit) * unit
+    blob = b"".join(code_hashes)
+    answer: dict[str, list[bytes]] = {}
+
+    def ask() -> None:  # waits on the pipe (no interpreter lock) while this thread hashes
+        try:
+            answer["levels"] = helper.levels(batch, 0, blob[:split * 32])
+        except (OSError, EOFError, ValueError):
+            treehash.forget_helper()
+
+    asking = threading.Thread(target=ask, name="treehash-ask", daemon=True)
+    asking.start()
+    mine = treehash.run_levels(batch, split, blob[split * 32:])
+    asking.join()
+    theirs = answer.get("levels") or treehash.run_levels(batch, 0, blob[:split * 32])
+    joined = [a + b for a, b in zip(theirs, mine)]  # both parts reach HEIGHT (each has >= 2**HEIGHT leaves)
+    top = build_levels([joined[-1][i:i + _W] for i in range(0, len(joined[-1]), _W)], new_bulk_hasher())
+    return joined + top[1:]
 
 
 def proof_for(index: int, sizes: Sequence[int], node: Callable[[int, int], bytes]) -> list[bytes]:
