@@ -14,7 +14,7 @@ from fisco_drugtrace.client import connect
 from fisco_drugtrace.config import Settings
 from fisco_drugtrace.crypto.keystore import AccountStore
 from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs
-from fisco_drugtrace.drugtrace import RecallLevel
+from fisco_drugtrace.drugtrace import AddressBook, RecallLevel, TraceService
 from fisco_drugtrace.drugtrace.ids import text_hash
 from fisco_drugtrace.drugtrace.story import ACTORS, DAY_MS, DRUG_PREFIX, PROCESS_STEPS, play_story, story_codes
 from fisco_drugtrace.web import Backend
@@ -110,3 +110,14 @@ def pg_home(world: World, pg_server: Any) -> tuple[str, str]:
     assert len(remote.codes.batches()) == len(local.codes.batches())
     remote.close()
     return pg_server.dsn, prefix
+
+
+@pytest.fixture
+def org_home(world, tmp_path):
+    """Another organisation's machine: attached to the story's suite, the listed batch's manifest imported."""
+    home = tmp_path / "org2"
+    svc = TraceService(world.client, None, AddressBook.in_home(home), home=home)
+    svc.attach(world.story.services["regulator"].deployment.address("OrgRegistry"))
+    svc.import_manifest(world.story.services["manufacturer"].export_manifest(world.listed_batch))
+    svc.close()
+    return home

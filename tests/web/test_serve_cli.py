@@ -16,7 +16,6 @@ import time
 import pytest
 
 from fisco_drugtrace.devchain.server import serve as serve_chain
-from fisco_drugtrace.drugtrace import AddressBook, TraceService
 
 OPENSSL = shutil.which("openssl")
 
@@ -25,17 +24,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def org_home(world, tmp_path):
-    """Another organisation's machine: attached to the story's suite, the listed batch's manifest imported."""
-    home = tmp_path / "org2"
-    svc = TraceService(world.client, None, AddressBook.in_home(home), home=home)
-    svc.attach(world.story.services["regulator"].deployment.address("OrgRegistry"))
-    svc.import_manifest(world.story.services["manufacturer"].export_manifest(world.listed_batch))
-    svc.close()
-    return home
 
 
 def _listening(port: int) -> set[str]:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from fisco_drugtrace.devchain.server import serve as serve_chain
-from fisco_drugtrace.drugtrace import AddressBook, TraceService
 
 
 def _get(port: int, path: str, timeout: float = 45.0) -> tuple[int, bytes]:
@@ -60,17 +59,6 @@ def _until(check, timeout: float, what: str):  # type: ignore[no-untyped-def]
             return found
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def org_home(world, tmp_path):
-    """Another organisation's machine: attached to the story's suite, the listed batch's manifest imported."""
-    home = tmp_path / "org2"
-    svc = TraceService(world.client, None, AddressBook.in_home(home), home=home)
-    svc.attach(world.story.services["regulator"].deployment.address("OrgRegistry"))
-    svc.import_manifest(world.story.services["manufacturer"].export_manifest(world.listed_batch))
-    svc.close()
-    return home
 
 
 def test_two_workers_serve_one_port_from_the_syncers_index(world, org_home) -> None:
