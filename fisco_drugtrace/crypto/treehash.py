@@ -25,12 +25,14 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["HEIGHT", "PARALLEL_MIN", "Helper", "run_levels", "helper"]
+__all__ = ["ANSWER_WAIT_S", "HEIGHT", "PARALLEL_MIN", "Helper", "forget_helper", "helper", "run_levels"]
 
 #: levels hashed per part: parts are aligned to 2**HEIGHT leaves
 HEIGHT = 12
 #: below this many leaves one core is quicker than handing half away
 PARALLEL_MIN = 32_768
+#: longest wait for the helper's half once this process has hashed its own (a 10^7-code half takes ~20 s)
+ANSWER_WAIT_S = 120.0
 
 _HEAD = struct.Struct(">32sQBI")  # batch, first leaf index, height, code-hash bytes
 
@@ -112,11 +114,13 @@ def helper() -> Helper | None:
         return _helper
 
 
-def forget_helper() -> None:
-    """The helper failed: hash on one core from now on."""
+def forget_helper(*, kill: bool = False) -> None:
+    """The helper failed: hash on one core from now on (``kill``: it hangs, end its process)."""
     global _helper, _broken
     with _lock:
-        _helper, _broken = None, True
+        gone, _helper, _broken = _helper, None, True
+    if kill and gone is not None:
+        gone._proc.kill()
 
 
 def _serve(inp: BinaryIO, out: BinaryIO) -> None:

@@ -13,6 +13,7 @@ last level = the root), which is compact and what :mod:`codestore` persists.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -141,8 +142,6 @@ def _two_core_levels(batch: bytes, code_hashes: Sequence[bytes]) -> list[bytes] 
     """The Keccak tree's levels with a helper process hashing the first half of the leaves
     (:mod:`fisco_drugtrace.crypto.treehash`) while this one hashes the second; ``None`` when no
     helper is to be had (the caller then hashes everything)."""
-    import threading
-
     helper = treehash.helper()
     if helper is None:
         return None
@@ -160,7 +159,9 @@ def _two_core_levels(batch: bytes, code_hashes: Sequence[bytes]) -> list[bytes] 
     asking = threading.Thread(target=ask, name="treehash-ask", daemon=True)
     asking.start()
     mine = treehash.run_levels(batch, split, blob[split * 32:])
-    asking.join()
+    asking.join(timeout=treehash.ANSWER_WAIT_S)
+    if asking.is_alive():  # a helper that hangs is dropped (and killed): its half is hashed here
+        treehash.forget_helper(kill=True)
     theirs = answer.get("levels") or treehash.run_levels(batch, 0, blob[:split * 32])
     joined = [a + b for a, b in zip(theirs, mine)]  # both parts reach HEIGHT (each has >= 2**HEIGHT leaves)
     top = build_levels([joined[-1][i:i + _W] for i in range(0, len(joined[-1]), _W)], new_bulk_hasher())

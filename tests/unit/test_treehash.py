@@ -75,3 +75,19 @@ def test_the_helper_exits_when_this_process_closes_it() -> None:
 
 def run_root(batch: bytes, hashes: list[bytes]) -> bytes:
     return _serial(batch, hashes).root
+
+
+def test_a_helper_that_hangs_is_dropped_and_its_half_hashed_here(monkeypatch) -> None:
+    import threading
+
+    batch, hashes = os.urandom(32), [os.urandom(32) for _ in range(40_000)]
+    stuck = treehash.Helper.__new__(treehash.Helper)
+    stuck._lock = threading.Lock()
+    stuck._proc = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.stdin.buffer.read(1); time.sleep(120)"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    monkeypatch.setattr(treehash, "_helper", stuck)
+    monkeypatch.setattr(treehash, "_broken", False)
+    monkeypatch.setattr(treehash, "ANSWER_WAIT_S", 1.0)
+    assert merkle.build_tree_from_hashes(batch, hashes).root == _serial(batch, hashes).root
+    assert treehash._broken and stuck._proc.wait(timeout=10) != 0  # killed, not left running
+    monkeypatch.setattr(treehash, "_helper", None)
