@@ -175,24 +175,8 @@ class CodeStore:
         """
         if len(codes) != tree.size:
             raise ValueError("code list and tree differ in size")
-        packed = _pack(codes)
-        batch = tree.batch_id
-        stored = StoredBatch(batch, product_id, lot, tree.size, tree.root)
-        db = self._db
-        try:
-            with db:
-                self._delete(batch)
-                seq = self._insert_batch(stored, int(time.time() * 1000))
-                self._insert_units(seq, tree.code_hashes)
-                db.execute("INSERT INTO code_lists (batch, codes) VALUES (?, ?)", (seq, packed))
-                db.executemany("INSERT INTO prefixes (prefix, batch_id) VALUES (?, ?)",
-                               ((p, batch) for p in sorted({c[:7] for c in codes})))
-                db.executemany("INSERT INTO levels (batch_id, level, nodes) VALUES (?,?,?)",
-                               ((batch, n, nodes) for n, nodes in enumerate(tree.levels)))
-        except _Repeated:
-            # rolled back (an earlier copy of this batch is back): say which codes, and where they are
-            raise TraceCodeError(self._cross_batch_duplicates(batch, tree.code_hashes, codes)) from None
-        return stored
+        return self.put_batch_building(tree.batch_id, tree.code_hashes, codes, product_id=product_id, lot=lot,
+                                       build=lambda: tree)
 
     def put_batch_building(self, batch_id: bytes, code_hashes: Sequence[bytes], codes: Sequence[str], *,
                            product_id: bytes, lot: str, build: Callable[[], MerkleTree]) -> StoredBatch:
