@@ -75,6 +75,17 @@ CREATE TABLE IF NOT EXISTS levels (
 ) WITHOUT ROWID;
 """
 
+#: products' details documents (:mod:`.product_details`), kept only once checked against the
+#: product's on-chain ``detailsHash``; created in stores made before it existed too
+_DETAILS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS product_details (
+    product_id   BLOB PRIMARY KEY,
+    details_hash BLOB NOT NULL,
+    document     BLOB NOT NULL,
+    stored_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 
 @dataclass(frozen=True)
 class StoredBatch:
@@ -124,6 +135,8 @@ class CodeStore:
                     self._db.executescript(_SCHEMA)
             else:
                 self._db.learn_keys(_SCHEMA)
+            with self._db:
+                self._db.executescript(_DETAILS_SCHEMA)
             return
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +145,7 @@ class CodeStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         old = self._tables() >= {"codes", "batches"}
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + _DETAILS_SCHEMA)
         if old:
             self._migrate_first_layout()
         self._db.execute(f"PRAGMA user_version={_LAYOUT}")
@@ -330,6 +343,18 @@ class CodeStore:
         rows = self._db.execute("SELECT DISTINCT b.product_id FROM prefixes p JOIN batch_list b ON b.batch_id = "
                                 "p.batch_id WHERE p.prefix = ?", (prefix,))
         return {bytes(r[0]) for r in rows}
+
+    # -- products' details documents (checked against the chain before they get here) -----
+    def put_product_details(self, product_id: bytes, details_hash: bytes, document: bytes, *, stored_ms: int) -> None:
+        """Keep (or replace) a product's details document; the caller has checked it."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO product_details (product_id, details_hash, document, stored_ms) "
+                             "VALUES (?, ?, ?, ?)", (product_id, details_hash, document, int(stored_ms)))
+
+    def product_details(self, product_id: bytes) -> bytes | None:
+        """The product's details document as it was stored (``None``: none held)."""
+        row = self._db.execute("SELECT document FROM product_details WHERE product_id = ?", (product_id,)).fetchone()
+        return bytes(row[0]) if row else None
 
     # -- what the chain has committed (BatchCommitted events, read incrementally) ------------
     def committed_scanned_to(self) -> int:

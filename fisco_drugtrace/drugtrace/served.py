@@ -30,7 +30,7 @@ import mmap
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -40,6 +40,7 @@ from fisco_drugtrace.drugtrace.codestore import CodeStore, StoredBatch
 from fisco_drugtrace.drugtrace.ids import id_hex
 from fisco_drugtrace.drugtrace.merkle import level_sizes, proof_for
 from fisco_drugtrace.drugtrace.models import Batch, LifecycleState, Product, ShipmentStatus
+from fisco_drugtrace.drugtrace.product_details import ProductDetails, checked_details, registered_details_hash
 from fisco_drugtrace.drugtrace.served_lookup import UnitFacts, UnitLookup
 from fisco_drugtrace.drugtrace.verification import (
     _ADVICE,
@@ -166,6 +167,8 @@ class BatchView:
     history: tuple[str, ...]
     #: the index's recall cases of this batch (or of its whole product) not yet closed
     open_recalls: tuple[Any, ...]
+    #: the product's ``detailsHash`` in its ``ProductRegistered`` event
+    details_hash: bytes | None = None
 
 
 @dataclass
@@ -195,6 +198,8 @@ class IndexedVerifier:
         self._file_tried: dict[bytes, float] = {}
         self._indexes: list[Any] = []
         self._lookups: list[UnitLookup] = []
+        #: product id -> (monotonic time read, on-chain detailsHash, the checked document or None)
+        self._details: dict[bytes, tuple[float, bytes | None, ProductDetails | None]] = {}
         #: ask the code store and the index in one statement per verification where they allow
         #: it (``False``: store by store, as the tests' reference path)
         self.one_statement = True
@@ -372,7 +377,29 @@ class IndexedVerifier:
         batch_hex, product_hex = "0x" + batch_id.hex(), "0x" + product_id.hex()
         open_recalls = tuple(c for c in snap.recalls if c.status in ("OPEN", "NOTIFIED")
                              and c.product_id == product_hex and c.batch_id in (batch_hex, None))
-        return BatchView(batch, product, effective, committed_block, committed_tx, tuple(history), open_recalls)
+        details_hash = _b(p["detailsHash"]) if p.get("detailsHash") is not None else None
+        return BatchView(batch, product, effective, committed_block, committed_tx, tuple(history), open_recalls,
+                         details_hash)
+
+    #: how long a product's details document (or its absence) is taken as read (an upload to
+    #: another worker process shows here after at most this long)
+    DETAILS_TTL_S = 5.0
+
+    def product_details(self, product_id: bytes, on_chain: bytes | None) -> ProductDetails | None:
+        """The product's details document held here, if it hashes to ``on_chain`` (the product's
+        ``detailsHash``), read from the code store at most every :attr:`DETAILS_TTL_S` seconds."""
+        now = time.monotonic()
+        hit = self._details.get(product_id)
+        if hit is not None and now - hit[0] < self.DETAILS_TTL_S and hit[1] == on_chain:
+            return hit[2]
+        svc = self._service()
+        found = checked_details(svc.codes.product_details(product_id), on_chain, svc.chain_hash)
+        self._details[product_id] = (now, on_chain, found)
+        return found
+
+    def forget_details(self) -> None:
+        """Read products' details documents afresh (one was just uploaded here)."""
+        self._details.clear()
 
     @staticmethod
     def _last_state(db: Any, column: str, key: bytes, event: str, upto: int) -> tuple[LifecycleState, int]:
@@ -458,14 +485,15 @@ class IndexedVerifier:
         return Verification(code, Verdict.GENUINE, _ADVICE[state], state=state, batch_id=batch_id, index=index,
                             product=view.product, batch=batch, expired=expired, dispensed=dispensed,
                             history=view.history, listed=view.effective is LifecycleState.LISTED,
-                            as_of_block=snap.block, evidence=evidence, recalls=view.open_recalls)
+                            as_of_block=snap.block, evidence=evidence, recalls=view.open_recalls,
+                            details=self.product_details(view.product.product_id, view.details_hash))
 
     def _from_chain(self, svc: Any, code: str, *, unindexed: bytes | None = None) -> Verification:
         """What the index cannot answer — a code no manifest here lists (only the chain can prove
         it counterfeit), or a batch the index has not seen committed — asked of the chain."""
         block = self.as_of_block()
         try:
-            return svc.verify_code(code)  # type: ignore[no-any-return]
+            result = svc.verify_code(code)
         except DrugTraceError as exc:
             if unindexed is not None:
                 why = (f"the code list held here names batch {id_hex(unindexed)}, which the audit index (as of "
@@ -476,6 +504,13 @@ class IndexedVerifier:
                                 f"cannot tell here: {why}, and the chain cannot be asked now "
                                 f"({exc.user_message or exc})", batch_id=unindexed,
                                 missing_batches=(unindexed,) if unindexed else (), as_of_block=block)
+        if result.product is not None and result.details is None:  # the names, as the index has the product
+            try:
+                on_chain = registered_details_hash(self._index().db, result.product.product_id)
+                result = replace(result, details=self.product_details(result.product.product_id, on_chain))
+            except DrugTraceError:
+                pass
+        return result  # type: ignore[no-any-return]
 
     def close(self) -> None:
         with self._lock:

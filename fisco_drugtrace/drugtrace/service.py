@@ -24,6 +24,7 @@ from fisco_drugtrace.drugtrace.models import SuiteStatus
 from fisco_drugtrace.drugtrace.observations import ObservationOps
 from fisco_drugtrace.drugtrace.packing_ops import PackingOps
 from fisco_drugtrace.drugtrace.procurement import ProcurementOps
+from fisco_drugtrace.drugtrace.product_details import ProductDetailsOps
 from fisco_drugtrace.drugtrace.recall import RecallOps
 from fisco_drugtrace.drugtrace.registry import RegistryOps
 from fisco_drugtrace.drugtrace.release import ReleaseOps
@@ -34,7 +35,7 @@ __all__ = ["TraceService"]
 
 
 class TraceService(RegistryOps, ReleaseOps, CustodyOps, ObservationOps, RecallOps, AuditOps, ManifestOps,
-                   VerificationOps, PackingOps, ProcurementOps):
+                   VerificationOps, PackingOps, ProcurementOps, ProductDetailsOps):
     """Everything an organisation does on the drug-trace suite, as typed calls.
 
     :param client: a connected ``FiscoClient`` (either dialect).

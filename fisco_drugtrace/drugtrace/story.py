@@ -31,6 +31,7 @@ from fisco_drugtrace.drugtrace.models import (
     OrgKind,
     RecallLevel,
 )
+from fisco_drugtrace.drugtrace.product_details import details_document
 from fisco_drugtrace.drugtrace.service import TraceService
 from fisco_drugtrace.errors import ContractRevert, NotADevChain
 
@@ -75,6 +76,11 @@ ACTORS: tuple[Actor, ...] = (
 PRODUCT_APPROVAL = "国药准字H20263001"
 PRODUCT_SPEC = "0.25 g x 12 tablets / box"
 DRUG_PREFIX = "8160347"  # the 7-digit drug identifier code of this product's boxes
+#: the product's details document (its names, :mod:`.product_details`): its keccak256 is the
+#: product's on-chain ``detailsHash``, and the story keeps it in its home, so verification names it
+PRODUCT_DETAILS = details_document(PRODUCT_APPROVAL, PRODUCT_SPEC,
+                                   generic_name={"zh": "阿莫西林片", "en": "Amoxicillin Tablets"},
+                                   dosage_form={"zh": "片剂", "en": "tablet"}, strength="0.25 g")
 PROCESS_STEPS = 5  # the approved process definition: weighing, granulation, tableting, coating, packaging
 
 
@@ -162,10 +168,12 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
 
     # 2. product and batch ---------------------------------------------------------------------
     product = regulator.register_product(PRODUCT_APPROVAL, PRODUCT_SPEC, ids["manufacturer"], min_temp=20,
-                                         max_temp=80, details_hash=text_hash("approval dossier"),
+                                         max_temp=80, details_hash=text_hash(PRODUCT_DETAILS),
                                          drug_code=DRUG_PREFIX)
-    narrate("The regulator registers the product", f"{PRODUCT_APPROVAL}, {PRODUCT_SPEC}, store at 2-8 °C, "
-            f"drug identifier code {DRUG_PREFIX} bound to it on chain")
+    man.import_product_details(PRODUCT_DETAILS)  # checked against the detailsHash just committed
+    narrate("The regulator registers the product", f"阿莫西林片 (Amoxicillin Tablets), {PRODUCT_APPROVAL}, "
+            f"{PRODUCT_SPEC}, store at 2-8 °C, drug identifier code {DRUG_PREFIX} bound to it on chain; its details "
+            "document (names) hashes to the product's detailsHash and is kept in the home")
     process = text_hash("process definition v1: weighing, granulation, tableting, coating, packaging")
     man.define_process(product.product_id, PROCESS_STEPS, process)
     regulator.approve_process(product.product_id, process)

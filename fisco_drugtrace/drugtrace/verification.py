@@ -126,6 +126,9 @@ class Verification:
     #: open recall cases of the unit's batch (or its product), as the audit index has them
     #: (``audit.compliance.RecallSummary``; served answers only)
     recalls: tuple[Any, ...] = ()
+    #: the product's details document held here (its names), checked against the product's
+    #: on-chain ``detailsHash`` (``product_details.ProductDetails``; ``None``: none held that matches)
+    details: Any = None
 
     #: the verdict is GENUINE (a field, so JSON renderings carry it)
     genuine: bool = field(init=False)

@@ -269,6 +269,63 @@ async def _download_manifest(request: Request) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="manifest-{batch[:18]}.txt"'})
 
 
+def _import_details(backend: Backend, data: bytes) -> tuple[int, Any]:
+    try:
+        # checked against the product's detailsHash as the audit index has it (kept in step by the
+        # server's background sync): a product registered a moment ago is found after the next round
+        imported = backend.service().import_product_details(data, sync=False)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a typed HTTP answer
+        return status_for(exc), error_body(exc)
+    backend.verifier.forget_details()  # its codes' answers name the product from now on
+    return 200, to_json(imported)
+
+
+async def _upload_details(request: Request) -> Response:
+    """POST a product's details document (its names; ``product_details``): kept only if its
+    keccak256 is the product's on-chain ``detailsHash`` (422 otherwise, 400 for a file that is not
+    one, 404 for a product the index has not seen registered; nothing stored)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from fisco_drugtrace.drugtrace.product_details import MAX_DETAILS
+
+    token = _token(request)
+    if token is None:
+        return _error(401, "Unauthorized", "a write token is required to upload product details")
+    if not token.can_write:
+        return _error(403, "Forbidden", f"token {token.name!r} may only read")
+    try:
+        data = await _read_raw(request, MAX_DETAILS)
+    except BodyError as exc:
+        return _error(exc.status, "BadBody", exc.message)
+    backend = _backend(request)
+    status, body = await run_in_threadpool(_import_details, backend, data)
+    backend.store.log_write(token=token.name, account=token.account or "", operation="import_product_details",
+                            arguments={"bytes": len(data)}, status=status, tx_hash=None,
+                            error=None if status == 200 else body.get("error"))
+    return _json(status, body)
+
+
+def _export_details(backend: Backend, product: str) -> tuple[int, Any]:
+    from fisco_drugtrace.encoding.hexutil import to_bytes
+
+    try:
+        return 200, backend.service().export_product_details(to_bytes(product))
+    except Exception as exc:  # noqa: BLE001
+        return status_for(exc), error_body(exc)
+
+
+async def _download_details(request: Request) -> Response:
+    """GET a product's details document held here, byte for byte (read token)."""
+    from starlette.concurrency import run_in_threadpool
+
+    if _token(request) is None:
+        return _error(401, "Unauthorized", "a token is required (Authorization: Bearer …)")
+    status, body = await run_in_threadpool(_export_details, _backend(request), request.path_params["product"])
+    if status != 200:
+        return _json(status, body)
+    return Response(body, media_type="application/json")
+
+
 async def _openapi(request: Request) -> Response:
     from fisco_drugtrace import __version__
 
@@ -282,6 +339,8 @@ def api_routes() -> list[Route]:
         Route("/api/openapi.json", _openapi, methods=["GET"]),
         Route("/api/v1/manifests", _upload_manifest, methods=["POST"]),
         Route("/api/v1/manifests/{batch}", _download_manifest, methods=["GET"]),
+        Route("/api/v1/product-details", _upload_details, methods=["POST"]),
+        Route("/api/v1/product-details/{product}", _download_details, methods=["GET"]),
         Route("/api/v1/{op}", _read, methods=["GET"]),
         Route("/api/v1/{op}", _write, methods=["POST"]),
     ]

@@ -20,6 +20,7 @@ from fisco_drugtrace.errors import (
     TransportError,
 )
 from fisco_drugtrace.drugtrace.manifest import ManifestMismatch
+from fisco_drugtrace.drugtrace.product_details import ProductDetailsMismatch
 from fisco_drugtrace.web.jsonview import to_json
 
 __all__ = ["status_for", "error_body"]
@@ -36,7 +37,7 @@ def status_for(exc: BaseException) -> int:
         return 403 if any(part in name for part in _FORBIDDEN_ERRORS) else 409
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, ManifestMismatch):
+    if isinstance(exc, (ManifestMismatch, ProductDetailsMismatch)):
         return 422
     if isinstance(exc, (TraceCodeError, EncodingError)):
         return 400

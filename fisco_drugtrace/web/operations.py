@@ -30,6 +30,7 @@ _READS = (
     "trace_unit", "trace_batch", "trace_shipment", "where_is", "audit_alerts", "audit_recalls",
     "audit_compliance", "audit_report", "recall_figures", "batch_stock", "stop_authority", "suspended_by",
     "recall_links", "latest_case", "observation_voided_by", "drug_code_of", "product_of_drug_code",
+    "product_details",
     # procurement (issue 17 B)
     "get_bid", "bids", "is_allowed_distributor", "agreed_volume", "get_order", "orders", "get_delivery",
     "settlement_period",
@@ -239,6 +240,25 @@ def openapi_schema(version: str) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "parameters": [{"name": "batch", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "the manifest file"}, "404": {"description": "not held here"}}}}
+    paths["/api/v1/product-details"] = {"post": {
+        "operationId": "upload_product_details",
+        "summary": "Upload a product's details document (its names; checked against the chain)",
+        "description": "A JSON document (format fisco-drugtrace/product-details/1: approval_number, package_spec, "
+                       "generic_name, optional trade_name, dosage_form, strength; names as a string or "
+                       "{zh, en}). Kept only if its keccak256 is the product's on-chain detailsHash; then the "
+                       "verification of the product's codes names it.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": "the import"}, "400": {"description": "not a details document"},
+                      "404": {"description": "no such product in the audit index"},
+                      "413": {"description": "over 64 KiB"},
+                      "422": {"description": "not the document the chain's detailsHash commits to: nothing stored",
+                              "content": {"application/json": {"schema": error}}}}}}
+    paths["/api/v1/product-details/{product}"] = {"get": {
+        "operationId": "download_product_details", "summary": "A product's details document held here, as uploaded",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "product", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the document"}, "404": {"description": "not held here"}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "fisco-drugtrace HTTP API", "version": version,

@@ -49,7 +49,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 
 
 # -- patients ----------------------------------------------------------------------------------
-def _verify(backend: Backend, code: str, t: dict[str, str]) -> tuple[Any, int]:
+def _verify(backend: Backend, code: str, t: dict[str, str], lang: str) -> tuple[Any, int]:
     problem = code_problem(code)
     verifier = backend.verifier
     try:
@@ -63,11 +63,11 @@ def _verify(backend: Backend, code: str, t: dict[str, str]) -> tuple[Any, int]:
         labels = verifier.labels()
     except DrugTraceError:
         recalls, labels = [], {}
-    view = verify_view(result, labels=labels, recalls=recalls, scans=0, t=t)
+    view = verify_view(result, labels=labels, recalls=recalls, scans=0, t=t, lang=lang)
     batch_hex = "0x" + result.batch_id.hex() if getattr(result, "batch_id", None) else None
     if problem is None:
         scans, _ = backend.store.record_scan(code, dispensed=bool(view.dispensed), batch_id=batch_hex)
-        view = verify_view(result, labels=labels, recalls=recalls, scans=scans, t=t)
+        view = verify_view(result, labels=labels, recalls=recalls, scans=scans, t=t, lang=lang)
     return view, 200
 
 
@@ -77,7 +77,8 @@ async def verify_page(request: Request) -> Response:
         return _render(request, "verify.html", view=None, code="")
     if len(code) > 64:
         code = code[:64]
-    view, status = await run_in_threadpool(_verify, _backend(request), code, texts(_lang(request)))
+    lang = _lang(request)
+    view, status = await run_in_threadpool(_verify, _backend(request), code, texts(lang), lang)
     if isinstance(view, dict):
         return _render(request, "verify.html", view=None, code=code, unavailable=view["unavailable"], status=503)
     return _render(request, "verify.html", view=view, code=code, Verdict=Verdict)

@@ -66,11 +66,17 @@ class VerifyView:
     scans: int
     #: the audit index's block the answer rests on (``None``: read from the chain's head)
     as_of_block: int | None = None
+    #: the product's name from a details document checked against its on-chain ``detailsHash``
+    #: (``None``: this server holds none that matches — the page says so)
+    product_name: str | None = None
+    #: further rows of that document (dosage form, strength), likewise checked
+    details_fields: tuple[tuple[str, str], ...] = ()
 
 
 def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], scans: int,
-                t: dict[str, str]) -> VerifyView:
-    """The page model of one verification (``recalls``: the index's recall summaries)."""
+                t: dict[str, str], lang: str = "zh") -> VerifyView:
+    """The page model of one verification (``recalls``: the index's recall summaries; the
+    product's names in ``lang`` from the details document the library checked, if any)."""
     verdict = verdict_of(result)
     fields: list[tuple[str, str]] = []
     state_key = None
@@ -78,6 +84,11 @@ def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], 
     evidence: list[tuple[str, str]] = []
     product = getattr(result, "product", None)
     batch = getattr(result, "batch", None)
+    details = getattr(result, "details", None)
+    product_name = details.name(lang) or None if details is not None else None
+    details_fields = tuple((t[key], text) for key, field_name in (("dosage_form", "dosage_form"),
+                                                                ("strength", "strength"))
+                           if details is not None and (text := details.text(field_name, lang)))
     if product is not None and batch is not None:
         mah = "0x" + product.mah_org_id.hex()
         fields += [
@@ -120,4 +131,4 @@ def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], 
     return VerifyView(result.code, verdict, reason, tuple(fields), state_key, level,
                       getattr(result, "dispensed", None) if verdict == Verdict.GENUINE else None,
                       tuple(getattr(result, "history", ()) or ()), tuple(evidence), scans,
-                      getattr(result, "as_of_block", None))
+                      getattr(result, "as_of_block", None), product_name, details_fields)

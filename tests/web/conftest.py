@@ -96,7 +96,7 @@ def make_backend(world: World) -> Any:
 def pg_home(world: World, pg_server: Any) -> tuple[str, str]:
     """The world's stores in PostgreSQL: ``(database, schema prefix)`` for a Backend. Every batch
     the home's SQLite code store holds travels there as its manifest (``import_manifest``: root
-    checked against the chain); the audit index is synced from the chain."""
+    checked against the chain), and the product's details document; the audit index is synced from the chain."""
     from fisco_drugtrace.drugtrace import AddressBook, TraceService
     from tests.pgserver import PgServer
 
@@ -107,6 +107,7 @@ def pg_home(world: World, pg_server: Any) -> tuple[str, str]:
     for batch in local.codes.batches():
         remote.import_manifest(local.export_manifest(batch.batch_id))
     remote.audit_sync()
+    remote.import_product_details(local.export_product_details(world.story.product_id))  # the product's names
     assert len(remote.codes.batches()) == len(local.codes.batches())
     remote.close()
     return pg_server.dsn, prefix

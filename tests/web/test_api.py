@@ -320,6 +320,7 @@ def test_every_read_endpoint_answers_with_a_token(served, world) -> None:
         "orders": {}, "get_delivery": {"shipment_id": story.shipments["to_distributor"]},
         "settlement_period": {"platform": man_org},
         "product_of_drug_code": {"drug_code": world.listed_codes[0][:7]}, "drug_code_of": {"product": product},
+        "product_details": {"product": product},
     }
     read_ops = {name for name, op in OPERATIONS.items() if not op.write}
     assert read_ops == set(calls), "every read endpoint is exercised"

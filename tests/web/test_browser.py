@@ -87,6 +87,9 @@ def test_patient_checks_a_genuine_box(site, page, world) -> None:
     assert _check(page, base, world.listed_codes[10]) == "genuine"
     assert page.inner_text("#state") == "Listed (normal)"
     assert page.inner_text("#dispensed") == "Not sold yet"
+    # the name from the product's details document, checked against its on-chain detailsHash
+    assert page.inner_text("#product-name").startswith("Amoxicillin Tablets")
+    assert "checked against the chain" in page.inner_text("#details-checked")
     page.click("#evidence summary")
     assert "checked against the on-chain root" in page.inner_text("#evidence")
     _shot(page, "verify-genuine")
@@ -107,6 +110,7 @@ def test_qr_url_opens_the_result_in_chinese(site, browser, world) -> None:
     page.goto(f"{base}/v/{world.recalled_codes[1]}")
     assert page.get_attribute("#verdict", "data-verdict") == "genuine"
     assert "二级召回" in page.inner_text("#recall-notice")
+    assert page.inner_text("#product-name").startswith("阿莫西林片")
     _shot(page, "verify-recalled-zh")
     context.close()
 
