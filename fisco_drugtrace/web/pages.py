@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from fisco_drugtrace.drugtrace.audit.compliance import recall_schedule
 from fisco_drugtrace.drugtrace.audit.report import report_to_json, report_to_markdown, rows_to_csv
 from fisco_drugtrace.drugtrace.codes import code_problem
 from fisco_drugtrace.errors import DrugTraceError, NotFound
@@ -137,8 +138,10 @@ async def board_page(request: Request) -> Response:
         return _render(request, "error.html", status=status_for(exc), message=str(exc.user_message or exc))
     compliance = {c.recall_id: c for c in report.compliance}
     completion = {c.recall_id: c for c in report.completion}
+    # each case's notice and progress-report deadlines as of the report's moment (the library's rule)
+    schedules = {c.recall_id: recall_schedule(c, report.generated_ms) for c in report.recalls}
     return _render(request, "board.html", report=report, compliance=compliance, completion=completion,
-                   labels=labels, now=report.generated_ms)
+                   schedules=schedules, labels=labels, now=report.generated_ms)
 
 
 def _alerts(backend: Backend) -> Any:

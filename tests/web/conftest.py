@@ -1,5 +1,6 @@
-"""A served deployment: the demo story on an in-process dev chain, plus a listed batch and a
-recall nobody notified, behind a real Starlette app with tokens bound to keystore accounts."""
+"""A served deployment: the demo story on an in-process dev chain, plus a listed batch, a
+recall nobody notified and a level I recall notified with one progress report, behind a real
+Starlette app with tokens bound to keystore accounts."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class World:
     recalled_codes: list[str]
     recall_id: int
     account_dir: Path
+    #: a level I case, notified, one progress report filed (the next due a day after it)
+    notified_recall_id: int = 0
 
 
 def _released_batch(man: Any, product: bytes, lot: str, codes: list[str]) -> bytes:
@@ -62,12 +65,19 @@ def world(tmp_path_factory) -> Iterator[World]:
     regulator = story.services["regulator"]
     regulator.stop(recalled, reason_id=7)
     case = man.open_recall(RecallLevel.II, batch=recalled, reason_hash=text_hash("impurity"))
+    # a level I case notified at once, with one progress report: the next is due a day later
+    urgent = _released_batch(man, story.product_id, "L2026-0300", all_codes[300:400])
+    regulator.stop(urgent, reason_id=7)
+    urgent_case = man.open_recall(RecallLevel.I, batch=urgent, reason_hash=text_hash("contamination"))
+    man.issue_notice(urgent_case.recall_id, text_hash("notice L2026-0300"))
+    man.report_progress(urgent_case.recall_id, text_hash("progress 1 L2026-0300"))
     account_dir = home / "accounts"
     store = AccountStore(account_dir, kdf="fast")
     for actor, key in zip(ACTORS, keys):
         store.add(actor.role, key, PASSWORD)
     regulator.audit_sync()
-    yield World(home, client, chain, story, listed_codes, listed, recalled_codes, case.recall_id, account_dir)
+    yield World(home, client, chain, story, listed_codes, listed, recalled_codes, case.recall_id, account_dir,
+                urgent_case.recall_id)
     for svc in story.services.values():
         svc.close()
     client.close()

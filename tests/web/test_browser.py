@@ -134,7 +134,18 @@ def test_recall_board_shows_the_missed_deadline_in_red(site, page, world) -> Non
     assert "overdue" in (row.get_attribute("class") or "")
     colour = row.locator("td").first.evaluate("cell => getComputedStyle(cell).color")
     assert colour == "rgb(176, 58, 46)"  # --bad
+    # the level I case's next progress report (a day after the last one) is three days late: red too
+    urgent = page.locator(f'tr[data-recall="{world.notified_recall_id}"]')
+    assert "overdue" in (urgent.get_attribute("class") or "")
+    late_report = urgent.locator("td.next-report")
+    assert late_report.inner_text().startswith("overdue since")
+    assert late_report.evaluate("cell => getComputedStyle(cell).color") == "rgb(176, 58, 46)"
     _shot(page, "board-recalls")
+    page.goto(f"{base}/board?lang=zh")
+    assert "下次进展报告期限" in page.inner_text("#recall-board thead")
+    assert "已逾期（应于" in page.locator(f'tr[data-recall="{world.notified_recall_id}"] td.next-report').inner_text()
+    _shot(page, "board-recalls-zh")
+    page.goto(f"{base}/board?lang=en")
     page.goto(f"{base}/board/alerts")
     assert "DuplicateDispense" in page.inner_text("#alerts")
     _shot(page, "board-alerts")

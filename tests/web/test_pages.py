@@ -25,7 +25,7 @@ def pages(request, world, make_backend):
 
 
 def _row(html: str, recall_id: int) -> str:
-    match = re.search(rf'<tr class="[^"]*" data-recall="{recall_id}">.*?</tr>', html, re.S)
+    match = re.search(rf'<tr class="[^"]*" data-recall="{recall_id}"[^>]*>.*?</tr>', html, re.S)
     assert match, f"no row for recall {recall_id}"
     return match.group(0)
 
@@ -127,13 +127,13 @@ def test_recall_board_marks_the_missed_notice(world, make_backend) -> None:
     later.sync_once()
     secret, _ = later.tokens.issue("inspector-later", "read")
     with TestClient(create_app(later, start_sync=False)) as http:
-        board = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+        board = http.get("/board?lang=en", headers={"cookie": f"dt_token={secret}"}).text
     late = _row(board, world.recall_id)
     assert late.startswith('<tr class="overdue"') and "<strong>overdue</strong>" in late and "OPEN" in late
     closed = _row(board, world.story.recall_id)
     assert closed.startswith('<tr class=""') and "CLOSED" in closed and "overdue" not in closed
     with TestClient(create_app(make_backend(), start_sync=False)) as http:  # seen today: not yet late
-        today = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+        today = http.get("/board?lang=en", headers={"cookie": f"dt_token={secret}"}).text
     assert _row(today, world.recall_id).startswith('<tr class=""') and "pending" in _row(today, world.recall_id)
 
 

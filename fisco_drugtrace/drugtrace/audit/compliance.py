@@ -22,6 +22,8 @@ __all__ = [
     "RecallSummary",
     "RecallCompletion",
     "NoticeCompliance",
+    "RecallSchedule",
+    "recall_schedule",
     "recall_cases",
     "recall_case",
     "recall_completion",
@@ -95,6 +97,45 @@ class NoticeCompliance:
     overdue_reports: int  # progress reports filed later than the interval, recomputed here
     contract_overdue_reports: int  # ... as the contract flagged them
     progress_overdue_now: bool | None  # an open case whose next report is already late
+
+
+@dataclass(frozen=True)
+class RecallSchedule:
+    """A case's deadlines at one moment: the notice's (1 / 3 / 7 days after the decision) and,
+    once notified, the next progress report's (the same interval after the notice or the last
+    report), each with whether it is already missed."""
+
+    recall_id: int
+    #: the level's limit and report interval
+    interval_ms: int
+    notice_deadline: int
+    #: not notified, and the deadline has passed
+    notice_overdue: bool
+    #: notified after the deadline
+    notice_late: bool
+    #: when the next progress report is due (``None``: no report is due — not yet notified, or
+    #: the case is completed or closed)
+    next_report_due: int | None
+    #: that report's time has passed without it
+    report_overdue: bool
+    #: reports filed later than the interval (recomputed from their times)
+    late_reports: int
+
+
+def recall_schedule(case: RecallSummary, now_ms: int) -> RecallSchedule:
+    """The case's notice and progress-report deadlines as of ``now_ms`` (the rule of
+    :func:`notice_compliance`: each report counted from the notice or the previous report)."""
+    limit = LEVEL_LIMIT_MS.get({"I": 1, "II": 2, "III": 3}.get(case.level, 0), 0)
+    late_reports, last = 0, case.notice_at
+    for at in case.progress_times:
+        if last is not None and at - last > limit:
+            late_reports += 1
+        last = at
+    due = last + limit if case.status == "NOTIFIED" and last is not None else None
+    return RecallSchedule(case.recall_id, limit, case.notice_deadline,
+                          case.notice_at is None and case.status == "OPEN" and now_ms > case.notice_deadline,
+                          case.notice_at is not None and case.notice_at > case.notice_deadline,
+                          due, due is not None and now_ms > due, late_reports)
 
 
 def _args(row: Any) -> dict[str, Any]:
