@@ -71,6 +71,18 @@ class FiscoClient(ABC):
                 self._identity = ChainIdentity(dialect=self.dialect, chain_id=chain_id, group_id=self.group)
             return self._identity
 
+    def assume_identity(self, chain_id: str | int, crypto_suite: str | None, sm_crypto: bool | None = None) -> None:
+        """Take the chain id and crypto suite as known — learnt from this node earlier and kept,
+        e.g. by a server that must start while its node is down — as if configured: neither is
+        asked of the node. (Whoever keeps them must check the node's chain when it answers: the
+        audit index does, by the block hashes it anchors.)"""
+        with self._identity_lock:
+            self._chain_id = chain_id
+            self._identity = None
+        self._chain_suite = crypto_suite
+        if sm_crypto is not None:  # what a 3.x client's ``uses_sm_crypto`` caches from getGroupNodeInfo
+            self._sm_crypto = bool(sm_crypto)
+
     @abstractmethod
     def _read_chain_id(self) -> str | int:
         """Ask the node for its chain id."""

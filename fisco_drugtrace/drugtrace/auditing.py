@@ -64,21 +64,30 @@ class AuditOps(ServiceBase):
                 self.audit_sync(index)
             return fn(index)
 
-    def trace_unit(self, code: str, *, sync: bool = True) -> queries.UnitTrace:
+    def trace_unit(self, code: str, *, sync: bool = True, checked: Any = None) -> queries.UnitTrace:
         """A unit's full trace (its batch's custody and its own dispense events).
+
+        ``checked``: the code's verification already made from this home's index (a served
+        answer, :class:`~.served.IndexedVerifier`) instead of asking the chain; the batch's packing
+        layout is then read from the index too, so the trace needs no node at all.
 
         :raises CodeNotGenuine: the code is counterfeit, or this home cannot tell (no manifest).
         """
-        checked = self.verify_code(code)  # type: ignore[attr-defined]
+        if checked is None:
+            checked = self.verify_code(code)  # type: ignore[attr-defined]
         if not checked.genuine:
             raise CodeNotGenuine(checked.code, checked.verdict.value, checked.reason)
         location = self.codes.locate(checked.code)
         if location is None:  # pragma: no cover - verify_code found it a moment ago
             raise NotFound("unit code", code)
-        try:
-            layout = self.packing_layout(location.batch_id)  # type: ignore[attr-defined]
-        except ContractRevert:  # a DrugRegistry older than packing (issue 17A): no batch is packed
-            layout = None
+        if checked.as_of_block is not None and checked.batch is not None:
+            with self.open_audit_index() as index:
+                layout = _indexed_layout(index, location.batch_id, int(checked.batch.unit_count))
+        else:
+            try:
+                layout = self.packing_layout(location.batch_id)  # type: ignore[attr-defined]
+            except ContractRevert:  # a DrugRegistry older than packing (issue 17A): no batch is packed
+                layout = None
         if layout is None:
             return self._query(lambda ix: queries.unit_trace(ix, location.batch_id,
                                                              code_hash(location.code, hasher=self.chain_hash)), sync=sync)
@@ -262,6 +271,19 @@ class AuditOps(ServiceBase):
         with self.open_audit_index() as index:
             records = list(evidence) if evidence is not None else index_evidence(index)
             return verify_evidence(self.client, self.suite.full_decoder(), records, index=index, on_progress=on_progress)
+
+
+def _indexed_layout(index: AuditIndex, batch: bytes, unit_count: int) -> Any:
+    """The batch's packing layout as its ``BatchPackingCommitted`` event in the index has it
+    (``None``: not packed) — what ``DrugRegistry.packingOf`` answers, without the node."""
+    from fisco_drugtrace.drugtrace.packing import PackingLayout
+
+    row = index.db.execute("SELECT args FROM events WHERE batch_id = ? AND name = 'BatchPackingCommitted' "
+                           "ORDER BY seq DESC LIMIT 1", (bytes(batch),)).fetchone()
+    if row is None:
+        return None
+    a = json.loads(row[0])
+    return PackingLayout(unit_count, int(a["unitsPerCase"]), int(a["casesPerPallet"])) if int(a["unitsPerCase"]) else None
 
 
 def _figure_differences(chain: Sequence[Any], replayed: Sequence[Any]) -> list[str]:

@@ -19,9 +19,10 @@ from typing import Any, Callable
 from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.crypto.keystore import AccountStore
 from fisco_drugtrace.drugtrace import AddressBook, TraceService
+from fisco_drugtrace.drugtrace.hashing import chain_uses_sm
 from fisco_drugtrace.drugtrace.served import IndexedVerifier
 from fisco_drugtrace.drugtrace.sqldb import StoreLocation, is_postgres_url, schema_name
-from fisco_drugtrace.errors import ConfigError, DrugTraceError, KeystoreError
+from fisco_drugtrace.errors import ConfigError, DrugTraceError, KeystoreError, TransportError
 from fisco_drugtrace.web.store import WebStore
 from fisco_drugtrace.web.tokens import TokenStore
 
@@ -138,6 +139,60 @@ class Backend:
                 self._signers[account] = LocalSigner(keypair)
             return self._signers[account]
 
+    # -- the chain's identity, kept for a start while the node is down --------------------------
+    @property
+    def chain_file(self) -> Path:
+        """The chain id, group and crypto suite last learnt from the node (``<home>/web/chain.json``)."""
+        return self.home / "web" / "chain.json"
+
+    def connect_chain(self) -> bool:
+        """Learn the chain's id and crypto suite from the node and keep them in the home; when the
+        node cannot be reached, take those kept at an earlier start, so that the pages and the
+        patients' scans are answered from the index and the code store (``False``: assumed).
+
+        :raises ConfigError: the node cannot be reached and this home keeps no identity of its chain.
+        """
+        try:
+            chain_id = self.client.identity().chain_id
+            suite = self.client.chain_crypto_suite()
+            sm = chain_uses_sm(self.client)
+        except TransportError as exc:
+            from fisco_drugtrace.jsonsafe import load_json
+
+            try:
+                kept = load_json(self.chain_file.read_bytes())
+            except (OSError, ValueError):
+                kept = None
+            if not isinstance(kept, dict) or str(kept.get("group")) != str(self.client.group) \
+                    or kept.get("chain_id") is None:
+                raise ConfigError(f"the node cannot be reached ({exc.user_message or exc}) and this home keeps no "
+                                  "identity of its chain from an earlier start: start the server once with its "
+                                  "node up") from exc
+            self.client.assume_identity(kept["chain_id"], kept.get("crypto_suite"), kept.get("sm_crypto"))
+            now = int(time.time() * 1000)
+            self.sync.error = f"{exc.user_message or exc} (started without the node: chain {kept['chain_id']} " \
+                              f"as last seen)"
+            self.sync.error_since_ms = now
+            _log.info("node unreachable at start: serving chain %s from the index", kept["chain_id"])
+            return False
+        self._keep_chain(chain_id, suite, sm)
+        return True
+
+    def _keep_chain(self, chain_id: Any, suite: str | None, sm: bool | None) -> None:
+        facts = {"chain_id": chain_id, "group": self.client.group, "crypto_suite": suite, "sm_crypto": sm}
+        if getattr(self, "_kept_chain", None) == facts:
+            return
+        path = self.chain_file
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(facts), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            _log.warning("chain identity not kept in %s: %s", path, exc)
+            return
+        self._kept_chain = facts
+
     # -- background sync ----------------------------------------------------------------------
     def sync_once(self) -> SyncStatus:
         """Bring the audit index up to the chain's head once; failures are recorded, not raised."""
@@ -156,6 +211,12 @@ class Backend:
             self.sync.indexed_block = getattr(result, "to_block", None)
             self.sync.events += int(getattr(result, "events", 0) or 0)
             self.refresh_proofs()
+            if not self.follow:  # the identity the index was just synced against, for a start without the node
+                try:
+                    self._keep_chain(self.client.identity().chain_id, self.client.chain_crypto_suite(),
+                                     chain_uses_sm(self.client))
+                except DrugTraceError:  # pragma: no cover - the node went away between the two
+                    pass
         self.sync.rounds += 1
         self._publish()
         return self.sync

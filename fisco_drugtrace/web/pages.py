@@ -175,7 +175,10 @@ async def batch_page(request: Request) -> Response:
 
 def _unit(backend: Backend, code: str) -> Any:
     service = backend.service()
-    return service.trace_unit(code, sync=False), service.org_labels()
+    # the code checked as patients' scans are, from the code store and the index: the trace then
+    # needs no node (a code the index cannot vouch for is still asked of the chain)
+    checked = backend.verifier.verify(code)
+    return service.trace_unit(code, sync=False, checked=checked), service.org_labels()
 
 
 async def unit_page(request: Request) -> Response:

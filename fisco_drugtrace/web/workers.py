@@ -53,6 +53,7 @@ def _worker(spec: WorkerSpec, sock: socket.socket) -> None:
     secret = spec.secret
     password = (lambda _account: secret) if secret is not None else None  # type: ignore[misc]
     backend = Backend(connect(spec.settings), password=password, follow=True, **spec.backend_kwargs)
+    backend.connect_chain()  # the node may be down: the identity the syncing process kept
     config = uvicorn.Config(create_app(backend, start_sync=False), **spec.uvicorn_kwargs)
     uvicorn.Server(config).run(sockets=[sock])
 

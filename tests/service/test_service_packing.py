@@ -176,6 +176,16 @@ def test_audit_index_follows_containers_and_a_units_path_by_case(market) -> None
                     ("PackedShipmentDispatched", s2.shipment_id, None), ("ContainerUnpacked", None, c0),
                     ("ContainerRepacked", None, c0)]
     assert [e for e in three.entries if e.contract == "PackingLedger"] == list(three.packing.entries)
+    # checked from the index as a served scan is, the trace (packing layout included) is the same
+    from fisco_drugtrace.drugtrace.served import IndexedVerifier
+
+    verifier = IndexedVerifier(lambda: auditor)
+    try:
+        served = verifier.verify(codes[3])
+        assert served.genuine and served.as_of_block is not None
+        assert auditor.trace_unit(codes[3], sync=False, checked=served) == three
+    finally:
+        verifier.close()
     thirteen = auditor.trace_unit(codes[13])  # case 1 (missing at the distributor), pallet 0
     assert [(e.event, e.args["key"]) for e in thirteen.packing.entries if "key" in e.args] == [
         ("ContainerUnpacked", p0), ("ContainerMissing", c1)]

@@ -1,6 +1,7 @@
-"""The node goes down under a running server: what needs the chain answers 503 with the reason,
-what the index holds is still served (a patient's verification, the board, a batch's table), the
-sync line and ``/healthz`` say why, and writes are refused without a transaction claimed."""
+"""The node goes down under a running server, or is down when the server starts: what needs the
+chain answers 503 with the reason, what the index holds is still served (a patient's verification,
+the board, a batch's table, a unit's trace), the sync line and ``/healthz`` say why, and writes are
+refused without a transaction claimed."""
 
 from __future__ import annotations
 
@@ -87,7 +88,70 @@ def test_verification_and_pages_still_render_from_the_index(down, world) -> None
     assert str(report.json()["last_block_hash"]).startswith("0x")  # the index's anchor of its last block
     alerts = http.get("/board/alerts", headers=_auth(reader), params={"lang": "en"})
     assert alerts.status_code == 200
-    # a unit's trace checks the code against the chain first: a page saying why, not a traceback
-    unit = http.get(f"/board/unit/{code}", headers=_auth(reader), params={"lang": "en"})
-    assert unit.status_code == 503 and "refused" in unit.text and "<html" in unit.text.lower()
+    # a unit's trace: the code checked from the index as a scan is, the trace read from the index
+    unit = http.get(f"/board/unit/{world.story.dispensed_codes[0]}", headers=_auth(reader), params={"lang": "en"})
+    assert unit.status_code == 200 and "<svg" in unit.text and "refused" in unit.text  # the red sync line
+    # a code the index cannot vouch for needs the chain: a page saying why, not a traceback
+    unknown_unit = http.get(f"/board/unit/{code[:7]}9999999990000", headers=_auth(reader), params={"lang": "en"})
+    assert unknown_unit.status_code in (404, 409, 503) and "<html" in unknown_unit.text.lower()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def started_down(world, make_backend):
+    """A server started while its node is already down: a loopback port with nothing listening.
+    It ran once before with the node up, so its home keeps the chain's identity."""
+    before = make_backend()
+    assert before.connect_chain() is True and before.sync_once().healthy
+    assert before.chain_file.is_file()
+    nowhere = connect(Settings(urls=(f"http://127.0.0.1:{_free_port()}",), timeout=2.0, retries=0))
+    backend = make_backend(client=nowhere)
+    assert backend.connect_chain() is False  # the kept identity, not the node's
+    status = backend.sync_once()
+    reader, _ = backend.tokens.issue("inspector-started-down", "read")
+    with TestClient(create_app(backend, start_sync=False)) as http:
+        yield http, reader, status
+
+
+def test_a_server_started_while_the_node_is_down_answers_from_the_index(started_down, world) -> None:
+    http, reader, status = started_down
+    assert not status.healthy and status.error
+    health = http.get("/healthz")
+    assert health.status_code == 503 and health.json()["error"]
+    code = world.listed_codes[11]
+    api = http.get("/api/v1/verify_code", params={"code": code})
+    assert api.status_code == 200 and api.json()["genuine"] is True and api.json()["as_of_block"] > 0, api.text
+    page = http.get(f"/v/{code}", params={"lang": "en"})
+    assert page.status_code == 200 and 'data-verdict="genuine"' in page.text and "Amoxicillin Tablets" in page.text
+    board = http.get("/board", headers=_auth(reader), params={"lang": "en"})
+    assert board.status_code == 200 and f'data-recall="{world.recall_id}"' in board.text
+    assert 'class="sync bad"' in board.text
+    unit = http.get(f"/board/unit/{world.story.dispensed_codes[0]}", headers=_auth(reader), params={"lang": "en"})
+    assert unit.status_code == 200 and "<svg" in unit.text
+    batch = http.get(f"/board/batch/0x{world.listed_batch.hex()}", headers=_auth(reader), params={"lang": "en"})
+    assert batch.status_code == 200
+    assert http.get("/board/alerts", headers=_auth(reader)).status_code == 200
+    # what needs the node: 503 with the reason
+    read = http.get("/api/v1/get_batch", params={"batch": "0x" + world.listed_batch.hex()}, headers=_auth(reader))
+    assert read.status_code == 503 and read.json()["error"] == "ConnectError" and read.json()["message"]
+
+
+def test_a_home_that_never_saw_its_node_refuses_to_start_without_it(world, tmp_path) -> None:
+    from fisco_drugtrace.errors import ConfigError
+    from fisco_drugtrace.web import Backend
+
+    nowhere = connect(Settings(urls=(f"http://127.0.0.1:{_free_port()}",), timeout=2.0, retries=0))
+    backend = Backend(nowhere, tmp_path, sync_interval=0)
+    try:
+        with pytest.raises(ConfigError, match="keeps no identity of its chain"):
+            backend.connect_chain()
+    finally:
+        backend.close()
 

@@ -131,3 +131,56 @@ def test_one_settings_file_names_the_node_and_the_home(world, org_home, tmp_path
         proc.terminate()
         proc.wait(timeout=30)
         chain.stop()
+
+
+def _get(port: int, path: str, deadline_s: float = 60) -> tuple[int, bytes]:
+    deadline, status, body = time.monotonic() + deadline_s, 0, b""
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            status = int(head[9:12] or 0)
+        except (ConnectionRefusedError, ValueError):
+            status = 0
+        if status:
+            return status, body
+        time.sleep(0.3)
+    return status, body
+
+
+def test_serve_started_while_the_node_is_down_answers_from_the_index(world, org_home, tmp_path) -> None:
+    """A server that once ran with its node up keeps the chain's identity in its home; started
+    again with the node down it says so and answers scans from the index, 503 for /healthz."""
+    chain = serve_chain(world.chain, "127.0.0.1", 0)
+    url = chain.url
+    port = _free_port()
+    first = _serve(org_home, url, "--port", str(port))
+    try:
+        line = first.stdout.readline().decode() if first.stdout else ""
+        assert line.startswith("serving"), line
+        deadline = time.monotonic() + 60
+        while _get(port, "/healthz")[0] != 200:  # until its first sync round (which keeps the identity)
+            assert time.monotonic() < deadline, "the first server never synced"
+            time.sleep(0.3)
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+        chain.stop()
+    assert (org_home / "web" / "chain.json").is_file()
+    port = _free_port()
+    again = _serve(org_home, url, "--port", str(port))  # nothing listens at the node's URL now
+    try:
+        warning = again.stdout.readline().decode() if again.stdout else ""
+        assert warning.startswith("warning: the node cannot be reached"), warning
+        line = again.stdout.readline().decode() if again.stdout else ""
+        assert line.startswith(f"serving http://127.0.0.1:{port}/"), line
+        status, body = _get(port, f"/api/v1/verify_code?code={world.listed_codes[5]}")
+        assert status == 200 and json.loads(body)["verdict"] == "genuine", body[:300]
+        assert _get(port, "/healthz")[0] == 503
+    finally:
+        again.terminate()
+        again.wait(timeout=30)

@@ -65,6 +65,8 @@ def serve(app: AppContext, host: str, port: int, tls_cert: str | None, tls_key: 
         raise click.UsageError("--tls-cert and --tls-key go together")
     secret = _secret(password_file)
     backend = _backend(app, secret=secret, sync_interval=sync_interval)
+    if not backend.connect_chain():  # the node is down: pages and scans from the index, 503 for the rest
+        click.echo(f"warning: the node cannot be reached: serving from the index ({backend.sync.error})", err=True)
     backend.service().deployment  # no suite recorded here: fail now, with the address book's advice
     scheme = "https" if tls_cert else "http"
     if host not in ("127.0.0.1", "localhost", "::1"):
