@@ -46,6 +46,7 @@ from fisco_drugtrace.drugtrace.verification import (
     _ADVICE,
     _DECOMMISSIONED,
     _STATE_OF,
+    Cause,
     UnitState,
     Verdict,
     Verification,
@@ -440,7 +441,7 @@ class IndexedVerifier:
         code = code.strip()
         problem = code_problem(code)
         if problem is not None:
-            return Verification(code, Verdict.COUNTERFEIT, f"not a traceability code: {problem}")
+            return Verification(code, Verdict.COUNTERFEIT, f"not a traceability code: {problem}", cause=Cause.MALFORMED)
         svc = self._service()
         codes: CodeStore = svc.codes
         hasher = svc.chain_hash
@@ -474,7 +475,7 @@ class IndexedVerifier:
                                 f"cannot tell here: the code list held here for batch {id_hex(batch_id)} does not "
                                 f"prove against the root committed on chain (block {view.committed_block}): import "
                                 "the batch's manifest again", batch_id=batch_id, index=index,
-                                missing_batches=(batch_id,), as_of_block=snap.block)
+                                missing_batches=(batch_id,), as_of_block=snap.block, cause=Cause.LIST_MISMATCH)
         gone = self._unit_gone(facts.gone)
         expired = batch.expiry_date <= svc.now_ms()
         state = gone[0] if gone else (_STATE_OF.get(view.effective) or
@@ -503,7 +504,8 @@ class IndexedVerifier:
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"cannot tell here: {why}, and the chain cannot be asked now "
                                 f"({exc.user_message or exc})", batch_id=unindexed,
-                                missing_batches=(unindexed,) if unindexed else (), as_of_block=block)
+                                missing_batches=(unindexed,) if unindexed else (), as_of_block=block,
+                                cause=Cause.INDEX_BEHIND if unindexed is not None else Cause.CHAIN_UNREACHABLE)
         if result.product is not None and result.details is None:  # the names, as the index has the product
             try:
                 on_chain = registered_details_hash(self._index().db, result.product.product_id)

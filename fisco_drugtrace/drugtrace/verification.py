@@ -30,7 +30,7 @@ from fisco_drugtrace.drugtrace.merkle import verify_proof
 from fisco_drugtrace.drugtrace.models import Batch, LifecycleState, Product
 from fisco_drugtrace.errors import NotFound
 
-__all__ = ["Verdict", "UnitState", "Verification", "VerificationEvidence", "VerificationOps"]
+__all__ = ["Verdict", "UnitState", "Cause", "Verification", "VerificationEvidence", "VerificationOps"]
 
 
 class Verdict(str, Enum):
@@ -39,6 +39,26 @@ class Verdict(str, Enum):
     GENUINE = "genuine"
     COUNTERFEIT = "counterfeit"
     CANNOT_TELL = "cannot_tell_here"
+
+
+class Cause(str, Enum):
+    """Why a code is not genuine — counterfeit, or cannot tell here — for a reader who needs plain
+    words rather than the reason's technical detail (the patients' page)."""
+
+    #: not a traceability code at all (counterfeit)
+    MALFORMED = "malformed"
+    #: every batch of the product its prefix is bound to is held here and none lists it (counterfeit)
+    PROVEN_ABSENT = "proven_absent"
+    #: the chain binds no product to its drug identifier code: an absence proves nothing
+    NO_PRODUCT_BOUND = "no_product_bound"
+    #: some batches of its product are not held here
+    BATCHES_NOT_HELD = "batches_not_held"
+    #: the code list held here does not prove against the chain (damaged, stale or another chain's)
+    LIST_MISMATCH = "list_mismatch"
+    #: the index has not seen the code's batch committed yet, and the chain cannot be asked now
+    INDEX_BEHIND = "index_behind"
+    #: no code list held here lists it, and the chain cannot be asked now
+    CHAIN_UNREACHABLE = "chain_unreachable"
 
 
 class UnitState(str, Enum):
@@ -126,6 +146,8 @@ class Verification:
     #: open recall cases of the unit's batch (or its product), as the audit index has them
     #: (``audit.compliance.RecallSummary``; served answers only)
     recalls: tuple[Any, ...] = ()
+    #: why it is not genuine, in one word (``None`` for a genuine code)
+    cause: Cause | None = None
     #: the product's details document held here (its names), checked against the product's
     #: on-chain ``detailsHash`` (``product_details.ProductDetails``; ``None``: none held that matches)
     details: Any = None
@@ -148,7 +170,7 @@ class VerificationOps(ServiceBase):
         code = code.strip()
         problem = code_problem(code)
         if problem is not None:
-            return Verification(code, Verdict.COUNTERFEIT, f"not a traceability code: {problem}")
+            return Verification(code, Verdict.COUNTERFEIT, f"not a traceability code: {problem}", cause=Cause.MALFORMED)
         location = self.codes.locate(code)
         if location is None:
             return self._absent(code)
@@ -158,7 +180,7 @@ class VerificationOps(ServiceBase):
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"the code list held here names batch {id_hex(location.batch_id)}, which is not on "
                                 "this chain: this home's code store is not this chain's; import the manifest again",
-                                missing_batches=(location.batch_id,))
+                                missing_batches=(location.batch_id,), cause=Cause.LIST_MISMATCH)
         leaf = self.codes.leaf(location.batch_id, location.index)
         proof = self.codes.proof(location.batch_id, location.index)
         if not (verify_proof(batch.unit_root, leaf, proof, self.chain_hash)
@@ -166,7 +188,8 @@ class VerificationOps(ServiceBase):
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"the code list held here for batch {id_hex(location.batch_id)} does not prove "
                                 "against the chain's root: import the batch's manifest again",
-                                batch_id=location.batch_id, missing_batches=(location.batch_id,))
+                                batch_id=location.batch_id, missing_batches=(location.batch_id,),
+                                cause=Cause.LIST_MISMATCH)
         product = self.get_product(batch.product_id)  # type: ignore[attr-defined]
         lifecycle = self.effective_state(location.batch_id)  # type: ignore[attr-defined]
         expired = batch.expiry_date <= self.now_ms()
@@ -205,7 +228,7 @@ class VerificationOps(ServiceBase):
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"cannot tell here: the chain binds no product to drug identifier code {prefix} "
                                 f"(the national regulator assigns it: `fisco-drugtrace product assign-code`), so no "
-                                f"absence of this code proves it counterfeit{held}; {how}")
+                                f"absence of this code proves it counterfeit{held}; {how}", cause=Cause.NO_PRODUCT_BOUND)
         product = bound
         committed = self._committed_batches({product})
         held_ids = {b.batch_id for b in self.codes.batches()}
@@ -214,16 +237,17 @@ class VerificationOps(ServiceBase):
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"cannot tell here: {len(missing)} of the {len(committed)} batches committed for "
                                 f"product {id_hex(product)} (drug identifier code {prefix} on chain) are not held "
-                                f"here (first: {id_hex(missing[0])}); {how}", missing_batches=missing)
+                                f"here (first: {id_hex(missing[0])}); {how}", missing_batches=missing,
+                                cause=Cause.BATCHES_NOT_HELD)
         stale = [bid for bid in sorted(committed) if not self._held_list_is_the_chains(bid)]
         if stale:
             return Verification(code, Verdict.CANNOT_TELL,
                                 f"cannot tell here: the code list held for batch {id_hex(stale[0])} does not rebuild "
-                                f"its on-chain root; {how}", missing_batches=tuple(stale))
+                                f"its on-chain root; {how}", missing_batches=tuple(stale), cause=Cause.LIST_MISMATCH)
         return Verification(code, Verdict.COUNTERFEIT,
                             f"counterfeit: the chain binds drug identifier code {prefix} to product "
                             f"{id_hex(product)}, and none of the {len(committed)} batches ever committed on chain "
-                            f"for it lists this code (all are held here and rebuild their roots)")
+                            f"for it lists this code (all are held here and rebuild their roots)", cause=Cause.PROVEN_ABSENT)
 
     def _held_list_is_the_chains(self, batch_id: bytes) -> bool:
         """The list held for ``batch_id`` is the one the chain committed (same root, same count)."""

@@ -123,6 +123,23 @@ _TEXTS: dict[str, dict[str, str]] = {
     "alert_ObservationRecorded": {"zh": "检查或观察结果异常"},
     "sync_ok": {"zh": "索引已同步至区块", "en": "Index in step with the chain up to block"},
     "sync_bad": {"zh": "链节点不可用，以下内容来自本地索引", "en": "The chain is unreachable: shown from the local index"},
+    # why a code is not genuine, in plain words for patients (drugtrace.verification.Cause values);
+    # the library's technical reason stays in the API's "reason"
+    "cause_malformed": {"zh": "这不是有效的药品追溯码（应为药盒上的20位数字）：请核对后重新输入；如确认无误，此药可能为假冒，请勿使用",
+                        "en": "This is not a valid drug traceability code (it should be the 20 digits on the box): check it and try again; if it is right, the box may be counterfeit — do not use it"},
+    "cause_proven_absent": {"zh": "链上登记的该药品所有批次都不包含此追溯码：疑似假冒，请勿使用，并向购买的药店或当地药品监管部门报告",
+                            "en": "None of the batches recorded on chain for this product contains this code: probably counterfeit — do not use it, and report it to the pharmacy or the local drug regulator"},
+    "cause_no_product_bound": {"zh": "本服务器尚无法核实此追溯码：它所属药品的资料尚未在此登记。这并不说明药品是假的，请向药店或生产企业咨询",
+                               "en": "This server cannot check this code yet: the product it belongs to is not on record here. This does not mean the box is fake — ask the pharmacy or the manufacturer"},
+    "cause_batches_not_held": {"zh": "本服务器尚未收到该药品全部批次的追溯码清单，暂无法核实。这并不说明药品是假的，请稍后再查，或向药店咨询",
+                               "en": "This server does not yet hold the code lists of every batch of this product, so it cannot check this code. This does not mean the box is fake — try again later or ask the pharmacy"},
+    "cause_list_mismatch": {"zh": "本服务器保存的该批次追溯码清单与链上记录不一致，暂无法核实（服务器方面的问题，不说明药品是假的）",
+                            "en": "The code list this server holds for the batch does not match the chain's record, so it cannot check this code (a problem on the server's side, not a sign the box is fake)"},
+    "cause_index_behind": {"zh": "该批次刚刚登记，本服务器尚未同步，且暂时无法连接区块链：请稍后再查",
+                           "en": "This batch was recorded very recently and this server has not caught up, and the blockchain cannot be reached right now: please try again later"},
+    "cause_chain_unreachable": {"zh": "本服务器没有此追溯码的清单，且暂时无法连接区块链核实：请稍后再查。这并不说明药品是假的",
+                                "en": "This server holds no list with this code and cannot reach the blockchain to check it right now: please try again later. This does not mean the box is fake"},
+    "cause_unavailable": {"zh": "查询服务暂时不可用，请稍后再查", "en": "The check is not available right now: please try again later"},
     # a genuine unit's advice by its state (drugtrace.verification.UnitState values); English pages
     # show the library's own words (Verification.reason), so these are Chinese only
     "advice_listed": {"zh": "正品，在售且尚未售出：可以使用"},

@@ -71,6 +71,8 @@ class VerifyView:
     product_name: str | None = None
     #: further rows of that document (dosage form, strength), likewise checked
     details_fields: tuple[tuple[str, str], ...] = ()
+    #: why it is not genuine (``drugtrace.verification.Cause`` value; ``None``: genuine)
+    cause: str | None = None
 
 
 def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], scans: int,
@@ -126,9 +128,13 @@ def verify_view(result: Any, *, labels: dict[str, str], recalls: Sequence[Any], 
                              ("dispense transaction", str(proof.dispensed_tx))]
     reason = str(result.reason)
     unit_state = getattr(result, "state", None)
+    cause = getattr(result, "cause", None)
+    cause_key = None if cause is None else str(getattr(cause, "value", cause))
     if verdict == Verdict.GENUINE and unit_state is not None:  # the advice in the page's language
         reason = t.get(f"advice_{getattr(unit_state, 'value', unit_state)}", reason)
+    elif cause_key is not None:  # plain words for patients; the technical reason stays in the API
+        reason = t.get(f"cause_{cause_key}", reason)
     return VerifyView(result.code, verdict, reason, tuple(fields), state_key, level,
                       getattr(result, "dispensed", None) if verdict == Verdict.GENUINE else None,
                       tuple(getattr(result, "history", ()) or ()), tuple(evidence), scans,
-                      getattr(result, "as_of_block", None), product_name, details_fields)
+                      getattr(result, "as_of_block", None), product_name, details_fields, cause_key)

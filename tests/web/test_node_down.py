@@ -79,6 +79,9 @@ def test_verification_and_pages_still_render_from_the_index(down, world) -> None
     # a code no manifest here lists needs the chain: "cannot tell here", never counterfeit
     unknown = http.get("/api/v1/verify_code", params={"code": code[:7] + "999999999" + "0000"}).json()
     assert unknown["verdict"] == "cannot_tell_here" and "cannot be asked" in unknown["reason"], unknown
+    assert unknown["cause"] == "chain_unreachable"
+    plain = http.get(f"/v/{code[:7]}9999999990000", params={"lang": "en"}).text
+    assert 'data-cause="chain_unreachable"' in plain and "try again later" in plain and "refused" not in plain
     board = http.get("/board", headers=_auth(reader), params={"lang": "en"})
     assert board.status_code == 200 and "refused" in board.text
     batch = http.get(f"/board/batch/0x{world.listed_batch.hex()}", headers=_auth(reader), params={"lang": "en"})

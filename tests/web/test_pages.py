@@ -93,6 +93,29 @@ def test_malformed_code_is_counterfeit_unknown_code_cannot_tell(pages) -> None:
     assert _verdict(http.get("/v/81603479999999990000?lang=en").text) == "counterfeit"
 
 
+def _reason(html: str) -> str:
+    match = re.search(r'<p class="reason" id="reason"[^>]*>(.*?)</p>', html, re.S)
+    assert match, "no reason line"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_patients_read_why_in_plain_words_never_a_command(pages, lang) -> None:
+    """Each way a code is not genuine is said in the page's language, without the library's
+    technical reason (batch ids, commands to run): that stays in the API's ``reason``."""
+    http, _, _ = pages
+    cases = {"12345": "malformed", "81699990000000010000": "no_product_bound",
+             "81603479999999990000": "proven_absent"}
+    for code, cause in cases.items():
+        line = _reason(http.get(f"/v/{code}?lang={lang}").text)
+        assert f'data-cause="{cause}"' in line, (code, line)
+        assert "fisco-drugtrace" not in line and "`" not in line and "0x" not in line and "manifest" not in line
+        if lang == "zh":
+            assert re.search(r"[\u4e00-\u9fff]{8}", line), line  # Chinese sentences
+    api = http.get("/api/v1/verify_code", params={"code": "81699990000000010000"}).json()
+    assert api["cause"] == "no_product_bound" and "product assign-code" in api["reason"]  # for operators
+
+
 def test_script_in_a_code_is_escaped(pages) -> None:
     http, _, _ = pages
     page = http.get("/verify", params={"code": "<script>alert(1)</script>"})
