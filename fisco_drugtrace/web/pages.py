@@ -31,6 +31,16 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_au
 _env.filters["when"] = fmt_ms
 
 
+def _pdf_ok() -> bool:
+    from fisco_drugtrace.drugtrace.audit.report_pdf import pdf_available
+
+    return pdf_available() is None
+
+
+#: the board links the PDF download only where it can be made (fpdf2 and a CJK font installed)
+_PDF_OK = _pdf_ok()
+
+
 def _backend(request: Request) -> Backend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
@@ -45,7 +55,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
     other = "en" if lang == "zh" else "zh"
     html = _env.get_template(name).render(t=t, lang=lang, other_lang=other, path=request.url.path,
                                           scanner=request.app.state.scanner_js is not None,
-                                          sync=_backend(request).sync_status(), **context)
+                                          sync=_backend(request).sync_status(), pdf=_PDF_OK, **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -206,6 +216,15 @@ async def report_download(request: Request) -> Response:
     if fmt == "json":
         return Response(report_to_json(report), media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="audit-report.json"'})
+    if fmt == "pdf":
+        from fisco_drugtrace.drugtrace.audit.report_pdf import PdfUnavailable, report_to_pdf
+
+        try:
+            body = await run_in_threadpool(report_to_pdf, report, labels)
+        except PdfUnavailable as exc:
+            return PlainTextResponse(str(exc), status_code=501)
+        return Response(body, media_type="application/pdf",
+                        headers={"Content-Disposition": 'attachment; filename="audit-report.pdf"'})
     if fmt == "md":
         return Response(report_to_markdown(report, labels), media_type="text/markdown; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-report.md"'})
