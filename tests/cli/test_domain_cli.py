@@ -478,3 +478,28 @@ def test_drug_codes_bind_products_and_decide_counterfeit(world, env, capsys) -> 
     code, _, err = run_main(capsys, "batch", "register", str(codes_file), "--product", other["product_id"], "--lot",
                             "DC-2", "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")
     assert code == 2 and "8160555" in err and "8160556" in err
+
+
+def test_a_products_details_document_registered_by_hash_and_kept_once_checked(world, capsys, tmp_path) -> None:
+    """``product register --details @FILE`` commits the document's keccak256; ``product
+    import-details FILE`` keeps it only if it is that document; ``verify`` has nothing to add, but
+    ``product details`` shows the checked names."""
+    from fisco_drugtrace.drugtrace.product_details import details_document
+
+    doc = details_document("国药准字H20269998", "24 capsules", generic_name={"zh": "布洛芬缓释胶囊",
+                                                                             "en": "Ibuprofen SR Capsules"})
+    good = tmp_path / "details.json"
+    good.write_bytes(doc)
+    product = as_json("product", "register", "--approval", "国药准字H20269998", "--spec", "24 capsules",
+                      "--mah", CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80",
+                      "--details", f"@{good}", as_role="regulator")
+    code, _, err = run_main(capsys, "product", "details", product["product_id"])
+    assert code != 0 and "not found" in err  # nothing held yet
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(doc.replace("布洛芬".encode(), "对乙酰氨基酚".encode()))
+    code, _, err = run_main(capsys, "product", "import-details", str(tampered))
+    assert code != 0 and "detailsHash" in err
+    kept = as_json("product", "import-details", str(good))
+    assert kept["product_id"] == product["product_id"] and kept["stored"] is True
+    shown = as_json("product", "details", product["product_id"])
+    assert shown["generic_name"] == {"zh": "布洛芬缓释胶囊", "en": "Ibuprofen SR Capsules"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from fisco_drugtrace.cli.commands._domain import evidence_hash, evidence_option, id_arg, read_service, show, write_service
@@ -86,6 +88,34 @@ def id_cmd(approval: str, spec: str, as_json: bool) -> None:
     from fisco_drugtrace.drugtrace.ids import id_hex, product_id
 
     show({"product_id": id_hex(product_id(approval, spec))}, as_json)
+
+
+@product.command("import-details")
+@click.argument("details_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_app
+def import_details(app: AppContext, details_file: Path, as_json: bool) -> None:
+    """Keep a product's details document (its names: JSON, format fisco-drugtrace/product-details/1)
+    here, once checked: its keccak256 must be the detailsHash the product was registered with
+    (`product register --details @FILE`). Verification then shows the product's name."""
+    done = read_service(app).import_product_details(details_file.read_bytes())
+    show({"product_id": done.product_id, "details_hash": done.details_hash, "stored": done.stored,
+          "generic_name": dict(done.details.generic_name), "as_of_block": done.as_of_block}, as_json)
+
+
+@product.command("details")
+@click.argument("product_id", type=id_arg, metavar="PRODUCT_ID")
+@json_option
+@pass_app
+def details_cmd(app: AppContext, product_id: bytes, as_json: bool) -> None:
+    """The product's details document held here, checked against its on-chain detailsHash (exit 1: none)."""
+    from fisco_drugtrace.cli.render import to_jsonable
+    from fisco_drugtrace.errors import NotFound
+
+    found = read_service(app).product_details(product_id, sync=True)
+    if found is None:
+        raise NotFound("checked details document of product", "0x" + product_id.hex())
+    show(to_jsonable(found), as_json)
 
 
 @product.command("adr-policy")
