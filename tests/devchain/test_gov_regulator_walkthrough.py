@@ -109,3 +109,14 @@ def test_the_regulators_steps_on_a_governed_chain(node: dict[str, Any], capsys: 
     assert ok_json(capsys, REGULATOR, "gov", "account", "unfreeze", address[MANUFACTURER])["status"] == "NORMAL"
     code, _, err = run(capsys, MANUFACTURER, *define)
     assert code == 0, err
+
+    # or freeze a contract of the suite (its admin): every transaction to it is refused, status 21
+    onboard = ("org", "register", "91310000MA1CLLG3M", "--kind", "LOGISTICS", "--region", "310000")
+    assert ok_json(capsys, REGULATOR, "gov", "contract", "freeze", orgs)["available"] is False
+    code, _, err = run(capsys, REGULATOR, *onboard)
+    assert code == 5 and "ContractFrozen" in err
+    code, _, err = run(capsys, MANUFACTURER, "gov", "contract", "unfreeze", orgs)
+    assert code == 1 and "-50000" in err  # only the contract's admin
+    assert ok_json(capsys, REGULATOR, "gov", "contract", "unfreeze", orgs)["available"] is True
+    code, _, err = run(capsys, REGULATOR, *onboard)
+    assert code == 0, err
