@@ -430,3 +430,40 @@ def test_the_suite_deployed_through_the_web3_port_runs_through_the_fisco_port(no
     assert [o.org_id for o in regulator.list_orgs()] == [nmpa.org_id, maker.org_id, distributor.org_id]
     regulator.close()
     client.close()
+
+
+def test_governance_binds_web3_transactions_as_fisco_ones() -> None:
+    """On a governed chain (``--auth``) the Web3 port's transactions pass the same ``checkAuth``:
+    a deployment outside the white list and a frozen account's call fail (Ethereum status 0; the
+    FISCO port's receipt of the same transaction has the node's status 18 / 22)."""
+    from precompile_helpers import send
+
+    admin, outsider = dev_keypairs(2)
+    with DevChain(DevChainConfig(auth_admin=admin.address)) as chain:
+        handle = serve(chain.web3_port(), port=0)
+        try:
+            w3 = Web3(Web3.HTTPProvider(handle.url))
+            address, _ = _deploy_store(w3, 1, outsider.private_key)  # deploy type 0: anyone deploys
+            committee = "0x0000000000000000000000000000000000010001"
+            signer = LocalSigner(admin)
+            assert send(chain, committee, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100,
+                        signer=signer)["status"] == 0
+            me = Account.from_key(outsider.private_key).address
+            factory = w3.eth.contract(abi=STORE["abi"], bytecode=STORE["bytecode"])
+            tx = factory.constructor(2).build_transaction({"from": me, "nonce": w3.eth.get_transaction_count(me),
+                                                           "gas": 3_000_000})
+            refused = _send(w3, tx, outsider.private_key)
+            assert refused.status == 0
+            fisco = result(chain, "getTransactionReceipt", ["group0", "", refused.transactionHash.to_0x_hex(), False])
+            assert fisco["status"] == 18
+            accounts = "0x0000000000000000000000000000000000010003"
+            assert send(chain, accounts, "setAccountStatus(address,uint8)", outsider.address, 1,
+                        signer=signer)["status"] == 0
+            store = w3.eth.contract(address=address, abi=STORE["abi"])
+            frozen = _send(w3, store.functions.set(9).build_transaction(
+                {"from": me, "nonce": w3.eth.get_transaction_count(me), "gas": 100_000}), outsider.private_key)
+            assert frozen.status == 0 and store.functions.value().call() == 1
+            fisco = result(chain, "getTransactionReceipt", ["group0", "", frozen.transactionHash.to_0x_hex(), False])
+            assert fisco["status"] == 22
+        finally:
+            handle.stop()
