@@ -168,6 +168,16 @@ def test_envelope_limits_and_node_answers(node: tuple[DevChain, Web3, str]) -> N
     assert w3.eth.get_balance(Account.from_key(KEY).address) == 0
     assert port.handle({"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionReceipt",
                         "params": ["0x" + "11" * 32]})["result"] is None
+    # request_body_size_limit: 10,240,000 bytes is answered, one byte more refused (also over HTTP)
+    from fisco_drugtrace.devchain.web3rpc import WEB3_BODY_LIMIT
+
+    request = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
+    assert WEB3_BODY_LIMIT == 10_240_000
+    at_limit = request + b" " * (WEB3_BODY_LIMIT - len(request))
+    assert json.loads(port.handle_raw(at_limit))["result"] == "0x0"
+    assert json.loads(port.handle_raw(at_limit + b" "))["error"]["code"] == -32600
+    over = w3.provider.make_request("eth_blockNumber", ["0x" + "00" * (WEB3_BODY_LIMIT // 2)])
+    assert over["error"]["code"] == -32600 and "too large" in over["error"]["message"]
 
 
 def test_impersonation_and_anvil_names_on_the_web3_port(node: tuple[DevChain, Web3, str]) -> None:
