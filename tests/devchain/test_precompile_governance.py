@@ -265,3 +265,18 @@ def test_auth_check_status_set_on_a_chain_without_governance(v3: DevChain) -> No
     assert refused["status"] == 18 and error_text(refused) == "Call permission denied."
     assert config(v3, "auth_check_status") == "1"
     assert code3(send(v3, SYS, "setValueByKey(string,string)", "auth_check_status", "0")) == -50000
+
+
+def test_auth_check_status_replays_the_same_after_a_restart(tmp_path: Path) -> None:
+    """The replay on start re-executes every block under the checks in force for it (a receipt
+    that came out differently would be refused as damage): the refused deployment before the vote
+    and the accepted one after it both replay as stored."""
+    with DevChain(DevChainConfig(data_dir=tmp_path, auth_admin=ADMIN.address)) as chain:
+        send(chain, COMMITTEE, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100)
+        assert deploy_as(chain, USER)["status"] == 18
+        send(chain, COMMITTEE, "createSetSysConfigProposal(string,string,uint256)", "auth_check_status", "0", 100)
+        assert deploy_as(chain, USER)["status"] == 0
+        height = chain.block_number
+    with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
+        assert chain.block_number == height and config(chain, "auth_check_status") == "0"
+        assert deploy_as(chain, USER)["status"] == 0  # still off
