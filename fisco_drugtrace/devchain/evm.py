@@ -175,7 +175,7 @@ class Executor:
             if self.precompiles is not None:
                 if to and self.precompiles.handles(to):
                     return self._precompiled(sender, to, data, readonly=False)
-                refused = self.precompiles.admit(sender, to, data, call=False)
+                refused = self.precompiles.admit(sender, to, data, call=False, number=self._block[0])
                 if refused is not None:
                     return refused
             if to:
@@ -190,7 +190,7 @@ class Executor:
             if self.precompiles is not None:  # the same system precompiles and governance as the FISCO port
                 if to and self.precompiles.handles(to):
                     return self._precompiled(sender, to, data, readonly=False)
-                refused = self.precompiles.admit(sender, to, data, call=False)
+                refused = self.precompiles.admit(sender, to, data, call=False, number=self._block[0])
                 if refused is not None:
                     return refused
             if to:
@@ -203,7 +203,7 @@ class Executor:
             if self.precompiles is not None:
                 if self.precompiles.handles(to):
                     return self._precompiled(sender, to, data, readonly=True)
-                refused = self.precompiles.admit(sender, to, data, call=True)
+                refused = self.precompiles.admit(sender, to, data, call=True, number=self._block[0])
                 if refused is not None:
                     return refused
             checkpoint = self._evm.snapshot()

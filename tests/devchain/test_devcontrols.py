@@ -25,6 +25,8 @@ CLOCK = bytes.fromhex("4260005260206000f3")
 KEEP_CALLER = bytes.fromhex("3360005500")
 #: PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
 READ_SLOT0 = bytes.fromhex("60005460005260206000f3")
+#: TIMESTAMP PUSH1 0 SSTORE STOP: a transaction keeps the TIMESTAMP it executed with
+KEEP_TIMESTAMP = bytes.fromhex("4260005500")
 SOMEONE = "0x" + "ab" * 20  # nobody has this account's key
 VALUE = selector("value()")
 
@@ -68,6 +70,54 @@ def test_set_next_block_timestamp_is_exact_and_later_blocks_follow_it(v3: DevCha
     # the past is refused: only a revert goes back
     assert rpc(v3, "dev_setNextBlockTimestamp", [target - 1])["error"]["code"] == -32602
     assert rpc(v3, "dev_increaseTime", [-5])["error"]["code"] == -32602
+
+
+@pytest.mark.parametrize("dialect", ["v3", "v2"])
+def test_a_transaction_executes_with_the_moved_clock_as_its_timestamp(dialect: str) -> None:
+    """Not only the header: the ``TIMESTAMP`` a transaction executes with (kept in storage, then
+    read back) is its block's timestamp after ``dev_increaseTime`` and exactly the one set by
+    ``dev_setNextBlockTimestamp``, on both dialects."""
+    with DevChain(DevChainConfig(dialect=dialect)) as chain:
+        target = "0x" + "ce" * 20
+
+        def stamp_in_a_transaction() -> tuple[int, int]:
+            result(chain, "dev_setCode", [target, "0x" + KEEP_TIMESTAMP.hex()])
+            if dialect == "v3":
+                number = send3(chain, tx3(chain, target, b""))["result"]["blockNumber"]
+            else:
+                number = int(receipt2(chain, send2(chain, tx2(chain, target, b""))["result"])["blockNumber"], 16)
+            result(chain, "dev_setCode", [target, "0x" + READ_SLOT0.hex()])  # storage is kept
+            if dialect == "v3":
+                stored = word(call3(chain, target))
+            else:
+                stored = int(result(chain, "call", [1, {"from": SOMEONE, "to": target, "value": "0x0",
+                                                        "data": "0x"}])["output"], 16)
+            return stored, chain.chain.block(number).timestamp
+
+        before = chain.chain.head.timestamp
+        result(chain, "dev_increaseTime", [5 * DAY_MS])
+        stored, header = stamp_in_a_transaction()
+        assert stored == header >= before + 5 * DAY_MS
+        exact = header + 7 * DAY_MS + 123
+        assert result(chain, "dev_setNextBlockTimestamp", [exact]) is True
+        assert stamp_in_a_transaction() == (exact, exact)
+
+
+def test_manual_mining_holds_a_2x_transaction_admitted_but_unmined(v2: DevChain) -> None:
+    """2.x answers ``sendRawTransaction`` with the hash at admission, so a held transaction is seen
+    as a node shows one not yet sealed: no receipt (``null``), no new block, until ``dev_mine``."""
+    deployed = receipt2(v2, send2(v2, tx2(v2, "", store_deploy(42)))["result"])
+    result(v2, "dev_setMining", ["manual"])
+    height = v2.block_number
+    tx_hash = send2(v2, tx2(v2, deployed["contractAddress"], set_call(5)))["result"]
+    time.sleep(0.05)
+    assert result(v2, "getTransactionReceipt", [1, tx_hash]) is None and v2.block_number == height
+    assert result(v2, "dev_getMining", [])["pending"] == 1
+    assert result(v2, "dev_mine", [1]) == height + 1
+    assert int(receipt2(v2, tx_hash)["blockNumber"], 16) == height + 1
+    out = result(v2, "call", [1, {"from": SOMEONE, "to": deployed["contractAddress"], "value": "0x0",
+                                  "data": "0x" + VALUE.hex()}])
+    assert int(out["output"], 16) == 5
 
 
 def test_revert_restores_state_and_height_v3(v3: DevChain) -> None:

@@ -18,7 +18,7 @@ from fisco_drugtrace.devchain import DevChain, DevChainConfig
 from fisco_drugtrace.errors import DataDirError, DevChainError
 
 from devchain_helpers import SIGNERS, result, selector, send3, set_call, store_deploy, tx3
-from precompile_helpers import call3, code3, error_text, send
+from precompile_helpers import call3, code3, data_of, error_text, send
 
 ADMIN, GOV2, USER = SIGNERS
 SYS = "0x0000000000000000000000000000000000001000"
@@ -218,3 +218,65 @@ def test_dev_revert_takes_precompile_state_back(gov: DevChain) -> None:
     result(gov, "dev_revert", [snapshot])  # (its answer is devtools' to test)
     assert call3(gov, AUTH, "deployType()", ["uint256"]) == (0,)
     assert deploy_as(gov, USER)["status"] == 0
+
+
+def test_auth_check_status_turns_the_checks_off_and_on_from_the_next_block(gov: DevChain) -> None:
+    """``auth_check_status`` is what a node checks (``HostContext::execute``: ``authCheckStatus() !=
+    0``, read into the ledger config by ``LedgerConfigFetcher::fetchAuthCheckStatus``): the committee
+    voting it to 0 lifts the deploy white list, account freezing and the committee-only SystemConfig
+    from the block after the vote; while it is 0 anyone may set it back."""
+    send(gov, COMMITTEE, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100)  # white list
+    assert deploy_as(gov, USER)["status"] == 18
+    # the vote and a deployment sealed in the same block: the deployment is still checked
+    off = tx3(gov, COMMITTEE, data_of("createSetSysConfigProposal(string,string,uint256)", "auth_check_status",
+                                      "0", 100))
+    early = tx3(gov, "", store_deploy(), signer=USER)
+    gov.chain.set_sealing(False)
+    hashes = [gov.chain.submit(gov.chain.decode(raw)) for raw in (off, early)]
+    start = gov.block_number
+    gov.chain.set_sealing(True)
+    assert gov.chain.wait_for_block(start + 1, 10)
+    vote, refused = (result(gov, "getTransactionReceipt", ["group0", "", "0x" + h.hex(), False]) for h in hashes)
+    assert vote["blockNumber"] == refused["blockNumber"] == start + 1
+    assert status_of(gov, proposal_id(vote)) == 2 and refused["status"] == 18
+    assert config(gov, "auth_check_status") == "0"
+    # from the next block: no checks
+    assert deploy_as(gov, USER)["status"] == 0
+    assert code3(send(gov, ACCOUNTS, "setAccountStatus(address,uint8)", USER.address, 1)) == 0  # a governor still may
+    assert deploy_as(gov, USER)["status"] == 0  # frozen, but nobody checks
+    assert code3(send(gov, SYS, "setValueByKey(string,string)", "tx_count_limit", "17", signer=USER)) == 0
+    # and anyone turns them back on, directly
+    assert code3(send(gov, SYS, "setValueByKey(string,string)", "auth_check_status", "1", signer=USER)) == 0
+    frozen = deploy_as(gov, USER)
+    assert frozen["status"] == 22 and error_text(frozen) == "Account is frozen."
+    assert code3(send(gov, SYS, "setValueByKey(string,string)", "tx_count_limit", "18")) == -50000
+
+
+def test_auth_check_status_set_on_a_chain_without_governance(v3: DevChain) -> None:
+    """Without ``--auth`` the checks are off, but a contract's admin (its deployer, from block
+    version 3.3) may still set method ACLs; setting ``auth_check_status`` to 1 makes them bind — and,
+    with no committee on the chain, nobody may change the system config after that."""
+    address = deploy_as(v3, GOV2)["contractAddress"]
+    fn = selector("set(uint256)")
+    assert code3(send(v3, AUTH, "setMethodAuthType(address,bytes4,uint8)", address, fn, 1, signer=GOV2)) == 0
+    assert send3(v3, tx3(v3, address, set_call(5), signer=USER))["result"]["status"] == 0  # not checked
+    assert code3(send(v3, SYS, "setValueByKey(string,string)", "auth_check_status", "1", signer=USER)) == 0
+    refused = send3(v3, tx3(v3, address, set_call(6), signer=USER))["result"]
+    assert refused["status"] == 18 and error_text(refused) == "Call permission denied."
+    assert config(v3, "auth_check_status") == "1"
+    assert code3(send(v3, SYS, "setValueByKey(string,string)", "auth_check_status", "0")) == -50000
+
+
+def test_auth_check_status_replays_the_same_after_a_restart(tmp_path: Path) -> None:
+    """The replay on start re-executes every block under the checks in force for it (a receipt
+    that came out differently would be refused as damage): the refused deployment before the vote
+    and the accepted one after it both replay as stored."""
+    with DevChain(DevChainConfig(data_dir=tmp_path, auth_admin=ADMIN.address)) as chain:
+        send(chain, COMMITTEE, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100)
+        assert deploy_as(chain, USER)["status"] == 18
+        send(chain, COMMITTEE, "createSetSysConfigProposal(string,string,uint256)", "auth_check_status", "0", 100)
+        assert deploy_as(chain, USER)["status"] == 0
+        height = chain.block_number
+    with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
+        assert chain.block_number == height and config(chain, "auth_check_status") == "0"
+        assert deploy_as(chain, USER)["status"] == 0  # still off

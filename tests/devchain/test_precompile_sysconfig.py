@@ -11,10 +11,12 @@ from fisco_drugtrace.devchain import DevChain, DevChainConfig
 from fisco_drugtrace.devchain.precompiles.sysconfig import _V3_VERSION
 from fisco_drugtrace.devchain.rpc_v3 import COMPATIBILITY_TEXT
 
-from devchain_helpers import deploy3, result, send3, set_call, tx3
-from precompile_helpers import call2, call3, code3, error_text, send, send2_to
+from devchain_helpers import deploy3, receipt2, result, send2, send3, set_call, tx2, tx3
+from precompile_helpers import call2, call3, code3, data_of, error_text, send, send2_to
 
 SYS = "0x0000000000000000000000000000000000001000"
+#: init code writing 8 fresh slots (PUSH1 1 PUSH1 i SSTORE, i = 0..7; STOP): ~177,000 gas, bounded
+EIGHT_SSTORES = b"".join(bytes([0x60, 1, 0x60, i, 0x55]) for i in range(8)) + b"\x00"
 
 
 def rpc_value(chain: DevChain, key: str) -> dict:
@@ -54,6 +56,36 @@ def test_tx_gas_limit_takes_effect_from_the_next_block(v3: DevChain) -> None:
     receipt = send3(v3, tx3(v3, "", bytes.fromhex("5b600056")))["result"]
     assert receipt["status"] == 12 and receipt["gasUsed"] == "100000"
     assert send3(v3, tx3(v3, address, set_call(3)))["result"]["status"] == 0  # a small call still fits
+
+
+def test_tx_gas_limit_set_in_a_block_does_not_bind_that_block(v3: DevChain) -> None:
+    """The value set in block n is enabled at n + 1 (``SystemConfigPrecompiled`` writes
+    ``enableNumber = blockNumber + 1``): a transaction sealed in the same block as the change still
+    gets the old limit; the same work in the next block runs out of gas at the new one."""
+    setting = tx3(v3, SYS, data_of("setValueByKey(string,string)", "tx_gas_limit", "100000"))
+    heavy = tx3(v3, "", EIGHT_SSTORES)
+    v3.chain.set_sealing(False)
+    hashes = [v3.chain.submit(v3.chain.decode(raw)) for raw in (setting, heavy)]
+    start = v3.block_number
+    v3.chain.set_sealing(True)
+    assert v3.chain.wait_for_block(start + 1, 10)
+    receipts = [result(v3, "getTransactionReceipt", ["group0", "", "0x" + h.hex(), False]) for h in hashes]
+    assert receipts[0]["blockNumber"] == receipts[1]["blockNumber"] == start + 1  # one block
+    assert code3(receipts[0]) == 0
+    assert receipts[1]["status"] == 0 and int(receipts[1]["gasUsed"]) > 100_000  # the old limit
+    again = send3(v3, tx3(v3, "", EIGHT_SSTORES))["result"]
+    assert again["blockNumber"] == start + 2
+    assert again["status"] == 12 and again["gasUsed"] == "100000"  # OutOfGas at the new limit
+
+
+def test_v2_tx_gas_limit_takes_effect_from_the_next_block(v2: DevChain) -> None:
+    """2.x: the same rule (``libprecompiled/SystemConfigPrecompiled.cpp`` writes the value enabled
+    from the next block; ``Executive`` gives a transaction ``tx_gas_limit`` minus its intrinsic gas)."""
+    fits = receipt2(v2, send2(v2, tx2(v2, "", EIGHT_SSTORES))["result"])
+    assert fits["status"] == "0x0" and int(fits["gasUsed"], 16) > 100_000
+    assert int(send2_to(v2, SYS, "setValueByKey(string,string)", "tx_gas_limit", "100000")["output"], 16) == 1
+    starved = receipt2(v2, send2(v2, tx2(v2, "", EIGHT_SSTORES))["result"])
+    assert starved["status"] != "0x0" and int(starved["gasUsed"], 16) == 100_000  # the whole new limit
 
 
 def test_tx_count_limit_caps_blocks(v3: DevChain) -> None:

@@ -100,6 +100,14 @@ def test_the_fisco_suite_is_callable_through_the_web3_port_and_back(node: tuple[
     orgs = w3.eth.contract(address=Web3.to_checksum_address(orgs_address), abi=suite_abi("OrgRegistry").entries)
     assert orgs.functions.rootOrg().call() == root  # deployed through FISCO, read through Web3
     assert orgs.functions.orgOf(Web3.to_checksum_address(regulator.address)).call() == root
+    # written through Web3 by the regulator's key (a role-checked call), read through FISCO
+    newcomer = keccak256(b"91110000WEB3ORG")
+    me = Account.from_key(dev_keypairs(1)[0].private_key).address
+    tx = orgs.functions.registerOrg(newcomer, 2, 110000, 0, bytes(32)).build_transaction(  # 2: provincial
+        {"from": me, "nonce": w3.eth.get_transaction_count(me)})
+    assert _send(w3, tx, dev_keypairs(1)[0].private_key).status == 1
+    fisco_orgs = Contract(client, suite_abi("OrgRegistry").entries, orgs_address)
+    assert fisco_orgs.call("orgCount") == 2 and fisco_orgs.call("getOrg", newcomer)[0] == 2
     # and the other way: deployed and written through Web3, read and written through FISCO
     address, receipt = _deploy_store(w3, 3)
     fisco_tx = result(chain, "getTransaction", ["group0", "", receipt.transactionHash.to_0x_hex(), False])
@@ -160,6 +168,16 @@ def test_envelope_limits_and_node_answers(node: tuple[DevChain, Web3, str]) -> N
     assert w3.eth.get_balance(Account.from_key(KEY).address) == 0
     assert port.handle({"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionReceipt",
                         "params": ["0x" + "11" * 32]})["result"] is None
+    # request_body_size_limit: 10,240,000 bytes is answered, one byte more refused (also over HTTP)
+    from fisco_drugtrace.devchain.web3rpc import WEB3_BODY_LIMIT
+
+    request = b'{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}'
+    assert WEB3_BODY_LIMIT == 10_240_000
+    at_limit = request + b" " * (WEB3_BODY_LIMIT - len(request))
+    assert json.loads(port.handle_raw(at_limit))["result"] == "0x0"
+    assert json.loads(port.handle_raw(at_limit + b" "))["error"]["code"] == -32600
+    over = w3.provider.make_request("eth_blockNumber", ["0x" + "00" * (WEB3_BODY_LIMIT // 2)])
+    assert over["error"]["code"] == -32600 and "too large" in over["error"]["message"]
 
 
 def test_impersonation_and_anvil_names_on_the_web3_port(node: tuple[DevChain, Web3, str]) -> None:
@@ -337,3 +355,125 @@ def test_ethers_deploys_calls_and_sees_reverts(node: tuple[DevChain, Web3, str],
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out == {"address": out["address"], "value": "9", "status": 1, "reverted": True, "chainId": "20200"}
     assert w3.eth.contract(address=out["address"], abi=STORE["abi"]).functions.value().call() == 9
+
+
+def _web3_deploy_suite(w3: Web3, key: bytes, root: bytes, region: int) -> dict[str, str]:
+    """The suite deployed and linked through the Web3 port alone (web3.py, EIP-1559 transactions),
+    in ``deploy_suite``'s order with the same artifacts and constructor arguments."""
+    from fisco_drugtrace.contracts.artifacts import load_artifact
+
+    me = Account.from_key(key).address
+    addresses: dict[str, str] = {}
+
+    def deploy(name: str, *args: object) -> str:
+        factory = w3.eth.contract(abi=suite_abi(name).entries, bytecode=load_artifact(name).bytecode)
+        tx = factory.constructor(*args).build_transaction({"from": me, "nonce": w3.eth.get_transaction_count(me)})
+        receipt = _send(w3, tx, key)
+        assert receipt.status == 1, name
+        addresses[name] = receipt.contractAddress
+        return receipt.contractAddress
+
+    def transact(name: str, fn: str, *args: object) -> None:
+        contract = w3.eth.contract(address=addresses[name], abi=suite_abi(name).entries)
+        tx = contract.get_function_by_name(fn)(*args).build_transaction(
+            {"from": me, "nonce": w3.eth.get_transaction_count(me)})
+        assert _send(w3, tx, key).status == 1, fn
+
+    orgs = deploy("OrgRegistry", root, region, bytes(32))
+    drugs = deploy("DrugRegistry", orgs)
+    custody = deploy("CustodyLedger", orgs, drugs)
+    obs = deploy("ObservationLog", orgs, drugs, custody)
+    recalls = deploy("RecallManager", orgs, drugs, custody)
+    transact("OrgRegistry", "linkSuite", drugs, custody, obs, recalls)
+    deploy("ProcurementLedger", orgs, drugs, custody)
+    transact("OrgRegistry", "linkProcurement", addresses["ProcurementLedger"])
+    return {name: address.lower() for name, address in addresses.items()}
+
+
+def test_the_suite_deployed_through_the_web3_port_runs_through_the_fisco_port(node: tuple[DevChain, Web3, str],
+                                                                              tmp_path: Path) -> None:
+    """The other direction of the issue's check: the drug-trace suite deployed by web3.py is
+    attached to and used by the FISCO SDK (role checks as the FISCO signer), and what the FISCO
+    port writes, a Web3 transaction builds on and the FISCO side reads again."""
+    from fisco_drugtrace.drugtrace import AddressBook, OrgKind, TraceService
+    from fisco_drugtrace.drugtrace.story import ACTORS
+
+    chain, w3, _ = node
+    regulator_key, manufacturer_key, stranger_key = dev_keypairs(3)
+    nmpa, maker, distributor = ACTORS[0], ACTORS[1], ACTORS[2]
+    deployed = _web3_deploy_suite(w3, regulator_key.private_key, nmpa.org_id, nmpa.region)
+    # at Ethereum's CREATE addresses of the regulator's Web3 nonces (5 is linkSuite), not FISCO's rule
+    assert [deployed[n] for n in ("OrgRegistry", "DrugRegistry", "ProcurementLedger")] == \
+        [eth_create_address(regulator_key.address, n) for n in (0, 1, 6)]
+
+    client = connect(Settings(chain_id="chain0"), handler=chain.handle_raw)
+    regulator = TraceService(client, LocalSigner(regulator_key), AddressBook.in_home(tmp_path), home=tmp_path)
+    attachment = regulator.attach(deployed["OrgRegistry"])
+    assert attachment.deployment.contracts == deployed  # the links the Web3 transactions set
+    assert all(check.matches for check in attachment.checks)  # this release's code, byte for byte
+    assert attachment.root_org_id == nmpa.org_id
+    # FISCO transactions on the Web3-deployed suite, as its root regulator
+    regulator.register_org(maker.credit_code, maker.kind, maker.region, name=maker.name)
+    regulator.bind_account(manufacturer_key.address, maker.credit_code)
+    product = regulator.register_product("国药准字H20269999", "10 tablets", maker.org_id, min_temp=20, max_temp=80)
+    manufacturer = regulator.with_signer(LocalSigner(manufacturer_key))
+    assert manufacturer.get_product(product.product_id).mah_org_id == maker.org_id
+
+    # read through Web3 what FISCO wrote
+    orgs = w3.eth.contract(address=Web3.to_checksum_address(deployed["OrgRegistry"]),
+                           abi=suite_abi("OrgRegistry").entries)
+    assert orgs.functions.orgOf(Web3.to_checksum_address(manufacturer_key.address)).call() == maker.org_id
+    assert orgs.functions.orgCount().call() == 2
+
+    # a Web3 write passes (and fails) the suite's role checks as its signer
+    def register_distributor(key: bytes) -> dict:
+        me = Account.from_key(key).address
+        tx = orgs.functions.registerOrg(distributor.org_id, int(OrgKind.DISTRIBUTOR), distributor.region, 0,
+                                        bytes(32)).build_transaction(
+            {"from": me, "nonce": w3.eth.get_transaction_count(me), "gas": 3_000_000})
+        return _send(w3, tx, key)
+
+    assert register_distributor(stranger_key.private_key).status == 0  # not a regulator: refused
+    assert register_distributor(manufacturer_key.private_key).status == 0  # an organisation, not a regulator
+    assert register_distributor(regulator_key.private_key).status == 1
+    assert regulator.get_org(distributor.credit_code).kind is OrgKind.DISTRIBUTOR  # read back through FISCO
+    assert [o.org_id for o in regulator.list_orgs()] == [nmpa.org_id, maker.org_id, distributor.org_id]
+    regulator.close()
+    client.close()
+
+
+def test_governance_binds_web3_transactions_as_fisco_ones() -> None:
+    """On a governed chain (``--auth``) the Web3 port's transactions pass the same ``checkAuth``:
+    a deployment outside the white list and a frozen account's call fail (Ethereum status 0; the
+    FISCO port's receipt of the same transaction has the node's status 18 / 22)."""
+    from precompile_helpers import send
+
+    admin, outsider = dev_keypairs(2)
+    with DevChain(DevChainConfig(auth_admin=admin.address)) as chain:
+        handle = serve(chain.web3_port(), port=0)
+        try:
+            w3 = Web3(Web3.HTTPProvider(handle.url))
+            address, _ = _deploy_store(w3, 1, outsider.private_key)  # deploy type 0: anyone deploys
+            committee = "0x0000000000000000000000000000000000010001"
+            signer = LocalSigner(admin)
+            assert send(chain, committee, "createSetDeployAuthTypeProposal(uint8,uint256)", 1, 100,
+                        signer=signer)["status"] == 0
+            me = Account.from_key(outsider.private_key).address
+            factory = w3.eth.contract(abi=STORE["abi"], bytecode=STORE["bytecode"])
+            tx = factory.constructor(2).build_transaction({"from": me, "nonce": w3.eth.get_transaction_count(me),
+                                                           "gas": 3_000_000})
+            refused = _send(w3, tx, outsider.private_key)
+            assert refused.status == 0
+            fisco = result(chain, "getTransactionReceipt", ["group0", "", refused.transactionHash.to_0x_hex(), False])
+            assert fisco["status"] == 18
+            accounts = "0x0000000000000000000000000000000000010003"
+            assert send(chain, accounts, "setAccountStatus(address,uint8)", outsider.address, 1,
+                        signer=signer)["status"] == 0
+            store = w3.eth.contract(address=address, abi=STORE["abi"])
+            frozen = _send(w3, store.functions.set(9).build_transaction(
+                {"from": me, "nonce": w3.eth.get_transaction_count(me), "gas": 100_000}), outsider.private_key)
+            assert frozen.status == 0 and store.functions.value().call() == 1
+            fisco = result(chain, "getTransactionReceipt", ["group0", "", frozen.transactionHash.to_0x_hex(), False])
+            assert fisco["status"] == 22
+        finally:
+            handle.stop()

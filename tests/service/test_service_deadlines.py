@@ -153,6 +153,29 @@ def test_an_expired_licence_stops_the_organisation_acting(scene: Scene, devchain
     assert refused.value.error_name == "OrgRegistryLicenceExpired"
 
 
+def test_an_expired_licence_refuses_a_shipment_to_the_organisation(scene: Scene, devchain: Any,
+                                                                   dev_controls: Any) -> None:
+    """Licence expiry on the receiving side: the custody ledger checks the addressee's licence
+    (``OrgRegistry.requireActiveOrg``) at the block's time, so once the clock passes it a shipment to
+    that pharmacy is refused, and a renewed licence (``updateLicence``) lets it through again."""
+    reg, man = scene.svc["regulator"], scene.svc["manufacturer"]
+    code = "91110000LICENCE02X"
+    expiry = dev_controls.time() + 30 * DAY
+    pharmacy = reg.register_org(code, OrgKind.PHARMACY, ACTORS[0].region, licence_expiry=expiry,
+                                name="Short Licence Two").org_id
+    batch = _released_batch(scene)
+    assert man.dispatch(batch, pharmacy, scene.orgs["logistics"], 1).quantity == 1  # licensed: accepted
+    dev_controls.set_next_block_timestamp(expiry)  # on the expiry instant itself: still licensed
+    man.dispatch(batch, pharmacy, scene.orgs["logistics"], 1)
+    dev_controls.increase_time(DAY)
+    with pytest.raises(ContractRevert) as refused:
+        man.dispatch(batch, pharmacy, scene.orgs["logistics"], 1)
+    assert refused.value.error_name == "OrgRegistryLicenceExpired"
+    assert refused.value.error_args == {"orgId": pharmacy, "expiry": expiry}
+    reg.suite.transact(reg.suite.orgs, "updateLicence", pharmacy, expiry + 365 * DAY, bytes(32))
+    assert man.dispatch(batch, pharmacy, scene.orgs["logistics"], 1).quantity == 1
+
+
 def test_an_expired_batch_cannot_be_dispatched(scene: Scene, devchain: Any, dev_controls: Any) -> None:
     man = scene.svc["manufacturer"]
     batch = _released_batch(scene, shelf_life_ms=10 * DAY)

@@ -86,12 +86,12 @@ def world(tmp_path_factory) -> Iterator[World]:
 
 @pytest.fixture(scope="package")
 def make_backend(world: World) -> Any:
-    """Backends over the world's home (each test module its own; closed at the end)."""
+    """Backends over the world's home, or ``home`` (each test module its own; closed at the end)."""
     made: list[Backend] = []
 
     def make(*, clock: Any = None, client: Any = None, sync_interval: float = 0, database: str = "",
-             schema_prefix: str = "fdt") -> Backend:
-        backend = Backend(client or world.client, world.home, account_dir=world.account_dir,
+             schema_prefix: str = "fdt", home: Path | None = None) -> Backend:
+        backend = Backend(client or world.client, home or world.home, account_dir=world.account_dir,
                           password=lambda _account: PASSWORD, sync_interval=sync_interval, clock=clock,
                           database=database, schema_prefix=schema_prefix)
         made.append(backend)

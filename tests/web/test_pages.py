@@ -160,6 +160,54 @@ def test_recall_board_marks_the_missed_notice(world, make_backend) -> None:
     assert _row(today, world.recall_id).startswith('<tr class=""') and "pending" in _row(today, world.recall_id)
 
 
+def test_recall_board_on_a_chain_whose_clock_was_moved(world, make_backend, tmp_path) -> None:
+    """The clock-moving twin of the test above: nothing faked — the dev chain's clock moves four
+    days (``dev_increaseTime``) and the board is read at the chain's time. The level II case (3 days)
+    is overdue; the notice the manufacturer then sends is flagged late by the contract itself and the
+    board says so. Everything is reverted after (``dev_revert``), and read from a home of its own, so
+    no other test's index sees these blocks."""
+    from fisco_drugtrace.accounts import LocalSigner
+    from fisco_drugtrace.client.devtools import DevControls
+    from fisco_drugtrace.devchain import dev_keypairs
+    from fisco_drugtrace.drugtrace import AddressBook, TraceService
+    from fisco_drugtrace.drugtrace.suite import suite_abi
+
+    abi = suite_abi("RecallManager")
+    controls = DevControls(world.client)
+    home = tmp_path / "inspector"
+    manufacturer = TraceService(world.client, LocalSigner(dev_keypairs(2)[1]), AddressBook.in_home(home), home=home)
+    manufacturer.attach(world.story.services["regulator"].deployment.address("OrgRegistry"))
+    case = manufacturer.get_recall(world.recall_id)
+    assert case.notice_at == 0 and controls.time() < case.notice_deadline  # not late yet
+    snapshot = controls.snapshot()
+    backend = make_backend(home=home, clock=controls.time)
+    try:
+        controls.increase_time(4 * DAY_MS)
+        controls.mine()
+        assert controls.time() > case.notice_deadline
+        backend.sync_once()
+        secret, _ = backend.tokens.issue("inspector-moved-clock", "read")
+        with TestClient(create_app(backend, start_sync=False)) as http:
+            board = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+            missed = _row(board, world.recall_id)
+            assert missed.startswith('<tr class="overdue"') and "<strong>overdue</strong>" in missed
+            notified = manufacturer.issue_notice(world.recall_id)
+            assert notified.notice_at > case.notice_deadline  # the block's time: the moved clock
+            head = world.client.block_number()
+            issued = [e for e in (abi.decode_log(log) for log in world.client.get_logs(
+                head, head, [manufacturer.deployment.contracts["RecallManager"]], None))
+                if e is not None and e.name == "RecallNoticeIssued"]
+            assert [e.args["late"] for e in issued] == [True]  # the contract's own flag
+            backend.sync_once()
+            board = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+        late = _row(board, world.recall_id)
+        assert "<strong>late</strong>" in late and "<strong>overdue</strong>" not in late
+    finally:
+        manufacturer.close()
+        assert controls.revert(snapshot)
+    assert world.story.services["regulator"].get_recall(world.recall_id).notice_at == 0
+
+
 def test_batch_where_and_unit_trace(pages, world) -> None:
     http, secret, _ = pages
     cookies = {"cookie": f"dt_token={secret}"}

@@ -1,6 +1,11 @@
 """3.x permission precompiles: contract ACLs and deploy allow-lists at ``0x1005`` (ContractAuth),
 account freezing at ``0x10003`` (AccountManager).
 
+The addresses are the node's: ``bcos-framework/bcos-framework/executor/PrecompiledTypeDef.h``
+(``AUTH_MANAGER_ADDRESS`` 0x1005, ``ACCOUNT_MGR_ADDRESS`` 0x10003 — beside ``AUTH_COMMITTEE_ADDRESS``
+0x10001, ``AUTH_CONTRACT_MGR_ADDRESS`` 0x10002 and ``ACCOUNT_ADDRESS`` 0x10004, the per-account
+table).
+
 Read from FISCO-BCOS ``bcos-executor/src/precompiled/extension/AuthManagerPrecompiled.cpp`` (the
 external interface at 0x1005 and who may call what: the contract's admin for method ACLs and
 status, the committee for deploy rules and admins), ``ContractAuthMgrPrecompiled.cpp`` (the rules

@@ -71,7 +71,8 @@ class ConsensusPrecompile(Precompile):
         return txn.get(TABLE, "key", ())
 
     def _call_gate(self, ctx: CallContext) -> bytes | None:
-        if self.auth and ctx.sender != COMMITTEE_ADDRESS:
+        checked = ctx.host.auth_checked(ctx.block_number) if ctx.host is not None else self.auth
+        if checked and ctx.sender != COMMITTEE_ADDRESS:  # blockContext.isAuthCheck()
             return encode(["int32"], [_NO_AUTHORIZED])
         return None
 

@@ -34,6 +34,7 @@ from .committee import (
     governors as _governors,
 )
 from .consensus import ConsensusPrecompile
+from .sysconfig import TABLE as SYS_CONFIG_TABLE
 from .sysconfig import SystemConfigPrecompile
 
 __all__ = ["PrecompileHost"]
@@ -153,10 +154,30 @@ class PrecompileHost:
         return eth_abi.decode([returns], output)[0]
 
     # ------------------------------------------------------------------ governance for the executor
-    def admit(self, sender: str, to: str, data: bytes, *, call: bool) -> ExecOutcome | None:
-        """``checkAuth`` before a transaction (``call=False``) or a read-only call: ``None`` lets it
-        run, an outcome is the node's refusal. Only with governance on; precompiles are not checked."""
-        if self.auth_admin is None or (to and to in self.precompiles):
+    def auth_checked(self, number: int) -> bool:
+        """Whether block ``number`` executes with permission checks (``checkAuth``, and SystemConfig /
+        Consensus only through the committee): the ``auth_check_status`` system config in force for
+        it, else the genesis value (on with ``--auth``, as ``build_chain.sh -a`` writes "1").
+
+        A node reads the key into its ledger config (``LedgerConfigFetcher::fetchAuthCheckStatus``,
+        3.3+) and checks while it is non-zero (``HostContext::execute``: ``authCheckStatus() != 0``;
+        ``TransactionExecutor`` takes it into ``m_isAuthCheck``, the ``blockContext.isAuthCheck()``
+        that ``SystemConfigPrecompiled`` and ``ConsensusPrecompiled`` consult). The default
+        executor reads it when it starts, the baseline scheduler for every block; the dev chain,
+        which must replay the same way after any restart, takes it per block from the next block
+        on, as every other key."""
+        if self.dialect is not Dialect.V3:
+            return False
+        entry = self.tables.data.get(SYS_CONFIG_TABLE, {}).get("auth_check_status")
+        if entry is not None and entry[1] <= number:
+            return int(entry[0]) != 0  # validated when set: an int64 in 0..255
+        return self.auth_admin is not None
+
+    def admit(self, sender: str, to: str, data: bytes, *, call: bool, number: int) -> ExecOutcome | None:
+        """``checkAuth`` before a transaction (``call=False``) or a read-only call in block
+        ``number``: ``None`` lets it run, an outcome is the node's refusal. Only while permission
+        checks are on (:meth:`auth_checked`); precompiles are not checked."""
+        if (to and to in self.precompiles) or not self.auth_checked(number):
             return None
         txn = Txn(self.tables)
         status = _auth.account_status(txn, sender)

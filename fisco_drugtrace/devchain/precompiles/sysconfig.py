@@ -6,12 +6,14 @@
 from block *n + 1*, and the RPC answers the entry once ``enableNumber <= head + 1``); 2.x from
 ``libprecompiled/SystemConfigPrecompiled.cpp`` at v2.11.1 (``checkValueValid``).
 
-3.x: with governance on (``--auth``) only the committee (``0x10001``) may set a value; anyone
-else gets -50000. A bad key or value fails the transaction (``PrecompiledError``) with the node's
+3.x: while permission checks are on (``--auth``, or ``auth_check_status`` set non-zero; see
+``PrecompileHost.auth_checked``) only the committee (``0x10001``) may set a value; anyone else
+gets -50000. A bad key or value fails the transaction (``PrecompiledError``) with the node's
 message. 2.x answers -51300 for any invalid key/value and 1 (rows written) on success.
 
-What takes effect on the dev chain: ``tx_gas_limit`` (the gas every transaction gets) and
-``tx_count_limit`` (most transactions per block), from the next block, as on a node. Other keys
+What takes effect on the dev chain: ``tx_gas_limit`` (the gas every transaction gets),
+``tx_count_limit`` (most transactions per block) and ``auth_check_status`` (permission checks on
+or off), from the next block, as on a node. Other keys
 are stored and answered but change nothing here (one node: no leader period, no rPBFT).
 """
 
@@ -97,7 +99,8 @@ class SystemConfigPrecompile(Precompile):
                 return encode(["int256"], [_INVALID_CONFIGURATION_VALUES])
             txn.set(TABLE, key, (value, ctx.block_number + 1))
             return encode(["uint256"], [1])
-        if self.auth and ctx.sender != COMMITTEE_ADDRESS:
+        checked = ctx.host.auth_checked(ctx.block_number) if ctx.host is not None else self.auth
+        if checked and ctx.sender != COMMITTEE_ADDRESS:  # blockContext.isAuthCheck()
             return encode(["int32"], [_NO_AUTHORIZED])
         self._validate(key, value)
         txn.set(TABLE, key, (value, ctx.block_number + 1))
