@@ -188,7 +188,7 @@ def test_recall_board_on_a_chain_whose_clock_was_moved(world, make_backend, tmp_
         backend.sync_once()
         secret, _ = backend.tokens.issue("inspector-moved-clock", "read")
         with TestClient(create_app(backend, start_sync=False)) as http:
-            board = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+            board = http.get("/board?lang=en", headers={"cookie": f"dt_token={secret}"}).text
             missed = _row(board, world.recall_id)
             assert missed.startswith('<tr class="overdue"') and "<strong>overdue</strong>" in missed
             notified = manufacturer.issue_notice(world.recall_id)
@@ -199,7 +199,7 @@ def test_recall_board_on_a_chain_whose_clock_was_moved(world, make_backend, tmp_
                 if e is not None and e.name == "RecallNoticeIssued"]
             assert [e.args["late"] for e in issued] == [True]  # the contract's own flag
             backend.sync_once()
-            board = http.get("/board", headers={"cookie": f"dt_token={secret}"}).text
+            board = http.get("/board?lang=en", headers={"cookie": f"dt_token={secret}"}).text
         late = _row(board, world.recall_id)
         assert "<strong>late</strong>" in late and "<strong>overdue</strong>" not in late
     finally:
