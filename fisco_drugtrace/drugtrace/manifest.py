@@ -17,7 +17,9 @@ root must be the one the chain holds for that batch; the header's claims (produc
 root) must be the chain's too, or the file is refused even when its codes are right. A packed
 batch's header also carries ``packing`` (layout, case and pallet codes, packing root): on import
 the container codes must rebuild the batch's on-chain packing root and layout, which the header's
-``packing_root`` must name.
+``packing_root`` must name. The header may carry the product's details document
+(``product_details``, its text: the names a patient reads): on import its keccak256 must be the
+product's on-chain ``detailsHash``, or the file is refused.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ class Manifest:
     #: a packed batch's packing (issue 17A): ``units_per_case``, ``cases_per_pallet``,
     #: ``case_codes``, ``pallet_codes``, ``packing_root`` (a claim, checked on import)
     packing: dict[str, Any] | None = None
+    #: the product's details document (its names, :mod:`.product_details`), byte for byte (a
+    #: claim: on import its keccak256 must be the product's on-chain ``detailsHash``)
+    product_details: bytes | None = None
 
     def header(self) -> dict[str, Any]:
         out = {"format": MANIFEST_FORMAT, "version": _VERSION, "chain_id": self.chain_id,
@@ -74,6 +79,8 @@ class Manifest:
                "unit_root": id_hex(self.unit_root), "hash": self.hash_name}
         if self.packing is not None:
             out["packing"] = dict(self.packing)
+        if self.product_details is not None:
+            out["product_details"] = self.product_details.decode("utf-8")
         return out
 
 
@@ -84,13 +91,16 @@ def manifest_hash(data: bytes) -> bytes:
 
 def render_manifest(*, chain_id: str, group_id: str, org_registry: str, batch_id: bytes, product_id: bytes,
                     lot: str, unit_root: bytes, codes: Sequence[str], hash_name: str = "keccak256",
-                    packing: dict[str, Any] | None = None) -> bytes:
-    """The manifest file's bytes (``packing``: a packed batch's layout and container codes)."""
+                    packing: dict[str, Any] | None = None, product_details: bytes | None = None) -> bytes:
+    """The manifest file's bytes (``packing``: a packed batch's layout and container codes;
+    ``product_details``: the product's details document, carried as its UTF-8 text)."""
     header = {"format": MANIFEST_FORMAT, "version": _VERSION, "chain_id": str(chain_id), "group_id": str(group_id),
               "org_registry": org_registry.lower(), "batch_id": id_hex(batch_id), "product_id": id_hex(product_id),
               "lot": lot, "unit_count": len(codes), "unit_root": id_hex(unit_root), "hash": hash_name}
     if packing is not None:
         header["packing"] = dict(packing)
+    if product_details is not None:
+        header["product_details"] = bytes(product_details).decode("utf-8")
     return (json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n" + "\n".join(codes) + "\n").encode("utf-8")
 
 
@@ -99,6 +109,15 @@ def _field(header: dict[str, Any], name: str, kind: type) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ManifestFormatError(f"manifest header: {name!r} must be a {kind.__name__}")
     return value
+
+
+def _details(header: dict[str, Any]) -> bytes | None:
+    value = header.get("product_details")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ManifestFormatError("manifest header: 'product_details' must be the details document's text")
+    return value.encode("utf-8")
 
 
 def _packing(header: dict[str, Any]) -> dict[str, Any] | None:
@@ -153,7 +172,8 @@ def parse_manifest(data: bytes) -> Manifest:
             batch_id=parse_id(_field(header, "batch_id", str)), product_id=parse_id(_field(header, "product_id", str)),
             lot=_field(header, "lot", str), unit_count=_field(header, "unit_count", int),
             unit_root=parse_id(_field(header, "unit_root", str)), hash_name=_field(header, "hash", str),
-            codes=tuple(codes), file_hash=manifest_hash(data), packing=_packing(header))
+            codes=tuple(codes), file_hash=manifest_hash(data), packing=_packing(header),
+            product_details=_details(header))
     except ValueError as exc:
         raise ManifestFormatError(f"manifest header: {exc}") from exc
     if manifest.unit_count != len(codes):

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fisco_drugtrace.drugtrace._base import ServiceBase
 from fisco_drugtrace.drugtrace.hashing import hash_name
 from fisco_drugtrace.drugtrace.ids import id_hex
-from fisco_drugtrace.drugtrace.manifest import Manifest, ManifestMismatch, parse_manifest, render_manifest
+from fisco_drugtrace.drugtrace.manifest import (
+    Manifest,
+    ManifestFormatError,
+    ManifestMismatch,
+    parse_manifest,
+    render_manifest,
+)
 from fisco_drugtrace.crypto import treehash
 from fisco_drugtrace.drugtrace.merkle import MerkleTree, build_tree_from_hashes, code_hashes_of
 from fisco_drugtrace.errors import NotFound
@@ -31,6 +38,8 @@ class ManifestImport:
     manifest_hash: bytes
     already_held: bool
     shipment_id: int | None = None
+    #: the product's details document the manifest carried was checked and is held here now
+    details_stored: bool = False
 
 
 class ManifestOps(ServiceBase):
@@ -55,10 +64,12 @@ class ManifestOps(ServiceBase):
             packing = self.held_packing(batch)  # type: ignore[attr-defined]
             if packing is None:
                 raise NotFound("packing (case and pallet codes) of batch", id_hex(batch) + " in this home")
+        # the product's details document held here (checked when it was kept) travels with the codes
+        details = self.codes.product_details(on_chain.product_id)
         return render_manifest(chain_id=chain, group_id=group, org_registry=self.deployment.address("OrgRegistry"),
                                batch_id=batch, product_id=on_chain.product_id, lot=on_chain.lot,
                                unit_root=on_chain.unit_root, codes=self.codes.codes(batch),
-                               hash_name=hash_name(self.chain_hash), packing=packing)
+                               hash_name=hash_name(self.chain_hash), packing=packing, product_details=details)
 
     def import_manifest(self, data: bytes, *, shipment_id: int | None = None) -> ManifestImport:
         """Check a manifest against the chain and keep its code list here (for dispensing,
@@ -94,6 +105,7 @@ class ManifestOps(ServiceBase):
         # where the chain binds the product to a drug identifier code, every code must carry it
         self._check_code_prefixes(on_chain.product_id, manifest.codes, foreign=False)  # type: ignore[attr-defined]
         packing = self._check_packing(manifest)
+        details = self._check_manifest_details(manifest, on_chain.product_id)
         code_hashes = code_hashes_of(manifest.codes, self.chain_hash)
 
         def checked_tree() -> MerkleTree:
@@ -116,7 +128,37 @@ class ManifestOps(ServiceBase):
         # every check passed
         if packing is not None:
             self.keep_packing(manifest.batch_id, packing)  # type: ignore[attr-defined]
-        return self._result(manifest, on_chain, not kept, shipment_id)
+        if details is not None and self.codes.product_details(details.product_id) != manifest.product_details:
+            import time
+
+            self.codes.put_product_details(details.product_id, details.details_hash, manifest.product_details or b"",
+                                           stored_ms=int(time.time() * 1000))
+        return dataclasses.replace(self._result(manifest, on_chain, not kept, shipment_id),
+                                   details_stored=details is not None)
+
+    def _check_manifest_details(self, manifest: Manifest, product: bytes) -> Any:
+        """The details document a manifest carries, checked: the batch's product's, hashing to its
+        on-chain ``detailsHash`` (``None``: it carries none).
+
+        :raises ManifestMismatch: a document that is not the product's registered one (nothing stored).
+        """
+        if manifest.product_details is None:
+            return None
+        from fisco_drugtrace.drugtrace.product_details import ProductDetailsFormatError, parse_product_details
+
+        try:
+            details = parse_product_details(manifest.product_details, hasher=self.chain_hash)
+        except ProductDetailsFormatError as exc:
+            raise ManifestFormatError(f"manifest header: product_details: {exc}") from exc
+        if details.product_id != product:
+            raise ManifestMismatch(f"the manifest's product details are for product {id_hex(details.product_id)}, "
+                                   f"batch {id_hex(manifest.batch_id)} is of product {id_hex(product)}")
+        on_chain = self.registered_details_hash(product)  # type: ignore[attr-defined]
+        if on_chain != details.details_hash:
+            raise ManifestMismatch(f"the manifest's product details hash to {id_hex(details.details_hash)}, product "
+                                   f"{id_hex(product)} was registered with detailsHash "
+                                   f"{id_hex(on_chain) if on_chain else 'none'}: not its document")
+        return details
 
     def _check_packing(self, manifest: Manifest) -> PackingTree | None:
         """A packed batch's manifest must carry its packing, rebuilding the on-chain root and

@@ -198,19 +198,32 @@ class ProductDetailsOps(ServiceBase):
                 self.audit_sync(index)  # type: ignore[attr-defined]
             block = int(index.last_block)
             on_chain = registered_details_hash(index.db, details.product_id)
+        if on_chain is None:  # not in the index (yet): the chain's own event, if the node answers
+            on_chain = self.registered_details_hash(details.product_id)
         if on_chain is None:
             raise NotFound("product", f"{id_hex(details.product_id)} ({details.approval_number}, "
-                                      f"{details.package_spec}) in the audit index as of block {block}")
-        if on_chain != details.details_hash:
-            raise ProductDetailsMismatch(
-                f"product {id_hex(details.product_id)}'s detailsHash on chain is {id_hex(on_chain)}, this "
-                f"document's keccak256 is {id_hex(details.details_hash)}: it is not the registered document")
+                                      f"{details.package_spec}) on chain (the audit index is at block {block})")
+        self._check_details(details, on_chain)
         held = self.codes.product_details(details.product_id)
         stored = held != bytes(data)
         if stored:
             self.codes.put_product_details(details.product_id, details.details_hash, bytes(data),
                                            stored_ms=int(time.time() * 1000))
         return ProductDetailsImport(details.product_id, details.details_hash, details, stored, block)
+
+    def registered_details_hash(self, product: bytes) -> bytes | None:
+        """The ``detailsHash`` of the product's ``ProductRegistered`` event, read from the chain
+        (``None``: no such product). The registry keeps no copy of it in storage: it is in the event."""
+        events = self.suite.drugs.get_events(self.deployment.block_number, self.client.block_number(),  # type: ignore[attr-defined]
+                                             "ProductRegistered", [bytes(product)])
+        return bytes(events[0].args["detailsHash"]) if events else None
+
+    @staticmethod
+    def _check_details(details: ProductDetails, on_chain: bytes) -> None:
+        if on_chain != details.details_hash:
+            raise ProductDetailsMismatch(
+                f"product {id_hex(details.product_id)}'s detailsHash on chain is {id_hex(on_chain)}, this "
+                f"document's keccak256 is {id_hex(details.details_hash)}: it is not the registered document")
 
     def product_details(self, product: bytes, *, sync: bool = False) -> ProductDetails | None:
         """The product's details document held here, checked against its on-chain ``detailsHash``

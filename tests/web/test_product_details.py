@@ -28,6 +28,22 @@ def _name_cell(html: str) -> str:
     return html[start:html.index("</td>", start)]
 
 
+def _header(manifest: bytes) -> tuple[dict, bytes]:
+    head, _, body = manifest.partition(b"\n")
+    return json.loads(head), body
+
+
+def _with_header(header: dict, body: bytes) -> bytes:
+    return json.dumps(header, ensure_ascii=False, sort_keys=True).encode() + b"\n" + body
+
+
+def _without_details(manifest: bytes) -> bytes:
+    """The manifest as a home without the product's details document exports it."""
+    header, body = _header(manifest)
+    assert header.pop("product_details").encode() == PRODUCT_DETAILS  # the story's home holds it
+    return _with_header(header, body)
+
+
 @pytest.fixture
 def fresh_server(world, tmp_path, store_backend):
     """A server on another organisation's home: attached, the listed batch's manifest imported,
@@ -39,7 +55,8 @@ def fresh_server(world, tmp_path, store_backend):
     org = TraceService(world.client, None, AddressBook.in_home(tmp_path), home=tmp_path,
                        database=store_backend.database, schema_prefix=store_backend.schema_prefix)
     org.attach(regulator.deployment.address("OrgRegistry"))
-    org.import_manifest(regulator.export_manifest(world.listed_batch))
+    done = org.import_manifest(_without_details(regulator.export_manifest(world.listed_batch)))
+    assert done.details_stored is False
     org.close()
     backend = Backend(world.client, tmp_path, sync_interval=0, database=store_backend.database,
                       schema_prefix=store_backend.schema_prefix)
@@ -145,3 +162,29 @@ def test_document_format() -> None:
     for data in bad:
         with pytest.raises(ProductDetailsFormatError):
             parse_product_details(data)
+
+
+def test_the_details_travel_with_the_batch_manifest(world, tmp_path) -> None:
+    """A manifest exported where the product's details are held carries them; importing it keeps
+    them once they hash to the product's detailsHash — and a manifest carrying another document
+    is refused whole (codes included), as for any header claim the chain does not back."""
+    from fisco_drugtrace.drugtrace import AddressBook, TraceService
+    from fisco_drugtrace.drugtrace.manifest import ManifestMismatch
+
+    regulator = world.story.services["regulator"]
+    manifest = regulator.export_manifest(world.listed_batch)
+    header, body = _header(manifest)
+    forged = dict(header, product_details=PRODUCT_DETAILS.decode().replace("阿莫西林片", "头孢克肟片"))
+    home = tmp_path / "pharmacy"
+    org = TraceService(world.client, None, AddressBook.in_home(home), home=home)
+    try:
+        org.attach(regulator.deployment.address("OrgRegistry"))
+        with pytest.raises(ManifestMismatch, match="detailsHash"):
+            org.import_manifest(_with_header(forged, body))
+        assert org.codes.batch(world.listed_batch) is None and org.codes.product_details(world.story.product_id) is None
+        done = org.import_manifest(manifest)
+        assert done.details_stored is True and org.codes.batch(world.listed_batch) is not None
+        assert org.codes.product_details(world.story.product_id) == PRODUCT_DETAILS
+        assert org.export_manifest(world.listed_batch) == manifest  # and it travels on from here
+    finally:
+        org.close()
