@@ -158,3 +158,42 @@ def test_a_home_that_never_saw_its_node_refuses_to_start_without_it(world, tmp_p
     finally:
         backend.close()
 
+
+
+def test_a_proxy_answering_html_for_a_dead_node_is_the_node_down(world, make_backend) -> None:
+    """A reverse proxy in front of a dead node answers its own HTML error page: the server started
+    behind it serves from the index as above, and what needs the node is 503 naming the answer."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    before = make_backend()
+    assert before.connect_chain() is True  # its home keeps the chain's identity
+    proxy = HTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        backend = make_backend(client=connect(Settings(urls=(f"http://127.0.0.1:{proxy.server_port}",),
+                                                       timeout=2.0, retries=0)))
+        assert backend.connect_chain() is False
+        assert not backend.sync_once().healthy and "502" in (backend.sync.error or "")
+        reader, _ = backend.tokens.issue("inspector-behind-proxy", "read")
+        with TestClient(create_app(backend, start_sync=False)) as http:
+            page = http.get(f"/v/{world.listed_codes[12]}", params={"lang": "en"})
+            assert page.status_code == 200 and 'data-verdict="genuine"' in page.text
+            read = http.get("/api/v1/get_batch", params={"batch": "0x" + world.listed_batch.hex()},
+                            headers=_auth(reader))
+            assert read.status_code == 503 and "502" in read.json()["message"], read.text
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
