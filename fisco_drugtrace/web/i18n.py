@@ -53,6 +53,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "recalls": {"zh": "召回", "en": "Recalls"},
     "alerts": {"zh": "预警", "en": "Alerts"},
     "login": {"zh": "登录", "en": "Sign in"},
+    "logout": {"zh": "退出登录", "en": "Sign out"},
     "token": {"zh": "访问令牌", "en": "Access token"},
     "bad_token": {"zh": "令牌无效或已吊销", "en": "Unknown or revoked token"},
     "as_of": {"zh": "以上结果依据审计索引，截至区块", "en": "As of block"},

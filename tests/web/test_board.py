@@ -104,3 +104,8 @@ def test_board_in_chinese_with_the_zone_named(world, make_backend) -> None:
     assert "已结案" in _row(board, world.story.recall_id)
     for english in ("notice deadline", "progress reports", "product-wide", ">OPEN<", ">CLOSED<"):
         assert english not in board
+
+
+def test_the_board_names_its_sign_out_link_in_the_pages_language(world, make_backend) -> None:
+    assert '<a href="/logout" id="logout">Sign out</a>' in _board(make_backend, 0, "en")
+    assert '<a href="/logout" id="logout">退出登录</a>' in _board(make_backend, 0, "zh")
