@@ -278,8 +278,8 @@ class _Ours:
 
     check = "fisco"
 
-    def __init__(self, workload: str, store: str, split: bool = False) -> None:
-        self.name = f"ours-split/{store}" if split else f"ours/{store}"
+    def __init__(self, workload: str, store: str, split: bool = False, front: str = "thread") -> None:
+        self.name = f"ours-split/{store}" if split else f"ours/{store}" if front == "thread" else f"ours-{front}/{store}"
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-peer-ours-")
         self.chain = DevChain(DevChainConfig(data_dir=Path(self._tmp.name) if store == "sqlite" else None))
         self.client, self.signer, self.to, self.data = _ours_for(workload, self.chain)
@@ -288,7 +288,7 @@ class _Ours:
 
             self.handle = serve_split(self.chain)
         else:
-            self.handle = serve(self.chain)
+            self.handle = serve(self.chain, front=front)
         self.url = self.handle.url
 
     def round(self, count: int, senders: int) -> list[list[bytes]]:
@@ -347,7 +347,8 @@ def run_peer_comparison(args: argparse.Namespace) -> list[dict[str, Any]]:
         systems: list[Any] = []
         try:
             for store in stores:
-                systems.append(_Ours(workload, store))
+                for front in [f for f in args.fronts.split(",") if f]:
+                    systems.append(_Ours(workload, store, front=front))
                 if args.split:
                     systems.append(_Ours(workload, store, split=True))
             for name in [p for p in args.peers.split(",") if p]:
@@ -408,6 +409,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds in the peer run")
     parser.add_argument("--no-split", dest="split", action="store_false",
                         help="peer run: leave out our split HTTP front (frontproc.serve_split)")
+    parser.add_argument("--fronts", default="thread,loop",
+                        help="peer run: our HTTP fronts to measure (comma-separated: thread, loop)")
     parser.add_argument("--senders", type=int, default=8, help="sender processes in the peer run")
     parser.add_argument("--only", choices=("all", "own", "peers"), default="all",
                         help="own: the in-process/HTTP figures; peers: the comparison run")
