@@ -55,6 +55,9 @@ _WRITE = selectors.EVENT_WRITE
 _HELD_POLL = 0.01
 #: A fast-path send: its connection, JSON-RPC id, chain waiter, keep-alive, and whether proofs were asked.
 _Send = tuple  # (_Conn, int, waiter, bool, bool)
+#: Refused connections (503) still being read and dropped, at most, and for how long (s).
+_MAX_REFUSED = 64
+_REFUSED_LINGER = 2.0
 _OPTIONS_EXTRA = b"Allow: POST, OPTIONS\r\nAccess-Control-Allow-Headers: Content-Type\r\n"
 _HEAD_200 = (b"HTTP/1.1 200 OK\r\nServer: fisco-drugtrace-devchain\r\nContent-Type: application/json\r\n"
              b"Content-Length: %d\r\nAccess-Control-Allow-Origin: *\r\n\r\n")
@@ -202,6 +205,7 @@ class _Loop:
         self.request_deadline = request_deadline
         self.sel = selectors.DefaultSelector()
         self.conns: dict[int, _Conn] = {}
+        self.refused: dict[socket.socket, float] = {}  # answered 503, read until closed or this deadline
         self.sessions = 0  # WebSocket connections, each served by a thread of its own
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -247,6 +251,8 @@ class _Loop:
                         pass
                 except (BlockingIOError, InterruptedError):
                     pass
+            elif type(data) is socket.socket:
+                self._drop_refused(data)
             else:
                 if mask & _WRITE:
                     self._flush(data)
@@ -278,17 +284,47 @@ class _Loop:
             except OSError:
                 pass
             if len(self.conns) + self.sessions >= self.limit and not self._make_room():
-                try:
-                    body = _error_body(-32603, "too many connections")
-                    sock.send(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                              b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-                except OSError:
-                    pass
-                sock.close()
+                self._refuse(sock, now)
                 continue
             conn = _Conn(sock, now)
             self.conns[sock.fileno()] = conn
             self.sel.register(sock, _READ, conn)
+
+    def _refuse(self, sock: socket.socket, now: float) -> None:
+        """At the cap with nothing idle to close: answer 503 and close, without waiting for the
+        request. What the client still sends is read and dropped for a moment (a close with
+        unread bytes would reset the connection before the client read the 503)."""
+        try:
+            body = _error_body(-32603, "too many connections")
+            sock.send(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                      b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        if len(self.refused) >= _MAX_REFUSED:
+            sock.close()
+            return
+        self.refused[sock] = now + _REFUSED_LINGER
+        self.sel.register(sock, _READ, sock)
+
+    def _drop_refused(self, sock: socket.socket) -> None:
+        try:
+            if sock.recv(65536):
+                return
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            pass
+        self._close_refused(sock)
+
+    def _close_refused(self, sock: socket.socket) -> None:
+        self.refused.pop(sock, None)
+        try:
+            self.sel.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+        sock.close()
 
     def _make_room(self) -> bool:
         """At the cap: close the longest-idle keep-alive connection (False: none is idle)."""
@@ -492,12 +528,18 @@ class _Loop:
         except (KeyError, ValueError):
             pass
         try:
+            conn.sock.shutdown(socket.SHUT_WR)  # as socketserver closes: the answer leaves before the FIN
+        except OSError:
+            pass
+        try:
             conn.sock.close()
         except OSError:
             pass
 
     def _sweep(self, now: float) -> None:
         """Close connections idle past ``idle_timeout`` and requests not whole by ``request_deadline``."""
+        for sock in [s for s, deadline in self.refused.items() if now >= deadline]:
+            self._close_refused(sock)
         for conn in list(self.conns.values()):
             if conn.busy:
                 continue
@@ -548,6 +590,8 @@ class _Loop:
     def _shutdown(self) -> None:
         for conn in list(self.conns.values()):
             self._close(conn)
+        for sock in list(self.refused):
+            self._close_refused(sock)
         self.held.clear()
         try:
             self.sel.close()

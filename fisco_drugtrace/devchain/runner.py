@@ -61,7 +61,8 @@ class StartOptions:
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
     web3_chain_id: int = 20200
-    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible), ``"loop"``
+    #: (:mod:`.frontloop`: one event-loop thread runs the sends as rounds) or ``"process"``
     #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
     http_front: str = "thread"
 
@@ -104,8 +105,8 @@ def start(options: StartOptions) -> RunningChain:
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     While a data dir is replayed, its progress is published for a detached start to report.
     """
-    if options.http_front == "process" and options.tls:
-        raise DevChainError("the process HTTP front serves plain HTTP: use --http-front thread with --tls")
+    if options.http_front in ("process", "loop") and options.tls:
+        raise DevChainError(f"the {options.http_front} HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
     me, my_start = os.getpid(), process_start_time(os.getpid())
     report: Callable[[int, int], None] | None = None
@@ -145,6 +146,8 @@ def start(options: StartOptions) -> RunningChain:
             from .frontproc import serve_split
 
             server = serve_split(chain, host=options.host, port=options.port)
+        elif options.http_front == "loop":
+            server = serve(chain, host=options.host, port=options.port, front="loop")
         else:
             server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
         web3_server = None

@@ -1,6 +1,6 @@
 """Issue 19 item 9: connections are bounded — a cap, idle keep-alive connections closed when over
 it, a total deadline per request (drip-feeding cannot hold a thread) — and a normal client is
-still served."""
+still served. Both plain-HTTP fronts: the threaded one and the loop (:mod:`.frontloop`)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from hardening_helpers import post_raw
 BLOCK_NUMBER = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getBlockNumber", "params": ["group0"]}).encode()
 
 
-@pytest.fixture
-def small(v3: DevChain) -> Iterator[ServerHandle]:
-    handle = serve(v3, max_connections=8, idle_timeout=30, request_deadline=1.5)
+@pytest.fixture(params=["thread", "loop"])
+def small(v3: DevChain, request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
+    handle = serve(v3, max_connections=8, idle_timeout=30, request_deadline=1.5, front=request.param)
     try:
         yield handle
     finally:
@@ -104,8 +104,9 @@ def test_a_drip_fed_request_is_cut_at_its_total_deadline(small: ServerHandle) ->
     assert closed and took < 1.5 + 2.0, f"drip-fed connection lived {took:.1f} s"
 
 
-def test_default_bounds_are_set(v3: DevChain) -> None:
-    handle = serve(v3)
+@pytest.mark.parametrize("front", ["thread", "loop"])
+def test_default_bounds_are_set(v3: DevChain, front: str) -> None:
+    handle = serve(v3, front=front)
     try:
         assert post_raw(handle.url, BLOCK_NUMBER)[0] == 200
     finally:

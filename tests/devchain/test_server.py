@@ -1,4 +1,6 @@
-"""The HTTP(S) front end: POST on any path, keep-alive, body limit, mutual TLS."""
+"""The HTTP(S) front end: POST on any path, keep-alive, body limit, mutual TLS.
+
+The plain-HTTP tests run against both fronts: the threaded one and the loop (:mod:`.frontloop`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from fisco_drugtrace.devchain import MAX_BODY, DevChain, ensure_certificates, se
 from devchain_helpers import tx3
 
 
-@pytest.fixture
-def served(v3: DevChain) -> Iterator[tuple[DevChain, str]]:
-    handle = serve(v3)
+@pytest.fixture(params=["thread", "loop"])
+def served(v3: DevChain, request: pytest.FixtureRequest) -> Iterator[tuple[DevChain, str]]:
+    handle = serve(v3, front=request.param)
     try:
         yield v3, handle.url
     finally:
@@ -82,8 +84,9 @@ def test_get_is_not_json_rpc(served: tuple[DevChain, str]) -> None:
     assert requests.get(url, timeout=10).status_code == 405
 
 
-def test_stop_closes_the_port(v3: DevChain) -> None:
-    handle = serve(v3)
+@pytest.mark.parametrize("front", ["thread", "loop"])
+def test_stop_closes_the_port(v3: DevChain, front: str) -> None:
+    handle = serve(v3, front=front)
     handle.stop()
     with pytest.raises(requests.ConnectionError):
         requests.post(handle.url, data=b"{}", timeout=2)

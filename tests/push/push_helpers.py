@@ -38,11 +38,13 @@ class Served:
 
 
 @contextmanager
-def served(dialect: str, tls_dir: Path | None = None, data_dir: Path | None = None) -> Iterator[Served]:
+def served(dialect: str, tls_dir: Path | None = None, data_dir: Path | None = None,
+           front: str = "thread") -> Iterator[Served]:
+    """``front``: the HTTP front serving the RPC port (``"loop"``: :mod:`.frontloop`, plain HTTP)."""
     d = Dialect(dialect)
     chain = DevChain(DevChainConfig(dialect=d, data_dir=data_dir))
     material = ensure_certificates(tls_dir) if tls_dir is not None else None
-    http = serve(chain, port=0, tls=material.server if material else None)
+    http = serve(chain, port=0, tls=material.server if material else None, front=front)
     stops = [http.stop]
     if d is Dialect.V3:
         push_url = http.url.replace("http", "ws", 1)

@@ -18,9 +18,9 @@ from push_helpers import SIGNERS, collect, deploy_probe, key, served, store_from
 DIALECTS = ["v3", "v2"]
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_thousand_transactions_from_four_senders_arrive_in_block_order(dialect: str) -> None:
-    with served(dialect) as s:
+@pytest.mark.parametrize("dialect,front", [("v3", "thread"), ("v2", "thread"), ("v3", "loop"), ("v2", "loop")])
+def test_thousand_transactions_from_four_senders_arrive_in_block_order(dialect: str, front: str) -> None:
+    with served(dialect, front=front) as s:
         probe = deploy_probe(s.push)
         start = s.push.block_number() + 1  # after the deployment's own event
         sub = s.push.subscribe_logs(address=probe.address, from_block=start)
@@ -126,8 +126,9 @@ def test_subscription_for_another_group_is_refused_with_the_node_code(dialect: s
         assert info.value.code == -41002  # GROUP_NOT_EXIST
 
 
-def test_ws_server_survives_garbage_and_answers_the_next_client() -> None:
-    with served("v3") as s:
+@pytest.mark.parametrize("front", ["thread", "loop"])
+def test_ws_server_survives_garbage_and_answers_the_next_client(front: str) -> None:
+    with served("v3", front=front) as s:
         host, port = s.http_url.split("//")[1].split(":")
         for junk in (b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", b"\x00" * 64,
                      b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

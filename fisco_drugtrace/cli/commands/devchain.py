@@ -51,9 +51,10 @@ def _check_auth(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="3.x node version to answer as: 3.7 has no getLogs/filter methods (as 3.0-3.8 nodes).")
 @click.option("--web3-port", type=int, default=None,
               help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
-@click.option("--http-front", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
-              help="thread: a thread per connection (TLS possible); process: HTTP in a child process, the "
-                   "chain's work in one engine thread (faster under concurrent senders).")
+@click.option("--http-front", type=click.Choice(["thread", "loop", "process"]), default="thread", show_default=True,
+              help="thread: a thread per connection (TLS possible); loop: one event-loop thread runs the sends "
+                   "that arrived as one round (fastest under concurrent senders; plain HTTP); process: HTTP in a "
+                   "child process, the chain's work in one engine thread.")
 @click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
               help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
 @click.option("--channel-port", type=int, default=None,
