@@ -53,6 +53,8 @@ _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
 #: How often a loop with a transaction held (manual/interval mining) looks whether it was sealed (s).
 _HELD_POLL = 0.01
+#: Longest a round waits, once a send has arrived, for as many as the last round had (s).
+LINGER = 0.0
 #: A fast-path send: its connection, JSON-RPC id, chain waiter, keep-alive, and whether proofs were asked.
 _Send = tuple  # (_Conn, int, waiter, bool, bool)
 #: Refused connections (503) still being read and dropped, at most, and for how long (s).
@@ -193,7 +195,7 @@ class _Loop:
     """The serving thread's state (see the module docstring)."""
 
     def __init__(self, devchain: Any, listener: socket.socket, max_connections: int, idle_timeout: float,
-                 request_deadline: float) -> None:
+                 request_deadline: float, linger: float = LINGER) -> None:
         if max_connections < 1:
             raise ValueError("at least one connection must be allowed")
         self.devchain = devchain
@@ -217,6 +219,8 @@ class _Loop:
         self.stopping = False
         self._lock = threading.Lock()  # sessions count (WebSocket threads end on their own)
         self._next_sweep = 0.0
+        self.linger = linger
+        self._expect = 1  # sends in the last round: how many the next one waits for (up to LINGER)
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> None:
@@ -239,7 +243,32 @@ class _Loop:
             timeout = _HELD_POLL
         else:
             timeout = 0.25
-        events = self.sel.select(timeout)
+        now = self._events(self.sel.select(timeout))
+        while self.done:
+            conn, body, keep = self.done.popleft()
+            self._answer(conn, 200, body, keep)
+        sends = self._parse_ready(now)
+        if sends and len(sends) < self._expect and self.linger > 0:
+            # group commit: the senders of the last round are on their way; a round of all of them
+            # shares one block (one commit) instead of two or three
+            deadline = now + self.linger
+            while len(sends) < self._expect:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                now = self._events(self.sel.select(left))
+                sends += self._parse_ready(now)
+        if sends:
+            self._expect = len(sends)
+            self._round(sends)
+        if self.held:
+            self._held()
+        if now >= self._next_sweep:
+            self._sweep(now)
+            self._next_sweep = now + max(0.05, min(1.0, self.request_deadline / 4, self.idle_timeout / 4))
+
+    def _events(self, events: list) -> float:
+        """Act on what the selector reported (accept, read, write); returns the time now."""
         now = time.monotonic()
         for key, mask in events:
             data = key.data
@@ -258,17 +287,7 @@ class _Loop:
                     self._flush(data)
                 if mask & _READ:
                     self._read(data)
-        while self.done:
-            conn, body, keep = self.done.popleft()
-            self._answer(conn, 200, body, keep)
-        sends = self._parse_ready(now)
-        if sends:
-            self._round(sends)
-        if self.held:
-            self._held()
-        if now >= self._next_sweep:
-            self._sweep(now)
-            self._next_sweep = now + max(0.05, min(1.0, self.request_deadline / 4, self.idle_timeout / 4))
+        return now
 
     def _accept(self, now: float) -> None:
         for _ in range(64):
@@ -603,17 +622,19 @@ class _Loop:
 
 
 def serve_loop(devchain: Any, host: str = "127.0.0.1", port: int = 0, *, max_connections: int = MAX_CONNECTIONS,
-               idle_timeout: float = IDLE_TIMEOUT, request_deadline: float = REQUEST_DEADLINE) -> ServerHandle:
+               idle_timeout: float = IDLE_TIMEOUT, request_deadline: float = REQUEST_DEADLINE,
+               linger: float = LINGER) -> ServerHandle:
     """Serve ``devchain`` with one event-loop thread (see the module docstring); plain HTTP.
 
     :param max_connections: connections served at once; see :mod:`.conncap`.
     :param idle_timeout: seconds a keep-alive connection may wait for its next request.
     :param request_deadline: seconds from a request line to the end of its body.
+    :param linger: longest a round waits for as many sends as the last one had (s).
     """
     listener = socket.create_server((host, port), backlog=128)
     listener.setblocking(False)
     try:
-        loop = _Loop(devchain, listener, max_connections, idle_timeout, request_deadline)
+        loop = _Loop(devchain, listener, max_connections, idle_timeout, request_deadline, linger)
     except BaseException:
         listener.close()
         raise
