@@ -61,10 +61,11 @@ class StartOptions:
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
     web3_chain_id: int = 20200
-    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible), ``"loop"``
-    #: (:mod:`.frontloop`: one event-loop thread runs the sends as rounds) or ``"process"``
-    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
-    http_front: str = "thread"
+    #: ``"loop"`` (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP),
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread);
+    #: ``None``: ``"loop"``, or ``"thread"`` with ``tls``
+    http_front: str | None = None
 
 
 @dataclass
@@ -105,8 +106,9 @@ def start(options: StartOptions) -> RunningChain:
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     While a data dir is replayed, its progress is published for a detached start to report.
     """
-    if options.http_front in ("process", "loop") and options.tls:
-        raise DevChainError(f"the {options.http_front} HTTP front serves plain HTTP: use --http-front thread with --tls")
+    front = options.http_front or ("thread" if options.tls else "loop")
+    if front in ("process", "loop") and options.tls:
+        raise DevChainError(f"the {front} HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
     me, my_start = os.getpid(), process_start_time(os.getpid())
     report: Callable[[int, int], None] | None = None
@@ -142,11 +144,11 @@ def start(options: StartOptions) -> RunningChain:
         material = None
         if options.tls:
             material = ensure_certificates(data_dir if data_dir is not None else Path(tmp.name if tmp else "."))
-        if options.http_front == "process":
+        if front == "process":
             from .frontproc import serve_split
 
             server = serve_split(chain, host=options.host, port=options.port)
-        elif options.http_front == "loop":
+        elif front == "loop":
             server = serve(chain, host=options.host, port=options.port, front="loop")
         else:
             server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)

@@ -366,6 +366,13 @@ def test_a_started_chain_can_use_the_loop_front() -> None:
         assert _deploy(running.url).call("value") == 1
     finally:
         running.close()
+    for options, loop_thread in ((runner.StartOptions(port=0), True), (runner.StartOptions(port=0, tls=True), False)):
+        running = runner.start(options)  # the default: the loop, or the threaded front for TLS
+        try:
+            assert running.url.startswith("https://" if options.tls else "http://")
+            assert ("devchain-http-loop" in {t.name for t in threading.enumerate()}) is loop_thread
+        finally:
+            running.close()
     with pytest.raises(DevChainError, match="plain HTTP"):
         runner.start(runner.StartOptions(port=0, http_front="loop", tls=True))
     with pytest.raises(ValueError, match="plain HTTP"):
