@@ -57,6 +57,8 @@ _HELD_POLL = 0.01
 LINGER = 0.0
 #: A fast-path send: its connection, JSON-RPC id, chain waiter, keep-alive, and whether proofs were asked.
 _Send = tuple  # (_Conn, int, waiter, bool, bool)
+#: Bytes read ahead from a connection whose request is being answered, before reading pauses.
+_READ_AHEAD = 1 << 20
 #: Refused connections (503) still being read and dropped, at most, and for how long (s).
 _MAX_REFUSED = 64
 _REFUSED_LINGER = 2.0
@@ -94,7 +96,8 @@ def _error_of(req_id: Any, exc: BaseException) -> bytes:
 class _Conn:
     """One client connection's state."""
 
-    __slots__ = ("sock", "buf", "out", "phase", "since", "busy", "eof", "close_after", "closed", "writing")
+    __slots__ = ("sock", "buf", "out", "phase", "since", "busy", "eof", "close_after", "closed", "writing",
+                 "paused")
 
     def __init__(self, sock: socket.socket, now: float) -> None:
         self.sock = sock
@@ -107,6 +110,7 @@ class _Conn:
         self.close_after = False  # close once ``out`` is written
         self.closed = False
         self.writing = False  # registered for EVENT_WRITE (``out`` did not fit in the socket)
+        self.paused = False  # not read while busy with this much buffered (as a thread that does not read)
 
 
 class _Request:
@@ -363,6 +367,11 @@ class _Loop:
             return
         if data:
             conn.buf += data
+            if conn.busy and len(conn.buf) >= _READ_AHEAD:
+                # what a client sends while its request is answered waits in the kernel, as with a
+                # thread per connection (which does not read then): no unbounded buffer here
+                conn.paused = True
+                self._interest(conn)
         else:
             conn.eof = True
             self._interest(conn)
@@ -496,6 +505,9 @@ class _Loop:
         conn.phase, conn.since = "idle", time.monotonic()
         if not keep:
             conn.close_after = True
+        if conn.paused:
+            conn.paused = False
+            self._interest(conn)
         self._flush(conn)
         if not conn.closed and not conn.close_after and (conn.buf or conn.eof):
             self.ready.append(conn)  # a pipelined request, or the client has gone
@@ -527,7 +539,9 @@ class _Loop:
             self._close(conn)
 
     def _interest(self, conn: _Conn) -> None:
-        events = (0 if conn.eof else _READ) | (_WRITE if conn.writing else 0)
+        # not read while an answer is still being written or while paused (backpressure)
+        reading = not (conn.eof or conn.paused or conn.writing)
+        events = (_READ if reading else 0) | (_WRITE if conn.writing else 0)
         try:
             if events:
                 self.sel.modify(conn.sock, events, conn)
