@@ -61,11 +61,10 @@ class StartOptions:
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
     web3_chain_id: int = 20200
-    #: ``"loop"`` (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP),
-    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
-    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread);
-    #: ``None``: ``"loop"``, or ``"thread"`` with ``tls``
-    http_front: str | None = None
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible), ``"loop"``
+    #: (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP) or
+    #: ``"process"`` (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
+    http_front: str = "thread"
 
 
 @dataclass
@@ -106,7 +105,7 @@ def start(options: StartOptions) -> RunningChain:
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     While a data dir is replayed, its progress is published for a detached start to report.
     """
-    front = options.http_front or ("thread" if options.tls else "loop")
+    front = options.http_front
     if front in ("process", "loop") and options.tls:
         raise DevChainError(f"the {front} HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir

@@ -416,16 +416,28 @@ def test_a_started_chain_can_use_the_loop_front() -> None:
         assert _deploy(running.url).call("value") == 1
     finally:
         running.close()
-    for options, loop_thread in ((runner.StartOptions(port=0), True), (runner.StartOptions(port=0, tls=True), False)):
-        running = runner.start(options)  # the default: the loop, or the threaded front for TLS
-        try:
-            assert running.url.startswith("https://" if options.tls else "http://")
-            assert ("devchain-http-loop" in {t.name for t in threading.enumerate()}) is loop_thread
-        finally:
-            running.close()
+    running = runner.start(runner.StartOptions(port=0))  # the default stays the threaded front
+    try:
+        assert "devchain-http-loop" not in {t.name for t in threading.enumerate()}
+        assert _rpc(running.url, "getBlockNumber", ["group0", ""])["result"] == 0
+    finally:
+        running.close()
     with pytest.raises(DevChainError, match="plain HTTP"):
         runner.start(runner.StartOptions(port=0, http_front="loop", tls=True))
     with pytest.raises(ValueError, match="plain HTTP"):
         serve(object(), front="loop", tls=object())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown HTTP front"):
         serve(object(), front="fibres")  # type: ignore[arg-type]
+
+
+def test_devchain_start_serves_the_loop_front_when_asked(tmp_path: Any) -> None:
+    from hardening_helpers import rpc_raw, start_chain
+
+    proc, url = start_chain(tmp_path / "chain", "--http-front", "loop")
+    try:
+        store = _deploy(url)
+        assert store.call("value") == 1
+        assert rpc_raw(url, "getBlockNumber", ["group0", ""])["result"] == 1
+    finally:
+        proc.terminate()
+        assert proc.wait(20) == 0  # a clean stop
