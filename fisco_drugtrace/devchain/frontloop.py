@@ -22,8 +22,10 @@ lines and headers over 64 KiB or more than 100 headers 431/400, a missing Conten
 connections are capped (the longest-idle one is closed for a newcomer at the cap, 503 when none
 is idle), an idle keep-alive connection is closed after ``idle_timeout``, and a request must
 arrive whole within ``request_deadline`` of its request line (:mod:`.conncap`'s bounds). A
-WebSocket upgrade (3.x) is handed to a thread of its own (:mod:`.ws_server`). No TLS: the
-threaded front serves mutual TLS.
+WebSocket upgrade (3.x) is handed to a thread of its own (:mod:`.ws_server`). A connection is
+not read while its answer is being written, nor past 1 MiB buffered while its request is being
+answered (what a thread per connection gets from not reading: the client waits in the kernel's
+buffers). No TLS: the threaded front serves mutual TLS.
 
 If the round itself raises (a bug, not a refusal: refusals are answers), every request of that
 round is answered -32603 and the loop keeps serving.
