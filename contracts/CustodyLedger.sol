@@ -138,7 +138,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         (uint16 unitsPerCase, uint64 unitCount) = _requireUsableBatch(batchId);
         if (unitsPerCase != 0) revert CustodyLedgerPackedBatch(batchId);
         shipmentId = _dispatch(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, false);
-        _ranges.dispatchUnits(batchId, unitCount, fromSeq, shipmentId, quantity);
+        _ranges.dispatchUnits(batchId, unitCount, fromSeq, shipmentId, quantity, false);
     }
 
     /// @dev A forward shipment of a usable batch (by quantity, or of the packing's containers).
@@ -171,11 +171,12 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         uint64 quantity,
         bytes32 manifestHash
     ) external override returns (uint256 shipmentId) {
-        (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
+        (bytes32 fromOrg, OrgKind kind,, uint32 fromSeq) = _authorize(MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
         (,,, uint64 unitCount,, uint16 unitsPerCase) = _registry.unitInfo(batchId);
         if (unitsPerCase != 0) revert CustodyLedgerPackedBatch(batchId);
         shipmentId = _dispatchReturn(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, false);
-        _ranges.dispatchUnits(batchId, unitCount, fromSeq, shipmentId, quantity);
+        // a dispenser's dispensed units are counted out of its ranges when they move on
+        _ranges.dispatchUnits(batchId, unitCount, fromSeq, shipmentId, quantity, kind != OrgKind.DISTRIBUTOR);
     }
 
     /// @dev A return (by quantity, or of the packing's containers): any lifecycle state.
@@ -354,7 +355,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         dispensed = _markDispensed(batchId, indices, codeHashes, orgId, fresh);
         if (dispensed == 0) return 0;
         _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
-        _requireHeld(batchId, fresh, dispensed, b, seq, orgId);
+        _requireHeld(batchId, fresh, dispensed, b, seq, orgId, false);
         _debitDispensed(batchId, orgId, dispensed);
     }
 
@@ -371,7 +372,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         (bytes32 byOrg, uint32 holderSeq) = _decommissioner(state, holderOrgId);
         UnitBatch memory b = _checkUnits(batchId, indices, codeHashes, proof);
         _markDecommissioned(batchId, indices, codeHashes, Decommissioning(state, holderOrgId, byOrg, evidenceHash));
-        _requireHeld(batchId, indices, indices.length, b, holderSeq, holderOrgId);
+        _requireHeld(batchId, indices, indices.length, b, holderSeq, holderOrgId, true);
         _debit(batchId, holderOrgId, uint64(indices.length));
         _leaveCustody(batchId, holderOrgId, uint64(indices.length));
     }
@@ -684,30 +685,34 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     }
 
     /// @dev Whether `seq` holds the unit: loose (packed batch: HELD or NONE), or in one of its
-    /// ranges (unpacked batch: counted gone there if HELD; MISSING after a short receipt).
+    /// ranges (unpacked batch; MISSING after a short receipt).
     function _unitHeld(bytes32 batchId, uint256 index, uint32 seq, UnitBatch memory b)
         private
+        view
         returns (IRangeLedger.RangeState)
     {
-        if (b.unitsPerCase == 0) return _ranges.consume(batchId, b.unitCount, index, seq);
+        if (b.unitsPerCase == 0) return _ranges.heldBy(batchId, index, seq);
         return _packing.unitHolder(batchId, index, b.unitsPerCase) == seq
             ? IRangeLedger.RangeState.HELD
             : IRangeLedger.RangeState.NONE;
     }
 
     /// @dev Each of `units[0..count)` must be held by `holderSeq`: loose (packed batch), or in one
-    /// of its ranges (unpacked batch: counted gone there).
+    /// of its ranges (unpacked batch; `decommissioned`: counted gone there).
     function _requireHeld(
         bytes32 batchId,
         uint256[] memory units,
         uint256 count,
         UnitBatch memory b,
         uint32 holderSeq,
-        bytes32 holderOrgId
+        bytes32 holderOrgId,
+        bool decommissioned
     ) private {
         uint256 notHeld = b.unitsPerCase != 0
             ? _packing.firstNotHeld(batchId, units, count, b.unitsPerCase, holderSeq)
-            : _ranges.consumeMany(batchId, b.unitCount, units, count, holderSeq);
+            : decommissioned
+            ? _ranges.consumeMany(batchId, b.unitCount, units, count, holderSeq)
+            : _ranges.firstNotHeld(batchId, units, count, holderSeq);
         if (notHeld != type(uint256).max) revert CustodyLedgerNotUnitHolder(batchId, notHeld, holderOrgId);
     }
 

@@ -47,7 +47,7 @@ contract RangeLedger is IRangeLedger, SuiteMember {
 
     uint256 private constant _MAX_SHIPMENT_RANGES = 16;
     uint256 private constant _MAX_STEPS = 64;
-    uint256 private constant _MAX_SCAN_WORDS = 16;
+    uint256 private constant _MAX_SCAN_WORDS = 64;
     uint256 private constant _MAX_UNITS = 1 << 32;
     uint256 private constant _M40 = (1 << 40) - 1;
 
@@ -80,11 +80,14 @@ contract RangeLedger is IRangeLedger, SuiteMember {
     // ================================================================== writes
 
     /// @inheritdoc IRangeLedger
-    function dispatchUnits(bytes32 batchId, uint256 unitCount, uint32 fromSeq, uint256 shipmentId, uint256 quantity)
-        external
-        override
-        onlyCustody
-    {
+    function dispatchUnits(
+        bytes32 batchId,
+        uint256 unitCount,
+        uint32 fromSeq,
+        uint256 shipmentId,
+        uint256 quantity,
+        bool recount
+    ) external override onlyCustody {
         mapping(uint256 => uint256) storage ranges = _ranges[batchId];
         List memory q = _unpackList(_queues[batchId][fromSeq]);
         if (q.head == 0 && ranges[0] == 0) {
@@ -103,6 +106,7 @@ contract RangeLedger is IRangeLedger, SuiteMember {
             }
             uint256 start = q.head - 1;
             Range memory r = _load(ranges, start, unitCount, fromSeq);
+            if (recount) r.gone = _goneIn(batchId, start, r.end, need);
             uint256 live = r.end - start - r.gone;
             if (live == 0 && sh.count == 0) {
                 // a spent range at the head leaves the queue (its units are all gone)
@@ -267,21 +271,33 @@ contract RangeLedger is IRangeLedger, SuiteMember {
     }
 
     /// @inheritdoc IRangeLedger
-    function consume(bytes32 batchId, uint256 unitCount, uint256 index, uint32 seq)
+    function heldBy(bytes32 batchId, uint256 index, uint32 seq) external view override returns (RangeState state) {
+        uint256 word = _ranges[batchId][_floor(batchId, index)];
+        if (word == 0) return seq == _mahSeq(batchId) ? RangeState.HELD : RangeState.NONE; // nothing moved yet
+        state = RangeState((word >> 152) & 0xff);
+        if (state == RangeState.HELD && (word >> 120) & 0xffffffff != seq) return RangeState.NONE;
+    }
+
+    /// @inheritdoc IRangeLedger
+    function firstNotHeld(bytes32 batchId, uint256[] calldata indices, uint256 count, uint32 seq)
         external
+        view
         override
-        onlyCustody
-        returns (RangeState state)
+        returns (uint256 notHeld)
     {
         mapping(uint256 => uint256) storage ranges = _ranges[batchId];
-        uint256 start = _floor(batchId, index);
-        uint256 word = ranges[start];
-        if (word == 0) return _consumeUnrecorded(batchId, unitCount, seq, 1) ? RangeState.HELD : RangeState.NONE;
-        Range memory r = _unpack(word);
-        if (r.state != RangeState.HELD) return r.state;
-        if (r.holderSeq != seq) return RangeState.NONE;
-        ranges[start] = word + (1 << 80); // gone + 1 (gone < end - start < 2^40: no carry)
-        return RangeState.HELD;
+        uint256 end = 0; // the range in hand ends here (exclusive); 0: none in hand
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 index = indices[i];
+            if (index >= end) {
+                uint256 word = ranges[_floor(batchId, index)];
+                if (word == 0) return seq == _mahSeq(batchId) ? type(uint256).max : index;
+                Range memory r = _unpack(word);
+                if (r.state != RangeState.HELD || r.holderSeq != seq) return index;
+                end = r.end;
+            }
+        }
+        return type(uint256).max;
     }
 
     /// @inheritdoc IRangeLedger
@@ -417,9 +433,7 @@ contract RangeLedger is IRangeLedger, SuiteMember {
         private
         returns (bool)
     {
-        (, bytes32 mahOrgId) = _registry.batchOwner(batchId);
-        (,,, uint32 mahSeq,,) = orgRegistry().getOrg(mahOrgId);
-        if (seq != mahSeq) return false;
+        if (seq != _mahSeq(batchId)) return false;
         if (unitCount > _MAX_UNITS) revert RangeLedgerBatchTooLarge(batchId, unitCount);
         _ranges[batchId][0] = _pack(Range(unitCount, 0, count, seq, RangeState.HELD, 0));
         _queues[batchId][seq] = _packList(List(1, 1, 1));
@@ -475,6 +489,28 @@ contract RangeLedger is IRangeLedger, SuiteMember {
             pos = (pos | 0xff) + 1;
         }
         revert RangeLedgerSplitTooFar(batchId, start, _MAX_SCAN_WORDS);
+    }
+
+    /**
+     * @dev Units gone (dispensed or decommissioned) in [start, end), counted on the "left custody"
+     * bitmap up to the first `need` + 1 live units (enough to tell a whole take from a split):
+     * a range held by a dispenser has its dispensed units counted here, when it moves on, not by
+     * each dispense. At most {_MAX_SCAN_WORDS} words.
+     */
+    function _goneIn(bytes32 batchId, uint256 start, uint256 end, uint256 need) private view returns (uint256 gone) {
+        uint256 pos = start;
+        uint256 live = 0;
+        for (uint256 words = 0; pos < end && live <= need; ++words) {
+            if (words == _MAX_SCAN_WORDS) revert RangeLedgerSplitTooFar(batchId, start, words);
+            uint256 stop = (pos | 0xff) + 1;
+            if (stop > end) stop = end;
+            // bits [pos, stop) of the word, shifted down to 0 .. stop - pos
+            uint256 bits = (_custody.dispenseWord(batchId, pos >> 8) >> (pos & 0xff)) & _upTo(stop - pos - 1);
+            uint256 n = _popcount(bits);
+            gone += n;
+            live += stop - pos - n;
+            pos = stop;
+        }
     }
 
     /// @dev The greatest range start at or below `index` (0 when no marked start is).
@@ -548,6 +584,12 @@ contract RangeLedger is IRangeLedger, SuiteMember {
             x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f;
             return (x * 0x0101010101010101010101010101010101010101010101010101010101010101) >> 248;
         }
+    }
+
+    /// @dev The OrgRegistry seq of the batch's MAH.
+    function _mahSeq(bytes32 batchId) private view returns (uint256 seq) {
+        (, bytes32 mahOrgId) = _registry.batchOwner(batchId);
+        (,,, seq,,) = orgRegistry().getOrg(mahOrgId);
     }
 
     /// @dev The organisation of a seq (0: none, the unrecorded MAH is resolved by the callers).

@@ -10,8 +10,8 @@ pragma solidity 0.8.11;
  * a dispatch by quantity takes the sender's units first-in first-out from the queue's head (the
  * lowest indices of its oldest range first), a receipt appends them to the receiver's queue
  * (merged with its last range when adjacent), a rejection or a void puts them back at the head of
- * the sender's queue. CustodyLedger asks {consume} before it dispenses or decommissions a unit of
- * an unpacked batch, so only the organisation holding the unit can.
+ * the sender's queue. CustodyLedger asks {heldBy} before it dispenses a unit of an unpacked
+ * batch ({consumeMany} before it decommissions), so only the organisation holding the unit can.
  * @dev Deployed by the CustodyLedger's constructor; every write is the CustodyLedger's (the
  * organisation's authorisation, the pause and the quantities are checked there). Every loop is
  * bounded by a constant: ranges per shipment, ranges visited per move, words scanned per split,
@@ -86,9 +86,17 @@ interface IRangeLedger {
      * @param fromSeq the sender's OrgRegistry seq
      * @param shipmentId the new shipment
      * @param quantity the units shipped
+     * @param recount the sender dispenses (pharmacy, hospital): its ranges' dispensed units are
+     * counted now on the dispensed bitmap (a dispense does not write here)
      */
-    function dispatchUnits(bytes32 batchId, uint256 unitCount, uint32 fromSeq, uint256 shipmentId, uint256 quantity)
-        external;
+    function dispatchUnits(
+        bytes32 batchId,
+        uint256 unitCount,
+        uint32 fromSeq,
+        uint256 shipmentId,
+        uint256 quantity,
+        bool recount
+    ) external;
 
     /**
      * @notice Credits a shipment's first `received` live units to the receiver's queue; the rest
@@ -108,20 +116,30 @@ interface IRangeLedger {
     function returnUnits(bytes32 batchId, uint256 shipmentId) external;
 
     /**
-     * @notice Counts one unit as gone (dispensed or decommissioned) from its range if `seq` holds it.
+     * @notice Whether `seq` holds a unit (dispensing asks this; it writes nothing here).
      * @param batchId the batch
-     * @param unitCount the batch's unit count
      * @param index the unit
-     * @param seq the organisation that wants to dispense or decommission it
-     * @return state HELD: held by `seq` and counted; MISSING: missing from a short receipt (the
-     * caller raises the alert); NONE or TRANSIT: not held by `seq` (nothing written)
+     * @param seq the organisation that wants to dispense it
+     * @return state HELD: held by `seq`; MISSING: missing from a short receipt (the caller raises
+     * the alert); NONE: held by another organisation; TRANSIT: in a shipment
      */
-    function consume(bytes32 batchId, uint256 unitCount, uint256 index, uint32 seq)
-        external
-        returns (RangeState state);
+    function heldBy(bytes32 batchId, uint256 index, uint32 seq) external view returns (RangeState state);
 
     /**
-     * @notice {consume} for `indices[0..count)` (strictly ascending).
+     * @notice {heldBy} for `indices[0..count)` (strictly ascending).
+     * @param batchId the batch
+     * @param indices the units
+     * @param count how many of `indices` to check
+     * @param seq the holder
+     * @return notHeld the first unit `seq` does not hold, or type(uint256).max when it holds them all
+     */
+    function firstNotHeld(bytes32 batchId, uint256[] calldata indices, uint256 count, uint32 seq)
+        external
+        view
+        returns (uint256 notHeld);
+
+    /**
+     * @notice Counts units as gone (decommissioned) from their ranges if `seq` holds them all.
      * @param batchId the batch
      * @param unitCount the batch's unit count
      * @param indices the units

@@ -413,8 +413,8 @@ def _ranges_only(fn: str) -> Prepare:
     def prep(s: Scene, a: Actor) -> Call:
         b = s.batch.batch_id
         args: tuple[Any, ...] = {
-            "dispatchUnits": (b, 64, 1, 1, 1), "receiveUnits": (b, 1, 1, 1), "returnUnits": (b, 1),
-            "consume": (b, 64, 0, 1), "consumeMany": (b, 64, [0], 1, 1)}[fn]
+            "dispatchUnits": (b, 64, 1, 1, 1, False), "receiveUnits": (b, 1, 1, 1), "returnUnits": (b, 1),
+            "consumeMany": (b, 64, [0], 1, 1)}[fn]
         return Call(s.w.ranges, fn, args)
     return prep
 
@@ -669,7 +669,7 @@ OPS: list[Op] = [
        "UnitDecommissioned"),
     # range custody of unpacked batches (D9): the CustodyLedger's alone
     *(Op(fn, K(), _ranges_only(fn), only_custody(), None, pausable=False)
-      for fn in ("dispatchUnits", "receiveUnits", "returnUnits", "consume", "consumeMany")),
+      for fn in ("dispatchUnits", "receiveUnits", "returnUnits", "consumeMany")),
 
     *CORRECTIONS,
 ]

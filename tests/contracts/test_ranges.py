@@ -74,7 +74,8 @@ def test_d9_a_code_still_at_the_manufacturer_cannot_be_dispensed(scene: Scene) -
         ("CustodyLedgerNotUnitHolder", (b, 25, w.org("hosp")))
     assert not w.custody.call("isDispensed", b, 50)
     assert w.dispense(info, 5).one("UnitDispensed")["index"] == 5
-    assert range_of(w, b, 5)[5] == 1  # one unit of the pharmacy's range gone
+    # a dispense writes nothing to the RangeLedger: the range's gone units are counted when it moves on
+    assert range_of(w, b, 5) == (0, 10, HELD, w.org("pharm"), 0, 0)
     # the MAH's box travels on and is sold where it lands
     sid = send(w, b, "man", "hosp", 24)
     assert range_of(w, b, 50) == (40, 64, TRANSIT, w.org("man"), sid, 0)
@@ -178,6 +179,24 @@ def test_returns_move_by_range_too(scene: Scene) -> None:
     assert w.held_units(b, "man")[-4:] == [1, 3, 5, 6]
 
 
+def test_a_dispensers_return_counts_its_dispensed_units(scene: Scene) -> None:
+    """Dispensing writes nothing to the RangeLedger (gas); a pharmacy's return counts the units
+    dispensed in each range it takes on the dispensed bitmap, so exactly its live units travel."""
+    w, info, b = scene.w, scene.batch, scene.batch.batch_id
+    w.ship(b, "dist", "pharm", 4)  # pharm: (0,10), (20,24)
+    w.dispense_many(info, [0, 1, 2, 3, 4, 5, 6, 7, 8])
+    w.dispense(info, 21)
+    assert w.holding(b, "pharm") == (4, 0)  # 9 and 20, 22, 23
+    sid = send(w, b, "pharm", "dist", 2, ret=True)
+    # (0,10) has one live unit: taken whole with its 9 gone; then 20 of (20,24)
+    assert ship_ranges(w, sid) == [0, 10, 20, 21]
+    assert range_of(w, b, 3) == (0, 10, TRANSIT, w.org("pharm"), sid, 9)
+    assert w.ranges_of(b, "pharm") == [(21, 24)]
+    sid2 = send(w, b, "pharm", "dist", 2, ret=True)
+    assert ship_ranges(w, sid2) == [21, 24] and range_of(w, b, 22)[5] == 1
+    assert w.holding(b, "pharm") == (0, 0) and w.ranges_of(b, "pharm") == []
+
+
 def test_dispense_many_and_decommission_need_the_units_held(scene: Scene) -> None:
     w, info, b = scene.w, scene.batch, scene.batch.batch_id
     assert w.dispense_many(info, [1, 2, 3]).named("UnitDispensed")
@@ -186,7 +205,7 @@ def test_dispense_many_and_decommission_need_the_units_held(scene: Scene) -> Non
                    sender=w.acct("hosp")) == ("CustodyLedgerNotUnitHolder", (b, 50, w.org("hosp")))
     assert not w.custody.call("isDispensed", b, 11)
     assert w.dispense_many(info, [11, 12], "hosp").named("UnitDispensed")
-    assert range_of(w, b, 11)[5] == 2
+    assert range_of(w, b, 11)[5] == 0  # counted when the hospital's range moves on
     # decommission: by the holder of the unit only
     assert w.decommission(info, [21, 22], STOLEN, "dist").named("UnitDecommissioned")
     assert range_of(w, b, 21) == (20, 40, HELD, w.org("dist"), 0, 2)
@@ -248,11 +267,16 @@ def test_ranges_across_bitmap_levels(scene: Scene) -> None:
     assert w.dispense(info, 65_000, "hosp").named("UnitDispensed")
     assert reverts(w.custody, "dispense", b, 65_500, info.code_hash(65_500), info.proof(65_500),
                    sender=w.acct("hosp")) == ("CustodyLedgerNotUnitHolder", (b, 65_500, w.org("hosp")))
-    # the hospital sends back its whole range: the start at 300 is unmarked again when dist merges
-    sid = send(w, b, "hosp", "dist", 64_999, ret=True)
-    w.custody.transact("receiveShipment", sid, 64_999, Z32, sender=w.acct("dist"))
+    # a dispenser's return counts its dispensed units on the bitmap, at most 64 words a shipment
+    assert reverts(w.custody, "dispatchReturn", b, w.org("dist"), w.org("log"), 64_999, Z32,
+                   sender=w.acct("hosp")) == ("RangeLedgerSplitTooFar", (b, 300, 64))
+    # in five returns; each receipt merges with the last: the starts in between are unmarked again
+    for qty in (16_000, 16_000, 16_000, 16_000, 999):
+        sid = send(w, b, "hosp", "dist", qty, ret=True)
+        w.custody.transact("receiveShipment", sid, qty, Z32, sender=w.acct("dist"))
     assert w.ranges_of(b, "dist") == [(65_300, 66_000), (300, 65_300)]
-    assert range_of(w, b, 65_299)[:2] == (300, 65_300)
+    assert range_of(w, b, 65_299) == (300, 65_300, HELD, w.org("dist"), 0, 1)
+    assert range_of(w, b, 40_000)[:2] == (300, 65_300)
 
 
 def test_too_many_ranges_in_one_shipment_is_a_named_error(scene: Scene) -> None:
@@ -274,8 +298,8 @@ def test_only_the_custody_ledger_writes_ranges(scene: Scene) -> None:
     w, b = scene.w, scene.batch.batch_id
     man = w.acct("man")
     assert w.ranges.call("custodyLedger") == w.custody.address
-    for fn, args in (("dispatchUnits", (b, 64, 1, 1, 1)), ("receiveUnits", (b, 1, 1, 1)), ("returnUnits", (b, 1)),
-                     ("consume", (b, 64, 0, 1)), ("consumeMany", (b, 64, [0], 1, 1))):
+    for fn, args in (("dispatchUnits", (b, 64, 1, 1, 1, False)), ("receiveUnits", (b, 1, 1, 1)),
+                     ("returnUnits", (b, 1)), ("consumeMany", (b, 64, [0], 1, 1))):
         assert reverts(w.ranges, fn, *args, sender=man) == ("RangeLedgerOnlyCustody", (man,)), fn
 
 
