@@ -8,6 +8,8 @@ import {SuiteMember} from "./common/SuiteMember.sol";
 import {UnitMerkle} from "./lib/UnitMerkle.sol";
 import {IPackingLedger} from "./interfaces/IPackingLedger.sol";
 import {PackingLedger} from "./PackingLedger.sol";
+import {IRangeLedger} from "./interfaces/IRangeLedger.sol";
+import {RangeLedger} from "./RangeLedger.sol";
 import {LifecycleState, OrgKind, ShipmentStatus, UnitState} from "./common/DrugTraceTypes.sol";
 import {
     MASK_MANUFACTURER,
@@ -89,6 +91,8 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     IDrugRegistry private immutable _registry;
     /// @dev Deployed by this constructor: container custody of packed batches (issue 17A).
     IPackingLedger private immutable _packing;
+    /// @dev Deployed by this constructor: unit-level custody of unpacked batches (D9).
+    IRangeLedger private immutable _ranges;
     /// @dev Next shipment id; starts at 1 in the constructor so the first dispatch rewrites a
     /// non-zero slot (5 000 gas) instead of creating one (22 100 gas).
     uint256 private _nextShipmentId;
@@ -112,6 +116,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         _registry = registry;
         _nextShipmentId = 1;
         _packing = new PackingLedger(orgRegistry_, registry);
+        _ranges = new RangeLedger(orgRegistry_, registry);
     }
 
     /// @dev One-line guard for the functions only the PackingLedger calls.
@@ -130,8 +135,10 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     {
         (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_MANUFACTURER | MASK_DISTRIBUTOR);
         _checkShipmentQuantity(quantity);
-        if (_requireUsableBatch(batchId) != 0) revert CustodyLedgerPackedBatch(batchId);
+        (uint16 unitsPerCase, uint64 unitCount) = _requireUsableBatch(batchId);
+        if (unitsPerCase != 0) revert CustodyLedgerPackedBatch(batchId);
         shipmentId = _dispatch(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, false);
+        _ranges.dispatchUnits(batchId, unitCount, fromSeq, shipmentId, quantity, false);
     }
 
     /// @dev A forward shipment of a usable batch (by quantity, or of the packing's containers).
@@ -164,10 +171,12 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         uint64 quantity,
         bytes32 manifestHash
     ) external override returns (uint256 shipmentId) {
-        (bytes32 fromOrg,,, uint32 fromSeq) = _authorize(MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
-        (,,,,, uint16 unitsPerCase) = _registry.unitInfo(batchId);
+        (bytes32 fromOrg, OrgKind kind,, uint32 fromSeq) = _authorize(MASK_DISTRIBUTOR | MASK_PHARMACY | MASK_HOSPITAL);
+        (,,, uint64 unitCount,, uint16 unitsPerCase) = _registry.unitInfo(batchId);
         if (unitsPerCase != 0) revert CustodyLedgerPackedBatch(batchId);
         shipmentId = _dispatchReturn(batchId, fromOrg, fromSeq, toOrgId, carrierOrgId, quantity, manifestHash, false);
+        // a dispenser's dispensed units are counted out of its ranges when they move on
+        _ranges.dispatchUnits(batchId, unitCount, fromSeq, shipmentId, quantity, kind != OrgKind.DISTRIBUTOR);
     }
 
     /// @dev A return (by quantity, or of the packing's containers): any lifecycle state.
@@ -233,6 +242,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
             revert CustodyLedgerReceivedTooMuch(shipmentId, s.quantity, receivedQuantity);
         }
         _receive(s, shipmentId, callerOrg, receivedQuantity, evidenceHash);
+        _ranges.receiveUnits(s.batchId, shipmentId, callerSeq, receivedQuantity);
     }
 
     /// @dev Credits a receipt (the missing part of a partial one is in dispute, credited to nobody).
@@ -273,6 +283,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         (bytes32 callerOrg,,, uint32 callerSeq) = _authorize(MASK_ANY_ORG);
         Shipment storage s = _inTransitFor(shipmentId, callerOrg, callerSeq);
         uint256 quarantined = _backToSender(s, s.isReturn || s.excursion);
+        if (!s.packed) _ranges.returnUnits(s.batchId, shipmentId);
         s.status = ShipmentStatus.REJECTED;
         emit ShipmentRejected(shipmentId, s.batchId, callerOrg, s.quantity, quarantined, reasonHash);
     }
@@ -288,6 +299,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         _checkRemit(callerOrg, kind, region, fromOrg);
         // A stuck shipment's units go back to the sender in quarantine: they left its control.
         uint256 quantity = _backToSender(s, true);
+        if (!s.packed) _ranges.returnUnits(s.batchId, shipmentId);
         s.status = ShipmentStatus.VOIDED;
         emit ShipmentVoided(shipmentId, s.batchId, fromOrg, quantity, callerOrg, reasonHash);
     }
@@ -313,11 +325,16 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
                 _alertGone(batchId, index, codeHash, orgId);
                 return false;
             }
-            _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
-            // a packed batch: only the organisation holding the unit loose dispenses it (D9)
-            if (b.unitsPerCase != 0 && _packing.unitHolder(batchId, index, b.unitsPerCase) != seq) {
-                revert CustodyLedgerNotUnitHolder(batchId, index, orgId);
+            // only the organisation holding the unit dispenses it (D9): loose, for a packed
+            // batch; in one of its ranges (counted gone there), for an unpacked one. A unit
+            // missing from a short receipt is an alert, like a duplicate: refused, no revert.
+            IRangeLedger.RangeState held = _unitHeld(batchId, index, seq, b);
+            if (held == IRangeLedger.RangeState.MISSING) {
+                emit MissingUnitPresented(batchId, index, codeHash, orgId);
+                return false;
             }
+            _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
+            if (held != IRangeLedger.RangeState.HELD) revert CustodyLedgerNotUnitHolder(batchId, index, orgId);
         }
         _debitDispensed(batchId, orgId, 1);
         words[wordIndex] = word | bit;
@@ -338,7 +355,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         dispensed = _markDispensed(batchId, indices, codeHashes, orgId, fresh);
         if (dispensed == 0) return 0;
         _requireUsable(batchId, b.batchState, b.productState, b.expiryDate);
-        if (b.unitsPerCase != 0) _requireHeldLoose(batchId, fresh, dispensed, b.unitsPerCase, seq, orgId);
+        _requireHeld(batchId, fresh, dispensed, b, seq, orgId, false);
         _debitDispensed(batchId, orgId, dispensed);
     }
 
@@ -355,7 +372,7 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         (bytes32 byOrg, uint32 holderSeq) = _decommissioner(state, holderOrgId);
         UnitBatch memory b = _checkUnits(batchId, indices, codeHashes, proof);
         _markDecommissioned(batchId, indices, codeHashes, Decommissioning(state, holderOrgId, byOrg, evidenceHash));
-        if (b.unitsPerCase != 0) _requireHeldLoose(batchId, indices, indices.length, b.unitsPerCase, holderSeq, holderOrgId);
+        _requireHeld(batchId, indices, indices.length, b, holderSeq, holderOrgId, true);
         _debit(batchId, holderOrgId, uint64(indices.length));
         _leaveCustody(batchId, holderOrgId, uint64(indices.length));
     }
@@ -538,6 +555,11 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
     }
 
     /// @inheritdoc ICustodyLedger
+    function rangeLedger() external view override returns (address ranges) {
+        return address(_ranges);
+    }
+
+    /// @inheritdoc ICustodyLedger
     function shipmentStatus(uint256 shipmentId) external view override returns (ShipmentStatus status) {
         return _shipments[shipmentId].status;
     }
@@ -607,11 +629,11 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
 
     /// @dev Reads the batch's states and expiry and requires it usable; returns its packing
     /// layout's units per case (0 = not packed).
-    function _requireUsableBatch(bytes32 batchId) private view returns (uint16 unitsPerCase) {
-        (LifecycleState batchState, LifecycleState productState, uint64 expiryDate,,, uint16 perCase) =
+    function _requireUsableBatch(bytes32 batchId) private view returns (uint16 unitsPerCase, uint64 unitCount) {
+        (LifecycleState batchState, LifecycleState productState, uint64 expiryDate, uint64 count,, uint16 perCase) =
             _registry.unitInfo(batchId);
         _requireUsable(batchId, batchState, productState, expiryDate);
-        return perCase;
+        return (perCase, count);
     }
 
     /// @dev Debit unquarantined units (forward shipments).
@@ -662,16 +684,35 @@ contract CustodyLedger is ICustodyLedger, SuiteMember {
         }
     }
 
-    /// @dev Packed batch: each of `units[0..count)` must be held loose by `holderSeq`.
-    function _requireHeldLoose(
+    /// @dev Whether `seq` holds the unit: loose (packed batch: HELD or NONE), or in one of its
+    /// ranges (unpacked batch; MISSING after a short receipt).
+    function _unitHeld(bytes32 batchId, uint256 index, uint32 seq, UnitBatch memory b)
+        private
+        view
+        returns (IRangeLedger.RangeState)
+    {
+        if (b.unitsPerCase == 0) return _ranges.heldBy(batchId, index, seq);
+        return _packing.unitHolder(batchId, index, b.unitsPerCase) == seq
+            ? IRangeLedger.RangeState.HELD
+            : IRangeLedger.RangeState.NONE;
+    }
+
+    /// @dev Each of `units[0..count)` must be held by `holderSeq`: loose (packed batch), or in one
+    /// of its ranges (unpacked batch; `decommissioned`: counted gone there).
+    function _requireHeld(
         bytes32 batchId,
         uint256[] memory units,
         uint256 count,
-        uint256 unitsPerCase,
+        UnitBatch memory b,
         uint32 holderSeq,
-        bytes32 holderOrgId
-    ) private view {
-        uint256 notHeld = _packing.firstNotHeld(batchId, units, count, unitsPerCase, holderSeq);
+        bytes32 holderOrgId,
+        bool decommissioned
+    ) private {
+        uint256 notHeld = b.unitsPerCase != 0
+            ? _packing.firstNotHeld(batchId, units, count, b.unitsPerCase, holderSeq)
+            : decommissioned
+            ? _ranges.consumeMany(batchId, b.unitCount, units, count, holderSeq)
+            : _ranges.firstNotHeld(batchId, units, count, holderSeq);
         if (notHeld != type(uint256).max) revert CustodyLedgerNotUnitHolder(batchId, notHeld, holderOrgId);
     }
 

@@ -125,6 +125,14 @@ interface ICustodyLedger {
     /// @param state its decommissioned state
     event DecommissionedUnitPresented(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash,
         bytes32 indexed orgId, UnitState state);
+    /// @notice A unit missing from a short receipt (see IRangeLedger) was presented for dispensing:
+    /// refused without reverting, so the alert stays on chain.
+    /// @param batchId the batch
+    /// @param index the unit
+    /// @param codeHash keccak256(utf8(code))
+    /// @param orgId the dispenser that presented it
+    event MissingUnitPresented(bytes32 indexed batchId, uint256 indexed index, bytes32 codeHash,
+        bytes32 indexed orgId);
     /// @notice Units were credited to a holding (batch commit).
     /// @param batchId the batch
     /// @param orgId the organisation
@@ -386,6 +394,10 @@ interface ICustodyLedger {
     /// @notice The PackingLedger this ledger deployed (container custody of packed batches).
     /// @return packing its address.
     function packingLedger() external view returns (address packing);
+
+    /// @notice The RangeLedger this ledger deployed (which codes of an unpacked batch each holder holds).
+    /// @return ranges its address.
+    function rangeLedger() external view returns (address ranges);
 
     /// @notice Status of a shipment.
     /// @param shipmentId the shipment.

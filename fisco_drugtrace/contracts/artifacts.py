@@ -49,9 +49,11 @@ SUITE_CONTRACTS: tuple[str, ...] = (
     "ProcurementLedger",
 )
 #: Contracts a suite contract creates in its constructor (not deployed by the recipe): name ->
-#: (creator, the creator's getter of its address). CustodyLedger creates the PackingLedger.
+#: (creator, the creator's getter of its address). CustodyLedger creates the PackingLedger and the
+#: RangeLedger.
 CREATED_CONTRACTS: dict[str, tuple[str, str]] = {
     "PackingLedger": ("CustodyLedger", "packingLedger"),
+    "RangeLedger": ("CustodyLedger", "rangeLedger"),
 }
 #: Every contract with an artifact, in manifest order: the recipe's, then the created ones.
 ALL_CONTRACTS: tuple[str, ...] = SUITE_CONTRACTS + tuple(CREATED_CONTRACTS)

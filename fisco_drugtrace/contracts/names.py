@@ -48,6 +48,8 @@ ENUM_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "DeliveryStatus": ("NONE", "SHIPPED", "ACCEPTED", "REFUSED", "INVOICED", "PAID"),
     "NodeStatus": ("NONE", "HELD", "TRANSIT", "OPENED", "MISSING"),
     "UnitState": ("ACTIVE", "DISPENSED", "DESTROYED", "STOLEN", "LOST", "SAMPLED"),
+    # contracts/interfaces/IRangeLedger.sol (D9: unit-level custody of unpacked batches)
+    "RangeState": ("NONE", "HELD", "TRANSIT", "MISSING"),
 }
 
 #: parameter name -> the enum whose members are its bits (bit ``1 << member``), e.g. OrgRegistry's
@@ -161,8 +163,9 @@ REVERT_HINTS: Mapping[str, str] = {
     "CustodyLedgerPackedBatch": "the batch is packed: ship its cases/pallets through the PackingLedger, not a quantity",
     "CustodyLedgerPackedShipment": "the shipment lists cases/pallets: receive it per container through the PackingLedger",
     "CustodyLedgerNotPackedShipment": "the shipment is by quantity (or more units reported missing than shipped)",
-    "CustodyLedgerNotUnitHolder": "only the holder of the unit, loose (its case unpacked there), dispenses it: "
-                                  "unpack the case first",
+    "CustodyLedgerNotUnitHolder": "only the organisation holding the unit dispenses or decommissions it: for a "
+                                  "packed batch, loose (unpack its case first); otherwise one of the codes it "
+                                  "received (RangeLedger.rangesOf lists them)",
     "CustodyLedgerOnlyPacking": "only the suite's PackingLedger calls this function",
     "CustodyLedgerInvalidUnitList": "list each unit once, ascending, with one code hash per unit",
     "CustodyLedgerInvalidUnitState": "decommission as DESTROYED, STOLEN, LOST or SAMPLED (regulators: SAMPLED only)",
@@ -179,6 +182,16 @@ REVERT_HINTS: Mapping[str, str] = {
                                "not a case of a pallet that is itself reported missing)",
     "PackingLedgerUnitGone": "the unit was dispensed or decommissioned: it cannot move or be repacked",
     "PackingLedgerOnlyCustody": "only the suite's CustodyLedger calls this function",
+    # RangeLedger (unit-level custody of unpacked batches, D9)
+    "RangeLedgerOnlyCustody": "only the suite's CustodyLedger calls this function",
+    "RangeLedgerTooFragmented": "the units to ship are spread over too many code ranges: ship fewer units "
+                                "(the sender's first ranges) now and the rest in another shipment",
+    "RangeLedgerShortOfUnits": "the holder's code ranges hold fewer units than its quantity (units restored by "
+                               "quantity only): ship at most what RangeLedger.rangesOf lists",
+    "RangeLedgerSplitTooFar": "too many dispensed or decommissioned codes to count in one move: ship fewer units",
+    "RangeLedgerBatchTooLarge": "unit-level custody covers batches of at most 2^32 units",
+    "RangeLedgerUnitOutOfRange": "the unit index is beyond the batch's unit count (or the batch is unknown)",
+    "RangeLedgerPackedBatch": "the batch is packed: its custody is per container (PackingLedger.containerState)",
     # ObservationLog
     "ObservationLogInvalidPoint": "use one of the observation points listed in `observe --help`",
     "ObservationLogInvalidRange": "--min must not exceed --max",

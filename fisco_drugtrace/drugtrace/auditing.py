@@ -90,7 +90,8 @@ class AuditOps(ServiceBase):
                 layout = None
         if layout is None:
             return self._query(lambda ix: queries.unit_trace(ix, location.batch_id,
-                                                             code_hash(location.code, hasher=self.chain_hash)), sync=sync)
+                                                             code_hash(location.code, hasher=self.chain_hash),
+                                                             unit=location.index), sync=sync)
         return self._query(lambda ix: self._packed_unit_trace(ix, location, layout), sync=sync)
 
     def _packed_unit_trace(self, index: AuditIndex, location: Any, layout: Any) -> queries.UnitTrace:

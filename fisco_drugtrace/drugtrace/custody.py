@@ -129,6 +129,43 @@ class CustodyOps(ServiceBase):
         dispensed = any(name == "UnitDispensed" for name, _ in tx.events)
         return DispenseResult(location.code, location.batch_id, location.index, dispensed, tx)
 
+    def held_ranges(self, batch: bytes, org: str | bytes) -> list[tuple[int, int]]:
+        """The unit ranges ``[start, end)`` of a batch committed without packing that ``org`` holds
+        (the RangeLedger's queue, D9), in the order its next dispatch takes them (first in, first
+        out). Units already dispensed or decommissioned inside a range are still listed."""
+        oid = org_ref(org)
+        out: list[tuple[int, int]] = []
+        cursor = 0
+        for _ in range(1024):  # bounded: 256 ranges a page
+            bounds, _gone, cursor = self.suite.call(self.suite.ranges, "rangesOf", batch, oid, cursor, 256)
+            out += [(int(bounds[i]), int(bounds[i + 1])) for i in range(0, len(bounds), 2)]
+            if not cursor:
+                break
+        return out
+
+    def held_indices(self, batch: bytes, org: str | bytes, limit: int | None = None) -> list[int]:
+        """The unit indices of an unpacked batch ``org`` holds and may still dispense: its ranges
+        less the units gone (one dispensed-bitmap word read per 256 units), at most ``limit``."""
+        found: list[int] = []
+        words: dict[int, int] = {}
+        for start, end in self.held_ranges(batch, org):
+            for index in range(start, end):
+                word = index >> 8
+                if word not in words:
+                    words[word] = int(self.suite.call(self.suite.custody, "dispenseWord", batch, word))
+                if not words[word] >> (index & 0xFF) & 1:
+                    found.append(index)
+                    if limit is not None and len(found) >= limit:
+                        return found
+        return found
+
+    def unit_holder(self, batch: bytes, index: int) -> tuple[int, int, int, bytes, int]:
+        """Where a unit of an unpacked batch stands (``RangeLedger.rangeOf``): its range's
+        ``(start, end, state, holder_or_sender_org_id, shipment_id)``; state 1 held, 2 in transit,
+        3 missing from the sender after a short receipt."""
+        start, end, state, holder, shipment, _gone = self.suite.call(self.suite.ranges, "rangeOf", batch, int(index))
+        return int(start), int(end), int(state), bytes(holder), int(shipment)
+
     def is_dispensed(self, batch: bytes, index: int) -> bool:
         return bool(self.suite.call(self.suite.custody, "isDispensed", batch, int(index)))
 

@@ -218,10 +218,13 @@ def play_story(client: Any, signers: Sequence[Any], home: str | Path, *, units: 
             f"({held.quarantined}); the pharmacy's {to_each} are sellable")
 
     # 4. the pharmacy dispenses; one box is presented twice ------------------------------------
-    start = to_dist + to_each  # the pharmacy's boxes, in code-list order (custody is by quantity)
-    for code in codes[start:start + 3]:
-        pharm.dispense(code)
-        result.dispensed_codes.append(code)
+    # the pharmacy's own boxes: custody is per code (D9), the shipments took them first-in
+    # first-out (the RangeLedger says which: here units to_each .. 2 * to_each - 1)
+    own = pharm.held_indices(batch, ids["pharmacy"], limit=3)
+    start = own[0]
+    for index in own:
+        pharm.dispense(codes[index])
+        result.dispensed_codes.append(codes[index])
     again = pharm.dispense(codes[start])
     result.duplicate_code = codes[start]
     narrate("The pharmacy dispenses", f"3 boxes sold; box {codes[start]} presented again -> "

@@ -124,20 +124,33 @@ class Suite:
         return found
 
     @property
+    def ranges(self) -> Contract:
+        """The RangeLedger the CustodyLedger created (unit-level custody of unpacked batches, D9),
+        found through ``CustodyLedger.rangeLedger()`` once; its events decode from then on."""
+        found = self.contracts.get("RangeLedger")
+        if found is None:
+            address = self.custody.call("rangeLedger", sender=getattr(self.signer, "address", None))
+            found = Contract(self.client, suite_abi("RangeLedger"), address, self.signer)
+            self.contracts["RangeLedger"] = found
+            self._decoder = EventDecoder({c.address: (name, c.abi) for name, c in self.contracts.items()})
+        return found
+
+    @property
     def decoder(self) -> EventDecoder:
         return self._decoder
 
     def full_decoder(self) -> EventDecoder:
-        """The decoder of every suite contract including the PackingLedger the CustodyLedger
-        created (looked up once), so the audit index follows containers too. A CustodyLedger
-        older than packing has none: the decoder is then the five (six) contracts' alone."""
-        if "PackingLedger" not in self.contracts:
-            from fisco_drugtrace.errors import DrugTraceError
+        """The decoder of every suite contract including the PackingLedger and RangeLedger the
+        CustodyLedger created (looked up once), so the audit index follows containers and ranges
+        too. A CustodyLedger older than them has none: the decoder is then the others' alone."""
+        from fisco_drugtrace.errors import DrugTraceError
 
-            try:
-                self.packing
-            except DrugTraceError:
-                return self._decoder
+        for name in ("PackingLedger", "RangeLedger"):
+            if name not in self.contracts:
+                try:
+                    self.packing if name == "PackingLedger" else self.ranges
+                except DrugTraceError:
+                    return self._decoder
         return self._decoder
 
     def call(self, contract: Contract, fn: str, *args: Any) -> Any:

@@ -140,6 +140,15 @@ def test_ship_receive_dispense_trace_verify(world, capsys) -> None:
     assert code == 1 and "DO NOT USE" in text and "Where its batch has been" in text
     table = invoke("trace", "unit", world["codes"][10])
     assert "UnitDispensed" in table and "Kangjian" in table  # organisations by their names
+    # unit-level custody (D9): which organisation holds a code not yet dispensed, from its range
+    at_pharmacy = invoke("trace", "unit", world["codes"][11])
+    assert "custody: unit 11, in codes 0..49, held by Kangjian" in at_pharmacy
+    assert "custody: unit 200, in codes 50..299, held by " in invoke("trace", "unit", world["codes"][200])
+    # its trace keeps the range events of the shipments that carried it, not the batch's others
+    carried = [e["event"] for e in as_json("trace", "unit", world["codes"][11])["entries"]]
+    assert "RangesShipped" in carried and "RangesReceived" in carried
+    assert "RangesShipped" not in [e["event"] for e in as_json("trace", "unit", world["codes"][200])["entries"]]
+    assert "custody:" not in table  # a dispensed unit has left custody
 
 
 def test_regulator_inspection_blocks_release_until_lifted(world, capsys, tmp_path) -> None:

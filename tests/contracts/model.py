@@ -264,6 +264,7 @@ class Shipment:
     received_at: int = 0  # the receipt's time (issue 17 B: a procurement delivery's acceptance)
     packed: bool = False  # sent by container through the PackingLedger (issue 17A)
     items: tuple[int, ...] = ()  # its containers and loose units (packed)
+    units: list[int] = field(default_factory=list)  # its live units, in queue order (unpacked: D9)
 
 
 @dataclass
@@ -645,6 +646,10 @@ class Model(ProcurementRules):
     periods: dict[bytes, int] = field(default_factory=dict)
     # issue 17A: PackingLedger -- the containers (and loose units) that have a place of their own
     boxes: dict[tuple[bytes, int], Box] = field(default_factory=dict)
+    # D9, unit-level custody of unpacked batches (RangeLedger): each holder's live units in the
+    # order its next dispatch takes them (first in, first out); a batch nobody moved is its MAH's
+    queues: dict[tuple[bytes, bytes], list[int]] = field(default_factory=dict)
+    missing: dict[tuple[bytes, int], tuple[bytes, int]] = field(default_factory=dict)  # unit -> (sender, shipment)
 
     # ------------------------------------------------------------------ transactions
 
@@ -941,6 +946,49 @@ class Model(ProcurementRules):
         if q == 0 or q > _UINT40_MAX:
             raise Rejected("CustodyLedgerInvalidQuantity", q)
 
+    # ------------------------------------------------------------------ range custody (D9)
+    # contracts/README.md "Unit-level custody of unpacked batches": quantity shipments take the
+    # sender's units first in, first out; a receipt appends them to the receiver's queue (the
+    # shipment's last units missing from the sender when fewer arrive); a rejection or void puts
+    # them back at the head of the sender's queue; only the holder dispenses or decommissions.
+
+    def queue(self, bid: bytes, org: bytes) -> list[int]:
+        b = self.batches[bid]
+        if (bid, b.mah) not in self.queues:
+            self.queues[(bid, b.mah)] = list(range(b.unit_count))
+        return self.queues.setdefault((bid, org), [])
+
+    def place(self, bid: bytes, index: int) -> tuple[int, bytes, int]:
+        """RangeLedger.rangeOf's (state, holder or sender, shipment) of a live unit."""
+        if (bid, index) in self.missing:
+            sender, sid = self.missing[(bid, index)]
+            return 3, sender, sid
+        for sid, s in enumerate(self.shipments, start=1):
+            if s.batch == bid and s.status == ShipmentStatus.DISPATCHED and index in s.units:
+                return 2, s.frm, sid
+        self.queue(bid, self.batches[bid].mah)
+        for (xb, org), units in self.queues.items():
+            if xb == bid and index in units:
+                return 1, org, 0
+        raise AssertionError(f"unit {index} is nowhere")
+
+    def _take(self, bid: bytes, frm: bytes, qty: int) -> list[int]:
+        q = self.queue(bid, frm)
+        if len(q) < qty:
+            raise Rejected("RangeLedgerShortOfUnits", bid, frm, qty - len(q))
+        taken, q[:] = q[:qty], q[qty:]
+        return taken
+
+    def _first_not_held(self, bid: bytes, units: list[int], holder: bytes) -> None:
+        q = self.queue(bid, holder)
+        for i in units:
+            if i not in q:
+                raise Rejected("CustodyLedgerNotUnitHolder", bid, i, holder)
+
+    def _gone(self, bid: bytes, holder: bytes, units: list[int]) -> None:
+        q = self.queue(bid, holder)
+        q[:] = [i for i in q if i not in units]
+
     def dispatch(self, sender: str, bid: bytes, to: bytes, carrier: bytes, qty: int) -> int:
         frm, _ = self.authorize(sender, MASK["forward_senders"])
         self._check_qty(qty)
@@ -957,8 +1005,9 @@ class Model(ProcurementRules):
         available = h[0] - h[1]
         if available < qty:
             raise Rejected("CustodyLedgerInsufficientStock", bid, frm, available, qty)
+        units = [] if packed else self._take(bid, frm, qty)
         h[0] -= qty
-        self.shipments.append(Shipment(bid, frm, to, carrier, qty, packed=packed))
+        self.shipments.append(Shipment(bid, frm, to, carrier, qty, packed=packed, units=units))
         return len(self.shipments)
 
     def dispatch_return(self, sender: str, bid: bytes, to: bytes, carrier: bytes, qty: int) -> int:
@@ -977,8 +1026,12 @@ class Model(ProcurementRules):
             raise Rejected("CustodyLedgerInvalidAddressee", bid, to)
         self.require_active(to, _MAN if to == b.mah else MASK["distributor"])
         self.require_active(carrier, MASK["logistics"])
+        h = self._holding(bid, frm)
+        if h[0] < qty:
+            raise Rejected("CustodyLedgerInsufficientStock", bid, frm, h[0], qty)
+        units = [] if packed else self._take(bid, frm, qty)
         self._debit(bid, frm, qty)
-        self.shipments.append(Shipment(bid, frm, to, carrier, qty, is_return=True, packed=packed))
+        self.shipments.append(Shipment(bid, frm, to, carrier, qty, is_return=True, packed=packed, units=units))
         return len(self.shipments)
 
     def _debit(self, bid: bytes, org: bytes, qty: int) -> None:
@@ -1017,6 +1070,11 @@ class Model(ProcurementRules):
         self.held.add((s.batch, caller))
         s.received, s.received_at = qty, self.now
         s.status = ShipmentStatus.PARTIAL if qty < s.quantity else ShipmentStatus.RECEIVED
+        if not s.packed:
+            self.queue(s.batch, caller).extend(s.units[:qty])
+            sid = self.shipments.index(s) + 1
+            for i in s.units[qty:]:  # the shipment's last units: missing from the sender
+                self.missing[(s.batch, i)] = (s.frm, sid)
 
     def reject(self, sender: str, sid: int) -> None:
         caller, _ = self.authorize(sender, MASK["any"])
@@ -1027,6 +1085,7 @@ class Model(ProcurementRules):
             h[1] += s.quantity
         s.status = ShipmentStatus.REJECTED
         self._back_intact(sid, s)
+        self._back_to_sender(s)
 
     def void_shipment(self, sender: str, sid: int) -> None:
         """A regulator's void of a stuck shipment: back to the sender, quarantined (issue 12, defect 6)."""
@@ -1042,6 +1101,12 @@ class Model(ProcurementRules):
         h[1] += s.quantity
         s.status = ShipmentStatus.VOIDED
         self._back_intact(sid, s)
+        self._back_to_sender(s)
+
+    def _back_to_sender(self, s: Shipment) -> None:
+        if not s.packed:
+            q = self.queue(s.batch, s.frm)
+            q[:0] = s.units
 
     def dispense(self, sender: str, bid: bytes, index: int, proof_ok: bool) -> bool:
         org, _ = self.authorize(sender, MASK["dispensers"])
@@ -1056,14 +1121,20 @@ class Model(ProcurementRules):
             # DuplicateDispense (DecommissionedUnitPresented), nothing changes -- in every lifecycle state and after expiry,
             # so the counterfeit/diversion alert is never lost to a usability revert.
             return False
+        if not b.per_case and (bid, index) in self.missing:
+            return False  # MissingUnitPresented: an alert, nothing changes
         self._usable(bid)
         if b.per_case and self._loose_seq(bid, index) != self.orgs[org].seq:  # D9: only its holder
+            raise Rejected("CustodyLedgerNotUnitHolder", bid, index, org)
+        if not b.per_case and index not in self.queue(bid, org):
             raise Rejected("CustodyLedgerNotUnitHolder", bid, index, org)
         h = self._holding(bid, org)
         if h[0] - h[1] == 0:
             raise Rejected("CustodyLedgerInsufficientStock", bid, org, 0, 1)
         h[0] -= 1
         self.dispensed.add((bid, index))
+        if not b.per_case:
+            self._gone(bid, org, [index])
         return True
 
     def _unit_list(self, bid: bytes, indices: list[int], proof_ok: bool) -> None:
@@ -1099,6 +1170,8 @@ class Model(ProcurementRules):
             raise Rejected("CustodyLedgerInsufficientStock", bid, org, h[0] - h[1], len(fresh))
         h[0] -= len(fresh)
         self.dispensed.update((bid, i) for i in fresh)
+        if not self.batches[bid].per_case:
+            self._gone(bid, org, fresh)
         return len(fresh)
 
     def decommission(self, sender: str, bid: bytes, indices: list[int], proof_ok: bool, state: int,
@@ -1121,6 +1194,8 @@ class Model(ProcurementRules):
         self._debit(bid, holder, len(indices))
         for i in indices:
             self.decommissioned[(bid, i)] = state
+        if not self.batches[bid].per_case:
+            self._gone(bid, holder, indices)
         if holder != self.batches[bid].mah:  # left the market without coming back
             self.decommissioned_off[bid] = self.decommissioned_off.get(bid, 0) + len(indices)
 
@@ -1200,7 +1275,8 @@ class Model(ProcurementRules):
         return self.orgs[holder].seq if holder is not None else 0
 
     def _require_loose(self, bid: bytes, units: list[int], holder: bytes) -> None:
-        if not self.batches[bid].per_case:
+        if not self.batches[bid].per_case:  # an unpacked batch: in one of the holder's ranges (D9)
+            self._first_not_held(bid, units, holder)
             return
         seq = self.orgs[holder].seq if holder in self.orgs else 0
         for i in units:

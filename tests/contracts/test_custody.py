@@ -29,7 +29,9 @@ def test_dispatch_event_record_and_holding(scene: Scene) -> None:
     assert sid == count + 1
     assert w.all_events(r) == [("ShipmentDispatched", {
         "shipmentId": sid, "batchId": b, "fromOrgId": w.org("dist"), "toOrgId": w.org("pharm"),
-        "carrierOrgId": w.org("log"), "quantity": 7, "isReturn": False, "manifestHash": H})]
+        "carrierOrgId": w.org("log"), "quantity": 7, "isReturn": False, "manifestHash": H}),
+        # the distributor's first 7 units (it holds 20..39): which codes travel (D9)
+        ("RangesShipped", {"shipmentId": sid, "batchId": b, "bounds": (20, 27)})]
     assert w.custody.call("getShipment", sid) == (b, w.org("dist"), w.org("pharm"), w.org("log"), 7, 0,
                                                   w.chain.timestamp_ms, int(ShipmentStatus.DISPATCHED), False, False)
     assert w.holding(b, "dist") == (13, 0)
@@ -67,7 +69,8 @@ def test_receive_in_full(scene: Scene) -> None:
     sid = w.ship(b, "dist", "pharm", 5, receive=False)
     r = w.custody.transact("receiveShipment", sid, 5, H, sender=w.acct("pharm"))
     assert w.all_events(r) == [("ShipmentReceived", {"shipmentId": sid, "batchId": b, "toOrgId": w.org("pharm"),
-                                                      "received": 5, "quarantined": 0, "evidenceHash": H})]
+                                                      "received": 5, "quarantined": 0, "evidenceHash": H}),
+                               ("RangesReceived", {"shipmentId": sid, "batchId": b, "missingBounds": ()})]
     assert w.holding(b, "pharm") == (15, 0)
     shipment = w.custody.call("getShipment", sid)
     assert (shipment[5], shipment[7]) == (5, int(ShipmentStatus.RECEIVED))
@@ -88,6 +91,8 @@ def test_partial_receive_emits_discrepancy(scene: Scene) -> None:
                               "quarantined": 0, "evidenceHash": H}),
         ("ShipmentDiscrepancy", {"shipmentId": sid, "batchId": b, "toOrgId": w.org("hosp"), "dispatched": 8,
                                  "received": 6}),
+        # units 20..27 shipped: the last two are missing from the distributor
+        ("RangesReceived", {"shipmentId": sid, "batchId": b, "missingBounds": (26, 28)}),
     ]
     assert w.holding(b, "hosp") == (16, 0)
     assert w.holding(b, "dist") == (12, 0)  # the two missing units are credited nowhere
@@ -111,8 +116,9 @@ def test_reject_returns_the_quantity_to_the_sender(scene: Scene) -> None:
     sid = w.ship(b, "dist", "pharm", 4, receive=False)
     assert w.holding(b, "dist") == (16, 0)
     r = w.custody.transact("rejectShipment", sid, H, sender=w.acct("pharm"))
-    assert w.all_events(r) == [("ShipmentRejected", {"shipmentId": sid, "batchId": b, "toOrgId": w.org("pharm"),
-                                                      "quantity": 4, "quarantined": 0, "reasonHash": H})]
+    assert w.all_events(r) == [("RangesReturned", {"shipmentId": sid, "batchId": b}),
+                               ("ShipmentRejected", {"shipmentId": sid, "batchId": b, "toOrgId": w.org("pharm"),
+                                                     "quantity": 4, "quarantined": 0, "reasonHash": H})]
     assert w.holding(b, "dist") == (20, 0)
     assert w.holding(b, "pharm") == (10, 0)
     assert w.custody.call("getShipment", sid)[7] == int(ShipmentStatus.REJECTED)
@@ -203,6 +209,7 @@ def test_quarantine_blocks_sales_and_forward_shipments_not_returns(scene: Scene)
     assert w.all_events(r) == [("QuarantineReleased", {"batchId": b, "orgId": w.org("pharm"), "quantity": 2,
                                                         "byOrgId": w.org("prov"), "evidenceHash": H})]
     assert w.holding(b, "pharm") == (6, 4)
+    i = 5  # the return took the pharmacy's first four units (0..3)
     assert w.custody.transact("dispense", b, i, scene.batch.code_hash(i), scene.batch.proof(i),
                               sender=w.acct("pharm")).output is True
     assert w.holding(b, "pharm") == (5, 4)

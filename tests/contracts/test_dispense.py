@@ -26,7 +26,7 @@ def dispense_error(w: World, info: BatchInfo, index: int, code_hash: bytes, proo
 
 def test_valid_proof_dispenses_once(scene: Scene) -> None:
     w, info = scene.w, scene.batch
-    i = 37
+    i = 7  # the pharmacy holds units 0..9
     assert w.drugs.call("getBatch", info.batch_id)[7] == info.tree.root  # the reference root was committed
     r = w.dispense(info, i)
     assert r.output is True
@@ -39,8 +39,8 @@ def test_valid_proof_dispenses_once(scene: Scene) -> None:
 
 def test_second_dispense_is_flagged_without_revert_or_state_change(scene: Scene) -> None:
     w, info = scene.w, scene.batch
-    i = 12
-    w.dispense(info, i)
+    i = 12  # held by the hospital (10..19); the pharmacy presents a copy of it too
+    w.dispense(info, i, who="hosp")
     before = (w.holding(info.batch_id, "pharm"), w.holding(info.batch_id, "hosp"),
               w.custody.call("dispenseWord", info.batch_id, 0))
     for who in ("pharm", "hosp"):
@@ -104,17 +104,17 @@ def test_proof_of_batch_a_is_refused_for_batch_b(scene: Scene) -> None:
 def test_bitmap_words_are_index_div_256(scene: Scene) -> None:
     w = scene.w
     info = w.commit_batch(scene.product, "WIDE", 600)
-    w.ship(info.batch_id, "man", "dist", 5)
-    w.ship(info.batch_id, "dist", "hosp", 5)
+    w.ship(info.batch_id, "man", "dist", 600)
+    w.ship(info.batch_id, "dist", "hosp", 600)
     for i in (0, 255, 256, 511, 599):
         assert w.dispense(info, i, who="hosp").output is True
     assert w.custody.call("dispenseWord", info.batch_id, 0) == (1 << 0) | (1 << 255)
     assert w.custody.call("dispenseWord", info.batch_id, 1) == (1 << 0) | (1 << 255)
     assert w.custody.call("dispenseWord", info.batch_id, 2) == 1 << (599 - 512)
-    assert w.holding(info.batch_id, "hosp") == (0, 0)
-    info_idx = 300
-    assert dispense_error(w, info, info_idx, info.code_hash(info_idx), info.proof(info_idx), who="hosp") == \
-        ("CustodyLedgerInsufficientStock", (info.batch_id, w.org("hosp"), 0, 1))
+    assert w.holding(info.batch_id, "hosp") == (595, 0)
+    info_idx = 300  # the pharmacy holds nothing of this batch
+    assert dispense_error(w, info, info_idx, info.code_hash(info_idx), info.proof(info_idx), who="pharm") == \
+        ("CustodyLedgerNotUnitHolder", (info.batch_id, info_idx, w.org("pharm")))
 
 
 @pytest.fixture(scope="module")

@@ -124,10 +124,13 @@ def test_worst_case_dispense_meets_the_80000_target_under_the_model(artifacts: d
     w = World.deploy(artifacts, chain=Fisco3Chain())
     product = w.register_product()
     batch = w.commit_batch(product, "B-100000", 100_000)
-    w.ship(batch.batch_id, "man", "dist", 5000)
-    w.ship(batch.batch_id, "dist", "pharm", 1000)
-    i = 54_321
+    # the pharmacy holds [60 000, 80 000) (D9: only the holder dispenses): the unit's range starts
+    # in another level-1 word of the range-start bitmap, the longest floor search at this size
+    w.ship(batch.batch_id, "man", "dist", 60_000)
+    w.ship(batch.batch_id, "man", "pharm", 20_000)
+    i = 70_000
     assert len(batch.proof(i)) == 17
+    assert w.ranges.call("rangeOf", batch.batch_id, i)[:2] == (60_000, 80_000)
 
     first = w.chain.fresh_copy().contracts["CustodyLedger"].transact(
         "dispense", batch.batch_id, i, batch.code_hash(i), batch.proof(i), sender=w.acct("pharm"))

@@ -173,8 +173,13 @@ def _not_addressee(s: Scene, a: Actor, c: Call) -> tuple[str, tuple[Any, ...]]:
     return ("CustodyLedgerNotAddressee", (c.args[0], a.org_id))
 
 
+#: A unit of the scene's batch each holder holds (D9: only the holder dispenses or decommissions it):
+#: man 40..63, dist 20..39, pharm 0..9, hosp 10..19 (the shipments took them first-in first-out).
+HELD_UNIT = {MAN: 47, DIST: 27, PHARM: 5, HOSP: 15}
+
+
 def _dispense(s: Scene, a: Actor) -> Call:
-    i = 5
+    i = HELD_UNIT.get(a.kind, 5)
     return Call(s.w.custody, "dispense", (s.batch.batch_id, i, s.batch.code_hash(i), s.batch.proof(i)))
 
 
@@ -403,6 +408,21 @@ def _decommission_packed(s: Scene, a: Actor) -> Call:
                                               5 if regulator else 4, holder, Z32))
 
 
+def _ranges_only(fn: str) -> Prepare:
+    """The RangeLedger's writes (the CustodyLedger's alone), called directly."""
+    def prep(s: Scene, a: Actor) -> Call:
+        b = s.batch.batch_id
+        args: tuple[Any, ...] = {
+            "dispatchUnits": (b, 64, 1, 1, 1, False), "receiveUnits": (b, 1, 1, 1), "returnUnits": (b, 1),
+            "consumeMany": (b, 64, [0], 1, 1)}[fn]
+        return Call(s.w.ranges, fn, args)
+    return prep
+
+
+def only_custody() -> Refusal:
+    return lambda s, a, c: ("RangeLedgerOnlyCustody", (a.account,))
+
+
 def _packing_only(fn: str) -> Prepare:
     """CustodyLedger's entry points for the PackingLedger, called directly."""
     def prep(s: Scene, a: Actor) -> Call:
@@ -420,15 +440,18 @@ def only_packing() -> Refusal:
 
 
 def _dispense_many(s: Scene, a: Actor) -> Call:
-    b, idx = s.batch, [5, 6]
+    i = HELD_UNIT.get(a.kind, 5)
+    b, idx = s.batch, [i, i + 1]
     return Call(s.w.custody, "dispenseMany", (b.batch_id, idx, [b.code_hash(i) for i in idx], b.multiproof(idx)))
 
 
 def _decommission(s: Scene, a: Actor) -> Call:
-    b, idx = s.batch, [7]
     regulator = a.kind in (NAT, PROV)
-    holder = s.w.org("dist") if regulator or a.kind not in HOLDERS else a.org_id
-    return Call(s.w.custody, "decommission", (b.batch_id, idx, [b.code_hash(7)], b.multiproof(idx),
+    own = a.kind in HOLDERS and not regulator
+    i = HELD_UNIT[a.kind] + 2 if own else HELD_UNIT[DIST] + 2
+    b, idx = s.batch, [i]
+    holder = a.org_id if own else s.w.org("dist")
+    return Call(s.w.custody, "decommission", (b.batch_id, idx, [b.code_hash(i)], b.multiproof(idx),
                                               5 if regulator else 4, holder, Z32))
 
 
@@ -644,6 +667,9 @@ OPS: list[Op] = [
     Op("dispenseMany", K(PHARM, HOSP), _dispense_many, by_kind(MASK["dispensers"]), "UnitDispensed"),
     Op("decommission", HOLDERS | REG, _decommission, by_kind(MASK["holders"] | MASK["regulators"]),
        "UnitDecommissioned"),
+    # range custody of unpacked batches (D9): the CustodyLedger's alone
+    *(Op(fn, K(), _ranges_only(fn), only_custody(), None, pausable=False)
+      for fn in ("dispatchUnits", "receiveUnits", "returnUnits", "consumeMany")),
 
     *CORRECTIONS,
 ]
@@ -774,6 +800,7 @@ def test_every_packing_and_custody_write_is_covered() -> None:
     names = {o.name.split(":")[0] for o in OPS}
     assert _writes("IPackingLedger.sol") - names == set()
     assert _writes("ICustodyLedger.sol") - names == set()
+    assert _writes("IRangeLedger.sol") - names == set()
     assert "commitPackedBatch" in _writes("IDrugRegistry.sol") and "commitPackedBatch" in names
     # the packed variants of the unit-level writes, beside the plain ones
     assert {"dispense:packed", "dispenseMany:packed", "decommission:packed"} <= {o.name for o in OPS}

@@ -15,7 +15,7 @@ from eth_utils import keccak
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
 import merkle_reference as ref
-from fisco_drugtrace.contracts.artifacts import SUITE_CONTRACTS, load_artifact, suite_errors_abi
+from fisco_drugtrace.contracts.artifacts import ALL_CONTRACTS, SUITE_CONTRACTS, load_artifact, suite_errors_abi
 
 NOW_MS = 1_767_225_600_000  # 2026-01-01, milliseconds like FISCO block timestamps
 DAY_MS = 86_400_000
@@ -34,7 +34,7 @@ class Deployed:
         self.evm, self.name, self.address = evm, name, address
         self.abi = load_artifact(name).abi
         self.fns = {e["name"]: e for e in self.abi if e["type"] == "function"}
-        every_event = [e for n in SUITE_CONTRACTS for e in load_artifact(n).abi if e["type"] == "event"]
+        every_event = [e for n in ALL_CONTRACTS for e in load_artifact(n).abi if e["type"] == "event"]
         self.events = {keccak(text=f"{e['name']}({','.join(_types(e['inputs']))})"): e for e in every_event}
         self.errors = {keccak(text=f"{e['name']}({','.join(_types(e['inputs']))})")[:4]: e for e in errors}
 
@@ -170,29 +170,29 @@ def test_happy_path_and_duplicate_dispense_alert(suite: dict[str, Any]) -> None:
                                     sender=acct["MANUFACTURER"])
     assert shipment == 1 and events[0][0] == "ShipmentDispatched" and events[0][1]["quantity"] == 100
     _, events = custody.send("receiveShipment", 1, 100, b"\2" * 32, sender=acct["DISTRIBUTOR"])
-    assert [e[0] for e in events] == ["ShipmentReceived"]
+    assert [e[0] for e in events] == ["ShipmentReceived", "RangesReceived"]
 
     custody.send("dispatch", batch_id, org("PHARMACY"), org("LOGISTICS"), 20, ZERO, sender=acct["DISTRIBUTOR"])
     custody.send("receiveShipment", 2, 20, ZERO, sender=acct["PHARMACY"])
     assert custody.call("holdingOf", batch_id, org("PHARMACY")) == (20, 0)
     assert custody.call("holdingOf", batch_id, org("MANUFACTURER")) == (200, 0)
 
-    index = 257
+    index = 17  # the pharmacy holds units 0..19: the first 20 the distributor received
     unit = ref.code_hash(codes[index])
     dispensed, events = custody.send("dispense", batch_id, index, unit, tree.proof(index), sender=acct["PHARMACY"])
     assert dispensed is True
     assert events == [("UnitDispensed", {"batchId": batch_id, "index": index, "codeHash": unit,
                                          "orgId": org("PHARMACY")})]
     assert custody.call("isDispensed", batch_id, index) is True
-    word = custody.call("dispenseWord", batch_id, 1)
-    assert word == 1 << 1
+    word = custody.call("dispenseWord", batch_id, 0)
+    assert word == 1 << 17
 
     # The same unit again: no revert, an alert on chain, nothing else changes.
     again, events = custody.send("dispense", batch_id, index, unit, tree.proof(index), sender=acct["PHARMACY"])
     assert again is False
     assert [e[0] for e in events] == ["DuplicateDispense"] and events[0][1]["index"] == index
     assert custody.call("holdingOf", batch_id, org("PHARMACY")) == (19, 0)
-    assert custody.call("dispenseWord", batch_id, 1) == word
+    assert custody.call("dispenseWord", batch_id, 0) == word
 
     # A proof for another unit does not open this one.
     with pytest.raises(Reverted) as info:

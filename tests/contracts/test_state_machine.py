@@ -1410,6 +1410,20 @@ class DrugTraceMachine(RuleBasedStateMachine):
         for sid, d in m.deliveries.items():
             assert w.procurement.call("getDelivery", sid) == (d.order, d.shipped, d.accepted, d.accepted_at, d.due_at,
                                                               d.amount, d.paid_at, d.status, d.flagged), "delivery"
+        # range custody of unpacked batches (D9): every live unit's place, every holder's FIFO order
+        for bid, b in m.batches.items():
+            if b.per_case:
+                continue
+            for i in range(b.unit_count):
+                if m.unit_state(bid, i) == 0:
+                    _, _, state, holder, sid, _ = w.ranges.call("rangeOf", bid, i)
+                    assert (state, holder, sid) == m.place(bid, i), ("unit place", i)
+            for name in ("man", "man_b", "dist", "dist2", "pharm", "hosp"):
+                org = w.org(name)
+                bounds, _, _ = w.ranges.call("rangesOf", bid, org, 0, 256)
+                live = [i for k in range(0, len(bounds), 2) for i in range(bounds[k], bounds[k + 1])
+                        if m.unit_state(bid, i) == 0]
+                assert live == m.queue(bid, org), ("queue order", name)
         # packing (issue 17A): every container's place, every unit's loose holder
         for bid in self.packed if self.packing_dirty else ():
             b = m.batches[bid]

@@ -114,6 +114,7 @@ class World:
     recalls: Contract
     packing: Contract
     procurement: Contract
+    ranges: Contract
     actors: dict[str, Actor] = field(default_factory=dict)
     stranger: str = address_of(999)
 
@@ -136,7 +137,8 @@ class World:
         procurement = chain.deploy(artifacts["ProcurementLedger"], orgs.address, drugs.address, custody.address,
                                    sender=nat_account)
         orgs.transact("linkProcurement", procurement.address, sender=nat_account)
-        w = cls(chain, orgs, drugs, custody, obs, recalls, packing, procurement)
+        ranges = chain.attach(artifacts["RangeLedger"], custody.call("rangeLedger"))
+        w = cls(chain, orgs, drugs, custody, obs, recalls, packing, procurement, ranges)
         w.actors["nat"] = Actor("nat", Kind.NATIONAL, REGION_A, nat_account, nat_org)
         for i, (name, (kind, region)) in enumerate(CAST.items()):
             if name != "nat":
@@ -254,6 +256,16 @@ class World:
         if receive:
             self.custody.transact("receiveShipment", sid, qty, Z32, sender=self.acct(to))
         return sid
+
+    def ranges_of(self, batch: bytes, who: str) -> list[tuple[int, int]]:
+        """The ranges [start, end) of an unpacked batch ``who`` holds, in queue (first-out) order."""
+        bounds, _gone, _next = self.ranges.call("rangesOf", batch, self.org(who), 0, 256)
+        return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+
+    def held_units(self, batch: bytes, who: str) -> list[int]:
+        """The unit indices of an unpacked batch ``who`` holds (its ranges, less the units gone)."""
+        return [i for a, b in self.ranges_of(batch, who) for i in range(a, b)
+                if self.custody.call("unitState", batch, i) == 0]
 
     def holding(self, batch: bytes, who: str) -> tuple[int, int]:
         return self.custody.call("holdingOf", batch, self.org(who))

@@ -26,8 +26,10 @@ def test_100k_codes_register_and_dispense_the_last(market) -> None:
     market.svc["regulator"].approve_process(product.product_id, b"\x9f" * 32)
     man.pass_release_gate(reg.batch.batch_id)
     man.release_batch(reg.batch.batch_id)
-    s = man.dispatch(reg.batch.batch_id, market.orgs["pharmacy"], market.orgs["logistics"], 1)
+    # the whole batch to the pharmacy: only the holder of the last code dispenses it (D9)
+    s = man.dispatch(reg.batch.batch_id, market.orgs["pharmacy"], market.orgs["logistics"], 100_000)
     pharm.receive(s.shipment_id)
+    assert pharm.held_ranges(reg.batch.batch_id, market.orgs["pharmacy"]) == [(0, 100_000)]
     last = pharm.dispense(codes[-1])
     assert last.dispensed and last.index == 99_999
     with pytest.raises(TraceCodeError) as info:  # the same codes cannot go into a second batch

@@ -309,8 +309,9 @@ def test_the_index_debits_decommissioned_units_from_their_holder(market) -> None
     reg, pharm = market.svc["regulator"], market.svc["pharmacy"]
     b, codes = _batch_with_codes(market, 10)
     _ship(market, b, "pharmacy", 6)
-    pharm.decommission([codes[8], codes[9]], "stolen")
-    reg.decommission([codes[7]], "sampled", holder=market.orgs["pharmacy"])
+    # the pharmacy holds codes 0..5 (the MAH's first shipment, first-in first-out: D9)
+    pharm.decommission([codes[4], codes[5]], "stolen")
+    reg.decommission([codes[3]], "sampled", holder=market.orgs["pharmacy"])
     rows = _index_matches_chain(market, b)
     assert rows[market.orgs["pharmacy"]][:2] == (3, 0)
     found = reg.where_is(b)
@@ -333,7 +334,7 @@ def test_units_lost_during_a_case_are_written_off_on_chain_in_the_index_and_the_
     sid = man.dispatch(b, market.orgs["hospital"], market.orgs["logistics"], 4).shipment_id
     rid = _recall(market, b)
     market.svc["hospital"].receive(sid, 1)  # 3 lost in transit
-    pharm.decommission([codes[11]], "stolen")  # the pharmacy's stock: any code of an unpacked batch
+    pharm.decommission([codes[5]], "stolen")  # one of the pharmacy's own codes (0..5, D9)
     back = pharm.dispatch_return(b, market.orgs["manufacturer"], market.orgs["logistics"], 2).shipment_id
     man.receive(back)
     chain = reg.recall_figures(rid)

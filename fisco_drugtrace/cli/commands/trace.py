@@ -81,10 +81,30 @@ def unit(app: AppContext, code: str, no_sync: bool, as_json: bool) -> None:
         emit(found, True)
         return
     echo(f"unit {code}: batch {found.batch_id}; dispensed: {found.dispensed} ({found.dispense_count} presentation(s))")
-    path = _packing_path(svc, code)
+    path = _packing_path(svc, code) or (None if found.dispensed else _range_path(svc, code))
     if path:
         echo(path)
     emit(_entries(found.entries, svc.org_labels()), False, title="Trace")
+
+
+def _range_path(svc: object, code: str) -> str | None:
+    """An unpacked batch's unit: the code range it is in and where that stands (the RangeLedger,
+    D9); None when this home does not know the code or the suite has no range custody."""
+    from fisco_drugtrace.drugtrace.ids import id_hex
+    from fisco_drugtrace.errors import DrugTraceError
+
+    try:
+        location = svc.codes.locate(code.strip())  # type: ignore[attr-defined]
+        if location is None:
+            return None
+        start, end, state, holder, shipment = svc.unit_holder(location.batch_id, location.index)  # type: ignore[attr-defined]
+    except DrugTraceError:
+        return None
+    names = svc.org_labels()  # type: ignore[attr-defined]
+    who = names.get(id_hex(holder), id_hex(holder)[:10])
+    where = {1: f"held by {who}", 2: f"in transit from {who} (shipment #{shipment})",
+             3: f"missing from {who} (short receipt of shipment #{shipment})"}.get(state, "nowhere")
+    return f"custody: unit {location.index}, in codes {start}..{end - 1}, {where}"
 
 
 def _packing_path(svc: object, code: str) -> str | None:

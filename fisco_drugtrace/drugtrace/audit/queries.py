@@ -209,18 +209,34 @@ def _concerns(row: Any, keys: frozenset[int]) -> bool:
     return any(int(k) in keys for k in args.get("items", ()))
 
 
+def _ranges_with(rows: Sequence[Any], unit: int) -> list[Any]:
+    """The RangeLedger events (D9) among ``rows`` that concern ``unit``: the shipments whose ranges
+    carried it, their receipts and returns; the other rows unchanged."""
+    def contains(bounds: Sequence[Any]) -> bool:
+        return any(int(bounds[k]) <= unit < int(bounds[k + 1]) for k in range(0, len(bounds) - 1, 2))
+
+    carried = {json.loads(r["args"]).get("shipmentId") for r in rows
+               if r["contract"] == "RangeLedger" and r["name"] == "RangesShipped"
+               and contains(json.loads(r["args"]).get("bounds", ()))}
+    return [r for r in rows if r["contract"] != "RangeLedger" or json.loads(r["args"]).get("shipmentId") in carried]
+
+
 def unit_trace(index: AuditIndex, batch_id: bytes | str, code_hash: bytes | str,
-               containers: Sequence[int] | None = None) -> UnitTrace:
+               containers: Sequence[int] | None = None, unit: int | None = None) -> UnitTrace:
     """The trace of one unit: batch-level events plus the unit's own (dispense, duplicates).
 
     :param containers: for a unit of a packed batch, the container keys of the unit, its case
         and its pallet: the batch's PackingLedger events are kept only when they name one of them.
+    :param unit: the unit's index in an unpacked batch: the batch's RangeLedger events are kept
+        only for the shipments whose ranges carried it.
     """
     b, c = _b(batch_id), _b(code_hash)
     rows = list(index.rows("batch_id = ? AND code_hash IS NULL", (b,)))
     if containers is not None:
         keys = frozenset(int(k) for k in containers)
         rows = [r for r in rows if r["contract"] != "PackingLedger" or _concerns(r, keys)]
+    if unit is not None:
+        rows = _ranges_with(rows, int(unit))
     own = list(index.rows("batch_id = ? AND code_hash = ?", (b, c)))
     shipment_rows = _shipment_side_events(index, b)
     merged = sorted(rows + own + shipment_rows, key=lambda r: (r["block_number"], r["seq"]))
