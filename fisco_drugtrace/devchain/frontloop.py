@@ -44,9 +44,9 @@ from typing import Any
 
 import orjson
 
-from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
 
 from .conncap import IDLE_TIMEOUT, MAX_CONNECTIONS, REQUEST_DEADLINE
+from .jsonrpc import V3Envelope
 from .server import _MAX_HEADERS, _MAX_LINE, _REASONS, MAX_BODY, ServerHandle, _error_body
 
 __all__ = ["serve_loop"]
@@ -85,14 +85,7 @@ def _error(req_id: Any, code: int, message: str) -> bytes:
 
 
 def _error_of(req_id: Any, exc: BaseException) -> bytes:
-    """A failure worded as :class:`~.jsonrpc.V3Envelope` words it."""
-    if isinstance(exc, RpcError):
-        return _error(req_id, exc.code, exc.node_message)
-    if isinstance(exc, DevChainError):
-        return _error(req_id, -32603, str(exc))
-    if isinstance(exc, DrugTraceError):
-        return _error(req_id, -32602, f"Invalid params: {exc}")
-    return _error(req_id, -32603, f"Internal error: {type(exc).__name__}: {exc}")
+    return orjson.dumps(V3Envelope.error_of(req_id, exc))
 
 
 class _Conn:

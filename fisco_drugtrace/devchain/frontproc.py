@@ -28,8 +28,9 @@ from typing import Any
 
 import orjson
 
-from fisco_drugtrace.errors import DevChainError, DrugTraceError, RpcError
+from fisco_drugtrace.errors import DevChainError, RpcError
 
+from .jsonrpc import V3Envelope
 from .server import MAX_BODY, ServerHandle
 
 __all__ = ["serve_split"]
@@ -155,14 +156,7 @@ class _Engine:
 
     @staticmethod
     def _error_of(req_id: Any, exc: BaseException) -> bytes:
-        # as V3Envelope words each kind of failure
-        if isinstance(exc, RpcError):
-            return _error(req_id, exc.code, exc.node_message)
-        if isinstance(exc, DevChainError):
-            return _error(req_id, -32603, str(exc))
-        if isinstance(exc, DrugTraceError):
-            return _error(req_id, -32602, f"Invalid params: {exc}")
-        return _error(req_id, -32603, f"Internal error: {type(exc).__name__}: {exc}")
+        return orjson.dumps(V3Envelope.error_of(req_id, exc))
 
     @staticmethod
     def _frame(tag: int, body: bytes) -> bytes:

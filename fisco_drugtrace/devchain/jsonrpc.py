@@ -144,15 +144,21 @@ class V3Envelope(Envelope):
             return self._error(req_id, -32601, "The method does not exist/is not available.")
         try:
             result = handler(params)
-        except RpcError as exc:
-            return self._error(req_id, exc.code, exc.node_message)
-        except DevChainError as exc:
-            return self._error(req_id, -32603, str(exc))
-        except DrugTraceError as exc:
-            return self._error(req_id, -32602, f"Invalid params: {exc}")
         except Exception as exc:  # the node answers, never dies: any bug becomes an internal error
-            return self._error(req_id, -32603, f"Internal error: {type(exc).__name__}: {exc}")
+            return self.error_of(req_id, exc)
         return {"jsonrpc": "2.0", "id": req_id, "result": result}
+
+    @classmethod
+    def error_of(cls, req_id: Any, exc: BaseException) -> dict[str, Any]:
+        """The 3.x answer to a failed call, worded by the kind of failure (the fronts that run
+        sends outside :meth:`handle` word their failures with this too)."""
+        if isinstance(exc, RpcError):
+            return cls._error(req_id, exc.code, exc.node_message)
+        if isinstance(exc, DevChainError):
+            return cls._error(req_id, -32603, str(exc))
+        if isinstance(exc, DrugTraceError):
+            return cls._error(req_id, -32602, f"Invalid params: {exc}")
+        return cls._error(req_id, -32603, f"Internal error: {type(exc).__name__}: {exc}")
 
 
 # libjson-rpc-cpp's standard messages
