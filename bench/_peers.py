@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import multiprocessing as mp
 import shutil
 import socket
 import statistics
@@ -275,65 +274,12 @@ def presign_eth(peer: Peer, keys: Sequence[bytes], to: str, data: bytes, per_sen
     return out
 
 
-def _sender(url: str, bodies: list[bytes], start_at: float, check: str, out: Any) -> None:
-    parsed = urlparse(url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
-    latencies = []
-    while time.time() < start_at:
-        time.sleep(0.001)
-    try:
-        for body in bodies:
-            t0 = time.perf_counter()
-            conn.request("POST", "/", body, {"Content-Type": "application/json"})
-            answer = json.loads(conn.getresponse().read())
-            latencies.append(time.perf_counter() - t0)
-            if "error" in answer:
-                raise RuntimeError(f"refused: {answer['error']}")
-            result = answer["result"]
-            while check == "eth-poll":  # ask for the receipt until the transaction is mined
-                conn.request("POST", "/", json.dumps({"jsonrpc": "2.0", "id": 0, "method": "eth_getTransactionReceipt",
-                                                      "params": [result]}), {"Content-Type": "application/json"})
-                receipt = json.loads(conn.getresponse().read()).get("result")
-                if receipt is not None:
-                    if int(receipt["status"], 16) != 1:
-                        raise RuntimeError(f"failed: {receipt}")
-                    latencies[-1] = time.perf_counter() - t0
-                    break
-                time.sleep(0.0005)  # not a busy loop: eight of them would take the cores from the node
-            if check == "fisco" and result["status"] != 0:
-                raise RuntimeError(f"failed: {result}")
-            if check == "eth-receipt" and int(result["status"], 16) != 1:
-                raise RuntimeError(f"failed: {result}")
-    except Exception as exc:  # reported by the parent
-        out.put(f"{type(exc).__name__}: {exc}")
-        return
-    finally:
-        conn.close()
-    out.put(latencies)
-
-
 def run_eth_senders(url: str, per_sender: Sequence[Sequence[bytes]], check: str) -> tuple[float, list[float]]:
-    """Send each list from its own process (one keep-alive connection each); (elapsed, latencies)."""
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    start_at = time.time() + 0.5
-    procs = [ctx.Process(target=_sender, args=(url, list(b), start_at, check, out)) for b in per_sender]
-    for p in procs:
-        p.start()
-    latencies: list[float] = []
-    failures = []
-    for _ in procs:
-        got = out.get()
-        if isinstance(got, str):
-            failures.append(got)
-        else:
-            latencies.extend(got)
-    end = time.time()
-    for p in procs:
-        p.join()
-    if failures:
-        raise RuntimeError(failures[0])
-    return end - start_at, latencies
+    """Send each list from its own process (one keep-alive connection each); (elapsed, latencies).
+    The senders come from :mod:`_senders` (a forkserver), not forked from this process."""
+    from _senders import run_senders
+
+    return run_senders(url, per_sender, check)
 
 
 def summarise(label: str, senders: int, elapsed: float, latencies: list[float]) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing as mp
 import os
 import statistics
 import tempfile
@@ -131,49 +130,12 @@ def run_threads(send: Callable[[bytes], bytes], bodies: Sequence[bytes], senders
     return time.perf_counter() - start, latencies
 
 
-def _http_sender(url: str, chunk: list[bytes], start_at: float, out: Any) -> None:
-    parsed = urlparse(url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-    latencies = []
-    while time.time() < start_at:
-        time.sleep(0.001)
-    try:
-        for body in chunk:
-            t0 = time.perf_counter()
-            conn.request("POST", "/", body, {"Content-Type": "application/json"})
-            answer = conn.getresponse().read()
-            latencies.append(time.perf_counter() - t0)
-            _check(answer)
-    except Exception as exc:  # reported by the parent
-        out.put(f"{type(exc).__name__}: {exc}")
-        return
-    finally:
-        conn.close()
-    out.put(latencies)
-
-
 def run_processes(url: str, bodies: Sequence[bytes], senders: int) -> tuple[float, list[float]]:
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    start_at = time.time() + 0.5
-    procs = [ctx.Process(target=_http_sender, args=(url, list(bodies[i::senders]), start_at, out))
-             for i in range(senders)]
-    for p in procs:
-        p.start()
-    latencies: list[float] = []
-    failures = []
-    for _ in procs:
-        got = out.get()
-        if isinstance(got, str):
-            failures.append(got)
-        else:
-            latencies.extend(got)
-    end = time.time()
-    for p in procs:
-        p.join()
-    if failures:
-        raise RuntimeError(failures[0])
-    return end - start_at, latencies
+    """The bodies from ``senders`` processes over keep-alive HTTP (:mod:`_senders`: started from a
+    forkserver, not forked from this process, which hosts the chain)."""
+    from _senders import run_senders
+
+    return run_senders(url, [list(bodies[i::senders]) for i in range(senders)], "fisco")
 
 
 def report(label: str, senders: int, elapsed: float, latencies: list[float], blocks: int) -> dict[str, Any]:
