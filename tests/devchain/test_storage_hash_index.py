@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -60,6 +60,17 @@ def _indexed(store: ChainStore) -> tuple[int, int]:
     db = store._db
     return (db.execute("SELECT COUNT(*) FROM tx_hashes").fetchone()[0],
             db.execute("SELECT COUNT(*) FROM block_hashes").fetchone()[0])
+
+
+def _hash_table_writes(store: ChainStore, action: Callable[[], None]) -> list[str]:
+    """The statements ``action`` runs that touch the hash tables."""
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        store._db.set_trace_callback(None)
+    return [s for s in statements if "_hashes" in s or "hash_index" in s]
 
 
 def _lookups(store: ChainStore | MemoryStore, blocks: list[ChainBlock]) -> list[Any]:
@@ -129,6 +140,7 @@ def test_truncate_across_the_flush_point_drops_both_parts(tmp_path: Path) -> Non
     assert _through(store) == 1 and _indexed(store) == (4, 2)  # blocks 0 and 1 stay indexed
     assert store._pending_blocks == {} and store._pending_txs == {}
     assert _lookups(store, blocks[2:]) == [None] * 10  # 2 blocks, 2 x (tx, receipt) each
+    assert not _hash_table_writes(store, lambda: store.truncate_after(1))  # nothing left above 1 to scan for
     assert all(found is not None for found in _lookups(store, blocks[:2]))
     # the same hashes can be written again (they are gone), then everything answers, also reopened
     blocks[2:] = [_write(store, n, 2) for n in range(2, 4)]
@@ -147,8 +159,8 @@ def test_truncate_above_the_flush_point_keeps_the_tables(tmp_path: Path) -> None
             _write(s, n, 2)  # flushes at blocks 2 and 5; 6 and 7 in memory
     assert _through(store) == 5 and _indexed(store) == (12, 6)
     blocks = [store.block(n) for n in range(8)]
-    for s in (store, mirror):
-        s.truncate_after(6)
+    assert not _hash_table_writes(store, lambda: store.truncate_after(6))  # no scan of the hash tables
+    mirror.truncate_after(6)
     assert _through(store) == 5 and _indexed(store) == (12, 6) and len(store._pending_blocks) == 1
     assert _lookups(store, blocks) == _lookups(mirror, blocks)  # type: ignore[arg-type]
     store.truncate_after(20)  # above the head: nothing changes
