@@ -61,10 +61,11 @@ class StartOptions:
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
     web3_chain_id: int = 20200
-    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible), ``"loop"``
-    #: (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP) or
-    #: ``"process"`` (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread)
-    http_front: str = "thread"
+    #: ``"loop"`` (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP),
+    #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread);
+    #: ``None``: ``"loop"``, or ``"thread"`` with ``tls``
+    http_front: str | None = None
 
 
 @dataclass
@@ -79,6 +80,8 @@ class RunningChain:
     _tmp: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     web3_server: ServerHandle | None = None
     channel: ServerHandle | None = None  #: the 2.x channel server (``--channel-port``)
+    #: the HTTP front serving :attr:`url`: ``"loop"``, ``"thread"`` or ``"process"``
+    front: str = "thread"
 
     @property
     def url(self) -> str:
@@ -105,7 +108,7 @@ def start(options: StartOptions) -> RunningChain:
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     While a data dir is replayed, its progress is published for a detached start to report.
     """
-    front = options.http_front
+    front = options.http_front or ("thread" if options.tls else "loop")
     if front in ("process", "loop") and options.tls:
         raise DevChainError(f"the {front} HTTP front serves plain HTTP: use --http-front thread with --tls")
     data_dir = options.data_dir
@@ -176,7 +179,7 @@ def start(options: StartOptions) -> RunningChain:
         if data_dir is not None:
             _remove_own_progress(data_dir, me)
         raise
-    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server, channel)
+    running_chain = RunningChain(chain, server, accounts, material, data_dir, tmp, web3_server, channel, front)
     if data_dir is not None:
         c = chain.config
         _write_env_file(data_dir, client_exports(running_chain))

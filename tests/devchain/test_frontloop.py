@@ -416,12 +416,13 @@ def test_a_started_chain_can_use_the_loop_front() -> None:
         assert _deploy(running.url).call("value") == 1
     finally:
         running.close()
-    running = runner.start(runner.StartOptions(port=0))  # the default stays the threaded front
-    try:
-        assert "devchain-http-loop" not in {t.name for t in threading.enumerate()}
-        assert _rpc(running.url, "getBlockNumber", ["group0", ""])["result"] == 0
-    finally:
-        running.close()
+    for options, loop_thread in ((runner.StartOptions(port=0), True), (runner.StartOptions(port=0, tls=True), False)):
+        running = runner.start(options)  # the default: the loop, or the threaded front for TLS
+        try:
+            assert running.url.startswith("https://" if options.tls else "http://")
+            assert ("devchain-http-loop" in {t.name for t in threading.enumerate()}) is loop_thread
+        finally:
+            running.close()
     with pytest.raises(DevChainError, match="plain HTTP"):
         runner.start(runner.StartOptions(port=0, http_front="loop", tls=True))
     with pytest.raises(ValueError, match="plain HTTP"):
@@ -430,14 +431,33 @@ def test_a_started_chain_can_use_the_loop_front() -> None:
         serve(object(), front="fibres")  # type: ignore[arg-type]
 
 
-def test_devchain_start_serves_the_loop_front_when_asked(tmp_path: Any) -> None:
-    from hardening_helpers import rpc_raw, start_chain
+@pytest.mark.parametrize(("argv", "front"), [((), "loop"), (("--http-front", "loop"), "loop"),
+                                             (("--tls",), "thread"), (("--http-front", "thread"), "thread")],
+                         ids=["default", "asked", "tls", "thread"])
+def test_devchain_start_says_which_front_serves(tmp_path: Any, argv: tuple[str, ...], front: str) -> None:
+    """``devchain start`` serves the loop front unless TLS (or the threaded front) is asked for,
+    and says which one in its summary; the chain answers through it."""
+    import subprocess
+    import sys
 
-    proc, url = start_chain(tmp_path / "chain", "--http-front", "loop")
+    proc = subprocess.Popen([sys.executable, "-m", "fisco_drugtrace.cli.main", "devchain", "start", "--port", "0",
+                             "--json", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        store = _deploy(url)
-        assert store.call("value") == 1
-        assert rpc_raw(url, "getBlockNumber", ["group0", ""])["result"] == 1
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:  # the summary is one JSON document, printed before serving
+            lines.append(line)
+            try:
+                summary = json.loads(b"".join(lines))
+                break
+            except ValueError:
+                continue
+        else:
+            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no summary")
+        assert summary["http_front"] == front
+        assert summary["url"].startswith("https://" if "--tls" in argv else "http://")
+        if "--tls" not in argv:
+            assert _deploy(summary["url"]).call("value") == 1
     finally:
         proc.terminate()
         assert proc.wait(20) == 0  # a clean stop

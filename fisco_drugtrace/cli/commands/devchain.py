@@ -51,11 +51,11 @@ def _check_auth(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="3.x node version to answer as: 3.7 has no getLogs/filter methods (as 3.0-3.8 nodes).")
 @click.option("--web3-port", type=int, default=None,
               help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
-@click.option("--http-front", type=click.Choice(["thread", "loop", "process"]), default="thread", show_default=True,
-              help="thread: a thread per connection (TLS possible); loop: one event-loop thread serves every "
-                   "connection and runs the sends that arrived as one round (faster under concurrent senders "
-                   "unless the cores are contended; plain HTTP); process: HTTP in a child process, the chain's "
-                   "work in one engine thread.")
+@click.option("--http-front", type=click.Choice(["loop", "thread", "process"]), default=None,
+              help="loop (the default; thread with --tls): one event-loop thread serves every connection and runs "
+                   "the sends that arrived as one round (fastest under concurrent senders; plain HTTP); thread: a "
+                   "thread per connection (TLS possible); process: HTTP in a child process, the chain's work in one "
+                   "engine thread.")
 @click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
               help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
 @click.option("--channel-port", type=int, default=None,
@@ -64,7 +64,7 @@ def _check_auth(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="3.x: permission governance with this account as the committee's only governor (build_chain.sh -a).")
 @json_option
 def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, detach: bool, web3_port: int | None,
-          http_front: str, web3_chain_id: int, channel_port: int | None, as_json: bool,
+          http_front: str | None, web3_chain_id: int, channel_port: int | None, as_json: bool,
           auth_admin: str | None = None, compat: str = "3.9") -> None:
     """Start the dev chain; prints the endpoint, ids and the dev accounts (password "devchain")."""
     from fisco_drugtrace.devchain import runner
@@ -76,7 +76,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
             + (["--tls"] if tls else []) + (["--auth", auth_admin] if auth_admin else []) \
             + (["--web3-port", str(web3_port), "--web3-chain-id", str(web3_chain_id)] if web3_port is not None else []) \
             + (["--channel-port", str(channel_port)] if channel_port is not None else []) \
-            + ["--http-front", http_front]
+            + (["--http-front", http_front] if http_front else [])
         _warn_if_exposed(host, port)
         info = runner.start_detached(data_dir, argv, on_progress=_show_progress)
         detached: dict[str, Any] = {
@@ -110,7 +110,7 @@ def start(dialect: str, port: int, host: str, data_dir: Path | None, tls: bool, 
         summary: dict[str, Any] = {
             "url": running.url, "dialect": config.dialect.value, "chain_id": config.chain_id,
             "group_id": config.group_id, "block_number": running.devchain.block_number,
-            "listening": f"{running.server.host}:{running.server.port}",
+            "listening": f"{running.server.host}:{running.server.port}", "http_front": running.front,
             "data_dir": str(data_dir) if data_dir else "(in memory)", "keystore_password": DEV_PASSWORD}
         exports = runner.client_exports(running)
         if data_dir is not None:
