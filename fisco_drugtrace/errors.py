@@ -146,6 +146,7 @@ __all__ = [
     "DomainError",
     "TraceCodeError",
     "NotFound",
+    "BatchNotReleased",
     "AddressBookError",
     "ReleaseGateError",
     "BatchDatesError",
@@ -769,6 +770,20 @@ class NotFound(DomainError, LookupError):
         super().__init__(f"{kind} {key} not found")
         self.kind = kind
         self.key = key
+
+
+class BatchNotReleased(DomainError):
+    """A batch that is registered but not released: the custody ledger only holds released
+    batches, so shipping, receiving or dispensing its units is refused. (The contract answers
+    ``CustodyLedgerUnknownBatch``; "not found" would send the user to register it again.)"""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"batch {batch_id} is registered but not released: its units enter custody "
+                         "when it is released")
+        self.batch_id = batch_id
+        #: shown by the CLI after the message
+        self.hint = (f"`batch release-status {batch_id}` says what its release still needs; "
+                     f"then `batch release {batch_id}`")
 
 
 class AmountError(DomainError, ValueError):

@@ -19,7 +19,7 @@ from fisco_drugtrace.drugtrace.audit.decoder import EventDecoder
 from fisco_drugtrace.drugtrace.hashing import check_signer_suite
 from fisco_drugtrace.drugtrace.models import TxInfo
 from fisco_drugtrace.encoding.abi import ContractAbi
-from fisco_drugtrace.errors import ContractNotDeployed, ContractRevert, NotFound
+from fisco_drugtrace.errors import BatchNotReleased, ContractNotDeployed, ContractRevert, DrugTraceError, NotFound
 
 __all__ = ["Suite", "OPTIONAL_CONTRACTS", "deploy_suite", "suite_abi", "map_revert", "NOT_FOUND_ERRORS", "ZERO32"]
 
@@ -177,8 +177,20 @@ class Suite:
             mapped = map_revert(exc)
             if mapped is exc:
                 raise
+            if exc.error_name == "CustodyLedgerUnknownBatch" and self._registered(exc.args.get("batchId")):
+                raise BatchNotReleased(_key_text(exc.args["batchId"])) from exc
             raise mapped from exc
         return self.tx_info(result)
+
+    def _registered(self, batch_id: Any) -> bool:
+        """Whether the drug registry knows ``batch_id`` (the custody ledger knows only released batches)."""
+        if not isinstance(batch_id, (bytes, bytearray)):
+            return False
+        try:
+            product, _mah = self.call(self.drugs, "batchOwner", bytes(batch_id))
+        except DrugTraceError:  # the revert stands as it was if the registry cannot be asked
+            return False
+        return any(bytes(product))
 
     def tx_info(self, result: TxResult) -> TxInfo:
         events = []

@@ -279,9 +279,42 @@ def test_a_port_in_use_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 # --------------------------------------------------------------------------- 12. minor
+def _own_batch(capsys: pytest.CaptureFixture[str], env: dict[str, Any], approval: str, *, release: bool) -> str:
+    """A batch of a product of the calling test's own, released or not: the module's batch is
+    released by another test, and tests must not depend on which ran first."""
+    product = ok(capsys, "product", "register", "--approval", approval, "--spec", "10 片", "--mah",
+                 CODE["manufacturer"], "--min-temp", "20", "--max-temp", "80", role="regulator")["product_id"]
+    codes = env["root"] / f"codes-{approval}.txt"
+    codes.write_text("".join(c + "\n" for c in story_codes(3, prefix=f"81603{approval[-2:]}")))
+    batch = ok(capsys, "batch", "register", str(codes), "--product", product, "--lot", approval[-4:],
+               "--produced", "2026-01-01", "--expires", "2030-01-01", role="manufacturer")["batch_id"]
+    if release:
+        ok(capsys, "observe", "PROCESS_DEFINITION", product, "--max", "1", "--evidence", "process v1",
+           role="manufacturer")
+        ok(capsys, "observe", "PROCESS_DEFINITION", product, "--max", "1", "--evidence", "process v1",
+           role="regulator")
+        assert ok(capsys, "batch", "release", batch, "--record-gate", role="manufacturer")["state"] == "LISTED"
+    return str(batch)
+
+
+def test_shipping_an_unreleased_batch_says_so(env: dict[str, Any], world: dict[str, Any],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    batch = _own_batch(capsys, env, "国药准字H20269996", release=False)
+    code, _, err = run(capsys, "ship", batch, "--to", CODE["distributor"], "--carrier", CODE["logistics"],
+                       "-n", "1", role="manufacturer")
+    # registered, so not "not found" (whose hint says to register it): the step it misses
+    assert code == 1 and f"batch {batch} is registered but not released" in err and "not found" not in err
+    assert f"Hint: `batch release-status {batch}` says what its release still needs" in err
+    unknown = "0x" + "cd" * 32
+    code, _, err = run(capsys, "ship", unknown, "--to", CODE["distributor"], "--carrier", CODE["logistics"],
+                       "-n", "1", role="manufacturer")
+    assert code == 1 and f"batch {unknown} not found" in err
+
+
 def test_minor_items(env: dict[str, Any], world: dict[str, Any], tmp_path: Path,
                      capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "ship", world["batch"]["batch_id"], "--to", "NOSUCHORG", "--carrier",
+    batch = _own_batch(capsys, env, "国药准字H20269997", release=True)
+    code, _, err = run(capsys, "ship", batch, "--to", "NOSUCHORG", "--carrier",
                        CODE["logistics"], "-n", "1", role="manufacturer")
     assert code == 1 and "organisation 'NOSUCHORG' (id 0x" in err
     # --json keeps Chinese as it is

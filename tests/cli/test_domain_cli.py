@@ -199,8 +199,26 @@ def test_errors_map_to_documented_exit_codes(world, capsys, tmp_path) -> None:
     assert code == 5 and "OrgRegistryUnauthorizedKind" in err
 
 
-def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
-    b = world["batch"]["batch_id"]
+def _own_story_batch(env, world, capsys, lot: str, prefix: str) -> tuple[str, list[str]]:
+    """A released 300-unit batch of the module's product with 50 units received by the pharmacy
+    and one of them dispensed — what test_ship_receive_dispense_trace_verify leaves the module's
+    batch in, built here so that the test needing it does not depend on which test ran first."""
+    codes = story_codes(300, prefix=prefix)
+    codes_file = env["root"] / f"codes-{lot}.csv"
+    codes_file.write_text("serial,trace_code\n" + "".join(f"{i},{c}\n" for i, c in enumerate(codes)))
+    b = as_json("batch", "register", str(codes_file), "--product", world["product"]["product_id"], "--lot", lot,
+                "--produced", "2026-01-01", "--expires", "2030-01-01", as_role="manufacturer")["batch_id"]
+    as_json("batch", "release", b, "--record-gate", "--evidence", "release decision", as_role="manufacturer")
+    s = as_json("ship", b, "--to", CODE["pharmacy"], "--carrier", CODE["logistics"], "-n", "50",
+                as_role="manufacturer")
+    as_json("receive", str(s["shipment_id"]), as_role="pharmacy")
+    code, _, _ = run_main(capsys, "dispense", codes[10], codes[10], "--json", as_role="pharmacy")
+    assert code == 9  # dispensed, then an on-chain DuplicateDispense alert
+    return b, codes
+
+
+def test_lifecycle_recall_and_audit(env, world, capsys, tmp_path) -> None:
+    b, _codes = _own_story_batch(env, world, capsys, "CLI-R", "8160377")
     # a regulator voids a shipment stuck in transit: the units are back with the sender, quarantined
     stuck = as_json("ship", b, "--to", CODE["distributor"], "--carrier", CODE["logistics"], "-n", "1",
                     as_role="manufacturer")
@@ -230,16 +248,17 @@ def test_lifecycle_recall_and_audit(world, capsys, tmp_path) -> None:
     assert synced["events"] > 0
     where = as_json("audit", "where", b)
     assert where["destroyed"] == 299 and where["dispensed"] == 1 and where["accounted"] == 300
-    (compliance,) = as_json("audit", "compliance")
+    # this test's case (another test of the module may have opened and closed one before it)
+    (compliance,) = [c for c in as_json("audit", "compliance") if c["recall_id"] == case["recall_id"]]
     assert compliance["compliant"] is True
     kinds = [a["kind"] for a in as_json("audit", "alerts")]
     assert "DuplicateDispense" in kinds
-    assert as_json("audit", "recalls")[0]["status"] == "CLOSED"
+    assert {r["recall_id"]: r["status"] for r in as_json("audit", "recalls")}[case["recall_id"]] == "CLOSED"
     md = invoke("audit", "report")
     assert "# Drug-trace audit report" in md and "Kangjian Pharmacy" in md
     csv_text = invoke("audit", "report", "--format", "csv", "--section", "compliance")
     assert csv_text.splitlines()[0].startswith("recall_id,")
-    assert as_json("audit", "report")["recalls"][0]["status"] == "CLOSED"
+    assert {r["recall_id"]: r["status"] for r in as_json("audit", "report")["recalls"]}[case["recall_id"]] == "CLOSED"
     report_file = tmp_path / "report.json"
     invoke("audit", "report", "--format", "json", "--out", str(report_file))
     checked = as_json("audit", "verify", "--report", str(report_file))

@@ -79,17 +79,25 @@ def world(env) -> dict[str, Any]:
     return {"product": product, "batch": batch}
 
 
-def test_bid_order_deliver_invoice_pay(world, capsys) -> None:
-    bid = as_json("procure", "bid", world["product"]["product_id"], "--price", "1250", "--from", "2026-01-01",
-                  "--until", "2031-01-01", "--distributor", CODE["distributor"], "--volume", f"{CODE['hospital']}=40",
-                  "--tender", "GD-2026-VBP-07", as_role="platform")
+@pytest.fixture(scope="module")
+def bid(world) -> dict[str, Any]:
+    """The platform's one bid (40 units agreed for the hospital), shared by the tests below; each
+    of them orders from it without relying on what another one ordered (any may run first)."""
+    return as_json("procure", "bid", world["product"]["product_id"], "--price", "1250", "--from", "2026-01-01",
+                   "--until", "2031-01-01", "--distributor", CODE["distributor"], "--volume",
+                   f"{CODE['hospital']}=40", "--tender", "GD-2026-VBP-07", as_role="platform")
+
+
+def test_bid_order_deliver_invoice_pay(world, bid, capsys) -> None:
     assert bid["status"] == "ACTIVE" and bid["unit_price"] == 1250
     bid_id = str(bid["bid_id"])
     vol = as_json("procure", "show", "volume", bid_id, "--hospital", CODE["hospital"])
-    assert (vol["agreed"], vol["ordered"]) == (40, 0)
+    assert vol["agreed"] == 40
     order = as_json("procure", "order", bid_id, "--distributor", CODE["distributor"], "-n", "20", "--ref", "PO-1",
                     as_role="hospital")
     assert order["status"] == "PLACED" and order["quantity"] == 20
+    after = as_json("procure", "show", "volume", bid_id, "--hospital", CODE["hospital"])
+    assert (after["agreed"], after["ordered"]) == (40, vol["ordered"] + 20)
     oid = str(order["order_id"])
     assert as_json("procure", "accept", oid, as_role="distributor")["status"] == "ACCEPTED"
     s = as_json("ship", world["batch"]["batch_id"], "--to", CODE["hospital"], "--carrier", CODE["logistics"], "-n",
@@ -107,11 +115,12 @@ def test_bid_order_deliver_invoice_pay(world, capsys) -> None:
     assert [b["bid_id"] for b in as_json("procure", "show", "bids")] == [bid["bid_id"]]
 
 
-def test_refused_orders_exit_5_with_a_hint(world, capsys) -> None:
+def test_refused_orders_exit_5_with_a_hint(world, bid, capsys) -> None:
     bids = as_json("procure", "show", "bids")
     bid_id = str(bids[0]["bid_id"])
+    assert bid_id == str(bid["bid_id"])
     code = main(["--account", f"dev{ROLES.index('hospital')}", "procure", "order", bid_id, "--distributor",
-                 CODE["distributor"], "-n", "21"])
+                 CODE["distributor"], "-n", "41"])  # more than the 40 agreed, whatever was ordered before
     _, err = capsys.readouterr()
     assert code == 5 and "ProcurementLedgerVolumeExceeded" in err and "Hint:" in err
     code = main(["--account", f"dev{ROLES.index('hospital')}", "procure", "order", bid_id, "--distributor",
@@ -123,8 +132,8 @@ def test_refused_orders_exit_5_with_a_hint(world, capsys) -> None:
     assert code == 1 and "purchase order 99 not found" in err
 
 
-def test_only_the_hospital_confirms_and_the_invoice_accepts_an_unconfirmed_receipt(world, capsys) -> None:
-    bid_id = str(as_json("procure", "show", "bids")[0]["bid_id"])
+def test_only_the_hospital_confirms_and_the_invoice_accepts_an_unconfirmed_receipt(world, bid, capsys) -> None:
+    bid_id = str(bid["bid_id"])
     oid = str(as_json("procure", "order", bid_id, "--distributor", CODE["distributor"], "-n", "5",
                       as_role="hospital")["order_id"])
     invoke("procure", "accept", oid, as_role="distributor")
