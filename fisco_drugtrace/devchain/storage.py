@@ -410,16 +410,25 @@ class ChainStore:
 
     def _check_unique(self, block: ChainBlock, hashes: Sequence[bytes]) -> None:
         """Refuse a block number, block hash or transaction hash that is already stored (in the
-        hash tables or the in-memory part above them) or repeated within the block."""
+        hash tables or the in-memory part above them) or repeated within the block.
+
+        The tables are asked in ONE statement (the block number, the block hash and the first
+        :data:`_IN_CHUNK` transaction hashes): this runs for every block written."""
         db = self._db
-        if db.execute("SELECT 1 FROM blocks WHERE number = ?", (block.number,)).fetchone() is not None:
+        first = list(hashes[:_IN_CHUNK])
+        tx_sql = (f"EXISTS(SELECT 1 FROM tx_hashes WHERE hash IN ({', '.join('?' * len(first))}))"
+                  if first else "0")
+        number_taken, hash_taken, tx_taken = db.execute(
+            "SELECT EXISTS(SELECT 1 FROM blocks WHERE number = ?), "
+            f"EXISTS(SELECT 1 FROM block_hashes WHERE hash = ?), {tx_sql}",
+            (block.number, block.hash, *first)).fetchone()
+        if number_taken:
             raise sqlite3.IntegrityError("UNIQUE constraint failed: blocks.number")
-        if block.hash in self._pending_blocks or db.execute(
-                "SELECT 1 FROM block_hashes WHERE hash = ?", (block.hash,)).fetchone() is not None:
+        if hash_taken or block.hash in self._pending_blocks:
             raise sqlite3.IntegrityError("UNIQUE constraint failed: blocks.hash")
-        if len(set(hashes)) != len(hashes) or any(h in self._pending_txs for h in hashes):
+        if tx_taken or len(set(hashes)) != len(hashes) or any(h in self._pending_txs for h in hashes):
             raise sqlite3.IntegrityError("UNIQUE constraint failed: txs.hash")
-        for at in range(0, len(hashes), _IN_CHUNK):
+        for at in range(_IN_CHUNK, len(hashes), _IN_CHUNK):
             chunk = hashes[at : at + _IN_CHUNK]
             if db.execute(f"SELECT 1 FROM tx_hashes WHERE hash IN ({', '.join('?' * len(chunk))}) LIMIT 1",
                           chunk).fetchone() is not None:
