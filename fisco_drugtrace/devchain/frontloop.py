@@ -25,7 +25,16 @@ arrive whole within ``request_deadline`` of its request line (:mod:`.conncap`'s 
 WebSocket upgrade (3.x) is handed to a thread of its own (:mod:`.ws_server`). A connection is
 not read while its answer is being written, nor past 1 MiB buffered while its request is being
 answered (what a thread per connection gets from not reading: the client waits in the kernel's
-buffers). No TLS: the threaded front serves mutual TLS.
+buffers).
+
+With ``tls`` (:class:`~.server.ServerTls`: mutual TLS, a client certificate required, as the
+threaded front serves it) every accepted socket is wrapped non-blocking and first does its
+handshake driven by selector events; until it is done the connection is ``idle`` as a keep-alive
+one (closed after ``idle_timeout``, the first closed for a newcomer at the cap), which is what the
+threaded front's guard sees while its thread shakes hands. A failed handshake just closes the
+connection. At the cap with nothing idle a TLS newcomer is closed unanswered (a plaintext 503 is
+no answer to a ClientHello). The TLS reads, writes and events live in :class:`_TlsLoop`, so the
+plain path runs the same code as without TLS.
 
 If the round itself raises (a bug, not a refusal: refusals are answers), every request of that
 round is answered -32603 and the loop keeps serving.
@@ -36,6 +45,7 @@ from __future__ import annotations
 import io
 import selectors
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -47,7 +57,7 @@ import orjson
 
 from .conncap import IDLE_TIMEOUT, MAX_CONNECTIONS, REQUEST_DEADLINE
 from .jsonrpc import V3Envelope
-from .server import _MAX_HEADERS, _MAX_LINE, _REASONS, MAX_BODY, ServerHandle, _error_body
+from .server import _MAX_HEADERS, _MAX_LINE, _REASONS, MAX_BODY, ServerHandle, ServerTls, _error_body
 
 __all__ = ["serve_loop"]
 
@@ -106,6 +116,19 @@ class _Conn:
         self.closed = False
         self.writing = False  # registered for EVENT_WRITE (``out`` did not fit in the socket)
         self.paused = False  # not read while busy with this much buffered (as a thread that does not read)
+
+
+class _TlsConn(_Conn):
+    """A TLS connection: also where its handshake is and what a blocked read or write waits for."""
+
+    __slots__ = ("shaking", "shake_events", "read_wants_write", "write_wants_read")
+
+    def __init__(self, sock: ssl.SSLSocket, now: float) -> None:
+        super().__init__(sock, now)
+        self.shaking = True  # the handshake is not done: no request is read yet
+        self.shake_events = _READ  # what the handshake waits for (the ClientHello first)
+        self.read_wants_write = False  # a read hit SSLWantWriteError (renegotiation): retried on WRITE
+        self.write_wants_read = False  # a write hit SSLWantReadError: retried on READ
 
 
 class _Request:
@@ -304,9 +327,13 @@ class _Loop:
             if len(self.conns) + self.sessions >= self.limit and not self._make_room():
                 self._refuse(sock, now)
                 continue
-            conn = _Conn(sock, now)
-            self.conns[sock.fileno()] = conn
-            self.sel.register(sock, _READ, conn)
+            self._admit(sock, now)
+
+    def _admit(self, sock: socket.socket, now: float) -> None:
+        """Serve an accepted connection (within the cap)."""
+        conn = _Conn(sock, now)
+        self.conns[sock.fileno()] = conn
+        self.sel.register(sock, _READ, conn)
 
     def _refuse(self, sock: socket.socket, now: float) -> None:
         """At the cap with nothing idle to close: answer 503 and close, without waiting for the
@@ -630,20 +657,188 @@ class _Loop:
         self._wake_r.close()
 
 
+class _TlsLoop(_Loop):
+    """The loop serving mutual TLS: each connection shakes hands first, then reads and writes
+    through its :class:`ssl.SSLSocket`, whose non-blocking calls may want the other event."""
+
+    def __init__(self, devchain: Any, listener: socket.socket, max_connections: int, idle_timeout: float,
+                 request_deadline: float, linger: float, context: ssl.SSLContext) -> None:
+        super().__init__(devchain, listener, max_connections, idle_timeout, request_deadline, linger)
+        self.context = context
+        #: connections whose SSL object holds decrypted bytes no socket event will announce
+        self.unread: list[_TlsConn] = []
+
+    def _events(self, events: list) -> float:
+        plain = []
+        for key, mask in events:
+            data = key.data
+            if type(data) is _TlsConn:
+                self._tls_event(data, mask)
+            else:
+                plain.append((key, mask))
+        now = super()._events(plain)
+        while self.unread:
+            unread, self.unread = self.unread, []
+            for conn in unread:
+                if not conn.closed:
+                    self._read(conn)
+        return now
+
+    def _tls_event(self, conn: _TlsConn, mask: int) -> None:
+        if conn.shaking:
+            self._handshake(conn)
+            return
+        if mask & _WRITE:
+            if conn.read_wants_write:
+                self._read(conn)
+            if conn.writing and not conn.write_wants_read:
+                self._flush(conn)
+        if mask & _READ and not conn.closed:
+            if conn.write_wants_read:
+                self._flush(conn)
+            elif not (conn.writing or conn.paused or conn.eof):
+                self._read(conn)
+
+    def _admit(self, sock: socket.socket, now: float) -> None:
+        try:
+            tls_sock = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        except (OSError, ValueError):
+            sock.close()
+            return
+        conn = _TlsConn(tls_sock, now)
+        self.conns[tls_sock.fileno()] = conn
+        self.sel.register(tls_sock, _READ, conn)
+
+    def _refuse(self, sock: socket.socket, now: float) -> None:
+        """At the cap with nothing idle: closed before the handshake, as the threaded front does."""
+        sock.close()
+
+    def _handshake(self, conn: _TlsConn) -> None:
+        """One step of the handshake; refused (no or a wrong client certificate) or broken: closed."""
+        try:
+            conn.sock.do_handshake()  # type: ignore[attr-defined]
+        except ssl.SSLWantReadError:
+            wants = _READ
+        except ssl.SSLWantWriteError:
+            wants = _WRITE
+        except (OSError, ValueError):
+            self._close(conn)
+            return
+        else:
+            conn.shaking = False  # still idle since its accept: the first request line is due in time
+            self._interest(conn)
+            self._read(conn)  # the first request may have come with the client's last flight
+            return
+        if wants != conn.shake_events:
+            conn.shake_events = wants
+            self._interest(conn)
+
+    def _read(self, conn: _TlsConn) -> None:  # type: ignore[override]
+        """Read what the SSL object gives until it wants more from the socket: bytes it already
+        decrypted raise no socket event, so stopping early would stall the connection."""
+        sock: ssl.SSLSocket = conn.sock  # type: ignore[assignment]
+        was_writing_wait = conn.read_wants_write
+        conn.read_wants_write = False
+        got = 0
+        try:
+            while True:
+                data = sock.recv(262144)
+                if not data:
+                    conn.eof = True
+                    break
+                conn.buf += data
+                got += len(data)
+                if conn.busy and len(conn.buf) >= _READ_AHEAD:
+                    conn.paused = True  # as on the plain path; what is left is read when answered
+                    break
+                if got >= _READ_AHEAD and not sock.pending():
+                    break  # the kernel's bytes wait for the next turn: others are served meanwhile
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLWantWriteError:
+            conn.read_wants_write = True
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            conn.eof = True
+        except (OSError, ValueError):
+            self._close(conn)
+            return
+        if conn.paused or conn.eof or conn.read_wants_write != was_writing_wait:
+            self._interest(conn)
+        if (got or conn.eof) and not conn.busy:
+            self.ready.append(conn)
+
+    def _flush(self, conn: _TlsConn) -> None:  # type: ignore[override]
+        if conn.closed:
+            return
+        conn.write_wants_read = False
+        data = conn.out[0] if len(conn.out) == 1 else b"".join(conn.out)
+        conn.out.clear()
+        if data:
+            try:
+                sent = conn.sock.send(data)
+            except (ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+                sent = 0
+            except ssl.SSLWantReadError:
+                sent = 0
+                conn.write_wants_read = True
+            except (OSError, ValueError):
+                self._close(conn)
+                return
+            if sent < len(data):
+                # the same bytes go again (OpenSSL's moving-buffer mode lets the copy move)
+                conn.out.append(data[sent:])
+        if conn.out:
+            conn.writing = True
+            self._interest(conn)
+            return
+        if conn.writing:
+            conn.writing = False
+            self._interest(conn)
+        if conn.close_after:
+            self._close(conn)
+
+    def _interest(self, conn: _TlsConn) -> None:  # type: ignore[override]
+        if conn.closed:
+            return
+        if conn.shaking:
+            events = conn.shake_events
+        else:
+            reading = not (conn.eof or conn.paused or conn.writing)
+            events = ((_READ if reading or conn.write_wants_read else 0)
+                      | (_WRITE if conn.writing or conn.read_wants_write else 0))
+            if reading and not conn.read_wants_write and conn.sock.pending():  # type: ignore[attr-defined]
+                self.unread.append(conn)  # read again: no socket event says so
+                self.wake()
+        try:
+            if events:
+                self.sel.modify(conn.sock, events, conn)
+            else:
+                self.sel.unregister(conn.sock)
+        except (KeyError, ValueError):
+            if events:
+                self.sel.register(conn.sock, events, conn)
+
+
 def serve_loop(devchain: Any, host: str = "127.0.0.1", port: int = 0, *, max_connections: int = MAX_CONNECTIONS,
                idle_timeout: float = IDLE_TIMEOUT, request_deadline: float = REQUEST_DEADLINE,
-               linger: float = LINGER) -> ServerHandle:
-    """Serve ``devchain`` with one event-loop thread (see the module docstring); plain HTTP.
+               linger: float = LINGER, tls: ServerTls | None = None) -> ServerHandle:
+    """Serve ``devchain`` with one event-loop thread (see the module docstring), over plain HTTP
+    or, with ``tls``, mutual-TLS HTTPS.
 
     :param max_connections: connections served at once; see :mod:`.conncap`.
     :param idle_timeout: seconds a keep-alive connection may wait for its next request.
     :param request_deadline: seconds from a request line to the end of its body.
     :param linger: longest a round waits for as many sends as the last one had (s).
+    :param tls: the node's certificate, key and the CA its clients' certificates must be signed by.
     """
+    context = tls.context() if tls is not None else None  # a bad certificate fails before the port opens
     listener = socket.create_server((host, port), backlog=128)
     listener.setblocking(False)
     try:
-        loop = _Loop(devchain, listener, max_connections, idle_timeout, request_deadline, linger)
+        if context is None:
+            loop = _Loop(devchain, listener, max_connections, idle_timeout, request_deadline, linger)
+        else:
+            loop = _TlsLoop(devchain, listener, max_connections, idle_timeout, request_deadline, linger, context)
     except BaseException:
         listener.close()
         raise
@@ -662,4 +857,5 @@ def serve_loop(devchain: Any, host: str = "127.0.0.1", port: int = 0, *, max_con
         loop._wake_w.close()
 
     shown = host if host not in ("0.0.0.0", "") else "127.0.0.1"
-    return ServerHandle(f"http://{shown}:{bound_port}", str(bound_host), int(bound_port), stop)
+    scheme = "https" if context is not None else "http"
+    return ServerHandle(f"{scheme}://{shown}:{bound_port}", str(bound_host), int(bound_port), stop)

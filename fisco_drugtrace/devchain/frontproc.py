@@ -8,8 +8,8 @@ engine thread in the chain's process. That thread reads whatever requests have a
 3.x ``sendTransaction`` ones as one round in its own thread (decode, admit, execute, store — no
 hand-off: :meth:`Chain.run_round`), answers everything else through ``handle_raw``, and writes
 the answers back. The in-process API (``DevChain.handle_raw``) is unchanged; this is only another
-way to serve it (``serve(devchain, front="process")``). No TLS: the threaded server serves mutual
-TLS.
+way to serve it (``serve(devchain, front="process")``). No TLS: the loop and the threaded fronts
+serve mutual TLS.
 
 Frames both ways: 4-byte length, 4-byte tag, body (big-endian).
 """

@@ -61,10 +61,10 @@ class StartOptions:
     web3_port: int | None = None
     #: the Web3 port's Ethereum chain id (FISCO's ``web3_chain_id``)
     web3_chain_id: int = 20200
-    #: ``"loop"`` (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP),
+    #: ``"loop"`` (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; TLS possible),
     #: ``"thread"`` (:mod:`.server`, a thread per connection, TLS possible) or ``"process"``
-    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread);
-    #: ``None``: ``"loop"``, or ``"thread"`` with ``tls``
+    #: (:mod:`.frontproc`: HTTP in a child process, the chain's work in one engine thread; plain
+    #: HTTP only); ``None``: ``"loop"``
     http_front: str | None = None
 
 
@@ -108,9 +108,9 @@ def start(options: StartOptions) -> RunningChain:
     Without a data dir the chain lives in memory and the keystores in a temporary directory.
     While a data dir is replayed, its progress is published for a detached start to report.
     """
-    front = options.http_front or ("thread" if options.tls else "loop")
-    if front in ("process", "loop") and options.tls:
-        raise DevChainError(f"the {front} HTTP front serves plain HTTP: use --http-front thread with --tls")
+    front = options.http_front or "loop"
+    if front == "process" and options.tls:
+        raise DevChainError("the process HTTP front serves plain HTTP: use --http-front loop or thread with --tls")
     data_dir = options.data_dir
     me, my_start = os.getpid(), process_start_time(os.getpid())
     report: Callable[[int, int], None] | None = None
@@ -150,10 +150,9 @@ def start(options: StartOptions) -> RunningChain:
             from .frontproc import serve_split
 
             server = serve_split(chain, host=options.host, port=options.port)
-        elif front == "loop":
-            server = serve(chain, host=options.host, port=options.port, front="loop")
         else:
-            server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None)
+            server = serve(chain, host=options.host, port=options.port, tls=material.server if material else None,
+                           front=front)
         web3_server = None
         if options.web3_port is not None:
             try:

@@ -197,18 +197,16 @@ def serve(devchain: _RawHandler, host: str = "127.0.0.1", port: int = 0, tls: Se
     :param max_connections: connections served at once (one thread each); see :mod:`.conncap`.
     :param idle_timeout: seconds a keep-alive connection may wait for its next request.
     :param request_deadline: seconds from a request line to the end of its body.
-    :param front: ``"thread"`` (a thread per connection, TLS possible) or ``"loop"``
-        (:mod:`.frontloop`: one event-loop thread runs the sends as rounds; plain HTTP, and
-        ``devchain`` must be a :class:`~.node.DevChain`).
-    :raises ValueError: an unknown front, or ``"loop"`` with ``tls``.
+    :param front: ``"thread"`` (a thread per connection) or ``"loop"`` (:mod:`.frontloop`: one
+        event-loop thread runs the sends as rounds; ``devchain`` must be a :class:`~.node.DevChain`);
+        both serve plain HTTP or, with ``tls``, mutual TLS.
+    :raises ValueError: an unknown front.
     """
     if front == "loop":
-        if tls is not None:
-            raise ValueError("the loop HTTP front serves plain HTTP: use front='thread' with TLS")
         from .frontloop import serve_loop
 
         return serve_loop(devchain, host, port, max_connections=max_connections, idle_timeout=idle_timeout,
-                          request_deadline=request_deadline)
+                          request_deadline=request_deadline, tls=tls)
     if front != "thread":
         raise ValueError(f"unknown HTTP front {front!r} (thread or loop)")
     guard = ConnectionGuard(max_connections, idle_timeout, request_deadline)

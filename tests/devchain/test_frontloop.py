@@ -416,26 +416,27 @@ def test_a_started_chain_can_use_the_loop_front() -> None:
         assert _deploy(running.url).call("value") == 1
     finally:
         running.close()
-    for options, loop_thread in ((runner.StartOptions(port=0), True), (runner.StartOptions(port=0, tls=True), False)):
-        running = runner.start(options)  # the default: the loop, or the threaded front for TLS
+    for options, loop_thread in ((runner.StartOptions(port=0), True), (runner.StartOptions(port=0, tls=True), True),
+                                 (runner.StartOptions(port=0, tls=True, http_front="thread"), False)):
+        running = runner.start(options)  # the default: the loop, with or without TLS
         try:
             assert running.url.startswith("https://" if options.tls else "http://")
             assert ("devchain-http-loop" in {t.name for t in threading.enumerate()}) is loop_thread
+            assert running.front == ("loop" if loop_thread else "thread")
         finally:
             running.close()
     with pytest.raises(DevChainError, match="plain HTTP"):
-        runner.start(runner.StartOptions(port=0, http_front="loop", tls=True))
-    with pytest.raises(ValueError, match="plain HTTP"):
-        serve(object(), front="loop", tls=object())  # type: ignore[arg-type]
+        runner.start(runner.StartOptions(port=0, http_front="process", tls=True))
     with pytest.raises(ValueError, match="unknown HTTP front"):
         serve(object(), front="fibres")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("argv", "front"), [((), "loop"), (("--http-front", "loop"), "loop"),
-                                             (("--tls",), "thread"), (("--http-front", "thread"), "thread")],
-                         ids=["default", "asked", "tls", "thread"])
+                                             (("--tls",), "loop"), (("--http-front", "thread"), "thread"),
+                                             (("--tls", "--http-front", "thread"), "thread")],
+                         ids=["default", "asked", "tls", "thread", "tls-thread"])
 def test_devchain_start_says_which_front_serves(tmp_path: Any, argv: tuple[str, ...], front: str) -> None:
-    """``devchain start`` serves the loop front unless TLS (or the threaded front) is asked for,
+    """``devchain start`` serves the loop front (with or without TLS) unless the threaded one is asked for,
     and says which one in its summary; the chain answers through it."""
     import subprocess
     import sys

@@ -1,4 +1,4 @@
-"""The HTTP(S) front end: POST on any path, keep-alive, body limit, mutual TLS.
+"""The HTTP(S) front end (both fronts): POST on any path, keep-alive, body limit, mutual TLS.
 
 The plain-HTTP tests run against both fronts: the threaded one and the loop (:mod:`.frontloop`)."""
 
@@ -106,8 +106,9 @@ def test_certificates_are_kept_in_build_chain_layout(certs: object, tmp_path: Pa
     assert oct(certs.sdk_key.stat().st_mode & 0o777) == "0o600"  # type: ignore[attr-defined]
 
 
-def test_mutual_tls_accepts_the_sdk_certificate(v3: DevChain, certs: object) -> None:
-    handle = serve(v3, tls=certs.server)  # type: ignore[attr-defined]
+@pytest.mark.parametrize("front", ["thread", "loop"])
+def test_mutual_tls_accepts_the_sdk_certificate(v3: DevChain, certs: object, front: str) -> None:
+    handle = serve(v3, tls=certs.server, front=front)  # type: ignore[attr-defined]
     try:
         assert handle.url.startswith("https://127.0.0.1:")
         response = requests.post(handle.url, json={"jsonrpc": "2.0", "id": 1, "method": "getBlockNumber",
@@ -119,8 +120,9 @@ def test_mutual_tls_accepts_the_sdk_certificate(v3: DevChain, certs: object) -> 
         handle.stop()
 
 
-def test_mutual_tls_refuses_a_client_without_certificate(v3: DevChain, certs: object) -> None:
-    handle = serve(v3, tls=certs.server)  # type: ignore[attr-defined]
+@pytest.mark.parametrize("front", ["thread", "loop"])
+def test_mutual_tls_refuses_a_client_without_certificate(v3: DevChain, certs: object, front: str) -> None:
+    handle = serve(v3, tls=certs.server, front=front)  # type: ignore[attr-defined]
     try:
         with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
             requests.post(handle.url, json={"jsonrpc": "2.0", "id": 1, "method": "getBlockNumber",

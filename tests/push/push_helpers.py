@@ -40,7 +40,7 @@ class Served:
 @contextmanager
 def served(dialect: str, tls_dir: Path | None = None, data_dir: Path | None = None,
            front: str = "thread") -> Iterator[Served]:
-    """``front``: the HTTP front serving the RPC port (``"loop"``: :mod:`.frontloop`, plain HTTP)."""
+    """``front``: the HTTP front serving the RPC port (``"loop"``: :mod:`.frontloop`)."""
     d = Dialect(dialect)
     chain = DevChain(DevChainConfig(dialect=d, data_dir=data_dir))
     material = ensure_certificates(tls_dir) if tls_dir is not None else None

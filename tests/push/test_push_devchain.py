@@ -54,9 +54,10 @@ def test_every_client_method_works_over_the_push_transport(dialect: str) -> None
         assert transport.block_number == s.push.block_number()  # block notify kept it current
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-def test_tls_push_with_the_chain_certificates(dialect: str, tmp_path: Path) -> None:
-    with served(dialect, tls_dir=tmp_path) as s:
+@pytest.mark.parametrize("dialect,front", [("v3", "thread"), ("v2", "thread"), ("v3", "loop")])
+def test_tls_push_with_the_chain_certificates(dialect: str, front: str, tmp_path: Path) -> None:
+    """wss:// on either HTTP front (3.x), channels:// on the 2.x channel port."""
+    with served(dialect, tls_dir=tmp_path, front=front) as s:
         assert s.push_url.startswith(("wss://", "channels://"))
         probe = deploy_probe(s.push)
         sub = s.push.subscribe_logs(address=probe.address, from_block=2)

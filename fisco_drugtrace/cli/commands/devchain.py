@@ -52,10 +52,10 @@ def _check_auth(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--web3-port", type=int, default=None,
               help="Also serve the Web3-compatible JSON-RPC (as FISCO 3.9+ [web3_rpc]; 8545 there) on this port.")
 @click.option("--http-front", type=click.Choice(["loop", "thread", "process"]), default=None,
-              help="loop (the default; thread with --tls): one event-loop thread serves every connection and runs "
-                   "the sends that arrived as one round (fastest under concurrent senders; plain HTTP); thread: a "
-                   "thread per connection (TLS possible); process: HTTP in a child process, the chain's work in one "
-                   "engine thread.")
+              help="loop (the default, with or without --tls): one event-loop thread serves every connection and "
+                   "runs the sends that arrived as one round (fastest under concurrent senders); thread: a thread "
+                   "per connection; process: HTTP in a child process, the chain's work in one engine thread (plain "
+                   "HTTP only).")
 @click.option("--web3-chain-id", type=click.IntRange(min=0), default=20200, show_default=True,
               help="The Web3 port's Ethereum chain id (FISCO's web3_chain_id system config).")
 @click.option("--channel-port", type=int, default=None,
