@@ -770,6 +770,7 @@ class _TlsLoop(_Loop):
     def _flush(self, conn: _TlsConn) -> None:  # type: ignore[override]
         if conn.closed:
             return
+        was_waiting = conn.writing, conn.write_wants_read
         conn.write_wants_read = False
         data = conn.out[0] if len(conn.out) == 1 else b"".join(conn.out)
         conn.out.clear()
@@ -789,7 +790,8 @@ class _TlsLoop(_Loop):
                 conn.out.append(data[sent:])
         if conn.out:
             conn.writing = True
-            self._interest(conn)
+            if (True, conn.write_wants_read) != was_waiting:  # one selector call per change, not per send
+                self._interest(conn)
             return
         if conn.writing:
             conn.writing = False
