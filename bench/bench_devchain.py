@@ -21,7 +21,6 @@ each ``dispatch`` ships one unit from the manufacturer to the distributor.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import statistics
@@ -30,7 +29,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
-from urllib.parse import urlparse
 
 from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.client import connect

@@ -563,7 +563,10 @@ class _Loop:
     def _interest(self, conn: _Conn) -> None:
         # not read while an answer is still being written or while paused (backpressure)
         reading = not (conn.eof or conn.paused or conn.writing)
-        events = (_READ if reading else 0) | (_WRITE if conn.writing else 0)
+        self._arm(conn, (_READ if reading else 0) | (_WRITE if conn.writing else 0))
+
+    def _arm(self, conn: _Conn, events: int) -> None:
+        """Wait for ``events`` on the connection's socket (none: not watched at all)."""
         try:
             if events:
                 self.sel.modify(conn.sock, events, conn)
@@ -811,14 +814,7 @@ class _TlsLoop(_Loop):
             if reading and not conn.read_wants_write and conn.sock.pending():  # type: ignore[attr-defined]
                 self.unread.append(conn)  # read again: no socket event says so
                 self.wake()
-        try:
-            if events:
-                self.sel.modify(conn.sock, events, conn)
-            else:
-                self.sel.unregister(conn.sock)
-        except (KeyError, ValueError):
-            if events:
-                self.sel.register(conn.sock, events, conn)
+        self._arm(conn, events)
 
 
 def serve_loop(devchain: Any, host: str = "127.0.0.1", port: int = 0, *, max_connections: int = MAX_CONNECTIONS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,29 @@ from eth_abi import encode
 from fisco_drugtrace.accounts import LocalSigner
 from fisco_drugtrace.crypto.ecdsa import ECDSA
 from fisco_drugtrace.devchain import DevChain, dev_keypairs
+from fisco_drugtrace.devchain.storage import DB_FILENAME
 from fisco_drugtrace.encoding import tx_v2, tx_v3
 
 STORE = json.loads((Path(__file__).parent / "data" / "Store.json").read_text())
 STORE_CODE = bytes.fromhex(STORE["bytecode"])
 SIGNERS = [LocalSigner(kp) for kp in dev_keypairs(3)]
+#: The tables of a data dir's database every schema has.
+TABLES = ("meta", "blocks", "txs", "receipts", "logs", "abis")
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of the data dir ``path``, read through a plain connection (the logical content)."""
+    db = sqlite3.connect(f"file:{path / DB_FILENAME}?mode=ro", uri=True)
+    try:
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in TABLES}
+    finally:
+        db.close()
+
+
+def hostport(url: str) -> tuple[str, int]:
+    """(host, port) of an ``http(s)://host:port`` URL."""
+    host, port = url.split("//")[1].split(":")
+    return host, int(port)
 
 
 def selector(signature: str) -> bytes:

@@ -22,7 +22,7 @@ from fisco_drugtrace.contracts.binding import Contract
 from fisco_drugtrace.devchain import DevChain, DevChainConfig, dev_keypairs, serve
 from fisco_drugtrace.devchain.server import ServerHandle
 
-from devchain_helpers import STORE, set_call, tx3
+from devchain_helpers import STORE, hostport, set_call, tx3
 
 SIGNER = LocalSigner(dev_keypairs(1)[0])
 BLOCK_NUMBER = b'{"jsonrpc":"2.0","id":1,"method":"getBlockNumber","params":["group0",""]}'
@@ -49,13 +49,8 @@ def loop3() -> Iterator[tuple[DevChain, ServerHandle]]:
             handle.stop()
 
 
-def _hostport(url: str) -> tuple[str, int]:
-    host, port = url.split("//")[1].split(":")
-    return host, int(port)
-
-
 def _post(url: str, body: bytes, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, Any]:
-    conn = http.client.HTTPConnection(*_hostport(url), timeout=30)
+    conn = http.client.HTTPConnection(*hostport(url), timeout=30)
     try:
         conn.request(method, "/", body, headers if headers is not None else {"Content-Type": "application/json"})
         response = conn.getresponse()
@@ -73,7 +68,7 @@ def _exchange_once(url: str, payload: bytes, half_close: bool, timeout: float) -
     """(all the bytes answered, whether the connection was reset on the way)."""
     reset = False
     chunks = []
-    with socket.create_connection(_hostport(url), timeout=timeout) as sock:
+    with socket.create_connection(hostport(url), timeout=timeout) as sock:
         try:
             sock.sendall(payload)
             if half_close:
@@ -227,7 +222,7 @@ def test_a_giant_body_is_read_whole_and_an_oversized_one_refused(loop3: tuple[De
 def test_a_slow_client_does_not_hold_up_the_others(loop3: tuple[DevChain, ServerHandle]) -> None:
     chain, handle = loop3
     store = _deploy(handle.url)
-    slow = socket.create_connection(_hostport(handle.url), timeout=10)
+    slow = socket.create_connection(hostport(handle.url), timeout=10)
     body = _send_body(chain, store.address, 11)
     request = b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body
     try:
@@ -251,7 +246,7 @@ def test_a_client_that_floods_while_its_send_is_held_is_held_back(loop3: tuple[D
     store = _deploy(handle.url)
     _rpc(handle.url, "dev_setMining", ["manual"])
     body = _send_body(chain, store.address, 12)
-    flood = socket.create_connection(_hostport(handle.url), timeout=3)
+    flood = socket.create_connection(hostport(handle.url), timeout=3)
     try:
         flood.sendall(b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
         for _ in range(500):
@@ -324,7 +319,7 @@ def test_many_concurrent_senders_share_rounds(loop3: tuple[DevChain, ServerHandl
     lock = threading.Lock()
 
     def send(chunk: list[bytes]) -> None:
-        conn = http.client.HTTPConnection(*_hostport(handle.url), timeout=30)  # keep-alive: one connection each
+        conn = http.client.HTTPConnection(*hostport(handle.url), timeout=30)  # keep-alive: one connection each
         for body in chunk:
             conn.request("POST", "/", body, {"Content-Type": "application/json"})
             got = json.loads(conn.getresponse().read())
@@ -385,8 +380,8 @@ def test_stop_closes_connections_and_the_port_even_with_a_send_held() -> None:
         handle = serve(chain, front="loop")
         store = _deploy(handle.url)
         _rpc(handle.url, "dev_setMining", ["manual"])
-        idle = socket.create_connection(_hostport(handle.url), timeout=10)
-        held = socket.create_connection(_hostport(handle.url), timeout=10)
+        idle = socket.create_connection(hostport(handle.url), timeout=10)
+        held = socket.create_connection(hostport(handle.url), timeout=10)
         body = _send_body(chain, store.address, 70)
         held.sendall(b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
         for _ in range(500):
@@ -403,7 +398,7 @@ def test_stop_closes_connections_and_the_port_even_with_a_send_held() -> None:
             assert sock.recv(1) == b""
             sock.close()
         with pytest.raises(OSError):
-            socket.create_connection(_hostport(handle.url), timeout=2).close()
+            socket.create_connection(hostport(handle.url), timeout=2).close()
         handle.stop()  # twice: nothing happens
 
 

@@ -21,7 +21,7 @@ from fisco_drugtrace.devchain import DevChain, DevChainConfig, ensure_certificat
 from fisco_drugtrace.devchain.server import ServerHandle
 from fisco_drugtrace.devchain.tls import TlsMaterial
 
-from devchain_helpers import send3, tx3
+from devchain_helpers import hostport, send3, tx3
 
 BLOCK_NUMBER = b'{"jsonrpc":"2.0","id":1,"method":"getBlockNumber","params":["group0",""]}'
 IDLE = 2.0  # the idle timeout of the served loop: a silent handshake is cut after it
@@ -42,11 +42,6 @@ def tls_loop(certs: TlsMaterial) -> Iterator[tuple[DevChain, ServerHandle]]:
             handle.stop()
 
 
-def _hostport(url: str) -> tuple[str, int]:
-    host, port = url.split("//")[1].split(":")
-    return host, int(port)
-
-
 def _client_context(certs: TlsMaterial, with_cert: bool = True) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -63,7 +58,7 @@ def _tls_socket(url: str, certs: TlsMaterial, timeout: float = 10, rcvbuf: int =
     raw.settimeout(timeout)
     if rcvbuf:
         raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    raw.connect(_hostport(url))
+    raw.connect(hostport(url))
     return _client_context(certs).wrap_socket(raw)
 
 
@@ -135,7 +130,7 @@ def test_the_sdk_deploys_and_calls_over_mutual_tls(tls_loop: tuple[DevChain, Ser
 def test_a_client_without_certificate_is_refused_and_the_loop_serves_on(
         tls_loop: tuple[DevChain, ServerHandle], certs: TlsMaterial) -> None:
     _, handle = tls_loop
-    raw = socket.create_connection(_hostport(handle.url), timeout=10)
+    raw = socket.create_connection(hostport(handle.url), timeout=10)
     with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
         with _client_context(certs, with_cert=False).wrap_socket(raw) as sock:
             sock.sendall(_request(BLOCK_NUMBER))  # TLS 1.3: the refusal arrives with the first read
@@ -146,9 +141,9 @@ def test_a_client_without_certificate_is_refused_and_the_loop_serves_on(
 def test_silent_and_garbage_clients_are_dropped_and_others_served(
         tls_loop: tuple[DevChain, ServerHandle], certs: TlsMaterial) -> None:
     _, handle = tls_loop
-    silent = socket.create_connection(_hostport(handle.url), timeout=10)
-    garbage = socket.create_connection(_hostport(handle.url), timeout=10)
-    plain = socket.create_connection(_hostport(handle.url), timeout=10)
+    silent = socket.create_connection(hostport(handle.url), timeout=10)
+    garbage = socket.create_connection(hostport(handle.url), timeout=10)
+    plain = socket.create_connection(hostport(handle.url), timeout=10)
     try:
         garbage.sendall(b"\x16\x03\x01\x00\x05hello" + b"\x00" * 200)  # a record header, then no ClientHello
         plain.sendall(_request(BLOCK_NUMBER))  # plain HTTP to the TLS port
@@ -171,7 +166,7 @@ def test_a_handshake_dripped_in_small_pieces_within_the_deadline_works(
     _, handle = tls_loop
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = _client_context(certs).wrap_bio(incoming, outgoing)
-    sock = socket.create_connection(_hostport(handle.url), timeout=10)
+    sock = socket.create_connection(hostport(handle.url), timeout=10)
     drips = 0
 
     def drip() -> None:
@@ -212,7 +207,7 @@ def test_a_handshake_dripped_in_small_pieces_within_the_deadline_works(
 
 def test_keep_alive_and_pipelined_requests_over_tls(tls_loop: tuple[DevChain, ServerHandle], certs: TlsMaterial) -> None:
     _, handle = tls_loop
-    conn = http.client.HTTPSConnection(*_hostport(handle.url), timeout=10, context=_client_context(certs))
+    conn = http.client.HTTPSConnection(*hostport(handle.url), timeout=10, context=_client_context(certs))
     try:
         for _ in range(5):  # one connection throughout
             conn.request("POST", "/", BLOCK_NUMBER, {"Content-Type": "application/json"})
@@ -285,7 +280,7 @@ def test_at_the_cap_a_tls_newcomer_is_closed_unanswered(certs: TlsMaterial) -> N
                                    "params": ["group0", "", "0x" + tx3(chain, "0x" + "12" * 20, b"").hex(), False]})
                 held.sendall(_request(body.encode()))  # held by manual mining: busy, not idle
                 time.sleep(0.3)
-                newcomer = socket.create_connection(_hostport(handle.url), timeout=10)
+                newcomer = socket.create_connection(hostport(handle.url), timeout=10)
                 with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError)):
                     _client_context(certs).wrap_socket(newcomer).recv(1)
                 newcomer.close()

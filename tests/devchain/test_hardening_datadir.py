@@ -17,9 +17,8 @@ from fisco_drugtrace.devchain.headmark import HEAD_FILE
 from fisco_drugtrace.devchain.storage import DB_FILENAME
 from fisco_drugtrace.errors import DataDirError
 
-from devchain_helpers import SIGNERS, deploy3, result, send2, receipt2, send3, set_call, store_deploy, tx2, tx3
+from devchain_helpers import SIGNERS, deploy3, dump, result, send2, receipt2, send3, set_call, store_deploy, tx2, tx3
 
-TABLES = ("meta", "blocks", "txs", "receipts", "logs", "abis")
 
 
 def build(path: Path, **kw: object) -> DevChain:
@@ -29,15 +28,6 @@ def build(path: Path, **kw: object) -> DevChain:
 def fill(chain: DevChain, count: int = 12) -> list[dict]:
     address = deploy3(chain)["contractAddress"]
     return [send3(chain, tx3(chain, address, set_call(v), signer=SIGNERS[v % 3]))["result"] for v in range(count)]
-
-
-def dump(path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table, read through a plain connection (the logical content)."""
-    db = sqlite3.connect(f"file:{path / DB_FILENAME}?mode=ro", uri=True)
-    try:
-        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in TABLES}
-    finally:
-        db.close()
 
 
 def db_count(path: Path, table: str) -> int:

@@ -18,7 +18,7 @@ from fisco_drugtrace.devchain.records import ChainBlock, ChainLog, ChainReceipt,
 from fisco_drugtrace.devchain.storage import DB_FILENAME, ChainStore
 from fisco_drugtrace.errors import DataDirError
 
-from devchain_helpers import deploy3, result, selector, send3, set_call, tx3
+from devchain_helpers import TABLES, deploy3, dump, result, selector, send3, set_call, tx3
 
 #: a small flush threshold, so a few blocks cross it
 FLUSH = 7
@@ -271,15 +271,6 @@ V1_LATER = """
 CREATE INDEX IF NOT EXISTS receipts_block ON receipts (block_number, idx);
 CREATE TABLE IF NOT EXISTS raw_digests (block_number INTEGER PRIMARY KEY, digest BLOB NOT NULL);
 """
-TABLES = ("meta", "blocks", "txs", "receipts", "logs", "abis")
-
-
-def _dump(path: Path) -> dict[str, list[tuple]]:
-    db = sqlite3.connect(f"file:{path / DB_FILENAME}?mode=ro", uri=True)
-    try:
-        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in TABLES}
-    finally:
-        db.close()
 
 
 def _rewrite_as_v1(path: Path, *, oldest: bool) -> None:
@@ -308,9 +299,9 @@ def test_a_schema_1_data_dir_is_migrated_in_place(tmp_path: Path, oldest: bool) 
         lookups = _lookups(store, blocks)
         head = chain.block_number
         assert 0 < _through(store) < head  # type: ignore[arg-type]  # under small flushes: both parts
-    before = _dump(tmp_path)
+    before = dump(tmp_path)
     _rewrite_as_v1(tmp_path, oldest=oldest)
-    assert _dump(tmp_path)["meta"] != before["meta"]  # schema "1" now
+    assert dump(tmp_path)["meta"] != before["meta"]  # schema "1" now
     with DevChain(DevChainConfig(data_dir=tmp_path)) as chain:
         assert chain.block_number == head
         value = result(chain, "call", ["group0", "", address, "0x" + selector("value()").hex()])["output"]
@@ -324,7 +315,7 @@ def test_a_schema_1_data_dir_is_migrated_in_place(tmp_path: Path, oldest: bool) 
         assert "logs_tx" not in names and {"txs_v2", "receipts_v2", "blocks_v2"}.isdisjoint(names)
         assert {"receipts_block", "txs_position", "raw_digests"} <= names
         assert send3(chain, tx3(chain, address, set_call(99)))["result"]["blockNumber"] == head + 1
-    after = _dump(tmp_path)
+    after = dump(tmp_path)
     assert after["meta"] == before["meta"]  # back to "2"
     for table in TABLES[1:]:  # the same rows, plus the new block's
         assert set(before[table]) <= set(after[table]) and len(after[table]) - len(before[table]) <= 2
@@ -343,12 +334,12 @@ def test_an_unknown_schema_version_is_refused_unchanged(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / DB_FILENAME) as db:
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
     db.close()
-    before = _dump(tmp_path)
+    before = dump(tmp_path)
     with pytest.raises(DataDirError, match="unknown schema version '3'"):
         ChainStore(tmp_path)
     with pytest.raises(DataDirError, match="unknown schema version '3'"):
         DevChain(DevChainConfig(data_dir=tmp_path))
-    assert _dump(tmp_path) == before
+    assert dump(tmp_path) == before
 
 
 @pytest.mark.parametrize("table", ["tx_hashes", "block_hashes", "hash_index"])
